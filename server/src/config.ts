@@ -1,0 +1,94 @@
+import path from "node:path";
+import { z } from "zod";
+import { processRoles } from "@clinic/shared";
+
+const booleanFlag = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((value) => value === "true" || value === "1" || value === "yes");
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+    ROLE: z.enum(processRoles).default("all"),
+    HOST: z.string().min(1).default("127.0.0.1"),
+    PORT: port.default(3000),
+    PUBLIC_URL: z.url().optional(),
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+    /** Namespaces every Redis key (queues, locks, sequences, adapter channels, rate limits). */
+    REDIS_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]{1,40}$/, "letters, digits, _ and - only").default("clinic"),
+    DATA_DIR: z.string().min(1).default(".data"),
+    EMBEDDED_PG_PORT: port.default(55432),
+    EMBEDDED_REDIS_PORT: port.default(56379),
+    HOLD_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(600),
+    JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    MIGRATE_ON_START: booleanFlag.default(true),
+    DEMO_SEED: booleanFlag.optional(),
+    RATE_LIMIT_MAX: z.coerce.number().int().positive().default(600),
+    RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().positive().default(60),
+    SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(20),
+    WORKER_HEARTBEAT_SECONDS: z.coerce.number().int().positive().default(15),
+    WEB_DIST_DIR: z.string().default("web/dist"),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== "production") return;
+    for (const key of ["DATABASE_URL", "REDIS_URL", "JWT_SECRET", "PUBLIC_URL"] as const) {
+      if (!env[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required when NODE_ENV=production" });
+    }
+    if (env.DEMO_SEED) {
+      ctx.addIssue({ code: "custom", path: ["DEMO_SEED"], message: "demo mode is refused when NODE_ENV=production" });
+    }
+  });
+
+export type Env = z.input<typeof envSchema>;
+
+/** A development-only signing secret, so `npm start` works with nothing configured. */
+const DEV_JWT_SECRET = "clinic-live-development-secret-not-for-production";
+
+export class ConfigError extends Error {
+  constructor(readonly issues: { setting: string; message: string }[]) {
+    super(
+      `Invalid configuration:\n${issues.map((issue) => `  ${issue.setting}: ${issue.message}`).join("\n")}`,
+    );
+    this.name = "ConfigError";
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env) {
+  // An empty variable means "not set", as in most shells' `FOO= cmd`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({ setting: issue.path.join(".") || "(environment)", message: issue.message })),
+    );
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  return {
+    env: e.NODE_ENV,
+    isProduction: e.NODE_ENV === "production",
+    role: e.ROLE,
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      publicUrl: e.PUBLIC_URL,
+      rateLimit: { max: e.RATE_LIMIT_MAX, windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS },
+      webDistDir: path.resolve(e.WEB_DIST_DIR),
+    },
+    database: { url: e.DATABASE_URL, embeddedPort: e.EMBEDDED_PG_PORT, migrateOnStart: e.MIGRATE_ON_START },
+    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX, embeddedPort: e.EMBEDDED_REDIS_PORT },
+    dataDir,
+    booking: { holdTtlSeconds: e.HOLD_TTL_SECONDS },
+    auth: { jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET },
+    demoSeed: e.DEMO_SEED ?? e.NODE_ENV !== "production",
+    logLevel: e.LOG_LEVEL,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    worker: { heartbeatSeconds: e.WORKER_HEARTBEAT_SECONDS },
+  };
+}
+
+export type Config = ReturnType<typeof loadConfig>;

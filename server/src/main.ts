@@ -1,0 +1,110 @@
+/** Process entry: ROLE=api | worker | all (default all). */
+import path from "node:path";
+import pino from "pino";
+import { ConfigError, loadConfig, type Config } from "./config";
+import { RedisServerMissingError, startEmbeddedPostgres, startEmbeddedRedis, type EmbeddedService } from "./platform/embedded";
+import { createRuntime, type Runtime } from "./platform/runtime";
+import { DEMO_PASSWORD, demoAccounts } from "./seed/demo";
+
+function fail(message: string): never {
+  process.stderr.write(`\n${message}\n\n`);
+  process.exit(1);
+}
+
+async function startServices(config: Config, log: pino.Logger) {
+  const embedded: EmbeddedService[] = [];
+  const stopAll = () => Promise.allSettled(embedded.reverse().map((service) => service.stop()));
+  try {
+    let databaseUrl = config.database.url;
+    if (!databaseUrl) {
+      log.info("DATABASE_URL not set: starting embedded PostgreSQL under %s", path.join(config.dataDir, "pg"));
+      const pg = await startEmbeddedPostgres({
+        dataDir: path.join(config.dataDir, "pg"),
+        port: config.database.embeddedPort,
+        database: "clinic",
+        log: (line) => log.debug({ service: "postgres" }, line),
+      });
+      embedded.push(pg);
+      databaseUrl = pg.url;
+    }
+    let redisUrl = config.redis.url;
+    if (!redisUrl) {
+      log.info("REDIS_URL not set: starting a local redis-server under %s", path.join(config.dataDir, "redis"));
+      const redis = await startEmbeddedRedis({
+        dataDir: path.join(config.dataDir, "redis"),
+        port: config.redis.embeddedPort,
+        log: (line) => log.debug({ service: "redis" }, line),
+      });
+      embedded.push(redis);
+      redisUrl = redis.url;
+    }
+    return { databaseUrl, redisUrl, stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+function banner(config: Config, url: string | undefined): string {
+  const lines = [`Clinic Live is running (role ${config.role}).`];
+  if (url) {
+    lines.push(`  Listening: ${url}`, `  API docs:  ${url}/docs`, `  Ready:     ${url}/api/v1/ready`);
+    if (config.http.publicUrl) lines.push(`  Public:    ${config.http.publicUrl}`);
+  }
+  if (config.demoSeed && url) {
+    lines.push("", `Demo logins (password ${DEMO_PASSWORD}):`);
+    for (const account of demoAccounts.slice(0, 6)) lines.push(`  ${account.email.padEnd(26)} ${account.role}`);
+    lines.push(`  patient1@demo.clinic … patient20@demo.clinic  patient`);
+  }
+  lines.push("", "Press Ctrl-C to stop.");
+  return lines.join("\n");
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    throw error;
+  }
+  const log = pino({ level: config.logLevel, base: { role: config.role } });
+
+  let services: Awaited<ReturnType<typeof startServices>>;
+  try {
+    services = await startServices(config, log);
+  } catch (error) {
+    if (error instanceof RedisServerMissingError) fail(error.message);
+    throw error;
+  }
+
+  let runtime: Runtime | undefined;
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      log.warn("second %s: exiting at once", signal);
+      process.exit(1);
+    }
+    stopping = true;
+    log.info("%s received: shutting down", signal);
+    await runtime?.close();
+    await services.stopAll();
+    log.info("shutdown complete");
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+
+  try {
+    runtime = await createRuntime({ config, log, databaseUrl: services.databaseUrl, redisUrl: services.redisUrl });
+    const url = await runtime.start();
+    process.stdout.write(`\n${banner(config, url)}\n\n`);
+  } catch (error) {
+    log.fatal({ err: error }, "start-up failed");
+    await runtime?.close();
+    await services.stopAll();
+    process.exit(1);
+  }
+}
+
+void main();

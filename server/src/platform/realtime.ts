@@ -1,0 +1,152 @@
+import type { Server as HttpServer } from "node:http";
+import { createAdapter } from "@socket.io/redis-adapter";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { Server, type Socket } from "socket.io";
+import {
+  SOCKET_EVENTS,
+  subscribeRequestSchema,
+  type EventEnvelope,
+  type RealtimeErrorCode,
+  type SubscribeAck,
+} from "@clinic/shared";
+import type { Metrics } from "./metrics";
+import { createRedis, closeRedis } from "./redis";
+
+/** Whoever a socket authenticated as; identity decides the concrete shape. */
+export interface Principal {
+  kind: string;
+  id: string;
+  [key: string]: unknown;
+}
+
+/** Turns the handshake's `auth` into a principal, or null to refuse the connection. */
+export type SocketAuthenticator = (auth: Record<string, unknown>) => Promise<Principal | null>;
+
+/** A family of topics (`slots:{doctorId}`, ...): who may subscribe and what they see first. */
+export interface TopicHandler {
+  pattern: RegExp;
+  authorize(principal: Principal, topic: string, match: RegExpMatchArray): Promise<boolean> | boolean;
+  snapshot(principal: Principal, topic: string, match: RegExpMatchArray): Promise<unknown>;
+}
+
+export interface Realtime {
+  io: Server;
+  setAuthenticator(authenticate: SocketAuthenticator): void;
+  registerTopic(handler: TopicHandler): void;
+  /** Call only after the transaction that caused the event has committed. */
+  publish<T>(topic: string, type: string, data: T): Promise<EventEnvelope<T>>;
+  /** Drops this node's clients (they reconnect elsewhere and resync); lets the HTTP server drain. */
+  disconnectAll(): void;
+  close(): Promise<void>;
+}
+
+/** Sequence numbers live in Redis so every node continues the same per-topic count. */
+export function topicSeqKey(prefix: string, topic: string): string {
+  return `${prefix}:seq:${topic}`;
+}
+
+export function createRealtime(options: {
+  httpServer: HttpServer;
+  redis: Redis;
+  redisUrl: string;
+  prefix: string;
+  log: Logger;
+  metrics: Metrics;
+}): Realtime {
+  const { redis, prefix, log, metrics } = options;
+  const io = new Server(options.httpServer, {
+    path: "/socket.io",
+    serveClient: false,
+    connectionStateRecovery: undefined,
+    pingInterval: 20_000,
+    pingTimeout: 20_000,
+  });
+  const pub = createRedis(options.redisUrl, "socket-pub");
+  const sub = createRedis(options.redisUrl, "socket-sub");
+  io.adapter(createAdapter(pub, sub, { key: `${prefix}:socket.io` }));
+
+  // Until identity registers an authenticator every socket is refused: never open by default.
+  let authenticate: SocketAuthenticator = async () => null;
+  const topics: TopicHandler[] = [];
+
+  io.use((socket, next) => {
+    authenticate((socket.handshake.auth ?? {}) as Record<string, unknown>)
+      .then((principal) => {
+        if (!principal) return next(Object.assign(new Error("UNAUTHENTICATED"), { data: { code: "UNAUTHENTICATED" } }));
+        socket.data.principal = principal;
+        next();
+      })
+      .catch((error: unknown) => {
+        log.warn({ err: error }, "socket authentication failed");
+        next(Object.assign(new Error("UNAUTHENTICATED"), { data: { code: "UNAUTHENTICATED" } }));
+      });
+  });
+
+  io.on("connection", (socket: Socket) => {
+    metrics.socketConnections.inc();
+    socket.on("disconnect", () => metrics.socketConnections.dec());
+    socket.on(SOCKET_EVENTS.subscribe, async (request: unknown, ack?: (reply: SubscribeAck) => void) => {
+      if (typeof ack !== "function") return;
+      ack(await subscribe(socket, request));
+    });
+    socket.on(SOCKET_EVENTS.unsubscribe, async (request: unknown, ack?: (reply: { ok: boolean }) => void) => {
+      const parsed = subscribeRequestSchema.safeParse(request);
+      if (parsed.success) await socket.leave(parsed.data.topic);
+      if (typeof ack === "function") ack({ ok: parsed.success });
+    });
+  });
+
+  const refuse = (code: RealtimeErrorCode, message: string): SubscribeAck => ({ ok: false, code, message });
+
+  async function subscribe(socket: Socket, request: unknown): Promise<SubscribeAck> {
+    const parsed = subscribeRequestSchema.safeParse(request);
+    if (!parsed.success) return refuse("BAD_REQUEST", "expected { topic: string }");
+    const { topic } = parsed.data;
+    const principal = socket.data.principal as Principal;
+    for (const handler of topics) {
+      const match = topic.match(handler.pattern);
+      if (!match) continue;
+      try {
+        if (!(await handler.authorize(principal, topic, match))) return refuse("FORBIDDEN", `not allowed: ${topic}`);
+        // Join first, then read seq, then the snapshot: an event committed meanwhile is either in
+        // the snapshot or delivered after it, never lost (clients ignore seq <= the ack's seq).
+        await socket.join(topic);
+        const seq = Number((await redis.get(topicSeqKey(prefix, topic))) ?? 0);
+        const snapshot = await handler.snapshot(principal, topic, match);
+        return { ok: true, topic, seq, snapshot };
+      } catch (error) {
+        log.error({ err: error, topic }, "subscribe failed");
+        await socket.leave(topic);
+        return refuse("BAD_REQUEST", "could not subscribe");
+      }
+    }
+    return refuse("UNKNOWN_TOPIC", `no such topic: ${topic}`);
+  }
+
+  return {
+    io,
+    setAuthenticator(next) {
+      authenticate = next;
+    },
+    registerTopic(handler) {
+      topics.push(handler);
+    },
+    async publish(topic, type, data) {
+      const seq = await redis.incr(topicSeqKey(prefix, topic));
+      const envelope = { topic, seq, type, data, at: new Date().toISOString() };
+      io.to(topic).emit(SOCKET_EVENTS.event, envelope);
+      metrics.socketEvents.inc({ topic_kind: topic.split(":")[0] ?? topic });
+      return envelope;
+    },
+    disconnectAll() {
+      io.local.disconnectSockets(true);
+    },
+    async close() {
+      io.local.disconnectSockets(true);
+      // The HTTP server is Fastify's to close; io.close() only reports it as already closed.
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      await Promise.all([closeRedis(pub), closeRedis(sub)]);
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import { Redis } from "ioredis";
+
+/**
+ * A Redis client for commands. BullMQ needs `maxRetriesPerRequest: null` on its connections; for
+ * ours a bounded retry makes a dead Redis fail requests quickly instead of hanging them.
+ */
+export function createRedis(url: string, purpose: string, options: { forQueue?: boolean } = {}): Redis {
+  return new Redis(url, {
+    connectionName: `clinic-live:${purpose}`,
+    maxRetriesPerRequest: options.forQueue ? null : 2,
+    enableReadyCheck: true,
+    lazyConnect: false,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+  });
+}
+
+/** Resolves with the round trip in ms, or rejects after `timeoutMs`. */
+export async function pingRedis(redis: Redis, timeoutMs: number): Promise<number> {
+  const started = performance.now();
+  await withTimeout(redis.ping(), timeoutMs, "redis ping");
+  return performance.now() - started;
+}
+
+export function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${timeoutMs} ms`)), timeoutMs);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Closes a client politely, falling back to a hard disconnect when Redis is unreachable. */
+export async function closeRedis(redis: Redis): Promise<void> {
+  if (redis.status === "end") return;
+  try {
+    await withTimeout(redis.quit(), 1_000, "redis quit");
+  } catch {
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,30 @@
+import { z } from "zod";
+
+/** RFC 9457 problem details, with a stable machine-readable `code`. */
+export const problemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  code: z.string(),
+  detail: z.string().optional(),
+  instance: z.string().optional(),
+  requestId: z.string().optional(),
+  /** One entry per rejected input field, named by its path (e.g. `body.slotId`). */
+  errors: z
+    .array(z.object({ field: z.string(), message: z.string() }))
+    .optional(),
+});
+export type Problem = z.infer<typeof problemSchema>;
+
+export const PROBLEM_CONTENT_TYPE = "application/problem+json";
+
+/** Codes every client may see; modules add their own (SLOT_TAKEN, ...). */
+export const platformErrorCodes = [
+  "VALIDATION_FAILED",
+  "MALFORMED_BODY",
+  "NOT_FOUND",
+  "RATE_LIMITED",
+  "PAYLOAD_TOO_LARGE",
+  "UNSUPPORTED_MEDIA_TYPE",
+  "INTERNAL",
+] as const;
