@@ -10,7 +10,7 @@ export class Migration20261122000000_platform extends Migration {
     this.addSql(`
       create table clinic (
         id uuid primary key,
-        slug varchar(255) not null unique,
+        slug varchar(255) not null constraint clinic_slug_unique unique,
         name varchar(255) not null,
         time_zone varchar(64) not null,
         created_at timestamptz not null default now()
@@ -18,8 +18,8 @@ export class Migration20261122000000_platform extends Migration {
     this.addSql(`
       create table user_account (
         id uuid primary key,
-        email citext unique,
-        phone varchar(32) unique,
+        email citext constraint user_account_email_unique unique,
+        phone varchar(32) constraint user_account_phone_unique unique,
         password_hash text not null,
         role text not null check (role in ('patient','doctor','receptionist','clinic_admin','platform_admin')),
         display_name varchar(255) not null,

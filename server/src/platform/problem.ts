@@ -47,15 +47,14 @@ export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
     .send({ ...body, instance: reply.request.url, requestId: String(reply.request.id) });
 }
 
-type ValidationIssue = { instancePath: string; message?: string; params?: Record<string, unknown> };
+type ValidationIssue = { keyword: string; instancePath: string; message?: string; params?: { keys?: string[] } };
 
 /** `body.patient.name` style names, including keys a strict schema rejected as unknown. */
 function fieldsOf(context: string, issues: ValidationIssue[]) {
   return issues.flatMap((issue) => {
     const base = [context, ...issue.instancePath.split("/").filter(Boolean)].join(".");
-    const zodIssue = issue.params?.issue as { code?: string; keys?: string[] } | undefined;
-    if (zodIssue?.code === "unrecognized_keys" && zodIssue.keys) {
-      return zodIssue.keys.map((key) => ({ field: `${base}.${key}`, message: "unknown field" }));
+    if (issue.keyword === "unrecognized_keys" && issue.params?.keys) {
+      return issue.params.keys.map((key) => ({ field: `${base}.${key}`, message: "unknown field" }));
     }
     return [{ field: base, message: issue.message ?? "invalid" }];
   });

@@ -1,7 +1,7 @@
 import { Queue, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { createRedis, closeRedis } from "./redis";
+import { closeRedis, createRedis, logConnectionErrors } from "./redis";
 
 /** One queue per kind of work; modules add theirs here as they arrive. */
 export const queueNames = ["maintenance"] as const;
@@ -22,8 +22,8 @@ export interface Queues {
   close(): Promise<void>;
 }
 
-export function createQueues(redisUrl: string, prefix: string): Queues {
-  const connection = createRedis(redisUrl, "queues", { forQueue: true });
+export function createQueues(redisUrl: string, prefix: string, log: Logger): Queues {
+  const connection = createRedis(redisUrl, "queues", { forQueue: true, log });
   const queues = new Map(
     queueNames.map((name) => [
       name,
@@ -39,6 +39,7 @@ export function createQueues(redisUrl: string, prefix: string): Queues {
       }),
     ]),
   );
+  for (const queue of queues.values()) logConnectionErrors(queue, `queue ${queue.name}`, log);
   return {
     get: (name) => queues.get(name)!,
     all: () => [...queues.values()],
@@ -62,7 +63,7 @@ export async function startWorkers(options: {
   log: Logger;
   concurrency?: number;
 }): Promise<Workers> {
-  const connection: Redis = createRedis(options.redisUrl, "workers", { forQueue: true });
+  const connection: Redis = createRedis(options.redisUrl, "workers", { forQueue: true, log: options.log });
   const workers: Worker[] = [];
   for (const queueName of queueNames) {
     const jobs = new Map(options.jobs.filter((job) => job.queue === queueName).map((job) => [job.name, job]));
@@ -79,7 +80,7 @@ export async function startWorkers(options: {
     worker.on("failed", (job, error) =>
       options.log.warn({ queue: queueName, job: job?.name, jobId: job?.id, err: error }, "job failed"),
     );
-    worker.on("error", (error) => options.log.error({ queue: queueName, err: error }, "worker error"));
+    logConnectionErrors(worker, `worker ${queueName}`, options.log);
     workers.push(worker);
     for (const job of jobs.values()) {
       if (!job.repeat) continue;

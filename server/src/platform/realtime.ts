@@ -62,8 +62,8 @@ export function createRealtime(options: {
     pingInterval: 20_000,
     pingTimeout: 20_000,
   });
-  const pub = createRedis(options.redisUrl, "socket-pub");
-  const sub = createRedis(options.redisUrl, "socket-sub");
+  const pub = createRedis(options.redisUrl, "socket-pub", { log });
+  const sub = createRedis(options.redisUrl, "socket-sub", { log });
   io.adapter(createAdapter(pub, sub, { key: `${prefix}:socket.io` }));
 
   // Until identity registers an authenticator every socket is refused: never open by default.

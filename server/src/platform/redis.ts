@@ -1,16 +1,36 @@
 import { Redis } from "ioredis";
+import type { Logger } from "pino";
 
 /**
  * A Redis client for commands. BullMQ needs `maxRetriesPerRequest: null` on its connections; for
  * ours a bounded retry makes a dead Redis fail requests quickly instead of hanging them.
  */
-export function createRedis(url: string, purpose: string, options: { forQueue?: boolean } = {}): Redis {
-  return new Redis(url, {
+export function createRedis(url: string, purpose: string, options: { log?: Logger; forQueue?: boolean } = {}): Redis {
+  const redis = new Redis(url, {
     connectionName: `clinic-live:${purpose}`,
     maxRetriesPerRequest: options.forQueue ? null : 2,
     enableReadyCheck: true,
     lazyConnect: false,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+  });
+  logConnectionErrors(redis, purpose, options.log);
+  return redis;
+}
+
+/**
+ * Clients reconnect by themselves; an unheard "error" event would crash the process (ioredis) or
+ * spam stderr (BullMQ). Log at most one line per client every 30 s.
+ */
+export function logConnectionErrors(
+  emitter: { on(event: "error", listener: (error: Error) => void): unknown },
+  purpose: string,
+  log?: Logger,
+): void {
+  let lastLogged = 0;
+  emitter.on("error", (error) => {
+    if (Date.now() - lastLogged < 30_000) return;
+    lastLogged = Date.now();
+    log?.warn({ err: error, purpose }, "redis connection error (retrying)");
   });
 }
 
@@ -23,6 +43,8 @@ export async function pingRedis(redis: Redis, timeoutMs: number): Promise<number
 
 export function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  // If the timeout wins, the late rejection must not surface as an unhandled one.
+  promise.catch(() => undefined);
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what} timed out after ${timeoutMs} ms`)), timeoutMs);
   });
@@ -32,6 +54,10 @@ export function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: str
 /** Closes a client politely, falling back to a hard disconnect when Redis is unreachable. */
 export async function closeRedis(redis: Redis): Promise<void> {
   if (redis.status === "end") return;
+  if (redis.status !== "ready") {
+    redis.disconnect();
+    return;
+  }
   try {
     await withTimeout(redis.quit(), 1_000, "redis quit");
   } catch {

@@ -56,10 +56,9 @@ export async function createRuntime(options: {
     if (created > 0) log.info({ created }, "seeded the demo clinic");
   }
 
-  const redis = createRedis(redisUrl, "commands");
-  redis.on("error", (error) => log.warn({ err: error }, "redis connection error"));
+  const redis = createRedis(redisUrl, "commands", { log });
   const locks = createLocks(redis, prefix);
-  const queues = createQueues(redisUrl, prefix);
+  const queues = createQueues(redisUrl, prefix, log);
   const metrics = createMetrics(queues);
   const jobs: JobDefinition<never>[] = [workerHeartbeatJob(redis, prefix, config.worker.heartbeatSeconds)];
 

@@ -9,8 +9,8 @@ export const ClinicSchema = defineEntity({
     id: p.uuid().primary().onCreate(() => randomUUID()),
     slug: p.string().unique(),
     name: p.string(),
-    timeZone: p.string(),
-    createdAt: p.datetime().onCreate(() => new Date()),
+    timeZone: p.string().length(64),
+    createdAt: p.datetime().defaultRaw("now()").onCreate(() => new Date()),
   },
 });
 

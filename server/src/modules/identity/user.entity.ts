@@ -8,14 +8,15 @@ export type UserRole = (typeof userRoles)[number];
 export const UserAccountSchema = defineEntity({
   name: "UserAccount",
   tableName: "user_account",
+  checks: [{ name: "user_account_has_login", expression: "email is not null or phone is not null" }],
   properties: {
     id: p.uuid().primary().onCreate(() => randomUUID()),
     email: p.string().columnType("citext").unique().nullable(),
-    phone: p.string().unique().nullable(),
+    phone: p.string().length(32).unique().nullable(),
     passwordHash: p.text(),
     role: p.enum(userRoles),
     displayName: p.string(),
-    createdAt: p.datetime().onCreate(() => new Date()),
+    createdAt: p.datetime().defaultRaw("now()").onCreate(() => new Date()),
   },
 });
 

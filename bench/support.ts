@@ -1,0 +1,81 @@
+/** Shared pieces of the benchmarks: throwaway services, a bounded load loop, and the report. */
+import fs from "node:fs/promises";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { startEmbeddedPostgres, startEmbeddedRedis } from "../server/src/platform/embedded";
+import { freePort } from "../tests/support/ports";
+
+/** Embedded PostgreSQL and Redis in a temporary directory, removed by `stop()`. */
+export async function startBenchServices() {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "clinic-live-bench-"));
+  await fs.chmod(dir, 0o755);
+  const postgres = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port: await freePort(), database: "bench" });
+  const redis = await startEmbeddedRedis({ dataDir: path.join(dir, "redis"), port: await freePort() });
+  return {
+    databaseUrl: postgres.url,
+    redisUrl: redis.url,
+    async stop() {
+      await redis.stop();
+      await postgres.stop();
+      await fs.rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface LoadResult {
+  requests: number;
+  seconds: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** Sends exactly `requests` GETs over `concurrency` keep-alive connections; bounded in count. */
+export async function load(url: string, requests: number, concurrency: number): Promise<LoadResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const latencies: number[] = [];
+  let issued = 0;
+  const one = () =>
+    new Promise<void>((resolve, reject) => {
+      const started = performance.now();
+      http
+        .get(url, { agent }, (response) => {
+          response.resume();
+          response.on("end", () => {
+            if (response.statusCode !== 200) reject(new Error(`HTTP ${response.statusCode} from ${url}`));
+            latencies.push(performance.now() - started);
+            resolve();
+          });
+        })
+        .on("error", reject);
+    });
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (issued < requests) {
+        issued++;
+        await one();
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+  return { requests, seconds, perSecond: requests / seconds, p50Ms: at(0.5), p99Ms: at(0.99) };
+}
+
+export function report(title: string, rows: [string, LoadResult][], baseline: LoadResult): void {
+  const lines = [`\n${title}`, "case".padEnd(34) + "req/s".padStart(10) + "p50 ms".padStart(10) + "p99 ms".padStart(10) + "  vs baseline"];
+  for (const [name, result] of rows) {
+    lines.push(
+      name.padEnd(34) +
+        result.perSecond.toFixed(0).padStart(10) +
+        result.p50Ms.toFixed(2).padStart(10) +
+        result.p99Ms.toFixed(2).padStart(10) +
+        `  ${(result.perSecond / baseline.perSecond).toFixed(2)}× throughput`,
+    );
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
+}

@@ -1,0 +1,52 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { healthSchema, readinessSchema } from "@clinic/shared";
+import { startEmbeddedRedis, type EmbeddedService } from "../../server/src/platform/embedded";
+import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
+import { freePort } from "../support/ports";
+
+describe("health and readiness", () => {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+
+  it("reports liveness with version and role", async () => {
+    const app = await startTestApp(await createTestEnvironment());
+    cleanups.push(() => app.close());
+    const response = await fetch(`${app.url}/api/v1/health`);
+    expect(response.status).toBe(200);
+    expect(await readJson(response, healthSchema)).toMatchObject({ status: "ok", role: "api", version: expect.any(String) });
+  });
+
+  it("is ready with every dependency up, and not ready (503) once Redis dies", async () => {
+    // A Redis of this test's own, so killing it hurts nobody else.
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "clinic-live-redis-"));
+    const redis: EmbeddedService = await startEmbeddedRedis({ dataDir: dir, port: await freePort() });
+    cleanups.push(() => fs.rm(dir, { recursive: true, force: true }), () => redis.stop());
+    const environment = { ...(await createTestEnvironment()), redisUrl: redis.url };
+    const app: TestApp = await startTestApp(environment);
+    cleanups.push(() => app.close());
+
+    const ready = await fetch(`${app.url}/api/v1/ready`);
+    expect(ready.status).toBe(200);
+    expect(await readJson(ready, readinessSchema)).toMatchObject({
+      status: "ready",
+      checks: { postgres: { status: "up" }, redis: { status: "up" }, queue: { status: "up" } },
+    });
+
+    await redis.stop();
+    const notReady = await fetch(`${app.url}/api/v1/ready`);
+    expect(notReady.status).toBe(503);
+    const body = await readJson(notReady, readinessSchema);
+    expect(body.status).toBe("not_ready");
+    expect(body.checks.postgres?.status).toBe("up");
+    expect(body.checks.redis).toMatchObject({ status: "down", error: expect.any(String) });
+    expect(body.checks.queue?.status).toBe("down");
+
+    // Liveness does not depend on Redis: the process itself is fine.
+    expect((await fetch(`${app.url}/api/v1/health`)).status).toBe(200);
+  });
+});

@@ -1,0 +1,67 @@
+/**
+ * Starts one embedded PostgreSQL and one Redis for the test run (or uses DATABASE_URL / REDIS_URL
+ * when given), and migrates a template database that every test file clones.
+ */
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import type { TestProject } from "vitest/node";
+import { startEmbeddedPostgres, startEmbeddedRedis, type EmbeddedService } from "../../server/src/platform/embedded";
+import { createOrm, migrate } from "../../server/src/platform/db";
+import { freePort } from "../support/ports";
+
+export const TEMPLATE_DATABASE = "clinic_template";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** A URL of the cluster's maintenance database, for creating per-file databases. */
+    adminDatabaseUrl: string;
+    redisUrl: string;
+    templateDatabase: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const started: EmbeddedService[] = [];
+  // World-traversable, because as root PostgreSQL runs as the `postgres` user.
+  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), "clinic-live-test-"));
+  await fs.chmod(workDir, 0o755);
+
+  let adminDatabaseUrl = process.env.DATABASE_URL;
+  if (!adminDatabaseUrl) {
+    const postgres = await startEmbeddedPostgres({
+      dataDir: path.join(workDir, "pg"),
+      port: await freePort(),
+      database: "postgres",
+    });
+    started.push(postgres);
+    adminDatabaseUrl = postgres.url;
+  }
+  let redisUrl = process.env.REDIS_URL;
+  if (!redisUrl) {
+    const redis = await startEmbeddedRedis({ dataDir: path.join(workDir, "redis"), port: await freePort() });
+    started.push(redis);
+    redisUrl = redis.url;
+  }
+
+  const admin = new pg.Client({ connectionString: adminDatabaseUrl });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE}`);
+  await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
+  await admin.end();
+  const templateUrl = new URL(adminDatabaseUrl);
+  templateUrl.pathname = `/${TEMPLATE_DATABASE}`;
+  const orm = await createOrm(templateUrl.toString());
+  await migrate(orm);
+  await orm.close();
+
+  project.provide("adminDatabaseUrl", adminDatabaseUrl);
+  project.provide("redisUrl", redisUrl);
+  project.provide("templateDatabase", TEMPLATE_DATABASE);
+
+  return async () => {
+    for (const service of started.reverse()) await service.stop();
+    await fs.rm(workDir, { recursive: true, force: true });
+  };
+}
