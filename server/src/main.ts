@@ -1,48 +1,13 @@
 /** Process entry: ROLE=api | worker | all (default all). */
-import path from "node:path";
 import pino from "pino";
 import { ConfigError, loadConfig, type Config } from "./config";
-import { RedisServerMissingError, startEmbeddedPostgres, startEmbeddedRedis, type EmbeddedService } from "./platform/embedded";
+import { RedisServerMissingError, ensureServices, type Services } from "./platform/embedded";
 import { createRuntime, type Runtime } from "./platform/runtime";
 import { DEMO_PASSWORD, demoAccounts } from "./seed/demo";
 
 function fail(message: string): never {
   process.stderr.write(`\n${message}\n\n`);
   process.exit(1);
-}
-
-async function startServices(config: Config, log: pino.Logger) {
-  const embedded: EmbeddedService[] = [];
-  const stopAll = () => Promise.allSettled(embedded.reverse().map((service) => service.stop()));
-  try {
-    let databaseUrl = config.database.url;
-    if (!databaseUrl) {
-      log.info("DATABASE_URL not set: starting embedded PostgreSQL under %s", path.join(config.dataDir, "pg"));
-      const pg = await startEmbeddedPostgres({
-        dataDir: path.join(config.dataDir, "pg"),
-        port: config.database.embeddedPort,
-        database: "clinic",
-        log: (line) => log.debug({ service: "postgres" }, line),
-      });
-      embedded.push(pg);
-      databaseUrl = pg.url;
-    }
-    let redisUrl = config.redis.url;
-    if (!redisUrl) {
-      log.info("REDIS_URL not set: starting a local redis-server under %s", path.join(config.dataDir, "redis"));
-      const redis = await startEmbeddedRedis({
-        dataDir: path.join(config.dataDir, "redis"),
-        port: config.redis.embeddedPort,
-        log: (line) => log.debug({ service: "redis" }, line),
-      });
-      embedded.push(redis);
-      redisUrl = redis.url;
-    }
-    return { databaseUrl, redisUrl, stopAll };
-  } catch (error) {
-    await stopAll();
-    throw error;
-  }
 }
 
 function banner(config: Config, url: string | undefined): string {
@@ -70,9 +35,9 @@ async function main(): Promise<void> {
   }
   const log = pino({ level: config.logLevel, base: { role: config.role } });
 
-  let services: Awaited<ReturnType<typeof startServices>>;
+  let services: Services;
   try {
-    services = await startServices(config, log);
+    services = await ensureServices(config, log);
   } catch (error) {
     if (error instanceof RedisServerMissingError) fail(error.message);
     throw error;

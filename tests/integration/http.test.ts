@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RequestContext } from "@mikro-orm/core";
 import { z } from "zod";
 import { problemSchema } from "@clinic/shared";
 import type { Runtime } from "../../server/src/platform/runtime";
@@ -20,6 +21,10 @@ function registerProbeRoutes(runtime: Runtime) {
       return reply.code(201).send(request.body);
     },
   );
+  app.get("/api/v1/probe/context", async () => {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    return { em: RequestContext.getEntityManager()?.id ?? null };
+  });
   app.get("/api/v1/probe/crash", async () => {
     throw new Error("relation \"secret_table\" does not exist");
   });
@@ -71,6 +76,16 @@ describe("HTTP edge", () => {
       expect(body.errors?.map((error) => error.field)).toEqual(fields);
     }
     expect(await written()).toEqual(["ok"]);
+  });
+
+  it("gives every request its own EntityManager context, even when requests overlap", async () => {
+    const contextSchema = z.object({ em: z.number().nullable() });
+    const replies = await Promise.all(
+      Array.from({ length: 5 }, async () => readJson(await fetch(`${app.url}/api/v1/probe/context`), contextSchema)),
+    );
+    const ids = replies.map((reply) => reply.em);
+    expect(ids).not.toContain(null);
+    expect(new Set(ids).size).toBe(5);
   });
 
   it("answers unknown routes with 404 problem+json", async () => {

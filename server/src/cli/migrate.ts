@@ -3,20 +3,18 @@
  * new one from the difference between the entities and the database. Uses DATABASE_URL, or the
  * embedded PostgreSQL of `npm start` when it is unset.
  */
-import path from "node:path";
+import pino from "pino";
 import { ConfigError, loadConfig } from "../config";
 import { createOrm } from "../platform/db";
-import { startEmbeddedPostgres } from "../platform/embedded";
+import { ensureServices } from "../platform/embedded";
 import { migrateWithLock } from "../platform/migrate";
 
 const MIGRATIONS_DIR = "server/src/migrations";
 
 async function run(command: string | undefined, name: string | undefined): Promise<string> {
   const config = loadConfig();
-  const embedded = config.database.url
-    ? undefined
-    : await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, "pg"), port: config.database.embeddedPort, database: "clinic" });
-  const databaseUrl = config.database.url ?? embedded!.url;
+  const services = await ensureServices(config, pino({ level: "warn" }), { redis: false });
+  const { databaseUrl } = services;
   const orm = await createOrm(databaseUrl, { poolMax: 2, migrationsPath: MIGRATIONS_DIR });
   try {
     if (command === "up") {
@@ -32,7 +30,7 @@ async function run(command: string | undefined, name: string | undefined): Promi
     throw new ConfigError([{ setting: "command", message: "expected `up` or `create <name>`" }]);
   } finally {
     await orm.close();
-    await embedded?.stop();
+    await services.stopAll();
   }
 }
 

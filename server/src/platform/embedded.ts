@@ -9,10 +9,57 @@ import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
 import { userInfo } from "node:os";
+import type { Logger } from "pino";
+import type { Config } from "../config";
 
 export interface EmbeddedService {
   url: string;
   stop(): Promise<void>;
+}
+
+export interface Services {
+  databaseUrl: string;
+  redisUrl: string;
+  /** Stops whatever was started here (nothing when both URLs were configured). */
+  stopAll(): Promise<void>;
+}
+
+/**
+ * The configured DATABASE_URL / REDIS_URL, or embedded servers under DATA_DIR for what is unset.
+ * `redis: false` skips Redis (tools that need only the database).
+ */
+export async function ensureServices(config: Config, log: Logger, needs = { redis: true }): Promise<Services> {
+  const started: EmbeddedService[] = [];
+  const stopAll = async () => {
+    for (const service of started.reverse()) await service.stop().catch(() => undefined);
+  };
+  const provide = async (
+    configured: string | undefined,
+    setting: string,
+    dir: string,
+    start: (dataDir: string) => Promise<EmbeddedService>,
+  ) => {
+    if (configured) return configured;
+    const dataDir = path.join(config.dataDir, dir);
+    log.info("%s not set: starting a local server under %s", setting, dataDir);
+    const service = await start(dataDir);
+    started.push(service);
+    return service.url;
+  };
+  try {
+    const databaseUrl = await provide(config.database.url, "DATABASE_URL", "pg", (dataDir) =>
+      startEmbeddedPostgres({ dataDir, port: config.database.embeddedPort, database: "clinic", log: (line) => log.debug(line) }),
+    );
+    const redisUrl = needs.redis
+      ? await provide(config.redis.url, "REDIS_URL", "redis", (dataDir) =>
+          startEmbeddedRedis({ dataDir, port: config.redis.embeddedPort, log: (line) => log.debug(line) }),
+        )
+      : "";
+    return { databaseUrl, redisUrl, stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
 }
 
 const PG_USER = "clinic";
