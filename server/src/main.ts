@@ -44,13 +44,16 @@ async function main(): Promise<void> {
   }
 
   let runtime: Runtime | undefined;
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const stop = async (signal: string) => {
-    if (stopping) {
+    if (stoppingSince !== undefined) {
+      // Ctrl-C under `npm start` arrives twice at once (from the terminal and forwarded by npm):
+      // only a later, deliberate second signal cuts the drain short.
+      if (Date.now() - stoppingSince < 1_000) return;
       log.warn("second %s: exiting at once", signal);
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     log.info("%s received: shutting down", signal);
     await runtime?.close();
     await services.stopAll();

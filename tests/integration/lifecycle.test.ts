@@ -13,11 +13,11 @@ import {
   uniqueName,
 } from "../support/harness";
 import { freePort, isPortOpen } from "../support/ports";
-import { baseEnv, spawnServer, type ServerProcess } from "../support/process";
+import { baseEnv, pressCtrlC, spawnServer, type ServerProcess } from "../support/process";
 
 const started: ServerProcess[] = [];
 afterAll(() => {
-  for (const server of started) server.child.kill("SIGKILL");
+  for (const server of started) if (server.child.exitCode === null) server.child.kill("SIGKILL");
 });
 
 function start(env: Record<string, string | undefined>) {
@@ -51,7 +51,7 @@ describe("process start-up and shutdown", () => {
     await expect(fetch(`${url}/api/v1/health`)).rejects.toThrow();
   });
 
-  it("with nothing configured, runs embedded PostgreSQL and Redis under DATA_DIR and stops them on exit", async () => {
+  it("with nothing configured, runs embedded PostgreSQL and Redis under DATA_DIR and stops them after a terminal Ctrl-C", async () => {
     const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "clinic-live-start-"));
     await fs.chmod(dataDir, 0o755);
     const [pgPort, redisPort] = [await freePort(), await freePort()];
@@ -69,8 +69,11 @@ describe("process start-up and shutdown", () => {
       expect(await isPortOpen(pgPort)).toBe(true);
       expect(await isPortOpen(redisPort)).toBe(true);
       await fs.access(path.join(dataDir, "pg", "PG_VERSION"));
-      first.child.kill("SIGINT");
+      // The services must survive the group-wide signal long enough for the drain to finish cleanly.
+      pressCtrlC(first);
       expect((await first.exited).code).toBe(0);
+      expect(first.output()).toContain("shutdown complete");
+      expect(first.output()).not.toContain("exiting at once");
       expect(await isPortOpen(pgPort)).toBe(false);
       expect(await isPortOpen(redisPort)).toBe(false);
 

