@@ -1,3 +1,5 @@
 export * from "./problem";
 export * from "./health";
 export * from "./realtime";
+export * from "./identity";
+export * from "./directory";

@@ -1,6 +1,7 @@
 /** Every migration, in order. Listed explicitly so the production bundle carries them. */
 import { Migration20261122000000_platform } from "./Migration20261122000000_platform";
+import { Migration20261122015407_identity_directory_audit } from "./Migration20261122015407_identity_directory_audit";
 
-export const migrationsList = [
-  { name: Migration20261122000000_platform.name, class: Migration20261122000000_platform },
-];
+export const migrationsList = [Migration20261122000000_platform, Migration20261122015407_identity_directory_audit].map(
+  (migration) => ({ name: migration.name, class: migration }),
+);

@@ -1,5 +1,29 @@
 /** Every entity the ORM knows; each module adds its own here. */
+import { AuditEventSchema } from "./audit/audit.entity";
 import { ClinicSchema } from "./directory/clinic.entity";
+import { DoctorSchema } from "./directory/doctor.entity";
+import { DoctorPatientSchema, PatientSchema } from "./directory/patient.entity";
+import { ClinicServiceSchema } from "./directory/service.entity";
+import { SpecialtySchema } from "./directory/specialty.entity";
+import { OneTimeCodeSchema, TotpBackupCodeSchema } from "./identity/code.entity";
+import { ClinicMembershipSchema } from "./identity/membership.entity";
+import { AuthSessionSchema, RefreshTokenSchema } from "./identity/session.entity";
 import { UserAccountSchema } from "./identity/user.entity";
+import { OutboxMessageSchema } from "./notifications/outbox.entity";
 
-export const entities = [ClinicSchema, UserAccountSchema];
+export const entities = [
+  AuditEventSchema,
+  ClinicSchema,
+  ClinicServiceSchema,
+  DoctorSchema,
+  DoctorPatientSchema,
+  PatientSchema,
+  SpecialtySchema,
+  UserAccountSchema,
+  ClinicMembershipSchema,
+  AuthSessionSchema,
+  RefreshTokenSchema,
+  OneTimeCodeSchema,
+  TotpBackupCodeSchema,
+  OutboxMessageSchema,
+];

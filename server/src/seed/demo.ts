@@ -1,7 +1,8 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { Clinic } from "../modules/directory/clinic.entity";
 import { hashPassword } from "../modules/identity/password";
-import { UserAccount, type UserRole } from "../modules/identity/user.entity";
+import { clinicSettingsSchema, type UserRole } from "@clinic/shared";
+import { UserAccount } from "../modules/identity/user.entity";
 
 export const DEMO_PASSWORD = "demo1234!";
 export const DEMO_CLINIC_SLUG = "demo";
@@ -35,7 +36,7 @@ export async function seedDemo(em: EntityManager, options: { production: boolean
     await tx.getConnection().execute("select pg_advisory_xact_lock(?)", [SEED_LOCK_KEY], "all", tx.getTransactionContext());
     let created = 0;
     if (!(await tx.findOne(Clinic, { slug: DEMO_CLINIC_SLUG }))) {
-      tx.create(Clinic, { slug: DEMO_CLINIC_SLUG, name: "Demo Clinic", timeZone: "Europe/London" });
+      tx.create(Clinic, { slug: DEMO_CLINIC_SLUG, name: "Demo Clinic", timeZone: "Europe/London", settings: clinicSettingsSchema.parse({}) });
       created++;
     }
     const existing = new Set(

@@ -1,8 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { defineEntity, p } from "@mikro-orm/core";
-
-export const userRoles = ["patient", "doctor", "receptionist", "clinic_admin", "platform_admin"] as const;
-export type UserRole = (typeof userRoles)[number];
+import { accountStatuses, userRoles } from "@clinic/shared";
 
 /** A person who signs in. Email is citext so logins ignore case. */
 export const UserAccountSchema = defineEntity({
@@ -16,6 +14,13 @@ export const UserAccountSchema = defineEntity({
     passwordHash: p.text(),
     role: p.enum(userRoles),
     displayName: p.string(),
+    status: p.enum(accountStatuses).default("active"),
+    emailVerifiedAt: p.datetime().nullable(),
+    phoneVerifiedAt: p.datetime().nullable(),
+    /** Base32 TOTP secret; set at enrolment, active once `totpEnabledAt` is set. */
+    totpSecret: p.string().length(64).nullable(),
+    totpEnabledAt: p.datetime().nullable(),
+    passwordChangedAt: p.datetime().nullable(),
     createdAt: p.datetime().defaultRaw("now()").onCreate(() => new Date()),
   },
 });

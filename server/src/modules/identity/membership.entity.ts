@@ -1,0 +1,22 @@
+import { randomUUID } from "node:crypto";
+import { defineEntity, p } from "@mikro-orm/core";
+import { clinicRoles } from "@clinic/shared";
+import { Clinic } from "../directory/clinic.entity";
+import { UserAccount } from "./user.entity";
+
+/** A staff role held at one clinic: a receptionist of clinic A can do nothing at clinic B. */
+export const ClinicMembershipSchema = defineEntity({
+  name: "ClinicMembership",
+  tableName: "clinic_membership",
+  uniques: [{ properties: ["user", "clinic", "role"] }],
+  properties: {
+    id: p.uuid().primary().onCreate(() => randomUUID()),
+    user: () => p.manyToOne(UserAccount).deleteRule("cascade"),
+    clinic: () => p.manyToOne(Clinic).deleteRule("cascade"),
+    role: p.enum(clinicRoles),
+    createdAt: p.datetime().defaultRaw("now()").onCreate(() => new Date()),
+  },
+});
+
+export class ClinicMembership extends ClinicMembershipSchema.class {}
+ClinicMembershipSchema.setClass(ClinicMembership);

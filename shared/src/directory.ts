@@ -1,0 +1,45 @@
+import { z } from "zod";
+
+export const subscriptionTiers = ["none", "freeTrial", "standard", "standardPlus", "vise"] as const;
+export type SubscriptionTier = (typeof subscriptionTiers)[number];
+
+export const employmentTypes = ["full_time", "part_time", "locum"] as const;
+export const approvalStatuses = ["pending", "approved", "rejected"] as const;
+
+export const notificationChannels = ["email", "sms", "push", "in_app"] as const;
+export type NotificationChannel = (typeof notificationChannels)[number];
+export const deliveryStatuses = ["queued", "sent", "delivered", "failed", "not_sent"] as const;
+
+/** IANA zone names only: they are what turns wall-clock rules into instants. */
+export const timeZoneSchema = z.string().refine((zone) => {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return zone.includes("/") || zone === "UTC";
+  } catch {
+    return false;
+  }
+}, "an IANA time zone such as Europe/London");
+
+export const clinicSettingsSchema = z.strictObject({
+  /** Hours before start after which a patient may no longer cancel online. */
+  patientCancelCutoffHours: z.number().int().min(0).max(720).default(24),
+  /** Block online booking for patients who missed 3 of their last 5 appointments. */
+  blockRepeatedNoShows: z.boolean().default(false),
+});
+export type ClinicSettings = z.infer<typeof clinicSettingsSchema>;
+
+export const reminderPreferencesSchema = z.strictObject({
+  email: z.boolean().default(true),
+  sms: z.boolean().default(false),
+  push: z.boolean().default(false),
+  inApp: z.boolean().default(true),
+});
+export type ReminderPreferences = z.infer<typeof reminderPreferencesSchema>;
+
+export const doctorCredentialsSchema = z.strictObject({
+  registrationBody: z.string().trim().min(2).max(120),
+  registrationNumber: z.string().trim().min(2).max(64),
+  qualifications: z.array(z.string().trim().min(2).max(200)).max(20).default([]),
+  submittedAt: z.iso.datetime().optional(),
+});
+export type DoctorCredentials = z.infer<typeof doctorCredentialsSchema>;
