@@ -8,6 +8,10 @@ import { healthRoutes } from "./health.routes";
 import { workerHeartbeatJob } from "./heartbeat";
 import { API_PREFIX, createHttpApp, type HttpApp } from "./http";
 import { createLocks, type Locks } from "./locks";
+import { createAttemptLimiter } from "./attempts";
+import { registerAuthentication } from "../modules/identity/authenticate";
+import { principalFromToken } from "../modules/identity/principal";
+import { moduleRoutes } from "../modules/routes";
 import { createMetrics, type Metrics } from "./metrics";
 import { migrateWithLock } from "./migrate";
 import { createQueues, startWorkers, type JobDefinition, type Queues, type Workers } from "./queues";
@@ -60,6 +64,8 @@ export async function createRuntime(options: {
   const locks = createLocks(redis, prefix);
   const queues = createQueues(redisUrl, prefix, log);
   const metrics = createMetrics(queues);
+  const attempts = createAttemptLimiter(redis, prefix);
+  const moduleContext = { config, log, orm, redis, attempts };
   const jobs: JobDefinition<never>[] = [workerHeartbeatJob(redis, prefix, config.worker.heartbeatSeconds)];
 
   let http: HttpApp | undefined;
@@ -69,9 +75,15 @@ export async function createRuntime(options: {
     const gateway = createRealtime({ httpServer: http.server, redis, redisUrl, prefix, log, metrics });
     realtime = gateway;
     http.addHook("preClose", async () => gateway.disconnectAll());
+    // Sockets authenticate with the same access tokens as HTTP.
+    gateway.setAuthenticator(async (auth) =>
+      typeof auth.token === "string" ? principalFromToken(orm.em.fork(), config.auth.jwtSecret, auth.token) : null,
+    );
+    registerAuthentication(http, config.auth.jwtSecret);
     await http.register(healthRoutes({ orm, redis, queues, prefix, role: config.role, version: VERSION }), {
       prefix: API_PREFIX,
     });
+    await http.register(moduleRoutes(moduleContext), { prefix: API_PREFIX });
   }
 
   let workers: Workers | undefined;

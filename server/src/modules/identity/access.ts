@@ -1,0 +1,81 @@
+/**
+ * The one guard: every route's access is decided here from role + clinic membership + ownership.
+ * Routes name a permission and pass the facts about the target (its clinic, its owner); the rule
+ * table below is the whole policy.
+ */
+import type { ClinicRole } from "@clinic/shared";
+import { DomainError } from "../../platform/problem";
+import type { UserPrincipal } from "./principal";
+
+/** Facts about the target of an action, loaded by the caller. */
+export interface AccessScope {
+  clinicId?: string;
+  doctorId?: string;
+  /** The clinics a doctor target works at (for staff acting on a doctor). */
+  doctorClinicIds?: string[];
+  userId?: string;
+  patient?: {
+    id: string;
+    userId: string;
+    /** Doctors with a relation to this patient (later: appointments too). */
+    doctorIds: string[];
+    /** Clinics where one of those doctors works. */
+    clinicIds: string[];
+  };
+}
+
+const isPlatformAdmin = (p: UserPrincipal) => p.role === "platform_admin";
+const holds = (p: UserPrincipal, clinicId: string | undefined, roles: ClinicRole[]) =>
+  clinicId !== undefined && p.memberships.some((m) => m.clinicId === clinicId && roles.includes(m.role));
+const isStaffOf = (p: UserPrincipal, clinicId?: string) => holds(p, clinicId, ["receptionist", "clinic_admin"]);
+const isClinicAdminOf = (p: UserPrincipal, clinicId?: string) => holds(p, clinicId, ["clinic_admin"]);
+const isStaffOfAny = (p: UserPrincipal, clinicIds: string[] = []) => clinicIds.some((id) => isStaffOf(p, id));
+
+const rules = {
+  "clinic.create": (p: UserPrincipal) => isPlatformAdmin(p),
+  "clinic.update": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),
+  "clinic.members.read": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isStaffOf(p, s.clinicId),
+  "clinic.members.manage": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),
+  "clinic.services.manage": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),
+  "doctor.profile.update": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || (p.doctorId !== null && p.doctorId === s.doctorId),
+  "doctor.approve": (p: UserPrincipal) => isPlatformAdmin(p),
+  "doctor.clinics.manage": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),
+  "doctor.unlisted.read": (p: UserPrincipal, s: AccessScope) =>
+    isPlatformAdmin(p) || (p.doctorId !== null && p.doctorId === s.doctorId) || isStaffOfAny(p, s.doctorClinicIds),
+  "patient.read": (p: UserPrincipal, s: AccessScope) =>
+    isPlatformAdmin(p) ||
+    p.userId === s.patient?.userId ||
+    (p.doctorId !== null && (s.patient?.doctorIds ?? []).includes(p.doctorId)) ||
+    isStaffOfAny(p, s.patient?.clinicIds),
+  /** Clinical data: the patient and their own doctors only; not reception, not admins. */
+  "patient.clinical.read": (p: UserPrincipal, s: AccessScope) =>
+    p.userId === s.patient?.userId || (p.doctorId !== null && (s.patient?.doctorIds ?? []).includes(p.doctorId)),
+  "patient.update": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || p.userId === s.patient?.userId,
+  "patient.tier.update": (p: UserPrincipal) => isPlatformAdmin(p),
+  "patient.relation.manage": (p: UserPrincipal, s: AccessScope) =>
+    isPlatformAdmin(p) || (p.doctorId !== null && p.doctorId === s.doctorId) || isStaffOfAny(p, s.doctorClinicIds),
+  "user.status.manage": (p: UserPrincipal) => isPlatformAdmin(p),
+  "audit.read": (p: UserPrincipal, s: AccessScope) =>
+    isPlatformAdmin(p) || (s.clinicId !== undefined && isClinicAdminOf(p, s.clinicId)),
+} satisfies Record<string, (p: UserPrincipal, s: AccessScope) => boolean>;
+
+export type Permission = keyof typeof rules;
+
+export function can(principal: UserPrincipal, permission: Permission, scope: AccessScope = {}): boolean {
+  return rules[permission](principal, scope);
+}
+
+/**
+ * Throws 403 FORBIDDEN, or 404 NOT_FOUND when `hide` is set: for things the caller may not even
+ * know exist (another patient's record), a refusal must not confirm they do.
+ */
+export function authorize(
+  principal: UserPrincipal,
+  permission: Permission,
+  scope: AccessScope = {},
+  options: { hide?: string } = {},
+): void {
+  if (can(principal, permission, scope)) return;
+  if (options.hide) throw new DomainError(404, "NOT_FOUND", `${options.hide} not found`);
+  throw new DomainError(403, "FORBIDDEN", `Not allowed: ${permission}`);
+}

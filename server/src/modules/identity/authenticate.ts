@@ -1,0 +1,32 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { RequestContext } from "@mikro-orm/core";
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { DomainError } from "../../platform/problem";
+import { principalFromToken, type UserPrincipal } from "./principal";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The signed-in user, or null for anonymous requests. */
+    principal: UserPrincipal | null;
+  }
+}
+
+/** Reads `Authorization: Bearer <access token>` on every request; a bad token is a 401, none is anonymous. */
+export function registerAuthentication(app: FastifyInstance, jwtSecret: string): void {
+  app.decorateRequest("principal", null);
+  app.addHook("preValidation", async (request) => {
+    const header = request.headers.authorization;
+    if (!header) return;
+    const token = /^Bearer (\S+)$/i.exec(header)?.[1];
+    const em = RequestContext.getEntityManager() as EntityManager;
+    const principal = token ? await principalFromToken(em, jwtSecret, token) : null;
+    if (!principal) throw new DomainError(401, "UNAUTHENTICATED", "The access token is missing, invalid, expired or revoked");
+    request.principal = principal;
+  });
+}
+
+/** The signed-in user, or 401. */
+export function requireUser(request: FastifyRequest): UserPrincipal {
+  if (!request.principal) throw new DomainError(401, "UNAUTHENTICATED", "Sign in first");
+  return request.principal;
+}

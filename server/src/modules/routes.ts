@@ -1,0 +1,14 @@
+/** Every module's HTTP routes, under /api/v1. */
+import type { FastifyPluginAsync } from "fastify";
+import type { ModuleContext } from "../platform/module";
+import { auditRoutes } from "./audit/audit.routes";
+import { directoryRoutes } from "./directory/directory.routes";
+import { identityRoutes } from "./identity/identity.routes";
+
+export function moduleRoutes(ctx: ModuleContext): FastifyPluginAsync {
+  return async (app) => {
+    await app.register(identityRoutes(ctx));
+    await app.register(directoryRoutes(ctx));
+    await app.register(auditRoutes(ctx));
+  };
+}
