@@ -32,6 +32,14 @@ const envSchema = z
     SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(20),
     WORKER_HEARTBEAT_SECONDS: z.coerce.number().int().positive().default(15),
     WEB_DIST_DIR: z.string().default("web/dist"),
+    /**
+     * Which X-Forwarded-For hops to believe for the client address (rate limits, audit): `false`
+     * (direct), a hop count (`1` behind one load balancer), or a comma-separated list of proxy addresses.
+     */
+    TRUST_PROXY: z
+      .string()
+      .regex(/^(true|false|\d+|[\d.:a-fA-F/]+(,[\d.:a-fA-F/]+)*)$/, "false, true, a hop count or proxy addresses")
+      .default("false"),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== "production") return;
@@ -78,6 +86,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       publicUrl: e.PUBLIC_URL,
       rateLimit: { max: e.RATE_LIMIT_MAX, windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS },
       webDistDir: path.resolve(e.WEB_DIST_DIR),
+      trustProxy: parseTrustProxy(e.TRUST_PROXY),
     },
     database: { url: e.DATABASE_URL, embeddedPort: e.EMBEDDED_PG_PORT, migrateOnStart: e.MIGRATE_ON_START },
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX, embeddedPort: e.EMBEDDED_REDIS_PORT },
@@ -92,3 +101,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 }
 
 export type Config = ReturnType<typeof loadConfig>;
+
+function parseTrustProxy(value: string): boolean | number | string[] {
+  if (value === "true" || value === "false") return value === "true";
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(",");
+}

@@ -99,3 +99,53 @@ export const totpSetupResponseSchema = z.object({ secret: z.string(), otpauthUri
 export const totpEnableResponseSchema = z.object({ backupCodes: z.array(z.string()) });
 
 export { loginIdentifier, email as emailSchema, phone as phoneSchema };
+
+// ---------------------------------------------------------------------------------------------
+// Accounts & sessions API (identity routes). The request schemas above leave email and phone both
+// optional; the route bodies below add the rule that exactly one of them is given, reported on the
+// offending field (`body.email` when neither is given, `body.phone` when both are).
+
+function exactlyOneIdentifier(value: { email?: string | undefined; phone?: string | undefined }, ctx: z.RefinementCtx) {
+  if (value.email !== undefined && value.phone !== undefined) {
+    ctx.addIssue({ code: "custom", path: ["phone"], message: "give either email or phone, not both" });
+  } else if (value.email === undefined && value.phone === undefined) {
+    ctx.addIssue({ code: "custom", path: ["email"], message: "email or phone is required" });
+  }
+}
+
+export const registerBodySchema = registerRequestSchema.superRefine(exactlyOneIdentifier);
+export const verifyBodySchema = verifyRequestSchema.superRefine(exactlyOneIdentifier);
+export const resendCodeBodySchema = resendCodeRequestSchema.superRefine(exactlyOneIdentifier);
+export const loginBodySchema = loginRequestSchema.superRefine(exactlyOneIdentifier);
+export const passwordForgotBodySchema = passwordForgotRequestSchema.superRefine(exactlyOneIdentifier);
+export const passwordResetBodySchema = passwordResetRequestSchema.superRefine(exactlyOneIdentifier);
+
+export const registerResponseSchema = z.object({ userId: z.uuid(), verification: z.literal("sent") });
+export const verifyResponseSchema = z.object({ verified: z.literal(true) });
+/** 202 replies that must not reveal whether the account exists. */
+export const identityAcceptedResponseSchema = z.object({ accepted: z.literal(true) });
+export const sessionListSchema = z.object({ items: z.array(sessionSchema) });
+export const sessionIdParamsSchema = z.strictObject({ id: z.uuid() });
+
+/** Stable error codes of the identity routes (see docs/identity.md). */
+export const identityErrorCodes = [
+  "ACCOUNT_EXISTS",
+  "ACCOUNT_UNVERIFIED",
+  "ACCOUNT_DEACTIVATED",
+  "ACCOUNT_LOCKED",
+  "INVALID_CREDENTIALS",
+  "INVALID_CURRENT_PASSWORD",
+  "CODE_INVALID",
+  "CODE_EXPIRED",
+  "CODE_EXHAUSTED",
+  "TOTP_REQUIRED",
+  "TOTP_INVALID",
+  "TOTP_REQUIRED_FOR_ROLE",
+  "TOTP_ALREADY_ENABLED",
+  "TOTP_NOT_SET_UP",
+  "TOTP_NOT_ENABLED",
+  "INVALID_REFRESH_TOKEN",
+  "REFRESH_TOKEN_REUSED",
+  "UNAUTHENTICATED",
+] as const;
+export type IdentityErrorCode = (typeof identityErrorCodes)[number];

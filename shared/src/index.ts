@@ -3,3 +3,5 @@ export * from "./health";
 export * from "./realtime";
 export * from "./identity";
 export * from "./directory";
+export * from "./audit";
+export * from "./directory-api";

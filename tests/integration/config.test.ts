@@ -21,6 +21,13 @@ describe("configuration", () => {
     expect(config.database.url).toBeUndefined();
     expect(config.redis.prefix).toBe("clinic");
     expect(config.demoSeed).toBe(true);
+    expect(config.http.trustProxy).toBe(false);
+  });
+
+  it("reads TRUST_PROXY as a flag, a hop count or proxy addresses", () => {
+    expect(loadConfig({ TRUST_PROXY: "1" }).http.trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: "true" }).http.trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: "10.0.0.1,10.0.0.2" }).http.trustProxy).toEqual(["10.0.0.1", "10.0.0.2"]);
   });
 
   it("parses every pinned setting", () => {
@@ -52,6 +59,7 @@ describe("configuration", () => {
     ["NODE_ENV", "staging"],
     ["MIGRATE_ON_START", "maybe"],
     ["REDIS_PREFIX", "has:colon"],
+    ["TRUST_PROXY", "everyone please"],
   ])("rejects %s=%s and names the setting", (setting, value) => {
     const error = errorOf({ [setting]: value });
     expect(error.issues.map((issue) => issue.setting)).toEqual([setting]);

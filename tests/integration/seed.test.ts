@@ -3,7 +3,11 @@ import { createOrm, type Orm } from "../../server/src/platform/db";
 import { verifyPassword } from "../../server/src/modules/identity/password";
 import { UserAccount } from "../../server/src/modules/identity/user.entity";
 import { Clinic } from "../../server/src/modules/directory/clinic.entity";
-import { DEMO_PASSWORD, demoAccounts, seedDemo } from "../../server/src/seed/demo";
+import { Doctor } from "../../server/src/modules/directory/doctor.entity";
+import { DoctorPatient, Patient } from "../../server/src/modules/directory/patient.entity";
+import { ClinicService } from "../../server/src/modules/directory/service.entity";
+import { ClinicMembership } from "../../server/src/modules/identity/membership.entity";
+import { DEMO_PASSWORD, seedDemo } from "../../server/src/seed/demo";
 import { createTestDatabase } from "../support/harness";
 
 describe("demo seed", () => {
@@ -18,7 +22,8 @@ describe("demo seed", () => {
       seedDemo(orm.em.fork(), { production: false }),
       seedDemo(orm.em.fork(), { production: false }),
     ]);
-    expect(results.map((result) => result.created).sort((x, y) => x - y)).toEqual([0, demoAccounts.length + 1]);
+    // clinic + 26 accounts + 2 memberships + 3 doctors + 20 patients + 5 vise patients × 3 doctors
+    expect(results.map((result) => result.created).sort((x, y) => x - y)).toEqual([0, 1 + 26 + 2 + 3 + 20 + 15]);
 
     const em = orm.em.fork();
     const clinic = await em.findOneOrFail(Clinic, { slug: "demo" });
@@ -31,6 +36,35 @@ describe("demo seed", () => {
       "dr.roy@demo.clinic",
       "dr.sen@demo.clinic",
     ]);
+  });
+
+  it("gives the demo people their pinned profiles, memberships, tiers and relations", async () => {
+    const em = orm.em.fork();
+    const clinic = await em.findOneOrFail(Clinic, { slug: "demo" });
+    const users = await em.find(UserAccount, {});
+    expect(users.every((user) => user.emailVerifiedAt instanceof Date && user.status === "active")).toBe(true);
+
+    const memberships = await em.find(ClinicMembership, {}, { populate: ["user"] });
+    expect(memberships.map((m) => [m.user.email, m.role, m.clinic.id]).sort()).toEqual([
+      ["clinicadmin@demo.clinic", "clinic_admin", clinic.id],
+      ["reception@demo.clinic", "receptionist", clinic.id],
+    ]);
+
+    const doctors = await em.find(Doctor, {}, { populate: ["clinics", "specialties"] });
+    expect(doctors).toHaveLength(3);
+    expect(doctors.every((d) => d.approvalStatus === "approved" && d.clinics.getItems().map((c) => c.id).includes(clinic.id))).toBe(true);
+    expect(doctors.every((d) => d.specialties.count() > 0)).toBe(true);
+
+    const patients = await em.find(Patient, {}, { populate: ["user"] });
+    const tierOf = (n: number) => patients.find((p) => p.user.email === `patient${n}@demo.clinic`)!.subscriptionTier;
+    expect([1, 10, 11, 15, 16, 18, 19, 20].map(tierOf)).toEqual([
+      "standard", "standard", "vise", "vise", "freeTrial", "freeTrial", "none", "none",
+    ]);
+    const relations = await em.find(DoctorPatient, {}, { populate: ["patient.user"] });
+    const related = new Set(relations.map((r) => r.patient.user.email));
+    expect([...related].sort()).toEqual([11, 12, 13, 14, 15].map((n) => `patient${n}@demo.clinic`).sort());
+    expect(relations).toHaveLength(15);
+    expect(await em.count(ClinicService, { clinic })).toBeGreaterThanOrEqual(3);
   });
 
   it("is idempotent", async () => {

@@ -91,6 +91,8 @@ export async function startTestApp(
     LOG_LEVEL: "silent",
     WEB_DIST_DIR: "/nonexistent",
     SHUTDOWN_TIMEOUT_SECONDS: "5",
+    // As if behind the load balancer: tests give clients distinct addresses with X-Forwarded-For.
+    TRUST_PROXY: "true",
     ...options.env,
   });
   const runtime = await createRuntime({

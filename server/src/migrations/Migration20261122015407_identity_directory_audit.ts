@@ -55,9 +55,9 @@ export class Migration20261122015407_identity_directory_audit extends Migration 
     this.addSql(`alter table "user_account" add "status" text not null default 'active', add "email_verified_at" timestamptz null, add "phone_verified_at" timestamptz null, add "totp_secret" varchar(64) null, add "totp_enabled_at" timestamptz null, add "password_changed_at" timestamptz null;`);
     this.addSql(`alter table "user_account" add constraint "user_account_status_check" check ("status" in ('active', 'deactivated'));`);
 
-    this.addSql(`create or replace function "audit_event_audit_event_append_only_fn"() returns trigger as \$\$ begin raise exception 'audit_event is append-only'; end; \$\$ language plpgsql;`);
+    this.addSql(`create or replace function "audit_event_audit_event_append_only_fn"() returns trigger as $$ begin raise exception 'audit_event is append-only'; end; $$ language plpgsql;`);
     this.addSql(`create trigger "audit_event_append_only" BEFORE UPDATE OR DELETE on "audit_event" for each ROW execute function "audit_event_audit_event_append_only_fn"();`);
-    this.addSql(`create or replace function "audit_event_audit_event_no_truncate_fn"() returns trigger as \$\$ begin raise exception 'audit_event is append-only'; end; \$\$ language plpgsql;`);
+    this.addSql(`create or replace function "audit_event_audit_event_no_truncate_fn"() returns trigger as $$ begin raise exception 'audit_event is append-only'; end; $$ language plpgsql;`);
     this.addSql(`create trigger "audit_event_no_truncate" BEFORE TRUNCATE on "audit_event" for each STATEMENT execute function "audit_event_audit_event_no_truncate_fn"();`);
 
     this.addSql(`alter table "clinic_service" add constraint "clinic_service_clinic_id_foreign" foreign key ("clinic_id") references "clinic" ("id") on delete cascade;`);

@@ -35,10 +35,11 @@ export async function createHttpApp(options: {
   version: string;
 }): Promise<HttpApp> {
   const { config, orm, metrics } = options;
+  const { trustProxy } = config.http;
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
-    // Behind the load balancer the client address comes from X-Forwarded-For.
-    trustProxy: true,
+    // Behind a load balancer the client address comes from X-Forwarded-For, only as far as trusted.
+    trustProxy: typeof trustProxy === "number" ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
     requestIdHeader: "x-request-id",
     genReqId: () => randomUUID(),
     bodyLimit: 1024 * 1024,

@@ -64,7 +64,9 @@ function fieldsOf(context: string, issues: ValidationIssue[]) {
 export function toProblem(error: FastifyError | Error, request: FastifyRequest): Problem {
   if (error instanceof DomainError) return problem(error.status, error.code, error.message, error.extra);
   if (hasZodFastifySchemaValidationErrors(error)) {
-    const errors = fieldsOf(error.validationContext ?? "request", error.validation as ValidationIssue[]);
+    // Fastify calls the query string "querystring"; clients know it as the query.
+    const part = error.validationContext === "querystring" ? "query" : (error.validationContext ?? "request");
+    const errors = fieldsOf(part, error.validation as ValidationIssue[]);
     return problem(400, "VALIDATION_FAILED", `Invalid ${errors.map((e) => e.field).join(", ")}`, { errors });
   }
   const fastifyError = error as FastifyError;

@@ -1,32 +1,83 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
+import {
+  clinicSettingsSchema,
+  reminderPreferencesSchema,
+  type ClinicRole,
+  type SubscriptionTier,
+  type UserRole,
+} from "@clinic/shared";
 import { Clinic } from "../modules/directory/clinic.entity";
+import { Doctor } from "../modules/directory/doctor.entity";
+import { DoctorPatient, Patient } from "../modules/directory/patient.entity";
+import { ClinicService } from "../modules/directory/service.entity";
+import { Specialty } from "../modules/directory/specialty.entity";
+import { ClinicMembership } from "../modules/identity/membership.entity";
 import { hashPassword } from "../modules/identity/password";
-import { clinicSettingsSchema, type UserRole } from "@clinic/shared";
 import { UserAccount } from "../modules/identity/user.entity";
 
 export const DEMO_PASSWORD = "demo1234!";
 export const DEMO_CLINIC_SLUG = "demo";
 
+interface DemoAccount {
+  email: string;
+  role: UserRole;
+  displayName: string;
+  clinicRole?: ClinicRole;
+  doctor?: { specialties: string[]; languages: string[]; feeMinor: number; bio: string; registration: string };
+  tier?: SubscriptionTier;
+}
+
+/** The demo tiers pinned in ARCHITECTURE.md: 1–10 standard, 11–15 vise, 16–18 freeTrial, 19–20 none. */
+function demoTier(n: number): SubscriptionTier {
+  if (n <= 10) return "standard";
+  if (n <= 15) return "vise";
+  if (n <= 18) return "freeTrial";
+  return "none";
+}
+
 /** The demo logins pinned in ARCHITECTURE.md ("Pinned public API"). */
-export const demoAccounts: { email: string; role: UserRole; displayName: string }[] = [
+export const demoAccounts: DemoAccount[] = [
   { email: "admin@demo.clinic", role: "platform_admin", displayName: "Platform Admin" },
-  { email: "clinicadmin@demo.clinic", role: "clinic_admin", displayName: "Clinic Admin" },
-  { email: "reception@demo.clinic", role: "receptionist", displayName: "Reception Desk" },
-  { email: "dr.sen@demo.clinic", role: "doctor", displayName: "Dr. Anita Sen" },
-  { email: "dr.das@demo.clinic", role: "doctor", displayName: "Dr. Rahul Das" },
-  { email: "dr.roy@demo.clinic", role: "doctor", displayName: "Dr. Meera Roy" },
+  { email: "clinicadmin@demo.clinic", role: "clinic_admin", displayName: "Clinic Admin", clinicRole: "clinic_admin" },
+  { email: "reception@demo.clinic", role: "receptionist", displayName: "Reception Desk", clinicRole: "receptionist" },
+  {
+    email: "dr.sen@demo.clinic",
+    role: "doctor",
+    displayName: "Dr. Anita Sen",
+    doctor: { specialties: ["General Practice"], languages: ["en", "bn"], feeMinor: 4500, bio: "GP with a soft spot for worried parents.", registration: "7000001" },
+  },
+  {
+    email: "dr.das@demo.clinic",
+    role: "doctor",
+    displayName: "Dr. Rahul Das",
+    doctor: { specialties: ["Cardiology"], languages: ["en", "hi"], feeMinor: 9000, bio: "Cardiologist; heart health and hypertension.", registration: "7000002" },
+  },
+  {
+    email: "dr.roy@demo.clinic",
+    role: "doctor",
+    displayName: "Dr. Meera Roy",
+    doctor: { specialties: ["Dermatology", "General Practice"], languages: ["en"], feeMinor: 6000, bio: "Skin, hair and nails.", registration: "7000003" },
+  },
   ...Array.from({ length: 20 }, (_, i) => ({
     email: `patient${i + 1}@demo.clinic`,
     role: "patient" as const,
     displayName: `Demo Patient ${i + 1}`,
+    tier: demoTier(i + 1),
   })),
+];
+
+const demoServices = [
+  { name: "Consultation", durationMinutes: 15, colour: "#2563eb", priceMinor: 4500, paymentRequired: true },
+  { name: "Follow-up", durationMinutes: 30, colour: "#16a34a", priceMinor: 3000, paymentRequired: true },
+  { name: "Minor surgery", durationMinutes: 60, colour: "#b91c1c", priceMinor: 15000, paymentRequired: true },
 ];
 
 // Any constant works; it only has to be the same on every node so concurrent starts seed once.
 const SEED_LOCK_KEY = 7_220_001;
 
 /**
- * Seeds the demo clinic and accounts. Idempotent: what exists is left alone, what is missing is
+ * Seeds the demo clinic, its services and specialties, and the pinned accounts with their profiles,
+ * memberships, tiers and doctor relations. Idempotent: what exists is left alone, what is missing is
  * added, under an advisory lock so two nodes starting together do not race.
  */
 export async function seedDemo(em: EntityManager, options: { production: boolean }): Promise<{ created: number }> {
@@ -35,17 +86,95 @@ export async function seedDemo(em: EntityManager, options: { production: boolean
   return em.transactional(async (tx) => {
     await tx.getConnection().execute("select pg_advisory_xact_lock(?)", [SEED_LOCK_KEY], "all", tx.getTransactionContext());
     let created = 0;
-    if (!(await tx.findOne(Clinic, { slug: DEMO_CLINIC_SLUG }))) {
-      tx.create(Clinic, { slug: DEMO_CLINIC_SLUG, name: "Demo Clinic", timeZone: "Europe/London", settings: clinicSettingsSchema.parse({}) });
+    let clinic = await tx.findOne(Clinic, { slug: DEMO_CLINIC_SLUG });
+    if (!clinic) {
+      clinic = tx.create(Clinic, {
+        slug: DEMO_CLINIC_SLUG,
+        name: "Demo Clinic",
+        timeZone: "Europe/London",
+        address: "1 Demo Street, London",
+        phone: "+442071234567",
+        email: "hello@demo.clinic",
+        settings: clinicSettingsSchema.parse({}),
+      });
+      for (const service of demoServices) tx.create(ClinicService, { ...service, clinic });
       created++;
     }
-    const existing = new Set(
-      (await tx.find(UserAccount, { email: { $in: demoAccounts.map((a) => a.email) } })).map((u) => u.email),
+
+    const specialtyNames = [...new Set(demoAccounts.flatMap((a) => a.doctor?.specialties ?? []))];
+    const specialties = new Map((await tx.find(Specialty, { name: { $in: specialtyNames } })).map((s) => [s.name, s]));
+    for (const name of specialtyNames) if (!specialties.has(name)) specialties.set(name, tx.create(Specialty, { name }));
+
+    const users = new Map(
+      (await tx.find(UserAccount, { email: { $in: demoAccounts.map((a) => a.email) } })).map((u) => [u.email, u]),
     );
+    const doctors: Doctor[] = [];
+    const visePatients: Patient[] = [];
+    // Each piece is ensured on its own, so a partly seeded database (an older release's) is completed.
     for (const account of demoAccounts) {
-      if (existing.has(account.email)) continue;
-      tx.create(UserAccount, { ...account, phone: null, passwordHash });
-      created++;
+      let user = users.get(account.email);
+      if (!user) {
+        created++;
+        user = tx.create(UserAccount, {
+          email: account.email,
+          phone: null,
+          role: account.role,
+          displayName: account.displayName,
+          passwordHash,
+          emailVerifiedAt: new Date(),
+        });
+      }
+      if (account.clinicRole && !(await tx.findOne(ClinicMembership, { user, clinic, role: account.clinicRole }))) {
+        created++;
+        tx.create(ClinicMembership, { user, clinic, role: account.clinicRole });
+      }
+      if (account.doctor) {
+        let doctor = await tx.findOne(Doctor, { user });
+        if (!doctor) {
+          created++;
+          doctor = tx.create(Doctor, {
+            user,
+            displayName: account.displayName,
+            bio: account.doctor.bio,
+            languages: account.doctor.languages,
+            consultationFeeMinor: account.doctor.feeMinor,
+            experienceYears: 10,
+            // Approved doctors have credentials on file, as the approval flow requires.
+            credentials: {
+              registrationBody: "General Medical Council",
+              registrationNumber: account.doctor.registration,
+              qualifications: ["MBBS"],
+              submittedAt: new Date().toISOString(),
+            },
+            approvalStatus: "approved",
+          });
+          doctor.clinics.add(clinic);
+          for (const name of account.doctor.specialties) doctor.specialties.add(specialties.get(name)!);
+        }
+        doctors.push(doctor);
+      }
+      if (account.tier) {
+        let patient = await tx.findOne(Patient, { user });
+        if (!patient) {
+          created++;
+          patient = tx.create(Patient, {
+            user,
+            fullName: account.displayName,
+            email: account.email,
+            reminderPreferences: reminderPreferencesSchema.parse({}),
+            subscriptionTier: account.tier,
+          });
+        }
+        if (account.tier === "vise") visePatients.push(patient);
+      }
+    }
+    // Vise patients have a relation with every demo doctor.
+    for (const patient of visePatients) {
+      for (const doctor of doctors) {
+        if (await tx.findOne(DoctorPatient, { doctor, patient })) continue;
+        created++;
+        tx.create(DoctorPatient, { doctor, patient });
+      }
     }
     return { created };
   });

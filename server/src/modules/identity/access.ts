@@ -33,11 +33,16 @@ const isStaffOfAny = (p: UserPrincipal, clinicIds: string[] = []) => clinicIds.s
 
 const rules = {
   "clinic.create": (p: UserPrincipal) => isPlatformAdmin(p),
+  /** Deactivating, reactivating or re-parenting a clinic (branches) is the platform's call. */
+  "clinic.structure.manage": (p: UserPrincipal) => isPlatformAdmin(p),
+  "specialty.manage": (p: UserPrincipal) => isPlatformAdmin(p),
   "clinic.update": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),
   "clinic.members.read": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isStaffOf(p, s.clinicId),
   "clinic.members.manage": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),
   "clinic.services.manage": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),
   "doctor.profile.update": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || (p.doctorId !== null && p.doctorId === s.doctorId),
+  /** Credentials are the doctor's own statement: nobody submits them on their behalf. */
+  "doctor.credentials.submit": (p: UserPrincipal, s: AccessScope) => p.doctorId !== null && p.doctorId === s.doctorId,
   "doctor.approve": (p: UserPrincipal) => isPlatformAdmin(p),
   "doctor.clinics.manage": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),
   "doctor.unlisted.read": (p: UserPrincipal, s: AccessScope) =>
@@ -53,6 +58,8 @@ const rules = {
   "patient.update": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || p.userId === s.patient?.userId,
   "patient.tier.update": (p: UserPrincipal) => isPlatformAdmin(p),
   "patient.relation.manage": (p: UserPrincipal, s: AccessScope) =>
+    isPlatformAdmin(p) || (p.doctorId !== null && p.doctorId === s.doctorId) || isStaffOfAny(p, s.doctorClinicIds),
+  "doctor.patients.read": (p: UserPrincipal, s: AccessScope) =>
     isPlatformAdmin(p) || (p.doctorId !== null && p.doctorId === s.doctorId) || isStaffOfAny(p, s.doctorClinicIds),
   "user.status.manage": (p: UserPrincipal) => isPlatformAdmin(p),
   "audit.read": (p: UserPrincipal, s: AccessScope) =>

@@ -1,0 +1,40 @@
+/** Account activation. Deactivating also ends every open session of the account at once. */
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { DomainError } from "../../platform/problem";
+import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { UserAccount } from "../identity/user.entity";
+import { notFound, writeTransaction } from "./write";
+
+export async function setAccountStatus(em: EntityManager, actor: AuditActor, userId: string, active: boolean) {
+  if (!active && actor.userId === userId) {
+    throw new DomainError(422, "CANNOT_DEACTIVATE_SELF", "You cannot deactivate your own account");
+  }
+  return writeTransaction(em, async (tx) => {
+    const user = await tx.findOne(UserAccount, { id: userId });
+    if (!user) throw notFound("User");
+    const before = { status: user.status };
+    user.status = active ? "active" : "deactivated";
+    await tx.flush();
+    let sessionsRevoked = 0;
+    if (!active) {
+      // auth_session belongs to identity; one conditional UPDATE in this transaction revokes them all.
+      const result = await tx
+        .getConnection()
+        .execute<{ affectedRows: number }>(
+          `update auth_session set revoked_at = now(), revoked_reason = 'account_deactivated' where user_id = ? and revoked_at is null`,
+          [userId],
+          "run",
+          tx.getTransactionContext(),
+        );
+      sessionsRevoked = result.affectedRows;
+    }
+    recordAudit(tx, actor, {
+      action: active ? "user.activate" : "user.deactivate",
+      entityType: "UserAccount",
+      entityId: userId,
+      before,
+      after: { status: user.status, sessionsRevoked },
+    });
+    return { id: user.id, role: user.role, status: user.status, sessionsRevoked };
+  });
+}

@@ -1,0 +1,153 @@
+/** /patients and /doctors/:doctorId/patients: profiles, tiers and doctor–patient relations. */
+import type { FastifyPluginAsync } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import {
+  doctorPatientRelationSchema,
+  idParams,
+  patientListSchema,
+  patientSchema,
+  updatePatientRequestSchema,
+  updatePatientTierRequestSchema,
+} from "@clinic/shared";
+import type { ModuleContext } from "../../platform/module";
+import { actorOf } from "../audit/audit.service";
+import { authorize } from "../identity/access";
+import { requireUser } from "../identity/authenticate";
+import type { UserPrincipal } from "../identity/principal";
+import { doctorScope } from "./doctor.service";
+import { listDoctorPatients, patientScope, readPatient, relate, setPatientTier, unrelate, updatePatient } from "./patient.service";
+import { notFound } from "./write";
+
+const tags = ["directory"];
+
+function ownPatientId(principal: UserPrincipal): string {
+  if (!principal.patientId) throw notFound("Patient profile");
+  return principal.patientId;
+}
+
+export function patientRoutes(ctx: ModuleContext): FastifyPluginAsync {
+  return async (plugin) => {
+    const app = plugin.withTypeProvider<ZodTypeProvider>();
+    const em = () => ctx.orm.em;
+
+    app.get(
+      "/patients/me",
+      { schema: { tags, summary: "The signed-in patient's profile", response: { 200: patientSchema } } },
+      async (request) => readPatient(em(), actorOf(request), ownPatientId(requireUser(request)), { audit: false }),
+    );
+
+    app.patch(
+      "/patients/me",
+      {
+        schema: {
+          tags,
+          summary: "Change the signed-in patient's profile",
+          body: updatePatientRequestSchema,
+          response: { 200: patientSchema },
+        },
+      },
+      async (request) => {
+        const principal = requireUser(request);
+        const patient = await patientScope(em(), ownPatientId(principal));
+        authorize(principal, "patient.update", { patient }, { hide: "Patient" });
+        return updatePatient(em(), actorOf(request), patient.id, request.body);
+      },
+    );
+
+    app.get(
+      "/patients/:patientId",
+      {
+        schema: {
+          tags,
+          summary: "A patient's profile (the patient, their doctors, staff of those doctors' clinics, platform admin; read is audited)",
+          params: idParams("patientId"),
+          response: { 200: patientSchema },
+        },
+      },
+      async (request) => {
+        const principal = requireUser(request);
+        const patient = await patientScope(em(), request.params.patientId);
+        authorize(principal, "patient.read", { patient }, { hide: "Patient" });
+        return readPatient(em(), actorOf(request), patient.id, { audit: principal.userId !== patient.userId });
+      },
+    );
+
+    app.patch(
+      "/patients/:patientId/tier",
+      {
+        schema: {
+          tags,
+          summary: "Set a patient's subscription tier (platform admin; audited)",
+          params: idParams("patientId"),
+          body: updatePatientTierRequestSchema,
+          response: { 200: patientSchema },
+        },
+      },
+      async (request) => {
+        const principal = requireUser(request);
+        const patient = await patientScope(em(), request.params.patientId);
+        // Someone who may not see the patient learns nothing, not even that it exists.
+        authorize(principal, "patient.read", { patient }, { hide: "Patient" });
+        authorize(principal, "patient.tier.update", { patient });
+        return setPatientTier(em(), actorOf(request), patient.id, request.body.tier);
+      },
+    );
+
+    app.get(
+      "/doctors/:doctorId/patients",
+      {
+        schema: {
+          tags,
+          summary: "A doctor's related patients (the doctor, staff of the doctor's clinics, platform admin; audited)",
+          params: idParams("doctorId"),
+          response: { 200: patientListSchema },
+        },
+      },
+      async (request) => {
+        const principal = requireUser(request);
+        const scope = await doctorScope(em(), request.params.doctorId);
+        authorize(principal, "doctor.patients.read", scope);
+        return { items: await listDoctorPatients(em(), actorOf(request), scope.doctorId, { audit: true }) };
+      },
+    );
+
+    app.put(
+      "/doctors/:doctorId/patients/:patientId",
+      {
+        schema: {
+          tags,
+          summary: "Relate a patient to a doctor (the doctor, staff of the doctor's clinics, platform admin; idempotent)",
+          params: idParams("doctorId", "patientId"),
+          response: { 200: doctorPatientRelationSchema, 201: doctorPatientRelationSchema },
+        },
+      },
+      async (request, reply) => {
+        const principal = requireUser(request);
+        const scope = await doctorScope(em(), request.params.doctorId);
+        authorize(principal, "patient.relation.manage", scope);
+        const { created, ...relation } = await relate(em(), actorOf(request), scope.doctorId, request.params.patientId);
+        return reply.code(created ? 201 : 200).send(relation);
+      },
+    );
+
+    app.delete(
+      "/doctors/:doctorId/patients/:patientId",
+      {
+        schema: {
+          tags,
+          summary: "End a doctor–patient relation (the doctor, staff of the doctor's clinics, platform admin)",
+          params: idParams("doctorId", "patientId"),
+          response: { 204: z.null().describe("Removed") },
+        },
+      },
+      async (request, reply) => {
+        const principal = requireUser(request);
+        const scope = await doctorScope(em(), request.params.doctorId);
+        authorize(principal, "patient.relation.manage", scope);
+        await unrelate(em(), actorOf(request), scope.doctorId, request.params.patientId);
+        return reply.code(204).send(null);
+      },
+    );
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * Patient profiles, tiers and doctor–patient relations. Reads by anyone but the patient are
+ * recorded as `patient.read` audit events in the same transaction as the read.
+ */
+import type { EntityManager } from "@mikro-orm/postgresql";
+import type { PatientView, SubscriptionTier, UpdatePatientRequest } from "@clinic/shared";
+import { DomainError } from "../../platform/problem";
+import { recordAudit, type AuditActor } from "../audit/audit.service";
+import type { AccessScope } from "../identity/access";
+import { Doctor } from "./doctor.entity";
+import { DoctorPatient, Patient } from "./patient.entity";
+import { patientView } from "./views";
+import { idempotent, notFound, writeTransaction } from "./write";
+
+export type PatientScope = NonNullable<AccessScope["patient"]>;
+
+async function findPatient(em: EntityManager, patientId: string): Promise<Patient> {
+  const patient = await em.findOne(Patient, { id: patientId });
+  if (!patient) throw notFound("Patient");
+  return patient;
+}
+
+/** The guard's facts about a patient: its account, related doctors and those doctors' clinics. 404 when absent. */
+export async function patientScope(em: EntityManager, patientId: string): Promise<PatientScope> {
+  const patient = await findPatient(em, patientId);
+  const relations = await em.find(DoctorPatient, { patient: patientId }, { populate: ["doctor.clinics"] });
+  const doctorIds = relations.map((relation) => relation.doctor.id);
+  const clinicIds = [...new Set(relations.flatMap((relation) => relation.doctor.clinics.getItems().map((clinic) => clinic.id)))];
+  return { id: patient.id, userId: patient.user.id, doctorIds, clinicIds };
+}
+
+/** Reads a patient; `audit` records the read (set it whenever the reader is not the patient). */
+export async function readPatient(em: EntityManager, actor: AuditActor, patientId: string, options: { audit: boolean }): Promise<PatientView> {
+  if (!options.audit) return patientView(await findPatient(em, patientId));
+  return writeTransaction(em, async (tx) => {
+    const view = patientView(await findPatient(tx, patientId));
+    recordAudit(tx, actor, { action: "patient.read", entityType: "Patient", entityId: patientId });
+    return view;
+  });
+}
+
+export async function updatePatient(em: EntityManager, actor: AuditActor, patientId: string, input: UpdatePatientRequest): Promise<PatientView> {
+  return writeTransaction(em, async (tx) => {
+    const patient = await findPatient(tx, patientId);
+    const before = patientView(patient);
+    if (input.fullName !== undefined) patient.fullName = input.fullName;
+    if (input.dateOfBirth !== undefined) patient.dateOfBirth = input.dateOfBirth;
+    if (input.phone !== undefined) patient.phone = input.phone;
+    if (input.email !== undefined) patient.email = input.email;
+    if (input.preferredLanguage !== undefined) patient.preferredLanguage = input.preferredLanguage;
+    if (input.reminderPreferences !== undefined) patient.reminderPreferences = input.reminderPreferences;
+    await tx.flush();
+    const after = patientView(patient);
+    recordAudit(tx, actor, { action: "patient.update", entityType: "Patient", entityId: patientId, before, after });
+    return after;
+  });
+}
+
+export async function setPatientTier(em: EntityManager, actor: AuditActor, patientId: string, tier: SubscriptionTier): Promise<PatientView> {
+  return writeTransaction(em, async (tx) => {
+    const patient = await findPatient(tx, patientId);
+    const before = { subscriptionTier: patient.subscriptionTier };
+    patient.subscriptionTier = tier;
+    await tx.flush();
+    recordAudit(tx, actor, { action: "patient.tier.update", entityType: "Patient", entityId: patientId, before, after: { subscriptionTier: tier } });
+    return patientView(patient);
+  });
+}
+
+/** Idempotent: relating twice is one relation; only a change is audited. */
+export function relate(em: EntityManager, actor: AuditActor, doctorId: string, patientId: string) {
+  return idempotent(() => relateOnce(em, actor, doctorId, patientId));
+}
+
+async function relateOnce(em: EntityManager, actor: AuditActor, doctorId: string, patientId: string) {
+  return writeTransaction(
+    em,
+    async (tx) => {
+      const doctor = await tx.findOne(Doctor, { id: doctorId });
+      if (!doctor) throw notFound("Doctor");
+      const patient = await findPatient(tx, patientId);
+      const existing = await tx.findOne(DoctorPatient, { doctor: doctorId, patient: patientId });
+      if (existing) return { relation: existing, created: false };
+      const relation = tx.create(DoctorPatient, { doctor, patient });
+      const after = { doctorId, patientId };
+      recordAudit(tx, actor, { action: "patient.relation.add", entityType: "DoctorPatient", entityId: relation.id, after });
+      await tx.flush();
+      return { relation, created: true };
+    },
+    () => new DomainError(409, "CONCURRENT_CHANGE", "The relation changed meanwhile; try again"),
+  ).then(({ relation, created }) => ({ doctorId, patientId, createdAt: relation.createdAt.toISOString(), created }));
+}
+
+export async function unrelate(em: EntityManager, actor: AuditActor, doctorId: string, patientId: string): Promise<void> {
+  await writeTransaction(em, async (tx) => {
+    const relation = await tx.findOne(DoctorPatient, { doctor: doctorId, patient: patientId });
+    if (!relation) throw notFound("Relation");
+    tx.remove(relation);
+    recordAudit(tx, actor, {
+      action: "patient.relation.remove",
+      entityType: "DoctorPatient",
+      entityId: relation.id,
+      before: { doctorId, patientId },
+    });
+  });
+}
+
+/** A doctor's related patients; each one listed is a read of that patient's data. */
+export async function listDoctorPatients(em: EntityManager, actor: AuditActor, doctorId: string, options: { audit: boolean }) {
+  return writeTransaction(em, async (tx) => {
+    const relations = await tx.find(DoctorPatient, { doctor: doctorId }, { populate: ["patient"] });
+    const items = relations.map((relation) => patientView(relation.patient)).sort((a, b) => a.fullName.localeCompare(b.fullName));
+    if (options.audit) {
+      for (const item of items) recordAudit(tx, actor, { action: "patient.read", entityType: "Patient", entityId: item.id });
+    }
+    return items;
+  });
+}

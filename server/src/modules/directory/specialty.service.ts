@@ -1,0 +1,26 @@
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { DomainError } from "../../platform/problem";
+import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { Specialty } from "./specialty.entity";
+import { writeTransaction } from "./write";
+
+export async function listSpecialties(em: EntityManager) {
+  const specialties = await em.find(Specialty, {}, { orderBy: { name: "asc" } });
+  return specialties.map((s) => ({ id: s.id, name: s.name }));
+}
+
+export async function createSpecialty(em: EntityManager, actor: AuditActor, name: string) {
+  const taken = () => new DomainError(409, "SPECIALTY_EXISTS", `The specialty "${name}" already exists`);
+  return writeTransaction(
+    em,
+    async (tx) => {
+      // citext: "Cardiology" and "cardiology" are the same specialty.
+      if (await tx.count(Specialty, { name })) throw taken();
+      const specialty = tx.create(Specialty, { name });
+      const view = { id: specialty.id, name: specialty.name };
+      recordAudit(tx, actor, { action: "specialty.create", entityType: "Specialty", entityId: specialty.id, after: view });
+      return view;
+    },
+    taken,
+  );
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { authorize, can, type AccessScope, type Permission } from "../../server/src/modules/identity/access";
+import type { UserPrincipal } from "../../server/src/modules/identity/principal";
+
+const A = "00000000-0000-4000-8000-00000000000a";
+const B = "00000000-0000-4000-8000-00000000000b";
+
+function principal(overrides: Partial<UserPrincipal>): UserPrincipal {
+  return {
+    kind: "user",
+    id: "u",
+    userId: "u",
+    sessionId: "s",
+    role: "patient",
+    memberships: [],
+    doctorId: null,
+    doctorClinicIds: [],
+    patientId: null,
+    ...overrides,
+  };
+}
+
+const people = {
+  platformAdmin: principal({ userId: "admin", role: "platform_admin" }),
+  adminOfA: principal({ userId: "ca", role: "clinic_admin", memberships: [{ clinicId: A, role: "clinic_admin" }] }),
+  receptionOfA: principal({ userId: "rc", role: "receptionist", memberships: [{ clinicId: A, role: "receptionist" }] }),
+  doctorAtA: principal({ userId: "dr", role: "doctor", doctorId: "doc-1", doctorClinicIds: [A] }),
+  otherDoctor: principal({ userId: "dr2", role: "doctor", doctorId: "doc-2", doctorClinicIds: [B] }),
+  patient: principal({ userId: "pat", role: "patient", patientId: "p-1" }),
+  otherPatient: principal({ userId: "pat2", role: "patient", patientId: "p-2" }),
+};
+type Who = keyof typeof people;
+
+const patientOfDoctor1 = { id: "p-1", userId: "pat", doctorIds: ["doc-1"], clinicIds: [A] };
+
+/** [permission, scope, who may, who may not] */
+const matrix: [Permission, AccessScope, Who[], Who[]][] = [
+  ["clinic.create", {}, ["platformAdmin"], ["adminOfA", "receptionOfA", "doctorAtA", "patient"]],
+  ["clinic.update", { clinicId: A }, ["platformAdmin", "adminOfA"], ["receptionOfA", "doctorAtA", "patient"]],
+  ["clinic.update", { clinicId: B }, ["platformAdmin"], ["adminOfA", "receptionOfA"]],
+  ["clinic.members.read", { clinicId: A }, ["platformAdmin", "adminOfA", "receptionOfA"], ["doctorAtA", "patient"]],
+  ["clinic.members.manage", { clinicId: A }, ["platformAdmin", "adminOfA"], ["receptionOfA", "patient"]],
+  ["clinic.services.manage", { clinicId: B }, ["platformAdmin"], ["adminOfA", "receptionOfA"]],
+  ["doctor.profile.update", { doctorId: "doc-1" }, ["platformAdmin", "doctorAtA"], ["otherDoctor", "adminOfA", "patient"]],
+  ["doctor.approve", {}, ["platformAdmin"], ["adminOfA", "doctorAtA"]],
+  ["doctor.credentials.submit", { doctorId: "doc-1" }, ["doctorAtA"], ["platformAdmin", "otherDoctor", "adminOfA"]],
+  ["doctor.patients.read", { doctorId: "doc-1", doctorClinicIds: [A] }, ["platformAdmin", "doctorAtA", "receptionOfA"], ["otherDoctor", "patient"]],
+  ["clinic.structure.manage", { clinicId: A }, ["platformAdmin"], ["adminOfA", "receptionOfA"]],
+  ["specialty.manage", {}, ["platformAdmin"], ["adminOfA", "doctorAtA"]],
+  ["doctor.clinics.manage", { clinicId: A }, ["platformAdmin", "adminOfA"], ["receptionOfA", "doctorAtA"]],
+  ["doctor.unlisted.read", { doctorId: "doc-1", doctorClinicIds: [A] }, ["platformAdmin", "doctorAtA", "receptionOfA", "adminOfA"], ["otherDoctor", "patient"]],
+  ["patient.read", { patient: patientOfDoctor1 }, ["platformAdmin", "patient", "doctorAtA", "receptionOfA", "adminOfA"], ["otherDoctor", "otherPatient"]],
+  ["patient.clinical.read", { patient: patientOfDoctor1 }, ["patient", "doctorAtA"], ["platformAdmin", "receptionOfA", "adminOfA", "otherDoctor", "otherPatient"]],
+  ["patient.update", { patient: patientOfDoctor1 }, ["platformAdmin", "patient"], ["doctorAtA", "receptionOfA", "otherPatient"]],
+  ["patient.tier.update", {}, ["platformAdmin"], ["adminOfA", "patient"]],
+  ["patient.relation.manage", { doctorId: "doc-1", doctorClinicIds: [A] }, ["platformAdmin", "doctorAtA", "receptionOfA"], ["otherDoctor", "patient"]],
+  ["user.status.manage", {}, ["platformAdmin"], ["adminOfA", "doctorAtA"]],
+  ["audit.read", { clinicId: A }, ["platformAdmin", "adminOfA"], ["receptionOfA", "doctorAtA", "patient"]],
+  ["audit.read", {}, ["platformAdmin"], ["adminOfA"]],
+];
+
+describe("the guard", () => {
+  it.each(matrix)("%s %j", (permission, scope, allowed, refused) => {
+    for (const who of allowed) expect([who, can(people[who], permission, scope)]).toEqual([who, true]);
+    for (const who of refused) expect([who, can(people[who], permission, scope)]).toEqual([who, false]);
+  });
+
+  it("refuses with 403, or hides with 404 when asked to", () => {
+    expect(() => authorize(people.otherPatient, "patient.read", { patient: patientOfDoctor1 })).toThrow(
+      expect.objectContaining({ status: 403, code: "FORBIDDEN" }),
+    );
+    expect(() => authorize(people.otherPatient, "patient.read", { patient: patientOfDoctor1 }, { hide: "Patient" })).toThrow(
+      expect.objectContaining({ status: 404, code: "NOT_FOUND" }),
+    );
+    expect(() => authorize(people.patient, "patient.read", { patient: patientOfDoctor1 })).not.toThrow();
+  });
+});

@@ -1,0 +1,87 @@
+/**
+ * Races on directory writes: the database's unique constraints decide, and the loser gets a 409
+ * (or, for idempotent PUTs, the same answer as the winner), never a 500 or a second row.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { problemSchema } from "@clinic/shared";
+import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
+import { createClinic, createPerson, type TestPerson } from "../support/identity";
+
+const ROUNDS = 5;
+
+describe("directory write races", () => {
+  let app: TestApp;
+  let clinicId: string;
+  let admins: [TestPerson, TestPerson];
+
+  beforeAll(async () => {
+    app = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000" } });
+    clinicId = (await createClinic(app.runtime)).id;
+    admins = [
+      await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicId] }),
+      await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicId] }),
+    ];
+  });
+  afterAll(() => app?.close());
+
+  /** POST with a body; PUT without one. */
+  const post = (person: TestPerson, path: string, body: unknown) =>
+    fetch(`${app.url}/api/v1${path}`, {
+      method: body === undefined ? "PUT" : "POST",
+      headers: { ...person.headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  const count = async (sql: string, params: unknown[]) => {
+    const [row] = await (app.runtime.orm.em.fork() as EntityManager).getConnection().execute<{ n: string }[]>(sql, params);
+    return Number(row!.n);
+  };
+
+  async function race(requests: [Promise<Response>, Promise<Response>]) {
+    const responses = await Promise.all(requests);
+    const bodies = await Promise.all(responses.map(async (response) => ({ status: response.status, body: await response.json() })));
+    return bodies.sort((a, b) => a.status - b.status);
+  }
+
+  it("two clinic admins adding the same membership at once: one 201, one 409", async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const receptionist = await createPerson(app.runtime, "receptionist");
+      const body = { userId: receptionist.user.id, role: "receptionist" };
+      const [won, lost] = await race([
+        post(admins[0], `/clinics/${clinicId}/members`, body),
+        post(admins[1], `/clinics/${clinicId}/members`, body),
+      ]);
+      expect(won!.status).toBe(201);
+      expect(lost!.status).toBe(409);
+      expect(problemSchema.parse(lost!.body).code).toBe("MEMBERSHIP_EXISTS");
+      expect(await count(`select count(*) n from clinic_membership where user_id = ?`, [receptionist.user.id])).toBe(1);
+      expect(await count(`select count(*) n from audit_event where action = 'clinic.member.add' and after->>'userId' = ?`, [receptionist.user.id])).toBe(1);
+    }
+  });
+
+  it("two service creations with the same name at once: one 201, one 409", async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const name = `Race visit ${round}`;
+      const body = { name, durationMinutes: 20, colour: "#123456" };
+      const [won, lost] = await race([
+        post(admins[0], `/clinics/${clinicId}/services`, body),
+        post(admins[1], `/clinics/${clinicId}/services`, body),
+      ]);
+      expect(won!.status).toBe(201);
+      expect(lost!.status).toBe(409);
+      expect(problemSchema.parse(lost!.body).code).toBe("SERVICE_NAME_TAKEN");
+      expect(await count(`select count(*) n from clinic_service where clinic_id = ? and name = ?`, [clinicId, name])).toBe(1);
+    }
+  });
+
+  it("two identical doctor–patient PUTs at once: one relation, both succeed", async () => {
+    const doctor = await createPerson(app.runtime, "doctor", { clinicIds: [clinicId] });
+    for (let round = 0; round < ROUNDS; round++) {
+      const patient = await createPerson(app.runtime, "patient");
+      const path = `/doctors/${doctor.doctorId}/patients/${patient.patientId}`;
+      const results = await race([post(doctor, path, undefined), post(admins[0], path, undefined)]);
+      expect(results.map((r) => r.status)).toEqual([200, 201]);
+      expect(await count(`select count(*) n from doctor_patient where patient_id = ?`, [patient.patientId])).toBe(1);
+    }
+  });
+});

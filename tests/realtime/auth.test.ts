@@ -1,0 +1,40 @@
+import type { EntityManager } from "@mikro-orm/postgresql";
+import type { Socket } from "socket.io-client";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { AuthSession } from "../../server/src/modules/identity/session.entity";
+import { connectSocket, connected, createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
+import { createPerson } from "../support/identity";
+
+describe("socket handshake authentication", () => {
+  let app: TestApp;
+  const sockets: Socket[] = [];
+  beforeAll(async () => {
+    app = await startTestApp(await createTestEnvironment());
+  });
+  afterEach(() => {
+    for (const socket of sockets.splice(0)) socket.disconnect();
+  });
+  afterAll(() => app.close());
+
+  const open = (auth: Record<string, unknown>) => {
+    const socket = connectSocket(app.url, auth);
+    sockets.push(socket);
+    return socket;
+  };
+
+  it("accepts a valid access token", async () => {
+    const patient = await createPerson(app.runtime, "patient");
+    await expect(connected(open({ token: patient.token }))).resolves.toBeUndefined();
+  });
+
+  it("refuses no token, a forged token and a token of a revoked session", async () => {
+    await expect(connected(open({}))).rejects.toThrow("UNAUTHENTICATED");
+    const doctor = await createPerson(app.runtime, "doctor");
+    const [header, payload] = doctor.token.split(".");
+    await expect(connected(open({ token: `${header}.${payload}.forged` }))).rejects.toThrow("UNAUTHENTICATED");
+
+    const em = app.runtime.orm.em.fork() as EntityManager;
+    await em.nativeUpdate(AuthSession, { user: doctor.user.id }, { revokedAt: new Date() });
+    await expect(connected(open({ token: doctor.token }))).rejects.toThrow("UNAUTHENTICATED");
+  });
+});
