@@ -149,22 +149,38 @@ export async function verifyAccount(
   });
 }
 
+/**
+ * Sends a fresh code of `purpose` to an eligible account, within the send limits. Callers answer
+ * "accepted" either way: whether the account exists is not revealed.
+ */
+async function sendCodeIfEligible(
+  em: EntityManager,
+  deps: AuthDeps,
+  id: Identifier,
+  actor: AuditActor,
+  purpose: CodePurpose,
+  eligible: (user: UserAccount) => boolean,
+  action: string,
+): Promise<void> {
+  await deps.limits.enforce(`code-send:ip:${ipKey(actor)}`, CODE_SEND_PER_IP);
+  await deps.limits.enforce(`code-send:${purpose}:${accountKey(id)}`, CODE_SEND_PER_ACCOUNT);
+  const user = await findByIdentifier(em, id);
+  if (!user || user.status !== "active" || !eligible(user)) return;
+  await em.transactional(async (tx) => {
+    await sendCode(tx, user, id, purpose);
+    recordAudit(tx, asUser(actor, user), { action, entityType: "user", entityId: user.id });
+  });
+}
+
 /** Always "accepted": whether the account exists (or is already verified) is not revealed. */
-export async function resendVerification(
+export function resendVerification(
   em: EntityManager,
   deps: AuthDeps,
   input: { email?: string; phone?: string },
   actor: AuditActor,
 ): Promise<void> {
   const id = identifierOf(input);
-  await deps.limits.enforce(`code-send:ip:${ipKey(actor)}`, CODE_SEND_PER_IP);
-  await deps.limits.enforce(`code-send:verify:${accountKey(id)}`, CODE_SEND_PER_ACCOUNT);
-  const user = await findByIdentifier(em, id);
-  if (!user || user.status !== "active" || user[verifiedAtField(id)]) return;
-  await em.transactional(async (tx) => {
-    await sendCode(tx, user, id, "verify");
-    recordAudit(tx, asUser(actor, user), { action: "user.verify_code.send", entityType: "user", entityId: user.id });
-  });
+  return sendCodeIfEligible(em, deps, id, actor, "verify", (user) => !user[verifiedAtField(id)], "user.verify_code.send");
 }
 
 // ------------------------------------------------------------------------------------- sign-in
@@ -226,27 +242,15 @@ export async function login(em: EntityManager, deps: AuthDeps, input: LoginInput
 // ------------------------------------------------------------------------------------ passwords
 
 /** Always "accepted": whether the account exists is not revealed. */
-export async function forgotPassword(
+export function forgotPassword(
   em: EntityManager,
   deps: AuthDeps,
   input: { email?: string; phone?: string },
   actor: AuditActor,
 ): Promise<void> {
-  const id = identifierOf(input);
-  await deps.limits.enforce(`code-send:ip:${ipKey(actor)}`, CODE_SEND_PER_IP);
-  await deps.limits.enforce(`code-send:reset:${accountKey(id)}`, CODE_SEND_PER_ACCOUNT);
-  const user = await findByIdentifier(em, id);
-  if (!user || user.status !== "active") return;
-  await em.transactional(async (tx) => {
-    await sendCode(tx, user, id, "reset");
-    recordAudit(tx, asUser(actor, user), { action: "password.reset_code.send", entityType: "user", entityId: user.id });
-  });
+  return sendCodeIfEligible(em, deps, identifierOf(input), actor, "reset", () => true, "password.reset_code.send");
 }
 
-/**
- * Sets a new password with an emailed (or texted) code and ends every session. Receiving the code
- * proves the identifier too, so it is marked verified, and any sign-in lock is lifted.
- */
 export async function resetPassword(
   em: EntityManager,
   deps: AuthDeps,
