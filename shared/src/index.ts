@@ -5,3 +5,4 @@ export * from "./identity";
 export * from "./directory";
 export * from "./audit";
 export * from "./directory-api";
+export * from "./scheduling";

@@ -10,6 +10,12 @@ import { ClinicMembershipSchema } from "./identity/membership.entity";
 import { AuthSessionSchema, RefreshTokenSchema } from "./identity/session.entity";
 import { UserAccountSchema } from "./identity/user.entity";
 import { OutboxMessageSchema } from "./notifications/outbox.entity";
+import { AvailabilityRuleSchema } from "./scheduling/availability-rule.entity";
+import { BookingRuleSchema, OverbookingPolicySchema } from "./scheduling/booking-rule.entity";
+import { ElasticAllocationSchema, ElasticBlockSchema } from "./scheduling/elastic.entity";
+import { ScheduleTemplateSchema } from "./scheduling/schedule-template.entity";
+import { SlotSchema } from "./scheduling/slot.entity";
+import { UnavailabilitySchema } from "./scheduling/unavailability.entity";
 
 export const entities = [
   AuditEventSchema,
@@ -26,4 +32,12 @@ export const entities = [
   OneTimeCodeSchema,
   TotpBackupCodeSchema,
   OutboxMessageSchema,
+  AvailabilityRuleSchema,
+  SlotSchema,
+  UnavailabilitySchema,
+  ScheduleTemplateSchema,
+  ElasticBlockSchema,
+  ElasticAllocationSchema,
+  BookingRuleSchema,
+  OverbookingPolicySchema,
 ];

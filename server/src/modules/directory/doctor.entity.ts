@@ -20,6 +20,8 @@ export const DoctorSchema = defineEntity({
     consultationFeeMinor: p.integer().default(0),
     currency: p.string().length(3).default("GBP"),
     employmentType: p.enum(employmentTypes).default("full_time"),
+    /** Contracted hours a week (part-time and full-time); locums have ad-hoc availability only. */
+    maxHoursPerWeek: p.integer().nullable(),
     approvalStatus: p.enum(approvalStatuses).default("pending"),
     approvalNote: p.text().nullable(),
     credentials: p.json<DoctorCredentials>().nullable(),
