@@ -23,6 +23,8 @@ const envSchema = z
     EMBEDDED_PG_PORT: port.default(55432),
     EMBEDDED_REDIS_PORT: port.default(56379),
     HOLD_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(600),
+    /** How far ahead slots are materialised from availability rules. */
+    SLOT_HORIZON_DAYS: z.coerce.number().int().min(1).max(730).default(90),
     JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     MIGRATE_ON_START: booleanFlag.default(true),
@@ -92,6 +94,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX, embeddedPort: e.EMBEDDED_REDIS_PORT },
     dataDir,
     booking: { holdTtlSeconds: e.HOLD_TTL_SECONDS },
+    scheduling: { horizonDays: e.SLOT_HORIZON_DAYS },
     auth: { jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET },
     demoSeed: e.DEMO_SEED ?? e.NODE_ENV !== "production",
     logLevel: e.LOG_LEVEL,

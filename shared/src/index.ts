@@ -6,3 +6,7 @@ export * from "./directory";
 export * from "./audit";
 export * from "./directory-api";
 export * from "./scheduling";
+export * from "./time";
+export * from "./scheduling-availability-api";
+export * from "./scheduling-operations-api";
+export * from "./scheduling-search-api";

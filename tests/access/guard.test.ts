@@ -55,6 +55,10 @@ const matrix: [Permission, AccessScope, Who[], Who[]][] = [
   ["patient.tier.update", {}, ["platformAdmin"], ["adminOfA", "patient"]],
   ["patient.relation.manage", { doctorId: "doc-1", doctorClinicIds: [A] }, ["platformAdmin", "doctorAtA", "receptionOfA"], ["otherDoctor", "patient"]],
   ["user.status.manage", {}, ["platformAdmin"], ["adminOfA", "doctorAtA"]],
+  ["schedule.manage", { clinicId: A, doctorId: "doc-1" }, ["platformAdmin", "adminOfA", "receptionOfA", "doctorAtA"], ["otherDoctor", "patient"]],
+  ["schedule.manage", { clinicId: B, doctorId: "doc-1" }, ["platformAdmin"], ["adminOfA", "receptionOfA", "doctorAtA"]],
+  ["schedule.internal.read", { clinicId: A, doctorId: "doc-1" }, ["platformAdmin", "adminOfA", "receptionOfA", "doctorAtA"], ["otherDoctor", "patient"]],
+  ["clinic.schedule.manage", { clinicId: A }, ["platformAdmin", "adminOfA"], ["receptionOfA", "doctorAtA", "patient"]],
   ["audit.read", { clinicId: A }, ["platformAdmin", "adminOfA"], ["receptionOfA", "doctorAtA", "patient"]],
   ["audit.read", {}, ["platformAdmin"], ["adminOfA"]],
 ];

@@ -4,11 +4,13 @@ import type { ModuleContext } from "../platform/module";
 import { auditRoutes } from "./audit/audit.routes";
 import { directoryRoutes } from "./directory/directory.routes";
 import { identityRoutes } from "./identity/identity.routes";
+import { schedulingRoutes } from "./scheduling/scheduling.routes";
 
 export function moduleRoutes(ctx: ModuleContext): FastifyPluginAsync {
   return async (app) => {
     await app.register(identityRoutes(ctx));
     await app.register(directoryRoutes(ctx));
     await app.register(auditRoutes(ctx));
+    await app.register(schedulingRoutes(ctx));
   };
 }

@@ -62,6 +62,16 @@ const rules = {
   "doctor.patients.read": (p: UserPrincipal, s: AccessScope) =>
     isPlatformAdmin(p) || (p.doctorId !== null && p.doctorId === s.doctorId) || isStaffOfAny(p, s.doctorClinicIds),
   "user.status.manage": (p: UserPrincipal) => isPlatformAdmin(p),
+  /** A doctor's schedule at a clinic: the doctor (if they work there), that clinic's staff, the platform. */
+  "schedule.manage": (p: UserPrincipal, s: AccessScope) =>
+    isPlatformAdmin(p) ||
+    isStaffOf(p, s.clinicId) ||
+    (p.doctorId !== null && p.doctorId === s.doctorId && s.clinicId !== undefined && p.doctorClinicIds.includes(s.clinicId)),
+  /** Internal schedule detail (notes, tags, blocked and walk-in slots): the same people. */
+  "schedule.internal.read": (p: UserPrincipal, s: AccessScope) =>
+    isPlatformAdmin(p) || isStaffOf(p, s.clinicId) || (p.doctorId !== null && p.doctorId === s.doctorId),
+  /** Clinic-wide calendar decisions: holidays, booking rules, templates, overbooking. */
+  "clinic.schedule.manage": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),
   "audit.read": (p: UserPrincipal, s: AccessScope) =>
     isPlatformAdmin(p) || (s.clinicId !== undefined && isClinicAdminOf(p, s.clinicId)),
 } satisfies Record<string, (p: UserPrincipal, s: AccessScope) => boolean>;
