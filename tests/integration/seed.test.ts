@@ -7,6 +7,8 @@ import { Doctor } from "../../server/src/modules/directory/doctor.entity";
 import { DoctorPatient, Patient } from "../../server/src/modules/directory/patient.entity";
 import { ClinicService } from "../../server/src/modules/directory/service.entity";
 import { ClinicMembership } from "../../server/src/modules/identity/membership.entity";
+import { Slot } from "../../server/src/modules/scheduling/slot.entity";
+import { isoWeekday, localDateOf, localTimeOf } from "@clinic/shared";
 import { DEMO_PASSWORD, seedDemo } from "../../server/src/seed/demo";
 import { createTestDatabase } from "../support/harness";
 
@@ -22,8 +24,8 @@ describe("demo seed", () => {
       seedDemo(orm.em.fork(), { production: false }),
       seedDemo(orm.em.fork(), { production: false }),
     ]);
-    // clinic + 26 accounts + 2 memberships + 3 doctors + 20 patients + 5 vise patients × 3 doctors
-    expect(results.map((result) => result.created).sort((x, y) => x - y)).toEqual([0, 1 + 26 + 2 + 3 + 20 + 15]);
+    // clinic + 26 accounts + 2 memberships + 3 doctors + 20 patients + 5 vise patients × 3 doctors + 3 rules
+    expect(results.map((result) => result.created).sort((x, y) => x - y)).toEqual([0, 1 + 26 + 2 + 3 + 20 + 15 + 3]);
 
     const em = orm.em.fork();
     const clinic = await em.findOneOrFail(Clinic, { slug: "demo" });
@@ -65,6 +67,21 @@ describe("demo seed", () => {
     expect([...related].sort()).toEqual([11, 12, 13, 14, 15].map((n) => `patient${n}@demo.clinic`).sort());
     expect(relations).toHaveLength(15);
     expect(await em.count(ClinicService, { clinic })).toBeGreaterThanOrEqual(3);
+  });
+
+  it("gives every demo doctor 30 days of weekday slots in the clinic's zone", async () => {
+    const em = orm.em.fork();
+    const doctors = await em.find(Doctor, {});
+    const horizon = Date.now() + 31 * 86_400_000;
+    for (const doctor of doctors) {
+      const slots = await em.find(Slot, { doctor }, { orderBy: { startsAt: "asc" } });
+      // 28 slots a working day; 30 calendar days hold 20–22 working days (today counts if not yet over).
+      expect(slots.length).toBeGreaterThanOrEqual(19 * 28);
+      expect(slots.every((slot) => slot.startsAt.getTime() < horizon && slot.status === "available")).toBe(true);
+      const local = slots.map((slot) => localTimeOf(slot.startsAt, "Europe/London"));
+      expect(local.every((time) => time >= "09:00" && time < "17:00" && !(time >= "13:00" && time < "14:00"))).toBe(true);
+      expect(slots.every((slot) => isoWeekday(localDateOf(slot.startsAt, "Europe/London")) <= 5)).toBe(true);
+    }
   });
 
   it("is idempotent", async () => {

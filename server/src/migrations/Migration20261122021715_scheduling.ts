@@ -28,6 +28,7 @@ export class Migration20261122021715_scheduling extends Migration {
     this.addSql(`create index "availability_rule_doctor_id_clinic_id_index" on "availability_rule" ("doctor_id", "clinic_id");`);
 
     this.addSql(`create table "slot" ("id" uuid not null, "doctor_id" uuid not null, "clinic_id" uuid not null, "rule_id" uuid null, "service_id" uuid null, "starts_at" timestamptz not null, "ends_at" timestamptz not null, "period" tstzrange generated always as (tstzrange(starts_at, ends_at, '[)')) stored null, "status" text not null default 'available', "kind" text not null default 'regular', "tags" text[] not null default '{}', "note" text null, "hold_expires_at" timestamptz null, "overbooked" boolean not null default false, "overbooked_by_id" uuid null, "overbook_reason" text null, "version" int not null default 1, "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), primary key ("id"));`);
+    this.addSql(`create index "slot_doctor_id_starts_at_index" on "slot" ("doctor_id", "starts_at");`);
     this.addSql(`create index "slot_clinic_id_starts_at_index" on "slot" ("clinic_id", "starts_at");`);
     this.addSql(`create index "slot_rule_id_index" on "slot" ("rule_id");`);
     this.addSql(`create index "slot_status_starts_at_index" on "slot" ("status", "starts_at");`);

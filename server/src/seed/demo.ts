@@ -1,6 +1,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import {
   clinicSettingsSchema,
+  localDateOf,
   reminderPreferencesSchema,
   type ClinicRole,
   type SubscriptionTier,
@@ -14,6 +15,8 @@ import { Specialty } from "../modules/directory/specialty.entity";
 import { ClinicMembership } from "../modules/identity/membership.entity";
 import { hashPassword } from "../modules/identity/password";
 import { UserAccount } from "../modules/identity/user.entity";
+import { AvailabilityRule } from "../modules/scheduling/availability-rule.entity";
+import { materialiseUpToHorizon } from "../modules/scheduling/materialise.service";
 
 export const DEMO_PASSWORD = "demo1234!";
 export const DEMO_CLINIC_SLUG = "demo";
@@ -72,6 +75,9 @@ const demoServices = [
   { name: "Minor surgery", durationMinutes: 60, colour: "#b91c1c", priceMinor: 15000, paymentRequired: true },
 ];
 
+/** Demo doctors work Mon–Fri 09:00–17:00 with lunch 13:00–14:00, in 15-minute consultations. */
+const DEMO_SLOT_DAYS = 30;
+
 // Any constant works; it only has to be the same on every node so concurrent starts seed once.
 const SEED_LOCK_KEY = 7_220_001;
 
@@ -83,7 +89,8 @@ const SEED_LOCK_KEY = 7_220_001;
 export async function seedDemo(em: EntityManager, options: { production: boolean }): Promise<{ created: number }> {
   if (options.production) throw new Error("The demo seed is refused when NODE_ENV=production");
   const passwordHash = await hashPassword(DEMO_PASSWORD);
-  return em.transactional(async (tx) => {
+  const newRules: AvailabilityRule[] = [];
+  const result = await em.transactional(async (tx) => {
     await tx.getConnection().execute("select pg_advisory_xact_lock(?)", [SEED_LOCK_KEY], "all", tx.getTransactionContext());
     let created = 0;
     let clinic = await tx.findOne(Clinic, { slug: DEMO_CLINIC_SLUG });
@@ -168,6 +175,24 @@ export async function seedDemo(em: EntityManager, options: { production: boolean
         if (account.tier === "vise") visePatients.push(patient);
       }
     }
+    const consultation = await tx.findOne(ClinicService, { clinic, name: "Consultation" });
+    for (const doctor of doctors) {
+      if (await tx.findOne(AvailabilityRule, { doctor, clinic })) continue;
+      created++;
+      newRules.push(
+        tx.create(AvailabilityRule, {
+          doctor,
+          clinic,
+          service: consultation,
+          recurrence: { freq: "weekly", interval: 1, weekdays: [1, 2, 3, 4, 5] },
+          validFrom: localDateOf(new Date(), clinic.timeZone),
+          startTime: "09:00",
+          endTime: "17:00",
+          breaks: [{ start: "13:00", end: "14:00" }],
+          slotMinutes: 15,
+        }),
+      );
+    }
     // Vise patients have a relation with every demo doctor.
     for (const patient of visePatients) {
       for (const doctor of doctors) {
@@ -178,4 +203,9 @@ export async function seedDemo(em: EntityManager, options: { production: boolean
     }
     return { created };
   });
+  // The pinned 30 days of slots, materialised from the rules once they are committed.
+  if (newRules.length > 0) {
+    await materialiseUpToHorizon(em, newRules.map((rule) => rule.id), { horizonDays: DEMO_SLOT_DAYS });
+  }
+  return result;
 }

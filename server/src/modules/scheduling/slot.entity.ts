@@ -26,6 +26,7 @@ export const SlotSchema = defineEntity({
     },
   ],
   indexes: [
+    { properties: ["doctor", "startsAt"] },
     { properties: ["clinic", "startsAt"] },
     { properties: ["rule"] },
     { properties: ["status", "startsAt"] },

@@ -1,0 +1,283 @@
+/**
+ * Availability rules: create, change, delete and preview, each write in one transaction with its
+ * materialisation and audit event. Checks: the doctor works at the clinic, locums get single-day
+ * rules only, contracted weekly hours hold in every ISO week of the horizon, and new slots do not
+ * overlap the doctor's other slots at any clinic (the exclusion constraint is the last word).
+ */
+import type { EntityManager } from "@mikro-orm/postgresql";
+import {
+  PREVIEW_SLOT_SAMPLE,
+  addDays,
+  isoWeekday,
+  ruleIssues,
+  type AvailabilityPreview,
+  type AvailabilityRuleView,
+  type CreateAvailabilityRuleRequest,
+  type MaterialisationReport,
+  type PreviewAvailabilityRuleRequest,
+  type UpdateAvailabilityRuleRequest,
+} from "@clinic/shared";
+import { DomainError } from "../../platform/problem";
+import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { Clinic } from "../directory/clinic.entity";
+import { Doctor } from "../directory/doctor.entity";
+import { ClinicService } from "../directory/service.entity";
+import { notFound } from "../directory/write";
+import { AvailabilityRule } from "./availability-rule.entity";
+import { blackoutClash, findSlotClashes, isExclusionViolation, loadBlackouts, slotConflictError, sql } from "./conflicts.service";
+import { materialiseRule } from "./materialise.service";
+import { expandRule, ruleShape, weeklyWorkMinutes, type Interval, type RuleShape } from "./rule-expansion";
+import { Slot } from "./slot.entity";
+import { ruleView } from "./slot.views";
+
+export interface SchedulingSettings {
+  horizonDays: number;
+  now?: Date;
+}
+
+export async function doctorWorksAt(em: EntityManager, doctorId: string, clinicId: string): Promise<boolean> {
+  const rows = await sql(em, `select 1 from doctor_clinic where doctor_id = ? and clinic_id = ?`, [doctorId, clinicId]);
+  return rows.length > 0;
+}
+
+export async function requireDoctorAtClinic(em: EntityManager, doctorId: string, clinicId: string): Promise<Doctor> {
+  const doctor = await em.findOne(Doctor, doctorId);
+  if (!doctor) throw notFound("Doctor");
+  if (!(await em.findOne(Clinic, clinicId))) throw notFound("Clinic");
+  if (!(await doctorWorksAt(em, doctorId, clinicId))) {
+    throw new DomainError(422, "DOCTOR_NOT_AT_CLINIC", "The doctor is not associated with this clinic", { doctorId, clinicId });
+  }
+  return doctor;
+}
+
+async function resolveService(em: EntityManager, clinicId: string, serviceId: string | null | undefined): Promise<ClinicService | null> {
+  if (!serviceId) return null;
+  const service = await em.findOne(ClinicService, { id: serviceId, clinic: clinicId });
+  if (!service) throw new DomainError(422, "UNKNOWN_SERVICE", "No such service at this clinic", { serviceId });
+  return service;
+}
+
+const today = (settings: SchedulingSettings) => (settings.now ?? new Date()).toISOString().slice(0, 10);
+
+/**
+ * Locums: single-day rules only. Contracted hours: the doctor's active rules at every clinic, with
+ * `candidate` in place of the rule it replaces, may not exceed `maxHoursPerWeek` in any ISO week.
+ */
+async function checkDoctorLimits(tx: EntityManager, doctor: Doctor, candidate: RuleShape & { id?: string; active: boolean }, settings: SchedulingSettings) {
+  const singleDay = candidate.validUntil !== null && candidate.validUntil === candidate.validFrom;
+  if (doctor.employmentType === "locum" && !singleDay) {
+    throw new DomainError(422, "LOCUM_AD_HOC_ONLY", "Locum doctors have single-day rules only (validFrom = validUntil)", {
+      field: "validUntil",
+    });
+  }
+  if (!doctor.maxHoursPerWeek || doctor.employmentType === "locum") return;
+  const others = await tx.find(AvailabilityRule, { doctor: doctor.id, active: true, ...(candidate.id ? { id: { $ne: candidate.id } } : {}) });
+  const rules = [...others.map(ruleShape), ...(candidate.active ? [candidate] : [])];
+  const first = today(settings);
+  const fromDay = addDays(first, 1 - isoWeekday(first));
+  const last = addDays(first, settings.horizonDays);
+  const toDay = addDays(last, 7 - isoWeekday(last));
+  const limit = doctor.maxHoursPerWeek * 60;
+  for (const [week, minutes] of [...weeklyWorkMinutes(rules, fromDay, toDay)].sort()) {
+    if (minutes > limit) {
+      throw new DomainError(
+        422,
+        "WEEKLY_HOURS_EXCEEDED",
+        `In the week of ${week} these rules give ${minutes / 60} hours, over the doctor's ${doctor.maxHoursPerWeek}`,
+        { week, hours: minutes / 60, maxHoursPerWeek: doctor.maxHoursPerWeek },
+      );
+    }
+  }
+}
+
+/** One transaction; a lost race on the exclusion constraint becomes 409 SLOT_CONFLICT naming the slot. */
+async function scheduleWrite<T>(em: EntityManager, doctorId: string, work: (tx: EntityManager, attempted: Interval[]) => Promise<T>): Promise<T> {
+  const attempted: Interval[] = [];
+  try {
+    return await em.transactional((tx) => work(tx, attempted));
+  } catch (error) {
+    if (isExclusionViolation(error)) throw await slotConflictError(em, doctorId, attempted);
+    throw error;
+  }
+}
+
+function fieldError(issues: { path: (string | number)[]; message: string }[]): DomainError {
+  const errors = issues.map((i) => ({ field: ["body", ...i.path].join("."), message: i.message }));
+  return new DomainError(400, "VALIDATION_FAILED", `Invalid ${errors.map((e) => e.field).join(", ")}`, { errors });
+}
+
+export async function listRules(em: EntityManager, doctorId: string, clinicIds: string[] | null): Promise<AvailabilityRuleView[]> {
+  const rules = await em.find(
+    AvailabilityRule,
+    { doctor: doctorId, ...(clinicIds ? { clinic: { $in: clinicIds } } : {}) },
+    { orderBy: { validFrom: "asc", startTime: "asc", id: "asc" } },
+  );
+  return rules.map(ruleView);
+}
+
+export async function findRule(em: EntityManager, ruleId: string): Promise<AvailabilityRule> {
+  const rule = await em.findOne(AvailabilityRule, ruleId);
+  if (!rule) throw notFound("Availability rule");
+  return rule;
+}
+
+/** Creates a rule inside `tx` (shared with template application) and materialises it. */
+export async function createRuleIn(
+  tx: EntityManager,
+  doctorId: string,
+  input: Omit<CreateAvailabilityRuleRequest, "slotMinutes"> & { slotMinutes?: number },
+  settings: SchedulingSettings,
+  attempted?: Interval[],
+): Promise<{ rule: AvailabilityRule; report: MaterialisationReport }> {
+  const doctor = await requireDoctorAtClinic(tx, doctorId, input.clinicId);
+  const service = await resolveService(tx, input.clinicId, input.serviceId);
+  const slotMinutes = input.slotMinutes ?? service?.durationMinutes;
+  if (!slotMinutes) throw fieldError([{ path: ["slotMinutes"], message: "required unless serviceId is given" }]);
+  const issues = ruleIssues({ ...input, slotMinutes });
+  if (issues.length) throw fieldError(issues);
+  const shape: RuleShape = {
+    recurrence: input.recurrence,
+    validFrom: input.validFrom,
+    validUntil: input.validUntil ?? null,
+    startTime: input.startTime,
+    endTime: input.endTime,
+    breaks: input.breaks,
+    slotMinutes,
+    bufferMinutes: input.bufferMinutes,
+  };
+  await checkDoctorLimits(tx, doctor, { ...shape, active: true }, settings);
+  const rule = tx.create(AvailabilityRule, {
+    doctor,
+    clinic: input.clinicId,
+    service,
+    kind: input.kind,
+    ...shape,
+    tags: input.tags,
+    note: input.note ?? null,
+    colour: input.colour ?? null,
+    active: true,
+  });
+  await tx.flush();
+  const report = await materialiseRule(tx, rule, { ...settings, onClash: "refuse", attempted });
+  return { rule, report };
+}
+
+export async function createRule(
+  em: EntityManager,
+  actor: AuditActor,
+  doctorId: string,
+  input: CreateAvailabilityRuleRequest,
+  settings: SchedulingSettings,
+): Promise<{ rule: AvailabilityRuleView; materialisation: MaterialisationReport }> {
+  return scheduleWrite(em, doctorId, async (tx, attempted) => {
+    const { rule, report } = await createRuleIn(tx, doctorId, input, settings, attempted);
+    const after = ruleView(rule);
+    recordAudit(tx, actor, {
+      action: "schedule.rule.create",
+      entityType: "AvailabilityRule",
+      entityId: rule.id,
+      clinicId: input.clinicId,
+      after: { ...after, materialisation: { ...report, conflicts: report.conflicts.length } },
+    });
+    await tx.flush();
+    return { rule: after, materialisation: report };
+  });
+}
+
+export async function updateRule(
+  em: EntityManager,
+  actor: AuditActor,
+  ruleId: string,
+  input: UpdateAvailabilityRuleRequest,
+  settings: SchedulingSettings,
+): Promise<{ rule: AvailabilityRuleView; materialisation: MaterialisationReport }> {
+  const { doctor } = await findRule(em, ruleId);
+  return scheduleWrite(em, doctor.id, async (tx, attempted) => {
+    const rule = await tx.findOne(AvailabilityRule, ruleId);
+    if (!rule) throw notFound("Availability rule");
+    const before = ruleView(rule);
+    const service = input.serviceId === undefined ? (rule.service ?? null) : await resolveService(tx, rule.clinic.id, input.serviceId);
+    const { serviceId: _serviceId, ...rest } = input;
+    const merged = { ...ruleShape(rule), kind: rule.kind, active: rule.active, ...rest };
+    const issues = ruleIssues(merged);
+    if (issues.length) throw fieldError(issues);
+    const doctorEntity = await requireDoctorAtClinic(tx, rule.doctor.id, rule.clinic.id);
+    await checkDoctorLimits(tx, doctorEntity, { ...merged, validUntil: merged.validUntil ?? null, id: rule.id }, settings);
+    tx.assign(rule, { ...rest, service });
+    await tx.flush();
+    const report = await materialiseRule(tx, rule, { ...settings, onClash: "refuse", attempted });
+    const after = ruleView(rule);
+    recordAudit(tx, actor, {
+      action: "schedule.rule.update",
+      entityType: "AvailabilityRule",
+      entityId: rule.id,
+      clinicId: rule.clinic.id,
+      before,
+      after: { ...after, materialisation: { ...report, conflicts: report.conflicts.length } },
+    });
+    await tx.flush();
+    return { rule: after, materialisation: report };
+  });
+}
+
+/** Deletes the rule and its future free slots; held/booked/blocked ones stay (rule cleared) as conflicts. */
+export async function deleteRule(em: EntityManager, actor: AuditActor, ruleId: string, settings: SchedulingSettings) {
+  return em.transactional(async (tx) => {
+    const rule = await tx.findOne(AvailabilityRule, ruleId);
+    if (!rule) throw notFound("Availability rule");
+    const before = ruleView(rule);
+    rule.active = false;
+    const report = await materialiseRule(tx, rule, { ...settings, onClash: "skip" });
+    await tx.nativeUpdate(Slot, { rule: rule.id }, { rule: null });
+    tx.remove(rule);
+    recordAudit(tx, actor, {
+      action: "schedule.rule.delete",
+      entityType: "AvailabilityRule",
+      entityId: rule.id,
+      clinicId: rule.clinic.id,
+      before,
+      after: { materialisation: { ...report, conflicts: report.conflicts.length } },
+    });
+    await tx.flush();
+    return { ruleId, materialisation: report };
+  });
+}
+
+/** What a new or changed rule would produce and clash with; writes nothing. */
+export async function previewRule(
+  em: EntityManager,
+  doctorId: string,
+  input: PreviewAvailabilityRuleRequest,
+  settings: SchedulingSettings,
+): Promise<AvailabilityPreview> {
+  await requireDoctorAtClinic(em, doctorId, input.clinicId);
+  const service = await resolveService(em, input.clinicId, input.serviceId);
+  const slotMinutes = input.slotMinutes ?? service?.durationMinutes ?? 0;
+  const existing = input.ruleId ? await findRule(em, input.ruleId) : null;
+  if (existing && (existing.doctor.id !== doctorId || existing.clinic.id !== input.clinicId)) throw notFound("Availability rule");
+  const clinic = await em.findOneOrFail(Clinic, input.clinicId);
+  const now = settings.now ?? new Date();
+  const to = new Date(now.getTime() + settings.horizonDays * 86_400_000);
+  const blackouts = await loadBlackouts(em, doctorId, input.clinicId, now, to);
+  const shape: RuleShape = { ...input, validUntil: input.validUntil ?? null, slotMinutes };
+  const { slots, skipped } = expandRule(shape, { from: now, to }, clinic.timeZone, blackouts);
+  // Free slots of the rule being edited would be regenerated, so they are not clashes.
+  const own = existing
+    ? (await em.find(Slot, { rule: existing.id, status: "available" }, { fields: ["id"] })).map((s) => s.id)
+    : [];
+  const slotClashes = await findSlotClashes(em, doctorId, slots, { excludeSlotIds: own });
+  const hit = new Set(skipped.map((s) => s.blackout.id));
+  return {
+    slots: {
+      count: slots.length,
+      first: slots.slice(0, PREVIEW_SLOT_SAMPLE).map((s) => ({ start: s.start.toISOString(), end: s.end.toISOString() })),
+    },
+    skipped: skipped.map((s) => ({
+      start: s.start.toISOString(),
+      end: s.end.toISOString(),
+      unavailabilityId: s.blackout.id,
+      kind: s.blackout.kind as AvailabilityPreview["skipped"][number]["kind"],
+    })),
+    conflicts: [...slotClashes, ...blackouts.filter((b) => hit.has(b.id)).map(blackoutClash)],
+  };
+}

@@ -1,0 +1,230 @@
+/**
+ * Elastic blocks and their allocations. Every change to a block runs in one transaction holding the
+ * block row `FOR UPDATE`, so concurrent allocations queue on the row and each sees the one before it:
+ * capacity can never be overflowed. Each change re-packs the sequence (see elastic.ts), bumps the
+ * block's version and is audited.
+ */
+import { LockMode } from "@mikro-orm/core";
+import type { EntityManager } from "@mikro-orm/postgresql";
+import type { AllocationReply, CreateAllocationRequest, CreateElasticBlockRequest, ElasticAllocationView, ElasticBlockView } from "@clinic/shared";
+import { DomainError } from "../../platform/problem";
+import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { Patient } from "../directory/patient.entity";
+import { notFound, writeTransaction } from "../directory/write";
+import { ElasticAllocation, ElasticBlock } from "./elastic.entity";
+import { insertAllocation, moveAllocation, offers, pack, PackingError, resizeAllocation, sequenceOf, usedMinutes, type Offer, type PackItem } from "./elastic";
+
+const MINUTE = 60_000;
+
+/**
+ * Serialises changes to one doctor's schedule for the rest of the transaction. Anyone creating a
+ * doctor's slots or blocks should take the same lock (key: hashtextextended('schedule:doctor:' || id, 0)).
+ */
+export async function lockDoctorSchedule(tx: EntityManager, doctorId: string): Promise<void> {
+  await tx.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`schedule:doctor:${doctorId}`]);
+}
+
+function allocationView(allocation: ElasticAllocation): ElasticAllocationView {
+  return {
+    id: allocation.id,
+    blockId: allocation.block.id,
+    serviceId: allocation.service?.id ?? null,
+    patientId: allocation.patient?.id ?? null,
+    durationMinutes: allocation.durationMinutes,
+    position: allocation.position,
+    expectedStartAt: allocation.expectedStartAt.toISOString(),
+    status: allocation.status,
+  };
+}
+
+function blockView(block: ElasticBlock, allocations: ElasticAllocation[]): ElasticBlockView {
+  const ordered = [...allocations].sort((a, b) => (a.position < 0 ? 1e9 : a.position) - (b.position < 0 ? 1e9 : b.position));
+  return {
+    id: block.id,
+    doctorId: block.doctor.id,
+    clinicId: block.clinic.id,
+    startsAt: block.startsAt.toISOString(),
+    endsAt: block.endsAt.toISOString(),
+    capacityMinutes: block.capacityMinutes,
+    usedMinutes: usedMinutes(allocations),
+    note: block.note ?? null,
+    version: block.version,
+    allocations: ordered.map(allocationView),
+  };
+}
+
+/** The guard's facts about a block: its clinic and doctor. 404 when absent. */
+export async function elasticBlockScope(em: EntityManager, blockId: string): Promise<{ clinicId: string; doctorId: string }> {
+  const block = await em.findOne(ElasticBlock, { id: blockId });
+  if (!block) throw notFound("Elastic block");
+  return { clinicId: block.clinic.id, doctorId: block.doctor.id };
+}
+
+export async function allocationScope(em: EntityManager, allocationId: string): Promise<{ clinicId: string; doctorId: string }> {
+  const allocation = await em.findOne(ElasticAllocation, { id: allocationId }, { populate: ["block"] });
+  if (!allocation) throw notFound("Allocation");
+  return { clinicId: allocation.block.clinic.id, doctorId: allocation.block.doctor.id };
+}
+
+export function createElasticBlock(em: EntityManager, actor: AuditActor, doctorId: string, input: CreateElasticBlockRequest): Promise<ElasticBlockView> {
+  return writeTransaction(em, async (tx) => {
+    await lockDoctorSchedule(tx, doctorId);
+    const startsAt = new Date(input.startsAt);
+    const endsAt = new Date(input.endsAt);
+    const lengthMinutes = Math.floor((endsAt.getTime() - startsAt.getTime()) / MINUTE);
+    const capacityMinutes = input.capacityMinutes ?? lengthMinutes;
+    if (capacityMinutes > lengthMinutes) {
+      throw new DomainError(422, "CAPACITY_TOO_LARGE", `capacityMinutes may be at most the block's ${lengthMinutes} minutes`, { field: "body.capacityMinutes" });
+    }
+    const [works] = await tx.execute<{ n: number }[]>(`select count(*)::int as n from doctor_clinic where doctor_id = ? and clinic_id = ?`, [doctorId, input.clinicId]);
+    if (!works?.n) throw new DomainError(422, "DOCTOR_NOT_AT_CLINIC", "The doctor does not work at this clinic", { field: "body.clinicId" });
+    const [clash] = await tx.execute<{ slots: number; blocks: number }[]>(
+      `select (select count(*)::int from slot where doctor_id = ? and status <> 'expired' and period && tstzrange(?, ?, '[)')) as slots,
+              (select count(*)::int from elastic_block where doctor_id = ? and starts_at < ? and ends_at > ?) as blocks`,
+      [doctorId, startsAt, endsAt, doctorId, endsAt, startsAt],
+    );
+    if (clash && (clash.slots > 0 || clash.blocks > 0)) {
+      throw new DomainError(409, "SCHEDULE_OVERLAP", "The block overlaps the doctor's slots or another elastic block", {
+        overlappingSlots: clash.slots,
+        overlappingBlocks: clash.blocks,
+      });
+    }
+    const block = tx.create(ElasticBlock, { doctor: doctorId, clinic: input.clinicId, startsAt, endsAt, capacityMinutes, note: input.note ?? null });
+    await tx.flush();
+    const after = blockView(block, []);
+    recordAudit(tx, actor, { action: "scheduling.elastic_block.create", entityType: "ElasticBlock", entityId: block.id, clinicId: input.clinicId, after });
+    await tx.flush();
+    return after;
+  });
+}
+
+export async function getElasticBlock(em: EntityManager, blockId: string): Promise<ElasticBlockView> {
+  const block = await em.findOne(ElasticBlock, { id: blockId });
+  if (!block) throw notFound("Elastic block");
+  return blockView(block, await em.find(ElasticAllocation, { block: blockId }));
+}
+
+async function serviceMinutes(em: EntityManager, clinicId: string, serviceId: string): Promise<number> {
+  const [row] = await em.execute<{ duration_minutes: number }[]>(
+    `select duration_minutes from clinic_service where id = ? and clinic_id = ? and active`,
+    [serviceId, clinicId],
+  );
+  if (!row) throw new DomainError(422, "SERVICE_NOT_AT_CLINIC", "Not an active service of the block's clinic", { field: "serviceId" });
+  return row.duration_minutes;
+}
+
+const packItem = (allocation: ElasticAllocation): PackItem => ({
+  id: allocation.id,
+  durationMinutes: allocation.durationMinutes,
+  position: allocation.position,
+  status: allocation.status,
+});
+
+export async function elasticOffers(
+  em: EntityManager,
+  blockId: string,
+  length: { serviceId?: string; minutes?: number },
+): Promise<{ minutes: number; items: Offer[] }> {
+  const block = await em.findOne(ElasticBlock, { id: blockId });
+  if (!block) throw notFound("Elastic block");
+  const minutes = length.minutes ?? (await serviceMinutes(em, block.clinic.id, length.serviceId!));
+  const allocations = await em.find(ElasticAllocation, { block: blockId });
+  return { minutes, items: offers(block, allocations.map(packItem), minutes) };
+}
+
+/**
+ * Runs `change` on the locked block's allocations, then writes back the new order and expected
+ * starts, bumps the version and records the audit event.
+ */
+async function changeBlock(
+  em: EntityManager,
+  actor: AuditActor,
+  blockId: string,
+  action: string,
+  change: (tx: EntityManager, block: ElasticBlock, allocations: ElasticAllocation[]) => Promise<{ sequence: PackItem[]; refilled?: string[]; subject: string }>,
+): Promise<AllocationReply> {
+  try {
+    return await writeTransaction(em, async (tx) => {
+      const block = await tx.findOne(ElasticBlock, { id: blockId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!block) throw notFound("Elastic block");
+      const allocations = await tx.find(ElasticAllocation, { block: blockId });
+      const before = blockView(block, allocations);
+      const { sequence, refilled = [], subject } = await change(tx, block, allocations);
+      await tx.flush();
+      const all = await tx.find(ElasticAllocation, { block: blockId });
+      const byId = new Map(all.map((allocation) => [allocation.id, allocation]));
+      for (const packed of pack(block.startsAt, sequence)) {
+        const allocation = byId.get(packed.id)!;
+        allocation.position = packed.position;
+        if (packed.expectedStartAt) allocation.expectedStartAt = packed.expectedStartAt;
+      }
+      for (const id of refilled) byId.get(id)!.position = -1;
+      block.version += 1;
+      await tx.flush();
+      const after = blockView(block, all);
+      recordAudit(tx, actor, { action, entityType: "ElasticAllocation", entityId: subject, clinicId: block.clinic.id, before, after });
+      await tx.flush();
+      return { allocation: allocationView(byId.get(subject)!), block: after };
+    });
+  } catch (error) {
+    if (error instanceof PackingError) {
+      throw new DomainError(error.code === "INVALID_POSITION" ? 422 : 409, error.code, error.message);
+    }
+    throw error;
+  }
+}
+
+export function createAllocation(em: EntityManager, actor: AuditActor, blockId: string, input: CreateAllocationRequest): Promise<AllocationReply> {
+  return changeBlock(em, actor, blockId, "scheduling.elastic_allocation.create", async (tx, block, allocations) => {
+    const minutes = input.minutes ?? (await serviceMinutes(tx, block.clinic.id, input.serviceId!));
+    if (input.patientId && !(await tx.findOne(Patient, { id: input.patientId }))) {
+      throw new DomainError(422, "PATIENT_NOT_FOUND", "No such patient", { field: "body.patientId" });
+    }
+    const placement = insertAllocation(
+      block.capacityMinutes,
+      allocations.map(packItem),
+      { id: "new", durationMinutes: minutes, position: 0, status: "proposed" },
+      input.position,
+    );
+    const allocation = tx.create(ElasticAllocation, {
+      block,
+      service: input.serviceId ?? null,
+      patient: input.patientId ?? null,
+      durationMinutes: minutes,
+      position: 0,
+      expectedStartAt: block.startsAt,
+      status: "proposed",
+    });
+    const sequence = placement.sequence.map((item) => (item.id === "new" ? { ...item, id: allocation.id } : item));
+    return { sequence, refilled: placement.refilled, subject: allocation.id };
+  });
+}
+
+export type AllocationChange = { kind: "confirm" } | { kind: "free" } | { kind: "move"; position: number } | { kind: "resize"; minutes: number };
+
+export async function changeAllocation(em: EntityManager, actor: AuditActor, allocationId: string, change: AllocationChange): Promise<AllocationReply> {
+  const { blockId } = await em
+    .findOne(ElasticAllocation, { id: allocationId })
+    .then((allocation) => (allocation ? { blockId: allocation.block.id } : Promise.reject(notFound("Allocation"))));
+  return changeBlock(em, actor, blockId, `scheduling.elastic_allocation.${change.kind}`, async (_tx, block, allocations) => {
+    const target = allocations.find((allocation) => allocation.id === allocationId);
+    if (!target) throw notFound("Allocation");
+    const items = allocations.map(packItem);
+    switch (change.kind) {
+      case "confirm":
+        if (target.status === "freed") throw new PackingError("ALLOCATION_FREED", "A freed allocation cannot be confirmed");
+        target.status = "confirmed";
+        return { sequence: sequenceOf(items), subject: allocationId };
+      case "free":
+        target.status = "freed";
+        return { sequence: sequenceOf(items.map((item) => (item.id === allocationId ? { ...item, status: "freed" as const } : item))), subject: allocationId };
+      case "move":
+        return { sequence: moveAllocation(items, allocationId, change.position), subject: allocationId };
+      case "resize": {
+        const sequence = resizeAllocation(block.capacityMinutes, items, allocationId, change.minutes);
+        target.durationMinutes = change.minutes;
+        return { sequence, subject: allocationId };
+      }
+    }
+  });
+}

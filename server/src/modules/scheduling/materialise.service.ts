@@ -1,0 +1,153 @@
+/**
+ * Turns rules into slot rows from now up to the horizon. Only future FREE (`available`) slots a
+ * rule owns are ever deleted or created; held, booked and blocked ones are never touched, and those
+ * the rule no longer produces come back as `conflicts` for staff to resolve. Unchanged intervals
+ * keep their row (id and version). Idempotent: running it twice changes nothing the second time.
+ */
+import type { EntityManager } from "@mikro-orm/postgresql";
+import type { MaterialisationReport, ScheduleClash, SlotConflict } from "@clinic/shared";
+import { Clinic } from "../directory/clinic.entity";
+import { AvailabilityRule } from "./availability-rule.entity";
+import { findSlotClashes, isExclusionViolation, loadBlackouts, scheduleConflict } from "./conflicts.service";
+import { expandRule, ruleShape, type Interval } from "./rule-expansion";
+import { Slot } from "./slot.entity";
+
+export interface MaterialiseOptions {
+  now?: Date;
+  horizonDays: number;
+  /** `refuse`: a clash with another slot throws 409 SCHEDULE_CONFLICT; `skip`: leave those pieces out. */
+  onClash: "refuse" | "skip";
+  /** Filled with the intervals about to be inserted, so a constraint failure can be explained. */
+  attempted?: Interval[];
+}
+
+export const emptyReport = (): MaterialisationReport => ({ created: 0, kept: 0, removed: 0, conflicts: [] });
+
+export function mergeReports(reports: MaterialisationReport[]): MaterialisationReport {
+  return reports.reduce(
+    (sum, r) => ({
+      created: sum.created + r.created,
+      kept: sum.kept + r.kept,
+      removed: sum.removed + r.removed,
+      conflicts: [...sum.conflicts, ...r.conflicts],
+    }),
+    emptyReport(),
+  );
+}
+
+
+const key = (start: Date, end: Date) => `${start.getTime()}-${end.getTime()}`;
+const sameList = (a: string[], b: string[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+function conflictOf(slot: Slot, reason: SlotConflict["reason"]): SlotConflict {
+  return {
+    slotId: slot.id,
+    clinicId: slot.clinic.id,
+    start: slot.startsAt.toISOString(),
+    end: slot.endsAt.toISOString(),
+    status: slot.status,
+    reason,
+  };
+}
+
+/**
+ * Brings the future slots of `rule` in line with it, inside the caller's transaction (`tx`).
+ * An inactive rule is treated as producing nothing.
+ */
+export async function materialiseRule(tx: EntityManager, rule: AvailabilityRule, options: MaterialiseOptions): Promise<MaterialisationReport> {
+  const now = options.now ?? new Date();
+  const to = new Date(now.getTime() + options.horizonDays * 86_400_000);
+  const clinic = await tx.findOneOrFail(Clinic, rule.clinic.id);
+  const blackouts = rule.active ? await loadBlackouts(tx, rule.doctor.id, clinic.id, now, to) : [];
+  const desired = rule.active ? expandRule(ruleShape(rule), { from: now, to }, clinic.timeZone, blackouts).slots : [];
+  const existing = await tx.find(Slot, { rule: rule.id, startsAt: { $gte: now }, status: { $ne: "expired" } }, { orderBy: { startsAt: "asc" } });
+
+  const wanted = new Map(desired.map((interval) => [key(interval.start, interval.end), interval]));
+  const report = emptyReport();
+  const remove: Slot[] = [];
+  const serviceId = rule.service?.id ?? null;
+  for (const slot of existing) {
+    const k = key(slot.startsAt, slot.endsAt);
+    const matches = wanted.has(k);
+    if (matches) wanted.delete(k);
+    if (slot.status !== "available") {
+      if (!matches) report.conflicts.push(conflictOf(slot, rule.active ? "outside_rule" : "rule_deleted"));
+      continue;
+    }
+    if (!matches) {
+      remove.push(slot);
+      continue;
+    }
+    report.kept++;
+    // Same interval: keep the row; carry over what the rule says about it, bumping the version.
+    if (slot.kind !== rule.kind || (slot.service?.id ?? null) !== serviceId || !sameList(slot.tags, rule.tags) || (slot.note ?? null) !== (rule.note ?? null)) {
+      tx.assign(slot, { kind: rule.kind, service: serviceId, tags: [...rule.tags], note: rule.note ?? null, version: slot.version + 1 });
+    }
+  }
+  if (remove.length) {
+    // Deleted before the inserts so a regenerated grid may reuse the freed time.
+    await tx.nativeDelete(Slot, { id: { $in: remove.map((s) => s.id) }, status: "available" });
+    for (const slot of remove) tx.getUnitOfWork().unsetIdentity(slot);
+    report.removed = remove.length;
+  }
+
+  let toCreate = [...wanted.values()];
+  if (toCreate.length) {
+    const clashes = await findSlotClashes(tx, rule.doctor.id, toCreate, { excludeSlotIds: remove.map((s) => s.id) });
+    if (clashes.length) {
+      if (options.onClash === "refuse") throw scheduleConflict(clashes);
+      toCreate = toCreate.filter((i) => !clashes.some((c) => overlapsClash(i, c)));
+    }
+  }
+  options.attempted?.push(...toCreate);
+  for (const interval of toCreate) {
+    tx.create(Slot, {
+      doctor: rule.doctor.id,
+      clinic: rule.clinic.id,
+      rule: rule.id,
+      service: serviceId,
+      startsAt: interval.start,
+      endsAt: interval.end,
+      status: "available",
+      kind: rule.kind,
+      tags: [...rule.tags],
+      note: rule.note ?? null,
+      version: 1,
+    });
+  }
+  report.created = toCreate.length;
+  await tx.flush();
+  return report;
+}
+
+const overlapsClash = (i: Interval, c: ScheduleClash) => i.start < new Date(c.end ?? 8.64e15) && new Date(c.start) < i.end;
+
+/**
+ * The nightly job: every active rule (or `ruleIds`) materialised up to the horizon, each rule in its
+ * own transaction, clashing pieces skipped. Safe to run any number of times.
+ */
+export async function materialiseUpToHorizon(
+  em: EntityManager,
+  ruleIds?: string[],
+  options: { now?: Date; horizonDays?: number } = {},
+): Promise<{ rules: number; report: MaterialisationReport; failed: string[] }> {
+  const base = em.fork() as EntityManager;
+  const ids = (await base.find(AvailabilityRule, ruleIds ? { id: { $in: ruleIds } } : { active: true }, { fields: ["id"] })).map((r) => r.id);
+  const reports: MaterialisationReport[] = [];
+  const failed: string[] = [];
+  for (const id of ids) {
+    try {
+      reports.push(
+        await (em.fork() as EntityManager).transactional(async (tx) => {
+          const rule = await tx.findOneOrFail(AvailabilityRule, id);
+          return materialiseRule(tx, rule, { now: options.now, horizonDays: options.horizonDays ?? 90, onClash: "skip" });
+        }),
+      );
+    } catch (error) {
+      // A concurrent writer took the time between our check and insert: next run picks it up.
+      if (!isExclusionViolation(error)) throw error;
+      failed.push(id);
+    }
+  }
+  return { rules: ids.length, report: mergeReports(reports), failed };
+}

@@ -1,0 +1,113 @@
+/**
+ * Overbooking: a clinic admin's policy allows a doctor (or service) to get slots over the normal
+ * grid, at most `capPerDay` a day; staff then create them one by one, with a reason. The count
+ * runs under a transaction-level advisory lock on doctor + local day, so concurrent overbooks
+ * cannot both squeeze past the cap.
+ */
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { addDays, localDateOf, zonedToInstant, type OverbookingPolicyView, type StaffSlotView } from "@clinic/shared";
+import { DomainError } from "../../platform/problem";
+import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { Clinic } from "../directory/clinic.entity";
+import { ClinicService } from "../directory/service.entity";
+import { notFound } from "../directory/write";
+import { requireDoctorAtClinic } from "./availability-rule.service";
+import { OverbookingPolicy } from "./booking-rule.entity";
+import { sql } from "./conflicts.service";
+import { Slot } from "./slot.entity";
+import { overbookingPolicyView, staffSlotView } from "./slot.views";
+
+async function serviceAt(em: EntityManager, clinicId: string, serviceId: string | null | undefined) {
+  if (!serviceId) return null;
+  const service = await em.findOne(ClinicService, { id: serviceId, clinic: clinicId });
+  if (!service) throw new DomainError(422, "UNKNOWN_SERVICE", "No such service at this clinic", { serviceId });
+  return service;
+}
+
+export async function createOverbookingPolicy(
+  em: EntityManager,
+  actor: AuditActor,
+  clinicId: string,
+  input: { doctorId?: string | null; serviceId?: string | null; capPerDay: number; reason: string },
+): Promise<OverbookingPolicyView> {
+  return em.transactional(async (tx) => {
+    if (!(await tx.findOne(Clinic, clinicId))) throw notFound("Clinic");
+    if (input.doctorId) await requireDoctorAtClinic(tx, input.doctorId, clinicId);
+    const service = await serviceAt(tx, clinicId, input.serviceId);
+    const policy = tx.create(OverbookingPolicy, {
+      clinic: clinicId,
+      doctor: input.doctorId ?? null,
+      service,
+      capPerDay: input.capPerDay,
+      allowedBy: actor.userId,
+      reason: input.reason,
+    });
+    await tx.flush();
+    const after = overbookingPolicyView(policy);
+    recordAudit(tx, actor, { action: "schedule.overbooking.policy.create", entityType: "OverbookingPolicy", entityId: policy.id, clinicId, after });
+    await tx.flush();
+    return after;
+  });
+}
+
+export async function listOverbookingPolicies(em: EntityManager, clinicId: string): Promise<OverbookingPolicyView[]> {
+  return (await em.find(OverbookingPolicy, { clinic: clinicId }, { orderBy: { createdAt: "asc" } })).map(overbookingPolicyView);
+}
+
+export async function overbook(
+  em: EntityManager,
+  actor: AuditActor,
+  doctorId: string,
+  input: { clinicId: string; startsAt: string; endsAt: string; serviceId?: string | null; reason: string },
+): Promise<StaffSlotView> {
+  return em.transactional(async (tx) => {
+    await requireDoctorAtClinic(tx, doctorId, input.clinicId);
+    const clinic = await tx.findOneOrFail(Clinic, input.clinicId);
+    const service = await serviceAt(tx, input.clinicId, input.serviceId);
+    const policies = await tx.find(OverbookingPolicy, {
+      clinic: input.clinicId,
+      $and: [{ $or: [{ doctor: null }, { doctor: doctorId }] }, { $or: [{ service: null }, ...(service ? [{ service: service.id }] : [])] }],
+    });
+    if (policies.length === 0) {
+      throw new DomainError(422, "OVERBOOKING_NOT_ALLOWED", "No overbooking policy of this clinic covers this doctor and service");
+    }
+    const cap = Math.max(...policies.map((p) => p.capPerDay));
+    const startsAt = new Date(input.startsAt);
+    const day = localDateOf(startsAt, clinic.timeZone);
+    await sql(tx, `select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`overbook:${doctorId}:${day}`]);
+    const [row] = await sql<{ n: string }>(
+      tx,
+      `select count(*) as n from slot where doctor_id = ? and overbooked and status <> 'expired' and starts_at >= ? and starts_at < ?`,
+      [doctorId, zonedToInstant(day, "00:00", clinic.timeZone), zonedToInstant(addDays(day, 1), "00:00", clinic.timeZone)],
+    );
+    const used = Number(row?.n ?? 0);
+    if (used >= cap) {
+      throw new DomainError(422, "OVERBOOKING_CAP_REACHED", `The doctor already has ${used} overbooked slot(s) on ${day} (cap ${cap})`, {
+        day,
+        capPerDay: cap,
+        used,
+      });
+    }
+    const slot = tx.create(Slot, {
+      doctor: doctorId,
+      clinic: input.clinicId,
+      rule: null,
+      service,
+      startsAt,
+      endsAt: new Date(input.endsAt),
+      status: "available",
+      kind: "regular",
+      tags: [],
+      note: null,
+      overbooked: true,
+      overbookedBy: actor.userId,
+      overbookReason: input.reason,
+      version: 1,
+    });
+    await tx.flush();
+    const after = staffSlotView(slot);
+    recordAudit(tx, actor, { action: "schedule.slot.overbook", entityType: "Slot", entityId: slot.id, clinicId: input.clinicId, after });
+    await tx.flush();
+    return after;
+  });
+}
