@@ -10,3 +10,4 @@ export * from "./time";
 export * from "./scheduling-availability-api";
 export * from "./scheduling-operations-api";
 export * from "./scheduling-search-api";
+export * from "./booking";

@@ -2,9 +2,11 @@
 import { Migration20261122000000_platform } from "./Migration20261122000000_platform";
 import { Migration20261122015407_identity_directory_audit } from "./Migration20261122015407_identity_directory_audit";
 import { Migration20261122021715_scheduling } from "./Migration20261122021715_scheduling";
+import { Migration20261122024645_booking } from "./Migration20261122024645_booking";
 
 export const migrationsList = [
   Migration20261122000000_platform,
   Migration20261122015407_identity_directory_audit,
   Migration20261122021715_scheduling,
+  Migration20261122024645_booking,
 ].map((migration) => ({ name: migration.name, class: migration }));

@@ -1,5 +1,7 @@
 /** Every entity the ORM knows; each module adds its own here. */
 import { AuditEventSchema } from "./audit/audit.entity";
+import { AppointmentSchema } from "./booking/appointment.entity";
+import { IdempotencyRecordSchema } from "./booking/idempotency.entity";
 import { ClinicSchema } from "./directory/clinic.entity";
 import { DoctorSchema } from "./directory/doctor.entity";
 import { DoctorPatientSchema, PatientSchema } from "./directory/patient.entity";
@@ -40,4 +42,6 @@ export const entities = [
   ElasticAllocationSchema,
   BookingRuleSchema,
   OverbookingPolicySchema,
+  AppointmentSchema,
+  IdempotencyRecordSchema,
 ];

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ModuleContext } from "../platform/module";
 import { auditRoutes } from "./audit/audit.routes";
+import { bookingRoutes } from "./booking/booking.routes";
 import { directoryRoutes } from "./directory/directory.routes";
 import { identityRoutes } from "./identity/identity.routes";
 import { schedulingRoutes } from "./scheduling/scheduling.routes";
@@ -12,5 +13,6 @@ export function moduleRoutes(ctx: ModuleContext): FastifyPluginAsync {
     await app.register(directoryRoutes(ctx));
     await app.register(auditRoutes(ctx));
     await app.register(schedulingRoutes(ctx));
+    await app.register(bookingRoutes(ctx));
   };
 }

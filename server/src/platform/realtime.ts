@@ -10,6 +10,7 @@ import {
   type RealtimeErrorCode,
   type SubscribeAck,
 } from "@clinic/shared";
+import { eventsChannel, topicSeqKey } from "./events";
 import type { Metrics } from "./metrics";
 import { createRedis, closeRedis } from "./redis";
 
@@ -34,28 +35,9 @@ export interface Realtime {
   io: Server;
   setAuthenticator(authenticate: SocketAuthenticator): void;
   registerTopic(handler: TopicHandler): void;
-  /** Call only after the transaction that caused the event has committed. */
-  publish<T>(topic: string, type: string, data: T): Promise<EventEnvelope<T>>;
   /** Drops this node's clients (they reconnect elsewhere and resync); lets the HTTP server drain. */
   disconnectAll(): void;
   close(): Promise<void>;
-}
-
-/**
- * Numbers and publishes an event in one atomic step, so the channel carries each topic's events in
- * `seq` order. `data` arrives as JSON and is spliced in untouched (cjson would mangle empty arrays).
- */
-const PUBLISH_SCRIPT = `
-local seq = redis.call('INCR', KEYS[1])
-local envelope = '{"topic":' .. cjson.encode(ARGV[1]) .. ',"seq":' .. seq .. ',"type":' .. cjson.encode(ARGV[2])
-  .. ',"data":' .. ARGV[3] .. ',"at":' .. cjson.encode(ARGV[4]) .. '}'
-redis.call('PUBLISH', KEYS[2], envelope)
-return envelope
-`;
-
-/** Sequence numbers live in Redis so every node continues the same per-topic count. */
-export function topicSeqKey(prefix: string, topic: string): string {
-  return `${prefix}:seq:${topic}`;
 }
 
 export function createRealtime(options: {
@@ -82,9 +64,8 @@ export function createRealtime(options: {
   // the adapter delivers a node's own emits locally at once and others' via Redis, so a client
   // could see seq 2 (local) before seq 1 (remote). Here every node, the publisher included, emits
   // in the order Redis published them, which the script makes the order of `seq`.
-  const eventsChannel = `${prefix}:events`;
   const events = createRedis(options.redisUrl, "socket-events", { log });
-  events.subscribe(eventsChannel).catch((error: unknown) => log.error({ err: error }, "events channel subscribe failed"));
+  events.subscribe(eventsChannel(prefix)).catch((error: unknown) => log.error({ err: error }, "events channel subscribe failed"));
   events.on("message", (_channel: string, raw: string) => {
     const envelope = JSON.parse(raw) as EventEnvelope;
     io.local.to(envelope.topic).emit(SOCKET_EVENTS.event, envelope);
@@ -155,20 +136,6 @@ export function createRealtime(options: {
     },
     registerTopic(handler) {
       topics.push(handler);
-    },
-    async publish(topic, type, data) {
-      const raw = (await redis.eval(
-        PUBLISH_SCRIPT,
-        2,
-        topicSeqKey(prefix, topic),
-        eventsChannel,
-        topic,
-        type,
-        JSON.stringify(data ?? null),
-        new Date().toISOString(),
-      )) as string;
-      metrics.socketEvents.inc({ topic_kind: topic.split(":")[0] ?? topic });
-      return JSON.parse(raw) as EventEnvelope<typeof data>;
     },
     disconnectAll() {
       io.local.disconnectSockets(true);

@@ -9,9 +9,12 @@ import { workerHeartbeatJob } from "./heartbeat";
 import { API_PREFIX, createHttpApp, type HttpApp } from "./http";
 import { createLocks, type Locks } from "./locks";
 import { createAttemptLimiter } from "./attempts";
+import { createEventPublisher, type EventPublisher } from "./events";
 import { registerAuthentication } from "../modules/identity/authenticate";
 import { principalFromToken } from "../modules/identity/principal";
 import { moduleRoutes } from "../modules/routes";
+import { bookingJobs } from "../modules/booking/booking.jobs";
+import { registerBookingTopics } from "../modules/booking/booking.realtime";
 import { createMetrics, type Metrics } from "./metrics";
 import { migrateWithLock } from "./migrate";
 import { createQueues, startWorkers, type JobDefinition, type Queues, type Workers } from "./queues";
@@ -29,6 +32,8 @@ export interface Runtime {
   locks: Locks;
   queues: Queues;
   metrics: Metrics;
+  /** Publishes real-time events (after commit) from any role. */
+  events: EventPublisher;
   /** Present when the role serves the API (api, all). */
   http?: HttpApp;
   realtime?: Realtime;
@@ -65,8 +70,12 @@ export async function createRuntime(options: {
   const queues = createQueues(redisUrl, prefix, log);
   const metrics = createMetrics(queues);
   const attempts = createAttemptLimiter(redis, prefix);
-  const moduleContext = { config, log, orm, redis, attempts };
-  const jobs: JobDefinition<never>[] = [workerHeartbeatJob(redis, prefix, config.worker.heartbeatSeconds)];
+  const events = createEventPublisher(redis, prefix, metrics);
+  const moduleContext = { config, log, orm, redis, attempts, events, queues };
+  const jobs: JobDefinition<never>[] = [
+    workerHeartbeatJob(redis, prefix, config.worker.heartbeatSeconds),
+    ...bookingJobs(moduleContext),
+  ];
 
   let http: HttpApp | undefined;
   let realtime: Realtime | undefined;
@@ -80,6 +89,7 @@ export async function createRuntime(options: {
       typeof auth.token === "string" ? principalFromToken(orm.em.fork(), config.auth.jwtSecret, auth.token) : null,
     );
     registerAuthentication(http, config.auth.jwtSecret);
+    registerBookingTopics(gateway, moduleContext);
     await http.register(healthRoutes({ orm, redis, queues, prefix, role: config.role, version: VERSION }), {
       prefix: API_PREFIX,
     });
@@ -114,6 +124,7 @@ export async function createRuntime(options: {
     locks,
     queues,
     metrics,
+    events,
     http,
     realtime,
     async start() {

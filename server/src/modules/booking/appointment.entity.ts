@@ -1,0 +1,58 @@
+import { randomUUID } from "node:crypto";
+import { defineEntity, p } from "@mikro-orm/core";
+import { appointmentStatuses, paymentStatuses } from "@clinic/shared";
+import { Clinic } from "../directory/clinic.entity";
+import { Doctor } from "../directory/doctor.entity";
+import { Patient } from "../directory/patient.entity";
+import { ClinicService } from "../directory/service.entity";
+import { UserAccount } from "../identity/user.entity";
+import { Slot } from "../scheduling/slot.entity";
+
+/**
+ * A patient × slot. A partial unique index (migration) allows one live appointment per slot: the
+ * last guard of the booking hot path. `version` rises on every change.
+ */
+export const AppointmentSchema = defineEntity({
+  name: "Appointment",
+  tableName: "appointment",
+  indexes: [
+    { properties: ["patient", "createdAt"] },
+    { properties: ["doctor", "startsAt"] },
+    { properties: ["clinic", "startsAt"] },
+  ],
+  uniques: [
+    {
+      name: "appointment_one_live_per_slot",
+      properties: ["slot"],
+      where: "status <> ALL (ARRAY['cancelled'::text, 'expired'::text])",
+    },
+  ],
+  properties: {
+    id: p.uuid().primary().onCreate(() => randomUUID()),
+    slot: () => p.manyToOne(Slot).deleteRule("restrict"),
+    patient: () => p.manyToOne(Patient).deleteRule("cascade"),
+    doctor: () => p.manyToOne(Doctor).deleteRule("cascade"),
+    clinic: () => p.manyToOne(Clinic).deleteRule("cascade"),
+    service: () => p.manyToOne(ClinicService).nullable().deleteRule("set null"),
+    /** Copied from the slot at booking, so history survives slot changes. */
+    startsAt: p.datetime(),
+    endsAt: p.datetime(),
+    status: p.enum(appointmentStatuses).default("pending"),
+    holdExpiresAt: p.datetime().nullable(),
+    paymentStatus: p.enum(paymentStatuses).default("not_required"),
+    /** Minor units in `currency`. */
+    feeMinor: p.integer().default(0),
+    transactionFeeMinor: p.integer().default(0),
+    currency: p.string().length(3).default("GBP"),
+    bookedBy: () => p.manyToOne(UserAccount).nullable().deleteRule("set null"),
+    statusReason: p.text().nullable(),
+    statusChangedBy: () => p.manyToOne(UserAccount).nullable().deleteRule("set null"),
+    /** The appointment this one replaced by rescheduling. */
+    rescheduledFrom: p.uuid().nullable(),
+    version: p.integer().default(1),
+    createdAt: p.datetime().defaultRaw("now()").onCreate(() => new Date()),
+    updatedAt: p.datetime().defaultRaw("now()").onCreate(() => new Date()).onUpdate(() => new Date()),
+  },
+});
+export class Appointment extends AppointmentSchema.class {}
+AppointmentSchema.setClass(Appointment);
