@@ -185,12 +185,13 @@ export const availabilityRuleDeleteReplySchema = z.object({
 
 /** One clash a schedule change would cause; every clash is listed at once. */
 export const scheduleClashSchema = z.object({
-  type: z.enum(["slot", "doctor_leave", "clinic_closure", "surgery"]),
+  type: z.enum(["slot", "elastic_block", "doctor_leave", "clinic_closure", "surgery"]),
   start: z.iso.datetime(),
   end: z.iso.datetime().nullable(),
   clinicId: z.uuid().nullable(),
   clinicName: z.string().nullable(),
   slotId: z.uuid().optional(),
+  blockId: z.uuid().optional(),
   status: z.enum(slotStatuses).optional(),
   unavailabilityId: z.uuid().optional(),
   kind: z.enum(unavailabilityKinds).optional(),

@@ -48,7 +48,26 @@ export async function findSlotClashes(
       order by s.starts_at`,
     [doctorId, from, to],
   );
-  const clashes: ScheduleClash[] = [];
+  // Elastic blocks are the doctor's time too: fixed slots may not be laid over them.
+  const blocks = await sql<{ id: string; clinic_id: string; clinic_name: string; starts_at: Date; ends_at: Date }>(
+    em,
+    `select b.id, b.clinic_id, c.name as clinic_name, b.starts_at, b.ends_at
+       from elastic_block b join clinic c on c.id = b.clinic_id
+      where b.doctor_id = ? and b.starts_at < ? and b.ends_at > ?
+      order by b.starts_at`,
+    [doctorId, to, from],
+  );
+  const overlapsAny = (start: Date, end: Date) => sorted.some((interval) => interval.start < end && interval.end > start);
+  const clashes: ScheduleClash[] = blocks
+    .filter((block) => overlapsAny(new Date(block.starts_at), new Date(block.ends_at)))
+    .map((block) => ({
+      type: "elastic_block" as const,
+      blockId: block.id,
+      clinicId: block.clinic_id,
+      clinicName: block.clinic_name,
+      start: new Date(block.starts_at).toISOString(),
+      end: new Date(block.ends_at).toISOString(),
+    }));
   for (const row of rows) {
     if (exclude.has(row.id)) continue;
     const start = new Date(row.starts_at);
