@@ -11,3 +11,4 @@ export * from "./scheduling-availability-api";
 export * from "./scheduling-operations-api";
 export * from "./scheduling-search-api";
 export * from "./booking";
+export * from "./booking-api";

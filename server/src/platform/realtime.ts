@@ -29,6 +29,11 @@ export interface TopicHandler {
   pattern: RegExp;
   authorize(principal: Principal, topic: string, match: RegExpMatchArray): Promise<boolean> | boolean;
   snapshot(principal: Principal, topic: string, match: RegExpMatchArray): Promise<unknown>;
+  /**
+   * The room a subscription joins, when it is not the topic itself: `me` joins `me:{userId}`. The
+   * ack names the room (and its seq), and the snapshot is asked for the room. Called after authorize.
+   */
+  room?(principal: Principal, topic: string, match: RegExpMatchArray): string;
 }
 
 export interface Realtime {
@@ -97,10 +102,19 @@ export function createRealtime(options: {
     });
     socket.on(SOCKET_EVENTS.unsubscribe, async (request: unknown, ack?: (reply: { ok: boolean }) => void) => {
       const parsed = subscribeRequestSchema.safeParse(request);
-      if (parsed.success) await socket.leave(parsed.data.topic);
+      if (parsed.success) await socket.leave(roomOf(socket.data.principal as Principal, parsed.data.topic));
       if (typeof ack === "function") ack({ ok: parsed.success });
     });
   });
+
+  /** The room a topic name stands for (itself unless its handler renames it, like `me`). */
+  function roomOf(principal: Principal, topic: string): string {
+    for (const handler of topics) {
+      const match = topic.match(handler.pattern);
+      if (match) return handler.room?.(principal, topic, match) ?? topic;
+    }
+    return topic;
+  }
 
   const refuse = (code: RealtimeErrorCode, message: string): SubscribeAck => ({ ok: false, code, message });
 
@@ -112,17 +126,19 @@ export function createRealtime(options: {
     for (const handler of topics) {
       const match = topic.match(handler.pattern);
       if (!match) continue;
+      let room: string | undefined;
       try {
         if (!(await handler.authorize(principal, topic, match))) return refuse("FORBIDDEN", `not allowed: ${topic}`);
+        room = handler.room?.(principal, topic, match) ?? topic;
         // Join first, then read seq, then the snapshot: an event committed meanwhile is either in
         // the snapshot or delivered after it, never lost (clients ignore seq <= the ack's seq).
-        await socket.join(topic);
-        const seq = Number((await redis.get(topicSeqKey(prefix, topic))) ?? 0);
-        const snapshot = await handler.snapshot(principal, topic, match);
-        return { ok: true, topic, seq, snapshot };
+        await socket.join(room);
+        const seq = Number((await redis.get(topicSeqKey(prefix, room))) ?? 0);
+        const snapshot = await handler.snapshot(principal, room, match);
+        return { ok: true, topic: room, seq, snapshot };
       } catch (error) {
         log.error({ err: error, topic }, "subscribe failed");
-        await socket.leave(topic);
+        if (room) await socket.leave(room);
         return refuse("BAD_REQUEST", "could not subscribe");
       }
     }

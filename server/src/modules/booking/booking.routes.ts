@@ -1,6 +1,162 @@
+/** Booking routes (docs/booking.md): each handler validates (zod), guards, calls the service. */
 import type { FastifyPluginAsync } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import {
+  appointmentHistorySchema,
+  appointmentListSchema,
+  appointmentViewSchema,
+  cancelAppointmentRequestSchema,
+  changeAppointmentStatusRequestSchema,
+  createAppointmentReplySchema,
+  createAppointmentRequestSchema,
+  dayQuerySchema,
+  idempotencyHeadersSchema,
+  idParams,
+  myAppointmentsQuerySchema,
+  rescheduleAppointmentReplySchema,
+  rescheduleAppointmentRequestSchema,
+} from "@clinic/shared";
+import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ModuleContext } from "../../platform/module";
+import { DomainError } from "../../platform/problem";
+import { actorOf } from "../audit/audit.service";
+import { requireUser } from "../identity/authenticate";
+import { dayAppointments, myAppointments, patientFacts, patientHistory } from "./appointment.query";
+import { BookingService, isStaffOf } from "./booking.service";
+import { idempotencyContext } from "./idempotency";
 
-export function bookingRoutes(_ctx: ModuleContext): FastifyPluginAsync {
-  return async () => undefined;
+const tags = ["booking"];
+
+export function bookingRoutes(ctx: ModuleContext): FastifyPluginAsync {
+  return async (plugin) => {
+    const app = plugin.withTypeProvider<ZodTypeProvider>();
+    const service = new BookingService(ctx);
+    const em = () => ctx.orm.em.fork() as unknown as EntityManager;
+
+    app.post(
+      "/appointments",
+      {
+        schema: {
+          tags,
+          summary: "Hold a slot: a pending appointment (Idempotency-Key accepted); 409 SLOT_TAKEN / SLOT_BUSY",
+          headers: idempotencyHeadersSchema,
+          body: createAppointmentRequestSchema,
+          response: { 201: createAppointmentReplySchema },
+        },
+      },
+      async (request, reply) => {
+        const principal = requireUser(request);
+        const idem = idempotencyContext(principal.userId, request.headers["idempotency-key"], "POST /appointments", request.body);
+        const answer = await service.hold(principal, actorOf(request), request.body, idem);
+        return reply.code(answer.status as 201).send(answer.body as never);
+      },
+    );
+
+    app.post(
+      "/appointments/:appointmentId/confirm",
+      { schema: { tags, summary: "Confirm a free hold while it is live (409 HOLD_EXPIRED, PAYMENT_REQUIRED)", params: idParams("appointmentId"), response: { 200: appointmentViewSchema } } },
+      async (request) => service.confirm(requireUser(request), actorOf(request), request.params.appointmentId),
+    );
+
+    app.post(
+      "/appointments/:appointmentId/cancel",
+      {
+        schema: {
+          tags,
+          summary: "Cancel (patients before the clinic's cutoff; staff any time); frees the slot",
+          params: idParams("appointmentId"),
+          body: cancelAppointmentRequestSchema,
+          response: { 200: appointmentViewSchema },
+        },
+      },
+      async (request) => service.cancel(requireUser(request), actorOf(request), request.params.appointmentId, request.body.reason),
+    );
+
+    app.post(
+      "/appointments/:appointmentId/reschedule",
+      {
+        schema: {
+          tags,
+          summary: "Move to another slot atomically: new appointment, old one cancelled (reason rescheduled)",
+          params: idParams("appointmentId"),
+          body: rescheduleAppointmentRequestSchema,
+          response: { 200: rescheduleAppointmentReplySchema },
+        },
+      },
+      async (request) => service.reschedule(requireUser(request), actorOf(request), request.params.appointmentId, request.body.slotId),
+    );
+
+    app.post(
+      "/appointments/:appointmentId/status",
+      {
+        schema: {
+          tags,
+          summary: "Change status through the state machine (the appointment's doctor or clinic staff; 409 ILLEGAL_TRANSITION)",
+          params: idParams("appointmentId"),
+          body: changeAppointmentStatusRequestSchema,
+          response: { 200: appointmentViewSchema },
+        },
+      },
+      async (request) =>
+        service.changeStatus(requireUser(request), actorOf(request), request.params.appointmentId, request.body.status, request.body.reason ?? null),
+    );
+
+    app.get(
+      "/appointments",
+      { schema: { tags, summary: "The caller's own appointments (scope=mine)", querystring: myAppointmentsQuerySchema, response: { 200: appointmentListSchema } } },
+      async (request) => {
+        const principal = requireUser(request);
+        if (!principal.patientId) throw new DomainError(403, "FORBIDDEN", "Only patients have their own appointments");
+        return { items: await myAppointments(em(), principal.patientId, request.query.when) };
+      },
+    );
+
+    app.get(
+      "/doctors/:doctorId/day",
+      { schema: { tags, summary: "A doctor's appointments on a local date (the doctor, staff of its clinics)", params: idParams("doctorId"), querystring: dayQuerySchema, response: { 200: appointmentListSchema } } },
+      async (request) => {
+        const principal = requireUser(request);
+        const { doctorId } = request.params;
+        let clinicIds: string[] | null = null;
+        if (principal.doctorId !== doctorId && principal.role !== "platform_admin") {
+          const rows = await em().execute<{ clinic_id: string }[]>(`select clinic_id from doctor_clinic where doctor_id = ?`, [doctorId]);
+          clinicIds = rows.map((row) => row.clinic_id).filter((clinicId) => isStaffOf(principal, clinicId));
+          if (!clinicIds.length) throw new DomainError(403, "FORBIDDEN", "Not allowed to read this doctor's day");
+        }
+        return { items: await dayAppointments(em(), { doctorId, clinicIds }, request.query.date) };
+      },
+    );
+
+    app.get(
+      "/clinics/:clinicId/day",
+      { schema: { tags, summary: "A clinic's appointments on a local date (staff)", params: idParams("clinicId"), querystring: dayQuerySchema, response: { 200: appointmentListSchema } } },
+      async (request) => {
+        const principal = requireUser(request);
+        const { clinicId } = request.params;
+        if (!isStaffOf(principal, clinicId)) throw new DomainError(403, "FORBIDDEN", "Not allowed to read this clinic's day");
+        return { items: await dayAppointments(em(), { clinicId, clinicIds: null }, request.query.date) };
+      },
+    );
+
+    app.get(
+      "/patients/:patientId/appointments/history",
+      { schema: { tags, summary: "A patient's past appointments and no-show standing (the patient, staff, its doctors)", params: idParams("patientId"), response: { 200: appointmentHistorySchema } } },
+      async (request) => {
+        const principal = requireUser(request);
+        const { patientId } = request.params;
+        const facts = await patientFacts(em(), patientId);
+        if (!facts) throw new DomainError(404, "NOT_FOUND", "Patient not found");
+        const allowed =
+          principal.userId === facts.user_id ||
+          principal.role === "platform_admin" ||
+          (principal.doctorId !== null && facts.doctor_ids.includes(principal.doctorId)) ||
+          facts.clinic_ids.some((clinicId) => isStaffOf(principal, clinicId));
+        if (!allowed) {
+          if (principal.role === "patient") throw new DomainError(404, "NOT_FOUND", "Patient not found");
+          throw new DomainError(403, "FORBIDDEN", "Not allowed to read this patient's appointments");
+        }
+        return patientHistory(em(), patientId);
+      },
+    );
+  };
 }

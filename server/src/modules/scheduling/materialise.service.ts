@@ -85,8 +85,22 @@ export async function materialiseRule(tx: EntityManager, rule: AvailabilityRule,
     }
   }
   if (remove.length) {
-    // Deleted before the inserts so a regenerated grid may reuse the freed time.
-    await tx.nativeDelete(Slot, { id: { $in: remove.map((s) => s.id) }, status: "available" });
+    // Deleted before the inserts so a regenerated grid may reuse the freed time. A slot that an
+    // appointment row references (cancelled/expired history; the FK restricts deletes) is expired
+    // instead: expired slots are outside the no-overlap constraint, so the freed time is reusable too.
+    const ids = remove.map((s) => s.id);
+    const referenced = await tx.getConnection().execute<{ slot_id: string }[]>(
+      `select distinct slot_id from appointment where slot_id = any(?::uuid[])`,
+      [`{${ids.join(",")}}`],
+    );
+    const keep = new Set(referenced.map((row) => row.slot_id));
+    if (keep.size) {
+      await tx.getConnection().execute(
+        `update slot set status = 'expired', version = version + 1, updated_at = now() where id = any(?::uuid[]) and status = 'available'`,
+        [`{${[...keep].join(",")}}`],
+      );
+    }
+    await tx.nativeDelete(Slot, { id: { $in: ids.filter((id) => !keep.has(id)) }, status: "available" });
     for (const slot of remove) tx.getUnitOfWork().unsetIdentity(slot);
     report.removed = remove.length;
   }

@@ -1,0 +1,259 @@
+/**
+ * The booking hot path. POST /appointments is not in the tree yet, so this measures the SQL the
+ * route stands on, through MikroORM's connection: in one transaction, the conditional UPDATE that
+ * takes the slot (available, or held with a lapsed hold → held, version + 1) and the INSERT of the
+ * pending appointment. Baseline, same run, same pool, same data shape: the bare conditional UPDATE
+ * alone (autocommit). Two shapes of load: N clients booking distinct slots, and N clients racing
+ * for one hot slot (exactly one may win each round; the bench checks it). A third row adds the
+ * after-commit fan-out (`publishBookingChanges`: 3 slot topics + 3 appointment topics).
+ */
+import type { EntityManager } from "@mikro-orm/postgresql";
+import pino from "pino";
+import { loadConfig } from "../server/src/config";
+import { publishBookingChanges, type AppointmentChange, type SlotChange } from "../server/src/modules/booking/booking.realtime";
+import { createOrm, migrate } from "../server/src/platform/db";
+import { createRuntime, type Runtime } from "../server/src/platform/runtime";
+import { createClinic, createPerson } from "../tests/support/identity";
+import { startBenchServices, type LoadResult } from "./support";
+
+const BOOKINGS = Number(process.env.BENCH_REQUESTS ?? 2_000);
+const CLIENTS = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 150);
+const WARMUP = 200;
+/** Bookings through HTTP (each by a patient of its own, so per-patient rules never bite). */
+const HTTP_BOOKINGS = Number(process.env.BENCH_HTTP_BOOKINGS ?? 500);
+const HOLD_SECONDS = 600;
+
+const TAKE = `update slot set status = 'held', hold_expires_at = now() + make_interval(secs => ?), version = version + 1, updated_at = now()
+  where id = ? and (status = 'available' or (status = 'held' and hold_expires_at <= now()))
+  returning id, doctor_id, clinic_id, starts_at, ends_at, kind, version, hold_expires_at`;
+const INSERT = `insert into appointment (id, slot_id, patient_id, doctor_id, clinic_id, starts_at, ends_at, status, hold_expires_at)
+  values (gen_random_uuid(), ?, ?, ?, ?, ?, ?, 'pending', ?) returning id, version`;
+
+interface Taken {
+  id: string;
+  doctor_id: string;
+  clinic_id: string;
+  starts_at: Date;
+  ends_at: Date;
+  kind: string;
+  version: number;
+  hold_expires_at: Date;
+}
+
+type Attempt = (slotId: string) => Promise<boolean>;
+
+function stats(latencies: number[], seconds: number): LoadResult {
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+  return { requests: latencies.length, seconds, perSecond: latencies.length / seconds, p50Ms: at(0.5), p99Ms: at(0.99) };
+}
+
+/** `CLIENTS` workers take the next free slot id from `slotIds` until it runs out; every attempt must win. */
+async function distinct(attempt: Attempt, slotIds: string[]): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (next < slotIds.length) {
+        const slotId = slotIds[next++]!;
+        const t = performance.now();
+        if (!(await attempt(slotId))) throw new Error(`distinct slot ${slotId} was not taken`);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  return stats(latencies, (performance.now() - started) / 1000);
+}
+
+/** Each round, `CLIENTS` attempts on one slot at once; exactly one must win. Reports attempts/s. */
+async function hot(attempt: Attempt, slotIds: string[]): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const started = performance.now();
+  for (const slotId of slotIds) {
+    const wins = await Promise.all(
+      Array.from({ length: CLIENTS }, async () => {
+        const t = performance.now();
+        const won = await attempt(slotId);
+        latencies.push(performance.now() - t);
+        return won;
+      }),
+    );
+    const winners = wins.filter(Boolean).length;
+    if (winners !== 1) throw new Error(`hot slot ${slotId}: ${winners} winners`);
+  }
+  return stats(latencies, (performance.now() - started) / 1000);
+}
+
+function row(name: string, result: LoadResult, baseline: LoadResult, unit: string): string {
+  return (
+    name.padEnd(44) +
+    result.perSecond.toFixed(0).padStart(9) +
+    ` ${unit}` +
+    result.p50Ms.toFixed(2).padStart(9) +
+    result.p99Ms.toFixed(2).padStart(9) +
+    `  ${(result.perSecond / baseline.perSecond).toFixed(2)}× throughput, ${(result.p50Ms / baseline.p50Ms).toFixed(2)}× p50`
+  );
+}
+
+const services = await startBenchServices();
+try {
+  const migrator = await createOrm(services.databaseUrl);
+  await migrate(migrator);
+  await migrator.close();
+  const config = loadConfig({
+    NODE_ENV: "production",
+    ROLE: "api",
+    PORT: "0",
+    DATABASE_URL: services.databaseUrl,
+    REDIS_URL: services.redisUrl,
+    PUBLIC_URL: "http://127.0.0.1",
+    JWT_SECRET: "x".repeat(32),
+    MIGRATE_ON_START: "false",
+    DEMO_SEED: "false",
+    LOG_LEVEL: "silent",
+    RATE_LIMIT_MAX: "1000000",
+  });
+  const runtime: Runtime = await createRuntime({ config, log: pino({ level: "silent" }), ...services });
+  const base = await runtime.start();
+  const clinic = await createClinic(runtime, "Bench clinic");
+  const doctor = await createPerson(runtime, "doctor", { clinicIds: [clinic.id] });
+  const patient = await createPerson(runtime, "patient");
+  // An empty body: a route that exists answers 400; a missing one 404.
+  const probe = await fetch(`${base}/api/v1/appointments`, { method: "POST", headers: { ...patient.headers, "content-type": "application/json" }, body: "{}" });
+  const routeExists = probe.status !== 404;
+  const em = () => runtime.orm.em.fork() as EntityManager;
+
+  // One 15-minute slot after another from tomorrow, enough for every case.
+  const needed = 3 * (BOOKINGS + WARMUP) + 3 * (ROUNDS + 20) + HTTP_BOOKINGS + 200;
+  await em().execute(
+    `insert into slot (id, doctor_id, clinic_id, starts_at, ends_at, status, kind, tags, version)
+     select gen_random_uuid(), ?, ?, t, t + interval '15 minutes', 'available', 'regular', '{}', 1
+       from generate_series(date_trunc('day', now()) + interval '1 day', date_trunc('day', now()) + interval '1 day' + (? - 1) * interval '15 minutes', interval '15 minutes') t`,
+    [doctor.doctorId, clinic.id, needed],
+  );
+  await em().execute(`vacuum analyze`);
+  const pool = (await em().execute<{ id: string }[]>(`select id from slot order by starts_at`)).map((r) => r.id);
+  const takeSlots = (n: number) => pool.splice(0, n);
+  process.stdout.write(`seeded ${needed} slots; POST /api/v1/appointments → ${probe.status} (${routeExists ? "exists: measured through HTTP too" : "not there yet: SQL hot path only"})\n`);
+
+  const bareUpdate: Attempt = async (slotId) => (await em().execute<Taken[]>(TAKE, [HOLD_SECONDS, slotId])).length === 1;
+
+  async function book(slotId: string): Promise<{ slot: Taken; appointmentId: string; version: number } | null> {
+    return em().transactional(async (tx) => {
+      const [slot] = await tx.execute<Taken[]>(TAKE, [HOLD_SECONDS, slotId]);
+      if (!slot) return null;
+      const [appointment] = await tx.execute<{ id: string; version: number }[]>(INSERT, [
+        slot.id, patient.patientId, slot.doctor_id, slot.clinic_id, slot.starts_at, slot.ends_at, slot.hold_expires_at,
+      ]);
+      return { slot, appointmentId: appointment!.id, version: appointment!.version };
+    });
+  }
+  const hotPath: Attempt = async (slotId) => (await book(slotId)) !== null;
+  const hotPathAndPublish: Attempt = async (slotId) => {
+    const booked = await book(slotId);
+    if (!booked) return false;
+    const { slot } = booked;
+    const common = {
+      doctorId: slot.doctor_id,
+      clinicId: slot.clinic_id,
+      start: new Date(slot.starts_at).toISOString(),
+      end: new Date(slot.ends_at).toISOString(),
+      holdExpiresAt: new Date(slot.hold_expires_at).toISOString(),
+    };
+    const slotChange: SlotChange = { ...common, slotId: slot.id, status: "held", kind: slot.kind, version: slot.version, cause: "held" };
+    const appointmentChange: AppointmentChange = {
+      ...common,
+      appointmentId: booked.appointmentId,
+      patientId: patient.patientId!,
+      patientUserId: patient.user.id,
+      slotId: slot.id,
+      status: "pending",
+      version: booked.version,
+      cause: "created",
+    };
+    await publishBookingChanges(runtime.events, { slots: [slotChange], appointments: [appointmentChange] });
+    return true;
+  };
+
+  // Warm-up of each path (JIT, pool, plans), then the measured runs.
+  for (const attempt of [bareUpdate, hotPath, hotPathAndPublish]) await distinct(attempt, takeSlots(WARMUP / 2));
+  for (const attempt of [bareUpdate, hotPath]) await hot(attempt, takeSlots(10));
+
+  const distinctBase = await distinct(bareUpdate, takeSlots(BOOKINGS));
+  const distinctPath = await distinct(hotPath, takeSlots(BOOKINGS));
+  const distinctPublish = await distinct(hotPathAndPublish, takeSlots(BOOKINGS));
+  const hotBase = await hot(bareUpdate, takeSlots(ROUNDS));
+  const hotPathResult = await hot(hotPath, takeSlots(ROUNDS));
+  let hotHttp: { result: LoadResult; wins: number; rounds: number } | undefined;
+
+  // ---- through HTTP, when the route is there: 201 wins, 409 (SLOT_TAKEN / SLOT_BUSY) loses.
+  const httpRows: string[] = [];
+  if (routeExists) {
+    try {
+      const people = await Promise.all(Array.from({ length: HTTP_BOOKINGS + 50 }, () => createPerson(runtime, "patient")));
+      // Patients on no plan may not book; the standard tier may.
+      await em().execute(`update patient set subscription_tier = 'standard'`);
+      const racers = people.splice(0, CLIENTS);
+      let nextPerson = 0;
+      const post = async (headers: Record<string, string>, slotId: string) => {
+        const response = await fetch(`${base}/api/v1/appointments`, {
+          method: "POST",
+          headers: { ...headers, "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
+          body: JSON.stringify({ slotId }),
+        });
+        const text = await response.text();
+        if (response.status === 201) return true;
+        if (response.status === 409) return false;
+        throw new Error(`POST /appointments → ${response.status} ${text.slice(0, 200)}`);
+      };
+      const httpDistinct: Attempt = (slotId) => post(people[nextPerson++ % people.length]!.headers, slotId);
+      await distinct(httpDistinct, takeSlots(50));
+      const viaHttp = await distinct(httpDistinct, takeSlots(HTTP_BOOKINGS));
+      httpRows.push(row("POST /api/v1/appointments (full stack)", viaHttp, distinctBase, "booked/s"));
+      let racer = 0;
+      const httpHot: Attempt = (slotId) => post(racers[racer++ % racers.length]!.headers, slotId);
+      let wins = 0;
+      const latencies: number[] = [];
+      const started = performance.now();
+      for (const slotId of takeSlots(Math.min(ROUNDS, 100))) {
+        const results = await Promise.all(
+          Array.from({ length: CLIENTS }, async () => {
+            const t = performance.now();
+            const won = await httpHot(slotId);
+            latencies.push(performance.now() - t);
+            return won;
+          }),
+        );
+        const winners = results.filter(Boolean).length;
+        if (winners > 1) throw new Error(`hot slot ${slotId}: ${winners} winners through HTTP`);
+        wins += winners;
+      }
+      hotHttp = { result: stats(latencies, (performance.now() - started) / 1000), wins, rounds: Math.min(ROUNDS, 100) };
+    } catch (error) {
+      httpRows.push(`HTTP case skipped: ${(error as Error).message}`);
+    }
+  }
+
+  const header = "case".padEnd(44) + "rate".padStart(9) + "          " + "p50 ms".padStart(9) + "p99 ms".padStart(9) + "  vs baseline";
+  process.stdout.write(
+    [
+      `\nBooking, ${CLIENTS} clients, ${BOOKINGS} distinct slots`,
+      header,
+      row("baseline: bare conditional UPDATE", distinctBase, distinctBase, "booked/s"),
+      row("hot path: UPDATE + INSERT in a transaction", distinctPath, distinctBase, "booked/s"),
+      row("hot path + publish (6 events) after commit", distinctPublish, distinctBase, "booked/s"),
+      ...httpRows,
+      `\nOne hot slot, ${CLIENTS} clients racing, ${ROUNDS} rounds (1 winner each, checked)`,
+      header,
+      row("baseline: bare conditional UPDATE", hotBase, hotBase, "tries/s "),
+      row("hot path: UPDATE + INSERT in a transaction", hotPathResult, hotBase, "tries/s "),
+      ...(hotHttp ? [row(`POST /appointments (${hotHttp.wins}/${hotHttp.rounds} rounds won)`, hotHttp.result, hotBase, "tries/s ")] : []),
+      "",
+    ].join("\n"),
+  );
+  await runtime.close();
+} finally {
+  await services.stop();
+}

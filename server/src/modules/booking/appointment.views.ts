@@ -1,0 +1,98 @@
+/** Appointment rows (raw SQL, snake_case) as API views and real-time changes. */
+import type { AppointmentStatus, AppointmentView, PaymentStatus } from "@clinic/shared";
+import type { AppointmentChange, SlotChange } from "./booking.realtime";
+
+export const APPOINTMENT_COLUMNS = `a.id, a.slot_id, a.patient_id, a.doctor_id, a.clinic_id, a.service_id, a.starts_at, a.ends_at,
+  a.status, a.hold_expires_at, a.payment_status, a.fee_minor, a.transaction_fee_minor, a.currency, a.status_reason,
+  a.rescheduled_from, a.version, a.created_at`;
+
+export interface AppointmentRow {
+  id: string;
+  slot_id: string;
+  patient_id: string;
+  doctor_id: string;
+  clinic_id: string;
+  service_id: string | null;
+  starts_at: Date;
+  ends_at: Date;
+  status: AppointmentStatus;
+  hold_expires_at: Date | null;
+  payment_status: PaymentStatus;
+  fee_minor: number;
+  transaction_fee_minor: number;
+  currency: string;
+  status_reason: string | null;
+  rescheduled_from: string | null;
+  version: number;
+  created_at: Date;
+}
+
+export interface SlotRow {
+  id: string;
+  doctor_id: string;
+  clinic_id: string;
+  service_id: string | null;
+  starts_at: Date;
+  ends_at: Date;
+  status: string;
+  kind: string;
+  version: number;
+  hold_expires_at: Date | null;
+}
+
+const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
+
+export function appointmentView(row: AppointmentRow): AppointmentView {
+  return {
+    id: row.id,
+    slotId: row.slot_id,
+    patientId: row.patient_id,
+    doctorId: row.doctor_id,
+    clinicId: row.clinic_id,
+    serviceId: row.service_id,
+    start: iso(row.starts_at)!,
+    end: iso(row.ends_at)!,
+    status: row.status,
+    holdExpiresAt: iso(row.hold_expires_at),
+    paymentStatus: row.payment_status,
+    feeMinor: row.fee_minor,
+    transactionFeeMinor: row.transaction_fee_minor,
+    currency: row.currency,
+    statusReason: row.status_reason,
+    rescheduledFrom: row.rescheduled_from,
+    version: row.version,
+    createdAt: iso(row.created_at)!,
+  };
+}
+
+export function slotChange(row: SlotRow, cause: string): SlotChange {
+  return {
+    slotId: row.id,
+    doctorId: row.doctor_id,
+    clinicId: row.clinic_id,
+    start: iso(row.starts_at)!,
+    end: iso(row.ends_at)!,
+    status: row.status,
+    kind: row.kind,
+    version: row.version,
+    holdExpiresAt: iso(row.hold_expires_at),
+    cause,
+  };
+}
+
+export function appointmentChange(row: AppointmentRow & { patient_user_id: string }, cause: string): AppointmentChange {
+  return {
+    appointmentId: row.id,
+    patientId: row.patient_id,
+    patientUserId: row.patient_user_id,
+    doctorId: row.doctor_id,
+    clinicId: row.clinic_id,
+    slotId: row.slot_id,
+    start: iso(row.starts_at)!,
+    end: iso(row.ends_at)!,
+    status: row.status,
+    version: row.version,
+    holdExpiresAt: iso(row.hold_expires_at),
+    cause,
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * Who may book what, for how much: subscription tiers, payment and the no-show standing
+ * (docs/booking.md). Pure decisions plus the two reads they need.
+ */
+import type { EntityManager } from "@mikro-orm/postgresql";
+import type { PaymentStatus, SubscriptionTier } from "@clinic/shared";
+import { DomainError } from "../../platform/problem";
+
+/** The card processor's cut passed on to the patient: 2 % of the fee, rounded half up to a minor unit. */
+export const TRANSACTION_FEE_RATE = 0.02;
+export const transactionFeeOf = (feeMinor: number) => Math.round(feeMinor * TRANSACTION_FEE_RATE);
+
+export interface PricingInput {
+  tier: SubscriptionTier;
+  hasDoctorRelation: boolean;
+  service: { priceMinor: number; currency: string; paymentRequired: boolean } | null;
+  doctorFeeMinor: number;
+}
+
+export interface Pricing {
+  next: "confirm" | "pay";
+  paymentStatus: PaymentStatus;
+  feeMinor: number;
+  transactionFeeMinor: number;
+  currency: string;
+}
+
+/**
+ * none → 403 SUBSCRIPTION_REQUIRED; vise → free, but only with a doctor it has a relation with
+ * (else 403 VISE_RELATION_REQUIRED); freeTrial / standard / standardPlus, or any service that
+ * requires payment → "pay", fee from the service price or else the doctor's consultation fee.
+ */
+export function priceBooking(input: PricingInput): Pricing {
+  if (input.tier === "none") throw new DomainError(403, "SUBSCRIPTION_REQUIRED", "subscribe to book");
+  if (input.tier === "vise" && !input.hasDoctorRelation) {
+    throw new DomainError(403, "VISE_RELATION_REQUIRED", "The vise tier books only with a doctor the patient has a relation with");
+  }
+  const paid = input.tier !== "vise" || input.service?.paymentRequired === true;
+  if (!paid) return { next: "confirm", paymentStatus: "not_required", feeMinor: 0, transactionFeeMinor: 0, currency: input.service?.currency ?? "GBP" };
+  const feeMinor = input.service ? input.service.priceMinor : input.doctorFeeMinor;
+  return {
+    next: "pay",
+    paymentStatus: "unpaid",
+    feeMinor,
+    transactionFeeMinor: transactionFeeOf(feeMinor),
+    currency: input.service?.currency ?? "GBP",
+  };
+}
+
+/** Appointments that count towards the no-show standing: past ones that were kept or missed. */
+const ATTENDED_OR_MISSED = `('scheduled','checked_in','in_consultation','completed','no_show')`;
+
+export interface NoShowStanding {
+  noShowCount: number;
+  missedOfLastFive: number;
+  warning: boolean;
+}
+
+export async function noShowStanding(em: EntityManager, patientId: string, now = new Date()): Promise<NoShowStanding> {
+  const [row] = await em.execute<{ total: number; last_five: number }[]>(
+    `select (select count(*)::int from appointment where patient_id = ? and status = 'no_show') as total,
+            (select count(*)::int from (select status from appointment
+               where patient_id = ? and starts_at < ? and status in ${ATTENDED_OR_MISSED}
+               order by starts_at desc limit 5) last where status = 'no_show') as last_five`,
+    [patientId, patientId, now],
+  );
+  const missedOfLastFive = row?.last_five ?? 0;
+  return { noShowCount: row?.total ?? 0, missedOfLastFive, warning: missedOfLastFive >= 3 };
+}
+
+export const NO_SHOW_WARNING = "The patient missed 3 of their last 5 appointments";

@@ -1,0 +1,560 @@
+/**
+ * The booking hot path and every appointment status change (docs/booking.md). PostgreSQL is the
+ * truth: redlock only admits one contender per slot at a time; conditional updates at the read
+ * version and the partial unique index decide. Every write is one transaction with its audit event;
+ * real-time changes are published and jobs scheduled only after commit.
+ */
+import { UniqueConstraintViolationException } from "@mikro-orm/core";
+import type { EntityManager } from "@mikro-orm/postgresql";
+import type { Lock } from "redlock";
+import {
+  canTransition,
+  clinicSettingsSchema,
+  type AppointmentStatus,
+  type AppointmentView,
+  type CreateAppointmentReply,
+  type CreateAppointmentRequest,
+  type SubscriptionTier,
+} from "@clinic/shared";
+import { createLocks, type Locks } from "../../platform/locks";
+import type { ModuleContext } from "../../platform/module";
+import { DomainError } from "../../platform/problem";
+import { recordAudit, type AuditActor } from "../audit/audit.service";
+import type { UserPrincipal } from "../identity/principal";
+import { checkBookingRules } from "../scheduling/booking-rules.service";
+import { APPOINTMENT_COLUMNS, appointmentChange, appointmentView, slotChange, type AppointmentRow, type SlotRow } from "./appointment.views";
+import { NO_SHOW_WARNING, noShowStanding, priceBooking, type Pricing } from "./booking-policy";
+import { publishBookingChanges } from "./booking.realtime";
+import { AlreadyAnswered, claimKey, storeAnswer, storedAnswer, type IdempotencyContext, type StoredAnswer } from "./idempotency";
+
+export const HOLD_EXPIRY_JOB = "hold-expiry";
+const LOCK_TTL_MS = 5_000;
+const SLOT_COLUMNS = `id, doctor_id, clinic_id, service_id, starts_at, ends_at, status, kind, version, hold_expires_at`;
+
+/** A PostgreSQL array literal (MikroORM expands JS arrays into lists). */
+const pgArray = (ids: string[]) => `{${ids.join(",")}}`;
+
+const isPlatformAdmin = (p: UserPrincipal) => p.role === "platform_admin";
+export const isStaffOf = (p: UserPrincipal, clinicId: string) =>
+  isPlatformAdmin(p) || p.memberships.some((m) => m.clinicId === clinicId);
+
+const slotTaken = () => new DomainError(409, "SLOT_TAKEN", "The slot is no longer available");
+const notFound = () => new DomainError(404, "NOT_FOUND", "Appointment not found");
+
+/** Changes collected inside a transaction, published after commit. */
+class Changes {
+  readonly slots = new Map<string, string>();
+  readonly appointments = new Map<string, string>();
+  slot(id: string, cause: string) {
+    this.slots.set(id, cause);
+    return this;
+  }
+  appointment(id: string, cause: string) {
+    this.appointments.set(id, cause);
+    return this;
+  }
+  /** Reads the committed-to-be state inside the transaction. */
+  async snapshot(tx: EntityManager) {
+    const slotIds = [...this.slots.keys()];
+    const apptIds = [...this.appointments.keys()];
+    const [slots, appointments] = await Promise.all([
+      slotIds.length ? tx.execute<SlotRow[]>(`select ${SLOT_COLUMNS} from slot where id = any(?::uuid[])`, [pgArray(slotIds)]) : [],
+      apptIds.length
+        ? tx.execute<(AppointmentRow & { patient_user_id: string })[]>(
+            `select ${APPOINTMENT_COLUMNS}, p.user_id as patient_user_id from appointment a join patient p on p.id = a.patient_id where a.id = any(?::uuid[])`,
+            [pgArray(apptIds)],
+          )
+        : [],
+    ]);
+    return {
+      slots: slots.map((row) => slotChange(row, this.slots.get(row.id)!)),
+      appointments: appointments.map((row) => appointmentChange(row, this.appointments.get(row.id)!)),
+    };
+  }
+}
+
+type Snapshot = Awaited<ReturnType<Changes["snapshot"]>>;
+
+async function lockedAppointment(tx: EntityManager, id: string): Promise<AppointmentRow> {
+  const [row] = await tx.execute<AppointmentRow[]>(`select ${APPOINTMENT_COLUMNS} from appointment a where a.id = ? for update`, [id]);
+  if (!row) throw notFound();
+  return row;
+}
+
+async function readAppointment(em: EntityManager, id: string): Promise<AppointmentRow> {
+  const [row] = await em.execute<AppointmentRow[]>(`select ${APPOINTMENT_COLUMNS} from appointment a where a.id = ?`, [id]);
+  if (!row) throw notFound();
+  return row;
+}
+
+async function setAppointmentStatus(
+  tx: EntityManager,
+  row: AppointmentRow,
+  to: AppointmentStatus,
+  changedBy: string | null,
+  reason: string | null,
+): Promise<void> {
+  if (!canTransition(row.status, to)) {
+    throw new DomainError(409, "ILLEGAL_TRANSITION", `An appointment cannot go from ${row.status} to ${to}`, { from: row.status, to });
+  }
+  await tx.execute(
+    `update appointment set status = ?, status_reason = coalesce(?, status_reason), status_changed_by_id = ?,
+       hold_expires_at = case when ? = 'pending' then hold_expires_at else null end, version = version + 1, updated_at = now()
+     where id = ?`,
+    [to, reason, changedBy, to, row.id],
+  );
+}
+
+/** Frees the slot an appointment held or booked (only while it is still held/booked). */
+async function releaseSlot(tx: EntityManager, slotId: string): Promise<void> {
+  await tx.execute(
+    `update slot set status = 'available', hold_expires_at = null, version = version + 1, updated_at = now()
+      where id = ? and status in ('held', 'booked')`,
+    [slotId],
+  );
+}
+
+function mapDatabaseError(error: unknown): never {
+  if (error instanceof UniqueConstraintViolationException) throw slotTaken();
+  const code = (error as { code?: string }).code;
+  if (code === "40P01" || code === "40001") throw new DomainError(409, "CONCURRENT_CHANGE", "Changed concurrently; try again");
+  throw error;
+}
+
+interface Prepared {
+  slot: SlotRow;
+  patient: { id: string; userId: string; tier: SubscriptionTier };
+  serviceId: string | null;
+  pricing: Pricing;
+  warning: string | null;
+}
+
+export class BookingService {
+  private readonly locks: Locks;
+
+  constructor(private readonly ctx: ModuleContext) {
+    this.locks = createLocks(ctx.redis, ctx.config.redis.prefix);
+  }
+
+  private em(): EntityManager {
+    return this.ctx.orm.em.fork() as unknown as EntityManager;
+  }
+
+  private async publish(snapshot: Snapshot): Promise<void> {
+    try {
+      await publishBookingChanges(this.ctx.events, snapshot);
+    } catch (error) {
+      this.ctx.log.warn({ err: error }, "publishing booking changes failed");
+    }
+  }
+
+  private async scheduleExpiry(appointmentId: string, holdExpiresAt: Date): Promise<void> {
+    try {
+      await this.ctx.queues
+        .get("booking")
+        .add(HOLD_EXPIRY_JOB, { appointmentId }, { jobId: `hold-${appointmentId}`, delay: Math.max(0, holdExpiresAt.getTime() - Date.now()) });
+    } catch (error) {
+      // Lapsed holds read as available anyway; the job only tidies up.
+      this.ctx.log.warn({ err: error, appointmentId }, "scheduling hold expiry failed");
+    }
+  }
+
+  private async acquire(slotId: string): Promise<Lock | null> {
+    let lock: Lock | null;
+    try {
+      lock = await this.locks.tryAcquire(`slot:${slotId}`, LOCK_TTL_MS);
+    } catch (error) {
+      // Redis down: PostgreSQL still decides; admission control is lost, correctness is not.
+      this.ctx.log.warn({ err: error, slotId }, "slot lock unavailable; relying on the database");
+      return null;
+    }
+    if (!lock) throw new DomainError(409, "SLOT_BUSY", "Someone else is booking this slot right now");
+    return lock;
+  }
+
+  /** Validation, patient, slot, policy and rules: everything before the hot path (no writes). */
+  private async prepare(
+    em: EntityManager,
+    principal: UserPrincipal,
+    input: { slotId: string; patientId?: string; serviceId?: string },
+    options: { fixedPatientId?: string } = {},
+  ): Promise<Prepared> {
+    const [slot] = await em.execute<SlotRow[]>(`select ${SLOT_COLUMNS} from slot where id = ?`, [input.slotId]);
+    if (!slot) throw new DomainError(404, "NOT_FOUND", "Slot not found");
+    const staff = isStaffOf(principal, slot.clinic_id);
+    const patientId = options.fixedPatientId ?? input.patientId ?? principal.patientId;
+    if (!patientId) throw new DomainError(422, "PATIENT_REQUIRED", "Name the patient to book for", { field: "body.patientId" });
+    if (!options.fixedPatientId && patientId !== principal.patientId && !staff) {
+      throw new DomainError(403, "FORBIDDEN", "Only the clinic's staff book for another patient");
+    }
+    const [patient] = await em.execute<{ id: string; user_id: string; subscription_tier: SubscriptionTier }[]>(
+      `select id, user_id, subscription_tier from patient where id = ?`,
+      [patientId],
+    );
+    if (!patient) throw new DomainError(404, "NOT_FOUND", "Patient not found");
+    if (!(slot.kind === "regular" || (staff && slot.kind === "walk_in"))) {
+      throw new DomainError(422, "SLOT_NOT_BOOKABLE", `A ${slot.kind} slot cannot be booked here`);
+    }
+    if (new Date(slot.starts_at).getTime() <= Date.now()) throw new DomainError(422, "SLOT_IN_PAST", "The slot has already started");
+    const lapsedHold = slot.status === "held" && slot.hold_expires_at !== null && new Date(slot.hold_expires_at).getTime() <= Date.now();
+    if (slot.status !== "available" && !lapsedHold) throw slotTaken();
+
+    const serviceId = input.serviceId ?? slot.service_id;
+    let service: { priceMinor: number; currency: string; paymentRequired: boolean } | null = null;
+    if (serviceId) {
+      const [row] = await em.execute<{ price_minor: number; currency: string; payment_required: boolean }[]>(
+        `select price_minor, currency, payment_required from clinic_service where id = ? and clinic_id = ? and active`,
+        [serviceId, slot.clinic_id],
+      );
+      if (!row) throw new DomainError(422, "SERVICE_NOT_AT_CLINIC", "The service is not one of this clinic's", { field: "body.serviceId" });
+      service = { priceMinor: row.price_minor, currency: row.currency, paymentRequired: row.payment_required };
+    }
+    const [facts] = await em.execute<{ relation: boolean; fee: number; settings: unknown }[]>(
+      `select exists(select 1 from doctor_patient where doctor_id = ? and patient_id = ?) as relation,
+              (select consultation_fee_minor from doctor where id = ?) as fee,
+              (select settings from clinic where id = ?) as settings`,
+      [slot.doctor_id, patientId, slot.doctor_id, slot.clinic_id],
+    );
+    const pricing = priceBooking({
+      tier: patient.subscription_tier,
+      hasDoctorRelation: Boolean(facts?.relation),
+      service,
+      doctorFeeMinor: facts?.fee ?? 0,
+    });
+    const settings = clinicSettingsSchema.parse(facts?.settings ?? {});
+    const standing = await noShowStanding(em, patientId);
+    // The block is on booking online: the clinic's own staff may still book (and see the warning).
+    if (standing.warning && settings.blockRepeatedNoShows && !staff) {
+      throw new DomainError(403, "NO_SHOW_BLOCKED", "Online booking is blocked after 3 missed appointments of the last 5");
+    }
+    const [active] = await em.execute<{ n: number }[]>(
+      `select count(*)::int as n from appointment where patient_id = ? and starts_at > now()
+         and (status in ('scheduled','checked_in','in_consultation') or (status = 'pending' and hold_expires_at > now()))`,
+      [patientId],
+    );
+    const violations = await checkBookingRules(em, slot.clinic_id, slot.id, { patientActiveBookings: active?.n ?? 0 });
+    if (violations.length) throw new DomainError(422, "RULE_VIOLATION", "The booking breaks the clinic's rules", { violations });
+    return {
+      slot,
+      patient: { id: patient.id, userId: patient.user_id, tier: patient.subscription_tier },
+      serviceId,
+      pricing,
+      warning: standing.warning ? NO_SHOW_WARNING : null,
+    };
+  }
+
+  /**
+   * Takes the slot at the version read (available, or held by a lapsed hold, which is expired in the
+   * same transaction) and inserts the appointment. Caller holds the slot lock.
+   */
+  private async takeSlot(
+    tx: EntityManager,
+    changes: Changes,
+    p: Prepared,
+    actorUserId: string,
+    target: { status: "pending" | "scheduled"; rescheduledFrom?: string; payment?: Pick<AppointmentRow, "payment_status" | "fee_minor" | "transaction_fee_minor" | "currency"> },
+  ): Promise<AppointmentRow> {
+    const [slot] = await tx.execute<SlotRow[]>(`select ${SLOT_COLUMNS} from slot where id = ?`, [p.slot.id]);
+    if (!slot) throw slotTaken();
+    const lapsed = slot.status === "held" && slot.hold_expires_at !== null && new Date(slot.hold_expires_at).getTime() <= Date.now();
+    if (slot.status !== "available" && !lapsed) throw slotTaken();
+    if (lapsed) {
+      const expired = await tx.execute<{ id: string }[]>(
+        `update appointment set status = 'expired', status_reason = 'hold lapsed', version = version + 1, updated_at = now()
+          where slot_id = ? and status = 'pending' and hold_expires_at <= now() returning id`,
+        [slot.id],
+      );
+      for (const row of expired) changes.appointment(row.id, "expired");
+    }
+    const holdExpiresAt = target.status === "pending" ? new Date(Date.now() + this.ctx.config.booking.holdTtlSeconds * 1000) : null;
+    const updated = await tx.execute<{ id: string }[]>(
+      `update slot set status = ?, hold_expires_at = ?, version = version + 1, updated_at = now()
+        where id = ? and version = ? and (status = 'available' or (status = 'held' and hold_expires_at <= now())) returning id`,
+      [target.status === "pending" ? "held" : "booked", holdExpiresAt, slot.id, slot.version],
+    );
+    if (updated.length !== 1) throw slotTaken();
+    changes.slot(slot.id, target.status === "pending" ? "held" : "booked");
+    const pay = target.payment ?? {
+      payment_status: p.pricing.paymentStatus,
+      fee_minor: p.pricing.feeMinor,
+      transaction_fee_minor: p.pricing.transactionFeeMinor,
+      currency: p.pricing.currency,
+    };
+    const [row] = await tx.execute<AppointmentRow[]>(
+      `insert into appointment as a (id, slot_id, patient_id, doctor_id, clinic_id, service_id, starts_at, ends_at, status, hold_expires_at,
+         payment_status, fee_minor, transaction_fee_minor, currency, booked_by_id, rescheduled_from, version, created_at, updated_at)
+       values (gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, now(), now()) returning ${APPOINTMENT_COLUMNS}`,
+      [
+        slot.id, p.patient.id, slot.doctor_id, slot.clinic_id, p.serviceId, slot.starts_at, slot.ends_at, target.status, holdExpiresAt,
+        pay.payment_status, pay.fee_minor, pay.transaction_fee_minor, pay.currency, actorUserId, target.rescheduledFrom ?? null,
+      ],
+    );
+    changes.appointment(row!.id, target.rescheduledFrom ? "rescheduled" : "created");
+    return row!;
+  }
+
+  /** POST /appointments: a hold (pending appointment) on the slot. */
+  async hold(principal: UserPrincipal, actor: AuditActor, input: CreateAppointmentRequest, idem: IdempotencyContext | null): Promise<StoredAnswer> {
+    const em = this.em();
+    if (idem) {
+      const stored = await storedAnswer(em, idem);
+      if (stored) return stored;
+    }
+    let lock: Lock | null = null;
+    const changes = new Changes();
+    try {
+      const prepared = await this.prepare(em, principal, input);
+      if (!idem) lock = await this.acquire(prepared.slot.id);
+      const { answer, row, snapshot } = await em.transactional(async (tx) => {
+        if (idem) {
+          if (!(await claimKey(tx, idem))) throw new AlreadyAnswered();
+          lock = await this.acquire(prepared.slot.id);
+        }
+        const row = await this.takeSlot(tx, changes, prepared, principal.userId, { status: "pending" });
+        const body: CreateAppointmentReply = {
+          id: row.id,
+          status: row.status,
+          slotId: row.slot_id,
+          holdExpiresAt: row.hold_expires_at ? new Date(row.hold_expires_at).toISOString() : null,
+          next: prepared.pricing.next,
+          checkoutUrl: null,
+          paymentStatus: row.payment_status,
+          feeMinor: row.fee_minor,
+          transactionFeeMinor: row.transaction_fee_minor,
+          currency: row.currency,
+          warning: prepared.warning,
+        };
+        const answer = { status: 201, body };
+        if (idem) await storeAnswer(tx, idem, answer);
+        recordAudit(tx, actor, { action: "booking.appointment.hold", entityType: "Appointment", entityId: row.id, clinicId: row.clinic_id, after: appointmentView(row) });
+        await tx.flush();
+        return { answer, row, snapshot: await changes.snapshot(tx) };
+      });
+      if (lock) await this.locks.release(lock);
+      lock = null;
+      await this.publish(snapshot);
+      await this.scheduleExpiry(row.id, new Date(row.hold_expires_at!));
+      return answer;
+    } catch (error) {
+      if (error instanceof AlreadyAnswered && idem) {
+        const stored = await storedAnswer(this.em(), idem);
+        if (stored) return stored;
+      }
+      if (idem && error instanceof DomainError && error.status === 409) {
+        const replay = await this.awaitTwin(idem);
+        if (replay) return replay;
+      }
+      if (error instanceof DomainError) throw error;
+      return mapDatabaseError(error);
+    } finally {
+      if (lock) await this.locks.release(lock);
+    }
+  }
+
+  /** A keyed request that lost to a concurrent twin waits for the twin's commit and replays its answer. */
+  private async awaitTwin(idem: IdempotencyContext): Promise<StoredAnswer | null> {
+    const em = this.em();
+    const claimed = await em
+      .transactional(async (tx) => {
+        if (await claimKey(tx, idem)) throw new AlreadyAnswered();
+        return false;
+      })
+      .catch((error: unknown) => {
+        if (error instanceof AlreadyAnswered) return true;
+        throw error;
+      });
+    return claimed ? null : storedAnswer(em, idem);
+  }
+
+  /** Owner patient, the clinic's staff, the platform admin; others: 404 for patients, 403 for staff. */
+  private assertCanManage(principal: UserPrincipal, row: AppointmentRow, options: { doctor?: boolean; patient?: boolean } = {}) {
+    const owner = principal.patientId === row.patient_id && options.patient !== false;
+    const doctor = options.doctor === true && principal.doctorId === row.doctor_id;
+    if (owner || doctor || isStaffOf(principal, row.clinic_id)) return;
+    const staffish = principal.role !== "patient";
+    if (staffish) throw new DomainError(403, "FORBIDDEN", "Not allowed on this appointment");
+    throw notFound();
+  }
+
+  /** POST /appointments/:id/confirm: a free hold becomes scheduled; a lapsed one expires (409 HOLD_EXPIRED). */
+  async confirm(principal: UserPrincipal, actor: AuditActor, id: string): Promise<AppointmentView> {
+    const em = this.em();
+    this.assertCanManage(principal, await readAppointment(em, id));
+    const changes = new Changes();
+    const result = await em
+      .transactional(async (tx) => {
+        const row = await lockedAppointment(tx, id);
+        if (row.status === "pending" && row.payment_status !== "not_required") {
+          throw new DomainError(409, "PAYMENT_REQUIRED", "This booking is confirmed by paying for it");
+        }
+        if (row.status === "pending" && row.hold_expires_at && new Date(row.hold_expires_at).getTime() <= Date.now()) {
+          await setAppointmentStatus(tx, row, "expired", principal.userId, "hold lapsed");
+          await releaseSlot(tx, row.slot_id);
+          changes.appointment(row.id, "expired").slot(row.slot_id, "expired");
+          recordAudit(tx, actor, { action: "booking.appointment.expire", entityType: "Appointment", entityId: row.id, clinicId: row.clinic_id });
+          await tx.flush();
+          return { expired: true as const, snapshot: await changes.snapshot(tx) };
+        }
+        await setAppointmentStatus(tx, row, "scheduled", principal.userId, null);
+        const booked = await tx.execute<{ id: string }[]>(
+          `update slot set status = 'booked', hold_expires_at = null, version = version + 1, updated_at = now() where id = ? and status = 'held' returning id`,
+          [row.slot_id],
+        );
+        if (booked.length !== 1) throw slotTaken();
+        changes.appointment(row.id, "confirmed").slot(row.slot_id, "booked");
+        const after = appointmentView(await readAppointment(tx, id));
+        recordAudit(tx, actor, { action: "booking.appointment.confirm", entityType: "Appointment", entityId: row.id, clinicId: row.clinic_id, before: appointmentView(row), after });
+        await tx.flush();
+        return { expired: false as const, after, snapshot: await changes.snapshot(tx) };
+      })
+      .catch(mapDatabaseError);
+    await this.publish(result.snapshot);
+    if (result.expired) throw new DomainError(409, "HOLD_EXPIRED", "The hold has lapsed; book the slot again");
+    return result.after;
+  }
+
+  /** POST /appointments/:id/cancel: patients before the clinic's cutoff, staff any time; frees the slot. */
+  async cancel(principal: UserPrincipal, actor: AuditActor, id: string, reason: string): Promise<AppointmentView> {
+    const em = this.em();
+    const current = await readAppointment(em, id);
+    this.assertCanManage(principal, current, { doctor: true });
+    const staff = isStaffOf(principal, current.clinic_id) || principal.doctorId === current.doctor_id;
+    const changes = new Changes();
+    const result = await em
+      .transactional(async (tx) => {
+        const row = await lockedAppointment(tx, id);
+        if (!staff) await this.assertBeforeCutoff(tx, row);
+        await setAppointmentStatus(tx, row, "cancelled", principal.userId, reason);
+        await releaseSlot(tx, row.slot_id);
+        changes.appointment(row.id, "cancelled").slot(row.slot_id, "released");
+        const after = appointmentView(await readAppointment(tx, id));
+        recordAudit(tx, actor, { action: "booking.appointment.cancel", entityType: "Appointment", entityId: row.id, clinicId: row.clinic_id, before: appointmentView(row), after });
+        await tx.flush();
+        return { after, snapshot: await changes.snapshot(tx) };
+      })
+      .catch(mapDatabaseError);
+    await this.publish(result.snapshot);
+    return result.after;
+  }
+
+  /** A patient's own changes to a scheduled visit stop `patientCancelCutoffHours` before it starts. */
+  private async assertBeforeCutoff(tx: EntityManager, row: AppointmentRow): Promise<void> {
+    if (row.status === "pending") return;
+    const [clinic] = await tx.execute<{ settings: unknown }[]>(`select settings from clinic where id = ?`, [row.clinic_id]);
+    const { patientCancelCutoffHours } = clinicSettingsSchema.parse(clinic?.settings ?? {});
+    if (new Date(row.starts_at).getTime() - patientCancelCutoffHours * 3_600_000 <= Date.now()) {
+      throw new DomainError(409, "CANCEL_CUTOFF_PASSED", `Cancel online up to ${patientCancelCutoffHours} hours before; call the clinic`);
+    }
+  }
+
+  /**
+   * POST /appointments/:id/reschedule: in one transaction the new slot is taken (held, or booked when
+   * the old appointment was scheduled), the new appointment inserted and the old one cancelled with
+   * its slot freed. All or nothing.
+   */
+  async reschedule(principal: UserPrincipal, actor: AuditActor, id: string, slotId: string): Promise<{ previous: AppointmentView; appointment: AppointmentView }> {
+    const em = this.em();
+    const current = await readAppointment(em, id);
+    this.assertCanManage(principal, current);
+    if (current.slot_id === slotId) throw new DomainError(422, "SAME_SLOT", "The appointment is already in this slot", { field: "body.slotId" });
+    const staff = isStaffOf(principal, current.clinic_id);
+    if (!canTransition(current.status, "cancelled")) {
+      throw new DomainError(409, "ILLEGAL_TRANSITION", `A ${current.status} appointment cannot be rescheduled`, { from: current.status, to: "cancelled" });
+    }
+    const prepared = await this.prepare(em, principal, { slotId }, { fixedPatientId: current.patient_id });
+    const changes = new Changes();
+    const lock = await this.acquire(slotId);
+    try {
+      const result = await em.transactional(async (tx) => {
+        const row = await lockedAppointment(tx, id);
+        if (!staff) await this.assertBeforeCutoff(tx, row);
+        if (row.status === "pending" && row.hold_expires_at && new Date(row.hold_expires_at).getTime() <= Date.now()) {
+          throw new DomainError(409, "HOLD_EXPIRED", "The hold has lapsed; book the slot again");
+        }
+        const status = row.status === "pending" ? "pending" : "scheduled";
+        if (row.status !== "pending" && row.status !== "scheduled") {
+          throw new DomainError(409, "ILLEGAL_TRANSITION", `A ${row.status} appointment cannot be rescheduled`, { from: row.status, to: "cancelled" });
+        }
+        const created = await this.takeSlot(tx, changes, prepared, principal.userId, {
+          status,
+          rescheduledFrom: row.id,
+          payment: row,
+        });
+        await setAppointmentStatus(tx, row, "cancelled", principal.userId, "rescheduled");
+        await releaseSlot(tx, row.slot_id);
+        changes.appointment(row.id, "rescheduled").slot(row.slot_id, "rescheduled");
+        const previous = appointmentView(await readAppointment(tx, id));
+        const appointment = appointmentView(created);
+        recordAudit(tx, actor, {
+          action: "booking.appointment.reschedule",
+          entityType: "Appointment",
+          entityId: row.id,
+          clinicId: row.clinic_id,
+          before: appointmentView(row),
+          after: { previous, appointment },
+        });
+        await tx.flush();
+        return { previous, appointment, snapshot: await changes.snapshot(tx) };
+      });
+      if (lock) await this.locks.release(lock);
+      await this.publish(result.snapshot);
+      if (result.appointment.status === "pending" && result.appointment.holdExpiresAt) {
+        await this.scheduleExpiry(result.appointment.id, new Date(result.appointment.holdExpiresAt));
+      }
+      return { previous: result.previous, appointment: result.appointment };
+    } catch (error) {
+      if (lock) await this.locks.release(lock);
+      if (error instanceof DomainError) throw error;
+      return mapDatabaseError(error);
+    }
+  }
+
+  /** POST /appointments/:id/status: the appointment's doctor or the clinic's staff, through the state machine. */
+  async changeStatus(principal: UserPrincipal, actor: AuditActor, id: string, to: AppointmentStatus, reason: string | null): Promise<AppointmentView> {
+    const em = this.em();
+    const current = await readAppointment(em, id);
+    this.assertCanManage(principal, current, { doctor: true, patient: false });
+    const changes = new Changes();
+    const result = await em
+      .transactional(async (tx) => {
+        const row = await lockedAppointment(tx, id);
+        await setAppointmentStatus(tx, row, to, principal.userId, reason);
+        changes.appointment(row.id, "status_changed");
+        if (to === "cancelled") {
+          await releaseSlot(tx, row.slot_id);
+          changes.slot(row.slot_id, "released");
+        }
+        const after = appointmentView(await readAppointment(tx, id));
+        recordAudit(tx, actor, { action: "booking.appointment.status", entityType: "Appointment", entityId: row.id, clinicId: row.clinic_id, before: appointmentView(row), after });
+        await tx.flush();
+        return { after, snapshot: await changes.snapshot(tx) };
+      })
+      .catch(mapDatabaseError);
+    await this.publish(result.snapshot);
+    return result.after;
+  }
+
+  /** The hold-expiry job: expires a still-pending, lapsed hold and frees its slot. Idempotent. */
+  async expireHold(appointmentId: string): Promise<"expired" | "not_due" | "gone"> {
+    const em = this.em();
+    const changes = new Changes();
+    const result = await em.transactional(async (tx) => {
+      const [row] = await tx.execute<AppointmentRow[]>(`select ${APPOINTMENT_COLUMNS} from appointment a where a.id = ? for update`, [appointmentId]);
+      if (!row || row.status !== "pending") return { outcome: "gone" as const };
+      if (!row.hold_expires_at || new Date(row.hold_expires_at).getTime() > Date.now()) return { outcome: "not_due" as const };
+      await setAppointmentStatus(tx, row, "expired", null, "hold lapsed");
+      await releaseSlot(tx, row.slot_id);
+      changes.appointment(row.id, "expired").slot(row.slot_id, "expired");
+      recordAudit(tx, { userId: null, role: "system", ip: null, userAgent: null, requestId: null }, {
+        action: "booking.appointment.expire",
+        entityType: "Appointment",
+        entityId: row.id,
+        clinicId: row.clinic_id,
+      });
+      await tx.flush();
+      return { outcome: "expired" as const, snapshot: await changes.snapshot(tx) };
+    });
+    if (result.outcome === "expired") await this.publish(result.snapshot);
+    return result.outcome;
+  }
+}

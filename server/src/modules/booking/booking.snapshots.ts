@@ -1,0 +1,149 @@
+/**
+ * What a subscriber sees first on each booking topic: the current rows, in the same shape as the
+ * events' `data` (minus `cause`), so a client can replace its state with the snapshot and then apply
+ * events by `slotId` / `appointmentId`.
+ */
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { liveAppointmentStatuses } from "@clinic/shared";
+import type { AppointmentChange, SlotChange } from "./booking.realtime";
+
+export type SlotView = Omit<SlotChange, "cause">;
+export type AppointmentView = Omit<AppointmentChange, "cause">;
+
+const DAY_MS = 86_400_000;
+/** Upper bound on rows in one snapshot; a client needing more pages through REST. */
+export const SNAPSHOT_LIMIT = 500;
+
+const LIVE = `array[${liveAppointmentStatuses.map((status) => `'${status}'`).join(",")}]::text[]`;
+
+interface SlotRow {
+  id: string;
+  doctor_id: string;
+  clinic_id: string;
+  starts_at: Date;
+  ends_at: Date;
+  status: string;
+  kind: string;
+  version: number;
+  hold_expires_at: Date | null;
+}
+
+interface AppointmentRow {
+  id: string;
+  patient_id: string;
+  patient_user_id: string;
+  doctor_id: string;
+  clinic_id: string;
+  slot_id: string;
+  starts_at: Date;
+  ends_at: Date;
+  status: string;
+  version: number;
+  hold_expires_at: Date | null;
+}
+
+const iso = (value: Date | string) => new Date(value).toISOString();
+
+function slotView(row: SlotRow, now: Date): SlotView {
+  // A lapsed hold is free to every reader, as in the public search.
+  const lapsed = row.status === "held" && row.hold_expires_at !== null && new Date(row.hold_expires_at) <= now;
+  return {
+    slotId: row.id,
+    doctorId: row.doctor_id,
+    clinicId: row.clinic_id,
+    start: iso(row.starts_at),
+    end: iso(row.ends_at),
+    status: lapsed ? "available" : row.status,
+    kind: row.kind,
+    version: row.version,
+    holdExpiresAt: row.status === "held" && !lapsed && row.hold_expires_at ? iso(row.hold_expires_at) : null,
+  };
+}
+
+function appointmentView(row: AppointmentRow): AppointmentView {
+  return {
+    appointmentId: row.id,
+    patientId: row.patient_id,
+    patientUserId: row.patient_user_id,
+    doctorId: row.doctor_id,
+    clinicId: row.clinic_id,
+    slotId: row.slot_id,
+    start: iso(row.starts_at),
+    end: iso(row.ends_at),
+    status: row.status,
+    version: row.version,
+    holdExpiresAt: row.hold_expires_at ? iso(row.hold_expires_at) : null,
+  };
+}
+
+/**
+ * `slots:{doctorId}`: the doctor's slots a patient could book or is waiting on over the next 7 days,
+ * with the public search's visibility (regular kind, active clinic, approved and active doctor):
+ * available ones, and held ones (a lapsed hold shows as available; a live one carries
+ * `holdExpiresAt` for the countdown). No patient data.
+ */
+export async function slotsSnapshot(em: EntityManager, doctorId: string, now = new Date()) {
+  const to = new Date(now.getTime() + 7 * DAY_MS);
+  const rows = await em.getConnection().execute<SlotRow[]>(
+    `select s.id, s.doctor_id, s.clinic_id, s.starts_at, s.ends_at, s.status, s.kind, s.version, s.hold_expires_at
+       from slot s join doctor d on d.id = s.doctor_id join user_account u on u.id = d.user_id join clinic c on c.id = s.clinic_id
+      where s.doctor_id = ? and s.starts_at >= ? and s.starts_at < ?
+        and s.status in ('available', 'held') and s.kind = 'regular' and c.active
+        and d.approval_status = 'approved' and u.status = 'active'
+      order by s.starts_at, s.id limit ?`,
+    [doctorId, now, to, SNAPSHOT_LIMIT],
+  );
+  return { doctorId, from: now.toISOString(), to: to.toISOString(), slots: rows.map((row) => slotView(row, now)) };
+}
+
+const APPOINTMENT_SELECT = `select a.id, a.patient_id, p.user_id as patient_user_id, a.doctor_id, a.clinic_id, a.slot_id,
+    a.starts_at, a.ends_at, a.status, a.version, a.hold_expires_at
+  from appointment a join patient p on p.id = a.patient_id join clinic c on c.id = a.clinic_id`;
+
+/** Start of the local day `offsetDays` from today in the appointment's clinic zone (DST-correct). */
+const localDay = (offsetDays: number) =>
+  `((date_trunc('day', now() at time zone c.time_zone) + interval '${offsetDays} days') at time zone c.time_zone)`;
+
+/** `doctor:{doctorId}`: the doctor's live appointments from the start of today (clinic time) through the next 7 days. */
+export async function doctorSnapshot(em: EntityManager, doctorId: string) {
+  const rows = await em.getConnection().execute<AppointmentRow[]>(
+    `${APPOINTMENT_SELECT}
+      where a.doctor_id = ? and a.status = any(${LIVE}) and a.starts_at >= ${localDay(0)} and a.starts_at < ${localDay(8)}
+      order by a.starts_at, a.id limit ?`,
+    [doctorId, SNAPSHOT_LIMIT],
+  );
+  return { doctorId, appointments: rows.map(appointmentView) };
+}
+
+/** `clinic:{clinicId}`: the clinic's live appointments today (clinic time). */
+export async function clinicSnapshot(em: EntityManager, clinicId: string) {
+  const rows = await em.getConnection().execute<AppointmentRow[]>(
+    `${APPOINTMENT_SELECT}
+      where a.clinic_id = ? and a.status = any(${LIVE}) and a.starts_at >= ${localDay(0)} and a.starts_at < ${localDay(1)}
+      order by a.starts_at, a.id limit ?`,
+    [clinicId, SNAPSHOT_LIMIT],
+  );
+  return { clinicId, appointments: rows.map(appointmentView) };
+}
+
+/** `me:{userId}`: the user's own live appointments that have not ended yet. */
+export async function meSnapshot(em: EntityManager, userId: string, now = new Date()) {
+  const rows = await em.getConnection().execute<AppointmentRow[]>(
+    `${APPOINTMENT_SELECT}
+      where p.user_id = ? and a.status = any(${LIVE}) and a.ends_at > ?
+      order by a.starts_at, a.id limit ?`,
+    [userId, now, SNAPSHOT_LIMIT],
+  );
+  return { userId, appointments: rows.map(appointmentView) };
+}
+
+/** Facts the topic guards need about a doctor: whether the public may see it, and where it works. */
+export async function doctorFacts(em: EntityManager, doctorId: string) {
+  const [row] = await em.getConnection().execute<{ listed: boolean; clinic_ids: string[] | null }[]>(
+    `select (d.approval_status = 'approved' and u.status = 'active') as listed,
+            array(select dc.clinic_id from doctor_clinic dc where dc.doctor_id = d.id) as clinic_ids
+       from doctor d join user_account u on u.id = d.user_id where d.id = ?`,
+    [doctorId],
+  );
+  return row ? { listed: row.listed, clinicIds: row.clinic_ids ?? [] } : null;
+}

@@ -1,0 +1,167 @@
+/** Booking flows: tiers, policy, idempotency, confirm/cancel/reschedule/status, access, validation. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAppointmentReplySchema } from "@clinic/shared";
+import type { TestApp } from "../support/harness";
+import { createPerson, type TestPerson } from "../support/identity";
+import { api, count, hold, inconsistencies, patientOn, query, setup, slots, startBookingApp } from "./support";
+
+describe("booking flows", () => {
+  let app: TestApp;
+  let clinicId: string;
+  let doctor: TestPerson & { doctorId: string };
+  let reception: TestPerson;
+  let ids: string[];
+
+  beforeAll(async () => {
+    app = await startBookingApp({ LOG_LEVEL: "error" });
+    ({ clinicId, doctor, reception } = await setup(app));
+    ids = (await slots(app, doctor.doctorId, clinicId, 40)).map((s) => s.id);
+  });
+  afterAll(() => app?.close());
+  const slot = () => ids.shift()!;
+
+  it("tiers: none 403, vise needs a relation, paid tiers go to pay with a 2% fee", async () => {
+    const none = await patientOn(app, "none");
+    const r1 = await hold(app, none, { slotId: slot() });
+    expect([r1.status, r1.body.code]).toEqual([403, "SUBSCRIPTION_REQUIRED"]);
+
+    const vise = await patientOn(app, "vise");
+    const s = slot();
+    const r2 = await hold(app, vise, { slotId: s });
+    expect([r2.status, r2.body.code]).toEqual([403, "VISE_RELATION_REQUIRED"]);
+    await query(app, `insert into doctor_patient (id, doctor_id, patient_id, created_at) values (gen_random_uuid(), ?, ?, now())`, [doctor.doctorId, vise.patientId]);
+    const r3 = await hold(app, vise, { slotId: s });
+    expect(r3.status).toBe(201);
+    expect(createAppointmentReplySchema.parse(r3.body)).toMatchObject({ status: "pending", slotId: s, next: "confirm", checkoutUrl: null, paymentStatus: "not_required" });
+
+    await query(app, `update doctor set consultation_fee_minor = 5050 where id = ?`, [doctor.doctorId]);
+    const std = await patientOn(app, "standard");
+    const r4 = await hold(app, std, { slotId: slot() });
+    expect(r4.status).toBe(201);
+    expect(r4.body).toMatchObject({ next: "pay", paymentStatus: "unpaid", feeMinor: 5050, transactionFeeMinor: 101 });
+    const confirm = await api(app, std, "POST", `/appointments/${r4.body.id}/confirm`);
+    expect([confirm.status, confirm.body.code]).toEqual([409, "PAYMENT_REQUIRED"]);
+  });
+
+  it("idempotent retries (sequential and concurrent) return one appointment; another body → 422", async () => {
+    const patient = await patientOn(app, "vise");
+    await query(app, `insert into doctor_patient (id, doctor_id, patient_id, created_at) values (gen_random_uuid(), ?, ?, now())`, [doctor.doctorId, patient.patientId]);
+    const s = slot();
+    const replies = await Promise.all(Array.from({ length: 8 }, () => hold(app, patient, { slotId: s }, "key-concurrent-1")));
+    expect(replies.map((r) => r.status)).toEqual(Array(8).fill(201));
+    expect(new Set(replies.map((r) => r.body.id)).size).toBe(1);
+    const again = await hold(app, patient, { slotId: s }, "key-concurrent-1");
+    expect([again.status, again.body.id]).toEqual([201, replies[0]!.body.id]);
+    const other = await hold(app, patient, { slotId: slot() }, "key-concurrent-1");
+    expect([other.status, other.body.code]).toEqual([422, "IDEMPOTENCY_KEY_REUSED"]);
+    expect(await count(app, `select count(*) n from appointment where slot_id = ?`, [s])).toBe(1);
+  });
+
+  it("confirm, cancel with cutoff, status transitions, illegal ones 409", async () => {
+    const patient = await patientOn(app, "vise");
+    await query(app, `insert into doctor_patient (id, doctor_id, patient_id, created_at) values (gen_random_uuid(), ?, ?, now())`, [doctor.doctorId, patient.patientId]);
+    const s = slot();
+    const held = await hold(app, patient, { slotId: s });
+    const other = await patientOn(app, "vise");
+    expect((await api(app, other, "POST", `/appointments/${held.body.id}/confirm`)).status).toBe(404);
+    const confirmed = await api(app, patient, "POST", `/appointments/${held.body.id}/confirm`);
+    expect([confirmed.status, confirmed.body.status]).toEqual([200, "scheduled"]);
+    expect((await query(app, `select status, version from slot where id = ?`, [s]))[0]).toMatchObject({ status: "booked", version: 3 });
+    expect((await api(app, patient, "POST", `/appointments/${held.body.id}/confirm`)).body.code).toBe("ILLEGAL_TRANSITION");
+    expect((await api(app, other, "POST", `/appointments/${held.body.id}/cancel`, { reason: "x" })).status).toBe(404);
+    const elsewhere = await createPerson(app.runtime, "receptionist", { clinicIds: [(await setup(app)).clinicId] });
+    expect((await api(app, elsewhere, "POST", `/appointments/${held.body.id}/cancel`, { reason: "x" })).status).toBe(403);
+
+    // The patient's cutoff: 200 hours before start is past for a slot 5 days away.
+    await query(app, `update clinic set settings = '{"patientCancelCutoffHours": 200, "blockRepeatedNoShows": false}' where id = ?`, [clinicId]);
+    const late = await api(app, patient, "POST", `/appointments/${held.body.id}/cancel`, { reason: "busy" });
+    expect([late.status, late.body.code]).toEqual([409, "CANCEL_CUTOFF_PASSED"]);
+    await query(app, `update clinic set settings = '{}' where id = ?`, [clinicId]);
+
+    const checkedIn = await api(app, doctor, "POST", `/appointments/${held.body.id}/status`, { status: "checked_in" });
+    expect([checkedIn.status, checkedIn.body.status]).toEqual([200, "checked_in"]);
+    const illegal = await api(app, doctor, "POST", `/appointments/${held.body.id}/status`, { status: "completed" });
+    expect([illegal.status, illegal.body.code]).toEqual([409, "ILLEGAL_TRANSITION"]);
+    expect((await api(app, patient, "POST", `/appointments/${held.body.id}/status`, { status: "no_show" })).status).toBe(404);
+    const noShow = await api(app, reception, "POST", `/appointments/${held.body.id}/status`, { status: "no_show" });
+    expect(noShow.body.status).toBe("no_show");
+    expect((await query(app, `select status from slot where id = ?`, [s]))[0]!.status).toBe("booked");
+
+    // Cancel frees the slot; audited.
+    const second = await hold(app, patient, { slotId: slot() });
+    const cancelled = await api(app, patient, "POST", `/appointments/${second.body.id}/cancel`, { reason: "changed my mind" });
+    expect([cancelled.status, cancelled.body.status]).toEqual([200, "cancelled"]);
+    expect(await count(app, `select count(*) n from audit_event where entity_id = ? and action = 'booking.appointment.cancel'`, [second.body.id])).toBe(1);
+    expect((await inconsistencies(app, doctor.doctorId)).mismatched).toEqual([]);
+  });
+
+  it("reschedule is atomic: new appointment scheduled, old cancelled 'rescheduled'; a taken target changes nothing", async () => {
+    const patient = await patientOn(app, "vise");
+    await query(app, `insert into doctor_patient (id, doctor_id, patient_id, created_at) values (gen_random_uuid(), ?, ?, now())`, [doctor.doctorId, patient.patientId]);
+    const [a, b, c] = [slot(), slot(), slot()];
+    const held = await hold(app, patient, { slotId: a });
+    await api(app, patient, "POST", `/appointments/${held.body.id}/confirm`);
+    const blocker = await patientOn(app, "vise");
+    await query(app, `insert into doctor_patient (id, doctor_id, patient_id, created_at) values (gen_random_uuid(), ?, ?, now())`, [doctor.doctorId, blocker.patientId]);
+    expect((await hold(app, blocker, { slotId: c })).status).toBe(201);
+    const refused = await api(app, patient, "POST", `/appointments/${held.body.id}/reschedule`, { slotId: c });
+    expect([refused.status, refused.body.code]).toEqual([409, "SLOT_TAKEN"]);
+    expect((await query(app, `select status from appointment where id = ?`, [held.body.id]))[0]!.status).toBe("scheduled");
+
+    const moved = await api(app, patient, "POST", `/appointments/${held.body.id}/reschedule`, { slotId: b });
+    expect(moved.status).toBe(200);
+    expect(moved.body.appointment).toMatchObject({ status: "scheduled", slotId: b, rescheduledFrom: held.body.id });
+    expect(moved.body.previous).toMatchObject({ status: "cancelled", statusReason: "rescheduled" });
+    expect((await query(app, `select id, status from slot where id in (?, ?)`, [a, b])).map((r) => [r.id, r.status]).sort()).toEqual(
+      [[a, "available"], [b, "booked"]].sort(),
+    );
+  });
+
+  it("no-show warning, then the clinic's block; booking rules → 422; staff books for a patient", async () => {
+    const patient = await patientOn(app, "vise");
+    await query(app, `insert into doctor_patient (id, doctor_id, patient_id, created_at) values (gen_random_uuid(), ?, ?, now())`, [doctor.doctorId, patient.patientId]);
+    const past = await slots(app, doctor.doctorId, clinicId, 5, { date: new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10), status: "booked" });
+    for (const [i, s] of past.entries()) {
+      await query(
+        app,
+        `insert into appointment (id, slot_id, patient_id, doctor_id, clinic_id, starts_at, ends_at, status) values (gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?)`,
+        [s.id, patient.patientId, doctor.doctorId, clinicId, s.startsAt, s.endsAt, i < 3 ? "no_show" : "completed"],
+      );
+    }
+    const warned = await hold(app, patient, { slotId: slot() });
+    expect(warned.status).toBe(201);
+    expect(warned.body.warning).toMatch(/missed 3/);
+    const history = await api(app, reception, "GET", `/patients/${patient.patientId}/appointments/history`);
+    expect(history.body).toMatchObject({ noShowCount: 3, missedOfLastFive: 3, warning: true });
+    await query(app, `update clinic set settings = '{"blockRepeatedNoShows": true}' where id = ?`, [clinicId]);
+    const blocked = await hold(app, patient, { slotId: slot() });
+    expect([blocked.status, blocked.body.code]).toEqual([403, "NO_SHOW_BLOCKED"]);
+    const byStaff = await hold(app, reception, { slotId: slot(), patientId: patient.patientId });
+    expect(byStaff.status).toBe(201);
+    await query(app, `update clinic set settings = '{}' where id = ?`, [clinicId]);
+
+    const other = await patientOn(app, "standard");
+    await query(app, `insert into booking_rule (id, clinic_id, spec, active, created_at) values (gen_random_uuid(), ?, ?::jsonb, true, now())`, [
+      clinicId,
+      JSON.stringify({ type: "maxDaysInAdvance", days: 1 }),
+    ]);
+    const r = await hold(app, other, { slotId: slot() });
+    expect([r.status, r.body.code]).toEqual([422, "RULE_VIOLATION"]);
+    expect(r.body.violations.length).toBeGreaterThan(0);
+    await query(app, `delete from booking_rule where clinic_id = ?`, [clinicId]);
+  });
+
+  it("bad input → 400 naming the field, nothing written", async () => {
+    const patient = await patientOn(app, "standard");
+    const before = await count(app, `select count(*) n from appointment`);
+    const bad = await api(app, patient, "POST", "/appointments", { slotId: "nope" });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].field).toBe("body.slotId");
+    const key = await hold(app, patient, { slotId: slot() }, "bad key!");
+    expect(key.status).toBe(400);
+    expect(key.body.errors[0].field).toBe("headers.idempotency-key");
+    const unknown = await api(app, patient, "POST", "/appointments", { slotId: slot(), extra: 1 });
+    expect(unknown.status).toBe(400);
+    expect(await count(app, `select count(*) n from appointment`)).toBe(before);
+  });
+});

@@ -1,0 +1,39 @@
+/** The hold-expiry job run by a real worker runtime (ROLE=worker) releases a lapsed hold. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestEnvironment, startTestApp, waitFor, type TestApp } from "../support/harness";
+import { hold, patientOn, query, setup, slots } from "./support";
+
+describe("hold expiry job", () => {
+  let api: TestApp;
+  let worker: TestApp;
+  beforeAll(async () => {
+    const environment = await createTestEnvironment();
+    const env = { HOLD_TTL_SECONDS: "30", RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error" };
+    api = await startTestApp(environment, { env });
+    worker = await startTestApp(environment, { env: { ...env, ROLE: "worker" } });
+  });
+  afterAll(async () => {
+    await worker?.close();
+    await api?.close();
+  });
+
+  it("expires the appointment and frees the slot once the hold lapsed; re-running is a no-op", async () => {
+    const { clinicId, doctor } = await setup(api);
+    const [slot] = await slots(api, doctor.doctorId, clinicId, 1);
+    const patient = await patientOn(api, "standard");
+    const held = await hold(api, patient, { slotId: slot!.id });
+    expect(held.status).toBe(201);
+    const job = await api.runtime.queues.get("booking").getJob(`hold-${held.body.id}`);
+    expect(job?.name).toBe("hold-expiry");
+    // Shorten the wait: the hold lapses now and the delayed job is promoted.
+    await query(api, `update appointment set hold_expires_at = now() - interval '1 second' where id = ?`, [held.body.id]);
+    await query(api, `update slot set hold_expires_at = now() - interval '1 second' where id = ?`, [slot!.id]);
+    await job!.promote();
+    await waitFor(async () => (await query(api, `select status from appointment where id = ?`, [held.body.id]))[0]!.status === "expired");
+    const [row] = await query<{ status: string; version: number }>(api, `select status, version from slot where id = ?`, [slot!.id]);
+    expect(row).toMatchObject({ status: "available", version: 3 });
+    const again = await api.runtime.queues.get("booking").add("hold-expiry", { appointmentId: held.body.id }, { jobId: `hold-again-${held.body.id}` });
+    await waitFor(async () => (await again.getState()) === "completed");
+    expect((await query(api, `select version from slot where id = ?`, [slot!.id]))[0]).toMatchObject({ version: 3 });
+  }, 30_000);
+});
