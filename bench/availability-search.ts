@@ -6,15 +6,12 @@
  * show what that index buys.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import pino from "pino";
 import { addDays, localDateOf } from "@clinic/shared";
-import { loadConfig } from "../server/src/config";
 import { slotSearchSql, type SlotSearchFilters } from "../server/src/modules/scheduling/availability-search.service";
-import { createOrm, migrate } from "../server/src/platform/db";
-import { createRuntime, type Runtime } from "../server/src/platform/runtime";
+import { type Runtime } from "../server/src/platform/runtime";
 import { createClinic } from "../tests/support/identity";
 import { createDoctors, createSpecialty, generateSlots } from "../tests/scheduling/support-search";
-import { load, report, startBenchServices, type LoadResult } from "./support";
+import { load, report, startBenchApi, startBenchServices, type LoadResult } from "./support";
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2_000);
 /** BENCH_EXPLAIN=1 prints each query's plan (EXPLAIN ANALYZE) before measuring it. */
@@ -47,25 +44,8 @@ async function loadSql(runtime: Runtime, sql: string, params: unknown[], request
 
 const services = await startBenchServices();
 try {
-  const migrator = await createOrm(services.databaseUrl);
-  await migrate(migrator);
-  await migrator.close();
-
-  const config = loadConfig({
-    NODE_ENV: "production",
-    ROLE: "api",
-    PORT: "0",
-    DATABASE_URL: services.databaseUrl,
-    REDIS_URL: services.redisUrl,
-    PUBLIC_URL: "http://127.0.0.1",
-    JWT_SECRET: "x".repeat(32),
-    MIGRATE_ON_START: "false",
-    DEMO_SEED: "false",
-    LOG_LEVEL: "silent",
-    RATE_LIMIT_MAX: String(REQUESTS * 100),
-  });
-  const runtime = await createRuntime({ config, log: pino({ level: "silent" }), ...services });
-  const base = `${await runtime.start()}/api/v1/slots`;
+  const { runtime, url } = await startBenchApi(services);
+  const base = `${url}/api/v1/slots`;
 
   // ---- data: 4 clinics, 10 specialties, 200 doctors, 90 days × 16 slots each from tomorrow
   const seeded = performance.now();

@@ -8,13 +8,9 @@
  * after-commit fan-out (`publishBookingChanges`: 3 slot topics + 3 appointment topics).
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import pino from "pino";
-import { loadConfig } from "../server/src/config";
 import { publishBookingChanges, type AppointmentChange, type SlotChange } from "../server/src/modules/booking/booking.realtime";
-import { createOrm, migrate } from "../server/src/platform/db";
-import { createRuntime, type Runtime } from "../server/src/platform/runtime";
 import { createClinic, createPerson } from "../tests/support/identity";
-import { startBenchServices, type LoadResult } from "./support";
+import { startBenchApi, startBenchServices, type LoadResult } from "./support";
 
 const BOOKINGS = Number(process.env.BENCH_REQUESTS ?? 2_000);
 const CLIENTS = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -99,24 +95,7 @@ function row(name: string, result: LoadResult, baseline: LoadResult, unit: strin
 
 const services = await startBenchServices();
 try {
-  const migrator = await createOrm(services.databaseUrl);
-  await migrate(migrator);
-  await migrator.close();
-  const config = loadConfig({
-    NODE_ENV: "production",
-    ROLE: "api",
-    PORT: "0",
-    DATABASE_URL: services.databaseUrl,
-    REDIS_URL: services.redisUrl,
-    PUBLIC_URL: "http://127.0.0.1",
-    JWT_SECRET: "x".repeat(32),
-    MIGRATE_ON_START: "false",
-    DEMO_SEED: "false",
-    LOG_LEVEL: "silent",
-    RATE_LIMIT_MAX: "1000000",
-  });
-  const runtime: Runtime = await createRuntime({ config, log: pino({ level: "silent" }), ...services });
-  const base = await runtime.start();
+  const { runtime, url: base } = await startBenchApi(services);
   const clinic = await createClinic(runtime, "Bench clinic");
   const doctor = await createPerson(runtime, "doctor", { clinicIds: [clinic.id] });
   const patient = await createPerson(runtime, "patient");

@@ -6,16 +6,12 @@
  * Client and server share this process (and the clock), on loopback.
  */
 import type { AddressInfo } from "node:net";
-import pino from "pino";
 import { io, type Socket } from "socket.io-client";
 import { WebSocket, WebSocketServer } from "ws";
 import type { EventEnvelope } from "@clinic/shared";
-import { loadConfig } from "../server/src/config";
 import type { SlotChange } from "../server/src/modules/booking/booking.realtime";
-import { createOrm, migrate } from "../server/src/platform/db";
-import { createRuntime } from "../server/src/platform/runtime";
 import { createClinic, createPerson } from "../tests/support/identity";
-import { startBenchServices } from "./support";
+import { startBenchApi, startBenchServices } from "./support";
 
 const SIZES = (process.env.BENCH_FANOUT_SIZES ?? "1,100,2000").split(",").map(Number);
 /** Messages per size: fewer for the big room, so the whole run stays around a minute. */
@@ -75,24 +71,7 @@ async function openAll<T>(n: number, batch: number, open: () => Promise<T>): Pro
 
 const services = await startBenchServices();
 try {
-  const migrator = await createOrm(services.databaseUrl);
-  await migrate(migrator);
-  await migrator.close();
-  const config = loadConfig({
-    NODE_ENV: "production",
-    ROLE: "api",
-    PORT: "0",
-    HOST: "127.0.0.1",
-    DATABASE_URL: services.databaseUrl,
-    REDIS_URL: services.redisUrl,
-    PUBLIC_URL: "http://127.0.0.1",
-    JWT_SECRET: "x".repeat(32),
-    MIGRATE_ON_START: "false",
-    DEMO_SEED: "false",
-    LOG_LEVEL: "silent",
-  });
-  const runtime = await createRuntime({ config, log: pino({ level: "silent" }), ...services });
-  const url = (await runtime.start())!;
+  const { runtime, url } = await startBenchApi(services);
   const clinic = await createClinic(runtime, "Fan-out clinic");
   const doctor = await createPerson(runtime, "doctor", { clinicIds: [clinic.id] });
   const viewer = await createPerson(runtime, "patient");

@@ -5,21 +5,13 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import pino from "pino";
-import { loadConfig } from "../server/src/config";
-import { createOrm, migrate } from "../server/src/platform/db";
-import { createRuntime } from "../server/src/platform/runtime";
-import { load, report, startBenchServices } from "./support";
+import { load, report, startBenchApi, startBenchServices } from "./support";
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 
 const services = await startBenchServices();
 try {
-  const orm = await createOrm(services.databaseUrl);
-  await migrate(orm);
-  await orm.close();
-
   const bare = http.createServer((_request, response) => {
     response.writeHead(200, { "content-type": "application/json" });
     response.end(JSON.stringify({ status: "ok", version: "0.1.0", role: "api", uptimeSeconds: 1 }));
@@ -27,20 +19,8 @@ try {
   await new Promise<void>((resolve) => bare.listen(0, "127.0.0.1", resolve));
   const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/`;
 
-  const config = loadConfig({
-    NODE_ENV: "production",
-    ROLE: "api",
-    PORT: "0",
-    DATABASE_URL: services.databaseUrl,
-    REDIS_URL: services.redisUrl,
-    PUBLIC_URL: "http://127.0.0.1",
-    JWT_SECRET: "x".repeat(32),
-    MIGRATE_ON_START: "false",
-    LOG_LEVEL: "silent",
-    RATE_LIMIT_MAX: String(REQUESTS * 10),
-  });
-  const runtime = await createRuntime({ config, log: pino({ level: "silent" }), ...services });
-  const appUrl = `${await runtime.start()}/api/v1/health`;
+  const { runtime, url } = await startBenchApi(services);
+  const appUrl = `${url}/api/v1/health`;
 
   // Warm both up so JIT and connection set-up are not measured.
   await load(bareUrl, 1_000, CONCURRENCY);

@@ -3,15 +3,22 @@ import fs from "node:fs/promises";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
+import pino from "pino";
+import { loadConfig } from "../server/src/config";
+import { createOrm, migrate } from "../server/src/platform/db";
 import { startEmbeddedPostgres, startEmbeddedRedis } from "../server/src/platform/embedded";
+import { createRuntime, type Runtime } from "../server/src/platform/runtime";
 import { freePort } from "../tests/support/ports";
 
-/** Embedded PostgreSQL and Redis in a temporary directory, removed by `stop()`. */
+/** Embedded PostgreSQL (migrated) and Redis in a temporary directory, removed by `stop()`. */
 export async function startBenchServices() {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "clinic-live-bench-"));
   await fs.chmod(dir, 0o755);
   const postgres = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port: await freePort(), database: "bench" });
   const redis = await startEmbeddedRedis({ dataDir: path.join(dir, "redis"), port: await freePort() });
+  const orm = await createOrm(postgres.url);
+  await migrate(orm);
+  await orm.close();
   return {
     databaseUrl: postgres.url,
     redisUrl: redis.url,
@@ -78,4 +85,29 @@ export function report(title: string, rows: [string, LoadResult][], baseline: Lo
     );
   }
   process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+/** An api-role runtime on the bench services with production settings, listening on loopback. */
+export async function startBenchApi(
+  services: { databaseUrl: string; redisUrl: string },
+  env: Record<string, string> = {},
+): Promise<{ runtime: Runtime; url: string }> {
+  const config = loadConfig({
+    NODE_ENV: "production",
+    ROLE: "api",
+    HOST: "127.0.0.1",
+    PORT: "0",
+    DATABASE_URL: services.databaseUrl,
+    REDIS_URL: services.redisUrl,
+    PUBLIC_URL: "http://127.0.0.1",
+    JWT_SECRET: "x".repeat(32),
+    MIGRATE_ON_START: "false",
+    DEMO_SEED: "false",
+    LOG_LEVEL: "silent",
+    // Benchmarks measure the pipeline, not the limiter's refusals.
+    RATE_LIMIT_MAX: "100000000",
+    ...env,
+  });
+  const runtime = await createRuntime({ config, log: pino({ level: "silent" }), ...services });
+  return { runtime, url: (await runtime.start())! };
 }
