@@ -115,11 +115,6 @@ try {
 
   for (const [name, query, filters] of cases) await measure(name, query, filters);
 
-  // ---- what a (doctor_id, starts_at) index would change for the doctor case
-  await em.execute(`create index slot_doctor_id_starts_at_index on slot (doctor_id, starts_at)`);
-  await em.execute(`analyze slot`);
-  await measure(`${cases[0]![0]} + (doctor_id, starts_at) index`, cases[0]![1], cases[0]![2]);
-
   await runtime.close();
 } finally {
   await services.stop();
