@@ -1,11 +1,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ClinicRole, UserRole } from "@clinic/shared";
-import { ClinicMembership } from "./membership.entity";
-import { AuthSession } from "./session.entity";
-import { UserAccount } from "./user.entity";
+import type { UserAccount } from "./user.entity";
 import { verifyAccessToken } from "./tokens";
-import { Doctor } from "../directory/doctor.entity";
-import { Patient } from "../directory/patient.entity";
 
 /** Who is asking, as every guard decision sees it. */
 export interface UserPrincipal {
@@ -26,32 +22,55 @@ export interface UserPrincipal {
 /**
  * Resolves a bearer access token to a principal, or null when the token is bad or expired, the
  * session was revoked (logout ends access at once, not 15 minutes later) or the account is off.
+ * One query: this runs on every authenticated request and every socket handshake.
  */
 export async function principalFromToken(em: EntityManager, secret: string, token: string): Promise<UserPrincipal | null> {
   const claims = verifyAccessToken(secret, token);
   if (!claims) return null;
-  const session = await em.findOne(AuthSession, { id: claims.sid, user: claims.sub, revokedAt: null });
-  if (!session || session.expiresAt.getTime() <= Date.now()) return null;
-  const user = await em.findOne(UserAccount, { id: claims.sub, status: "active" });
-  if (!user) return null;
-  return loadPrincipal(em, user, session.id);
+  const [row] = await em.getConnection().execute<PrincipalRow[]>(
+    `${PRINCIPAL_SQL}
+      join auth_session s on s.user_id = u.id
+     where u.id = ? and s.id = ? and s.revoked_at is null and s.expires_at > now() and u.status = 'active'`,
+    [claims.sub, claims.sid],
+  );
+  return row ? principalOf(row, claims.sid) : null;
 }
 
 export async function loadPrincipal(em: EntityManager, user: UserAccount, sessionId: string): Promise<UserPrincipal> {
-  const [memberships, doctor, patient] = await Promise.all([
-    em.find(ClinicMembership, { user: user.id }),
-    em.findOne(Doctor, { user: user.id }, { populate: ["clinics"] }),
-    em.findOne(Patient, { user: user.id }),
-  ]);
+  const [row] = await em.getConnection().execute<PrincipalRow[]>(`${PRINCIPAL_SQL} where u.id = ?`, [user.id]);
+  return principalOf(row!, sessionId);
+}
+
+interface PrincipalRow {
+  id: string;
+  role: UserRole;
+  memberships: { clinicId: string; role: ClinicRole }[];
+  doctor_id: string | null;
+  doctor_clinic_ids: string[];
+  patient_id: string | null;
+}
+
+const PRINCIPAL_SQL = `
+  select u.id, u.role,
+         coalesce((select json_agg(json_build_object('clinicId', m.clinic_id, 'role', m.role) order by m.clinic_id)
+                     from clinic_membership m where m.user_id = u.id), '[]'::json) as memberships,
+         d.id as doctor_id,
+         coalesce((select array_agg(dc.clinic_id::text order by dc.clinic_id) from doctor_clinic dc where dc.doctor_id = d.id), '{}') as doctor_clinic_ids,
+         p.id as patient_id
+    from user_account u
+    left join doctor d on d.user_id = u.id
+    left join patient p on p.user_id = u.id`;
+
+function principalOf(row: PrincipalRow, sessionId: string): UserPrincipal {
   return {
     kind: "user",
-    id: user.id,
-    userId: user.id,
+    id: row.id,
+    userId: row.id,
     sessionId,
-    role: user.role,
-    memberships: memberships.map((m) => ({ clinicId: m.clinic.id, role: m.role })),
-    doctorId: doctor?.id ?? null,
-    doctorClinicIds: doctor ? doctor.clinics.getItems().map((clinic) => clinic.id) : [],
-    patientId: patient?.id ?? null,
+    role: row.role,
+    memberships: row.memberships,
+    doctorId: row.doctor_id,
+    doctorClinicIds: row.doctor_clinic_ids,
+    patientId: row.patient_id,
   };
 }
