@@ -74,14 +74,15 @@ describe("time off and closures", () => {
       "blocked/2", "blocked/2", "booked/1", "blocked/2", "available/1", "held/1", "available/1", "available/1",
     ]);
     expect(await count("audit_event", "action = 'scheduling.unavailability.create' and entity_id = ?", [real.unavailability!.id])).toBe(1);
-    expect(await count("notification_outbox", "template = 'scheduling.cancelled-by-leave'")).toBe(0);
+    expect(await count("notification_outbox", "template = 'booking.cancelled-by-leave'")).toBe(0);
 
     const list = await readJson(await call(doctor, "GET", `/doctors/${doctor.doctorId}/unavailability`), unavailabilityListSchema);
     expect(list.items.map((u) => u.id)).toEqual([real.unavailability!.id]);
   });
 
-  it("with autoCancel releases held and booked slots, with an outbox message and an audit event each", async () => {
+  it("with autoCancel releases held and booked slots, cancels their appointments and tells each patient", async () => {
     const doctor = await newDoctor();
+    const patient = await createPerson(app.runtime, "patient");
     const day = dayFromNow(4);
     const slots = await insertSlots(app.runtime, {
       doctorId: doctor.doctorId!,
@@ -92,6 +93,14 @@ describe("time off and closures", () => {
       minutes: 30,
       status: (i) => (["booked", "available", "held", "available"] as const)[i]!,
     });
+    // A scheduled appointment on the booked slot and a pending one on the held slot.
+    for (const [slot, status] of [[slots[0]!, "scheduled"], [slots[2]!, "pending"]] as const) {
+      await db(app.runtime).execute(
+        `insert into appointment (id, slot_id, patient_id, doctor_id, clinic_id, starts_at, ends_at, status)
+         values (gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?)`,
+        [slot.id, patient.patientId, doctor.doctorId, clinicA, slot.startsAt, slot.endsAt, status],
+      );
+    }
     const response = await call(doctor, "POST", `/doctors/${doctor.doctorId}/unavailability`, {
       clinicId: clinicA,
       kind: "emergency_leave",
@@ -108,13 +117,27 @@ describe("time off and closures", () => {
     const rows = await slotsOf(app.runtime, doctor.doctorId!);
     expect(rows.every((s) => s.status === "blocked" && s.version === 2)).toBe(true);
     expect(rows[0]!.note).toContain("Family emergency");
-    const outbox = await db(app.runtime).execute<{ payload: { slotId: string; reason: string }; channel: string; recipient: string }[]>(
-      `select payload, channel, recipient from notification_outbox where template = 'scheduling.cancelled-by-leave' and payload->>'slotId' = any(?::text[])`,
-      [`{${slots[0]!.id},${slots[2]!.id}}`],
+
+    const appointments = await db(app.runtime).execute<{ status: string; status_reason: string }[]>(
+      `select status, status_reason from appointment where doctor_id = ? order by starts_at`,
+      [doctor.doctorId],
     );
-    expect(outbox).toHaveLength(2);
-    expect(outbox[0]).toMatchObject({ channel: "in_app", recipient: "booking-holder", payload: { reason: "Family emergency" } });
+    expect(appointments.map((a) => a.status)).toEqual(["cancelled", "cancelled"]);
+    expect(appointments[0]!.status_reason).toContain("Family emergency");
+    const outbox = await db(app.runtime).execute<{ payload: { reason: string }; channel: string; recipient: string; user_id: string }[]>(
+      `select payload, channel, recipient, user_id from notification_outbox where template = 'booking.cancelled-by-leave' and user_id = ? order by channel`,
+      [patient.user.id],
+    );
+    // Each patient hears it in the app and by email, with the reason.
+    expect(outbox.map((m) => [m.channel, m.recipient])).toEqual([
+      ["email", patient.user.email],
+      ["email", patient.user.email],
+      ["in_app", patient.user.id],
+      ["in_app", patient.user.id],
+    ]);
+    expect(outbox.every((m) => m.payload.reason === "Family emergency")).toBe(true);
     expect(await count("audit_event", "action = 'scheduling.slot.cancel-by-leave' and entity_id in (?, ?)", [slots[0]!.id, slots[2]!.id])).toBe(2);
+    expect(await count("audit_event", "action = 'booking.appointment.cancel-by-leave'")).toBe(2);
   });
 
   it("permanent leave at every clinic blocks everything from its start on, and deleting it re-opens", async () => {

@@ -15,7 +15,7 @@ import type {
 } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../audit/audit.service";
-import { enqueueMessage } from "../notifications/outbox.service";
+import { cancelAppointmentsOnReleasedSlots } from "../booking/leave-cancellation";
 import { SLOT_COLUMNS, slotView, type SlotRow } from "./slot-rows";
 import { Unavailability } from "./unavailability.entity";
 
@@ -143,10 +143,9 @@ async function applyUnavailability(tx: EntityManager, actor: AuditActor, input: 
        where id = any(?::uuid[]) returning ${SLOT_COLUMNS}`,
       [tag, note, note, idArray(taken.map((r) => r.id))],
     );
+    // The booking module cancels the appointments on those slots and tells each patient.
+    await cancelAppointmentsOnReleasedSlots(tx, actor, { slotIds: cancelled.map((slot) => slot.id), reason: input.reason, kind: input.kind });
     for (const slot of cancelled) {
-      const payload = { slotId: slot.id, startsAt: new Date(slot.starts_at).toISOString(), reason: input.reason };
-      // No appointment or patient link exists yet: the booking module will resolve the holder.
-      enqueueMessage(tx, { userId: null, channel: "in_app", recipient: "booking-holder", template: "scheduling.cancelled-by-leave", payload });
       recordAudit(tx, actor, {
         action: "scheduling.slot.cancel-by-leave",
         entityType: "Slot",
