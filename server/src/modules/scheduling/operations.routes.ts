@@ -18,8 +18,10 @@ import {
   unavailabilityListSchema,
   unavailabilityRangeQuerySchema,
   unavailabilityResultSchema,
+  type OperationSlot,
 } from "@clinic/shared";
 import { z } from "zod";
+import { publishBookingChanges } from "../booking/booking.realtime";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
 import { actorOf } from "../audit/audit.service";
@@ -84,6 +86,7 @@ export function operationsRoutes(ctx: ModuleContext): FastifyPluginAsync {
         if (clinicId) requireWorksAt(doctor, clinicId);
         else authorizeAllClinics(principal, doctor);
         const result = await createDoctorUnavailability(em(), actorOf(request), doctorId, request.body);
+        if (!result.dryRun) await publishSlotChanges(ctx, [...result.blocked, ...result.cancelled], "blocked");
         return reply.code(result.dryRun ? 200 : 201).send(result);
       },
     );
@@ -129,7 +132,9 @@ export function operationsRoutes(ctx: ModuleContext): FastifyPluginAsync {
         if (target.doctorId === null) authorize(principal, "clinic.schedule.manage", { clinicId: target.clinicId! });
         else if (target.clinicId) authorize(principal, "schedule.manage", { clinicId: target.clinicId, doctorId: target.doctorId });
         else authorizeAllClinics(principal, await loadDoctor(em(), target.doctorId));
-        return deleteUnavailability(em(), actorOf(request), request.params.id);
+        const result = await deleteUnavailability(em(), actorOf(request), request.params.id);
+        await publishSlotChanges(ctx, result.reopened, "released");
+        return result;
       },
     );
 
@@ -151,6 +156,7 @@ export function operationsRoutes(ctx: ModuleContext): FastifyPluginAsync {
         authorize(requireUser(request), "clinic.schedule.manage", { clinicId });
         await loadClinic(em(), clinicId);
         const result = await createClosure(em(), actorOf(request), clinicId, request.body);
+        if (!result.dryRun) await publishSlotChanges(ctx, [...result.blocked, ...result.cancelled], "blocked");
         return reply.code(result.dryRun ? 200 : 201).send(result);
       },
     );
@@ -254,4 +260,22 @@ export function operationsRoutes(ctx: ModuleContext): FastifyPluginAsync {
       },
     );
   };
+}
+
+/** After commit: every viewer of these slots learns their new status and version. */
+function publishSlotChanges(ctx: ModuleContext, slots: OperationSlot[], cause: string): Promise<void> {
+  return publishBookingChanges(ctx.events, {
+    slots: slots.map((slot) => ({
+      slotId: slot.id!,
+      doctorId: slot.doctorId,
+      clinicId: slot.clinicId,
+      start: slot.start,
+      end: slot.end,
+      status: slot.status,
+      kind: slot.kind,
+      version: slot.version,
+      holdExpiresAt: null,
+      cause,
+    })),
+  });
 }

@@ -1,0 +1,55 @@
+/** Time off and its removal reach everyone watching the doctor's slots, live. */
+import type { Socket } from "socket.io-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EventEnvelope, SubscribeAck } from "@clinic/shared";
+import { connectSocket, connected, createTestEnvironment, startTestApp, waitFor, type TestApp } from "../support/harness";
+import { createClinic, createPerson } from "../support/identity";
+import { at, dayFromNow, insertSlots } from "./support-slots";
+
+describe("time off, live", () => {
+  let app: TestApp;
+  const sockets: Socket[] = [];
+  beforeAll(async () => {
+    app = await startTestApp(await createTestEnvironment());
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.disconnect();
+    await app.close();
+  });
+
+  it("publishes slot.blocked for every slot leave blocks, and slot.released when it is removed", async () => {
+    const clinicId = (await createClinic(app.runtime)).id;
+    const doctor = await createPerson(app.runtime, "doctor", { clinicIds: [clinicId] });
+    const patient = await createPerson(app.runtime, "patient");
+    const day = dayFromNow(3);
+    const slots = await insertSlots(app.runtime, { doctorId: doctor.doctorId!, clinicId, date: day, from: "09:00", count: 3, minutes: 20 });
+
+    const socket = connectSocket(app.url, { token: patient.token });
+    sockets.push(socket);
+    await connected(socket);
+    const events: EventEnvelope<{ slotId: string; status: string; version: number }>[] = [];
+    socket.on("event", (event: EventEnvelope<{ slotId: string; status: string; version: number }>) => events.push(event));
+    const ack = (await socket.timeout(5_000).emitWithAck("subscribe", { topic: `slots:${doctor.doctorId}` })) as SubscribeAck;
+    expect(ack.ok).toBe(true);
+
+    const created = await fetch(`${app.url}/api/v1/doctors/${doctor.doctorId}/unavailability`, {
+      method: "POST",
+      headers: { ...doctor.headers, "content-type": "application/json" },
+      body: JSON.stringify({ clinicId, kind: "conference", startsAt: at(day, "09:00").toISOString(), endsAt: at(day, "10:00").toISOString(), reason: "Congress" }),
+    });
+    expect(created.status).toBe(201);
+    const { unavailability } = (await created.json()) as { unavailability: { id: string } };
+    await waitFor(() => events.length === 3);
+    expect(events.map((e) => [e.type, e.data.slotId, e.data.status, e.data.version])).toEqual(
+      slots.map((slot) => ["slot.blocked", slot.id, "blocked", 2]),
+    );
+
+    const removed = await fetch(`${app.url}/api/v1/unavailability/${unavailability.id}`, { method: "DELETE", headers: doctor.headers });
+    expect(removed.status).toBe(200);
+    await waitFor(() => events.length === 6);
+    expect(events.slice(3).map((e) => [e.type, e.data.status, e.data.version])).toEqual(slots.map(() => ["slot.released", "available", 3]));
+    // One topic, consecutive sequence numbers from the ack on.
+    const seq = (ack as { seq: number }).seq;
+    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6].map((n) => seq + n));
+  });
+});
