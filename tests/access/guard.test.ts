@@ -58,6 +58,8 @@ const matrix: [Permission, AccessScope, Who[], Who[]][] = [
   ["schedule.manage", { clinicId: A, doctorId: "doc-1" }, ["platformAdmin", "adminOfA", "receptionOfA", "doctorAtA"], ["otherDoctor", "patient"]],
   ["schedule.manage", { clinicId: B, doctorId: "doc-1" }, ["platformAdmin"], ["adminOfA", "receptionOfA", "doctorAtA"]],
   ["schedule.internal.read", { clinicId: A, doctorId: "doc-1" }, ["platformAdmin", "adminOfA", "receptionOfA", "doctorAtA"], ["otherDoctor", "patient"]],
+  ["clinic.appointments.manage", { clinicId: A }, ["platformAdmin", "adminOfA", "receptionOfA"], ["doctorAtA", "patient", "otherDoctor"]],
+  ["clinic.appointments.manage", { clinicId: B }, ["platformAdmin"], ["adminOfA", "receptionOfA"]],
   ["clinic.schedule.manage", { clinicId: A }, ["platformAdmin", "adminOfA"], ["receptionOfA", "doctorAtA", "patient"]],
   ["audit.read", { clinicId: A }, ["platformAdmin", "adminOfA"], ["receptionOfA", "doctorAtA", "patient"]],
   ["audit.read", {}, ["platformAdmin"], ["adminOfA"]],

@@ -4,7 +4,6 @@
  * version and the partial unique index decide. Every write is one transaction with its audit event;
  * real-time changes are published and jobs scheduled only after commit.
  */
-import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Lock } from "redlock";
 import {
@@ -20,106 +19,30 @@ import { createLocks, type Locks } from "../../platform/locks";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { can } from "../identity/access";
 import type { UserPrincipal } from "../identity/principal";
 import { checkBookingRules } from "../scheduling/booking-rules.service";
-import { APPOINTMENT_COLUMNS, appointmentChange, appointmentView, slotChange, type AppointmentRow, type SlotRow } from "./appointment.views";
+import { APPOINTMENT_COLUMNS, appointmentView, type AppointmentRow, type SlotRow } from "./appointment.views";
+import {
+  Changes,
+  SLOT_COLUMNS,
+  lockedAppointment,
+  mapDatabaseError,
+  notFound,
+  readAppointment,
+  releaseSlot,
+  setAppointmentStatus,
+  slotTaken,
+  type Snapshot,
+} from "./appointment.store";
 import { NO_SHOW_WARNING, noShowStanding, priceBooking, type Pricing } from "./booking-policy";
 import { publishBookingChanges } from "./booking.realtime";
 import { AlreadyAnswered, claimKey, storeAnswer, storedAnswer, type IdempotencyContext, type StoredAnswer } from "./idempotency";
 
 export const HOLD_EXPIRY_JOB = "hold-expiry";
 const LOCK_TTL_MS = 5_000;
-const SLOT_COLUMNS = `id, doctor_id, clinic_id, service_id, starts_at, ends_at, status, kind, version, hold_expires_at`;
-
-/** A PostgreSQL array literal (MikroORM expands JS arrays into lists). */
-const pgArray = (ids: string[]) => `{${ids.join(",")}}`;
-
-const isPlatformAdmin = (p: UserPrincipal) => p.role === "platform_admin";
-export const isStaffOf = (p: UserPrincipal, clinicId: string) =>
-  isPlatformAdmin(p) || p.memberships.some((m) => m.clinicId === clinicId);
-
-const slotTaken = () => new DomainError(409, "SLOT_TAKEN", "The slot is no longer available");
-const notFound = () => new DomainError(404, "NOT_FOUND", "Appointment not found");
-
-/** Changes collected inside a transaction, published after commit. */
-class Changes {
-  readonly slots = new Map<string, string>();
-  readonly appointments = new Map<string, string>();
-  slot(id: string, cause: string) {
-    this.slots.set(id, cause);
-    return this;
-  }
-  appointment(id: string, cause: string) {
-    this.appointments.set(id, cause);
-    return this;
-  }
-  /** Reads the committed-to-be state inside the transaction. */
-  async snapshot(tx: EntityManager) {
-    const slotIds = [...this.slots.keys()];
-    const apptIds = [...this.appointments.keys()];
-    const [slots, appointments] = await Promise.all([
-      slotIds.length ? tx.execute<SlotRow[]>(`select ${SLOT_COLUMNS} from slot where id = any(?::uuid[])`, [pgArray(slotIds)]) : [],
-      apptIds.length
-        ? tx.execute<(AppointmentRow & { patient_user_id: string })[]>(
-            `select ${APPOINTMENT_COLUMNS}, p.user_id as patient_user_id from appointment a join patient p on p.id = a.patient_id where a.id = any(?::uuid[])`,
-            [pgArray(apptIds)],
-          )
-        : [],
-    ]);
-    return {
-      slots: slots.map((row) => slotChange(row, this.slots.get(row.id)!)),
-      appointments: appointments.map((row) => appointmentChange(row, this.appointments.get(row.id)!)),
-    };
-  }
-}
-
-type Snapshot = Awaited<ReturnType<Changes["snapshot"]>>;
-
-async function lockedAppointment(tx: EntityManager, id: string): Promise<AppointmentRow> {
-  const [row] = await tx.execute<AppointmentRow[]>(`select ${APPOINTMENT_COLUMNS} from appointment a where a.id = ? for update`, [id]);
-  if (!row) throw notFound();
-  return row;
-}
-
-async function readAppointment(em: EntityManager, id: string): Promise<AppointmentRow> {
-  const [row] = await em.execute<AppointmentRow[]>(`select ${APPOINTMENT_COLUMNS} from appointment a where a.id = ?`, [id]);
-  if (!row) throw notFound();
-  return row;
-}
-
-async function setAppointmentStatus(
-  tx: EntityManager,
-  row: AppointmentRow,
-  to: AppointmentStatus,
-  changedBy: string | null,
-  reason: string | null,
-): Promise<void> {
-  if (!canTransition(row.status, to)) {
-    throw new DomainError(409, "ILLEGAL_TRANSITION", `An appointment cannot go from ${row.status} to ${to}`, { from: row.status, to });
-  }
-  await tx.execute(
-    `update appointment set status = ?, status_reason = coalesce(?, status_reason), status_changed_by_id = ?,
-       hold_expires_at = case when ? = 'pending' then hold_expires_at else null end, version = version + 1, updated_at = now()
-     where id = ?`,
-    [to, reason, changedBy, to, row.id],
-  );
-}
-
-/** Frees the slot an appointment held or booked (only while it is still held/booked). */
-async function releaseSlot(tx: EntityManager, slotId: string): Promise<void> {
-  await tx.execute(
-    `update slot set status = 'available', hold_expires_at = null, version = version + 1, updated_at = now()
-      where id = ? and status in ('held', 'booked')`,
-    [slotId],
-  );
-}
-
-function mapDatabaseError(error: unknown): never {
-  if (error instanceof UniqueConstraintViolationException) throw slotTaken();
-  const code = (error as { code?: string }).code;
-  if (code === "40P01" || code === "40001") throw new DomainError(409, "CONCURRENT_CHANGE", "Changed concurrently; try again");
-  throw error;
-}
+/** The clinic's staff (any membership there) or the platform admin: the guard decides. */
+export const isStaffOf = (p: UserPrincipal, clinicId: string) => can(p, "clinic.appointments.manage", { clinicId });
 
 interface Prepared {
   slot: SlotRow;

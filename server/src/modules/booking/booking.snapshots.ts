@@ -5,6 +5,7 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { liveAppointmentStatuses } from "@clinic/shared";
+import { APPOINTMENT_COLUMNS, appointmentChange, type AppointmentRow } from "./appointment.views";
 import type { AppointmentChange, SlotChange } from "./booking.realtime";
 
 export type SlotView = Omit<SlotChange, "cause">;
@@ -28,20 +29,6 @@ interface SlotRow {
   hold_expires_at: Date | null;
 }
 
-interface AppointmentRow {
-  id: string;
-  patient_id: string;
-  patient_user_id: string;
-  doctor_id: string;
-  clinic_id: string;
-  slot_id: string;
-  starts_at: Date;
-  ends_at: Date;
-  status: string;
-  version: number;
-  hold_expires_at: Date | null;
-}
-
 const iso = (value: Date | string) => new Date(value).toISOString();
 
 function slotView(row: SlotRow, now: Date): SlotView {
@@ -60,20 +47,10 @@ function slotView(row: SlotRow, now: Date): SlotView {
   };
 }
 
-function appointmentView(row: AppointmentRow): AppointmentView {
-  return {
-    appointmentId: row.id,
-    patientId: row.patient_id,
-    patientUserId: row.patient_user_id,
-    doctorId: row.doctor_id,
-    clinicId: row.clinic_id,
-    slotId: row.slot_id,
-    start: iso(row.starts_at),
-    end: iso(row.ends_at),
-    status: row.status,
-    version: row.version,
-    holdExpiresAt: row.hold_expires_at ? iso(row.hold_expires_at) : null,
-  };
+/** The event payload without its cause: the same builder the events use. */
+function appointmentView(row: AppointmentRow & { patient_user_id: string }): AppointmentView {
+  const { cause: _cause, ...view } = appointmentChange(row, "");
+  return view;
 }
 
 /**
@@ -96,8 +73,7 @@ export async function slotsSnapshot(em: EntityManager, doctorId: string, now = n
   return { doctorId, from: now.toISOString(), to: to.toISOString(), slots: rows.map((row) => slotView(row, now)) };
 }
 
-const APPOINTMENT_SELECT = `select a.id, a.patient_id, p.user_id as patient_user_id, a.doctor_id, a.clinic_id, a.slot_id,
-    a.starts_at, a.ends_at, a.status, a.version, a.hold_expires_at
+const APPOINTMENT_SELECT = `select ${APPOINTMENT_COLUMNS}, p.user_id as patient_user_id
   from appointment a join patient p on p.id = a.patient_id join clinic c on c.id = a.clinic_id`;
 
 /** Start of the local day `offsetDays` from today in the appointment's clinic zone (DST-correct). */
@@ -106,7 +82,7 @@ const localDay = (offsetDays: number) =>
 
 /** `doctor:{doctorId}`: the doctor's live appointments from the start of today (clinic time) through the next 7 days. */
 export async function doctorSnapshot(em: EntityManager, doctorId: string) {
-  const rows = await em.getConnection().execute<AppointmentRow[]>(
+  const rows = await em.getConnection().execute<(AppointmentRow & { patient_user_id: string })[]>(
     `${APPOINTMENT_SELECT}
       where a.doctor_id = ? and a.status = any(${LIVE}) and a.starts_at >= ${localDay(0)} and a.starts_at < ${localDay(8)}
       order by a.starts_at, a.id limit ?`,
@@ -117,7 +93,7 @@ export async function doctorSnapshot(em: EntityManager, doctorId: string) {
 
 /** `clinic:{clinicId}`: the clinic's live appointments today (clinic time). */
 export async function clinicSnapshot(em: EntityManager, clinicId: string) {
-  const rows = await em.getConnection().execute<AppointmentRow[]>(
+  const rows = await em.getConnection().execute<(AppointmentRow & { patient_user_id: string })[]>(
     `${APPOINTMENT_SELECT}
       where a.clinic_id = ? and a.status = any(${LIVE}) and a.starts_at >= ${localDay(0)} and a.starts_at < ${localDay(1)}
       order by a.starts_at, a.id limit ?`,
@@ -128,7 +104,7 @@ export async function clinicSnapshot(em: EntityManager, clinicId: string) {
 
 /** `me:{userId}`: the user's own live appointments that have not ended yet. */
 export async function meSnapshot(em: EntityManager, userId: string, now = new Date()) {
-  const rows = await em.getConnection().execute<AppointmentRow[]>(
+  const rows = await em.getConnection().execute<(AppointmentRow & { patient_user_id: string })[]>(
     `${APPOINTMENT_SELECT}
       where p.user_id = ? and a.status = any(${LIVE}) and a.ends_at > ?
       order by a.starts_at, a.id limit ?`,

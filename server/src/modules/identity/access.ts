@@ -70,6 +70,9 @@ const rules = {
   /** Internal schedule detail (notes, tags, blocked and walk-in slots): the same people. */
   "schedule.internal.read": (p: UserPrincipal, s: AccessScope) =>
     isPlatformAdmin(p) || isStaffOf(p, s.clinicId) || (p.doctorId !== null && p.doctorId === s.doctorId),
+  /** Booking for patients and acting on a clinic's appointments: any staff member there, the platform. */
+  "clinic.appointments.manage": (p: UserPrincipal, s: AccessScope) =>
+    isPlatformAdmin(p) || holds(p, s.clinicId, ["receptionist", "clinic_admin"]),
   /** Clinic-wide calendar decisions: holidays, booking rules, templates, overbooking. */
   "clinic.schedule.manage": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),
   "audit.read": (p: UserPrincipal, s: AccessScope) =>
