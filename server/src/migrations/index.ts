@@ -3,10 +3,12 @@ import { Migration20261122000000_platform } from "./Migration20261122000000_plat
 import { Migration20261122015407_identity_directory_audit } from "./Migration20261122015407_identity_directory_audit";
 import { Migration20261122021715_scheduling } from "./Migration20261122021715_scheduling";
 import { Migration20261122024645_booking } from "./Migration20261122024645_booking";
+import { Migration20261122034749_elastic_booking } from "./Migration20261122034749_elastic_booking";
 
 export const migrationsList = [
   Migration20261122000000_platform,
   Migration20261122015407_identity_directory_audit,
   Migration20261122021715_scheduling,
   Migration20261122024645_booking,
+  Migration20261122034749_elastic_booking,
 ].map((migration) => ({ name: migration.name, class: migration }));

@@ -6,11 +6,13 @@ import { Doctor } from "../directory/doctor.entity";
 import { Patient } from "../directory/patient.entity";
 import { ClinicService } from "../directory/service.entity";
 import { UserAccount } from "../identity/user.entity";
+import { ElasticAllocation } from "../scheduling/elastic.entity";
 import { Slot } from "../scheduling/slot.entity";
 
 /**
- * A patient × slot. A partial unique index (migration) allows one live appointment per slot: the
- * last guard of the booking hot path. `version` rises on every change.
+ * A patient × (a slot, or an allocation in an elastic block). A partial unique index allows one live
+ * appointment per slot: the last guard of the booking hot path; an allocation belongs to one
+ * appointment for good. `version` rises on every change.
  */
 export const AppointmentSchema = defineEntity({
   name: "Appointment",
@@ -20,6 +22,7 @@ export const AppointmentSchema = defineEntity({
     { properties: ["doctor", "startsAt"] },
     { properties: ["clinic", "startsAt"] },
   ],
+  checks: [{ name: "appointment_slot_or_allocation", expression: "num_nonnulls(slot_id, elastic_allocation_id) = 1" }],
   uniques: [
     {
       name: "appointment_one_live_per_slot",
@@ -29,12 +32,14 @@ export const AppointmentSchema = defineEntity({
   ],
   properties: {
     id: p.uuid().primary().onCreate(() => randomUUID()),
-    slot: () => p.manyToOne(Slot).deleteRule("restrict"),
+    slot: () => p.manyToOne(Slot).nullable().deleteRule("restrict"),
+    /** Set instead of `slot` for a booking in an elastic block; the times follow the allocation's expected start. */
+    elasticAllocation: () => p.oneToOne(ElasticAllocation).owner().nullable().deleteRule("restrict"),
     patient: () => p.manyToOne(Patient).deleteRule("cascade"),
     doctor: () => p.manyToOne(Doctor).deleteRule("cascade"),
     clinic: () => p.manyToOne(Clinic).deleteRule("cascade"),
     service: () => p.manyToOne(ClinicService).nullable().deleteRule("set null"),
-    /** Copied from the slot at booking, so history survives slot changes. */
+    /** Copied from the slot at booking, so history survives slot changes; re-timed with an elastic allocation. */
     startsAt: p.datetime(),
     endsAt: p.datetime(),
     status: p.enum(appointmentStatuses).default("pending"),
