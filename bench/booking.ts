@@ -148,6 +148,7 @@ try {
       patientId: patient.patientId!,
       patientUserId: patient.user.id,
       slotId: slot.id,
+      elasticAllocationId: null,
       status: "pending",
       version: booked.version,
       cause: "created",

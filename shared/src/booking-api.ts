@@ -5,18 +5,39 @@ import { appointmentStatuses, bookingNextSteps, idempotencyKeySchema, paymentSta
 const isoInstant = z.iso.datetime();
 const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "YYYY-MM-DD");
 
-export const createAppointmentRequestSchema = z.strictObject({
-  slotId: z.uuid(),
-  /** Staff of the slot's clinic (or the platform admin) book for a patient; patients book for themselves. */
-  patientId: z.uuid().optional(),
-  serviceId: z.uuid().optional(),
-});
+/** A place in an elastic block, as `GET /slots?serviceId=` offered it: the block and the offered start. */
+export const elasticOfferRequestSchema = z.strictObject({ blockId: z.uuid(), start: isoInstant });
+
+/** What to book: a slot by id, or an elastic offer (sized by `serviceId`). Exactly one. */
+function exactlyOneTarget(value: { slotId?: string | undefined; elastic?: unknown; serviceId?: string | undefined }, ctx: z.RefinementCtx) {
+  if (value.slotId !== undefined && value.elastic !== undefined) {
+    ctx.addIssue({ code: "custom", path: ["elastic"], message: "give either slotId or elastic, not both" });
+  } else if (value.slotId === undefined && value.elastic === undefined) {
+    ctx.addIssue({ code: "custom", path: ["slotId"], message: "slotId or elastic is required" });
+  } else if (value.elastic !== undefined && value.serviceId === undefined) {
+    ctx.addIssue({ code: "custom", path: ["serviceId"], message: "an elastic offer is sized by its service: serviceId is required" });
+  }
+}
+
+export const createAppointmentRequestSchema = z
+  .strictObject({
+    slotId: z.uuid().optional(),
+    elastic: elasticOfferRequestSchema.optional(),
+    /** Staff of the slot's clinic (or the platform admin) book for a patient; patients book for themselves. */
+    patientId: z.uuid().optional(),
+    serviceId: z.uuid().optional(),
+  })
+  .superRefine(exactlyOneTarget);
 export type CreateAppointmentRequest = z.infer<typeof createAppointmentRequestSchema>;
 
 export const createAppointmentReplySchema = z.object({
   id: z.uuid(),
   status: z.enum(appointmentStatuses),
-  slotId: z.uuid(),
+  /** Null for a booking in an elastic block (then `elasticAllocationId` is set). */
+  slotId: z.uuid().nullable(),
+  elasticAllocationId: z.uuid().nullable(),
+  start: isoInstant,
+  end: isoInstant,
   holdExpiresAt: isoInstant.nullable(),
   next: z.enum(bookingNextSteps),
   checkoutUrl: z.string().nullable(),
@@ -31,7 +52,9 @@ export type CreateAppointmentReply = z.infer<typeof createAppointmentReplySchema
 
 export const appointmentViewSchema = z.object({
   id: z.uuid(),
-  slotId: z.uuid(),
+  slotId: z.uuid().nullable(),
+  /** Set instead of `slotId` for a booking in an elastic block; `start`/`end` follow the block's packing. */
+  elasticAllocationId: z.uuid().nullable(),
   patientId: z.uuid(),
   doctorId: z.uuid(),
   clinicId: z.uuid(),
@@ -54,7 +77,11 @@ export type AppointmentView = z.infer<typeof appointmentViewSchema>;
 export const appointmentListSchema = z.object({ items: z.array(appointmentViewSchema) });
 
 export const cancelAppointmentRequestSchema = z.strictObject({ reason: z.string().trim().min(1).max(500) });
-export const rescheduleAppointmentRequestSchema = z.strictObject({ slotId: z.uuid() });
+/** The new place: a slot, or an elastic offer (sized by the appointment's service). Exactly one. */
+export const rescheduleAppointmentRequestSchema = z
+  .strictObject({ slotId: z.uuid().optional(), elastic: elasticOfferRequestSchema.optional() })
+  .superRefine((value, ctx) => exactlyOneTarget({ ...value, serviceId: "" }, ctx));
+export type RescheduleTarget = z.infer<typeof rescheduleAppointmentRequestSchema>;
 export const rescheduleAppointmentReplySchema = z.object({ previous: appointmentViewSchema, appointment: appointmentViewSchema });
 
 export const appointmentStatusChangeTargets = ["completed", "no_show", "cancelled", "checked_in", "in_consultation"] as const;

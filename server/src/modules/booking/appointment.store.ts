@@ -7,7 +7,8 @@ import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { canTransition, type AppointmentStatus } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
-import { APPOINTMENT_COLUMNS, appointmentChange, slotChange, type AppointmentRow, type SlotRow } from "./appointment.views";
+import { LAPSED_BOOKING_HOLD, lockBlock, retimeBookedAllocations, setBookedAllocationStatus, type LockedBlock } from "../scheduling/elastic.service";
+import { APPOINTMENT_COLUMNS, appointmentChange, blockChange, slotChange, type AppointmentRow, type BlockRow, type SlotRow } from "./appointment.views";
 
 export const SLOT_COLUMNS = `id, doctor_id, clinic_id, service_id, starts_at, ends_at, status, kind, version, hold_expires_at`;
 
@@ -17,12 +18,28 @@ export const pgArray = (ids: string[]) => `{${ids.join(",")}}`;
 export const slotTaken = () => new DomainError(409, "SLOT_TAKEN", "The slot is no longer available");
 export const notFound = () => new DomainError(404, "NOT_FOUND", "Appointment not found");
 
+/** An elastic block with the minutes its live allocations take. */
+export const BLOCK_SELECT = `select b.id, b.doctor_id, b.clinic_id, b.starts_at, b.ends_at, b.capacity_minutes, b.version,
+  (select coalesce(sum(al.duration_minutes), 0)::int from elastic_allocation al
+    where al.block_id = b.id and al.status <> 'freed' and not ${LAPSED_BOOKING_HOLD}) as used_minutes
+  from elastic_block b`;
+
 /** Changes collected inside a transaction, published after commit. */
 export class Changes {
   readonly slots = new Map<string, string>();
+  readonly blocks = new Map<string, string>();
   readonly appointments = new Map<string, string>();
   slot(id: string, cause: string) {
     this.slots.set(id, cause);
+    return this;
+  }
+  block(id: string, cause: string) {
+    this.blocks.set(id, cause);
+    return this;
+  }
+  /** Appointments whose times followed their elastic allocation; an earlier cause for one wins. */
+  retimed(ids: string[]) {
+    for (const id of ids) if (!this.appointments.has(id)) this.appointments.set(id, "retimed");
     return this;
   }
   appointment(id: string, cause: string) {
@@ -32,9 +49,11 @@ export class Changes {
   /** Reads the committed-to-be state inside the transaction. */
   async snapshot(tx: EntityManager) {
     const slotIds = [...this.slots.keys()];
+    const blockIds = [...this.blocks.keys()];
     const apptIds = [...this.appointments.keys()];
-    const [slots, appointments] = await Promise.all([
+    const [slots, blocks, appointments] = await Promise.all([
       slotIds.length ? tx.execute<SlotRow[]>(`select ${SLOT_COLUMNS} from slot where id = any(?::uuid[])`, [pgArray(slotIds)]) : [],
+      blockIds.length ? tx.execute<BlockRow[]>(`${BLOCK_SELECT} where b.id = any(?::uuid[])`, [pgArray(blockIds)]) : [],
       apptIds.length
         ? tx.execute<(AppointmentRow & { patient_user_id: string })[]>(
             `select ${APPOINTMENT_COLUMNS}, p.user_id as patient_user_id from appointment a join patient p on p.id = a.patient_id where a.id = any(?::uuid[])`,
@@ -44,6 +63,7 @@ export class Changes {
     ]);
     return {
       slots: slots.map((row) => slotChange(row, this.slots.get(row.id)!)),
+      blocks: blocks.map((row) => blockChange(row, this.blocks.get(row.id)!)),
       appointments: appointments.map((row) => appointmentChange(row, this.appointments.get(row.id)!)),
     };
   }
@@ -51,10 +71,25 @@ export class Changes {
 
 export type Snapshot = Awaited<ReturnType<Changes["snapshot"]>>;
 
-export async function lockedAppointment(tx: EntityManager, id: string): Promise<AppointmentRow> {
+/** An appointment row locked for a change, with its elastic block (locked too) when it has one. */
+export interface LockedAppointment extends AppointmentRow {
+  block: LockedBlock | null;
+}
+
+/**
+ * Locks an appointment for a change. An elastic booking's block is locked first: every writer of a
+ * block takes the block row before its appointments, so two of them cannot deadlock.
+ */
+export async function lockedAppointment(tx: EntityManager, id: string): Promise<LockedAppointment> {
+  const [place] = await tx.execute<{ block_id: string | null }[]>(
+    `select al.block_id from appointment a left join elastic_allocation al on al.id = a.elastic_allocation_id where a.id = ?`,
+    [id],
+  );
+  if (!place) throw notFound();
+  const block = place.block_id ? await lockBlock(tx, place.block_id) : null;
   const [row] = await tx.execute<AppointmentRow[]>(`select ${APPOINTMENT_COLUMNS} from appointment a where a.id = ? for update`, [id]);
   if (!row) throw notFound();
-  return row;
+  return { ...row, block };
 }
 
 export async function readAppointment(em: EntityManager, id: string): Promise<AppointmentRow> {
@@ -82,12 +117,41 @@ export async function setAppointmentStatus(
 }
 
 /** Frees the slot an appointment held or booked (only while it is still held/booked). */
-export async function releaseSlot(tx: EntityManager, slotId: string): Promise<void> {
+async function releaseSlot(tx: EntityManager, slotId: string): Promise<void> {
   await tx.execute(
     `update slot set status = 'available', hold_expires_at = null, version = version + 1, updated_at = now()
       where id = ? and status in ('held', 'booked')`,
     [slotId],
   );
+}
+
+/**
+ * Frees what a no-longer-live appointment occupied: its slot, or its elastic allocation (the later
+ * bookings of the block move earlier and are re-timed). Call after the status change.
+ */
+export async function releasePlace(tx: EntityManager, row: LockedAppointment, changes: Changes, cause: string): Promise<void> {
+  if (row.slot_id) {
+    await releaseSlot(tx, row.slot_id);
+    changes.slot(row.slot_id, cause);
+    return;
+  }
+  await setBookedAllocationStatus(tx, row.block!, row.elastic_allocation_id!, "freed");
+  changes.block(row.block!.id, cause).retimed(await retimeBookedAllocations(tx, row.block!.id));
+}
+
+/** A confirmed hold takes its place for good: slot `booked`, or the allocation `confirmed`. */
+export async function bookPlace(tx: EntityManager, row: LockedAppointment, changes: Changes): Promise<void> {
+  if (row.slot_id) {
+    const booked = await tx.execute<{ id: string }[]>(
+      `update slot set status = 'booked', hold_expires_at = null, version = version + 1, updated_at = now() where id = ? and status = 'held' returning id`,
+      [row.slot_id],
+    );
+    if (booked.length !== 1) throw slotTaken();
+    changes.slot(row.slot_id, "booked");
+    return;
+  }
+  await setBookedAllocationStatus(tx, row.block!, row.elastic_allocation_id!, "confirmed");
+  changes.block(row.block!.id, "booked");
 }
 
 export function mapDatabaseError(error: unknown): never {

@@ -1,14 +1,15 @@
 /** Appointment rows (raw SQL, snake_case) as API views and real-time changes. */
 import type { AppointmentStatus, AppointmentView, PaymentStatus } from "@clinic/shared";
-import type { AppointmentChange, SlotChange } from "./booking.realtime";
+import type { AppointmentChange, BlockChange, SlotChange } from "./booking.realtime";
 
-export const APPOINTMENT_COLUMNS = `a.id, a.slot_id, a.patient_id, a.doctor_id, a.clinic_id, a.service_id, a.starts_at, a.ends_at,
+export const APPOINTMENT_COLUMNS = `a.id, a.slot_id, a.elastic_allocation_id, a.patient_id, a.doctor_id, a.clinic_id, a.service_id, a.starts_at, a.ends_at,
   a.status, a.hold_expires_at, a.payment_status, a.fee_minor, a.transaction_fee_minor, a.currency, a.status_reason,
   a.rescheduled_from, a.version, a.created_at`;
 
 export interface AppointmentRow {
   id: string;
-  slot_id: string;
+  slot_id: string | null;
+  elastic_allocation_id: string | null;
   patient_id: string;
   doctor_id: string;
   clinic_id: string;
@@ -40,12 +41,24 @@ export interface SlotRow {
   hold_expires_at: Date | null;
 }
 
+export interface BlockRow {
+  id: string;
+  doctor_id: string;
+  clinic_id: string;
+  starts_at: Date;
+  ends_at: Date;
+  capacity_minutes: number;
+  version: number;
+  used_minutes: number;
+}
+
 const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
 
 export function appointmentView(row: AppointmentRow): AppointmentView {
   return {
     id: row.id,
     slotId: row.slot_id,
+    elasticAllocationId: row.elastic_allocation_id,
     patientId: row.patient_id,
     doctorId: row.doctor_id,
     clinicId: row.clinic_id,
@@ -88,11 +101,26 @@ export function appointmentChange(row: AppointmentRow & { patient_user_id: strin
     doctorId: row.doctor_id,
     clinicId: row.clinic_id,
     slotId: row.slot_id,
+    elasticAllocationId: row.elastic_allocation_id,
     start: iso(row.starts_at)!,
     end: iso(row.ends_at)!,
     status: row.status,
     version: row.version,
     holdExpiresAt: iso(row.hold_expires_at),
+    cause,
+  };
+}
+
+export function blockChange(row: BlockRow, cause: string): BlockChange {
+  return {
+    blockId: row.id,
+    doctorId: row.doctor_id,
+    clinicId: row.clinic_id,
+    start: iso(row.starts_at)!,
+    end: iso(row.ends_at)!,
+    capacityMinutes: row.capacity_minutes,
+    usedMinutes: row.used_minutes,
+    version: row.version,
     cause,
   };
 }

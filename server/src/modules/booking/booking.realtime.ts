@@ -8,6 +8,7 @@ import type { EventPublisher } from "../../platform/events";
 import type { ModuleContext } from "../../platform/module";
 import type { Principal, Realtime } from "../../platform/realtime";
 import { can } from "../identity/access";
+import { Changes } from "./appointment.store";
 import type { UserPrincipal } from "../identity/principal";
 import { clinicSnapshot, doctorFacts, doctorSnapshot, meSnapshot, slotsSnapshot } from "./booking.snapshots";
 
@@ -26,6 +27,21 @@ export interface SlotChange {
   cause: string;
 }
 
+/** An elastic block's new fill after a committed change: viewers re-derive its offers from it. */
+export interface BlockChange {
+  blockId: string;
+  doctorId: string;
+  clinicId: string;
+  start: string;
+  end: string;
+  capacityMinutes: number;
+  /** Minutes taken by live allocations (a lapsed booking hold counts as free). */
+  usedMinutes: number;
+  version: number;
+  /** held | booked | released | expired | rescheduled | changed */
+  cause: string;
+}
+
 /** An appointment's new state after a committed change. */
 export interface AppointmentChange {
   appointmentId: string;
@@ -33,13 +49,15 @@ export interface AppointmentChange {
   patientUserId: string;
   doctorId: string;
   clinicId: string;
-  slotId: string;
+  /** Null for an elastic booking (then `elasticAllocationId` is set). */
+  slotId: string | null;
+  elasticAllocationId: string | null;
   start: string;
   end: string;
   status: string;
   version: number;
   holdExpiresAt: string | null;
-  /** created | confirmed | cancelled | rescheduled | expired | status_changed … */
+  /** created | confirmed | cancelled | rescheduled | expired | status_changed | retimed … */
   cause: string;
 }
 
@@ -55,25 +73,33 @@ export function slotTopics(change: SlotChange): string[] {
   return PUBLIC_SLOT_KINDS.has(change.kind) ? [`slots:${change.doctorId}`, ...topics] : topics;
 }
 
+/** The topics one block change concerns: blocks hold regular bookings, so the public too. */
+export function blockTopics(change: BlockChange): string[] {
+  return [`slots:${change.doctorId}`, `doctor:${change.doctorId}`, `clinic:${change.clinicId}`];
+}
+
 /** The topics one appointment change concerns. */
 export function appointmentTopics(change: AppointmentChange): string[] {
   return [`me:${change.patientUserId}`, `doctor:${change.doctorId}`, `clinic:${change.clinicId}`];
 }
 
 /**
- * Publishes committed booking changes: every change to every topic it concerns, slots first, each
+ * Publishes committed booking changes: every change to every topic it concerns, slots and blocks first, each
  * list in the order given. Call after commit. Never throws: a Redis failure is logged and the rest
  * still go out (the database is the truth; a client that misses an event sees a seq gap and resyncs).
  */
 export async function publishBookingChanges(
   events: EventPublisher,
-  changes: { slots?: SlotChange[]; appointments?: AppointmentChange[] },
+  changes: { slots?: SlotChange[]; blocks?: BlockChange[]; appointments?: AppointmentChange[] },
   options: { log?: Logger } = {},
 ): Promise<void> {
   const messages: [topic: string, type: string, data: unknown][] = [];
   for (const change of changes.slots ?? []) {
     // The SlotChange carries no patient data, so the same payload suits public and staff topics.
     for (const topic of slotTopics(change)) messages.push([topic, `slot.${change.cause}`, change]);
+  }
+  for (const change of changes.blocks ?? []) {
+    for (const topic of blockTopics(change)) messages.push([topic, `elastic.${change.cause}`, change]);
   }
   for (const change of changes.appointments ?? []) {
     for (const topic of appointmentTopics(change)) messages.push([topic, `appointment.${change.cause}`, change]);
@@ -85,6 +111,11 @@ export async function publishBookingChanges(
     const log = options.log ?? (defaultLog ??= pino({ name: "booking-realtime" }));
     log.error({ err: failed[0]!.err, failed: failed.map(({ topic, type }) => ({ topic, type })) }, "booking events not published; clients will resync");
   }
+}
+
+/** For writers outside the booking service: reads the changed rows as committed and publishes them. */
+export async function publishCommitted(ctx: ModuleContext, changes: Changes): Promise<void> {
+  await publishBookingChanges(ctx.events, await changes.snapshot(ctx.orm.em.fork() as EntityManager), { log: ctx.log });
 }
 
 const UUID = "([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})";

@@ -83,7 +83,7 @@ export function bookingRoutes(ctx: ModuleContext): FastifyPluginAsync {
           response: { 200: rescheduleAppointmentReplySchema },
         },
       },
-      async (request) => service.reschedule(requireUser(request), actorOf(request), request.params.appointmentId, request.body.slotId),
+      async (request) => service.reschedule(requireUser(request), actorOf(request), request.params.appointmentId, request.body),
     );
 
     app.post(

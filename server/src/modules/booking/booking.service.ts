@@ -13,6 +13,7 @@ import {
   type AppointmentView,
   type CreateAppointmentReply,
   type CreateAppointmentRequest,
+  type RescheduleTarget,
   type SubscriptionTier,
 } from "@clinic/shared";
 import { createLocks, type Locks } from "../../platform/locks";
@@ -21,16 +22,18 @@ import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../audit/audit.service";
 import { can } from "../identity/access";
 import type { UserPrincipal } from "../identity/principal";
-import { checkBookingRules } from "../scheduling/booking-rules.service";
+import { checkBookingCandidate } from "../scheduling/booking-rules.service";
+import { lockBlock, placeAllocation, retimeBookedAllocations, setBookedAllocationStatus } from "../scheduling/elastic.service";
 import { APPOINTMENT_COLUMNS, appointmentView, type AppointmentRow, type SlotRow } from "./appointment.views";
 import {
   Changes,
   SLOT_COLUMNS,
+  bookPlace,
   lockedAppointment,
   mapDatabaseError,
   notFound,
   readAppointment,
-  releaseSlot,
+  releasePlace,
   setAppointmentStatus,
   slotTaken,
   type Snapshot,
@@ -44,8 +47,17 @@ const LOCK_TTL_MS = 5_000;
 /** The clinic's staff (any membership there) or the platform admin: the guard decides. */
 export const isStaffOf = (p: UserPrincipal, clinicId: string) => can(p, "clinic.appointments.manage", { clinicId });
 
+const MINUTE = 60_000;
+
+/** Where a booking goes: a slot, or an offer in an elastic block (the row lock there queues contenders). */
+type Place = { kind: "slot"; slot: SlotRow } | { kind: "elastic"; blockId: string; minutes: number };
+
 interface Prepared {
-  slot: SlotRow;
+  place: Place;
+  doctorId: string;
+  clinicId: string;
+  start: Date;
+  end: Date;
   patient: { id: string; userId: string; tier: SubscriptionTier };
   serviceId: string | null;
   pricing: Pricing;
@@ -82,7 +94,10 @@ export class BookingService {
     }
   }
 
-  private async acquire(slotId: string): Promise<Lock | null> {
+  /** Redlock admission on a slot; elastic places need none (their block row lock queues contenders). */
+  private async admit(place: Place): Promise<Lock | null> {
+    if (place.kind === "elastic") return null;
+    const slotId = place.slot.id;
     let lock: Lock | null;
     try {
       lock = await this.locks.tryAcquire(`slot:${slotId}`, LOCK_TTL_MS);
@@ -95,16 +110,55 @@ export class BookingService {
     return lock;
   }
 
-  /** Validation, patient, slot, policy and rules: everything before the hot path (no writes). */
+  /** Reads and checks the place asked for: its doctor, clinic and times. No writes. */
+  private async readPlace(
+    em: EntityManager,
+    input: { slotId?: string | undefined; elastic?: { blockId: string; start: string } | undefined },
+    minutesOf: (clinicId: string) => Promise<number>,
+  ): Promise<{ place: Place; doctorId: string; clinicId: string; start: Date; end: Date; kind: string; slotServiceId: string | null }> {
+    if (input.slotId) {
+      const [slot] = await em.execute<SlotRow[]>(`select ${SLOT_COLUMNS} from slot where id = ?`, [input.slotId]);
+      if (!slot) throw new DomainError(404, "NOT_FOUND", "Slot not found");
+      const lapsedHold = slot.status === "held" && slot.hold_expires_at !== null && new Date(slot.hold_expires_at).getTime() <= Date.now();
+      if (slot.status !== "available" && !lapsedHold) throw slotTaken();
+      const place: Place = { kind: "slot", slot };
+      return { place, doctorId: slot.doctor_id, clinicId: slot.clinic_id, start: new Date(slot.starts_at), end: new Date(slot.ends_at), kind: slot.kind, slotServiceId: slot.service_id };
+    }
+    const offer = input.elastic!;
+    const [block] = await em.execute<{ id: string; doctor_id: string; clinic_id: string; starts_at: Date; ends_at: Date }[]>(
+      `select id, doctor_id, clinic_id, starts_at, ends_at from elastic_block where id = ?`,
+      [offer.blockId],
+    );
+    if (!block) throw new DomainError(404, "NOT_FOUND", "Elastic block not found");
+    const start = new Date(offer.start);
+    if (start < new Date(block.starts_at) || start >= new Date(block.ends_at)) {
+      throw new DomainError(422, "OUTSIDE_BLOCK", "The offer's start is not inside the block", { field: "body.elastic.start" });
+    }
+    const minutes = await minutesOf(block.clinic_id);
+    const place: Place = { kind: "elastic", blockId: block.id, minutes };
+    return { place, doctorId: block.doctor_id, clinicId: block.clinic_id, start, end: new Date(start.getTime() + minutes * MINUTE), kind: "regular", slotServiceId: null };
+  }
+
+  /** Validation, patient, place, policy and rules: everything before the hot path (no writes). */
   private async prepare(
     em: EntityManager,
     principal: UserPrincipal,
-    input: { slotId: string; patientId?: string; serviceId?: string },
+    input: { slotId?: string | undefined; elastic?: { blockId: string; start: string } | undefined; patientId?: string | undefined; serviceId?: string | undefined },
     options: { fixedPatientId?: string } = {},
   ): Promise<Prepared> {
-    const [slot] = await em.execute<SlotRow[]>(`select ${SLOT_COLUMNS} from slot where id = ?`, [input.slotId]);
-    if (!slot) throw new DomainError(404, "NOT_FOUND", "Slot not found");
-    const staff = isStaffOf(principal, slot.clinic_id);
+    let service: { priceMinor: number; currency: string; paymentRequired: boolean; minutes: number } | null = null;
+    const readService = async (serviceId: string, clinicId: string) => {
+      const [row] = await em.execute<{ price_minor: number; currency: string; payment_required: boolean; duration_minutes: number }[]>(
+        `select price_minor, currency, payment_required, duration_minutes from clinic_service where id = ? and clinic_id = ? and active`,
+        [serviceId, clinicId],
+      );
+      if (!row) throw new DomainError(422, "SERVICE_NOT_AT_CLINIC", "The service is not one of this clinic's", { field: "body.serviceId" });
+      service = { priceMinor: row.price_minor, currency: row.currency, paymentRequired: row.payment_required, minutes: row.duration_minutes };
+      return service;
+    };
+    // An elastic offer is as long as its service.
+    const found = await this.readPlace(em, input, async (clinicId) => (await readService(input.serviceId!, clinicId)).minutes);
+    const staff = isStaffOf(principal, found.clinicId);
     const patientId = options.fixedPatientId ?? input.patientId ?? principal.patientId;
     if (!patientId) throw new DomainError(422, "PATIENT_REQUIRED", "Name the patient to book for", { field: "body.patientId" });
     if (!options.fixedPatientId && patientId !== principal.patientId && !staff) {
@@ -115,28 +169,18 @@ export class BookingService {
       [patientId],
     );
     if (!patient) throw new DomainError(404, "NOT_FOUND", "Patient not found");
-    if (!(slot.kind === "regular" || (staff && slot.kind === "walk_in"))) {
-      throw new DomainError(422, "SLOT_NOT_BOOKABLE", `A ${slot.kind} slot cannot be booked here`);
+    if (!(found.kind === "regular" || (staff && found.kind === "walk_in"))) {
+      throw new DomainError(422, "SLOT_NOT_BOOKABLE", `A ${found.kind} slot cannot be booked here`);
     }
-    if (new Date(slot.starts_at).getTime() <= Date.now()) throw new DomainError(422, "SLOT_IN_PAST", "The slot has already started");
-    const lapsedHold = slot.status === "held" && slot.hold_expires_at !== null && new Date(slot.hold_expires_at).getTime() <= Date.now();
-    if (slot.status !== "available" && !lapsedHold) throw slotTaken();
+    if (found.start.getTime() <= Date.now()) throw new DomainError(422, "SLOT_IN_PAST", "The slot has already started");
 
-    const serviceId = input.serviceId ?? slot.service_id;
-    let service: { priceMinor: number; currency: string; paymentRequired: boolean } | null = null;
-    if (serviceId) {
-      const [row] = await em.execute<{ price_minor: number; currency: string; payment_required: boolean }[]>(
-        `select price_minor, currency, payment_required from clinic_service where id = ? and clinic_id = ? and active`,
-        [serviceId, slot.clinic_id],
-      );
-      if (!row) throw new DomainError(422, "SERVICE_NOT_AT_CLINIC", "The service is not one of this clinic's", { field: "body.serviceId" });
-      service = { priceMinor: row.price_minor, currency: row.currency, paymentRequired: row.payment_required };
-    }
+    const serviceId = input.serviceId ?? found.slotServiceId;
+    if (serviceId && service === null) await readService(serviceId, found.clinicId);
     const [facts] = await em.execute<{ relation: boolean; fee: number; settings: unknown }[]>(
       `select exists(select 1 from doctor_patient where doctor_id = ? and patient_id = ?) as relation,
               (select consultation_fee_minor from doctor where id = ?) as fee,
               (select settings from clinic where id = ?) as settings`,
-      [slot.doctor_id, patientId, slot.doctor_id, slot.clinic_id],
+      [found.doctorId, patientId, found.doctorId, found.clinicId],
     );
     const pricing = priceBooking({
       tier: patient.subscription_tier,
@@ -155,10 +199,21 @@ export class BookingService {
          and (status in ('scheduled','checked_in','in_consultation') or (status = 'pending' and hold_expires_at > now()))`,
       [patientId],
     );
-    const violations = await checkBookingRules(em, slot.clinic_id, slot.id, { patientActiveBookings: active?.n ?? 0 });
+    const candidate = {
+      slotId: found.place.kind === "slot" ? found.place.slot.id : null,
+      doctorId: found.doctorId,
+      serviceId,
+      start: found.start,
+      end: found.end,
+    };
+    const violations = await checkBookingCandidate(em, found.clinicId, candidate, { patientActiveBookings: active?.n ?? 0 });
     if (violations.length) throw new DomainError(422, "RULE_VIOLATION", "The booking breaks the clinic's rules", { violations });
     return {
-      slot,
+      place: found.place,
+      doctorId: found.doctorId,
+      clinicId: found.clinicId,
+      start: found.start,
+      end: found.end,
       patient: { id: patient.id, userId: patient.user_id, tier: patient.subscription_tier },
       serviceId,
       pricing,
@@ -168,16 +223,10 @@ export class BookingService {
 
   /**
    * Takes the slot at the version read (available, or held by a lapsed hold, which is expired in the
-   * same transaction) and inserts the appointment. Caller holds the slot lock.
+   * same transaction). Caller holds the slot lock.
    */
-  private async takeSlot(
-    tx: EntityManager,
-    changes: Changes,
-    p: Prepared,
-    actorUserId: string,
-    target: { status: "pending" | "scheduled"; rescheduledFrom?: string; payment?: Pick<AppointmentRow, "payment_status" | "fee_minor" | "transaction_fee_minor" | "currency"> },
-  ): Promise<AppointmentRow> {
-    const [slot] = await tx.execute<SlotRow[]>(`select ${SLOT_COLUMNS} from slot where id = ?`, [p.slot.id]);
+  private async takeSlot(tx: EntityManager, changes: Changes, slotId: string, status: "pending" | "scheduled", holdExpiresAt: Date | null): Promise<void> {
+    const [slot] = await tx.execute<SlotRow[]>(`select ${SLOT_COLUMNS} from slot where id = ?`, [slotId]);
     if (!slot) throw slotTaken();
     const lapsed = slot.status === "held" && slot.hold_expires_at !== null && new Date(slot.hold_expires_at).getTime() <= Date.now();
     if (slot.status !== "available" && !lapsed) throw slotTaken();
@@ -189,14 +238,66 @@ export class BookingService {
       );
       for (const row of expired) changes.appointment(row.id, "expired");
     }
-    const holdExpiresAt = target.status === "pending" ? new Date(Date.now() + this.ctx.config.booking.holdTtlSeconds * 1000) : null;
     const updated = await tx.execute<{ id: string }[]>(
       `update slot set status = ?, hold_expires_at = ?, version = version + 1, updated_at = now()
         where id = ? and version = ? and (status = 'available' or (status = 'held' and hold_expires_at <= now())) returning id`,
-      [target.status === "pending" ? "held" : "booked", holdExpiresAt, slot.id, slot.version],
+      [status === "pending" ? "held" : "booked", holdExpiresAt, slot.id, slot.version],
     );
     if (updated.length !== 1) throw slotTaken();
-    changes.slot(slot.id, target.status === "pending" ? "held" : "booked");
+    changes.slot(slot.id, status === "pending" ? "held" : "booked");
+  }
+
+  /**
+   * Books the offer in the locked block. Lapsed holds of the block are expired first (as a slot's
+   * lapsed hold is taken over), which may move later bookings earlier.
+   */
+  private async takeElastic(
+    tx: EntityManager,
+    changes: Changes,
+    p: Prepared,
+    place: Extract<Place, { kind: "elastic" }>,
+    status: "pending" | "scheduled",
+  ): Promise<{ allocationId: string; blockId: string }> {
+    const block = await lockBlock(tx, place.blockId);
+    const lapsed = await tx.execute<{ id: string; elastic_allocation_id: string }[]>(
+      `update appointment set status = 'expired', status_reason = 'hold lapsed', version = version + 1, updated_at = now()
+        where elastic_allocation_id in (select id from elastic_allocation where block_id = ?) and status = 'pending' and hold_expires_at <= now()
+        returning id, elastic_allocation_id`,
+      [block.id],
+    );
+    for (const row of lapsed) {
+      await setBookedAllocationStatus(tx, block, row.elastic_allocation_id, "freed");
+      changes.appointment(row.id, "expired");
+    }
+    const placed = await placeAllocation(tx, block, {
+      start: p.start,
+      minutes: place.minutes,
+      serviceId: p.serviceId,
+      patientId: p.patient.id,
+      status: status === "pending" ? "proposed" : "confirmed",
+    });
+    if (!placed) throw slotTaken();
+    changes.block(block.id, status === "pending" ? "held" : "booked");
+    return { allocationId: placed.allocationId, blockId: block.id };
+  }
+
+  /** Takes the prepared place and inserts the appointment. Caller holds the slot lock (slots only). */
+  private async takePlace(
+    tx: EntityManager,
+    changes: Changes,
+    p: Prepared,
+    actorUserId: string,
+    target: { status: "pending" | "scheduled"; rescheduledFrom?: string; payment?: Pick<AppointmentRow, "payment_status" | "fee_minor" | "transaction_fee_minor" | "currency"> },
+  ): Promise<AppointmentRow> {
+    const holdExpiresAt = target.status === "pending" ? new Date(Date.now() + this.ctx.config.booking.holdTtlSeconds * 1000) : null;
+    let slotId: string | null = null;
+    let elastic: { allocationId: string; blockId: string } | null = null;
+    if (p.place.kind === "slot") {
+      slotId = p.place.slot.id;
+      await this.takeSlot(tx, changes, slotId, target.status, holdExpiresAt);
+    } else {
+      elastic = await this.takeElastic(tx, changes, p, p.place, target.status);
+    }
     const pay = target.payment ?? {
       payment_status: p.pricing.paymentStatus,
       fee_minor: p.pricing.feeMinor,
@@ -204,19 +305,21 @@ export class BookingService {
       currency: p.pricing.currency,
     };
     const [row] = await tx.execute<AppointmentRow[]>(
-      `insert into appointment as a (id, slot_id, patient_id, doctor_id, clinic_id, service_id, starts_at, ends_at, status, hold_expires_at,
+      `insert into appointment as a (id, slot_id, elastic_allocation_id, patient_id, doctor_id, clinic_id, service_id, starts_at, ends_at, status, hold_expires_at,
          payment_status, fee_minor, transaction_fee_minor, currency, booked_by_id, rescheduled_from, version, created_at, updated_at)
-       values (gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, now(), now()) returning ${APPOINTMENT_COLUMNS}`,
+       values (gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, now(), now()) returning ${APPOINTMENT_COLUMNS}`,
       [
-        slot.id, p.patient.id, slot.doctor_id, slot.clinic_id, p.serviceId, slot.starts_at, slot.ends_at, target.status, holdExpiresAt,
+        slotId, elastic?.allocationId ?? null, p.patient.id, p.doctorId, p.clinicId, p.serviceId, p.start, p.end, target.status, holdExpiresAt,
         pay.payment_status, pay.fee_minor, pay.transaction_fee_minor, pay.currency, actorUserId, target.rescheduledFrom ?? null,
       ],
     );
     changes.appointment(row!.id, target.rescheduledFrom ? "rescheduled" : "created");
+    // Expiring the block's lapsed holds may have moved the bookings after them.
+    if (elastic) changes.retimed(await retimeBookedAllocations(tx, elastic.blockId));
     return row!;
   }
 
-  /** POST /appointments: a hold (pending appointment) on the slot. */
+  /** POST /appointments: a hold (pending appointment) on the slot or elastic offer. */
   async hold(principal: UserPrincipal, actor: AuditActor, input: CreateAppointmentRequest, idem: IdempotencyContext | null): Promise<StoredAnswer> {
     const em = this.em();
     if (idem) {
@@ -227,17 +330,20 @@ export class BookingService {
     const changes = new Changes();
     try {
       const prepared = await this.prepare(em, principal, input);
-      if (!idem) lock = await this.acquire(prepared.slot.id);
+      if (!idem) lock = await this.admit(prepared.place);
       const { answer, row, snapshot } = await em.transactional(async (tx) => {
         if (idem) {
           if (!(await claimKey(tx, idem))) throw new AlreadyAnswered();
-          lock = await this.acquire(prepared.slot.id);
+          lock = await this.admit(prepared.place);
         }
-        const row = await this.takeSlot(tx, changes, prepared, principal.userId, { status: "pending" });
+        const row = await this.takePlace(tx, changes, prepared, principal.userId, { status: "pending" });
         const body: CreateAppointmentReply = {
           id: row.id,
           status: row.status,
           slotId: row.slot_id,
+          elasticAllocationId: row.elastic_allocation_id,
+          start: new Date(row.starts_at).toISOString(),
+          end: new Date(row.ends_at).toISOString(),
           holdExpiresAt: row.hold_expires_at ? new Date(row.hold_expires_at).toISOString() : null,
           next: prepared.pricing.next,
           checkoutUrl: null,
@@ -312,19 +418,15 @@ export class BookingService {
         }
         if (row.status === "pending" && row.hold_expires_at && new Date(row.hold_expires_at).getTime() <= Date.now()) {
           await setAppointmentStatus(tx, row, "expired", principal.userId, "hold lapsed");
-          await releaseSlot(tx, row.slot_id);
-          changes.appointment(row.id, "expired").slot(row.slot_id, "expired");
+          changes.appointment(row.id, "expired");
+          await releasePlace(tx, row, changes, "expired");
           recordAudit(tx, actor, { action: "booking.appointment.expire", entityType: "Appointment", entityId: row.id, clinicId: row.clinic_id });
           await tx.flush();
           return { expired: true as const, snapshot: await changes.snapshot(tx) };
         }
         await setAppointmentStatus(tx, row, "scheduled", principal.userId, null);
-        const booked = await tx.execute<{ id: string }[]>(
-          `update slot set status = 'booked', hold_expires_at = null, version = version + 1, updated_at = now() where id = ? and status = 'held' returning id`,
-          [row.slot_id],
-        );
-        if (booked.length !== 1) throw slotTaken();
-        changes.appointment(row.id, "confirmed").slot(row.slot_id, "booked");
+        changes.appointment(row.id, "confirmed");
+        await bookPlace(tx, row, changes);
         const after = appointmentView(await readAppointment(tx, id));
         recordAudit(tx, actor, { action: "booking.appointment.confirm", entityType: "Appointment", entityId: row.id, clinicId: row.clinic_id, before: appointmentView(row), after });
         await tx.flush();
@@ -348,8 +450,8 @@ export class BookingService {
         const row = await lockedAppointment(tx, id);
         if (!staff) await this.assertBeforeCutoff(tx, row);
         await setAppointmentStatus(tx, row, "cancelled", principal.userId, reason);
-        await releaseSlot(tx, row.slot_id);
-        changes.appointment(row.id, "cancelled").slot(row.slot_id, "released");
+        changes.appointment(row.id, "cancelled");
+        await releasePlace(tx, row, changes, "released");
         const after = appointmentView(await readAppointment(tx, id));
         recordAudit(tx, actor, { action: "booking.appointment.cancel", entityType: "Appointment", entityId: row.id, clinicId: row.clinic_id, before: appointmentView(row), after });
         await tx.flush();
@@ -375,18 +477,28 @@ export class BookingService {
    * the old appointment was scheduled), the new appointment inserted and the old one cancelled with
    * its slot freed. All or nothing.
    */
-  async reschedule(principal: UserPrincipal, actor: AuditActor, id: string, slotId: string): Promise<{ previous: AppointmentView; appointment: AppointmentView }> {
+  async reschedule(principal: UserPrincipal, actor: AuditActor, id: string, target: RescheduleTarget): Promise<{ previous: AppointmentView; appointment: AppointmentView }> {
     const em = this.em();
     const current = await readAppointment(em, id);
     this.assertCanManage(principal, current);
-    if (current.slot_id === slotId) throw new DomainError(422, "SAME_SLOT", "The appointment is already in this slot", { field: "body.slotId" });
+    if (target.slotId && current.slot_id === target.slotId) {
+      throw new DomainError(422, "SAME_SLOT", "The appointment is already in this slot", { field: "body.slotId" });
+    }
+    if (target.elastic && !current.service_id) {
+      throw new DomainError(422, "SERVICE_REQUIRED", "An elastic offer is sized by the appointment's service, and this one has none", { field: "body.elastic" });
+    }
     const staff = isStaffOf(principal, current.clinic_id);
     if (!canTransition(current.status, "cancelled")) {
       throw new DomainError(409, "ILLEGAL_TRANSITION", `A ${current.status} appointment cannot be rescheduled`, { from: current.status, to: "cancelled" });
     }
-    const prepared = await this.prepare(em, principal, { slotId }, { fixedPatientId: current.patient_id });
+    const prepared = await this.prepare(
+      em,
+      principal,
+      { slotId: target.slotId, elastic: target.elastic, serviceId: target.elastic ? current.service_id! : undefined },
+      { fixedPatientId: current.patient_id },
+    );
     const changes = new Changes();
-    const lock = await this.acquire(slotId);
+    const lock = await this.admit(prepared.place);
     try {
       const result = await em.transactional(async (tx) => {
         const row = await lockedAppointment(tx, id);
@@ -398,14 +510,14 @@ export class BookingService {
         if (row.status !== "pending" && row.status !== "scheduled") {
           throw new DomainError(409, "ILLEGAL_TRANSITION", `A ${row.status} appointment cannot be rescheduled`, { from: row.status, to: "cancelled" });
         }
-        const created = await this.takeSlot(tx, changes, prepared, principal.userId, {
+        const created = await this.takePlace(tx, changes, prepared, principal.userId, {
           status,
           rescheduledFrom: row.id,
           payment: row,
         });
         await setAppointmentStatus(tx, row, "cancelled", principal.userId, "rescheduled");
-        await releaseSlot(tx, row.slot_id);
-        changes.appointment(row.id, "rescheduled").slot(row.slot_id, "rescheduled");
+        changes.appointment(row.id, "rescheduled");
+        await releasePlace(tx, row, changes, "rescheduled");
         const previous = appointmentView(await readAppointment(tx, id));
         const appointment = appointmentView(created);
         recordAudit(tx, actor, {
@@ -443,10 +555,7 @@ export class BookingService {
         const row = await lockedAppointment(tx, id);
         await setAppointmentStatus(tx, row, to, principal.userId, reason);
         changes.appointment(row.id, "status_changed");
-        if (to === "cancelled") {
-          await releaseSlot(tx, row.slot_id);
-          changes.slot(row.slot_id, "released");
-        }
+        if (to === "cancelled") await releasePlace(tx, row, changes, "released");
         const after = appointmentView(await readAppointment(tx, id));
         recordAudit(tx, actor, { action: "booking.appointment.status", entityType: "Appointment", entityId: row.id, clinicId: row.clinic_id, before: appointmentView(row), after });
         await tx.flush();
@@ -462,12 +571,15 @@ export class BookingService {
     const em = this.em();
     const changes = new Changes();
     const result = await em.transactional(async (tx) => {
-      const [row] = await tx.execute<AppointmentRow[]>(`select ${APPOINTMENT_COLUMNS} from appointment a where a.id = ? for update`, [appointmentId]);
+      const row = await lockedAppointment(tx, appointmentId).catch((error: unknown) => {
+        if (error instanceof DomainError && error.status === 404) return null;
+        throw error;
+      });
       if (!row || row.status !== "pending") return { outcome: "gone" as const };
       if (!row.hold_expires_at || new Date(row.hold_expires_at).getTime() > Date.now()) return { outcome: "not_due" as const };
       await setAppointmentStatus(tx, row, "expired", null, "hold lapsed");
-      await releaseSlot(tx, row.slot_id);
-      changes.appointment(row.id, "expired").slot(row.slot_id, "expired");
+      changes.appointment(row.id, "expired");
+      await releasePlace(tx, row, changes, "expired");
       recordAudit(tx, { userId: null, role: "system", ip: null, userAgent: null, requestId: null }, {
         action: "booking.appointment.expire",
         entityType: "Appointment",

@@ -5,7 +5,8 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { liveAppointmentStatuses } from "@clinic/shared";
-import { APPOINTMENT_COLUMNS, appointmentChange, type AppointmentRow } from "./appointment.views";
+import { BLOCK_SELECT } from "./appointment.store";
+import { APPOINTMENT_COLUMNS, appointmentChange, blockChange, type AppointmentRow, type BlockRow } from "./appointment.views";
 import type { AppointmentChange, SlotChange } from "./booking.realtime";
 
 export type SlotView = Omit<SlotChange, "cause">;
@@ -57,20 +58,38 @@ function appointmentView(row: AppointmentRow & { patient_user_id: string }): App
  * `slots:{doctorId}`: the doctor's slots a patient could book or is waiting on over the next 7 days,
  * with the public search's visibility (regular kind, active clinic, approved and active doctor):
  * available ones, and held ones (a lapsed hold shows as available; a live one carries
- * `holdExpiresAt` for the countdown). No patient data.
+ * `holdExpiresAt` for the countdown); and the doctor's elastic blocks in that window with their fill
+ * (`elastic.*` events update them; offers for a service come from GET /slots). No patient data.
  */
 export async function slotsSnapshot(em: EntityManager, doctorId: string, now = new Date()) {
   const to = new Date(now.getTime() + 7 * DAY_MS);
-  const rows = await em.getConnection().execute<SlotRow[]>(
-    `select s.id, s.doctor_id, s.clinic_id, s.starts_at, s.ends_at, s.status, s.kind, s.version, s.hold_expires_at
-       from slot s join doctor d on d.id = s.doctor_id join user_account u on u.id = d.user_id join clinic c on c.id = s.clinic_id
-      where s.doctor_id = ? and s.starts_at >= ? and s.starts_at < ?
-        and s.status in ('available', 'held') and s.kind = 'regular' and c.active
-        and d.approval_status = 'approved' and u.status = 'active'
-      order by s.starts_at, s.id limit ?`,
-    [doctorId, now, to, SNAPSHOT_LIMIT],
-  );
-  return { doctorId, from: now.toISOString(), to: to.toISOString(), slots: rows.map((row) => slotView(row, now)) };
+  const visible = `join doctor d on d.id = ? join user_account u on u.id = d.user_id
+    where c.active and d.approval_status = 'approved' and u.status = 'active'`;
+  const [rows, blocks] = await Promise.all([
+    em.getConnection().execute<SlotRow[]>(
+      `select s.id, s.doctor_id, s.clinic_id, s.starts_at, s.ends_at, s.status, s.kind, s.version, s.hold_expires_at
+         from slot s join clinic c on c.id = s.clinic_id ${visible}
+          and s.doctor_id = d.id and s.starts_at >= ? and s.starts_at < ? and s.status in ('available', 'held') and s.kind = 'regular'
+        order by s.starts_at, s.id limit ?`,
+      [doctorId, now, to, SNAPSHOT_LIMIT],
+    ),
+    em.getConnection().execute<BlockRow[]>(
+      `${BLOCK_SELECT} join clinic c on c.id = b.clinic_id ${visible}
+          and b.doctor_id = d.id and b.ends_at > ? and b.starts_at < ?
+        order by b.starts_at, b.id limit ?`,
+      [doctorId, now, to, SNAPSHOT_LIMIT],
+    ),
+  ]);
+  return {
+    doctorId,
+    from: now.toISOString(),
+    to: to.toISOString(),
+    slots: rows.map((row) => slotView(row, now)),
+    blocks: blocks.map((row) => {
+      const { cause: _cause, ...view } = blockChange(row, "");
+      return view;
+    }),
+  };
 }
 
 const APPOINTMENT_SELECT = `select ${APPOINTMENT_COLUMNS}, p.user_id as patient_user_id

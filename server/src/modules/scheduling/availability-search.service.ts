@@ -9,7 +9,8 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { decodeSlotCursor, encodeSlotCursor, localTimeOf, type SlotSearchItem, type SlotSearchPage, type SlotStatus } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
-import { offers, type PackItem } from "./elastic";
+import { offers } from "./elastic";
+import { blockPackItems } from "./elastic.service";
 
 export interface SlotSearchFilters {
   doctorId?: string;
@@ -168,15 +169,11 @@ async function elasticItems(em: EntityManager, filters: SlotSearchFilters, viewe
     where.params,
   );
   if (blocks.length === 0) return [];
-  const allocations = await em.execute<{ id: string; block_id: string; duration_minutes: number; position: number; status: PackItem["status"] }[]>(
-    `select id, block_id, duration_minutes, position, status from elastic_allocation where block_id = any(string_to_array(?, ',')::uuid[])`,
-    [blocks.map((block) => block.id).join(",")],
-  );
+  // A booking hold that has lapsed leaves its place free, as a lapsed slot hold does.
+  const allocations = await blockPackItems(em, blocks.map((block) => block.id));
   const items: SlotSearchItem[] = [];
   for (const block of blocks) {
-    const packItems = allocations
-      .filter((a) => a.block_id === block.id)
-      .map((a) => ({ id: a.id, durationMinutes: a.duration_minutes, position: a.position, status: a.status }));
+    const packItems = allocations.get(block.id)!;
     for (const offer of offers({ startsAt: new Date(block.starts_at), capacityMinutes: block.capacity_minutes }, packItems, service.duration_minutes)) {
       if (offer.start < filters.from || offer.start >= filters.to) continue;
       const local = localTimeOf(offer.start, block.time_zone);

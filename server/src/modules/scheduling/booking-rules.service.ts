@@ -106,31 +106,55 @@ export function deleteBookingRule(em: EntityManager, actor: AuditActor, ruleId: 
   });
 }
 
-/**
- * Checks a slot against the clinic's active rules. Until appointments exist, the doctor's "other
- * appointments that day" are their booked slots and live holds on the slot's local day (any clinic:
- * a doctor's gap and daily load do not stop at a clinic's door).
- */
+/** A booking about to be made: a slot, or an elastic offer (no slot id). */
+export interface BookingCandidate {
+  slotId: string | null;
+  doctorId: string;
+  serviceId: string | null;
+  start: Date;
+  end: Date;
+}
+
+/** Checks a slot against the clinic's active rules (see `checkBookingCandidate`). */
 export async function checkBookingRules(
   em: EntityManager,
   clinicId: string,
   slotId: string,
   options: { patientActiveBookings?: number; now?: Date } = {},
 ): Promise<RuleViolation[]> {
-  const now = options.now ?? new Date();
-  const clinic = await findClinic(em, clinicId);
   const slot = await em.findOne(Slot, { id: slotId, clinic: clinicId });
   if (!slot) throw notFound("Slot");
-  const day = localDateOf(slot.startsAt, clinic.timeZone);
+  const candidate = { slotId, doctorId: slot.doctor.id, serviceId: slot.service?.id ?? null, start: slot.startsAt, end: slot.endsAt };
+  return checkBookingCandidate(em, clinicId, candidate, options);
+}
+
+/**
+ * Checks a booking against the clinic's active rules. The doctor's "other appointments that day" are
+ * their booked slots and live holds, and their live elastic bookings, on the candidate's local day
+ * (any clinic: a doctor's gap and daily load do not stop at a clinic's door).
+ */
+export async function checkBookingCandidate(
+  em: EntityManager,
+  clinicId: string,
+  candidate: BookingCandidate,
+  options: { patientActiveBookings?: number; now?: Date } = {},
+): Promise<RuleViolation[]> {
+  const now = options.now ?? new Date();
+  const clinic = await findClinic(em, clinicId);
+  const day = localDateOf(candidate.start, clinic.timeZone);
   const dayStart = zonedToInstant(day, "00:00", clinic.timeZone);
   const dayEnd = zonedToInstant(addDays(day, 1), "00:00", clinic.timeZone);
   const [rules, appointments] = await Promise.all([
     em.find(BookingRule, { clinic: clinicId, active: true }, { orderBy: { createdAt: "asc", id: "asc" } }),
     em.execute<{ starts_at: Date; ends_at: Date }[]>(
       `select starts_at, ends_at from slot
-        where doctor_id = ? and id <> ? and starts_at >= ? and starts_at < ?
-          and (status = 'booked' or (status = 'held' and (hold_expires_at is null or hold_expires_at > ?)))`,
-      [slot.doctor.id, slot.id, dayStart, dayEnd, now],
+        where doctor_id = ? and id is distinct from ?::uuid and starts_at >= ? and starts_at < ?
+          and (status = 'booked' or (status = 'held' and (hold_expires_at is null or hold_expires_at > ?)))
+       union all
+       select starts_at, ends_at from appointment
+        where doctor_id = ? and elastic_allocation_id is not null and starts_at >= ? and starts_at < ?
+          and (status in ('scheduled', 'checked_in', 'in_consultation') or (status = 'pending' and hold_expires_at > ?))`,
+      [candidate.doctorId, candidate.slotId, dayStart, dayEnd, now, candidate.doctorId, dayStart, dayEnd, now],
     ),
   ]);
   return evaluateBookingRules(
@@ -140,7 +164,7 @@ export async function checkBookingRules(
       scope: { clinicId: rule.clinic.id, doctorId: rule.doctor?.id ?? null, serviceId: rule.service?.id ?? null },
     })),
     {
-      slot: { start: slot.startsAt, end: slot.endsAt, doctorId: slot.doctor.id, clinicId, serviceId: slot.service?.id ?? null },
+      slot: { start: candidate.start, end: candidate.end, doctorId: candidate.doctorId, clinicId, serviceId: candidate.serviceId },
       timeZone: clinic.timeZone,
       now,
       doctorAppointments: appointments.map((row) => ({ start: new Date(row.starts_at), end: new Date(row.ends_at) })),

@@ -128,13 +128,139 @@ export async function elasticOffers(
   const block = await em.findOne(ElasticBlock, { id: blockId });
   if (!block) throw notFound("Elastic block");
   const minutes = length.minutes ?? (await serviceMinutes(em, block.clinic.id, length.serviceId!));
-  const allocations = await em.find(ElasticAllocation, { block: blockId });
-  return { minutes, items: offers(block, allocations.map(packItem), minutes) };
+  const items = (await blockPackItems(em, [blockId])).get(blockId) ?? [];
+  return { minutes, items: offers(block, items, minutes) };
+}
+
+/** SQL: the allocation `al` belongs to a booking whose hold has lapsed (it reads as freed). */
+export const LAPSED_BOOKING_HOLD = `exists (select 1 from appointment a where a.elastic_allocation_id = al.id and a.status = 'pending' and a.hold_expires_at <= now())`;
+
+/**
+ * The blocks' allocations as the packing sees them now: an allocation whose booking hold has lapsed
+ * counts as freed for every reader, even before the worker expires the hold.
+ */
+export async function blockPackItems(em: EntityManager, blockIds: string[]): Promise<Map<string, PackItem[]>> {
+  const byBlock = new Map<string, PackItem[]>(blockIds.map((id) => [id, []]));
+  if (blockIds.length === 0) return byBlock;
+  const rows = await em.execute<{ id: string; block_id: string; duration_minutes: number; position: number; status: PackItem["status"] }[]>(
+    `select al.id, al.block_id, al.duration_minutes, al.position,
+            case when ${LAPSED_BOOKING_HOLD} then 'freed' else al.status end as status
+       from elastic_allocation al where al.block_id = any(?::uuid[])`,
+    [`{${blockIds.join(",")}}`],
+  );
+  for (const row of rows) byBlock.get(row.block_id)!.push({ id: row.id, durationMinutes: row.duration_minutes, position: row.position, status: row.status });
+  return byBlock;
+}
+
+/** A block as the booking path sees it, locked for the rest of the transaction. */
+export interface LockedBlock {
+  id: string;
+  doctorId: string;
+  clinicId: string;
+  startsAt: Date;
+  endsAt: Date;
+  capacityMinutes: number;
+}
+
+/** Locks the block row: every change to a block queues here (see the top of this file). */
+export async function lockBlock(tx: EntityManager, blockId: string): Promise<LockedBlock> {
+  const [row] = await tx.execute<{ id: string; doctor_id: string; clinic_id: string; starts_at: Date; ends_at: Date; capacity_minutes: number }[]>(
+    `select id, doctor_id, clinic_id, starts_at, ends_at, capacity_minutes from elastic_block where id = ? for update`,
+    [blockId],
+  );
+  if (!row) throw notFound("Elastic block");
+  return {
+    id: row.id,
+    doctorId: row.doctor_id,
+    clinicId: row.clinic_id,
+    startsAt: new Date(row.starts_at),
+    endsAt: new Date(row.ends_at),
+    capacityMinutes: row.capacity_minutes,
+  };
+}
+
+/**
+ * Books the offer that starts at `start` in a locked block: takes a freed allocation's place or the
+ * end of the sequence, as `offers()` proposes. Null when no offer starts there any more (the block
+ * filled up, or the place was taken): the caller answers SLOT_TAKEN.
+ */
+export async function placeAllocation(
+  tx: EntityManager,
+  block: LockedBlock,
+  input: { start: Date; minutes: number; serviceId: string | null; patientId: string; status: "proposed" | "confirmed" },
+): Promise<{ allocationId: string; start: Date; end: Date } | null> {
+  const items = (await blockPackItems(tx, [block.id])).get(block.id)!;
+  const offer = offers(block, items, input.minutes).find((candidate) => candidate.start.getTime() === input.start.getTime());
+  if (!offer) return null;
+  const placement = insertAllocation(block.capacityMinutes, items, { id: "new", durationMinutes: input.minutes, position: offer.position, status: input.status }, offer.position);
+  if (placement.refilled.length > 0) {
+    await tx.execute(`update elastic_allocation set position = -1, updated_at = now() where id = any(?::uuid[])`, [`{${placement.refilled.join(",")}}`]);
+  }
+  const [created] = await tx.execute<{ id: string }[]>(
+    `insert into elastic_allocation (id, block_id, service_id, patient_id, duration_minutes, position, expected_start_at, status, created_at, updated_at)
+     values (gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?, now(), now()) returning id`,
+    [block.id, input.serviceId, input.patientId, input.minutes, offer.position, offer.start, input.status],
+  );
+  await repackBlock(tx, block);
+  return { allocationId: created!.id, start: offer.start, end: offer.end };
+}
+
+/** Sets a booked allocation's status; freeing gives its minutes back (later allocations move earlier). */
+export async function setBookedAllocationStatus(tx: EntityManager, block: LockedBlock, allocationId: string, status: "confirmed" | "freed"): Promise<void> {
+  await tx.execute(`update elastic_allocation set status = ?, updated_at = now() where id = ? and status <> 'freed'`, [status, allocationId]);
+  if (status === "freed") await repackBlock(tx, block);
+  else await tx.execute(`update elastic_block set version = version + 1, updated_at = now() where id = ?`, [block.id]);
+}
+
+/** Dense positions and expected starts from the stored order, and a new block version. */
+async function repackBlock(tx: EntityManager, block: LockedBlock): Promise<void> {
+  const rows = await tx.execute<{ id: string; duration_minutes: number; position: number; status: PackItem["status"] }[]>(
+    `select id, duration_minutes, position, status from elastic_allocation where block_id = ? and position >= 0`,
+    [block.id],
+  );
+  const packed = pack(
+    block.startsAt,
+    sequenceOf(rows.map((row) => ({ id: row.id, durationMinutes: row.duration_minutes, position: row.position, status: row.status }))),
+  );
+  await tx.execute(
+    `update elastic_allocation al set position = p.position, expected_start_at = p.starts_at, updated_at = now()
+       from unnest(?::uuid[], ?::int[], ?::timestamptz[]) as p(id, position, starts_at)
+      where al.id = p.id and (al.position <> p.position or al.expected_start_at <> p.starts_at)`,
+    [
+      `{${packed.map((item) => item.id).join(",")}}`,
+      `{${packed.map((item) => item.position).join(",")}}`,
+      `{${packed.map((item) => `"${item.expectedStartAt!.toISOString()}"`).join(",")}}`,
+    ],
+  );
+  await tx.execute(`update elastic_block set version = version + 1, updated_at = now() where id = ?`, [block.id]);
+}
+
+/**
+ * Appointments booked on the block's allocations follow their allocation's expected start while
+ * they have not begun. Returns the appointments whose times moved.
+ */
+export async function retimeBookedAllocations(tx: EntityManager, blockId: string): Promise<string[]> {
+  const rows = await tx.execute<{ id: string }[]>(
+    `update appointment a set starts_at = al.expected_start_at, ends_at = al.expected_start_at + make_interval(mins => al.duration_minutes),
+            version = a.version + 1, updated_at = now()
+       from elastic_allocation al
+      where al.block_id = ? and a.elastic_allocation_id = al.id and a.status in ('pending', 'scheduled', 'checked_in')
+        and (a.starts_at <> al.expected_start_at or a.ends_at <> al.expected_start_at + make_interval(mins => al.duration_minutes))
+      returning a.id`,
+    [blockId],
+  );
+  return rows.map((row) => row.id);
+}
+
+/** A staff change to a block: the reply, and the booked appointments whose times it moved (to publish). */
+export interface AllocationOutcome {
+  reply: AllocationReply;
+  retimed: string[];
 }
 
 /**
  * Runs `change` on the locked block's allocations, then writes back the new order and expected
- * starts, bumps the version and records the audit event.
+ * starts, bumps the version, re-times booked appointments and records the audit event.
  */
 async function changeBlock(
   em: EntityManager,
@@ -142,7 +268,7 @@ async function changeBlock(
   blockId: string,
   action: string,
   change: (tx: EntityManager, block: ElasticBlock, allocations: ElasticAllocation[]) => Promise<{ sequence: PackItem[]; refilled?: string[]; subject: string }>,
-): Promise<AllocationReply> {
+): Promise<AllocationOutcome> {
   try {
     return await writeTransaction(em, async (tx) => {
       const block = await tx.findOne(ElasticBlock, { id: blockId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
@@ -161,10 +287,11 @@ async function changeBlock(
       for (const id of refilled) byId.get(id)!.position = -1;
       block.version += 1;
       await tx.flush();
+      const retimed = await retimeBookedAllocations(tx, blockId);
       const after = blockView(block, all);
       recordAudit(tx, actor, { action, entityType: "ElasticAllocation", entityId: subject, clinicId: block.clinic.id, before, after });
       await tx.flush();
-      return { allocation: allocationView(byId.get(subject)!), block: after };
+      return { reply: { allocation: allocationView(byId.get(subject)!), block: after }, retimed };
     });
   } catch (error) {
     if (error instanceof PackingError) {
@@ -174,7 +301,7 @@ async function changeBlock(
   }
 }
 
-export function createAllocation(em: EntityManager, actor: AuditActor, blockId: string, input: CreateAllocationRequest): Promise<AllocationReply> {
+export function createAllocation(em: EntityManager, actor: AuditActor, blockId: string, input: CreateAllocationRequest): Promise<AllocationOutcome> {
   return changeBlock(em, actor, blockId, "scheduling.elastic_allocation.create", async (tx, block, allocations) => {
     const minutes = input.minutes ?? (await serviceMinutes(tx, block.clinic.id, input.serviceId!));
     if (input.patientId && !(await tx.findOne(Patient, { id: input.patientId }))) {
@@ -202,13 +329,20 @@ export function createAllocation(em: EntityManager, actor: AuditActor, blockId: 
 
 export type AllocationChange = { kind: "confirm" } | { kind: "free" } | { kind: "move"; position: number } | { kind: "resize"; minutes: number };
 
-export async function changeAllocation(em: EntityManager, actor: AuditActor, allocationId: string, change: AllocationChange): Promise<AllocationReply> {
+export async function changeAllocation(em: EntityManager, actor: AuditActor, allocationId: string, change: AllocationChange): Promise<AllocationOutcome> {
   const { blockId } = await em
     .findOne(ElasticAllocation, { id: allocationId })
     .then((allocation) => (allocation ? { blockId: allocation.block.id } : Promise.reject(notFound("Allocation"))));
-  return changeBlock(em, actor, blockId, `scheduling.elastic_allocation.${change.kind}`, async (_tx, block, allocations) => {
+  return changeBlock(em, actor, blockId, `scheduling.elastic_allocation.${change.kind}`, async (tx, block, allocations) => {
     const target = allocations.find((allocation) => allocation.id === allocationId);
     if (!target) throw notFound("Allocation");
+    if (change.kind === "confirm" || change.kind === "free") {
+      // A booked allocation follows its appointment: confirm, cancel or reschedule that instead.
+      const [booked] = await tx.execute<{ id: string }[]>(`select id from appointment where elastic_allocation_id = ?`, [allocationId]);
+      if (booked) {
+        throw new DomainError(409, "ALLOCATION_BOOKED", "This allocation is an appointment's; change the appointment instead", { appointmentId: booked.id });
+      }
+    }
     const items = allocations.map(packItem);
     switch (change.kind) {
       case "confirm":

@@ -31,6 +31,8 @@ import {
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
 import { actorOf } from "../audit/audit.service";
+import { Changes } from "../booking/appointment.store";
+import { publishCommitted } from "../booking/booking.realtime";
 import { patientScope } from "../directory/patient.service";
 import { authorize, can } from "../identity/access";
 import { requireUser } from "../identity/authenticate";
@@ -52,6 +54,7 @@ import {
   elasticOffers,
   getElasticBlock,
   type AllocationChange,
+  type AllocationOutcome,
 } from "./elastic.service";
 import { slotSuggestions, underusedBlocks } from "./suggestions.service";
 
@@ -283,7 +286,9 @@ export function searchRoutes(ctx: ModuleContext): FastifyPluginAsync {
       },
       async (request, reply) => {
         authorize(requireUser(request), "schedule.manage", await elasticBlockScope(em(), request.params.blockId));
-        return reply.code(201).send(await createAllocation(em(), actorOf(request), request.params.blockId, request.body));
+        const outcome = await createAllocation(em(), actorOf(request), request.params.blockId, request.body);
+        await publishAllocationChange(ctx, outcome);
+        return reply.code(201).send(outcome.reply);
       },
     );
 
@@ -307,9 +312,16 @@ export function searchRoutes(ctx: ModuleContext): FastifyPluginAsync {
         },
         async (request) => {
           authorize(requireUser(request), "schedule.manage", await allocationScope(em(), request.params.allocationId));
-          return changeAllocation(em(), actorOf(request), request.params.allocationId, toChange(request.body));
+          const outcome = await changeAllocation(em(), actorOf(request), request.params.allocationId, toChange(request.body));
+          await publishAllocationChange(ctx, outcome);
+          return outcome.reply;
         },
       );
     }
   };
+}
+
+/** After commit: the block's new fill to its viewers, and new times to the patients they moved. */
+function publishAllocationChange(ctx: ModuleContext, outcome: AllocationOutcome): Promise<void> {
+  return publishCommitted(ctx, new Changes().block(outcome.reply.block.id, "changed").retimed(outcome.retimed));
 }
