@@ -112,6 +112,12 @@ export function bookingRoutes(ctx: ModuleContext): FastifyPluginAsync {
     );
 
     app.get(
+      "/appointments/:appointmentId",
+      { schema: { tags, summary: "One appointment (the patient, its doctor, the clinic's staff)", params: idParams("appointmentId"), response: { 200: appointmentViewSchema } } },
+      async (request) => service.read(requireUser(request), request.params.appointmentId),
+    );
+
+    app.get(
       "/doctors/:doctorId/day",
       { schema: { tags, summary: "A doctor's appointments on a local date (the doctor, staff of its clinics)", params: idParams("doctorId"), querystring: dayQuerySchema, response: { 200: appointmentListSchema } } },
       async (request) => {

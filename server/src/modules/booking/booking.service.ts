@@ -144,7 +144,7 @@ export class BookingService {
     em: EntityManager,
     principal: UserPrincipal,
     input: { slotId?: string | undefined; elastic?: { blockId: string; start: string } | undefined; patientId?: string | undefined; serviceId?: string | undefined },
-    options: { fixedPatientId?: string } = {},
+    options: { fixedPatientId?: string; keepService?: { clinicId: string; serviceId: string | null } } = {},
   ): Promise<Prepared> {
     let service: { priceMinor: number; currency: string; paymentRequired: boolean; minutes: number } | null = null;
     const readService = async (serviceId: string, clinicId: string) => {
@@ -174,7 +174,9 @@ export class BookingService {
     }
     if (found.start.getTime() <= Date.now()) throw new DomainError(422, "SLOT_IN_PAST", "The slot has already started");
 
-    const serviceId = input.serviceId ?? found.slotServiceId;
+    // A rescheduled visit keeps its service within its clinic; elsewhere it takes the slot's.
+    const kept = options.keepService?.clinicId === found.clinicId ? options.keepService.serviceId : null;
+    const serviceId = input.serviceId ?? kept ?? found.slotServiceId;
     if (serviceId && service === null) await readService(serviceId, found.clinicId);
     const [facts] = await em.execute<{ relation: boolean; fee: number; settings: unknown }[]>(
       `select exists(select 1 from doctor_patient where doctor_id = ? and patient_id = ?) as relation,
@@ -405,6 +407,13 @@ export class BookingService {
     throw notFound();
   }
 
+  /** GET /appointments/:id: the patient, the appointment's doctor, the clinic's staff. */
+  async read(principal: UserPrincipal, id: string): Promise<AppointmentView> {
+    const row = await readAppointment(this.em(), id);
+    this.assertCanManage(principal, row, { doctor: true });
+    return appointmentView(row);
+  }
+
   /** POST /appointments/:id/confirm: a free hold becomes scheduled; a lapsed one expires (409 HOLD_EXPIRED). */
   async confirm(principal: UserPrincipal, actor: AuditActor, id: string): Promise<AppointmentView> {
     const em = this.em();
@@ -495,7 +504,7 @@ export class BookingService {
       em,
       principal,
       { slotId: target.slotId, elastic: target.elastic, serviceId: target.elastic ? current.service_id! : undefined },
-      { fixedPatientId: current.patient_id },
+      { fixedPatientId: current.patient_id, keepService: { clinicId: current.clinic_id, serviceId: current.service_id } },
     );
     const changes = new Changes();
     const lock = await this.admit(prepared.place);
