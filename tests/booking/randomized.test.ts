@@ -1,17 +1,22 @@
 /**
  * Thousands of hold / confirm / cancel / reschedule / lapse operations from many patients over many
- * slots, in a seeded random order with 16 in flight at once; SQL then proves there is no double
- * booking and that every slot's status agrees with its appointments.
+ * slots and elastic offers, in a seeded random order with 16 in flight at once; SQL then proves there
+ * is no double booking, that every slot's status agrees with its appointments, and that every elastic
+ * block's bookings follow their allocations, never overlap and fit its capacity.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestApp } from "../support/harness";
 import type { TestPerson } from "../support/identity";
-import { api, hold, inconsistencies, patientOn, query, setup, slots, startBookingApp } from "./support";
+import { createClinicService } from "../scheduling/support-search";
+import { at, dayFromNow } from "../scheduling/support-slots";
+import { api, blockInvariants, hold, inconsistencies, patientOn, query, setup, slots, startBookingApp } from "./support";
 
 const OPERATIONS = 2_000;
 const IN_FLIGHT = 16;
 const PATIENTS = 40;
 const SLOTS = 30;
+/** Elastic blocks of two hours: six 20-minute places each. */
+const BLOCKS = 3;
 
 /** mulberry32: a tiny seeded generator, so a failing run can be replayed. */
 function random(seed: number) {
@@ -32,8 +37,20 @@ describe("randomized booking run", () => {
   afterAll(() => app?.close());
 
   it("ends with zero double bookings and every slot consistent with its appointments", async () => {
-    const { clinicId, doctor } = await setup(app);
+    const { clinicId, doctor, reception } = await setup(app);
     const slotIds = (await slots(app, doctor.doctorId, clinicId, SLOTS)).map((slot) => slot.id);
+    const serviceId = await createClinicService(app.runtime, clinicId, 20);
+    const blocks: { id: string; start: Date }[] = [];
+    for (let i = 0; i < BLOCKS; i++) {
+      const start = at(dayFromNow(6 + i), "09:00");
+      const reply = await api(app, reception, "POST", `/doctors/${doctor.doctorId}/elastic-blocks`, {
+        clinicId,
+        startsAt: start.toISOString(),
+        endsAt: new Date(start.getTime() + 120 * 60_000).toISOString(),
+      });
+      expect(reply.status).toBe(201);
+      blocks.push({ id: reply.body.id as string, start });
+    }
     const patients: TestPerson[] = [];
     for (let i = 0; i < PATIENTS; i++) {
       // The vise tier books free with a doctor it has a relation with, so confirm is reachable.
@@ -50,6 +67,15 @@ describe("randomized booking run", () => {
     /** Appointment ids seen so far, with who owns them. */
     const appointments: { id: string; owner: TestPerson }[] = [];
     const outcomes = new Map<string, number>();
+    /** A place to book: a slot, or an elastic start (mostly one on offer now, sometimes a stale guess). */
+    async function place(): Promise<Record<string, unknown>> {
+      if (next() < 0.65) return { slotId: pick(slotIds) };
+      const block = pick(blocks);
+      const params = new URLSearchParams({ doctorId: doctor.doctorId, serviceId, from: block.start.toISOString(), to: new Date(block.start.getTime() + 120 * 60_000).toISOString() });
+      const offered = ((await (await fetch(`${app.url}/api/v1/slots?${params}`)).json()) as { items: { start: string }[] }).items.map((item) => item.start);
+      const start = offered.length > 0 && next() < 0.8 ? pick(offered) : new Date(block.start.getTime() + Math.floor(next() * 6) * 20 * 60_000).toISOString();
+      return { elastic: { blockId: block.id, start } };
+    }
     const tally = (operation: string, status: number) => {
       const key = `${operation} ${status}`;
       outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
@@ -59,7 +85,7 @@ describe("randomized booking run", () => {
       const roll = next();
       if (roll < 0.35 || appointments.length === 0) {
         const patient = pick(patients);
-        const reply = await hold(app, patient, { slotId: pick(slotIds) });
+        const reply = await hold(app, patient, { ...(await place()), serviceId });
         if (reply.status === 201) appointments.push({ id: reply.body.id as string, owner: patient });
         return tally("hold", reply.status);
       }
@@ -71,7 +97,7 @@ describe("randomized booking run", () => {
         return tally("cancel", (await api(app, target.owner, "POST", `/appointments/${target.id}/cancel`, { reason: "random" })).status);
       }
       if (roll < 0.9) {
-        const reply = await api(app, target.owner, "POST", `/appointments/${target.id}/reschedule`, { slotId: pick(slotIds) });
+        const reply = await api(app, target.owner, "POST", `/appointments/${target.id}/reschedule`, await place());
         const moved = (reply.body as { appointment?: { id: string } }).appointment;
         if (reply.status === 200 && moved) appointments.push({ id: moved.id, owner: target.owner });
         return tally("reschedule", reply.status);
@@ -104,5 +130,8 @@ describe("randomized booking run", () => {
       expect([success, outcomes.get(success) ?? 0]).not.toEqual([success, 0]);
     }
     expect(await inconsistencies(app, doctor.doctorId)).toEqual({ doubles: 0, mismatched: [], overlapping: 0 });
+    const elasticBookings = await query<{ n: number }>(app, `select count(*)::int as n from appointment where doctor_id = ? and elastic_allocation_id is not null`, [doctor.doctorId]);
+    expect(elasticBookings[0]!.n).toBeGreaterThan(20);
+    for (const block of blocks) expect(await blockInvariants(app, block.id)).toEqual({ drift: 0, overlapping: 0, overCapacity: false });
   }, 240_000);
 });

@@ -2,7 +2,7 @@
 import type { SubscriptionTier } from "@clinic/shared";
 import type { TestApp } from "../support/harness";
 import { createPerson, type TestPerson } from "../support/identity";
-import { call, clinicIn, doctorAt, query, type Reply } from "../scheduling/support-rules";
+import { call, clinicIn, count, doctorAt, query, type Reply } from "../scheduling/support-rules";
 import { dayFromNow, insertSlots, type SlotSpec } from "../scheduling/support-slots";
 
 export { call, count, query, startSchedulingApp as startBookingApp } from "../scheduling/support-rules";
@@ -37,7 +37,7 @@ export { call as api };
 export async function inconsistencies(app: TestApp, doctorId: string) {
   const doubles = await query(
     app,
-    `select slot_id from appointment where doctor_id = ? and status not in ('cancelled','expired') group by slot_id having count(*) > 1`,
+    `select slot_id from appointment where doctor_id = ? and slot_id is not null and status not in ('cancelled','expired') group by slot_id having count(*) > 1`,
     [doctorId],
   );
   const mismatched = await query(
@@ -58,4 +58,29 @@ export async function inconsistencies(app: TestApp, doctorId: string) {
     [doctorId],
   );
   return { doubles: doubles.length, mismatched, overlapping: overlapping.length };
+}
+
+/** What must always hold in a block: live bookings follow their allocation, never overlap, fit the capacity. */
+export async function blockInvariants(app: TestApp, blockId: string) {
+  const drift = await count(
+    app,
+    `select count(*) n from appointment a join elastic_allocation al on al.id = a.elastic_allocation_id
+      where al.block_id = ? and a.status in ('pending','scheduled') and (a.starts_at <> al.expected_start_at or al.status = 'freed')`,
+    [blockId],
+  );
+  const overlapping = await count(
+    app,
+    `select count(*) n from appointment a join appointment b on a.id < b.id
+       join elastic_allocation x on x.id = a.elastic_allocation_id join elastic_allocation y on y.id = b.elastic_allocation_id
+      where x.block_id = ? and y.block_id = ? and a.status in ('pending','scheduled') and b.status in ('pending','scheduled')
+        and tstzrange(a.starts_at, a.ends_at) && tstzrange(b.starts_at, b.ends_at)`,
+    [blockId, blockId],
+  );
+  const [fill] = await query<{ used: number; capacity: number }>(
+    app,
+    `select coalesce(sum(al.duration_minutes) filter (where al.status <> 'freed'), 0)::int as used, b.capacity_minutes as capacity
+       from elastic_block b left join elastic_allocation al on al.block_id = b.id where b.id = ? group by b.id`,
+    [blockId],
+  );
+  return { drift, overlapping, overCapacity: fill!.used > fill!.capacity };
 }
