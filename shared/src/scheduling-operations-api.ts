@@ -91,6 +91,8 @@ export const unavailabilityResultSchema = z.object({
   affected: z.array(operationSlotSchema),
   /** With `autoCancel`: the held/booked slots released (now blocked). */
   cancelled: z.array(operationSlotSchema),
+  /** With `autoCancel`: the appointments cancelled on them (none on a dry run). */
+  cancelledAppointmentIds: z.array(z.uuid()),
 });
 export type UnavailabilityResult = z.infer<typeof unavailabilityResultSchema>;
 

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EventEnvelope, SubscribeAck } from "@clinic/shared";
 import { connectSocket, connected, createTestEnvironment, startTestApp, waitFor, type TestApp } from "../support/harness";
 import { createClinic, createPerson } from "../support/identity";
+import { insertAppointment, insertSlot } from "../booking/realtime-support";
 import { at, dayFromNow, insertSlots } from "./support-slots";
 
 describe("time off, live", () => {
@@ -51,5 +52,37 @@ describe("time off, live", () => {
     // One topic, consecutive sequence numbers from the ack on.
     const seq = (ack as { seq: number }).seq;
     expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6].map((n) => seq + n));
+  });
+
+  it("auto-cancelled leave tells the patient live: appointment.cancelled reaches their me room and the staff topics", async () => {
+    const clinicId = (await createClinic(app.runtime)).id;
+    const doctor = await createPerson(app.runtime, "doctor", { clinicIds: [clinicId] });
+    const patient = await createPerson(app.runtime, "patient");
+    const day = dayFromNow(4);
+    const slot = await insertSlot(app.runtime, { doctorId: doctor.doctorId!, clinicId, start: at(day, "11:00"), status: "booked" });
+    const appointment = await insertAppointment(app.runtime, { slot, patientId: patient.patientId! });
+
+    const listen = async (token: string, topic: string) => {
+      const socket = connectSocket(app.url, { token });
+      sockets.push(socket);
+      await connected(socket);
+      const events: EventEnvelope<{ appointmentId?: string; status: string }>[] = [];
+      socket.on("event", (event: EventEnvelope<{ appointmentId?: string; status: string }>) => events.push(event));
+      expect(((await socket.timeout(5_000).emitWithAck("subscribe", { topic })) as SubscribeAck).ok).toBe(true);
+      return events;
+    };
+    const mine = await listen(patient.token, "me");
+    const doctorsDay = await listen(doctor.token, `doctor:${doctor.doctorId}`);
+
+    const created = await fetch(`${app.url}/api/v1/doctors/${doctor.doctorId}/unavailability`, {
+      method: "POST",
+      headers: { ...doctor.headers, "content-type": "application/json" },
+      body: JSON.stringify({ clinicId, kind: "emergency_leave", startsAt: at(day, "08:00").toISOString(), endsAt: at(day, "18:00").toISOString(), reason: "Flu", autoCancel: true }),
+    });
+    expect(created.status).toBe(201);
+    expect(((await created.json()) as { cancelledAppointmentIds: string[] }).cancelledAppointmentIds).toEqual([appointment.id]);
+    await waitFor(() => mine.some((e) => e.type === "appointment.cancelled") && doctorsDay.some((e) => e.type === "appointment.cancelled"));
+    expect(mine.find((e) => e.type === "appointment.cancelled")!.data).toMatchObject({ appointmentId: appointment.id, status: "cancelled" });
+    expect(doctorsDay.map((e) => e.type)).toEqual(["slot.blocked", "appointment.cancelled"]);
   });
 });

@@ -23,6 +23,8 @@ export interface SlotChange {
   kind: string;
   version: number;
   holdExpiresAt: string | null;
+  /** Set when the change altered the kind: a slot leaving the public kinds is sent to `slots:` once more. */
+  previousKind?: string;
   /** held | booked | released | blocked | rescheduled | expired … */
   cause: string;
 }
@@ -70,7 +72,8 @@ let defaultLog: Logger | undefined;
 /** The topics one slot change concerns, most public first. */
 export function slotTopics(change: SlotChange): string[] {
   const topics = [`doctor:${change.doctorId}`, `clinic:${change.clinicId}`];
-  return PUBLIC_SLOT_KINDS.has(change.kind) ? [`slots:${change.doctorId}`, ...topics] : topics;
+  const watchedPublicly = PUBLIC_SLOT_KINDS.has(change.kind) || (change.previousKind !== undefined && PUBLIC_SLOT_KINDS.has(change.previousKind));
+  return watchedPublicly ? [`slots:${change.doctorId}`, ...topics] : topics;
 }
 
 /** The topics one block change concerns: blocks hold regular bookings, so the public too. */

@@ -18,6 +18,7 @@ import {
   type UpdateAvailabilityRuleRequest,
 } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
+import type { SlotChange } from "../booking/booking.realtime";
 import { recordAudit, type AuditActor } from "../audit/audit.service";
 import { Clinic } from "../directory/clinic.entity";
 import { Doctor } from "../directory/doctor.entity";
@@ -28,6 +29,7 @@ import { blackoutClash, findSlotClashes, isExclusionViolation, loadBlackouts, sl
 import { materialiseRule } from "./materialise.service";
 import { expandRule, ruleShape, weeklyWorkMinutes, type Interval, type RuleShape } from "./rule-expansion";
 import { Slot } from "./slot.entity";
+import type { WithSlotChanges } from "./slot-events";
 import { ruleView } from "./slot.views";
 
 export interface SchedulingSettings {
@@ -121,14 +123,14 @@ export async function findRule(em: EntityManager, ruleId: string): Promise<Avail
   return rule;
 }
 
-/** Creates a rule inside `tx` (shared with template application) and materialises it. */
+/** Creates a rule inside `tx` (shared with template application) and materialises it; `changes` to publish after commit. */
 export async function createRuleIn(
   tx: EntityManager,
   doctorId: string,
   input: Omit<CreateAvailabilityRuleRequest, "slotMinutes"> & { slotMinutes?: number },
   settings: SchedulingSettings,
   attempted?: Interval[],
-): Promise<{ rule: AvailabilityRule; report: MaterialisationReport }> {
+): Promise<{ rule: AvailabilityRule; report: MaterialisationReport; changes: SlotChange[] }> {
   const doctor = await requireDoctorAtClinic(tx, doctorId, input.clinicId);
   const service = await resolveService(tx, input.clinicId, input.serviceId);
   const slotMinutes = input.slotMinutes ?? service?.durationMinutes;
@@ -158,8 +160,8 @@ export async function createRuleIn(
     active: true,
   });
   await tx.flush();
-  const report = await materialiseRule(tx, rule, { ...settings, onClash: "refuse", attempted });
-  return { rule, report };
+  const { report, changes } = await materialiseRule(tx, rule, { ...settings, onClash: "refuse", attempted });
+  return { rule, report, changes };
 }
 
 export async function createRule(
@@ -168,9 +170,9 @@ export async function createRule(
   doctorId: string,
   input: CreateAvailabilityRuleRequest,
   settings: SchedulingSettings,
-): Promise<{ rule: AvailabilityRuleView; materialisation: MaterialisationReport }> {
+): Promise<WithSlotChanges<{ rule: AvailabilityRuleView; materialisation: MaterialisationReport }>> {
   return scheduleWrite(em, doctorId, async (tx, attempted) => {
-    const { rule, report } = await createRuleIn(tx, doctorId, input, settings, attempted);
+    const { rule, report, changes } = await createRuleIn(tx, doctorId, input, settings, attempted);
     const after = ruleView(rule);
     recordAudit(tx, actor, {
       action: "schedule.rule.create",
@@ -180,7 +182,7 @@ export async function createRule(
       after: { ...after, materialisation: { ...report, conflicts: report.conflicts.length } },
     });
     await tx.flush();
-    return { rule: after, materialisation: report };
+    return { reply: { rule: after, materialisation: report }, changes };
   });
 }
 
@@ -190,7 +192,7 @@ export async function updateRule(
   ruleId: string,
   input: UpdateAvailabilityRuleRequest,
   settings: SchedulingSettings,
-): Promise<{ rule: AvailabilityRuleView; materialisation: MaterialisationReport }> {
+): Promise<WithSlotChanges<{ rule: AvailabilityRuleView; materialisation: MaterialisationReport }>> {
   const { doctor } = await findRule(em, ruleId);
   return scheduleWrite(em, doctor.id, async (tx, attempted) => {
     const rule = await tx.findOne(AvailabilityRule, ruleId);
@@ -205,7 +207,7 @@ export async function updateRule(
     await checkDoctorLimits(tx, doctorEntity, { ...merged, validUntil: merged.validUntil ?? null, id: rule.id }, settings);
     tx.assign(rule, { ...rest, service });
     await tx.flush();
-    const report = await materialiseRule(tx, rule, { ...settings, onClash: "refuse", attempted });
+    const { report, changes } = await materialiseRule(tx, rule, { ...settings, onClash: "refuse", attempted });
     const after = ruleView(rule);
     recordAudit(tx, actor, {
       action: "schedule.rule.update",
@@ -216,18 +218,24 @@ export async function updateRule(
       after: { ...after, materialisation: { ...report, conflicts: report.conflicts.length } },
     });
     await tx.flush();
-    return { rule: after, materialisation: report };
+    return { reply: { rule: after, materialisation: report }, changes };
   });
 }
 
 /** Deletes the rule and its future free slots; held/booked/blocked ones stay (rule cleared) as conflicts. */
-export async function deleteRule(em: EntityManager, actor: AuditActor, ruleId: string, settings: SchedulingSettings) {
+export async function deleteRule(
+  em: EntityManager,
+  actor: AuditActor,
+  ruleId: string,
+  settings: SchedulingSettings,
+): Promise<WithSlotChanges<{ ruleId: string; materialisation: MaterialisationReport }>> {
   return em.transactional(async (tx) => {
     const rule = await tx.findOne(AvailabilityRule, ruleId);
     if (!rule) throw notFound("Availability rule");
     const before = ruleView(rule);
     rule.active = false;
-    const report = await materialiseRule(tx, rule, { ...settings, onClash: "skip" });
+    // The slots it leaves in place (held, booked, blocked) only lose their rule: no status or version change, no event.
+    const { report, changes } = await materialiseRule(tx, rule, { ...settings, onClash: "skip" });
     await tx.nativeUpdate(Slot, { rule: rule.id }, { rule: null });
     tx.remove(rule);
     recordAudit(tx, actor, {
@@ -239,7 +247,7 @@ export async function deleteRule(em: EntityManager, actor: AuditActor, ruleId: s
       after: { materialisation: { ...report, conflicts: report.conflicts.length } },
     });
     await tx.flush();
-    return { ruleId, materialisation: report };
+    return { reply: { ruleId, materialisation: report }, changes };
   });
 }
 

@@ -1,6 +1,7 @@
 /**
  * Availability rules, their preview, the staff slot view, templates, cloning and overbooking
- * (docs/scheduling.md). Each handler: validation (zod), the guard, one service call.
+ * (docs/scheduling.md). Each handler: validation (zod), the guard, one service call; writes publish
+ * their slot changes after commit (slot-events.ts).
  */
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
@@ -34,6 +35,7 @@ import { authorize, can } from "../identity/access";
 import { requireUser } from "../identity/authenticate";
 import { createRule, deleteRule, findRule, listRules, previewRule, updateRule } from "./availability-rule.service";
 import { createOverbookingPolicy, listOverbookingPolicies, overbook } from "./overbooking.service";
+import { publishSlotChanges } from "./slot-events";
 import { listDoctorSlots } from "./slot-read.service";
 import { applyTemplate, cloneSlots, createTemplate, findTemplate, listTemplates } from "./template.service";
 
@@ -59,7 +61,9 @@ export function availabilityRoutes(ctx: ModuleContext): FastifyPluginAsync {
       async (request, reply) => {
         const { doctorId } = request.params;
         authorize(requireUser(request), "schedule.manage", { clinicId: request.body.clinicId, doctorId });
-        return reply.code(201).send(await createRule(em(), actorOf(request), doctorId, request.body, settings()));
+        const { reply: created, changes } = await createRule(em(), actorOf(request), doctorId, request.body, settings());
+        await publishSlotChanges(ctx, changes);
+        return reply.code(201).send(created);
       },
     );
 
@@ -119,7 +123,9 @@ export function availabilityRoutes(ctx: ModuleContext): FastifyPluginAsync {
       async (request) => {
         const rule = await findRule(em(), request.params.ruleId);
         authorize(requireUser(request), "schedule.manage", { clinicId: rule.clinic.id, doctorId: rule.doctor.id });
-        return updateRule(em(), actorOf(request), rule.id, request.body, settings());
+        const { reply, changes } = await updateRule(em(), actorOf(request), rule.id, request.body, settings());
+        await publishSlotChanges(ctx, changes);
+        return reply;
       },
     );
 
@@ -136,7 +142,9 @@ export function availabilityRoutes(ctx: ModuleContext): FastifyPluginAsync {
       async (request) => {
         const rule = await findRule(em(), request.params.ruleId);
         authorize(requireUser(request), "schedule.manage", { clinicId: rule.clinic.id, doctorId: rule.doctor.id });
-        return deleteRule(em(), actorOf(request), rule.id, settings());
+        const { reply, changes } = await deleteRule(em(), actorOf(request), rule.id, settings());
+        await publishSlotChanges(ctx, changes);
+        return reply;
       },
     );
 
@@ -207,7 +215,9 @@ export function availabilityRoutes(ctx: ModuleContext): FastifyPluginAsync {
       async (request, reply) => {
         const template = await findTemplate(em(), request.params.templateId);
         authorize(requireUser(request), "schedule.manage", { clinicId: template.clinic.id, doctorId: request.body.doctorId });
-        return reply.code(201).send(await applyTemplate(em(), actorOf(request), template.id, request.body, settings()));
+        const { reply: applied, changes } = await applyTemplate(em(), actorOf(request), template.id, request.body, settings());
+        await publishSlotChanges(ctx, changes);
+        return reply.code(201).send(applied);
       },
     );
 
@@ -225,7 +235,9 @@ export function availabilityRoutes(ctx: ModuleContext): FastifyPluginAsync {
       async (request, reply) => {
         const { doctorId } = request.params;
         authorize(requireUser(request), "schedule.manage", { clinicId: request.body.clinicId, doctorId });
-        return reply.code(201).send(await cloneSlots(em(), actorOf(request), doctorId, request.body, settings()));
+        const { reply: cloned, changes } = await cloneSlots(em(), actorOf(request), doctorId, request.body, settings());
+        await publishSlotChanges(ctx, changes);
+        return reply.code(201).send(cloned);
       },
     );
 
@@ -278,7 +290,9 @@ export function availabilityRoutes(ctx: ModuleContext): FastifyPluginAsync {
       async (request, reply) => {
         const { doctorId } = request.params;
         authorize(requireUser(request), "schedule.manage", { clinicId: request.body.clinicId, doctorId });
-        return reply.code(201).send(await overbook(em(), actorOf(request), doctorId, request.body));
+        const { reply: slot, changes } = await overbook(em(), actorOf(request), doctorId, request.body);
+        await publishSlotChanges(ctx, changes);
+        return reply.code(201).send(slot);
       },
     );
   };

@@ -1,11 +1,13 @@
 /**
  * Bulk changes to a doctor's free slots at one clinic over a range: resize (re-lay each contiguous
  * run of free slots back-to-back at a new length), delete, or block. One transaction; the same plan
- * is computed for a dry run, which writes nothing.
+ * is computed for a dry run, which writes nothing (and has no changes to publish).
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { localDateOf, type BulkSlotsRequest, type BulkSlotsResult, type OperationSlot } from "@clinic/shared";
 import { recordAudit, type AuditActor } from "../audit/audit.service";
+import type { SlotChange } from "../booking/booking.realtime";
+import { byStartThenId, deletedRowChange, entityChange, rowChange, type WithSlotChanges } from "./slot-events";
 import { Slot } from "./slot.entity";
 import { isOverlapViolation, loadClinic, overlapConflict, SLOT_COLUMNS, slotView, type SlotRow } from "./slot-rows";
 import { lockUnavailabilityShared, SYSTEM_TAG_PREFIX } from "./unavailability.service";
@@ -62,7 +64,7 @@ export function bulkSlots(
   actor: AuditActor,
   doctorId: string,
   input: BulkSlotsRequest,
-): Promise<BulkSlotsResult> {
+): Promise<WithSlotChanges<BulkSlotsResult>> {
   return em
     .transactional(async (tx) => {
       const clinic = await loadClinic(tx, input.clinicId);
@@ -90,10 +92,17 @@ export function bulkSlots(
         unchangedBecauseTaken: rows.filter((r) => !r.free).map(slotView).sort(byStart),
       };
       const ids = (list: SlotRow[]) => `{${list.map((r) => r.id).join(",")}}`;
+      // What was really written (`returning`), in publication order; stays empty for a dry run.
+      const changes: SlotChange[] = [];
+      const laid: Slot[] = [];
+      const remove = async (list: SlotRow[], cause: "removed" | "deleted") => {
+        const gone = await tx.execute<SlotRow[]>(`delete from slot where id = any(?::uuid[]) returning ${SLOT_COLUMNS}`, [ids(list)]);
+        changes.push(...gone.map((row) => deletedRowChange(row, cause)).sort(byStartThenId));
+      };
 
       if (input.action === "delete") {
         changed.deleted = free.map(slotView).sort(byStart);
-        if (!input.dryRun && free.length) await tx.execute(`delete from slot where id = any(?::uuid[])`, [ids(free)]);
+        if (!input.dryRun && free.length) await remove(free, "deleted");
       } else if (input.action === "block") {
         const reason = input.reason ?? "";
         if (input.dryRun) changed.blocked = free.map((r) => slotView({ ...r, status: "blocked", version: r.version + 1 })).sort(byStart);
@@ -105,11 +114,13 @@ export function bulkSlots(
             [reason, reason, ids(free)],
           );
           changed.blocked = updated.map(slotView).sort(byStart);
+          changes.push(...updated.map((row) => rowChange(row, "blocked")).sort(byStartThenId));
         }
       } else {
         const plan = planResize(free, input.newMinutes ?? 15, clinic.timeZone);
         changed.deleted = plan.remove.map(slotView).sort(byStart);
-        if (!input.dryRun && plan.remove.length) await tx.execute(`delete from slot where id = any(?::uuid[])`, [ids(plan.remove)]);
+        // Old slots first, then the new ones laid over their time (as written).
+        if (!input.dryRun && plan.remove.length) await remove(plan.remove, "removed");
         for (const n of plan.create) {
           const view: OperationSlot = {
             id: null,
@@ -136,6 +147,7 @@ export function bulkSlots(
               version: 1,
             });
             view.id = slot.id;
+            laid.push(slot);
           }
           changed.created.push(view);
         }
@@ -160,8 +172,9 @@ export function bulkSlots(
           },
         });
         await tx.flush();
+        changes.push(...laid.map((slot) => entityChange(slot, "created")).sort(byStartThenId));
       }
-      return { dryRun: input.dryRun, changed };
+      return { reply: { dryRun: input.dryRun, changed }, changes };
     })
     .catch((error: unknown) => {
       throw isOverlapViolation(error) ? overlapConflict() : error;

@@ -10,6 +10,7 @@ import { recordAudit, type AuditActor } from "../audit/audit.service";
 import { ClinicService } from "../directory/service.entity";
 import { CsvSyntaxError, parseCsv } from "./csv";
 import { IcsSyntaxError, parseDateTime, parseIcs, splitTextList, unescapeText } from "./ical";
+import { byStartThenId, entityChange, type WithSlotChanges } from "./slot-events";
 import { Slot } from "./slot.entity";
 import { isOverlapViolation, loadClinic, loadDoctor, overlapConflict, requireWorksAt, slotView, type SlotRow } from "./slot-rows";
 import { coveringUnavailability, lockUnavailabilityShared } from "./unavailability.service";
@@ -194,7 +195,7 @@ export async function importSlots(
   actor: AuditActor,
   doctorId: string,
   options: { clinicId: string; format: "csv" | "ics"; skipBadRows: boolean; body: string },
-): Promise<ImportResult> {
+): Promise<WithSlotChanges<ImportResult>> {
   return em
     .transactional(async (tx) => {
       const doctor = await loadDoctor(tx, doctorId);
@@ -284,7 +285,7 @@ export async function importSlots(
         after: { format: options.format, imported: slots.length, slotIds: slots.map((s) => s.id), report: issues, skipped: parsed.skipped },
       });
       await tx.flush();
-      return {
+      const reply: ImportResult = {
         imported: slots.length,
         slots: slots.map((s) =>
           slotView({
@@ -304,6 +305,7 @@ export async function importSlots(
         report: issues,
         skipped: parsed.skipped,
       };
+      return { reply, changes: slots.map((slot) => entityChange(slot, "created")).sort(byStartThenId) };
     })
     .catch((error: unknown) => {
       throw isOverlapViolation(error) ? overlapConflict() : error;

@@ -6,11 +6,14 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { MaterialisationReport, ScheduleClash, SlotConflict } from "@clinic/shared";
+import type { SlotChange } from "../booking/booking.realtime";
 import { Clinic } from "../directory/clinic.entity";
 import { AvailabilityRule } from "./availability-rule.entity";
 import { findSlotClashes, isExclusionViolation, loadBlackouts, scheduleConflict } from "./conflicts.service";
 import { expandRule, ruleShape, type Interval } from "./rule-expansion";
+import { byStartThenId, deletedRowChange, entityChange, rowChange } from "./slot-events";
 import { Slot } from "./slot.entity";
+import { SLOT_COLUMNS, type SlotRow } from "./slot-rows";
 
 export interface MaterialiseOptions {
   now?: Date;
@@ -19,6 +22,13 @@ export interface MaterialiseOptions {
   onClash: "refuse" | "skip";
   /** Filled with the intervals about to be inserted, so a constraint failure can be explained. */
   attempted?: Interval[];
+}
+
+/** What materialising did: the reply's report, and each changed slot's new state to publish after commit. */
+export interface Materialised {
+  report: MaterialisationReport;
+  /** Removed (`status: "deleted"`) and expired slots first, then updated, then created; each by start. */
+  changes: SlotChange[];
 }
 
 export const emptyReport = (): MaterialisationReport => ({ created: 0, kept: 0, removed: 0, conflicts: [] });
@@ -52,9 +62,10 @@ function conflictOf(slot: Slot, reason: SlotConflict["reason"]): SlotConflict {
 
 /**
  * Brings the future slots of `rule` in line with it, inside the caller's transaction (`tx`).
- * An inactive rule is treated as producing nothing.
+ * An inactive rule is treated as producing nothing. The changes carry each row's state as written
+ * (deleted rows: `status: "deleted"`, last version + 1), for the caller to publish after commit.
  */
-export async function materialiseRule(tx: EntityManager, rule: AvailabilityRule, options: MaterialiseOptions): Promise<MaterialisationReport> {
+export async function materialiseRule(tx: EntityManager, rule: AvailabilityRule, options: MaterialiseOptions): Promise<Materialised> {
   const now = options.now ?? new Date();
   const to = new Date(now.getTime() + options.horizonDays * 86_400_000);
   const clinic = await tx.findOneOrFail(Clinic, rule.clinic.id);
@@ -65,6 +76,8 @@ export async function materialiseRule(tx: EntityManager, rule: AvailabilityRule,
   const wanted = new Map(desired.map((interval) => [key(interval.start, interval.end), interval]));
   const report = emptyReport();
   const remove: Slot[] = [];
+  const updated: { slot: Slot; previousKind: string }[] = [];
+  const gone: SlotChange[] = [];
   const serviceId = rule.service?.id ?? null;
   for (const slot of existing) {
     const k = key(slot.startsAt, slot.endsAt);
@@ -81,7 +94,9 @@ export async function materialiseRule(tx: EntityManager, rule: AvailabilityRule,
     report.kept++;
     // Same interval: keep the row; carry over what the rule says about it, bumping the version.
     if (slot.kind !== rule.kind || (slot.service?.id ?? null) !== serviceId || !sameList(slot.tags, rule.tags) || (slot.note ?? null) !== (rule.note ?? null)) {
+      const previousKind = slot.kind;
       tx.assign(slot, { kind: rule.kind, service: serviceId, tags: [...rule.tags], note: rule.note ?? null, version: slot.version + 1 });
+      updated.push({ slot, previousKind });
     }
   }
   if (remove.length) {
@@ -94,13 +109,23 @@ export async function materialiseRule(tx: EntityManager, rule: AvailabilityRule,
       [`{${ids.join(",")}}`],
     );
     const keep = new Set(referenced.map((row) => row.slot_id));
+    // `returning`: the events carry what was really written (a row held meanwhile is left alone).
     if (keep.size) {
-      await tx.getConnection().execute(
-        `update slot set status = 'expired', version = version + 1, updated_at = now() where id = any(?::uuid[]) and status = 'available'`,
+      const expired = await tx.getConnection().execute<SlotRow[]>(
+        `update slot set status = 'expired', version = version + 1, updated_at = now() where id = any(?::uuid[]) and status = 'available'
+         returning ${SLOT_COLUMNS}`,
         [`{${[...keep].join(",")}}`],
       );
+      gone.push(...expired.map((row) => rowChange(row, "expired")));
     }
-    await tx.nativeDelete(Slot, { id: { $in: ids.filter((id) => !keep.has(id)) }, status: "available" });
+    const deletable = ids.filter((id) => !keep.has(id));
+    if (deletable.length) {
+      const deleted = await tx.getConnection().execute<SlotRow[]>(
+        `delete from slot where id = any(?::uuid[]) and status = 'available' returning ${SLOT_COLUMNS}`,
+        [`{${deletable.join(",")}}`],
+      );
+      gone.push(...deleted.map((row) => deletedRowChange(row, "removed")));
+    }
     for (const slot of remove) tx.getUnitOfWork().unsetIdentity(slot);
     report.removed = remove.length;
   }
@@ -114,7 +139,7 @@ export async function materialiseRule(tx: EntityManager, rule: AvailabilityRule,
     }
   }
   options.attempted?.push(...toCreate);
-  for (const interval of toCreate) {
+  const created = toCreate.map((interval) =>
     tx.create(Slot, {
       doctor: rule.doctor.id,
       clinic: rule.clinic.id,
@@ -127,11 +152,16 @@ export async function materialiseRule(tx: EntityManager, rule: AvailabilityRule,
       tags: [...rule.tags],
       note: rule.note ?? null,
       version: 1,
-    });
-  }
+    }),
+  );
   report.created = toCreate.length;
   await tx.flush();
-  return report;
+  const changes = [
+    ...gone.sort(byStartThenId),
+    ...updated.map(({ slot, previousKind }) => ({ ...entityChange(slot, "updated"), ...(previousKind !== slot.kind ? { previousKind } : {}) })).sort(byStartThenId),
+    ...created.map((slot) => entityChange(slot, "created")).sort(byStartThenId),
+  ];
+  return { report, changes };
 }
 
 const overlapsClash = (i: Interval, c: ScheduleClash) => i.start < new Date(c.end ?? 8.64e15) && new Date(c.start) < i.end;
@@ -144,24 +174,26 @@ export async function materialiseUpToHorizon(
   em: EntityManager,
   ruleIds?: string[],
   options: { now?: Date; horizonDays?: number } = {},
-): Promise<{ rules: number; report: MaterialisationReport; failed: string[] }> {
+): Promise<{ rules: number; report: MaterialisationReport; failed: string[]; changes: SlotChange[] }> {
   const base = em.fork() as EntityManager;
   const ids = (await base.find(AvailabilityRule, ruleIds ? { id: { $in: ruleIds } } : { active: true }, { fields: ["id"] })).map((r) => r.id);
   const reports: MaterialisationReport[] = [];
+  const changes: SlotChange[] = [];
   const failed: string[] = [];
   for (const id of ids) {
     try {
-      reports.push(
-        await (em.fork() as EntityManager).transactional(async (tx) => {
-          const rule = await tx.findOneOrFail(AvailabilityRule, id);
-          return materialiseRule(tx, rule, { now: options.now, horizonDays: options.horizonDays ?? 90, onClash: "skip" });
-        }),
-      );
+      const done = await (em.fork() as EntityManager).transactional(async (tx) => {
+        const rule = await tx.findOneOrFail(AvailabilityRule, id);
+        return materialiseRule(tx, rule, { now: options.now, horizonDays: options.horizonDays ?? 90, onClash: "skip" });
+      });
+      reports.push(done.report);
+      changes.push(...done.changes);
     } catch (error) {
       // A concurrent writer took the time between our check and insert: next run picks it up.
       if (!isExclusionViolation(error)) throw error;
       failed.push(id);
     }
   }
-  return { rules: ids.length, report: mergeReports(reports), failed };
+  // `changes`: committed (one transaction per rule), for a caller with an event publisher to publish.
+  return { rules: ids.length, report: mergeReports(reports), failed, changes };
 }

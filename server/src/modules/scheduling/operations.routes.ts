@@ -1,6 +1,7 @@
 /**
  * Scheduling operations: time off and clinic closures, bulk slot changes, CSV/iCalendar import and
- * the iCalendar/CSV export. Validation, guard, one service call each.
+ * the iCalendar/CSV export. Validation, guard, one service call each; writes publish their slot
+ * changes after commit (slot-events.ts).
  */
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
@@ -18,19 +19,21 @@ import {
   unavailabilityListSchema,
   unavailabilityRangeQuerySchema,
   unavailabilityResultSchema,
-  type OperationSlot,
+  type UnavailabilityResult,
 } from "@clinic/shared";
 import { z } from "zod";
-import { publishBookingChanges } from "../booking/booking.realtime";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
 import { actorOf } from "../audit/audit.service";
+import { Changes } from "../booking/appointment.store";
+import { publishCommitted } from "../booking/booking.realtime";
 import { authorize, can } from "../identity/access";
 import { requireUser } from "../identity/authenticate";
 import type { UserPrincipal } from "../identity/principal";
 import { bulkSlots } from "./bulk.service";
 import { exportCsv, exportIcs } from "./export.service";
 import { importSlots } from "./import.service";
+import { publishSlotChanges, viewChanges } from "./slot-events";
 import { loadClinic, loadDoctor, requireWorksAt, type DoctorFacts } from "./slot-rows";
 import {
   createClosure,
@@ -86,7 +89,7 @@ export function operationsRoutes(ctx: ModuleContext): FastifyPluginAsync {
         if (clinicId) requireWorksAt(doctor, clinicId);
         else authorizeAllClinics(principal, doctor);
         const result = await createDoctorUnavailability(em(), actorOf(request), doctorId, request.body);
-        if (!result.dryRun) await publishSlotChanges(ctx, [...result.blocked, ...result.cancelled], "blocked");
+        await publishLeave(ctx, result);
         return reply.code(result.dryRun ? 200 : 201).send(result);
       },
     );
@@ -133,7 +136,7 @@ export function operationsRoutes(ctx: ModuleContext): FastifyPluginAsync {
         else if (target.clinicId) authorize(principal, "schedule.manage", { clinicId: target.clinicId, doctorId: target.doctorId });
         else authorizeAllClinics(principal, await loadDoctor(em(), target.doctorId));
         const result = await deleteUnavailability(em(), actorOf(request), request.params.id);
-        await publishSlotChanges(ctx, result.reopened, "released");
+        await publishSlotChanges(ctx, viewChanges(result.reopened, "released"));
         return result;
       },
     );
@@ -156,7 +159,7 @@ export function operationsRoutes(ctx: ModuleContext): FastifyPluginAsync {
         authorize(requireUser(request), "clinic.schedule.manage", { clinicId });
         await loadClinic(em(), clinicId);
         const result = await createClosure(em(), actorOf(request), clinicId, request.body);
-        if (!result.dryRun) await publishSlotChanges(ctx, [...result.blocked, ...result.cancelled], "blocked");
+        await publishLeave(ctx, result);
         return reply.code(result.dryRun ? 200 : 201).send(result);
       },
     );
@@ -197,7 +200,9 @@ export function operationsRoutes(ctx: ModuleContext): FastifyPluginAsync {
         const { doctorId } = request.params;
         authorize(requireUser(request), "schedule.manage", { clinicId: request.body.clinicId, doctorId });
         requireWorksAt(await loadDoctor(em(), doctorId), request.body.clinicId);
-        return bulkSlots(em(), actorOf(request), doctorId, request.body);
+        const { reply, changes } = await bulkSlots(em(), actorOf(request), doctorId, request.body);
+        await publishSlotChanges(ctx, changes); // none for a dry run
+        return reply;
       },
     );
 
@@ -220,7 +225,14 @@ export function operationsRoutes(ctx: ModuleContext): FastifyPluginAsync {
         const { doctorId } = request.params;
         const { clinicId, format, skipBadRows } = request.query;
         authorize(requireUser(request), "schedule.manage", { clinicId, doctorId });
-        return importSlots(em(), actorOf(request), doctorId, { clinicId, format, skipBadRows: skipBadRows === "true", body: request.body });
+        const { reply, changes } = await importSlots(em(), actorOf(request), doctorId, {
+          clinicId,
+          format,
+          skipBadRows: skipBadRows === "true",
+          body: request.body,
+        });
+        await publishSlotChanges(ctx, changes);
+        return reply;
       },
     );
 
@@ -262,20 +274,11 @@ export function operationsRoutes(ctx: ModuleContext): FastifyPluginAsync {
   };
 }
 
-/** After commit: every viewer of these slots learns their new status and version. */
-function publishSlotChanges(ctx: ModuleContext, slots: OperationSlot[], cause: string): Promise<void> {
-  return publishBookingChanges(ctx.events, {
-    slots: slots.map((slot) => ({
-      slotId: slot.id!,
-      doctorId: slot.doctorId,
-      clinicId: slot.clinicId,
-      start: slot.start,
-      end: slot.end,
-      status: slot.status,
-      kind: slot.kind,
-      version: slot.version,
-      holdExpiresAt: null,
-      cause,
-    })),
-  });
+/** After commit: the blocked and released slots, and the appointments auto-cancel ended (to their patients too). */
+async function publishLeave(ctx: ModuleContext, result: UnavailabilityResult): Promise<void> {
+  if (result.dryRun) return;
+  await publishSlotChanges(ctx, viewChanges([...result.blocked, ...result.cancelled], "blocked"));
+  const changes = new Changes();
+  for (const id of result.cancelledAppointmentIds) changes.appointment(id, "cancelled");
+  if (changes.appointments.size > 0) await publishCommitted(ctx, changes);
 }

@@ -14,6 +14,7 @@ import { notFound } from "../directory/write";
 import { requireDoctorAtClinic } from "./availability-rule.service";
 import { OverbookingPolicy } from "./booking-rule.entity";
 import { sql } from "./conflicts.service";
+import { entityChange, type WithSlotChanges } from "./slot-events";
 import { Slot } from "./slot.entity";
 import { overbookingPolicyView, staffSlotView } from "./slot.views";
 
@@ -59,7 +60,7 @@ export async function overbook(
   actor: AuditActor,
   doctorId: string,
   input: { clinicId: string; startsAt: string; endsAt: string; serviceId?: string | null; reason: string },
-): Promise<StaffSlotView> {
+): Promise<WithSlotChanges<StaffSlotView>> {
   return em.transactional(async (tx) => {
     await requireDoctorAtClinic(tx, doctorId, input.clinicId);
     const clinic = await tx.findOneOrFail(Clinic, input.clinicId);
@@ -108,6 +109,6 @@ export async function overbook(
     const after = staffSlotView(slot);
     recordAudit(tx, actor, { action: "schedule.slot.overbook", entityType: "Slot", entityId: slot.id, clinicId: input.clinicId, after });
     await tx.flush();
-    return after;
+    return { reply: after, changes: [entityChange(slot, "created")] };
   });
 }

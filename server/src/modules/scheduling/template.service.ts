@@ -11,6 +11,7 @@ import {
   localTimeOf,
   minutesOf,
   zonedToInstant,
+  type AvailabilityRuleView,
   type CreateTemplateRequest,
   type MaterialisationReport,
   type ScheduleClash,
@@ -20,6 +21,7 @@ import {
 } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../audit/audit.service";
+import type { SlotChange } from "../booking/booking.realtime";
 import { Clinic } from "../directory/clinic.entity";
 import { notFound, writeTransaction } from "../directory/write";
 import { AvailabilityRule } from "./availability-rule.entity";
@@ -28,6 +30,7 @@ import { findSlotClashes, isExclusionViolation, slotConflictError } from "./conf
 import { mergeReports } from "./materialise.service";
 import { ruleMatchesDay, ruleShape, type Interval } from "./rule-expansion";
 import { ScheduleTemplate } from "./schedule-template.entity";
+import { byStartThenId, entityChange, type WithSlotChanges } from "./slot-events";
 import { Slot } from "./slot.entity";
 import { ruleView, staffSlotView, templateView } from "./slot.views";
 
@@ -163,7 +166,7 @@ export async function applyTemplate(
   templateId: string,
   input: { doctorId: string; from: string; to: string },
   settings: SchedulingSettings,
-) {
+): Promise<WithSlotChanges<{ rules: AvailabilityRuleView[]; materialisation: MaterialisationReport }>> {
   const attempted: Interval[] = [];
   try {
     return await em.transactional(async (tx) => {
@@ -171,8 +174,9 @@ export async function applyTemplate(
       const clinicId = template.clinic.id;
       const rules: AvailabilityRule[] = [];
       const reports: MaterialisationReport[] = [];
+      const changes: SlotChange[] = [];
       for (const entry of template.entries) {
-        const { rule, report } = await createRuleIn(
+        const { rule, report, changes: made } = await createRuleIn(
           tx,
           input.doctorId,
           {
@@ -197,6 +201,7 @@ export async function applyTemplate(
         );
         rules.push(rule);
         reports.push(report);
+        changes.push(...made);
       }
       const views = rules.map(ruleView);
       const materialisation = mergeReports(reports);
@@ -208,7 +213,8 @@ export async function applyTemplate(
         after: { doctorId: input.doctorId, from: input.from, to: input.to, ruleIds: views.map((r) => r.id), created: materialisation.created },
       });
       await tx.flush();
-      return { rules: views, materialisation };
+      // New rules only create slots; one stream in time order however the entries were listed.
+      return { reply: { rules: views, materialisation }, changes: changes.sort(byStartThenId) };
     });
   } catch (error) {
     if (isExclusionViolation(error)) throw await slotConflictError(em, input.doctorId, attempted);
@@ -227,7 +233,7 @@ export async function cloneSlots(
   doctorId: string,
   input: { clinicId: string; sourceFrom: string; sourceTo: string; targetStarts: string[] },
   settings: SchedulingSettings,
-) {
+): Promise<WithSlotChanges<{ created: StaffSlotView[]; skipped: { start: string; end: string; reason: "clash" | "past"; clashWith: ScheduleClash[] }[] }>> {
   const attempted: Interval[] = [];
   try {
     return await em.transactional(async (tx) => {
@@ -296,7 +302,10 @@ export async function cloneSlots(
         after: { doctorId, ...input, created: created.length, skipped: skipped.length },
       });
       await tx.flush();
-      return { created: created.map(staffSlotView) as StaffSlotView[], skipped };
+      return {
+        reply: { created: created.map(staffSlotView) as StaffSlotView[], skipped },
+        changes: created.map((slot) => entityChange(slot, "created")).sort(byStartThenId),
+      };
     });
   } catch (error) {
     if (isExclusionViolation(error)) throw await slotConflictError(em, doctorId, attempted);

@@ -113,7 +113,7 @@ async function applyUnavailability(tx: EntityManager, actor: AuditActor, input: 
   const affected = taken.map(slotView).sort(byStart);
 
   if (input.dryRun) {
-    return { dryRun: true, unavailability: null, blocked: predicted(free), affected, cancelled: input.autoCancel ? predicted(taken) : [] };
+    return { dryRun: true, unavailability: null, blocked: predicted(free), affected, cancelled: input.autoCancel ? predicted(taken) : [], cancelledAppointmentIds: [] };
   }
 
   const unavailability = tx.create(Unavailability, {
@@ -135,6 +135,7 @@ async function applyUnavailability(tx: EntityManager, actor: AuditActor, input: 
       )
     : [];
   let cancelled: SlotRow[] = [];
+  let cancelledAppointmentIds: string[] = [];
   if (input.autoCancel && taken.length) {
     const note = `Released by ${input.kind.replaceAll("_", " ")}: ${input.reason}`;
     cancelled = await tx.execute<SlotRow[]>(
@@ -144,7 +145,8 @@ async function applyUnavailability(tx: EntityManager, actor: AuditActor, input: 
       [tag, note, note, idArray(taken.map((r) => r.id))],
     );
     // The booking module cancels the appointments on those slots and tells each patient.
-    await cancelAppointmentsOnReleasedSlots(tx, actor, { slotIds: cancelled.map((slot) => slot.id), reason: input.reason, kind: input.kind });
+    const cancellations = await cancelAppointmentsOnReleasedSlots(tx, actor, { slotIds: cancelled.map((slot) => slot.id), reason: input.reason, kind: input.kind });
+    cancelledAppointmentIds = cancellations.map((cancellation) => cancellation.appointmentId);
     for (const slot of cancelled) {
       recordAudit(tx, actor, {
         action: "scheduling.slot.cancel-by-leave",
@@ -171,6 +173,7 @@ async function applyUnavailability(tx: EntityManager, actor: AuditActor, input: 
     blocked: blocked.map(slotView).sort(byStart),
     affected,
     cancelled: cancelled.map(slotView).sort(byStart),
+    cancelledAppointmentIds,
   };
 }
 

@@ -1,0 +1,106 @@
+/**
+ * Live slot events of the scheduling writers (rules, templates, clones, overbooking, time off and
+ * closures, bulk operations, imports): the services read each changed slot's new state inside their
+ * transaction and return it as `SlotChange`s; the route publishes them after the commit through
+ * `publishBookingChanges` (booking.realtime.ts), the one place that turns changes into socket events
+ * and picks the topics (`slots:{doctorId}` for public kinds only, `doctor:{doctorId}`, `clinic:{clinicId}`).
+ * Event types are `slot.{cause}`; see docs/realtime.md and docs/scheduling.md for who sends which.
+ */
+import type { OperationSlot } from "@clinic/shared";
+import { publishBookingChanges, type SlotChange } from "../booking/booking.realtime";
+import type { ModuleContext } from "../../platform/module";
+import type { Slot } from "./slot.entity";
+import type { SlotRow } from "./slot-rows";
+
+/**
+ * Why a scheduling writer changed a slot (the event type is `slot.{cause}`):
+ * - `created`  a new row (rule or template materialisation, clone, overbook, import, bulk resize);
+ * - `updated`  a rule edit carried a new kind, service, tags or note onto a slot it keeps;
+ * - `removed`  the row was deleted because a rule no longer produces it or a bulk resize replaced it;
+ * - `deleted`  the row was deleted by a bulk delete;
+ * - `expired`  a rule no longer produces it but appointment history references it, so it is expired;
+ * - `blocked`  time off, a closure or a bulk block made it unbookable;
+ * - `released` removing time off or a closure made it free again.
+ */
+export type SlotCause = "created" | "updated" | "removed" | "deleted" | "expired" | "blocked" | "released";
+
+/**
+ * The `status` sent for a row that no longer exists. Not a stored status: the event's `version` is
+ * the row's last version + 1, so a client that keeps the higher version drops the slot over any
+ * state it saw before.
+ */
+export const DELETED_STATUS = "deleted";
+
+/** A writer's reply, and the slots it changed (their new state, read in the transaction) to publish after commit. */
+export interface WithSlotChanges<T> {
+  reply: T;
+  /** In publication order; empty for a dry run. */
+  changes: SlotChange[];
+}
+
+const iso = (value: Date | string) => new Date(value).toISOString();
+
+/** From a row read (or `returning`-ed) inside the transaction. */
+export function rowChange(row: SlotRow & { hold_expires_at?: Date | null }, cause: SlotCause): SlotChange {
+  return {
+    slotId: row.id,
+    doctorId: row.doctor_id,
+    clinicId: row.clinic_id,
+    start: iso(row.starts_at),
+    end: iso(row.ends_at),
+    status: row.status,
+    kind: row.kind,
+    version: row.version,
+    holdExpiresAt: row.status === "held" && row.hold_expires_at ? iso(row.hold_expires_at) : null,
+    cause,
+  };
+}
+
+/** A row that was deleted: its last state, `status: "deleted"` and `version + 1`. */
+export function deletedRowChange(row: SlotRow, cause: "removed" | "deleted"): SlotChange {
+  return { ...rowChange(row, cause), status: DELETED_STATUS, version: row.version + 1, holdExpiresAt: null };
+}
+
+/** From an entity flushed inside the transaction. */
+export function entityChange(slot: Slot, cause: SlotCause): SlotChange {
+  return {
+    slotId: slot.id,
+    doctorId: slot.doctor.id,
+    clinicId: slot.clinic.id,
+    start: slot.startsAt.toISOString(),
+    end: slot.endsAt.toISOString(),
+    status: slot.status,
+    kind: slot.kind,
+    version: slot.version,
+    holdExpiresAt: slot.status === "held" && slot.holdExpiresAt ? slot.holdExpiresAt.toISOString() : null,
+    cause,
+  };
+}
+
+/** From the operations routes' reply view (time off and closures: those slots are never held). */
+export function viewChanges(slots: OperationSlot[], cause: SlotCause): SlotChange[] {
+  return slots.map((slot) => ({
+    slotId: slot.id!,
+    doctorId: slot.doctorId,
+    clinicId: slot.clinicId,
+    start: slot.start,
+    end: slot.end,
+    status: slot.status,
+    kind: slot.kind,
+    version: slot.version,
+    holdExpiresAt: null,
+    cause,
+  }));
+}
+
+/** Earliest first; ties by id, so the order is stable. */
+export const byStartThenId = (a: SlotChange, b: SlotChange) => a.start.localeCompare(b.start) || a.slotId.localeCompare(b.slotId);
+
+/**
+ * After commit: every viewer of these slots learns their new status and version, in the order given.
+ * Never throws (a Redis failure is logged; clients see a seq gap and resync).
+ */
+export async function publishSlotChanges(ctx: Pick<ModuleContext, "events" | "log">, changes: readonly SlotChange[]): Promise<void> {
+  if (changes.length === 0) return;
+  await publishBookingChanges(ctx.events, { slots: [...changes] }, { log: ctx.log });
+}
