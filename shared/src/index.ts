@@ -12,3 +12,4 @@ export * from "./scheduling-operations-api";
 export * from "./scheduling-search-api";
 export * from "./booking";
 export * from "./booking-api";
+export * from "./queue-api";

@@ -4,6 +4,7 @@ import { Migration20261122015407_identity_directory_audit } from "./Migration202
 import { Migration20261122021715_scheduling } from "./Migration20261122021715_scheduling";
 import { Migration20261122024645_booking } from "./Migration20261122024645_booking";
 import { Migration20261122034749_elastic_booking } from "./Migration20261122034749_elastic_booking";
+import { Migration20261122034959_display_tokens } from "./Migration20261122034959_display_tokens";
 
 export const migrationsList = [
   Migration20261122000000_platform,
@@ -11,4 +12,5 @@ export const migrationsList = [
   Migration20261122021715_scheduling,
   Migration20261122024645_booking,
   Migration20261122034749_elastic_booking,
+  Migration20261122034959_display_tokens,
 ].map((migration) => ({ name: migration.name, class: migration }));

@@ -12,6 +12,7 @@ import { ClinicMembershipSchema } from "./identity/membership.entity";
 import { AuthSessionSchema, RefreshTokenSchema } from "./identity/session.entity";
 import { UserAccountSchema } from "./identity/user.entity";
 import { OutboxMessageSchema } from "./notifications/outbox.entity";
+import { DisplayTokenSchema } from "./queue/display-token.entity";
 import { AvailabilityRuleSchema } from "./scheduling/availability-rule.entity";
 import { BookingRuleSchema, OverbookingPolicySchema } from "./scheduling/booking-rule.entity";
 import { ElasticAllocationSchema, ElasticBlockSchema } from "./scheduling/elastic.entity";
@@ -44,4 +45,5 @@ export const entities = [
   OverbookingPolicySchema,
   AppointmentSchema,
   IdempotencyRecordSchema,
+  DisplayTokenSchema,
 ];

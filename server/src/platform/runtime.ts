@@ -15,6 +15,9 @@ import { principalFromToken } from "../modules/identity/principal";
 import { moduleRoutes } from "../modules/routes";
 import { bookingJobs } from "../modules/booking/booking.jobs";
 import { registerBookingTopics } from "../modules/booking/booking.realtime";
+import { displayTokenRoutes } from "../modules/queue/display-token.routes";
+import { principalFromDisplayToken } from "../modules/queue/display-token.service";
+import { registerQueueTopics } from "../modules/queue/queue.realtime";
 import { createMetrics, type Metrics } from "./metrics";
 import { migrateWithLock } from "./migrate";
 import { createQueues, startWorkers, type JobDefinition, type Queues, type Workers } from "./queues";
@@ -84,16 +87,24 @@ export async function createRuntime(options: {
     const gateway = createRealtime({ httpServer: http.server, redis, redisUrl, prefix, log, metrics });
     realtime = gateway;
     http.addHook("preClose", async () => gateway.disconnectAll());
-    // Sockets authenticate with the same access tokens as HTTP.
-    gateway.setAuthenticator(async (auth) =>
-      typeof auth.token === "string" ? principalFromToken(orm.em.fork(), config.auth.jwtSecret, auth.token) : null,
-    );
+    // Sockets authenticate with the same access tokens as HTTP (`auth.token`), or, for waiting-room
+    // screens, with a display token (`auth.displayToken`); never both. Display tokens open no HTTP route.
+    gateway.setAuthenticator(async (auth) => {
+      const { token, displayToken } = auth;
+      if (displayToken !== undefined) {
+        return typeof displayToken === "string" && token === undefined ? principalFromDisplayToken(orm.em.fork(), displayToken) : null;
+      }
+      return typeof token === "string" ? principalFromToken(orm.em.fork(), config.auth.jwtSecret, token) : null;
+    });
     registerAuthentication(http, config.auth.jwtSecret);
     registerBookingTopics(gateway, moduleContext);
+    registerQueueTopics(gateway, moduleContext);
     await http.register(healthRoutes({ orm, redis, queues, prefix, role: config.role, version: VERSION }), {
       prefix: API_PREFIX,
     });
     await http.register(moduleRoutes(moduleContext), { prefix: API_PREFIX });
+    // Registered here rather than in moduleRoutes: revoking a display token disconnects its sockets.
+    await http.register(displayTokenRoutes(moduleContext, gateway), { prefix: API_PREFIX });
   }
 
   let workers: Workers | undefined;

@@ -8,7 +8,7 @@ import type { EventPublisher } from "../../platform/events";
 import type { ModuleContext } from "../../platform/module";
 import type { Principal, Realtime } from "../../platform/realtime";
 import { can } from "../identity/access";
-import { Changes } from "./appointment.store";
+import type { Changes } from "./appointment.store";
 import type { UserPrincipal } from "../identity/principal";
 import { clinicSnapshot, doctorFacts, doctorSnapshot, meSnapshot, slotsSnapshot } from "./booking.snapshots";
 

@@ -75,6 +75,10 @@ const rules = {
     isPlatformAdmin(p) || holds(p, s.clinicId, ["receptionist", "clinic_admin"]),
   /** Clinic-wide calendar decisions: holidays, booking rules, templates, overbooking. */
   "clinic.schedule.manage": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),
+  /** Waiting-room screens: creating, listing and revoking a clinic's display tokens. */
+  "clinic.displays.manage": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),
+  /** Watching a clinic's display feed as a person (display tokens have their own, narrower rule). */
+  "clinic.display.read": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isStaffOf(p, s.clinicId),
   "audit.read": (p: UserPrincipal, s: AccessScope) =>
     isPlatformAdmin(p) || (s.clinicId !== undefined && isClinicAdminOf(p, s.clinicId)),
 } satisfies Record<string, (p: UserPrincipal, s: AccessScope) => boolean>;
