@@ -17,8 +17,6 @@ import {
   type EventEnvelope,
   type SubscribeAck,
 } from "@clinic/shared";
-import { can, type Permission } from "../../server/src/modules/identity/access";
-import type { UserPrincipal } from "../../server/src/modules/identity/principal";
 import { topicSeqKey } from "../../server/src/platform/events";
 import { connectSocket, connected, createTestEnvironment, readJson, startTestApp, waitFor, type TestApp, type TestEnvironment } from "../support/harness";
 import { createClinic, createPerson, type TestPerson } from "../support/identity";
@@ -441,38 +439,5 @@ describe("display tokens", () => {
     await expect(connected(open(nodeA, { displayToken: token }))).resolves.toBeUndefined();
     await db.query("update clinic set active = false where id = $1", [clinic.id]);
     await expect(connected(open(nodeA, { displayToken: token }))).rejects.toThrow("UNAUTHENTICATED");
-  });
-});
-
-describe("the guard's display permissions", () => {
-  const A = "00000000-0000-4000-8000-00000000000a";
-  const B = "00000000-0000-4000-8000-00000000000b";
-  const person = (overrides: Partial<UserPrincipal>): UserPrincipal => ({
-    kind: "user",
-    id: "u",
-    userId: "u",
-    sessionId: "s",
-    role: "patient",
-    memberships: [],
-    doctorId: null,
-    doctorClinicIds: [],
-    patientId: null,
-    ...overrides,
-  });
-  const people = {
-    platformAdmin: person({ role: "platform_admin" }),
-    adminOfA: person({ role: "clinic_admin", memberships: [{ clinicId: A, role: "clinic_admin" }] }),
-    adminOfB: person({ role: "clinic_admin", memberships: [{ clinicId: B, role: "clinic_admin" }] }),
-    receptionOfA: person({ role: "receptionist", memberships: [{ clinicId: A, role: "receptionist" }] }),
-    doctorAtA: person({ role: "doctor", doctorId: "doc-1", doctorClinicIds: [A] }),
-    patient: person({ role: "patient", patientId: "p-1" }),
-  };
-  const matrix: [Permission, (keyof typeof people)[], (keyof typeof people)[]][] = [
-    ["clinic.displays.manage", ["platformAdmin", "adminOfA"], ["adminOfB", "receptionOfA", "doctorAtA", "patient"]],
-    ["clinic.display.read", ["platformAdmin", "adminOfA", "receptionOfA"], ["adminOfB", "doctorAtA", "patient"]],
-  ];
-  it.each(matrix)("%s at clinic A", (permission, allowed, refused) => {
-    for (const who of allowed) expect([who, can(people[who], permission, { clinicId: A })]).toEqual([who, true]);
-    for (const who of refused) expect([who, can(people[who], permission, { clinicId: A })]).toEqual([who, false]);
   });
 });
