@@ -56,16 +56,20 @@ export interface NoShowStanding {
   warning: boolean;
 }
 
-export async function noShowStanding(em: EntityManager, patientId: string, now = new Date()): Promise<NoShowStanding> {
+/** SQL: how many of the last 5 kept-or-missed past appointments of `patient` (a column or `?`) were missed. */
+export const missedOfLastFiveSql = (patient: string) =>
+  `(select count(*)::int from (select status from appointment
+     where patient_id = ${patient} and starts_at < now() and status in ${ATTENDED_OR_MISSED}
+     order by starts_at desc limit 5) last where status = 'no_show')`;
+
+export const standingOf = (missedOfLastFive: number) => ({ missedOfLastFive, warning: missedOfLastFive >= 3 });
+
+export async function noShowStanding(em: EntityManager, patientId: string): Promise<NoShowStanding> {
   const [row] = await em.execute<{ total: number; last_five: number }[]>(
-    `select (select count(*)::int from appointment where patient_id = ? and status = 'no_show') as total,
-            (select count(*)::int from (select status from appointment
-               where patient_id = ? and starts_at < ? and status in ${ATTENDED_OR_MISSED}
-               order by starts_at desc limit 5) last where status = 'no_show') as last_five`,
-    [patientId, patientId, now],
+    `select (select count(*)::int from appointment where patient_id = ? and status = 'no_show') as total, ${missedOfLastFiveSql("?")} as last_five`,
+    [patientId, patientId],
   );
-  const missedOfLastFive = row?.last_five ?? 0;
-  return { noShowCount: row?.total ?? 0, missedOfLastFive, warning: missedOfLastFive >= 3 };
+  return { noShowCount: row?.total ?? 0, ...standingOf(row?.last_five ?? 0) };
 }
 
 export const NO_SHOW_WARNING = "The patient missed 3 of their last 5 appointments";

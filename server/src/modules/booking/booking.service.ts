@@ -38,7 +38,7 @@ import {
   slotTaken,
   type Snapshot,
 } from "./appointment.store";
-import { NO_SHOW_WARNING, noShowStanding, priceBooking, type Pricing } from "./booking-policy";
+import { NO_SHOW_WARNING, missedOfLastFiveSql, priceBooking, standingOf, type Pricing } from "./booking-policy";
 import { publishBookingChanges } from "./booking.realtime";
 import { AlreadyAnswered, claimKey, storeAnswer, storedAnswer, type IdempotencyContext, type StoredAnswer } from "./idempotency";
 
@@ -164,9 +164,19 @@ export class BookingService {
     if (!options.fixedPatientId && patientId !== principal.patientId && !staff) {
       throw new DomainError(403, "FORBIDDEN", "Only the clinic's staff book for another patient");
     }
-    const [patient] = await em.execute<{ id: string; user_id: string; subscription_tier: SubscriptionTier }[]>(
-      `select id, user_id, subscription_tier from patient where id = ?`,
-      [patientId],
+    // Everything about the patient the policy needs, in one round trip (this is the hot path).
+    const [patient] = await em.execute<
+      { id: string; user_id: string; subscription_tier: SubscriptionTier; relation: boolean; fee: number | null; settings: unknown; active: number; missed: number }[]
+    >(
+      `select p.id, p.user_id, p.subscription_tier,
+              exists(select 1 from doctor_patient dp where dp.doctor_id = ? and dp.patient_id = p.id) as relation,
+              (select consultation_fee_minor from doctor where id = ?) as fee,
+              (select settings from clinic where id = ?) as settings,
+              (select count(*)::int from appointment a where a.patient_id = p.id and a.starts_at > now()
+                 and (a.status in ('scheduled','checked_in','in_consultation') or (a.status = 'pending' and a.hold_expires_at > now()))) as active,
+              ${missedOfLastFiveSql("p.id")} as missed
+         from patient p where p.id = ?`,
+      [found.doctorId, found.doctorId, found.clinicId, patientId],
     );
     if (!patient) throw new DomainError(404, "NOT_FOUND", "Patient not found");
     if (!(found.kind === "regular" || (staff && found.kind === "walk_in"))) {
@@ -178,29 +188,18 @@ export class BookingService {
     const kept = options.keepService?.clinicId === found.clinicId ? options.keepService.serviceId : null;
     const serviceId = input.serviceId ?? kept ?? found.slotServiceId;
     if (serviceId && service === null) await readService(serviceId, found.clinicId);
-    const [facts] = await em.execute<{ relation: boolean; fee: number; settings: unknown }[]>(
-      `select exists(select 1 from doctor_patient where doctor_id = ? and patient_id = ?) as relation,
-              (select consultation_fee_minor from doctor where id = ?) as fee,
-              (select settings from clinic where id = ?) as settings`,
-      [found.doctorId, patientId, found.doctorId, found.clinicId],
-    );
     const pricing = priceBooking({
       tier: patient.subscription_tier,
-      hasDoctorRelation: Boolean(facts?.relation),
+      hasDoctorRelation: patient.relation,
       service,
-      doctorFeeMinor: facts?.fee ?? 0,
+      doctorFeeMinor: patient.fee ?? 0,
     });
-    const settings = clinicSettingsSchema.parse(facts?.settings ?? {});
-    const standing = await noShowStanding(em, patientId);
+    const settings = clinicSettingsSchema.parse(patient.settings ?? {});
+    const standing = standingOf(patient.missed);
     // The block is on booking online: the clinic's own staff may still book (and see the warning).
     if (standing.warning && settings.blockRepeatedNoShows && !staff) {
       throw new DomainError(403, "NO_SHOW_BLOCKED", "Online booking is blocked after 3 missed appointments of the last 5");
     }
-    const [active] = await em.execute<{ n: number }[]>(
-      `select count(*)::int as n from appointment where patient_id = ? and starts_at > now()
-         and (status in ('scheduled','checked_in','in_consultation') or (status = 'pending' and hold_expires_at > now()))`,
-      [patientId],
-    );
     const candidate = {
       slotId: found.place.kind === "slot" ? found.place.slot.id : null,
       doctorId: found.doctorId,
@@ -208,7 +207,7 @@ export class BookingService {
       start: found.start,
       end: found.end,
     };
-    const violations = await checkBookingCandidate(em, found.clinicId, candidate, { patientActiveBookings: active?.n ?? 0 });
+    const violations = await checkBookingCandidate(em, found.clinicId, candidate, { patientActiveBookings: patient.active });
     if (violations.length) throw new DomainError(422, "RULE_VIOLATION", "The booking breaks the clinic's rules", { violations });
     return {
       place: found.place,
