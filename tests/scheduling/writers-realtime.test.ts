@@ -12,22 +12,12 @@ import { addDays, type EventEnvelope } from "@clinic/shared";
 import { Slot } from "../../server/src/modules/scheduling/slot.entity";
 import type { TestApp } from "../support/harness";
 import { createClinic, createPerson, type TestPerson } from "../support/identity";
+import type { SlotChange } from "../../server/src/modules/booking/booking.realtime";
 import { insertAppointment, listen, seqOf, settle, subscribe } from "../booking/realtime-support";
 import { call, query, startSchedulingApp } from "./support-rules";
 import { at, dayFromNow, insertSlots } from "./support-slots";
 
-interface SlotData {
-  slotId: string;
-  doctorId: string;
-  clinicId: string;
-  start: string;
-  end: string;
-  status: string;
-  kind: string;
-  version: number;
-  holdExpiresAt: string | null;
-  cause: string;
-}
+type SlotData = SlotChange;
 type Event = EventEnvelope<SlotData>;
 /** [type, start (HH:MM local), status, version] — what each event must say. */
 type Expected = [type: string, time: string, status: string, version: number];
@@ -96,6 +86,16 @@ describe("scheduling writers, live", () => {
     return { clinicId, doctorId, admin, reception, doctor, topics, seen, published, expectEvents };
   }
 
+  /** A rule laying 30-minute slots on one day. */
+  const oneDayRule = (clinicId: string, day: string, startTime: string, endTime: string) => ({
+    clinicId,
+    recurrence: { freq: "daily", interval: 1, weekdays: [] },
+    validFrom: day,
+    validUntil: day,
+    startTime,
+    endTime,
+    slotMinutes: 30,
+  });
   const ids = (events: Event[]) => events.map((e) => e.data.slotId);
   const rowsOf = (doctorId: string) =>
     query<{ id: string; starts_at: Date; status: string; version: number; kind: string }>(
@@ -107,15 +107,7 @@ describe("scheduling writers, live", () => {
   it("creating a rule publishes slot.created (available, version 1) for every slot it materialises, to all three topics", async () => {
     const s = await scene();
     const day = dayFromNow(3);
-    const created = await call(app, s.admin, "POST", `/doctors/${s.doctorId}/availability-rules`, {
-      clinicId: s.clinicId,
-      recurrence: { freq: "daily", interval: 1, weekdays: [] },
-      validFrom: day,
-      validUntil: day,
-      startTime: "09:00",
-      endTime: "10:30",
-      slotMinutes: 30,
-    });
+    const created = await call(app, s.admin, "POST", `/doctors/${s.doctorId}/availability-rules`, oneDayRule(s.clinicId, day, "09:00", "10:30"));
     expect(created.status).toBe(201);
     expect(created.body.materialisation.created).toBe(3);
     const expected: Expected[] = ["09:00", "09:30", "10:00"].map((t) => ["slot.created", t, "available", 1]);
@@ -133,15 +125,7 @@ describe("scheduling writers, live", () => {
     const s = await scene();
     const patient = await createPerson(app.runtime, "patient");
     const day = dayFromNow(4);
-    const created = await call(app, s.admin, "POST", `/doctors/${s.doctorId}/availability-rules`, {
-      clinicId: s.clinicId,
-      recurrence: { freq: "daily", interval: 1, weekdays: [] },
-      validFrom: day,
-      validUntil: day,
-      startTime: "09:00",
-      endTime: "11:00",
-      slotMinutes: 30,
-    });
+    const created = await call(app, s.admin, "POST", `/doctors/${s.doctorId}/availability-rules`, oneDayRule(s.clinicId, day, "09:00", "11:00"));
     expect(created.status).toBe(201);
     await s.expectEvents("slots", 0, ["09:00", "09:30", "10:00", "10:30"].map((t): Expected => ["slot.created", t, "available", 1]));
     const before = await rowsOf(s.doctorId);
@@ -180,21 +164,13 @@ describe("scheduling writers, live", () => {
   it("a rule edit that makes regular slots walk-in tells slots: once (kind walk_in), then keeps them off it", async () => {
     const s = await scene();
     const day = dayFromNow(5);
-    const created = await call(app, s.admin, "POST", `/doctors/${s.doctorId}/availability-rules`, {
-      clinicId: s.clinicId,
-      recurrence: { freq: "daily", interval: 1, weekdays: [] },
-      validFrom: day,
-      validUntil: day,
-      startTime: "09:00",
-      endTime: "10:00",
-      slotMinutes: 30,
-    });
+    const created = await call(app, s.admin, "POST", `/doctors/${s.doctorId}/availability-rules`, oneDayRule(s.clinicId, day, "09:00", "10:00"));
     expect(created.status).toBe(201);
     await s.expectEvents("slots", 0, ["09:00", "09:30"].map((t): Expected => ["slot.created", t, "available", 1]));
     const toWalkIn = await call(app, s.admin, "PATCH", `/availability-rules/${created.body.rule.id}`, { kind: "walk_in" });
     expect(toWalkIn.status).toBe(200);
     const leaving = await s.expectEvents("slots", 2, ["09:00", "09:30"].map((t): Expected => ["slot.updated", t, "available", 2]));
-    expect(leaving.map((e) => [e.data.kind, (e.data as { previousKind?: string }).previousKind])).toEqual([
+    expect(leaving.map((e) => [e.data.kind, e.data.previousKind])).toEqual([
       ["walk_in", "regular"],
       ["walk_in", "regular"],
     ]);
@@ -207,15 +183,7 @@ describe("scheduling writers, live", () => {
   it("deleting a rule publishes slot.removed for its free slots and nothing for a booked one it leaves in place", async () => {
     const s = await scene();
     const day = dayFromNow(5);
-    const created = await call(app, s.admin, "POST", `/doctors/${s.doctorId}/availability-rules`, {
-      clinicId: s.clinicId,
-      recurrence: { freq: "daily", interval: 1, weekdays: [] },
-      validFrom: day,
-      validUntil: day,
-      startTime: "14:00",
-      endTime: "15:30",
-      slotMinutes: 30,
-    });
+    const created = await call(app, s.admin, "POST", `/doctors/${s.doctorId}/availability-rules`, oneDayRule(s.clinicId, day, "14:00", "15:30"));
     expect(created.status).toBe(201);
     await s.expectEvents("clinic", 0, ["14:00", "14:30", "15:00"].map((t): Expected => ["slot.created", t, "available", 1]));
     const rows = await rowsOf(s.doctorId);
@@ -407,15 +375,7 @@ describe("scheduling writers, live", () => {
     };
     try {
       const day = dayFromNow(11);
-      const created = await call(app, s.admin, "POST", `/doctors/${s.doctorId}/availability-rules`, {
-        clinicId: s.clinicId,
-        recurrence: { freq: "daily", interval: 1, weekdays: [] },
-        validFrom: day,
-        validUntil: day,
-        startTime: "09:00",
-        endTime: "10:00",
-        slotMinutes: 30,
-      });
+      const created = await call(app, s.admin, "POST", `/doctors/${s.doctorId}/availability-rules`, oneDayRule(s.clinicId, day, "09:00", "10:00"));
       expect(created.status).toBe(201);
       expect(created.body.materialisation.created).toBe(2);
     } finally {

@@ -7,6 +7,7 @@
  * Event types are `slot.{cause}`; see docs/realtime.md and docs/scheduling.md for who sends which.
  */
 import type { OperationSlot } from "@clinic/shared";
+import { slotChange } from "../booking/appointment.views";
 import { publishBookingChanges, type SlotChange } from "../booking/booking.realtime";
 import type { ModuleContext } from "../../platform/module";
 import type { Slot } from "./slot.entity";
@@ -38,22 +39,9 @@ export interface WithSlotChanges<T> {
   changes: SlotChange[];
 }
 
-const iso = (value: Date | string) => new Date(value).toISOString();
-
 /** From a row read (or `returning`-ed) inside the transaction. */
 export function rowChange(row: SlotRow & { hold_expires_at?: Date | null }, cause: SlotCause): SlotChange {
-  return {
-    slotId: row.id,
-    doctorId: row.doctor_id,
-    clinicId: row.clinic_id,
-    start: iso(row.starts_at),
-    end: iso(row.ends_at),
-    status: row.status,
-    kind: row.kind,
-    version: row.version,
-    holdExpiresAt: row.status === "held" && row.hold_expires_at ? iso(row.hold_expires_at) : null,
-    cause,
-  };
+  return slotChange({ ...row, hold_expires_at: row.status === "held" ? (row.hold_expires_at ?? null) : null }, cause);
 }
 
 /** A row that was deleted: its last state, `status: "deleted"` and `version + 1`. */
