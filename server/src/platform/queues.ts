@@ -12,8 +12,11 @@ export interface JobDefinition<Data = unknown> {
   /** BullMQ job names and ids may not contain `:`. */
   name: string;
   process(data: Data, job: Job<Data>): Promise<unknown>;
-  /** Repeats every `everyMs` while any worker runs (a BullMQ job scheduler with a stable id). */
-  repeat?: { everyMs: number };
+  /**
+   * Repeats while any worker runs (a BullMQ job scheduler with a stable id, so many workers make one
+   * schedule): every `everyMs`, or on a cron `pattern` (UTC).
+   */
+  repeat?: { everyMs: number } | { pattern: string };
 }
 
 export interface Queues {
@@ -86,7 +89,7 @@ export async function startWorkers(options: {
       if (!job.repeat) continue;
       await options.queues
         .get(queueName)
-        .upsertJobScheduler(job.name, { every: job.repeat.everyMs }, { name: job.name, data: {} });
+        .upsertJobScheduler(job.name, "pattern" in job.repeat ? { pattern: job.repeat.pattern, tz: "UTC" } : { every: job.repeat.everyMs }, { name: job.name, data: {} });
     }
   }
   return {
