@@ -23,11 +23,10 @@ import { recordAudit, type AuditActor } from "../audit/audit.service";
 import { can } from "../identity/access";
 import type { UserPrincipal } from "../identity/principal";
 import { checkBookingCandidate } from "../scheduling/booking-rules.service";
-import { lockBlock, placeAllocation, retimeBookedAllocations, setBookedAllocationStatus } from "../scheduling/elastic.service";
-import { APPOINTMENT_COLUMNS, appointmentView, type AppointmentRow, type SlotRow } from "./appointment.views";
+import { retimeBookedAllocations } from "../scheduling/elastic.service";
+import { APPOINTMENT_COLUMNS, appointmentView, type AppointmentRow } from "./appointment.views";
 import {
   Changes,
-  SLOT_COLUMNS,
   bookPlace,
   lockedAppointment,
   mapDatabaseError,
@@ -35,9 +34,9 @@ import {
   readAppointment,
   releasePlace,
   setAppointmentStatus,
-  slotTaken,
   type Snapshot,
 } from "./appointment.store";
+import { readPlace, takeElastic, takeSlot, type Place } from "./booking.places";
 import { NO_SHOW_WARNING, missedOfLastFiveSql, priceBooking, standingOf, type Pricing } from "./booking-policy";
 import { publishBookingChanges } from "./booking.realtime";
 import { AlreadyAnswered, claimKey, storeAnswer, storedAnswer, type IdempotencyContext, type StoredAnswer } from "./idempotency";
@@ -46,11 +45,6 @@ export const HOLD_EXPIRY_JOB = "hold-expiry";
 const LOCK_TTL_MS = 5_000;
 /** The clinic's staff (any membership there) or the platform admin: the guard decides. */
 export const isStaffOf = (p: UserPrincipal, clinicId: string) => can(p, "clinic.appointments.manage", { clinicId });
-
-const MINUTE = 60_000;
-
-/** Where a booking goes: a slot, or an offer in an elastic block (the row lock there queues contenders). */
-type Place = { kind: "slot"; slot: SlotRow } | { kind: "elastic"; blockId: string; minutes: number };
 
 interface Prepared {
   place: Place;
@@ -110,35 +104,6 @@ export class BookingService {
     return lock;
   }
 
-  /** Reads and checks the place asked for: its doctor, clinic and times. No writes. */
-  private async readPlace(
-    em: EntityManager,
-    input: { slotId?: string | undefined; elastic?: { blockId: string; start: string } | undefined },
-    minutesOf: (clinicId: string) => Promise<number>,
-  ): Promise<{ place: Place; doctorId: string; clinicId: string; start: Date; end: Date; kind: string; slotServiceId: string | null }> {
-    if (input.slotId) {
-      const [slot] = await em.execute<SlotRow[]>(`select ${SLOT_COLUMNS} from slot where id = ?`, [input.slotId]);
-      if (!slot) throw new DomainError(404, "NOT_FOUND", "Slot not found");
-      const lapsedHold = slot.status === "held" && slot.hold_expires_at !== null && new Date(slot.hold_expires_at).getTime() <= Date.now();
-      if (slot.status !== "available" && !lapsedHold) throw slotTaken();
-      const place: Place = { kind: "slot", slot };
-      return { place, doctorId: slot.doctor_id, clinicId: slot.clinic_id, start: new Date(slot.starts_at), end: new Date(slot.ends_at), kind: slot.kind, slotServiceId: slot.service_id };
-    }
-    const offer = input.elastic!;
-    const [block] = await em.execute<{ id: string; doctor_id: string; clinic_id: string; starts_at: Date; ends_at: Date }[]>(
-      `select id, doctor_id, clinic_id, starts_at, ends_at from elastic_block where id = ?`,
-      [offer.blockId],
-    );
-    if (!block) throw new DomainError(404, "NOT_FOUND", "Elastic block not found");
-    const start = new Date(offer.start);
-    if (start < new Date(block.starts_at) || start >= new Date(block.ends_at)) {
-      throw new DomainError(422, "OUTSIDE_BLOCK", "The offer's start is not inside the block", { field: "body.elastic.start" });
-    }
-    const minutes = await minutesOf(block.clinic_id);
-    const place: Place = { kind: "elastic", blockId: block.id, minutes };
-    return { place, doctorId: block.doctor_id, clinicId: block.clinic_id, start, end: new Date(start.getTime() + minutes * MINUTE), kind: "regular", slotServiceId: null };
-  }
-
   /** Validation, patient, place, policy and rules: everything before the hot path (no writes). */
   private async prepare(
     em: EntityManager,
@@ -157,7 +122,7 @@ export class BookingService {
       return service;
     };
     // An elastic offer is as long as its service.
-    const found = await this.readPlace(em, input, async (clinicId) => (await readService(input.serviceId!, clinicId)).minutes);
+    const found = await readPlace(em, input, async (clinicId) => (await readService(input.serviceId!, clinicId)).minutes);
     const staff = isStaffOf(principal, found.clinicId);
     const patientId = options.fixedPatientId ?? input.patientId ?? principal.patientId;
     if (!patientId) throw new DomainError(422, "PATIENT_REQUIRED", "Name the patient to book for", { field: "body.patientId" });
@@ -222,66 +187,6 @@ export class BookingService {
     };
   }
 
-  /**
-   * Takes the slot at the version read (available, or held by a lapsed hold, which is expired in the
-   * same transaction). Caller holds the slot lock.
-   */
-  private async takeSlot(tx: EntityManager, changes: Changes, slotId: string, status: "pending" | "scheduled", holdExpiresAt: Date | null): Promise<void> {
-    const [slot] = await tx.execute<SlotRow[]>(`select ${SLOT_COLUMNS} from slot where id = ?`, [slotId]);
-    if (!slot) throw slotTaken();
-    const lapsed = slot.status === "held" && slot.hold_expires_at !== null && new Date(slot.hold_expires_at).getTime() <= Date.now();
-    if (slot.status !== "available" && !lapsed) throw slotTaken();
-    if (lapsed) {
-      const expired = await tx.execute<{ id: string }[]>(
-        `update appointment set status = 'expired', status_reason = 'hold lapsed', version = version + 1, updated_at = now()
-          where slot_id = ? and status = 'pending' and hold_expires_at <= now() returning id`,
-        [slot.id],
-      );
-      for (const row of expired) changes.appointment(row.id, "expired");
-    }
-    const updated = await tx.execute<{ id: string }[]>(
-      `update slot set status = ?, hold_expires_at = ?, version = version + 1, updated_at = now()
-        where id = ? and version = ? and (status = 'available' or (status = 'held' and hold_expires_at <= now())) returning id`,
-      [status === "pending" ? "held" : "booked", holdExpiresAt, slot.id, slot.version],
-    );
-    if (updated.length !== 1) throw slotTaken();
-    changes.slot(slot.id, status === "pending" ? "held" : "booked");
-  }
-
-  /**
-   * Books the offer in the locked block. Lapsed holds of the block are expired first (as a slot's
-   * lapsed hold is taken over), which may move later bookings earlier.
-   */
-  private async takeElastic(
-    tx: EntityManager,
-    changes: Changes,
-    p: Prepared,
-    place: Extract<Place, { kind: "elastic" }>,
-    status: "pending" | "scheduled",
-  ): Promise<{ allocationId: string; blockId: string }> {
-    const block = await lockBlock(tx, place.blockId);
-    const lapsed = await tx.execute<{ id: string; elastic_allocation_id: string }[]>(
-      `update appointment set status = 'expired', status_reason = 'hold lapsed', version = version + 1, updated_at = now()
-        where elastic_allocation_id in (select id from elastic_allocation where block_id = ?) and status = 'pending' and hold_expires_at <= now()
-        returning id, elastic_allocation_id`,
-      [block.id],
-    );
-    for (const row of lapsed) {
-      await setBookedAllocationStatus(tx, block, row.elastic_allocation_id, "freed");
-      changes.appointment(row.id, "expired");
-    }
-    const placed = await placeAllocation(tx, block, {
-      start: p.start,
-      minutes: place.minutes,
-      serviceId: p.serviceId,
-      patientId: p.patient.id,
-      status: status === "pending" ? "proposed" : "confirmed",
-    });
-    if (!placed) throw slotTaken();
-    changes.block(block.id, status === "pending" ? "held" : "booked");
-    return { allocationId: placed.allocationId, blockId: block.id };
-  }
-
   /** Takes the prepared place and inserts the appointment. Caller holds the slot lock (slots only). */
   private async takePlace(
     tx: EntityManager,
@@ -295,9 +200,9 @@ export class BookingService {
     let elastic: { allocationId: string; blockId: string } | null = null;
     if (p.place.kind === "slot") {
       slotId = p.place.slot.id;
-      await this.takeSlot(tx, changes, slotId, target.status, holdExpiresAt);
+      await takeSlot(tx, changes, slotId, target.status, holdExpiresAt);
     } else {
-      elastic = await this.takeElastic(tx, changes, p, p.place, target.status);
+      elastic = await takeElastic(tx, changes, p.place, { start: p.start, serviceId: p.serviceId, patientId: p.patient.id }, target.status);
     }
     const pay = target.payment ?? {
       payment_status: p.pricing.paymentStatus,

@@ -1,0 +1,106 @@
+/**
+ * The places a booking takes: a slot (version-checked conditional update, lapsed holds taken over)
+ * or an offer in an elastic block (under the block's row lock). Reads before the transaction, takes
+ * inside it; the booking service inserts the appointment around them.
+ */
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { DomainError } from "../../platform/problem";
+import { lockBlock, placeAllocation, setBookedAllocationStatus } from "../scheduling/elastic.service";
+import { type Changes, SLOT_COLUMNS, slotTaken } from "./appointment.store";
+import type { SlotRow } from "./appointment.views";
+
+const MINUTE = 60_000;
+
+/** A held slot whose hold has passed: free to every reader, taken over by the next booking. */
+const isLapsedHold = (slot: SlotRow) => slot.status === "held" && slot.hold_expires_at !== null && new Date(slot.hold_expires_at).getTime() <= Date.now();
+
+/** Where a booking goes: a slot, or an offer in an elastic block (the row lock there queues contenders). */
+export type Place = { kind: "slot"; slot: SlotRow } | { kind: "elastic"; blockId: string; minutes: number };
+
+/** Reads and checks the place asked for: its doctor, clinic and times. No writes. */
+export async function readPlace(
+  em: EntityManager,
+  input: { slotId?: string | undefined; elastic?: { blockId: string; start: string } | undefined },
+  minutesOf: (clinicId: string) => Promise<number>,
+): Promise<{ place: Place; doctorId: string; clinicId: string; start: Date; end: Date; kind: string; slotServiceId: string | null }> {
+  if (input.slotId) {
+    const [slot] = await em.execute<SlotRow[]>(`select ${SLOT_COLUMNS} from slot where id = ?`, [input.slotId]);
+    if (!slot) throw new DomainError(404, "NOT_FOUND", "Slot not found");
+    if (slot.status !== "available" && !isLapsedHold(slot)) throw slotTaken();
+    const place: Place = { kind: "slot", slot };
+    return { place, doctorId: slot.doctor_id, clinicId: slot.clinic_id, start: new Date(slot.starts_at), end: new Date(slot.ends_at), kind: slot.kind, slotServiceId: slot.service_id };
+  }
+  const offer = input.elastic!;
+  const [block] = await em.execute<{ id: string; doctor_id: string; clinic_id: string; starts_at: Date; ends_at: Date }[]>(
+    `select id, doctor_id, clinic_id, starts_at, ends_at from elastic_block where id = ?`,
+    [offer.blockId],
+  );
+  if (!block) throw new DomainError(404, "NOT_FOUND", "Elastic block not found");
+  const start = new Date(offer.start);
+  if (start < new Date(block.starts_at) || start >= new Date(block.ends_at)) {
+    throw new DomainError(422, "OUTSIDE_BLOCK", "The offer's start is not inside the block", { field: "body.elastic.start" });
+  }
+  const minutes = await minutesOf(block.clinic_id);
+  const place: Place = { kind: "elastic", blockId: block.id, minutes };
+  return { place, doctorId: block.doctor_id, clinicId: block.clinic_id, start, end: new Date(start.getTime() + minutes * MINUTE), kind: "regular", slotServiceId: null };
+}
+
+/**
+ * Takes the slot at the version read (available, or held by a lapsed hold, which is expired in the
+ * same transaction). Caller holds the slot lock.
+ */
+export async function takeSlot(tx: EntityManager, changes: Changes, slotId: string, status: "pending" | "scheduled", holdExpiresAt: Date | null): Promise<void> {
+  const [slot] = await tx.execute<SlotRow[]>(`select ${SLOT_COLUMNS} from slot where id = ?`, [slotId]);
+  if (!slot) throw slotTaken();
+  const lapsed = isLapsedHold(slot);
+  if (slot.status !== "available" && !lapsed) throw slotTaken();
+  if (lapsed) {
+    const expired = await tx.execute<{ id: string }[]>(
+      `update appointment set status = 'expired', status_reason = 'hold lapsed', version = version + 1, updated_at = now()
+        where slot_id = ? and status = 'pending' and hold_expires_at <= now() returning id`,
+      [slot.id],
+    );
+    for (const row of expired) changes.appointment(row.id, "expired");
+  }
+  const updated = await tx.execute<{ id: string }[]>(
+    `update slot set status = ?, hold_expires_at = ?, version = version + 1, updated_at = now()
+      where id = ? and version = ? and (status = 'available' or (status = 'held' and hold_expires_at <= now())) returning id`,
+    [status === "pending" ? "held" : "booked", holdExpiresAt, slot.id, slot.version],
+  );
+  if (updated.length !== 1) throw slotTaken();
+  changes.slot(slot.id, status === "pending" ? "held" : "booked");
+}
+
+/**
+ * Books the offer in the locked block. Lapsed holds of the block are expired first (as a slot's
+ * lapsed hold is taken over), which may move later bookings earlier.
+ */
+export async function takeElastic(
+  tx: EntityManager,
+  changes: Changes,
+  place: Extract<Place, { kind: "elastic" }>,
+  booking: { start: Date; serviceId: string | null; patientId: string },
+  status: "pending" | "scheduled",
+): Promise<{ allocationId: string; blockId: string }> {
+  const block = await lockBlock(tx, place.blockId);
+  const lapsed = await tx.execute<{ id: string; elastic_allocation_id: string }[]>(
+    `update appointment set status = 'expired', status_reason = 'hold lapsed', version = version + 1, updated_at = now()
+      where elastic_allocation_id in (select id from elastic_allocation where block_id = ?) and status = 'pending' and hold_expires_at <= now()
+      returning id, elastic_allocation_id`,
+    [block.id],
+  );
+  for (const row of lapsed) {
+    await setBookedAllocationStatus(tx, block, row.elastic_allocation_id, "freed");
+    changes.appointment(row.id, "expired");
+  }
+  const placed = await placeAllocation(tx, block, {
+    start: booking.start,
+    minutes: place.minutes,
+    serviceId: booking.serviceId,
+    patientId: booking.patientId,
+    status: status === "pending" ? "proposed" : "confirmed",
+  });
+  if (!placed) throw slotTaken();
+  changes.block(block.id, status === "pending" ? "held" : "booked");
+  return { allocationId: placed.allocationId, blockId: block.id };
+}
