@@ -5,6 +5,7 @@ import { Migration20261122021715_scheduling } from "./Migration20261122021715_sc
 import { Migration20261122024645_booking } from "./Migration20261122024645_booking";
 import { Migration20261122034749_elastic_booking } from "./Migration20261122034749_elastic_booking";
 import { Migration20261122034959_display_tokens } from "./Migration20261122034959_display_tokens";
+import { Migration20261122043643_notification_delivery } from "./Migration20261122043643_notification_delivery";
 
 export const migrationsList = [
   Migration20261122000000_platform,
@@ -13,4 +14,5 @@ export const migrationsList = [
   Migration20261122024645_booking,
   Migration20261122034749_elastic_booking,
   Migration20261122034959_display_tokens,
+  Migration20261122043643_notification_delivery,
 ].map((migration) => ({ name: migration.name, class: migration }));

@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { closeRedis, createRedis, logConnectionErrors } from "./redis";
 
 /** One queue per kind of work; modules add theirs here as they arrive. */
-export const queueNames = ["maintenance", "booking"] as const;
+export const queueNames = ["maintenance", "booking", "notifications", "reminders"] as const;
 export type QueueName = (typeof queueNames)[number];
 
 export interface JobDefinition<Data = unknown> {

@@ -1,0 +1,78 @@
+/**
+ * The one way modules tell a person something: `notify` writes one outbox row per channel the
+ * person can receive, inside the caller's transaction; `dispatchMessages` queues their delivery
+ * after commit. A channel the person opted out of, or has no address for, gets a `not_sent` row
+ * saying why, so nothing disappears silently.
+ */
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { notificationChannels, type NotificationChannel } from "@clinic/shared";
+import type { ModuleContext } from "../../platform/module";
+import { readPreferences, type UserPreferences } from "./preferences";
+import type { TemplateName } from "./templates";
+
+export const DELIVERY_JOB = "deliver";
+
+export interface Notice {
+  userId: string;
+  template: TemplateName;
+  /** Display-ready values the template fills in (times already formatted in the clinic's zone). */
+  payload: Record<string, unknown>;
+  clinicId?: string | null;
+  /** Stable for a notice a job may write twice (retry after a crash): each channel's row is written once. */
+  key?: string;
+  /** Limit to these channels (default: every channel). */
+  channels?: readonly NotificationChannel[];
+}
+
+/** Outbox ids written (rows that already existed under the same key are not repeated). */
+export async function notify(tx: EntityManager, notice: Notice, known?: UserPreferences): Promise<string[]> {
+  const preferences = known ?? (await readPreferences(tx, [notice.userId])).get(notice.userId);
+  if (!preferences) return [];
+  const ids: string[] = [];
+  for (const channel of notice.channels ?? notificationChannels) {
+    const recipient = recipientFor(preferences, channel);
+    const reason = !preferences.channels[channel] ? "opted out" : recipient === null ? `no ${channel} address` : null;
+    const [row] = await tx.execute<{ id: string }[]>(
+      `insert into notification_outbox (id, user_id, clinic_id, channel, recipient, template, language, payload, dedupe_key, status, status_detail, created_at, updated_at)
+       values (gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), now())
+       on conflict (dedupe_key) do nothing returning id`,
+      [
+        notice.userId,
+        notice.clinicId ?? null,
+        channel,
+        recipient ?? "",
+        notice.template,
+        preferences.language,
+        JSON.stringify(notice.payload),
+        notice.key ? `${notice.key}:${channel}` : null,
+        reason ? "not_sent" : "queued",
+        reason,
+      ],
+      "all",
+      tx.getTransactionContext(),
+    );
+    if (row && !reason) ids.push(row.id);
+  }
+  return ids;
+}
+
+function recipientFor(preferences: UserPreferences, channel: NotificationChannel): string | null {
+  if (channel === "email") return preferences.email;
+  if (channel === "sms") return preferences.phone;
+  return preferences.userId;
+}
+
+/**
+ * After commit: one delivery job per message (jobId `deliver-{id}`, so a second dispatch is a
+ * no-op). If this fails the outbox relay picks the rows up later.
+ */
+export async function dispatchMessages(ctx: Pick<ModuleContext, "queues" | "log">, outboxIds: string[]): Promise<void> {
+  if (outboxIds.length === 0) return;
+  try {
+    await ctx.queues
+      .get("notifications")
+      .addBulk(outboxIds.map((id) => ({ name: DELIVERY_JOB, data: { outboxId: id }, opts: { jobId: `deliver-${id}` } })));
+  } catch (error) {
+    ctx.log.warn({ err: error, count: outboxIds.length }, "queueing deliveries failed; the outbox relay will retry");
+  }
+}

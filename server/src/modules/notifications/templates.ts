@@ -1,0 +1,44 @@
+/**
+ * Every message the service sends, per language. `{{name}}` is replaced by the payload's value.
+ * `secretFields` are scrubbed from the stored payload once the message has left.
+ */
+export interface TemplateText {
+  title: string;
+  body: string;
+}
+
+export interface TemplateDefinition {
+  /** `account` messages (codes) ignore opt-outs; `care` messages follow the user's preferences. */
+  category: "account" | "care" | "alert";
+  secretFields?: readonly string[];
+  text: { en: TemplateText } & Record<string, TemplateText>;
+}
+
+export const templates = {
+  // ---------------------------------------------------------------- identity
+  "identity.verify-code": {
+    category: "account",
+    secretFields: ["code"],
+    text: { en: { title: "Your Clinic Live code", body: "Hello {{name}}, your verification code is {{code}}." } },
+  },
+  "identity.reset-code": {
+    category: "account",
+    secretFields: ["code"],
+    text: { en: { title: "Reset your Clinic Live password", body: "Hello {{name}}, your password reset code is {{code}}." } },
+  },
+  // ---------------------------------------------------------------- booking
+  "booking.cancelled-by-leave": {
+    category: "care",
+    text: {
+      en: {
+        title: "Your appointment was cancelled",
+        body: "Your appointment on {{when}} was cancelled: {{reason}}. {{alternatives}}",
+      },
+    },
+  },
+  // ---------------------------------------------------------------- reminders
+  // ---------------------------------------------------------------- waitlist
+  // ---------------------------------------------------------------- alerts
+} satisfies Record<string, TemplateDefinition>;
+
+export type TemplateName = keyof typeof templates;
