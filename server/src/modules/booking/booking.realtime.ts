@@ -8,7 +8,6 @@ import type { EventPublisher } from "../../platform/events";
 import type { ModuleContext } from "../../platform/module";
 import type { Principal, Realtime } from "../../platform/realtime";
 import { can } from "../identity/access";
-import type { Changes } from "./appointment.store";
 import type { UserPrincipal } from "../identity/principal";
 import { clinicSnapshot, doctorFacts, doctorSnapshot, meSnapshot, slotsSnapshot } from "./booking.snapshots";
 
@@ -114,11 +113,6 @@ export async function publishBookingChanges(
     const log = options.log ?? (defaultLog ??= pino({ name: "booking-realtime" }));
     log.error({ err: failed[0]!.err, failed: failed.map(({ topic, type }) => ({ topic, type })) }, "booking events not published; clients will resync");
   }
-}
-
-/** For writers outside the booking service: reads the changed rows as committed and publishes them. */
-export async function publishCommitted(ctx: ModuleContext, changes: Changes): Promise<void> {
-  await publishBookingChanges(ctx.events, await changes.snapshot(ctx.orm.em.fork() as EntityManager), { log: ctx.log });
 }
 
 const UUID = "([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})";

@@ -38,7 +38,7 @@ import {
 } from "./appointment.store";
 import { readPlace, takeElastic, takeSlot, type Place } from "./booking.places";
 import { NO_SHOW_WARNING, missedOfLastFiveSql, priceBooking, standingOf, type Pricing } from "./booking-policy";
-import { publishBookingChanges } from "./booking.realtime";
+import { afterBookingCommit } from "./booking.after-commit";
 import { AlreadyAnswered, claimKey, storeAnswer, storedAnswer, type IdempotencyContext, type StoredAnswer } from "./idempotency";
 
 export const HOLD_EXPIRY_JOB = "hold-expiry";
@@ -71,9 +71,9 @@ export class BookingService {
 
   private async publish(snapshot: Snapshot): Promise<void> {
     try {
-      await publishBookingChanges(this.ctx.events, snapshot);
+      await afterBookingCommit(this.ctx, snapshot);
     } catch (error) {
-      this.ctx.log.warn({ err: error }, "publishing booking changes failed");
+      this.ctx.log.warn({ err: error }, "after-commit work for a booking change failed");
     }
   }
 

@@ -26,7 +26,7 @@ import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
 import { actorOf } from "../audit/audit.service";
 import { Changes } from "../booking/appointment.store";
-import { publishCommitted } from "../booking/booking.realtime";
+import { publishCommitted } from "../booking/booking.after-commit";
 import { authorize, can } from "../identity/access";
 import { requireUser } from "../identity/authenticate";
 import type { UserPrincipal } from "../identity/principal";

@@ -32,7 +32,7 @@ import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
 import { actorOf } from "../audit/audit.service";
 import { Changes } from "../booking/appointment.store";
-import { publishCommitted } from "../booking/booking.realtime";
+import { publishCommitted } from "../booking/booking.after-commit";
 import { patientScope } from "../directory/patient.service";
 import { authorize, can } from "../identity/access";
 import { requireUser } from "../identity/authenticate";

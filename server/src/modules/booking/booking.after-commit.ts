@@ -1,0 +1,19 @@
+/**
+ * What follows a committed booking change besides its live events: the background work it causes
+ * (reminders, waitlist offers, loyalty) is queued here, after commit, from every writer. Each step
+ * is best-effort and its job re-checks the database when it runs, so a lost step is a missed
+ * nicety, never a wrong booking.
+ */
+import type { EntityManager } from "@mikro-orm/postgresql";
+import type { ModuleContext } from "../../platform/module";
+import type { Changes, Snapshot } from "./appointment.store";
+import { publishBookingChanges } from "./booking.realtime";
+
+export async function afterBookingCommit(ctx: ModuleContext, snapshot: Snapshot): Promise<void> {
+  await publishBookingChanges(ctx.events, snapshot, { log: ctx.log });
+}
+
+/** For writers outside the booking service: reads the changed rows as committed, then as above. */
+export async function publishCommitted(ctx: ModuleContext, changes: Changes): Promise<void> {
+  await afterBookingCommit(ctx, await changes.snapshot(ctx.orm.em.fork() as EntityManager));
+}
