@@ -32,11 +32,22 @@ export const templates = {
     text: {
       en: {
         title: "Your appointment was cancelled",
-        body: "Your appointment on {{when}} was cancelled: {{reason}}. {{alternatives}}",
+        body: "Your appointment with {{doctor}} on {{when}} was cancelled: {{reason}}. {{alternativesText}}",
       },
     },
   },
   // ---------------------------------------------------------------- reminders
+  // One text for every kind (day-before, morning, two-hours): quiet hours and collapsing move them,
+  // so the text names the time instead of saying "tomorrow" or "in 2 hours".
+  "reminders.appointment": {
+    category: "care",
+    text: {
+      en: {
+        title: "Appointment reminder",
+        body: "Reminder: your appointment with {{doctor}} is on {{when}} at {{where}}.",
+      },
+    },
+  },
   // ---------------------------------------------------------------- waitlist
   // ---------------------------------------------------------------- alerts
 } satisfies Record<string, TemplateDefinition>;

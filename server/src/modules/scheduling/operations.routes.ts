@@ -27,6 +27,7 @@ import { DomainError } from "../../platform/problem";
 import { actorOf } from "../audit/audit.service";
 import { Changes } from "../booking/appointment.store";
 import { publishCommitted } from "../booking/booking.after-commit";
+import { dispatchMessages } from "../notifications/notify";
 import { authorize, can } from "../identity/access";
 import { requireUser } from "../identity/authenticate";
 import type { UserPrincipal } from "../identity/principal";
@@ -88,8 +89,8 @@ export function operationsRoutes(ctx: ModuleContext): FastifyPluginAsync {
         const doctor = await loadDoctor(em(), doctorId);
         if (clinicId) requireWorksAt(doctor, clinicId);
         else authorizeAllClinics(principal, doctor);
-        const result = await createDoctorUnavailability(em(), actorOf(request), doctorId, request.body);
-        await publishLeave(ctx, result);
+        const { outboxIds, ...result } = await createDoctorUnavailability(em(), actorOf(request), doctorId, request.body);
+        await publishLeave(ctx, result, outboxIds);
         return reply.code(result.dryRun ? 200 : 201).send(result);
       },
     );
@@ -158,8 +159,8 @@ export function operationsRoutes(ctx: ModuleContext): FastifyPluginAsync {
         const { clinicId } = request.params;
         authorize(requireUser(request), "clinic.schedule.manage", { clinicId });
         await loadClinic(em(), clinicId);
-        const result = await createClosure(em(), actorOf(request), clinicId, request.body);
-        await publishLeave(ctx, result);
+        const { outboxIds, ...result } = await createClosure(em(), actorOf(request), clinicId, request.body);
+        await publishLeave(ctx, result, outboxIds);
         return reply.code(result.dryRun ? 200 : 201).send(result);
       },
     );
@@ -274,9 +275,10 @@ export function operationsRoutes(ctx: ModuleContext): FastifyPluginAsync {
   };
 }
 
-/** After commit: the blocked and released slots, and the appointments auto-cancel ended (to their patients too). */
-async function publishLeave(ctx: ModuleContext, result: UnavailabilityResult): Promise<void> {
+/** After commit: the blocked and released slots, the appointments auto-cancel ended (to their patients too), and its messages. */
+async function publishLeave(ctx: ModuleContext, result: UnavailabilityResult, outboxIds: string[] = []): Promise<void> {
   if (result.dryRun) return;
+  await dispatchMessages(ctx, outboxIds);
   await publishSlotChanges(ctx, viewChanges([...result.blocked, ...result.cancelled], "blocked"));
   const changes = new Changes();
   for (const id of result.cancelledAppointmentIds) changes.appointment(id, "cancelled");

@@ -85,7 +85,10 @@ interface Apply {
 /** A hold whose time has passed is free to every reader. */
 const FREE = `(status = 'available' or (status = 'held' and hold_expires_at <= now()))`;
 
-async function applyUnavailability(tx: EntityManager, actor: AuditActor, input: Apply): Promise<UnavailabilityResult> {
+/** The reply, plus the messages auto-cancel queued (the caller dispatches them after commit). */
+export type UnavailabilityOutcome = UnavailabilityResult & { outboxIds?: string[] };
+
+async function applyUnavailability(tx: EntityManager, actor: AuditActor, input: Apply): Promise<UnavailabilityOutcome> {
   const where: string[] = [`ends_at > now()`, `ends_at > ?`, `status in ('available', 'held', 'booked')`];
   const params: unknown[] = [input.startsAt];
   if (input.endsAt) {
@@ -136,6 +139,7 @@ async function applyUnavailability(tx: EntityManager, actor: AuditActor, input: 
     : [];
   let cancelled: SlotRow[] = [];
   let cancelledAppointmentIds: string[] = [];
+  let outboxIds: string[] = [];
   if (input.autoCancel && taken.length) {
     const note = `Released by ${input.kind.replaceAll("_", " ")}: ${input.reason}`;
     cancelled = await tx.execute<SlotRow[]>(
@@ -145,8 +149,9 @@ async function applyUnavailability(tx: EntityManager, actor: AuditActor, input: 
       [tag, note, note, idArray(taken.map((r) => r.id))],
     );
     // The booking module cancels the appointments on those slots and tells each patient.
-    const cancellations = await cancelAppointmentsOnReleasedSlots(tx, actor, { slotIds: cancelled.map((slot) => slot.id), reason: input.reason, kind: input.kind });
-    cancelledAppointmentIds = cancellations.map((cancellation) => cancellation.appointmentId);
+    const outcome = await cancelAppointmentsOnReleasedSlots(tx, actor, { slotIds: cancelled.map((slot) => slot.id), reason: input.reason, kind: input.kind });
+    cancelledAppointmentIds = outcome.cancellations.map((cancellation) => cancellation.appointmentId);
+    outboxIds = outcome.outboxIds;
     for (const slot of cancelled) {
       recordAudit(tx, actor, {
         action: "scheduling.slot.cancel-by-leave",
@@ -174,6 +179,7 @@ async function applyUnavailability(tx: EntityManager, actor: AuditActor, input: 
     affected,
     cancelled: cancelled.map(slotView).sort(byStart),
     cancelledAppointmentIds,
+    outboxIds,
   };
 }
 
@@ -182,7 +188,7 @@ export function createDoctorUnavailability(
   actor: AuditActor,
   doctorId: string,
   input: CreateUnavailabilityRequest,
-): Promise<UnavailabilityResult> {
+): Promise<UnavailabilityOutcome> {
   return em.transactional(async (tx) => {
     if (!input.dryRun) await lockUnavailability(tx);
     return applyUnavailability(tx, actor, {
@@ -198,7 +204,7 @@ export function createDoctorUnavailability(
   });
 }
 
-export function createClosure(em: EntityManager, actor: AuditActor, clinicId: string, input: CreateClosureRequest): Promise<UnavailabilityResult> {
+export function createClosure(em: EntityManager, actor: AuditActor, clinicId: string, input: CreateClosureRequest): Promise<UnavailabilityOutcome> {
   return em.transactional(async (tx) => {
     if (!input.dryRun) await lockUnavailability(tx);
     return applyUnavailability(tx, actor, {
