@@ -1,0 +1,192 @@
+/**
+ * Reminders through the real stack: booking changes plan, re-plan and remove the delayed jobs on the
+ * `reminders` queue, and a real worker runtime (ROLE=worker) sends them into the outbox — unless the
+ * appointment moved or ended behind the job's back. Clinics sit in a fixed-offset zone where it is
+ * now about noon, so the default quiet hours (21:00–08:00) never touch a test by accident.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Job } from "bullmq";
+import { addDays, localDateOf, zonedToInstant } from "@clinic/shared";
+import { reminderJobId, type ReminderData } from "../../server/src/modules/booking/reminders";
+import type { ReminderKind } from "../../server/src/modules/booking/reminder-plan";
+import { createTestEnvironment, startTestApp, waitFor, type TestApp } from "../support/harness";
+import { createPerson } from "../support/identity";
+import { insertSlot } from "./realtime-support";
+import { api, hold, patientOn, query } from "./support";
+import { clinicIn, doctorAt } from "../scheduling/support-rules";
+
+const HOUR = 3_600_000;
+
+/** A zone whose clock reads about noon right now (Etc/GMT signs are inverted). */
+function noonZone(): string {
+  const offset = 12 - new Date().getUTCHours();
+  return offset === 0 ? "Etc/GMT" : `Etc/GMT${offset > 0 ? "-" : "+"}${Math.abs(offset)}`;
+}
+
+describe("appointment reminders", () => {
+  let app: TestApp;
+  let worker: TestApp;
+  let zone: string;
+  let clinicId: string;
+  let doctorId: string;
+  let reception: Awaited<ReturnType<typeof createPerson>>;
+
+  beforeAll(async () => {
+    const environment = await createTestEnvironment();
+    const env = { RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error" };
+    app = await startTestApp(environment, { env });
+    worker = await startTestApp(environment, { env: { ...env, ROLE: "worker" } });
+    zone = noonZone();
+    clinicId = (await clinicIn(app, zone)).id;
+    await query(app, `update clinic set address = '1 High Street' where id = ?`, [clinicId]);
+    doctorId = (await doctorAt(app, [clinicId])).doctorId;
+    reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicId] });
+  });
+  afterAll(async () => {
+    await worker?.close();
+    await app?.close();
+  });
+
+  const queue = () => app.runtime.queues.get("reminders");
+  const local = (days: number, time: string) => zonedToInstant(addDays(localDateOf(new Date(), zone), days), time, zone);
+  const jobsOf = async (appointmentId: string) => {
+    const found: Record<string, Job<ReminderData>> = {};
+    for (const kind of ["day-before", "morning", "two-hours"] as ReminderKind[]) {
+      const job = await queue().getJob(reminderJobId(appointmentId, kind));
+      if (job) found[kind] = job;
+    }
+    return found;
+  };
+  /** When a delayed job is due (its add time plus its delay). */
+  const dueAt = (job: Job) => job.timestamp + (job.opts.delay ?? 0);
+
+  /** A scheduled appointment of a fresh patient (vise, related to the doctor, so confirm is free) at `start`. */
+  async function booked(start: Date) {
+    const patient = await patientOn(app, "vise");
+    await query(app, `insert into doctor_patient (id, doctor_id, patient_id, created_at) values (gen_random_uuid(), ?, ?, now())`, [doctorId, patient.patientId]);
+    const slot = await insertSlot(app.runtime, { doctorId, clinicId, start, minutes: 30 });
+    const held = await hold(app, patient, { slotId: slot.id });
+    expect(held.status, JSON.stringify(held.body)).toBe(201);
+    expect(await jobsOf(held.body.id)).toEqual({}); // a hold has no reminders
+    const confirmed = await api(app, patient, "POST", `/appointments/${held.body.id}/confirm`);
+    expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
+    return { patient, appointmentId: held.body.id as string };
+  }
+
+  const outboxOf = (appointmentId: string) =>
+    query<{ channel: string; status: string; status_detail: string | null; recipient: string; dedupe_key: string; payload: Record<string, string> }>(
+      app,
+      `select channel, status, status_detail, recipient, dedupe_key, payload from notification_outbox
+        where template = 'reminders.appointment' and payload->>'appointmentId' = ? order by channel`,
+      [appointmentId],
+    );
+
+  async function completed(job: Job): Promise<unknown> {
+    await waitFor(async () => ((await job.getState()) === "completed" ? true : undefined), 20_000);
+    return (await queue().getJob(job.id!))!.returnvalue;
+  }
+
+  it("confirming plans day-before, morning and two-hours jobs at the right times; cancelling removes them", async () => {
+    const start = local(3, "15:00");
+    const { patient, appointmentId } = await booked(start);
+    const jobs = await jobsOf(appointmentId);
+    expect(Object.keys(jobs).sort()).toEqual(["day-before", "morning", "two-hours"]);
+    const expected = { "day-before": start.getTime() - 24 * HOUR, morning: local(3, "08:00").getTime(), "two-hours": start.getTime() - 2 * HOUR };
+    for (const [kind, job] of Object.entries(jobs)) {
+      expect(job.name).toBe("appointment-reminder");
+      expect(job.data).toEqual({ appointmentId, kind, startsAt: start.toISOString() });
+      expect(await job.getState()).toBe("delayed");
+      expect(Math.abs(dueAt(job) - expected[kind as ReminderKind])).toBeLessThan(2_000);
+    }
+    const cancelled = await api(app, patient, "POST", `/appointments/${appointmentId}/cancel`, { reason: "cannot come" });
+    expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(200);
+    expect(await jobsOf(appointmentId)).toEqual({});
+    expect(await queue().getDelayedCount()).toBe(0);
+  });
+
+  it("rescheduling removes the old appointment's jobs and plans the new one's", async () => {
+    const { patient, appointmentId } = await booked(local(3, "16:00"));
+    const target = await insertSlot(app.runtime, { doctorId, clinicId, start: local(4, "10:30"), minutes: 30 });
+    const moved = await api(app, patient, "POST", `/appointments/${appointmentId}/reschedule`, { slotId: target.id });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    const next = moved.body.appointment.id as string;
+    expect(await jobsOf(appointmentId)).toEqual({});
+    const jobs = await jobsOf(next);
+    expect(Object.keys(jobs).sort()).toEqual(["day-before", "morning", "two-hours"]);
+    expect(jobs["two-hours"]!.data.startsAt).toBe(local(4, "10:30").toISOString());
+    expect(Math.abs(dueAt(jobs["two-hours"]!) - local(4, "08:30").getTime())).toBeLessThan(2_000);
+    // Staff cancel it: gone too.
+    expect((await api(app, reception, "POST", `/appointments/${next}/cancel`, { reason: "clinic" })).status).toBe(200);
+    expect(await jobsOf(next)).toEqual({});
+  });
+
+  it("a due reminder fires through the worker and writes one outbox row per channel (opted-out ones not_sent)", async () => {
+    // Starts 2 h and 10 s from now: only the two-hours reminder is still ahead, due in about 10 s.
+    const start = new Date(Date.now() + 2 * HOUR + 10_000);
+    const { patient, appointmentId } = await booked(start);
+    const jobs = await jobsOf(appointmentId);
+    expect(Object.keys(jobs)).toEqual(["two-hours"]);
+    expect(await completed(jobs["two-hours"]!)).toEqual({ outcome: "sent" });
+    const rows = await outboxOf(appointmentId);
+    expect(rows.map((row) => [row.channel, row.status, row.status_detail])).toEqual([
+      ["email", "queued", null],
+      ["in_app", "queued", null],
+      ["push", "not_sent", "opted out"],
+      ["sms", "not_sent", "opted out"],
+    ]);
+    expect(rows[0]!.recipient).toBe(patient.user.email);
+    expect(rows[1]!.dedupe_key).toBe(`${reminderJobId(appointmentId, "two-hours")}:in_app`);
+    const [doctor] = await query<{ display_name: string }>(app, `select display_name from doctor where id = ?`, [doctorId]);
+    expect(rows[1]!.payload).toMatchObject({
+      kind: "two-hours",
+      startsAt: start.toISOString(),
+      doctor: doctor!.display_name,
+      address: "1 High Street",
+      where: expect.stringMatching(/, 1 High Street$/),
+    });
+    expect(rows[1]!.payload.when).toContain(start.getUTCFullYear().toString());
+    // Delivery was queued after commit for the two queued rows.
+    const ids = await query<{ id: string }>(app, `select id from notification_outbox where status = 'queued' and payload->>'appointmentId' = ?`, [appointmentId]);
+    for (const { id } of ids) expect(await app.runtime.queues.get("notifications").getJob(`deliver-${id}`)).toBeTruthy();
+    // The same job again (a retry after a crash) writes nothing new.
+    const again = await queue().add("appointment-reminder", jobs["two-hours"]!.data, { jobId: `again-${appointmentId}` });
+    expect(await completed(again)).toEqual({ outcome: "sent" });
+    expect(await outboxOf(appointmentId)).toHaveLength(4);
+  }, 40_000);
+
+  it("respects per-channel opt-out: email and sms off → not_sent, in-app still queued", async () => {
+    const { patient, appointmentId } = await booked(local(3, "14:00"));
+    await query(app, `update patient set reminder_preferences = ? where id = ?`, [JSON.stringify({ email: false, sms: false, push: false, inApp: true }), patient.patientId]);
+    const job = (await jobsOf(appointmentId))["day-before"]!;
+    await job.promote();
+    expect(await completed(job)).toEqual({ outcome: "sent" });
+    expect((await outboxOf(appointmentId)).map((row) => [row.channel, row.status, row.status_detail])).toEqual([
+      ["email", "not_sent", "opted out"],
+      ["in_app", "queued", null],
+      ["push", "not_sent", "opted out"],
+      ["sms", "not_sent", "opted out"],
+    ]);
+  });
+
+  it("a stale job (appointment moved or cancelled behind its back) does nothing", async () => {
+    const { appointmentId } = await booked(local(3, "17:00"));
+    const jobs = await jobsOf(appointmentId);
+    await query(app, `update appointment set starts_at = starts_at + interval '1 hour', ends_at = ends_at + interval '1 hour' where id = ?`, [appointmentId]);
+    await jobs["day-before"]!.promote();
+    expect(await completed(jobs["day-before"]!)).toEqual({ outcome: "stale" });
+    await query(app, `update appointment set starts_at = starts_at - interval '1 hour', ends_at = ends_at - interval '1 hour', status = 'cancelled' where id = ?`, [appointmentId]);
+    await jobs.morning!.promote();
+    expect(await completed(jobs.morning!)).toEqual({ outcome: "stale" });
+    expect(await outboxOf(appointmentId)).toEqual([]);
+  });
+
+  it("quiet hours move reminders out of the night (21:00–08:00 in the clinic's zone)", async () => {
+    // 07:00: 24 h before is 07:00 the day before → 08:00 then; 2 h before is 05:00 and the window's end
+    // (08:00) is after the start → 20:59 the evening before; the morning reminder would be after the start.
+    const { appointmentId } = await booked(local(3, "07:00"));
+    const jobs = await jobsOf(appointmentId);
+    expect(Object.keys(jobs).sort()).toEqual(["day-before", "two-hours"]);
+    expect(Math.abs(dueAt(jobs["day-before"]!) - local(2, "08:00").getTime())).toBeLessThan(2_000);
+    expect(Math.abs(dueAt(jobs["two-hours"]!) - local(2, "20:59").getTime())).toBeLessThan(2_000);
+  });
+});
