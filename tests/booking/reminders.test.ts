@@ -180,6 +180,18 @@ describe("appointment reminders", () => {
     expect(await outboxOf(appointmentId)).toEqual([]);
   });
 
+  it("a leave that auto-cancels the appointment removes its reminders too", async () => {
+    const start = local(5, "11:00");
+    const { appointmentId } = await booked(start);
+    expect(Object.keys(await jobsOf(appointmentId))).toHaveLength(3);
+    const leave = await api(app, reception, "POST", `/doctors/${doctorId}/unavailability`, {
+      clinicId, kind: "emergency_leave", startsAt: start.toISOString(), endsAt: new Date(start.getTime() + HOUR).toISOString(), reason: "Unwell", autoCancel: true,
+    });
+    expect(leave.status, JSON.stringify(leave.body)).toBe(201);
+    expect(leave.body.cancelledAppointmentIds).toEqual([appointmentId]);
+    expect(await jobsOf(appointmentId)).toEqual({});
+  });
+
   it("quiet hours move reminders out of the night (21:00–08:00 in the clinic's zone)", async () => {
     // 07:00: 24 h before is 07:00 the day before → 08:00 then; 2 h before is 05:00 and the window's end
     // (08:00) is after the start → 20:59 the evening before; the morning reminder would be after the start.

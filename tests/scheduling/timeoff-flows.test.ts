@@ -124,16 +124,21 @@ describe("time off and closures", () => {
     );
     expect(appointments.map((a) => a.status)).toEqual(["cancelled", "cancelled"]);
     expect(appointments[0]!.status_reason).toContain("Family emergency");
-    const outbox = await db(app.runtime).execute<{ payload: { reason: string }; channel: string; recipient: string; user_id: string }[]>(
-      `select payload, channel, recipient, user_id from notification_outbox where template = 'booking.cancelled-by-leave' and user_id = ? order by channel`,
+    const outbox = await db(app.runtime).execute<{ payload: { reason: string }; channel: string; recipient: string; user_id: string; status: string }[]>(
+      `select payload, channel, recipient, user_id, status from notification_outbox where template = 'booking.cancelled-by-leave' and user_id = ? order by channel, status`,
       [patient.user.id],
     );
-    // Each patient hears it in the app and by email, with the reason.
-    expect(outbox.map((m) => [m.channel, m.recipient])).toEqual([
-      ["email", patient.user.email],
-      ["email", patient.user.email],
-      ["in_app", patient.user.id],
-      ["in_app", patient.user.id],
+    // Each patient hears it through their channels (by default in the app and by email), with the reason;
+    // the channels they did not opt into are recorded as not sent.
+    expect(outbox.map((m) => [m.channel, m.recipient, m.status])).toEqual([
+      ["email", patient.user.email, "queued"],
+      ["email", patient.user.email, "queued"],
+      ["in_app", patient.user.id, "queued"],
+      ["in_app", patient.user.id, "queued"],
+      ["push", patient.user.id, "not_sent"],
+      ["push", patient.user.id, "not_sent"],
+      ["sms", "", "not_sent"],
+      ["sms", "", "not_sent"],
     ]);
     expect(outbox.every((m) => m.payload.reason === "Family emergency")).toBe(true);
     expect(await count("audit_event", "action = 'scheduling.slot.cancel-by-leave' and entity_id in (?, ?)", [slots[0]!.id, slots[2]!.id])).toBe(2);
