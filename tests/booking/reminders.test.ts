@@ -11,7 +11,7 @@ import { reminderJobId, type ReminderData } from "../../server/src/modules/booki
 import type { ReminderKind } from "../../server/src/modules/booking/reminder-plan";
 import { createTestEnvironment, startTestApp, waitFor, type TestApp } from "../support/harness";
 import { createPerson } from "../support/identity";
-import { insertSlot } from "./realtime-support";
+import { insertAppointment, insertSlot } from "./realtime-support";
 import { api, hold, patientOn, query } from "./support";
 import { clinicIn, doctorAt } from "../scheduling/support-rules";
 
@@ -178,6 +178,13 @@ describe("appointment reminders", () => {
     await jobs.morning!.promote();
     expect(await completed(jobs.morning!)).toEqual({ outcome: "stale" });
     expect(await outboxOf(appointmentId)).toEqual([]);
+    // An overdue job run after its appointment began (a worker back from an outage) sends nothing either.
+    const patient = await patientOn(app, "vise");
+    const past = await insertSlot(app.runtime, { doctorId, clinicId, start: new Date(Date.now() - HOUR), status: "booked" });
+    const begun = await insertAppointment(app.runtime, { slot: past, patientId: patient.patientId, status: "scheduled" });
+    const late = await queue().add("appointment-reminder", { appointmentId: begun.id, kind: "two-hours", startsAt: past.startsAt.toISOString() }, { jobId: `late-${begun.id}` });
+    expect(await completed(late)).toEqual({ outcome: "stale" });
+    expect(await outboxOf(begun.id)).toEqual([]);
   });
 
   it("a leave that auto-cancels the appointment removes its reminders too", async () => {

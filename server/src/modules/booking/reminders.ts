@@ -65,7 +65,7 @@ export async function planAppointmentReminders(ctx: Pick<ModuleContext, "orm" | 
 /**
  * The job: if the appointment is still scheduled at the planned start, writes the reminder (one
  * outbox row per channel, keyed by the job id so a retry writes nothing new) and queues delivery
- * after commit. Anything else is stale and does nothing.
+ * after commit. Anything else (moved, ended, or already begun) is stale and does nothing.
  */
 export async function sendReminder(ctx: Pick<ModuleContext, "orm" | "queues" | "log">, data: ReminderData): Promise<"sent" | "stale"> {
   const key = reminderJobId(data.appointmentId, data.kind);
@@ -80,6 +80,8 @@ export async function sendReminder(ctx: Pick<ModuleContext, "orm" | "queues" | "
       [data.appointmentId],
     );
     if (!row || row.status !== "scheduled" || new Date(row.starts_at).toISOString() !== data.startsAt) return null;
+    // A worker back from an outage sends overdue reminders late, but never once the appointment began.
+    if (new Date(row.starts_at).getTime() <= Date.now()) return null;
     const payload = {
       appointmentId: data.appointmentId,
       kind: data.kind,
