@@ -8,9 +8,11 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ModuleContext } from "../../platform/module";
 import type { Changes, Snapshot } from "./appointment.store";
 import { publishBookingChanges } from "./booking.realtime";
+import { queueLifecycleConsequences } from "./lifecycle-after-commit";
 
 export async function afterBookingCommit(ctx: ModuleContext, snapshot: Snapshot): Promise<void> {
   await publishBookingChanges(ctx.events, snapshot, { log: ctx.log });
+  await queueLifecycleConsequences(ctx, snapshot);
 }
 
 /** For writers outside the booking service: reads the changed rows as committed, then as above. */
