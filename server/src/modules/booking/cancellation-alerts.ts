@@ -77,13 +77,17 @@ async function readFacts(em: EntityManager, doctorId: string, clinicId: string):
 const longDate = (instant: Date, zone: string) =>
   new Intl.DateTimeFormat("en-GB", { timeZone: zone, weekday: "long", day: "numeric", month: "long", year: "numeric" }).format(instant);
 
-/** Whole local days that a doctor's leave emptied: per day, how many appointments it cancelled and why. */
+/**
+ * Whole local days that a doctor's leave emptied: per day, how many appointments it cancelled and why.
+ * The leave's marker tag on the slot and the same author tell its cancellations from a patient's
+ * earlier one on a slot the leave blocked afterwards.
+ */
 async function wholeDayLeaves(em: EntityManager, data: CancellationAlertData, zone: string) {
   const rows = await em.execute<{ id: string; starts_at: Date; u_start: Date; u_end: Date | null; reason: string | null }[]>(
     `select a.id, a.starts_at, u.starts_at as u_start, u.ends_at as u_end, u.reason
        from appointment a join slot s on s.id = a.slot_id
        join unavailability u on u.doctor_id = a.doctor_id and s.tags @> array[? || u.id::text]
-      where a.id = any(?::uuid[]) and a.status = 'cancelled' and a.updated_at >= u.created_at`,
+      where a.id = any(?::uuid[]) and a.status = 'cancelled' and a.status_changed_by_id is not distinct from u.created_by_id`,
     [SYSTEM_TAG_PREFIX, pgArray(data.appointmentIds)],
   );
   const days = new Map<string, { count: number; reason: string; dayStart: Date }>();
