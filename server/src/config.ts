@@ -24,6 +24,8 @@ const envSchema = z
     EMBEDDED_REDIS_PORT: port.default(56379),
     HOLD_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(600),
     /** How far ahead slots are materialised from availability rules. */
+    /** How often the slot and appointment lifecycle job runs (expiry of past slots, probable no-shows). */
+    LIFECYCLE_EVERY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
     SLOT_HORIZON_DAYS: z.coerce.number().int().min(1).max(730).default(90),
     JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -93,7 +95,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     database: { url: e.DATABASE_URL, embeddedPort: e.EMBEDDED_PG_PORT, migrateOnStart: e.MIGRATE_ON_START },
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX, embeddedPort: e.EMBEDDED_REDIS_PORT },
     dataDir,
-    booking: { holdTtlSeconds: e.HOLD_TTL_SECONDS },
+    booking: { holdTtlSeconds: e.HOLD_TTL_SECONDS, lifecycleEverySeconds: e.LIFECYCLE_EVERY_SECONDS },
     scheduling: { horizonDays: e.SLOT_HORIZON_DAYS },
     auth: { jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET },
     demoSeed: e.DEMO_SEED ?? e.NODE_ENV !== "production",

@@ -25,6 +25,14 @@ export const clinicSettingsSchema = z.strictObject({
   patientCancelCutoffHours: z.number().int().min(0).max(720).default(24),
   /** Block online booking for patients who missed 3 of their last 5 appointments. */
   blockRepeatedNoShows: z.boolean().default(false),
+  /** Minutes after a visit's end before a scheduled appointment never checked in counts as a probable no-show. */
+  noShowGraceMinutes: z.number().int().min(0).max(1440).default(15),
+  /** Mark such appointments `no_show` automatically instead of flagging them for staff. */
+  autoMarkNoShow: z.boolean().default(false),
+  /** Loyalty points a patient earns per completed visit (0: none). */
+  loyaltyPointsPerVisit: z.number().int().min(0).max(10_000).default(10),
+  /** Alert the clinic admins when one doctor cancels more than this many appointments within an hour. */
+  alertCancellationsPerHour: z.number().int().min(1).max(1000).default(5),
 });
 export type ClinicSettings = z.infer<typeof clinicSettingsSchema>;
 

@@ -66,6 +66,7 @@ const matrix: [Permission, AccessScope, Who[], Who[]][] = [
   ["clinic.schedule.manage", { clinicId: A }, ["platformAdmin", "adminOfA"], ["receptionOfA", "doctorAtA", "patient"]],
   ["audit.read", { clinicId: A }, ["platformAdmin", "adminOfA"], ["receptionOfA", "doctorAtA", "patient"]],
   ["audit.read", {}, ["platformAdmin"], ["adminOfA"]],
+  ["queues.board", {}, ["platformAdmin"], ["adminOfA", "receptionOfA", "doctorAtA", "patient"]],
 ];
 
 describe("the guard", () => {

@@ -2,6 +2,7 @@
 import { AuditEventSchema } from "./audit/audit.entity";
 import { AppointmentSchema } from "./booking/appointment.entity";
 import { IdempotencyRecordSchema } from "./booking/idempotency.entity";
+import { LoyaltyPointsEntrySchema } from "./booking/loyalty.entity";
 import { ClinicSchema } from "./directory/clinic.entity";
 import { DoctorSchema } from "./directory/doctor.entity";
 import { DoctorPatientSchema, PatientSchema } from "./directory/patient.entity";
@@ -45,5 +46,6 @@ export const entities = [
   OverbookingPolicySchema,
   AppointmentSchema,
   IdempotencyRecordSchema,
+  LoyaltyPointsEntrySchema,
   DisplayTokenSchema,
 ];

@@ -15,6 +15,7 @@ import { principalFromToken } from "../modules/identity/principal";
 import { moduleRoutes } from "../modules/routes";
 import { bookingJobs } from "../modules/booking/booking.jobs";
 import { reminderJobs } from "../modules/booking/reminders.jobs";
+import { lifecycleJobs } from "../modules/booking/appointment-lifecycle.jobs";
 import { schedulingJobs } from "../modules/scheduling/scheduling.jobs";
 import { registerBookingTopics } from "../modules/booking/booking.realtime";
 import { displayTokenRoutes } from "../modules/queue/display-token.routes";
@@ -22,6 +23,7 @@ import { principalFromDisplayToken } from "../modules/queue/display-token.servic
 import { registerQueueTopics } from "../modules/queue/queue.realtime";
 import { createMetrics, type Metrics } from "./metrics";
 import { migrateWithLock } from "./migrate";
+import { registerQueueBoard } from "./queue-board";
 import { createQueues, startWorkers, type JobDefinition, type Queues, type Workers } from "./queues";
 import { createRealtime, type Realtime } from "./realtime";
 import { closeRedis, createRedis, withTimeout } from "./redis";
@@ -81,6 +83,7 @@ export async function createRuntime(options: {
     workerHeartbeatJob(redis, prefix, config.worker.heartbeatSeconds),
     ...bookingJobs(moduleContext),
     ...reminderJobs(moduleContext),
+    ...lifecycleJobs(moduleContext),
     ...schedulingJobs(moduleContext),
   ];
 
@@ -109,6 +112,7 @@ export async function createRuntime(options: {
     await http.register(moduleRoutes(moduleContext), { prefix: API_PREFIX });
     // Registered here rather than in moduleRoutes: revoking a display token disconnects its sockets.
     await http.register(displayTokenRoutes(moduleContext, gateway), { prefix: API_PREFIX });
+    await registerQueueBoard(http, { config, orm, queues });
   }
 
   let workers: Workers | undefined;

@@ -21,6 +21,8 @@ export const AppointmentSchema = defineEntity({
     { properties: ["patient", "createdAt"] },
     { properties: ["doctor", "startsAt"] },
     { properties: ["clinic", "startsAt"] },
+    // The lifecycle job's scan for visits that ended without a check-in (appointment-lifecycle.ts).
+    { name: "appointment_no_show_candidates", properties: ["endsAt"], where: "status = 'scheduled' AND probable_no_show_at IS NULL" },
   ],
   checks: [{ name: "appointment_slot_or_allocation", expression: "num_nonnulls(slot_id, elastic_allocation_id) = 1" }],
   uniques: [
@@ -51,6 +53,8 @@ export const AppointmentSchema = defineEntity({
     currency: p.string().length(3).default("GBP"),
     bookedBy: () => p.manyToOne(UserAccount).nullable().deleteRule("set null"),
     statusReason: p.text().nullable(),
+    /** Set once by the lifecycle job when a scheduled visit ended (plus grace) without a check-in. */
+    probableNoShowAt: p.datetime().nullable(),
     statusChangedBy: () => p.manyToOne(UserAccount).nullable().deleteRule("set null"),
     /** The appointment this one replaced by rescheduling. */
     rescheduledFrom: p.uuid().nullable(),

@@ -8,11 +8,13 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ModuleContext } from "../../platform/module";
 import type { Changes, Snapshot } from "./appointment.store";
 import { publishBookingChanges } from "./booking.realtime";
+import { queueLifecycleConsequences } from "./lifecycle-after-commit";
 import { planAppointmentReminders } from "./reminders";
 
 export async function afterBookingCommit(ctx: ModuleContext, snapshot: Snapshot): Promise<void> {
   await publishBookingChanges(ctx.events, snapshot, { log: ctx.log });
   await planAppointmentReminders(ctx, snapshot).catch((error: unknown) => ctx.log.warn({ err: error }, "planning reminders failed"));
+  await queueLifecycleConsequences(ctx, snapshot);
 }
 
 /** For writers outside the booking service: reads the changed rows as committed, then as above. */

@@ -79,6 +79,8 @@ const rules = {
   "clinic.displays.manage": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),
   /** Watching a clinic's display feed as a person (display tokens have their own, narrower rule). */
   "clinic.display.read": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isStaffOf(p, s.clinicId),
+  /** The queue dashboard (/admin/queues): every clinic's jobs, so the platform only. */
+  "queues.board": (p: UserPrincipal) => isPlatformAdmin(p),
   "audit.read": (p: UserPrincipal, s: AccessScope) =>
     isPlatformAdmin(p) || (s.clinicId !== undefined && isClinicAdminOf(p, s.clinicId)),
 } satisfies Record<string, (p: UserPrincipal, s: AccessScope) => boolean>;

@@ -50,6 +50,24 @@ export const templates = {
   },
   // ---------------------------------------------------------------- waitlist
   // ---------------------------------------------------------------- alerts
+  "alert.leave-day": {
+    category: "alert",
+    text: {
+      en: {
+        title: "{{doctor}} cancelled a whole day",
+        body: "{{doctor}}'s leave cancelled {{count}} appointment(s) at {{clinic}} on {{date}}, the whole day. Reason: {{reason}}.",
+      },
+    },
+  },
+  "alert.cancellations": {
+    category: "alert",
+    text: {
+      en: {
+        title: "{{doctor}} cancelled {{count}} appointments within an hour",
+        body: "{{doctor}} cancelled {{count}} appointments at {{clinic}} within the last hour. Reason: {{reason}}.",
+      },
+    },
+  },
 } satisfies Record<string, TemplateDefinition>;
 
 export type TemplateName = keyof typeof templates;

@@ -1,0 +1,166 @@
+/**
+ * The slot and appointment lifecycle (docs/booking.md, "Slot and appointment lifecycle"), run by the
+ * repeatable `slot-lifecycle` job:
+ * - an unbooked slot whose start has passed becomes `expired` (a free slot, or a held one whose hold
+ *   lapsed: its pending appointment expires first exactly as the hold-expiry job does);
+ * - a `scheduled` appointment not checked in by its end plus the clinic's `noShowGraceMinutes` is
+ *   flagged once as a probable no-show for staff, or with `autoMarkNoShow` set to `no_show`.
+ * Every step is a conditional write re-checked under a row lock, so overlapping or repeated runs
+ * change each row once and a second run finds nothing to do.
+ */
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { clinicSettingsSchema } from "@clinic/shared";
+import type { ModuleContext } from "../../platform/module";
+import { DomainError } from "../../platform/problem";
+import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { publishSlotChanges } from "../scheduling/slot-events";
+import { Changes, lockedAppointment, SLOT_COLUMNS, setAppointmentStatus, type Snapshot } from "./appointment.store";
+import { slotChange, type SlotRow } from "./appointment.views";
+import { afterBookingCommit } from "./booking.after-commit";
+import type { BookingService } from "./booking.service";
+
+export const LIFECYCLE_JOB = "slot-lifecycle";
+export const PROBABLE_NO_SHOW_EVENT = "appointment.probable_no_show";
+/** Rows per statement: a first run on an old database works through its backlog in batches. */
+const BATCH = 500;
+const SYSTEM: AuditActor = { userId: null, role: "system", ip: null, userAgent: null, requestId: null };
+const DEFAULT_GRACE = clinicSettingsSchema.parse({}).noShowGraceMinutes;
+
+export interface LifecycleReport {
+  holdsExpired: number;
+  slotsExpired: number;
+  flagged: number;
+  markedNoShow: number;
+}
+
+export async function runLifecycle(ctx: ModuleContext, booking: BookingService): Promise<LifecycleReport> {
+  const holdsExpired = await expireLapsedPastHolds(ctx, booking);
+  const slotsExpired = await expirePastSlots(ctx);
+  const { flagged, markedNoShow } = await handleMissedVisits(ctx);
+  return { holdsExpired, slotsExpired, flagged, markedNoShow };
+}
+
+const em = (ctx: ModuleContext) => ctx.orm.em.fork() as EntityManager;
+
+/** Pending appointments on started slots whose hold lapsed: expired (and their slot freed) by booking's own expiry. */
+async function expireLapsedPastHolds(ctx: ModuleContext, booking: BookingService): Promise<number> {
+  const due = await em(ctx).execute<{ id: string }[]>(
+    `select a.id from appointment a join slot s on s.id = a.slot_id
+      where a.status = 'pending' and a.hold_expires_at <= now() and s.status = 'held' and s.starts_at <= now()
+      order by s.starts_at limit ?`,
+    [BATCH],
+  );
+  let expired = 0;
+  for (const { id } of due) if ((await booking.expireHold(id)) === "expired") expired += 1;
+  return expired;
+}
+
+/**
+ * Free slots that have started become `expired`; so do held ones whose hold lapsed with no pending
+ * appointment behind them. Rows locked by an in-flight writer are skipped until the next run.
+ */
+async function expirePastSlots(ctx: ModuleContext): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const rows = await em(ctx).execute<SlotRow[]>(
+      `with due as (
+         select s.id from slot s
+          where s.starts_at <= now() and (s.status = 'available' or (s.status = 'held' and s.hold_expires_at <= now()
+            and not exists (select 1 from appointment a where a.slot_id = s.id and a.status = 'pending')))
+          order by s.starts_at limit ? for update skip locked)
+       update slot set status = 'expired', hold_expires_at = null, version = slot.version + 1, updated_at = now()
+         from due where slot.id = due.id
+       returning ${SLOT_COLUMNS.split(", ").map((column) => `slot.${column}`).join(", ")}`,
+      [BATCH],
+    );
+    total += rows.length;
+    const changes = rows.map((row) => slotChange(row, "expired")).sort((a, b) => a.start.localeCompare(b.start));
+    await publishSlotChanges(ctx, changes);
+    if (rows.length < BATCH) return total;
+  }
+}
+
+/** Scheduled visits whose end plus their clinic's grace has passed, not flagged yet. */
+async function handleMissedVisits(ctx: ModuleContext): Promise<{ flagged: number; markedNoShow: number }> {
+  const due = await em(ctx).execute<{ id: string }[]>(
+    `select a.id from appointment a join clinic c on c.id = a.clinic_id
+      where a.status = 'scheduled' and a.probable_no_show_at is null and a.ends_at <= now()
+        and a.ends_at + make_interval(mins => coalesce((c.settings->>'noShowGraceMinutes')::int, ?)) <= now()
+      order by a.ends_at limit ?`,
+    [DEFAULT_GRACE, BATCH],
+  );
+  let flagged = 0;
+  let markedNoShow = 0;
+  for (const { id } of due) {
+    const outcome = await handleMissedVisit(ctx, id);
+    if (outcome === "flagged") flagged += 1;
+    if (outcome === "no_show") markedNoShow += 1;
+  }
+  return { flagged, markedNoShow };
+}
+
+type MissedOutcome = "flagged" | "no_show" | "skipped";
+
+async function handleMissedVisit(ctx: ModuleContext, id: string): Promise<MissedOutcome> {
+  const changes = new Changes();
+  const result = await em(ctx).transactional(async (tx): Promise<{ outcome: MissedOutcome; snapshot?: Snapshot; flaggedAt?: Date }> => {
+    const row = await lockedAppointment(tx, id).catch((error: unknown) => {
+      if (error instanceof DomainError && error.status === 404) return null;
+      throw error;
+    });
+    if (!row || row.status !== "scheduled") return { outcome: "skipped" };
+    const [facts] = await tx.execute<{ probable_no_show_at: Date | null; settings: unknown }[]>(
+      `select a.probable_no_show_at, c.settings from appointment a join clinic c on c.id = a.clinic_id where a.id = ?`,
+      [id],
+    );
+    const settings = clinicSettingsSchema.parse(facts?.settings ?? {});
+    const dueAt = new Date(row.ends_at).getTime() + settings.noShowGraceMinutes * 60_000;
+    if (!facts || facts.probable_no_show_at !== null || dueAt > Date.now()) return { outcome: "skipped" };
+
+    const [{ now }] = (await tx.execute<{ now: Date }[]>(`select now() as now`)) as [{ now: Date }];
+    if (settings.autoMarkNoShow) {
+      await setAppointmentStatus(tx, row, "no_show", null, "not checked in by the end of the visit");
+      await tx.execute(`update appointment set probable_no_show_at = ? where id = ?`, [now, id]);
+      changes.appointment(id, "status_changed");
+    } else {
+      await tx.execute(`update appointment set probable_no_show_at = ?, version = version + 1, updated_at = now() where id = ?`, [now, id]);
+      changes.appointment(id, "probable_no_show");
+    }
+    recordAudit(tx, SYSTEM, {
+      action: settings.autoMarkNoShow ? "booking.appointment.auto-no-show" : "booking.appointment.probable-no-show",
+      entityType: "Appointment",
+      entityId: id,
+      clinicId: row.clinic_id,
+      before: { status: row.status },
+      after: { status: settings.autoMarkNoShow ? "no_show" : row.status, probableNoShowAt: now },
+    });
+    await tx.flush();
+    return { outcome: settings.autoMarkNoShow ? "no_show" : "flagged", snapshot: await changes.snapshot(tx), flaggedAt: now };
+  });
+  if (result.outcome === "no_show") {
+    try {
+      await afterBookingCommit(ctx, result.snapshot!);
+    } catch (error) {
+      ctx.log.warn({ err: error }, "after-commit work for an automatic no-show failed");
+    }
+  }
+  if (result.outcome === "flagged") await publishProbableNoShow(ctx, result.snapshot!, result.flaggedAt!);
+  return result.outcome;
+}
+
+/**
+ * A staff-only flag: the doctor's and the clinic's topics hear it, the patient's `me` does not (the
+ * visit is not settled until staff decide). The published change carries when it was flagged.
+ */
+async function publishProbableNoShow(ctx: ModuleContext, snapshot: Snapshot, flaggedAt: Date): Promise<void> {
+  for (const change of snapshot.appointments) {
+    const data = { ...change, probableNoShowAt: new Date(flaggedAt).toISOString() };
+    for (const topic of [`doctor:${change.doctorId}`, `clinic:${change.clinicId}`]) {
+      try {
+        await ctx.events.publish(topic, PROBABLE_NO_SHOW_EVENT, data);
+      } catch (error) {
+        ctx.log.error({ err: error, topic }, "probable no-show not published; clients will resync");
+      }
+    }
+  }
+}
