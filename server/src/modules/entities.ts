@@ -2,6 +2,7 @@
 import { AuditEventSchema } from "./audit/audit.entity";
 import { AppointmentSchema } from "./booking/appointment.entity";
 import { IdempotencyRecordSchema } from "./booking/idempotency.entity";
+import { WaitlistEntrySchema, WaitlistOfferSchema } from "./booking/waitlist.entity";
 import { ClinicSchema } from "./directory/clinic.entity";
 import { DoctorSchema } from "./directory/doctor.entity";
 import { DoctorPatientSchema, PatientSchema } from "./directory/patient.entity";
@@ -46,4 +47,6 @@ export const entities = [
   AppointmentSchema,
   IdempotencyRecordSchema,
   DisplayTokenSchema,
+  WaitlistEntrySchema,
+  WaitlistOfferSchema,
 ];

@@ -14,6 +14,7 @@ import { registerAuthentication } from "../modules/identity/authenticate";
 import { principalFromToken } from "../modules/identity/principal";
 import { moduleRoutes } from "../modules/routes";
 import { bookingJobs } from "../modules/booking/booking.jobs";
+import { waitlistJobs } from "../modules/booking/waitlist.jobs";
 import { schedulingJobs } from "../modules/scheduling/scheduling.jobs";
 import { registerBookingTopics } from "../modules/booking/booking.realtime";
 import { displayTokenRoutes } from "../modules/queue/display-token.routes";
@@ -79,6 +80,7 @@ export async function createRuntime(options: {
   const jobs: JobDefinition<never>[] = [
     workerHeartbeatJob(redis, prefix, config.worker.heartbeatSeconds),
     ...bookingJobs(moduleContext),
+    ...waitlistJobs(moduleContext),
     ...schedulingJobs(moduleContext),
   ];
 

@@ -38,6 +38,15 @@ export const templates = {
   },
   // ---------------------------------------------------------------- reminders
   // ---------------------------------------------------------------- waitlist
+  "waitlist.offered": {
+    category: "care",
+    text: {
+      en: {
+        title: "A slot is held for you",
+        body: "A slot on {{when}} with {{doctor}} is held for you until {{until}}. Accept it in the app, or it goes to the next patient.",
+      },
+    },
+  },
   // ---------------------------------------------------------------- alerts
 } satisfies Record<string, TemplateDefinition>;
 
