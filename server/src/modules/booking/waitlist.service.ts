@@ -233,7 +233,7 @@ export class WaitlistService {
     await this.afterCommit(result.snapshot, result.events);
     if ("reply" in result) return result.reply as T;
     if (result.closed === "expired") throw new DomainError(409, "OFFER_EXPIRED", "The offer's hold has lapsed; the slot went to the next patient");
-    throw new DomainError(409, "OFFER_CLOSED", `The offer was already ${result.closed}`, { status: result.closed });
+    throw new DomainError(409, "OFFER_CLOSED", `The offer was already ${result.closed}`, { offerStatus: result.closed });
   }
 
   /**
