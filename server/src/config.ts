@@ -23,9 +23,11 @@ const envSchema = z
     EMBEDDED_PG_PORT: port.default(55432),
     EMBEDDED_REDIS_PORT: port.default(56379),
     HOLD_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(600),
-    /** How far ahead slots are materialised from availability rules. */
+    /** How long a waitlist offer holds its slot for the patient before it goes to the next one. */
+    WAITLIST_OFFER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
     /** How often the slot and appointment lifecycle job runs (expiry of past slots, probable no-shows). */
     LIFECYCLE_EVERY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+    /** How far ahead slots are materialised from availability rules. */
     SLOT_HORIZON_DAYS: z.coerce.number().int().min(1).max(730).default(90),
     JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -95,7 +97,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     database: { url: e.DATABASE_URL, embeddedPort: e.EMBEDDED_PG_PORT, migrateOnStart: e.MIGRATE_ON_START },
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX, embeddedPort: e.EMBEDDED_REDIS_PORT },
     dataDir,
-    booking: { holdTtlSeconds: e.HOLD_TTL_SECONDS, lifecycleEverySeconds: e.LIFECYCLE_EVERY_SECONDS },
+    booking: { holdTtlSeconds: e.HOLD_TTL_SECONDS, waitlistOfferSeconds: e.WAITLIST_OFFER_SECONDS, lifecycleEverySeconds: e.LIFECYCLE_EVERY_SECONDS },
     scheduling: { horizonDays: e.SLOT_HORIZON_DAYS },
     auth: { jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET },
     demoSeed: e.DEMO_SEED ?? e.NODE_ENV !== "production",

@@ -7,6 +7,7 @@ import { Migration20261122034749_elastic_booking } from "./Migration202611220347
 import { Migration20261122034959_display_tokens } from "./Migration20261122034959_display_tokens";
 import { Migration20261122043643_notification_delivery } from "./Migration20261122043643_notification_delivery";
 import { Migration20261122044305_lifecycle_loyalty } from "./Migration20261122044305_lifecycle_loyalty";
+import { Migration20261122044326_waitlist } from "./Migration20261122044326_waitlist";
 
 export const migrationsList = [
   Migration20261122000000_platform,
@@ -17,4 +18,5 @@ export const migrationsList = [
   Migration20261122034959_display_tokens,
   Migration20261122043643_notification_delivery,
   Migration20261122044305_lifecycle_loyalty,
+  Migration20261122044326_waitlist,
 ].map((migration) => ({ name: migration.name, class: migration }));

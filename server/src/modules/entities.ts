@@ -3,6 +3,7 @@ import { AuditEventSchema } from "./audit/audit.entity";
 import { AppointmentSchema } from "./booking/appointment.entity";
 import { IdempotencyRecordSchema } from "./booking/idempotency.entity";
 import { LoyaltyPointsEntrySchema } from "./booking/loyalty.entity";
+import { WaitlistEntrySchema, WaitlistOfferSchema } from "./booking/waitlist.entity";
 import { ClinicSchema } from "./directory/clinic.entity";
 import { DoctorSchema } from "./directory/doctor.entity";
 import { DoctorPatientSchema, PatientSchema } from "./directory/patient.entity";
@@ -48,4 +49,6 @@ export const entities = [
   IdempotencyRecordSchema,
   LoyaltyPointsEntrySchema,
   DisplayTokenSchema,
+  WaitlistEntrySchema,
+  WaitlistOfferSchema,
 ];

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from "fastify";
 import type { ModuleContext } from "../platform/module";
 import { auditRoutes } from "./audit/audit.routes";
 import { bookingRoutes } from "./booking/booking.routes";
+import { waitlistRoutes } from "./booking/waitlist.routes";
 import { directoryRoutes } from "./directory/directory.routes";
 import { identityRoutes } from "./identity/identity.routes";
 import { schedulingRoutes } from "./scheduling/scheduling.routes";
@@ -14,5 +15,6 @@ export function moduleRoutes(ctx: ModuleContext): FastifyPluginAsync {
     await app.register(auditRoutes(ctx));
     await app.register(schedulingRoutes(ctx));
     await app.register(bookingRoutes(ctx));
+    await app.register(waitlistRoutes(ctx));
   };
 }

@@ -16,6 +16,7 @@ import { moduleRoutes } from "../modules/routes";
 import { bookingJobs } from "../modules/booking/booking.jobs";
 import { reminderJobs } from "../modules/booking/reminders.jobs";
 import { lifecycleJobs } from "../modules/booking/appointment-lifecycle.jobs";
+import { waitlistJobs } from "../modules/booking/waitlist.jobs";
 import { schedulingJobs } from "../modules/scheduling/scheduling.jobs";
 import { registerBookingTopics } from "../modules/booking/booking.realtime";
 import { displayTokenRoutes } from "../modules/queue/display-token.routes";
@@ -84,6 +85,7 @@ export async function createRuntime(options: {
     ...bookingJobs(moduleContext),
     ...reminderJobs(moduleContext),
     ...lifecycleJobs(moduleContext),
+    ...waitlistJobs(moduleContext),
     ...schedulingJobs(moduleContext),
   ];
 

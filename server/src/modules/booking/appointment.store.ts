@@ -154,6 +154,37 @@ export async function bookPlace(tx: EntityManager, row: LockedAppointment, chang
   changes.block(row.block!.id, "booked");
 }
 
+/** A new appointment row in the place just taken (the partial unique index is the last guard). */
+export async function insertAppointment(
+  tx: EntityManager,
+  a: {
+    slotId: string | null;
+    elasticAllocationId: string | null;
+    patientId: string;
+    doctorId: string;
+    clinicId: string;
+    serviceId: string | null;
+    start: Date;
+    end: Date;
+    status: "pending" | "scheduled";
+    holdExpiresAt: Date | null;
+    payment: Pick<AppointmentRow, "payment_status" | "fee_minor" | "transaction_fee_minor" | "currency">;
+    bookedById: string | null;
+    rescheduledFrom: string | null;
+  },
+): Promise<AppointmentRow> {
+  const [row] = await tx.execute<AppointmentRow[]>(
+    `insert into appointment as a (id, slot_id, elastic_allocation_id, patient_id, doctor_id, clinic_id, service_id, starts_at, ends_at, status, hold_expires_at,
+       payment_status, fee_minor, transaction_fee_minor, currency, booked_by_id, rescheduled_from, version, created_at, updated_at)
+     values (gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, now(), now()) returning ${APPOINTMENT_COLUMNS}`,
+    [
+      a.slotId, a.elasticAllocationId, a.patientId, a.doctorId, a.clinicId, a.serviceId, a.start, a.end, a.status, a.holdExpiresAt,
+      a.payment.payment_status, a.payment.fee_minor, a.payment.transaction_fee_minor, a.payment.currency, a.bookedById, a.rescheduledFrom,
+    ],
+  );
+  return row!;
+}
+
 export function mapDatabaseError(error: unknown): never {
   if (error instanceof UniqueConstraintViolationException) throw slotTaken();
   const code = (error as { code?: string }).code;

@@ -8,16 +8,43 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ModuleContext } from "../../platform/module";
 import type { Changes, Snapshot } from "./appointment.store";
 import { publishBookingChanges } from "./booking.realtime";
-import { queueLifecycleConsequences } from "./lifecycle-after-commit";
+import { queueCancellationAlerts } from "./cancellation-alerts";
+import { queueLoyaltyAwards } from "./loyalty";
 import { planAppointmentReminders } from "./reminders";
+import { queueWaitlistMatches } from "./waitlist.jobs";
+
+export const HOLD_EXPIRY_JOB = "hold-expiry";
 
 export async function afterBookingCommit(ctx: ModuleContext, snapshot: Snapshot): Promise<void> {
   await publishBookingChanges(ctx.events, snapshot, { log: ctx.log });
-  await planAppointmentReminders(ctx, snapshot).catch((error: unknown) => ctx.log.warn({ err: error }, "planning reminders failed"));
-  await queueLifecycleConsequences(ctx, snapshot);
+  await step(ctx, "reminder planning", () => planAppointmentReminders(ctx, snapshot));
+  await step(ctx, "waitlist matches", () => queueWaitlistMatches(ctx, snapshot));
+  await step(ctx, "loyalty awards", () => queueLoyaltyAwards(ctx, snapshot));
+  await step(ctx, "cancellation alerts", () => queueCancellationAlerts(ctx, snapshot));
+}
+
+/** One consequence: a failure is logged, never thrown (the change is committed already). */
+async function step(ctx: ModuleContext, what: string, work: () => Promise<unknown>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    ctx.log.warn({ err: error }, `after-commit ${what} failed`);
+  }
 }
 
 /** For writers outside the booking service: reads the changed rows as committed, then as above. */
 export async function publishCommitted(ctx: ModuleContext, changes: Changes): Promise<void> {
   await afterBookingCommit(ctx, await changes.snapshot(ctx.orm.em.fork() as EntityManager));
+}
+
+/** The hold-expiry job of a pending appointment (jobId `hold-{appointmentId}`, so scheduling twice is a no-op). */
+export async function scheduleHoldExpiry(ctx: Pick<ModuleContext, "queues" | "log">, appointmentId: string, holdExpiresAt: Date): Promise<void> {
+  try {
+    await ctx.queues
+      .get("booking")
+      .add(HOLD_EXPIRY_JOB, { appointmentId }, { jobId: `hold-${appointmentId}`, delay: Math.max(0, holdExpiresAt.getTime() - Date.now()) });
+  } catch (error) {
+    // Lapsed holds read as available anyway; the job only tidies up.
+    ctx.log.warn({ err: error, appointmentId }, "scheduling hold expiry failed");
+  }
 }

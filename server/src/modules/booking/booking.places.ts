@@ -4,12 +4,32 @@
  * inside it; the booking service inserts the appointment around them.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
+import type { Logger } from "pino";
+import type { Lock } from "redlock";
+import type { Locks } from "../../platform/locks";
 import { DomainError } from "../../platform/problem";
 import { lockBlock, placeAllocation, setBookedAllocationStatus } from "../scheduling/elastic.service";
 import { type Changes, SLOT_COLUMNS, slotTaken } from "./appointment.store";
 import type { SlotRow } from "./appointment.views";
 
 const MINUTE = 60_000;
+const LOCK_TTL_MS = 5_000;
+
+/**
+ * Redlock admission on a slot: one contender at a time, the others get 409 SLOT_BUSY at once. With
+ * Redis down it returns null and PostgreSQL alone decides (admission control is lost, correctness not).
+ */
+export async function admitSlot(locks: Locks, log: Logger, slotId: string): Promise<Lock | null> {
+  let lock: Lock | null;
+  try {
+    lock = await locks.tryAcquire(`slot:${slotId}`, LOCK_TTL_MS);
+  } catch (error) {
+    log.warn({ err: error, slotId }, "slot lock unavailable; relying on the database");
+    return null;
+  }
+  if (!lock) throw new DomainError(409, "SLOT_BUSY", "Someone else is booking this slot right now");
+  return lock;
+}
 
 /** A held slot whose hold has passed: free to every reader, taken over by the next booking. */
 const isLapsedHold = (slot: SlotRow) => slot.status === "held" && slot.hold_expires_at !== null && new Date(slot.hold_expires_at).getTime() <= Date.now();

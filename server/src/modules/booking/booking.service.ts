@@ -24,10 +24,11 @@ import { can } from "../identity/access";
 import type { UserPrincipal } from "../identity/principal";
 import { checkBookingCandidate } from "../scheduling/booking-rules.service";
 import { retimeBookedAllocations } from "../scheduling/elastic.service";
-import { APPOINTMENT_COLUMNS, appointmentView, type AppointmentRow } from "./appointment.views";
+import { appointmentView, type AppointmentRow } from "./appointment.views";
 import {
   Changes,
   bookPlace,
+  insertAppointment,
   lockedAppointment,
   mapDatabaseError,
   notFound,
@@ -36,13 +37,12 @@ import {
   setAppointmentStatus,
   type Snapshot,
 } from "./appointment.store";
-import { readPlace, takeElastic, takeSlot, type Place } from "./booking.places";
+import { admitSlot, readPlace, takeElastic, takeSlot, type Place } from "./booking.places";
 import { NO_SHOW_WARNING, missedOfLastFiveSql, priceBooking, standingOf, type Pricing } from "./booking-policy";
-import { afterBookingCommit } from "./booking.after-commit";
+import { afterBookingCommit, scheduleHoldExpiry } from "./booking.after-commit";
 import { AlreadyAnswered, claimKey, storeAnswer, storedAnswer, type IdempotencyContext, type StoredAnswer } from "./idempotency";
 
-export const HOLD_EXPIRY_JOB = "hold-expiry";
-const LOCK_TTL_MS = 5_000;
+export { HOLD_EXPIRY_JOB } from "./booking.after-commit";
 /** The clinic's staff (any membership there) or the platform admin: the guard decides. */
 export const isStaffOf = (p: UserPrincipal, clinicId: string) => can(p, "clinic.appointments.manage", { clinicId });
 
@@ -77,31 +77,13 @@ export class BookingService {
     }
   }
 
-  private async scheduleExpiry(appointmentId: string, holdExpiresAt: Date): Promise<void> {
-    try {
-      await this.ctx.queues
-        .get("booking")
-        .add(HOLD_EXPIRY_JOB, { appointmentId }, { jobId: `hold-${appointmentId}`, delay: Math.max(0, holdExpiresAt.getTime() - Date.now()) });
-    } catch (error) {
-      // Lapsed holds read as available anyway; the job only tidies up.
-      this.ctx.log.warn({ err: error, appointmentId }, "scheduling hold expiry failed");
-    }
+  private scheduleExpiry(appointmentId: string, holdExpiresAt: Date): Promise<void> {
+    return scheduleHoldExpiry(this.ctx, appointmentId, holdExpiresAt);
   }
 
   /** Redlock admission on a slot; elastic places need none (their block row lock queues contenders). */
   private async admit(place: Place): Promise<Lock | null> {
-    if (place.kind === "elastic") return null;
-    const slotId = place.slot.id;
-    let lock: Lock | null;
-    try {
-      lock = await this.locks.tryAcquire(`slot:${slotId}`, LOCK_TTL_MS);
-    } catch (error) {
-      // Redis down: PostgreSQL still decides; admission control is lost, correctness is not.
-      this.ctx.log.warn({ err: error, slotId }, "slot lock unavailable; relying on the database");
-      return null;
-    }
-    if (!lock) throw new DomainError(409, "SLOT_BUSY", "Someone else is booking this slot right now");
-    return lock;
+    return place.kind === "elastic" ? null : admitSlot(this.locks, this.ctx.log, place.slot.id);
   }
 
   /** Validation, patient, place, policy and rules: everything before the hot path (no writes). */
@@ -210,19 +192,15 @@ export class BookingService {
       transaction_fee_minor: p.pricing.transactionFeeMinor,
       currency: p.pricing.currency,
     };
-    const [row] = await tx.execute<AppointmentRow[]>(
-      `insert into appointment as a (id, slot_id, elastic_allocation_id, patient_id, doctor_id, clinic_id, service_id, starts_at, ends_at, status, hold_expires_at,
-         payment_status, fee_minor, transaction_fee_minor, currency, booked_by_id, rescheduled_from, version, created_at, updated_at)
-       values (gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, now(), now()) returning ${APPOINTMENT_COLUMNS}`,
-      [
-        slotId, elastic?.allocationId ?? null, p.patient.id, p.doctorId, p.clinicId, p.serviceId, p.start, p.end, target.status, holdExpiresAt,
-        pay.payment_status, pay.fee_minor, pay.transaction_fee_minor, pay.currency, actorUserId, target.rescheduledFrom ?? null,
-      ],
-    );
-    changes.appointment(row!.id, target.rescheduledFrom ? "rescheduled" : "created");
+    const row = await insertAppointment(tx, {
+      slotId, elasticAllocationId: elastic?.allocationId ?? null, patientId: p.patient.id, doctorId: p.doctorId, clinicId: p.clinicId,
+      serviceId: p.serviceId, start: p.start, end: p.end, status: target.status, holdExpiresAt, payment: pay, bookedById: actorUserId,
+      rescheduledFrom: target.rescheduledFrom ?? null,
+    });
+    changes.appointment(row.id, target.rescheduledFrom ? "rescheduled" : "created");
     // Expiring the block's lapsed holds may have moved the bookings after them.
     if (elastic) changes.retimed(await retimeBookedAllocations(tx, elastic.blockId));
-    return row!;
+    return row;
   }
 
   /** POST /appointments: a hold (pending appointment) on the slot or elastic offer. */

@@ -73,6 +73,11 @@ const rules = {
   /** Booking for patients and acting on a clinic's appointments: any staff member there, the platform. */
   "clinic.appointments.manage": (p: UserPrincipal, s: AccessScope) =>
     isPlatformAdmin(p) || holds(p, s.clinicId, ["receptionist", "clinic_admin"]),
+  /** Putting a patient on a clinic's waitlist, setting priorities, answering offers for them. */
+  "clinic.waitlist.manage": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isStaffOf(p, s.clinicId),
+  /** Reading a clinic's or a doctor's waitlist: its staff, the doctor, the platform. */
+  "waitlist.read": (p: UserPrincipal, s: AccessScope) =>
+    isPlatformAdmin(p) || isStaffOf(p, s.clinicId) || (p.doctorId !== null && p.doctorId === s.doctorId),
   /** Clinic-wide calendar decisions: holidays, booking rules, templates, overbooking. */
   "clinic.schedule.manage": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),
   /** Waiting-room screens: creating, listing and revoking a clinic's display tokens. */

@@ -49,6 +49,15 @@ export const templates = {
     },
   },
   // ---------------------------------------------------------------- waitlist
+  "waitlist.offered": {
+    category: "care",
+    text: {
+      en: {
+        title: "A slot is held for you",
+        body: "A slot on {{when}} with {{doctor}} is held for you until {{until}}. Accept it in the app, or it goes to the next patient.",
+      },
+    },
+  },
   // ---------------------------------------------------------------- alerts
   "alert.leave-day": {
     category: "alert",

@@ -9,6 +9,7 @@
 import type { OperationSlot } from "@clinic/shared";
 import { slotChange } from "../booking/appointment.views";
 import { publishBookingChanges, type SlotChange } from "../booking/booking.realtime";
+import { queueWaitlistForNewSlots } from "../booking/waitlist.jobs";
 import type { ModuleContext } from "../../platform/module";
 import type { Slot } from "./slot.entity";
 import type { SlotRow } from "./slot-rows";
@@ -88,7 +89,9 @@ export const byStartThenId = (a: SlotChange, b: SlotChange) => a.start.localeCom
  * After commit: every viewer of these slots learns their new status and version, in the order given.
  * Never throws (a Redis failure is logged; clients see a seq gap and resync).
  */
-export async function publishSlotChanges(ctx: Pick<ModuleContext, "events" | "log">, changes: readonly SlotChange[]): Promise<void> {
+export async function publishSlotChanges(ctx: Pick<ModuleContext, "events" | "log" | "orm" | "queues">, changes: readonly SlotChange[]): Promise<void> {
   if (changes.length === 0) return;
   await publishBookingChanges(ctx.events, { slots: [...changes] }, { log: ctx.log });
+  // New availability may be what someone on the waitlist is waiting for (best-effort, like the events).
+  await queueWaitlistForNewSlots(ctx, changes).catch((error: unknown) => ctx.log.warn({ err: error }, "queueing waitlist matches failed"));
 }

@@ -1,0 +1,94 @@
+/**
+ * Waitlist offers that time out, with a 2-second offer window (WAITLIST_OFFER_SECONDS): the booking's
+ * own hold-expiry job, run by a real worker runtime, expires the hold; the freed slot's match job
+ * closes the offer as expired and offers the slot to the next patient. Accepting races the timeout.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Socket } from "socket.io-client";
+import { BookingService } from "../../server/src/modules/booking/booking.service";
+import { waitFor, type TestApp } from "../support/harness";
+import { dayFromNow } from "../scheduling/support-slots";
+import { listen, subscribe } from "./realtime-support";
+import { call, inconsistencies, query, setup, slots } from "./support";
+import { contextOf, freeByCancellation, freePatient, join, offerFor, startWaitlistApps, statusOf } from "./waitlist-support";
+
+describe("waitlist offer timeout", () => {
+  let api: TestApp;
+  let worker: TestApp;
+  const sockets: Socket[] = [];
+  const range = { from: dayFromNow(1), to: dayFromNow(10) };
+
+  beforeAll(async () => {
+    ({ api, worker } = await startWaitlistApps({ WAITLIST_OFFER_SECONDS: "2" }));
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.disconnect();
+    await worker?.close();
+    await api?.close();
+  });
+
+  it("an unanswered offer expires and the next patient is offered the slot; accepting afterwards is 409 OFFER_EXPIRED", async () => {
+    const { clinicId, doctor } = await setup(api);
+    const [slot] = await slots(api, doctor.doctorId, clinicId, 1);
+    const first = await freePatient(api, doctor.doctorId);
+    const second = await freePatient(api, doctor.doctorId);
+    const firstEntry = await join(api, first, { doctorId: doctor.doctorId, ...range });
+    const secondEntry = await join(api, second, { doctorId: doctor.doctorId, ...range });
+    const me = await listen(api, first.token, sockets);
+    await subscribe(me.socket, "me");
+
+    await freeByCancellation(api, slot!.id);
+    const offer = await offerFor(api, firstEntry.id, slot!.id);
+    await waitFor(() => me.of(`me:${first.user.id}`).some((e) => e.type === "waitlist.offered"));
+
+    // Nobody answers: the worker's hold-expiry job frees the slot, the match job passes it on.
+    const next = await offerFor(api, secondEntry.id, slot!.id);
+    expect(await statusOf(api, "waitlist_offer", offer.id)).toBe("expired");
+    expect(await statusOf(api, "appointment", offer.appointment_id)).toBe("expired");
+    expect(await statusOf(api, "waitlist_entry", firstEntry.id)).toBe("waiting");
+    expect(next.appointment_id).not.toBe(offer.appointment_id);
+    await waitFor(() => me.of(`me:${first.user.id}`).some((e) => e.type === "waitlist.expired" && (e.data as { id: string }).id === offer.id));
+
+    const late = await call(api, first, "POST", `/waitlist/offers/${offer.id}/accept`);
+    expect([late.status, late.body.code]).toEqual([409, "OFFER_EXPIRED"]);
+    expect(await inconsistencies(api, doctor.doctorId)).toEqual({ doubles: 0, mismatched: [], overlapping: 0 });
+  }, 30_000);
+
+  it("accept racing the timeout ends in exactly one outcome", async () => {
+    const booking = new BookingService(contextOf(worker.runtime));
+    const jitters = [-500, -200, -80, -30, 0, 30];
+    const runs = await Promise.all(
+      jitters.map(async (jitter) => {
+        const { clinicId, doctor } = await setup(api);
+        const [slot] = await slots(api, doctor.doctorId, clinicId, 1);
+        const patient = await freePatient(api, doctor.doctorId);
+        const entry = await join(api, patient, { doctorId: doctor.doctorId, ...range });
+        await freeByCancellation(api, slot!.id);
+        const offer = await offerFor(api, entry.id, slot!.id);
+        const [row] = await query<{ expires_at: Date }>(api, `select expires_at from waitlist_offer where id = ?`, [offer.id]);
+        const wait = new Date(row!.expires_at).getTime() - Date.now();
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait + jitter)));
+        // The accept, the worker's delayed job and a direct expiry all reach for the hold at once.
+        const [accepted] = await Promise.all([
+          call(api, patient, "POST", `/waitlist/offers/${offer.id}/accept`),
+          booking.expireHold(offer.appointment_id).catch(() => "conflict"),
+        ]);
+        return { accepted, offer, slotId: slot!.id, entryId: entry.id, doctorId: doctor.doctorId };
+      }),
+    );
+    for (const run of runs) {
+      const appointment = await statusOf(api, "appointment", run.offer.appointment_id);
+      if (run.accepted.status === 200) {
+        expect([appointment, await statusOf(api, "slot", run.slotId), await statusOf(api, "waitlist_offer", run.offer.id)]).toEqual(["scheduled", "booked", "accepted"]);
+        expect(await statusOf(api, "waitlist_entry", run.entryId)).toBe("booked");
+      } else {
+        expect([run.accepted.status, run.accepted.body.code]).toEqual([409, "OFFER_EXPIRED"]);
+        expect(appointment).toBe("expired");
+        expect(await statusOf(api, "waitlist_offer", run.offer.id)).toBe("expired");
+        // Nobody else waits: the slot ends free.
+        await waitFor(async () => (await statusOf(api, "slot", run.slotId)) === "available" || undefined);
+      }
+      expect(await inconsistencies(api, run.doctorId)).toEqual({ doubles: 0, mismatched: [], overlapping: 0 });
+    }
+  }, 30_000);
+});
