@@ -13,3 +13,4 @@ export * from "./scheduling-search-api";
 export * from "./booking";
 export * from "./booking-api";
 export * from "./queue-api";
+export * from "./notifications-api";

@@ -6,6 +6,7 @@ import { Migration20261122024645_booking } from "./Migration20261122024645_booki
 import { Migration20261122034749_elastic_booking } from "./Migration20261122034749_elastic_booking";
 import { Migration20261122034959_display_tokens } from "./Migration20261122034959_display_tokens";
 import { Migration20261122043643_notification_delivery } from "./Migration20261122043643_notification_delivery";
+import { Migration20261122044330_notification_preferences } from "./Migration20261122044330_notification_preferences";
 
 export const migrationsList = [
   Migration20261122000000_platform,
@@ -15,4 +16,5 @@ export const migrationsList = [
   Migration20261122034749_elastic_booking,
   Migration20261122034959_display_tokens,
   Migration20261122043643_notification_delivery,
+  Migration20261122044330_notification_preferences,
 ].map((migration) => ({ name: migration.name, class: migration }));

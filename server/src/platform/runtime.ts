@@ -15,6 +15,7 @@ import { principalFromToken } from "../modules/identity/principal";
 import { moduleRoutes } from "../modules/routes";
 import { bookingJobs } from "../modules/booking/booking.jobs";
 import { schedulingJobs } from "../modules/scheduling/scheduling.jobs";
+import { notificationJobs } from "../modules/notifications/notifications.jobs";
 import { registerBookingTopics } from "../modules/booking/booking.realtime";
 import { displayTokenRoutes } from "../modules/queue/display-token.routes";
 import { principalFromDisplayToken } from "../modules/queue/display-token.service";
@@ -80,6 +81,7 @@ export async function createRuntime(options: {
     workerHeartbeatJob(redis, prefix, config.worker.heartbeatSeconds),
     ...bookingJobs(moduleContext),
     ...schedulingJobs(moduleContext),
+    ...notificationJobs(moduleContext),
   ];
 
   let http: HttpApp | undefined;
@@ -148,7 +150,10 @@ export async function createRuntime(options: {
         const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
         url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${address.port}`;
       }
-      if (runsWorker) workers = await startWorkers({ redisUrl, prefix, queues, jobs, log });
+      if (runsWorker) {
+        const lockMs = config.worker.lockSeconds * 1000;
+        workers = await startWorkers({ redisUrl, prefix, queues, jobs, log, lockDurationMs: lockMs, stalledIntervalMs: lockMs });
+      }
       return url;
     },
     close() {

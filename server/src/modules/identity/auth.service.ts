@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { reminderPreferencesSchema, type NotificationChannel, type User } from "@clinic/shared";
+import type { NotificationChannel, User } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../audit/audit.service";
 import { Doctor } from "../directory/doctor.entity";
@@ -101,8 +101,8 @@ export async function register(em: EntityManager, deps: AuthDeps, input: Registe
           fullName: input.name,
           email: id.email ?? null,
           phone: id.phone ?? null,
+          // Reminder choices start at the notifications module's defaults (no preference row yet).
           subscriptionTier: "none",
-          reminderPreferences: reminderPreferencesSchema.parse({}),
         });
       }
       // The account must exist before its code row locks it.
