@@ -103,3 +103,13 @@ export const outboxPageSchema = z.object({ items: z.array(outboxItemSchema), nex
 
 /** `notification.created` on `me`: a new in-app message, as the inbox lists it. */
 export type NotificationCreatedEvent = InboxItem;
+
+// ---------------------------------------------------------------- provider callbacks
+
+/** What Twilio posts to the StatusCallback (form-encoded); other fields are signed and ignored. */
+export const twilioStatusCallbackSchema = z.looseObject({
+  MessageSid: z.string().min(1).max(64),
+  MessageStatus: z.string().min(1).max(32),
+  ErrorCode: z.string().max(16).optional(),
+  ErrorMessage: z.string().max(500).optional(),
+});

@@ -66,6 +66,8 @@ const matrix: [Permission, AccessScope, Who[], Who[]][] = [
   ["clinic.schedule.manage", { clinicId: A }, ["platformAdmin", "adminOfA"], ["receptionOfA", "doctorAtA", "patient"]],
   ["audit.read", { clinicId: A }, ["platformAdmin", "adminOfA"], ["receptionOfA", "doctorAtA", "patient"]],
   ["audit.read", {}, ["platformAdmin"], ["adminOfA"]],
+  ["notifications.outbox.read", { clinicId: A }, ["platformAdmin", "adminOfA"], ["receptionOfA", "doctorAtA", "patient"]],
+  ["notifications.outbox.read", {}, ["platformAdmin"], ["adminOfA"]],
 ];
 
 describe("the guard", () => {

@@ -5,6 +5,7 @@ import { auditRoutes } from "./audit/audit.routes";
 import { bookingRoutes } from "./booking/booking.routes";
 import { directoryRoutes } from "./directory/directory.routes";
 import { identityRoutes } from "./identity/identity.routes";
+import { notificationRoutes } from "./notifications/notifications.routes";
 import { schedulingRoutes } from "./scheduling/scheduling.routes";
 
 export function moduleRoutes(ctx: ModuleContext): FastifyPluginAsync {
@@ -14,5 +15,6 @@ export function moduleRoutes(ctx: ModuleContext): FastifyPluginAsync {
     await app.register(auditRoutes(ctx));
     await app.register(schedulingRoutes(ctx));
     await app.register(bookingRoutes(ctx));
+    await app.register(notificationRoutes(ctx));
   };
 }
