@@ -84,6 +84,19 @@ describe("notification delivery", () => {
     expect(smtp.accepted.find((one) => one.to.includes("code@example.test"))!.text).toContain("your verification code is 493817");
   });
 
+  it("sends identity's codes right after the registering request commits (the relay is off here), then scrubs them", async () => {
+    const reply = await call(api, null, "POST", "/auth/register", { email: "newcomer@example.test", password: "a long enough password", name: "New Comer", role: "patient" });
+    expect(reply.status).toBe(201);
+    const [row] = await rowsOf(api, reply.body.userId);
+    const sent = await settled(api, row!.id, "sent");
+    const mail = smtp.accepted.find((one) => one.to.includes("newcomer@example.test"))!;
+    expect(mail.subject).toBe("Your Clinic Live code");
+    const code = /verification code is (\d{6})/.exec(mail.text)?.[1];
+    expect(code).toMatch(/^\d{6}$/);
+    expect(sent.payload).toEqual({ code: "[scrubbed]", name: "New Comer" });
+    expect((await call(api, null, "POST", "/auth/verify", { email: "newcomer@example.test", code })).status).toBe(200);
+  });
+
   it("in-app: delivered, pushed live to `me`, listed newest first with a cursor, marked read one by one and all at once", async () => {
     const patient = await createPerson(api.runtime, "patient");
     const client = await listen(api, patient.token, sockets as never);
