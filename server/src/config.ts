@@ -38,6 +38,23 @@ const envSchema = z
     SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(20),
     WORKER_HEARTBEAT_SECONDS: z.coerce.number().int().positive().default(15),
     WEB_DIST_DIR: z.string().default("web/dist"),
+    /** A worker's job lock: a killed worker's running jobs return to the queue this long after it died. */
+    WORKER_LOCK_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+    /** Email: an SMTP URL (smtp://user:pass@host:port, smtps://…); unset means no email provider. */
+    SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+    MAIL_FROM: z.string().min(3).default("Clinic Live <no-reply@clinic-live.local>"),
+    /** SMS through Twilio's REST API; all three of SID, token and sender are needed. */
+    TWILIO_ACCOUNT_SID: z.string().min(1).optional(),
+    TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+    TWILIO_FROM: z.string().min(1).optional(),
+    TWILIO_API_BASE: z.url({ protocol: /^https?$/ }).default("https://api.twilio.com"),
+    /** Push: an HTTP endpoint taking {to, title, body} as JSON; unset means no push provider. */
+    PUSH_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** Tries per message (the first one included) and the first back-off, doubling after each. */
+    NOTIFY_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
+    NOTIFY_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(2000),
+    /** How often queued outbox rows without a delivery job are picked up again. */
+    OUTBOX_RELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
     /**
      * Which X-Forwarded-For hops to believe for the client address (rate limits, audit): `false`
      * (direct), a hop count (`1` behind one load balancer), or a comma-separated list of proxy addresses.
@@ -103,7 +120,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demoSeed: e.DEMO_SEED ?? e.NODE_ENV !== "production",
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_SECONDS * 1000,
-    worker: { heartbeatSeconds: e.WORKER_HEARTBEAT_SECONDS },
+    worker: { heartbeatSeconds: e.WORKER_HEARTBEAT_SECONDS, lockSeconds: e.WORKER_LOCK_SECONDS },
+    notifications: {
+      smtpUrl: e.SMTP_URL,
+      mailFrom: e.MAIL_FROM,
+      twilio:
+        e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN && e.TWILIO_FROM
+          ? { accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN, from: e.TWILIO_FROM, apiBase: e.TWILIO_API_BASE }
+          : undefined,
+      pushWebhookUrl: e.PUSH_WEBHOOK_URL,
+      attempts: e.NOTIFY_ATTEMPTS,
+      backoffMs: e.NOTIFY_BACKOFF_MS,
+      relaySeconds: e.OUTBOX_RELAY_SECONDS,
+    },
   };
 }
 

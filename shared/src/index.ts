@@ -14,3 +14,4 @@ export * from "./booking";
 export * from "./booking-api";
 export * from "./queue-api";
 export * from "./waitlist-api";
+export * from "./notifications-api";

@@ -70,6 +70,8 @@ const matrix: [Permission, AccessScope, Who[], Who[]][] = [
   ["audit.read", { clinicId: A }, ["platformAdmin", "adminOfA"], ["receptionOfA", "doctorAtA", "patient"]],
   ["audit.read", {}, ["platformAdmin"], ["adminOfA"]],
   ["queues.board", {}, ["platformAdmin"], ["adminOfA", "receptionOfA", "doctorAtA", "patient"]],
+  ["notifications.outbox.read", { clinicId: A }, ["platformAdmin", "adminOfA"], ["receptionOfA", "doctorAtA", "patient"]],
+  ["notifications.outbox.read", {}, ["platformAdmin"], ["adminOfA"]],
 ];
 
 describe("the guard", () => {

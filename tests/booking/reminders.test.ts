@@ -156,7 +156,8 @@ describe("appointment reminders", () => {
 
   it("respects per-channel opt-out: email and sms off → not_sent, in-app still queued", async () => {
     const { patient, appointmentId } = await booked(local(3, "14:00"));
-    await query(app, `update patient set reminder_preferences = ? where id = ?`, [JSON.stringify({ email: false, sms: false, push: false, inApp: true }), patient.patientId]);
+    const opted = await api(app, patient, "PUT", "/me/notification-preferences", { email: false, sms: false, push: false, quietHours: { start: "21:00", end: "08:00" } });
+    expect(opted.status, JSON.stringify(opted.body)).toBe(200);
     const job = (await jobsOf(appointmentId))["day-before"]!;
     await job.promote();
     expect(await completed(job)).toEqual({ outcome: "sent" });

@@ -45,12 +45,8 @@ describe("accounts and sessions", () => {
     );
     expect(user).toMatchObject({ status: "active", email_verified_at: null });
     expect(user?.password_hash).toMatch(/^\$argon2id\$/);
-    const [patient] = await sql<{ subscription_tier: string; reminder_preferences: unknown }>(
-      app,
-      "select subscription_tier, reminder_preferences from patient where user_id = ?",
-      [userId],
-    );
-    expect(patient).toEqual({ subscription_tier: "none", reminder_preferences: { email: true, sms: false, push: false, inApp: true } });
+    const [patient] = await sql<{ subscription_tier: string }>(app, "select subscription_tier from patient where user_id = ?", [userId]);
+    expect(patient).toEqual({ subscription_tier: "none" });
     const messages = await sql<{ channel: string; template: string; payload: { code: string; name: string } }>(
       app,
       "select channel, template, payload from notification_outbox where user_id = ?",

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { clinicSettingsSchema, reminderPreferencesSchema, type ClinicRole, type UserRole } from "@clinic/shared";
+import { clinicSettingsSchema, type ClinicRole, type UserRole } from "@clinic/shared";
 import { Clinic } from "../../server/src/modules/directory/clinic.entity";
 import { Doctor } from "../../server/src/modules/directory/doctor.entity";
 import { Patient } from "../../server/src/modules/directory/patient.entity";
@@ -79,7 +79,6 @@ export async function createPerson(
       user,
       fullName: user.displayName,
       email,
-      reminderPreferences: reminderPreferencesSchema.parse({}),
     }).id;
   }
   const session = em.create(AuthSession, { user, expiresAt: new Date(Date.now() + 86_400_000) });

@@ -8,6 +8,7 @@ import { Migration20261122034959_display_tokens } from "./Migration2026112203495
 import { Migration20261122043643_notification_delivery } from "./Migration20261122043643_notification_delivery";
 import { Migration20261122044305_lifecycle_loyalty } from "./Migration20261122044305_lifecycle_loyalty";
 import { Migration20261122044326_waitlist } from "./Migration20261122044326_waitlist";
+import { Migration20261122044330_notification_preferences } from "./Migration20261122044330_notification_preferences";
 
 export const migrationsList = [
   Migration20261122000000_platform,
@@ -19,4 +20,5 @@ export const migrationsList = [
   Migration20261122043643_notification_delivery,
   Migration20261122044305_lifecycle_loyalty,
   Migration20261122044326_waitlist,
+  Migration20261122044330_notification_preferences,
 ].map((migration) => ({ name: migration.name, class: migration }));

@@ -14,6 +14,7 @@ import { ClinicMembershipSchema } from "./identity/membership.entity";
 import { AuthSessionSchema, RefreshTokenSchema } from "./identity/session.entity";
 import { UserAccountSchema } from "./identity/user.entity";
 import { OutboxMessageSchema } from "./notifications/outbox.entity";
+import { NotificationPreferenceSchema } from "./notifications/preference.entity";
 import { DisplayTokenSchema } from "./queue/display-token.entity";
 import { AvailabilityRuleSchema } from "./scheduling/availability-rule.entity";
 import { BookingRuleSchema, OverbookingPolicySchema } from "./scheduling/booking-rule.entity";
@@ -37,6 +38,7 @@ export const entities = [
   OneTimeCodeSchema,
   TotpBackupCodeSchema,
   OutboxMessageSchema,
+  NotificationPreferenceSchema,
   AvailabilityRuleSchema,
   SlotSchema,
   UnavailabilitySchema,

@@ -6,6 +6,7 @@ import { bookingRoutes } from "./booking/booking.routes";
 import { waitlistRoutes } from "./booking/waitlist.routes";
 import { directoryRoutes } from "./directory/directory.routes";
 import { identityRoutes } from "./identity/identity.routes";
+import { notificationRoutes } from "./notifications/notifications.routes";
 import { schedulingRoutes } from "./scheduling/scheduling.routes";
 
 export function moduleRoutes(ctx: ModuleContext): FastifyPluginAsync {
@@ -16,5 +17,6 @@ export function moduleRoutes(ctx: ModuleContext): FastifyPluginAsync {
     await app.register(schedulingRoutes(ctx));
     await app.register(bookingRoutes(ctx));
     await app.register(waitlistRoutes(ctx));
+    await app.register(notificationRoutes(ctx));
   };
 }

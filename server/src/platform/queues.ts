@@ -65,6 +65,12 @@ export async function startWorkers(options: {
   jobs: JobDefinition<never>[];
   log: Logger;
   concurrency?: number;
+  /**
+   * How long a job's lock lives without renewal, and how often workers look for jobs whose lock
+   * lapsed: a killed worker's running job goes back to the queue within about their sum.
+   */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
 }): Promise<Workers> {
   const connection: Redis = createRedis(options.redisUrl, "workers", { forQueue: true, log: options.log });
   const workers: Worker[] = [];
@@ -78,7 +84,13 @@ export async function startWorkers(options: {
         if (!definition) throw new Error(`no processor for job ${queueName}/${job.name}`);
         return definition.process(job.data as never, job as Job<never>);
       },
-      { connection, prefix: `${options.prefix}:bull`, concurrency: options.concurrency ?? 4 },
+      {
+        connection,
+        prefix: `${options.prefix}:bull`,
+        concurrency: options.concurrency ?? 4,
+        ...(options.lockDurationMs !== undefined ? { lockDuration: options.lockDurationMs } : {}),
+        ...(options.stalledIntervalMs !== undefined ? { stalledInterval: options.stalledIntervalMs } : {}),
+      },
     );
     worker.on("failed", (job, error) =>
       options.log.warn({ queue: queueName, job: job?.name, jobId: job?.id, err: error }, "job failed"),

@@ -18,6 +18,7 @@ import { reminderJobs } from "../modules/booking/reminders.jobs";
 import { lifecycleJobs } from "../modules/booking/appointment-lifecycle.jobs";
 import { waitlistJobs } from "../modules/booking/waitlist.jobs";
 import { schedulingJobs } from "../modules/scheduling/scheduling.jobs";
+import { notificationJobs } from "../modules/notifications/notifications.jobs";
 import { registerBookingTopics } from "../modules/booking/booking.realtime";
 import { displayTokenRoutes } from "../modules/queue/display-token.routes";
 import { principalFromDisplayToken } from "../modules/queue/display-token.service";
@@ -87,6 +88,7 @@ export async function createRuntime(options: {
     ...lifecycleJobs(moduleContext),
     ...waitlistJobs(moduleContext),
     ...schedulingJobs(moduleContext),
+    ...notificationJobs(moduleContext),
   ];
 
   let http: HttpApp | undefined;
@@ -156,7 +158,10 @@ export async function createRuntime(options: {
         const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
         url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${address.port}`;
       }
-      if (runsWorker) workers = await startWorkers({ redisUrl, prefix, queues, jobs, log });
+      if (runsWorker) {
+        const lockMs = config.worker.lockSeconds * 1000;
+        workers = await startWorkers({ redisUrl, prefix, queues, jobs, log, lockDurationMs: lockMs, stalledIntervalMs: lockMs });
+      }
       return url;
     },
     close() {

@@ -2,7 +2,6 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import {
   clinicSettingsSchema,
   localDateOf,
-  reminderPreferencesSchema,
   type ClinicRole,
   type SubscriptionTier,
   type UserRole,
@@ -168,7 +167,6 @@ export async function seedDemo(em: EntityManager, options: { production: boolean
             user,
             fullName: account.displayName,
             email: account.email,
-            reminderPreferences: reminderPreferencesSchema.parse({}),
             subscriptionTier: account.tier,
           });
         }

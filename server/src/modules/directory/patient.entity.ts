@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { defineEntity, p } from "@mikro-orm/core";
-import { subscriptionTiers, type ReminderPreferences } from "@clinic/shared";
+import { subscriptionTiers } from "@clinic/shared";
 import { UserAccount } from "../identity/user.entity";
 import { Doctor } from "./doctor.entity";
 
@@ -15,7 +15,6 @@ export const PatientSchema = defineEntity({
     phone: p.string().length(32).nullable(),
     email: p.string().nullable(),
     preferredLanguage: p.string().length(16).default("en"),
-    reminderPreferences: p.json<ReminderPreferences>(),
     subscriptionTier: p.enum(subscriptionTiers).default("none"),
     createdAt: p.datetime().defaultRaw("now()").onCreate(() => new Date()),
     updatedAt: p.datetime().defaultRaw("now()").onCreate(() => new Date()).onUpdate(() => new Date()),

@@ -7,6 +7,7 @@ import type { PatientView, SubscriptionTier, UpdatePatientRequest } from "@clini
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../audit/audit.service";
 import type { AccessScope } from "../identity/access";
+import { readPreferences, reminderPreferencesOf, writePreferences } from "../notifications/preferences";
 import { Doctor } from "./doctor.entity";
 import { DoctorPatient, Patient } from "./patient.entity";
 import { patientView } from "./views";
@@ -20,6 +21,14 @@ async function findPatient(em: EntityManager, patientId: string): Promise<Patien
   return patient;
 }
 
+/** Patients' views; their reminder choices are read through the notifications module in one query. */
+async function viewsOf(em: EntityManager, patients: Patient[]): Promise<PatientView[]> {
+  const preferences = await readPreferences(em, patients.map((patient) => patient.user.id));
+  return patients.map((patient) => patientView(patient, reminderPreferencesOf(preferences.get(patient.user.id))));
+}
+
+const viewOf = async (em: EntityManager, patient: Patient) => (await viewsOf(em, [patient]))[0]!;
+
 /** The guard's facts about a patient: its account, related doctors and those doctors' clinics. 404 when absent. */
 export async function patientScope(em: EntityManager, patientId: string): Promise<PatientScope> {
   const patient = await findPatient(em, patientId);
@@ -31,9 +40,9 @@ export async function patientScope(em: EntityManager, patientId: string): Promis
 
 /** Reads a patient; `audit` records the read (set it whenever the reader is not the patient). */
 export async function readPatient(em: EntityManager, actor: AuditActor, patientId: string, options: { audit: boolean }): Promise<PatientView> {
-  if (!options.audit) return patientView(await findPatient(em, patientId));
+  if (!options.audit) return viewOf(em, await findPatient(em, patientId));
   return writeTransaction(em, async (tx) => {
-    const view = patientView(await findPatient(tx, patientId));
+    const view = await viewOf(tx, await findPatient(tx, patientId));
     recordAudit(tx, actor, { action: "patient.read", entityType: "Patient", entityId: patientId });
     return view;
   });
@@ -42,15 +51,16 @@ export async function readPatient(em: EntityManager, actor: AuditActor, patientI
 export async function updatePatient(em: EntityManager, actor: AuditActor, patientId: string, input: UpdatePatientRequest): Promise<PatientView> {
   return writeTransaction(em, async (tx) => {
     const patient = await findPatient(tx, patientId);
-    const before = patientView(patient);
+    const before = await viewOf(tx, patient);
     if (input.fullName !== undefined) patient.fullName = input.fullName;
     if (input.dateOfBirth !== undefined) patient.dateOfBirth = input.dateOfBirth;
     if (input.phone !== undefined) patient.phone = input.phone;
     if (input.email !== undefined) patient.email = input.email;
     if (input.preferredLanguage !== undefined) patient.preferredLanguage = input.preferredLanguage;
-    if (input.reminderPreferences !== undefined) patient.reminderPreferences = input.reminderPreferences;
+    // In-app is always on (it is the inbox), so `inApp: false` changes nothing; quiet hours stay as they are.
+    if (input.reminderPreferences !== undefined) await writePreferences(tx, patient.user.id, input.reminderPreferences);
     await tx.flush();
-    const after = patientView(patient);
+    const after = await viewOf(tx, patient);
     recordAudit(tx, actor, { action: "patient.update", entityType: "Patient", entityId: patientId, before, after });
     return after;
   });
@@ -63,7 +73,7 @@ export async function setPatientTier(em: EntityManager, actor: AuditActor, patie
     patient.subscriptionTier = tier;
     await tx.flush();
     recordAudit(tx, actor, { action: "patient.tier.update", entityType: "Patient", entityId: patientId, before, after: { subscriptionTier: tier } });
-    return patientView(patient);
+    return viewOf(tx, patient);
   });
 }
 
@@ -109,7 +119,7 @@ export async function unrelate(em: EntityManager, actor: AuditActor, doctorId: s
 export async function listDoctorPatients(em: EntityManager, actor: AuditActor, doctorId: string, options: { audit: boolean }) {
   return writeTransaction(em, async (tx) => {
     const relations = await tx.find(DoctorPatient, { doctor: doctorId }, { populate: ["patient"] });
-    const items = relations.map((relation) => patientView(relation.patient)).sort((a, b) => a.fullName.localeCompare(b.fullName));
+    const items = (await viewsOf(tx, relations.map((relation) => relation.patient))).sort((a, b) => a.fullName.localeCompare(b.fullName));
     if (options.audit) {
       for (const item of items) recordAudit(tx, actor, { action: "patient.read", entityType: "Patient", entityId: item.id });
     }

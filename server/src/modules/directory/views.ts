@@ -5,8 +5,9 @@ import type {
   ClinicView,
   DoctorSummary,
   PatientView,
+  ReminderPreferences,
 } from "@clinic/shared";
-import { clinicSettingsSchema, reminderPreferencesSchema } from "@clinic/shared";
+import { clinicSettingsSchema } from "@clinic/shared";
 import type { Clinic } from "./clinic.entity";
 import type { Doctor } from "./doctor.entity";
 import type { Patient } from "./patient.entity";
@@ -60,7 +61,8 @@ export function doctorSummaryView(doctor: Doctor): DoctorSummary {
   };
 }
 
-export function patientView(patient: Patient): PatientView {
+/** `reminderPreferences` comes from the notifications module (see patient.service.ts). */
+export function patientView(patient: Patient, reminderPreferences: ReminderPreferences): PatientView {
   return {
     id: patient.id,
     userId: patient.user.id,
@@ -69,7 +71,7 @@ export function patientView(patient: Patient): PatientView {
     phone: patient.phone ?? null,
     email: patient.email ?? null,
     preferredLanguage: patient.preferredLanguage,
-    reminderPreferences: reminderPreferencesSchema.parse(patient.reminderPreferences ?? {}),
+    reminderPreferences,
     subscriptionTier: patient.subscriptionTier,
     createdAt: patient.createdAt.toISOString(),
     updatedAt: patient.updatedAt.toISOString(),

@@ -88,6 +88,8 @@ const rules = {
   "queues.board": (p: UserPrincipal) => isPlatformAdmin(p),
   "audit.read": (p: UserPrincipal, s: AccessScope) =>
     isPlatformAdmin(p) || (s.clinicId !== undefined && isClinicAdminOf(p, s.clinicId)),
+  /** What the notification outbox did (status, masked recipient, never the payload): a clinic's admins see their clinic's rows. */
+  "notifications.outbox.read": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),
 } satisfies Record<string, (p: UserPrincipal, s: AccessScope) => boolean>;
 
 export type Permission = keyof typeof rules;

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { reminderPreferencesSchema, type NotificationChannel, type User } from "@clinic/shared";
+import type { NotificationChannel, User } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../audit/audit.service";
 import { Doctor } from "../directory/doctor.entity";
@@ -35,6 +35,8 @@ import { userView } from "./user.view";
 export interface AuthDeps {
   limits: Limits;
   jwtSecret: string;
+  /** Queues delivery of committed outbox rows (the outbox relay catches any this misses). */
+  dispatch?: (outboxIds: string[]) => Promise<void>;
 }
 
 export const VERIFY_TEMPLATE = "identity.verify-code";
@@ -59,14 +61,14 @@ let decoyHash: Promise<string> | undefined;
 const decoy = () => (decoyHash ??= hashPassword(randomBytes(16).toString("hex")));
 
 /** Issues a code and queues its message, inside the caller's transaction. */
-async function sendCode(tx: EntityManager, user: UserAccount, id: Identifier, purpose: CodePurpose): Promise<void> {
+async function sendCode(tx: EntityManager, user: UserAccount, id: Identifier, purpose: CodePurpose): Promise<string> {
   const code = await issueCode(tx, user, purpose);
-  enqueueMessage(tx, {
+  return enqueueMessage(tx, {
     userId: user.id,
     ...channelOf(id),
     template: purpose === "verify" ? VERIFY_TEMPLATE : RESET_TEMPLATE,
     payload: { code, name: user.displayName },
-  });
+  }).id;
 }
 
 // ------------------------------------------------------------------ registration and verification
@@ -84,7 +86,7 @@ export async function register(em: EntityManager, deps: AuthDeps, input: Registe
   const id = identifierOf(input);
   const passwordHash = await hashPassword(input.password);
   try {
-    return await em.transactional(async (tx) => {
+    const { userId, messageId } = await em.transactional(async (tx) => {
       const user = tx.create(UserAccount, {
         email: id.email ?? null,
         phone: id.phone ?? null,
@@ -101,21 +103,23 @@ export async function register(em: EntityManager, deps: AuthDeps, input: Registe
           fullName: input.name,
           email: id.email ?? null,
           phone: id.phone ?? null,
+          // Reminder choices start at the notifications module's defaults (no preference row yet).
           subscriptionTier: "none",
-          reminderPreferences: reminderPreferencesSchema.parse({}),
         });
       }
       // The account must exist before its code row locks it.
       await tx.flush();
-      await sendCode(tx, user, id, "verify");
+      const messageId = await sendCode(tx, user, id, "verify");
       recordAudit(tx, asUser(actor, user), {
         action: "user.register",
         entityType: "user",
         entityId: user.id,
         after: { role: user.role, via: id.email !== undefined ? "email" : "phone" },
       });
-      return { userId: user.id };
+      return { userId: user.id, messageId };
     });
+    await deps.dispatch?.([messageId]);
+    return { userId };
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException) {
       throw new DomainError(409, "ACCOUNT_EXISTS", `An account with this ${id.email !== undefined ? "email" : "phone number"} already exists`);
@@ -166,10 +170,12 @@ async function sendCodeIfEligible(
   await deps.limits.enforce(`code-send:${purpose}:${accountKey(id)}`, CODE_SEND_PER_ACCOUNT);
   const user = await findByIdentifier(em, id);
   if (!user || user.status !== "active" || !eligible(user)) return;
-  await em.transactional(async (tx) => {
-    await sendCode(tx, user, id, purpose);
+  const messageId = await em.transactional(async (tx) => {
+    const sent = await sendCode(tx, user, id, purpose);
     recordAudit(tx, asUser(actor, user), { action, entityType: "user", entityId: user.id });
+    return sent;
   });
+  await deps.dispatch?.([messageId]);
 }
 
 /** Always "accepted": whether the account exists (or is already verified) is not revealed. */

@@ -35,6 +35,7 @@ import {
   verifyAccount,
   type AuthDeps,
 } from "./auth.service";
+import { dispatchMessages } from "../notifications/notify";
 import { requireUser } from "./authenticate";
 import { createLimits } from "./limits";
 import { listSessions, refreshSession, revokeAllSessions, revokeSession } from "./session.service";
@@ -45,7 +46,7 @@ import { userView } from "./user.view";
 /** Accounts and sessions: /auth/* and /me (docs/identity.md). */
 export function identityRoutes(ctx: ModuleContext): FastifyPluginAsync {
   const limits = createLimits({ attempts: ctx.attempts, redis: ctx.redis, prefix: ctx.config.redis.prefix, log: ctx.log });
-  const deps: AuthDeps = { limits, jwtSecret: ctx.config.auth.jwtSecret };
+  const deps: AuthDeps = { limits, jwtSecret: ctx.config.auth.jwtSecret, dispatch: (ids) => dispatchMessages(ctx, ids) };
   const emOf = () => ctx.orm.em.fork() as EntityManager;
 
   return async (plugin) => {

@@ -8,6 +8,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { notificationChannels, type NotificationChannel } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { readPreferences, type UserPreferences } from "./preferences";
+import { scrubbed, templateOf } from "./render";
 import type { TemplateName } from "./templates";
 
 export const DELIVERY_JOB = "deliver";
@@ -31,7 +32,9 @@ export async function notify(tx: EntityManager, notice: Notice, known?: UserPref
   const ids: string[] = [];
   for (const channel of notice.channels ?? notificationChannels) {
     const recipient = recipientFor(preferences, channel);
-    const reason = !preferences.channels[channel] ? "opted out" : recipient === null ? `no ${channel} address` : null;
+    // Account messages (codes) go out whatever the user opted out of: they asked for them.
+    const optedOut = !preferences.channels[channel] && templateOf(notice.template)?.category !== "account";
+    const reason = optedOut ? "opted out" : recipient === null ? `no ${channel} address` : null;
     const [row] = await tx.execute<{ id: string }[]>(
       `insert into notification_outbox (id, user_id, clinic_id, channel, recipient, template, language, payload, dedupe_key, status, status_detail, created_at, updated_at)
        values (gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), now())
@@ -43,7 +46,8 @@ export async function notify(tx: EntityManager, notice: Notice, known?: UserPref
         recipient ?? "",
         notice.template,
         preferences.language,
-        JSON.stringify(notice.payload),
+        // A message that will never leave keeps no secrets either.
+        JSON.stringify(reason ? scrubbed(notice.template, notice.payload) : notice.payload),
         notice.key ? `${notice.key}:${channel}` : null,
         reason ? "not_sent" : "queued",
         reason,
@@ -68,11 +72,21 @@ function recipientFor(preferences: UserPreferences, channel: NotificationChannel
  */
 export async function dispatchMessages(ctx: Pick<ModuleContext, "queues" | "log">, outboxIds: string[]): Promise<void> {
   if (outboxIds.length === 0) return;
+  // Callers pass their whole module context; the narrow type only says what they must have.
+  const opts = deliveryJobOptions((ctx as Partial<ModuleContext>).config);
   try {
     await ctx.queues
       .get("notifications")
-      .addBulk(outboxIds.map((id) => ({ name: DELIVERY_JOB, data: { outboxId: id }, opts: { jobId: `deliver-${id}` } })));
+      .addBulk(outboxIds.map((id) => ({ name: DELIVERY_JOB, data: { outboxId: id }, opts: { ...opts, jobId: `deliver-${id}` } })));
   } catch (error) {
     ctx.log.warn({ err: error, count: outboxIds.length }, "queueing deliveries failed; the outbox relay will retry");
   }
+}
+
+/** NOTIFY_ATTEMPTS tries with exponential back-off from NOTIFY_BACKOFF_MS (their defaults without a config). */
+function deliveryJobOptions(config: ModuleContext["config"] | undefined) {
+  return {
+    attempts: config?.notifications.attempts ?? 5,
+    backoff: { type: "exponential" as const, delay: config?.notifications.backoffMs ?? 2000 },
+  };
 }

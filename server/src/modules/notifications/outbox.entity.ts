@@ -11,7 +11,12 @@ import { UserAccount } from "../identity/user.entity";
 export const OutboxMessageSchema = defineEntity({
   name: "OutboxMessage",
   tableName: "notification_outbox",
-  indexes: [{ properties: ["status", "createdAt"] }, { properties: ["clinicId", "createdAt"] }],
+  indexes: [
+    { properties: ["status", "createdAt"] },
+    { properties: ["clinicId", "createdAt"] },
+    // The inbox: a user's in-app rows, newest first.
+    { properties: ["user", "channel", "createdAt"] },
+  ],
   properties: {
     id: p.uuid().primary().onCreate(() => randomUUID()),
     user: () => p.manyToOne(UserAccount).nullable().deleteRule("set null").index(),
