@@ -64,7 +64,7 @@ describe("notification delivery", () => {
     const mail = smtp.accepted.find((one) => one.to.includes("asha@example.test"))!;
     expect(mail.from).toBe("no-reply@clinic.test");
     expect(mail.subject).toBe("Your appointment was cancelled");
-    expect(mail.text).toBe("Your appointment on Mon 3 Aug, 09:30 was cancelled: the doctor is unwell. Earliest: Tue 4 Aug, 10:00.");
+    expect(mail.text).toBe("Your appointment with Dr Sen on Mon 3 Aug, 09:30 was cancelled: the doctor is unwell. Earliest alternatives: Tue 4 Aug, 10:00 with Dr Das.");
     expect(row.provider_id).toBe(`<${id}@clinic-live>`);
     expect(row.sent_at).not.toBeNull();
   });
@@ -155,7 +155,7 @@ describe("notification delivery", () => {
     expect(request!.headers.authorization).toBe(`Basic ${Buffer.from(`${SID}:${TOKEN}`).toString("base64")}`);
     expect(request!.headers["content-type"]).toContain("application/x-www-form-urlencoded");
     expect(request!.form.get("From")).toBe("+15005550006");
-    expect(request!.form.get("Body")).toContain("Your appointment on Mon 3 Aug, 09:30 was cancelled");
+    expect(request!.form.get("Body")).toContain("Your appointment with Dr Sen on Mon 3 Aug, 09:30 was cancelled");
     expect(request!.form.get("StatusCallback")).toBe(`${PUBLIC_URL}/api/v1/notifications/twilio/status`);
     expect(row.provider_id).toMatch(/^SM\d{32}$/);
   });
@@ -259,7 +259,7 @@ describe("notification delivery", () => {
     expect(JSON.parse(request.body)).toEqual({
       to: patient.user.id,
       title: "Your appointment was cancelled",
-      body: "Your appointment on Mon 3 Aug, 09:30 was cancelled: the doctor is unwell. Earliest: Tue 4 Aug, 10:00.",
+      body: "Your appointment with Dr Sen on Mon 3 Aug, 09:30 was cancelled: the doctor is unwell. Earliest alternatives: Tue 4 Aug, 10:00 with Dr Das.",
     });
   });
 });

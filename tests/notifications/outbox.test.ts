@@ -104,7 +104,7 @@ describe("outbox without providers, relay and preferences", () => {
       payload: { when: "Mon 3 Aug, 09:30", reason: "closure" },
       channels: ["in_app"],
     });
-    expect(await settled(api, id!)).toMatchObject({ status: "failed", status_detail: "template booking.cancelled-by-leave is missing alternatives" });
+    expect(await settled(api, id!)).toMatchObject({ status: "failed", status_detail: "template booking.cancelled-by-leave is missing doctor, alternativesText" });
     // Not in the inbox either.
     expect((await call(api, patient, "GET", "/me/notifications")).body).toMatchObject({ items: [], unread: 0 });
   });

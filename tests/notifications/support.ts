@@ -175,4 +175,4 @@ export async function choose(app: TestApp, userId: string, channels: { email?: b
   if (phone) await query(app, `update patient set phone = ? where user_id = ?`, [phone, userId]);
 }
 
-export const leaveNotice = { when: "Mon 3 Aug, 09:30", reason: "the doctor is unwell", alternatives: "Earliest: Tue 4 Aug, 10:00." };
+export const leaveNotice = { doctor: "Dr Sen", when: "Mon 3 Aug, 09:30", reason: "the doctor is unwell", alternativesText: "Earliest alternatives: Tue 4 Aug, 10:00 with Dr Das." };
