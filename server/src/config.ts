@@ -23,6 +23,8 @@ const envSchema = z
     EMBEDDED_PG_PORT: port.default(55432),
     EMBEDDED_REDIS_PORT: port.default(56379),
     HOLD_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(600),
+    /** How long a paid booking's hold waits for the payment (its hold, expired by the same job). */
+    PAYMENT_WINDOW_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
     /** How long a waitlist offer holds its slot for the patient before it goes to the next one. */
     WAITLIST_OFFER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
     /** How often the slot and appointment lifecycle job runs (expiry of past slots, probable no-shows). */
@@ -114,7 +116,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     database: { url: e.DATABASE_URL, embeddedPort: e.EMBEDDED_PG_PORT, migrateOnStart: e.MIGRATE_ON_START },
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX, embeddedPort: e.EMBEDDED_REDIS_PORT },
     dataDir,
-    booking: { holdTtlSeconds: e.HOLD_TTL_SECONDS, waitlistOfferSeconds: e.WAITLIST_OFFER_SECONDS, lifecycleEverySeconds: e.LIFECYCLE_EVERY_SECONDS },
+    booking: { holdTtlSeconds: e.HOLD_TTL_SECONDS, paymentWindowSeconds: e.PAYMENT_WINDOW_SECONDS, waitlistOfferSeconds: e.WAITLIST_OFFER_SECONDS, lifecycleEverySeconds: e.LIFECYCLE_EVERY_SECONDS },
     scheduling: { horizonDays: e.SLOT_HORIZON_DAYS },
     auth: { jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET },
     demoSeed: e.DEMO_SEED ?? e.NODE_ENV !== "production",

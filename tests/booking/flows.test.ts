@@ -33,12 +33,20 @@ describe("booking flows", () => {
     const r3 = await hold(app, vise, { slotId: s });
     expect(r3.status).toBe(201);
     expect(createAppointmentReplySchema.parse(r3.body)).toMatchObject({ status: "pending", slotId: s, next: "confirm", checkoutUrl: null, paymentStatus: "not_required" });
+    // A free hold lasts HOLD_TTL_SECONDS (600 by default) …
+    const freeHold = (Date.parse(r3.body.holdExpiresAt) - Date.now()) / 1000;
+    expect(freeHold).toBeGreaterThan(590);
+    expect(freeHold).toBeLessThanOrEqual(600);
 
     await query(app, `update doctor set consultation_fee_minor = 5050 where id = ?`, [doctor.doctorId]);
     const std = await patientOn(app, "standard");
     const r4 = await hold(app, std, { slotId: slot() });
     expect(r4.status).toBe(201);
     expect(r4.body).toMatchObject({ next: "pay", paymentStatus: "unpaid", feeMinor: 5050, transactionFeeMinor: 101 });
+    // … a paid one is the payment window, PAYMENT_WINDOW_SECONDS (900 by default).
+    const paymentWindow = (Date.parse(r4.body.holdExpiresAt) - Date.now()) / 1000;
+    expect(paymentWindow).toBeGreaterThan(890);
+    expect(paymentWindow).toBeLessThanOrEqual(900);
     const confirm = await api(app, std, "POST", `/appointments/${r4.body.id}/confirm`);
     expect([confirm.status, confirm.body.code]).toEqual([409, "PAYMENT_REQUIRED"]);
   });

@@ -177,7 +177,16 @@ export class BookingService {
     actorUserId: string,
     target: { status: "pending" | "scheduled"; rescheduledFrom?: string; payment?: Pick<AppointmentRow, "payment_status" | "fee_minor" | "transaction_fee_minor" | "currency"> },
   ): Promise<AppointmentRow> {
-    const holdExpiresAt = target.status === "pending" ? new Date(Date.now() + this.ctx.config.booking.holdTtlSeconds * 1000) : null;
+    const pay = target.payment ?? {
+      payment_status: p.pricing.paymentStatus,
+      fee_minor: p.pricing.feeMinor,
+      transaction_fee_minor: p.pricing.transactionFeeMinor,
+      currency: p.pricing.currency,
+    };
+    // An unpaid hold is the payment window; a free one is the ordinary hold.
+    const { holdTtlSeconds, paymentWindowSeconds } = this.ctx.config.booking;
+    const holdSeconds = pay.payment_status === "unpaid" ? paymentWindowSeconds : holdTtlSeconds;
+    const holdExpiresAt = target.status === "pending" ? new Date(Date.now() + holdSeconds * 1000) : null;
     let slotId: string | null = null;
     let elastic: { allocationId: string; blockId: string } | null = null;
     if (p.place.kind === "slot") {
@@ -186,12 +195,6 @@ export class BookingService {
     } else {
       elastic = await takeElastic(tx, changes, p.place, { start: p.start, serviceId: p.serviceId, patientId: p.patient.id }, target.status);
     }
-    const pay = target.payment ?? {
-      payment_status: p.pricing.paymentStatus,
-      fee_minor: p.pricing.feeMinor,
-      transaction_fee_minor: p.pricing.transactionFeeMinor,
-      currency: p.pricing.currency,
-    };
     const row = await insertAppointment(tx, {
       slotId, elasticAllocationId: elastic?.allocationId ?? null, patientId: p.patient.id, doctorId: p.doctorId, clinicId: p.clinicId,
       serviceId: p.serviceId, start: p.start, end: p.end, status: target.status, holdExpiresAt, payment: pay, bookedById: actorUserId,
