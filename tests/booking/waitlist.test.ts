@@ -97,6 +97,10 @@ describe("waitlist", () => {
     const [notice] = await query<{ payload: { when: string; until: string } }>(api, `select payload from notification_outbox where template = 'waitlist.offered' and user_id = ? and channel = 'in_app'`, [patient.user.id]);
     expect(notice?.payload.when).toMatch(/\d{2}:\d{2}/);
     await waitFor(() => me.of(`me:${patient.user.id}`).some((e) => e.type === "waitlist.offered" && (e.data as { id: string }).id === offer.id));
+    // A client that reconnects finds the live offer in the `me` snapshot.
+    const reconnected = await listen(api, patient.token, sockets);
+    const resync = (await subscribe(reconnected.socket, "me")) as { snapshot: { waitlist: { id: string; offer: { id: string } | null }[] } };
+    expect(resync.snapshot.waitlist.map((e) => [e.id, e.offer?.id])).toEqual([[entry.id, offer.id]]);
     const listed = await call(api, patient, "GET", "/waitlist?scope=mine");
     expect(listed.body.items[0]).toMatchObject({ status: "offered", offer: { id: offer.id, slotId: slot!.id } });
 

@@ -129,6 +129,9 @@ describe("notification delivery", () => {
     expect(read.status).toBe(200);
     expect(read.body.readAt).not.toBeNull();
     expect((await call(api, patient, "GET", "/me/notifications")).body.unread).toBe(2);
+    // A client that reconnects reads the unread count from the `me` snapshot.
+    const again = await listen(api, patient.token, sockets as never);
+    expect(await subscribe(again.socket, "me")).toMatchObject({ ok: true, snapshot: { unreadNotifications: 2 } });
     await waitFor(() => client.of(topic).some((event) => event.type === "notification.read") || undefined);
 
     // Someone else's message is not found, not refused.

@@ -8,6 +8,8 @@ import { liveAppointmentStatuses } from "@clinic/shared";
 import { BLOCK_SELECT } from "./appointment.store";
 import { APPOINTMENT_COLUMNS, appointmentChange, blockChange, type AppointmentRow, type BlockRow } from "./appointment.views";
 import type { AppointmentChange, SlotChange } from "./booking.realtime";
+import { unreadCount } from "../notifications/inbox.service";
+import { activeEntriesOfUser } from "./waitlist.store";
 
 export type SlotView = Omit<SlotChange, "cause">;
 export type AppointmentView = Omit<AppointmentChange, "cause">;
@@ -129,7 +131,9 @@ export async function meSnapshot(em: EntityManager, userId: string, now = new Da
       order by a.starts_at, a.id limit ?`,
     [userId, now, SNAPSHOT_LIMIT],
   );
-  return { userId, appointments: rows.map(appointmentView) };
+  // Everything a reconnecting client resyncs: appointments, the inbox's unread count, waitlist offers.
+  const [unreadNotifications, waitlist] = await Promise.all([unreadCount(em, userId), activeEntriesOfUser(em, userId)]);
+  return { userId, appointments: rows.map(appointmentView), unreadNotifications, waitlist };
 }
 
 /** Facts the topic guards need about a doctor: whether the public may see it, and where it works. */

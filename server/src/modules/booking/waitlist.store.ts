@@ -85,6 +85,15 @@ export const ENTRY_SELECT = `select e.id, e.patient_id, e.doctor_id, e.clinic_id
       where o.entry_id = e.id and ${LIVE_OFFER}) then 'waiting' else e.status end as status
   from waitlist_entry e join patient p on p.id = e.patient_id`;
 
+/** A user's entries still in play (waiting or offered), with their live offers: the `me` snapshot's part. */
+export async function activeEntriesOfUser(em: EntityManager, userId: string): Promise<WaitlistEntryView[]> {
+  const rows = await em.execute<EntryRow[]>(
+    `select * from (${ENTRY_SELECT} where p.user_id = ? and e.status in ('waiting', 'offered')) x order by priority desc, created_at, id limit 100`,
+    [userId],
+  );
+  return entryViews(em, rows);
+}
+
 export async function readEntry(em: EntityManager, id: string): Promise<EntryRow | null> {
   const [row] = await em.execute<EntryRow[]>(`${ENTRY_SELECT} where e.id = ?`, [id]);
   return row ?? null;
