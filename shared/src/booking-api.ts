@@ -69,6 +69,8 @@ export const appointmentViewSchema = z.object({
   currency: z.string(),
   statusReason: z.string().nullable(),
   rescheduledFrom: z.uuid().nullable(),
+  /** Set by the lifecycle job when a scheduled visit ended without a check-in (staff decide). */
+  probableNoShowAt: isoInstant.nullable(),
   version: z.number().int(),
   createdAt: isoInstant,
 });

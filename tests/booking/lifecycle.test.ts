@@ -111,6 +111,10 @@ describe("slot and appointment lifecycle", () => {
     const heard = await waitFor(() => staff.of(`clinic:${clinicId}`).find((event) => event.type === PROBABLE_NO_SHOW_EVENT));
     expect(heard.data).toMatchObject({ appointmentId: missed.id, status: "scheduled", version: flagged.version });
     expect(await count(api, `select count(*) n from audit_event where entity_id = ? and action = 'booking.appointment.probable-no-show'`, [missed.id])).toBe(1);
+    // Staff reading it afterwards (a screen that reconnects) see the flag in the view.
+    const read = await call(api, reception, "GET", `/appointments/${missed.id}`);
+    expect(read.body.probableNoShowAt).toBe(new Date(flagged.probable_no_show_at!).toISOString());
+    expect((await call(api, reception, "GET", `/appointments/${withinGrace.id}`)).body.probableNoShowAt).toBeNull();
 
     const seqAfterFirst = await seqOf(api.runtime, `clinic:${clinicId}`);
     const second = await lifecycle();
