@@ -119,6 +119,19 @@ describe("outbox without providers, relay and preferences", () => {
     expect(inbox.body.items[0]).toMatchObject({ title: "Your appointment was cancelled", body: expect.stringContaining("the doctor is unwell") });
   });
 
+  it("renders the user's language when the template has it (bn, and bn-BD through its base language)", async () => {
+    for (const language of ["bn", "bn-BD"]) {
+      const patient = await createPerson(api.runtime, "patient");
+      await query(api, `update patient set preferred_language = ? where user_id = ?`, [language, patient.user.id]);
+      const payload = { doctor: "Dr Sen", when: "Mon 3 Aug, 09:30", where: "Clinic A, 1 High Street" };
+      const [id] = await sendNotice(api, { userId: patient.user.id, template: "reminders.appointment", payload, channels: ["in_app"] });
+      expect((await outboxRow(api, id!)).language).toBe(language);
+      await settled(api, id!, "delivered");
+      const inbox = await call(api, patient, "GET", "/me/notifications");
+      expect(inbox.body.items[0]).toMatchObject({ title: "অ্যাপয়েন্টমেন্টের অনুস্মারক", body: "অনুস্মারক: Dr Sen-এর সঙ্গে আপনার অ্যাপয়েন্টমেন্ট Mon 3 Aug, 09:30, Clinic A, 1 High Street।" });
+    }
+  });
+
   it("preferences: defaults, a valid change (also seen as the patient's reminderPreferences), and 400s naming the field", async () => {
     const patient = await createPerson(api.runtime, "patient");
     const url = "/me/notification-preferences";

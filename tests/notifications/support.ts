@@ -144,6 +144,7 @@ export interface OutboxRow {
   read_at: Date | null;
   channel: string;
   recipient: string;
+  language: string;
 }
 
 export async function outboxRow(app: TestApp, id: string): Promise<OutboxRow> {

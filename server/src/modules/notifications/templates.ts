@@ -19,12 +19,18 @@ export const templates = {
   "identity.verify-code": {
     category: "account",
     secretFields: ["code"],
-    text: { en: { title: "Your Clinic Live code", body: "Hello {{name}}, your verification code is {{code}}." } },
+    text: {
+      en: { title: "Your Clinic Live code", body: "Hello {{name}}, your verification code is {{code}}." },
+      bn: { title: "আপনার Clinic Live কোড", body: "নমস্কার {{name}}, আপনার যাচাইকরণ কোড {{code}}।" },
+    },
   },
   "identity.reset-code": {
     category: "account",
     secretFields: ["code"],
-    text: { en: { title: "Reset your Clinic Live password", body: "Hello {{name}}, your password reset code is {{code}}." } },
+    text: {
+      en: { title: "Reset your Clinic Live password", body: "Hello {{name}}, your password reset code is {{code}}." },
+      bn: { title: "আপনার Clinic Live পাসওয়ার্ড রিসেট করুন", body: "নমস্কার {{name}}, আপনার পাসওয়ার্ড রিসেট কোড {{code}}।" },
+    },
   },
   // ---------------------------------------------------------------- booking
   "booking.cancelled-by-leave": {
@@ -46,6 +52,10 @@ export const templates = {
         title: "Appointment reminder",
         body: "Reminder: your appointment with {{doctor}} is on {{when}} at {{where}}.",
       },
+      bn: {
+        title: "অ্যাপয়েন্টমেন্টের অনুস্মারক",
+        body: "অনুস্মারক: {{doctor}}-এর সঙ্গে আপনার অ্যাপয়েন্টমেন্ট {{when}}, {{where}}।",
+      },
     },
   },
   // ---------------------------------------------------------------- waitlist
@@ -55,6 +65,10 @@ export const templates = {
       en: {
         title: "A slot is held for you",
         body: "A slot on {{when}} with {{doctor}} is held for you until {{until}}. Accept it in the app, or it goes to the next patient.",
+      },
+      bn: {
+        title: "আপনার জন্য একটি সময় রাখা হয়েছে",
+        body: "{{doctor}}-এর সঙ্গে {{when}}-এর সময়টি {{until}} পর্যন্ত আপনার জন্য রাখা হয়েছে। অ্যাপে গ্রহণ করুন, নইলে এটি পরের রোগী পাবেন।",
       },
     },
   },
