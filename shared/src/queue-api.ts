@@ -5,6 +5,13 @@
 import { z } from "zod";
 
 const isoInstant = z.iso.datetime();
+
+/** How a patient joined the queue; emergencies jump ahead with a reason. */
+export const queueEntryKinds = ["appointment", "walk_in", "emergency"] as const;
+export type QueueEntryKind = (typeof queueEntryKinds)[number];
+/** waiting → called → in_room → done, or left / no_show. */
+export const queueEntryStatuses = ["waiting", "called", "in_room", "done", "left", "no_show"] as const;
+export type QueueEntryStatus = (typeof queueEntryStatuses)[number];
 const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "YYYY-MM-DD");
 
 /** Every display token starts with this; the rest is `<id>.<secret>`. */

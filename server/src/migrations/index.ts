@@ -9,6 +9,7 @@ import { Migration20261122043643_notification_delivery } from "./Migration202611
 import { Migration20261122044305_lifecycle_loyalty } from "./Migration20261122044305_lifecycle_loyalty";
 import { Migration20261122044326_waitlist } from "./Migration20261122044326_waitlist";
 import { Migration20261122044330_notification_preferences } from "./Migration20261122044330_notification_preferences";
+import { Migration20261122052410_waiting_queue } from "./Migration20261122052410_waiting_queue";
 
 export const migrationsList = [
   Migration20261122000000_platform,
@@ -21,4 +22,5 @@ export const migrationsList = [
   Migration20261122044305_lifecycle_loyalty,
   Migration20261122044326_waitlist,
   Migration20261122044330_notification_preferences,
+  Migration20261122052410_waiting_queue,
 ].map((migration) => ({ name: migration.name, class: migration }));

@@ -16,6 +16,7 @@ import { UserAccountSchema } from "./identity/user.entity";
 import { OutboxMessageSchema } from "./notifications/outbox.entity";
 import { NotificationPreferenceSchema } from "./notifications/preference.entity";
 import { DisplayTokenSchema } from "./queue/display-token.entity";
+import { QueueEntrySchema, QueueTicketCounterSchema } from "./queue/queue-entry.entity";
 import { AvailabilityRuleSchema } from "./scheduling/availability-rule.entity";
 import { BookingRuleSchema, OverbookingPolicySchema } from "./scheduling/booking-rule.entity";
 import { ElasticAllocationSchema, ElasticBlockSchema } from "./scheduling/elastic.entity";
@@ -51,6 +52,8 @@ export const entities = [
   IdempotencyRecordSchema,
   LoyaltyPointsEntrySchema,
   DisplayTokenSchema,
+  QueueEntrySchema,
+  QueueTicketCounterSchema,
   WaitlistEntrySchema,
   WaitlistOfferSchema,
 ];

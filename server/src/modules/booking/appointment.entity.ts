@@ -55,6 +55,8 @@ export const AppointmentSchema = defineEntity({
     statusReason: p.text().nullable(),
     /** Set once by the lifecycle job when a scheduled visit ended (plus grace) without a check-in. */
     probableNoShowAt: p.datetime().nullable(),
+    /** The live ETA of a later appointment of the day (kept by the queue's ETA job). */
+    expectedStartAt: p.datetime().nullable(),
     statusChangedBy: () => p.manyToOne(UserAccount).nullable().deleteRule("set null"),
     /** The appointment this one replaced by rescheduling. */
     rescheduledFrom: p.uuid().nullable(),
