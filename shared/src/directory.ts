@@ -33,6 +33,11 @@ export const clinicSettingsSchema = z.strictObject({
   loyaltyPointsPerVisit: z.number().int().min(0).max(10_000).default(10),
   /** Alert the clinic admins when one doctor cancels more than this many appointments within an hour. */
   alertCancellationsPerHour: z.number().int().min(1).max(1000).default(5),
+  // --- waiting queue (docs/queue.md)
+  /** Minutes before an appointment's start from which its patient may check themself in (until its end). */
+  checkInWindowMinutes: z.number().int().min(0).max(1440).default(30),
+  /** After this many appointment patients a waiting walk-in goes first (0: walk-ins only when no appointment patient waits). */
+  walkInInterleave: z.number().int().min(0).max(100).default(3),
 });
 export type ClinicSettings = z.infer<typeof clinicSettingsSchema>;
 

@@ -1,6 +1,6 @@
 /**
- * The queue module's contract so far: display tokens for waiting-room screens (HTTP) and the
- * `display:{clinicId}` topic's snapshot. The live queue (check-in, call-next, ETAs) arrives later.
+ * The queue module's contract: display tokens for waiting-room screens, the live queue (check-in,
+ * walk-ins, call-next, doctor and reception actions) and the anonymised display feed.
  */
 import { z } from "zod";
 
@@ -57,13 +57,171 @@ export const createdDisplayTokenSchema = z.object({
 });
 export type CreatedDisplayToken = z.infer<typeof createdDisplayTokenSchema>;
 
+// ---------------------------------------------------------------- the live queue (docs/queue.md)
+
+/** Every queue writer names the entry version it read; a stale one is 409 VERSION_CONFLICT. */
+const entryVersion = z.number().int().min(1);
+/** Free text a person types (a reason): trimmed, 1–500 characters, no control characters. */
+const reasonText = z
+  .string()
+  .trim()
+  .min(1)
+  .max(500)
+  .regex(/^[^\p{Cc}]*$/u, "no control characters");
+
+/** POST /clinics/:clinicId/queue/check-in (staff): a booked appointment of today joins the queue. */
+export const staffCheckInRequestSchema = z.strictObject({ appointmentId: z.uuid() });
+export type StaffCheckInRequest = z.infer<typeof staffCheckInRequestSchema>;
+
+/** The daily clinic check-in code: 8 characters of Crockford base32 (shown on the waiting-room display, as text and QR). */
+export const checkInCodePattern = /^[0-9A-HJKMNP-TV-Z]{8}$/;
+
+/** POST /appointments/:appointmentId/check-in (the patient): the code on the waiting-room screen proves presence. */
+export const selfCheckInRequestSchema = z.strictObject({
+  code: z
+    .string()
+    .trim()
+    .transform((code) => code.toUpperCase())
+    .pipe(z.string().regex(checkInCodePattern, "the 8-character code shown on the waiting-room screen")),
+});
+export type SelfCheckInRequest = z.infer<typeof selfCheckInRequestSchema>;
+
+/** A quick new patient record for a walk-in: a name and an E.164 phone number. */
+export const quickPatientSchema = z.strictObject({
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .regex(/^[^\p{Cc}]*$/u, "no control characters"),
+  phone: z.string().regex(/^\+[1-9]\d{6,14}$/, "an E.164 number such as +447700900123"),
+});
+
 /**
- * What a waiting-room screen sees when it subscribes to `display:{clinicId}`. Anonymised by design:
- * never a patient name, reason or anything clinical. The waiting-queue issue adds the queue itself.
+ * POST /clinics/:clinicId/queue/walk-ins (staff): exactly one of `patientId` / `newPatient`; no
+ * `doctorId` = any doctor; `kind: "emergency"` needs a `reason` and jumps ahead.
  */
-export const displaySnapshotSchema = z.object({
-  clinic: z.object({ id: z.uuid(), name: z.string(), timeZone: z.string() }),
+export const walkInRequestSchema = z
+  .strictObject({
+    patientId: z.uuid().optional(),
+    newPatient: quickPatientSchema.optional(),
+    doctorId: z.uuid().optional(),
+    kind: z.enum(["walk_in", "emergency"]).default("walk_in"),
+    reason: reasonText.optional(),
+  })
+  .superRefine((value, ctx) => {
+    if ((value.patientId === undefined) === (value.newPatient === undefined)) {
+      ctx.addIssue({ code: "custom", path: ["patientId"], message: "give exactly one of patientId or newPatient" });
+    }
+    if (value.kind === "emergency" && value.reason === undefined) {
+      ctx.addIssue({ code: "custom", path: ["reason"], message: "an emergency needs a reason" });
+    }
+  });
+export type WalkInRequest = z.infer<typeof walkInRequestSchema>;
+
+/** POST /doctors/:doctorId/queue/call-next: optional room to announce and the clinic (else inferred). */
+export const callNextRequestSchema = z
+  .strictObject({
+    clinicId: z.uuid().optional(),
+    room: z
+      .string()
+      .trim()
+      .min(1)
+      .max(32)
+      .regex(/^[^\p{Cc}]*$/u, "no control characters")
+      .optional(),
+  })
+  .default({});
+export type CallNextRequest = z.infer<typeof callNextRequestSchema>;
+
+/** start, finish, send-back, no-show, leave: the version read. */
+export const queueEntryVersionRequestSchema = z.strictObject({ version: entryVersion });
+/** Reorder: a manual rank (1 = first; null clears it) and why (audited). */
+export const reorderRequestSchema = z.strictObject({ version: entryVersion, rank: z.number().int().min(1).max(1000).nullable(), reason: reasonText });
+export type ReorderRequest = z.infer<typeof reorderRequestSchema>;
+/** Reassign (handover) to another doctor of the clinic; the reason lands in the audit trail. */
+export const reassignRequestSchema = z.strictObject({ version: entryVersion, doctorId: z.uuid(), reason: reasonText.optional() });
+export type ReassignRequest = z.infer<typeof reassignRequestSchema>;
+
+/** A queue entry as staff and doctors see it (never sent to a display). */
+export const queueEntryViewSchema = z.object({
+  id: z.uuid(),
+  clinicId: z.uuid(),
+  serviceDay: localDate,
+  doctorId: z.uuid().nullable(),
+  doctorName: z.string().nullable(),
+  patientId: z.uuid(),
+  patientName: z.string(),
+  appointmentId: z.uuid().nullable(),
+  appointmentStart: isoInstant.nullable(),
+  slotId: z.uuid().nullable(),
+  kind: z.enum(queueEntryKinds),
+  ticket: z.string(),
+  status: z.enum(queueEntryStatuses),
+  reason: z.string().nullable(),
+  manualRank: z.number().int().nullable(),
+  room: z.string().nullable(),
+  arrivedAt: isoInstant,
+  calledAt: isoInstant.nullable(),
+  startedAt: isoInstant.nullable(),
+  finishedAt: isoInstant.nullable(),
+  leftAt: isoInstant.nullable(),
+  /** The live ETA (set by the ETA job; null until it has run). */
+  expectedAt: isoInstant.nullable(),
+  version: z.number().int(),
+});
+export type QueueEntryView = z.infer<typeof queueEntryViewSchema>;
+
+/** GET /clinics/:clinicId/queue?date= (default: today in the clinic's zone). */
+export const queueListQuerySchema = z.strictObject({ date: localDate.optional() });
+
+export const queueListSchema = z.object({ clinicId: z.uuid().nullable(), date: localDate.nullable(), items: z.array(queueEntryViewSchema) });
+export type QueueList = z.infer<typeof queueListSchema>;
+export const callNextReplySchema = z.object({ entry: queueEntryViewSchema.nullable() });
+
+/** 409 NO_WALK_IN_CAPACITY carries when the next free walk-in slot starts (or null). */
+export const NO_WALK_IN_CAPACITY = "NO_WALK_IN_CAPACITY";
+
+// ---------------------------------------------------------------- the display feed (anonymised)
+
+/** One ticket on a waiting-room screen: no name, reason, patient id, phone or anything clinical. */
+export const displayTicketSchema = z.strictObject({
+  ticket: z.string(),
+  /** Initials only: "A. R." */
+  maskedName: z.string(),
+  /** Where to go: the room when known, and the doctor's display name (null: any doctor). */
+  room: z.string().nullable(),
+  doctorName: z.string().nullable(),
+  status: z.enum(["waiting", "called", "in_room"]),
+  /** Minutes until expected (from the ETA job); null when not estimated. */
+  estimatedWaitMinutes: z.number().int().min(0).nullable(),
+});
+export type DisplayTicket = z.infer<typeof displayTicketSchema>;
+
+/**
+ * What a waiting-room screen sees: the subscribe ack of `display:{clinicId}`, the `display.updated`
+ * event's data, and GET /clinics/:clinicId/display. Anonymised by design.
+ */
+export const displaySnapshotSchema = z.strictObject({
+  clinic: z.strictObject({ id: z.uuid(), name: z.string(), timeZone: z.string() }),
   /** Today in the clinic's time zone. */
   date: localDate,
+  /** Today's check-in code for patients (render as text and QR); changes at local midnight. */
+  checkInCode: z.string().regex(checkInCodePattern),
+  /** Called and in-room tickets, most recently called first. */
+  nowServing: z.array(displayTicketSchema),
+  /** Waiting tickets in likely call order (at most 20). */
+  next: z.array(displayTicketSchema),
+  waitingCount: z.number().int().min(0),
 });
 export type DisplaySnapshot = z.infer<typeof displaySnapshotSchema>;
+
+/** The `display.called` event: what a screen announces ("W-004, A. R., Room 3, Dr Sen"). */
+export const displayCalledSchema = z.strictObject({
+  ticket: z.string(),
+  maskedName: z.string(),
+  room: z.string().nullable(),
+  doctorName: z.string().nullable(),
+  calledAt: isoInstant,
+});
+export type DisplayCalled = z.infer<typeof displayCalledSchema>;

@@ -84,6 +84,11 @@ const rules = {
   "clinic.displays.manage": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),
   /** Watching a clinic's display feed as a person (display tokens have their own, narrower rule). */
   "clinic.display.read": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isStaffOf(p, s.clinicId),
+  /** The live waiting queue at reception: check-in, walk-ins, reorder, reassign, mark left, the clinic's queue list. */
+  "clinic.queue.manage": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isStaffOf(p, s.clinicId),
+  /** A doctor's queue actions (call next, start, finish, send back, no-show) and view: the doctor, the clinic's staff, the platform. */
+  "queue.doctor.act": (p: UserPrincipal, s: AccessScope) =>
+    isPlatformAdmin(p) || isStaffOf(p, s.clinicId) || (p.doctorId !== null && s.doctorId !== undefined && p.doctorId === s.doctorId),
   /** The queue dashboard (/admin/queues): every clinic's jobs, so the platform only. */
   "queues.board": (p: UserPrincipal) => isPlatformAdmin(p),
   "audit.read": (p: UserPrincipal, s: AccessScope) =>

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { RequestContext } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
+import { DISPLAY_TOKEN_PREFIX } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
 import { principalFromToken, type UserPrincipal } from "./principal";
 
@@ -8,6 +9,13 @@ declare module "fastify" {
   interface FastifyRequest {
     /** The signed-in user, or null for anonymous requests. */
     principal: UserPrincipal | null;
+  }
+  interface FastifyContextConfig {
+    /**
+     * The route also accepts a display token (`Bearer dsp_…`): this hook leaves such a header to
+     * the route, which checks it itself. Only GET /clinics/:clinicId/display sets it.
+     */
+    acceptsDisplayToken?: boolean;
   }
 }
 
@@ -18,6 +26,7 @@ export function registerAuthentication(app: FastifyInstance, jwtSecret: string):
     const header = request.headers.authorization;
     if (!header) return;
     const token = /^Bearer (\S+)$/i.exec(header)?.[1];
+    if (token?.startsWith(DISPLAY_TOKEN_PREFIX) && request.routeOptions.config.acceptsDisplayToken === true) return;
     const em = RequestContext.getEntityManager() as EntityManager;
     const principal = token ? await principalFromToken(em, jwtSecret, token) : null;
     if (!principal) throw new DomainError(401, "UNAUTHENTICATED", "The access token is missing, invalid, expired or revoked");

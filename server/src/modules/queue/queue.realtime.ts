@@ -1,16 +1,55 @@
 /**
  * The queue module's socket side: the `display:{clinicId}` topic (waiting-room screens and the
- * clinic's staff), and the plumbing that keeps display-token sockets on a short leash: each joins
- * the room `display-token:{id}`, so revoking the token disconnects it on every node.
+ * clinic's staff), the plumbing that keeps display-token sockets on a short leash (each joins the
+ * room `display-token:{id}`, so revoking the token disconnects it on every node), and the only
+ * place that turns committed queue changes into events.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { SOCKET_EVENTS, localDateOf, type DisplaySnapshot } from "@clinic/shared";
+import { SOCKET_EVENTS, type QueueEntryView } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import type { Principal, Realtime } from "../../platform/realtime";
 import { Clinic } from "../directory/clinic.entity";
 import { can } from "../identity/access";
 import type { UserPrincipal } from "../identity/principal";
 import { isDisplayPrincipal, isDisplayTokenLive } from "./display-token.service";
+import { calledAnnouncement, displayFeed } from "./queue.display";
+
+/** One committed change of a queue entry; `alsoDoctorIds`: other doctors concerned (a handover's previous doctor). */
+export interface QueueChange {
+  entry: QueueEntryView;
+  /** checked_in | walked_in | called | started | finished | sent_back | no_show | left | reordered | reassigned */
+  cause: string;
+  alsoDoctorIds: string[];
+}
+
+/**
+ * After commit: each change as `queue.{cause}` (the staff view) to `clinic:{clinicId}` and the
+ * doctor topics concerned; then, per clinic, `display.called` for each call and one
+ * `display.updated` carrying the whole anonymised feed (read now, after commit) to `display:{clinicId}`.
+ * Staff views never go to a display topic. Failures are logged; clients resync on a seq gap.
+ */
+export async function publishQueueChanges(ctx: Pick<ModuleContext, "events" | "orm" | "config" | "log">, changes: QueueChange[]): Promise<void> {
+  if (changes.length === 0) return;
+  const messages: [topic: string, type: string, data: unknown][] = [];
+  for (const change of changes) {
+    const { entry } = change;
+    const doctors = new Set([entry.doctorId, ...change.alsoDoctorIds].filter((id): id is string => id !== null));
+    messages.push([`clinic:${entry.clinicId}`, `queue.${change.cause}`, entry]);
+    for (const doctorId of doctors) messages.push([`doctor:${doctorId}`, `queue.${change.cause}`, entry]);
+  }
+  const clinics = [...new Set(changes.map((change) => change.entry.clinicId))];
+  const em = ctx.orm.em.fork() as EntityManager;
+  for (const clinicId of clinics) {
+    for (const change of changes) {
+      if (change.cause === "called" && change.entry.clinicId === clinicId) messages.push([`display:${clinicId}`, "display.called", calledAnnouncement(change.entry)]);
+    }
+    messages.push([`display:${clinicId}`, "display.updated", await displayFeed(em, ctx.config.auth.jwtSecret, clinicId)]);
+  }
+  // Issued back to back on one Redis connection, so Redis numbers them in this order.
+  const results = await Promise.allSettled(messages.map(([topic, type, data]) => ctx.events.publish(topic, type, data)));
+  const failed = results.filter((result) => result.status === "rejected");
+  if (failed.length > 0) ctx.log.error({ err: (failed[0] as PromiseRejectedResult).reason as unknown, failed: failed.length }, "queue events not published; clients will resync");
+}
 
 const UUID = "([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})";
 
@@ -26,15 +65,6 @@ const asUser = (principal: Principal): UserPrincipal | null =>
  */
 export function disconnectDisplayToken(realtime: Realtime, tokenId: string): void {
   realtime.io.in(displayTokenRoom(tokenId)).disconnectSockets(true);
-}
-
-/** What a screen shows first. Today: the clinic and its date; the live queue arrives with its issue. */
-export async function displaySnapshot(em: EntityManager, clinicId: string, now = new Date()): Promise<DisplaySnapshot> {
-  const clinic = await em.findOneOrFail(Clinic, { id: clinicId }, { fields: ["id", "name", "timeZone"] });
-  return {
-    clinic: { id: clinic.id, name: clinic.name, timeZone: clinic.timeZone },
-    date: localDateOf(now, clinic.timeZone),
-  };
 }
 
 export function registerQueueTopics(realtime: Realtime, ctx: ModuleContext): void {
@@ -78,6 +108,6 @@ export function registerQueueTopics(realtime: Realtime, ctx: ModuleContext): voi
     },
     // One room per clinic whatever the case of the id in the request, so events reach everyone.
     room: (_principal, _topic, match) => `display:${match[1]!.toLowerCase()}`,
-    snapshot: (_principal, _room, match) => displaySnapshot(em(), match[1]!.toLowerCase()),
+    snapshot: (_principal, _room, match) => displayFeed(em(), ctx.config.auth.jwtSecret, match[1]!.toLowerCase()),
   });
 }

@@ -1,0 +1,171 @@
+/**
+ * What doctors and reception do to one queue entry. Every action is one transaction: the entry is
+ * locked and its version checked (a stale version is 409 VERSION_CONFLICT, so two receptionists
+ * acting on one entry cannot both succeed), the linked appointment follows through the booking
+ * state machine, the audit event is written; events and ETA recomputation follow the commit.
+ *
+ *   doctor (or staff): start called → in_room (appointment in_consultation), finish in_room → done
+ *   (completed: the loyalty hook runs), send back called/in_room → waiting (in_consultation →
+ *   checked_in), no-show called → no_show (no_show).
+ *   reception: reorder (manual rank, with a reason), reassign to another doctor of the clinic (a
+ *   handover in the audit trail), mark left waiting/called → left (appointment cancelled "left
+ *   before being seen", which frees its slot).
+ */
+import type { EntityManager } from "@mikro-orm/postgresql";
+import type { AppointmentStatus, QueueEntryStatus, QueueEntryView, ReassignRequest, ReorderRequest } from "@clinic/shared";
+import type { ModuleContext } from "../../platform/module";
+import { DomainError } from "../../platform/problem";
+import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { lockedAppointment, releasePlace, setAppointmentStatus } from "../booking/appointment.store";
+import { authorize, type Permission } from "../identity/access";
+import type { UserPrincipal } from "../identity/principal";
+import { auditEntry } from "./queue.checkin";
+import { QueueChanges, afterQueueCommit } from "./queue.commit";
+import { doctorWorksAt, entryView, lockEntry, mapQueueDatabaseError, readEntry, updateEntry, type EntryRow } from "./queue.store";
+
+interface Transition {
+  permission: Permission;
+  from: readonly QueueEntryStatus[];
+  /** Trusted SQL assignments for the entry. */
+  set: string;
+  /** What the linked appointment becomes (from its current status, or null to leave it). */
+  appointment: (current: AppointmentStatus) => AppointmentStatus | null;
+  cause: string;
+  label: string;
+}
+
+const TRANSITIONS = {
+  start: {
+    permission: "queue.doctor.act",
+    from: ["called"],
+    set: `status = 'in_room', started_at = now()`,
+    appointment: () => "in_consultation",
+    cause: "started",
+    label: "started",
+  },
+  finish: {
+    permission: "queue.doctor.act",
+    from: ["in_room"],
+    set: `status = 'done', finished_at = now()`,
+    appointment: () => "completed",
+    cause: "finished",
+    label: "finished",
+  },
+  sendBack: {
+    permission: "queue.doctor.act",
+    from: ["called", "in_room"],
+    set: `status = 'waiting', called_at = null, started_at = null`,
+    appointment: (current) => (current === "in_consultation" ? "checked_in" : null),
+    cause: "sent_back",
+    label: "sent back",
+  },
+  noShow: {
+    permission: "queue.doctor.act",
+    from: ["called"],
+    set: `status = 'no_show', left_at = now()`,
+    appointment: () => "no_show",
+    cause: "no_show",
+    label: "marked no-show",
+  },
+  leave: {
+    permission: "clinic.queue.manage",
+    from: ["waiting", "called"],
+    set: `status = 'left', left_at = now()`,
+    appointment: () => "cancelled",
+    cause: "left",
+    label: "marked left",
+  },
+} satisfies Record<string, Transition>;
+
+export type QueueAction = keyof typeof TRANSITIONS;
+
+export class QueueActionService {
+  constructor(private readonly ctx: ModuleContext) {}
+
+  private em(): EntityManager {
+    return this.ctx.orm.em.fork() as unknown as EntityManager;
+  }
+
+  /** Reads the entry and checks the caller may act on it (doctor actions: its doctor or the clinic's staff). */
+  private async guard(principal: UserPrincipal, id: string, permission: Permission): Promise<EntryRow> {
+    const row = await readEntry(this.em(), id);
+    authorize(principal, permission, { clinicId: row.clinic_id, ...(row.doctor_id ? { doctorId: row.doctor_id } : {}) });
+    return row;
+  }
+
+  /** One transaction around a locked entry; `work` returns the changed row. */
+  private async write(
+    actor: AuditActor,
+    id: string,
+    version: number,
+    from: readonly QueueEntryStatus[],
+    label: string,
+    work: (tx: EntityManager, row: EntryRow, changes: QueueChanges) => Promise<{ row: EntryRow; action: string; audit?: Record<string, unknown> }>,
+  ): Promise<QueueEntryView> {
+    const changes = new QueueChanges();
+    const sealed = await this.em()
+      .transactional(async (tx) => {
+        const before = await lockEntry(tx, id, version, from, label);
+        const { row, action, audit } = await work(tx, before, changes);
+        recordAudit(tx, actor, {
+          action,
+          entityType: "QueueEntry",
+          entityId: row.id,
+          clinicId: row.clinic_id,
+          before: auditEntry(entryView(before)),
+          after: { ...auditEntry(entryView(row)), ...audit },
+        });
+        await tx.flush();
+        return changes.seal(tx);
+      })
+      .catch((error: unknown) => (error instanceof DomainError ? Promise.reject(error) : mapQueueDatabaseError(error)));
+    await afterQueueCommit(this.ctx, sealed);
+    return sealed.entries[sealed.entries.length - 1]!.entry;
+  }
+
+  /** start, finish, send back, no-show, leave. */
+  async transition(principal: UserPrincipal, actor: AuditActor, id: string, version: number, name: QueueAction): Promise<QueueEntryView> {
+    const t: Transition = TRANSITIONS[name];
+    await this.guard(principal, id, t.permission);
+    return this.write(actor, id, version, t.from, t.label, async (tx, before, changes) => {
+      if (before.appointment_id) {
+        const appointment = await lockedAppointment(tx, before.appointment_id);
+        const to = t.appointment(appointment.status);
+        if (to && to !== appointment.status) {
+          await setAppointmentStatus(tx, appointment, to, actor.userId, name === "leave" ? "left before being seen" : null);
+          changes.booking.appointment(appointment.id, "status_changed");
+          if (to === "cancelled") await releasePlace(tx, appointment, changes.booking, "released");
+        }
+      }
+      const row = await updateEntry(tx, id, t.set);
+      changes.entry(row, t.cause);
+      return { row, action: `queue.${t.cause}` };
+    });
+  }
+
+  /** Reorder: a manual rank (null clears it) with the reason, audited. Waiting entries only. */
+  async reorder(principal: UserPrincipal, actor: AuditActor, id: string, input: ReorderRequest): Promise<QueueEntryView> {
+    await this.guard(principal, id, "clinic.queue.manage");
+    return this.write(actor, id, input.version, ["waiting"], "reordered", async (tx, _before, changes) => {
+      const row = await updateEntry(tx, id, `manual_rank = ?`, [input.rank]);
+      changes.entry(row, "reordered");
+      return { row, action: "queue.reorder", audit: { reason: input.reason } };
+    });
+  }
+
+  /** Reassign a waiting entry to another doctor of the clinic: the handover is in the audit trail. */
+  async reassign(principal: UserPrincipal, actor: AuditActor, id: string, input: ReassignRequest): Promise<QueueEntryView> {
+    const current = await this.guard(principal, id, "clinic.queue.manage");
+    if (!(await doctorWorksAt(this.em(), input.doctorId, current.clinic_id))) {
+      throw new DomainError(422, "DOCTOR_NOT_AT_CLINIC", "The doctor does not work at this clinic", { field: "body.doctorId" });
+    }
+    return this.write(actor, id, input.version, ["waiting"], "reassigned", async (tx, before, changes) => {
+      if (before.doctor_id === input.doctorId) {
+        throw new DomainError(422, "SAME_DOCTOR", "The entry is already with this doctor", { field: "body.doctorId" });
+      }
+      const row = await updateEntry(tx, id, `doctor_id = ?, room = null`, [input.doctorId]);
+      changes.entry(row, "reassigned", before.doctor_id ? [before.doctor_id] : []);
+      return { row, action: "queue.handover", audit: { fromDoctorId: before.doctor_id, toDoctorId: input.doctorId, reason: input.reason ?? null } };
+    });
+  }
+}
