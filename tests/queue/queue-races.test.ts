@@ -1,0 +1,112 @@
+/**
+ * The queue under races (real PostgreSQL): parallel call-next by two doctors never picks one
+ * patient twice; racing walk-ins never use more walk-in capacity than the schedule has and are
+ * told the next free time; tickets are numbered per clinic and day without gaps or duplicates.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { QueueEntryView } from "@clinic/shared";
+import type { TestApp } from "../support/harness";
+import { createPerson } from "../support/identity";
+import { appointmentAt, callNext, doctorAt, middayClinic, patientNamed, query, slotAt, staffCheckIn, startQueueApp, walkIn } from "./queue-support";
+
+const range = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}-${String(i + 1).padStart(3, "0")}`);
+
+describe("the queue under races", () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startQueueApp();
+  });
+  afterAll(async () => app.close());
+
+  it("racing walk-ins take at most the free walk-in slots of today; the rest get 409 NO_WALK_IN_CAPACITY with the next free time", async () => {
+    const clinic = await middayClinic(app);
+    const doctor = await doctorAt(app, [clinic.id]);
+    const reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinic.id] });
+    const today = await Promise.all([15, 30, 45, 60, 75].map((m) => slotAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: m, kind: "walk_in" })));
+    // Over already (not capacity any more), a regular slot (not walk-in capacity), and tomorrow's walk-in slot.
+    await slotAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: -60, kind: "walk_in" });
+    await slotAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: 90, kind: "regular" });
+    const tomorrow = new Date(Date.now() + 26 * 3_600_000);
+    await slotAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: 0, startsAt: tomorrow, kind: "walk_in" });
+    const patients = await Promise.all(Array.from({ length: 12 }, () => patientNamed(app)));
+
+    const replies = await Promise.all(patients.map((patient) => walkIn(app, reception, clinic.id, { patientId: patient.patientId, doctorId: doctor.doctorId })));
+    const ok = replies.filter((reply) => reply.status === 201);
+    const refused = replies.filter((reply) => reply.status !== 201);
+    expect(ok).toHaveLength(5);
+    for (const reply of refused) {
+      expect([reply.status, reply.body.code, reply.body.nextFreeAt]).toEqual([409, "NO_WALK_IN_CAPACITY", tomorrow.toISOString()]);
+    }
+    // Each taken slot is used once, and every one of today's is booked now.
+    const used = ok.map((reply) => (reply.body as QueueEntryView).slotId);
+    expect(new Set(used).size).toBe(5);
+    expect([...used].sort()).toEqual([...today].sort());
+    const booked = await query<{ n: number }>(app, `select count(*)::int as n from slot where id = any(?::uuid[]) and status = 'booked'`, [`{${today.join(",")}}`]);
+    expect(booked[0]!.n).toBe(5);
+    expect(ok.map((reply) => reply.body.ticket).sort()).toEqual(range(5, "W"));
+
+    // Emergencies are never refused: no emergency slot is free, so they take none.
+    const emergency = await walkIn(app, reception, clinic.id, { patientId: patients[0]!.patientId, kind: "emergency", reason: "Fainted in the car park" });
+    expect(emergency.status).toBe(201);
+    expect(emergency.body).toMatchObject({ ticket: "E-001", kind: "emergency", slotId: null });
+    // Any doctor: the clinic has no free walk-in slot of any doctor either.
+    const any = await walkIn(app, reception, clinic.id, { newPatient: { name: "Quinn Example", phone: "+447700955501" } });
+    expect([any.status, any.body.code]).toEqual([409, "NO_WALK_IN_CAPACITY"]);
+    // …and the refused quick record was not kept.
+    expect(await query(app, `select 1 from user_account where phone = '+447700955501'`)).toHaveLength(0);
+  });
+
+  it("numbers tickets per clinic and day without gaps under concurrent check-ins", async () => {
+    const [clinic, other] = [await middayClinic(app), await middayClinic(app)];
+    const doctor = await doctorAt(app, [clinic.id, other.id]);
+    const [reception, otherReception] = await Promise.all([
+      createPerson(app.runtime, "receptionist", { clinicIds: [clinic.id] }),
+      createPerson(app.runtime, "receptionist", { clinicIds: [other.id] }),
+    ]);
+    const patients = await Promise.all(Array.from({ length: 14 }, () => patientNamed(app)));
+    const appointments = await Promise.all(
+      patients.map((patient, i) => appointmentAt(app, { doctorId: doctor.doctorId, clinicId: i < 10 ? clinic.id : other.id, patientId: patient.patientId, fromNowMinutes: i * 5 })),
+    );
+    // One appointment is checked in twice at once: one wins, and the loser's number is not burnt.
+    const replies = await Promise.all([
+      ...appointments.map((id, i) => staffCheckIn(app, i < 10 ? reception : otherReception, i < 10 ? clinic.id : other.id, id)),
+      staffCheckIn(app, reception, clinic.id, appointments[0]!),
+    ]);
+    const statuses = replies.map((reply) => reply.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(14);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(1);
+    const ticketsOf = (clinicId: string) => replies.filter((reply) => reply.status === 201 && reply.body.clinicId === clinicId).map((reply) => reply.body.ticket as string).sort();
+    expect(ticketsOf(clinic.id)).toEqual(range(10, "A"));
+    expect(ticketsOf(other.id)).toEqual(range(4, "A"));
+  });
+
+  it("parallel call-next by two doctors calls every waiting patient exactly once", async () => {
+    const clinic = await middayClinic(app, { walkInInterleave: 1 });
+    const [d1, d2] = [await doctorAt(app, [clinic.id]), await doctorAt(app, [clinic.id])];
+    const reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinic.id] });
+    for (let i = 0; i < 8; i++) await slotAt(app, { doctorId: i % 2 ? d1.doctorId : d2.doctorId, clinicId: clinic.id, fromNowMinutes: 10 + i * 10, kind: "walk_in" });
+    const patients = await Promise.all(Array.from({ length: 12 }, () => patientNamed(app)));
+    const entries: QueueEntryView[] = [];
+    // 8 unassigned walk-ins both may call, 2 appointment patients of each doctor.
+    for (let i = 0; i < 8; i++) entries.push((await walkIn(app, reception, clinic.id, { patientId: patients[i]!.patientId })).body);
+    for (let i = 8; i < 12; i++) {
+      const doctorId = i < 10 ? d1.doctorId : d2.doctorId;
+      entries.push((await staffCheckIn(app, reception, clinic.id, await appointmentAt(app, { doctorId, clinicId: clinic.id, patientId: patients[i]!.patientId, fromNowMinutes: i }))).body);
+    }
+    expect(entries.every((entry) => entry.status === "waiting")).toBe(true);
+
+    const calls = await Promise.all(Array.from({ length: 16 }, (_, i) => (i % 2 ? callNext(app, d1, d1.doctorId) : callNext(app, d2, d2.doctorId)).then((reply) => ({ reply, doctorId: i % 2 ? d1.doctorId : d2.doctorId }))));
+    expect(calls.every(({ reply }) => reply.status === 200)).toBe(true);
+    const picked = calls.filter(({ reply }) => reply.body.entry !== null);
+    const ids = picked.map(({ reply }) => reply.body.entry.id as string);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toHaveLength(12);
+    for (const { reply, doctorId } of picked) expect(reply.body.entry.doctorId).toBe(doctorId);
+    // Each doctor's own appointment patients went to that doctor.
+    for (const entry of entries.filter((e) => e.kind === "appointment")) {
+      expect(picked.find(({ reply }) => reply.body.entry.id === entry.id)!.doctorId).toBe(entry.doctorId);
+    }
+    const rows = await query<{ status: string; n: number }>(app, `select status, count(*)::int as n from queue_entry where clinic_id = ? group by status`, [clinic.id]);
+    expect(rows).toEqual([{ status: "called", n: 12 }]);
+  });
+});
