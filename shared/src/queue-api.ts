@@ -213,6 +213,8 @@ export const displaySnapshotSchema = z.strictObject({
   /** Waiting tickets in likely call order (at most 20). */
   next: z.array(displayTicketSchema),
   waitingCount: z.number().int().min(0),
+  /** When the database was read: feeds may arrive out of order, so a screen keeps the newest. */
+  asOf: isoInstant,
 });
 export type DisplaySnapshot = z.infer<typeof displaySnapshotSchema>;
 

@@ -111,7 +111,14 @@ describe("the display feed", () => {
     const viaHttp = await fetch(`${app.url}/api/v1/clinics/${clinicId}/display`, { headers: { authorization: `Bearer ${token}` } });
     expect(viaHttp.status).toBe(200);
     const httpJson = await viaHttp.text();
-    expect(displaySnapshotSchema.parse(JSON.parse(httpJson)).waitingCount).toBe(2);
+    const fromHttp = displaySnapshotSchema.parse(JSON.parse(httpJson));
+    expect(fromHttp.waitingCount).toBe(2);
+    // Each feed is dated by the database read: successive changes give rising `asOf`, and a screen
+    // that keeps the newest would drop a feed overtaken on the way.
+    const updates = events.filter((e) => e.type === "display.updated").map((e) => (e.data as { asOf: string }).asOf);
+    expect([...updates].sort()).toEqual(updates);
+    expect(new Set(updates).size).toBe(updates.length);
+    expect(fromHttp.asOf > updates[updates.length - 1]!).toBe(true);
     const resubscribed = await subscribe(socket, `display:${clinicId}`);
     for (const json of [JSON.stringify(ack), JSON.stringify(resubscribed), httpJson, ...raw]) {
       expectAnonymous(json, [anna, bob, cordelia], ["Suspected appendicitis", emergency.body.id, checkedIn.body.id, appointmentId]);

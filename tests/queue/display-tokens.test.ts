@@ -267,6 +267,7 @@ describe("display tokens", () => {
       nowServing: [],
       next: [],
       waitingCount: 0,
+      asOf: expect.any(String),
     });
     expect(displaySnapshotSchema.parse(snapshot)).toEqual(snapshot);
 

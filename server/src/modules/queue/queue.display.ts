@@ -68,15 +68,21 @@ function ticketOf(row: FeedRow, now: number): DisplayTicket {
 /** The whole feed: the subscribe ack, the `display.updated` event and GET /clinics/:clinicId/display. */
 export async function displayFeed(em: EntityManager, secret: string, clinicId: string, now = new Date()): Promise<DisplaySnapshot> {
   const clinic = await clinicFacts(em, clinicId, now);
-  const rows = await em.execute<FeedRow[]>(
-    `select q.ticket, p.full_name, q.room, d.display_name as doctor_name, q.status, q.expected_at, q.called_at
-       from queue_entry q join patient p on p.id = q.patient_id left join doctor d on d.id = q.doctor_id
-       left join appointment a on a.id = q.appointment_id
-      where q.clinic_id = ? and q.service_day = ? and q.status in ('waiting', 'called', 'in_room')
-      order by q.called_at desc nulls last, (q.kind = 'emergency') desc, q.manual_rank asc nulls last, q.expected_at asc nulls last,
-               coalesce(a.starts_at, q.arrived_at), q.arrived_at, q.id`,
+  // One statement reads the rows and the database clock, so `asOf` dates what the feed saw: feeds
+  // built by racing commits may be published out of order, and a screen keeps the newest.
+  const read = await em.execute<(FeedRow & { as_of: Date })[]>(
+    `select now_.as_of, f.* from (select clock_timestamp() as as_of) now_ left join lateral (
+       select q.ticket, p.full_name, q.room, d.display_name as doctor_name, q.status, q.expected_at, q.called_at,
+              q.kind, q.manual_rank, coalesce(a.starts_at, q.arrived_at) as due_at, q.arrived_at, q.id
+         from queue_entry q join patient p on p.id = q.patient_id left join doctor d on d.id = q.doctor_id
+         left join appointment a on a.id = q.appointment_id
+        where q.clinic_id = ? and q.service_day = ? and q.status in ('waiting', 'called', 'in_room')) f on true
+      order by f.called_at desc nulls last, (f.kind = 'emergency') desc, f.manual_rank asc nulls last, f.expected_at asc nulls last,
+               f.due_at, f.arrived_at, f.id`,
     [clinic.id, clinic.today],
   );
+  const asOf = new Date(read[0]!.as_of).toISOString();
+  const rows = read.filter((row) => row.ticket !== null);
   const at = now.getTime();
   const serving = rows.filter((row) => row.status !== "waiting");
   const waiting = rows.filter((row) => row.status === "waiting");
@@ -87,6 +93,7 @@ export async function displayFeed(em: EntityManager, secret: string, clinicId: s
     nowServing: serving.slice(0, NOW_SERVING_LIMIT).map((row) => ticketOf(row, at)),
     next: waiting.slice(0, NEXT_LIMIT).map((row) => ticketOf(row, at)),
     waitingCount: waiting.length,
+    asOf,
   };
 }
 
