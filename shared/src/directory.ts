@@ -33,6 +33,8 @@ export const clinicSettingsSchema = z.strictObject({
   loyaltyPointsPerVisit: z.number().int().min(0).max(10_000).default(10),
   /** Alert the clinic admins when one doctor cancels more than this many appointments within an hour. */
   alertCancellationsPerHour: z.number().int().min(1).max(1000).default(5),
+  /** Tell a patient when their expected start moves by more than this many minutes since they were last told (docs/queue-eta.md). */
+  etaSlipNotifyMinutes: z.number().int().min(1).max(240).default(15),
 });
 export type ClinicSettings = z.infer<typeof clinicSettingsSchema>;
 

@@ -94,14 +94,14 @@ describe("estimateDay", () => {
     const estimate = estimateDay(
       day({
         now: at(0),
-        waiting: [
+        waiting: ([
           walkIn("walk-early", -60),
           { entryId: "appt-late", kind: "appointment", status: "waiting", arrivedAt: at(-50), bookedStart: at(-5) },
           { entryId: "appt-early", kind: "appointment", status: "waiting", arrivedAt: at(-20), bookedStart: at(-10) },
           { entryId: "emergency", kind: "emergency", status: "waiting", arrivedAt: at(-1) },
           walkIn("ranked", -2, { manualRank: 1 }),
           walkIn("called", -3, { status: "called", calledAt: at(-1) }),
-        ].map((entry) => ({ ...entry, serviceMinutes: 10 })),
+        ] satisfies WaitingEntry[]).map((entry) => ({ ...entry, serviceMinutes: 10 })),
       }),
     );
     expect(estimate.entries.map((entry) => entry.entryId)).toEqual(["called", "ranked", "emergency", "appt-early", "appt-late", "walk-early"]);

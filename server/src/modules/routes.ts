@@ -7,6 +7,7 @@ import { waitlistRoutes } from "./booking/waitlist.routes";
 import { directoryRoutes } from "./directory/directory.routes";
 import { identityRoutes } from "./identity/identity.routes";
 import { notificationRoutes } from "./notifications/notifications.routes";
+import { queueMetricsRoutes } from "./queue/queue-metrics.routes";
 import { schedulingRoutes } from "./scheduling/scheduling.routes";
 
 export function moduleRoutes(ctx: ModuleContext): FastifyPluginAsync {
@@ -18,5 +19,6 @@ export function moduleRoutes(ctx: ModuleContext): FastifyPluginAsync {
     await app.register(bookingRoutes(ctx));
     await app.register(waitlistRoutes(ctx));
     await app.register(notificationRoutes(ctx));
+    await app.register(queueMetricsRoutes(ctx));
   };
 }

@@ -84,6 +84,9 @@ const rules = {
   "clinic.displays.manage": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),
   /** Watching a clinic's display feed as a person (display tokens have their own, narrower rule). */
   "clinic.display.read": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isStaffOf(p, s.clinicId),
+  /** Today's queue figures of a clinic: its staff, the platform, and doctors working there (their own row only: the route filters). */
+  "clinic.queue.metrics.read": (p: UserPrincipal, s: AccessScope) =>
+    isPlatformAdmin(p) || isStaffOf(p, s.clinicId) || (p.doctorId !== null && s.clinicId !== undefined && p.doctorClinicIds.includes(s.clinicId)),
   /** The queue dashboard (/admin/queues): every clinic's jobs, so the platform only. */
   "queues.board": (p: UserPrincipal) => isPlatformAdmin(p),
   "audit.read": (p: UserPrincipal, s: AccessScope) =>
