@@ -94,6 +94,14 @@ interface Committed {
   changes: { userId: string; event: EtaChanged }[];
 }
 
+/** Raw rows carry timestamps as strings (or Dates, depending on the driver's parsers): one shape for the engine. */
+const asDate = (value: Date | string | null): Date | null => (value === null ? null : new Date(value));
+function withDates<T extends object>(row: T, keys: (keyof T)[]): T {
+  const copy = { ...row };
+  for (const key of keys) (copy as Record<keyof T, unknown>)[key] = asDate(row[key] as Date | string | null);
+  return copy;
+}
+
 const ceilToMinute = (date: Date) => new Date(Math.ceil(date.getTime() / MINUTE) * MINUTE);
 const SKIPPED: EtaRunResult = { outcome: "skipped", entries: 0, appointments: 0, stored: 0, notified: 0 };
 
@@ -160,7 +168,7 @@ async function readFacts(tx: EntityManager, data: EtaRecomputeData): Promise<Fac
 
 /** Today's entries of the doctor at the clinic that matter: in the queue, in the room, or done (for the means). */
 async function readEntries(tx: EntityManager, data: EtaRecomputeData, serviceDay: string): Promise<EntryRow[]> {
-  return tx.execute<EntryRow[]>(
+  const rows = await tx.execute<EntryRow[]>(
     `select q.id, q.kind, q.status, q.ticket, q.arrived_at, q.called_at, q.started_at, q.finished_at, q.manual_rank, q.expected_at,
             q.appointment_id, a.starts_at, a.service_id, svc.duration_minutes as service_minutes, p.user_id,
             coalesce(extract(epoch from a.ends_at - a.starts_at), extract(epoch from ws.ends_at - ws.starts_at))::float8 / 60 as booked_minutes,
@@ -175,11 +183,12 @@ async function readEntries(tx: EntityManager, data: EtaRecomputeData, serviceDay
       where q.clinic_id = ? and q.doctor_id = ? and q.service_day = ?::date and q.status in ('waiting', 'called', 'in_room', 'done')`,
     [data.clinicId, data.doctorId, serviceDay],
   );
+  return rows.map((row) => withDates(row, ["arrived_at", "called_at", "started_at", "finished_at", "expected_at", "starts_at", "told_at"]));
 }
 
 /** Booked appointments of the day not checked in (and not flagged as probable no-shows). */
 async function readLater(tx: EntityManager, data: EtaRecomputeData, dayStart: Date, dayEnd: Date): Promise<LaterRow[]> {
-  return tx.execute<LaterRow[]>(
+  const rows = await tx.execute<LaterRow[]>(
     `select a.id, a.starts_at, extract(epoch from a.ends_at - a.starts_at)::float8 / 60 as booked_minutes, a.service_id,
             svc.duration_minutes as service_minutes, a.expected_start_at, p.user_id, n.told_at
        from appointment a
@@ -191,6 +200,7 @@ async function readLater(tx: EntityManager, data: EtaRecomputeData, dayStart: Da
         and not exists (select 1 from queue_entry q where q.appointment_id = a.id)`,
     [data.doctorId, data.clinicId, dayStart, dayEnd],
   );
+  return rows.map((row) => withDates(row, ["starts_at", "expected_start_at", "told_at"]));
 }
 
 /** The doctor's schedule of the day here: working periods (slots, elastic blocks) and blocked slots. */
@@ -203,7 +213,7 @@ async function readSchedule(tx: EntityManager, data: EtaRecomputeData, dayStart:
       where doctor_id = ? and clinic_id = ? and starts_at < ? and ends_at > ?`,
     [data.doctorId, data.clinicId, dayEnd, dayStart, data.doctorId, data.clinicId, dayEnd, dayStart],
   );
-  const interval = (row: { starts_at: Date; ends_at: Date }): Interval => ({ start: row.starts_at, end: row.ends_at });
+  const interval = (row: { starts_at: Date; ends_at: Date }): Interval => ({ start: new Date(row.starts_at), end: new Date(row.ends_at) });
   const working = rows.filter((row) => !row.blocked).map(interval);
   const blocked = rows.filter((row) => row.blocked).map(interval);
   const opensAt = working.reduce<Date | null>((first, period) => (first === null || period.start < first ? period.start : first), null);
