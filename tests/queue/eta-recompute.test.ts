@@ -12,7 +12,7 @@ import { ETA_RECOMPUTE_JOB, queueEtaRecompute } from "../../server/src/modules/q
 import { createTestEnvironment, startTestApp, waitFor, type TestApp } from "../support/harness";
 import { createPerson, type TestPerson } from "../support/identity";
 import { insertAppointment, insertSlot, listen, settle, subscribe } from "../booking/realtime-support";
-import { doctorAt, query } from "../scheduling/support-rules";
+import { call, doctorAt, query } from "../scheduling/support-rules";
 import { insertEntry, middayClinic } from "./eta-support";
 
 const MIN = 60_000;
@@ -177,6 +177,19 @@ describe("ETA recomputation (worker)", () => {
     // Never before the booked time of a patient who has not arrived.
     expect(new Date(a2!.expected_start_at).getTime()).toBe(day.a2.startsAt.getTime());
     expect(await recompute(day.clinicId, day.doctor.doctorId)).toMatchObject({ notified: 0 });
+  });
+
+  it("a booking change today (a cancellation) recomputes the doctor's ETAs through the after-commit hook", async () => {
+    const day = await overrunningDay();
+    expect(await recompute(day.clinicId, day.doctor.doctorId)).toMatchObject({ outcome: "done" });
+    const staff = await listen(api, day.reception.token, sockets);
+    expect((await subscribe(staff.socket, `doctor:${day.doctor.doctorId}`)).ok).toBe(true);
+    const cancelled = await call(api, day.reception, "POST", `/appointments/${day.a2.id}/cancel`, { reason: "Cannot come" });
+    expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(200);
+    await settle(() => staff.of(`doctor:${day.doctor.doctorId}`).some((event) => event.type === "eta.updated"));
+    const event = etaUpdatedSchema.parse(staff.of(`doctor:${day.doctor.doctorId}`).find((e) => e.type === "eta.updated")!.data);
+    const ids = event.entries.map((item) => ("entryId" in item ? item.entryId : item.appointmentId));
+    expect(ids).toEqual([day.e1.id, day.w1.id, day.a3.id]);
   });
 
   it("the periodic sweep is one schedule and recomputes every doctor with an active queue", async () => {

@@ -12,6 +12,26 @@ import { ETA_RECOMPUTE_JOB, queueEtaRecompute, type EtaRecomputeData } from "./e
 
 export const ETA_SWEEP_JOB = "eta-sweep";
 
+/** What a committed booking change tells the ETAs: the doctors and clinics whose day it touched. */
+interface BookingTouch {
+  slots: { doctorId: string; clinicId: string; start: string }[];
+  appointments: { doctorId: string; clinicId: string; start: string }[];
+}
+
+/**
+ * From afterBookingCommit: a booking, cancellation, check-in or status change, or a slot blocked or
+ * freed, near today recomputes that doctor's ETAs. "Near" is a cheap window (12 h back, 36 h ahead)
+ * that covers every clinic's today; a recompute of an unaffected day changes nothing.
+ */
+export async function queueEtaForBookingChanges(ctx: ModuleContext, snapshot: BookingTouch): Promise<void> {
+  const now = Date.now();
+  const near = (start: string) => Date.parse(start) > now - 12 * 3_600_000 && Date.parse(start) < now + 36 * 3_600_000;
+  const targets = [...snapshot.appointments, ...snapshot.slots]
+    .filter((change) => near(change.start))
+    .map(({ clinicId, doctorId }) => ({ clinicId, doctorId }));
+  if (targets.length > 0) await queueEtaRecompute(ctx, targets);
+}
+
 /** Doctors with an active queue today (each clinic's own local day). */
 export async function sweepEtas(ctx: ModuleContext): Promise<{ doctors: number }> {
   const targets = await (ctx.orm.em.fork() as EntityManager).execute<{ clinicId: string; doctorId: string }[]>(
