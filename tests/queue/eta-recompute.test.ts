@@ -179,6 +179,14 @@ describe("ETA recomputation (worker)", () => {
     expect(await recompute(day.clinicId, day.doctor.doctorId)).toMatchObject({ notified: 0 });
   });
 
+  it("follows the clinic's etaSlipNotifyMinutes", async () => {
+    const day = await overrunningDay();
+    await query(api, `update clinic set settings = settings || '{"etaSlipNotifyMinutes": 30}'::jsonb where id = ?`, [day.clinicId]);
+    expect(await recompute(day.clinicId, day.doctor.doctorId)).toMatchObject({ notified: 1 });
+    // A1 slipped 40 minutes (> 30): told; A2 25 (< 30): not.
+    expect(new Set((await outbox(day.clinicId)).map((row) => row.user_id))).toEqual(new Set([day.people.a1.user.id]));
+  });
+
   it("a booking change today (a cancellation) recomputes the doctor's ETAs through the after-commit hook", async () => {
     const day = await overrunningDay();
     expect(await recompute(day.clinicId, day.doctor.doctorId)).toMatchObject({ outcome: "done" });
