@@ -38,6 +38,8 @@ export const clinicSettingsSchema = z.strictObject({
   checkInWindowMinutes: z.number().int().min(0).max(1440).default(30),
   /** After this many appointment patients a waiting walk-in goes first (0: walk-ins only when no appointment patient waits). */
   walkInInterleave: z.number().int().min(0).max(100).default(3),
+  /** Tell a patient when their expected start moves by more than this many minutes since they were last told (docs/queue-eta.md). */
+  etaSlipNotifyMinutes: z.number().int().min(1).max(240).default(15),
 });
 export type ClinicSettings = z.infer<typeof clinicSettingsSchema>;
 

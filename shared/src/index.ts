@@ -15,3 +15,4 @@ export * from "./booking-api";
 export * from "./queue-api";
 export * from "./waitlist-api";
 export * from "./notifications-api";
+export * from "./queue-eta-api";

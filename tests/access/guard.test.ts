@@ -65,6 +65,8 @@ const matrix: [Permission, AccessScope, Who[], Who[]][] = [
   ["waitlist.read", { clinicId: A, doctorId: "doc-1" }, ["platformAdmin", "adminOfA", "receptionOfA", "doctorAtA"], ["otherDoctor", "patient"]],
   ["clinic.displays.manage", { clinicId: A }, ["platformAdmin", "adminOfA"], ["receptionOfA", "doctorAtA", "patient"]],
   ["clinic.displays.manage", { clinicId: B }, ["platformAdmin"], ["adminOfA"]],
+  ["clinic.queue.metrics.read", { clinicId: A }, ["platformAdmin", "adminOfA", "receptionOfA", "doctorAtA"], ["otherDoctor", "patient"]],
+  ["clinic.queue.metrics.read", { clinicId: B }, ["platformAdmin"], ["adminOfA", "receptionOfA", "doctorAtA"]],
   ["clinic.display.read", { clinicId: A }, ["platformAdmin", "adminOfA", "receptionOfA"], ["doctorAtA", "patient", "otherDoctor"]],
   ["clinic.queue.manage", { clinicId: A }, ["platformAdmin", "adminOfA", "receptionOfA"], ["doctorAtA", "patient", "otherDoctor"]],
   ["clinic.queue.manage", { clinicId: B }, ["platformAdmin"], ["adminOfA", "receptionOfA"]],

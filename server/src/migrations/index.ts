@@ -10,6 +10,7 @@ import { Migration20261122044305_lifecycle_loyalty } from "./Migration2026112204
 import { Migration20261122044326_waitlist } from "./Migration20261122044326_waitlist";
 import { Migration20261122044330_notification_preferences } from "./Migration20261122044330_notification_preferences";
 import { Migration20261122052410_waiting_queue } from "./Migration20261122052410_waiting_queue";
+import { Migration20261122052925_eta_notice } from "./Migration20261122052925_eta_notice";
 
 export const migrationsList = [
   Migration20261122000000_platform,
@@ -23,4 +24,5 @@ export const migrationsList = [
   Migration20261122044326_waitlist,
   Migration20261122044330_notification_preferences,
   Migration20261122052410_waiting_queue,
+  Migration20261122052925_eta_notice,
 ].map((migration) => ({ name: migration.name, class: migration }));

@@ -17,6 +17,7 @@ import { OutboxMessageSchema } from "./notifications/outbox.entity";
 import { NotificationPreferenceSchema } from "./notifications/preference.entity";
 import { DisplayTokenSchema } from "./queue/display-token.entity";
 import { QueueEntrySchema, QueueTicketCounterSchema } from "./queue/queue-entry.entity";
+import { EtaNoticeSchema } from "./queue/eta-notice.entity";
 import { AvailabilityRuleSchema } from "./scheduling/availability-rule.entity";
 import { BookingRuleSchema, OverbookingPolicySchema } from "./scheduling/booking-rule.entity";
 import { ElasticAllocationSchema, ElasticBlockSchema } from "./scheduling/elastic.entity";
@@ -54,6 +55,7 @@ export const entities = [
   DisplayTokenSchema,
   QueueEntrySchema,
   QueueTicketCounterSchema,
+  EtaNoticeSchema,
   WaitlistEntrySchema,
   WaitlistOfferSchema,
 ];

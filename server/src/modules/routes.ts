@@ -8,6 +8,7 @@ import { directoryRoutes } from "./directory/directory.routes";
 import { identityRoutes } from "./identity/identity.routes";
 import { notificationRoutes } from "./notifications/notifications.routes";
 import { queueRoutes } from "./queue/queue.routes";
+import { queueMetricsRoutes } from "./queue/queue-metrics.routes";
 import { schedulingRoutes } from "./scheduling/scheduling.routes";
 
 export function moduleRoutes(ctx: ModuleContext): FastifyPluginAsync {
@@ -20,5 +21,6 @@ export function moduleRoutes(ctx: ModuleContext): FastifyPluginAsync {
     await app.register(waitlistRoutes(ctx));
     await app.register(notificationRoutes(ctx));
     await app.register(queueRoutes(ctx));
+    await app.register(queueMetricsRoutes(ctx));
   };
 }

@@ -19,6 +19,7 @@ import { lifecycleJobs } from "../modules/booking/appointment-lifecycle.jobs";
 import { waitlistJobs } from "../modules/booking/waitlist.jobs";
 import { schedulingJobs } from "../modules/scheduling/scheduling.jobs";
 import { notificationJobs } from "../modules/notifications/notifications.jobs";
+import { etaJobs } from "../modules/queue/eta.jobs";
 import { registerBookingTopics } from "../modules/booking/booking.realtime";
 import { displayTokenRoutes } from "../modules/queue/display-token.routes";
 import { principalFromDisplayToken } from "../modules/queue/display-token.service";
@@ -89,6 +90,7 @@ export async function createRuntime(options: {
     ...waitlistJobs(moduleContext),
     ...schedulingJobs(moduleContext),
     ...notificationJobs(moduleContext),
+    ...etaJobs(moduleContext),
   ];
 
   let http: HttpApp | undefined;

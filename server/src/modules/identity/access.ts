@@ -89,6 +89,9 @@ const rules = {
   /** A doctor's queue actions (call next, start, finish, send back, no-show) and view: the doctor, the clinic's staff, the platform. */
   "queue.doctor.act": (p: UserPrincipal, s: AccessScope) =>
     isPlatformAdmin(p) || isStaffOf(p, s.clinicId) || (p.doctorId !== null && s.doctorId !== undefined && p.doctorId === s.doctorId),
+  /** Today's queue figures of a clinic: its staff, the platform, and doctors working there (their own row only: the route filters). */
+  "clinic.queue.metrics.read": (p: UserPrincipal, s: AccessScope) =>
+    isPlatformAdmin(p) || isStaffOf(p, s.clinicId) || (p.doctorId !== null && s.clinicId !== undefined && p.doctorClinicIds.includes(s.clinicId)),
   /** The queue dashboard (/admin/queues): every clinic's jobs, so the platform only. */
   "queues.board": (p: UserPrincipal) => isPlatformAdmin(p),
   "audit.read": (p: UserPrincipal, s: AccessScope) =>

@@ -91,6 +91,27 @@ export const templates = {
       },
     },
   },
+  // ---- queue
+  // Live ETAs (docs/queue-eta.md): sent when a patient's expected start moves by more than the
+  // clinic's etaSlipNotifyMinutes since they were last told. `time`/`previous` are "HH:MM" in the clinic's zone.
+  "queue.eta-slipped": {
+    category: "care",
+    text: {
+      en: {
+        title: "{{doctor}} is running late",
+        body: "{{doctor}} at {{clinic}} is running late: you are now expected at {{time}} (before: {{previous}}).",
+      },
+    },
+  },
+  "queue.eta-gained": {
+    category: "care",
+    text: {
+      en: {
+        title: "You may be seen earlier",
+        body: "{{doctor}} at {{clinic}} is moving faster: you are now expected at {{time}} (before: {{previous}}). Come earlier if you can.",
+      },
+    },
+  },
 } satisfies Record<string, TemplateDefinition>;
 
 export type TemplateName = keyof typeof templates;
