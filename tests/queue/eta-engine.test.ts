@@ -90,7 +90,7 @@ describe("estimateDay", () => {
     expect(starts(estimateDay(input(50)))).toEqual({ a1: 50, w1: 65 });
   });
 
-  it("orders by the call rule: called, ranked, emergencies, appointments by booked time, walk-ins by arrival", () => {
+  it("orders by the call rule: called, emergencies, ranked, appointments by booked time, walk-ins by arrival", () => {
     const estimate = estimateDay(
       day({
         now: at(0),
@@ -104,8 +104,8 @@ describe("estimateDay", () => {
         ] satisfies WaitingEntry[]).map((entry) => ({ ...entry, serviceMinutes: 10 })),
       }),
     );
-    expect(estimate.entries.map((entry) => entry.entryId)).toEqual(["called", "ranked", "emergency", "appt-early", "appt-late", "walk-early"]);
-    expect(starts(estimate)).toMatchObject({ called: 0, ranked: 10, emergency: 20, "appt-early": 30, "appt-late": 40, "walk-early": 50 });
+    expect(estimate.entries.map((entry) => entry.entryId)).toEqual(["called", "emergency", "ranked", "appt-early", "appt-late", "walk-early"]);
+    expect(starts(estimate)).toMatchObject({ called: 0, emergency: 10, ranked: 20, "appt-early": 30, "appt-late": 40, "walk-early": 50 });
   });
 
   it("never expects a patient who has not arrived before the booked time; the doctor idles until then", () => {

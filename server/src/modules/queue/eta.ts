@@ -117,16 +117,17 @@ interface Candidate extends Visit {
 
 /**
  * The call rule as ETAs approximate it (queue.call-next is authoritative): called patients first
- * (by call time), then a receptionist's ranked entries (lowest rank), then emergencies (by arrival),
- * then appointments (by booked time), then walk-ins (by arrival). Ties: arrival, then id.
+ * (by call time), then emergencies (by arrival), then a receptionist's ranked entries (lowest rank),
+ * then appointments (by booked time), then walk-ins (by arrival) — call-next's rule
+ * (queue.call-next.ts) without its walk-in interleave. Ties: arrival, then id.
  */
 export function callOrder(a: Candidate, b: Candidate): number {
   const klass = (c: Candidate) =>
-    c.status === "called" ? 0 : c.manualRank !== null ? 1 : c.kind === "emergency" ? 2 : c.kind === "appointment" ? 3 : 4;
+    c.status === "called" ? 0 : c.kind === "emergency" ? 1 : c.manualRank !== null ? 2 : c.kind === "appointment" ? 3 : 4;
   const key = (c: Candidate): number => {
     const k = klass(c);
     if (k === 0) return (c.calledAt ?? c.arrivedAt).getTime();
-    if (k === 1) return c.manualRank!;
+    if (k === 2) return c.manualRank!;
     if (k === 3) return (c.bookedStart ?? c.arrivedAt).getTime();
     return c.arrivedAt.getTime();
   };
