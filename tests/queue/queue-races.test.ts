@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { QueueEntryView } from "@clinic/shared";
 import type { TestApp } from "../support/harness";
 import { createPerson } from "../support/identity";
-import { appointmentAt, callNext, doctorAt, middayClinic, patientNamed, query, slotAt, staffCheckIn, startQueueApp, walkIn } from "./queue-support";
+import { act, appointmentAt, callNext, doctorAt, middayClinic, patientNamed, query, slotAt, staffCheckIn, startQueueApp, walkIn } from "./queue-support";
 
 const range = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}-${String(i + 1).padStart(3, "0")}`);
 
@@ -54,6 +54,13 @@ describe("the queue under races", () => {
     expect([any.status, any.body.code]).toEqual([409, "NO_WALK_IN_CAPACITY"]);
     // …and the refused quick record was not kept.
     expect(await query(app, `select 1 from user_account where phone = '+447700955501'`)).toHaveLength(0);
+
+    // A walk-in who leaves unseen gives their slot back: the next walk-in gets exactly that one.
+    const leaver = ok[0]!.body as QueueEntryView;
+    const left = await act(app, reception, leaver.id, "leave", { version: leaver.version });
+    expect([left.status, left.body.status]).toEqual([200, "left"]);
+    const next = await walkIn(app, reception, clinic.id, { patientId: patients[11]!.patientId, doctorId: doctor.doctorId });
+    expect([next.status, (next.body as QueueEntryView).slotId]).toEqual([201, leaver.slotId]);
   });
 
   it("numbers tickets per clinic and day without gaps under concurrent check-ins", async () => {

@@ -136,6 +136,14 @@ export class QueueActionService {
           changes.booking.appointment(appointment.id, "status_changed");
           if (to === "cancelled") await releasePlace(tx, appointment, changes.booking, "released");
         }
+      } else if (name === "leave" && before.slot_id) {
+        // A walk-in who leaves unseen gives back the capacity they took, if its time has not passed.
+        const [freed] = await tx.execute<{ id: string }[]>(
+          `update slot set status = 'available', version = version + 1, updated_at = now()
+            where id = ? and status = 'booked' and ends_at > now() returning id`,
+          [before.slot_id],
+        );
+        if (freed) changes.booking.slot(freed.id, "released");
       }
       const row = await updateEntry(tx, id, t.set);
       changes.entry(row, t.cause);
