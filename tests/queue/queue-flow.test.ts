@@ -53,6 +53,13 @@ describe("the live queue", () => {
     expect(again.status).toBe(409);
     expect(again.body.code).toBe("ALREADY_CHECKED_IN");
 
+    // While the patient is in the queue, the booking routes leave the appointment to the queue's actions.
+    const cancel = await call(app, reception, "POST", `/appointments/${appointmentId}/cancel`, { reason: "changed mind" });
+    expect([cancel.status, cancel.body.code, cancel.body.ticket]).toEqual([409, "IN_QUEUE", "A-001"]);
+    const noShow = await call(app, reception, "POST", `/appointments/${appointmentId}/status`, { status: "no_show", reason: "gone" });
+    expect([noShow.status, noShow.body.code]).toEqual([409, "IN_QUEUE"]);
+    expect(await status(app, appointmentId)).toBe("checked_in");
+
     const bad = await call(app, reception, "POST", `/clinics/${clinic.id}/queue/check-in`, { appointmentId: "nope" });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toContain("body.appointmentId");

@@ -71,6 +71,21 @@ export class Changes {
 
 export type Snapshot = Awaited<ReturnType<Changes["snapshot"]>>;
 
+/**
+ * A checked-in patient's appointment belongs to the queue while they are in it: the queue's actions
+ * change both in one transaction, so the booking routes leave it alone (check-in locks the
+ * appointment row too, so the two cannot race).
+ */
+export async function assertNotQueued(tx: EntityManager, appointmentId: string): Promise<void> {
+  const [queued] = await tx.execute<{ ticket: string }[]>(
+    `select ticket from queue_entry where appointment_id = ? and status in ('waiting', 'called', 'in_room')`,
+    [appointmentId],
+  );
+  if (queued) {
+    throw new DomainError(409, "IN_QUEUE", `The patient is in today's queue (${queued.ticket}): use the queue's actions`, { ticket: queued.ticket });
+  }
+}
+
 /** An appointment row locked for a change, with its elastic block (locked too) when it has one. */
 export interface LockedAppointment extends AppointmentRow {
   block: LockedBlock | null;

@@ -27,6 +27,7 @@ import { retimeBookedAllocations } from "../scheduling/elastic.service";
 import { appointmentView, type AppointmentRow } from "./appointment.views";
 import {
   Changes,
+  assertNotQueued,
   bookPlace,
   insertAppointment,
   lockedAppointment,
@@ -342,6 +343,7 @@ export class BookingService {
     const result = await em
       .transactional(async (tx) => {
         const row = await lockedAppointment(tx, id);
+        await assertNotQueued(tx, id);
         if (!staff) await this.assertBeforeCutoff(tx, row);
         await setAppointmentStatus(tx, row, "cancelled", principal.userId, reason);
         changes.appointment(row.id, "cancelled");
@@ -447,6 +449,7 @@ export class BookingService {
     const result = await em
       .transactional(async (tx) => {
         const row = await lockedAppointment(tx, id);
+        await assertNotQueued(tx, id);
         await setAppointmentStatus(tx, row, to, principal.userId, reason);
         changes.appointment(row.id, "status_changed");
         if (to === "cancelled") await releasePlace(tx, row, changes, "released");
