@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queueEntryViewSchema, queueListSchema, type QueueEntryView } from "@clinic/shared";
-import type { TestApp } from "../support/harness";
+import { connectSocket, type TestApp } from "../support/harness";
 import { createPerson, type TestPerson } from "../support/identity";
 import {
   act,
@@ -48,6 +48,17 @@ describe("the live queue", () => {
     const entry = queueEntryViewSchema.parse(first.body);
     expect(entry).toMatchObject({ ticket: "A-001", status: "waiting", kind: "appointment", doctorId: doctor.doctorId, appointmentId, patientName: patient.name, version: 1 });
     expect(await status(app, appointmentId)).toBe("checked_in");
+    // A staff screen that (re)subscribes gets the queue in the clinic: and doctor: snapshots.
+    const board = connectSocket(app.url, { token: reception.token });
+    try {
+      for (const topic of [`clinic:${clinic.id}`, `doctor:${doctor.doctorId}`]) {
+        const ack = await new Promise<{ ok: boolean; snapshot: { queue: QueueEntryView[] } }>((resolve) => board.emit("subscribe", { topic }, resolve));
+        expect(ack.ok).toBe(true);
+        expect(ack.snapshot.queue.map((item) => [item.id, item.ticket, item.status])).toEqual([[entry.id, "A-001", "waiting"]]);
+      }
+    } finally {
+      board.disconnect();
+    }
 
     const again = await staffCheckIn(app, reception, clinic.id, appointmentId);
     expect(again.status).toBe(409);

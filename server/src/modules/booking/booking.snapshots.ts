@@ -10,6 +10,7 @@ import { APPOINTMENT_COLUMNS, appointmentChange, blockChange, type AppointmentRo
 import type { AppointmentChange, SlotChange } from "./booking.realtime";
 import { unreadCount } from "../notifications/inbox.service";
 import { activeEntriesOfUser } from "./waitlist.store";
+import { clinicQueueOf, doctorQueueOf } from "../queue/queue.views";
 
 export type SlotView = Omit<SlotChange, "cause">;
 export type AppointmentView = Omit<AppointmentChange, "cause">;
@@ -109,7 +110,8 @@ export async function doctorSnapshot(em: EntityManager, doctorId: string) {
       order by a.starts_at, a.id limit ?`,
     [doctorId, SNAPSHOT_LIMIT],
   );
-  return { doctorId, appointments: rows.map(appointmentView) };
+  // The doctor's queue today comes along, so a screen that reconnects resyncs both.
+  return { doctorId, appointments: rows.map(appointmentView), queue: (await doctorQueueOf(em, doctorId)).items };
 }
 
 /** `clinic:{clinicId}`: the clinic's live appointments today (clinic time). */
@@ -120,7 +122,7 @@ export async function clinicSnapshot(em: EntityManager, clinicId: string) {
       order by a.starts_at, a.id limit ?`,
     [clinicId, SNAPSHOT_LIMIT],
   );
-  return { clinicId, appointments: rows.map(appointmentView) };
+  return { clinicId, appointments: rows.map(appointmentView), queue: (await clinicQueueOf(em, clinicId)).items };
 }
 
 /** `me:{userId}`: the user's own live appointments that have not ended yet. */

@@ -13,6 +13,11 @@ const ORDER = `order by case q.status when 'in_room' then 0 when 'called' then 1
 /** GET /clinics/:clinicId/queue: the clinic's staff; `date` defaults to today in the clinic's zone. */
 export async function clinicQueue(em: EntityManager, principal: UserPrincipal, clinicId: string, date?: string): Promise<QueueList> {
   authorize(principal, "clinic.queue.manage", { clinicId });
+  return clinicQueueOf(em, clinicId, date);
+}
+
+/** A clinic's queue of a day (today by default), unguarded: the route above and the `clinic:` snapshot. */
+export async function clinicQueueOf(em: EntityManager, clinicId: string, date?: string): Promise<QueueList> {
   const clinic = await clinicFacts(em, clinicId);
   const day = date ?? clinic.today;
   const rows = await em.execute<EntryRow[]>(`${ENTRY_SELECT} where q.clinic_id = ? and q.service_day = ? ${ORDER}`, [clinic.id, day]);
@@ -31,6 +36,11 @@ export async function doctorQueue(em: EntityManager, principal: UserPrincipal, d
     if (!doctor) throw new DomainError(404, "NOT_FOUND", "Doctor not found");
   }
   authorize(principal, "doctor.patients.read", { doctorId, doctorClinicIds });
+  return doctorQueueOf(em, doctorId);
+}
+
+/** A doctor's queue today, unguarded: the route above and the `doctor:` snapshot. */
+export async function doctorQueueOf(em: EntityManager, doctorId: string): Promise<QueueList> {
   const rows = await em.execute<EntryRow[]>(
     `${ENTRY_SELECT} join clinic c on c.id = q.clinic_id
       where q.service_day = (now() at time zone c.time_zone)::date
