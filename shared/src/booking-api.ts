@@ -71,6 +71,8 @@ export const appointmentViewSchema = z.object({
   rescheduledFrom: z.uuid().nullable(),
   /** Set by the lifecycle job when a scheduled visit ended without a check-in (staff decide). */
   probableNoShowAt: isoInstant.nullable(),
+  /** Today's live estimate of when the visit starts (the queue's ETA job; docs/queue-eta.md), or null. */
+  expectedStartAt: isoInstant.nullable(),
   version: z.number().int(),
   createdAt: isoInstant,
 });

@@ -125,6 +125,9 @@ describe("ETA recomputation (worker)", () => {
     expect(new Date(entryRow!.expected_at).getTime()).toBe(at[day.e1.id]);
     const stored = await query<{ id: string; expected_start_at: Date }>(api, `select id, expected_start_at from appointment where id in (?, ?)`, [day.a2.id, day.a3.id]);
     for (const row of stored) expect(new Date(row.expected_start_at).getTime()).toBe(at[row.id]);
+    // The patient reads it on their appointment.
+    const mine = await call(api, day.people.a2, "GET", `/appointments/${day.a2.id}`);
+    expect(mine.body.expectedStartAt).toBe(new Date(at[day.a2.id]!).toISOString());
 
     // The same event on the clinic topic; the display gets tickets and times only.
     expect(staff.of(`clinic:${day.clinicId}`).find((e) => e.type === "eta.updated")?.data).toEqual(event);

@@ -4,7 +4,7 @@ import type { AppointmentChange, BlockChange, SlotChange } from "./booking.realt
 
 export const APPOINTMENT_COLUMNS = `a.id, a.slot_id, a.elastic_allocation_id, a.patient_id, a.doctor_id, a.clinic_id, a.service_id, a.starts_at, a.ends_at,
   a.status, a.hold_expires_at, a.payment_status, a.fee_minor, a.transaction_fee_minor, a.currency, a.status_reason,
-  a.rescheduled_from, a.probable_no_show_at, a.version, a.created_at`;
+  a.rescheduled_from, a.probable_no_show_at, a.expected_start_at, a.version, a.created_at`;
 
 export interface AppointmentRow {
   id: string;
@@ -25,6 +25,7 @@ export interface AppointmentRow {
   status_reason: string | null;
   rescheduled_from: string | null;
   probable_no_show_at: Date | null;
+  expected_start_at: Date | null;
   version: number;
   created_at: Date;
 }
@@ -75,6 +76,7 @@ export function appointmentView(row: AppointmentRow): AppointmentView {
     statusReason: row.status_reason,
     rescheduledFrom: row.rescheduled_from,
     probableNoShowAt: iso(row.probable_no_show_at),
+    expectedStartAt: iso(row.expected_start_at),
     version: row.version,
     createdAt: iso(row.created_at)!,
   };
