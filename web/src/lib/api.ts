@@ -1,0 +1,123 @@
+/**
+ * The one typed API client: every reply is parsed by its @clinic/shared schema, every failure is an
+ * ApiError carrying the problem+json body (code, field errors). The bearer token comes from the
+ * session store; an expired access token is refreshed once through POST /auth/refresh.
+ */
+import { PROBLEM_CONTENT_TYPE, problemSchema, tokenPairSchema, type Problem } from "@clinic/shared";
+import { sessionStore } from "./session";
+
+export const API_BASE = "/api/v1";
+// Refresh this long before the access token's expiry, so a request in flight does not race it.
+const REFRESH_MARGIN_MS = 30_000;
+const REQUEST_TIMEOUT_MS = 15_000;
+
+interface Schema<T> {
+  parse(value: unknown): T;
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly problem: Problem | null;
+
+  constructor(status: number, problem: Problem | null, fallback: string) {
+    super(problem?.detail ?? problem?.title ?? fallback);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = problem?.code ?? (status === 0 ? "NETWORK" : "UNEXPECTED");
+    this.problem = problem;
+  }
+
+  /** Field errors by field name without its location prefix: `body.email` → `email`. */
+  fieldErrors(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const error of this.problem?.errors ?? []) {
+      out[error.field.replace(/^(body|query|params)\./, "")] = error.message;
+    }
+    return out;
+  }
+}
+
+export interface RequestOptions<T> {
+  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  body?: unknown;
+  /** Parses a 2xx reply; omit for 204 replies. */
+  schema?: Schema<T>;
+  /** false: no Authorization header (sign-in, refresh). A string: that bearer (display tokens). */
+  auth?: boolean | string;
+  signal?: AbortSignal;
+}
+
+async function send(path: string, options: RequestOptions<unknown>, bearer: string | null): Promise<Response> {
+  const headers: Record<string, string> = { accept: `application/json, ${PROBLEM_CONTENT_TYPE}` };
+  if (options.body !== undefined) headers["content-type"] = "application/json";
+  if (bearer) headers.authorization = `Bearer ${bearer}`;
+  const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+  try {
+    return await fetch(`${API_BASE}${path}`, {
+      method: options.method ?? "GET",
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
+    });
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    throw new ApiError(0, null, "Cannot reach the server. Check the connection and try again.");
+  }
+}
+
+async function toError(response: Response): Promise<ApiError> {
+  let problem: Problem | null = null;
+  try {
+    const parsed = problemSchema.safeParse(await response.json());
+    if (parsed.success) problem = parsed.data;
+  } catch {
+    // Not JSON (a proxy's error page): the status alone has to do.
+  }
+  return new ApiError(response.status, problem, `The server answered HTTP ${response.status}.`);
+}
+
+let refreshing: Promise<boolean> | null = null;
+
+/** One refresh at a time: concurrent 401s share it (refresh tokens rotate, a second use is refused). */
+export function refreshSession(): Promise<boolean> {
+  refreshing ??= (async () => {
+    const session = sessionStore.get();
+    if (!session) return false;
+    try {
+      const response = await send("/auth/refresh", { method: "POST", body: { refreshToken: session.refreshToken } }, null);
+      if (!response.ok) {
+        if (response.status === 401) sessionStore.set(null);
+        return false;
+      }
+      sessionStore.updateTokens(tokenPairSchema.parse(await response.json()));
+      return true;
+    } catch {
+      return false;
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
+}
+
+/** A valid access token, refreshed first when it is about to expire; null when signed out. */
+export async function accessToken(): Promise<string | null> {
+  const session = sessionStore.get();
+  if (!session) return null;
+  if (session.expiresAt - Date.now() < REFRESH_MARGIN_MS) await refreshSession();
+  return sessionStore.get()?.accessToken ?? null;
+}
+
+export async function api<T = void>(path: string, options: RequestOptions<T> = {}): Promise<T> {
+  const useSession = options.auth === undefined || options.auth === true;
+  const bearer = typeof options.auth === "string" ? options.auth : useSession ? await accessToken() : null;
+  let response = await send(path, options, bearer);
+  if (response.status === 401 && useSession && bearer && (await refreshSession())) {
+    response = await send(path, options, sessionStore.get()?.accessToken ?? null);
+  }
+  if (!response.ok) throw await toError(response);
+  if (!options.schema) return undefined as T;
+  const body: unknown = await response.json();
+  return options.schema.parse(body);
+}

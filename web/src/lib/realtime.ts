@@ -1,0 +1,102 @@
+/**
+ * The Socket.IO connection: one socket per credential (a user's access token or a screen's display
+ * token), shared by every useTopic on the page. The socket reconnects by itself; each topic
+ * re-subscribes after every (re)connect and replaces its state with the snapshot.
+ */
+import { io, type Socket } from "socket.io-client";
+import { SOCKET_EVENTS, eventEnvelopeSchema, type EventEnvelope, type SubscribeAck } from "@clinic/shared";
+import { accessToken, refreshSession } from "./api";
+
+export type Credential = { kind: "user" } | { kind: "display"; token: string };
+export type ConnectionStatus = "live" | "reconnecting" | "offline";
+
+interface Connection {
+  socket: Socket;
+  /** Set when the server refused the credential (revoked display token, signed out). */
+  refused: string | null;
+  users: number;
+  /** Told when `refused` changes (socket events tell the rest). */
+  listeners: Set<() => void>;
+}
+
+const connections = new Map<string, Connection>();
+
+function keyOf(credential: Credential): string {
+  return credential.kind === "user" ? "user" : `display:${credential.token}`;
+}
+
+function open(credential: Credential): Connection {
+  const socket = io({
+    path: "/socket.io",
+    transports: ["websocket"],
+    // Called on every (re)connect, so a reconnect presents the current (refreshed) access token.
+    auth: (cb) => {
+      if (credential.kind === "display") return cb({ displayToken: credential.token });
+      void accessToken().then((token) => cb({ token }));
+    },
+    reconnectionDelay: 500,
+    reconnectionDelayMax: 10_000,
+  });
+  const connection: Connection = { socket, refused: null, users: 0, listeners: new Set() };
+  const refuse = (message: string | null) => {
+    connection.refused = message;
+    for (const listener of connection.listeners) listener();
+  };
+  socket.on("connect", () => refuse(null));
+  socket.on("connect_error", (error) => {
+    if (error.message !== "UNAUTHENTICATED") return; // transport trouble: the client retries itself
+    if (credential.kind === "user") {
+      // An expired access token: refresh, then try again; a failed refresh means signed out.
+      void refreshSession().then((ok) => {
+        if (ok) socket.connect();
+        else refuse("Your session has ended. Sign in again.");
+      });
+    } else {
+      refuse("This screen is not set up: its display token was refused.");
+    }
+  });
+  socket.on("disconnect", (reason) => {
+    // The server ended it on purpose (display token revoked): Socket.IO will not reconnect.
+    if (reason === "io server disconnect") refuse("The server closed this connection (the screen's token may have been revoked).");
+  });
+  return connection;
+}
+
+export type { Connection };
+
+export function acquire(credential: Credential): Connection {
+  const key = keyOf(credential);
+  let connection = connections.get(key);
+  if (!connection || (!connection.socket.active && !connection.socket.connected)) {
+    connection = open(credential);
+    connections.set(key, connection);
+  }
+  connection.users++;
+  return connection;
+}
+
+export function release(credential: Credential, connection: Connection): void {
+  connection.users--;
+  if (connection.users > 0) return;
+  connection.socket.disconnect();
+  if (connections.get(keyOf(credential)) === connection) connections.delete(keyOf(credential));
+}
+
+/** Drops every socket (sign-out): the next useTopic opens a fresh one with the new credential. */
+export function closeAll(): void {
+  for (const connection of connections.values()) connection.socket.disconnect();
+  connections.clear();
+}
+
+export function subscribe(socket: Socket, topic: string): Promise<SubscribeAck> {
+  return new Promise((resolve) => {
+    socket.timeout(10_000).emit(SOCKET_EVENTS.subscribe, { topic }, (error: Error | null, ack: SubscribeAck) => {
+      resolve(error ? { ok: false, code: "TIMEOUT", message: "The server did not answer the subscription." } : ack);
+    });
+  });
+}
+
+export function parseEnvelope(value: unknown): EventEnvelope | null {
+  const parsed = eventEnvelopeSchema.safeParse(value);
+  return parsed.success ? (parsed.data as EventEnvelope) : null;
+}

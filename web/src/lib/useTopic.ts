@@ -1,0 +1,125 @@
+/**
+ * useTopic(topic): the live state of one realtime topic. Subscribes after every (re)connect and
+ * replaces the state with the ack's snapshot; applies events in `seq` order through `reduce`; on a
+ * seq gap it re-subscribes (the snapshot is the truth). No polling.
+ */
+import { useEffect, useRef, useState } from "react";
+import { SOCKET_EVENTS, type EventEnvelope } from "@clinic/shared";
+import { acquire, parseEnvelope, release, subscribe, type ConnectionStatus, type Credential } from "./realtime";
+
+export interface TopicOptions<S> {
+  /** Defaults to the signed-in user's socket. */
+  credential?: Credential;
+  /** Turns the ack's snapshot into state; throw to reject a malformed one. */
+  fromSnapshot: (snapshot: unknown) => S;
+  /** Applies one in-order event; return the state unchanged to ignore it. */
+  reduce?: (state: S, event: EventEnvelope) => S;
+  /** Side effects of an event (announcements); called after reduce, in order. */
+  onEvent?: (event: EventEnvelope) => void;
+}
+
+export interface TopicState<S> {
+  state: S | null;
+  status: ConnectionStatus;
+  /** Why the topic is offline or refused (FORBIDDEN, a revoked token …). */
+  error: string | null;
+  /** Last applied seq (for tests and diagnostics). */
+  seq: number;
+}
+
+export function useTopic<S>(topic: string | null, options: TopicOptions<S>): TopicState<S> {
+  const [result, setResult] = useState<TopicState<S>>({ state: null, status: "reconnecting", error: null, seq: 0 });
+  // The callbacks change every render; the subscription must not.
+  const optionsRef = useRef(options);
+  optionsRef.current = options;
+  const credentialKey = options.credential?.kind === "display" ? options.credential.token : "user";
+
+  useEffect(() => {
+    if (!topic) return;
+    const credential: Credential = optionsRef.current.credential ?? { kind: "user" };
+    const connection = acquire(credential);
+    const { socket } = connection;
+    let disposed = false;
+    let seq = 0;
+    let state: S | null = null;
+    // Events that arrive while a subscribe is in flight wait for its ack (they may be newer than it).
+    let pending: EventEnvelope[] | null = null;
+    let generation = 0;
+    let ackTopic = topic.toLowerCase();
+
+    const publish = (patch: Partial<TopicState<S>>) => {
+      if (!disposed) setResult((previous) => ({ ...previous, state, seq, ...patch }));
+    };
+
+    const apply = (event: EventEnvelope): "ok" | "gap" => {
+      if (event.seq <= seq) return "ok"; // already in the snapshot
+      if (event.seq !== seq + 1) return "gap";
+      seq = event.seq;
+      const { reduce, onEvent } = optionsRef.current;
+      if (reduce && state !== null) state = reduce(state, event);
+      onEvent?.(event);
+      return "ok";
+    };
+
+    const resubscribe = async () => {
+      if (!socket.connected) return;
+      const mine = ++generation;
+      pending = [];
+      publish({ status: "reconnecting" });
+      const ack = await subscribe(socket, topic);
+      if (disposed || mine !== generation) return;
+      const buffered = pending;
+      pending = null;
+      if (!ack.ok) {
+        publish({ status: "offline", error: `${ack.code}${ack.message ? `: ${ack.message}` : ""}` });
+        return;
+      }
+      try {
+        state = optionsRef.current.fromSnapshot(ack.snapshot);
+      } catch {
+        publish({ status: "offline", error: "The server sent a snapshot this screen cannot read." });
+        return;
+      }
+      ackTopic = ack.topic;
+      seq = ack.seq;
+      for (const event of buffered ?? []) {
+        if (apply(event) === "gap") return void resubscribe();
+      }
+      publish({ status: "live", error: null });
+    };
+
+    const onEnvelope = (raw: unknown) => {
+      const event = parseEnvelope(raw);
+      if (!event || event.topic !== ackTopic) return;
+      if (pending) return void pending.push(event);
+      if (apply(event) === "gap") void resubscribe();
+      else publish({});
+    };
+    const onDisconnect = () => publish({ status: connection.refused ? "offline" : "reconnecting", error: connection.refused });
+    const onRefused = () => {
+      if (connection.refused) publish({ status: "offline", error: connection.refused });
+    };
+    const onConnect = () => void resubscribe();
+
+    socket.on(SOCKET_EVENTS.event, onEnvelope);
+    socket.on("connect", onConnect);
+    socket.on("disconnect", onDisconnect);
+    socket.on("connect_error", onDisconnect);
+    connection.listeners.add(onRefused);
+    if (socket.connected) void resubscribe();
+
+    return () => {
+      disposed = true;
+      socket.off(SOCKET_EVENTS.event, onEnvelope);
+      socket.off("connect", onConnect);
+      socket.off("disconnect", onDisconnect);
+      socket.off("connect_error", onDisconnect);
+      connection.listeners.delete(onRefused);
+      if (socket.connected) socket.emit(SOCKET_EVENTS.unsubscribe, { topic });
+      release(credential, connection);
+      setResult({ state: null, status: "reconnecting", error: null, seq: 0 });
+    };
+  }, [topic, credentialKey]);
+
+  return result;
+}

@@ -1,0 +1,69 @@
+import type { ReactNode } from "react";
+import type { UserRole } from "@clinic/shared";
+import { LiveIndicator } from "../components/LiveIndicator";
+import { api } from "../lib/api";
+import { closeAll } from "../lib/realtime";
+import { Link, navigate } from "../lib/router";
+import { sessionStore, type Session } from "../lib/session";
+import { useTopic } from "../lib/useTopic";
+
+interface NavItem {
+  to: string;
+  label: string;
+  roles: readonly UserRole[] | "all";
+}
+
+/** What each role may open; screens not built yet are listed in docs/web.md. */
+const NAV: NavItem[] = [
+  { to: "/", label: "Home", roles: "all" },
+  { to: "/display", label: "Waiting-room display", roles: ["receptionist", "clinic_admin", "platform_admin"] },
+];
+
+export function navFor(role: UserRole): NavItem[] {
+  return NAV.filter((item) => item.roles === "all" || item.roles.includes(role));
+}
+
+async function signOut() {
+  try {
+    await api("/auth/logout", { method: "POST" });
+  } catch {
+    // Signing out locally is what matters; the session expires on the server anyway.
+  }
+  closeAll();
+  sessionStore.set(null);
+  navigate("/sign-in", { replace: true });
+}
+
+/** The signed-in frame: role-aware navigation and the live indicator of the user's own topic. */
+export function Shell({ session, children }: { session: Session; children: ReactNode }) {
+  const me = useTopic("me", { fromSnapshot: (snapshot) => snapshot });
+  return (
+    <>
+      <a className="skip-link" href="#main">Skip to content</a>
+      <header className="site-header">
+        <div className="container header-row">
+          <p className="brand">Clinic Live</p>
+          <nav aria-label="Main">
+            <ul className="nav-list">
+              {navFor(session.user.role).map((item) => (
+                <li key={item.to}>
+                  <Link to={item.to}>{item.label}</Link>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          <div className="header-tools">
+            <LiveIndicator status={me.status} detail={me.error} />
+            <span className="user-name">{session.user.displayName}</span>
+            <button type="button" className="button button-quiet" onClick={() => void signOut()}>
+              Sign out
+            </button>
+          </div>
+        </div>
+      </header>
+      <main id="main" className="container" tabIndex={-1}>
+        {children}
+      </main>
+    </>
+  );
+}
