@@ -1,0 +1,69 @@
+/**
+ * Browser test support: the web app built by Vite into a temporary directory, a real runtime
+ * serving it (WEB_DIST_DIR), and Debian's chromium driven by playwright-core.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { build } from "vite";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const SCREENSHOT_DIR = path.join(root, "tests/e2e/screenshots");
+
+/** The chromium binary: CHROMIUM_PATH, else the first found on PATH. Null when there is none. */
+export function chromiumPath(): string | null {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  for (const name of ["chromium", "chromium-browser"]) {
+    try {
+      const found = execFileSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).trim();
+      if (found && existsSync(found)) return found;
+    } catch {
+      // not on PATH
+    }
+  }
+  return null;
+}
+
+/** Builds web/ into a fresh directory (each test file its own, so parallel files never share one). */
+export async function buildWeb(): Promise<string> {
+  const outDir = await fs.mkdtemp(path.join(os.tmpdir(), "clinic-web-"));
+  await build({
+    root: path.join(root, "web"),
+    configFile: path.join(root, "web/vite.config.ts"),
+    logLevel: "error",
+    build: { outDir, emptyOutDir: true },
+  });
+  return outDir;
+}
+
+export async function launchBrowser(): Promise<{ browser: Browser; close(): Promise<void> }> {
+  const executablePath = chromiumPath();
+  if (!executablePath) throw new Error("chromium not found: install it (apt-get install -y chromium) or set CHROMIUM_PATH");
+  // playwright-core gives every launch() a fresh temporary profile (it refuses --user-data-dir here),
+  // so no state leaks between runs.
+  const browser = await chromium.launch({
+    executablePath,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+  return {
+    browser,
+    close: () => browser.close(),
+  };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await fs.mkdir(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+}

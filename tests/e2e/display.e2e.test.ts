@@ -1,0 +1,81 @@
+/**
+ * The waiting-room display in a real browser against the real server: a screen opened with a
+ * display token shows the clinic's feed, and a doctor's call-next appears on it (announcement and
+ * "now serving") within a second, pushed over the socket.
+ */
+import fs from "node:fs/promises";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
+import { createPerson, type TestPerson } from "../support/identity";
+import { appointmentAt, call, callNext, doctorAt, middayClinic, patientNamed, query, staffCheckIn } from "../queue/queue-support";
+import { buildWeb, launchBrowser, screenshot } from "./browser";
+
+describe("waiting-room display (browser)", () => {
+  let webDir: string;
+  let app: TestApp;
+  let chrome: Awaited<ReturnType<typeof launchBrowser>>;
+  let browser: Browser;
+  let clinicId: string;
+  let admin: TestPerson;
+  let reception: TestPerson;
+  let doctor: TestPerson & { doctorId: string };
+
+  beforeAll(async () => {
+    webDir = await buildWeb();
+    app = await startTestApp(await createTestEnvironment(), { env: { WEB_DIST_DIR: webDir, RATE_LIMIT_MAX: "100000" } });
+    chrome = await launchBrowser();
+    browser = chrome.browser;
+    clinicId = (await middayClinic(app)).id;
+    admin = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicId] });
+    reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicId] });
+    doctor = await doctorAt(app, [clinicId]);
+    await query(app, `update doctor set display_name = 'Dr Meera Sen' where id = ?`, [doctor.doctorId]);
+  }, 120_000);
+  afterAll(async () => {
+    await chrome?.close();
+    await app?.close();
+    if (webDir) await fs.rm(webDir, { recursive: true, force: true });
+  });
+
+  async function openDisplay(): Promise<Page> {
+    const created = await call(app, admin, "POST", `/clinics/${clinicId}/display-tokens`, { name: "Lobby TV" });
+    expect(created.status).toBe(201);
+    const page = await (await browser.newContext({ viewport: { width: 1600, height: 900 } })).newPage();
+    await page.goto(`${app.url}/display?clinic=${clinicId}#token=${created.body.token as string}`);
+    await page.locator(".live-indicator[data-status=live]").waitFor({ timeout: 10_000 });
+    return page;
+  }
+
+  it("shows the feed and a called ticket within a second of call-next", async () => {
+    const patient = await patientNamed(app);
+    const appointmentId = await appointmentAt(app, { doctorId: doctor.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: 5 });
+    expect((await staffCheckIn(app, reception, clinicId, appointmentId)).status).toBe(201);
+
+    const page = await openDisplay();
+    // The token left the address bar for sessionStorage.
+    expect(page.url()).not.toContain("dsp_");
+    await expect.poll(() => page.getByTestId("next").textContent(), { timeout: 5_000 }).toContain("A-001");
+    expect(await page.getByTestId("check-in-code").textContent()).toMatch(/^[0-9A-Z]{8}$/);
+    // Anonymised: the full name never reaches the screen.
+    expect(await page.locator("body").textContent()).not.toContain(patient.name);
+    await screenshot(page, "display-waiting");
+
+    const reply = await callNext(app, doctor, doctor.doctorId, { clinicId, room: "Room 7" });
+    expect(reply.status).toBe(200);
+    await page.getByTestId("announced-ticket").filter({ hasText: "A-001" }).waitFor({ timeout: 1_000 });
+    await page.getByTestId("now-serving").filter({ hasText: "A-001" }).waitFor({ timeout: 1_000 });
+    expect(await page.getByTestId("now-serving").textContent()).toContain("Room 7");
+    await screenshot(page, "display-called");
+    await page.context().close();
+  });
+
+  it("says the screen is not set up when its token is revoked", async () => {
+    const page = await openDisplay();
+    const [token] = await query<{ id: string }>(app, `select id from display_token where clinic_id = ? and revoked_at is null order by created_at desc limit 1`, [clinicId]);
+    expect((await call(app, admin, "DELETE", `/display-tokens/${token!.id}`)).status).toBe(200);
+    await page.locator(".live-indicator[data-status=offline]").waitFor({ timeout: 5_000 });
+    await screenshot(page, "display-revoked");
+    await page.context().close();
+  });
+});

@@ -1,0 +1,60 @@
+/**
+ * Sign-in in a real browser: a wrong password shows the server's problem message, the right one
+ * lands on the role-aware shell whose live indicator reaches "live" over the socket (`me` topic),
+ * and it stays signed in across a reload.
+ */
+import fs from "node:fs/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
+import { TEST_PASSWORD, createPerson } from "../support/identity";
+import { buildWeb, launchBrowser, screenshot } from "./browser";
+
+describe("sign-in (browser)", () => {
+  let webDir: string;
+  let app: TestApp;
+  let chrome: Awaited<ReturnType<typeof launchBrowser>>;
+
+  beforeAll(async () => {
+    webDir = await buildWeb();
+    app = await startTestApp(await createTestEnvironment(), { env: { WEB_DIST_DIR: webDir, RATE_LIMIT_MAX: "100000" } });
+    chrome = await launchBrowser();
+  }, 120_000);
+  afterAll(async () => {
+    await chrome?.close();
+    await app?.close();
+    if (webDir) await fs.rm(webDir, { recursive: true, force: true });
+  });
+
+  it("signs a patient in and shows the live indicator as live", async () => {
+    const patient = await createPerson(app.runtime, "patient");
+    const context = await chrome.browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await page.goto(`${app.url}/`);
+    // Signed out: the app sends the visitor to the sign-in page.
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    expect(new URL(page.url()).pathname).toBe("/sign-in");
+    await screenshot(page, "sign-in");
+
+    await page.getByLabel("Email").fill(patient.user.email!);
+    await page.getByLabel("Password").fill("not the password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("alert").waitFor();
+    expect(await page.getByRole("alert").textContent()).toMatch(/\S/);
+    expect(new URL(page.url()).pathname).toBe("/sign-in");
+
+    await page.getByLabel("Password").fill(TEST_PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: `Welcome, ${patient.user.displayName}` }).waitFor();
+    const indicator = page.locator(".live-indicator");
+    await page.locator(".live-indicator[data-status=live]").waitFor({ timeout: 10_000 });
+    expect(await indicator.textContent()).toContain("Live");
+    // A patient's navigation has no staff screens.
+    expect(await page.getByRole("navigation", { name: "Main" }).textContent()).not.toContain("Waiting-room display");
+    await screenshot(page, "home-patient");
+
+    await page.reload();
+    await page.locator(".live-indicator[data-status=live]").waitFor({ timeout: 10_000 });
+    expect(new URL(page.url()).pathname).toBe("/");
+    await context.close();
+  });
+});
