@@ -56,7 +56,9 @@ describe("waiting-room display (browser)", () => {
     // The token left the address bar for sessionStorage.
     expect(page.url()).not.toContain("dsp_");
     await expect.poll(() => page.getByTestId("next").textContent(), { timeout: 5_000 }).toContain("A-001");
-    expect(await page.getByTestId("check-in-code").textContent()).toMatch(/^[0-9A-Z]{8}$/);
+    const code = await page.getByTestId("check-in-code").textContent();
+    expect(code).toMatch(/^[0-9A-Z]{8}$/);
+    await page.getByRole("img", { name: `QR code of today's check-in code ${code}` }).waitFor();
     // Anonymised: the full name never reaches the screen.
     expect(await page.locator("body").textContent()).not.toContain(patient.name);
     await screenshot(page, "display-waiting");

@@ -17,6 +17,8 @@ interface Connection {
   users: number;
   /** Told when `refused` changes (socket events tell the rest). */
   listeners: Set<() => void>;
+  /** How many hooks hold each topic: the last one out unsubscribes. */
+  topics: Map<string, number>;
 }
 
 const connections = new Map<string, Connection>();
@@ -37,7 +39,7 @@ function open(credential: Credential): Connection {
     reconnectionDelay: 500,
     reconnectionDelayMax: 10_000,
   });
-  const connection: Connection = { socket, refused: null, users: 0, listeners: new Set() };
+  const connection: Connection = { socket, refused: null, users: 0, listeners: new Set(), topics: new Map() };
   const refuse = (message: string | null) => {
     connection.refused = message;
     for (const listener of connection.listeners) listener();
@@ -99,4 +101,16 @@ export function subscribe(socket: Socket, topic: string): Promise<SubscribeAck> 
 export function parseEnvelope(value: unknown): EventEnvelope | null {
   const parsed = eventEnvelopeSchema.safeParse(value);
   return parsed.success ? (parsed.data as EventEnvelope) : null;
+}
+
+export function holdTopic(connection: Connection, topic: string): void {
+  connection.topics.set(topic, (connection.topics.get(topic) ?? 0) + 1);
+}
+
+/** Unsubscribes only when no other hook on the page still shows the topic. */
+export function dropTopic(connection: Connection, topic: string): void {
+  const left = (connection.topics.get(topic) ?? 1) - 1;
+  if (left > 0) return void connection.topics.set(topic, left);
+  connection.topics.delete(topic);
+  if (connection.socket.connected) connection.socket.emit(SOCKET_EVENTS.unsubscribe, { topic });
 }

@@ -5,7 +5,7 @@
  */
 import { useEffect, useRef, useState } from "react";
 import { SOCKET_EVENTS, type EventEnvelope } from "@clinic/shared";
-import { acquire, parseEnvelope, release, subscribe, type ConnectionStatus, type Credential } from "./realtime";
+import { acquire, dropTopic, holdTopic, parseEnvelope, release, subscribe, type ConnectionStatus, type Credential } from "./realtime";
 
 export interface TopicOptions<S> {
   /** Defaults to the signed-in user's socket. */
@@ -39,6 +39,7 @@ export function useTopic<S>(topic: string | null, options: TopicOptions<S>): Top
     const credential: Credential = optionsRef.current.credential ?? { kind: "user" };
     const connection = acquire(credential);
     const { socket } = connection;
+    holdTopic(connection, topic);
     let disposed = false;
     let seq = 0;
     let state: S | null = null;
@@ -100,6 +101,10 @@ export function useTopic<S>(topic: string | null, options: TopicOptions<S>): Top
       if (connection.refused) publish({ status: "offline", error: connection.refused });
     };
     const onConnect = () => void resubscribe();
+    const onOffline = () => publish({ status: "offline", error: "This device is offline." });
+    const onOnline = () => publish({ status: socket.connected ? "live" : "reconnecting", error: null });
+    window.addEventListener("offline", onOffline);
+    window.addEventListener("online", onOnline);
 
     socket.on(SOCKET_EVENTS.event, onEnvelope);
     socket.on("connect", onConnect);
@@ -110,12 +115,14 @@ export function useTopic<S>(topic: string | null, options: TopicOptions<S>): Top
 
     return () => {
       disposed = true;
+      window.removeEventListener("offline", onOffline);
+      window.removeEventListener("online", onOnline);
       socket.off(SOCKET_EVENTS.event, onEnvelope);
       socket.off("connect", onConnect);
       socket.off("disconnect", onDisconnect);
       socket.off("connect_error", onDisconnect);
       connection.listeners.delete(onRefused);
-      if (socket.connected) socket.emit(SOCKET_EVENTS.unsubscribe, { topic });
+      dropTopic(connection, topic);
       release(credential, connection);
       setResult({ state: null, status: "reconnecting", error: null, seq: 0 });
     };

@@ -15,6 +15,7 @@ import {
   type EventEnvelope,
 } from "@clinic/shared";
 import { LiveIndicator } from "../components/LiveIndicator";
+import { QrCode } from "../components/QrCode";
 import { chime, enableSound, soundEnabled } from "../lib/audio";
 import type { Credential } from "../lib/realtime";
 import { useSession } from "../lib/session";
@@ -150,6 +151,7 @@ export function Display() {
             <h2 id="check-in">Check in with your phone</h2>
             <p>Today's code</p>
             <p className="checkin-code" data-testid="check-in-code">{data.checkInCode}</p>
+            <QrCode className="checkin-qr" value={data.checkInCode} label={`QR code of today's check-in code ${data.checkInCode}`} />
           </aside>
         </div>
       )}
