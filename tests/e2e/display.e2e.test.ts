@@ -72,6 +72,25 @@ describe("waiting-room display (browser)", () => {
     await page.context().close();
   });
 
+  it("reconnects by itself after the server drops it and resyncs what it missed", async () => {
+    const patient = await patientNamed(app);
+    const appointmentId = await appointmentAt(app, { doctorId: doctor.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: 10 });
+    const entry = await staffCheckIn(app, reception, clinicId, appointmentId);
+    expect(entry.status).toBe(201);
+    const ticket = entry.body.ticket as string;
+    const page = await openDisplay();
+    await expect.poll(() => page.getByTestId("next").textContent(), { timeout: 5_000 }).toContain(ticket);
+
+    // As on a node's shutdown: every socket is disconnected by the server.
+    app.runtime.realtime!.disconnectAll();
+    await page.locator(".live-indicator[data-status=reconnecting]").waitFor({ timeout: 5_000 });
+    expect((await callNext(app, doctor, doctor.doctorId, { clinicId, room: "Room 2" })).status).toBe(200);
+
+    await page.locator(".live-indicator[data-status=live]").waitFor({ timeout: 10_000 });
+    await page.getByTestId("now-serving").filter({ hasText: ticket }).waitFor({ timeout: 5_000 });
+    await page.context().close();
+  });
+
   it("says the screen is not set up when its token is revoked", async () => {
     const page = await openDisplay();
     const [token] = await query<{ id: string }>(app, `select id from display_token where clinic_id = ? and revoked_at is null order by created_at desc limit 1`, [clinicId]);

@@ -58,8 +58,13 @@ function open(credential: Credential): Connection {
     }
   });
   socket.on("disconnect", (reason) => {
-    // The server ended it on purpose (display token revoked): Socket.IO will not reconnect.
-    if (reason === "io server disconnect") refuse("The server closed this connection (the screen's token may have been revoked).");
+    // The server ended it on purpose: a node shutting down (reconnect to another) or a revoked
+    // display token. Socket.IO will not reconnect by itself, so try once after a jittered pause:
+    // a revoked token is then refused (UNAUTHENTICATED above) and the screen says so.
+    if (reason !== "io server disconnect") return;
+    setTimeout(() => {
+      if (connection.users > 0 && !socket.connected) socket.connect();
+    }, 500 + Math.random() * 1500);
   });
   return connection;
 }
