@@ -1,11 +1,15 @@
 /**
  * Sign-in in a real browser: a wrong password shows the server's problem message, the right one
  * lands on the role-aware shell whose live indicator reaches "live" over the socket (`me` topic),
- * and it stays signed in across a reload.
+ * and it stays signed in across a reload. With two-factor on, the code field appears when the server
+ * asks; staff see the display preview in their navigation.
  */
 import fs from "node:fs/promises";
+import { generate } from "otplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
+import { totpEnableResponseSchema, totpSetupResponseSchema } from "@clinic/shared";
+import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
+import { middayClinic } from "../queue/queue-support";
 import { TEST_PASSWORD, createPerson } from "../support/identity";
 import { buildWeb, launchBrowser, screenshot } from "./browser";
 
@@ -55,6 +59,41 @@ describe("sign-in (browser)", () => {
     await page.reload();
     await page.locator(".live-indicator[data-status=live]").waitFor({ timeout: 10_000 });
     expect(new URL(page.url()).pathname).toBe("/");
+    await context.close();
+  });
+
+  it("asks for the authenticator code when two-factor is on, and staff can preview the display", async () => {
+    const clinicId = (await middayClinic(app)).id;
+    const reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicId] });
+    const post = (path: string, body?: unknown) =>
+      fetch(`${app.url}/api/v1${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${reception.token}`, ...(body ? { "content-type": "application/json" } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+    const setup = await readJson(await post("/auth/totp/setup"), totpSetupResponseSchema);
+    const enabled = await readJson(await post("/auth/totp/enable", { code: await generate({ secret: setup.secret }) }), totpEnableResponseSchema);
+
+    const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${app.url}/sign-in`);
+    await page.getByLabel("Email").fill(reception.user.email!);
+    await page.getByLabel("Password").fill(TEST_PASSWORD);
+    expect(await page.getByLabel("Authenticator code").count()).toBe(0);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const codeField = page.getByLabel("Authenticator code");
+    await codeField.waitFor();
+    await expect.poll(() => codeField.evaluate((element) => element.matches(":focus"))).toBe(true);
+    await screenshot(page, "sign-in-totp");
+    // A backup code is accepted in the same field (and cannot collide with the enrolment's TOTP step).
+    await codeField.fill(enabled.backupCodes[0]!);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.locator(".live-indicator[data-status=live]").waitFor({ timeout: 10_000 });
+
+    await page.getByRole("link", { name: "Waiting-room display" }).click();
+    expect(new URL(page.url()).pathname).toBe("/display");
+    await page.locator(".live-indicator[data-status=live]").waitFor({ timeout: 10_000 });
+    await page.getByTestId("check-in-code").waitFor();
     await context.close();
   });
 });

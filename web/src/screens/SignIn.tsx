@@ -1,4 +1,4 @@
-import { useId, useRef, useState, type FormEvent } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { loginResponseSchema } from "@clinic/shared";
 import { ApiError, api } from "../lib/api";
 import { sessionStore } from "../lib/session";
@@ -15,6 +15,10 @@ export function SignIn() {
   const [error, setError] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const totpRef = useRef<HTMLInputElement>(null);
+  // When the code field appears, move focus there for keyboard and screen-reader users.
+  useEffect(() => {
+    if (needsTotp) totpRef.current?.focus();
+  }, [needsTotp]);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -40,8 +44,6 @@ export function SignIn() {
       if (caught.code === "TOTP_REQUIRED") {
         setNeedsTotp(true);
         setError("Enter the 6-digit code from your authenticator app (or a backup code).");
-        // The field renders on the next frame; move focus there for keyboard and screen-reader users.
-        requestAnimationFrame(() => totpRef.current?.focus());
       } else {
         setError(caught.message);
         setFieldErrors(caught.fieldErrors());
