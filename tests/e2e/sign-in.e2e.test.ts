@@ -96,4 +96,38 @@ describe("sign-in (browser)", () => {
     await page.getByTestId("check-in-code").waitFor();
     await context.close();
   });
+
+  it("refreshes the session when the access token has expired or is refused", async () => {
+    const patient = await createPerson(app.runtime, "patient");
+    const context = await chrome.browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${app.url}/sign-in`);
+    await page.getByLabel("Email").fill(patient.user.email!);
+    await page.getByLabel("Password").fill(TEST_PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.locator(".live-indicator[data-status=live]").waitFor({ timeout: 10_000 });
+
+    const KEY = "clinic-live.session";
+    const stored = () => page.evaluate((key) => JSON.parse(localStorage.getItem(key) ?? "null") as { accessToken: string; refreshToken: string; expiresAt: number } | null, KEY);
+    const spoil = (expiresAt: number) =>
+      page.evaluate(
+        ([key, at]) => {
+          const session = JSON.parse(localStorage.getItem(key as string)!);
+          localStorage.setItem(key as string, JSON.stringify({ ...session, accessToken: "not-a-token", expiresAt: at }));
+        },
+        [KEY, expiresAt] as const,
+      );
+
+    for (const expiresAt of [Date.now() - 1_000, Date.now() + 3_600_000]) {
+      // Past expiry: refreshed before connecting. Future expiry: the handshake is refused, then refreshed.
+      const before = (await stored())!.refreshToken;
+      await spoil(expiresAt);
+      await page.reload();
+      await page.locator(".live-indicator[data-status=live]").waitFor({ timeout: 10_000 });
+      const after = (await stored())!;
+      expect(after.refreshToken).not.toBe(before);
+      expect(after.accessToken).not.toBe("not-a-token");
+    }
+    await context.close();
+  });
 });
