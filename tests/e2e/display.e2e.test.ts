@@ -96,6 +96,9 @@ describe("waiting-room display (browser)", () => {
     const [token] = await query<{ id: string }>(app, `select id from display_token where clinic_id = ? and revoked_at is null order by created_at desc limit 1`, [clinicId]);
     expect((await call(app, admin, "DELETE", `/display-tokens/${token!.id}`)).status).toBe(200);
     await page.locator(".live-indicator[data-status=offline]").waitFor({ timeout: 5_000 });
+    // A revoked screen stops showing the queue and says why.
+    await page.getByRole("alert").filter({ hasText: "not set up" }).waitFor();
+    expect(await page.getByTestId("check-in-code").count()).toBe(0);
     await screenshot(page, "display-revoked");
     await page.context().close();
   });

@@ -72,6 +72,8 @@ export function useTopic<S>(topic: string | null, options: TopicOptions<S>): Top
       const buffered = pending;
       pending = null;
       if (!ack.ok) {
+        // Refused (e.g. FORBIDDEN after losing a membership): stop showing the topic's data.
+        state = null;
         publish({ status: "offline", error: `${ack.code}${ack.message ? `: ${ack.message}` : ""}` });
         return;
       }
@@ -98,7 +100,10 @@ export function useTopic<S>(topic: string | null, options: TopicOptions<S>): Top
     };
     const onDisconnect = () => publish({ status: connection.refused ? "offline" : "reconnecting", error: connection.refused });
     const onRefused = () => {
-      if (connection.refused) publish({ status: "offline", error: connection.refused });
+      if (!connection.refused) return;
+      // The credential itself was refused (revoked token, ended session): the data is not ours to show.
+      state = null;
+      publish({ status: "offline", error: connection.refused });
     };
     const onConnect = () => void resubscribe();
     const onOffline = () => publish({ status: "offline", error: "This device is offline." });

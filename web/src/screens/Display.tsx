@@ -136,7 +136,7 @@ export function Display() {
       </div>
 
       {!data ? (
-        <p className="display-loading">Connecting to the clinic…</p>
+        feed.status !== "offline" && <p className="display-loading">Connecting to the clinic…</p>
       ) : (
         <div className="display-grid">
           <section aria-labelledby="now-serving" className="display-panel">
