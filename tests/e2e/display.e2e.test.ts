@@ -6,6 +6,8 @@
 import fs from "node:fs/promises";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DisplayCalled, DisplaySnapshot } from "@clinic/shared";
+import { topicSeqKey } from "../../server/src/platform/events";
 import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
 import { createPerson, type TestPerson } from "../support/identity";
 import { appointmentAt, call, callNext, doctorAt, middayClinic, patientNamed, query, staffCheckIn } from "../queue/queue-support";
@@ -88,6 +90,38 @@ describe("waiting-room display (browser)", () => {
 
     await page.locator(".live-indicator[data-status=live]").waitFor({ timeout: 10_000 });
     await page.getByTestId("now-serving").filter({ hasText: ticket }).waitFor({ timeout: 5_000 });
+    await page.context().close();
+  });
+
+  it("applies feeds in seq order, keeps the newest asOf, and resyncs from the snapshot on a seq gap", async () => {
+    const page = await openDisplay();
+    const topic = `display:${clinicId}`;
+    const real = async () => (await call(app, admin, "GET", `/clinics/${clinicId}/display`)).body as DisplaySnapshot;
+    const base = await real();
+    const fake = (ticket: string, hoursAhead: number): DisplaySnapshot => ({
+      ...base,
+      next: [{ ticket, maskedName: "X. Y.", room: null, doctorName: null, status: "waiting", estimatedWaitMinutes: 5 }],
+      asOf: new Date(Date.now() + hoursAhead * 3_600_000).toISOString(),
+    });
+    const shown = () => page.locator("main").textContent();
+    const publish = (type: string, data: unknown) => app.runtime.events.publish(topic, type, data);
+
+    await publish("display.updated", fake("Z-888", 1));
+    await expect.poll(shown, { timeout: 5_000 }).toContain("Z-888");
+    // An overtaken feed (older asOf) is dropped; the announcement after it proves it was processed.
+    await publish("display.updated", fake("Z-777", 0));
+    const called: DisplayCalled = { ticket: "Z-666", maskedName: "X. Y.", room: "Room 1", doctorName: null, calledAt: new Date().toISOString() };
+    await publish("display.called", called);
+    await page.getByTestId("announced-ticket").filter({ hasText: "Z-666" }).waitFor({ timeout: 5_000 });
+    expect(await shown()).toContain("Z-888");
+    expect(await shown()).not.toContain("Z-777");
+
+    // A lost event (the topic's seq moves on without a delivery): the next one reveals the gap, the
+    // screen subscribes again and replaces its state with the real feed.
+    await app.runtime.redis.incr(topicSeqKey(app.runtime.config.redis.prefix, topic));
+    await publish("display.updated", fake("Z-555", 2));
+    await expect.poll(async () => /Z-(888|555)/.test((await shown()) ?? ""), { timeout: 5_000 }).toBe(false);
+    await page.locator(".live-indicator[data-status=live]").waitFor();
     await page.context().close();
   });
 
