@@ -67,3 +67,12 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await fs.mkdir(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
 }
+
+/** Signs in through the sign-in page and waits for the shell's live indicator. */
+export async function signIn(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl}/sign-in`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.locator(".live-indicator[data-status=live]").waitFor({ timeout: 10_000 });
+}

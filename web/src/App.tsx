@@ -1,5 +1,6 @@
 import { useEffect } from "react";
 import { Display } from "./screens/Display";
+import { DisplayTokens } from "./screens/DisplayTokens";
 import { Shell } from "./screens/Shell";
 import { SignIn } from "./screens/SignIn";
 import { SystemStatus } from "./screens/Status";
@@ -57,5 +58,9 @@ export function App() {
   }
 
   if (path === "/sign-in") return <Redirect to="/" />;
-  return <Shell session={session}>{path === "/" ? <Home session={session} /> : <NotFound />}</Shell>;
+  const page =
+    path === "/" ? <Home session={session} />
+    : path === "/admin/screens" && session.user.role === "clinic_admin" ? <DisplayTokens session={session} />
+    : <NotFound />;
+  return <Shell session={session}>{page}</Shell>;
 }

@@ -17,6 +17,7 @@ interface NavItem {
 const NAV: NavItem[] = [
   { to: "/", label: "Home", roles: "all" },
   { to: "/display", label: "Waiting-room display", roles: ["receptionist", "clinic_admin", "platform_admin"] },
+  { to: "/admin/screens", label: "Screens", roles: ["clinic_admin"] },
 ];
 
 export function navFor(role: UserRole): NavItem[] {

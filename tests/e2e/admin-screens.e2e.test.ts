@@ -1,0 +1,60 @@
+/**
+ * A clinic admin sets up a waiting-room screen in the browser: creates a display token, opens the
+ * address it shows in another browser context (the screen goes live with the clinic's feed), then
+ * revokes it and the screen stops showing the queue.
+ */
+import fs from "node:fs/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
+import { TEST_PASSWORD, createPerson } from "../support/identity";
+import { middayClinic } from "../queue/queue-support";
+import { buildWeb, launchBrowser, screenshot, signIn } from "./browser";
+
+describe("clinic admin: waiting-room screens (browser)", () => {
+  let webDir: string;
+  let app: TestApp;
+  let chrome: Awaited<ReturnType<typeof launchBrowser>>;
+
+  beforeAll(async () => {
+    webDir = await buildWeb();
+    app = await startTestApp(await createTestEnvironment(), { env: { WEB_DIST_DIR: webDir, RATE_LIMIT_MAX: "100000" } });
+    chrome = await launchBrowser();
+  }, 120_000);
+  afterAll(async () => {
+    await chrome?.close();
+    await app?.close();
+    if (webDir) await fs.rm(webDir, { recursive: true, force: true });
+  });
+
+  it("creates a screen, the screen goes live from the shown address, revoking it blanks the screen", async () => {
+    const clinicId = (await middayClinic(app)).id;
+    const admin = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicId] });
+    const adminPage = await (await chrome.browser.newContext()).newPage();
+    await signIn(adminPage, app.url, admin.user.email!, TEST_PASSWORD);
+    await adminPage.getByRole("link", { name: "Screens" }).click();
+    await adminPage.getByText("No screens yet.").waitFor();
+
+    // The server's field error is shown on the field.
+    await adminPage.getByRole("button", { name: "Create screen" }).click();
+    await adminPage.locator(".field-error").waitFor();
+    expect(await adminPage.getByLabel("Screen name").getAttribute("aria-invalid")).toBe("true");
+
+    await adminPage.getByLabel("Screen name").fill("Lobby TV");
+    await adminPage.getByRole("button", { name: "Create screen" }).click();
+    const address = (await adminPage.getByTestId("screen-address").textContent())!;
+    expect(address).toContain(`/display?clinic=${clinicId}#token=dsp_`);
+    await adminPage.getByTestId("screens").getByText("Lobby TV").waitFor();
+    await screenshot(adminPage, "admin-screens");
+
+    const screen = await (await chrome.browser.newContext({ viewport: { width: 1600, height: 900 } })).newPage();
+    await screen.goto(address);
+    await screen.locator(".live-indicator[data-status=live]").waitFor({ timeout: 10_000 });
+    await screen.getByTestId("check-in-code").waitFor();
+
+    adminPage.once("dialog", (dialog) => void dialog.accept());
+    await adminPage.getByRole("button", { name: "Revoke Lobby TV" }).click();
+    await adminPage.getByTestId("screens").getByText("Revoked").waitFor();
+    await screen.locator(".live-indicator[data-status=offline]").waitFor({ timeout: 5_000 });
+    expect(await screen.getByTestId("check-in-code").count()).toBe(0);
+  });
+});
