@@ -3,8 +3,10 @@ import { expect } from "vitest";
 import type { ModuleContext } from "../../server/src/platform/module";
 import type { Runtime } from "../../server/src/platform/runtime";
 import { createTestEnvironment, startTestApp, waitFor, type TestApp } from "../support/harness";
+import type { Socket } from "socket.io-client";
 import type { TestPerson } from "../support/identity";
-import { call, patientOn, query } from "./support";
+import { listen, subscribe } from "./realtime-support";
+import { call, patientOn, query, setup, slots } from "./support";
 
 export async function startWaitlistApps(env: Record<string, string> = {}): Promise<{ api: TestApp; worker: TestApp }> {
   const environment = await createTestEnvironment();
@@ -57,3 +59,19 @@ export const offerFor = (app: TestApp, entryId: string, slotId: string) =>
 
 export const statusOf = async (app: TestApp, table: "slot" | "appointment" | "waitlist_entry" | "waitlist_offer", id: string) =>
   (await query<{ status: string }>(app, `select status from ${table} where id = ?`, [id]))[0]!.status;
+
+/**
+ * Two patients waiting in line for one doctor's only slot (first joined first), the first one
+ * listening on `me`: the start of the offer → decline/timeout → next patient stories.
+ */
+export async function twoInLine(app: TestApp, range: { from: string; to: string }, sockets: Socket[]) {
+  const { clinicId, doctor } = await setup(app);
+  const [slot] = await slots(app, doctor.doctorId, clinicId, 1);
+  const first = await freePatient(app, doctor.doctorId);
+  const second = await freePatient(app, doctor.doctorId);
+  const firstEntry = await join(app, first, { doctorId: doctor.doctorId, ...range });
+  const secondEntry = await join(app, second, { doctorId: doctor.doctorId, ...range });
+  const me = await listen(app, first.token, sockets);
+  await subscribe(me.socket, "me");
+  return { doctor, slot: slot!, first, second, firstEntry, secondEntry, me };
+}

@@ -8,9 +8,8 @@ import type { Socket } from "socket.io-client";
 import { BookingService } from "../../server/src/modules/booking/booking.service";
 import { waitFor, type TestApp } from "../support/harness";
 import { dayFromNow } from "../scheduling/support-slots";
-import { listen, subscribe } from "./realtime-support";
 import { call, inconsistencies, query, setup, slots } from "./support";
-import { contextOf, freeByCancellation, freePatient, join, offerFor, startWaitlistApps, statusOf } from "./waitlist-support";
+import { contextOf, freeByCancellation, freePatient, join, offerFor, startWaitlistApps, statusOf, twoInLine } from "./waitlist-support";
 
 describe("waitlist offer timeout", () => {
   let api: TestApp;
@@ -28,21 +27,14 @@ describe("waitlist offer timeout", () => {
   });
 
   it("an unanswered offer expires and the next patient is offered the slot; accepting afterwards is 409 OFFER_EXPIRED", async () => {
-    const { clinicId, doctor } = await setup(api);
-    const [slot] = await slots(api, doctor.doctorId, clinicId, 1);
-    const first = await freePatient(api, doctor.doctorId);
-    const second = await freePatient(api, doctor.doctorId);
-    const firstEntry = await join(api, first, { doctorId: doctor.doctorId, ...range });
-    const secondEntry = await join(api, second, { doctorId: doctor.doctorId, ...range });
-    const me = await listen(api, first.token, sockets);
-    await subscribe(me.socket, "me");
+    const { doctor, slot, first, firstEntry, secondEntry, me } = await twoInLine(api, range, sockets);
 
-    await freeByCancellation(api, slot!.id);
-    const offer = await offerFor(api, firstEntry.id, slot!.id);
+    await freeByCancellation(api, slot.id);
+    const offer = await offerFor(api, firstEntry.id, slot.id);
     await waitFor(() => me.of(`me:${first.user.id}`).some((e) => e.type === "waitlist.offered"));
 
     // Nobody answers: the worker's hold-expiry job frees the slot, the match job passes it on.
-    const next = await offerFor(api, secondEntry.id, slot!.id);
+    const next = await offerFor(api, secondEntry.id, slot.id);
     expect(await statusOf(api, "waitlist_offer", offer.id)).toBe("expired");
     expect(await statusOf(api, "appointment", offer.appointment_id)).toBe("expired");
     expect(await statusOf(api, "waitlist_entry", firstEntry.id)).toBe("waiting");

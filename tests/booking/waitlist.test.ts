@@ -13,7 +13,7 @@ import { mondayIn, weekdayRule } from "../scheduling/support-rules";
 import { dayFromNow } from "../scheduling/support-slots";
 import { listen, subscribe } from "./realtime-support";
 import { call, count, inconsistencies, patientOn, query, setup, slots } from "./support";
-import { contextOf, freeByCancellation, freePatient, join, offerFor, offersOf, startWaitlistApps, statusOf } from "./waitlist-support";
+import { contextOf, freeByCancellation, freePatient, join, offerFor, offersOf, startWaitlistApps, statusOf, twoInLine } from "./waitlist-support";
 
 describe("waitlist", () => {
   let api: TestApp;
@@ -130,31 +130,24 @@ describe("waitlist", () => {
   });
 
   it("declining frees the slot and the next patient gets it; the decliner waits again but is not offered it twice", async () => {
-    const { clinicId, doctor } = await setup(api);
-    const [slot] = await slots(api, doctor.doctorId, clinicId, 1);
-    const first = await freePatient(api, doctor.doctorId);
-    const second = await freePatient(api, doctor.doctorId);
-    const firstEntry = await join(api, first, { doctorId: doctor.doctorId, ...range });
-    const secondEntry = await join(api, second, { doctorId: doctor.doctorId, ...range });
-    const me = await listen(api, first.token, sockets);
-    await subscribe(me.socket, "me");
+    const { slot, first, second, firstEntry, secondEntry, me } = await twoInLine(api, range, sockets);
 
-    await freeByCancellation(api, slot!.id);
-    const offer = await offerFor(api, firstEntry.id, slot!.id);
+    await freeByCancellation(api, slot.id);
+    const offer = await offerFor(api, firstEntry.id, slot.id);
     const declined = await call(api, first, "POST", `/waitlist/offers/${offer.id}/decline`);
     expect([declined.status, declined.body.status]).toEqual([200, "declined"]);
     expect(await statusOf(api, "appointment", offer.appointment_id)).toBe("cancelled");
     expect(await statusOf(api, "waitlist_entry", firstEntry.id)).toBe("waiting");
     await waitFor(() => me.of(`me:${first.user.id}`).some((e) => e.type === "waitlist.declined"));
 
-    const next = await offerFor(api, secondEntry.id, slot!.id);
+    const next = await offerFor(api, secondEntry.id, slot.id);
     expect(next.status).toBe("offered");
-    expect(await statusOf(api, "slot", slot!.id)).toBe("held");
+    expect(await statusOf(api, "slot", slot.id)).toBe("held");
     // The second declines too: nobody is left who has not had this slot, so it stays free.
     await call(api, second, "POST", `/waitlist/offers/${next.id}/decline`);
-    expect(await matchOutcome(slot!.id)).toBe("nobody");
-    expect(await statusOf(api, "slot", slot!.id)).toBe("available");
-    expect((await offersOf(api, `o.slot_id = ?`, [slot!.id])).map((o) => o.status)).toEqual(["declined", "declined"]);
+    expect(await matchOutcome(slot.id)).toBe("nobody");
+    expect(await statusOf(api, "slot", slot.id)).toBe("available");
+    expect((await offersOf(api, `o.slot_id = ?`, [slot.id])).map((o) => o.status)).toEqual(["declined", "declined"]);
   });
 
   it("offers in priority order, then joining order, and skips entries whose window or service does not fit", async () => {

@@ -126,6 +126,28 @@ describe("the display feed", () => {
     expect(raw.length).toBeGreaterThanOrEqual(6);
   });
 
+  it("shows the first 20 waiting and the 10 most recently called of a long queue, and counts every waiting ticket", async () => {
+    const clinic = await middayClinic(app);
+    const staff = await createPerson(app.runtime, "receptionist", { clinicIds: [clinic.id] });
+    const patient = await patientNamed(app);
+    const today = (await query<{ today: string }>(app, `select (now() at time zone time_zone)::date::text as today from clinic where id = ?`, [clinic.id]))[0]!.today;
+    // 25 waiting (arrived a minute apart, W-001 first) and 12 called (C-001 called longest ago).
+    await query(
+      app,
+      `insert into queue_entry (id, clinic_id, patient_id, kind, service_day, ticket, status, arrived_at, called_at, version, created_at, updated_at)
+       select gen_random_uuid(), ?::uuid, ?::uuid, 'walk_in', ?::date, 'W-' || lpad(n::text, 3, '0'), 'waiting', now() - make_interval(mins => 100 - n), null, 1, now(), now()
+         from generate_series(1, 25) n
+       union all
+       select gen_random_uuid(), ?::uuid, ?::uuid, 'walk_in', ?::date, 'C-' || lpad(n::text, 3, '0'), 'called', now() - interval '200 minutes', now() - make_interval(mins => 50 - n), 1, now(), now()
+         from generate_series(1, 12) n`,
+      [clinic.id, patient.patientId, today, clinic.id, patient.patientId, today],
+    );
+    const feed = displaySnapshotSchema.parse((await call(app, staff, "GET", `/clinics/${clinic.id}/display`)).body);
+    expect(feed.waitingCount).toBe(25);
+    expect(feed.next.map((t) => t.ticket)).toEqual(Array.from({ length: 20 }, (_, i) => `W-${String(i + 1).padStart(3, "0")}`));
+    expect(feed.nowServing.map((t) => t.ticket)).toEqual(Array.from({ length: 10 }, (_, i) => `C-${String(12 - i).padStart(3, "0")}`));
+  });
+
   it("lets a display token subscribe to its clinic's display only, and call no API but its clinic's GET /display", async () => {
     const token = await displayToken();
     const otherToken = await displayToken(otherClinicId);

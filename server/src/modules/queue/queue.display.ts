@@ -68,18 +68,28 @@ function ticketOf(row: FeedRow, now: number): DisplayTicket {
 /** The whole feed: the subscribe ack, the `display.updated` event and GET /clinics/:clinicId/display. */
 export async function displayFeed(em: EntityManager, secret: string, clinicId: string, now = new Date()): Promise<DisplaySnapshot> {
   const clinic = await clinicFacts(em, clinicId, now);
-  // One statement reads the rows and the database clock, so `asOf` dates what the feed saw: feeds
-  // built by racing commits may be published out of order, and a screen keeps the newest.
-  const read = await em.execute<(FeedRow & { as_of: Date })[]>(
-    `select now_.as_of, f.* from (select clock_timestamp() as as_of) now_ left join lateral (
-       select q.ticket, p.full_name, q.room, d.display_name as doctor_name, q.status, q.expected_at, q.called_at,
-              q.kind, q.manual_rank, coalesce(a.starts_at, q.arrived_at) as due_at, q.arrived_at, q.id
-         from queue_entry q join patient p on p.id = q.patient_id left join doctor d on d.id = q.doctor_id
-         left join appointment a on a.id = q.appointment_id
-        where q.clinic_id = ? and q.service_day = ? and q.status in ('waiting', 'called', 'in_room')) f on true
-      order by f.called_at desc nulls last, (f.kind = 'emergency') desc, f.manual_rank asc nulls last, f.expected_at asc nulls last,
-               f.due_at, f.arrived_at, f.id`,
-    [clinic.id, clinic.today],
+  // One statement reads the rows, the count and the database clock, so `asOf` dates what the feed
+  // saw: feeds built by racing commits may be published out of order, and a screen keeps the newest.
+  // Only the rows a screen shows are read (the limits are in SQL): a long queue costs a count.
+  const WAITING_ORDER = `(q.kind = 'emergency') desc, q.manual_rank asc nulls last, q.expected_at asc nulls last, coalesce(a.starts_at, q.arrived_at), q.arrived_at, q.id`;
+  const read = await em.execute<(FeedRow & { as_of: Date; waiting_count: number })[]>(
+    `select now_.as_of, now_.waiting_count, f.* from (
+       select clock_timestamp() as as_of,
+              (select count(*)::int from queue_entry w where w.clinic_id = ? and w.service_day = ? and w.status = 'waiting') as waiting_count
+     ) now_ left join lateral (
+       select x.grp, x.ord, x.ticket, p.full_name, x.room, d.display_name as doctor_name, x.status, x.expected_at, x.called_at
+         from ((select 0 as grp, row_number() over (order by q.called_at desc nulls last, q.id) as ord, q.*
+                  from queue_entry q where q.clinic_id = ? and q.service_day = ? and q.status in ('called', 'in_room')
+                 order by q.called_at desc nulls last, q.id limit ${NOW_SERVING_LIMIT})
+               union all
+               (select 1, row_number() over (order by ${WAITING_ORDER}), q.*
+                  from queue_entry q left join appointment a on a.id = q.appointment_id
+                 where q.clinic_id = ? and q.service_day = ? and q.status = 'waiting'
+                 order by ${WAITING_ORDER} limit ${NEXT_LIMIT})) x
+         join patient p on p.id = x.patient_id left join doctor d on d.id = x.doctor_id
+     ) f on true
+     order by f.grp, f.ord`,
+    [clinic.id, clinic.today, clinic.id, clinic.today, clinic.id, clinic.today],
   );
   const asOf = new Date(read[0]!.as_of).toISOString();
   const rows = read.filter((row) => row.ticket !== null);
@@ -90,9 +100,9 @@ export async function displayFeed(em: EntityManager, secret: string, clinicId: s
     clinic: { id: clinic.id, name: clinic.name, timeZone: clinic.timeZone },
     date: clinic.today,
     checkInCode: checkInCode(secret, clinic.id, clinic.today),
-    nowServing: serving.slice(0, NOW_SERVING_LIMIT).map((row) => ticketOf(row, at)),
-    next: waiting.slice(0, NEXT_LIMIT).map((row) => ticketOf(row, at)),
-    waitingCount: waiting.length,
+    nowServing: serving.map((row) => ticketOf(row, at)),
+    next: waiting.map((row) => ticketOf(row, at)),
+    waitingCount: read[0]!.waiting_count,
     asOf,
   };
 }

@@ -1,0 +1,118 @@
+/**
+ * Call-next under contention: DOCTORS doctors at one clinic each call their next patient as fast as
+ * they can until a queue of ENTRIES unassigned walk-ins is empty; every entry must be called exactly
+ * once (checked). Baseline, same run, same pool: the bare pick — `for update skip locked` on the
+ * first waiting entry and the update to `called` — in one transaction. The route adds the call
+ * rule's ordering and interleave count, the room lookup, the audit event, and after commit the
+ * queue events to clinic:/doctor:/display: (with the display feed read) and the ETA trigger.
+ */
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { localDateOf } from "@clinic/shared";
+import { createClinic, createPerson, type TestPerson } from "../tests/support/identity";
+import { startBenchApi, startBenchServices, type LoadResult } from "./support";
+
+const ENTRIES = Number(process.env.BENCH_REQUESTS ?? 1_000);
+const DOCTORS = Number(process.env.BENCH_CONCURRENCY ?? 8);
+
+const PICK = `select id from queue_entry where clinic_id = ? and service_day = ? and status = 'waiting'
+  order by arrived_at, id limit 1 for update skip locked`;
+const CALL = `update queue_entry set status = 'called', called_at = now(), doctor_id = ?, version = version + 1, updated_at = now() where id = ?`;
+
+function stats(latencies: number[], seconds: number): LoadResult {
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+  return { requests: latencies.length, seconds, perSecond: latencies.length / seconds, p50Ms: at(0.5), p99Ms: at(0.99) };
+}
+
+const services = await startBenchServices();
+try {
+  const { runtime, url } = await startBenchApi(services);
+  const em = () => runtime.orm.em.fork() as EntityManager;
+
+  /** A clinic with DOCTORS doctors, a receptionist, and `entries` unassigned walk-ins waiting today. */
+  async function queueOf(entries: number) {
+    const clinic = await createClinic(runtime);
+    const doctors = await Promise.all(Array.from({ length: DOCTORS }, () => createPerson(runtime, "doctor", { clinicIds: [clinic.id] })));
+    const patient = await createPerson(runtime, "patient");
+    const today = localDateOf(new Date(), clinic.timeZone);
+    await em().execute(
+      `insert into queue_entry (id, clinic_id, patient_id, kind, service_day, ticket, status, arrived_at, version, created_at, updated_at)
+       select gen_random_uuid(), ?, ?, 'walk_in', ?, 'W-' || lpad(n::text, 4, '0'), 'waiting', now() - make_interval(secs => ? - n), 1, now(), now()
+         from generate_series(1, ?) n`,
+      [clinic.id, patient.patientId, today, entries, entries],
+    );
+    return { clinicId: clinic.id, today, doctors };
+  }
+
+  /** Each doctor calls until the queue is empty; returns the figures after checking one call per entry. */
+  async function drain(clinicId: string, doctors: TestPerson[], call: (doctor: TestPerson) => Promise<boolean>): Promise<LoadResult> {
+    const latencies: number[] = [];
+    const started = performance.now();
+    await Promise.all(
+      doctors.map(async (doctor) => {
+        for (;;) {
+          const t = performance.now();
+          if (!(await call(doctor))) return;
+          latencies.push(performance.now() - t);
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const [check] = await em().execute<{ waiting: number; called: number }[]>(
+      `select count(*) filter (where status = 'waiting')::int as waiting, count(*) filter (where status = 'called')::int as called from queue_entry where clinic_id = ?`,
+      [clinicId],
+    );
+    if (check!.waiting !== 0 || check!.called !== latencies.length) {
+      throw new Error(`queue ${clinicId}: ${check!.waiting} left waiting, ${check!.called} called for ${latencies.length} calls`);
+    }
+    return stats(latencies, seconds);
+  }
+
+  const bare = async (queue: Awaited<ReturnType<typeof queueOf>>) =>
+    drain(queue.clinicId, queue.doctors, (doctor) =>
+      em().transactional(async (tx) => {
+        const [picked] = await tx.execute<{ id: string }[]>(PICK, [queue.clinicId, queue.today]);
+        if (!picked) return false;
+        await tx.execute(CALL, [doctor.doctorId, picked.id]);
+        return true;
+      }),
+    );
+
+  const viaHttp = async (queue: Awaited<ReturnType<typeof queueOf>>) =>
+    drain(queue.clinicId, queue.doctors, async (doctor) => {
+      const response = await fetch(`${url}/api/v1/doctors/${doctor.doctorId}/queue/call-next`, {
+        method: "POST",
+        headers: { ...doctor.headers, "content-type": "application/json" },
+        body: JSON.stringify({ clinicId: queue.clinicId }),
+      });
+      const text = await response.text();
+      if (response.status !== 200) throw new Error(`call-next → ${response.status} ${text.slice(0, 200)}`);
+      return (JSON.parse(text) as { entry: unknown }).entry !== null;
+    });
+
+  // Warm-up of both paths, then the measured runs on fresh queues.
+  await bare(await queueOf(100));
+  await viaHttp(await queueOf(100));
+  const baseline = await bare(await queueOf(ENTRIES));
+  const route = await viaHttp(await queueOf(ENTRIES));
+
+  const line = (name: string, r: LoadResult) =>
+    name.padEnd(48) +
+    r.perSecond.toFixed(0).padStart(8) +
+    " calls/s" +
+    r.p50Ms.toFixed(2).padStart(9) +
+    r.p99Ms.toFixed(2).padStart(9) +
+    `  ${(r.perSecond / baseline.perSecond).toFixed(2)}×`;
+  process.stdout.write(
+    [
+      `\nCall-next, ${DOCTORS} doctors draining ${ENTRIES} waiting walk-ins (each entry called once, checked)`,
+      "case".padEnd(48) + "rate".padStart(16) + "p50 ms".padStart(9) + "p99 ms".padStart(9) + "  vs baseline",
+      line("baseline: skip-locked pick + update (SQL)", baseline),
+      line("POST /doctors/:id/queue/call-next (full stack)", route),
+      "",
+    ].join("\n"),
+  );
+  await runtime.close();
+} finally {
+  await services.stop();
+}
