@@ -3,33 +3,28 @@
  * address it shows in another browser context (the screen goes live with the clinic's feed), then
  * revokes it and the screen stops showing the queue.
  */
-import fs from "node:fs/promises";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
+import type { TestApp } from "../support/harness";
 import { TEST_PASSWORD, createPerson } from "../support/identity";
 import { middayClinic } from "../queue/queue-support";
-import { buildWeb, launchBrowser, screenshot, signIn } from "./browser";
+import { type BrowserStage, screenshot, signIn, startBrowserStage } from "./browser";
 
 describe("clinic admin: waiting-room screens (browser)", () => {
-  let webDir: string;
+  let stage: BrowserStage;
   let app: TestApp;
-  let chrome: Awaited<ReturnType<typeof launchBrowser>>;
+  let browser: Browser;
 
   beforeAll(async () => {
-    webDir = await buildWeb();
-    app = await startTestApp(await createTestEnvironment(), { env: { WEB_DIST_DIR: webDir, RATE_LIMIT_MAX: "100000" } });
-    chrome = await launchBrowser();
+    stage = await startBrowserStage();
+    ({ app, browser } = stage);
   }, 120_000);
-  afterAll(async () => {
-    await chrome?.close();
-    await app?.close();
-    if (webDir) await fs.rm(webDir, { recursive: true, force: true });
-  });
+  afterAll(async () => stage?.close());
 
   it("creates a screen, the screen goes live from the shown address, revoking it blanks the screen", async () => {
     const clinicId = (await middayClinic(app)).id;
     const admin = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicId] });
-    const adminPage = await (await chrome.browser.newContext()).newPage();
+    const adminPage = await (await browser.newContext()).newPage();
     await signIn(adminPage, app.url, admin.user.email!, TEST_PASSWORD);
     await adminPage.getByRole("link", { name: "Screens" }).click();
     await adminPage.getByText("No screens yet.").waitFor();
@@ -46,7 +41,7 @@ describe("clinic admin: waiting-room screens (browser)", () => {
     await adminPage.getByTestId("screens").getByText("Lobby TV").waitFor();
     await screenshot(adminPage, "admin-screens");
 
-    const screen = await (await chrome.browser.newContext({ viewport: { width: 1600, height: 900 } })).newPage();
+    const screen = await (await browser.newContext({ viewport: { width: 1600, height: 900 } })).newPage();
     await screen.goto(address);
     await screen.locator(".live-indicator[data-status=live]").waitFor({ timeout: 10_000 });
     await screen.getByTestId("check-in-code").waitFor();

@@ -10,6 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { build } from "vite";
+import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const SCREENSHOT_DIR = path.join(root, "tests/e2e/screenshots");
@@ -75,4 +76,26 @@ export async function signIn(page: Page, baseUrl: string, email: string, passwor
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.locator(".live-indicator[data-status=live]").waitFor({ timeout: 10_000 });
+}
+
+/** What every browser test file stands on: the built web app, a real server serving it, chromium. */
+export interface BrowserStage {
+  app: TestApp;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+export async function startBrowserStage(): Promise<BrowserStage> {
+  const webDir = await buildWeb();
+  const app = await startTestApp(await createTestEnvironment(), { env: { WEB_DIST_DIR: webDir, RATE_LIMIT_MAX: "100000" } });
+  const chrome = await launchBrowser();
+  return {
+    app,
+    browser: chrome.browser,
+    async close() {
+      await chrome.close();
+      await app.close();
+      await fs.rm(webDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -3,20 +3,18 @@
  * display token shows the clinic's feed, and a doctor's call-next appears on it (announcement and
  * "now serving") within a second, pushed over the socket.
  */
-import fs from "node:fs/promises";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DisplayCalled, DisplaySnapshot } from "@clinic/shared";
 import { topicSeqKey } from "../../server/src/platform/events";
-import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
+import type { TestApp } from "../support/harness";
 import { createPerson, type TestPerson } from "../support/identity";
 import { appointmentAt, call, callNext, doctorAt, middayClinic, patientNamed, query, staffCheckIn } from "../queue/queue-support";
-import { buildWeb, launchBrowser, screenshot } from "./browser";
+import { type BrowserStage, screenshot, startBrowserStage } from "./browser";
 
 describe("waiting-room display (browser)", () => {
-  let webDir: string;
+  let stage: BrowserStage;
   let app: TestApp;
-  let chrome: Awaited<ReturnType<typeof launchBrowser>>;
   let browser: Browser;
   let clinicId: string;
   let admin: TestPerson;
@@ -24,21 +22,15 @@ describe("waiting-room display (browser)", () => {
   let doctor: TestPerson & { doctorId: string };
 
   beforeAll(async () => {
-    webDir = await buildWeb();
-    app = await startTestApp(await createTestEnvironment(), { env: { WEB_DIST_DIR: webDir, RATE_LIMIT_MAX: "100000" } });
-    chrome = await launchBrowser();
-    browser = chrome.browser;
+    stage = await startBrowserStage();
+    ({ app, browser } = stage);
     clinicId = (await middayClinic(app)).id;
     admin = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicId] });
     reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicId] });
     doctor = await doctorAt(app, [clinicId]);
     await query(app, `update doctor set display_name = 'Dr Meera Sen' where id = ?`, [doctor.doctorId]);
   }, 120_000);
-  afterAll(async () => {
-    await chrome?.close();
-    await app?.close();
-    if (webDir) await fs.rm(webDir, { recursive: true, force: true });
-  });
+  afterAll(async () => stage?.close());
 
   async function openDisplay(): Promise<Page> {
     const created = await call(app, admin, "POST", `/clinics/${clinicId}/display-tokens`, { name: "Lobby TV" });

@@ -4,34 +4,29 @@
  * and it stays signed in across a reload. With two-factor on, the code field appears when the server
  * asks; staff see the display preview in their navigation.
  */
-import fs from "node:fs/promises";
 import { generate } from "otplib";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { totpEnableResponseSchema, totpSetupResponseSchema } from "@clinic/shared";
-import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
+import { readJson, type TestApp } from "../support/harness";
 import { middayClinic } from "../queue/queue-support";
 import { TEST_PASSWORD, createPerson } from "../support/identity";
-import { buildWeb, launchBrowser, screenshot } from "./browser";
+import { type BrowserStage, screenshot, startBrowserStage } from "./browser";
 
 describe("sign-in (browser)", () => {
-  let webDir: string;
+  let stage: BrowserStage;
   let app: TestApp;
-  let chrome: Awaited<ReturnType<typeof launchBrowser>>;
+  let browser: Browser;
 
   beforeAll(async () => {
-    webDir = await buildWeb();
-    app = await startTestApp(await createTestEnvironment(), { env: { WEB_DIST_DIR: webDir, RATE_LIMIT_MAX: "100000" } });
-    chrome = await launchBrowser();
+    stage = await startBrowserStage();
+    ({ app, browser } = stage);
   }, 120_000);
-  afterAll(async () => {
-    await chrome?.close();
-    await app?.close();
-    if (webDir) await fs.rm(webDir, { recursive: true, force: true });
-  });
+  afterAll(async () => stage?.close());
 
   it("signs a patient in and shows the live indicator as live", async () => {
     const patient = await createPerson(app.runtime, "patient");
-    const context = await chrome.browser.newContext({ viewport: { width: 390, height: 844 } });
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
     const page = await context.newPage();
     await page.goto(`${app.url}/`);
     // Signed out: the app sends the visitor to the sign-in page.
@@ -74,7 +69,7 @@ describe("sign-in (browser)", () => {
     const setup = await readJson(await post("/auth/totp/setup"), totpSetupResponseSchema);
     const enabled = await readJson(await post("/auth/totp/enable", { code: await generate({ secret: setup.secret }) }), totpEnableResponseSchema);
 
-    const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     await page.goto(`${app.url}/sign-in`);
     await page.getByLabel("Email").fill(reception.user.email!);
@@ -99,7 +94,7 @@ describe("sign-in (browser)", () => {
 
   it("refreshes the session when the access token has expired or is refused", async () => {
     const patient = await createPerson(app.runtime, "patient");
-    const context = await chrome.browser.newContext();
+    const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`${app.url}/sign-in`);
     await page.getByLabel("Email").fill(patient.user.email!);
