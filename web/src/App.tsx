@@ -1,10 +1,11 @@
 import { useEffect } from "react";
 import { Display } from "./screens/Display";
-import { DisplayTokens } from "./screens/DisplayTokens";
 import { Shell } from "./screens/Shell";
 import { SignIn } from "./screens/SignIn";
 import { SystemStatus } from "./screens/Status";
-import { navigate, usePath } from "./lib/router";
+import { allows } from "./lib/routes";
+import { matchPath, navigate, usePath } from "./lib/router";
+import { publicRoutes, screenRoutes } from "./screens/routes";
 import { useSession, type Session } from "./lib/session";
 
 function Home({ session }: { session: Session }) {
@@ -33,6 +34,14 @@ function Redirect({ to }: { to: string }) {
   return null;
 }
 
+function findRoute<R extends { path: string }>(routes: readonly R[], path: string) {
+  for (const route of routes) {
+    const params = matchPath(route.path, path);
+    if (params) return { route, params };
+  }
+  return null;
+}
+
 export function App() {
   const path = usePath();
   const session = useSession();
@@ -41,7 +50,8 @@ export function App() {
   if (path === "/display") return <Display />;
 
   if (!session) {
-    if (path !== "/sign-in") return <Redirect to="/sign-in" />;
+    const open = findRoute(publicRoutes, path);
+    if (!open && path !== "/sign-in") return <Redirect to="/sign-in" />;
     return (
       <>
         <header className="site-header">
@@ -50,17 +60,22 @@ export function App() {
           </div>
         </header>
         <main id="main" className="container">
-          <SignIn />
-          <SystemStatus />
+          {open ? open.route.render({ params: open.params }) : (
+            <>
+              <SignIn />
+              <SystemStatus />
+            </>
+          )}
         </main>
       </>
     );
   }
 
   if (path === "/sign-in") return <Redirect to="/" />;
+  const found = findRoute(screenRoutes.filter((route) => allows(route, session.user.role)), path);
   const page =
     path === "/" ? <Home session={session} />
-    : path === "/admin/screens" && session.user.role === "clinic_admin" ? <DisplayTokens session={session} />
+    : found ? found.route.render({ session, params: found.params })
     : <NotFound />;
   return <Shell session={session}>{page}</Shell>;
 }

@@ -37,3 +37,32 @@ export function Link({ to, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchorEl
   };
   return <a href={to} aria-current={current === to ? "page" : undefined} onClick={handle} {...rest} />;
 }
+
+/** The current query string as URLSearchParams; re-renders when navigation changes it. */
+export function useSearchParams(): URLSearchParams {
+  const search = useSyncExternalStore(
+    (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    () => location.search,
+  );
+  return new URLSearchParams(search);
+}
+
+/** Matches "/doctors/:doctorId/week" against a path; the named segments, or null. */
+export function matchPath(pattern: string, path: string): Record<string, string> | null {
+  const want = pattern.split("/");
+  const have = path.replace(/\/+$/, "").split("/");
+  if (pattern === "/") return path === "/" ? {} : null;
+  if (want.length !== have.length) return null;
+  const params: Record<string, string> = {};
+  for (const [index, part] of want.entries()) {
+    const actual = have[index]!;
+    if (part.startsWith(":")) {
+      if (!actual) return null;
+      params[part.slice(1)] = decodeURIComponent(actual);
+    } else if (part !== actual) return null;
+  }
+  return params;
+}

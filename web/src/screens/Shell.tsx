@@ -6,6 +6,7 @@ import { closeAll } from "../lib/realtime";
 import { Link, navigate } from "../lib/router";
 import { sessionStore, type Session } from "../lib/session";
 import { useTopic } from "../lib/useTopic";
+import { screenRoutes } from "./routes";
 
 interface NavItem {
   to: string;
@@ -13,11 +14,11 @@ interface NavItem {
   roles: readonly UserRole[] | "all";
 }
 
-/** What each role may open; screens not built yet are listed in docs/web.md. */
+/** What each role may open: home, the area screens that carry a menu label, the display. */
 const NAV: NavItem[] = [
   { to: "/", label: "Home", roles: "all" },
+  ...screenRoutes.flatMap((route) => (route.nav ? [{ to: route.path, label: route.nav, roles: route.roles }] : [])),
   { to: "/display", label: "Waiting-room display", roles: ["receptionist", "clinic_admin", "platform_admin"] },
-  { to: "/admin/screens", label: "Screens", roles: ["clinic_admin"] },
 ];
 
 export function navFor(role: UserRole): NavItem[] {

@@ -1,0 +1,4 @@
+import type { ScreenRoute } from "../../lib/routes";
+
+/** Doctor screens. */
+export const doctorRoutes: ScreenRoute[] = [];

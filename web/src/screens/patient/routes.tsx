@@ -1,0 +1,4 @@
+import type { ScreenRoute } from "../../lib/routes";
+
+/** Patient screens. */
+export const patientRoutes: ScreenRoute[] = [];

@@ -1,0 +1,4 @@
+import type { ScreenRoute } from "../../lib/routes";
+
+/** Reception screens. */
+export const receptionRoutes: ScreenRoute[] = [];
