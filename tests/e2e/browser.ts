@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { build } from "vite";
 import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
+import { TEST_PASSWORD } from "../support/identity";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const SCREENSHOT_DIR = path.join(root, "tests/e2e/screenshots");
@@ -99,3 +100,19 @@ export async function startBrowserStage(): Promise<BrowserStage> {
     },
   };
 }
+
+/** A fresh browser context signed in as `email` (a phone-sized viewport when asked). */
+export async function pageSignedIn(
+  browser: Browser,
+  baseUrl: string,
+  email: string,
+  options: { password?: string; viewport?: { width: number; height: number } } = {},
+): Promise<Page> {
+  const context = await browser.newContext(options.viewport ? { viewport: options.viewport } : {});
+  const page = await context.newPage();
+  await signIn(page, baseUrl, email, options.password ?? TEST_PASSWORD);
+  return page;
+}
+
+/** A phone-sized viewport for the patient screens. */
+export const PHONE = { width: 390, height: 844 };
