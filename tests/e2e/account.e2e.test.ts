@@ -40,6 +40,8 @@ describe("account screens (browser)", () => {
     const page = await phonePage();
     const email = `new-${Date.now()}@account.test`;
     await page.goto(`${app.url}/sign-in`);
+    await page.getByRole("link", { name: "Create an account" }).waitFor();
+    await screenshot(page, "account-sign-in-links");
     await page.getByRole("link", { name: "Create an account" }).click();
     await page.getByRole("heading", { name: "Create an account" }).waitFor();
 

@@ -14,7 +14,7 @@ import { AccountNav } from "./AccountNav";
 import { Checkbox } from "./Checkbox";
 
 /** The languages messages are written in (server/src/modules/notifications/templates.ts). */
-export const MESSAGE_LANGUAGES: Record<string, string> = { en: "English", bn: "বাংলা (Bengali)" };
+export const MESSAGE_LANGUAGES: Record<string, string> = { en: "English", bn: "Bengali (বাংলা)" };
 
 export function Preferences({ session }: { session: Session }) {
   const prefs = useLoad((signal) => api("/me/notification-preferences", { schema: notificationPreferencesSchema, signal }), []);
@@ -79,7 +79,7 @@ function PreferencesForm({ initial, isPatient, onSaved }: {
               <TextField label="Until" type="time" value={end} onChange={(e) => setEnd(e.target.value)} error={errors["quietHours.end"]} />
             </div>
           )}
-          <p className="field-hint">Local time; a window may run past midnight (21:00 until 08:00).</p>
+          <p className="field-hint">In the time of the clinic you booked with; the window may run past midnight (21:00 until 08:00).</p>
         </fieldset>
         {isPatient ? (
           <SelectField label="Language of messages" value={language} onChange={(e) => setLanguage(e.target.value)} error={errors.preferredLanguage}>

@@ -23,7 +23,16 @@ export function Register() {
     setRegistered(body.email);
   });
 
-  if (registered) return <VerifyCode email={registered} password={password} />;
+  if (registered) {
+    return (
+      <>
+        <VerifyCode email={registered} password={password} />
+        <p className="account-links">
+          <button type="button" className="link-button" onClick={() => setRegistered(null)}>Use a different email</button>
+        </p>
+      </>
+    );
+  }
 
   return (
     <>
