@@ -2,7 +2,7 @@ import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { loginResponseSchema } from "@clinic/shared";
 import { ApiError, api } from "../lib/api";
 import { sessionStore } from "../lib/session";
-import { navigate } from "../lib/router";
+import { Link, navigate } from "../lib/router";
 
 /** Email + password; the TOTP field appears when the server answers TOTP_REQUIRED. */
 export function SignIn() {
@@ -88,6 +88,10 @@ export function SignIn() {
           {busy ? "Signing in…" : "Sign in"}
         </button>
       </form>
+      <p className="account-links">
+        <Link to="/register">Create an account</Link>
+        <Link to="/forgot-password">Forgot password?</Link>
+      </p>
     </section>
   );
 }

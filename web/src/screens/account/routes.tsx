@@ -1,7 +1,23 @@
 import type { PublicRoute, ScreenRoute } from "../../lib/routes";
+import { Preferences } from "./Preferences";
+import { Profile } from "./Profile";
+import { Register } from "./Register";
+import { ResetPassword } from "./ResetPassword";
+import { Security } from "./Security";
+import { VerifyPage } from "./Verify";
+import "./account.css";
 
 /** Account screens for a signed-in user (security, two-factor set-up). */
-export const accountRoutes: ScreenRoute[] = [];
+export const accountRoutes: ScreenRoute[] = [
+  { path: "/account", roles: "all", nav: "Account", render: ({ session }) => <Security session={session} /> },
+  { path: "/account/notifications", roles: "all", render: ({ session }) => <Preferences session={session} /> },
+  { path: "/account/profile", roles: ["patient"], render: ({ session }) => <Profile session={session} /> },
+];
 
 /** Screens reachable without signing in (register, verify, reset password). */
-export const publicAccountRoutes: PublicRoute[] = [];
+export const publicAccountRoutes: PublicRoute[] = [
+  { path: "/register", render: () => <Register /> },
+  { path: "/verify", render: () => <VerifyPage /> },
+  { path: "/forgot-password", render: () => <ResetPassword /> },
+  { path: "/reset-password", render: () => <ResetPassword start="reset" /> },
+];

@@ -1,0 +1,59 @@
+/**
+ * Patient sign-up (POST /auth/register): name, email, password; the server's field errors land on
+ * their fields. On success the same page asks for the emailed code and then signs the new account in.
+ */
+import { useId, useState } from "react";
+import { registerResponseSchema } from "@clinic/shared";
+import { FormError, TextField, useSubmit } from "../../components/Field";
+import { api } from "../../lib/api";
+import { Link } from "../../lib/router";
+import { withFieldCodes } from "./auth";
+import { VerifyCode } from "./Verify";
+
+export function Register() {
+  const id = useId();
+  const [name, setName] = useState("");
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [registered, setRegistered] = useState<string | null>(null);
+
+  const submit = useSubmit(async () => {
+    const body = { name: name.trim(), email: email.trim(), password, role: "patient" };
+    await withFieldCodes(api("/auth/register", { method: "POST", auth: false, body, schema: registerResponseSchema }), { ACCOUNT_EXISTS: "email" });
+    setRegistered(body.email);
+  });
+
+  if (registered) {
+    return (
+      <>
+        <VerifyCode email={registered} password={password} />
+        <p className="account-links">
+          <button type="button" className="link-button" onClick={() => setRegistered(null)}>Use a different email</button>
+        </p>
+      </>
+    );
+  }
+
+  return (
+    <>
+      <section className="panel narrow" aria-labelledby={`${id}-heading`}>
+        <h1 id={`${id}-heading`}>Create an account</h1>
+        <p>For patients: book and manage your appointments. Doctors and clinic staff are set up by their clinic.</p>
+        <form onSubmit={submit.onSubmit()} noValidate>
+          <FormError message={submit.formError} />
+          <TextField label="Full name" autoComplete="name" value={name} onChange={(e) => setName(e.target.value)}
+            error={submit.fieldErrors.name} />
+          <TextField label="Email" type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)}
+            error={submit.fieldErrors.email} hint="We send a code to this address to confirm it is yours." />
+          <TextField label="Password" type="password" autoComplete="new-password" value={password}
+            onChange={(e) => setPassword(e.target.value)} error={submit.fieldErrors.password} hint="Use 8 or more characters." />
+          <button type="submit" className="button" disabled={submit.busy}>{submit.busy ? "Creating account…" : "Create account"}</button>
+        </form>
+      </section>
+      <p className="account-links">
+        <Link to="/sign-in">I already have an account</Link>
+        <Link to="/verify">I have a verification code</Link>
+      </p>
+    </>
+  );
+}
