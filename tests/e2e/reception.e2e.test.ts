@@ -73,6 +73,8 @@ describe("reception screens (browser)", () => {
     const entry = (await staffCheckIn(app, colleague, clinicId, earlyAppointment)).body;
     await page.getByTestId(`board-entry-${entry.id}`).getByText("A-001").waitFor({ timeout: 5_000 });
     await page.getByTestId(`board-appointment-${earlyAppointment}`).waitFor({ state: "detached" });
+    // The day's figures follow the queue events.
+    await page.getByRole("definition").filter({ hasText: /^1$/ }).first().waitFor({ timeout: 5_000 });
 
     // Checking Bruno in from the board.
     await row.getByRole("button", { name: /Check in Bruno Booksalot/ }).click();
@@ -161,7 +163,14 @@ describe("reception screens (browser)", () => {
     const appointment = await appointmentAt(app, { doctorId: doctor!.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: 60, minutes: 30 });
     const dropSlot = await slotAt(app, { doctorId: doctor!.doctorId, clinicId, fromNowMinutes: 120, minutes: 30 });
     const keySlot = await slotAt(app, { doctorId: doctor!.doctorId, clinicId, fromNowMinutes: 180, minutes: 30 });
+    // A coloured service and tags on the target slot (colour + name + tag text on screen).
+    const admin = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicId] });
+    const service = await call(app, admin, "POST", `/clinics/${clinicId}/services`, { name: "Vaccination", durationMinutes: 30, colour: "#1f77b4" });
+    expect(service.status).toBe(201);
+    await query(app, `update slot set service_id = ?, tags = ?::text[] where id = ?`, [service.body.id, "{child,fasting}", dropSlot]);
     const page = await open(reception, "Day calendar");
+    await page.getByTestId(`calendar-slot-${dropSlot}`).getByText("#fasting").waitFor();
+    await page.getByRole("list", { name: "Legend" }).getByText("Vaccination").waitFor();
     const block = page.getByTestId(`calendar-appointment-${appointment}`);
     await block.getByText("Dora Dragged").waitFor();
     await screenshot(page, "reception-calendar");
