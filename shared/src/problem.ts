@@ -1,7 +1,10 @@
 import { z } from "zod";
 
-/** RFC 9457 problem details, with a stable machine-readable `code`. */
-export const problemSchema = z.object({
+/**
+ * RFC 9457 problem details, with a stable machine-readable `code`. Loose: extension members a code
+ * documents (`nextFreeAt` of NO_WALK_IN_CAPACITY, `currentVersion` of VERSION_CONFLICT …) survive parsing.
+ */
+export const problemSchema = z.looseObject({
   type: z.string(),
   title: z.string(),
   status: z.number().int(),

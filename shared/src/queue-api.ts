@@ -227,3 +227,27 @@ export const displayCalledSchema = z.strictObject({
   calledAt: isoInstant,
 });
 export type DisplayCalled = z.infer<typeof displayCalledSchema>;
+
+// ---------------------------------------------------------------- reception's patient lookup
+
+/**
+ * GET /clinics/:clinicId/queue/patients (staff): patients known to the clinic (an appointment or a
+ * queue entry there, or a relation with one of its doctors). `q` searches name or phone (walk-in
+ * registration); `ids` resolves names for the board and the day calendar (appointment events carry
+ * ids only). Exactly one of the two.
+ */
+export const patientLookupQuerySchema = z
+  .strictObject({
+    q: z.string().trim().min(2).max(100).optional(),
+    ids: z
+      .string()
+      .transform((value) => value.split(",").filter(Boolean))
+      .pipe(z.array(z.uuid()).min(1).max(100))
+      .optional(),
+  })
+  .superRefine((value, ctx) => {
+    if ((value.q === undefined) === (value.ids === undefined)) ctx.addIssue({ code: "custom", path: ["q"], message: "give exactly one of q or ids" });
+  });
+export const patientLookupItemSchema = z.object({ id: z.uuid(), fullName: z.string(), phone: z.string().nullable() });
+export type PatientLookupItem = z.infer<typeof patientLookupItemSchema>;
+export const patientLookupReplySchema = z.object({ items: z.array(patientLookupItemSchema) });

@@ -11,6 +11,8 @@ import {
   callNextRequestSchema,
   displaySnapshotSchema,
   idParams,
+  patientLookupQuerySchema,
+  patientLookupReplySchema,
   queueEntryVersionRequestSchema,
   queueEntryViewSchema,
   queueListQuerySchema,
@@ -31,6 +33,7 @@ import { QueueActionService, type QueueAction } from "./queue.actions";
 import { CallNextService } from "./queue.call-next";
 import { CheckInService } from "./queue.checkin";
 import { displayFeed } from "./queue.display";
+import { lookupPatients } from "./queue.patients";
 import { clinicQueue, doctorQueue } from "./queue.views";
 import { WalkInService } from "./queue.walkin";
 
@@ -91,6 +94,20 @@ export function queueRoutes(ctx: ModuleContext): FastifyPluginAsync {
       "/clinics/:clinicId/queue",
       { schema: { tags, summary: "The clinic's queue of a day (staff)", params: idParams("clinicId"), querystring: queueListQuerySchema, response: { 200: queueListSchema } } },
       async (request) => clinicQueue(em(), requireUser(request), request.params.clinicId, request.query.date),
+    );
+
+    app.get(
+      "/clinics/:clinicId/queue/patients",
+      {
+        schema: {
+          tags,
+          summary: "Reception: find patients known to the clinic by name or phone (q), or resolve names (ids, comma-separated)",
+          params: idParams("clinicId"),
+          querystring: patientLookupQuerySchema,
+          response: { 200: patientLookupReplySchema },
+        },
+      },
+      async (request) => lookupPatients(em(), requireUser(request), request.params.clinicId, request.query),
     );
 
     app.get(

@@ -1,0 +1,191 @@
+/**
+ * Reception in the browser: the live queue board (a patient's booking and a colleague's check-in
+ * appear without reload; check-in, walk-ins, emergencies, reorder, reassign, a stale version) and
+ * the day calendar (drag-and-drop and keyboard reschedule).
+ */
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TestApp } from "../support/harness";
+import { createPerson, type TestPerson } from "../support/identity";
+import { act, appointmentAt, call, doctorAt, middayClinic, patientNamed as namedPatient, query, slotAt, staffCheckIn } from "../queue/queue-support";
+import { type BrowserStage, pageSignedIn, screenshot, startBrowserStage } from "./browser";
+
+const WIDE = { width: 1400, height: 1000 };
+
+describe("reception screens (browser)", () => {
+  let stage: BrowserStage;
+  let app: TestApp;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    stage = await startBrowserStage();
+    ({ app, browser } = stage);
+  }, 120_000);
+  afterAll(async () => stage?.close());
+
+  /** A patient on the standard tier (tier `none` may not book). */
+  async function patientNamed(name: string) {
+    const patient = await namedPatient(app, name);
+    await query(app, `update patient set subscription_tier = 'standard' where id = ?`, [patient.patientId]);
+    return patient;
+  }
+
+  async function setup(doctorCount = 1) {
+    const clinic = await middayClinic(app);
+    const doctors = [];
+    for (let i = 0; i < doctorCount; i++) doctors.push(await doctorAt(app, [clinic.id]));
+    const reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinic.id] });
+    return { clinicId: clinic.id, doctors, reception };
+  }
+
+  async function open(reception: TestPerson, link: "Queue board" | "Day calendar"): Promise<Page> {
+    const page = await pageSignedIn(browser, app.url, reception.user.email!, { viewport: WIDE });
+    await page.getByRole("link", { name: link }).click();
+    await page.getByTestId(link === "Queue board" ? "board-live" : "calendar-live").locator("[data-status=live]").waitFor({ timeout: 10_000 });
+    return page;
+  }
+
+  it("shows a patient's booking and a colleague's check-in live, and checks in from the board", async () => {
+    const { clinicId, doctors: [doctor], reception } = await setup();
+    const colleague = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicId] });
+    const early = await patientNamed("Ada Earlybird");
+    const earlyAppointment = await appointmentAt(app, { doctorId: doctor!.doctorId, clinicId, patientId: early.patientId, fromNowMinutes: 20 });
+    const page = await open(reception, "Queue board");
+    await page.getByTestId(`board-appointment-${earlyAppointment}`).getByText("Ada Earlybird").waitFor();
+
+    // A patient books through the API: the board shows it without reload.
+    const booker = await patientNamed("Bruno Booksalot");
+    // The vise tier books free with a doctor it has a relation with: held, then confirmed.
+    await query(app, `update patient set subscription_tier = 'vise' where id = ?`, [booker.patientId]);
+    expect((await call(app, reception, "PUT", `/doctors/${doctor!.doctorId}/patients/${booker.patientId}`)).status).toBeLessThan(300);
+    const slotId = await slotAt(app, { doctorId: doctor!.doctorId, clinicId, fromNowMinutes: 60 });
+    const booked = await call(app, booker, "POST", "/appointments", { slotId });
+    expect(booked.status, JSON.stringify(booked.body)).toBe(201);
+    const row = page.getByTestId(`board-appointment-${booked.body.id}`);
+    await row.getByText("Bruno Booksalot").waitFor({ timeout: 5_000 });
+    // Held first ("Held, not confirmed"), then confirmed: Check in appears.
+    await row.getByText("Held, not confirmed").waitFor();
+    expect(booked.body.next).toBe("confirm");
+    expect((await call(app, booker, "POST", `/appointments/${booked.body.id}/confirm`)).status).toBe(200);
+    await row.getByRole("button", { name: /Check in Bruno Booksalot/ }).waitFor({ timeout: 5_000 });
+
+    // A colleague checks Ada in: she leaves "expected" and waits with her ticket.
+    const entry = (await staffCheckIn(app, colleague, clinicId, earlyAppointment)).body;
+    await page.getByTestId(`board-entry-${entry.id}`).getByText("A-001").waitFor({ timeout: 5_000 });
+    await page.getByTestId(`board-appointment-${earlyAppointment}`).waitFor({ state: "detached" });
+    // The day's figures follow the queue events.
+    await page.getByRole("definition").filter({ hasText: /^1$/ }).first().waitFor({ timeout: 5_000 });
+
+    // Checking Bruno in from the board.
+    await row.getByRole("button", { name: /Check in Bruno Booksalot/ }).click();
+    await page.getByRole("status").getByText("Bruno Booksalot checked in as A-002.").waitFor();
+    await page.getByTestId("queue-board").locator("li", { hasText: "A-002" }).getByText("Bruno Booksalot").waitFor();
+    const queue = await call(app, reception, "GET", `/clinics/${clinicId}/queue`);
+    expect(queue.body.items.map((e: { patientName: string }) => e.patientName).sort()).toEqual(["Ada Earlybird", "Bruno Booksalot"]);
+    await screenshot(page, "reception-board");
+  });
+
+  it("registers walk-ins (a quick record; the no-capacity message) and an emergency", async () => {
+    const { clinicId, doctors: [doctor], reception } = await setup();
+    await slotAt(app, { doctorId: doctor!.doctorId, clinicId, fromNowMinutes: 30, kind: "walk_in" });
+    await slotAt(app, { doctorId: doctor!.doctorId, clinicId, fromNowMinutes: 26 * 60, kind: "walk_in" });
+    const known = await patientNamed("Kim Knownpatient");
+    await appointmentAt(app, { doctorId: doctor!.doctorId, clinicId, patientId: known.patientId, fromNowMinutes: -120 });
+    const page = await open(reception, "Queue board");
+    const form = page.locator("form.rc-walkin");
+
+    await form.getByLabel("New patient (quick record)").check();
+    await form.getByLabel("Patient name").fill("Walter Walkin");
+    await form.getByLabel("Phone").fill("+447700900555");
+    await form.getByRole("button", { name: "Register walk-in" }).click();
+    await form.getByRole("status").getByText(/W-001 registered: Walter Walkin/).waitFor();
+    await page.getByTestId("queue-board").getByText("Walter Walkin").waitFor();
+
+    // The only walk-in place of today is taken: the refusal says when the next one is.
+    await form.getByLabel("Existing patient").check();
+    await form.getByLabel("Find patient (name or phone)").fill("knownpat");
+    await form.getByLabel(/Kim Knownpatient/).check();
+    await form.getByRole("button", { name: "Register walk-in" }).click();
+    await form.getByTestId("no-capacity").getByText(/next free walk-in place is/).waitFor();
+    await screenshot(page, "reception-walk-in");
+
+    // An emergency needs a reason (the server's field error), then is registered.
+    await form.getByLabel("Emergency").check();
+    await form.getByRole("button", { name: "Register emergency" }).click();
+    const reason = form.getByLabel("Reason (required for an emergency)");
+    await expect.poll(() => reason.getAttribute("aria-invalid")).toBe("true");
+    await reason.fill("Chest pain");
+    await form.getByRole("button", { name: "Register emergency" }).click();
+    await form.getByRole("status").getByText(/E-001 registered: Kim Knownpatient/).waitFor();
+    await page.getByTestId("queue-board").locator("li", { hasText: "E-001" }).getByText("Reason: Chest pain").waitFor();
+  });
+
+  it("reorders and reassigns with versions; a stale version shows the conflict", async () => {
+    const { clinicId, doctors: [first, second], reception } = await setup(2);
+    const entries = [];
+    for (const [name, minutes] of [["Pat First", 10], ["Quinn Second", 20]] as const) {
+      const patient = await patientNamed(name);
+      const appointment = await appointmentAt(app, { doctorId: first!.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: minutes });
+      entries.push((await staffCheckIn(app, reception, clinicId, appointment)).body);
+    }
+    const [pat, quinn] = entries;
+    const page = await open(reception, "Queue board");
+    const firstWaiting = page.getByTestId(`board-column-${first!.doctorId}`).locator("ol > li");
+    await expect.poll(() => firstWaiting.first().getAttribute("data-testid")).toBe(`board-entry-${pat.id}`);
+
+    // Quinn to the front, with a reason.
+    await page.getByRole("button", { name: "Manage A-002 Quinn Second" }).click();
+    await page.getByLabel("Position (1 = next; empty clears)").fill("1");
+    await page.getByLabel("Reason for the change").fill("Needs to leave early");
+    await page.getByRole("button", { name: "Set position" }).click();
+    await page.getByRole("status").getByText("A-002 moved to position 1.").waitFor();
+    await expect.poll(() => firstWaiting.first().getAttribute("data-testid")).toBe(`board-entry-${quinn.id}`);
+
+    // Pat handed over to the second doctor.
+    await page.getByRole("button", { name: "Manage A-001 Pat First" }).click();
+    await page.getByLabel("To doctor").selectOption(second!.doctorId);
+    await page.getByRole("button", { name: "Reassign" }).click();
+    await page.getByTestId(`board-column-${second!.doctorId}`).getByTestId(`board-entry-${pat.id}`).waitFor();
+
+    // A colleague changes Quinn while this receptionist has the panel open: the save is refused.
+    await page.getByRole("button", { name: "Manage A-002 Quinn Second" }).click();
+    const current = (await call(app, reception, "GET", `/clinics/${clinicId}/queue`)).body.items.find((e: { id: string }) => e.id === quinn.id);
+    expect((await act(app, reception, quinn.id, "reorder", { version: current.version, rank: 2, reason: "Colleague" })).status).toBe(200);
+    await page.getByLabel("Reason for the change").fill("Back to the front");
+    await page.getByRole("button", { name: "Set position" }).click();
+    await page.getByRole("alert").getByText(/A-002 \(Quinn Second\) was changed by someone else/).waitFor();
+    await page.getByTestId(`board-entry-${quinn.id}`).getByText("Position 2").waitFor();
+  });
+
+  it("reschedules on the day calendar by drag-and-drop and from the keyboard", async () => {
+    const { clinicId, doctors: [doctor], reception } = await setup();
+    const patient = await patientNamed("Dora Dragged");
+    const appointment = await appointmentAt(app, { doctorId: doctor!.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: 60, minutes: 30 });
+    const dropSlot = await slotAt(app, { doctorId: doctor!.doctorId, clinicId, fromNowMinutes: 120, minutes: 30 });
+    const keySlot = await slotAt(app, { doctorId: doctor!.doctorId, clinicId, fromNowMinutes: 180, minutes: 30 });
+    // A coloured service and tags on the target slot (colour + name + tag text on screen).
+    const admin = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicId] });
+    const service = await call(app, admin, "POST", `/clinics/${clinicId}/services`, { name: "Vaccination", durationMinutes: 30, colour: "#1f77b4" });
+    expect(service.status).toBe(201);
+    await query(app, `update slot set service_id = ?, tags = ?::text[] where id = ?`, [service.body.id, "{child,fasting}", dropSlot]);
+    const page = await open(reception, "Day calendar");
+    await page.getByTestId(`calendar-slot-${dropSlot}`).getByText("#fasting").waitFor();
+    await page.getByRole("list", { name: "Legend" }).getByText("Vaccination").waitFor();
+    const block = page.getByTestId(`calendar-appointment-${appointment}`);
+    await block.getByText("Dora Dragged").waitFor();
+    await screenshot(page, "reception-calendar");
+
+    const onSlot = (slotId: string) => page.locator(`[data-slot-id="${slotId}"]`, { hasText: "Dora Dragged" });
+    await block.dragTo(page.getByTestId(`calendar-slot-${dropSlot}`));
+    await onSlot(dropSlot).waitFor({ timeout: 5_000 });
+    const day = async () => (await call(app, reception, "GET", `/clinics/${clinicId}/day?date=${await page.getByLabel("Date").inputValue()}`)).body.items;
+    expect((await day()).map((a: { slotId: string; status: string }) => [a.slotId, a.status])).toEqual([[dropSlot, "scheduled"]]);
+
+    // Keyboard: Move, then Move here on the other free slot.
+    await onSlot(dropSlot).getByRole("button", { name: /Move Dora Dragged/ }).press("Enter");
+    await page.getByRole("status").getByText("Moving Dora Dragged: choose a free slot.").waitFor();
+    await page.getByTestId(`calendar-slot-${keySlot}`).getByRole("button", { name: /Move Dora Dragged here/ }).press("Enter");
+    await onSlot(keySlot).waitFor({ timeout: 5_000 });
+    expect((await day()).map((a: { slotId: string }) => a.slotId)).toEqual([keySlot]);
+  });
+});
