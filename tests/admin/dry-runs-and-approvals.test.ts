@@ -72,10 +72,10 @@ describe("admin: dry runs and doctor approvals", () => {
       headers: { ...admin.headers, "content-type": "text/csv" },
       body: csv,
     });
-    const dry = await response.json();
+    const dry = (await response.json()) as { imported: number; report: { row: number }[] };
     expect(response.status).toBe(200);
     expect(dry.imported).toBe(1);
-    expect(dry.report.map((r: { row: number }) => r.row)).toEqual([3]);
+    expect(dry.report.map((r) => r.row)).toEqual([3]);
     expect(await slotCount(doctor.doctorId)).toBe(0);
     expect(await auditCount("scheduling.slots.import")).toBe(0);
   });
