@@ -46,6 +46,7 @@ export function DryRunControls<T>({ flow, what, children, canApply = () => true,
           <button type="button" className="button" onClick={() => void applying.run()} disabled={applying.busy || !canApply(preview)}>
             {applying.busy ? "Applying…" : `Apply ${what}`}
           </button>
+          {!canApply(preview) && <p className="field-hint">Apply is off: there is nothing to apply, or problems above must be fixed first.</p>}
         </div>
       )}
       {applied && <div className="dry-run-done" role="status">{done(applied)}</div>}
