@@ -132,6 +132,10 @@ export const doctorSchema = doctorSummarySchema.extend({
 });
 export type DoctorView = z.infer<typeof doctorSchema>;
 
+/** GET /doctor-approvals: doctors by approval status (platform admins review the pending ones). */
+export const doctorApprovalQuerySchema = z.strictObject({ status: z.enum(approvalStatuses).default("pending") });
+export const doctorListSchema = z.object({ items: z.array(doctorSchema) });
+
 const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /** base64url of an ASCII string (no padding); shared has no Buffer/atob, so it is spelled out. */

@@ -276,7 +276,13 @@ export type ScheduleTemplateView = z.infer<typeof scheduleTemplateSchema>;
 export const scheduleTemplateListSchema = z.object({ items: z.array(scheduleTemplateSchema) });
 
 export const applyTemplateRequestSchema = z
-  .strictObject({ doctorId: z.uuid(), from: localDateSchema, to: localDateSchema })
+  .strictObject({
+    doctorId: z.uuid(),
+    from: localDateSchema,
+    to: localDateSchema,
+    /** Run every check and report what would be created, then roll back (200; ids are not kept). */
+    dryRun: z.boolean().default(false),
+  })
   .refine((value) => value.to >= value.from, { path: ["to"], message: "must not be before from" });
 export const applyTemplateReplySchema = z.object({
   rules: z.array(availabilityRuleSchema),
@@ -289,6 +295,8 @@ export const cloneSlotsRequestSchema = z
     sourceFrom: localDateSchema,
     sourceTo: localDateSchema,
     targetStarts: z.array(localDateSchema).min(1).max(26),
+    /** Report the copies and skips, then roll back (200; ids are not kept). */
+    dryRun: z.boolean().default(false),
   })
   .superRefine((value, ctx) => {
     if (value.sourceTo < value.sourceFrom) ctx.addIssue({ code: "custom", path: ["sourceTo"], message: "must not be before sourceFrom" });

@@ -157,6 +157,8 @@ export const importQuerySchema = z.strictObject({
   clinicId: z.uuid(),
   format: z.enum(importFormats),
   skipBadRows: z.enum(["true", "false"]).default("false"),
+  /** Check every row and report what would be imported, then roll back (ids are not kept). */
+  dryRun: z.enum(["true", "false"]).default("false"),
 });
 
 /** One problem with one row (CSV: the file line the record starts on; ICS: the VEVENT's ordinal). */

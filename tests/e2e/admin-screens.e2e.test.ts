@@ -26,7 +26,8 @@ describe("clinic admin: waiting-room screens (browser)", () => {
     const admin = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicId] });
     const adminPage = await (await browser.newContext()).newPage();
     await signIn(adminPage, app.url, admin.user.email!, TEST_PASSWORD);
-    await adminPage.getByRole("link", { name: "Screens" }).click();
+    await adminPage.getByRole("link", { name: "Clinic admin" }).click();
+    await adminPage.getByRole("link", { name: /Waiting-room screens/ }).click();
     await adminPage.getByText("No screens yet.").waitFor();
 
     // The server's field error is shown on the field.

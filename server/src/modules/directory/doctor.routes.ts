@@ -3,7 +3,9 @@ import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import {
   approveDoctorRequestSchema,
+  doctorApprovalQuerySchema,
   doctorClinicsSchema,
+  doctorListSchema,
   doctorPageSchema,
   doctorSchema,
   doctorSearchQuerySchema,
@@ -21,6 +23,7 @@ import {
   approveDoctor,
   doctorScope,
   getDoctor,
+  listDoctorsByApproval,
   rejectDoctor,
   setDoctorClinic,
   submitCredentials,
@@ -106,6 +109,22 @@ export function doctorRoutes(ctx: ModuleContext): FastifyPluginAsync {
       async (request) => {
         authorize(requireUser(request), "doctor.credentials.submit", { doctorId: request.params.doctorId });
         return submitCredentials(em(), actorOf(request), request.params.doctorId, request.body);
+      },
+    );
+
+    app.get(
+      "/doctor-approvals",
+      {
+        schema: {
+          tags,
+          summary: "Doctors by approval status, default pending, oldest first (platform admin)",
+          querystring: doctorApprovalQuerySchema,
+          response: { 200: doctorListSchema },
+        },
+      },
+      async (request) => {
+        authorize(requireUser(request), "doctor.approve", {});
+        return { items: await listDoctorsByApproval(em(), request.query.status) };
       },
     );
 

@@ -35,6 +35,12 @@ export async function doctorScope(em: EntityManager, doctorId: string): Promise<
   return { doctorId: doctor.id, doctorClinicIds: doctor.clinics.getItems().map((clinic) => clinic.id) };
 }
 
+/** Doctors with the given approval status, oldest first (the review queue), at most 200. */
+export async function listDoctorsByApproval(em: EntityManager, status: Doctor["approvalStatus"]): Promise<Required<DoctorView>[]> {
+  const doctors = await em.find(Doctor, { approvalStatus: status }, { populate, orderBy: { createdAt: "asc", id: "asc" }, limit: 200 });
+  return doctors.map(doctorView);
+}
+
 export async function getDoctor(em: EntityManager, doctorId: string): Promise<Required<DoctorView>> {
   return doctorView(await findDoctor(em, doctorId));
 }

@@ -206,16 +206,17 @@ export function availabilityRoutes(ctx: ModuleContext): FastifyPluginAsync {
       {
         schema: {
           tags,
-          summary: "Apply a template to a doctor for [from, to]: one rule per entry, materialised (schedule.manage)",
+          summary: "Apply a template to a doctor for [from, to]: one rule per entry, materialised; dryRun: report and roll back (schedule.manage)",
           params: idParams("templateId"),
           body: applyTemplateRequestSchema,
-          response: { 201: applyTemplateReplySchema },
+          response: { 200: applyTemplateReplySchema, 201: applyTemplateReplySchema },
         },
       },
       async (request, reply) => {
         const template = await findTemplate(em(), request.params.templateId);
         authorize(requireUser(request), "schedule.manage", { clinicId: template.clinic.id, doctorId: request.body.doctorId });
         const { reply: applied, changes } = await applyTemplate(em(), actorOf(request), template.id, request.body, settings());
+        if (request.body.dryRun) return reply.code(200).send(applied);
         await publishSlotChanges(ctx, changes);
         return reply.code(201).send(applied);
       },
@@ -226,16 +227,17 @@ export function availabilityRoutes(ctx: ModuleContext): FastifyPluginAsync {
       {
         schema: {
           tags,
-          summary: "Copy a day or week of a doctor's slots onto other days as ad-hoc slots; clashes skipped (schedule.manage)",
+          summary: "Copy a day or week of a doctor's slots onto other days as ad-hoc slots; clashes skipped; dryRun: report and roll back (schedule.manage)",
           params: idParams("doctorId"),
           body: cloneSlotsRequestSchema,
-          response: { 201: cloneSlotsReplySchema },
+          response: { 200: cloneSlotsReplySchema, 201: cloneSlotsReplySchema },
         },
       },
       async (request, reply) => {
         const { doctorId } = request.params;
         authorize(requireUser(request), "schedule.manage", { clinicId: request.body.clinicId, doctorId });
         const { reply: cloned, changes } = await cloneSlots(em(), actorOf(request), doctorId, request.body, settings());
+        if (request.body.dryRun) return reply.code(200).send(cloned);
         await publishSlotChanges(ctx, changes);
         return reply.code(201).send(cloned);
       },

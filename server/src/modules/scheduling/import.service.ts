@@ -14,6 +14,7 @@ import { byStartThenId, entityChange, type WithSlotChanges } from "./slot-events
 import { Slot } from "./slot.entity";
 import { isOverlapViolation, loadClinic, loadDoctor, overlapConflict, requireWorksAt, slotView, type SlotRow } from "./slot-rows";
 import { coveringUnavailability, lockUnavailabilityShared } from "./unavailability.service";
+import { finishOrRollBack, withDryRun } from "./dry-run";
 
 export const MAX_IMPORT_ROWS = 5000;
 const MAX_SLOT_MS = 24 * 3_600_000;
@@ -194,10 +195,9 @@ export async function importSlots(
   em: EntityManager,
   actor: AuditActor,
   doctorId: string,
-  options: { clinicId: string; format: "csv" | "ics"; skipBadRows: boolean; body: string },
+  options: { clinicId: string; format: "csv" | "ics"; skipBadRows: boolean; body: string; dryRun?: boolean },
 ): Promise<WithSlotChanges<ImportResult>> {
-  return em
-    .transactional(async (tx) => {
+  return withDryRun(() => em.transactional(async (tx) => {
       const doctor = await loadDoctor(tx, doctorId);
       const clinic = await loadClinic(tx, options.clinicId);
       requireWorksAt(doctor, clinic.id);
@@ -305,8 +305,8 @@ export async function importSlots(
         report: issues,
         skipped: parsed.skipped,
       };
-      return { reply, changes: slots.map((slot) => entityChange(slot, "created")).sort(byStartThenId) };
-    })
+      return finishOrRollBack(!!options.dryRun, { reply, changes: slots.map((slot) => entityChange(slot, "created")).sort(byStartThenId) });
+    }))
     .catch((error: unknown) => {
       throw isOverlapViolation(error) ? overlapConflict() : error;
     });

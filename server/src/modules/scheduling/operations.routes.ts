@@ -224,15 +224,16 @@ export function operationsRoutes(ctx: ModuleContext): FastifyPluginAsync {
       },
       async (request) => {
         const { doctorId } = request.params;
-        const { clinicId, format, skipBadRows } = request.query;
+        const { clinicId, format, skipBadRows, dryRun } = request.query;
         authorize(requireUser(request), "schedule.manage", { clinicId, doctorId });
         const { reply, changes } = await importSlots(em(), actorOf(request), doctorId, {
           clinicId,
           format,
           skipBadRows: skipBadRows === "true",
           body: request.body,
+          dryRun: dryRun === "true",
         });
-        await publishSlotChanges(ctx, changes);
+        if (dryRun !== "true") await publishSlotChanges(ctx, changes); // a dry run rolled back
         return reply;
       },
     );

@@ -33,6 +33,7 @@ import { ScheduleTemplate } from "./schedule-template.entity";
 import { byStartThenId, entityChange, type WithSlotChanges } from "./slot-events";
 import { Slot } from "./slot.entity";
 import { ruleView, staffSlotView, templateView } from "./slot.views";
+import { finishOrRollBack, withDryRun } from "./dry-run";
 
 const nameTaken = (name: string) => new DomainError(409, "TEMPLATE_NAME_TAKEN", `This clinic already has a template named "${name}"`, { name });
 
@@ -164,12 +165,12 @@ export async function applyTemplate(
   em: EntityManager,
   actor: AuditActor,
   templateId: string,
-  input: { doctorId: string; from: string; to: string },
+  input: { doctorId: string; from: string; to: string; dryRun?: boolean },
   settings: SchedulingSettings,
 ): Promise<WithSlotChanges<{ rules: AvailabilityRuleView[]; materialisation: MaterialisationReport }>> {
   const attempted: Interval[] = [];
   try {
-    return await em.transactional(async (tx) => {
+    return await withDryRun(() => em.transactional(async (tx) => {
       const template = await findTemplate(tx, templateId);
       const clinicId = template.clinic.id;
       const rules: AvailabilityRule[] = [];
@@ -214,8 +215,8 @@ export async function applyTemplate(
       });
       await tx.flush();
       // New rules only create slots; one stream in time order however the entries were listed.
-      return { reply: { rules: views, materialisation }, changes: changes.sort(byStartThenId) };
-    });
+      return finishOrRollBack(!!input.dryRun, { reply: { rules: views, materialisation }, changes: changes.sort(byStartThenId) });
+    }));
   } catch (error) {
     if (isExclusionViolation(error)) throw await slotConflictError(em, input.doctorId, attempted);
     throw error;
@@ -231,12 +232,12 @@ export async function cloneSlots(
   em: EntityManager,
   actor: AuditActor,
   doctorId: string,
-  input: { clinicId: string; sourceFrom: string; sourceTo: string; targetStarts: string[] },
+  input: { clinicId: string; sourceFrom: string; sourceTo: string; targetStarts: string[]; dryRun?: boolean },
   settings: SchedulingSettings,
 ): Promise<WithSlotChanges<{ created: StaffSlotView[]; skipped: { start: string; end: string; reason: "clash" | "past"; clashWith: ScheduleClash[] }[] }>> {
   const attempted: Interval[] = [];
   try {
-    return await em.transactional(async (tx) => {
+    return await withDryRun(() => em.transactional(async (tx) => {
       await requireDoctorAtClinic(tx, doctorId, input.clinicId);
       const clinic = await tx.findOneOrFail(Clinic, input.clinicId);
       const zone = clinic.timeZone;
@@ -299,14 +300,14 @@ export async function cloneSlots(
         action: "schedule.slots.clone",
         entityType: "Slot",
         clinicId: input.clinicId,
-        after: { doctorId, ...input, created: created.length, skipped: skipped.length },
+        after: { doctorId, clinicId: input.clinicId, sourceFrom: input.sourceFrom, sourceTo: input.sourceTo, targetStarts: input.targetStarts, created: created.length, skipped: skipped.length },
       });
       await tx.flush();
-      return {
+      return finishOrRollBack(!!input.dryRun, {
         reply: { created: created.map(staffSlotView) as StaffSlotView[], skipped },
         changes: created.map((slot) => entityChange(slot, "created")).sort(byStartThenId),
-      };
-    });
+      });
+    }));
   } catch (error) {
     if (isExclusionViolation(error)) throw await slotConflictError(em, doctorId, attempted);
     throw error;

@@ -1,0 +1,120 @@
+/**
+ * Staff of a clinic (clinic admins: list, add by account id, remove) and doctors awaiting approval
+ * (platform admins only: the API lets only them approve or reject).
+ */
+import { useState } from "react";
+import { clinicMemberListSchema, clinicMemberSchema, doctorListSchema, doctorSchema, type ClinicMember, type ClinicSummary, type DoctorView } from "@clinic/shared";
+import { FormError, SelectField, TextField, useSubmit } from "../../components/Field";
+import { Async } from "../../components/States";
+import { api } from "../../lib/api";
+import type { Session } from "../../lib/session";
+import { useLoad } from "../../lib/useLoad";
+import { AdminFrame } from "./AdminFrame";
+
+const ROLE_NAMES = { receptionist: "Receptionist", clinic_admin: "Clinic admin" } as const;
+
+export function Staff({ session }: { session: Session }) {
+  if (session.user.role === "platform_admin") {
+    return (
+      <>
+        <section className="panel"><h1>Staff and doctor approval</h1><p className="field-hint">Clinic staff are managed by each clinic's admins.</p></section>
+        <DoctorApprovals />
+      </>
+    );
+  }
+  return <AdminFrame session={session} title="Staff">{(clinic) => <Members clinic={clinic} self={session.user.id} />}</AdminFrame>;
+}
+
+function Members({ clinic, self }: { clinic: ClinicSummary; self: string }) {
+  const members = useLoad(async (signal) => (await api(`/clinics/${clinic.id}/members`, { schema: clinicMemberListSchema, signal })).items, [clinic.id]);
+  const [userId, setUserId] = useState("");
+  const [role, setRole] = useState<ClinicMember["role"]>("receptionist");
+  const [notice, setNotice] = useState("");
+  const add = useSubmit(async () => {
+    const member = await api(`/clinics/${clinic.id}/members`, { method: "POST", body: { userId: userId.trim(), role }, schema: clinicMemberSchema });
+    setUserId("");
+    setNotice(`${member.displayName} is now ${ROLE_NAMES[member.role].toLowerCase()} here.`);
+    await members.reload();
+  });
+  const remove = useSubmit(async (member: ClinicMember) => {
+    if (!window.confirm(`Remove ${member.displayName} as ${ROLE_NAMES[member.role].toLowerCase()}?`)) return;
+    await api(`/clinics/${clinic.id}/members/${member.id}`, { method: "DELETE" });
+    setNotice(`${member.displayName} removed.`);
+    await members.reload();
+  });
+  return (
+    <section className="panel" aria-labelledby="members">
+      <h2 id="members">Clinic staff</h2>
+      <p role="status" className="admin-notice">{notice}</p>
+      <FormError message={remove.formError} />
+      <Async state={members.state} retry={() => void members.reload()} isEmpty={(items) => items.length === 0} empty="No staff yet.">
+        {(items) => (
+          <ul className="admin-list" data-testid="members">
+            {items.map((m) => (
+              <li key={m.id} className="admin-row">
+                <span><strong>{m.displayName}</strong> · {ROLE_NAMES[m.role]}{m.email ? ` · ${m.email}` : ""}</span>
+                {m.userId !== self && (
+                  <button type="button" className="button button-quiet" onClick={() => void remove.run(m)} aria-label={`Remove ${m.displayName}`}>Remove</button>
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
+      </Async>
+      <form onSubmit={add.onSubmit()} noValidate className="admin-subform" aria-labelledby="member-new">
+        <h3 id="member-new">Add a member</h3>
+        <FormError message={add.formError} />
+        <div className="admin-form">
+          <TextField label="Account id" value={userId} onChange={(e) => setUserId(e.target.value)} error={add.fieldErrors.userId} className="mono"
+            hint="The person's account id (from their profile). The account must already have this role." />
+          <SelectField label="Role" value={role} onChange={(e) => setRole(e.target.value as ClinicMember["role"])} error={add.fieldErrors.role}>
+            <option value="receptionist">Receptionist</option>
+            <option value="clinic_admin">Clinic admin</option>
+          </SelectField>
+        </div>
+        <button type="submit" className="button" disabled={add.busy}>{add.busy ? "Adding…" : "Add member"}</button>
+      </form>
+    </section>
+  );
+}
+
+function DoctorApprovals() {
+  const pending = useLoad(async (signal) => (await api(`/doctor-approvals?status=pending`, { schema: doctorListSchema, signal })).items, []);
+  const [notes, setNotes] = useState<Record<string, string>>({});
+  const [notice, setNotice] = useState("");
+  const decide = useSubmit(async (doctor: DoctorView, verdict: "approve" | "reject") => {
+    const note = notes[doctor.id]?.trim() ?? "";
+    if (verdict === "reject" && !note) throw new Error(`Write a note for ${doctor.displayName}: a rejection says why.`);
+    await api(`/doctors/${doctor.id}/${verdict}`, { method: "POST", body: note ? { note } : {}, schema: doctorSchema });
+    setNotice(`${doctor.displayName} ${verdict === "approve" ? "approved: now listed and bookable" : "rejected"}.`);
+    await pending.reload();
+  });
+  return (
+    <section className="panel" aria-labelledby="approvals">
+      <h2 id="approvals">Doctors awaiting approval</h2>
+      <p role="status" className="admin-notice">{notice}</p>
+      <FormError message={decide.formError} />
+      <Async state={pending.state} retry={() => void pending.reload()} isEmpty={(items) => items.length === 0} empty="No doctors are waiting for approval.">
+        {(items) => (
+          <ul className="admin-list" data-testid="pending-doctors">
+            {items.map((d) => {
+              const creds = d.approval?.credentials;
+              return (
+                <li key={d.id} className="admin-approval">
+                  <p><strong>{d.displayName}</strong> · {d.clinics.map((c) => c.name).join(", ") || "no clinic yet"}</p>
+                  <p>{creds ? `${creds.registrationBody} ${creds.registrationNumber}${creds.qualifications.length ? ` · ${creds.qualifications.join(", ")}` : ""}` : "No credentials submitted yet (approval needs them)."}</p>
+                  <TextField label={`Note for ${d.displayName}`} value={notes[d.id] ?? ""} onChange={(e) => setNotes((n) => ({ ...n, [d.id]: e.target.value }))}
+                    hint="Required to reject; shown to the doctor." />
+                  <div className="admin-buttons">
+                    <button type="button" className="button" disabled={decide.busy} onClick={() => void decide.run(d, "approve")}>Approve<span className="visually-hidden"> {d.displayName}</span></button>
+                    <button type="button" className="button button-quiet" disabled={decide.busy} onClick={() => void decide.run(d, "reject")}>Reject<span className="visually-hidden"> {d.displayName}</span></button>
+                  </div>
+                </li>
+              );
+            })}
+          </ul>
+        )}
+      </Async>
+    </section>
+  );
+}
