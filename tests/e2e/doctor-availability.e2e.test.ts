@@ -47,6 +47,8 @@ describe("doctor: availability and time off (browser)", () => {
     expect(await save.isDisabled()).toBe(true);
 
     await page.getByLabel("Ends at").fill("12:00");
+    // Two weeks keep the materialisation small.
+    await page.getByLabel("Until day (optional)").fill(localDateOf(new Date(Date.now() + 13 * 86_400_000), clinic.timeZone));
     await page.getByLabel("Note (optional)").fill("Morning list");
     await page.getByRole("button", { name: "Preview" }).click();
     const preview = page.getByTestId("rule-preview");
