@@ -67,14 +67,14 @@ function Rules({ doctorId, clinic }: DoctorContext) {
           <ul className="doctor-list" data-testid="rules">
             {items.map((rule) => (
               <li key={rule.id}>
-                <span className="grow">
+                <span className="doctor-grow">
                   <strong>{describeRule(rule)}</strong>
                   <br />
-                  <span className="muted">
+                  <span className="doctor-muted">
                     {KIND[rule.kind]} · from {rule.validFrom}{rule.validUntil ? ` until ${rule.validUntil}` : ""}{rule.note ? ` · ${rule.note}` : ""}
                   </span>
                 </span>
-                {!rule.active && <span className="badge patient-done">Paused</span>}
+                {!rule.active && <span className="badge doctor-patient-done">Paused</span>}
                 <button type="button" className="button button-quiet" onClick={() => setEditing(rule)} aria-label={`Edit ${describeRule(rule)}`}>Edit</button>
                 <button type="button" className="button button-quiet" onClick={() => void change.run(rule, rule.active ? "pause" : "resume")}
                   aria-label={`${rule.active ? "Pause" : "Resume"} ${describeRule(rule)}`}>{rule.active ? "Pause" : "Resume"}</button>
@@ -85,7 +85,7 @@ function Rules({ doctorId, clinic }: DoctorContext) {
         )}
       </Async>
       {editing === null ? (
-        <div className="button-row"><button type="button" className="button" onClick={() => { setMessage(null); setEditing("new"); }}>Add a rule</button></div>
+        <div className="doctor-button-row"><button type="button" className="button" onClick={() => { setMessage(null); setEditing("new"); }}>Add a rule</button></div>
       ) : (
         <RuleForm key={editing === "new" ? "new" : editing.id} doctorId={doctorId} clinic={clinic} rule={editing === "new" ? null : editing} today={today}
           onSaved={saved(editing === "new" ? "created" : "saved")} onCancel={() => setEditing(null)} />

@@ -32,7 +32,7 @@ function Frame({ doctorId, title, children }: { doctorId: string; title: string;
             return (
               <>
                 <ClinicPicker clinics={list} value={clinic.id} onChange={setChosen} />
-                <p className="muted">{clinic.name} · times in {clinic.timeZone}</p>
+                <p className="doctor-muted">{clinic.name} · times in {clinic.timeZone}</p>
               </>
             );
           }}

@@ -65,13 +65,13 @@ export function LateBanner(props: {
     // The live region stays mounted so the banner's arrival is announced.
     <div role="status" aria-live="polite">
       {show && (
-        <section className="late-banner" aria-labelledby={`${id}-title`} data-testid="late-banner">
+        <section className="doctor-late-banner" aria-labelledby={`${id}-title`} data-testid="late-banner">
           <h2 id={`${id}-title`}>
-            <span className="late-icon" aria-hidden="true" />Running {formatMinutes(late)} late
+            <span className="doctor-late-icon" aria-hidden="true" />Running {formatMinutes(late)} late
           </h2>
           {props.eta?.state === "overrunning" && <p>The consultation in the room is running over its expected length.</p>}
           {rows.length > 0 && (
-            <table className="late-table">
+            <table className="doctor-late-table">
               <caption className="visually-hidden">Expected times of the waiting patients</caption>
               <thead>
                 <tr><th scope="col">Ticket</th><th scope="col">Patient</th><th scope="col">Booked</th><th scope="col">Expected</th></tr>

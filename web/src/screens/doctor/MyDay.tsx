@@ -60,7 +60,7 @@ function Day({ doctorId, clinic, clinics, onClinic }: { doctorId: string; clinic
           </div>
           {!isToday && <button type="button" className="button button-quiet" onClick={() => setDate(today)}>Back to today</button>}
         </div>
-        <p className="muted">{clinic.name} · times in {clinic.timeZone}</p>
+        <p className="doctor-muted">{clinic.name} · times in {clinic.timeZone}</p>
       </section>
 
       {isToday && <LateBanner clinic={clinic} eta={day.eta} queue={day.queue} appointments={day.appointments} nameOf={day.nameOf} />}

@@ -88,23 +88,23 @@ export function QueuePanel({ doctorId, clinic, queue, expected, putEntry, refres
   return (
     <section className="panel doctor-queue" aria-labelledby={`${id}-heading`}>
       <h2 id={`${id}-heading`}>Queue</h2>
-      <div className="call-next-row">
+      <div className="doctor-call-next-row">
         <TextField label="Room (optional)" value={room} onChange={(e) => setRoom(e.target.value)} placeholder="Room 7" maxLength={32} />
         <button type="button" className="button" onClick={() => void callNext()} disabled={busy}>Call next</button>
       </div>
-      <p role="status" className="queue-notice">{notice}</p>
+      <p role="status" className="doctor-queue-notice">{notice}</p>
       {problem && <p className="form-error" role="alert">{problem}</p>}
 
       {current.length > 0 && (
-        <ul className="current-patients" aria-label="With you now">
+        <ul className="doctor-current-patients" aria-label="With you now">
           {current.map((entry) => (
-            <li key={entry.id} className={`current-patient status-${entry.status}`} data-testid="current-patient">
-              <span className="current-ticket" aria-label={`Ticket ${entry.ticket}`}>{entry.ticket}</span>
-              <span className="current-name">{entry.patientName}</span>
-              <span className={`badge patient-status patient-${entry.status === "called" ? "called" : "in_room"}`}>
+            <li key={entry.id} className={`doctor-current-patient doctor-status-${entry.status}`} data-testid="current-patient">
+              <span className="doctor-current-ticket" aria-label={`Ticket ${entry.ticket}`}>{entry.ticket}</span>
+              <span className="doctor-current-name">{entry.patientName}</span>
+              <span className={`badge doctor-patient-status doctor-patient-${entry.status === "called" ? "called" : "in_room"}`}>
                 {entry.status === "called" ? `Called${entry.room ? ` to ${entry.room}` : ""}` : "In room"}
               </span>
-              <span className="current-actions">
+              <span className="doctor-current-actions">
                 {ACTIONS[entry.status].map(({ action, label }) => (
                   <button key={action} type="button" className={action === "start" || action === "finish" ? "button" : "button button-quiet"}
                     onClick={() => void act(entry, action)} disabled={busy} aria-label={`${label} ${entry.ticket}`}>
@@ -121,18 +121,18 @@ export function QueuePanel({ doctorId, clinic, queue, expected, putEntry, refres
       {waiting.length === 0 ? (
         <p className="state state-empty">Nobody is waiting.</p>
       ) : (
-        <ol className="waiting-list" data-testid="waiting-list">
+        <ol className="doctor-waiting-list" data-testid="waiting-list">
           {waiting.map((entry) => {
             const eta = expected[entry.id] ?? entry.expectedAt;
             return (
               <li key={entry.id}>
-                <span className="mono waiting-ticket">{entry.ticket}</span>
+                <span className="mono doctor-waiting-ticket">{entry.ticket}</span>
                 <span>{entry.patientName}</span>
-                <span className="muted">
+                <span className="doctor-muted">
                   {entry.kind === "emergency" ? "Emergency" : entry.kind === "walk_in" ? "Walk-in" : entry.appointmentStart ? `Booked ${formatTime(entry.appointmentStart, clinic.timeZone)}` : "Booked"}
                   {entry.doctorId === null ? " · any doctor" : ""}
                 </span>
-                <span className="muted">{eta ? `Expected ${formatTime(eta, clinic.timeZone)}` : "No estimate yet"}</span>
+                <span className="doctor-muted">{eta ? `Expected ${formatTime(eta, clinic.timeZone)}` : "No estimate yet"}</span>
               </li>
             );
           })}

@@ -107,7 +107,7 @@ export function RuleForm({ doctorId, clinic, rule, today, onSaved, onCancel }: {
     <form onSubmit={askPreview.onSubmit()} noValidate aria-label={rule ? "Edit rule" : "New rule"}>
       <h3>{rule ? "Edit rule" : "New rule"}</h3>
       <FormError message={save.formError ?? askPreview.formError} />
-      <div className="form-grid">
+      <div className="doctor-form-grid">
         <SelectField label="Repeats" value={draft.freq} onChange={(e) => set("freq", e.target.value as Draft["freq"])} error={errors["recurrence.freq"]}>
           <option value="weekly">Weekly</option>
           <option value="daily">Daily</option>
@@ -121,7 +121,7 @@ export function RuleForm({ doctorId, clinic, rule, today, onSaved, onCancel }: {
         </SelectField>
       </div>
       {draft.freq === "weekly" && (
-        <fieldset className="weekdays" aria-describedby={errors["recurrence.weekdays"] ? "weekdays-error" : undefined}>
+        <fieldset className="doctor-weekdays" aria-describedby={errors["recurrence.weekdays"] ? "weekdays-error" : undefined}>
           <legend>Days</legend>
           {WEEKDAYS.map((label, index) => (
             <label key={label}>
@@ -133,7 +133,7 @@ export function RuleForm({ doctorId, clinic, rule, today, onSaved, onCancel }: {
           {errors["recurrence.weekdays"] && <p className="field-error" id="weekdays-error">{errors["recurrence.weekdays"]}</p>}
         </fieldset>
       )}
-      <div className="form-grid">
+      <div className="doctor-form-grid">
         <TextField label="From day" type="date" value={draft.validFrom} onChange={(e) => set("validFrom", e.target.value)} error={errors.validFrom} />
         <TextField label="Until day (optional)" type="date" value={draft.validUntil} onChange={(e) => set("validUntil", e.target.value)} error={errors.validUntil} />
         <TextField label="Starts at" type="time" value={draft.startTime} onChange={(e) => set("startTime", e.target.value)} error={errors.startTime} />
@@ -144,7 +144,7 @@ export function RuleForm({ doctorId, clinic, rule, today, onSaved, onCancel }: {
         <TextField label="Break until" type="time" value={draft.breakEnd} onChange={(e) => set("breakEnd", e.target.value)} error={errors["breaks.0.end"]} />
       </div>
       <TextField label="Note (optional)" value={draft.note} onChange={(e) => set("note", e.target.value)} error={errors.note} />
-      <div className="button-row">
+      <div className="doctor-button-row">
         <button type="submit" className="button" disabled={askPreview.busy}>{askPreview.busy ? "Previewing…" : "Preview"}</button>
         <button type="button" className="button" disabled={!current || blocked || save.busy} onClick={() => void save.run()}>
           {save.busy ? "Saving…" : rule ? "Save changes" : "Save rule"}
@@ -159,7 +159,7 @@ export function RuleForm({ doctorId, clinic, rule, today, onSaved, onCancel }: {
 
 function PreviewReport({ preview, tz, blocked }: { preview: AvailabilityPreview; tz: string; blocked: boolean }) {
   return (
-    <section className={`preview${preview.conflicts.length ? " preview-warning" : ""}`} aria-label="Preview" data-testid="rule-preview">
+    <section className={`doctor-preview${preview.conflicts.length ? " doctor-preview-warning" : ""}`} aria-label="Preview" data-testid="rule-preview">
       <h3>Preview: {preview.slots.count} slot{preview.slots.count === 1 ? "" : "s"}</h3>
       {preview.slots.first.length > 0 && (
         <p>First: {preview.slots.first.slice(0, 3).map((s) => formatDateTime(s.start, tz)).join("; ")}{preview.slots.count > 3 ? " …" : ""}</p>

@@ -112,10 +112,10 @@ function Leave({ doctorId, clinic }: DoctorContext) {
             <ul className="doctor-list" data-testid="time-off">
               {items.map((item) => (
                 <li key={item.id}>
-                  <span className="grow">
+                  <span className="doctor-grow">
                     <strong>{KINDS[item.kind]}</strong> · {formatDateTime(item.startsAt, tz)} – {item.endsAt ? formatDateTime(item.endsAt, tz) : "until further notice"}
                     <br />
-                    <span className="muted">{item.clinicId === null ? "All clinics" : item.clinicId === clinic.id ? clinic.name : "Another clinic"}{item.reason ? ` · ${item.reason}` : ""}</span>
+                    <span className="doctor-muted">{item.clinicId === null ? "All clinics" : item.clinicId === clinic.id ? clinic.name : "Another clinic"}{item.reason ? ` · ${item.reason}` : ""}</span>
                   </span>
                   {item.doctorId !== null && (
                     <button type="button" className="button button-quiet" onClick={() => void remove.run(item)} aria-label={`Delete ${KINDS[item.kind]} from ${formatDateTime(item.startsAt, tz)}`}>Delete</button>
@@ -131,7 +131,7 @@ function Leave({ doctorId, clinic }: DoctorContext) {
         <h2 id={`${id}-new`}>Take time off</h2>
         <form onSubmit={dryRun.onSubmit()} noValidate>
           <FormError message={save.formError ?? dryRun.formError} />
-          <div className="form-grid">
+          <div className="doctor-form-grid">
             <SelectField label="Kind" value={form.kind} onChange={(e) => set("kind", e.target.value)} error={errors.kind}>
               {(["vacation", "conference", "surgery", "emergency_leave"] as const).map((k) => <option key={k} value={k}>{KINDS[k]}</option>)}
             </SelectField>
@@ -145,11 +145,11 @@ function Leave({ doctorId, clinic }: DoctorContext) {
             <TextField label="Until time" type="time" value={form.untilTime} onChange={(e) => set("untilTime", e.target.value)} />
           </div>
           <TextField label="Reason" value={form.reason} onChange={(e) => set("reason", e.target.value)} error={errors.reason} hint={`Times are in ${tz}.`} />
-          <label className="check-field">
+          <label className="doctor-check-field">
             <input type="checkbox" checked={form.autoCancel} onChange={(e) => set("autoCancel", e.target.checked)} />
             Cancel the booked appointments in this time too (the patients are told)
           </label>
-          <div className="button-row">
+          <div className="doctor-button-row">
             <button type="submit" className="button" disabled={dryRun.busy}>{dryRun.busy ? "Checking…" : "Check conflicts"}</button>
             <button type="button" className="button" disabled={!current || save.busy} onClick={() => void save.run()}>{save.busy ? "Saving…" : "Save time off"}</button>
           </div>
@@ -163,7 +163,7 @@ function Leave({ doctorId, clinic }: DoctorContext) {
 
 function ConflictReport({ result, hits, tz, autoCancel }: { result: UnavailabilityResult; hits: Hit[]; tz: string; autoCancel: boolean }) {
   return (
-    <section className={`preview${hits.length ? " preview-warning" : ""}`} aria-label="Conflicts" data-testid="time-off-preview">
+    <section className={`doctor-preview${hits.length ? " doctor-preview-warning" : ""}`} aria-label="Conflicts" data-testid="time-off-preview">
       <h3>{hits.length ? `${hits.length} booked appointment${hits.length === 1 ? "" : "s"} in this time` : "No booked appointments in this time"}</h3>
       <p>{result.blocked.length} free slot{result.blocked.length === 1 ? "" : "s"} will be blocked.</p>
       {hits.length > 0 && (

@@ -24,14 +24,14 @@ export function Timeline({ rows, clinic, nameOf }: { rows: TimelineRow[]; clinic
   const tz = clinic.timeZone;
   if (rows.length === 0) return <Empty>Nothing scheduled at {clinic.name} on this day.</Empty>;
   return (
-    <ol className="timeline" data-testid="timeline">
+    <ol className="doctor-timeline" data-testid="timeline">
       {rows.map((row) => {
         if (row.type !== "patient") {
           const label = row.type === "free" ? `Free · ${row.count} slot${row.count === 1 ? "" : "s"}` : row.type === "blocked" ? "Blocked / time off" : "Break";
           return (
-            <li key={row.key} className={`timeline-row timeline-${row.type}`}>
-              <span className="timeline-time">{when(row, tz)}</span>
-              <span className="timeline-what">{label}{row.type === "blocked" && row.note ? ` · ${row.note}` : ""}</span>
+            <li key={row.key} className={`doctor-timeline-row doctor-timeline-${row.type}`}>
+              <span className="doctor-timeline-time">{when(row, tz)}</span>
+              <span className="doctor-timeline-what">{label}{row.type === "blocked" && row.note ? ` · ${row.note}` : ""}</span>
             </li>
           );
         }
@@ -39,14 +39,14 @@ export function Timeline({ rows, clinic, nameOf }: { rows: TimelineRow[]; clinic
         const name = entry?.patientName ?? nameOf(row.patientId) ?? "Patient";
         const kind = entry?.kind === "walk_in" ? "Walk-in" : entry?.kind === "emergency" ? "Emergency" : appointment?.elasticAllocationId ? "Elastic" : null;
         return (
-          <li key={row.key} className={`timeline-row timeline-patient patient-${row.status}`} data-testid="timeline-patient" data-status={row.status}>
-            <span className="timeline-time">{when(row, tz)}</span>
-            <span className="timeline-what">
-              <span className="timeline-name">{name}</span>
-              {kind && <span className="badge kind-badge">{kind}</span>}
-              {entry && <span className="mono timeline-ticket">{entry.ticket}</span>}
+          <li key={row.key} className={`doctor-timeline-row doctor-timeline-patient doctor-patient-${row.status}`} data-testid="timeline-patient" data-status={row.status}>
+            <span className="doctor-timeline-time">{when(row, tz)}</span>
+            <span className="doctor-timeline-what">
+              <span className="doctor-timeline-name">{name}</span>
+              {kind && <span className="badge doctor-kind-badge">{kind}</span>}
+              {entry && <span className="mono doctor-timeline-ticket">{entry.ticket}</span>}
             </span>
-            <span className={`badge patient-status patient-${row.status}`}>
+            <span className={`badge doctor-patient-status doctor-patient-${row.status}`}>
               <span aria-hidden="true">{MARK[row.status]} </span>
               {STATUS_LABEL[row.status]}
             </span>
