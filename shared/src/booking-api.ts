@@ -99,6 +99,10 @@ export const myAppointmentsQuerySchema = z.strictObject({
   when: z.enum(["upcoming", "past"]).default("upcoming"),
 });
 export const dayQuerySchema = z.strictObject({ date: localDate });
+/** GET /doctors/:doctorId/day/patients?date=: who the day's appointments are with (names for the doctor's timeline). */
+export const dayPatientSchema = z.object({ patientId: z.uuid(), fullName: z.string() });
+export type DayPatient = z.infer<typeof dayPatientSchema>;
+export const dayPatientListSchema = z.object({ items: z.array(dayPatientSchema) });
 
 export const appointmentHistorySchema = z.object({
   items: z.array(appointmentViewSchema),

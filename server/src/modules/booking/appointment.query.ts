@@ -1,6 +1,6 @@
 /** Appointment lists: a patient's own, a doctor's and a clinic's day, a patient's history. */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { addDays, type AppointmentHistory, type AppointmentView } from "@clinic/shared";
+import { addDays, type AppointmentHistory, type AppointmentView, type DayPatient } from "@clinic/shared";
 import { APPOINTMENT_COLUMNS, appointmentView, type AppointmentRow } from "./appointment.views";
 import { noShowStanding } from "./booking-policy";
 
@@ -32,6 +32,31 @@ export async function dayAppointments(
   filter: { doctorId?: string; clinicId?: string; clinicIds: string[] | null },
   date: string,
 ): Promise<AppointmentView[]> {
+  const { where, params } = dayConditions(filter, date);
+  const rows = await em.execute<AppointmentRow[]>(
+    `select ${APPOINTMENT_COLUMNS} from appointment a join clinic c on c.id = a.clinic_id where ${where}
+      order by a.starts_at, a.id`,
+    params,
+  );
+  return rows.map(appointmentView);
+}
+
+/** The names of the patients of the same day's appointments (a doctor's timeline names its patients). */
+export async function dayPatients(
+  em: EntityManager,
+  filter: { doctorId?: string; clinicId?: string; clinicIds: string[] | null },
+  date: string,
+): Promise<DayPatient[]> {
+  const { where, params } = dayConditions(filter, date);
+  const rows = await em.execute<{ id: string; full_name: string }[]>(
+    `select distinct p.id, p.full_name from appointment a join clinic c on c.id = a.clinic_id join patient p on p.id = a.patient_id
+      where ${where} order by p.full_name, p.id`,
+    params,
+  );
+  return rows.map((row) => ({ patientId: row.id, fullName: row.full_name }));
+}
+
+function dayConditions(filter: { doctorId?: string; clinicId?: string; clinicIds: string[] | null }, date: string) {
   const conditions = [`a.status not in ('cancelled','expired')`, `not (a.status = 'pending' and a.hold_expires_at <= now())`];
   const params: unknown[] = [];
   // A day window wide enough for any zone, then the exact local date.
@@ -51,12 +76,7 @@ export async function dayAppointments(
     conditions.push(`a.clinic_id = any(?::uuid[])`);
     params.push(`{${filter.clinicIds.join(",")}}`);
   }
-  const rows = await em.execute<AppointmentRow[]>(
-    `select ${APPOINTMENT_COLUMNS} from appointment a join clinic c on c.id = a.clinic_id where ${conditions.join(" and ")}
-      order by a.starts_at, a.id`,
-    params,
-  );
-  return rows.map(appointmentView);
+  return { where: conditions.join(" and "), params };
 }
 
 export async function patientHistory(em: EntityManager, patientId: string): Promise<AppointmentHistory> {

@@ -1,5 +1,5 @@
 /** Booking routes (docs/booking.md): each handler validates (zod), guards, calls the service. */
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import {
   appointmentHistorySchema,
@@ -9,6 +9,7 @@ import {
   changeAppointmentStatusRequestSchema,
   createAppointmentReplySchema,
   createAppointmentRequestSchema,
+  dayPatientListSchema,
   dayQuerySchema,
   idempotencyHeadersSchema,
   idParams,
@@ -21,7 +22,7 @@ import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
 import { actorOf } from "../audit/audit.service";
 import { requireUser } from "../identity/authenticate";
-import { dayAppointments, myAppointments, patientFacts, patientHistory } from "./appointment.query";
+import { dayAppointments, dayPatients, myAppointments, patientFacts, patientHistory } from "./appointment.query";
 import { BookingService, isStaffOf } from "./booking.service";
 import { idempotencyContext } from "./idempotency";
 
@@ -117,19 +118,40 @@ export function bookingRoutes(ctx: ModuleContext): FastifyPluginAsync {
       async (request) => service.read(requireUser(request), request.params.appointmentId),
     );
 
+    /** The clinics of the doctor whose day the caller may read: all for the doctor and the platform, else the ones they staff. */
+    async function dayScope(request: FastifyRequest<{ Params: { doctorId: string } }>): Promise<string[] | null> {
+      const principal = requireUser(request);
+      const { doctorId } = request.params;
+      if (principal.doctorId === doctorId || principal.role === "platform_admin") return null;
+      const rows = await em().execute<{ clinic_id: string }[]>(`select clinic_id from doctor_clinic where doctor_id = ?`, [doctorId]);
+      const clinicIds = rows.map((row) => row.clinic_id).filter((clinicId) => isStaffOf(principal, clinicId));
+      if (!clinicIds.length) throw new DomainError(403, "FORBIDDEN", "Not allowed to read this doctor's day");
+      return clinicIds;
+    }
+
     app.get(
       "/doctors/:doctorId/day",
       { schema: { tags, summary: "A doctor's appointments on a local date (the doctor, staff of its clinics)", params: idParams("doctorId"), querystring: dayQuerySchema, response: { 200: appointmentListSchema } } },
       async (request) => {
-        const principal = requireUser(request);
-        const { doctorId } = request.params;
-        let clinicIds: string[] | null = null;
-        if (principal.doctorId !== doctorId && principal.role !== "platform_admin") {
-          const rows = await em().execute<{ clinic_id: string }[]>(`select clinic_id from doctor_clinic where doctor_id = ?`, [doctorId]);
-          clinicIds = rows.map((row) => row.clinic_id).filter((clinicId) => isStaffOf(principal, clinicId));
-          if (!clinicIds.length) throw new DomainError(403, "FORBIDDEN", "Not allowed to read this doctor's day");
-        }
-        return { items: await dayAppointments(em(), { doctorId, clinicIds }, request.query.date) };
+        const clinicIds = await dayScope(request);
+        return { items: await dayAppointments(em(), { doctorId: request.params.doctorId, clinicIds }, request.query.date) };
+      },
+    );
+
+    app.get(
+      "/doctors/:doctorId/day/patients",
+      {
+        schema: {
+          tags,
+          summary: "The names of the patients of a doctor's appointments on a local date (same readers as the day)",
+          params: idParams("doctorId"),
+          querystring: dayQuerySchema,
+          response: { 200: dayPatientListSchema },
+        },
+      },
+      async (request) => {
+        const clinicIds = await dayScope(request);
+        return { items: await dayPatients(em(), { doctorId: request.params.doctorId, clinicIds }, request.query.date) };
       },
     );
 

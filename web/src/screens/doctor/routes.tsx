@@ -1,4 +1,12 @@
 import type { ScreenRoute } from "../../lib/routes";
+import { Availability } from "./Availability";
+import { MyDay } from "./MyDay";
+import { TimeOff } from "./TimeOff";
+import "./doctor.css";
 
 /** Doctor screens. */
-export const doctorRoutes: ScreenRoute[] = [];
+export const doctorRoutes: ScreenRoute[] = [
+  { path: "/doctor/day", roles: ["doctor"], nav: "My day", render: ({ session }) => <MyDay session={session} /> },
+  { path: "/doctor/availability", roles: ["doctor"], nav: "Availability", render: ({ session }) => <Availability session={session} /> },
+  { path: "/doctor/time-off", roles: ["doctor"], nav: "Time off", render: ({ session }) => <TimeOff session={session} /> },
+];

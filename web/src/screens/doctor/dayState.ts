@@ -1,0 +1,141 @@
+/**
+ * The live state of a doctor's day: the `doctor:{doctorId}` topic (appointments of today + 7 days,
+ * today's queue) plus `eta.updated`, merged with what HTTP reads and action replies bring. Rows are
+ * keyed by id and the higher `version` wins, so an event, a reply and a re-read can arrive in any order.
+ */
+import { z } from "zod";
+import { appointmentStatuses, etaUpdatedSchema, queueEntryViewSchema, type AppointmentView, type EventEnvelope, type EtaUpdated, type QueueEntryView } from "@clinic/shared";
+
+const isoInstant = z.iso.datetime();
+
+/** The topic's appointment rows and `appointment.*` event data (docs/realtime.md, AppointmentChange). */
+const appointmentChangeSchema = z.object({
+  appointmentId: z.uuid(),
+  patientId: z.uuid(),
+  doctorId: z.uuid(),
+  clinicId: z.uuid(),
+  slotId: z.uuid().nullable(),
+  elasticAllocationId: z.uuid().nullable(),
+  start: isoInstant,
+  end: isoInstant,
+  status: z.enum(appointmentStatuses),
+  version: z.number().int(),
+});
+
+export const doctorSnapshotSchema = z.object({
+  doctorId: z.uuid(),
+  appointments: z.array(appointmentChangeSchema),
+  queue: z.array(queueEntryViewSchema),
+});
+
+/** One appointment as the day shows it, whichever source it came from. */
+export interface DayAppointment {
+  id: string;
+  patientId: string;
+  clinicId: string;
+  slotId: string | null;
+  elasticAllocationId: string | null;
+  start: string;
+  end: string;
+  status: AppointmentView["status"];
+  version: number;
+}
+
+export type ById<T> = Record<string, T>;
+
+export interface DoctorLive {
+  appointments: ById<DayAppointment>;
+  queue: ById<QueueEntryView>;
+  /** The latest `eta.updated` per clinic. */
+  eta: Record<string, EtaUpdated>;
+}
+
+function fromChange(change: z.infer<typeof appointmentChangeSchema>): DayAppointment {
+  const { appointmentId, doctorId: _doctorId, ...rest } = change;
+  return { id: appointmentId, ...rest };
+}
+
+export function fromView(view: AppointmentView): DayAppointment {
+  const { id, patientId, clinicId, slotId, elasticAllocationId, start, end, status, version } = view;
+  return { id, patientId, clinicId, slotId, elasticAllocationId, start, end, status, version };
+}
+
+/** Puts `row` in `rows` unless a newer version is already there. */
+export function upsert<T extends { version: number }>(rows: ById<T>, id: string, row: T): ById<T> {
+  const current = rows[id];
+  return current && current.version > row.version ? rows : { ...rows, [id]: row };
+}
+
+/** Both maps together, the higher version of each id winning. */
+export function mergeByVersion<T extends { version: number }>(a: ById<T>, b: ById<T>): ById<T> {
+  let out = a;
+  for (const [id, row] of Object.entries(b)) out = upsert(out, id, row);
+  return out;
+}
+
+export function byId<T>(items: T[], key: (item: T) => string): ById<T> {
+  return Object.fromEntries(items.map((item) => [key(item), item]));
+}
+
+export function liveFromSnapshot(snapshot: unknown): DoctorLive {
+  const parsed = doctorSnapshotSchema.parse(snapshot);
+  return {
+    appointments: byId(parsed.appointments.map(fromChange), (a) => a.id),
+    queue: byId(parsed.queue, (entry) => entry.id),
+    eta: {},
+  };
+}
+
+/** Applies one in-order event of `doctor:{doctorId}`; slot and elastic events are re-read over HTTP. */
+export function reduceLive(state: DoctorLive, event: EventEnvelope): DoctorLive {
+  if (event.type.startsWith("appointment.")) {
+    const change = appointmentChangeSchema.safeParse(event.data);
+    if (!change.success) return state;
+    const row = fromChange(change.data);
+    return { ...state, appointments: upsert(state.appointments, row.id, row) };
+  }
+  if (event.type.startsWith("queue.")) {
+    const entry = queueEntryViewSchema.safeParse(event.data);
+    if (!entry.success) return state;
+    return { ...state, queue: upsert(state.queue, entry.data.id, entry.data) };
+  }
+  if (event.type === "eta.updated") {
+    const eta = etaUpdatedSchema.safeParse(event.data);
+    if (!eta.success) return state;
+    return { ...state, eta: { ...state.eta, [eta.data.clinicId]: eta.data } };
+  }
+  return state;
+}
+
+/** Expected times by entry id and by appointment id, from the clinic's latest `eta.updated`. */
+export function etaTimes(eta: EtaUpdated | undefined): { byEntry: Record<string, string>; byAppointment: Record<string, string> } {
+  const byEntry: Record<string, string> = {};
+  const byAppointment: Record<string, string> = {};
+  for (const item of eta?.entries ?? []) {
+    if ("entryId" in item) byEntry[item.entryId] = item.expectedAt;
+    else byAppointment[item.appointmentId] = item.expectedAt;
+  }
+  return { byEntry, byAppointment };
+}
+
+const ACTIVE = new Set(["called", "in_room"]);
+const KIND_ORDER = { emergency: 0, appointment: 1, walk_in: 1 } as const;
+
+/**
+ * Waiting entries in likely call order: emergencies, ranked entries, then by expected time, else
+ * booked time (appointments) or arrival (walk-ins). An approximation of call-next, which decides.
+ */
+export function callOrder(waiting: QueueEntryView[], expected: Record<string, string>): QueueEntryView[] {
+  const when = (e: QueueEntryView) => Date.parse(expected[e.id] ?? e.expectedAt ?? e.appointmentStart ?? e.arrivedAt);
+  return [...waiting].sort(
+    (a, b) =>
+      KIND_ORDER[a.kind] - KIND_ORDER[b.kind] ||
+      (a.manualRank ?? 10_000) - (b.manualRank ?? 10_000) ||
+      when(a) - when(b) ||
+      Date.parse(a.arrivedAt) - Date.parse(b.arrivedAt),
+  );
+}
+
+export function isActive(entry: QueueEntryView): boolean {
+  return ACTIVE.has(entry.status);
+}
