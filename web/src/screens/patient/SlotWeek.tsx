@@ -32,7 +32,7 @@ async function freeSlots(doctorId: string, from: Date, to: Date, signal: AbortSi
 }
 
 const STATE_TEXT: Record<SlotState, string> = { free: "Free", held: "Held", booked: "Booked", gone: "Unavailable" };
-const STATE_ICON: Record<SlotState, string> = { free: "✓", held: "⏳", booked: "✕", gone: "–" };
+const STATE_ICON: Record<SlotState, string> = { free: "✓", held: "◐", booked: "✕", gone: "–" };
 
 export const SLOT_TAKEN_MESSAGE = "This slot was just taken by someone else. The week has been refreshed: please pick another time.";
 
