@@ -1,4 +1,26 @@
 import type { ScreenRoute } from "../../lib/routes";
+import { Booking } from "./Booking";
+import { DoctorWeek } from "./DoctorWeek";
+import { FindDoctor } from "./FindDoctor";
+import { MyAppointments } from "./MyAppointments";
+import { Notifications } from "./Notifications";
+import { Reschedule } from "./Reschedule";
+import { Waitlist } from "./Waitlist";
+import "./patient.css";
 
-/** Patient screens. */
-export const patientRoutes: ScreenRoute[] = [];
+const patient = ["patient"] as const;
+
+/** Patient screens (docs/web-patient.md). */
+export const patientRoutes: ScreenRoute[] = [
+  { path: "/patient/doctors", roles: patient, nav: "Find a doctor", render: () => <FindDoctor /> },
+  { path: "/patient/doctors/:doctorId", roles: patient, render: ({ params }) => <DoctorWeek key={params.doctorId} doctorId={params.doctorId!} /> },
+  { path: "/patient/book/:appointmentId", roles: patient, render: ({ params }) => <Booking key={params.appointmentId} appointmentId={params.appointmentId!} /> },
+  { path: "/patient/appointments", roles: patient, nav: "My appointments", render: () => <MyAppointments /> },
+  {
+    path: "/patient/appointments/:appointmentId/reschedule",
+    roles: patient,
+    render: ({ params }) => <Reschedule key={params.appointmentId} appointmentId={params.appointmentId!} />,
+  },
+  { path: "/patient/waitlist", roles: patient, nav: "Waitlist", render: () => <Waitlist /> },
+  { path: "/patient/notifications", roles: patient, nav: "Notifications", render: () => <Notifications /> },
+];

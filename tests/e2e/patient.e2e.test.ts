@@ -1,0 +1,239 @@
+/**
+ * The patient screens on a phone (390 px), against the real server and a worker: search → week →
+ * hold with countdown → confirm → My appointments; a slot changing colour live when another patient
+ * holds and books it; two patients racing for one slot; cancel and reschedule; a live waitlist offer
+ * and notification; check-in with the clinic's code.
+ */
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApp, type TestApp } from "../support/harness";
+import { createPerson, type TestPerson } from "../support/identity";
+import { patientOn } from "../booking/support";
+import { appointmentAt, call, doctorAt, middayClinic, query, slotAt } from "../queue/queue-support";
+import { PHONE, type BrowserStage, pageSignedIn, screenshot, startBrowserStage } from "./browser";
+
+const HOUR = 60;
+
+describe("patient screens (browser, phone)", () => {
+  let stage: BrowserStage;
+  let app: TestApp;
+  let worker: TestApp;
+  let browser: Browser;
+  let clinicId: string;
+
+  beforeAll(async () => {
+    stage = await startBrowserStage();
+    ({ app, browser } = stage);
+    // Waitlist offers and in-app notifications are made by the worker's jobs.
+    const { database, redis } = app.runtime.config;
+    worker = await startTestApp({ databaseUrl: database.url!, redisUrl: redis.url!, prefix: redis.prefix }, { env: { ROLE: "worker" } });
+    clinicId = (await middayClinic(app)).id;
+  }, 120_000);
+  afterAll(async () => {
+    await worker?.close();
+    await stage?.close();
+  });
+
+  /** A listed doctor with a distinctive name and free regular slots from ~26 h ahead (past the cancel cutoff). */
+  async function doctorWithSlots(name: string, count: number) {
+    const doctor = await doctorAt(app, [clinicId]);
+    await query(app, `update doctor set display_name = ?, languages = '{en,bn}' where id = ?`, [name, doctor.doctorId]);
+    const slotIds: string[] = [];
+    for (let i = 0; i < count; i++) slotIds.push(await slotAt(app, { doctorId: doctor.doctorId, clinicId, fromNowMinutes: 26 * HOUR + i * 30, minutes: 30 }));
+    return { doctor, slotIds };
+  }
+
+  /** A patient who books this doctor for free (vise tier with a doctor relation), so Confirm applies. */
+  async function freePatient(doctorId: string) {
+    const patient = await patientOn(app, "vise");
+    await query(app, `insert into doctor_patient (id, doctor_id, patient_id, created_at) values (gen_random_uuid(), ?, ?, now())`, [doctorId, patient.patientId]);
+    return patient;
+  }
+
+  const phonePage = (person: TestPerson) => pageSignedIn(browser, app.url, person.user.email!, { viewport: PHONE });
+  const slotButton = (page: Page, slotId: string) => page.locator(`[data-slot-id="${slotId}"]`);
+
+  async function openWeek(page: Page, doctorId: string) {
+    await page.goto(`${app.url}/patient/doctors/${doctorId}`);
+    await page.locator(".week-head .live-indicator[data-status=live]").waitFor({ timeout: 10_000 });
+  }
+
+  it("finds a doctor, holds a slot with a countdown, confirms it and sees it in My appointments", async () => {
+    const { doctor, slotIds } = await doctorWithSlots("Dr Asha Rahmanova", 3);
+    const patient = await freePatient(doctor.doctorId);
+    const page = await phonePage(patient);
+
+    await page.getByRole("link", { name: "Find a doctor" }).click();
+    await page.getByLabel("Doctor's name").fill("Rahmanova");
+    await page.getByLabel("Language").fill("bn");
+    await page.getByRole("button", { name: "Search" }).click();
+    const results = page.getByTestId("doctor-results");
+    await results.getByRole("link", { name: "Dr Asha Rahmanova", exact: true }).waitFor();
+    await results.getByText("Earliest free:").waitFor();
+    expect(await results.locator(".doctor-card").count()).toBe(1);
+    await screenshot(page, "patient-search");
+
+    await results.getByRole("link", { name: "See Dr Asha Rahmanova's week" }).click();
+    await page.getByRole("heading", { name: "Dr Asha Rahmanova" }).waitFor();
+    const first = slotButton(page, slotIds[0]!);
+    await first.waitFor();
+    expect(await first.getAttribute("data-state")).toBe("free");
+    expect(await first.getAttribute("aria-label")).toMatch(/Free: book$/);
+    await screenshot(page, "patient-week");
+
+    await first.click();
+    await page.getByRole("heading", { name: "Confirm your appointment" }).waitFor();
+    const countdown = page.getByTestId("hold-countdown");
+    expect(await countdown.textContent()).toMatch(/^(10:00|9:[0-5]\d)$/);
+    const before = await countdown.textContent();
+    await expect.poll(() => countdown.textContent(), { timeout: 10_000 }).not.toBe(before); // it ticks
+    await screenshot(page, "patient-booking");
+
+    await page.getByRole("button", { name: "Confirm booking" }).click();
+    await page.getByRole("heading", { name: "Booked" }).waitFor();
+    await page.getByRole("link", { name: "See my appointments" }).click();
+    const upcoming = page.getByTestId("upcoming");
+    await upcoming.getByText("Dr Asha Rahmanova").waitFor();
+    expect(await upcoming.locator(".appointment-status").first().textContent()).toBe("Booked");
+    const [row] = await query<{ status: string }>(app, `select status from slot where id = ?`, [slotIds[0]]);
+    expect(row!.status).toBe("booked");
+  });
+
+  it("shows a slot turn held, then booked, live when another patient takes it through the API", async () => {
+    const { doctor, slotIds } = await doctorWithSlots("Dr Live Colours", 2);
+    const viewer = await freePatient(doctor.doctorId);
+    const other = await freePatient(doctor.doctorId);
+    const page = await phonePage(viewer);
+    await openWeek(page, doctor.doctorId);
+    const slot = slotButton(page, slotIds[1]!);
+    await slot.and(page.locator("[data-state=free]")).waitFor();
+
+    const held = await call(app, other, "POST", "/appointments", { slotId: slotIds[1] });
+    expect(held.status).toBe(201);
+    await slot.and(page.locator("[data-state=held]")).waitFor({ timeout: 10_000 });
+    expect(await slot.isDisabled()).toBe(true);
+    expect(await slot.textContent()).toContain("Held");
+
+    expect((await call(app, other, "POST", `/appointments/${held.body.id}/confirm`)).status).toBe(200);
+    await slot.and(page.locator("[data-state=booked]")).waitFor({ timeout: 10_000 });
+    expect(await slot.textContent()).toContain("Booked");
+  });
+
+  it("two patients click the same slot at once: one holds it, the other is told it was just taken", async () => {
+    const { doctor, slotIds } = await doctorWithSlots("Dr Race Condition", 2);
+    const [alice, bob] = await Promise.all([patientOn(app, "standard"), patientOn(app, "standard")]);
+    const pages = await Promise.all([phonePage(alice), phonePage(bob)]);
+    await Promise.all(pages.map((page) => openWeek(page, doctor.doctorId)));
+    const buttons = pages.map((page) => slotButton(page, slotIds[0]!));
+    await Promise.all(buttons.map((button) => button.and(button.page().locator("[data-state=free]")).waitFor()));
+
+    await Promise.all(buttons.map((button) => button.click()));
+    const outcomes = await Promise.all(pages.map(async (page) => {
+      const hold = page.getByRole("heading", { name: "Confirm your appointment" });
+      await hold.or(page.getByText("This slot was just taken")).waitFor({ timeout: 15_000 });
+      return (await hold.count()) > 0 ? "hold" : "taken";
+    }));
+    expect([...outcomes].sort()).toEqual(["hold", "taken"]);
+
+    const loser = pages[outcomes.indexOf("taken")]!;
+    const winner = pages[outcomes.indexOf("hold")]!;
+    const lost = slotButton(loser, slotIds[0]!);
+    await lost.and(loser.locator("[data-state=held]")).waitFor({ timeout: 10_000 });
+    expect(await lost.isDisabled()).toBe(true);
+    // The standard tier pays: the hold says so clearly instead of offering Confirm.
+    await winner.getByRole("heading", { name: "Payment needed" }).waitFor();
+    expect(await winner.getByRole("button", { name: "Confirm booking" }).count()).toBe(0);
+    const live = await query<{ n: string }>(app, `select count(*)::int as n from appointment where slot_id = ? and status = 'pending'`, [slotIds[0]]);
+    expect(Number(live[0]!.n)).toBe(1);
+  });
+
+  it("reschedules to another live slot and cancels from My appointments", async () => {
+    const { doctor, slotIds } = await doctorWithSlots("Dr Move Around", 3);
+    const patient = await freePatient(doctor.doctorId);
+    const held = await call(app, patient, "POST", "/appointments", { slotId: slotIds[0] });
+    expect((await call(app, patient, "POST", `/appointments/${held.body.id}/confirm`)).status).toBe(200);
+    const page = await phonePage(patient);
+    await page.getByRole("link", { name: "My appointments" }).click();
+    const upcoming = page.getByTestId("upcoming");
+    await upcoming.getByText("Dr Move Around").waitFor();
+
+    await upcoming.getByRole("link", { name: /^Reschedule / }).click();
+    await page.getByRole("heading", { name: "Reschedule" }).waitFor();
+    const target = slotButton(page, slotIds[2]!);
+    await target.waitFor();
+    expect(await slotButton(page, slotIds[0]!).count()).toBe(0); // its own slot is not offered
+    await target.click();
+    await page.getByText("Your appointment moved from").waitFor();
+    const moved = await query<{ status: string }>(app, `select status from slot where id in (?, ?) order by starts_at`, [slotIds[0], slotIds[2]]);
+    expect(moved.map((r) => r.status)).toEqual(["available", "booked"]);
+    await screenshot(page, "patient-appointments");
+
+    await upcoming.getByRole("button", { name: /^Cancel / }).click();
+    await page.getByText(/^Cancel .* The time goes back to other patients\.$/).waitFor();
+    await page.getByRole("button", { name: "Yes, cancel it" }).click();
+    await page.getByText("No upcoming appointments.").waitFor();
+    await page.getByTestId("past").getByText("Cancelled").first().waitFor();
+  });
+
+  it("a waitlist offer and its notification arrive live; the offer is accepted", async () => {
+    const { doctor, slotIds } = await doctorWithSlots("Dr Wait Listed", 1);
+    const filler = await patientOn(app, "standard");
+    const held = await call(app, filler, "POST", "/appointments", { slotId: slotIds[0] });
+    expect(held.status).toBe(201);
+    const patient = await freePatient(doctor.doctorId);
+    const page = await phonePage(patient);
+
+    await page.getByRole("link", { name: "Waitlist" }).click();
+    await page.getByRole("option", { name: "Dr Wait Listed" }).waitFor({ state: "attached" });
+    await page.getByLabel("Doctor").selectOption({ label: "Dr Wait Listed" });
+    await page.getByRole("button", { name: "Join the waitlist" }).click();
+    const list = page.getByTestId("waitlist");
+    await list.getByText("Waiting").waitFor();
+
+    const inbox = await page.context().newPage();
+    await inbox.goto(`${app.url}/patient/notifications`);
+    await inbox.getByTestId("unread-count").getByText("No unread").waitFor();
+
+    // The filler lets the slot go: the worker offers it to the waiting patient.
+    expect((await call(app, filler, "POST", `/appointments/${held.body.id}/cancel`, { reason: "plans changed" })).status).toBe(200);
+    await list.getByRole("button", { name: "Accept" }).waitFor({ timeout: 15_000 });
+    expect(await list.getByTestId("offer-countdown").textContent()).toMatch(/^1[45]:\d\d$/);
+    await screenshot(page, "patient-waitlist");
+
+    await inbox.getByTestId("unread-count").getByText("1 unread").waitFor({ timeout: 15_000 });
+    await inbox.getByTestId("inbox").locator(".inbox-unread").first().waitFor();
+    await screenshot(inbox, "patient-notifications");
+    await inbox.getByRole("button", { name: "Mark all as read" }).click();
+    await inbox.getByTestId("unread-count").getByText("No unread").waitFor();
+
+    await list.getByRole("button", { name: "Accept" }).click();
+    await list.getByText(/^Booked: /).waitFor();
+    const [slot] = await query<{ status: string }>(app, `select status from slot where id = ?`, [slotIds[0]]);
+    expect(slot!.status).toBe("booked");
+  });
+
+  it("checks in with the code from the waiting-room screen and shows the ticket", async () => {
+    const doctor = await doctorAt(app, [clinicId]);
+    await query(app, `update doctor set display_name = 'Dr Check Point' where id = ?`, [doctor.doctorId]);
+    const patient = await patientOn(app, "standard");
+    await appointmentAt(app, { doctorId: doctor.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: 10 });
+    const reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicId] });
+    const code = (await call(app, reception, "GET", `/clinics/${clinicId}/display`)).body.checkInCode as string;
+
+    const page = await phonePage(patient);
+    await page.getByRole("link", { name: "My appointments" }).click();
+    const upcoming = page.getByTestId("upcoming");
+    await upcoming.getByLabel("Check-in code").waitFor();
+    await upcoming.getByLabel("Check-in code").fill("ZZZZZZZZ");
+    await upcoming.getByRole("button", { name: "Check in" }).click();
+    await upcoming.locator(".field-error").waitFor();
+    expect(await upcoming.getByLabel("Check-in code").getAttribute("aria-invalid")).toBe("true");
+
+    await upcoming.getByLabel("Check-in code").fill(code.toLowerCase());
+    await upcoming.getByRole("button", { name: "Check in" }).click();
+    await upcoming.getByTestId("ticket").getByText("You are checked in.").waitFor();
+    expect(await upcoming.locator(".ticket-number").textContent()).toMatch(/^[A-Z]+-?\d+$/);
+    await upcoming.getByText("Checked in", { exact: true }).waitFor();
+    await screenshot(page, "patient-check-in");
+  });
+});

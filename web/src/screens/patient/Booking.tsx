@@ -1,0 +1,129 @@
+/**
+ * The hold: a countdown to its expiry, Confirm (free bookings), or what payment it needs (payments
+ * are issue #9). If the hold expires or the appointment is released elsewhere (the `me` topic says
+ * so), the patient is told and sent back to the doctor's week.
+ */
+import { useEffect, useId, useState } from "react";
+import { appointmentViewSchema, type AppointmentView } from "@clinic/shared";
+import { FormError, useSubmit } from "../../components/Field";
+import { Async } from "../../components/States";
+import { api, ApiError } from "../../lib/api";
+import { formatCountdown, formatDateTime, formatMoney } from "../../lib/format";
+import { Link, navigate } from "../../lib/router";
+import { useLoad } from "../../lib/useLoad";
+import { loadClinics, loadDoctor, secondsUntil, setNotice, useMe, useNow } from "./common";
+import { recentHold } from "./DoctorWeek";
+
+export function Booking({ appointmentId }: { appointmentId: string }) {
+  const loaded = useLoad(async (signal) => {
+    const appointment = await api(`/appointments/${appointmentId}`, { schema: appointmentViewSchema, signal });
+    const [doctor, clinics] = await Promise.all([loadDoctor(appointment.doctorId), loadClinics(signal)]);
+    return { appointment, doctor, clinic: clinics.find((c) => c.id === appointment.clinicId) };
+  }, [appointmentId]);
+  return (
+    <Async state={loaded.state} retry={() => void loaded.reload()}>
+      {(data) => <Hold {...data} timeZone={data.clinic?.timeZone ?? "UTC"} clinicName={data.clinic?.name ?? ""}
+        onChange={(appointment) => loaded.setData({ ...data, appointment })} />}
+    </Async>
+  );
+}
+
+function Hold({ appointment, doctor, timeZone, clinicName, onChange }: {
+  appointment: AppointmentView;
+  doctor: { id: string; displayName: string };
+  timeZone: string;
+  clinicName: string;
+  onChange: (appointment: AppointmentView) => void;
+}) {
+  const id = useId();
+  const pending = appointment.status === "pending";
+  const now = useNow(pending);
+  const left = secondsUntil(appointment.holdExpiresAt, now);
+  const when = formatDateTime(appointment.start, timeZone);
+  const week = `/patient/doctors/${doctor.id}`;
+  const reply = recentHold.reply?.id === appointment.id ? recentHold.reply : null;
+  const [released, setReleased] = useState(false);
+
+  const lose = (message: string) => {
+    setNotice(message);
+    navigate(week);
+  };
+
+  // The hold lapsing, or being released elsewhere, ends this screen.
+  useEffect(() => {
+    if (pending && appointment.holdExpiresAt && left === 0) lose(`Your hold on ${when} expired and the slot was released. Please pick another time.`);
+  }, [pending, left]);
+  useMe((event) => {
+    const data = event.data as { appointmentId?: string; status?: string };
+    if (!event.type.startsWith("appointment.") || data.appointmentId !== appointment.id) return;
+    if (data.status === "expired") lose(`Your hold on ${when} expired and the slot was released. Please pick another time.`);
+    else if (data.status === "cancelled" && !released) lose(`Your hold on ${when} was released. Please pick another time.`);
+    else if (data.status === "scheduled") void api(`/appointments/${appointment.id}`, { schema: appointmentViewSchema }).then(onChange);
+  });
+
+  const confirm = useSubmit(async () => {
+    try {
+      onChange(await api(`/appointments/${appointment.id}/confirm`, { method: "POST", schema: appointmentViewSchema }));
+    } catch (error) {
+      if (error instanceof ApiError && error.code === "HOLD_EXPIRED") return lose(`Your hold on ${when} expired before it was confirmed. Please pick another time.`);
+      throw error;
+    }
+  });
+  const release = useSubmit(async () => {
+    setReleased(true);
+    await api(`/appointments/${appointment.id}/cancel`, { method: "POST", body: { reason: "Released by the patient before confirming" }, schema: appointmentViewSchema });
+    lose(`You released ${when}.`);
+  });
+
+  const needsPayment = appointment.paymentStatus === "unpaid";
+  const fee = formatMoney(appointment.feeMinor, appointment.currency);
+  const total = formatMoney(appointment.feeMinor + appointment.transactionFeeMinor, appointment.currency);
+
+  if (appointment.status === "scheduled") {
+    return (
+      <section className="panel booking-done" aria-labelledby={`${id}-done`}>
+        <h1 id={`${id}-done`}>Booked</h1>
+        <p role="status"><strong>{when}</strong> with {doctor.displayName} at {clinicName} is booked.</p>
+        <p><Link to="/patient/appointments">See my appointments</Link></p>
+      </section>
+    );
+  }
+  if (!pending) {
+    return (
+      <section className="panel">
+        <h1>This hold has ended</h1>
+        <p>The appointment is {appointment.status.replace("_", " ")}.</p>
+        <p><Link to={week}>Back to {doctor.displayName}'s week</Link></p>
+      </section>
+    );
+  }
+  return (
+    <section className="panel booking" aria-labelledby={`${id}-hold`}>
+      <h1 id={`${id}-hold`}>Confirm your appointment</h1>
+      <p><strong>{when}</strong> with {doctor.displayName} at {clinicName}</p>
+      <p className="hold-timer">
+        Held for you for <strong className="countdown" data-testid="hold-countdown">{formatCountdown(left)}</strong>
+        <span className="visually-hidden"> minutes and seconds</span>
+      </p>
+      {reply?.warning && <p className="patient-warning" role="status">{reply.warning}</p>}
+      <FormError message={confirm.formError ?? release.formError} />
+      {needsPayment ? (
+        <div className="payment-needed" role="status">
+          <h2>Payment needed</h2>
+          <p>This booking has to be paid to be confirmed: {fee} consultation fee, {total} in total with the transaction fee.</p>
+          <p><strong>Online payment is not available yet</strong>, so it cannot be completed here. The slot stays held for you until the countdown ends.</p>
+        </div>
+      ) : (
+        <p>This booking is free for you.</p>
+      )}
+      <div className="actions">
+        {!needsPayment && (
+          <button type="button" className="button" disabled={confirm.busy} onClick={() => void confirm.run()}>
+            {confirm.busy ? "Confirming…" : "Confirm booking"}
+          </button>
+        )}
+        <button type="button" className="button button-quiet" disabled={release.busy} onClick={() => void release.run()}>Release this slot</button>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,62 @@
+/** A doctor's week: the profile line, the live week of slots, and booking a free slot (a hold). */
+import { useId } from "react";
+import { createAppointmentReplySchema, type CreateAppointmentReply, type DoctorView } from "@clinic/shared";
+import { Async } from "../../components/States";
+import { api } from "../../lib/api";
+import { Link, navigate, useSearchParams } from "../../lib/router";
+import { useLoad } from "../../lib/useLoad";
+import { Notice, loadClinics, loadDoctor } from "./common";
+import { SlotWeek } from "./SlotWeek";
+
+/** The hold just placed, handed to the booking screen (it has `next`, the fee and any warning). */
+export const recentHold: { reply: CreateAppointmentReply | null } = { reply: null };
+
+export function doctorLine(doctor: DoctorView): string {
+  return [doctor.specialties.map((s) => s.name).join(", "), doctor.languages.length ? `Speaks ${doctor.languages.join(", ")}` : ""]
+    .filter(Boolean)
+    .join(" · ");
+}
+
+/** The doctor and, for the week grid, the zone of its first clinic plus its clinics' names. */
+export function useDoctorWithClinics(doctorId: string) {
+  return useLoad(async (signal) => {
+    const [doctor, clinics] = await Promise.all([loadDoctor(doctorId), loadClinics(signal)]);
+    const first = clinics.find((clinic) => clinic.id === doctor.clinics[0]?.id);
+    return { doctor, timeZone: first?.timeZone ?? "UTC", clinicNames: new Map(doctor.clinics.map((c) => [c.id, c.name])) };
+  }, [doctorId]);
+}
+
+export function DoctorWeek({ doctorId }: { doctorId: string }) {
+  const id = useId();
+  const search = useSearchParams();
+  const loaded = useDoctorWithClinics(doctorId);
+
+  async function book(slotId: string) {
+    const reply = await api("/appointments", { method: "POST", body: { slotId }, schema: createAppointmentReplySchema });
+    recentHold.reply = reply;
+    navigate(`/patient/book/${reply.id}`);
+  }
+
+  return (
+    <Async state={loaded.state} retry={() => void loaded.reload()}>
+      {({ doctor, timeZone, clinicNames }) => (
+        <>
+          <section className="panel" aria-labelledby={`${id}-doctor`}>
+            <p><Link to="/patient/doctors">← Find a doctor</Link></p>
+            <h1 id={`${id}-doctor`}>{doctor.displayName}</h1>
+            <p>{doctorLine(doctor)}</p>
+            <p>{doctor.clinics.map((clinic) => clinic.name).join(" · ")}</p>
+            <p>
+              No time that suits you?{" "}
+              <Link to={`/patient/waitlist?doctorId=${doctor.id}`}>Join the waitlist for {doctor.displayName}</Link>
+            </p>
+          </section>
+          <Notice />
+          <SlotWeek doctorId={doctor.id} from={search.get("from") ?? ""} timeZone={timeZone} clinicNames={clinicNames}
+            onWeek={(from) => navigate(`/patient/doctors/${doctor.id}?from=${from}`, { replace: true })}
+            onPick={(slot) => book(slot.slotId)} pickLabel="book" />
+        </>
+      )}
+    </Async>
+  );
+}

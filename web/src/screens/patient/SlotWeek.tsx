@@ -1,0 +1,180 @@
+/**
+ * A doctor's week of slots, live: the free slots of the 7 days from GET /slots, overlaid with the
+ * `slots:{doctorId}` topic (snapshot + `slot.*` events, higher version wins), so a slot someone else
+ * holds or books changes colour and state while the patient looks. Used to book and to reschedule.
+ */
+import { useEffect, useId, useMemo, useRef, useState } from "react";
+import { addDays, slotSearchPageSchema, zonedToInstant } from "@clinic/shared";
+import { LiveIndicator } from "../../components/LiveIndicator";
+import { Async } from "../../components/States";
+import { api, ApiError } from "../../lib/api";
+import { formatDate, formatTime, localDate } from "../../lib/format";
+import { useLoad } from "../../lib/useLoad";
+import { useTopic } from "../../lib/useTopic";
+import { reduceSlots, slotsFromSnapshot, slotState, type SlotLive, type SlotMap, type SlotState } from "./live";
+
+/** The free slots of [from, to) from the public search, every page. */
+async function freeSlots(doctorId: string, from: Date, to: Date, signal: AbortSignal): Promise<SlotLive[]> {
+  const out: SlotLive[] = [];
+  let cursor: string | null = null;
+  do {
+    const query = new URLSearchParams({ doctorId, from: from.toISOString(), to: to.toISOString(), limit: "200" });
+    if (cursor) query.set("cursor", cursor);
+    const page = await api(`/slots?${query}`, { schema: slotSearchPageSchema, signal });
+    for (const item of page.items) {
+      if (item.type !== "slot") continue; // elastic offers need a service; see docs/web-patient.md
+      out.push({ slotId: item.id, doctorId: item.doctorId, clinicId: item.clinicId, start: item.start, end: item.end,
+        status: item.status, kind: item.kind, version: item.version, holdExpiresAt: item.holdExpiresAt ?? null });
+    }
+    cursor = page.nextCursor;
+  } while (cursor);
+  return out;
+}
+
+const STATE_TEXT: Record<SlotState, string> = { free: "Free", held: "Held", booked: "Booked", gone: "Unavailable" };
+const STATE_ICON: Record<SlotState, string> = { free: "✓", held: "◐", booked: "✕", gone: "–" };
+
+export const SLOT_TAKEN_MESSAGE = "This slot was just taken by someone else. The week has been refreshed: please pick another time.";
+
+export interface SlotWeekProps {
+  doctorId: string;
+  /** First local day shown ("YYYY-MM-DD" in `timeZone`). */
+  from: string;
+  timeZone: string;
+  clinicNames: ReadonlyMap<string, string>;
+  onWeek: (from: string) => void;
+  /** Called with a free slot; a 409 SLOT_TAKEN/SLOT_BUSY it throws is shown as "just taken". */
+  onPick: (slot: SlotLive) => Promise<void>;
+  pickLabel: string;
+  /** A slot to leave out (the appointment being rescheduled). */
+  excludeSlotId?: string | null;
+}
+
+export function SlotWeek({ doctorId, from, timeZone, clinicNames, onWeek, onPick, pickLabel, excludeSlotId }: SlotWeekProps) {
+  const id = useId();
+  const today = localDate(new Date(), timeZone);
+  const start = from < today ? today : from;
+  const days = useMemo(() => Array.from({ length: 7 }, (_, i) => addDays(start, i)), [start]);
+  const weekStart = zonedToInstant(days[0]!, "00:00", timeZone);
+  const weekEnd = zonedToInstant(addDays(days[6]!, 1), "00:00", timeZone);
+
+  const rest = useLoad(
+    (signal) => freeSlots(doctorId, new Date(Math.max(Date.now(), weekStart.getTime())), weekEnd, signal),
+    [doctorId, weekStart.getTime(), weekEnd.getTime()],
+  );
+  const topic = useTopic<SlotMap>(`slots:${doctorId}`, { fromSnapshot: slotsFromSnapshot, reduce: reduceSlots });
+  // After a (re)subscribe, read the week again so nothing changed while away is missed (beyond the
+  // snapshot's 7 days only REST knows the slots).
+  const wasLive = useRef(false);
+  useEffect(() => {
+    if (topic.status === "live" && !wasLive.current) void rest.reload();
+    wasLive.current = topic.status === "live";
+  }, [topic.status]);
+
+  // Slots we were refused (409) stay taken until an event says otherwise.
+  const [taken, setTaken] = useState<ReadonlyMap<string, number>>(new Map());
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const slots = useMemo(() => {
+    const merged = new Map<string, SlotLive>();
+    for (const slot of rest.state.data ?? []) merged.set(slot.slotId, slot);
+    for (const slot of topic.state?.values() ?? []) {
+      const known = merged.get(slot.slotId);
+      if (!known || slot.version >= known.version) merged.set(slot.slotId, slot);
+    }
+    const inWeek = [...merged.values()].filter((slot) => {
+      const t = Date.parse(slot.start);
+      return t >= weekStart.getTime() && t < weekEnd.getTime() && slot.slotId !== excludeSlotId;
+    });
+    return inWeek.sort((a, b) => a.start.localeCompare(b.start));
+  }, [rest.state.data, topic.state, weekStart.getTime(), weekEnd.getTime(), excludeSlotId]);
+
+  const now = Date.now();
+  const stateOf = (slot: SlotLive): SlotState => {
+    const refusedAt = taken.get(slot.slotId);
+    if (refusedAt !== undefined && slot.version <= refusedAt) return "held";
+    if (Date.parse(slot.start) <= now) return "gone";
+    return slotState(slot, now);
+  };
+
+  async function pick(slot: SlotLive) {
+    setBusy(slot.slotId);
+    setError(null);
+    try {
+      await onPick(slot);
+    } catch (caught) {
+      if (caught instanceof ApiError && caught.status === 409 && ["SLOT_TAKEN", "SLOT_BUSY"].includes(caught.code)) {
+        setTaken((previous) => new Map(previous).set(slot.slotId, slot.version));
+        setError(SLOT_TAKEN_MESSAGE);
+        void rest.reload();
+      } else {
+        setError(caught instanceof Error ? caught.message : "Something went wrong.");
+      }
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  return (
+    <section className="panel" aria-labelledby={`${id}-week`}>
+      <div className="week-head">
+        <h2 id={`${id}-week`}>
+          {formatDate(weekStart.toISOString(), timeZone)} – {formatDate(zonedToInstant(days[6]!, "12:00", timeZone).toISOString(), timeZone)}
+        </h2>
+        <LiveIndicator status={topic.status} detail={topic.error} />
+      </div>
+      <div className="week-nav">
+        <button type="button" className="button button-quiet" disabled={start <= today} onClick={() => onWeek(addDays(start, -7))}>
+          ← Previous week
+        </button>
+        <button type="button" className="button button-quiet" onClick={() => onWeek(addDays(start, 7))}>
+          Next week →
+        </button>
+      </div>
+      <p className="slot-legend">
+        <span className="slot-key slot-free">{STATE_ICON.free} Free</span>
+        <span className="slot-key slot-held">{STATE_ICON.held} Held by someone</span>
+        <span className="slot-key slot-booked">{STATE_ICON.booked} Booked</span>
+      </p>
+      {error && <p className="form-error" role="alert">{error}</p>}
+      <Async state={rest.state} retry={() => void rest.reload()}>
+        {() => (
+          <div className="week-days" data-testid="week">
+            {days.map((day) => {
+              const daySlots = slots.filter((slot) => localDate(slot.start, timeZone) === day && stateOf(slot) !== "gone");
+              const label = formatDate(zonedToInstant(day, "12:00", timeZone).toISOString(), timeZone);
+              return (
+                <section key={day} className="week-day" aria-label={label}>
+                  <h3>{label}</h3>
+                  {daySlots.length === 0 ? <p className="state state-empty">No free times</p> : (
+                    <ul className="slot-list">
+                      {daySlots.map((slot) => {
+                        const state = stateOf(slot);
+                        const time = formatTime(slot.start, timeZone);
+                        const where = clinicNames.size > 1 ? clinicNames.get(slot.clinicId) : null;
+                        return (
+                          <li key={slot.slotId}>
+                            <button type="button" className={`slot slot-${state}`} data-state={state} data-slot-id={slot.slotId}
+                              disabled={state !== "free" || busy !== null}
+                              aria-label={`${label} ${time} ${STATE_TEXT[state]}${where ? ` at ${where}` : ""}${state === "free" ? `: ${pickLabel}` : ""}`}
+                              onClick={() => void pick(slot)}>
+                              <span className="slot-time">{time}</span>
+                              <span className="slot-state" aria-hidden="true">{STATE_ICON[state]} {busy === slot.slotId ? "…" : STATE_TEXT[state]}</span>
+                              {where && <span className="slot-where" aria-hidden="true">{where}</span>}
+                            </button>
+                          </li>
+                        );
+                      })}
+                    </ul>
+                  )}
+                </section>
+              );
+            })}
+          </div>
+        )}
+      </Async>
+      <p className="field-hint">Times are in the clinic's time zone ({timeZone}). Slots change as other patients hold and book them.</p>
+    </section>
+  );
+}

@@ -1,0 +1,99 @@
+/**
+ * Small helpers the patient screens share: cached directory lookups (clinics with their time zones,
+ * doctors by id), a one-shot notice carried across a navigation, a ticking clock for countdowns, and
+ * the shared `me` topic hook.
+ */
+import { useEffect, useState, useSyncExternalStore } from "react";
+import { clinicListSchema, doctorSchema, type ClinicSummary, type DoctorView } from "@clinic/shared";
+import { api } from "../../lib/api";
+import { useLoad } from "../../lib/useLoad";
+import { useTopic } from "../../lib/useTopic";
+import { meFromSnapshot, reduceMe, type MeState } from "./live";
+import type { EventEnvelope } from "@clinic/shared";
+
+let clinicsPromise: Promise<ClinicSummary[]> | null = null;
+/** Active clinics (public); read once per page load, they rarely change. */
+export function loadClinics(signal?: AbortSignal): Promise<ClinicSummary[]> {
+  clinicsPromise ??= api("/clinics", { schema: clinicListSchema, signal }).then((reply) => reply.items);
+  clinicsPromise.catch(() => (clinicsPromise = null));
+  return clinicsPromise;
+}
+
+const doctors = new Map<string, Promise<DoctorView>>();
+export function loadDoctor(doctorId: string): Promise<DoctorView> {
+  let found = doctors.get(doctorId);
+  if (!found) {
+    found = api(`/doctors/${doctorId}`, { schema: doctorSchema });
+    found.catch(() => doctors.delete(doctorId));
+    doctors.set(doctorId, found);
+  }
+  return found;
+}
+
+/** Clinics by id and doctors by id for lists that show names next to ids. */
+export function useDirectory(doctorIds: readonly string[]) {
+  const key = [...new Set(doctorIds)].sort().join(",");
+  return useLoad(async (signal) => {
+    const [clinics, list] = await Promise.all([loadClinics(signal), Promise.all(key ? key.split(",").map(loadDoctor) : [])]);
+    return {
+      clinics: new Map(clinics.map((clinic) => [clinic.id, clinic])),
+      doctors: new Map(list.map((doctor) => [doctor.id, doctor])),
+    };
+  }, [key]);
+}
+
+export const zoneOf = (clinics: ReadonlyMap<string, ClinicSummary> | undefined, clinicId: string) =>
+  clinics?.get(clinicId)?.timeZone ?? "UTC";
+
+// ---------------------------------------------------------------- a notice across navigation
+
+let notice: string | null = null;
+const noticeListeners = new Set<() => void>();
+/** Shows `message` on the next screen that reads it (e.g. "your hold expired" back on the week). */
+export function setNotice(message: string | null) {
+  notice = message;
+  for (const listener of noticeListeners) listener();
+}
+export function useNotice(): [string | null, () => void] {
+  const value = useSyncExternalStore(
+    (listener) => {
+      noticeListeners.add(listener);
+      return () => noticeListeners.delete(listener);
+    },
+    () => notice,
+  );
+  return [value, () => setNotice(null)];
+}
+
+export function Notice() {
+  const [message, clear] = useNotice();
+  if (!message) return null;
+  return (
+    <div className="patient-notice" role="alert">
+      <p>{message}</p>
+      <button type="button" className="button button-quiet" onClick={clear}>Dismiss</button>
+    </div>
+  );
+}
+
+// ---------------------------------------------------------------- time
+
+/** Now, re-read every second while `active` (for countdowns). */
+export function useNow(active = true): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!active) return;
+    const timer = window.setInterval(() => setNow(Date.now()), 1000);
+    return () => window.clearInterval(timer);
+  }, [active]);
+  return now;
+}
+
+export const secondsUntil = (iso: string | null, now: number) => (iso ? Math.max(0, Math.ceil((Date.parse(iso) - now) / 1000)) : 0);
+
+// ---------------------------------------------------------------- me
+
+/** The signed-in patient's `me` topic: appointments, unread count and waitlist entries, live. */
+export function useMe(onEvent?: (event: EventEnvelope) => void) {
+  return useTopic<MeState>("me", { fromSnapshot: meFromSnapshot, reduce: reduceMe, onEvent });
+}
