@@ -1,10 +1,10 @@
 import { useEffect } from "react";
 import { Display } from "./screens/Display";
-import { Shell, navFor } from "./screens/Shell";
+import { Shell } from "./screens/Shell";
 import { SignIn } from "./screens/SignIn";
 import { SystemStatus } from "./screens/Status";
 import { allows } from "./lib/routes";
-import { Link, matchPath, navigate, usePath } from "./lib/router";
+import { matchPath, navigate, usePath } from "./lib/router";
 import { publicRoutes, screenRoutes } from "./screens/routes";
 import { useSession, type Session } from "./lib/session";
 
@@ -14,11 +14,6 @@ function Home({ session }: { session: Session }) {
       <section className="panel" aria-labelledby="welcome-heading">
         <h1 id="welcome-heading">Welcome, {session.user.displayName}</h1>
         <p>Signed in as <strong>{session.user.role.replace("_", " ")}</strong>.</p>
-        <ul className="home-links">
-          {navFor(session.user.role).filter((item) => item.to !== "/").map((item) => (
-            <li key={item.to}><Link to={item.to} className="button button-quiet">{item.label}</Link></li>
-          ))}
-        </ul>
       </section>
       <SystemStatus />
     </>
