@@ -59,11 +59,32 @@ export function FormError({ message }: { message: string | null }) {
   return message ? <p className="form-error" role="alert">{message}</p> : null;
 }
 
+export interface SubmitOptions {
+  /** Problem codes that belong on one of the form's fields: `{ TOTP_INVALID: "code" }`. */
+  fieldCodes?: Record<string, string>;
+}
+
 /**
- * useSubmit(action): `submit` runs the action once at a time; an ApiError's field errors land in
- * `fieldErrors` (by field name without its `body.` prefix) and anything else in `formError`.
+ * Where a failure is shown: `fields` by field name (without `body.`), `summary` for the form. The
+ * problem's `errors`, else a `fieldCodes` match, else its top-level `field` (CHECK_IN_CODE_INVALID
+ * names `body.code`) land on a field. A top-level `field` keeps the problem's message as the summary
+ * too, since a form may not show that field.
  */
-export function useSubmit<A extends unknown[]>(action: (...args: A) => Promise<void>) {
+export function submitErrors(error: unknown, options: SubmitOptions = {}): { fields: Record<string, string>; summary: string } {
+  if (!(error instanceof ApiError)) return { fields: {}, summary: error instanceof Error ? error.message : "Something went wrong." };
+  const fields = error.fieldErrors();
+  if (Object.keys(fields).length > 0) return { fields, summary: "Please correct the marked fields." };
+  const coded = options.fieldCodes?.[error.code];
+  if (coded) return { fields: { [coded]: error.message }, summary: "Please correct the marked fields." };
+  if (error.field) return { fields: { [error.field]: error.message }, summary: error.message };
+  return { fields: {}, summary: error.message };
+}
+
+/**
+ * useSubmit(action, options): `run` runs the action once at a time; a failure lands in `fieldErrors`
+ * and `formError` as submitErrors() places it.
+ */
+export function useSubmit<A extends unknown[]>(action: (...args: A) => Promise<void>, options: SubmitOptions = {}) {
   const [busy, setBusy] = useState(false);
   const [formError, setFormError] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
@@ -76,14 +97,9 @@ export function useSubmit<A extends unknown[]>(action: (...args: A) => Promise<v
     try {
       await action(...args);
     } catch (error) {
-      if (!(error instanceof ApiError)) {
-        setFormError(error instanceof Error ? error.message : "Something went wrong.");
-        return;
-      }
-      const fields = error.fieldErrors();
+      const { fields, summary } = submitErrors(error, options);
       setFieldErrors(fields);
-      // A field error is shown on its field; the summary names what went wrong overall.
-      setFormError(Object.keys(fields).length > 0 ? "Please correct the marked fields." : error.message);
+      setFormError(summary);
     } finally {
       setBusy(false);
     }

@@ -15,6 +15,8 @@ interface Schema<T> {
   parse(value: unknown): T;
 }
 
+const withoutLocation = (field: string) => field.replace(/^(body|query|params)\./, "");
+
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
@@ -31,33 +33,46 @@ export class ApiError extends Error {
   /** Field errors by field name without its location prefix: `body.email` → `email`. */
   fieldErrors(): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const error of this.problem?.errors ?? []) {
-      out[error.field.replace(/^(body|query|params)\./, "")] = error.message;
-    }
+    for (const error of this.problem?.errors ?? []) out[withoutLocation(error.field)] = error.message;
     return out;
+  }
+
+  /** The problem's top-level `field` (one input the whole problem is about), without its prefix. */
+  get field(): string | null {
+    const field = this.problem?.field;
+    return typeof field === "string" && field ? withoutLocation(field) : null;
   }
 }
 
-export interface RequestOptions<T> {
+export interface SendOptions {
   method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** Sent as JSON, unless `contentType` is given: then sent as it is (a string or a Blob). */
   body?: unknown;
-  /** Parses a 2xx reply; omit for 204 replies. */
-  schema?: Schema<T>;
+  /** The body's content type for a raw body (`text/csv`); omit for JSON. */
+  contentType?: string;
+  /** Extra request headers (`Idempotency-Key`). */
+  headers?: Record<string, string>;
   /** false: no Authorization header (sign-in, refresh). A string: that bearer (display tokens). */
   auth?: boolean | string;
   signal?: AbortSignal;
 }
 
-async function send(path: string, options: RequestOptions<unknown>, bearer: string | null): Promise<Response> {
-  const headers: Record<string, string> = { accept: `application/json, ${PROBLEM_CONTENT_TYPE}` };
-  if (options.body !== undefined) headers["content-type"] = "application/json";
+export interface RequestOptions<T> extends SendOptions {
+  /** Parses a 2xx reply; omit for 204 replies. */
+  schema?: Schema<T>;
+}
+
+async function send(path: string, options: SendOptions, bearer: string | null): Promise<Response> {
+  const headers: Record<string, string> = { accept: `application/json, ${PROBLEM_CONTENT_TYPE}`, ...options.headers };
+  if (options.body !== undefined) headers["content-type"] = options.contentType ?? "application/json";
   if (bearer) headers.authorization = `Bearer ${bearer}`;
+  const raw = options.contentType !== undefined;
   const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
   try {
     return await fetch(`${API_BASE}${path}`, {
       method: options.method ?? "GET",
       headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      body: options.body === undefined ? undefined : raw ? (options.body as BodyInit) : JSON.stringify(options.body),
       signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
     });
   } catch (error) {
@@ -109,15 +124,32 @@ export async function accessToken(): Promise<string | null> {
   return sessionStore.get()?.accessToken ?? null;
 }
 
-export async function api<T = void>(path: string, options: RequestOptions<T> = {}): Promise<T> {
+/** The 2xx response of one request (refreshing the token and retrying once on a 401); else an ApiError. */
+async function request(path: string, options: SendOptions): Promise<Response> {
   const useSession = options.auth === undefined || options.auth === true;
   const bearer = typeof options.auth === "string" ? options.auth : useSession ? await accessToken() : null;
+  // The retry sends the same options, so an Idempotency-Key is reused as the server expects.
   let response = await send(path, options, bearer);
   if (response.status === 401 && useSession && bearer && (await refreshSession())) {
     response = await send(path, options, sessionStore.get()?.accessToken ?? null);
   }
   if (!response.ok) throw await toError(response);
+  return response;
+}
+
+export async function api<T = void>(path: string, options: RequestOptions<T> = {}): Promise<T> {
+  const response = await request(path, options);
   if (!options.schema) return undefined as T;
   const body: unknown = await response.json();
   return options.schema.parse(body);
+}
+
+/** A file reply (CSV, iCalendar…) as a Blob, with the same tokens and errors as api(). */
+export async function apiDownload(path: string, options: SendOptions = {}): Promise<Blob> {
+  return (await request(path, { ...options, headers: { accept: "*/*", ...options.headers } })).blob();
+}
+
+/** A random `Idempotency-Key` (getRandomValues works outside secure contexts too, unlike randomUUID). */
+export function idempotencyKey(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 }

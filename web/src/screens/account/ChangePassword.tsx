@@ -2,7 +2,6 @@
 import { useId, useState } from "react";
 import { FormError, TextField, useSubmit } from "../../components/Field";
 import { api } from "../../lib/api";
-import { withFieldCodes } from "./auth";
 
 export function ChangePassword({ onChanged }: { onChanged: () => void }) {
   const id = useId();
@@ -13,12 +12,12 @@ export function ChangePassword({ onChanged }: { onChanged: () => void }) {
   const submit = useSubmit(async () => {
     setDone(false);
     const body = { currentPassword: current, newPassword: next };
-    await withFieldCodes(api("/auth/password/change", { method: "POST", body }), { INVALID_CURRENT_PASSWORD: "currentPassword" });
+    await api("/auth/password/change", { method: "POST", body });
     setCurrent("");
     setNext("");
     setDone(true);
     onChanged();
-  });
+  }, { fieldCodes: { INVALID_CURRENT_PASSWORD: "currentPassword" } });
 
   return (
     <section className="panel" aria-labelledby={`${id}-heading`}>

@@ -7,7 +7,6 @@ import { registerResponseSchema } from "@clinic/shared";
 import { FormError, TextField, useSubmit } from "../../components/Field";
 import { api } from "../../lib/api";
 import { Link } from "../../lib/router";
-import { withFieldCodes } from "./auth";
 import { VerifyCode } from "./Verify";
 
 export function Register() {
@@ -19,9 +18,9 @@ export function Register() {
 
   const submit = useSubmit(async () => {
     const body = { name: name.trim(), email: email.trim(), password, role: "patient" };
-    await withFieldCodes(api("/auth/register", { method: "POST", auth: false, body, schema: registerResponseSchema }), { ACCOUNT_EXISTS: "email" });
+    await api("/auth/register", { method: "POST", auth: false, body, schema: registerResponseSchema });
     setRegistered(body.email);
-  });
+  }, { fieldCodes: { ACCOUNT_EXISTS: "email" } });
 
   if (registered) {
     return (

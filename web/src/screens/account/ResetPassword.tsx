@@ -8,9 +8,8 @@ import { identityAcceptedResponseSchema } from "@clinic/shared";
 import { FormError, TextField, useSubmit } from "../../components/Field";
 import { api } from "../../lib/api";
 import { Link, useSearchParams } from "../../lib/router";
-import { withFieldCodes } from "./auth";
+import { EMAIL_CODE_FIELD } from "./auth";
 
-const CODE_ERRORS = { CODE_INVALID: "code", CODE_EXPIRED: "code", CODE_EXHAUSTED: "code" };
 
 type Step = "ask" | "reset" | "done";
 
@@ -30,9 +29,9 @@ export function ResetPassword({ start = "ask" }: { start?: Step }) {
   });
   const reset = useSubmit(async () => {
     const body = { email: email.trim(), code: code.trim(), newPassword: password };
-    await withFieldCodes(api("/auth/password/reset", { method: "POST", auth: false, body }), CODE_ERRORS);
+    await api("/auth/password/reset", { method: "POST", auth: false, body });
     setStep("done");
-  });
+  }, EMAIL_CODE_FIELD);
 
   if (step === "done") {
     return (

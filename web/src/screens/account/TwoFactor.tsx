@@ -9,12 +9,13 @@ import { FormError, TextField, useSubmit } from "../../components/Field";
 import { QrCode } from "../../components/QrCode";
 import { ApiError, api } from "../../lib/api";
 import { sessionStore, type Session } from "../../lib/session";
-import { withFieldCodes } from "./auth";
 
 /** Mirrors the server's TOTP_STICKY_ROLES: once on, two-factor stays on for these roles. */
 const STICKY: readonly UserRole[] = ["receptionist", "clinic_admin", "platform_admin"];
 
 /** The secret in groups of four, as authenticator apps show keys (they ignore the spaces). */
+/** A wrong authenticator code belongs on the code field. */
+const CODE_FIELD = { fieldCodes: { TOTP_INVALID: "code" } };
 const grouped = (secret: string) => secret.replace(/(.{4})/g, "$1 ").trim();
 
 async function refreshUser() {
@@ -45,21 +46,18 @@ export function TwoFactor({ session }: { session: Session }) {
     }
   });
   const enable = useSubmit(async () => {
-    const reply = await withFieldCodes(
-      api("/auth/totp/enable", { method: "POST", body: { code: code.trim() }, schema: totpEnableResponseSchema }),
-      { TOTP_INVALID: "code" },
-    );
+    const reply = await api("/auth/totp/enable", { method: "POST", body: { code: code.trim() }, schema: totpEnableResponseSchema });
     setBackupCodes(reply.backupCodes);
     setSetup(null);
     setCode("");
     await refreshUser();
-  });
+  }, CODE_FIELD);
   const disable = useSubmit(async () => {
-    await withFieldCodes(api("/auth/totp/disable", { method: "POST", body: { code: code.trim() } }), { TOTP_INVALID: "code" });
+    await api("/auth/totp/disable", { method: "POST", body: { code: code.trim() } });
     setCode("");
     setNotice("Two-factor sign-in is off.");
     await refreshUser();
-  });
+  }, CODE_FIELD);
 
   return (
     <section className="panel" aria-labelledby={`${id}-heading`}>

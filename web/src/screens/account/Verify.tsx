@@ -8,9 +8,8 @@ import { identityAcceptedResponseSchema, verifyResponseSchema } from "@clinic/sh
 import { FormError, TextField, useSubmit } from "../../components/Field";
 import { api } from "../../lib/api";
 import { Link, useSearchParams } from "../../lib/router";
-import { signInWithPassword, withFieldCodes } from "./auth";
+import { EMAIL_CODE_FIELD, signInWithPassword } from "./auth";
 
-const CODE_ERRORS = { CODE_INVALID: "code", CODE_EXPIRED: "code", CODE_EXHAUSTED: "code" };
 
 export function VerifyCode({ email: given, password }: { email?: string; password?: string }) {
   const id = useId();
@@ -23,7 +22,7 @@ export function VerifyCode({ email: given, password }: { email?: string; passwor
   const verify = useSubmit(async () => {
     setSent(null);
     const body = { email: email.trim(), code: code.trim() };
-    await withFieldCodes(api("/auth/verify", { method: "POST", auth: false, body, schema: verifyResponseSchema }), CODE_ERRORS);
+    await api("/auth/verify", { method: "POST", auth: false, body, schema: verifyResponseSchema });
     setVerified(true);
     if (!password) return;
     try {
@@ -32,7 +31,7 @@ export function VerifyCode({ email: given, password }: { email?: string; passwor
       // Verified all the same: the plain "sign in" page below takes over.
       setSignInFailed(true);
     }
-  });
+  }, EMAIL_CODE_FIELD);
   const resend = useSubmit(async () => {
     setSent(null);
     await api("/auth/verify/resend", { method: "POST", auth: false, body: { email: email.trim() }, schema: identityAcceptedResponseSchema });

@@ -1,6 +1,6 @@
-/** Small helpers the account screens share: signing in with a password, and a quick confirmation. */
+/** Small helpers the account screens share: signing in with a password, ending the local session, the code field. */
 import { loginResponseSchema } from "@clinic/shared";
-import { ApiError, api } from "../../lib/api";
+import { api } from "../../lib/api";
 import { closeAll } from "../../lib/realtime";
 import { navigate } from "../../lib/router";
 import { sessionStore } from "../../lib/session";
@@ -24,16 +24,5 @@ export function endLocalSession(): void {
   navigate("/sign-in", { replace: true });
 }
 
-/**
- * Runs an API call and moves the named problem codes onto a form field (a wrong code belongs to the
- * code field, a wrong current password to that field), so useSubmit marks the field itself.
- */
-export async function withFieldCodes<T>(call: Promise<T>, fields: Record<string, string>): Promise<T> {
-  try {
-    return await call;
-  } catch (error) {
-    const field = error instanceof ApiError ? fields[error.code] : undefined;
-    if (!(error instanceof ApiError) || !field || !error.problem) throw error;
-    throw new ApiError(error.status, { ...error.problem, errors: [{ field: `body.${field}`, message: error.message }] }, error.message);
-  }
-}
+/** useSubmit options putting a wrong, expired or used-up emailed code on the form's `code` field. */
+export const EMAIL_CODE_FIELD = { fieldCodes: { CODE_INVALID: "code", CODE_EXPIRED: "code", CODE_EXHAUSTED: "code" } };

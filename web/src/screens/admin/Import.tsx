@@ -4,9 +4,9 @@
  * all or nothing unless the admin chooses to skip the bad rows. Exports download the schedule.
  */
 import { useState, type ChangeEvent } from "react";
-import { importResultSchema, problemSchema, type ClinicSummary } from "@clinic/shared";
+import { importResultSchema, type ClinicSummary } from "@clinic/shared";
 import { FormError, SelectField, TextArea, useSubmit } from "../../components/Field";
-import { API_BASE, ApiError, accessToken, api } from "../../lib/api";
+import { api, apiDownload } from "../../lib/api";
 import type { Session } from "../../lib/session";
 import { AdminFrame, DoctorSelect, useClinicDoctors } from "./AdminFrame";
 import { SlotSample } from "./BulkSlots";
@@ -30,10 +30,10 @@ function ImportForm({ clinic }: { clinic: ClinicSummary }) {
   const [fileName, setFileName] = useState("");
   const [skipBadRows, setSkipBadRows] = useState(false);
   const flow = useDryRun(JSON.stringify([doctorId, format, text, skipBadRows]), (dryRun) =>
-    // The route's body is a string: the file goes as a JSON string (api() sends JSON only).
     api(`/doctors/${doctorId}/slots/import?clinicId=${clinic.id}&format=${format}&dryRun=${dryRun}&skipBadRows=${dryRun || skipBadRows}`, {
       method: "POST",
       body: text,
+      contentType: format === "ics" ? "text/calendar" : "text/csv",
       schema: importResultSchema,
     }),
   );
@@ -95,16 +95,10 @@ function ImportForm({ clinic }: { clinic: ClinicSummary }) {
   );
 }
 
-/** The export needs the bearer token, so a plain link cannot fetch it: download through fetch. */
+/** The export needs the bearer token, so a plain link cannot fetch it: download through the API client. */
 function Export({ clinic, doctorId }: { clinic: ClinicSummary; doctorId: string }) {
   const download = useSubmit(async (kind: "csv" | "ics") => {
-    const token = await accessToken();
-    const response = await fetch(`${API_BASE}/doctors/${doctorId}/schedule.${kind}?clinicId=${clinic.id}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-    if (!response.ok) {
-      const parsed = problemSchema.safeParse(await response.json().catch(() => null));
-      throw new ApiError(response.status, parsed.success ? parsed.data : null, `The server answered HTTP ${response.status}.`);
-    }
-    const url = URL.createObjectURL(await response.blob());
+    const url = URL.createObjectURL(await apiDownload(`/doctors/${doctorId}/schedule.${kind}?clinicId=${clinic.id}`));
     const link = Object.assign(document.createElement("a"), { href: url, download: `schedule-${clinic.slug}.${kind}` });
     link.click();
     URL.revokeObjectURL(url);

@@ -5,7 +5,7 @@
 import { useState } from "react";
 import { queueEntryViewSchema, type AppointmentView, type QueueEntryView } from "@clinic/shared";
 import { FormError, TextField, useSubmit } from "../../components/Field";
-import { api, ApiError } from "../../lib/api";
+import { api } from "../../lib/api";
 import { formatTime } from "../../lib/format";
 
 const key = (appointmentId: string) => `clinic.checkin.${appointmentId}`;
@@ -22,19 +22,11 @@ function storedTicket(appointmentId: string): QueueEntryView | null {
 export function CheckIn({ appointment, zone }: { appointment: AppointmentView; zone: string }) {
   const [code, setCode] = useState("");
   const [entry, setEntry] = useState<QueueEntryView | null>(() => storedTicket(appointment.id));
-  // A wrong code is a 422 naming `body.code` in the problem's `field` (not in `errors`): shown on the field.
-  const [codeError, setCodeError] = useState<string | undefined>();
+  // A wrong code (CHECK_IN_CODE_INVALID names `body.code`) is shown on the field by useSubmit.
   const submit = useSubmit(async () => {
-    setCodeError(undefined);
-    try {
-      const reply = await api(`/appointments/${appointment.id}/check-in`, { method: "POST", body: { code }, schema: queueEntryViewSchema });
-      sessionStorage.setItem(key(appointment.id), JSON.stringify(reply));
-      setEntry(reply);
-    } catch (error) {
-      if (!(error instanceof ApiError) || error.code !== "CHECK_IN_CODE_INVALID") throw error;
-      setCodeError(error.message);
-      submit.setFormError("That code did not work. Check the code on the waiting-room screen.");
-    }
+    const reply = await api(`/appointments/${appointment.id}/check-in`, { method: "POST", body: { code }, schema: queueEntryViewSchema });
+    sessionStorage.setItem(key(appointment.id), JSON.stringify(reply));
+    setEntry(reply);
   });
 
   if (entry || appointment.status === "checked_in") {
@@ -50,7 +42,7 @@ export function CheckIn({ appointment, zone }: { appointment: AppointmentView; z
     <form className="check-in" onSubmit={submit.onSubmit()} noValidate>
       <h3>Check in</h3>
       <FormError message={submit.formError} />
-      <TextField label="Check-in code" value={code} onChange={(e) => setCode(e.target.value)} error={submit.fieldErrors.code ?? codeError}
+      <TextField label="Check-in code" value={code} onChange={(e) => setCode(e.target.value)} error={submit.fieldErrors.code}
         autoComplete="off" autoCapitalize="characters" spellCheck={false} hint="The 8-character code on the clinic's waiting-room screen" />
       <button type="submit" className="button" disabled={submit.busy}>{submit.busy ? "Checking in…" : "Check in"}</button>
     </form>

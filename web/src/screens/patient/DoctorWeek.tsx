@@ -2,7 +2,7 @@
 import { useId } from "react";
 import { createAppointmentReplySchema, type CreateAppointmentReply, type DoctorView } from "@clinic/shared";
 import { Async } from "../../components/States";
-import { api } from "../../lib/api";
+import { api, idempotencyKey } from "../../lib/api";
 import { Link, navigate, useSearchParams } from "../../lib/router";
 import { useLoad } from "../../lib/useLoad";
 import { Notice, loadClinics, loadDoctor } from "./common";
@@ -32,7 +32,8 @@ export function DoctorWeek({ doctorId }: { doctorId: string }) {
   const loaded = useDoctorWithClinics(doctorId);
 
   async function book(slotId: string) {
-    const reply = await api("/appointments", { method: "POST", body: { slotId }, schema: createAppointmentReplySchema });
+    // One key per attempt: api()'s retry after a token refresh replays it, so a hold is never placed twice.
+    const reply = await api("/appointments", { method: "POST", body: { slotId }, headers: { "idempotency-key": idempotencyKey() }, schema: createAppointmentReplySchema });
     recentHold.reply = reply;
     navigate(`/patient/book/${reply.id}`);
   }
