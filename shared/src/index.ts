@@ -16,3 +16,4 @@ export * from "./queue-api";
 export * from "./waitlist-api";
 export * from "./notifications-api";
 export * from "./queue-eta-api";
+export * from "./realtime-events";

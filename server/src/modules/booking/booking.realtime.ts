@@ -3,6 +3,8 @@
  * `slots:{doctorId}`, `doctor:{doctorId}`, `clinic:{clinicId}` and `me` with their snapshots.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
+import type { appointmentChangeSchema, blockChangeSchema, slotChangeSchema } from "@clinic/shared";
+import type { z } from "zod";
 import pino, { type Logger } from "pino";
 import type { EventPublisher } from "../../platform/events";
 import type { ModuleContext } from "../../platform/module";
@@ -11,56 +13,14 @@ import { can } from "../identity/access";
 import type { UserPrincipal } from "../identity/principal";
 import { clinicSnapshot, doctorFacts, doctorSnapshot, meSnapshot, slotsSnapshot } from "./booking.snapshots";
 
-/** A slot's new state after a committed change. */
-export interface SlotChange {
-  slotId: string;
-  doctorId: string;
-  clinicId: string;
-  start: string;
-  end: string;
-  status: string;
-  kind: string;
-  version: number;
-  holdExpiresAt: string | null;
-  /** Set when the change altered the kind: a slot leaving the public kinds is sent to `slots:` once more. */
-  previousKind?: string;
-  /** held | booked | released | blocked | rescheduled | expired … */
-  cause: string;
-}
-
+/**
+ * The event payloads, typed from their @clinic/shared schemas (the web parses them with the same
+ * schemas; tests/realtime/booking-event-shapes.test.ts keeps them honest).
+ */
+export type SlotChange = z.infer<typeof slotChangeSchema>;
 /** An elastic block's new fill after a committed change: viewers re-derive its offers from it. */
-export interface BlockChange {
-  blockId: string;
-  doctorId: string;
-  clinicId: string;
-  start: string;
-  end: string;
-  capacityMinutes: number;
-  /** Minutes taken by live allocations (a lapsed booking hold counts as free). */
-  usedMinutes: number;
-  version: number;
-  /** held | booked | released | expired | rescheduled | changed */
-  cause: string;
-}
-
-/** An appointment's new state after a committed change. */
-export interface AppointmentChange {
-  appointmentId: string;
-  patientId: string;
-  patientUserId: string;
-  doctorId: string;
-  clinicId: string;
-  /** Null for an elastic booking (then `elasticAllocationId` is set). */
-  slotId: string | null;
-  elasticAllocationId: string | null;
-  start: string;
-  end: string;
-  status: string;
-  version: number;
-  holdExpiresAt: string | null;
-  /** created | confirmed | cancelled | rescheduled | expired | status_changed | retimed … */
-  cause: string;
-}
+export type BlockChange = z.infer<typeof blockChangeSchema>;
+export type AppointmentChange = z.infer<typeof appointmentChangeSchema>;
 
 /** Slot kinds the public `slots:` topic carries; walk-in and emergency slots go to staff topics only. */
 const PUBLIC_SLOT_KINDS = new Set(["regular"]);

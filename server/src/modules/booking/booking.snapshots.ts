@@ -4,7 +4,7 @@
  * events by `slotId` / `appointmentId`.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { liveAppointmentStatuses } from "@clinic/shared";
+import { liveAppointmentStatuses, type ClinicSnapshot, type DoctorSnapshot, type MeSnapshot, type SlotsSnapshot } from "@clinic/shared";
 import { BLOCK_SELECT } from "./appointment.store";
 import { APPOINTMENT_COLUMNS, appointmentChange, blockChange, type AppointmentRow, type BlockRow } from "./appointment.views";
 import type { AppointmentChange, SlotChange } from "./booking.realtime";
@@ -64,7 +64,7 @@ function appointmentView(row: AppointmentRow & { patient_user_id: string }): App
  * `holdExpiresAt` for the countdown); and the doctor's elastic blocks in that window with their fill
  * (`elastic.*` events update them; offers for a service come from GET /slots). No patient data.
  */
-export async function slotsSnapshot(em: EntityManager, doctorId: string, now = new Date()) {
+export async function slotsSnapshot(em: EntityManager, doctorId: string, now = new Date()): Promise<SlotsSnapshot> {
   const to = new Date(now.getTime() + 7 * DAY_MS);
   const visible = `join doctor d on d.id = ? join user_account u on u.id = d.user_id
     where c.active and d.approval_status = 'approved' and u.status = 'active'`;
@@ -103,7 +103,7 @@ const localDay = (offsetDays: number) =>
   `((date_trunc('day', now() at time zone c.time_zone) + interval '${offsetDays} days') at time zone c.time_zone)`;
 
 /** `doctor:{doctorId}`: the doctor's live appointments from the start of today (clinic time) through the next 7 days. */
-export async function doctorSnapshot(em: EntityManager, doctorId: string) {
+export async function doctorSnapshot(em: EntityManager, doctorId: string): Promise<DoctorSnapshot> {
   const rows = await em.getConnection().execute<(AppointmentRow & { patient_user_id: string })[]>(
     `${APPOINTMENT_SELECT}
       where a.doctor_id = ? and a.status = any(${LIVE}) and a.starts_at >= ${localDay(0)} and a.starts_at < ${localDay(8)}
@@ -115,7 +115,7 @@ export async function doctorSnapshot(em: EntityManager, doctorId: string) {
 }
 
 /** `clinic:{clinicId}`: the clinic's live appointments today (clinic time). */
-export async function clinicSnapshot(em: EntityManager, clinicId: string) {
+export async function clinicSnapshot(em: EntityManager, clinicId: string): Promise<ClinicSnapshot> {
   const rows = await em.getConnection().execute<(AppointmentRow & { patient_user_id: string })[]>(
     `${APPOINTMENT_SELECT}
       where a.clinic_id = ? and a.status = any(${LIVE}) and a.starts_at >= ${localDay(0)} and a.starts_at < ${localDay(1)}
@@ -126,7 +126,7 @@ export async function clinicSnapshot(em: EntityManager, clinicId: string) {
 }
 
 /** `me:{userId}`: the user's own live appointments that have not ended yet. */
-export async function meSnapshot(em: EntityManager, userId: string, now = new Date()) {
+export async function meSnapshot(em: EntityManager, userId: string, now = new Date()): Promise<MeSnapshot> {
   const rows = await em.getConnection().execute<(AppointmentRow & { patient_user_id: string })[]>(
     `${APPOINTMENT_SELECT}
       where p.user_id = ? and a.status = any(${LIVE}) and a.ends_at > ?

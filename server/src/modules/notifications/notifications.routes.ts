@@ -16,6 +16,7 @@ import {
   readAllReplySchema,
   twilioStatusCallbackSchema,
   updateNotificationPreferencesSchema,
+  type NotificationReadEvent,
 } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
@@ -34,7 +35,7 @@ export function notificationRoutes(ctx: ModuleContext): FastifyPluginAsync {
   const em = () => ctx.orm.em.fork() as EntityManager;
 
   /** Live read marks reach the user's other screens; a failed publish only costs that. */
-  const publishRead = async (userId: string, data: { ids: string[] | "all"; unread: number }) => {
+  const publishRead = async (userId: string, data: NotificationReadEvent) => {
     try {
       await ctx.events.publish(`me:${userId}`, "notification.read", data);
     } catch (error) {

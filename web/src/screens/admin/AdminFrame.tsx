@@ -1,17 +1,14 @@
 /**
  * The frame of every clinic-admin page: a heading, a way back to the admin home, the clinic picker,
- * and the "not an admin of any clinic" state. Pages get the chosen clinic; plus the clinic's
- * bookable doctors (GET /doctors?clinicId=, listed doctors only) for pages that act on a doctor.
+ * and the "not an admin of any clinic" state. Pages get the chosen clinic (components/Doctors.tsx has
+ * its doctors for pages that act on one).
  */
 import { useId, type ReactNode } from "react";
-import { doctorPageSchema, type ClinicSummary, type DoctorSummary } from "@clinic/shared";
+import type { ClinicSummary } from "@clinic/shared";
 import { ClinicPicker, useStaffClinics } from "../../components/ClinicPicker";
-import { SelectField } from "../../components/Field";
 import { ErrorState, Loading } from "../../components/States";
-import { api } from "../../lib/api";
 import { Link } from "../../lib/router";
 import type { Session } from "../../lib/session";
-import { useLoad } from "../../lib/useLoad";
 
 export function AdminFrame({ session, title, intro, children }: {
   session: Session;
@@ -37,29 +34,6 @@ export function AdminFrame({ session, title, intro, children }: {
       </section>
       {staff.clinic && children(staff.clinic)}
     </>
-  );
-}
-
-/** The clinic's listed doctors, by name (first 100: enough for one clinic's roster). */
-export function useClinicDoctors(clinicId: string) {
-  return useLoad(
-    async (signal) => (await api(`/doctors?clinicId=${clinicId}&limit=100`, { schema: doctorPageSchema, signal })).items,
-    [clinicId],
-  );
-}
-
-export function DoctorSelect({ doctors, value, onChange, error, label = "Doctor" }: {
-  doctors: DoctorSummary[] | undefined;
-  value: string;
-  onChange(id: string): void;
-  error?: string | undefined;
-  label?: string;
-}) {
-  return (
-    <SelectField label={label} value={value} onChange={(e) => onChange(e.target.value)} error={error}>
-      <option value="">{doctors ? "Choose a doctor" : "Loading doctors…"}</option>
-      {doctors?.map((d) => <option key={d.id} value={d.id}>{d.displayName}</option>)}
-    </SelectField>
   );
 }
 

@@ -19,7 +19,8 @@ import { Async } from "../../components/States";
 import { api } from "../../lib/api";
 import type { Session } from "../../lib/session";
 import { useLoad } from "../../lib/useLoad";
-import { AdminFrame, DoctorSelect, useClinicDoctors } from "./AdminFrame";
+import { DoctorSelect, useClinicDoctors } from "../../components/Doctors";
+import { AdminFrame } from "./AdminFrame";
 import { ClinicSettingsForm } from "./ClinicSettings";
 
 type RuleType = (typeof bookingRuleTypes)[number];

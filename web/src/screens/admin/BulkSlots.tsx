@@ -1,10 +1,11 @@
 /** Bulk changes to a doctor's free slots (resize, block, delete) and cloning a day or week: dry run first. */
 import { useState } from "react";
 import { addDays, bulkSlotsResultSchema, cloneSlotsReplySchema, zonedToInstant, type ClinicSummary, type DoctorSummary } from "@clinic/shared";
+import { DoctorSelect } from "../../components/Doctors";
 import { SelectField, TextField } from "../../components/Field";
 import { api } from "../../lib/api";
 import { formatDateTime } from "../../lib/format";
-import { DoctorSelect, dayFromToday } from "./AdminFrame";
+import { dayFromToday } from "./AdminFrame";
 import { DryRunControls, useDryRun } from "./DryRun";
 
 type Doctors = DoctorSummary[] | undefined;

@@ -8,7 +8,8 @@ import { importResultSchema, type ClinicSummary } from "@clinic/shared";
 import { FormError, SelectField, TextArea, useSubmit } from "../../components/Field";
 import { api, apiDownload } from "../../lib/api";
 import type { Session } from "../../lib/session";
-import { AdminFrame, DoctorSelect, useClinicDoctors } from "./AdminFrame";
+import { DoctorSelect, useClinicDoctors } from "../../components/Doctors";
+import { AdminFrame } from "./AdminFrame";
 import { SlotSample } from "./BulkSlots";
 import { DryRunControls, useDryRun } from "./DryRun";
 

@@ -9,7 +9,8 @@ import { Async } from "../../components/States";
 import { api } from "../../lib/api";
 import type { Session } from "../../lib/session";
 import { useLoad } from "../../lib/useLoad";
-import { AdminFrame, DoctorSelect, dayFromToday, useClinicDoctors } from "./AdminFrame";
+import { DoctorSelect, useClinicDoctors } from "../../components/Doctors";
+import { AdminFrame, dayFromToday } from "./AdminFrame";
 import { BulkSlots, CloneSlots } from "./BulkSlots";
 import { DryRunControls, useDryRun } from "./DryRun";
 

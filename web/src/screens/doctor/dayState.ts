@@ -3,30 +3,18 @@
  * today's queue) plus `eta.updated`, merged with what HTTP reads and action replies bring. Rows are
  * keyed by id and the higher `version` wins, so an event, a reply and a re-read can arrive in any order.
  */
-import { z } from "zod";
-import { appointmentStatuses, etaUpdatedSchema, queueEntryViewSchema, type AppointmentView, type EventEnvelope, type EtaUpdated, type QueueEntryView } from "@clinic/shared";
-
-const isoInstant = z.iso.datetime();
-
-/** The topic's appointment rows and `appointment.*` event data (docs/realtime.md, AppointmentChange). */
-const appointmentChangeSchema = z.object({
-  appointmentId: z.uuid(),
-  patientId: z.uuid(),
-  doctorId: z.uuid(),
-  clinicId: z.uuid(),
-  slotId: z.uuid().nullable(),
-  elasticAllocationId: z.uuid().nullable(),
-  start: isoInstant,
-  end: isoInstant,
-  status: z.enum(appointmentStatuses),
-  version: z.number().int(),
-});
-
-export const doctorSnapshotSchema = z.object({
-  doctorId: z.uuid(),
-  appointments: z.array(appointmentChangeSchema),
-  queue: z.array(queueEntryViewSchema),
-});
+import {
+  appointmentLiveSchema,
+  doctorSnapshotSchema,
+  etaUpdatedSchema,
+  queueEntryViewSchema,
+  type AppointmentLive,
+  type AppointmentView,
+  type EventEnvelope,
+  type EtaUpdated,
+  type QueueEntryView,
+} from "@clinic/shared";
+import { byId, upsert, type ById } from "../../lib/liveRows";
 
 /** One appointment as the day shows it, whichever source it came from. */
 export interface DayAppointment {
@@ -41,8 +29,6 @@ export interface DayAppointment {
   version: number;
 }
 
-export type ById<T> = Record<string, T>;
-
 export interface DoctorLive {
   appointments: ById<DayAppointment>;
   queue: ById<QueueEntryView>;
@@ -50,31 +36,14 @@ export interface DoctorLive {
   eta: Record<string, EtaUpdated>;
 }
 
-function fromChange(change: z.infer<typeof appointmentChangeSchema>): DayAppointment {
-  const { appointmentId, doctorId: _doctorId, ...rest } = change;
-  return { id: appointmentId, ...rest };
+function fromChange(change: AppointmentLive): DayAppointment {
+  const { appointmentId, patientId, clinicId, slotId, elasticAllocationId, start, end, status, version } = change;
+  return { id: appointmentId, patientId, clinicId, slotId, elasticAllocationId, start, end, status, version };
 }
 
 export function fromView(view: AppointmentView): DayAppointment {
   const { id, patientId, clinicId, slotId, elasticAllocationId, start, end, status, version } = view;
   return { id, patientId, clinicId, slotId, elasticAllocationId, start, end, status, version };
-}
-
-/** Puts `row` in `rows` unless a newer version is already there. */
-export function upsert<T extends { version: number }>(rows: ById<T>, id: string, row: T): ById<T> {
-  const current = rows[id];
-  return current && current.version > row.version ? rows : { ...rows, [id]: row };
-}
-
-/** Both maps together, the higher version of each id winning. */
-export function mergeByVersion<T extends { version: number }>(a: ById<T>, b: ById<T>): ById<T> {
-  let out = a;
-  for (const [id, row] of Object.entries(b)) out = upsert(out, id, row);
-  return out;
-}
-
-export function byId<T>(items: T[], key: (item: T) => string): ById<T> {
-  return Object.fromEntries(items.map((item) => [key(item), item]));
 }
 
 export function liveFromSnapshot(snapshot: unknown): DoctorLive {
@@ -89,7 +58,7 @@ export function liveFromSnapshot(snapshot: unknown): DoctorLive {
 /** Applies one in-order event of `doctor:{doctorId}`; slot and elastic events are re-read over HTTP. */
 export function reduceLive(state: DoctorLive, event: EventEnvelope): DoctorLive {
   if (event.type.startsWith("appointment.")) {
-    const change = appointmentChangeSchema.safeParse(event.data);
+    const change = appointmentLiveSchema.safeParse(event.data);
     if (!change.success) return state;
     const row = fromChange(change.data);
     return { ...state, appointments: upsert(state.appointments, row.id, row) };

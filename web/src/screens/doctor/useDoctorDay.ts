@@ -20,7 +20,8 @@ import {
 import { api } from "../../lib/api";
 import { useLoad } from "../../lib/useLoad";
 import { useTopic } from "../../lib/useTopic";
-import { byId, fromView, liveFromSnapshot, mergeByVersion, reduceLive, upsert, type ById, type DayAppointment } from "./dayState";
+import { byId, mergeByVersion, upsert, type ById } from "../../lib/liveRows";
+import { fromView, liveFromSnapshot, reduceLive, type DayAppointment } from "./dayState";
 
 /** The clinics the doctor works at, with their time zones. */
 export function useDoctorClinics(doctorId: string) {

@@ -10,6 +10,7 @@ import { Async } from "../../components/States";
 import { api, ApiError } from "../../lib/api";
 import { formatDate, formatTime, localDate } from "../../lib/format";
 import { useLoad } from "../../lib/useLoad";
+import { byId, mergeByVersion } from "../../lib/liveRows";
 import { useTopic } from "../../lib/useTopic";
 import { reduceSlots, slotsFromSnapshot, slotState, type SlotLive, type SlotMap, type SlotState } from "./live";
 
@@ -77,13 +78,8 @@ export function SlotWeek({ doctorId, from, timeZone, clinicNames, onWeek, onPick
   const [error, setError] = useState<string | null>(null);
 
   const slots = useMemo(() => {
-    const merged = new Map<string, SlotLive>();
-    for (const slot of rest.state.data ?? []) merged.set(slot.slotId, slot);
-    for (const slot of topic.state?.values() ?? []) {
-      const known = merged.get(slot.slotId);
-      if (!known || slot.version >= known.version) merged.set(slot.slotId, slot);
-    }
-    const inWeek = [...merged.values()].filter((slot) => {
+    const merged = mergeByVersion(byId(rest.state.data ?? [], (slot) => slot.slotId), topic.state ?? {});
+    const inWeek = Object.values(merged).filter((slot) => {
       const t = Date.parse(slot.start);
       return t >= weekStart.getTime() && t < weekEnd.getTime() && slot.slotId !== excludeSlotId;
     });

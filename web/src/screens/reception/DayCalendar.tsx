@@ -14,7 +14,8 @@ import { api } from "../../lib/api";
 import { formatTime, localDate } from "../../lib/format";
 import type { Session } from "../../lib/session";
 import { dayBounds, useDayCalendar, type DayData } from "./calendarData";
-import { useClinicDoctors, usePatientNames } from "./live";
+import { useClinicDoctors } from "../../components/Doctors";
+import { usePatientNames } from "./live";
 
 const PX_PER_MINUTE = 2;
 const MINUTE = 60_000;

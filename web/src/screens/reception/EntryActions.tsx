@@ -6,7 +6,8 @@
  */
 import { useId, useState } from "react";
 import { queueEntryViewSchema, type DoctorSummary, type QueueEntryView } from "@clinic/shared";
-import { FormError, SelectField, TextField, useSubmit } from "../../components/Field";
+import { DoctorSelect } from "../../components/Doctors";
+import { FormError, TextField, useSubmit } from "../../components/Field";
 import { ApiError, api } from "../../lib/api";
 
 export interface EntryActionProps {
@@ -63,9 +64,7 @@ export function EntryActions({ entry, doctors, onDone, onConflict, onClose }: En
             <FormError message={reassign.formError} />
             {others.length === 0 ? <p>No other doctor works at this clinic.</p> : (
               <>
-                <SelectField label="To doctor" value={doctorId} onChange={(e) => setDoctorId(e.target.value)} error={reassign.fieldErrors.doctorId}>
-                  {others.map((d) => <option key={d.id} value={d.id}>{d.displayName}</option>)}
-                </SelectField>
+                <DoctorSelect label="To doctor" doctors={others} value={doctorId} onChange={setDoctorId} error={reassign.fieldErrors.doctorId} blank={null} />
                 <TextField label="Handover reason (optional)" value={handoverReason} onChange={(e) => setHandoverReason(e.target.value)} error={reassign.fieldErrors.reason} />
                 <button type="submit" className="button" disabled={reassign.busy}>Reassign</button>
               </>

@@ -10,10 +10,12 @@ import { LiveIndicator } from "../../components/LiveIndicator";
 import { Async, Empty, ErrorState } from "../../components/States";
 import { api } from "../../lib/api";
 import { formatMinutes, formatTime, localDate } from "../../lib/format";
+import { mergeByVersion, type ById } from "../../lib/liveRows";
 import type { Session } from "../../lib/session";
 import { useLoad } from "../../lib/useLoad";
 import { EntryActions } from "./EntryActions";
-import { byCallOrder, useClinicDoctors, useClinicLive, usePatientNames, type ClinicLive, type LiveAppointment } from "./live";
+import { useClinicDoctors } from "../../components/Doctors";
+import { byCallOrder, useClinicLive, usePatientNames, type ClinicLive, type LiveAppointment } from "./live";
 import { WalkInForm } from "./WalkInForm";
 
 const KIND_LABEL = { appointment: "Appointment", walk_in: "Walk-in", emergency: "Emergency" } as const;
@@ -26,13 +28,9 @@ interface Notice {
 }
 
 /** Live entries with the newer replies of our own actions laid over them (whichever version is higher). */
-function mergeEntries(live: ClinicLive | null, overrides: Record<string, QueueEntryView>): QueueEntryView[] {
-  const merged = { ...(live?.queue ?? {}) };
-  for (const entry of Object.values(overrides)) {
-    const known = merged[entry.id];
-    if (!known || known.version < entry.version) merged[entry.id] = entry;
-  }
-  return Object.values(merged).sort(byCallOrder);
+function mergeEntries(live: ClinicLive | null, overrides: ById<QueueEntryView>): QueueEntryView[] {
+  // The live row wins a tie: it may carry a newer ETA than our reply.
+  return Object.values(mergeByVersion(overrides, live?.queue ?? {})).sort(byCallOrder);
 }
 
 function EntryRow({ entry, clinic, doctors, onNotice, onUpdated, onConflict }: {

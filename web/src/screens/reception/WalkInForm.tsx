@@ -5,7 +5,8 @@
  */
 import { useEffect, useId, useState } from "react";
 import { NO_WALK_IN_CAPACITY, patientLookupReplySchema, queueEntryViewSchema, type ClinicSummary, type DoctorSummary, type PatientLookupItem, type QueueEntryView } from "@clinic/shared";
-import { FormError, SelectField, TextArea, TextField, useSubmit } from "../../components/Field";
+import { DoctorSelect } from "../../components/Doctors";
+import { FormError, TextArea, TextField, useSubmit } from "../../components/Field";
 import { ApiError, api } from "../../lib/api";
 import { formatDateTime } from "../../lib/format";
 
@@ -128,10 +129,7 @@ export function WalkInForm({ clinic, doctors, onRegistered }: { clinic: ClinicSu
             hint="International format, starting with +" error={fields["newPatient.phone"]} />
         </>
       )}
-      <SelectField label="Doctor" value={doctorId} onChange={(e) => setDoctorId(e.target.value)} error={fields.doctorId}>
-        <option value="">Any doctor (first free)</option>
-        {doctors.map((d) => <option key={d.id} value={d.id}>{d.displayName}</option>)}
-      </SelectField>
+      <DoctorSelect doctors={doctors} value={doctorId} onChange={setDoctorId} error={fields.doctorId} blank="Any doctor (first free)" />
       <TextArea label={kind === "emergency" ? "Reason (required for an emergency)" : "Reason (optional)"} value={reason}
         onChange={(e) => setReason(e.target.value)} rows={2} error={fields.reason} />
       <button type="submit" className="button" disabled={submit.busy}>

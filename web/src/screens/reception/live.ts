@@ -1,46 +1,25 @@
 /**
  * The clinic's live day for reception: the `clinic:{clinicId}` topic (today's appointments and
- * queue, then appointment.*, queue.* and eta.updated events) folded into one state, plus the two
- * lookups the screens need around it (the clinic's doctors, patient names by id).
+ * queue, then appointment.*, queue.* and eta.updated events) folded into one state, plus patient
+ * names by id (the events carry ids only).
  */
 import { useEffect, useState } from "react";
-import { z } from "zod";
 import {
-  appointmentStatuses,
-  doctorPageSchema,
+  appointmentLiveSchema,
+  clinicSnapshotSchema,
   etaUpdatedSchema,
   patientLookupReplySchema,
   queueEntryViewSchema,
+  type AppointmentLive,
   type EventEnvelope,
   type QueueEntryView,
 } from "@clinic/shared";
 import { api } from "../../lib/api";
-import { useLoad } from "../../lib/useLoad";
+import { byId, isCurrent, upsert, type ById } from "../../lib/liveRows";
 import { useTopic } from "../../lib/useTopic";
 
-/**
- * An appointment as the staff topics carry it (docs/realtime.md, `AppointmentChange`). Not in
- * @clinic/shared yet: the server types it in booking.realtime.ts. Kept loose on extra fields.
- */
-export const appointmentChangeSchema = z.object({
-  appointmentId: z.uuid(),
-  patientId: z.uuid(),
-  doctorId: z.uuid(),
-  clinicId: z.uuid(),
-  slotId: z.uuid().nullable(),
-  start: z.iso.datetime(),
-  end: z.iso.datetime(),
-  status: z.enum(appointmentStatuses),
-  version: z.number().int(),
-  holdExpiresAt: z.iso.datetime().nullable(),
-});
-export type LiveAppointment = z.infer<typeof appointmentChangeSchema>;
-
-const clinicSnapshotSchema = z.object({
-  clinicId: z.uuid(),
-  appointments: z.array(appointmentChangeSchema),
-  queue: z.array(queueEntryViewSchema),
-});
+/** An appointment as the staff topics carry it (docs/realtime.md, `AppointmentChange`). */
+export type LiveAppointment = AppointmentLive;
 
 export interface DoctorEta {
   lateByMinutes: number;
@@ -48,8 +27,8 @@ export interface DoctorEta {
 }
 
 export interface ClinicLive {
-  appointments: Record<string, LiveAppointment>;
-  queue: Record<string, QueueEntryView>;
+  appointments: ById<LiveAppointment>;
+  queue: ById<QueueEntryView>;
   /** ETAs of appointments not yet arrived, from eta.updated. */
   appointmentEta: Record<string, string>;
   doctors: Record<string, DoctorEta>;
@@ -61,8 +40,8 @@ const LIVE_STATUSES = new Set(["pending", "scheduled", "checked_in", "in_consult
 export function fromClinicSnapshot(raw: unknown): ClinicLive {
   const snapshot = clinicSnapshotSchema.parse(raw);
   return {
-    appointments: Object.fromEntries(snapshot.appointments.map((a) => [a.appointmentId, a])),
-    queue: Object.fromEntries(snapshot.queue.map((entry) => [entry.id, entry])),
+    appointments: byId(snapshot.appointments, (a) => a.appointmentId),
+    queue: byId(snapshot.queue, (entry) => entry.id),
     appointmentEta: {},
     doctors: {},
   };
@@ -71,11 +50,10 @@ export function fromClinicSnapshot(raw: unknown): ClinicLive {
 /** Applies one in-order event; rows keep the higher version, so a late duplicate never wins. */
 export function reduceClinic(state: ClinicLive, event: EventEnvelope): ClinicLive {
   if (event.type.startsWith("appointment.")) {
-    const parsed = appointmentChangeSchema.safeParse(event.data);
+    const parsed = appointmentLiveSchema.safeParse(event.data);
     if (!parsed.success) return state;
     const change = parsed.data;
-    const known = state.appointments[change.appointmentId];
-    if (known && known.version > change.version) return state;
+    if (!isCurrent(change, state.appointments[change.appointmentId])) return state;
     const appointments = { ...state.appointments };
     if (LIVE_STATUSES.has(change.status)) appointments[change.appointmentId] = change;
     else delete appointments[change.appointmentId];
@@ -83,10 +61,7 @@ export function reduceClinic(state: ClinicLive, event: EventEnvelope): ClinicLiv
   }
   if (event.type.startsWith("queue.")) {
     const parsed = queueEntryViewSchema.safeParse(event.data);
-    if (!parsed.success) return state;
-    const known = state.queue[parsed.data.id];
-    if (known && known.version > parsed.data.version) return state;
-    return { ...state, queue: { ...state.queue, [parsed.data.id]: parsed.data } };
+    return parsed.success ? { ...state, queue: upsert(state.queue, parsed.data.id, parsed.data) } : state;
   }
   if (event.type === "eta.updated") {
     const parsed = etaUpdatedSchema.safeParse(event.data);
@@ -124,14 +99,6 @@ export function byCallOrder(a: QueueEntryView, b: QueueEntryView): number {
   const kb = key(b);
   for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i]! - kb[i]!;
   return a.id.localeCompare(b.id);
-}
-
-/** The clinic's listed doctors (GET /doctors?clinicId=), by name. */
-export function useClinicDoctors(clinicId: string | null) {
-  return useLoad(
-    async (signal) => (clinicId ? (await api(`/doctors?clinicId=${clinicId}&limit=100`, { schema: doctorPageSchema, signal })).items : []),
-    [clinicId],
-  );
 }
 
 /**

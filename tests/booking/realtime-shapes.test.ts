@@ -1,0 +1,119 @@
+/**
+ * The booking topics' payloads against their @clinic/shared schemas (the web parses them with the
+ * same schemas): real snapshots of `slots:`, `doctor:`, `clinic:` and `me`, and real events of a
+ * hold, a cancel and a check-in, parsed strictly, so a field added, renamed or dropped on either
+ * side fails here.
+ */
+import type { Socket } from "socket.io-client";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import {
+  appointmentChangeSchema,
+  appointmentLiveSchema,
+  clinicSnapshotSchema,
+  doctorSnapshotSchema,
+  meSnapshotSchema,
+  queueEntryViewSchema,
+  slotChangeSchema,
+  slotLiveSchema,
+  slotsSnapshotSchema,
+  type EventEnvelope,
+} from "@clinic/shared";
+import type { TestApp } from "../support/harness";
+import { createPerson, type TestPerson } from "../support/identity";
+import { appointmentAt, call, doctorAt, middayClinic, patientNamed, query, slotAt, staffCheckIn, startQueueApp } from "../queue/queue-support";
+import { listen, settle, subscribe } from "./realtime-support";
+
+/** The schema with no unknown keys allowed (zod objects strip them by default). */
+const strict = <S extends z.ZodObject>(schema: S) => z.strictObject(schema.shape);
+
+/** A snapshot: its own keys strictly, and each row of `rows` strictly by its row schema. */
+function parseSnapshot(schema: z.ZodObject, snapshot: unknown, rows: Record<string, z.ZodObject>) {
+  const parsed = strict(schema).parse(snapshot) as Record<string, unknown[]>;
+  for (const [key, row] of Object.entries(rows)) for (const item of parsed[key]!) strict(row).parse(item);
+  return parsed;
+}
+
+describe("booking topic payloads match the shared schemas", () => {
+  let app: TestApp;
+  let clinicId: string;
+  let doctor: TestPerson & { doctorId: string };
+  let reception: TestPerson;
+  const sockets: Socket[] = [];
+
+  beforeAll(async () => {
+    app = await startQueueApp();
+    clinicId = (await middayClinic(app)).id;
+    doctor = await doctorAt(app, [clinicId]);
+    reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicId] });
+  });
+  afterEach(() => {
+    for (const socket of sockets.splice(0)) socket.disconnect();
+  });
+  afterAll(() => app?.close());
+
+  it("snapshots and slot / appointment / queue events of a hold, a cancel and a check-in", async () => {
+    const patient = await patientNamed(app);
+    const other = await patientNamed(app);
+    await query(app, `update patient set subscription_tier = 'standard' where id in (?, ?)`, [patient.patientId, other.patientId]);
+    const slotId = await slotAt(app, { doctorId: doctor.doctorId, clinicId, fromNowMinutes: 90 });
+    const arriving = await appointmentAt(app, { doctorId: doctor.doctorId, clinicId, patientId: other.patientId, fromNowMinutes: 30 });
+    const arrived = await appointmentAt(app, { doctorId: doctor.doctorId, clinicId, patientId: other.patientId, fromNowMinutes: 45 });
+    expect((await staffCheckIn(app, reception, clinicId, arrived)).status).toBe(201);
+
+    const mine = await listen(app, patient.token, sockets);
+    const staff = await listen(app, reception.token, sockets);
+    const doctors = await listen(app, doctor.token, sockets);
+    const topics = { slots: `slots:${doctor.doctorId}`, clinic: `clinic:${clinicId}`, doctor: `doctor:${doctor.doctorId}` };
+    const acks = {
+      slots: await subscribe(mine.socket, topics.slots),
+      me: await subscribe(mine.socket, "me"),
+      clinic: await subscribe(staff.socket, topics.clinic),
+      doctor: await subscribe(doctors.socket, topics.doctor),
+    };
+    for (const ack of Object.values(acks)) expect(ack.ok).toBe(true);
+    const snapshot = (key: keyof typeof acks) => (acks[key] as { snapshot: unknown }).snapshot;
+
+    const slots = parseSnapshot(slotsSnapshotSchema, snapshot("slots"), { slots: slotLiveSchema });
+    expect(slots.slots!.map((slot) => (slot as { slotId: string }).slotId)).toContain(slotId);
+    parseSnapshot(meSnapshotSchema, snapshot("me"), { appointments: appointmentLiveSchema });
+    for (const key of ["clinic", "doctor"] as const) {
+      const parsed = parseSnapshot(key === "clinic" ? clinicSnapshotSchema : doctorSnapshotSchema, snapshot(key), {
+        appointments: appointmentLiveSchema,
+        queue: queueEntryViewSchema,
+      });
+      expect(parsed.appointments!.length).toBeGreaterThanOrEqual(2);
+      expect(parsed.queue).toHaveLength(1);
+    }
+
+    // A hold and its cancel (slot.* and appointment.*), then a check-in (queue.*).
+    const hold = await fetch(`${app.url}/api/v1/appointments`, {
+      method: "POST",
+      headers: { ...patient.headers, "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
+      body: JSON.stringify({ slotId }),
+    });
+    expect(hold.status).toBe(201);
+    const held = (await hold.json()) as { id: string };
+    expect((await call(app, patient, "POST", `/appointments/${held.id}/cancel`, { reason: "shape test" })).status).toBe(200);
+    expect((await staffCheckIn(app, reception, clinicId, arriving)).status).toBe(201);
+
+    const all = () => [...mine.events, ...staff.events, ...doctors.events];
+    const of = (prefix: string) => all().filter((event: EventEnvelope) => event.type.startsWith(prefix));
+    await settle(() => of("slot.").length >= 2 && of("appointment.").length >= 4 && of("queue.").length >= 2);
+    const seen = new Set<string>();
+    for (const event of all()) {
+      seen.add(event.type);
+      if (event.type.startsWith("slot.")) strict(slotChangeSchema).parse(event.data);
+      else if (event.type.startsWith("appointment.")) strict(appointmentChangeSchema).parse(event.data);
+      else if (event.type.startsWith("queue.")) strict(queueEntryViewSchema).parse(event.data);
+    }
+    expect([...seen]).toEqual(expect.arrayContaining(["slot.held", "slot.released", "appointment.created", "appointment.cancelled"]));
+
+    // Snapshots taken after the events carry the same row shapes.
+    const late = await listen(app, reception.token, sockets);
+    parseSnapshot(clinicSnapshotSchema, ((await subscribe(late.socket, topics.clinic)) as { snapshot: unknown }).snapshot, {
+      appointments: appointmentLiveSchema,
+      queue: queueEntryViewSchema,
+    });
+  });
+});
