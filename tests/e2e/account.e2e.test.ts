@@ -6,29 +6,21 @@
  * the password changed and every session ended; notification preferences survive a reload.
  */
 import { generate } from "otplib";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { loginResponseSchema, notificationPreferencesSchema, patientSchema } from "@clinic/shared";
-import { readJson, type TestApp } from "../support/harness";
+import { readJson } from "../support/harness";
 import { TEST_PASSWORD, createPerson } from "../support/identity";
 import { latestCode } from "../identity/support";
-import { type BrowserStage, PHONE, pageSignedIn, screenshot, startBrowserStage } from "./browser";
+import { PHONE, pageSignedIn, screenshot, useBrowserStage } from "./browser";
 
 const LONG = { timeout: 10_000 };
 
 describe("account screens (browser)", () => {
-  let stage: BrowserStage;
-  let app: TestApp;
-  let browser: Browser;
+  const stage = useBrowserStage();
 
-  beforeAll(async () => {
-    stage = await startBrowserStage();
-    ({ app, browser } = stage);
-  }, 120_000);
-  afterAll(async () => stage?.close());
-
-  const phonePage = async () => (await browser.newContext({ viewport: PHONE })).newPage();
-  const api = (path: string, token: string) => fetch(`${app.url}/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } });
+  const phonePage = async () => (await stage.browser.newContext({ viewport: PHONE })).newPage();
+  const api = (path: string, token: string) => fetch(`${stage.app.url}/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } });
 
   async function signInForm(page: Page, email: string, password: string) {
     await page.getByLabel("Email").fill(email);
@@ -39,7 +31,7 @@ describe("account screens (browser)", () => {
   it("registers a patient: a field error on the field, then the emailed code signs them in", async () => {
     const page = await phonePage();
     const email = `new-${Date.now()}@account.test`;
-    await page.goto(`${app.url}/sign-in`);
+    await page.goto(`${stage.app.url}/sign-in`);
     await page.getByRole("link", { name: "Create an account" }).waitFor();
     await screenshot(page, "account-sign-in-links");
     await page.getByRole("link", { name: "Create an account" }).click();
@@ -65,7 +57,7 @@ describe("account screens (browser)", () => {
     await screenshot(page, "account-verify");
 
     // A wrong code is marked on the code field, with the tries left.
-    const code = await latestCode(app, email);
+    const code = await latestCode(stage.app, email);
     await page.getByLabel("Verification code").fill(code === "000000" ? "111111" : "000000");
     await page.getByRole("button", { name: "Verify" }).click();
     await page.locator("input[aria-invalid=true]").waitFor();
@@ -79,16 +71,16 @@ describe("account screens (browser)", () => {
   });
 
   it("resets a forgotten password with the emailed code; the old password is refused", async () => {
-    const patient = await createPerson(app.runtime, "patient");
+    const patient = await createPerson(stage.app.runtime, "patient");
     const email = patient.user.email!;
     const page = await phonePage();
-    await page.goto(`${app.url}/sign-in`);
+    await page.goto(`${stage.app.url}/sign-in`);
     await page.getByRole("link", { name: "Forgot password?" }).click();
     await page.getByLabel("Email").fill(email);
     await page.getByRole("button", { name: "Send reset code" }).click();
     await page.getByRole("heading", { name: "Choose a new password" }).waitFor(LONG);
 
-    await page.getByLabel("Reset code").fill(await latestCode(app, email, "identity.reset-code"));
+    await page.getByLabel("Reset code").fill(await latestCode(stage.app, email, "identity.reset-code"));
     await page.getByLabel("New password", { exact: true }).fill("a brand new passphrase");
     await screenshot(page, "account-reset");
     await page.getByRole("button", { name: "Set new password" }).click();
@@ -105,8 +97,8 @@ describe("account screens (browser)", () => {
   });
 
   it("turns on two-factor from the secret on the page; the next sign-in asks for a code and a backup code works", async () => {
-    const patient = await createPerson(app.runtime, "patient");
-    const page = await pageSignedIn(browser, app.url, patient.user.email!, { viewport: PHONE });
+    const patient = await createPerson(stage.app.runtime, "patient");
+    const page = await pageSignedIn(stage.browser, stage.app.url, patient.user.email!, { viewport: PHONE });
     await page.getByRole("link", { name: "Account" }).click();
     await page.getByRole("heading", { name: "Two-factor sign-in" }).waitFor();
     await page.getByRole("button", { name: "Set up two-factor" }).click();
@@ -137,16 +129,16 @@ describe("account screens (browser)", () => {
   });
 
   it("signs out another device, changes the password, then signs out everywhere", async () => {
-    const patient = await createPerson(app.runtime, "patient");
+    const patient = await createPerson(stage.app.runtime, "patient");
     const email = patient.user.email!;
-    const login = await fetch(`${app.url}/api/v1/auth/login`, {
+    const login = await fetch(`${stage.app.url}/api/v1/auth/login`, {
       method: "POST",
       headers: { "content-type": "application/json", "user-agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1" },
       body: JSON.stringify({ email, password: TEST_PASSWORD }),
     });
     const other = await readJson(login, loginResponseSchema);
-    const page = await pageSignedIn(browser, app.url, email, { viewport: { width: 1280, height: 900 } });
-    await page.goto(`${app.url}/account`);
+    const page = await pageSignedIn(stage.browser, stage.app.url, email, { viewport: { width: 1280, height: 900 } });
+    await page.goto(`${stage.app.url}/account`);
     const sessions = page.getByRole("list", { name: "Sessions" }).getByRole("listitem");
     await sessions.first().waitFor(LONG);
     expect(await sessions.count()).toBe(3);
@@ -179,8 +171,8 @@ describe("account screens (browser)", () => {
   });
 
   it("saves notification preferences and the profile; both are there after a reload", async () => {
-    const patient = await createPerson(app.runtime, "patient");
-    const page = await pageSignedIn(browser, app.url, patient.user.email!, { viewport: PHONE });
+    const patient = await createPerson(stage.app.runtime, "patient");
+    const page = await pageSignedIn(stage.browser, stage.app.url, patient.user.email!, { viewport: PHONE });
     await page.getByRole("link", { name: "Account" }).click();
     await page.getByRole("link", { name: "Notifications" }).click();
     const sms = page.getByLabel("Text message (SMS)");

@@ -4,37 +4,31 @@
  * bad row is shown before anything is written, a booking rule and a setting, staff; a platform admin
  * approves a pending doctor; the audit log shows what was just done.
  */
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
 import { addDays } from "@clinic/shared";
-import type { TestApp } from "../support/harness";
 import { createClinic, createPerson, type TestPerson } from "../support/identity";
 import { call, count, mondayIn } from "../scheduling/support-rules";
-import { type BrowserStage, pageSignedIn, screenshot, startBrowserStage } from "./browser";
+import { pageSignedIn, screenshot, useBrowserStage } from "./browser";
 
 describe("clinic admin screens (browser)", () => {
-  let stage: BrowserStage;
-  let app: TestApp;
-  let browser: Browser;
+  const stage = useBrowserStage();
   let clinicId: string;
   let admin: TestPerson;
   let doctor: TestPerson;
   let page: Page;
-  const slotsOf = (doctorId: string) => count(app, `select count(*) n from slot where doctor_id = ?`, [doctorId]);
+  const slotsOf = (doctorId: string) => count(stage.app, `select count(*) n from slot where doctor_id = ?`, [doctorId]);
   const open = async (linkName: RegExp) => {
     await page.getByRole("link", { name: "Clinic admin", exact: true }).click();
     await page.getByRole("link", { name: linkName }).click();
   };
 
   beforeAll(async () => {
-    stage = await startBrowserStage();
-    ({ app, browser } = stage);
-    clinicId = (await createClinic(app.runtime)).id;
-    admin = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicId] });
-    doctor = await createPerson(app.runtime, "doctor", { clinicIds: [clinicId] });
-    page = await pageSignedIn(browser, app.url, admin.user.email!);
+    clinicId = (await createClinic(stage.app.runtime)).id;
+    admin = await createPerson(stage.app.runtime, "clinic_admin", { clinicIds: [clinicId] });
+    doctor = await createPerson(stage.app.runtime, "doctor", { clinicIds: [clinicId] });
+    page = await pageSignedIn(stage.browser, stage.app.url, admin.user.email!);
   }, 120_000);
-  afterAll(async () => stage?.close());
 
   it("creates a service (the server's field error on the field first) and edits it", async () => {
     await open(/^Services/);
@@ -75,7 +69,7 @@ describe("clinic admin screens (browser)", () => {
     expect(await apply.getByText("Nothing has changed yet.").isVisible()).toBe(true);
     // The dry run wrote nothing: no slot, no rule.
     expect(await slotsOf(doctor.doctorId!)).toBe(0);
-    expect((await call(app, admin, "GET", `/doctors/${doctor.doctorId}/availability-rules?clinicId=${clinicId}`)).body.items).toHaveLength(0);
+    expect((await call(stage.app, admin, "GET", `/doctors/${doctor.doctorId}/availability-rules?clinicId=${clinicId}`)).body.items).toHaveLength(0);
     await screenshot(page, "admin-templates");
 
     await apply.getByRole("button", { name: "Apply template" }).click();
@@ -118,21 +112,21 @@ describe("clinic admin screens (browser)", () => {
     await page.getByLabel("Walk-in interleave").fill("2");
     await page.getByRole("button", { name: "Save settings" }).click();
     await page.getByText("Settings saved.").waitFor();
-    expect((await call(app, admin, "GET", `/clinics/${clinicId}`)).body.settings.walkInInterleave).toBe(2);
+    expect((await call(stage.app, admin, "GET", `/clinics/${clinicId}`)).body.settings.walkInInterleave).toBe(2);
     await screenshot(page, "admin-rules");
   });
 
   it("adds a receptionist to the staff; a platform admin approves a pending doctor", async () => {
-    const receptionist = await createPerson(app.runtime, "receptionist");
+    const receptionist = await createPerson(stage.app.runtime, "receptionist");
     await open(/^Staff and doctor approval/);
     await page.getByLabel("Account id").fill(receptionist.user.id);
     await page.getByRole("button", { name: "Add member" }).click();
     await page.getByTestId("members").getByText(receptionist.user.displayName).waitFor();
 
-    const pending = await createPerson(app.runtime, "doctor", { clinicIds: [clinicId], approved: false });
-    await call(app, pending, "POST", `/doctors/${pending.doctorId}/credentials`, { registrationBody: "General Medical Council", registrationNumber: "7654321" });
-    const platform = await createPerson(app.runtime, "platform_admin");
-    const platformPage = await pageSignedIn(browser, app.url, platform.user.email!);
+    const pending = await createPerson(stage.app.runtime, "doctor", { clinicIds: [clinicId], approved: false });
+    await call(stage.app, pending, "POST", `/doctors/${pending.doctorId}/credentials`, { registrationBody: "General Medical Council", registrationNumber: "7654321" });
+    const platform = await createPerson(stage.app.runtime, "platform_admin");
+    const platformPage = await pageSignedIn(stage.browser, stage.app.url, platform.user.email!);
     await platformPage.getByRole("link", { name: "Clinic admin", exact: true }).click();
     await platformPage.getByRole("link", { name: /^Staff and doctor approval/ }).click();
     const row = platformPage.getByTestId("pending-doctors").locator("li", { hasText: pending.user.displayName });
@@ -140,7 +134,7 @@ describe("clinic admin screens (browser)", () => {
     await screenshot(platformPage, "admin-staff");
     await row.getByRole("button", { name: `Approve ${pending.user.displayName}` }).click();
     await platformPage.getByRole("status").getByText(`${pending.user.displayName} approved`).waitFor();
-    expect((await call(app, platform, "GET", `/doctors/${pending.doctorId}`)).body.approval.status).toBe("approved");
+    expect((await call(stage.app, platform, "GET", `/doctors/${pending.doctorId}`)).body.approval.status).toBe("approved");
 
     await platformPage.getByRole("link", { name: "Clinic admin", exact: true }).click();
     await platformPage.getByRole("link", { name: /^Audit log/ }).click();

@@ -3,29 +3,19 @@
  * address it shows in another browser context (the screen goes live with the clinic's feed), then
  * revokes it and the screen stops showing the queue.
  */
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestApp } from "../support/harness";
+import { describe, expect, it } from "vitest";
 import { TEST_PASSWORD, createPerson } from "../support/identity";
 import { middayClinic } from "../queue/queue-support";
-import { type BrowserStage, screenshot, signIn, startBrowserStage } from "./browser";
+import { screenshot, signIn, useBrowserStage } from "./browser";
 
 describe("clinic admin: waiting-room screens (browser)", () => {
-  let stage: BrowserStage;
-  let app: TestApp;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    stage = await startBrowserStage();
-    ({ app, browser } = stage);
-  }, 120_000);
-  afterAll(async () => stage?.close());
+  const stage = useBrowserStage();
 
   it("creates a screen, the screen goes live from the shown address, revoking it blanks the screen", async () => {
-    const clinicId = (await middayClinic(app)).id;
-    const admin = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicId] });
-    const adminPage = await (await browser.newContext()).newPage();
-    await signIn(adminPage, app.url, admin.user.email!, TEST_PASSWORD);
+    const clinicId = (await middayClinic(stage.app)).id;
+    const admin = await createPerson(stage.app.runtime, "clinic_admin", { clinicIds: [clinicId] });
+    const adminPage = await (await stage.browser.newContext()).newPage();
+    await signIn(adminPage, stage.app.url, admin.user.email!, TEST_PASSWORD);
     await adminPage.getByRole("link", { name: "Clinic admin" }).click();
     await adminPage.getByRole("link", { name: /Waiting-room screens/ }).click();
     await adminPage.getByText("No screens yet.").waitFor();
@@ -42,7 +32,7 @@ describe("clinic admin: waiting-room screens (browser)", () => {
     await adminPage.getByTestId("screens").getByText("Lobby TV").waitFor();
     await screenshot(adminPage, "admin-screens");
 
-    const screen = await (await browser.newContext({ viewport: { width: 1600, height: 900 } })).newPage();
+    const screen = await (await stage.browser.newContext({ viewport: { width: 1600, height: 900 } })).newPage();
     await screen.goto(address);
     await screen.locator(".live-indicator[data-status=live]").waitFor({ timeout: 10_000 });
     await screen.getByTestId("check-in-code").waitFor();

@@ -10,6 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { build } from "vite";
+import { afterAll, beforeAll } from "vitest";
 import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
 import { TEST_PASSWORD } from "../support/identity";
 
@@ -97,6 +98,31 @@ export async function startBrowserStage(): Promise<BrowserStage> {
       await chrome.close();
       await app.close();
       await fs.rm(webDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Registers the file's beforeAll (build, server, chromium: 120 s) and afterAll (close) and returns the
+ * stage: `stage.app` and `stage.browser` are there once beforeAll ran. Later beforeAll/afterAll hooks
+ * of the file run after the start and before the close.
+ */
+export function useBrowserStage(): { readonly app: TestApp; readonly browser: Browser } {
+  let stage: BrowserStage | undefined;
+  beforeAll(async () => {
+    stage = await startBrowserStage();
+  }, 120_000);
+  afterAll(async () => stage?.close());
+  const started = () => {
+    if (!stage) throw new Error("the browser stage is not started (use it inside tests or hooks)");
+    return stage;
+  };
+  return {
+    get app() {
+      return started().app;
+    },
+    get browser() {
+      return started().browser;
     },
   };
 }

@@ -3,48 +3,42 @@
  * display token shows the clinic's feed, and a doctor's call-next appears on it (announcement and
  * "now serving") within a second, pushed over the socket.
  */
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { DisplayCalled, DisplaySnapshot } from "@clinic/shared";
 import { topicSeqKey } from "../../server/src/platform/events";
-import type { TestApp } from "../support/harness";
 import { createPerson, type TestPerson } from "../support/identity";
 import { appointmentAt, call, callNext, doctorAt, middayClinic, patientNamed, query, staffCheckIn } from "../queue/queue-support";
-import { type BrowserStage, screenshot, startBrowserStage } from "./browser";
+import { screenshot, useBrowserStage } from "./browser";
 
 describe("waiting-room display (browser)", () => {
-  let stage: BrowserStage;
-  let app: TestApp;
-  let browser: Browser;
+  const stage = useBrowserStage();
   let clinicId: string;
   let admin: TestPerson;
   let reception: TestPerson;
   let doctor: TestPerson & { doctorId: string };
 
   beforeAll(async () => {
-    stage = await startBrowserStage();
-    ({ app, browser } = stage);
-    clinicId = (await middayClinic(app)).id;
-    admin = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicId] });
-    reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicId] });
-    doctor = await doctorAt(app, [clinicId]);
-    await query(app, `update doctor set display_name = 'Dr Meera Sen' where id = ?`, [doctor.doctorId]);
+    clinicId = (await middayClinic(stage.app)).id;
+    admin = await createPerson(stage.app.runtime, "clinic_admin", { clinicIds: [clinicId] });
+    reception = await createPerson(stage.app.runtime, "receptionist", { clinicIds: [clinicId] });
+    doctor = await doctorAt(stage.app, [clinicId]);
+    await query(stage.app, `update doctor set display_name = 'Dr Meera Sen' where id = ?`, [doctor.doctorId]);
   }, 120_000);
-  afterAll(async () => stage?.close());
 
   async function openDisplay(): Promise<Page> {
-    const created = await call(app, admin, "POST", `/clinics/${clinicId}/display-tokens`, { name: "Lobby TV" });
+    const created = await call(stage.app, admin, "POST", `/clinics/${clinicId}/display-tokens`, { name: "Lobby TV" });
     expect(created.status).toBe(201);
-    const page = await (await browser.newContext({ viewport: { width: 1600, height: 900 } })).newPage();
-    await page.goto(`${app.url}/display?clinic=${clinicId}#token=${created.body.token as string}`);
+    const page = await (await stage.browser.newContext({ viewport: { width: 1600, height: 900 } })).newPage();
+    await page.goto(`${stage.app.url}/display?clinic=${clinicId}#token=${created.body.token as string}`);
     await page.locator(".live-indicator[data-status=live]").waitFor({ timeout: 10_000 });
     return page;
   }
 
   it("shows the feed and a called ticket within a second of call-next", async () => {
-    const patient = await patientNamed(app);
-    const appointmentId = await appointmentAt(app, { doctorId: doctor.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: 5 });
-    expect((await staffCheckIn(app, reception, clinicId, appointmentId)).status).toBe(201);
+    const patient = await patientNamed(stage.app);
+    const appointmentId = await appointmentAt(stage.app, { doctorId: doctor.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: 5 });
+    expect((await staffCheckIn(stage.app, reception, clinicId, appointmentId)).status).toBe(201);
 
     const page = await openDisplay();
     // The token left the address bar for sessionStorage.
@@ -57,7 +51,7 @@ describe("waiting-room display (browser)", () => {
     expect(await page.locator("body").textContent()).not.toContain(patient.name);
     await screenshot(page, "display-waiting");
 
-    const reply = await callNext(app, doctor, doctor.doctorId, { clinicId, room: "Room 7" });
+    const reply = await callNext(stage.app, doctor, doctor.doctorId, { clinicId, room: "Room 7" });
     expect(reply.status).toBe(200);
     await page.getByTestId("announced-ticket").filter({ hasText: "A-001" }).waitFor({ timeout: 1_000 });
     await page.getByTestId("now-serving").filter({ hasText: "A-001" }).waitFor({ timeout: 1_000 });
@@ -67,18 +61,18 @@ describe("waiting-room display (browser)", () => {
   });
 
   it("reconnects by itself after the server drops it and resyncs what it missed", async () => {
-    const patient = await patientNamed(app);
-    const appointmentId = await appointmentAt(app, { doctorId: doctor.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: 10 });
-    const entry = await staffCheckIn(app, reception, clinicId, appointmentId);
+    const patient = await patientNamed(stage.app);
+    const appointmentId = await appointmentAt(stage.app, { doctorId: doctor.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: 10 });
+    const entry = await staffCheckIn(stage.app, reception, clinicId, appointmentId);
     expect(entry.status).toBe(201);
     const ticket = entry.body.ticket as string;
     const page = await openDisplay();
     await expect.poll(() => page.getByTestId("next").textContent(), { timeout: 5_000 }).toContain(ticket);
 
     // As on a node's shutdown: every socket is disconnected by the server.
-    app.runtime.realtime!.disconnectAll();
+    stage.app.runtime.realtime!.disconnectAll();
     await page.locator(".live-indicator[data-status=reconnecting]").waitFor({ timeout: 5_000 });
-    expect((await callNext(app, doctor, doctor.doctorId, { clinicId, room: "Room 2" })).status).toBe(200);
+    expect((await callNext(stage.app, doctor, doctor.doctorId, { clinicId, room: "Room 2" })).status).toBe(200);
 
     await page.locator(".live-indicator[data-status=live]").waitFor({ timeout: 10_000 });
     await page.getByTestId("now-serving").filter({ hasText: ticket }).waitFor({ timeout: 5_000 });
@@ -88,7 +82,7 @@ describe("waiting-room display (browser)", () => {
   it("applies feeds in seq order, keeps the newest asOf, and resyncs from the snapshot on a seq gap", async () => {
     const page = await openDisplay();
     const topic = `display:${clinicId}`;
-    const real = async () => (await call(app, admin, "GET", `/clinics/${clinicId}/display`)).body as DisplaySnapshot;
+    const real = async () => (await call(stage.app, admin, "GET", `/clinics/${clinicId}/display`)).body as DisplaySnapshot;
     const base = await real();
     const fake = (ticket: string, hoursAhead: number): DisplaySnapshot => ({
       ...base,
@@ -96,7 +90,7 @@ describe("waiting-room display (browser)", () => {
       asOf: new Date(Date.now() + hoursAhead * 3_600_000).toISOString(),
     });
     const shown = () => page.locator("main").textContent();
-    const publish = (type: string, data: unknown) => app.runtime.events.publish(topic, type, data);
+    const publish = (type: string, data: unknown) => stage.app.runtime.events.publish(topic, type, data);
 
     await publish("display.updated", fake("Z-888", 1));
     await expect.poll(shown, { timeout: 5_000 }).toContain("Z-888");
@@ -110,7 +104,7 @@ describe("waiting-room display (browser)", () => {
 
     // A lost event (the topic's seq moves on without a delivery): the next one reveals the gap, the
     // screen subscribes again and replaces its state with the real feed.
-    await app.runtime.redis.incr(topicSeqKey(app.runtime.config.redis.prefix, topic));
+    await stage.app.runtime.redis.incr(topicSeqKey(stage.app.runtime.config.redis.prefix, topic));
     await publish("display.updated", fake("Z-555", 2));
     await expect.poll(async () => /Z-(888|555)/.test((await shown()) ?? ""), { timeout: 5_000 }).toBe(false);
     await page.locator(".live-indicator[data-status=live]").waitFor();
@@ -119,8 +113,8 @@ describe("waiting-room display (browser)", () => {
 
   it("says the screen is not set up when its token is revoked", async () => {
     const page = await openDisplay();
-    const [token] = await query<{ id: string }>(app, `select id from display_token where clinic_id = ? and revoked_at is null order by created_at desc limit 1`, [clinicId]);
-    expect((await call(app, admin, "DELETE", `/display-tokens/${token!.id}`)).status).toBe(200);
+    const [token] = await query<{ id: string }>(stage.app, `select id from display_token where clinic_id = ? and revoked_at is null order by created_at desc limit 1`, [clinicId]);
+    expect((await call(stage.app, admin, "DELETE", `/display-tokens/${token!.id}`)).status).toBe(200);
     await page.locator(".live-indicator[data-status=offline]").waitFor({ timeout: 5_000 });
     // A revoked screen stops showing the queue and says why.
     await page.getByRole("alert").filter({ hasText: "not set up" }).waitFor();

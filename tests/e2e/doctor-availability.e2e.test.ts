@@ -3,35 +3,26 @@
  * field error shown on its field first), and time off shows the booked appointments it hits, with
  * the patient's name, before it is saved (a dry run that writes nothing).
  */
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { localDateOf } from "@clinic/shared";
-import type { TestApp } from "../support/harness";
 import { appointmentAt, doctorAt, middayClinic, patientNamed, query, slotAt } from "../queue/queue-support";
-import { type BrowserStage, pageSignedIn, screenshot, startBrowserStage } from "./browser";
+import { pageSignedIn, screenshot, useBrowserStage } from "./browser";
 
 const LONG = { timeout: 10_000 };
 
 describe("doctor: availability and time off (browser)", () => {
-  let stage: BrowserStage;
-  let app: TestApp;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    stage = await startBrowserStage();
-    ({ app, browser } = stage);
-  }, 120_000);
-  afterAll(async () => stage?.close());
+  const stage = useBrowserStage();
 
   async function open(email: string, link: string): Promise<Page> {
-    const page = await pageSignedIn(browser, app.url, email, { viewport: { width: 1100, height: 1000 } });
+    const page = await pageSignedIn(stage.browser, stage.app.url, email, { viewport: { width: 1100, height: 1000 } });
     await page.getByRole("link", { name: link }).click();
     return page;
   }
 
   it("creates an availability rule after previewing it", async () => {
-    const clinic = await middayClinic(app);
-    const doctor = await doctorAt(app, [clinic.id]);
+    const clinic = await middayClinic(stage.app);
+    const doctor = await doctorAt(stage.app, [clinic.id]);
     const page = await open(doctor.user.email!, "Availability");
     await page.getByText("No availability rules yet").waitFor(LONG);
 
@@ -55,7 +46,7 @@ describe("doctor: availability and time off (browser)", () => {
     await preview.getByRole("heading", { name: /Preview: \d+ slots/ }).waitFor(LONG);
     expect(await save.isDisabled()).toBe(false);
     await screenshot(page, "doctor-availability");
-    expect(await query(app, `select id from availability_rule where doctor_id = ?`, [doctor.doctorId])).toHaveLength(0);
+    expect(await query(stage.app, `select id from availability_rule where doctor_id = ?`, [doctor.doctorId])).toHaveLength(0);
 
     // Changing the rule after the preview asks for a new one.
     await page.getByLabel("Slot length (minutes)").fill("20");
@@ -65,16 +56,16 @@ describe("doctor: availability and time off (browser)", () => {
     await save.click();
     await page.getByRole("status").filter({ hasText: /Rule created: \d+ slots created/ }).waitFor(LONG);
     await page.getByTestId("rules").getByText("Weekly on Mon, Tue, Wed, Thu, Fri, 09:00–12:00, 20-minute slots").waitFor();
-    const [rule] = await query<{ slot_minutes: number; note: string }>(app, `select slot_minutes, note from availability_rule where doctor_id = ?`, [doctor.doctorId]);
+    const [rule] = await query<{ slot_minutes: number; note: string }>(stage.app, `select slot_minutes, note from availability_rule where doctor_id = ?`, [doctor.doctorId]);
     expect(rule).toEqual({ slot_minutes: 20, note: "Morning list" });
   });
 
   it("shows the appointments time off would hit before saving it", async () => {
-    const clinic = await middayClinic(app);
-    const doctor = await doctorAt(app, [clinic.id]);
-    const tess = await patientNamed(app, "Tess Timeoff");
-    const appointment = await appointmentAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: tess.patientId, fromNowMinutes: 24 * 60 });
-    const free = await slotAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: 24 * 60 + 60 });
+    const clinic = await middayClinic(stage.app);
+    const doctor = await doctorAt(stage.app, [clinic.id]);
+    const tess = await patientNamed(stage.app, "Tess Timeoff");
+    const appointment = await appointmentAt(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: tess.patientId, fromNowMinutes: 24 * 60 });
+    const free = await slotAt(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: 24 * 60 + 60 });
     const tomorrow = localDateOf(new Date(Date.now() + 86_400_000), clinic.timeZone);
 
     const page = await open(doctor.user.email!, "Time off");
@@ -94,13 +85,13 @@ describe("doctor: availability and time off (browser)", () => {
     await preview.getByText("These stay booked").waitFor();
     await screenshot(page, "doctor-time-off");
     // The check wrote nothing.
-    expect(await query(app, `select id from unavailability where doctor_id = ?`, [doctor.doctorId])).toHaveLength(0);
-    expect((await query<{ status: string }>(app, `select status from slot where id = ?`, [free]))[0]!.status).toBe("available");
+    expect(await query(stage.app, `select id from unavailability where doctor_id = ?`, [doctor.doctorId])).toHaveLength(0);
+    expect((await query<{ status: string }>(stage.app, `select status from slot where id = ?`, [free]))[0]!.status).toBe("available");
 
     await save.click();
     await page.getByRole("status").filter({ hasText: "Time off saved: 1 free slot blocked." }).waitFor(LONG);
     await page.getByTestId("time-off").getByText("Conference in Leeds").waitFor();
-    expect((await query<{ status: string }>(app, `select status from slot where id = ?`, [free]))[0]!.status).toBe("blocked");
-    expect((await query<{ status: string }>(app, `select status from appointment where id = ?`, [appointment]))[0]!.status).toBe("scheduled");
+    expect((await query<{ status: string }>(stage.app, `select status from slot where id = ?`, [free]))[0]!.status).toBe("blocked");
+    expect((await query<{ status: string }>(stage.app, `select status from appointment where id = ?`, [appointment]))[0]!.status).toBe("scheduled");
   });
 });

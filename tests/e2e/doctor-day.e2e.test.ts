@@ -4,29 +4,20 @@
  * their states, a second writer's change turning the doctor's action into the conflict message, and
  * the running-late banner appearing live when the ETA job finds a consultation overrunning.
  */
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { recomputeEta } from "../../server/src/modules/queue/eta.service";
-import type { TestApp } from "../support/harness";
 import { createPerson } from "../support/identity";
 import { act, appointmentAt, doctorAt, middayClinic, patientNamed, query, slotAt, staffCheckIn, walkIn } from "../queue/queue-support";
-import { type BrowserStage, pageSignedIn, screenshot, startBrowserStage } from "./browser";
+import { pageSignedIn, screenshot, useBrowserStage } from "./browser";
 
 const LONG = { timeout: 10_000 };
 
 describe("doctor: my day (browser)", () => {
-  let stage: BrowserStage;
-  let app: TestApp;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    stage = await startBrowserStage();
-    ({ app, browser } = stage);
-  }, 120_000);
-  afterAll(async () => stage?.close());
+  const stage = useBrowserStage();
 
   async function openDay(email: string): Promise<Page> {
-    const page = await pageSignedIn(browser, app.url, email, { viewport: { width: 1100, height: 1000 } });
+    const page = await pageSignedIn(stage.browser, stage.app.url, email, { viewport: { width: 1100, height: 1000 } });
     await page.getByRole("link", { name: "My day" }).click();
     await page.getByRole("heading", { name: "My day" }).waitFor();
     await page.locator("main .live-indicator[data-status=live]").first().waitFor(LONG);
@@ -37,16 +28,16 @@ describe("doctor: my day (browser)", () => {
   const statusOf = async (page: Page, name: string, status: string) => row(page, name).and(page.locator(`[data-status=${status}]`)).waitFor(LONG);
 
   it("shows the booked day, a live check-in, and moves patients through call, start, finish and no-show", async () => {
-    const clinic = await middayClinic(app);
-    const doctor = await doctorAt(app, [clinic.id]);
-    const reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinic.id] });
-    const ann = await patientNamed(app, "Ann Aardvark");
-    const bob = await patientNamed(app, "Bob Badger");
-    const annAppointment = await appointmentAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: ann.patientId, fromNowMinutes: 15 });
-    const bobAppointment = await appointmentAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: bob.patientId, fromNowMinutes: 30 });
-    await slotAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: 45 });
-    const blocked = await slotAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: 90 });
-    await query(app, `update slot set status = 'blocked', note = 'Team meeting' where id = ?`, [blocked]);
+    const clinic = await middayClinic(stage.app);
+    const doctor = await doctorAt(stage.app, [clinic.id]);
+    const reception = await createPerson(stage.app.runtime, "receptionist", { clinicIds: [clinic.id] });
+    const ann = await patientNamed(stage.app, "Ann Aardvark");
+    const bob = await patientNamed(stage.app, "Bob Badger");
+    const annAppointment = await appointmentAt(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: ann.patientId, fromNowMinutes: 15 });
+    const bobAppointment = await appointmentAt(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: bob.patientId, fromNowMinutes: 30 });
+    await slotAt(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: 45 });
+    const blocked = await slotAt(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: 90 });
+    await query(stage.app, `update slot set status = 'blocked', note = 'Team meeting' where id = ?`, [blocked]);
 
     const page = await openDay(doctor.user.email!);
     await statusOf(page, "Ann Aardvark", "booked");
@@ -57,7 +48,7 @@ describe("doctor: my day (browser)", () => {
     await page.getByText("Nobody is waiting.").first().waitFor();
 
     // Reception checks Ann in (another user, through the API): the doctor's screen follows live.
-    expect((await staffCheckIn(app, reception, clinic.id, annAppointment)).status).toBe(201);
+    expect((await staffCheckIn(stage.app, reception, clinic.id, annAppointment)).status).toBe(201);
     await statusOf(page, "Ann Aardvark", "checked_in");
     await page.getByTestId("waiting-list").getByText("Ann Aardvark").waitFor(LONG);
     await screenshot(page, "doctor-day");
@@ -77,7 +68,7 @@ describe("doctor: my day (browser)", () => {
     expect(await current.count()).toBe(0);
 
     // Bob is called and does not come.
-    expect((await staffCheckIn(app, reception, clinic.id, bobAppointment)).status).toBe(201);
+    expect((await staffCheckIn(stage.app, reception, clinic.id, bobAppointment)).status).toBe(201);
     await page.getByTestId("waiting-list").getByText("Bob Badger").waitFor(LONG);
     await page.getByRole("button", { name: "Call next" }).click();
     await page.getByRole("button", { name: "No-show A-002" }).click();
@@ -85,11 +76,11 @@ describe("doctor: my day (browser)", () => {
   });
 
   it("says so when someone else changed the patient first, and shows the refreshed queue", async () => {
-    const clinic = await middayClinic(app);
-    const doctor = await doctorAt(app, [clinic.id]);
-    const reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinic.id] });
-    const walkInSlot = await slotAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: 5, kind: "walk_in" });
-    const carl = await walkIn(app, reception, clinic.id, { newPatient: { name: "Carl Conflict", phone: "+447700911222" }, doctorId: doctor.doctorId });
+    const clinic = await middayClinic(stage.app);
+    const doctor = await doctorAt(stage.app, [clinic.id]);
+    const reception = await createPerson(stage.app.runtime, "receptionist", { clinicIds: [clinic.id] });
+    const walkInSlot = await slotAt(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: 5, kind: "walk_in" });
+    const carl = await walkIn(stage.app, reception, clinic.id, { newPatient: { name: "Carl Conflict", phone: "+447700911222" }, doctorId: doctor.doctorId });
     expect([carl.status, carl.body.slotId]).toEqual([201, walkInSlot]);
 
     const page = await openDay(doctor.user.email!);
@@ -99,8 +90,8 @@ describe("doctor: my day (browser)", () => {
 
     // Reception sends Carl back just before the doctor's "Start" reaches the server.
     await page.route("**/api/v1/queue-entries/*/start", async (route) => {
-      const [entry] = await query<{ version: number }>(app, `select version from queue_entry where id = ?`, [carl.body.id]);
-      expect((await act(app, reception, carl.body.id, "send-back", { version: entry!.version })).status).toBe(200);
+      const [entry] = await query<{ version: number }>(stage.app, `select version from queue_entry where id = ?`, [carl.body.id]);
+      expect((await act(stage.app, reception, carl.body.id, "send-back", { version: entry!.version })).status).toBe(200);
       await route.continue();
     });
     await page.getByRole("button", { name: "Start W-001" }).click();
@@ -110,18 +101,18 @@ describe("doctor: my day (browser)", () => {
   });
 
   it("shows the running-late banner live when the consultation in the room overruns", async () => {
-    const clinic = await middayClinic(app);
-    const doctor = await doctorAt(app, [clinic.id]);
-    const reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinic.id] });
-    const rita = await patientNamed(app, "Rita Roomful");
-    const dan = await patientNamed(app, "Dan Delayed");
+    const clinic = await middayClinic(stage.app);
+    const doctor = await doctorAt(stage.app, [clinic.id]);
+    const reception = await createPerson(stage.app.runtime, "receptionist", { clinicIds: [clinic.id] });
+    const rita = await patientNamed(stage.app, "Rita Roomful");
+    const dan = await patientNamed(stage.app, "Dan Delayed");
     // Rita's 15-minute visit started 60 minutes ago; Dan was booked 20 minutes ago and is waiting.
-    const ritaAppointment = await appointmentAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: rita.patientId, fromNowMinutes: -60 });
-    const danAppointment = await appointmentAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: dan.patientId, fromNowMinutes: -20 });
-    for (let minutes = -45; minutes < 0; minutes += 15) await slotAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: minutes });
-    expect((await staffCheckIn(app, reception, clinic.id, ritaAppointment)).status).toBe(201);
-    expect((await staffCheckIn(app, reception, clinic.id, danAppointment)).status).toBe(201);
-    const call = await app.runtime.orm.em.fork().getConnection().execute<{ id: string }[]>(
+    const ritaAppointment = await appointmentAt(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: rita.patientId, fromNowMinutes: -60 });
+    const danAppointment = await appointmentAt(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: dan.patientId, fromNowMinutes: -20 });
+    for (let minutes = -45; minutes < 0; minutes += 15) await slotAt(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: minutes });
+    expect((await staffCheckIn(stage.app, reception, clinic.id, ritaAppointment)).status).toBe(201);
+    expect((await staffCheckIn(stage.app, reception, clinic.id, danAppointment)).status).toBe(201);
+    const call = await stage.app.runtime.orm.em.fork().getConnection().execute<{ id: string }[]>(
       `update queue_entry set status = 'in_room', doctor_id = ?, called_at = now() - interval '61 minutes', started_at = now() - interval '60 minutes', version = version + 1
         where appointment_id = ? returning id`,
       [doctor.doctorId, ritaAppointment],
@@ -133,7 +124,7 @@ describe("doctor: my day (browser)", () => {
     expect(await page.getByTestId("late-banner").count()).toBe(0);
 
     // The ETA job's run (what the worker does on a queue change or its periodic sweep).
-    await recomputeEta({ ...app.runtime, attempts: undefined as never }, { clinicId: clinic.id, doctorId: doctor.doctorId });
+    await recomputeEta({ ...stage.app.runtime, attempts: undefined as never }, { clinicId: clinic.id, doctorId: doctor.doctorId });
     const banner = page.getByTestId("late-banner");
     await banner.waitFor(LONG);
     expect(await banner.getByRole("heading").textContent()).toMatch(/Running \d+ min late/);

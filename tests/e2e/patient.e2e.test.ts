@@ -4,57 +4,52 @@
  * holds and books it; two patients racing for one slot; cancel and reschedule; a live waitlist offer
  * and notification; check-in with the clinic's code.
  */
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../support/harness";
 import { createPerson, type TestPerson } from "../support/identity";
 import { patientOn } from "../booking/support";
 import { appointmentAt, call, doctorAt, middayClinic, query, slotAt } from "../queue/queue-support";
-import { PHONE, type BrowserStage, pageSignedIn, screenshot, startBrowserStage } from "./browser";
+import { PHONE, pageSignedIn, screenshot, useBrowserStage } from "./browser";
 
 const HOUR = 60;
 
 describe("patient screens (browser, phone)", () => {
-  let stage: BrowserStage;
-  let app: TestApp;
+  const stage = useBrowserStage();
   let worker: TestApp;
-  let browser: Browser;
   let clinicId: string;
 
   beforeAll(async () => {
-    stage = await startBrowserStage();
-    ({ app, browser } = stage);
     // Waitlist offers and in-app notifications are made by the worker's jobs.
-    const { database, redis } = app.runtime.config;
+    const { database, redis } = stage.app.runtime.config;
     worker = await startTestApp({ databaseUrl: database.url!, redisUrl: redis.url!, prefix: redis.prefix }, { env: { ROLE: "worker" } });
-    clinicId = (await middayClinic(app)).id;
+    clinicId = (await middayClinic(stage.app)).id;
   }, 120_000);
   afterAll(async () => {
     await worker?.close();
-    await stage?.close();
   });
 
   /** A listed doctor with a distinctive name and free regular slots from ~26 h ahead (past the cancel cutoff). */
   async function doctorWithSlots(name: string, count: number) {
-    const doctor = await doctorAt(app, [clinicId]);
-    await query(app, `update doctor set display_name = ?, languages = '{en,bn}' where id = ?`, [name, doctor.doctorId]);
+    const doctor = await doctorAt(stage.app, [clinicId]);
+    await query(stage.app, `update doctor set display_name = ?, languages = '{en,bn}' where id = ?`, [name, doctor.doctorId]);
     const slotIds: string[] = [];
-    for (let i = 0; i < count; i++) slotIds.push(await slotAt(app, { doctorId: doctor.doctorId, clinicId, fromNowMinutes: 26 * HOUR + i * 30, minutes: 30 }));
+    for (let i = 0; i < count; i++) slotIds.push(await slotAt(stage.app, { doctorId: doctor.doctorId, clinicId, fromNowMinutes: 26 * HOUR + i * 30, minutes: 30 }));
     return { doctor, slotIds };
   }
 
   /** A patient who books this doctor for free (vise tier with a doctor relation), so Confirm applies. */
   async function freePatient(doctorId: string) {
-    const patient = await patientOn(app, "vise");
-    await query(app, `insert into doctor_patient (id, doctor_id, patient_id, created_at) values (gen_random_uuid(), ?, ?, now())`, [doctorId, patient.patientId]);
+    const patient = await patientOn(stage.app, "vise");
+    await query(stage.app, `insert into doctor_patient (id, doctor_id, patient_id, created_at) values (gen_random_uuid(), ?, ?, now())`, [doctorId, patient.patientId]);
     return patient;
   }
 
-  const phonePage = (person: TestPerson) => pageSignedIn(browser, app.url, person.user.email!, { viewport: PHONE });
+  const phonePage = (person: TestPerson) => pageSignedIn(stage.browser, stage.app.url, person.user.email!, { viewport: PHONE });
   const slotButton = (page: Page, slotId: string) => page.locator(`[data-slot-id="${slotId}"]`);
 
   async function openWeek(page: Page, doctorId: string) {
-    await page.goto(`${app.url}/patient/doctors/${doctorId}`);
+    await page.goto(`${stage.app.url}/patient/doctors/${doctorId}`);
     await page.locator(".week-head .live-indicator[data-status=live]").waitFor({ timeout: 10_000 });
   }
 
@@ -95,7 +90,7 @@ describe("patient screens (browser, phone)", () => {
     const upcoming = page.getByTestId("upcoming");
     await upcoming.getByText("Dr Asha Rahmanova").waitFor();
     expect(await upcoming.locator(".appointment-status").first().textContent()).toBe("Booked");
-    const [row] = await query<{ status: string }>(app, `select status from slot where id = ?`, [slotIds[0]]);
+    const [row] = await query<{ status: string }>(stage.app, `select status from slot where id = ?`, [slotIds[0]]);
     expect(row!.status).toBe("booked");
   });
 
@@ -108,20 +103,20 @@ describe("patient screens (browser, phone)", () => {
     const slot = slotButton(page, slotIds[1]!);
     await slot.and(page.locator("[data-state=free]")).waitFor();
 
-    const held = await call(app, other, "POST", "/appointments", { slotId: slotIds[1] });
+    const held = await call(stage.app, other, "POST", "/appointments", { slotId: slotIds[1] });
     expect(held.status).toBe(201);
     await slot.and(page.locator("[data-state=held]")).waitFor({ timeout: 10_000 });
     expect(await slot.isDisabled()).toBe(true);
     expect(await slot.textContent()).toContain("Held");
 
-    expect((await call(app, other, "POST", `/appointments/${held.body.id}/confirm`)).status).toBe(200);
+    expect((await call(stage.app, other, "POST", `/appointments/${held.body.id}/confirm`)).status).toBe(200);
     await slot.and(page.locator("[data-state=booked]")).waitFor({ timeout: 10_000 });
     expect(await slot.textContent()).toContain("Booked");
   });
 
   it("two patients click the same slot at once: one holds it, the other is told it was just taken", async () => {
     const { doctor, slotIds } = await doctorWithSlots("Dr Race Condition", 2);
-    const [alice, bob] = await Promise.all([patientOn(app, "standard"), patientOn(app, "standard")]);
+    const [alice, bob] = await Promise.all([patientOn(stage.app, "standard"), patientOn(stage.app, "standard")]);
     const pages = await Promise.all([phonePage(alice), phonePage(bob)]);
     await Promise.all(pages.map((page) => openWeek(page, doctor.doctorId)));
     const buttons = pages.map((page) => slotButton(page, slotIds[0]!));
@@ -143,15 +138,15 @@ describe("patient screens (browser, phone)", () => {
     // The standard tier pays: the hold says so clearly instead of offering Confirm.
     await winner.getByRole("heading", { name: "Payment needed" }).waitFor();
     expect(await winner.getByRole("button", { name: "Confirm booking" }).count()).toBe(0);
-    const live = await query<{ n: string }>(app, `select count(*)::int as n from appointment where slot_id = ? and status = 'pending'`, [slotIds[0]]);
+    const live = await query<{ n: string }>(stage.app, `select count(*)::int as n from appointment where slot_id = ? and status = 'pending'`, [slotIds[0]]);
     expect(Number(live[0]!.n)).toBe(1);
   });
 
   it("reschedules to another live slot and cancels from My appointments", async () => {
     const { doctor, slotIds } = await doctorWithSlots("Dr Move Around", 3);
     const patient = await freePatient(doctor.doctorId);
-    const held = await call(app, patient, "POST", "/appointments", { slotId: slotIds[0] });
-    expect((await call(app, patient, "POST", `/appointments/${held.body.id}/confirm`)).status).toBe(200);
+    const held = await call(stage.app, patient, "POST", "/appointments", { slotId: slotIds[0] });
+    expect((await call(stage.app, patient, "POST", `/appointments/${held.body.id}/confirm`)).status).toBe(200);
     const page = await phonePage(patient);
     await page.getByRole("link", { name: "My appointments" }).click();
     const upcoming = page.getByTestId("upcoming");
@@ -164,7 +159,7 @@ describe("patient screens (browser, phone)", () => {
     expect(await slotButton(page, slotIds[0]!).count()).toBe(0); // its own slot is not offered
     await target.click();
     await page.getByText("Your appointment moved from").waitFor();
-    const moved = await query<{ status: string }>(app, `select status from slot where id in (?, ?) order by starts_at`, [slotIds[0], slotIds[2]]);
+    const moved = await query<{ status: string }>(stage.app, `select status from slot where id in (?, ?) order by starts_at`, [slotIds[0], slotIds[2]]);
     expect(moved.map((r) => r.status)).toEqual(["available", "booked"]);
     await screenshot(page, "patient-appointments");
 
@@ -177,8 +172,8 @@ describe("patient screens (browser, phone)", () => {
 
   it("a waitlist offer and its notification arrive live; the offer is accepted", async () => {
     const { doctor, slotIds } = await doctorWithSlots("Dr Wait Listed", 1);
-    const filler = await patientOn(app, "standard");
-    const held = await call(app, filler, "POST", "/appointments", { slotId: slotIds[0] });
+    const filler = await patientOn(stage.app, "standard");
+    const held = await call(stage.app, filler, "POST", "/appointments", { slotId: slotIds[0] });
     expect(held.status).toBe(201);
     const patient = await freePatient(doctor.doctorId);
     const page = await phonePage(patient);
@@ -191,11 +186,11 @@ describe("patient screens (browser, phone)", () => {
     await list.getByText("Waiting").waitFor();
 
     const inbox = await page.context().newPage();
-    await inbox.goto(`${app.url}/patient/notifications`);
+    await inbox.goto(`${stage.app.url}/patient/notifications`);
     await inbox.getByTestId("unread-count").getByText("No unread").waitFor();
 
     // The filler lets the slot go: the worker offers it to the waiting patient.
-    expect((await call(app, filler, "POST", `/appointments/${held.body.id}/cancel`, { reason: "plans changed" })).status).toBe(200);
+    expect((await call(stage.app, filler, "POST", `/appointments/${held.body.id}/cancel`, { reason: "plans changed" })).status).toBe(200);
     await list.getByRole("button", { name: "Accept" }).waitFor({ timeout: 15_000 });
     expect(await list.getByTestId("offer-countdown").textContent()).toMatch(/^1[45]:\d\d$/);
     await screenshot(page, "patient-waitlist");
@@ -208,17 +203,17 @@ describe("patient screens (browser, phone)", () => {
 
     await list.getByRole("button", { name: "Accept" }).click();
     await list.getByText(/^Booked: /).waitFor();
-    const [slot] = await query<{ status: string }>(app, `select status from slot where id = ?`, [slotIds[0]]);
+    const [slot] = await query<{ status: string }>(stage.app, `select status from slot where id = ?`, [slotIds[0]]);
     expect(slot!.status).toBe("booked");
   });
 
   it("checks in with the code from the waiting-room screen and shows the ticket", async () => {
-    const doctor = await doctorAt(app, [clinicId]);
-    await query(app, `update doctor set display_name = 'Dr Check Point' where id = ?`, [doctor.doctorId]);
-    const patient = await patientOn(app, "standard");
-    await appointmentAt(app, { doctorId: doctor.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: 10 });
-    const reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicId] });
-    const code = (await call(app, reception, "GET", `/clinics/${clinicId}/display`)).body.checkInCode as string;
+    const doctor = await doctorAt(stage.app, [clinicId]);
+    await query(stage.app, `update doctor set display_name = 'Dr Check Point' where id = ?`, [doctor.doctorId]);
+    const patient = await patientOn(stage.app, "standard");
+    await appointmentAt(stage.app, { doctorId: doctor.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: 10 });
+    const reception = await createPerson(stage.app.runtime, "receptionist", { clinicIds: [clinicId] });
+    const code = (await call(stage.app, reception, "GET", `/clinics/${clinicId}/display`)).body.checkInCode as string;
 
     const page = await phonePage(patient);
     await page.getByRole("link", { name: "My appointments" }).click();

@@ -3,43 +3,34 @@
  * appear without reload; check-in, walk-ins, emergencies, reorder, reassign, a stale version) and
  * the day calendar (drag-and-drop and keyboard reschedule).
  */
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestApp } from "../support/harness";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { createPerson, type TestPerson } from "../support/identity";
 import { act, appointmentAt, call, doctorAt, middayClinic, patientNamed as namedPatient, query, slotAt, staffCheckIn } from "../queue/queue-support";
-import { type BrowserStage, pageSignedIn, screenshot, startBrowserStage } from "./browser";
+import { pageSignedIn, screenshot, useBrowserStage } from "./browser";
 
 const WIDE = { width: 1400, height: 1000 };
 
 describe("reception screens (browser)", () => {
-  let stage: BrowserStage;
-  let app: TestApp;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    stage = await startBrowserStage();
-    ({ app, browser } = stage);
-  }, 120_000);
-  afterAll(async () => stage?.close());
+  const stage = useBrowserStage();
 
   /** A patient on the standard tier (tier `none` may not book). */
   async function patientNamed(name: string) {
-    const patient = await namedPatient(app, name);
-    await query(app, `update patient set subscription_tier = 'standard' where id = ?`, [patient.patientId]);
+    const patient = await namedPatient(stage.app, name);
+    await query(stage.app, `update patient set subscription_tier = 'standard' where id = ?`, [patient.patientId]);
     return patient;
   }
 
   async function setup(doctorCount = 1) {
-    const clinic = await middayClinic(app);
+    const clinic = await middayClinic(stage.app);
     const doctors = [];
-    for (let i = 0; i < doctorCount; i++) doctors.push(await doctorAt(app, [clinic.id]));
-    const reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinic.id] });
+    for (let i = 0; i < doctorCount; i++) doctors.push(await doctorAt(stage.app, [clinic.id]));
+    const reception = await createPerson(stage.app.runtime, "receptionist", { clinicIds: [clinic.id] });
     return { clinicId: clinic.id, doctors, reception };
   }
 
   async function open(reception: TestPerson, link: "Queue board" | "Day calendar"): Promise<Page> {
-    const page = await pageSignedIn(browser, app.url, reception.user.email!, { viewport: WIDE });
+    const page = await pageSignedIn(stage.browser, stage.app.url, reception.user.email!, { viewport: WIDE });
     await page.getByRole("link", { name: link }).click();
     await page.getByTestId(link === "Queue board" ? "board-live" : "calendar-live").locator("[data-status=live]").waitFor({ timeout: 10_000 });
     return page;
@@ -47,30 +38,30 @@ describe("reception screens (browser)", () => {
 
   it("shows a patient's booking and a colleague's check-in live, and checks in from the board", async () => {
     const { clinicId, doctors: [doctor], reception } = await setup();
-    const colleague = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicId] });
+    const colleague = await createPerson(stage.app.runtime, "receptionist", { clinicIds: [clinicId] });
     const early = await patientNamed("Ada Earlybird");
-    const earlyAppointment = await appointmentAt(app, { doctorId: doctor!.doctorId, clinicId, patientId: early.patientId, fromNowMinutes: 20 });
+    const earlyAppointment = await appointmentAt(stage.app, { doctorId: doctor!.doctorId, clinicId, patientId: early.patientId, fromNowMinutes: 20 });
     const page = await open(reception, "Queue board");
     await page.getByTestId(`board-appointment-${earlyAppointment}`).getByText("Ada Earlybird").waitFor();
 
     // A patient books through the API: the board shows it without reload.
     const booker = await patientNamed("Bruno Booksalot");
     // The vise tier books free with a doctor it has a relation with: held, then confirmed.
-    await query(app, `update patient set subscription_tier = 'vise' where id = ?`, [booker.patientId]);
-    expect((await call(app, reception, "PUT", `/doctors/${doctor!.doctorId}/patients/${booker.patientId}`)).status).toBeLessThan(300);
-    const slotId = await slotAt(app, { doctorId: doctor!.doctorId, clinicId, fromNowMinutes: 60 });
-    const booked = await call(app, booker, "POST", "/appointments", { slotId });
+    await query(stage.app, `update patient set subscription_tier = 'vise' where id = ?`, [booker.patientId]);
+    expect((await call(stage.app, reception, "PUT", `/doctors/${doctor!.doctorId}/patients/${booker.patientId}`)).status).toBeLessThan(300);
+    const slotId = await slotAt(stage.app, { doctorId: doctor!.doctorId, clinicId, fromNowMinutes: 60 });
+    const booked = await call(stage.app, booker, "POST", "/appointments", { slotId });
     expect(booked.status, JSON.stringify(booked.body)).toBe(201);
     const row = page.getByTestId(`board-appointment-${booked.body.id}`);
     await row.getByText("Bruno Booksalot").waitFor({ timeout: 5_000 });
     // Held first ("Held, not confirmed"), then confirmed: Check in appears.
     await row.getByText("Held, not confirmed").waitFor();
     expect(booked.body.next).toBe("confirm");
-    expect((await call(app, booker, "POST", `/appointments/${booked.body.id}/confirm`)).status).toBe(200);
+    expect((await call(stage.app, booker, "POST", `/appointments/${booked.body.id}/confirm`)).status).toBe(200);
     await row.getByRole("button", { name: /Check in Bruno Booksalot/ }).waitFor({ timeout: 5_000 });
 
     // A colleague checks Ada in: she leaves "expected" and waits with her ticket.
-    const entry = (await staffCheckIn(app, colleague, clinicId, earlyAppointment)).body;
+    const entry = (await staffCheckIn(stage.app, colleague, clinicId, earlyAppointment)).body;
     await page.getByTestId(`board-entry-${entry.id}`).getByText("A-001").waitFor({ timeout: 5_000 });
     await page.getByTestId(`board-appointment-${earlyAppointment}`).waitFor({ state: "detached" });
     // The day's figures follow the queue events.
@@ -80,17 +71,17 @@ describe("reception screens (browser)", () => {
     await row.getByRole("button", { name: /Check in Bruno Booksalot/ }).click();
     await page.getByRole("status").getByText("Bruno Booksalot checked in as A-002.").waitFor();
     await page.getByTestId("queue-board").locator("li", { hasText: "A-002" }).getByText("Bruno Booksalot").waitFor();
-    const queue = await call(app, reception, "GET", `/clinics/${clinicId}/queue`);
+    const queue = await call(stage.app, reception, "GET", `/clinics/${clinicId}/queue`);
     expect(queue.body.items.map((e: { patientName: string }) => e.patientName).sort()).toEqual(["Ada Earlybird", "Bruno Booksalot"]);
     await screenshot(page, "reception-board");
   });
 
   it("registers walk-ins (a quick record; the no-capacity message) and an emergency", async () => {
     const { clinicId, doctors: [doctor], reception } = await setup();
-    await slotAt(app, { doctorId: doctor!.doctorId, clinicId, fromNowMinutes: 30, kind: "walk_in" });
-    await slotAt(app, { doctorId: doctor!.doctorId, clinicId, fromNowMinutes: 26 * 60, kind: "walk_in" });
+    await slotAt(stage.app, { doctorId: doctor!.doctorId, clinicId, fromNowMinutes: 30, kind: "walk_in" });
+    await slotAt(stage.app, { doctorId: doctor!.doctorId, clinicId, fromNowMinutes: 26 * 60, kind: "walk_in" });
     const known = await patientNamed("Kim Knownpatient");
-    await appointmentAt(app, { doctorId: doctor!.doctorId, clinicId, patientId: known.patientId, fromNowMinutes: -120 });
+    await appointmentAt(stage.app, { doctorId: doctor!.doctorId, clinicId, patientId: known.patientId, fromNowMinutes: -120 });
     const page = await open(reception, "Queue board");
     const form = page.locator("form.rc-walkin");
 
@@ -125,8 +116,8 @@ describe("reception screens (browser)", () => {
     const entries = [];
     for (const [name, minutes] of [["Pat First", 10], ["Quinn Second", 20]] as const) {
       const patient = await patientNamed(name);
-      const appointment = await appointmentAt(app, { doctorId: first!.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: minutes });
-      entries.push((await staffCheckIn(app, reception, clinicId, appointment)).body);
+      const appointment = await appointmentAt(stage.app, { doctorId: first!.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: minutes });
+      entries.push((await staffCheckIn(stage.app, reception, clinicId, appointment)).body);
     }
     const [pat, quinn] = entries;
     const page = await open(reception, "Queue board");
@@ -149,8 +140,8 @@ describe("reception screens (browser)", () => {
 
     // A colleague changes Quinn while this receptionist has the panel open: the save is refused.
     await page.getByRole("button", { name: "Manage A-002 Quinn Second" }).click();
-    const current = (await call(app, reception, "GET", `/clinics/${clinicId}/queue`)).body.items.find((e: { id: string }) => e.id === quinn.id);
-    expect((await act(app, reception, quinn.id, "reorder", { version: current.version, rank: 2, reason: "Colleague" })).status).toBe(200);
+    const current = (await call(stage.app, reception, "GET", `/clinics/${clinicId}/queue`)).body.items.find((e: { id: string }) => e.id === quinn.id);
+    expect((await act(stage.app, reception, quinn.id, "reorder", { version: current.version, rank: 2, reason: "Colleague" })).status).toBe(200);
     await page.getByLabel("Reason for the change").fill("Back to the front");
     await page.getByRole("button", { name: "Set position" }).click();
     await page.getByRole("alert").getByText(/A-002 \(Quinn Second\) was changed by someone else/).waitFor();
@@ -160,14 +151,14 @@ describe("reception screens (browser)", () => {
   it("reschedules on the day calendar by drag-and-drop and from the keyboard", async () => {
     const { clinicId, doctors: [doctor], reception } = await setup();
     const patient = await patientNamed("Dora Dragged");
-    const appointment = await appointmentAt(app, { doctorId: doctor!.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: 60, minutes: 30 });
-    const dropSlot = await slotAt(app, { doctorId: doctor!.doctorId, clinicId, fromNowMinutes: 120, minutes: 30 });
-    const keySlot = await slotAt(app, { doctorId: doctor!.doctorId, clinicId, fromNowMinutes: 180, minutes: 30 });
+    const appointment = await appointmentAt(stage.app, { doctorId: doctor!.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: 60, minutes: 30 });
+    const dropSlot = await slotAt(stage.app, { doctorId: doctor!.doctorId, clinicId, fromNowMinutes: 120, minutes: 30 });
+    const keySlot = await slotAt(stage.app, { doctorId: doctor!.doctorId, clinicId, fromNowMinutes: 180, minutes: 30 });
     // A coloured service and tags on the target slot (colour + name + tag text on screen).
-    const admin = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicId] });
-    const service = await call(app, admin, "POST", `/clinics/${clinicId}/services`, { name: "Vaccination", durationMinutes: 30, colour: "#1f77b4" });
+    const admin = await createPerson(stage.app.runtime, "clinic_admin", { clinicIds: [clinicId] });
+    const service = await call(stage.app, admin, "POST", `/clinics/${clinicId}/services`, { name: "Vaccination", durationMinutes: 30, colour: "#1f77b4" });
     expect(service.status).toBe(201);
-    await query(app, `update slot set service_id = ?, tags = ?::text[] where id = ?`, [service.body.id, "{child,fasting}", dropSlot]);
+    await query(stage.app, `update slot set service_id = ?, tags = ?::text[] where id = ?`, [service.body.id, "{child,fasting}", dropSlot]);
     const page = await open(reception, "Day calendar");
     await page.getByTestId(`calendar-slot-${dropSlot}`).getByText("#fasting").waitFor();
     await page.getByRole("list", { name: "Legend" }).getByText("Vaccination").waitFor();
@@ -178,7 +169,7 @@ describe("reception screens (browser)", () => {
     const onSlot = (slotId: string) => page.locator(`[data-slot-id="${slotId}"]`, { hasText: "Dora Dragged" });
     await block.dragTo(page.getByTestId(`calendar-slot-${dropSlot}`));
     await onSlot(dropSlot).waitFor({ timeout: 5_000 });
-    const day = async () => (await call(app, reception, "GET", `/clinics/${clinicId}/day?date=${await page.getByLabel("Date").inputValue()}`)).body.items;
+    const day = async () => (await call(stage.app, reception, "GET", `/clinics/${clinicId}/day?date=${await page.getByLabel("Date").inputValue()}`)).body.items;
     expect((await day()).map((a: { slotId: string; status: string }) => [a.slotId, a.status])).toEqual([[dropSlot, "scheduled"]]);
 
     // Keyboard: Move, then Move here on the other free slot.

@@ -5,30 +5,21 @@
  * asks; staff see the display preview in their navigation.
  */
 import { generate } from "otplib";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { totpEnableResponseSchema, totpSetupResponseSchema } from "@clinic/shared";
-import { readJson, type TestApp } from "../support/harness";
+import { readJson } from "../support/harness";
 import { middayClinic } from "../queue/queue-support";
 import { TEST_PASSWORD, createPerson } from "../support/identity";
-import { type BrowserStage, screenshot, startBrowserStage } from "./browser";
+import { screenshot, useBrowserStage } from "./browser";
 
 describe("sign-in (browser)", () => {
-  let stage: BrowserStage;
-  let app: TestApp;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    stage = await startBrowserStage();
-    ({ app, browser } = stage);
-  }, 120_000);
-  afterAll(async () => stage?.close());
+  const stage = useBrowserStage();
 
   it("signs a patient in and shows the live indicator as live", async () => {
-    const patient = await createPerson(app.runtime, "patient");
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const patient = await createPerson(stage.app.runtime, "patient");
+    const context = await stage.browser.newContext({ viewport: { width: 390, height: 844 } });
     const page = await context.newPage();
-    await page.goto(`${app.url}/`);
+    await page.goto(`${stage.app.url}/`);
     // Signed out: the app sends the visitor to the sign-in page.
     await page.getByRole("heading", { name: "Sign in" }).waitFor();
     expect(new URL(page.url()).pathname).toBe("/sign-in");
@@ -58,10 +49,10 @@ describe("sign-in (browser)", () => {
   });
 
   it("asks for the authenticator code when two-factor is on, and staff can preview the display", async () => {
-    const clinicId = (await middayClinic(app)).id;
-    const reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicId] });
+    const clinicId = (await middayClinic(stage.app)).id;
+    const reception = await createPerson(stage.app.runtime, "receptionist", { clinicIds: [clinicId] });
     const post = (path: string, body?: unknown) =>
-      fetch(`${app.url}/api/v1${path}`, {
+      fetch(`${stage.app.url}/api/v1${path}`, {
         method: "POST",
         headers: { authorization: `Bearer ${reception.token}`, ...(body ? { "content-type": "application/json" } : {}) },
         body: body ? JSON.stringify(body) : undefined,
@@ -69,9 +60,9 @@ describe("sign-in (browser)", () => {
     const setup = await readJson(await post("/auth/totp/setup"), totpSetupResponseSchema);
     const enabled = await readJson(await post("/auth/totp/enable", { code: await generate({ secret: setup.secret }) }), totpEnableResponseSchema);
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await stage.browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
-    await page.goto(`${app.url}/sign-in`);
+    await page.goto(`${stage.app.url}/sign-in`);
     await page.getByLabel("Email").fill(reception.user.email!);
     await page.getByLabel("Password").fill(TEST_PASSWORD);
     expect(await page.getByLabel("Authenticator code").count()).toBe(0);
@@ -93,10 +84,10 @@ describe("sign-in (browser)", () => {
   });
 
   it("refreshes the session when the access token has expired or is refused", async () => {
-    const patient = await createPerson(app.runtime, "patient");
-    const context = await browser.newContext();
+    const patient = await createPerson(stage.app.runtime, "patient");
+    const context = await stage.browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${app.url}/sign-in`);
+    await page.goto(`${stage.app.url}/sign-in`);
     await page.getByLabel("Email").fill(patient.user.email!);
     await page.getByLabel("Password").fill(TEST_PASSWORD);
     await page.getByRole("button", { name: "Sign in" }).click();
