@@ -5,13 +5,13 @@
  */
 import { useId, useState } from "react";
 import { notificationPreferencesSchema, patientSchema, type NotificationPreferencesView } from "@clinic/shared";
+import { Checkbox } from "../../components/Checkbox";
 import { FormError, SelectField, TextField, useSubmit } from "../../components/Field";
 import { Async } from "../../components/States";
 import { api } from "../../lib/api";
 import type { Session } from "../../lib/session";
 import { useLoad } from "../../lib/useLoad";
 import { AccountNav } from "./AccountNav";
-import { Checkbox } from "./Checkbox";
 
 /** The languages messages are written in (server/src/modules/notifications/templates.ts). */
 export const MESSAGE_LANGUAGES: Record<string, string> = { en: "English", bn: "Bengali (বাংলা)" };

@@ -8,6 +8,7 @@ import { importResultSchema, type ClinicSummary } from "@clinic/shared";
 import { FormError, SelectField, TextArea, useSubmit } from "../../components/Field";
 import { api, apiDownload } from "../../lib/api";
 import type { Session } from "../../lib/session";
+import { Checkbox } from "../../components/Checkbox";
 import { DoctorSelect, useClinicDoctors } from "../../components/Doctors";
 import { AdminFrame } from "./AdminFrame";
 import { SlotSample } from "./BulkSlots";
@@ -67,10 +68,7 @@ function ImportForm({ clinic }: { clinic: ClinicSummary }) {
           </div>
           <TextArea label="Or paste the file" rows={8} value={text} onChange={(e) => setText(e.target.value)} className="mono"
             hint={<>CSV columns: <span className="mono">date,start,end</span> and optionally <span className="mono">kind,service,tags,note</span>. Example: <span className="mono">{EXAMPLE.split("\n")[1]}</span></>} />
-          <label className="admin-check">
-            <input type="checkbox" checked={skipBadRows} onChange={(e) => setSkipBadRows(e.target.checked)} />
-            Import the good rows and skip the bad ones (otherwise one bad row stops the import)
-          </label>
+          <Checkbox label="Import the good rows and skip the bad ones (otherwise one bad row stops the import)" checked={skipBadRows} onChange={setSkipBadRows} />
           <DryRunControls flow={flow} what="import" canApply={(r) => r.imported > 0 && (r.report.length === 0 || skipBadRows)}
             done={(r) => <p>Imported {r.imported} slot(s){r.report.length ? `; ${r.report.length} row problem(s) skipped` : ""}.</p>}>
             {(r) => (

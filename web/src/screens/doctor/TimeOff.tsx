@@ -16,6 +16,7 @@ import {
   type UnavailabilityResult,
   type UnavailabilityView,
 } from "@clinic/shared";
+import { Checkbox } from "../../components/Checkbox";
 import { FormError, SelectField, TextField, useSubmit } from "../../components/Field";
 import { Async } from "../../components/States";
 import { api } from "../../lib/api";
@@ -145,10 +146,7 @@ function Leave({ doctorId, clinic }: DoctorContext) {
             <TextField label="Until time" type="time" value={form.untilTime} onChange={(e) => set("untilTime", e.target.value)} />
           </div>
           <TextField label="Reason" value={form.reason} onChange={(e) => set("reason", e.target.value)} error={errors.reason} hint={`Times are in ${tz}.`} />
-          <label className="doctor-check-field">
-            <input type="checkbox" checked={form.autoCancel} onChange={(e) => set("autoCancel", e.target.checked)} />
-            Cancel the booked appointments in this time too (the patients are told)
-          </label>
+          <Checkbox label="Cancel the booked appointments in this time too (the patients are told)" checked={form.autoCancel} onChange={(checked) => set("autoCancel", checked)} />
           <div className="doctor-button-row">
             <button type="submit" className="button" disabled={dryRun.busy}>{dryRun.busy ? "Checking…" : "Check conflicts"}</button>
             <button type="button" className="button" disabled={!current || save.busy} onClick={() => void save.run()}>{save.busy ? "Saving…" : "Save time off"}</button>

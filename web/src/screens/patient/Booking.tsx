@@ -11,7 +11,8 @@ import { api, ApiError } from "../../lib/api";
 import { formatCountdown, formatDateTime, formatMoney } from "../../lib/format";
 import { Link, navigate } from "../../lib/router";
 import { useLoad } from "../../lib/useLoad";
-import { loadClinics, loadDoctor, secondsUntil, setNotice, useMe, useNow } from "./common";
+import { secondsUntil, useNow } from "../../lib/useNow";
+import { loadClinics, loadDoctor, setNotice, useMe } from "./common";
 import { recentHold } from "./DoctorWeek";
 
 export function Booking({ appointmentId }: { appointmentId: string }) {

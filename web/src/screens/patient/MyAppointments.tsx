@@ -11,7 +11,8 @@ import { api } from "../../lib/api";
 import { formatDateTime, formatMoney, formatTime } from "../../lib/format";
 import { Link } from "../../lib/router";
 import { useLoad } from "../../lib/useLoad";
-import { loadDoctor, Notice, useMe, useNow } from "./common";
+import { useNow } from "../../lib/useNow";
+import { loadDoctor, Notice, useMe } from "./common";
 import { CheckIn } from "./CheckIn";
 
 const clinicCache = new Map<string, Promise<ClinicView>>();

@@ -20,7 +20,8 @@ import { api } from "../../lib/api";
 import { formatCountdown, formatDate, formatDateTime, localDate } from "../../lib/format";
 import { Link, useSearchParams } from "../../lib/router";
 import { useLoad } from "../../lib/useLoad";
-import { secondsUntil, useDirectory, useMe, useNow, zoneOf } from "./common";
+import { secondsUntil, useNow } from "../../lib/useNow";
+import { useDirectory, useMe, zoneOf } from "./common";
 
 export function Waitlist() {
   const id = useId();

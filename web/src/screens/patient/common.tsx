@@ -1,9 +1,9 @@
 /**
  * Small helpers the patient screens share: cached directory lookups (clinics with their time zones,
- * doctors by id), a one-shot notice carried across a navigation, a ticking clock for countdowns, and
- * the shared `me` topic hook.
+ * doctors by id), a one-shot notice carried across a navigation, and the shared `me` topic hook
+ * (the countdown clock is lib/useNow.ts).
  */
-import { useEffect, useState, useSyncExternalStore } from "react";
+import { useSyncExternalStore } from "react";
 import { clinicListSchema, doctorSchema, type ClinicSummary, type DoctorView } from "@clinic/shared";
 import { api } from "../../lib/api";
 import { useLoad } from "../../lib/useLoad";
@@ -75,21 +75,6 @@ export function Notice() {
     </div>
   );
 }
-
-// ---------------------------------------------------------------- time
-
-/** Now, re-read every second while `active` (for countdowns). */
-export function useNow(active = true): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!active) return;
-    const timer = window.setInterval(() => setNow(Date.now()), 1000);
-    return () => window.clearInterval(timer);
-  }, [active]);
-  return now;
-}
-
-export const secondsUntil = (iso: string | null, now: number) => (iso ? Math.max(0, Math.ceil((Date.parse(iso) - now) / 1000)) : 0);
 
 // ---------------------------------------------------------------- me
 

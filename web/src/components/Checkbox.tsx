@@ -1,4 +1,4 @@
-/** A labelled checkbox with an optional hint and server error (Field.tsx has text inputs only). */
+/** A labelled checkbox with an optional hint and server error (Field.tsx has text inputs only). Styles: `.check-field`. */
 import { useId } from "react";
 
 export function Checkbox({ label, checked, onChange, hint, error, disabled }: {
@@ -12,7 +12,7 @@ export function Checkbox({ label, checked, onChange, hint, error, disabled }: {
   const id = useId();
   const describedBy = [error ? `${id}-error` : null, hint ? `${id}-hint` : null].filter(Boolean).join(" ") || undefined;
   return (
-    <div className="account-check">
+    <div className="check-field">
       <input id={id} type="checkbox" checked={checked} disabled={disabled} onChange={(e) => onChange(e.target.checked)}
         aria-invalid={!!error} aria-describedby={describedBy} />
       <label htmlFor={id}>{label}</label>
