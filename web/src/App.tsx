@@ -77,5 +77,5 @@ export function App() {
     path === "/" ? <Home session={session} />
     : found ? found.route.render({ session, params: found.params })
     : <NotFound />;
-  return <Shell session={session}>{page}</Shell>;
+  return <Shell session={session} wide={found?.route.wide ?? false}>{page}</Shell>;
 }

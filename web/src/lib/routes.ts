@@ -13,6 +13,8 @@ export interface ScreenRoute {
   roles: readonly UserRole[] | "all";
   /** The label in the main navigation; screens reached from another screen have none. */
   nav?: string;
+  /** Boards and calendars: the page uses the window's width instead of the reading column. */
+  wide?: boolean;
   render(props: { session: Session; params: Record<string, string> }): ReactNode;
 }
 

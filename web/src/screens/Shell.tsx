@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
-import type { UserRole } from "@clinic/shared";
+import { z } from "zod";
+import type { EventEnvelope, UserRole } from "@clinic/shared";
 import { LiveIndicator } from "../components/LiveIndicator";
 import { api } from "../lib/api";
 import { closeAll } from "../lib/realtime";
@@ -7,6 +8,8 @@ import { Link, navigate } from "../lib/router";
 import { sessionStore, type Session } from "../lib/session";
 import { useTopic } from "../lib/useTopic";
 import { screenRoutes } from "./routes";
+
+const NOTIFICATIONS_PATH = "/patient/notifications";
 
 interface NavItem {
   to: string;
@@ -36,9 +39,32 @@ async function signOut() {
   navigate("/sign-in", { replace: true });
 }
 
+// The shell only needs the unread count of the user's own topic (docs/notifications.md).
+const unreadInSnapshot = z.looseObject({ unreadNotifications: z.number().int().nonnegative() });
+const unreadAfterRead = z.looseObject({ unread: z.number().int().nonnegative() });
+
+function reduceUnread(unread: number, event: EventEnvelope): number {
+  if (event.type === "notification.created") return unread + 1;
+  if (event.type === "notification.read") return unreadAfterRead.parse(event.data).unread;
+  return unread;
+}
+
+/** "Notifications" carries the live unread count, in words for screen readers too. */
+function NavLabel({ item, unread }: { item: NavItem; unread: number }) {
+  if (item.to !== NOTIFICATIONS_PATH || unread === 0) return <>{item.label}</>;
+  return (
+    <>
+      {item.label} <span className="nav-count" data-testid="nav-unread">{unread}<span className="visually-hidden"> unread</span></span>
+    </>
+  );
+}
+
 /** The signed-in frame: role-aware navigation and the live indicator of the user's own topic. */
-export function Shell({ session, children }: { session: Session; children: ReactNode }) {
-  const me = useTopic("me", { fromSnapshot: (snapshot) => snapshot });
+export function Shell({ session, wide = false, children }: { session: Session; wide?: boolean; children: ReactNode }) {
+  const me = useTopic("me", {
+    fromSnapshot: (snapshot) => unreadInSnapshot.parse(snapshot).unreadNotifications,
+    reduce: reduceUnread,
+  });
   return (
     <>
       <a className="skip-link" href="#main">Skip to content</a>
@@ -49,7 +75,7 @@ export function Shell({ session, children }: { session: Session; children: React
             <ul className="nav-list">
               {navFor(session.user.role).map((item) => (
                 <li key={item.to}>
-                  <Link to={item.to}>{item.label}</Link>
+                  <Link to={item.to}><NavLabel item={item} unread={me.state ?? 0} /></Link>
                 </li>
               ))}
             </ul>
@@ -63,7 +89,7 @@ export function Shell({ session, children }: { session: Session; children: React
           </div>
         </div>
       </header>
-      <main id="main" className="container" tabIndex={-1}>
+      <main id="main" className={wide ? "container container-wide" : "container"} tabIndex={-1}>
         {children}
       </main>
     </>
