@@ -174,7 +174,8 @@ describe("account screens (browser)", () => {
     const patient = await createPerson(stage.app.runtime, "patient");
     const page = await pageSignedIn(stage.browser, stage.app.url, patient.user.email!, { viewport: PHONE });
     await page.getByRole("link", { name: "Account" }).click();
-    await page.getByRole("link", { name: "Notifications" }).click();
+    // The patient menu has a "Notifications" (the inbox) too: the account page's own navigation is meant.
+    await page.getByRole("navigation", { name: "Account" }).getByRole("link", { name: "Notifications" }).click();
     const sms = page.getByLabel("Text message (SMS)");
     await sms.waitFor(LONG);
     expect(await sms.isChecked()).toBe(false);

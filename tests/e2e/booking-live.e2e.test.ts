@@ -3,48 +3,40 @@
  * another context, shows the booking within a second of the server's reply — no reload, no polling.
  */
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestApp } from "../support/harness";
+import { describe, expect, it } from "vitest";
 import { createPerson } from "../support/identity";
 import { freePatient } from "../booking/waitlist-support";
 import { doctorAt, middayClinic, query, slotAt } from "../queue/queue-support";
-import { PHONE, type BrowserStage, pageSignedIn, screenshot, startBrowserStage } from "./browser";
+import { PHONE, pageSignedIn, screenshot, useBrowserStage } from "./browser";
 
 // The issue's bound for a booking to reach the reception board (docs/web.md).
 const LIVE_WITHIN_MS = 1_000;
 
 describe("a booking reaches the reception board live (browser, two contexts)", () => {
-  let stage: BrowserStage;
-  let app: TestApp;
-
-  beforeAll(async () => {
-    stage = await startBrowserStage();
-    app = stage.app;
-  }, 120_000);
-  afterAll(async () => stage?.close());
+  const stage = useBrowserStage();
 
   /** Waits for the patient's request to `path` and returns its reply body. */
   const replyTo = (page: Page, method: string, path: RegExp) =>
     page.waitForResponse((response) => response.request().method() === method && path.test(new URL(response.url()).pathname));
 
   it("the patient holds and confirms; the board shows the hold, then the confirmed visit, each within a second", async () => {
-    const clinicId = (await middayClinic(app)).id;
-    const doctor = await doctorAt(app, [clinicId]);
-    await query(app, `update doctor set display_name = 'Dr Board Watcher' where id = ?`, [doctor.doctorId]);
-    const slotId = await slotAt(app, { doctorId: doctor.doctorId, clinicId, fromNowMinutes: 90, minutes: 30 });
-    const patient = await freePatient(app, doctor.doctorId);
-    await query(app, `update patient set full_name = 'Lina Livebooker' where id = ?`, [patient.patientId]);
-    const reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicId] });
+    const clinicId = (await middayClinic(stage.app)).id;
+    const doctor = await doctorAt(stage.app, [clinicId]);
+    await query(stage.app, `update doctor set display_name = 'Dr Board Watcher' where id = ?`, [doctor.doctorId]);
+    const slotId = await slotAt(stage.app, { doctorId: doctor.doctorId, clinicId, fromNowMinutes: 90, minutes: 30 });
+    const patient = await freePatient(stage.app, doctor.doctorId);
+    await query(stage.app, `update patient set full_name = 'Lina Livebooker' where id = ?`, [patient.patientId]);
+    const reception = await createPerson(stage.app.runtime, "receptionist", { clinicIds: [clinicId] });
 
-    const board = await pageSignedIn(stage.browser, app.url, reception.user.email!, { viewport: { width: 1400, height: 900 } });
+    const board = await pageSignedIn(stage.browser, stage.app.url, reception.user.email!, { viewport: { width: 1400, height: 900 } });
     await board.getByRole("link", { name: "Queue board" }).click();
     await board.getByTestId("board-live").locator("[data-status=live]").waitFor({ timeout: 10_000 });
 
     // A mark on the board's document: it is still there at the end only if the page never reloaded.
     await board.evaluate(() => void ((globalThis as Record<string, unknown>).boardMark = true));
 
-    const phone = await pageSignedIn(stage.browser, app.url, patient.user.email!, { viewport: PHONE });
-    await phone.goto(`${app.url}/patient/doctors/${doctor.doctorId}`);
+    const phone = await pageSignedIn(stage.browser, stage.app.url, patient.user.email!, { viewport: PHONE });
+    await phone.goto(`${stage.app.url}/patient/doctors/${doctor.doctorId}`);
     const slot = phone.locator(`[data-slot-id="${slotId}"][data-state=free]`);
     await slot.waitFor({ timeout: 10_000 });
 

@@ -9,22 +9,14 @@ import { FormError, TextField, useSubmit } from "../../components/Field";
 import { Async } from "../../components/States";
 import { api } from "../../lib/api";
 import { formatDateTime, formatMoney, formatTime } from "../../lib/format";
+import { memoized } from "../../lib/memo";
 import { Link } from "../../lib/router";
 import { useLoad } from "../../lib/useLoad";
 import { useNow } from "../../lib/useNow";
 import { loadDoctor, Notice, useMe } from "./common";
 import { CheckIn } from "./CheckIn";
 
-const clinicCache = new Map<string, Promise<ClinicView>>();
-const loadClinic = (clinicId: string) => {
-  let found = clinicCache.get(clinicId);
-  if (!found) {
-    found = api(`/clinics/${clinicId}`, { schema: clinicSchema });
-    found.catch(() => clinicCache.delete(clinicId));
-    clinicCache.set(clinicId, found);
-  }
-  return found;
-};
+const loadClinic = memoized((clinicId) => api(`/clinics/${clinicId}`, { schema: clinicSchema }));
 
 const STATUS_TEXT: Record<string, string> = {
   pending: "Held, not confirmed",

@@ -6,6 +6,7 @@
 import { useSyncExternalStore } from "react";
 import { clinicListSchema, doctorSchema, type ClinicSummary, type DoctorView } from "@clinic/shared";
 import { api } from "../../lib/api";
+import { memoized } from "../../lib/memo";
 import { useLoad } from "../../lib/useLoad";
 import { useTopic } from "../../lib/useTopic";
 import { meFromSnapshot, reduceMe, type MeState } from "./live";
@@ -19,16 +20,7 @@ export function loadClinics(signal?: AbortSignal): Promise<ClinicSummary[]> {
   return clinicsPromise;
 }
 
-const doctors = new Map<string, Promise<DoctorView>>();
-export function loadDoctor(doctorId: string): Promise<DoctorView> {
-  let found = doctors.get(doctorId);
-  if (!found) {
-    found = api(`/doctors/${doctorId}`, { schema: doctorSchema });
-    found.catch(() => doctors.delete(doctorId));
-    doctors.set(doctorId, found);
-  }
-  return found;
-}
+export const loadDoctor: (doctorId: string) => Promise<DoctorView> = memoized((doctorId) => api(`/doctors/${doctorId}`, { schema: doctorSchema }));
 
 /** Clinics by id and doctors by id for lists that show names next to ids. */
 export function useDirectory(doctorIds: readonly string[]) {
