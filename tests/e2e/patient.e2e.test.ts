@@ -186,7 +186,7 @@ describe("patient screens (browser, phone)", () => {
     await list.getByText("Waiting").waitFor();
 
     const inbox = await page.context().newPage();
-    await inbox.goto(`${stage.app.url}/patient/notifications`);
+    await inbox.goto(`${stage.app.url}/notifications`);
     await inbox.getByTestId("unread-count").getByText("No unread").waitFor();
 
     // The filler lets the slot go: the worker offers it to the waiting patient.
@@ -196,10 +196,13 @@ describe("patient screens (browser, phone)", () => {
     await screenshot(page, "patient-waitlist");
 
     await inbox.getByTestId("unread-count").getByText("1 unread").waitFor({ timeout: 15_000 });
+    // The menu's count follows on every page of the patient's, live.
+    expect(await page.getByTestId("nav-unread").textContent()).toBe("1 unread");
     await inbox.getByTestId("inbox").locator(".inbox-unread").first().waitFor();
     await screenshot(inbox, "patient-notifications");
     await inbox.getByRole("button", { name: "Mark all as read" }).click();
     await inbox.getByTestId("unread-count").getByText("No unread").waitFor();
+    await page.getByTestId("nav-unread").waitFor({ state: "detached" });
 
     await list.getByRole("button", { name: "Accept" }).click();
     await list.getByText(/^Booked: /).waitFor();

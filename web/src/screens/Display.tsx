@@ -19,6 +19,7 @@ import { QrCode } from "../components/QrCode";
 import { chime, enableSound, soundEnabled } from "../lib/audio";
 import type { Credential } from "../lib/realtime";
 import { useSession } from "../lib/session";
+import { useNow } from "../lib/useNow";
 import { useTopic } from "../lib/useTopic";
 
 const TOKEN_KEY = "clinic-live.display-token";
@@ -56,12 +57,8 @@ function waitText(minutes: number | null): string {
 }
 
 function useClock(timeZone: string | undefined): string {
-  const [now, setNow] = useState(() => new Date());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(new Date()), 15_000);
-    return () => clearInterval(timer);
-  }, []);
-  return now.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", timeZone });
+  const now = useNow(true, 15_000);
+  return new Date(now).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", timeZone });
 }
 
 export function Display() {

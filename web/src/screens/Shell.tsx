@@ -1,15 +1,14 @@
 import type { ReactNode } from "react";
-import { z } from "zod";
-import type { EventEnvelope, UserRole } from "@clinic/shared";
+import type { UserRole } from "@clinic/shared";
 import { LiveIndicator } from "../components/LiveIndicator";
 import { api } from "../lib/api";
 import { closeAll } from "../lib/realtime";
 import { Link, navigate } from "../lib/router";
 import { sessionStore, type Session } from "../lib/session";
-import { useTopic } from "../lib/useTopic";
+import { useUnreadCount } from "../lib/unread";
 import { screenRoutes } from "./routes";
 
-const NOTIFICATIONS_PATH = "/patient/notifications";
+const NOTIFICATIONS_PATH = "/notifications";
 
 interface NavItem {
   to: string;
@@ -39,16 +38,6 @@ async function signOut() {
   navigate("/sign-in", { replace: true });
 }
 
-// The shell only needs the unread count of the user's own topic (docs/notifications.md).
-const unreadInSnapshot = z.looseObject({ unreadNotifications: z.number().int().nonnegative() });
-const unreadAfterRead = z.looseObject({ unread: z.number().int().nonnegative() });
-
-function reduceUnread(unread: number, event: EventEnvelope): number {
-  if (event.type === "notification.created") return unread + 1;
-  if (event.type === "notification.read") return unreadAfterRead.parse(event.data).unread;
-  return unread;
-}
-
 /** "Notifications" carries the live unread count, in words for screen readers too. */
 function NavLabel({ item, unread }: { item: NavItem; unread: number }) {
   if (item.to !== NOTIFICATIONS_PATH || unread === 0) return <>{item.label}</>;
@@ -61,10 +50,7 @@ function NavLabel({ item, unread }: { item: NavItem; unread: number }) {
 
 /** The signed-in frame: role-aware navigation and the live indicator of the user's own topic. */
 export function Shell({ session, wide = false, children }: { session: Session; wide?: boolean; children: ReactNode }) {
-  const me = useTopic("me", {
-    fromSnapshot: (snapshot) => unreadInSnapshot.parse(snapshot).unreadNotifications,
-    reduce: reduceUnread,
-  });
+  const me = useUnreadCount();
   return (
     <>
       <a className="skip-link" href="#main">Skip to content</a>

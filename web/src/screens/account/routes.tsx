@@ -1,4 +1,5 @@
 import type { PublicRoute, ScreenRoute } from "../../lib/routes";
+import { Notifications } from "./Notifications";
 import { Preferences } from "./Preferences";
 import { Profile } from "./Profile";
 import { Register } from "./Register";
@@ -7,8 +8,9 @@ import { Security } from "./Security";
 import { VerifyPage } from "./Verify";
 import "./account.css";
 
-/** Account screens for a signed-in user (security, two-factor set-up). */
+/** A signed-in user's own screens: the inbox, security (password, two-factor, sessions), preferences, profile. */
 export const accountRoutes: ScreenRoute[] = [
+  { path: "/notifications", roles: "all", nav: "Notifications", render: () => <Notifications /> },
   { path: "/account", roles: "all", nav: "Account", render: ({ session }) => <Security session={session} /> },
   { path: "/account/notifications", roles: "all", render: ({ session }) => <Preferences session={session} /> },
   { path: "/account/profile", roles: ["patient"], render: ({ session }) => <Profile session={session} /> },

@@ -4,9 +4,7 @@
  */
 import {
   appointmentLiveSchema,
-  inboxItemSchema,
   meSnapshotSchema,
-  notificationReadEventSchema,
   slotLiveSchema,
   slotsSnapshotSchema,
   waitlistOfferViewSchema,
@@ -16,6 +14,7 @@ import {
   type WaitlistEntryView,
 } from "@clinic/shared";
 import { byId, upsert, type ById } from "../../lib/liveRows";
+import { reduceUnread } from "../../lib/unread";
 
 export type { SlotLive };
 
@@ -84,13 +83,7 @@ export function reduceMe(state: MeState, event: EventEnvelope): MeState {
     const parsed = appointmentLiveSchema.safeParse(event.data);
     return parsed.success ? { ...state, appointments: upsert(state.appointments, parsed.data.appointmentId, parsed.data) } : state;
   }
-  if (event.type === "notification.created" && inboxItemSchema.safeParse(event.data).success) {
-    return { ...state, unread: state.unread + 1 };
-  }
-  if (event.type === "notification.read") {
-    const parsed = notificationReadEventSchema.safeParse(event.data);
-    return parsed.success ? { ...state, unread: parsed.data.unread } : state;
-  }
+  if (event.type.startsWith("notification.")) return { ...state, unread: reduceUnread(state.unread, event) };
   if (event.type.startsWith("waitlist.")) return { ...state, waitlist: applyOffer(state.waitlist, event.type, event.data) };
   return state;
 }

@@ -3,7 +3,6 @@ import { Booking } from "./Booking";
 import { DoctorWeek } from "./DoctorWeek";
 import { FindDoctor } from "./FindDoctor";
 import { MyAppointments } from "./MyAppointments";
-import { Notifications } from "./Notifications";
 import { Reschedule } from "./Reschedule";
 import { Waitlist } from "./Waitlist";
 import "./patient.css";
@@ -22,5 +21,4 @@ export const patientRoutes: ScreenRoute[] = [
     render: ({ params }) => <Reschedule key={params.appointmentId} appointmentId={params.appointmentId!} />,
   },
   { path: "/patient/waitlist", roles: patient, nav: "Waitlist", render: () => <Waitlist /> },
-  { path: "/patient/notifications", roles: patient, nav: "Notifications", render: () => <Notifications /> },
 ];

@@ -164,7 +164,7 @@ function CalendarGrid({ data, date, tz, doctors, names, moving, dragging, busy, 
   });
 
   return (
-    <div className={`rc-calendar rc-wide${dragging ? " rc-dragging" : ""}`} data-testid="day-calendar" aria-busy={busy}>
+    <div className={`rc-calendar${dragging ? " rc-dragging" : ""}`} data-testid="day-calendar" aria-busy={busy}>
       <div className="rc-hours" style={{ height }} aria-hidden="true">
         {hours.map((h) => <span key={h} style={{ top: ((h - start) / MINUTE) * PX_PER_MINUTE }}>{formatTime(new Date(h).toISOString(), tz)}</span>)}
       </div>

@@ -198,7 +198,7 @@ export function QueueBoard({ session }: { session: Session }) {
       {live.state === null ? (
         live.status === "offline" ? <ErrorState message={`The live queue is unavailable: ${live.error ?? "offline"}`} /> : <p className="state" role="status">Connecting to the live queue…</p>
       ) : (
-        <div className="rc-board rc-wide" data-testid="queue-board">
+        <div className="rc-board" data-testid="queue-board">
           {columnIds.length === 0 && <Empty>No doctors or patients today.</Empty>}
           {columnIds.map((doctorId) => {
             const mine = entries.filter((e) => (e.doctorId ?? UNASSIGNED) === doctorId);

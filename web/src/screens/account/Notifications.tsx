@@ -1,5 +1,5 @@
 /**
- * The in-app inbox (GET /me/notifications): newest first, new messages arrive live on `me`
+ * The in-app inbox of any signed-in user (GET /me/notifications): newest first, new messages arrive live on `me`
  * (`notification.created`), the unread count comes from the topic (snapshot + `notification.read`).
  */
 import { useId, useState } from "react";
@@ -8,7 +8,7 @@ import { FormError, useSubmit } from "../../components/Field";
 import { Async } from "../../components/States";
 import { api } from "../../lib/api";
 import { useLoad } from "../../lib/useLoad";
-import { useMe } from "./common";
+import { useUnreadCount } from "../../lib/unread";
 
 export function Notifications() {
   const id = useId();
@@ -20,7 +20,7 @@ export function Notifications() {
     setCursor(page.nextCursor);
     return page;
   }, []);
-  const me = useMe((event) => {
+  const live = useUnreadCount((event) => {
     if (event.type === "notification.created") {
       const parsed = inboxItemSchema.safeParse(event.data);
       if (parsed.success) setItems((list) => (list && !list.some((i) => i.id === parsed.data.id) ? [parsed.data, ...list] : list));
@@ -30,7 +30,7 @@ export function Notifications() {
       setItems((list) => list?.map((i) => (i.readAt === null && (ids === "all" || (Array.isArray(ids) && ids.includes(i.id))) ? { ...i, readAt: at } : i)) ?? null);
     }
   });
-  const unread = me.state?.unread ?? first.state.data?.unread ?? 0;
+  const unread = live.state ?? first.state.data?.unread ?? 0;
 
   const more = useSubmit(async () => {
     const page = await api(`/me/notifications?limit=20&cursor=${cursor}`, { schema: inboxPageSchema });
@@ -48,7 +48,7 @@ export function Notifications() {
 
   return (
     <section className="panel" aria-labelledby={`${id}-inbox`}>
-      <div className="week-head">
+      <div className="inbox-head">
         <h1 id={`${id}-inbox`}>Notifications</h1>
         <p className="badge unread-count" role="status" data-testid="unread-count">{unread === 0 ? "No unread" : `${unread} unread`}</p>
       </div>
