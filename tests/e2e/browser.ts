@@ -132,9 +132,13 @@ export async function pageSignedIn(
   browser: Browser,
   baseUrl: string,
   email: string,
-  options: { password?: string; viewport?: { width: number; height: number } } = {},
+  options: { password?: string; viewport?: { width: number; height: number }; bypassCSP?: boolean } = {},
 ): Promise<Page> {
-  const context = await browser.newContext(options.viewport ? { viewport: options.viewport } : {});
+  const context = await browser.newContext({
+    ...(options.viewport ? { viewport: options.viewport } : {}),
+    // Only for injecting a checker (axe-core) into the page; the app itself runs under its CSP.
+    bypassCSP: options.bypassCSP ?? false,
+  });
   const page = await context.newPage();
   await signIn(page, baseUrl, email, options.password ?? TEST_PASSWORD);
   return page;

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../support/harness";
 import { createPerson, type TestPerson } from "../support/identity";
 import { patientOn } from "../booking/support";
+import { freePatient } from "../booking/waitlist-support";
 import { appointmentAt, call, doctorAt, middayClinic, query, slotAt } from "../queue/queue-support";
 import { PHONE, pageSignedIn, screenshot, useBrowserStage } from "./browser";
 
@@ -38,13 +39,6 @@ describe("patient screens (browser, phone)", () => {
     return { doctor, slotIds };
   }
 
-  /** A patient who books this doctor for free (vise tier with a doctor relation), so Confirm applies. */
-  async function freePatient(doctorId: string) {
-    const patient = await patientOn(stage.app, "vise");
-    await query(stage.app, `insert into doctor_patient (id, doctor_id, patient_id, created_at) values (gen_random_uuid(), ?, ?, now())`, [doctorId, patient.patientId]);
-    return patient;
-  }
-
   const phonePage = (person: TestPerson) => pageSignedIn(stage.browser, stage.app.url, person.user.email!, { viewport: PHONE });
   const slotButton = (page: Page, slotId: string) => page.locator(`[data-slot-id="${slotId}"]`);
 
@@ -55,7 +49,7 @@ describe("patient screens (browser, phone)", () => {
 
   it("finds a doctor, holds a slot with a countdown, confirms it and sees it in My appointments", async () => {
     const { doctor, slotIds } = await doctorWithSlots("Dr Asha Rahmanova", 3);
-    const patient = await freePatient(doctor.doctorId);
+    const patient = await freePatient(stage.app, doctor.doctorId);
     const page = await phonePage(patient);
 
     await page.getByRole("link", { name: "Find a doctor" }).click();
@@ -96,8 +90,8 @@ describe("patient screens (browser, phone)", () => {
 
   it("shows a slot turn held, then booked, live when another patient takes it through the API", async () => {
     const { doctor, slotIds } = await doctorWithSlots("Dr Live Colours", 2);
-    const viewer = await freePatient(doctor.doctorId);
-    const other = await freePatient(doctor.doctorId);
+    const viewer = await freePatient(stage.app, doctor.doctorId);
+    const other = await freePatient(stage.app, doctor.doctorId);
     const page = await phonePage(viewer);
     await openWeek(page, doctor.doctorId);
     const slot = slotButton(page, slotIds[1]!);
@@ -144,7 +138,7 @@ describe("patient screens (browser, phone)", () => {
 
   it("reschedules to another live slot and cancels from My appointments", async () => {
     const { doctor, slotIds } = await doctorWithSlots("Dr Move Around", 3);
-    const patient = await freePatient(doctor.doctorId);
+    const patient = await freePatient(stage.app, doctor.doctorId);
     const held = await call(stage.app, patient, "POST", "/appointments", { slotId: slotIds[0] });
     expect((await call(stage.app, patient, "POST", `/appointments/${held.body.id}/confirm`)).status).toBe(200);
     const page = await phonePage(patient);
@@ -175,7 +169,7 @@ describe("patient screens (browser, phone)", () => {
     const filler = await patientOn(stage.app, "standard");
     const held = await call(stage.app, filler, "POST", "/appointments", { slotId: slotIds[0] });
     expect(held.status).toBe(201);
-    const patient = await freePatient(doctor.doctorId);
+    const patient = await freePatient(stage.app, doctor.doctorId);
     const page = await phonePage(patient);
 
     await page.getByRole("link", { name: "Waitlist" }).click();

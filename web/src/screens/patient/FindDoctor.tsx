@@ -114,7 +114,10 @@ export function FindDoctor() {
                         ? <>Earliest free: <strong>{formatDateTime(earliest.start, zoneOf(clinics, earliest.clinicId))}</strong></>
                         : "No free time in the next 3 months"}
                     </p>
-                    <Link className="button" to={`/patient/doctors/${doctor.id}`} aria-label={`See ${doctor.displayName}'s week`}>See the week</Link>
+                    <Link className="button" to={`/patient/doctors/${doctor.id}`}>
+                      {/* The name is in the link's text (hidden) so speech users can say what they see. */}
+                      See <span className="visually-hidden">{doctor.displayName}'s </span>week
+                    </Link>
                   </li>
                 ))}
               </ul>

@@ -1,0 +1,91 @@
+/**
+ * Every screen, opened by the role that uses it, checked with axe-core against WCAG 2.1 A and AA
+ * (labels, names, contrast, landmarks, ARIA): a violation fails the test with the rule, the screen
+ * and the offending elements. The screens show seeded data, so rows and forms are checked, not just
+ * empty states.
+ */
+import { createRequire } from "node:module";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { createPerson, type TestPerson } from "../support/identity";
+import { freePatient } from "../booking/waitlist-support";
+import { appointmentAt, doctorAt, middayClinic, slotAt, staffCheckIn } from "../queue/queue-support";
+import { PHONE, pageSignedIn, useBrowserStage } from "./browser";
+
+const AXE_SCRIPT = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+const WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+
+interface Violation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: unknown[] }[];
+}
+
+/** Opens `path`, waits until its reads have settled, runs axe and returns the violations as lines. */
+async function violationsOf(page: Page, path: string): Promise<string[]> {
+  await page.goto(path);
+  await page.waitForLoadState("networkidle");
+  await page.locator(".state-loading").first().waitFor({ state: "detached", timeout: 10_000 }).catch(() => undefined);
+  await page.addScriptTag({ path: AXE_SCRIPT });
+  const violations = await page.evaluate(async (tags) => {
+    const axe = (globalThis as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: Violation[] }> } }).axe;
+    const result = await axe.run((globalThis as unknown as { document: unknown }).document, { runOnly: { type: "tag", values: tags } });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
+  }, WCAG_AA);
+  return violations.map((v) => `${new URL(path).pathname} ${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+}
+
+async function check(page: Page, paths: string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const path of paths) found.push(...(await violationsOf(page, path)));
+  return found;
+}
+
+describe("accessibility of every screen (axe-core, WCAG 2.1 AA, browser)", () => {
+  const stage = useBrowserStage();
+
+  async function seededClinic() {
+    const app = stage.app;
+    const clinic = await middayClinic(app);
+    const doctor = await doctorAt(app, [clinic.id]);
+    const patient = await freePatient(app, doctor.doctorId);
+    const reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinic.id] });
+    const admin = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinic.id] });
+    await slotAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: 26 * 60, minutes: 30 });
+    await slotAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: 120, minutes: 30 });
+    const arrived = await appointmentAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: patient.patientId, fromNowMinutes: 15 });
+    await staffCheckIn(app, reception, clinic.id, arrived);
+    const other = await freePatient(app, doctor.doctorId);
+    await appointmentAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: other.patientId, fromNowMinutes: 60 });
+    return { clinic, doctor, patient, reception, admin };
+  }
+
+  const as = (person: TestPerson, viewport?: { width: number; height: number }) =>
+    pageSignedIn(stage.browser, stage.app.url, person.user.email!, { bypassCSP: true, ...(viewport ? { viewport } : {}) });
+
+  it("signed-out screens and the patient's screens (phone)", async () => {
+    const { doctor, patient } = await seededClinic();
+    const url = (path: string) => `${stage.app.url}${path}`;
+    const visitor = await (await stage.browser.newContext({ viewport: PHONE, bypassCSP: true })).newPage();
+    const found = await check(visitor, ["/sign-in", "/register", "/forgot-password"].map(url));
+    const page = await as(patient, PHONE);
+    found.push(...(await check(page, [
+      "/", "/patient/doctors", `/patient/doctors/${doctor.doctorId}`, "/patient/appointments", "/patient/waitlist",
+      "/notifications", "/account", "/account/notifications", "/account/profile",
+    ].map(url))));
+    expect(found).toEqual([]);
+  });
+
+  it("the doctor's, reception's and clinic admin's screens, and the display", async () => {
+    const { doctor, reception, admin } = await seededClinic();
+    const url = (path: string) => `${stage.app.url}${path}`;
+    const wide = { width: 1400, height: 900 };
+    const found = await check(await as(doctor, wide), ["/doctor/day", "/doctor/availability", "/doctor/time-off"].map(url));
+    found.push(...(await check(await as(reception, wide), ["/reception/queue", "/reception/day", "/display"].map(url))));
+    found.push(...(await check(await as(admin, wide), [
+      "/admin", "/admin/services", "/admin/templates", "/admin/import", "/admin/rules", "/admin/staff", "/admin/screens", "/admin/audit",
+    ].map(url))));
+    expect(found).toEqual([]);
+  });
+});
