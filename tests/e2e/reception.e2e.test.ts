@@ -76,6 +76,29 @@ describe("reception screens (browser)", () => {
     await screenshot(page, "reception-board");
   });
 
+  it("resyncs after losing its connection: what happened meanwhile is on the board once it is back", async () => {
+    const { clinicId, doctors: [doctor], reception } = await setup();
+    const patient = await patientNamed("Otto Offline");
+    const appointmentId = await appointmentAt(stage.app, { doctorId: doctor!.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: 30 });
+    const page = await open(reception, "Queue board");
+    await page.getByTestId(`board-appointment-${appointmentId}`).waitFor();
+    const indicator = page.getByTestId("board-live").locator(".live-indicator");
+
+    // The device loses the network and the server drops the socket: no event can reach the page.
+    await page.context().setOffline(true);
+    stage.app.runtime.realtime!.disconnectAll();
+    await indicator.and(page.locator("[data-status=offline]")).waitFor({ timeout: 5_000 });
+    const entry = await staffCheckIn(stage.app, reception, clinicId, appointmentId);
+    expect(entry.status).toBe(201);
+    expect(await page.getByTestId(`board-entry-${entry.body.id}`).count()).toBe(0);
+
+    // Back online: the board reconnects, resubscribes and its snapshot carries the missed check-in.
+    await page.context().setOffline(false);
+    await indicator.and(page.locator("[data-status=live]")).waitFor({ timeout: 15_000 });
+    await page.getByTestId(`board-entry-${entry.body.id}`).getByText("A-001").waitFor({ timeout: 5_000 });
+    await page.getByTestId(`board-appointment-${appointmentId}`).waitFor({ state: "detached" });
+  });
+
   it("registers walk-ins (a quick record; the no-capacity message) and an emergency", async () => {
     const { clinicId, doctors: [doctor], reception } = await setup();
     await slotAt(stage.app, { doctorId: doctor!.doctorId, clinicId, fromNowMinutes: 30, kind: "walk_in" });
