@@ -78,6 +78,11 @@ const matrix: [Permission, AccessScope, Who[], Who[]][] = [
   ["queues.board", {}, ["platformAdmin"], ["adminOfA", "receptionOfA", "doctorAtA", "patient"]],
   ["notifications.outbox.read", { clinicId: A }, ["platformAdmin", "adminOfA"], ["receptionOfA", "doctorAtA", "patient"]],
   ["notifications.outbox.read", {}, ["platformAdmin"], ["adminOfA"]],
+  ["review.write", { userId: "pat" }, ["patient"], ["otherPatient", "platformAdmin", "adminOfA", "doctorAtA"]],
+  ["review.write", {}, [], ["patient", "platformAdmin"]],
+  ["review.reply", { doctorId: "doc-1" }, ["doctorAtA"], ["otherDoctor", "platformAdmin", "adminOfA", "patient"]],
+  ["review.moderate", { clinicId: A }, ["platformAdmin", "adminOfA"], ["receptionOfA", "doctorAtA", "patient"]],
+  ["review.moderate", { clinicId: B }, ["platformAdmin"], ["adminOfA"]],
 ];
 
 describe("the guard", () => {

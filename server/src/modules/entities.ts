@@ -22,6 +22,7 @@ import { AvailabilityRuleSchema } from "./scheduling/availability-rule.entity";
 import { BookingRuleSchema, OverbookingPolicySchema } from "./scheduling/booking-rule.entity";
 import { ElasticAllocationSchema, ElasticBlockSchema } from "./scheduling/elastic.entity";
 import { ScheduleTemplateSchema } from "./scheduling/schedule-template.entity";
+import { ReviewSchema } from "./reviews/review.entity";
 import { SlotSchema } from "./scheduling/slot.entity";
 import { UnavailabilitySchema } from "./scheduling/unavailability.entity";
 
@@ -58,4 +59,5 @@ export const entities = [
   EtaNoticeSchema,
   WaitlistEntrySchema,
   WaitlistOfferSchema,
+  ReviewSchema,
 ];

@@ -9,6 +9,7 @@ import { identityRoutes } from "./identity/identity.routes";
 import { notificationRoutes } from "./notifications/notifications.routes";
 import { queueRoutes } from "./queue/queue.routes";
 import { queueMetricsRoutes } from "./queue/queue-metrics.routes";
+import { reviewRoutes } from "./reviews/review.routes";
 import { schedulingRoutes } from "./scheduling/scheduling.routes";
 
 export function moduleRoutes(ctx: ModuleContext): FastifyPluginAsync {
@@ -22,5 +23,6 @@ export function moduleRoutes(ctx: ModuleContext): FastifyPluginAsync {
     await app.register(notificationRoutes(ctx));
     await app.register(queueRoutes(ctx));
     await app.register(queueMetricsRoutes(ctx));
+    await app.register(reviewRoutes(ctx));
   };
 }

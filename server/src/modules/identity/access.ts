@@ -98,6 +98,12 @@ const rules = {
     isPlatformAdmin(p) || (s.clinicId !== undefined && isClinicAdminOf(p, s.clinicId)),
   /** What the notification outbox did (status, masked recipient, never the payload): a clinic's admins see their clinic's rows. */
   "notifications.outbox.read": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),
+  /** Reviewing an appointment: only the patient it belongs to (scope.userId = the patient's account). */
+  "review.write": (p: UserPrincipal, s: AccessScope) => s.userId !== undefined && p.userId === s.userId,
+  /** Replying to a review (and reading its doctor's hidden ones): the reviewed doctor only. */
+  "review.reply": (p: UserPrincipal, s: AccessScope) => p.doctorId !== null && p.doctorId === s.doctorId,
+  /** Hiding and unhiding reviews: the admins of the reviewed appointment's clinic, the platform. */
+  "review.moderate": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),
 } satisfies Record<string, (p: UserPrincipal, s: AccessScope) => boolean>;
 
 export type Permission = keyof typeof rules;
