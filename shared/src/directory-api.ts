@@ -164,20 +164,30 @@ function base64UrlToAscii(text: string): string | null {
   return out;
 }
 
-const doctorCursorSchema = z.tuple([z.string().max(1000), z.uuid()]);
+const doctorCursorSchema = z.union([
+  z.tuple([z.string().max(1000), z.uuid()]),
+  z.tuple([z.string().max(1000), z.uuid(), z.number().min(0).max(5), z.number().int().min(0)]),
+]);
 
-/** The opaque doctor-search cursor: base64url of the last row's (displayName, id). */
-export function encodeDoctorCursor(displayName: string, id: string): string {
-  return asciiToBase64Url(JSON.stringify([encodeURIComponent(displayName), id]));
+/** The rating part of a `sort=rating` cursor: the last row's (ratingAverage, ratingCount). */
+export interface DoctorCursorRating {
+  average: number;
+  count: number;
 }
 
-/** The (displayName, id) a cursor stands for, or null when it is not one this server made. */
-export function decodeDoctorCursor(cursor: string): { displayName: string; id: string } | null {
+/** The opaque doctor-search cursor: base64url of the last row's (displayName, id[, ratingAverage, ratingCount]). */
+export function encodeDoctorCursor(displayName: string, id: string, rating?: DoctorCursorRating): string {
+  const key = [encodeURIComponent(displayName), id, ...(rating ? [rating.average, rating.count] : [])];
+  return asciiToBase64Url(JSON.stringify(key));
+}
+
+/** The (displayName, id[, rating]) a cursor stands for, or null when it is not one this server made. */
+export function decodeDoctorCursor(cursor: string): { displayName: string; id: string; rating?: DoctorCursorRating } | null {
   try {
     const text = base64UrlToAscii(cursor);
     if (text === null) return null;
-    const [displayName, id] = doctorCursorSchema.parse(JSON.parse(text));
-    return { displayName: decodeURIComponent(displayName), id };
+    const [displayName, id, average, count] = doctorCursorSchema.parse(JSON.parse(text));
+    return { displayName: decodeURIComponent(displayName), id, ...(average !== undefined && count !== undefined ? { rating: { average, count } } : {}) };
   } catch {
     return null;
   }
@@ -191,6 +201,8 @@ export const doctorSearchQuerySchema = z.strictObject({
   q: z.string().trim().min(1).max(100).optional(),
   language: language.optional(),
   minRating: z.coerce.number().min(0).max(5).optional(),
+  /** name (default): by display name; rating: best rated first, ties by rating count, then name. */
+  sort: z.enum(["name", "rating"]).default("name"),
   /** Opaque: the `nextCursor` of the previous page. */
   cursor: z
     .string()

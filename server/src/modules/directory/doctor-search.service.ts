@@ -1,6 +1,7 @@
 /**
  * GET /doctors: listed doctors only (approved, active account), filtered, in (displayName, id) order
- * with keyset pagination. The cursor (see `encodeDoctorCursor`) names the last row's (displayName, id).
+ * (or, with sort=rating, best rated first: ratingAverage desc, ratingCount desc, then name) with keyset
+ * pagination. The cursor (see `encodeDoctorCursor`) names the last row's sort key.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { decodeDoctorCursor, encodeDoctorCursor, type DoctorSearchQuery, type DoctorSummary } from "@clinic/shared";
@@ -55,14 +56,24 @@ export async function searchDoctors(
   }
   if (query.cursor !== undefined) {
     // The query schema has already refused cursors that do not decode.
-    const { displayName, id } = decodeDoctorCursor(query.cursor) ?? notACursor();
-    where.push(`(d.display_name, d.id) > (?, ?::uuid)`);
-    params.push(displayName, id);
+    const { displayName, id, rating } = decodeDoctorCursor(query.cursor) ?? notACursor();
+    if (query.sort === "rating") {
+      // A name-order cursor cannot continue a rating-order listing.
+      const { average, count } = rating ?? notACursor();
+      where.push(
+        `(d.rating_average < ? or (d.rating_average = ? and (d.rating_count < ? or (d.rating_count = ? and (d.display_name, d.id) > (?, ?::uuid)))))`,
+      );
+      params.push(average, average, count, count, displayName, id);
+    } else {
+      where.push(`(d.display_name, d.id) > (?, ?::uuid)`);
+      params.push(displayName, id);
+    }
   }
   params.push(query.limit + 1);
-  const rows = await em.getConnection().execute<{ id: string; display_name: string }[]>(
-    `select d.id, d.display_name from doctor d join user_account u on u.id = d.user_id
-     where ${where.join(" and ")} order by d.display_name, d.id limit ?`,
+  const order = query.sort === "rating" ? `d.rating_average desc, d.rating_count desc, d.display_name, d.id` : `d.display_name, d.id`;
+  const rows = await em.getConnection().execute<{ id: string; display_name: string; rating_average: number; rating_count: number }[]>(
+    `select d.id, d.display_name, d.rating_average, d.rating_count from doctor d join user_account u on u.id = d.user_id
+     where ${where.join(" and ")} order by ${order} limit ?`,
     params,
   );
   const page = rows.slice(0, query.limit);
@@ -73,5 +84,8 @@ export async function searchDoctors(
     return doctor ? [doctorSummaryView(doctor)] : [];
   });
   const last = page.at(-1);
-  return { items, nextCursor: rows.length > query.limit && last ? encodeDoctorCursor(last.display_name, last.id) : null };
+  const rating = (row: NonNullable<typeof last>) => ({ average: Number(row.rating_average), count: Number(row.rating_count) });
+  const cursorOf = (row: NonNullable<typeof last>) =>
+    encodeDoctorCursor(row.display_name, row.id, query.sort === "rating" ? rating(row) : undefined);
+  return { items, nextCursor: rows.length > query.limit && last ? cursorOf(last) : null };
 }
