@@ -5,6 +5,7 @@ import { Audit } from "./Audit";
 import { BookingRules } from "./BookingRules";
 import { DisplayTokens } from "./DisplayTokens";
 import { Import } from "./Import";
+import { AdminReviews } from "./Reviews";
 import { Services } from "./Services";
 import { Staff } from "./Staff";
 import { Templates } from "./Templates";
@@ -18,5 +19,6 @@ export const adminRoutes: ScreenRoute[] = [
   { path: "/admin/rules", roles: ["clinic_admin"], render: ({ session }) => <BookingRules session={session} /> },
   { path: "/admin/staff", roles: ["clinic_admin", "platform_admin"], render: ({ session }) => <Staff session={session} /> },
   { path: "/admin/screens", roles: ["clinic_admin"], render: ({ session }) => <DisplayTokens session={session} /> },
+  { path: "/admin/reviews", roles: ["clinic_admin"], render: ({ session }) => <AdminReviews session={session} /> },
   { path: "/admin/audit", roles: ["clinic_admin", "platform_admin"], render: ({ session }) => <Audit session={session} /> },
 ];

@@ -1,6 +1,7 @@
 import type { ScreenRoute } from "../../lib/routes";
 import { Availability } from "./Availability";
 import { MyDay } from "./MyDay";
+import { DoctorReviews } from "./Reviews";
 import { TimeOff } from "./TimeOff";
 import "./doctor.css";
 
@@ -9,4 +10,5 @@ export const doctorRoutes: ScreenRoute[] = [
   { path: "/doctor/day", roles: ["doctor"], nav: "My day", render: ({ session }) => <MyDay session={session} /> },
   { path: "/doctor/availability", roles: ["doctor"], nav: "Availability", render: ({ session }) => <Availability session={session} /> },
   { path: "/doctor/time-off", roles: ["doctor"], nav: "Time off", render: ({ session }) => <TimeOff session={session} /> },
+  { path: "/doctor/reviews", roles: ["doctor"], nav: "Reviews", render: ({ session }) => <DoctorReviews session={session} /> },
 ];

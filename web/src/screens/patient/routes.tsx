@@ -4,6 +4,7 @@ import { DoctorWeek } from "./DoctorWeek";
 import { FindDoctor } from "./FindDoctor";
 import { MyAppointments } from "./MyAppointments";
 import { Reschedule } from "./Reschedule";
+import { DoctorReviewsPage, Reviews } from "./Reviews";
 import { Waitlist } from "./Waitlist";
 import "./patient.css";
 
@@ -21,4 +22,10 @@ export const patientRoutes: ScreenRoute[] = [
     render: ({ params }) => <Reschedule key={params.appointmentId} appointmentId={params.appointmentId!} />,
   },
   { path: "/patient/waitlist", roles: patient, nav: "Waitlist", render: () => <Waitlist /> },
+  { path: "/patient/reviews", roles: patient, nav: "Rate visits", render: () => <Reviews /> },
+  {
+    path: "/patient/doctors/:doctorId/reviews",
+    roles: patient,
+    render: ({ params }) => <DoctorReviewsPage key={params.doctorId} doctorId={params.doctorId!} />,
+  },
 ];
