@@ -20,7 +20,7 @@ function ClinicReviews({ clinicId }: { clinicId: string }) {
   const doctors = useClinicDoctors(clinicId);
   const [doctorId, setDoctorId] = useState("");
   return (
-    <section className="panel" aria-label="Doctor's reviews">
+    <section className="panel" aria-label="Reviews of one doctor">
       <DoctorSelect doctors={doctors.state.data} value={doctorId} onChange={setDoctorId} />
       {doctorId && <ReviewList key={doctorId} doctorId={doctorId} includeHidden actions={(review, reload) => <Moderate review={review} onDone={reload} />} />}
     </section>
