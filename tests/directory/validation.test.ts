@@ -101,7 +101,7 @@ const cases: Case[] = [
   ["patient", "GET", "/doctors?minRating=6", undefined, ["query.minRating"]],
   ["patient", "GET", "/doctors?clinicId=nope", undefined, ["query.clinicId"]],
   ["patient", "GET", `/doctors?q=${"a".repeat(101)}`, undefined, ["query.q"]],
-  ["patient", "GET", "/doctors?sort=rating", undefined, ["query.sort"]],
+  ["patient", "GET", "/doctors?sort=stars", undefined, ["query.sort"]],
 ];
 
 describe("directory input validation", () => {

@@ -73,6 +73,15 @@ describe("reviews and ratings", () => {
     expect(profile.body).toMatchObject({ ratingAverage: mean, ratingCount: 20 });
   });
 
+  it("a double submit of one review gives one 201 and one 409, and counts once", async () => {
+    const { clinicId, doctor } = await setup(app);
+    const { patient, appointmentId } = await pastAppointment(app, { doctorId: doctor.doctorId, clinicId });
+    const replies = await Promise.all([5, 1].map((stars) => call(app, patient, "POST", `/appointments/${appointmentId}/review`, { stars })));
+    expect(replies.map((reply) => reply.status).sort()).toEqual([201, 409]);
+    const kept = replies.find((reply) => reply.status === 201)!.body.stars as number;
+    expect(await ratingOf(app, doctor.doctorId)).toEqual({ average: kept, count: 1 });
+  });
+
   it("lists visible reviews newest first, paginated, with the reviewer as first name + initial", async () => {
     const { clinicId, doctor } = await setup(app);
     const ids: string[] = [];
