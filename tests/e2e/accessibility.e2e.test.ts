@@ -64,28 +64,37 @@ describe("accessibility of every screen (axe-core, WCAG 2.1 AA, browser)", () =>
   const as = (person: TestPerson, viewport?: { width: number; height: number }) =>
     pageSignedIn(stage.browser, stage.app.url, person.user.email!, { bypassCSP: true, ...(viewport ? { viewport } : {}) });
 
+  // Each role's screens in a test of its own: many pages per test, so a loaded machine gets room.
+  const ROLE_TIMEOUT = 120_000;
+  const wide = { width: 1400, height: 900 };
+  const url = (path: string) => `${stage.app.url}${path}`;
+
   it("signed-out screens and the patient's screens (phone)", async () => {
     const { doctor, patient } = await seededClinic();
-    const url = (path: string) => `${stage.app.url}${path}`;
     const visitor = await (await stage.browser.newContext({ viewport: PHONE, bypassCSP: true })).newPage();
     const found = await check(visitor, ["/sign-in", "/register", "/forgot-password"].map(url));
     const page = await as(patient, PHONE);
     found.push(...(await check(page, [
       "/", "/patient/doctors", `/patient/doctors/${doctor.doctorId}`, "/patient/appointments", "/patient/waitlist",
-      "/notifications", "/account", "/account/notifications", "/account/profile",
+      `/patient/doctors/${doctor.doctorId}/reviews`, "/patient/reviews", "/notifications", "/account", "/account/notifications",
+      "/account/profile",
     ].map(url))));
     expect(found).toEqual([]);
-  });
+  }, ROLE_TIMEOUT);
 
-  it("the doctor's, reception's and clinic admin's screens, and the display", async () => {
-    const { doctor, reception, admin } = await seededClinic();
-    const url = (path: string) => `${stage.app.url}${path}`;
-    const wide = { width: 1400, height: 900 };
-    const found = await check(await as(doctor, wide), ["/doctor/day", "/doctor/availability", "/doctor/time-off"].map(url));
-    found.push(...(await check(await as(reception, wide), ["/reception/queue", "/reception/day", "/display"].map(url))));
-    found.push(...(await check(await as(admin, wide), [
-      "/admin", "/admin/services", "/admin/templates", "/admin/import", "/admin/rules", "/admin/staff", "/admin/screens", "/admin/audit",
-    ].map(url))));
-    expect(found).toEqual([]);
-  });
+  it("the doctor's screens", async () => {
+    const { doctor } = await seededClinic();
+    expect(await check(await as(doctor, wide), ["/doctor/day", "/doctor/availability", "/doctor/time-off", "/doctor/reviews"].map(url))).toEqual([]);
+  }, ROLE_TIMEOUT);
+
+  it("reception's screens and the display preview", async () => {
+    const { reception } = await seededClinic();
+    expect(await check(await as(reception, wide), ["/reception/queue", "/reception/day", "/display"].map(url))).toEqual([]);
+  }, ROLE_TIMEOUT);
+
+  it("the clinic admin's screens", async () => {
+    const { admin } = await seededClinic();
+    const paths = ["/admin", "/admin/services", "/admin/templates", "/admin/import", "/admin/rules", "/admin/staff", "/admin/screens", "/admin/audit", "/admin/reviews"];
+    expect(await check(await as(admin, wide), paths.map(url))).toEqual([]);
+  }, ROLE_TIMEOUT);
 });
