@@ -17,3 +17,4 @@ export * from "./waitlist-api";
 export * from "./notifications-api";
 export * from "./queue-eta-api";
 export * from "./realtime-events";
+export * from "./loyalty-api";
