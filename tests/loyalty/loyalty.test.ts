@@ -1,6 +1,7 @@
 /** Loyalty points (docs/loyalty.md): balance and history, redemption at booking time, returns on release. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EntityManager } from "@mikro-orm/postgresql";
+import { priceBooking } from "../../server/src/modules/booking/booking-policy";
 import { awardLoyaltyPoints } from "../../server/src/modules/booking/loyalty";
 import type { TestApp } from "../support/harness";
 import { createPerson } from "../support/identity";
@@ -54,8 +55,15 @@ describe("loyalty points", () => {
     const patient = await patientOn(app, "standard");
     await grant(app, patient.patientId, clinicId, 150);
 
-    const free = await hold(app, patient, { slotId: a!.id, redeemPoints: true });
+    // Reception cannot spend the patient's points for them.
+    const clinicReception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicId] });
+    const forThem = await hold(app, clinicReception, { slotId: a!.id, patientId: patient.patientId, redeemPoints: true });
+    expect(forThem.body).toMatchObject({ status: 403, field: "body.redeemPoints" });
+
+    const free = await hold(app, patient, { slotId: a!.id, redeemPoints: true }, "redeem-once");
     expect(free.status).toBe(201);
+    // A keyed retry replays the answer and debits nothing more.
+    expect((await hold(app, patient, { slotId: a!.id, redeemPoints: true }, "redeem-once")).body.id).toBe(free.body.id);
     expect(free.body).toMatchObject({ next: "confirm", paymentStatus: "not_required", feeMinor: 0, transactionFeeMinor: 0, checkoutUrl: null });
     const [debit] = await query(app, `select kind, points, appointment_id from loyalty_points_entry where patient_id = ? and kind = 'redeem'`, [patient.patientId]);
     expect(debit).toEqual({ kind: "redeem", points: -100, appointment_id: free.body.id });
@@ -78,6 +86,13 @@ describe("loyalty points", () => {
     const paid = await hold(app, patient, { slotId: b!.id });
     expect(paid.body).toMatchObject({ next: "pay", paymentStatus: "unpaid" });
   }, 60_000);
+
+  it("only a booking that would be paid spends points", () => {
+    const base = { hasDoctorRelation: true, service: null, doctorFeeMinor: 5000, redeemPoints: 100 };
+    expect(priceBooking({ ...base, tier: "vise" })).toMatchObject({ paymentStatus: "not_required", pointsRedeemed: 0 });
+    expect(priceBooking({ ...base, tier: "standard" })).toMatchObject({ next: "confirm", paymentStatus: "not_required", feeMinor: 0, pointsRedeemed: 100 });
+    expect(priceBooking({ ...base, tier: "standard", redeemPoints: 0 })).toMatchObject({ next: "pay", feeMinor: 5000, pointsRedeemed: 0 });
+  });
 
   it("ten racing redemptions with points for one: exactly one wins, the balance never goes negative", async () => {
     const { clinicId, doctor } = await setup(app);
