@@ -26,6 +26,8 @@ export const createAppointmentRequestSchema = z
     /** Staff of the slot's clinic (or the platform admin) book for a patient; patients book for themselves. */
     patientId: z.uuid().optional(),
     serviceId: z.uuid().optional(),
+    /** Spend the clinic's `loyaltyPointsPerFreeBooking` to make a paid booking free (docs/loyalty.md). */
+    redeemPoints: z.boolean().optional(),
   })
   .superRefine(exactlyOneTarget);
 export type CreateAppointmentRequest = z.infer<typeof createAppointmentRequestSchema>;

@@ -31,6 +31,8 @@ export const clinicSettingsSchema = z.strictObject({
   autoMarkNoShow: z.boolean().default(false),
   /** Loyalty points a patient earns per completed visit (0: none). */
   loyaltyPointsPerVisit: z.number().int().min(0).max(10_000).default(10),
+  /** Points a patient spends to make one booking at this clinic free (0: no redemption here; docs/loyalty.md). */
+  loyaltyPointsPerFreeBooking: z.number().int().min(0).max(1_000_000).default(100),
   /** Alert the clinic admins when one doctor cancels more than this many appointments within an hour. */
   alertCancellationsPerHour: z.number().int().min(1).max(1000).default(5),
   // --- waiting queue (docs/queue.md)

@@ -18,3 +18,4 @@ export * from "./notifications-api";
 export * from "./queue-eta-api";
 export * from "./realtime-events";
 export * from "./reviews-api";
+export * from "./loyalty-api";

@@ -53,6 +53,7 @@ const matrix: [Permission, AccessScope, Who[], Who[]][] = [
   ["patient.clinical.read", { patient: patientOfDoctor1 }, ["patient", "doctorAtA"], ["platformAdmin", "receptionOfA", "adminOfA", "otherDoctor", "otherPatient"]],
   ["patient.update", { patient: patientOfDoctor1 }, ["platformAdmin", "patient"], ["doctorAtA", "receptionOfA", "otherPatient"]],
   ["patient.tier.update", {}, ["platformAdmin"], ["adminOfA", "patient"]],
+  ["patient.loyalty.read", { patient: patientOfDoctor1 }, ["platformAdmin", "patient", "receptionOfA", "adminOfA"], ["doctorAtA", "otherDoctor", "otherPatient"]],
   ["patient.relation.manage", { doctorId: "doc-1", doctorClinicIds: [A] }, ["platformAdmin", "doctorAtA", "receptionOfA"], ["otherDoctor", "patient"]],
   ["user.status.manage", {}, ["platformAdmin"], ["adminOfA", "doctorAtA"]],
   ["schedule.manage", { clinicId: A, doctorId: "doc-1" }, ["platformAdmin", "adminOfA", "receptionOfA", "doctorAtA"], ["otherDoctor", "patient"]],

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from "fastify";
 import type { ModuleContext } from "../platform/module";
 import { auditRoutes } from "./audit/audit.routes";
 import { bookingRoutes } from "./booking/booking.routes";
+import { loyaltyRoutes } from "./booking/loyalty.routes";
 import { waitlistRoutes } from "./booking/waitlist.routes";
 import { directoryRoutes } from "./directory/directory.routes";
 import { identityRoutes } from "./identity/identity.routes";
@@ -20,6 +21,7 @@ export function moduleRoutes(ctx: ModuleContext): FastifyPluginAsync {
     await app.register(schedulingRoutes(ctx));
     await app.register(bookingRoutes(ctx));
     await app.register(waitlistRoutes(ctx));
+    await app.register(loyaltyRoutes(ctx));
     await app.register(notificationRoutes(ctx));
     await app.register(queueRoutes(ctx));
     await app.register(queueMetricsRoutes(ctx));

@@ -9,6 +9,7 @@ import { canTransition, type AppointmentStatus } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
 import { LAPSED_BOOKING_HOLD, lockBlock, retimeBookedAllocations, setBookedAllocationStatus, type LockedBlock } from "../scheduling/elastic.service";
 import { APPOINTMENT_COLUMNS, appointmentChange, blockChange, slotChange, type AppointmentRow, type BlockRow, type SlotRow } from "./appointment.views";
+import { returnRedeemedPoints } from "./loyalty";
 
 export const SLOT_COLUMNS = `id, doctor_id, clinic_id, service_id, starts_at, ends_at, status, kind, version, hold_expires_at`;
 
@@ -142,9 +143,11 @@ async function releaseSlot(tx: EntityManager, slotId: string): Promise<void> {
 
 /**
  * Frees what a no-longer-live appointment occupied: its slot, or its elastic allocation (the later
- * bookings of the block move earlier and are re-timed). Call after the status change.
+ * bookings of the block move earlier and are re-timed), and gives back loyalty points the booking
+ * redeemed when that is due (docs/loyalty.md). Call after the status change.
  */
 export async function releasePlace(tx: EntityManager, row: LockedAppointment, changes: Changes, cause: string): Promise<void> {
+  await returnRedeemedPoints(tx, row, cause);
   if (row.slot_id) {
     await releaseSlot(tx, row.slot_id);
     changes.slot(row.slot_id, cause);

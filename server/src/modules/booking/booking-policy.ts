@@ -15,6 +15,8 @@ export interface PricingInput {
   hasDoctorRelation: boolean;
   service: { priceMinor: number; currency: string; paymentRequired: boolean } | null;
   doctorFeeMinor: number;
+  /** Loyalty points the patient spends to make a paid booking free (0: none; docs/loyalty.md). */
+  redeemPoints?: number;
 }
 
 export interface Pricing {
@@ -23,12 +25,15 @@ export interface Pricing {
   feeMinor: number;
   transactionFeeMinor: number;
   currency: string;
+  /** Points spent on this booking: only a booking that would be paid spends any. */
+  pointsRedeemed: number;
 }
 
 /**
  * none → 403 SUBSCRIPTION_REQUIRED; vise → free, but only with a doctor it has a relation with
  * (else 403 VISE_RELATION_REQUIRED); freeTrial / standard / standardPlus, or any service that
- * requires payment → "pay", fee from the service price or else the doctor's consultation fee.
+ * requires payment → "pay", fee from the service price or else the doctor's consultation fee;
+ * unless it redeems loyalty points, which makes it free.
  */
 export function priceBooking(input: PricingInput): Pricing {
   if (input.tier === "none") throw new DomainError(403, "SUBSCRIPTION_REQUIRED", "subscribe to book");
@@ -36,7 +41,10 @@ export function priceBooking(input: PricingInput): Pricing {
     throw new DomainError(403, "VISE_RELATION_REQUIRED", "The vise tier books only with a doctor the patient has a relation with");
   }
   const paid = input.tier !== "vise" || input.service?.paymentRequired === true;
-  if (!paid) return { next: "confirm", paymentStatus: "not_required", feeMinor: 0, transactionFeeMinor: 0, currency: input.service?.currency ?? "GBP" };
+  const points = paid ? (input.redeemPoints ?? 0) : 0;
+  if (!paid || points > 0) {
+    return { next: "confirm", paymentStatus: "not_required", feeMinor: 0, transactionFeeMinor: 0, currency: input.service?.currency ?? "GBP", pointsRedeemed: points };
+  }
   const feeMinor = input.service ? input.service.priceMinor : input.doctorFeeMinor;
   return {
     next: "pay",
@@ -44,6 +52,7 @@ export function priceBooking(input: PricingInput): Pricing {
     feeMinor,
     transactionFeeMinor: transactionFeeOf(feeMinor),
     currency: input.service?.currency ?? "GBP",
+    pointsRedeemed: 0,
   };
 }
 

@@ -42,6 +42,7 @@ import { admitSlot, readPlace, takeElastic, takeSlot, type Place } from "./booki
 import { NO_SHOW_WARNING, missedOfLastFiveSql, priceBooking, standingOf, type Pricing } from "./booking-policy";
 import { afterBookingCommit, scheduleHoldExpiry } from "./booking.after-commit";
 import { AlreadyAnswered, claimKey, storeAnswer, storedAnswer, type IdempotencyContext, type StoredAnswer } from "./idempotency";
+import { redeemLoyaltyPoints, redemptionCost } from "./loyalty";
 
 export { HOLD_EXPIRY_JOB } from "./booking.after-commit";
 /** The clinic's staff (any membership there) or the platform admin: the guard decides. */
@@ -91,7 +92,7 @@ export class BookingService {
   private async prepare(
     em: EntityManager,
     principal: UserPrincipal,
-    input: { slotId?: string | undefined; elastic?: { blockId: string; start: string } | undefined; patientId?: string | undefined; serviceId?: string | undefined },
+    input: { slotId?: string | undefined; elastic?: { blockId: string; start: string } | undefined; patientId?: string | undefined; serviceId?: string | undefined; redeemPoints?: boolean | undefined },
     options: { fixedPatientId?: string; keepService?: { clinicId: string; serviceId: string | null } } = {},
   ): Promise<Prepared> {
     let service: { priceMinor: number; currency: string; paymentRequired: boolean; minutes: number } | null = null;
@@ -136,13 +137,14 @@ export class BookingService {
     const kept = options.keepService?.clinicId === found.clinicId ? options.keepService.serviceId : null;
     const serviceId = input.serviceId ?? kept ?? found.slotServiceId;
     if (serviceId && service === null) await readService(serviceId, found.clinicId);
+    const settings = clinicSettingsSchema.parse(patient.settings ?? {});
     const pricing = priceBooking({
       tier: patient.subscription_tier,
       hasDoctorRelation: patient.relation,
       service,
       doctorFeeMinor: patient.fee ?? 0,
+      redeemPoints: redemptionCost(settings, input.redeemPoints, patientId === principal.patientId),
     });
-    const settings = clinicSettingsSchema.parse(patient.settings ?? {});
     const standing = standingOf(patient.missed);
     // The block is on booking online: the clinic's own staff may still book (and see the warning).
     if (standing.warning && settings.blockRepeatedNoShows && !staff) {
@@ -225,6 +227,7 @@ export class BookingService {
           lock = await this.admit(prepared.place);
         }
         const row = await this.takePlace(tx, changes, prepared, principal.userId, { status: "pending" });
+        if (prepared.pricing.pointsRedeemed > 0) await redeemLoyaltyPoints(tx, actor, row, prepared.pricing.pointsRedeemed);
         const body: CreateAppointmentReply = {
           id: row.id,
           status: row.status,

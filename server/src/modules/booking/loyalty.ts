@@ -1,15 +1,22 @@
 /**
- * The loyalty hook (docs/booking.md, "Loyalty hook"): when an appointment becomes `completed`, by
- * whichever writer, `loyalty-award` (queue "booking", jobId `loyalty-{appointmentId}`) adds the
- * clinic's `loyaltyPointsPerVisit` to the append-only `loyalty_points_entry` ledger. The unique
- * (appointment, kind) makes the award happen once however often the job runs. Balances, history and
- * redemption belong to payments (#9).
+ * Loyalty points (docs/loyalty.md): the append-only `loyalty_points_entry` ledger.
+ * - award: when an appointment becomes `completed`, by whichever writer, `loyalty-award` (queue
+ *   "booking", jobId `loyalty-{appointmentId}`) adds the clinic's `loyaltyPointsPerVisit`.
+ * - redeem: a hold with `redeemPoints` spends the clinic's `loyaltyPointsPerFreeBooking`, in the hold's
+ *   transaction, under a per-patient row lock so racing redemptions cannot overspend.
+ * - return: releasing such a booking's place (hold released or expired, cancelled before the clinic's
+ *   cutoff) gives the points back, in the same transaction.
+ * The unique (appointment, kind) makes each happen once per appointment.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { clinicSettingsSchema } from "@clinic/shared";
+import { clinicSettingsSchema, type ClinicSettings } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-import { recordAudit } from "../audit/audit.service";
+import { DomainError } from "../../platform/problem";
+import { recordAudit, type AuditActor } from "../audit/audit.service";
 import type { Snapshot } from "./appointment.store";
+import type { AppointmentRow } from "./appointment.views";
+
+const SYSTEM: AuditActor = { userId: null, role: "system", ip: null, userAgent: null, requestId: null };
 
 export const LOYALTY_AWARD_JOB = "loyalty-award";
 export const loyaltyJobId = (appointmentId: string) => `loyalty-${appointmentId}`;
@@ -50,7 +57,7 @@ export async function awardLoyaltyPoints(em: EntityManager, appointmentId: strin
       [row.patient_id, row.clinic_id, appointmentId, points],
     );
     if (inserted.length === 0) return { outcome: "already_awarded" as const };
-    recordAudit(tx, { userId: null, role: "system", ip: null, userAgent: null, requestId: null }, {
+    recordAudit(tx, SYSTEM, {
       action: "booking.loyalty.award",
       entityType: "LoyaltyPointsEntry",
       entityId: inserted[0]!.id,
@@ -59,5 +66,92 @@ export async function awardLoyaltyPoints(em: EntityManager, appointmentId: strin
     });
     await tx.flush();
     return { outcome: "awarded" as const, points };
+  });
+}
+
+/** The points a hold request spends (0: it does not ask). Only the patient spends their own points. */
+export function redemptionCost(settings: ClinicSettings, requested: boolean | undefined, forSelf: boolean): number {
+  if (!requested) return 0;
+  if (!forSelf) throw new DomainError(403, "FORBIDDEN", "Only the patient spends their own loyalty points", { field: "body.redeemPoints" });
+  if (settings.loyaltyPointsPerFreeBooking === 0) {
+    throw new DomainError(422, "LOYALTY_REDEMPTION_OFF", "This clinic does not take loyalty points", { field: "body.redeemPoints" });
+  }
+  return settings.loyaltyPointsPerFreeBooking;
+}
+
+/** The balance: always the sum of the ledger. */
+export async function loyaltyBalance(em: EntityManager, patientId: string): Promise<number> {
+  const [row] = await em.execute<{ balance: number }[]>(
+    `select coalesce(sum(points), 0)::int as balance from loyalty_points_entry where patient_id = ?`,
+    [patientId],
+  );
+  return row?.balance ?? 0;
+}
+
+/**
+ * Inside the hold's transaction, after the appointment row exists: the patient's row lock serializes
+ * redemptions (a racing one waits, then reads the committed balance); the ledger trigger is the last guard.
+ */
+export async function redeemLoyaltyPoints(tx: EntityManager, actor: AuditActor, row: AppointmentRow, points: number): Promise<void> {
+  // `no key update`, not `update`: the appointment insert already holds the patient row's key-share
+  // lock (its foreign key), and upgrading that from two transactions at once would deadlock.
+  await tx.execute(`select id from patient where id = ? for no key update`, [row.patient_id]);
+  const balance = await loyaltyBalance(tx, row.patient_id);
+  if (balance < points) {
+    throw new DomainError(409, "INSUFFICIENT_POINTS", `A free booking here takes ${points} points; the balance is ${balance}`, {
+      field: "body.redeemPoints",
+      balance,
+      needed: points,
+    });
+  }
+  const [entry] = await tx.execute<{ id: string }[]>(
+    `insert into loyalty_points_entry (id, patient_id, clinic_id, appointment_id, kind, points, created_at)
+     values (gen_random_uuid(), ?, ?, ?, 'redeem', ?, now()) returning id`,
+    [row.patient_id, row.clinic_id, row.id, -points],
+  );
+  recordAudit(tx, actor, {
+    action: "booking.loyalty.redeem",
+    entityType: "LoyaltyPointsEntry",
+    entityId: entry!.id,
+    clinicId: row.clinic_id,
+    after: { appointmentId: row.id, patientId: row.patient_id, points: -points },
+  });
+}
+
+/**
+ * Called wherever a place is released (appointment.store releasePlace), after the status change, in
+ * the same transaction. A rescheduled visit keeps its redemption (found through `rescheduled_from`);
+ * a released or lapsed hold, or a cancellation before the clinic's cutoff, returns it; a later
+ * cancellation keeps it spent (a no-show never releases the place, so it keeps it spent too).
+ */
+export async function returnRedeemedPoints(tx: EntityManager, row: AppointmentRow, cause: string): Promise<void> {
+  if (cause === "rescheduled") return;
+  const [redeem] = await tx.execute<{ appointment_id: string; points: number; settings: unknown }[]>(
+    `with recursive chain(id, prev) as (
+       select id, rescheduled_from from appointment where id = ?
+       union all select a.id, a.rescheduled_from from appointment a join chain c on a.id = c.prev)
+     select e.appointment_id, e.points, c.settings from loyalty_points_entry e join clinic c on c.id = e.clinic_id
+      where e.kind = 'redeem' and e.appointment_id in (select id from chain)`,
+    [row.id],
+  );
+  if (!redeem) return;
+  if (row.status !== "pending") {
+    const { patientCancelCutoffHours } = clinicSettingsSchema.parse(redeem.settings ?? {});
+    if (new Date(row.starts_at).getTime() - patientCancelCutoffHours * 3_600_000 <= Date.now()) return;
+  }
+  const inserted = await tx.execute<{ id: string }[]>(
+    `insert into loyalty_points_entry (id, patient_id, clinic_id, appointment_id, kind, points, created_at)
+     select gen_random_uuid(), patient_id, clinic_id, appointment_id, 'return', -points, now() from loyalty_points_entry
+      where appointment_id = ? and kind = 'redeem'
+     on conflict (appointment_id, kind) do nothing returning id`,
+    [redeem.appointment_id],
+  );
+  if (inserted.length === 0) return;
+  recordAudit(tx, SYSTEM, {
+    action: "booking.loyalty.return",
+    entityType: "LoyaltyPointsEntry",
+    entityId: inserted[0]!.id,
+    clinicId: row.clinic_id,
+    after: { appointmentId: redeem.appointment_id, releasedAppointmentId: row.id, cause, points: -redeem.points },
   });
 }

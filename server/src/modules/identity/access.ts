@@ -57,6 +57,9 @@ const rules = {
     p.userId === s.patient?.userId || (p.doctorId !== null && (s.patient?.doctorIds ?? []).includes(p.doctorId)),
   "patient.update": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || p.userId === s.patient?.userId,
   "patient.tier.update": (p: UserPrincipal) => isPlatformAdmin(p),
+  /** Loyalty balance and history: the patient, staff of a clinic the patient booked or earned points at, the platform. */
+  "patient.loyalty.read": (p: UserPrincipal, s: AccessScope) =>
+    isPlatformAdmin(p) || p.userId === s.patient?.userId || isStaffOfAny(p, s.patient?.clinicIds),
   "patient.relation.manage": (p: UserPrincipal, s: AccessScope) =>
     isPlatformAdmin(p) || (p.doctorId !== null && p.doctorId === s.doctorId) || isStaffOfAny(p, s.doctorClinicIds),
   "doctor.patients.read": (p: UserPrincipal, s: AccessScope) =>

@@ -1,0 +1,40 @@
+/** The hold-expiry job, run by a real worker runtime, gives back the points a lapsed free hold redeemed. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestEnvironment, startTestApp, waitFor, type TestApp } from "../support/harness";
+import { hold, patientOn, query, setup, slots } from "../booking/support";
+import { balanceOf, entries, grant } from "./support";
+
+describe("loyalty and the hold-expiry job", () => {
+  let api: TestApp;
+  let worker: TestApp;
+  beforeAll(async () => {
+    const environment = await createTestEnvironment();
+    const env = { RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error" };
+    api = await startTestApp(environment, { env });
+    worker = await startTestApp(environment, { env: { ...env, ROLE: "worker" } });
+  });
+  afterAll(async () => {
+    await worker?.close();
+    await api?.close();
+  });
+
+  it("returns the points once when the worker expires the hold; a re-run returns nothing more", async () => {
+    const { clinicId, doctor } = await setup(api);
+    const [slot] = await slots(api, doctor.doctorId, clinicId, 1);
+    const patient = await patientOn(api, "standard");
+    await grant(api, patient.patientId, clinicId, 120);
+    const held = await hold(api, patient, { slotId: slot!.id, redeemPoints: true });
+    expect(held.status).toBe(201);
+    expect(await balanceOf(api, patient)).toBe(20);
+    const job = await api.runtime.queues.get("booking").getJob(`hold-${held.body.id}`);
+    await query(api, `update appointment set hold_expires_at = now() - interval '1 second' where id = ?`, [held.body.id]);
+    await query(api, `update slot set hold_expires_at = now() - interval '1 second' where id = ?`, [slot!.id]);
+    await job!.promote();
+    await waitFor(async () => (await query(api, `select status from appointment where id = ?`, [held.body.id]))[0]!.status === "expired");
+    expect(await balanceOf(api, patient)).toBe(120);
+    const again = await api.runtime.queues.get("booking").add("hold-expiry", { appointmentId: held.body.id }, { jobId: `hold-again-${held.body.id}` });
+    await waitFor(async () => (await again.getState()) === "completed");
+    expect(await entries(api, patient.patientId, "return")).toBe(1);
+    expect(await balanceOf(api, patient)).toBe(120);
+  }, 30_000);
+});
