@@ -11,6 +11,7 @@ import { Migration20261122044326_waitlist } from "./Migration20261122044326_wait
 import { Migration20261122044330_notification_preferences } from "./Migration20261122044330_notification_preferences";
 import { Migration20261122052410_waiting_queue } from "./Migration20261122052410_waiting_queue";
 import { Migration20261122052925_eta_notice } from "./Migration20261122052925_eta_notice";
+import { Migration20261122080250_payments } from "./Migration20261122080250_payments";
 
 export const migrationsList = [
   Migration20261122000000_platform,
@@ -25,4 +26,5 @@ export const migrationsList = [
   Migration20261122044330_notification_preferences,
   Migration20261122052410_waiting_queue,
   Migration20261122052925_eta_notice,
+  Migration20261122080250_payments,
 ].map((migration) => ({ name: migration.name, class: migration }));

@@ -7,6 +7,7 @@ import { waitlistRoutes } from "./booking/waitlist.routes";
 import { directoryRoutes } from "./directory/directory.routes";
 import { identityRoutes } from "./identity/identity.routes";
 import { notificationRoutes } from "./notifications/notifications.routes";
+import { paymentRoutes } from "./payments/payments.routes";
 import { queueRoutes } from "./queue/queue.routes";
 import { queueMetricsRoutes } from "./queue/queue-metrics.routes";
 import { schedulingRoutes } from "./scheduling/scheduling.routes";
@@ -22,5 +23,6 @@ export function moduleRoutes(ctx: ModuleContext): FastifyPluginAsync {
     await app.register(notificationRoutes(ctx));
     await app.register(queueRoutes(ctx));
     await app.register(queueMetricsRoutes(ctx));
+    await app.register(paymentRoutes(ctx));
   };
 }
