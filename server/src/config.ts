@@ -59,7 +59,7 @@ const envSchema = z
     NOTIFY_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(2000),
     /** How often queued outbox rows without a delivery job are picked up again. */
     OUTBOX_RELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
-    /** Stripe (docs/payments.md): no secret key = paid holds get no checkout (checkoutUrl null). */
+    /** Stripe (docs/payments.md): no key = the simulated provider outside production, none in production. */
     STRIPE_SECRET_KEY: z.string().min(1).optional(),
     /** Verifies webhook signatures; required with a key. */
     STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),

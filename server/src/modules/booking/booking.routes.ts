@@ -51,7 +51,7 @@ export function bookingRoutes(ctx: ModuleContext): FastifyPluginAsync {
         const idem = idempotencyContext(principal.userId, request.headers["idempotency-key"], "POST /appointments", request.body);
         const answer = await service.hold(principal, actorOf(request), request.body, idem);
         // A paid hold's Checkout URL (docs/payments.md); a replayed answer gets the same session.
-        return reply.code(answer.status as 201).send((await withCheckout(ctx, answer.body as never, request.log)) as never);
+        return reply.code(answer.status as 201).send((await withCheckout(ctx, answer.body as never, request)) as never);
       },
     );
 

@@ -26,7 +26,7 @@ interface Due {
 }
 
 /** The checkout URL of a pending unpaid appointment, creating the session when it has none. */
-export async function ensureCheckout(ctx: ModuleContext, stripe: Stripe, appointmentId: string): Promise<string> {
+export async function ensureCheckout(ctx: ModuleContext, stripe: Stripe, appointmentId: string, origin: string): Promise<string> {
   const em = ctx.orm.em.fork() as unknown as EntityManager;
   const [existing] = await em.execute<{ url: string }[]>(`select url from checkout_session where appointment_id = ?`, [appointmentId]);
   if (existing) return existing.url;
@@ -49,7 +49,7 @@ export async function ensureCheckout(ctx: ModuleContext, stripe: Stripe, appoint
   if (due.transaction_fee_minor > 0) {
     lineItems.push({ quantity: 1, price_data: { currency, unit_amount: due.transaction_fee_minor, product_data: { name: "Transaction fee" } } });
   }
-  const base = ctx.config.http.publicUrl ?? `http://${ctx.config.http.host}:${ctx.config.http.port}`;
+  const base = ctx.config.http.publicUrl ?? origin;
   const metadata = { appointmentId };
   // The hold (payment window) is usually shorter than Stripe allows: the worker expires the session
   // when the hold lapses; this is only the outer bound.
@@ -73,7 +73,9 @@ export async function ensureCheckout(ctx: ModuleContext, stripe: Stripe, appoint
     `insert into checkout_session (appointment_id, session_id, url, amount_minor, currency) values (?, ?, ?, ?, ?) on conflict do nothing`,
     [appointmentId, session.id, session.url, due.fee_minor + due.transaction_fee_minor, due.currency],
   );
-  return session.url;
+  // A concurrent twin may have stored first: everyone answers with the stored session.
+  const [stored] = await em.execute<{ url: string }[]>(`select url from checkout_session where appointment_id = ?`, [appointmentId]);
+  return stored!.url;
 }
 
 async function ensureCustomer(em: EntityManager, stripe: Stripe, due: Due): Promise<string> {
@@ -94,7 +96,7 @@ async function ensureCustomer(em: EntityManager, stripe: Stripe, due: Due): Prom
  * be paid any more. Best effort: a payment that still slips through is handled as a late payment.
  */
 export async function expireEndedCheckouts(ctx: ModuleContext, snapshot: Snapshot): Promise<void> {
-  const stripe = stripeFor(ctx.config.payments);
+  const stripe = stripeFor(ctx.config);
   const appointmentIds = snapshot.appointments.filter((a) => a.status === "expired" || a.status === "cancelled").map((a) => a.appointmentId);
   if (!stripe || appointmentIds.length === 0) return;
   const em = ctx.orm.em.fork() as unknown as EntityManager;
@@ -119,14 +121,14 @@ export async function expireEndedCheckouts(ctx: ModuleContext, snapshot: Snapsho
 export async function withCheckout<T extends { id: string; next?: string; checkoutUrl?: string | null }>(
   ctx: ModuleContext,
   body: T,
-  log: Pick<ModuleContext["log"], "warn">,
+  request: { log: Pick<ModuleContext["log"], "warn">; protocol: string; host: string },
 ): Promise<T> {
-  const stripe = stripeFor(ctx.config.payments);
+  const stripe = stripeFor(ctx.config);
   if (!stripe || body.next !== "pay" || !body.id) return body;
   try {
-    return { ...body, checkoutUrl: await ensureCheckout(ctx, stripe, body.id) };
+    return { ...body, checkoutUrl: await ensureCheckout(ctx, stripe, body.id, `${request.protocol}://${request.host}`) };
   } catch (error) {
-    log.warn({ err: error, appointmentId: body.id }, "creating a Checkout Session failed; the hold stays, checkout can be retried");
+    request.log.warn({ err: error, appointmentId: body.id }, "creating a Checkout Session failed; the hold stays, checkout can be retried");
     return body;
   }
 }

@@ -9,7 +9,8 @@ import { readAppointment } from "../booking/appointment.store";
 import { isStaffOf } from "../booking/booking.service";
 import { requireUser } from "../identity/authenticate";
 import { ensureCheckout } from "./checkout";
-import { stripeFor, verifiedEvent } from "./stripe";
+import { simulatedCheckoutRoutes } from "./payments.simulated";
+import { providerFor, verifiedEvent } from "./stripe";
 import { PaymentWebhooks } from "./webhook.service";
 
 const tags = ["payments"];
@@ -18,7 +19,8 @@ export const WEBHOOK_PATH = "/payments/webhook";
 export function paymentRoutes(ctx: ModuleContext): FastifyPluginAsync {
   return async (plugin) => {
     const app = plugin.withTypeProvider<ZodTypeProvider>();
-    const stripe = stripeFor(ctx.config.payments);
+    const provider = providerFor(ctx.config);
+    const { stripe } = provider;
     const webhooks = new PaymentWebhooks(ctx, stripe);
 
     app.post(
@@ -39,7 +41,7 @@ export function paymentRoutes(ctx: ModuleContext): FastifyPluginAsync {
         }
         if (!stripe) throw new DomainError(503, "PAYMENT_PROVIDER_UNAVAILABLE", "No payment provider is configured");
         try {
-          return { checkoutUrl: await ensureCheckout(ctx, stripe, row.id) };
+          return { checkoutUrl: await ensureCheckout(ctx, stripe, row.id, `${request.protocol}://${request.host}`) };
         } catch (error) {
           if (error instanceof DomainError) throw error;
           request.log.warn({ err: error }, "creating a Checkout Session failed");
@@ -52,7 +54,7 @@ export function paymentRoutes(ctx: ModuleContext): FastifyPluginAsync {
       // The signature covers the exact bytes Stripe sent: this route alone keeps the raw body.
       scope.addContentTypeParser("application/json", { parseAs: "buffer", bodyLimit: 1024 * 1024 }, (_request, body, done) => done(null, body));
       scope.post(WEBHOOK_PATH, { schema: { tags, summary: "Stripe webhook events (Stripe-Signature verified on the raw body)" } }, async (request, reply) => {
-        const secret = ctx.config.payments.webhookSecret;
+        const secret = provider.webhookSecret;
         const raw = request.body;
         if (!secret) throw new DomainError(503, "PAYMENT_PROVIDER_UNAVAILABLE", "No webhook secret is configured");
         if (!Buffer.isBuffer(raw)) throw new DomainError(400, "BAD_SIGNATURE", "Send the event as application/json");
@@ -66,5 +68,7 @@ export function paymentRoutes(ctx: ModuleContext): FastifyPluginAsync {
         return reply.code(200).send({ received: true, outcome });
       });
     });
+
+    if (provider.simulated && provider.webhookSecret) await app.register(simulatedCheckoutRoutes(ctx, webhooks, provider.webhookSecret));
   };
 }
