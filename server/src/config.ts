@@ -59,6 +59,12 @@ const envSchema = z
     NOTIFY_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(2000),
     /** How often queued outbox rows without a delivery job are picked up again. */
     OUTBOX_RELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+    /** Stripe (docs/payments.md): no key = the simulated provider outside production, none in production. */
+    STRIPE_SECRET_KEY: z.string().min(1).optional(),
+    /** Verifies webhook signatures; required with a key. */
+    STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+    /** Where the SDK sends API calls (tests point it at a stand-in); default Stripe's own. */
+    STRIPE_API_URL: z.url({ protocol: /^https?$/ }).optional(),
     /**
      * Which X-Forwarded-For hops to believe for the client address (rate limits, audit): `false`
      * (direct), a hop count (`1` behind one load balancer), or a comma-separated list of proxy addresses.
@@ -69,6 +75,9 @@ const envSchema = z
       .default("false"),
   })
   .superRefine((env, ctx) => {
+    if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["STRIPE_WEBHOOK_SECRET"], message: "is required with STRIPE_SECRET_KEY" });
+    }
     if (env.NODE_ENV !== "production") return;
     for (const key of ["DATABASE_URL", "REDIS_URL", "JWT_SECRET", "PUBLIC_URL"] as const) {
       if (!env[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required when NODE_ENV=production" });
@@ -137,6 +146,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       attempts: e.NOTIFY_ATTEMPTS,
       backoffMs: e.NOTIFY_BACKOFF_MS,
       relaySeconds: e.OUTBOX_RELAY_SECONDS,
+    },
+    payments: {
+      stripeSecretKey: e.STRIPE_SECRET_KEY,
+      webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+      apiUrl: e.STRIPE_API_URL,
     },
   };
 }

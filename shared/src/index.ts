@@ -14,6 +14,7 @@ export * from "./booking";
 export * from "./booking-api";
 export * from "./queue-api";
 export * from "./waitlist-api";
+export * from "./payments-api";
 export * from "./notifications-api";
 export * from "./queue-eta-api";
 export * from "./realtime-events";

@@ -12,6 +12,7 @@ import { Migration20261122044330_notification_preferences } from "./Migration202
 import { Migration20261122052410_waiting_queue } from "./Migration20261122052410_waiting_queue";
 import { Migration20261122052925_eta_notice } from "./Migration20261122052925_eta_notice";
 import { Migration20261122080233_reviews } from "./Migration20261122080233_reviews";
+import { Migration20261122080250_payments } from "./Migration20261122080250_payments";
 import { Migration20261122080740_loyalty_redeem } from "./Migration20261122080740_loyalty_redeem";
 
 export const migrationsList = [
@@ -28,5 +29,6 @@ export const migrationsList = [
   Migration20261122052410_waiting_queue,
   Migration20261122052925_eta_notice,
   Migration20261122080233_reviews,
+  Migration20261122080250_payments,
   Migration20261122080740_loyalty_redeem,
 ].map((migration) => ({ name: migration.name, class: migration }));

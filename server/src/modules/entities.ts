@@ -18,6 +18,7 @@ import { NotificationPreferenceSchema } from "./notifications/preference.entity"
 import { DisplayTokenSchema } from "./queue/display-token.entity";
 import { QueueEntrySchema, QueueTicketCounterSchema } from "./queue/queue-entry.entity";
 import { EtaNoticeSchema } from "./queue/eta-notice.entity";
+import { CheckoutSessionSchema, PaymentEventSchema, PaymentTransactionSchema, StripeCustomerSchema, WalletEntrySchema } from "./payments/payments.entity";
 import { AvailabilityRuleSchema } from "./scheduling/availability-rule.entity";
 import { BookingRuleSchema, OverbookingPolicySchema } from "./scheduling/booking-rule.entity";
 import { ElasticAllocationSchema, ElasticBlockSchema } from "./scheduling/elastic.entity";
@@ -60,4 +61,9 @@ export const entities = [
   WaitlistEntrySchema,
   WaitlistOfferSchema,
   ReviewSchema,
+  StripeCustomerSchema,
+  CheckoutSessionSchema,
+  PaymentEventSchema,
+  PaymentTransactionSchema,
+  WalletEntrySchema,
 ];

@@ -8,6 +8,7 @@ import { waitlistRoutes } from "./booking/waitlist.routes";
 import { directoryRoutes } from "./directory/directory.routes";
 import { identityRoutes } from "./identity/identity.routes";
 import { notificationRoutes } from "./notifications/notifications.routes";
+import { paymentRoutes } from "./payments/payments.routes";
 import { queueRoutes } from "./queue/queue.routes";
 import { queueMetricsRoutes } from "./queue/queue-metrics.routes";
 import { reviewRoutes } from "./reviews/review.routes";
@@ -26,5 +27,6 @@ export function moduleRoutes(ctx: ModuleContext): FastifyPluginAsync {
     await app.register(queueRoutes(ctx));
     await app.register(queueMetricsRoutes(ctx));
     await app.register(reviewRoutes(ctx));
+    await app.register(paymentRoutes(ctx));
   };
 }

@@ -24,6 +24,7 @@ import { actorOf } from "../audit/audit.service";
 import { requireUser } from "../identity/authenticate";
 import { dayAppointments, dayPatients, myAppointments, patientFacts, patientHistory } from "./appointment.query";
 import { BookingService, isStaffOf } from "./booking.service";
+import { withCheckout } from "../payments/checkout";
 import { idempotencyContext } from "./idempotency";
 
 const tags = ["booking"];
@@ -49,7 +50,8 @@ export function bookingRoutes(ctx: ModuleContext): FastifyPluginAsync {
         const principal = requireUser(request);
         const idem = idempotencyContext(principal.userId, request.headers["idempotency-key"], "POST /appointments", request.body);
         const answer = await service.hold(principal, actorOf(request), request.body, idem);
-        return reply.code(answer.status as 201).send(answer.body as never);
+        // A paid hold's Checkout URL (docs/payments.md); a replayed answer gets the same session.
+        return reply.code(answer.status as 201).send((await withCheckout(ctx, answer.body as never, request)) as never);
       },
     );
 

@@ -112,6 +112,28 @@ export const templates = {
       },
     },
   },
+  // ---------------------------------------------------------------- payments (docs/payments.md)
+  "payments.booking-paid": {
+    category: "care",
+    text: {
+      en: { title: "New paid booking", body: "{{patient}} booked and paid for {{when}} at {{clinic}} ({{amount}})." },
+    },
+  },
+  "payments.payment-failed": {
+    category: "care",
+    text: {
+      en: { title: "Your booking was not paid", body: "The payment for your appointment with {{doctor}} on {{when}} {{reason}}, so the slot was released." },
+    },
+  },
+  "payments.refunded-slot-taken": {
+    category: "care",
+    text: {
+      en: {
+        title: "Your payment was refunded",
+        body: "Your payment ({{amount}}) arrived after the hold on {{when}} with {{doctor}} had lapsed and the slot was taken, so it was refunded in full. {{alternativesText}}",
+      },
+    },
+  },
 } satisfies Record<string, TemplateDefinition>;
 
 export type TemplateName = keyof typeof templates;

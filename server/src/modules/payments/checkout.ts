@@ -1,0 +1,134 @@
+/**
+ * The Checkout Session of a paid hold (docs/payments.md): the patient's Stripe customer (created
+ * once, reused), then one session per appointment for fee + transaction fee. Both calls carry
+ * idempotency keys and rows are written only after Stripe answered, so a retry (the booking replay,
+ * or POST /payments/appointments/:id/checkout) ends with the same customer and session.
+ */
+import type { EntityManager } from "@mikro-orm/postgresql";
+import type { ModuleContext } from "../../platform/module";
+import { DomainError } from "../../platform/problem";
+import type { Snapshot } from "../booking/appointment.store";
+import { MIN_SESSION_SECONDS, stripeFor, type Stripe } from "./stripe";
+
+export const checkoutKey = (appointmentId: string) => `checkout-${appointmentId}`;
+
+interface Due {
+  id: string;
+  patient_id: string;
+  status: string;
+  payment_status: string;
+  fee_minor: number;
+  transaction_fee_minor: number;
+  currency: string;
+  email: string | null;
+  full_name: string | null;
+  doctor_name: string;
+}
+
+/** The checkout URL of a pending unpaid appointment, creating the session when it has none. */
+export async function ensureCheckout(ctx: ModuleContext, stripe: Stripe, appointmentId: string, origin: string): Promise<string> {
+  const em = ctx.orm.em.fork() as unknown as EntityManager;
+  const [existing] = await em.execute<{ url: string }[]>(`select url from checkout_session where appointment_id = ?`, [appointmentId]);
+  if (existing) return existing.url;
+  const [due] = await em.execute<Due[]>(
+    `select a.id, a.patient_id, a.status, a.payment_status, a.fee_minor, a.transaction_fee_minor, a.currency,
+            u.email, p.full_name, d.display_name as doctor_name
+       from appointment a join patient p on p.id = a.patient_id join user_account u on u.id = p.user_id join doctor d on d.id = a.doctor_id
+      where a.id = ?`,
+    [appointmentId],
+  );
+  if (!due) throw new DomainError(404, "NOT_FOUND", "Appointment not found");
+  if (due.status !== "pending" || due.payment_status !== "unpaid") {
+    throw new DomainError(409, "NOT_PAYABLE", `A ${due.status} appointment with payment ${due.payment_status} cannot be paid`);
+  }
+  const customer = await ensureCustomer(em, stripe, due);
+  const currency = due.currency.toLowerCase();
+  const lineItems: Stripe.Checkout.SessionCreateParams.LineItem[] = [
+    { quantity: 1, price_data: { currency, unit_amount: due.fee_minor, product_data: { name: `Consultation with ${due.doctor_name}` } } },
+  ];
+  if (due.transaction_fee_minor > 0) {
+    lineItems.push({ quantity: 1, price_data: { currency, unit_amount: due.transaction_fee_minor, product_data: { name: "Transaction fee" } } });
+  }
+  const base = ctx.config.http.publicUrl ?? origin;
+  const metadata = { appointmentId };
+  // The hold (payment window) is usually shorter than Stripe allows: the worker expires the session
+  // when the hold lapses; this is only the outer bound.
+  const lifetime = Math.max(ctx.config.booking.paymentWindowSeconds, MIN_SESSION_SECONDS) + 60;
+  const session = await stripe.checkout.sessions.create(
+    {
+      mode: "payment",
+      customer,
+      client_reference_id: appointmentId,
+      line_items: lineItems,
+      metadata,
+      payment_intent_data: { metadata },
+      expires_at: Math.floor(Date.now() / 1000) + lifetime,
+      success_url: new URL(`/appointments/${appointmentId}?payment=success`, base).toString(),
+      cancel_url: new URL(`/appointments/${appointmentId}?payment=cancelled`, base).toString(),
+    },
+    { idempotencyKey: checkoutKey(appointmentId) },
+  );
+  if (!session.url) throw new Error(`Checkout Session ${session.id} has no url`);
+  await em.execute(
+    `insert into checkout_session (appointment_id, session_id, url, amount_minor, currency) values (?, ?, ?, ?, ?) on conflict do nothing`,
+    [appointmentId, session.id, session.url, due.fee_minor + due.transaction_fee_minor, due.currency],
+  );
+  // A concurrent twin may have stored first: everyone answers with the stored session.
+  const [stored] = await em.execute<{ url: string }[]>(`select url from checkout_session where appointment_id = ?`, [appointmentId]);
+  return stored!.url;
+}
+
+async function ensureCustomer(em: EntityManager, stripe: Stripe, due: Due): Promise<string> {
+  const [known] = await em.execute<{ customer_id: string }[]>(`select customer_id from stripe_customer where patient_id = ?`, [due.patient_id]);
+  if (known) return known.customer_id;
+  // Two first bookings at once send the same key: Stripe answers both with one customer.
+  const customer = await stripe.customers.create(
+    { ...(due.email ? { email: due.email } : {}), ...(due.full_name ? { name: due.full_name } : {}), metadata: { patientId: due.patient_id } },
+    { idempotencyKey: `customer-${due.patient_id}` },
+  );
+  await em.execute(`insert into stripe_customer (patient_id, customer_id) values (?, ?) on conflict do nothing`, [due.patient_id, customer.id]);
+  const [stored] = await em.execute<{ customer_id: string }[]>(`select customer_id from stripe_customer where patient_id = ?`, [due.patient_id]);
+  return stored!.customer_id;
+}
+
+/**
+ * After a hold ended unpaid (lapsed, cancelled): its open session is expired at Stripe so it cannot
+ * be paid any more. Best effort: a payment that still slips through is handled as a late payment.
+ */
+export async function expireEndedCheckouts(ctx: ModuleContext, snapshot: Snapshot): Promise<void> {
+  const stripe = stripeFor(ctx.config);
+  const appointmentIds = snapshot.appointments.filter((a) => a.status === "expired" || a.status === "cancelled").map((a) => a.appointmentId);
+  if (!stripe || appointmentIds.length === 0) return;
+  const em = ctx.orm.em.fork() as unknown as EntityManager;
+  const open = await em.execute<{ session_id: string }[]>(
+    `select c.session_id from checkout_session c join appointment a on a.id = c.appointment_id
+      where c.appointment_id = any(?::uuid[]) and a.status in ('expired', 'cancelled') and a.payment_status = 'unpaid'`,
+    [`{${appointmentIds.join(",")}}`],
+  );
+  for (const { session_id } of open) {
+    try {
+      await stripe.checkout.sessions.expire(session_id, {}, { idempotencyKey: `expire-${session_id}` });
+    } catch (error) {
+      ctx.log.warn({ err: error, sessionId: session_id }, "expiring a Checkout Session failed");
+    }
+  }
+}
+
+/**
+ * The booking reply of a paid hold with its Checkout URL. Stripe down: the hold stays (it is the
+ * payment window), `checkoutUrl` stays null and POST /payments/appointments/:id/checkout retries.
+ */
+export async function withCheckout<T extends { id: string; next?: string; checkoutUrl?: string | null }>(
+  ctx: ModuleContext,
+  body: T,
+  request: { log: Pick<ModuleContext["log"], "warn">; protocol: string; host: string },
+): Promise<T> {
+  const stripe = stripeFor(ctx.config);
+  if (!stripe || body.next !== "pay" || !body.id) return body;
+  try {
+    return { ...body, checkoutUrl: await ensureCheckout(ctx, stripe, body.id, `${request.protocol}://${request.host}`) };
+  } catch (error) {
+    request.log.warn({ err: error, appointmentId: body.id }, "creating a Checkout Session failed; the hold stays, checkout can be retried");
+    return body;
+  }
+}

@@ -1,0 +1,74 @@
+/** Payment routes (docs/payments.md): Stripe's webhook and the checkout retry of a paid hold. */
+import type { FastifyPluginAsync } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { checkoutReplySchema, idParams } from "@clinic/shared";
+import type { EntityManager } from "@mikro-orm/postgresql";
+import type { ModuleContext } from "../../platform/module";
+import { DomainError } from "../../platform/problem";
+import { readAppointment } from "../booking/appointment.store";
+import { isStaffOf } from "../booking/booking.service";
+import { requireUser } from "../identity/authenticate";
+import { ensureCheckout } from "./checkout";
+import { simulatedCheckoutRoutes } from "./payments.simulated";
+import { providerFor, verifiedEvent } from "./stripe";
+import { PaymentWebhooks } from "./webhook.service";
+
+const tags = ["payments"];
+export const WEBHOOK_PATH = "/payments/webhook";
+
+export function paymentRoutes(ctx: ModuleContext): FastifyPluginAsync {
+  return async (plugin) => {
+    const app = plugin.withTypeProvider<ZodTypeProvider>();
+    const provider = providerFor(ctx.config);
+    const { stripe } = provider;
+    const webhooks = new PaymentWebhooks(ctx, stripe);
+
+    app.post(
+      "/payments/appointments/:appointmentId/checkout",
+      {
+        schema: {
+          tags,
+          summary: "The Checkout URL of a pending paid hold, created if the booking could not reach Stripe (503 PAYMENT_PROVIDER_UNAVAILABLE)",
+          params: idParams("appointmentId"),
+          response: { 200: checkoutReplySchema },
+        },
+      },
+      async (request) => {
+        const principal = requireUser(request);
+        const row = await readAppointment(ctx.orm.em.fork() as unknown as EntityManager, request.params.appointmentId);
+        if (principal.patientId !== row.patient_id && !isStaffOf(principal, row.clinic_id)) {
+          throw new DomainError(404, "NOT_FOUND", "Appointment not found");
+        }
+        if (!stripe) throw new DomainError(503, "PAYMENT_PROVIDER_UNAVAILABLE", "No payment provider is configured");
+        try {
+          return { checkoutUrl: await ensureCheckout(ctx, stripe, row.id, `${request.protocol}://${request.host}`) };
+        } catch (error) {
+          if (error instanceof DomainError) throw error;
+          request.log.warn({ err: error }, "creating a Checkout Session failed");
+          throw new DomainError(503, "PAYMENT_PROVIDER_UNAVAILABLE", "The payment provider cannot be reached; try again shortly");
+        }
+      },
+    );
+
+    await app.register(async (scope) => {
+      // The signature covers the exact bytes Stripe sent: this route alone keeps the raw body.
+      scope.addContentTypeParser("application/json", { parseAs: "buffer", bodyLimit: 1024 * 1024 }, (_request, body, done) => done(null, body));
+      scope.post(WEBHOOK_PATH, { schema: { tags, summary: "Stripe webhook events (Stripe-Signature verified on the raw body)" } }, async (request, reply) => {
+        const secret = provider.webhookSecret;
+        const raw = request.body;
+        if (!secret) throw new DomainError(503, "PAYMENT_PROVIDER_UNAVAILABLE", "No webhook secret is configured");
+        if (!Buffer.isBuffer(raw)) throw new DomainError(400, "BAD_SIGNATURE", "Send the event as application/json");
+        let event;
+        try {
+          event = verifiedEvent(raw, request.headers["stripe-signature"], secret);
+        } catch {
+          throw new DomainError(400, "BAD_SIGNATURE", "The Stripe-Signature header is missing, wrong or too old");
+        }
+        const outcome = await webhooks.handle(event);
+        return reply.code(200).send({ received: true, outcome });
+      });
+    });
+
+    if (provider.simulated && provider.webhookSecret) await app.register(simulatedCheckoutRoutes(ctx, webhooks, provider.webhookSecret));
+  };
+}

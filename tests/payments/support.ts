@@ -1,0 +1,51 @@
+/** Paid-booking fixtures: api + worker runtimes whose Stripe SDK talks to the stand-in. */
+import type { TestApp } from "../support/harness";
+import { createTestEnvironment, startTestApp } from "../support/harness";
+import { WEBHOOK_SECRET, startStripeStandin, type StripeStandin } from "../support/stripe-standin";
+import { hold, patientOn, query, setup, slots } from "../booking/support";
+
+export const FEE = 5050;
+export const TRANSACTION_FEE = 101;
+
+export async function startPaymentApps(options: { worker?: boolean } = {}): Promise<{ api: TestApp; worker: TestApp | null; stripe: StripeStandin; close(): Promise<void> }> {
+  const stripe = await startStripeStandin();
+  const environment = await createTestEnvironment();
+  const env = {
+    RATE_LIMIT_MAX: "100000",
+    LOG_LEVEL: "error",
+    STRIPE_SECRET_KEY: "sk_test_standin",
+    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    STRIPE_API_URL: stripe.url,
+  };
+  const api = await startTestApp(environment, { env });
+  const worker = options.worker ? await startTestApp(environment, { env: { ...env, ROLE: "worker" } }) : null;
+  return {
+    api,
+    worker,
+    stripe,
+    async close() {
+      await worker?.close();
+      await api.close();
+      await stripe.close();
+    },
+  };
+}
+
+/** A clinic, a doctor charging FEE, `count` slots and a standard-tier patient. */
+export async function paidSetup(app: TestApp, count = 1) {
+  const base = await setup(app);
+  await query(app, `update doctor set consultation_fee_minor = ? where id = ?`, [FEE, base.doctor.doctorId]);
+  const free = await slots(app, base.doctor.doctorId, base.clinicId, count);
+  const patient = await patientOn(app, "standard");
+  return { ...base, slots: free, patient };
+}
+
+export async function paidHold(app: TestApp, patient: Awaited<ReturnType<typeof patientOn>>, slotId: string) {
+  const reply = await hold(app, patient, { slotId });
+  if (reply.status !== 201) throw new Error(`hold failed: ${JSON.stringify(reply.body)}`);
+  return reply.body as { id: string; checkoutUrl: string | null; next: string; status: string; feeMinor: number; transactionFeeMinor: number };
+}
+
+export const appointmentRow = async (app: TestApp, id: string) =>
+  (await query<{ status: string; payment_status: string; status_reason: string | null }>(app, `select status, payment_status, status_reason from appointment where id = ?`, [id]))[0]!;
+export const slotStatus = async (app: TestApp, id: string) => (await query<{ status: string }>(app, `select status from slot where id = ?`, [id]))[0]!.status;
