@@ -63,8 +63,9 @@ export async function ensureCheckout(ctx: ModuleContext, stripe: Stripe, appoint
       metadata,
       payment_intent_data: { metadata },
       expires_at: Math.floor(Date.now() / 1000) + lifetime,
-      success_url: new URL(`/appointments/${appointmentId}?payment=success`, base).toString(),
-      cancel_url: new URL(`/appointments/${appointmentId}?payment=cancelled`, base).toString(),
+      // The patient's hold page (web/src/screens/patient/Booking.tsx) shows the outcome live.
+      success_url: new URL(`/patient/book/${appointmentId}?payment=success`, base).toString(),
+      cancel_url: new URL(`/patient/book/${appointmentId}?payment=cancelled`, base).toString(),
     },
     { idempotencyKey: checkoutKey(appointmentId) },
   );

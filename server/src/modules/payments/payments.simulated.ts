@@ -84,7 +84,11 @@ export function simulatedCheckoutRoutes(ctx: ModuleContext, webhooks: PaymentWeb
         const delivery = signEvent(choice === "pay" ? "checkout.session.completed" : "checkout.session.async_payment_failed", session, secret);
         const outcome = await webhooks.handle(verifiedEvent(delivery.payload, delivery.signature, secret));
         const title = choice === "pay" ? "Payment simulated" : "Payment declined";
-        return reply.type("text/html; charset=utf-8").send(page(title, `<p data-outcome="${escape(outcome)}">Outcome: ${escape(outcome)}.</p><p><a href="/">Back to Clinic Live</a></p>`));
+        // Where Stripe's hosted page would send the patient: the success or cancel URL of the session.
+        const back = `/patient/book/${encodeURIComponent(row.appointment_id)}?payment=${choice === "pay" ? "success" : "cancelled"}`;
+        return reply
+          .type("text/html; charset=utf-8")
+          .send(page(title, `<p data-outcome="${escape(outcome)}">Outcome: ${escape(outcome)}.</p><p><a href="${back}">Return to Clinic Live</a></p>`));
       },
     );
   };

@@ -1,15 +1,16 @@
 /**
- * The hold: a countdown to its expiry, Confirm (free bookings), or what payment it needs (payments
- * are issue #9). If the hold expires or the appointment is released elsewhere (the `me` topic says
- * so), the patient is told and sent back to the doctor's week.
+ * The hold: a countdown to its expiry, Confirm (free bookings) or Pay (the provider's checkout page;
+ * its success/cancel URL brings the patient back here, `?payment=…`). The outcome arrives on the `me`
+ * topic: booked once the payment webhook has run, or released. If the hold expires or the appointment
+ * is released elsewhere, the patient is told and sent back to the doctor's week.
  */
 import { useEffect, useId, useState } from "react";
-import { appointmentViewSchema, type AppointmentView } from "@clinic/shared";
+import { appointmentViewSchema, checkoutReplySchema, type AppointmentView } from "@clinic/shared";
 import { FormError, useSubmit } from "../../components/Field";
 import { Async } from "../../components/States";
 import { api, ApiError } from "../../lib/api";
 import { formatCountdown, formatDateTime, formatMoney } from "../../lib/format";
-import { Link, navigate } from "../../lib/router";
+import { Link, navigate, useSearchParams } from "../../lib/router";
 import { useLoad } from "../../lib/useLoad";
 import { secondsUntil, useNow } from "../../lib/useNow";
 import { loadClinics, loadDoctor, setNotice, useMe } from "./common";
@@ -70,6 +71,13 @@ function Hold({ appointment, doctor, timeZone, clinicName, onChange }: {
       throw error;
     }
   });
+  // The hold's reply carries the checkout address; after a reload the payments API gives it again.
+  const pay = useSubmit(async () => {
+    const url = reply?.checkoutUrl
+      ?? (await api(`/payments/appointments/${appointment.id}/checkout`, { method: "POST", schema: checkoutReplySchema })).checkoutUrl;
+    window.location.assign(url);
+  });
+  const returned = useSearchParams().get("payment");
   const release = useSubmit(async () => {
     setReleased(true);
     await api(`/appointments/${appointment.id}/cancel`, { method: "POST", body: { reason: "Released by the patient before confirming" }, schema: appointmentViewSchema });
@@ -107,12 +115,16 @@ function Hold({ appointment, doctor, timeZone, clinicName, onChange }: {
         <span className="visually-hidden"> minutes and seconds</span>
       </p>
       {reply?.warning && <p className="patient-warning" role="status">{reply.warning}</p>}
-      <FormError message={confirm.formError ?? release.formError} />
+      <FormError message={confirm.formError ?? pay.formError ?? release.formError} />
       {needsPayment ? (
         <div className="payment-needed" role="status">
           <h2>Payment needed</h2>
           <p>This booking has to be paid to be confirmed: {fee} consultation fee, {total} in total with the transaction fee.</p>
-          <p><strong>Online payment is not available yet</strong>, so it cannot be completed here. The slot stays held for you until the countdown ends.</p>
+          {returned === "success" ? (
+            <p data-testid="payment-waiting"><strong>Payment received by the provider</strong>; waiting for its confirmation. This page updates by itself.</p>
+          ) : (
+            <p>{returned === "cancelled" ? "The payment was not completed. " : ""}The slot stays held for you until the countdown ends.</p>
+          )}
         </div>
       ) : (
         <p>This booking is free for you.</p>
@@ -121,6 +133,11 @@ function Hold({ appointment, doctor, timeZone, clinicName, onChange }: {
         {!needsPayment && (
           <button type="button" className="button" disabled={confirm.busy} onClick={() => void confirm.run()}>
             {confirm.busy ? "Confirming…" : "Confirm booking"}
+          </button>
+        )}
+        {needsPayment && returned !== "success" && (
+          <button type="button" className="button" disabled={pay.busy} onClick={() => void pay.run()}>
+            {pay.busy ? "Opening checkout…" : `Pay ${total}`}
           </button>
         )}
         <button type="button" className="button button-quiet" disabled={release.busy} onClick={() => void release.run()}>Release this slot</button>

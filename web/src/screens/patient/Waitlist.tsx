@@ -18,7 +18,7 @@ import { FormError, SelectField, TextField, useSubmit } from "../../components/F
 import { Async } from "../../components/States";
 import { api } from "../../lib/api";
 import { formatCountdown, formatDate, formatDateTime, localDate } from "../../lib/format";
-import { Link, useSearchParams } from "../../lib/router";
+import { Link, navigate, useSearchParams } from "../../lib/router";
 import { useLoad } from "../../lib/useLoad";
 import { secondsUntil, useNow } from "../../lib/useNow";
 import { useDirectory, useMe, zoneOf } from "./common";
@@ -66,9 +66,9 @@ function Entry({ entry, doctorName, zone, onChanged }: { entry: WaitlistEntryVie
   });
   const accept = useSubmit(async () => {
     const reply = await api(`/waitlist/offers/${offer!.id}/accept`, { method: "POST", schema: acceptWaitlistOfferReplySchema });
-    setResult(reply.next === "pay"
-      ? "Accepted. This booking needs payment, which is not available online yet; the slot stays held until the offer's time runs out."
-      : `Booked: ${formatDateTime(reply.offer.start, zone)} with ${doctorName}.`);
+    // A paid booking is confirmed by paying within the hold: the hold page has the Pay button.
+    if (reply.next === "pay") return navigate(`/patient/book/${reply.appointmentId}`);
+    setResult(`Booked: ${formatDateTime(reply.offer.start, zone)} with ${doctorName}.`);
     onChanged();
   });
   const decline = useSubmit(async () => {
