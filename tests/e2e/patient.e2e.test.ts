@@ -88,6 +88,24 @@ describe("patient screens (browser, phone)", () => {
     expect(row!.status).toBe("booked");
   });
 
+  it("sorts the search by rating when asked (the server's order), else soonest available first", async () => {
+    const soon = await doctorWithSlots("Dr Sortly Soon", 1);
+    const rated = await doctorWithSlots("Dr Sortly Rated", 0);
+    await slotAt(stage.app, { doctorId: rated.doctor.doctorId, clinicId, fromNowMinutes: 60 * HOUR, minutes: 30 });
+    await query(stage.app, `update doctor set rating_average = 4.8, rating_count = 12 where id = ?`, [rated.doctor.doctorId]);
+    await query(stage.app, `update doctor set rating_average = 3.1, rating_count = 40 where id = ?`, [soon.doctor.doctorId]);
+    const page = await phonePage(await patientOn(stage.app, "standard"));
+    await page.getByRole("link", { name: "Find a doctor" }).click();
+    await page.getByLabel("Doctor's name").fill("Sortly");
+    const names = () => page.getByTestId("doctor-results").locator(".doctor-card h3").allTextContents();
+
+    await page.getByRole("button", { name: "Search" }).click();
+    await expect.poll(names, { timeout: 10_000 }).toEqual(["Dr Sortly Soon", "Dr Sortly Rated"]);
+    await page.getByLabel("Sort by").selectOption({ label: "Highest rated" });
+    await page.getByRole("button", { name: "Search" }).click();
+    await expect.poll(names, { timeout: 10_000 }).toEqual(["Dr Sortly Rated", "Dr Sortly Soon"]);
+  });
+
   it("shows a slot turn held, then booked, live when another patient takes it through the API", async () => {
     const { doctor, slotIds } = await doctorWithSlots("Dr Live Colours", 2);
     const viewer = await freePatient(stage.app, doctor.doctorId);

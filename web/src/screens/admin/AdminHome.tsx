@@ -10,6 +10,7 @@ const PAGES: { to: string; title: string; about: string; roles: UserRole[] }[] =
   { to: "/admin/rules", title: "Booking rules and settings", about: "Limits on bookings, and the clinic's check-in, no-show and walk-in settings.", roles: ["clinic_admin"] },
   { to: "/admin/staff", title: "Staff and doctor approval", about: "Who works here, and doctors waiting for approval.", roles: ["clinic_admin", "platform_admin"] },
   { to: "/admin/screens", title: "Waiting-room screens", about: "Display tokens for the screens in the waiting room.", roles: ["clinic_admin"] },
+  { to: "/admin/reviews", title: "Reviews", about: "Patients' reviews of the clinic's doctors; hide abusive ones.", roles: ["clinic_admin"] },
   { to: "/admin/audit", title: "Audit log", about: "Every change, who made it and when.", roles: ["clinic_admin", "platform_admin"] },
 ];
 

@@ -17,6 +17,7 @@ const NUMBERS: { key: NumberKey; label: string; hint: string }[] = [
   { key: "etaSlipNotifyMinutes", label: "Tell patients when their time moves by (minutes)", hint: "" },
   { key: "alertCancellationsPerHour", label: "Alert admins above this many cancellations per doctor per hour", hint: "" },
   { key: "loyaltyPointsPerVisit", label: "Loyalty points per visit", hint: "" },
+  { key: "loyaltyPointsPerFreeBooking", label: "Loyalty points for a free booking", hint: "What a patient spends to book free (0: redemption off)." },
 ];
 const FLAGS: { key: FlagKey; label: string; yes: string; no: string }[] = [
   { key: "autoMarkNoShow", label: "Probable no-shows", yes: "Mark them no-show automatically", no: "Flag them for staff" },

@@ -47,6 +47,7 @@ export function DoctorWeek({ doctorId }: { doctorId: string }) {
             <h1 id={`${id}-doctor`}>{doctor.displayName}</h1>
             <p>{doctorLine(doctor)}</p>
             <p>{doctor.clinics.map((clinic) => clinic.name).join(" · ")}</p>
+            <p><Link to={`/patient/doctors/${doctor.id}/reviews`}>Reviews of {doctor.displayName}</Link></p>
             <p>
               No time that suits you?{" "}
               <Link to={`/patient/waitlist?doctorId=${doctor.id}`}>Join the waitlist for {doctor.displayName}</Link>

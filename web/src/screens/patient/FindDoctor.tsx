@@ -13,7 +13,7 @@ import { useLoad } from "../../lib/useLoad";
 import { loadClinics, zoneOf } from "./common";
 
 const DAY_MS = 86_400_000;
-const FILTERS = ["q", "specialty", "clinicId", "language", "minRating", "within"] as const;
+const FILTERS = ["q", "specialty", "clinicId", "language", "minRating", "within", "sort"] as const;
 type Filters = Record<(typeof FILTERS)[number], string>;
 
 /** The first free slot of a doctor in the next 92 days (the search's longest window). */
@@ -30,14 +30,16 @@ interface Result {
 async function search(filters: Filters, cursor: string | null, signal: AbortSignal) {
   const query = new URLSearchParams({ limit: "20" });
   for (const key of ["q", "specialty", "clinicId", "language", "minRating"] as const) if (filters[key]) query.set(key, filters[key]);
+  if (filters.sort === "rating") query.set("sort", "rating");
   if (cursor) query.set("cursor", cursor);
   const page = await api(`/doctors?${query}`, { schema: doctorPageSchema, signal });
   const results: Result[] = await Promise.all(page.items.map(async (doctor) => ({ doctor, earliest: await earliestSlot(doctor.id, signal) })));
-  // "Available within N days" filters on the earliest free slot, and results come soonest first.
+  // "Available within N days" filters on the earliest free slot; results come soonest first unless
+  // the patient asked for the best rated (the server's order).
   const limit = filters.within ? Date.now() + Number(filters.within) * DAY_MS : Infinity;
   const shown = results
     .filter((r) => (filters.within ? r.earliest !== null && Date.parse(r.earliest.start) < limit : true))
-    .sort((a, b) => (a.earliest ? Date.parse(a.earliest.start) : Infinity) - (b.earliest ? Date.parse(b.earliest.start) : Infinity));
+    .sort((a, b) => (filters.sort === "rating" ? 0 : (a.earliest ? Date.parse(a.earliest.start) : Infinity) - (b.earliest ? Date.parse(b.earliest.start) : Infinity)));
   return { results: shown, nextCursor: page.nextCursor };
 }
 
@@ -91,6 +93,10 @@ export function FindDoctor() {
             <option value="7">7 days</option>
             <option value="14">14 days</option>
             <option value="30">30 days</option>
+          </SelectField>
+          <SelectField label="Sort by" value={draft.sort} onChange={set("sort")}>
+            <option value="">Soonest available</option>
+            <option value="rating">Highest rated</option>
           </SelectField>
           <button type="submit" className="button">Search</button>
         </form>
