@@ -34,7 +34,7 @@ export function canTransition(from: AppointmentStatus, to: AppointmentStatus): b
   return appointmentTransitions[from].includes(to);
 }
 
-export const paymentStatuses = ["not_required", "unpaid", "paid", "refunded", "failed"] as const;
+export const paymentStatuses = ["not_required", "unpaid", "paid", "refunded", "partially_refunded", "failed"] as const;
 export type PaymentStatus = (typeof paymentStatuses)[number];
 
 export const bookingNextSteps = ["confirm", "pay"] as const;

@@ -42,6 +42,11 @@ export const clinicSettingsSchema = z.strictObject({
   walkInInterleave: z.number().int().min(0).max(100).default(3),
   /** Tell a patient when their expected start moves by more than this many minutes since they were last told (docs/queue-eta.md). */
   etaSlipNotifyMinutes: z.number().int().min(1).max(240).default(15),
+  // --- refunds (docs/payments.md)
+  /** A paid appointment cancelled at least this many hours before its start is refunded in full. */
+  fullRefundHours: z.number().int().min(0).max(720).default(24),
+  /** Percent refunded when it is cancelled later than that (0: no refund). */
+  lateCancelRefundPercent: z.number().int().min(0).max(100).default(0),
 });
 export type ClinicSettings = z.infer<typeof clinicSettingsSchema>;
 

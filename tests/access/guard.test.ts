@@ -84,6 +84,11 @@ const matrix: [Permission, AccessScope, Who[], Who[]][] = [
   ["review.reply", { doctorId: "doc-1" }, ["doctorAtA"], ["otherDoctor", "platformAdmin", "adminOfA", "patient"]],
   ["review.moderate", { clinicId: A }, ["platformAdmin", "adminOfA"], ["receptionOfA", "doctorAtA", "patient"]],
   ["review.moderate", { clinicId: B }, ["platformAdmin"], ["adminOfA"]],
+  ["payments.refund", { clinicId: A }, ["platformAdmin", "adminOfA", "receptionOfA"], ["doctorAtA", "patient", "otherDoctor"]],
+  ["payments.refund", { clinicId: B }, ["platformAdmin"], ["adminOfA", "receptionOfA"]],
+  ["wallet.read", { doctorId: "doc-1", doctorClinicIds: [A] }, ["platformAdmin", "doctorAtA", "adminOfA"], ["receptionOfA", "otherDoctor", "patient"]],
+  ["wallet.read", { doctorId: "doc-2", doctorClinicIds: [B] }, ["platformAdmin", "otherDoctor"], ["adminOfA", "doctorAtA"]],
+  ["wallet.payout", { doctorId: "doc-1", doctorClinicIds: [A] }, ["platformAdmin", "adminOfA"], ["receptionOfA", "doctorAtA", "patient"]],
 ];
 
 describe("the guard", () => {

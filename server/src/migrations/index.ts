@@ -14,6 +14,7 @@ import { Migration20261122052925_eta_notice } from "./Migration20261122052925_et
 import { Migration20261122080233_reviews } from "./Migration20261122080233_reviews";
 import { Migration20261122080250_payments } from "./Migration20261122080250_payments";
 import { Migration20261122080740_loyalty_redeem } from "./Migration20261122080740_loyalty_redeem";
+import { Migration20261122083525_refunds_wallet } from "./Migration20261122083525_refunds_wallet";
 
 export const migrationsList = [
   Migration20261122000000_platform,
@@ -31,4 +32,5 @@ export const migrationsList = [
   Migration20261122080233_reviews,
   Migration20261122080250_payments,
   Migration20261122080740_loyalty_redeem,
+  Migration20261122083525_refunds_wallet,
 ].map((migration) => ({ name: migration.name, class: migration }));

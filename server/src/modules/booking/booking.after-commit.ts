@@ -7,6 +7,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ModuleContext } from "../../platform/module";
 import { expireEndedCheckouts } from "../payments/checkout";
+import { refundCancelledByPolicy } from "../payments/refunds";
 import { queueEtaForBookingChanges } from "../queue/eta.jobs";
 import type { Changes, Snapshot } from "./appointment.store";
 import { publishBookingChanges } from "./booking.realtime";
@@ -25,6 +26,7 @@ export async function afterBookingCommit(ctx: ModuleContext, snapshot: Snapshot)
   await step(ctx, "cancellation alerts", () => queueCancellationAlerts(ctx, snapshot));
   await step(ctx, "ETA recompute", () => queueEtaForBookingChanges(ctx, snapshot));
   await step(ctx, "checkout expiry", () => expireEndedCheckouts(ctx, snapshot));
+  await step(ctx, "refund policy", () => refundCancelledByPolicy(ctx, snapshot));
 }
 
 /** One consequence: a failure is logged, never thrown (the change is committed already). */

@@ -107,6 +107,13 @@ const rules = {
   "review.reply": (p: UserPrincipal, s: AccessScope) => p.doctorId !== null && p.doctorId === s.doctorId,
   /** Hiding and unhiding reviews: the admins of the reviewed appointment's clinic, the platform. */
   "review.moderate": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),
+  /** Refunding a paid appointment outside the policy (with a reason): the clinic's staff, the platform. */
+  "payments.refund": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isStaffOf(p, s.clinicId),
+  /** A doctor's wallet: the doctor, admins of a clinic the doctor works at, the platform. */
+  "wallet.read": (p: UserPrincipal, s: AccessScope) =>
+    isPlatformAdmin(p) || (p.doctorId !== null && p.doctorId === s.doctorId) || (s.doctorClinicIds ?? []).some((id) => isClinicAdminOf(p, id)),
+  /** Paying a doctor out: the platform, admins of a clinic the doctor works at. */
+  "wallet.payout": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || (s.doctorClinicIds ?? []).some((id) => isClinicAdminOf(p, id)),
 } satisfies Record<string, (p: UserPrincipal, s: AccessScope) => boolean>;
 
 export type Permission = keyof typeof rules;

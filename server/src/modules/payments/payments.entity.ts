@@ -88,6 +88,8 @@ export const WalletEntrySchema = defineEntity({
     amountMinor: p.integer(),
     currency: p.string().length(3),
     appointment: () => p.manyToOne(Appointment).nullable().deleteRule("restrict"),
+    /** A payout's reference (bank transfer id …). */
+    reference: p.text().nullable(),
     createdAt: p.datetime().defaultRaw("now()").onCreate(() => new Date()),
   },
 });

@@ -1,16 +1,20 @@
 /** Payment routes (docs/payments.md): Stripe's webhook and the checkout retry of a paid hold. */
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { checkoutReplySchema, idParams } from "@clinic/shared";
+import { checkoutReplySchema, idParams, payoutRequestSchema, refundReplySchema, staffRefundRequestSchema, walletQuerySchema, walletReplySchema } from "@clinic/shared";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
 import { readAppointment } from "../booking/appointment.store";
 import { isStaffOf } from "../booking/booking.service";
+import { actorOf } from "../audit/audit.service";
+import { authorize, can } from "../identity/access";
 import { requireUser } from "../identity/authenticate";
 import { ensureCheckout } from "./checkout";
 import { simulatedCheckoutRoutes } from "./payments.simulated";
 import { providerFor, verifiedEvent } from "./stripe";
+import { staffRefund } from "./refunds";
+import { createPayout, readWallet } from "./wallet";
 import { PaymentWebhooks } from "./webhook.service";
 
 const tags = ["payments"];
@@ -47,6 +51,52 @@ export function paymentRoutes(ctx: ModuleContext): FastifyPluginAsync {
           request.log.warn({ err: error }, "creating a Checkout Session failed");
           throw new DomainError(503, "PAYMENT_PROVIDER_UNAVAILABLE", "The payment provider cannot be reached; try again shortly");
         }
+      },
+    );
+
+    app.post(
+      "/payments/appointments/:appointmentId/refund",
+      {
+        schema: {
+          tags,
+          summary: "Staff refund of a paid appointment, outside the clinic's policy, with a reason (one refund per appointment)",
+          params: idParams("appointmentId"),
+          body: staffRefundRequestSchema,
+          response: { 200: refundReplySchema },
+        },
+      },
+      async (request) => {
+        const principal = requireUser(request);
+        return staffRefund(ctx, actorOf(request), request.params.appointmentId, request.body, (clinicId) => can(principal, "payments.refund", { clinicId }));
+      },
+    );
+
+    const doctorClinics = async (doctorId: string) => {
+      const rows = await ctx.orm.em.fork().getConnection().execute<{ clinic_id: string }[]>(
+        `select dc.clinic_id from doctor d left join doctor_clinic dc on dc.doctor_id = d.id where d.id = ?`,
+        [doctorId],
+      );
+      if (rows.length === 0) throw new DomainError(404, "NOT_FOUND", "Doctor not found");
+      return rows.map((r) => r.clinic_id).filter(Boolean);
+    };
+
+    app.get(
+      "/doctors/:doctorId/wallet",
+      { schema: { tags, summary: "A doctor's wallet: balance per currency and the ledger, newest first", params: idParams("doctorId"), querystring: walletQuerySchema, response: { 200: walletReplySchema } } },
+      async (request) => {
+        const { doctorId } = request.params;
+        authorize(requireUser(request), "wallet.read", { doctorId, doctorClinicIds: await doctorClinics(doctorId) });
+        return readWallet(ctx.orm.em.fork() as unknown as EntityManager, doctorId, request.query);
+      },
+    );
+
+    app.post(
+      "/doctors/:doctorId/wallet/payouts",
+      { schema: { tags, summary: "Pay a doctor out (409 INSUFFICIENT_BALANCE above the balance)", params: idParams("doctorId"), body: payoutRequestSchema } },
+      async (request, reply) => {
+        const { doctorId } = request.params;
+        authorize(requireUser(request), "wallet.payout", { doctorId, doctorClinicIds: await doctorClinics(doctorId) });
+        return reply.code(201).send(await createPayout(ctx, actorOf(request), doctorId, request.body));
       },
     );
 

@@ -14,6 +14,7 @@ import { takeSlot } from "../booking/booking.places";
 import { alternativesText, earliestAlternatives } from "../booking/leave-cancellation";
 import { formatWhen } from "../booking/reminder-plan";
 import { dispatchMessages, notify } from "../notifications/notify";
+import { recordRefund } from "./refunds";
 import type { Stripe } from "./stripe";
 
 const SYSTEM: AuditActor = { userId: null, role: "system", ip: null, userAgent: null, requestId: null };
@@ -252,17 +253,8 @@ export class PaymentWebhooks {
       [paymentIntent],
     );
     if (!paid) return "unknown_appointment";
-    await tx.execute(
-      `insert into payment_transaction (appointment_id, kind, amount_minor, currency, provider_ref) values (?, 'refund', ?, ?, ?) on conflict do nothing`,
-      [paid.appointment_id, charge.amount_refunded, paid.currency, charge.refunds?.data[0]?.id ?? null],
-    );
-    await tx.execute(`update appointment set payment_status = 'refunded', updated_at = now() where id = ?`, [paid.appointment_id]);
-    await tx.execute(
-      `insert into wallet_entry (doctor_id, kind, amount_minor, currency, appointment_id)
-       select doctor_id, 'debit', amount_minor, currency, appointment_id from wallet_entry where kind = 'credit' and appointment_id = ?
-       on conflict do nothing`,
-      [paid.appointment_id],
-    );
+    // Our own refund (policy/staff) was recorded when made: its event finds the row and changes nothing.
+    await recordRefund(tx, paid.appointment_id, { id: charge.refunds?.data[0]?.id ?? null, amountMinor: charge.amount_refunded });
     return "refund_recorded";
   }
 }
