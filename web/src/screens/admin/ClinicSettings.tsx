@@ -18,6 +18,8 @@ const NUMBERS: { key: NumberKey; label: string; hint: string }[] = [
   { key: "alertCancellationsPerHour", label: "Alert admins above this many cancellations per doctor per hour", hint: "" },
   { key: "loyaltyPointsPerVisit", label: "Loyalty points per visit", hint: "" },
   { key: "loyaltyPointsPerFreeBooking", label: "Loyalty points for a free booking", hint: "What a patient spends to book free (0: redemption off)." },
+  { key: "fullRefundHours", label: "Full refund when cancelled this many hours ahead", hint: "Paid bookings cancelled earlier are refunded in full." },
+  { key: "lateCancelRefundPercent", label: "Refund for a later cancel (%)", hint: "0: no refund." },
 ];
 const FLAGS: { key: FlagKey; label: string; yes: string; no: string }[] = [
   { key: "autoMarkNoShow", label: "Probable no-shows", yes: "Mark them no-show automatically", no: "Flag them for staff" },
