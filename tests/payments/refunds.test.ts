@@ -63,6 +63,21 @@ describe("refunds", () => {
     expect(await appointmentRow(app, appointmentId)).toMatchObject({ payment_status: "partially_refunded" });
   });
 
+  it("a cancellation by the doctor's leave refunds the whole charge whatever the late policy says", async () => {
+    const { doctor, clinicId, slots, appointmentId } = await paidBooking({ fullRefundHours: 720, lateCancelRefundPercent: 0 });
+    const leave = await call(app, doctor, "POST", `/doctors/${doctor.doctorId}/unavailability`, {
+      clinicId,
+      kind: "emergency_leave",
+      startsAt: new Date(slots[0]!.startsAt).toISOString(),
+      endsAt: new Date(slots[0]!.endsAt).toISOString(),
+      reason: "Flu",
+      autoCancel: true,
+    });
+    expect(leave.status, JSON.stringify(leave.body)).toBe(201);
+    expect(await appointmentRow(app, appointmentId)).toMatchObject({ status: "cancelled", payment_status: "refunded" });
+    expect(refundCalls(appointmentId).map((c) => c.form.amount)).toEqual([String(CHARGE)]);
+  });
+
   it("a late cancel at 0 % makes no refund call; a no-show gets no refund", async () => {
     const late = await paidBooking({ fullRefundHours: 720, lateCancelRefundPercent: 0 });
     expect((await call(app, late.reception, "POST", `/appointments/${late.appointmentId}/cancel`, { reason: "late" })).status).toBe(200);

@@ -26,6 +26,8 @@ interface Paid {
   currency: string;
   provider_ref: string | null;
   refunded: boolean;
+  /** Cancelled by the clinic's side: a doctor's leave or a closure (its audit row is in the same transaction). */
+  by_clinic: boolean;
 }
 
 export interface RefundResult {
@@ -41,7 +43,9 @@ async function lockedPaid(tx: EntityManager, appointmentId: string): Promise<Pai
   const [row] = await tx.execute<Paid[]>(
     `select a.id as appointment_id, a.doctor_id, a.clinic_id, a.status, a.payment_status, a.starts_at, c.settings,
             t.amount_minor, t.currency, t.provider_ref,
-            exists (select 1 from payment_transaction r where r.appointment_id = a.id and r.kind = 'refund') as refunded
+            exists (select 1 from payment_transaction r where r.appointment_id = a.id and r.kind = 'refund') as refunded,
+            exists (select 1 from audit_event e where e.entity_type = 'Appointment' and e.entity_id = a.id::text
+                      and e.action = 'booking.appointment.cancel-by-leave') as by_clinic
        from appointment a join clinic c on c.id = a.clinic_id
        join payment_transaction t on t.appointment_id = a.id and t.kind = 'charge'
       where a.id = ? for update of a`,
@@ -124,7 +128,8 @@ export async function refundCancelledByPolicy(ctx: ModuleContext, snapshot: Snap
         const row = await lockedPaid(tx, id);
         // Re-checked under the lock: only a cancelled, still fully paid appointment is refunded once.
         if (!row || row.refunded || row.status !== "cancelled" || row.payment_status !== "paid") return;
-        const amount = policyAmount(row);
+        // The policy covers the patient's change of plans; when the clinic cancels, the patient gets it all back.
+        const amount = row.by_clinic ? row.amount_minor : policyAmount(row);
         if (amount > 0) await refund(tx, stripe, row, amount, SYSTEM, "policy", null);
       });
     } catch (error) {
