@@ -142,15 +142,17 @@ export class PaymentWebhooks {
         [row.doctor_id, row.fee_minor, row.currency, row.id],
       );
     }
-    outbox.push(
-      ...(await notify(tx, {
-        userId: facts.doctor_user_id,
-        template: "payments.booking-paid",
-        payload: { appointmentId: bookedId, patient: facts.patient, when, clinic: facts.clinic, amount: formatMoney(amount, currency) },
-        clinicId: row.clinic_id,
-        key: `payment-paid-${row.id}`,
-      })),
+    // The doctor and the clinic's admins hear of every paid booking (admins see the money side).
+    const admins = await tx.execute<{ user_id: string }[]>(
+      `select user_id from clinic_membership where clinic_id = ? and role = 'clinic_admin' order by user_id`,
+      [row.clinic_id],
     );
+    const payload = { appointmentId: bookedId, patient: facts.patient, when, clinic: facts.clinic, amount: formatMoney(amount, currency) };
+    for (const userId of [facts.doctor_user_id, ...admins.map((admin) => admin.user_id)]) {
+      outbox.push(
+        ...(await notify(tx, { userId, template: "payments.booking-paid", payload, clinicId: row.clinic_id, key: `payment-paid-${row.id}-${userId}` })),
+      );
+    }
     recordAudit(tx, SYSTEM, { action: "payments.paid", entityType: "Appointment", entityId: bookedId, clinicId: row.clinic_id, after: { paidAppointmentId: row.id, amount, currency, sessionId: session.id } });
     return bookedId === row.id ? "booked" : "rebooked";
   }
