@@ -6,24 +6,31 @@
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { patientOn } from "../booking/support";
+import { balanceOf, grant } from "../loyalty/support";
 import { doctorAt, middayClinic, query, slotAt } from "../queue/queue-support";
 import { PHONE, pageSignedIn, screenshot, useBrowserStage } from "./browser";
 
 describe("paying for a booking on the simulated checkout page (browser, phone)", () => {
   const stage = useBrowserStage();
 
-  async function holdOnPhone(doctorName: string) {
+  /** A standard-tier patient (who pays) on a paid doctor's week, with `points` loyalty points. */
+  async function weekOnPhone(doctorName: string, points = 0) {
     const clinicId = (await middayClinic(stage.app)).id;
     const doctor = await doctorAt(stage.app, [clinicId]);
     await query(stage.app, `update doctor set display_name = ?, consultation_fee_minor = 4500 where id = ?`, [doctorName, doctor.doctorId]);
     const slotId = await slotAt(stage.app, { doctorId: doctor.doctorId, clinicId, fromNowMinutes: 26 * 60, minutes: 30 });
-    // The standard tier pays for its bookings.
     const patient = await patientOn(stage.app, "standard");
+    if (points > 0) await grant(stage.app, patient.patientId, clinicId, points);
     const page = await pageSignedIn(stage.browser, stage.app.url, patient.user.email!, { viewport: PHONE });
     await page.goto(`${stage.app.url}/patient/doctors/${doctor.doctorId}`);
-    await page.locator(`[data-slot-id="${slotId}"][data-state=free]`).click();
-    await page.getByRole("heading", { name: "Confirm your appointment" }).waitFor();
-    return { page, slotId, doctorId: doctor.doctorId };
+    return { page, slotId, doctorId: doctor.doctorId, patient };
+  }
+
+  async function holdOnPhone(doctorName: string) {
+    const week = await weekOnPhone(doctorName);
+    await week.page.locator(`[data-slot-id="${week.slotId}"][data-state=free]`).click();
+    await week.page.getByRole("heading", { name: "Confirm your appointment" }).waitFor();
+    return week;
   }
 
   const appointmentOf = async (slotId: string) =>
@@ -63,5 +70,24 @@ describe("paying for a booking on the simulated checkout page (browser, phone)",
     const after = await appointmentOf(slotId);
     expect([after.status, after.payment_status]).toEqual(["cancelled", "failed"]);
     expect(await slotStatus(slotId)).toBe("available");
+  });
+
+  it("spends loyalty points for a free booking from the week; too few points are explained, nothing held", async () => {
+    // The clinic's default: a free booking takes 100 points.
+    const rich = await weekOnPhone("Dr Points Taken", 150);
+    await rich.page.getByLabel(/Use my loyalty points for a free booking \(I have 150 points\)/).check();
+    await rich.page.locator(`[data-slot-id="${rich.slotId}"][data-state=free]`).click();
+    await rich.page.getByText("This booking is free for you.").waitFor({ timeout: 10_000 });
+    await rich.page.getByRole("button", { name: "Confirm booking" }).click();
+    await rich.page.getByRole("heading", { name: "Booked" }).waitFor();
+    expect((await appointmentOf(rich.slotId)).payment_status).toBe("not_required");
+    expect(await balanceOf(stage.app, rich.patient)).toBe(50);
+
+    const poor = await weekOnPhone("Dr Points Short", 40);
+    await poor.page.getByLabel(/I have 40 points/).check();
+    await poor.page.locator(`[data-slot-id="${poor.slotId}"][data-state=free]`).click();
+    await poor.page.getByRole("alert").filter({ hasText: "takes 100 points; the balance is 40" }).waitFor({ timeout: 10_000 });
+    expect(await slotStatus(poor.slotId)).toBe("available");
+    expect(await balanceOf(stage.app, poor.patient)).toBe(40);
   });
 });

@@ -1,6 +1,7 @@
 /** A doctor's week: the profile line, the live week of slots, and booking a free slot (a hold). */
-import { useId } from "react";
-import { createAppointmentReplySchema, type CreateAppointmentReply, type DoctorView } from "@clinic/shared";
+import { useId, useState } from "react";
+import { createAppointmentReplySchema, loyaltyAccountSchema, type CreateAppointmentReply, type DoctorView } from "@clinic/shared";
+import { Checkbox } from "../../components/Checkbox";
 import { Async } from "../../components/States";
 import { api, idempotencyKey } from "../../lib/api";
 import { Link, navigate, useSearchParams } from "../../lib/router";
@@ -30,10 +31,14 @@ export function DoctorWeek({ doctorId }: { doctorId: string }) {
   const id = useId();
   const search = useSearchParams();
   const loaded = useDoctorWithClinics(doctorId);
+  // Loyalty points can pay for a booking (docs/loyalty.md); the server says if there are too few here.
+  const points = useLoad(async (signal) => (await api("/me/loyalty?limit=1", { schema: loyaltyAccountSchema, signal })).balance, []);
+  const [redeemPoints, setRedeemPoints] = useState(false);
 
   async function book(slotId: string) {
     // One key per attempt: api()'s retry after a token refresh replays it, so a hold is never placed twice.
-    const reply = await api("/appointments", { method: "POST", body: { slotId }, headers: { "idempotency-key": idempotencyKey() }, schema: createAppointmentReplySchema });
+    const body = redeemPoints ? { slotId, redeemPoints: true } : { slotId };
+    const reply = await api("/appointments", { method: "POST", body, headers: { "idempotency-key": idempotencyKey() }, schema: createAppointmentReplySchema });
     recentHold.reply = reply;
     navigate(`/patient/book/${reply.id}`);
   }
@@ -54,6 +59,12 @@ export function DoctorWeek({ doctorId }: { doctorId: string }) {
             </p>
           </section>
           <Notice />
+          {(points.state.data ?? 0) > 0 && (
+            <section className="panel" aria-label="Loyalty points">
+              <Checkbox label={`Use my loyalty points for a free booking (I have ${points.state.data} points)`} checked={redeemPoints}
+                onChange={setRedeemPoints} hint="The clinic sets how many points a free booking takes; they come back if you cancel in time." />
+            </section>
+          )}
           <SlotWeek doctorId={doctor.id} from={search.get("from") ?? ""} timeZone={timeZone} clinicNames={clinicNames}
             onWeek={(from) => navigate(`/patient/doctors/${doctor.id}?from=${from}`, { replace: true })}
             onPick={(slot) => book(slot.slotId)} pickLabel="book" />
