@@ -1,71 +1,63 @@
 /** Refunds by the clinic's policy after a cancel, and staff refunds, through the real SDK and the stand-in. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestApp } from "../support/harness";
-import { deliver, paidSession, signedEvent, type StripeStandin } from "../support/stripe-standin";
+import { describe, expect, it } from "vitest";
+import { deliver, paidSession, signedEvent } from "../support/stripe-standin";
 import { api as call, count, query } from "../booking/support";
-import { FEE, TRANSACTION_FEE, appointmentRow, paidHold, paidSetup, startPaymentApps } from "./support";
+import { FEE, TRANSACTION_FEE, appointmentRow, paidHold, paidSetup, usePaymentApps } from "./support";
 
 const CHARGE = FEE + TRANSACTION_FEE;
 
 describe("refunds", () => {
-  let app: TestApp;
-  let stripe: StripeStandin;
-  let close: () => Promise<void>;
-  beforeAll(async () => {
-    ({ api: app, stripe, close } = await startPaymentApps());
-  });
-  afterAll(async () => close?.());
+  const payments = usePaymentApps();
 
-  const sessionOf = (appointmentId: string) => [...stripe.sessions.values()].find((s) => (s.metadata as Record<string, string>).appointmentId === appointmentId)!;
-  const refundCalls = (appointmentId: string) => stripe.calls("/v1/refunds").filter((r) => r.idempotencyKey === `refund-${appointmentId}`);
+  const refundCalls = (appointmentId: string) => payments.stripe.calls("/v1/refunds").filter((r) => r.idempotencyKey === `refund-${appointmentId}`);
 
   /** A booked, paid appointment (settings: the clinic's refund policy). */
   async function paidBooking(settings: Record<string, unknown> = {}) {
-    const base = await paidSetup(app);
-    await query(app, `update clinic set settings = settings || ?::jsonb where id = ?`, [JSON.stringify(settings), base.clinicId]);
-    const held = await paidHold(app, base.patient, base.slots[0]!.id);
+    const base = await paidSetup(payments.api);
+    await query(payments.api, `update clinic set settings = settings || ?::jsonb where id = ?`, [JSON.stringify(settings), base.clinicId]);
+    const held = await paidHold(payments.api, base.patient, base.slots[0]!.id);
     const paymentIntent = `pi_test_${held.id.slice(0, 8)}`;
-    const paid = await deliver(app.url, signedEvent("checkout.session.completed", paidSession(sessionOf(held.id), paymentIntent)));
+    const paid = await deliver(payments.api.url, signedEvent("checkout.session.completed", paidSession(payments.stripe.sessionOf(held.id), paymentIntent)));
     expect(paid.body).toMatchObject({ outcome: "booked" });
     return { ...base, appointmentId: held.id, paymentIntent };
   }
   const rows = async (appointmentId: string) => ({
-    refunds: await query<{ amount_minor: number; provider_ref: string }>(app, `select amount_minor, provider_ref from payment_transaction where appointment_id = ? and kind = 'refund'`, [appointmentId]),
-    debits: await query<{ amount_minor: number }>(app, `select amount_minor from wallet_entry where appointment_id = ? and kind = 'debit'`, [appointmentId]),
+    refunds: await query<{ amount_minor: number; provider_ref: string }>(payments.api, `select amount_minor, provider_ref from payment_transaction where appointment_id = ? and kind = 'refund'`, [appointmentId]),
+    debits: await query<{ amount_minor: number }>(payments.api, `select amount_minor from wallet_entry where appointment_id = ? and kind = 'debit'`, [appointmentId]),
   });
 
   it("a timely patient cancel refunds the whole charge once, with the doctor's credit reversed", async () => {
     const { patient, appointmentId, paymentIntent } = await paidBooking();
-    expect((await call(app, patient, "POST", `/appointments/${appointmentId}/cancel`, { reason: "cannot come" })).status).toBe(200);
+    expect((await call(payments.api, patient, "POST", `/appointments/${appointmentId}/cancel`, { reason: "cannot come" })).status).toBe(200);
     const calls = refundCalls(appointmentId);
     expect(calls).toHaveLength(1);
     expect(calls[0]!.form).toMatchObject({ payment_intent: paymentIntent, amount: String(CHARGE) });
     const { refunds, debits } = await rows(appointmentId);
     expect(refunds).toEqual([{ amount_minor: CHARGE, provider_ref: expect.stringMatching(/^re_/) }]);
     expect(debits).toEqual([{ amount_minor: FEE }]);
-    expect(await appointmentRow(app, appointmentId)).toMatchObject({ status: "cancelled", payment_status: "refunded" });
+    expect(await appointmentRow(payments.api, appointmentId)).toMatchObject({ status: "cancelled", payment_status: "refunded" });
     // Cancelling again is refused; Stripe's charge.refunded for the same refund records nothing more.
-    expect((await call(app, patient, "POST", `/appointments/${appointmentId}/cancel`, { reason: "again" })).status).toBeGreaterThanOrEqual(400);
+    expect((await call(payments.api, patient, "POST", `/appointments/${appointmentId}/cancel`, { reason: "again" })).status).toBeGreaterThanOrEqual(400);
     const charge = { id: "ch_1", object: "charge", payment_intent: paymentIntent, amount_refunded: CHARGE, refunds: { data: [{ id: refunds[0]!.provider_ref }] } };
-    expect((await deliver(app.url, signedEvent("charge.refunded", charge))).body).toMatchObject({ outcome: "refund_recorded" });
+    expect((await deliver(payments.api.url, signedEvent("charge.refunded", charge))).body).toMatchObject({ outcome: "refund_recorded" });
     expect(refundCalls(appointmentId)).toHaveLength(1);
     expect(await rows(appointmentId)).toEqual({ refunds, debits });
-    expect(await appointmentRow(app, appointmentId)).toMatchObject({ payment_status: "refunded" });
+    expect(await appointmentRow(payments.api, appointmentId)).toMatchObject({ payment_status: "refunded" });
   });
 
   it("a late cancel refunds the clinic's partial percent (50 %), the debit in proportion", async () => {
     const { reception, appointmentId } = await paidBooking({ fullRefundHours: 720, lateCancelRefundPercent: 50 });
-    expect((await call(app, reception, "POST", `/appointments/${appointmentId}/cancel`, { reason: "clinic closed" })).status).toBe(200);
+    expect((await call(payments.api, reception, "POST", `/appointments/${appointmentId}/cancel`, { reason: "clinic closed" })).status).toBe(200);
     expect(refundCalls(appointmentId).map((c) => c.form.amount)).toEqual([String(Math.floor(CHARGE / 2))]);
     const { refunds, debits } = await rows(appointmentId);
     expect(refunds.map((r) => r.amount_minor)).toEqual([Math.floor(CHARGE / 2)]);
     expect(debits).toEqual([{ amount_minor: Math.round((FEE * Math.floor(CHARGE / 2)) / CHARGE) }]);
-    expect(await appointmentRow(app, appointmentId)).toMatchObject({ payment_status: "partially_refunded" });
+    expect(await appointmentRow(payments.api, appointmentId)).toMatchObject({ payment_status: "partially_refunded" });
   });
 
   it("a cancellation by the doctor's leave refunds the whole charge whatever the late policy says", async () => {
     const { doctor, clinicId, slots, appointmentId } = await paidBooking({ fullRefundHours: 720, lateCancelRefundPercent: 0 });
-    const leave = await call(app, doctor, "POST", `/doctors/${doctor.doctorId}/unavailability`, {
+    const leave = await call(payments.api, doctor, "POST", `/doctors/${doctor.doctorId}/unavailability`, {
       clinicId,
       kind: "emergency_leave",
       startsAt: new Date(slots[0]!.startsAt).toISOString(),
@@ -74,46 +66,46 @@ describe("refunds", () => {
       autoCancel: true,
     });
     expect(leave.status, JSON.stringify(leave.body)).toBe(201);
-    expect(await appointmentRow(app, appointmentId)).toMatchObject({ status: "cancelled", payment_status: "refunded" });
+    expect(await appointmentRow(payments.api, appointmentId)).toMatchObject({ status: "cancelled", payment_status: "refunded" });
     expect(refundCalls(appointmentId).map((c) => c.form.amount)).toEqual([String(CHARGE)]);
   });
 
   it("a late cancel at 0 % makes no refund call; a no-show gets no refund", async () => {
     const late = await paidBooking({ fullRefundHours: 720, lateCancelRefundPercent: 0 });
-    expect((await call(app, late.reception, "POST", `/appointments/${late.appointmentId}/cancel`, { reason: "late" })).status).toBe(200);
+    expect((await call(payments.api, late.reception, "POST", `/appointments/${late.appointmentId}/cancel`, { reason: "late" })).status).toBe(200);
     expect(refundCalls(late.appointmentId)).toHaveLength(0);
-    expect(await appointmentRow(app, late.appointmentId)).toMatchObject({ status: "cancelled", payment_status: "paid" });
+    expect(await appointmentRow(payments.api, late.appointmentId)).toMatchObject({ status: "cancelled", payment_status: "paid" });
 
     const missed = await paidBooking({ lateCancelRefundPercent: 100 });
-    await query(app, `update appointment set status = 'no_show' where id = ?`, [missed.appointmentId]);
-    await call(app, missed.reception, "POST", `/appointments/${missed.appointmentId}/cancel`, { reason: "no-show" });
+    await query(payments.api, `update appointment set status = 'no_show' where id = ?`, [missed.appointmentId]);
+    await call(payments.api, missed.reception, "POST", `/appointments/${missed.appointmentId}/cancel`, { reason: "no-show" });
     expect(refundCalls(missed.appointmentId)).toHaveLength(0);
-    expect(await appointmentRow(app, missed.appointmentId)).toMatchObject({ status: "no_show", payment_status: "paid" });
+    expect(await appointmentRow(payments.api, missed.appointmentId)).toMatchObject({ status: "no_show", payment_status: "paid" });
   });
 
   it("staff override with a reason is refunded once and audited; others cannot", async () => {
     const { reception, patient, appointmentId } = await paidBooking();
-    const other = await paidSetup(app);
-    expect((await call(app, other.reception, "POST", `/payments/appointments/${appointmentId}/refund`, { reason: "goodwill" })).status).toBe(404);
-    expect((await call(app, patient, "POST", `/payments/appointments/${appointmentId}/refund`, { reason: "goodwill" })).status).toBe(404);
-    const noReason = await call(app, reception, "POST", `/payments/appointments/${appointmentId}/refund`, { amountMinor: 1000 });
+    const other = await paidSetup(payments.api);
+    expect((await call(payments.api, other.reception, "POST", `/payments/appointments/${appointmentId}/refund`, { reason: "goodwill" })).status).toBe(404);
+    expect((await call(payments.api, patient, "POST", `/payments/appointments/${appointmentId}/refund`, { reason: "goodwill" })).status).toBe(404);
+    const noReason = await call(payments.api, reception, "POST", `/payments/appointments/${appointmentId}/refund`, { amountMinor: 1000 });
     expect(noReason.status).toBe(400);
     expect(JSON.stringify(noReason.body)).toContain("reason");
-    const tooMuch = await call(app, reception, "POST", `/payments/appointments/${appointmentId}/refund`, { amountMinor: CHARGE + 1, reason: "x".repeat(5) });
+    const tooMuch = await call(payments.api, reception, "POST", `/payments/appointments/${appointmentId}/refund`, { amountMinor: CHARGE + 1, reason: "x".repeat(5) });
     expect(tooMuch.status).toBe(400);
     expect(JSON.stringify(tooMuch.body)).toContain("amountMinor");
 
-    const first = await call(app, reception, "POST", `/payments/appointments/${appointmentId}/refund`, { amountMinor: 1000, reason: "doctor was late" });
+    const first = await call(payments.api, reception, "POST", `/payments/appointments/${appointmentId}/refund`, { amountMinor: 1000, reason: "doctor was late" });
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ amountMinor: 1000, paymentStatus: "partially_refunded" });
-    const again = await call(app, reception, "POST", `/payments/appointments/${appointmentId}/refund`, { reason: "doctor was late" });
+    const again = await call(payments.api, reception, "POST", `/payments/appointments/${appointmentId}/refund`, { reason: "doctor was late" });
     expect(again.status).toBe(409);
     expect(refundCalls(appointmentId)).toHaveLength(1);
-    const audits = await query<{ after: { reason: string; amountMinor: number } }>(app, `select after from audit_event where action = 'payments.refund-staff' and entity_id = ?`, [appointmentId]);
+    const audits = await query<{ after: { reason: string; amountMinor: number } }>(payments.api, `select after from audit_event where action = 'payments.refund-staff' and entity_id = ?`, [appointmentId]);
     expect(audits.map((a) => a.after)).toEqual([expect.objectContaining({ reason: "doctor was late", amountMinor: 1000 })]);
     // A later cancel finds the payment refunded already: no second refund.
-    expect((await call(app, patient, "POST", `/appointments/${appointmentId}/cancel`, { reason: "x" })).status).toBe(200);
+    expect((await call(payments.api, patient, "POST", `/appointments/${appointmentId}/cancel`, { reason: "x" })).status).toBe(200);
     expect(refundCalls(appointmentId)).toHaveLength(1);
-    expect(await count(app, `select count(*) as n from payment_transaction where appointment_id = ? and kind = 'refund'`, [appointmentId])).toBe(1);
+    expect(await count(payments.api, `select count(*) as n from payment_transaction where appointment_id = ? and kind = 'refund'`, [appointmentId])).toBe(1);
   });
 });

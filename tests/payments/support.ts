@@ -1,4 +1,5 @@
 /** Paid-booking fixtures: api + worker runtimes whose Stripe SDK talks to the stand-in. */
+import { afterAll, beforeAll } from "vitest";
 import type { TestApp } from "../support/harness";
 import { createTestEnvironment, startTestApp } from "../support/harness";
 import { WEBHOOK_SECRET, startStripeStandin, type StripeStandin } from "../support/stripe-standin";
@@ -7,7 +8,7 @@ import { hold, patientOn, query, setup, slots } from "../booking/support";
 export const FEE = 5050;
 export const TRANSACTION_FEE = 101;
 
-export async function startPaymentApps(options: { worker?: boolean } = {}): Promise<{ api: TestApp; worker: TestApp | null; stripe: StripeStandin; close(): Promise<void> }> {
+async function startPaymentApps(options: { worker?: boolean } = {}): Promise<{ api: TestApp; worker: TestApp | null; stripe: StripeStandin; close(): Promise<void> }> {
   const stripe = await startStripeStandin();
   const environment = await createTestEnvironment();
   const env = {
@@ -32,6 +33,27 @@ export async function startPaymentApps(options: { worker?: boolean } = {}): Prom
 }
 
 /** A clinic, a doctor charging FEE, `count` slots and a standard-tier patient. */
+/** Registers the payment apps for the enclosing describe: started before its tests, closed after. */
+export function usePaymentApps(options: { worker?: boolean } = {}): { readonly api: TestApp; readonly stripe: StripeStandin } {
+  let apps: Awaited<ReturnType<typeof startPaymentApps>> | undefined;
+  beforeAll(async () => {
+    apps = await startPaymentApps(options);
+  });
+  afterAll(async () => apps?.close());
+  const started = () => {
+    if (!apps) throw new Error("the payment apps are not started (use them inside tests or hooks)");
+    return apps;
+  };
+  return {
+    get api() {
+      return started().api;
+    },
+    get stripe() {
+      return started().stripe;
+    },
+  };
+}
+
 export async function paidSetup(app: TestApp, count = 1) {
   const base = await setup(app);
   await query(app, `update doctor set consultation_fee_minor = ? where id = ?`, [FEE, base.doctor.doctorId]);

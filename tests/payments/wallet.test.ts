@@ -1,32 +1,24 @@
 /** The doctor's wallet: balance = ledger, pagination, payouts (never overdrawn, serialized per doctor). */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestApp } from "../support/harness";
+import { describe, expect, it } from "vitest";
 import { createPerson } from "../support/identity";
-import { deliver, paidSession, signedEvent, type StripeStandin } from "../support/stripe-standin";
+import { deliver, paidSession, signedEvent } from "../support/stripe-standin";
 import { api as call, patientOn, query } from "../booking/support";
-import { FEE, paidHold, paidSetup, startPaymentApps } from "./support";
+import { FEE, paidHold, paidSetup, usePaymentApps } from "./support";
 
 describe("doctor wallet", () => {
-  let app: TestApp;
-  let stripe: StripeStandin;
-  let close: () => Promise<void>;
-  beforeAll(async () => {
-    ({ api: app, stripe, close } = await startPaymentApps());
-  });
-  afterAll(async () => close?.());
+  const payments = usePaymentApps();
 
-  const sessionOf = (appointmentId: string) => [...stripe.sessions.values()].find((s) => (s.metadata as Record<string, string>).appointmentId === appointmentId)!;
   async function pay(patient: Awaited<ReturnType<typeof patientOn>>, slotId: string) {
-    const held = await paidHold(app, patient, slotId);
-    expect((await deliver(app.url, signedEvent("checkout.session.completed", paidSession(sessionOf(held.id))))).body).toMatchObject({ outcome: "booked" });
+    const held = await paidHold(payments.api, patient, slotId);
+    expect((await deliver(payments.api.url, signedEvent("checkout.session.completed", paidSession(payments.stripe.sessionOf(held.id))))).body).toMatchObject({ outcome: "booked" });
     return held.id;
   }
   const ledger = async (doctorId: string) =>
-    Number((await query<{ sum: string | null }>(app, `select sum(case kind when 'credit' then amount_minor else -amount_minor end) as sum from wallet_entry where doctor_id = ?`, [doctorId]))[0]!.sum ?? 0);
+    Number((await query<{ sum: string | null }>(payments.api, `select sum(case kind when 'credit' then amount_minor else -amount_minor end) as sum from wallet_entry where doctor_id = ?`, [doctorId]))[0]!.sum ?? 0);
 
   it("balance equals the ledger and never goes negative over a random run of payments, refunds and payouts", async () => {
-    const base = await paidSetup(app, 12);
-    const admin = await createPerson(app.runtime, "platform_admin");
+    const base = await paidSetup(payments.api, 12);
+    const admin = await createPerson(payments.api.runtime, "platform_admin");
     let seed = 20261122;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const paid: string[] = [];
@@ -35,22 +27,22 @@ describe("doctor wallet", () => {
     for (let step = 0; step < 30; step++) {
       const roll = random();
       if ((roll < 0.4 || paid.length === 0) && free.length > 0) {
-        paid.push(await pay(await patientOn(app, "standard"), free[0]!.id));
+        paid.push(await pay(await patientOn(payments.api, "standard"), free[0]!.id));
         free = free.slice(1);
         done.pay++;
       } else if (roll < 0.65 && paid.length > 0) {
         const id = paid.splice(Math.floor(random() * paid.length), 1)[0]!;
         const amountMinor = 1 + Math.floor(random() * 5000);
-        expect((await call(app, base.reception, "POST", `/payments/appointments/${id}/refund`, { amountMinor, reason: "random run" })).status).toBe(200);
+        expect((await call(payments.api, base.reception, "POST", `/payments/appointments/${id}/refund`, { amountMinor, reason: "random run" })).status).toBe(200);
         done.refund++;
       } else {
         const before = await ledger(base.doctor.doctorId);
         const amountMinor = 1 + Math.floor(random() * (before + 3000));
-        const reply = await call(app, admin, "POST", `/doctors/${base.doctor.doctorId}/wallet/payouts`, { amountMinor, currency: "gbp", reference: `tr-${step}` });
+        const reply = await call(payments.api, admin, "POST", `/doctors/${base.doctor.doctorId}/wallet/payouts`, { amountMinor, currency: "gbp", reference: `tr-${step}` });
         expect(reply.status).toBe(amountMinor <= before ? 201 : 409);
         done[reply.status === 201 ? "payout" : "refused"]++;
       }
-      const wallet = await call(app, admin, "GET", `/doctors/${base.doctor.doctorId}/wallet`);
+      const wallet = await call(payments.api, admin, "GET", `/doctors/${base.doctor.doctorId}/wallet`);
       expect(wallet.status).toBe(200);
       const balance = (wallet.body.balances as { currency: string; balanceMinor: number }[]).find((b) => b.currency === "GBP")?.balanceMinor ?? 0;
       expect(balance).toBe(await ledger(base.doctor.doctorId));
@@ -59,11 +51,11 @@ describe("doctor wallet", () => {
     // The run did every kind of step (the seed is fixed, so this holds on every run).
     expect(Object.values(done).every((n) => n > 0)).toBe(true);
     // Pages of 4, newest first, cover the ledger exactly once.
-    const all = await query<{ id: string }>(app, `select id from wallet_entry where doctor_id = ? order by created_at desc, id desc`, [base.doctor.doctorId]);
+    const all = await query<{ id: string }>(payments.api, `select id from wallet_entry where doctor_id = ? order by created_at desc, id desc`, [base.doctor.doctorId]);
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page = await call(app, admin, "GET", `/doctors/${base.doctor.doctorId}/wallet?limit=4${cursor ? `&cursor=${cursor}` : ""}`);
+      const page = await call(payments.api, admin, "GET", `/doctors/${base.doctor.doctorId}/wallet?limit=4${cursor ? `&cursor=${cursor}` : ""}`);
       seen.push(...(page.body.items as { id: string }[]).map((i) => i.id));
       cursor = page.body.nextCursor as string | null;
     } while (cursor);
@@ -71,25 +63,25 @@ describe("doctor wallet", () => {
   });
 
   it("two racing payouts of the whole balance: one 201, one 409 naming amountMinor", async () => {
-    const base = await paidSetup(app);
+    const base = await paidSetup(payments.api);
     await pay(base.patient, base.slots[0]!.id);
-    const admin = await createPerson(app.runtime, "clinic_admin", { clinicIds: [base.clinicId] });
+    const admin = await createPerson(payments.api.runtime, "clinic_admin", { clinicIds: [base.clinicId] });
     const body = { amountMinor: FEE, currency: "GBP", reference: "race" };
-    const replies = await Promise.all([0, 1].map(() => call(app, admin, "POST", `/doctors/${base.doctor.doctorId}/wallet/payouts`, body)));
+    const replies = await Promise.all([0, 1].map(() => call(payments.api, admin, "POST", `/doctors/${base.doctor.doctorId}/wallet/payouts`, body)));
     expect(replies.map((r) => r.status).sort()).toEqual([201, 409]);
     expect(JSON.stringify(replies.find((r) => r.status === 409)!.body)).toContain("amountMinor");
     expect(await ledger(base.doctor.doctorId)).toBe(0);
-    expect(await query(app, `select 1 from audit_event where action = 'payments.payout' and entity_id = ?`, [base.doctor.doctorId])).toHaveLength(1);
+    expect(await query(payments.api, `select 1 from audit_event where action = 'payments.payout' and entity_id = ?`, [base.doctor.doctorId])).toHaveLength(1);
   });
 
   it("the doctor and the clinic's admins read the wallet; reception, other doctors and patients do not", async () => {
-    const base = await paidSetup(app);
-    const other = await paidSetup(app);
-    const admin = await createPerson(app.runtime, "clinic_admin", { clinicIds: [base.clinicId] });
+    const base = await paidSetup(payments.api);
+    const other = await paidSetup(payments.api);
+    const admin = await createPerson(payments.api.runtime, "clinic_admin", { clinicIds: [base.clinicId] });
     const path = `/doctors/${base.doctor.doctorId}/wallet`;
-    for (const who of [base.doctor, admin]) expect((await call(app, who, "GET", path)).status).toBe(200);
-    for (const who of [base.reception, other.doctor, base.patient]) expect((await call(app, who, "GET", path)).status).toBe(403);
-    expect((await call(app, base.doctor, "POST", `${path}/payouts`, { amountMinor: 1, currency: "GBP", reference: "self" })).status).toBe(403);
-    expect((await call(app, admin, "POST", `${path}/payouts`, { amountMinor: 0, currency: "GBP", reference: "x" })).status).toBe(400);
+    for (const who of [base.doctor, admin]) expect((await call(payments.api, who, "GET", path)).status).toBe(200);
+    for (const who of [base.reception, other.doctor, base.patient]) expect((await call(payments.api, who, "GET", path)).status).toBe(403);
+    expect((await call(payments.api, base.doctor, "POST", `${path}/payouts`, { amountMinor: 1, currency: "GBP", reference: "self" })).status).toBe(403);
+    expect((await call(payments.api, admin, "POST", `${path}/payouts`, { amountMinor: 0, currency: "GBP", reference: "x" })).status).toBe(400);
   });
 });

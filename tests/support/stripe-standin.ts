@@ -21,6 +21,8 @@ export interface StripeStandin {
   /** While true every call answers 503 (Stripe down). */
   down: boolean;
   calls(path: string | RegExp): RecordedRequest[];
+  /** The Checkout Session created for an appointment (by its metadata). */
+  sessionOf(appointmentId: string): Record<string, unknown>;
   close(): Promise<void>;
 }
 
@@ -113,6 +115,11 @@ export async function startStripeStandin(): Promise<StripeStandin> {
       state.down = value;
     },
     calls: (path) => requests.filter((r) => (typeof path === "string" ? r.path === path : path.test(r.path))),
+    sessionOf: (appointmentId) => {
+      const session = [...sessions.values()].find((s) => (s.metadata as Record<string, string>).appointmentId === appointmentId);
+      if (!session) throw new Error(`the stand-in has no Checkout Session for appointment ${appointmentId}`);
+      return session;
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
