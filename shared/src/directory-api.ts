@@ -269,6 +269,13 @@ export type UpdatePatientRequest = z.infer<typeof updatePatientRequestSchema>;
 
 export const updatePatientTierRequestSchema = z.strictObject({ tier: z.enum(subscriptionTiers) });
 
+/** PUT /doctors/:doctorId/patients/:patientId: a relation opens the patient's data to the doctor, so it says why. */
+export const createDoctorPatientRelationRequestSchema = z.strictObject({
+  /** Why this doctor needs the patient's data; kept in the audit event (3–500 characters after trimming). */
+  reason: z.string().trim().min(3).max(500),
+});
+export type CreateDoctorPatientRelationRequest = z.infer<typeof createDoctorPatientRelationRequestSchema>;
+
 export const doctorPatientRelationSchema = z.object({
   doctorId: z.uuid(),
   patientId: z.uuid(),

@@ -54,7 +54,12 @@ const matrix: [Permission, AccessScope, Who[], Who[]][] = [
   ["patient.update", { patient: patientOfDoctor1 }, ["platformAdmin", "patient"], ["doctorAtA", "receptionOfA", "otherPatient"]],
   ["patient.tier.update", {}, ["platformAdmin"], ["adminOfA", "patient"]],
   ["patient.loyalty.read", { patient: patientOfDoctor1 }, ["platformAdmin", "patient", "receptionOfA", "adminOfA"], ["doctorAtA", "otherDoctor", "otherPatient"]],
-  ["patient.relation.manage", { doctorId: "doc-1", doctorClinicIds: [A] }, ["platformAdmin", "doctorAtA", "receptionOfA"], ["otherDoctor", "patient"]],
+  // Relations: only an admin of a clinic where both doctor and patient are known, or the platform; never oneself.
+  ["patient.relation.create", { doctorId: "doc-1", sharedClinicIds: [A] }, ["platformAdmin", "adminOfA"], ["doctorAtA", "receptionOfA", "otherDoctor", "patient"]],
+  ["patient.relation.create", { doctorId: "doc-1", sharedClinicIds: [B] }, ["platformAdmin"], ["adminOfA", "receptionOfA", "doctorAtA"]],
+  ["patient.relation.create", { doctorId: "doc-1", sharedClinicIds: [] }, ["platformAdmin"], ["adminOfA", "receptionOfA", "doctorAtA"]],
+  ["patient.relation.end", { doctorId: "doc-1", sharedClinicIds: [A] }, ["platformAdmin", "adminOfA", "doctorAtA"], ["receptionOfA", "otherDoctor", "patient"]],
+  ["patient.relation.end", { doctorId: "doc-1", sharedClinicIds: [] }, ["platformAdmin", "doctorAtA"], ["adminOfA", "receptionOfA", "otherDoctor"]],
   ["user.status.manage", {}, ["platformAdmin"], ["adminOfA", "doctorAtA"]],
   ["schedule.manage", { clinicId: A, doctorId: "doc-1" }, ["platformAdmin", "adminOfA", "receptionOfA", "doctorAtA"], ["otherDoctor", "patient"]],
   ["schedule.manage", { clinicId: B, doctorId: "doc-1" }, ["platformAdmin"], ["adminOfA", "receptionOfA", "doctorAtA"]],

@@ -10,6 +10,7 @@ import { problemSchema } from "@clinic/shared";
 import { ClinicService } from "../../server/src/modules/directory/service.entity";
 import { DoctorPatient } from "../../server/src/modules/directory/patient.entity";
 import { ClinicMembership } from "../../server/src/modules/identity/membership.entity";
+import { insertAppointment, insertSlot } from "../booking/realtime-support";
 import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
 import { createClinic, createPerson, type TestPerson } from "../support/identity";
 
@@ -22,16 +23,20 @@ type Who =
   | "receptionist"
   | "otherReceptionist"
   | "clinicAdmin"
+  | "otherClinicAdmin"
   | "platformAdmin"
   | "pendingDoctor"
   | "spareDoctorSelf";
-type Row = [who: Who, method: string, path: string, body: unknown, expected: number];
+/** `fields`: what a 400 must name. */
+type Row = [who: Who, method: string, path: string, body: unknown, expected: number, fields?: string[]];
 
 const TZ = "Europe/London";
+const WHY = { reason: "Takes over the patient's diabetes care" };
 
 /**
  * {clinicA}: the clinic of `doctor`, `receptionist`, `clinicAdmin`; {clinicB}: of `otherDoctor`,
- * `otherReceptionist`. `patient` is related to `doctor`, `otherPatient` to `otherDoctor`.
+ * `otherReceptionist`, `otherClinicAdmin`. `patient` is related to `doctor`, `otherPatient` to
+ * `otherDoctor`; `sparePatient` is related to nobody and has an appointment with `doctor` at clinic A.
  */
 const rows: Row[] = [
   // clinics
@@ -134,14 +139,37 @@ const rows: Row[] = [
   ["clinicAdmin", "PATCH", "/patients/{patient}/tier", { tier: "vise" }, 403],
   ["platformAdmin", "PATCH", "/patients/{patient}/tier", { tier: "vise" }, 200],
 
-  // doctor–patient relations
-  ["patient", "PUT", "/doctors/{doctor}/patients/{sparePatient}", undefined, 403],
-  ["otherDoctor", "PUT", "/doctors/{doctor}/patients/{sparePatient}", undefined, 403],
-  ["otherReceptionist", "PUT", "/doctors/{doctor}/patients/{sparePatient}", undefined, 403],
-  ["doctor", "PUT", "/doctors/{doctor}/patients/{sparePatient}", undefined, 201],
-  ["receptionist", "PUT", "/doctors/{doctor}/patients/{sparePatient}", undefined, 200],
+  // doctor–patient relations: made only by an admin of a clinic where both are known ({sparePatient}
+  // booked at clinic A, where {doctor} works; {otherPatient} never did), or by the platform; with a reason.
+  ["doctor", "GET", "/patients/{sparePatient}", undefined, 404],
+  ["patient", "PUT", "/doctors/{doctor}/patients/{sparePatient}", WHY, 403],
+  ["doctor", "PUT", "/doctors/{doctor}/patients/{sparePatient}", WHY, 403],
+  ["doctor", "PUT", "/doctors/{doctor}/patients/{otherPatient}", WHY, 403],
+  ["otherDoctor", "PUT", "/doctors/{doctor}/patients/{sparePatient}", WHY, 403],
+  ["receptionist", "PUT", "/doctors/{doctor}/patients/{sparePatient}", WHY, 403],
+  ["otherReceptionist", "PUT", "/doctors/{doctor}/patients/{sparePatient}", WHY, 403],
+  ["otherClinicAdmin", "PUT", "/doctors/{doctor}/patients/{sparePatient}", WHY, 403],
+  ["clinicAdmin", "PUT", "/doctors/{doctor}/patients/{otherPatient}", WHY, 403],
+  ["clinicAdmin", "PUT", "/doctors/{doctor}/patients/{sparePatient}", undefined, 400, ["body"]],
+  ["clinicAdmin", "PUT", "/doctors/{doctor}/patients/{sparePatient}", {}, 400, ["body.reason"]],
+  ["clinicAdmin", "PUT", "/doctors/{doctor}/patients/{sparePatient}", { reason: "  ok  " }, 400, ["body.reason"]],
+  ["doctor", "GET", "/patients/{sparePatient}", undefined, 404],
+  ["clinicAdmin", "PUT", "/doctors/{doctor}/patients/{sparePatient}", WHY, 201],
+  ["clinicAdmin", "PUT", "/doctors/{doctor}/patients/{sparePatient}", WHY, 200],
+  ["doctor", "GET", "/patients/{sparePatient}", undefined, 200],
+  ["platformAdmin", "PUT", "/doctors/{otherDoctor}/patients/{sparePatient}", WHY, 201],
+  // Ending one: the doctor, an admin of a clinic where both are known, the platform; not reception.
+  ["patient", "DELETE", "/doctors/{doctor}/patients/{sparePatient}", undefined, 403],
   ["otherDoctor", "DELETE", "/doctors/{doctor}/patients/{sparePatient}", undefined, 403],
-  ["receptionist", "DELETE", "/doctors/{doctor}/patients/{sparePatient}", undefined, 204],
+  ["receptionist", "DELETE", "/doctors/{doctor}/patients/{sparePatient}", undefined, 403],
+  ["otherClinicAdmin", "DELETE", "/doctors/{doctor}/patients/{sparePatient}", undefined, 403],
+  ["clinicAdmin", "DELETE", "/doctors/{otherDoctor}/patients/{sparePatient}", undefined, 403],
+  ["clinicAdmin", "DELETE", "/doctors/{doctor}/patients/{sparePatient}", undefined, 204],
+  ["doctor", "GET", "/patients/{sparePatient}", undefined, 404],
+  ["clinicAdmin", "PUT", "/doctors/{doctor}/patients/{sparePatient}", WHY, 201],
+  ["doctor", "DELETE", "/doctors/{doctor}/patients/{sparePatient}", undefined, 204],
+  ["doctor", "DELETE", "/doctors/{doctor}/patients/{sparePatient}", undefined, 404],
+  ["platformAdmin", "DELETE", "/doctors/{otherDoctor}/patients/{sparePatient}", undefined, 204],
   ["anonymous", "GET", "/doctors/{doctor}/patients", undefined, 401],
   ["patient", "GET", "/doctors/{doctor}/patients", undefined, 403],
   ["otherDoctor", "GET", "/doctors/{doctor}/patients", undefined, 403],
@@ -187,6 +215,7 @@ describe("directory access matrix", () => {
       make("receptionist", "receptionist", { clinicIds: [clinicA.id] }),
       make("otherReceptionist", "receptionist", { clinicIds: [clinicB.id] }),
       make("clinicAdmin", "clinic_admin", { clinicIds: [clinicA.id] }),
+      make("otherClinicAdmin", "clinic_admin", { clinicIds: [clinicB.id] }),
       make("platformAdmin", "platform_admin"),
       make("spareReceptionist1", "receptionist"),
       make("spareReceptionist2", "receptionist"),
@@ -217,12 +246,15 @@ describe("directory access matrix", () => {
     const membershipB = await em.findOneOrFail(ClinicMembership, { user: get("otherReceptionist").user.id });
     const spareMembershipA = await em.findOneOrFail(ClinicMembership, { user: get("spareReceptionist3").user.id });
     Object.assign(ids, { serviceA: serviceA.id, serviceB: serviceB.id, membershipB: membershipB.id, spareMembershipA: spareMembershipA.id });
+    // The spare patient booked `doctor` at clinic A: that makes them known there.
+    const visit = await insertSlot(runtime, { doctorId: ids.doctor!, clinicId: clinicA.id, start: new Date(Date.now() + 86_400_000) });
+    await insertAppointment(runtime, { slot: visit, patientId: ids.sparePatient! });
   });
   afterAll(() => app?.close());
 
   const fill = (text: string) => text.replace(/\{(\w+)\}/g, (_, key: string) => ids[key] ?? `{${key}}`);
 
-  it.each(rows)("%s %s %s %j → %i", async (who, method, path, body, expected) => {
+  it.each(rows)("%s %s %s %j → %i", async (who, method, path, body, expected, fields) => {
     const person = who === "anonymous" ? undefined : people.get(who);
     if (who !== "anonymous") expect(person, `fixture ${who}`).toBeDefined();
     const payload = body === undefined ? undefined : fill(JSON.stringify(body));
@@ -236,7 +268,8 @@ describe("directory access matrix", () => {
     if (expected >= 400) {
       expect(response.headers.get("content-type")).toContain("application/problem+json");
       const problem = problemSchema.parse(JSON.parse(text));
-      expect(problem.code).toBe({ 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND" }[expected]);
+      expect(problem.code).toBe({ 400: "VALIDATION_FAILED", 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND" }[expected]);
+      if (expected === 400) expect(problem.errors?.map((error) => error.field)).toEqual(fields);
       for (const secret of secrets) expect(text).not.toContain(secret);
     }
   });

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import {
+  createDoctorPatientRelationRequestSchema,
   doctorPatientRelationSchema,
   idParams,
   patientListSchema,
@@ -12,11 +13,20 @@ import {
 } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { actorOf } from "../audit/audit.service";
-import { authorize } from "../identity/access";
+import { adminClinicAmong, authorize } from "../identity/access";
 import { requireUser } from "../identity/authenticate";
 import type { UserPrincipal } from "../identity/principal";
 import { doctorScope } from "./doctor.service";
-import { listDoctorPatients, patientScope, readPatient, relate, setPatientTier, unrelate, updatePatient } from "./patient.service";
+import {
+  listDoctorPatients,
+  patientScope,
+  readPatient,
+  relate,
+  relationScope,
+  setPatientTier,
+  unrelate,
+  updatePatient,
+} from "./patient.service";
 import { notFound } from "./write";
 
 const tags = ["directory"];
@@ -117,16 +127,20 @@ export function patientRoutes(ctx: ModuleContext): FastifyPluginAsync {
       {
         schema: {
           tags,
-          summary: "Relate a patient to a doctor (the doctor, staff of the doctor's clinics, platform admin; idempotent)",
+          summary:
+            "Relate a patient to a doctor, with a reason (a clinic admin of a clinic where the doctor works and the patient has booked, or the platform admin; audited; idempotent)",
           params: idParams("doctorId", "patientId"),
+          body: createDoctorPatientRelationRequestSchema,
           response: { 200: doctorPatientRelationSchema, 201: doctorPatientRelationSchema },
         },
       },
       async (request, reply) => {
         const principal = requireUser(request);
-        const scope = await doctorScope(em(), request.params.doctorId);
-        authorize(principal, "patient.relation.manage", scope);
-        const { created, ...relation } = await relate(em(), actorOf(request), scope.doctorId, request.params.patientId);
+        const { doctorId, patientId } = request.params;
+        const scope = await relationScope(em(), doctorId, patientId);
+        authorize(principal, "patient.relation.create", scope);
+        const change = { doctorId, patientId, clinicId: adminClinicAmong(principal, scope.sharedClinicIds), reason: request.body.reason };
+        const { created, ...relation } = await relate(em(), actorOf(request), change);
         return reply.code(created ? 201 : 200).send(relation);
       },
     );
@@ -136,16 +150,17 @@ export function patientRoutes(ctx: ModuleContext): FastifyPluginAsync {
       {
         schema: {
           tags,
-          summary: "End a doctor–patient relation (the doctor, staff of the doctor's clinics, platform admin)",
+          summary: "End a doctor–patient relation (the doctor, a clinic admin of a clinic where both are known, the platform admin; audited)",
           params: idParams("doctorId", "patientId"),
           response: { 204: z.null().describe("Removed") },
         },
       },
       async (request, reply) => {
         const principal = requireUser(request);
-        const scope = await doctorScope(em(), request.params.doctorId);
-        authorize(principal, "patient.relation.manage", scope);
-        await unrelate(em(), actorOf(request), scope.doctorId, request.params.patientId);
+        const { doctorId, patientId } = request.params;
+        const scope = await relationScope(em(), doctorId, patientId);
+        authorize(principal, "patient.relation.end", scope);
+        await unrelate(em(), actorOf(request), { doctorId, patientId, clinicId: adminClinicAmong(principal, scope.sharedClinicIds) });
         return reply.code(204).send(null);
       },
     );

@@ -77,12 +77,37 @@ export async function setPatientTier(em: EntityManager, actor: AuditActor, patie
   });
 }
 
-/** Idempotent: relating twice is one relation; only a change is audited. */
-export function relate(em: EntityManager, actor: AuditActor, doctorId: string, patientId: string) {
-  return idempotent(() => relateOnce(em, actor, doctorId, patientId));
+/**
+ * The guard's facts for relating a doctor and a patient: the clinics where both are known, i.e. the
+ * doctor works there and the patient has or had an appointment there (a lapsed hold is not one).
+ * Nothing here needs either to exist, so a refusal does not tell who does.
+ */
+export async function relationScope(em: EntityManager, doctorId: string, patientId: string): Promise<Required<Pick<AccessScope, "doctorId" | "sharedClinicIds">>> {
+  const rows = await em.getConnection().execute<{ clinic_id: string }[]>(
+    `select dc.clinic_id from doctor_clinic dc
+      where dc.doctor_id = ?
+        and exists (select 1 from appointment a
+                     where a.patient_id = ? and a.clinic_id = dc.clinic_id
+                       and a.status <> 'expired' and not (a.status = 'pending' and a.hold_expires_at <= now()))
+      order by dc.clinic_id`,
+    [doctorId, patientId],
+  );
+  return { doctorId, sharedClinicIds: rows.map((row) => row.clinic_id) };
 }
 
-async function relateOnce(em: EntityManager, actor: AuditActor, doctorId: string, patientId: string) {
+/** Who relates whom, why, and the clinic whose admin did it (null for the platform or the doctor). */
+export interface RelationChange {
+  doctorId: string;
+  patientId: string;
+  clinicId: string | null;
+}
+
+/** Idempotent: relating twice is one relation; only a change is audited, with its reason and clinic. */
+export function relate(em: EntityManager, actor: AuditActor, change: RelationChange & { reason: string }) {
+  return idempotent(() => relateOnce(em, actor, change));
+}
+
+async function relateOnce(em: EntityManager, actor: AuditActor, { doctorId, patientId, clinicId, reason }: RelationChange & { reason: string }) {
   return writeTransaction(
     em,
     async (tx) => {
@@ -92,8 +117,8 @@ async function relateOnce(em: EntityManager, actor: AuditActor, doctorId: string
       const existing = await tx.findOne(DoctorPatient, { doctor: doctorId, patient: patientId });
       if (existing) return { relation: existing, created: false };
       const relation = tx.create(DoctorPatient, { doctor, patient });
-      const after = { doctorId, patientId };
-      recordAudit(tx, actor, { action: "patient.relation.add", entityType: "DoctorPatient", entityId: relation.id, after });
+      const after = { doctorId, patientId, reason, clinicId };
+      recordAudit(tx, actor, { action: "patient.relation.add", entityType: "DoctorPatient", entityId: relation.id, clinicId, after });
       await tx.flush();
       return { relation, created: true };
     },
@@ -101,7 +126,7 @@ async function relateOnce(em: EntityManager, actor: AuditActor, doctorId: string
   ).then(({ relation, created }) => ({ doctorId, patientId, createdAt: relation.createdAt.toISOString(), created }));
 }
 
-export async function unrelate(em: EntityManager, actor: AuditActor, doctorId: string, patientId: string): Promise<void> {
+export async function unrelate(em: EntityManager, actor: AuditActor, { doctorId, patientId, clinicId }: RelationChange): Promise<void> {
   await writeTransaction(em, async (tx) => {
     const relation = await tx.findOne(DoctorPatient, { doctor: doctorId, patient: patientId });
     if (!relation) throw notFound("Relation");
@@ -110,6 +135,7 @@ export async function unrelate(em: EntityManager, actor: AuditActor, doctorId: s
       action: "patient.relation.remove",
       entityType: "DoctorPatient",
       entityId: relation.id,
+      clinicId,
       before: { doctorId, patientId },
     });
   });

@@ -14,6 +14,11 @@ export interface AccessScope {
   /** The clinics a doctor target works at (for staff acting on a doctor). */
   doctorClinicIds?: string[];
   userId?: string;
+  /**
+   * For a doctor–patient relation: the clinics where both are known — the doctor works there and
+   * the patient has or had an appointment there. Only their clinic admins may relate the two.
+   */
+  sharedClinicIds?: string[];
   patient?: {
     id: string;
     userId: string;
@@ -30,6 +35,11 @@ const holds = (p: UserPrincipal, clinicId: string | undefined, roles: ClinicRole
 const isStaffOf = (p: UserPrincipal, clinicId?: string) => holds(p, clinicId, ["receptionist", "clinic_admin"]);
 const isClinicAdminOf = (p: UserPrincipal, clinicId?: string) => holds(p, clinicId, ["clinic_admin"]);
 const isStaffOfAny = (p: UserPrincipal, clinicIds: string[] = []) => clinicIds.some((id) => isStaffOf(p, id));
+
+/** The first of `clinicIds` the principal is a clinic admin of (the clinic that justifies an admin's act), or null. */
+export function adminClinicAmong(p: UserPrincipal, clinicIds: string[] = []): string | null {
+  return clinicIds.find((id) => isClinicAdminOf(p, id)) ?? null;
+}
 
 const rules = {
   "clinic.create": (p: UserPrincipal) => isPlatformAdmin(p),
@@ -60,8 +70,14 @@ const rules = {
   /** Loyalty balance and history: the patient, staff of a clinic the patient booked or earned points at, the platform. */
   "patient.loyalty.read": (p: UserPrincipal, s: AccessScope) =>
     isPlatformAdmin(p) || p.userId === s.patient?.userId || isStaffOfAny(p, s.patient?.clinicIds),
-  "patient.relation.manage": (p: UserPrincipal, s: AccessScope) =>
-    isPlatformAdmin(p) || (p.doctorId !== null && p.doctorId === s.doctorId) || isStaffOfAny(p, s.doctorClinicIds),
+  /**
+   * A relation opens the patient's clinical data to the doctor, so nobody grants it to themself: only
+   * an admin of a clinic where both are known (scope.sharedClinicIds), or the platform.
+   */
+  "patient.relation.create": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || adminClinicAmong(p, s.sharedClinicIds) !== null,
+  /** Ending one only takes access away: also the doctor themself (not reception). */
+  "patient.relation.end": (p: UserPrincipal, s: AccessScope) =>
+    isPlatformAdmin(p) || (p.doctorId !== null && p.doctorId === s.doctorId) || adminClinicAmong(p, s.sharedClinicIds) !== null,
   "doctor.patients.read": (p: UserPrincipal, s: AccessScope) =>
     isPlatformAdmin(p) || (p.doctorId !== null && p.doctorId === s.doctorId) || isStaffOfAny(p, s.doctorClinicIds),
   "user.status.manage": (p: UserPrincipal) => isPlatformAdmin(p),
