@@ -34,13 +34,16 @@ export default async function setup(project: TestProject) {
       dataDir: path.join(workDir, "pg"),
       port: await freePort(),
       database: "postgres",
+      // A throw-away cluster: skipping fsync is speed, not risk. `npm start` never passes this.
+      durable: false,
     });
     started.push(postgres);
     adminDatabaseUrl = postgres.url;
   }
   let redisUrl = process.env.REDIS_URL;
   if (!redisUrl) {
-    const redis = await startEmbeddedRedis({ dataDir: path.join(workDir, "redis"), port: await freePort() });
+    // Nothing outlives the run, so nothing is written to disk.
+    const redis = await startEmbeddedRedis({ dataDir: path.join(workDir, "redis"), port: await freePort(), durable: false });
     started.push(redis);
     redisUrl = redis.url;
   }

@@ -8,6 +8,7 @@ import fs from "node:fs/promises";
 import net from "node:net";
 import os, { userInfo } from "node:os";
 import path from "node:path";
+import { Redis } from "ioredis";
 import pg from "pg";
 import type { Logger } from "pino";
 import type { Config } from "../config";
@@ -117,8 +118,15 @@ export async function startEmbeddedPostgres(options: {
   dataDir: string;
   port: number;
   database: string;
+  /**
+   * Default true: PostgreSQL's own defaults (fsync on), so an acknowledged commit survives a crash
+   * or power cut. Only the test harness passes false, for speed on throw-away clusters: fsync off
+   * loses commits and can corrupt the cluster when the machine stops.
+   */
+  durable?: boolean;
   log?: Log;
 }): Promise<EmbeddedService> {
+  const durable = options.durable ?? true;
   const dataDir = path.resolve(options.dataDir);
   const binaries = await postgresBinaries();
   const user = postgresUser();
@@ -138,7 +146,15 @@ export async function startEmbeddedPostgres(options: {
     try {
       const output = await run(
         binaries.initdb,
-        [`--pgdata=${dataDir}`, "--auth=scram-sha-256", `--username=${PG_USER}`, `--pwfile=${passwordFile}`, "--encoding=UTF8", "--locale=C"],
+        [
+          `--pgdata=${dataDir}`,
+          "--auth=scram-sha-256",
+          `--username=${PG_USER}`,
+          `--pwfile=${passwordFile}`,
+          "--encoding=UTF8",
+          "--locale=C",
+          ...(durable ? [] : ["--no-sync"]),
+        ],
         user,
       );
       options.log?.(output);
@@ -151,7 +167,7 @@ export async function startEmbeddedPostgres(options: {
   }
 
   await assertPortFree(options.port, "embedded PostgreSQL (EMBEDDED_PG_PORT)");
-  const serverOptions = `-p ${options.port} -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off`;
+  const serverOptions = `-p ${options.port} -c listen_addresses=127.0.0.1 -c max_connections=300${durable ? "" : " -c fsync=off"}`;
   await pgCtl("start", "-w", "-t", "60", "-l", path.join(dataDir, "server.log"), "-o", serverOptions);
   // Should this process die without shutting down, take PostgreSQL with it.
   const stopOnExit = () => {
@@ -207,20 +223,31 @@ export function findRedisServer(): string | undefined {
   return undefined;
 }
 
-export async function startEmbeddedRedis(options: { dataDir: string; port: number; log?: Log }): Promise<EmbeddedService> {
+/**
+ * Durable by default: an append-only file fsynced every second (at most about a second of writes
+ * lost on a crash; jobs, sequences and locks survive a restart) plus RDB snapshots for backups.
+ * `durable: false` (the test harness) keeps nothing on disk.
+ */
+export async function startEmbeddedRedis(options: { dataDir: string; port: number; durable?: boolean; log?: Log }): Promise<EmbeddedService> {
   const binary = findRedisServer();
   if (!binary) throw new RedisServerMissingError();
   await assertPortFree(options.port, "embedded Redis (EMBEDDED_REDIS_PORT)");
   const dataDir = path.resolve(options.dataDir);
   await fs.mkdir(dataDir, { recursive: true });
+  const durable = options.durable ?? true;
+  // A data dir from before AOF was on holds only an RDB snapshot; `--appendonly yes` would start
+  // from an empty AOF and drop its keys, so start from the snapshot and switch AOF on live.
+  const fromSnapshotOnly = durable && !existsSync(path.join(dataDir, AOF_DIR)) && existsSync(path.join(dataDir, "dump.rdb"));
+  const persistence = durable
+    ? ["--appendonly", fromSnapshotOnly ? "no" : "yes", "--appenddirname", AOF_DIR, "--appendfsync", "everysec", "--save", "60 1"]
+    : ["--appendonly", "no", "--save", ""];
   const child = spawn(
     binary,
     [
       "--port", String(options.port),
       "--bind", "127.0.0.1",
       "--dir", dataDir,
-      "--save", "60 1",
-      "--appendonly", "no",
+      ...persistence,
       "--daemonize", "no",
       "--protected-mode", "yes",
     ],
@@ -230,6 +257,14 @@ export async function startEmbeddedRedis(options: { dataDir: string; port: numbe
   const killOnExit = () => child.kill("SIGTERM");
   process.once("exit", killOnExit);
   await waitForRedisReady(child, options.port, options.log);
+  if (fromSnapshotOnly) {
+    options.log?.("turning on Redis's append-only file for a data directory that had only a snapshot");
+    await switchOnAppendOnly(options.port).catch(async (error: unknown) => {
+      process.removeListener("exit", killOnExit);
+      await stopChild(child);
+      throw error;
+    });
+  }
   return {
     url: `redis://127.0.0.1:${options.port}`,
     stop: () => {
@@ -237,6 +272,33 @@ export async function startEmbeddedRedis(options: { dataDir: string; port: numbe
       return stopChild(child);
     },
   };
+}
+
+/** Where Redis keeps its append-only files, under the data directory. */
+const AOF_DIR = "appendonlydir";
+
+/**
+ * `CONFIG SET appendonly yes` makes Redis write a new AOF from what it holds in memory (the switch
+ * from RDB to AOF that Redis's documentation gives); returns once that rewrite is on disk.
+ */
+async function switchOnAppendOnly(port: number): Promise<void> {
+  const client = new Redis({ host: "127.0.0.1", port, lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await client.connect();
+    await client.config("SET", "appendonly", "yes");
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const info = await client.info("persistence");
+      if (info.includes("aof_rewrite_in_progress:0") && info.includes("aof_rewrite_scheduled:0")) {
+        if (!info.includes("aof_last_bgrewrite_status:ok")) throw new Error(`Redis could not write its append-only file:\n${info}`);
+        return;
+      }
+      if (Date.now() > deadline) throw new Error("Redis did not finish writing its append-only file within 60 s");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } finally {
+    client.disconnect();
+  }
 }
 
 async function waitForRedisReady(child: ChildProcess, port: number, log?: Log): Promise<void> {
