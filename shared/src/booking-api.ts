@@ -69,8 +69,12 @@ export const appointmentViewSchema = z.object({
   feeMinor: z.number().int(),
   transactionFeeMinor: z.number().int(),
   currency: z.string(),
+  /** What the patient still has to pay online: a hold's price, or the difference a paid visit's move costs; else 0. */
+  amountDueMinor: z.number().int(),
   statusReason: z.string().nullable(),
   rescheduledFrom: z.uuid().nullable(),
+  /** A pending move of a paid visit: the visit this hold replaces once the difference is paid (that visit stays booked until then). */
+  pendingMoveFrom: z.uuid().nullable(),
   /** Set by the lifecycle job when a scheduled visit ended without a check-in (staff decide). */
   probableNoShowAt: isoInstant.nullable(),
   /** Today's live estimate of when the visit starts (the queue's ETA job; docs/queue-eta.md), or null. */
@@ -88,7 +92,18 @@ export const rescheduleAppointmentRequestSchema = z
   .strictObject({ slotId: z.uuid().optional(), elastic: elasticOfferRequestSchema.optional() })
   .superRefine((value, ctx) => exactlyOneTarget({ ...value, serviceId: "" }, ctx));
 export type RescheduleTarget = z.infer<typeof rescheduleAppointmentRequestSchema>;
-export const rescheduleAppointmentReplySchema = z.object({ previous: appointmentViewSchema, appointment: appointmentViewSchema });
+/**
+ * `previous` is cancelled ("rescheduled") once the move is done; when `next` is "pay" the new appointment is a hold
+ * that completes the move when paid (`checkoutUrl`; null when the provider could not be reached: retry through
+ * POST /payments/appointments/:id/checkout) and `previous` stays as it is until then.
+ */
+export const rescheduleAppointmentReplySchema = z.object({
+  previous: appointmentViewSchema,
+  appointment: appointmentViewSchema,
+  next: z.enum(bookingNextSteps).nullable(),
+  checkoutUrl: z.string().nullable(),
+});
+export type RescheduleAppointmentReply = z.infer<typeof rescheduleAppointmentReplySchema>;
 
 export const appointmentStatusChangeTargets = ["completed", "no_show", "cancelled", "checked_in", "in_consultation"] as const;
 export const changeAppointmentStatusRequestSchema = z.strictObject({

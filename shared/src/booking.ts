@@ -34,7 +34,8 @@ export function canTransition(from: AppointmentStatus, to: AppointmentStatus): b
   return appointmentTransitions[from].includes(to);
 }
 
-export const paymentStatuses = ["not_required", "unpaid", "paid", "refunded", "partially_refunded", "failed"] as const;
+/** `moved`: the payment was carried to the visit this one was rescheduled to (docs/payments.md). */
+export const paymentStatuses = ["not_required", "unpaid", "paid", "refunded", "partially_refunded", "failed", "moved"] as const;
 export type PaymentStatus = (typeof paymentStatuses)[number];
 
 export const bookingNextSteps = ["confirm", "pay"] as const;

@@ -6,7 +6,7 @@ export type CheckoutReply = z.infer<typeof checkoutReplySchema>;
 
 /** POST /payments/appointments/:id/refund: a staff refund (override of the clinic's policy). */
 export const staffRefundRequestSchema = z.strictObject({
-  /** Omitted: the whole charge. */
+  /** Omitted: all the patient paid for the visit and has not had back. */
   amountMinor: z.number().int().min(1).optional(),
   reason: z.string().trim().min(3).max(500),
 });
@@ -14,7 +14,9 @@ export type StaffRefundRequest = z.infer<typeof staffRefundRequestSchema>;
 
 export const refundReplySchema = z.object({
   appointmentId: z.uuid(),
+  /** The first Stripe refund made; `refundIds` has one per charge refunded (a moved visit may have two). */
   refundId: z.string().nullable(),
+  refundIds: z.array(z.string()),
   amountMinor: z.number().int(),
   currency: z.string(),
   paymentStatus: z.enum(["refunded", "partially_refunded"]),

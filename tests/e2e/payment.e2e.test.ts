@@ -63,6 +63,42 @@ describe("paying for a booking on the simulated checkout page (browser, phone)",
     expect(credits.map((c) => Number(c.amount_minor))).toEqual([4500]);
   });
 
+  it("moves a paid visit to a dearer time: pays only the difference, and comes back to the visit moved", async () => {
+    const { page, slotId, doctorId } = await holdOnPhone("Dr Dearer Move");
+    await checkout(page, "Pay");
+    await page.getByRole("heading", { name: "Booked" }).waitFor({ timeout: 10_000 });
+    const visit = await appointmentOf(slotId);
+    const [{ clinic_id: clinicId }] = await query<{ clinic_id: string }>(stage.app, `select clinic_id from slot where id = ?`, [slotId]);
+    const dearer = await slotAt(stage.app, { doctorId, clinicId, fromNowMinutes: 26 * 60 + 60, minutes: 30 });
+    const [service] = await query<{ id: string }>(
+      stage.app,
+      `insert into clinic_service (id, clinic_id, name, duration_minutes, colour, price_minor, currency, payment_required, active, created_at, updated_at)
+       values (gen_random_uuid(), ?, 'Long consultation', 30, '#336699', 5000, 'GBP', true, true, now(), now()) returning id`,
+      [clinicId],
+    );
+    await query(stage.app, `update slot set service_id = ? where id = ?`, [service!.id, dearer]);
+
+    await page.goto(`${stage.app.url}/patient/appointments/${visit.id}/reschedule`);
+    await page.locator(`[data-slot-id="${dearer}"][data-state=free]`).click();
+    await page.getByRole("heading", { name: "Pay the difference to move your visit" }).waitFor({ timeout: 10_000 });
+    // £45.90 is paid; the new time costs £51.00 with its fee: the difference is £5.10, and the visit stays until it is paid.
+    await page.getByRole("button", { name: "Pay £5.10" }).waitFor();
+    await screenshot(page, "payment-move-difference");
+    for (const width of [768, 1366]) {
+      await page.setViewportSize({ width, height: 900 });
+      await screenshot(page, `payment-move-difference-${width}`);
+    }
+    expect(await appointmentOf(slotId)).toMatchObject({ status: "scheduled", payment_status: "paid" });
+
+    await checkout(page, "Pay");
+    await page.getByRole("heading", { name: "Moved" }).waitFor({ timeout: 10_000 });
+    expect([await slotStatus(slotId), await slotStatus(dearer)]).toEqual(["available", "booked"]);
+    const moved = await appointmentOf(dearer);
+    expect([moved.status, moved.payment_status]).toEqual(["scheduled", "paid"]);
+    const charges = await query<{ amount_minor: number }>(stage.app, `select amount_minor from payment_transaction where appointment_id = ? and kind = 'charge' order by created_at`, [moved.id]);
+    expect(charges.map((c) => Number(c.amount_minor))).toEqual([4590, 510]);
+  });
+
   it("declines on the checkout page: the hold ends and the slot is free again", async () => {
     const { page, slotId } = await holdOnPhone("Dr Declined Visit");
     await checkout(page, "Decline");

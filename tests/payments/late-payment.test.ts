@@ -67,9 +67,9 @@ describe("payment after the hold lapsed", () => {
     expect((await deliver(payments.api.url, event)).body).toMatchObject({ outcome: "refunded" });
     const refunds = payments.stripe.calls("/v1/refunds").filter((r) => r.idempotencyKey);
     // Every try (the failed ones included) used the same key, so Stripe makes one refund.
-    expect(new Set(refunds.map((r) => r.idempotencyKey))).toEqual(new Set([`refund-${held.id}`]));
+    expect(new Set(refunds.map((r) => r.idempotencyKey))).toEqual(new Set([`refund-${held.id}-slot_taken-pi_test_late_taken`]));
     expect(refunds.at(-1)).toEqual(
-      expect.objectContaining({ idempotencyKey: `refund-${held.id}`, form: expect.objectContaining({ payment_intent: "pi_test_late_taken", "metadata[appointmentId]": held.id }) }),
+      expect.objectContaining({ idempotencyKey: `refund-${held.id}-slot_taken-pi_test_late_taken`, form: expect.objectContaining({ payment_intent: "pi_test_late_taken", "metadata[appointmentId]": held.id }) }),
     );
     expect(await appointmentRow(payments.api, held.id)).toMatchObject({ status: "expired", payment_status: "refunded" });
     expect(await count(payments.api, `select count(*) as n from appointment where slot_id = ? and status not in ('cancelled', 'expired')`, [slots[0]!.id])).toBe(1);

@@ -9,7 +9,8 @@ const CHARGE = FEE + TRANSACTION_FEE;
 describe("refunds", () => {
   const payments = usePaymentApps();
 
-  const refundCalls = (appointmentId: string) => payments.stripe.calls("/v1/refunds").filter((r) => r.idempotencyKey === `refund-${appointmentId}`);
+  /** A cancel's (policy or staff) refund calls of one visit: key `refund-{visit}-cancel-{PaymentIntent}`. */
+  const refundCalls = (appointmentId: string) => payments.stripe.calls("/v1/refunds").filter((r) => r.idempotencyKey?.startsWith(`refund-${appointmentId}-cancel-`));
 
   /** A booked, paid appointment (settings: the clinic's refund policy). */
   async function paidBooking(settings: Record<string, unknown> = {}) {
@@ -107,5 +108,27 @@ describe("refunds", () => {
     expect((await call(payments.api, patient, "POST", `/appointments/${appointmentId}/cancel`, { reason: "x" })).status).toBe(200);
     expect(refundCalls(appointmentId)).toHaveLength(1);
     expect(await count(payments.api, `select count(*) as n from payment_transaction where appointment_id = ? and kind = 'refund'`, [appointmentId])).toBe(1);
+  });
+
+  it("a refund made at the provider (the dashboard) is recorded once, debited and told to the patient; staff refunds are told too", async () => {
+    const { patient, reception, appointmentId, paymentIntent } = await paidBooking();
+    const notices = () => query<{ channel: string; payload: { amount: string; reason: string } }>(payments.api, `select channel, payload from notification_outbox where user_id = ? and template = 'payments.refunded' order by created_at, channel`, [patient.user.id]);
+    const dashboard = { id: "ch_dash", object: "charge", payment_intent: paymentIntent, amount_refunded: 1000, refunds: { data: [{ id: "re_dashboard_1" }] } };
+    expect((await deliver(payments.api.url, signedEvent("charge.refunded", dashboard))).body).toMatchObject({ outcome: "refund_recorded" });
+    // Stripe may send the same refund in another event: recorded once.
+    await deliver(payments.api.url, signedEvent("charge.refunded", dashboard));
+    expect((await rows(appointmentId)).refunds).toEqual([{ amount_minor: 1000, provider_ref: "re_dashboard_1" }]);
+    expect(await appointmentRow(payments.api, appointmentId)).toMatchObject({ payment_status: "partially_refunded" });
+    expect((await notices()).map((n) => [n.channel, n.payload.amount, n.payload.reason])).toEqual([
+      ["email", "£10.00", "the payment provider refunded it"],
+      ["in_app", "£10.00", "the payment provider refunded it"],
+    ]);
+    // A partially refunded visit gets no more staff refund (one per visit) …
+    expect((await call(payments.api, reception, "POST", `/payments/appointments/${appointmentId}/refund`, { reason: "goodwill" })).status).toBe(409);
+    // … and a fresh one is told: the amount and the reason.
+    const other = await paidBooking();
+    expect((await call(payments.api, other.reception, "POST", `/payments/appointments/${other.appointmentId}/refund`, { amountMinor: 500, reason: "doctor was late" })).status).toBe(200);
+    const [told] = await query<{ payload: { amount: string; reason: string; arrivalBy: string } }>(payments.api, `select payload from notification_outbox where user_id = ? and template = 'payments.refunded' and channel = 'email'`, [other.patient.user.id]);
+    expect(told!.payload).toMatchObject({ amount: "£5.00", reason: "the clinic refunded it", arrivalBy: expect.any(String) });
   });
 });

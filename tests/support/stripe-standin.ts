@@ -136,12 +136,12 @@ function metadataOf(form: Record<string, string>): Record<string, string> {
 let eventSerial = 0;
 
 /** A webhook delivery signed exactly as Stripe signs it (the SDK's own test header). */
-export function signedEvent(type: string, object: Record<string, unknown>, options: { id?: string; secret?: string; timestamp?: number } = {}) {
+export function signedEvent(type: string, object: Record<string, unknown>, options: { id?: string; secret?: string; timestamp?: number; created?: number } = {}) {
   const event = {
     id: options.id ?? `evt_test_${Date.now()}_${++eventSerial}`,
     object: "event",
     api_version: "2025-01-01",
-    created: Math.floor(Date.now() / 1000),
+    created: options.created ?? Math.floor(Date.now() / 1000),
     type,
     livemode: false,
     pending_webhooks: 1,

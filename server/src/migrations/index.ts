@@ -15,6 +15,7 @@ import { Migration20261122080233_reviews } from "./Migration20261122080233_revie
 import { Migration20261122080250_payments } from "./Migration20261122080250_payments";
 import { Migration20261122080740_loyalty_redeem } from "./Migration20261122080740_loyalty_redeem";
 import { Migration20261122083525_refunds_wallet } from "./Migration20261122083525_refunds_wallet";
+import { Migration20261207090000_money_follows_visit } from "./Migration20261207090000_money_follows_visit";
 
 export const migrationsList = [
   Migration20261122000000_platform,
@@ -33,4 +34,5 @@ export const migrationsList = [
   Migration20261122080250_payments,
   Migration20261122080740_loyalty_redeem,
   Migration20261122083525_refunds_wallet,
+  Migration20261207090000_money_follows_visit,
 ].map((migration) => ({ name: migration.name, class: migration }));

@@ -23,6 +23,7 @@ export const AppointmentSchema = defineEntity({
     { properties: ["clinic", "startsAt"] },
     // The lifecycle job's scan for visits that ended without a check-in (appointment-lifecycle.ts).
     { name: "appointment_no_show_candidates", properties: ["endsAt"], where: "status = 'scheduled' AND probable_no_show_at IS NULL" },
+    { name: "appointment_pending_move_from_index", properties: ["pendingMoveFrom"], where: "pending_move_from IS NOT NULL" },
   ],
   checks: [{ name: "appointment_slot_or_allocation", expression: "num_nonnulls(slot_id, elastic_allocation_id) = 1" }],
   uniques: [
@@ -51,6 +52,8 @@ export const AppointmentSchema = defineEntity({
     feeMinor: p.integer().default(0),
     transactionFeeMinor: p.integer().default(0),
     currency: p.string().length(3).default("GBP"),
+    /** What the patient must still pay online for this hold: its price, or a paid visit's move difference. */
+    amountDueMinor: p.integer().default(0),
     bookedBy: () => p.manyToOne(UserAccount).nullable().deleteRule("set null"),
     statusReason: p.text().nullable(),
     /** Set once by the lifecycle job when a scheduled visit ended (plus grace) without a check-in. */
@@ -60,6 +63,8 @@ export const AppointmentSchema = defineEntity({
     statusChangedBy: () => p.manyToOne(UserAccount).nullable().deleteRule("set null"),
     /** The appointment this one replaced by rescheduling. */
     rescheduledFrom: p.uuid().nullable(),
+    /** A pending move of a paid visit: the visit this hold replaces once the difference is paid (it stays booked until then). */
+    pendingMoveFrom: () => p.manyToOne(Appointment).fieldName("pending_move_from").nullable().deleteRule("set null"),
     version: p.integer().default(1),
     createdAt: p.datetime().defaultRaw("now()").onCreate(() => new Date()),
     updatedAt: p.datetime().defaultRaw("now()").onCreate(() => new Date()).onUpdate(() => new Date()),

@@ -30,6 +30,8 @@ export class Changes {
   readonly slots = new Map<string, string>();
   readonly blocks = new Map<string, string>();
   readonly appointments = new Map<string, string>();
+  /** Appointments that moved to another doctor, with the doctor they left (their topic hears it too). */
+  readonly previousDoctors = new Map<string, string>();
   slot(id: string, cause: string) {
     this.slots.set(id, cause);
     return this;
@@ -46,6 +48,11 @@ export class Changes {
   appointment(id: string, cause: string) {
     this.appointments.set(id, cause);
     return this;
+  }
+  /** The visit moved from `previousDoctorId` to another doctor (a queue handover). */
+  handedOver(id: string, previousDoctorId: string) {
+    this.previousDoctors.set(id, previousDoctorId);
+    return this.appointment(id, "handed_over");
   }
   /** Reads the committed-to-be state inside the transaction. */
   async snapshot(tx: EntityManager) {
@@ -65,7 +72,7 @@ export class Changes {
     return {
       slots: slots.map((row) => slotChange(row, this.slots.get(row.id)!)),
       blocks: blocks.map((row) => blockChange(row, this.blocks.get(row.id)!)),
-      appointments: appointments.map((row) => appointmentChange(row, this.appointments.get(row.id)!)),
+      appointments: appointments.map((row) => appointmentChange(row, this.appointments.get(row.id)!, this.previousDoctors.get(row.id))),
     };
   }
 }
@@ -148,6 +155,14 @@ async function releaseSlot(tx: EntityManager, slotId: string): Promise<void> {
  */
 export async function releasePlace(tx: EntityManager, row: LockedAppointment, changes: Changes, cause: string): Promise<void> {
   await returnRedeemedPoints(tx, row, cause);
+  await vacatePlace(tx, row, changes, cause);
+}
+
+/**
+ * Frees the slot or elastic allocation `row` (as read before the change) occupied, and nothing
+ * else: for a visit that goes on in another place (a queue handover), so no points come back.
+ */
+export async function vacatePlace(tx: EntityManager, row: LockedAppointment, changes: Changes, cause: string): Promise<void> {
   if (row.slot_id) {
     await releaseSlot(tx, row.slot_id);
     changes.slot(row.slot_id, cause);
@@ -155,6 +170,22 @@ export async function releasePlace(tx: EntityManager, row: LockedAppointment, ch
   }
   await setBookedAllocationStatus(tx, row.block!, row.elastic_allocation_id!, "freed");
   changes.block(row.block!.id, cause).retimed(await retimeBookedAllocations(tx, row.block!.id));
+}
+
+/**
+ * Ends the pending moves of a paid visit (holds waiting for the difference): the visit was
+ * cancelled, its status changed, or a newer move replaces them. Their places are freed; a payment
+ * that still arrives for one is returned (docs/payments.md). Call with the visit's row locked.
+ */
+export async function endPendingMoves(tx: EntityManager, visitId: string, changes: Changes): Promise<void> {
+  const moves = await tx.execute<{ id: string }[]>(`select id from appointment where pending_move_from = ? and status = 'pending'`, [visitId]);
+  for (const move of moves) {
+    const hold = await lockedAppointment(tx, move.id);
+    if (hold.status !== "pending") continue;
+    await setAppointmentStatus(tx, hold, "cancelled", null, "the move was replaced or its visit changed");
+    changes.appointment(hold.id, "cancelled");
+    await releasePlace(tx, hold, changes, "released");
+  }
 }
 
 /** A confirmed hold takes its place for good: slot `booked`, or the allocation `confirmed`. */
@@ -172,6 +203,9 @@ export async function bookPlace(tx: EntityManager, row: LockedAppointment, chang
   changes.block(row.block!.id, "booked");
 }
 
+/** The money side of a new appointment: its status, price and what is due online now. */
+export type Payment = Pick<AppointmentRow, "payment_status" | "fee_minor" | "transaction_fee_minor" | "currency" | "amount_due_minor">;
+
 /** A new appointment row in the place just taken (the partial unique index is the last guard). */
 export async function insertAppointment(
   tx: EntityManager,
@@ -186,18 +220,21 @@ export async function insertAppointment(
     end: Date;
     status: "pending" | "scheduled";
     holdExpiresAt: Date | null;
-    payment: Pick<AppointmentRow, "payment_status" | "fee_minor" | "transaction_fee_minor" | "currency">;
+    payment: Payment;
     bookedById: string | null;
     rescheduledFrom: string | null;
+    /** A paid visit's move waiting for its difference (the visit stays booked until it is paid). */
+    pendingMoveFrom?: string | null;
   },
 ): Promise<AppointmentRow> {
   const [row] = await tx.execute<AppointmentRow[]>(
     `insert into appointment as a (id, slot_id, elastic_allocation_id, patient_id, doctor_id, clinic_id, service_id, starts_at, ends_at, status, hold_expires_at,
-       payment_status, fee_minor, transaction_fee_minor, currency, booked_by_id, rescheduled_from, version, created_at, updated_at)
-     values (gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, now(), now()) returning ${APPOINTMENT_COLUMNS}`,
+       payment_status, fee_minor, transaction_fee_minor, currency, amount_due_minor, booked_by_id, rescheduled_from, pending_move_from, version, created_at, updated_at)
+     values (gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, now(), now()) returning ${APPOINTMENT_COLUMNS}`,
     [
       a.slotId, a.elasticAllocationId, a.patientId, a.doctorId, a.clinicId, a.serviceId, a.start, a.end, a.status, a.holdExpiresAt,
-      a.payment.payment_status, a.payment.fee_minor, a.payment.transaction_fee_minor, a.payment.currency, a.bookedById, a.rescheduledFrom,
+      a.payment.payment_status, a.payment.fee_minor, a.payment.transaction_fee_minor, a.payment.currency, a.payment.amount_due_minor,
+      a.bookedById, a.rescheduledFrom, a.pendingMoveFrom ?? null,
     ],
   );
   return row!;

@@ -3,8 +3,8 @@ import type { AppointmentStatus, AppointmentView, PaymentStatus } from "@clinic/
 import type { AppointmentChange, BlockChange, SlotChange } from "./booking.realtime";
 
 export const APPOINTMENT_COLUMNS = `a.id, a.slot_id, a.elastic_allocation_id, a.patient_id, a.doctor_id, a.clinic_id, a.service_id, a.starts_at, a.ends_at,
-  a.status, a.hold_expires_at, a.payment_status, a.fee_minor, a.transaction_fee_minor, a.currency, a.status_reason,
-  a.rescheduled_from, a.probable_no_show_at, a.expected_start_at, a.version, a.created_at`;
+  a.status, a.hold_expires_at, a.payment_status, a.fee_minor, a.transaction_fee_minor, a.currency, a.amount_due_minor, a.status_reason,
+  a.rescheduled_from, a.pending_move_from, a.probable_no_show_at, a.expected_start_at, a.version, a.created_at`;
 
 export interface AppointmentRow {
   id: string;
@@ -22,8 +22,10 @@ export interface AppointmentRow {
   fee_minor: number;
   transaction_fee_minor: number;
   currency: string;
+  amount_due_minor: number;
   status_reason: string | null;
   rescheduled_from: string | null;
+  pending_move_from: string | null;
   probable_no_show_at: Date | null;
   expected_start_at: Date | null;
   version: number;
@@ -73,8 +75,10 @@ export function appointmentView(row: AppointmentRow): AppointmentView {
     feeMinor: row.fee_minor,
     transactionFeeMinor: row.transaction_fee_minor,
     currency: row.currency,
+    amountDueMinor: row.amount_due_minor,
     statusReason: row.status_reason,
     rescheduledFrom: row.rescheduled_from,
+    pendingMoveFrom: row.pending_move_from,
     probableNoShowAt: iso(row.probable_no_show_at),
     expectedStartAt: iso(row.expected_start_at),
     version: row.version,
@@ -97,8 +101,9 @@ export function slotChange(row: SlotRow, cause: string): SlotChange {
   };
 }
 
-export function appointmentChange(row: AppointmentRow & { patient_user_id: string }, cause: string): AppointmentChange {
+export function appointmentChange(row: AppointmentRow & { patient_user_id: string }, cause: string, previousDoctorId?: string): AppointmentChange {
   return {
+    ...(previousDoctorId && previousDoctorId !== row.doctor_id ? { previousDoctorId } : {}),
     appointmentId: row.id,
     patientId: row.patient_id,
     patientUserId: row.patient_user_id,

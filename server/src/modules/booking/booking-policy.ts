@@ -5,6 +5,10 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { PaymentStatus, SubscriptionTier } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
+import { notify } from "../notifications/notify";
+import type { Payment } from "./appointment.store";
+import type { AppointmentRow } from "./appointment.views";
+import { formatWhen } from "./reminder-plan";
 
 /** The card processor's cut passed on to the patient: 2 % of the fee, rounded half up to a minor unit. */
 export const TRANSACTION_FEE_RATE = 0.02;
@@ -31,16 +35,17 @@ export interface Pricing {
 
 /**
  * none → 403 SUBSCRIPTION_REQUIRED; vise → free, but only with a doctor it has a relation with
- * (else 403 VISE_RELATION_REQUIRED); freeTrial / standard / standardPlus, or any service that
- * requires payment → "pay", fee from the service price or else the doctor's consultation fee;
- * unless it redeems loyalty points, which makes it free.
+ * (else 403 VISE_RELATION_REQUIRED), whatever the service's payment flag; freeTrial / standard /
+ * standardPlus → "pay", fee from the service price or else the doctor's consultation fee, unless
+ * the service is paid at the clinic (`paymentRequired: false`: nothing online) or the booking
+ * redeems loyalty points, which makes it free.
  */
 export function priceBooking(input: PricingInput): Pricing {
   if (input.tier === "none") throw new DomainError(403, "SUBSCRIPTION_REQUIRED", "subscribe to book");
   if (input.tier === "vise" && !input.hasDoctorRelation) {
     throw new DomainError(403, "VISE_RELATION_REQUIRED", "The vise tier books only with a doctor the patient has a relation with");
   }
-  const paid = input.tier !== "vise" || input.service?.paymentRequired === true;
+  const paid = input.tier !== "vise" && input.service?.paymentRequired !== false;
   const points = paid ? (input.redeemPoints ?? 0) : 0;
   if (!paid || points > 0) {
     return { next: "confirm", paymentStatus: "not_required", feeMinor: 0, transactionFeeMinor: 0, currency: input.service?.currency ?? "GBP", pointsRedeemed: points };
@@ -55,6 +60,18 @@ export function priceBooking(input: PricingInput): Pricing {
     pointsRedeemed: 0,
   };
 }
+
+/** The appointment columns of a price: an unpaid booking owes its whole price online. */
+export const paymentOf = (pricing: Pricing): Payment => ({
+  payment_status: pricing.paymentStatus,
+  fee_minor: pricing.feeMinor,
+  transaction_fee_minor: pricing.transactionFeeMinor,
+  currency: pricing.currency,
+  amount_due_minor: pricing.paymentStatus === "unpaid" ? pricing.feeMinor + pricing.transactionFeeMinor : 0,
+});
+
+/** A booking's whole price: the fee plus the transaction fee. */
+export const priceOf = (row: Pick<Payment, "fee_minor" | "transaction_fee_minor">) => row.fee_minor + row.transaction_fee_minor;
 
 /** Appointments that count towards the no-show standing: past ones that were kept or missed. */
 const ATTENDED_OR_MISSED = `('scheduled','checked_in','in_consultation','completed','no_show')`;
@@ -79,6 +96,31 @@ export async function noShowStanding(em: EntityManager, patientId: string): Prom
     [patientId, patientId],
   );
   return { noShowCount: row?.total ?? 0, ...standingOf(row?.last_five ?? 0) };
+}
+
+/**
+ * The product owner's free booking flow ends with "send notification to doctor": a booking that
+ * is free online (vise, loyalty points, paid at the clinic) tells its doctor when it is booked;
+ * paid ones do when the payment arrives (payments.booking-paid). Outbox ids to dispatch.
+ */
+export async function tellDoctorOfFreeBooking(tx: EntityManager, row: Pick<AppointmentRow, "id" | "payment_status">): Promise<string[]> {
+  if (row.payment_status !== "not_required") return [];
+  const [facts] = await tx.execute<{ doctor_user_id: string; patient: string; clinic_id: string; clinic: string; time_zone: string; starts_at: Date; tier: string; points: boolean }[]>(
+    `select d.user_id as doctor_user_id, p.full_name as patient, c.id as clinic_id, c.name as clinic, c.time_zone, a.starts_at, p.subscription_tier as tier,
+            exists (select 1 from loyalty_points_entry e where e.appointment_id = a.id and e.kind = 'redeem') as points
+       from appointment a join doctor d on d.id = a.doctor_id join patient p on p.id = a.patient_id join clinic c on c.id = a.clinic_id
+      where a.id = ?`,
+    [row.id],
+  );
+  if (!facts) return [];
+  const why = facts.tier === "vise" ? "free with the vise plan" : facts.points ? "paid with loyalty points" : "to be paid at the clinic";
+  return notify(tx, {
+    userId: facts.doctor_user_id,
+    template: "booking.free-booked",
+    clinicId: facts.clinic_id,
+    key: `free-booked-${row.id}`,
+    payload: { appointmentId: row.id, patient: facts.patient, when: formatWhen(new Date(facts.starts_at), facts.time_zone), clinic: facts.clinic, why },
+  });
 }
 
 export const NO_SHOW_WARNING = "The patient missed 3 of their last 5 appointments";

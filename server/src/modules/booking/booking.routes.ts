@@ -26,6 +26,7 @@ import { dayAppointments, dayPatients, myAppointments, patientFacts, patientHist
 import { BookingService, isStaffOf } from "./booking.service";
 import { withCheckout } from "../payments/checkout";
 import { idempotencyContext } from "./idempotency";
+import { RescheduleService } from "./reschedule.service";
 
 const tags = ["booking"];
 
@@ -33,6 +34,7 @@ export function bookingRoutes(ctx: ModuleContext): FastifyPluginAsync {
   return async (plugin) => {
     const app = plugin.withTypeProvider<ZodTypeProvider>();
     const service = new BookingService(ctx);
+    const reschedules = new RescheduleService(ctx, service);
     const em = () => ctx.orm.em.fork() as unknown as EntityManager;
 
     app.post(
@@ -80,13 +82,18 @@ export function bookingRoutes(ctx: ModuleContext): FastifyPluginAsync {
       {
         schema: {
           tags,
-          summary: "Move to another slot atomically: new appointment, old one cancelled (reason rescheduled)",
+          summary: "Move to another slot atomically: new appointment, old one cancelled (reason rescheduled); a paid visit's payment moves with it (next: pay when a dearer time owes the difference)",
           params: idParams("appointmentId"),
           body: rescheduleAppointmentRequestSchema,
           response: { 200: rescheduleAppointmentReplySchema },
         },
       },
-      async (request) => service.reschedule(requireUser(request), actorOf(request), request.params.appointmentId, request.body),
+      async (request) => {
+        const moved = await reschedules.reschedule(requireUser(request), actorOf(request), request.params.appointmentId, request.body);
+        // A move that owes money gets its Checkout URL as a hold does (docs/payments.md).
+        const { checkoutUrl } = await withCheckout(ctx, { id: moved.appointment.id, next: moved.next ?? undefined, checkoutUrl: null as string | null }, request);
+        return { ...moved, checkoutUrl };
+      },
     );
 
     app.post(

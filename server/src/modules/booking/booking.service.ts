@@ -7,16 +7,15 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Lock } from "redlock";
 import {
-  canTransition,
   clinicSettingsSchema,
   type AppointmentStatus,
   type AppointmentView,
   type CreateAppointmentReply,
   type CreateAppointmentRequest,
-  type RescheduleTarget,
   type SubscriptionTier,
 } from "@clinic/shared";
 import { createLocks, type Locks } from "../../platform/locks";
+import { dispatchMessages } from "../notifications/notify";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../audit/audit.service";
@@ -29,6 +28,7 @@ import {
   Changes,
   assertNotQueued,
   bookPlace,
+  endPendingMoves,
   insertAppointment,
   lockedAppointment,
   mapDatabaseError,
@@ -36,10 +36,11 @@ import {
   readAppointment,
   releasePlace,
   setAppointmentStatus,
+  type Payment,
   type Snapshot,
 } from "./appointment.store";
 import { admitSlot, readPlace, takeElastic, takeSlot, type Place } from "./booking.places";
-import { NO_SHOW_WARNING, missedOfLastFiveSql, priceBooking, standingOf, type Pricing } from "./booking-policy";
+import { NO_SHOW_WARNING, missedOfLastFiveSql, paymentOf, priceBooking, standingOf, tellDoctorOfFreeBooking, type Pricing } from "./booking-policy";
 import { afterBookingCommit, scheduleHoldExpiry } from "./booking.after-commit";
 import { AlreadyAnswered, claimKey, storeAnswer, storedAnswer, type IdempotencyContext, type StoredAnswer } from "./idempotency";
 import { redeemLoyaltyPoints, redemptionCost } from "./loyalty";
@@ -48,7 +49,7 @@ export { HOLD_EXPIRY_JOB } from "./booking.after-commit";
 /** The clinic's staff (any membership there) or the platform admin: the guard decides. */
 export const isStaffOf = (p: UserPrincipal, clinicId: string) => can(p, "clinic.appointments.manage", { clinicId });
 
-interface Prepared {
+export interface Prepared {
   place: Place;
   doctorId: string;
   clinicId: string;
@@ -67,11 +68,13 @@ export class BookingService {
     this.locks = createLocks(ctx.redis, ctx.config.redis.prefix);
   }
 
-  private em(): EntityManager {
+  /** One EntityManager per call (the helpers below are for the booking module's own services). */
+  em(): EntityManager {
     return this.ctx.orm.em.fork() as unknown as EntityManager;
   }
 
-  private async publish(snapshot: Snapshot): Promise<void> {
+  /** After commit: live events and the follow-up work of a booking change (never throws). */
+  async publish(snapshot: Snapshot): Promise<void> {
     try {
       await afterBookingCommit(this.ctx, snapshot);
     } catch (error) {
@@ -79,17 +82,21 @@ export class BookingService {
     }
   }
 
-  private scheduleExpiry(appointmentId: string, holdExpiresAt: Date): Promise<void> {
+  scheduleExpiry(appointmentId: string, holdExpiresAt: Date): Promise<void> {
     return scheduleHoldExpiry(this.ctx, appointmentId, holdExpiresAt);
   }
 
   /** Redlock admission on a slot; elastic places need none (their block row lock queues contenders). */
-  private async admit(place: Place): Promise<Lock | null> {
+  async admit(place: Place): Promise<Lock | null> {
     return place.kind === "elastic" ? null : admitSlot(this.locks, this.ctx.log, place.slot.id);
   }
 
+  async release(lock: Lock | null): Promise<void> {
+    if (lock) await this.locks.release(lock);
+  }
+
   /** Validation, patient, place, policy and rules: everything before the hot path (no writes). */
-  private async prepare(
+  async prepare(
     em: EntityManager,
     principal: UserPrincipal,
     input: { slotId?: string | undefined; elastic?: { blockId: string; start: string } | undefined; patientId?: string | undefined; serviceId?: string | undefined; redeemPoints?: boolean | undefined },
@@ -173,19 +180,14 @@ export class BookingService {
   }
 
   /** Takes the prepared place and inserts the appointment. Caller holds the slot lock (slots only). */
-  private async takePlace(
+  async takePlace(
     tx: EntityManager,
     changes: Changes,
     p: Prepared,
     actorUserId: string,
-    target: { status: "pending" | "scheduled"; rescheduledFrom?: string; payment?: Pick<AppointmentRow, "payment_status" | "fee_minor" | "transaction_fee_minor" | "currency"> },
+    target: { status: "pending" | "scheduled"; rescheduledFrom?: string; pendingMoveFrom?: string; payment?: Payment },
   ): Promise<AppointmentRow> {
-    const pay = target.payment ?? {
-      payment_status: p.pricing.paymentStatus,
-      fee_minor: p.pricing.feeMinor,
-      transaction_fee_minor: p.pricing.transactionFeeMinor,
-      currency: p.pricing.currency,
-    };
+    const pay = target.payment ?? paymentOf(p.pricing);
     // An unpaid hold is the payment window; a free one is the ordinary hold.
     const { holdTtlSeconds, paymentWindowSeconds } = this.ctx.config.booking;
     const holdSeconds = pay.payment_status === "unpaid" ? paymentWindowSeconds : holdTtlSeconds;
@@ -201,7 +203,7 @@ export class BookingService {
     const row = await insertAppointment(tx, {
       slotId, elasticAllocationId: elastic?.allocationId ?? null, patientId: p.patient.id, doctorId: p.doctorId, clinicId: p.clinicId,
       serviceId: p.serviceId, start: p.start, end: p.end, status: target.status, holdExpiresAt, payment: pay, bookedById: actorUserId,
-      rescheduledFrom: target.rescheduledFrom ?? null,
+      rescheduledFrom: target.rescheduledFrom ?? null, pendingMoveFrom: target.pendingMoveFrom ?? null,
     });
     changes.appointment(row.id, target.rescheduledFrom ? "rescheduled" : "created");
     // Expiring the block's lapsed holds may have moved the bookings after them.
@@ -287,7 +289,7 @@ export class BookingService {
   }
 
   /** Owner patient, the clinic's staff, the platform admin; others: 404 for patients, 403 for staff. */
-  private assertCanManage(principal: UserPrincipal, row: AppointmentRow, options: { doctor?: boolean; patient?: boolean } = {}) {
+  assertCanManage(principal: UserPrincipal, row: AppointmentRow, options: { doctor?: boolean; patient?: boolean } = {}) {
     const owner = principal.patientId === row.patient_id && options.patient !== false;
     const doctor = options.doctor === true && principal.doctorId === row.doctor_id;
     if (owner || doctor || isStaffOf(principal, row.clinic_id)) return;
@@ -325,13 +327,15 @@ export class BookingService {
         await setAppointmentStatus(tx, row, "scheduled", principal.userId, null);
         changes.appointment(row.id, "confirmed");
         await bookPlace(tx, row, changes);
+        const outbox = await tellDoctorOfFreeBooking(tx, row);
         const after = appointmentView(await readAppointment(tx, id));
         recordAudit(tx, actor, { action: "booking.appointment.confirm", entityType: "Appointment", entityId: row.id, clinicId: row.clinic_id, before: appointmentView(row), after });
         await tx.flush();
-        return { expired: false as const, after, snapshot: await changes.snapshot(tx) };
+        return { expired: false as const, after, outbox, snapshot: await changes.snapshot(tx) };
       })
       .catch(mapDatabaseError);
     await this.publish(result.snapshot);
+    if (!result.expired) await dispatchMessages(this.ctx, result.outbox);
     if (result.expired) throw new DomainError(409, "HOLD_EXPIRED", "The hold has lapsed; book the slot again");
     return result.after;
   }
@@ -351,6 +355,7 @@ export class BookingService {
         await setAppointmentStatus(tx, row, "cancelled", principal.userId, reason);
         changes.appointment(row.id, "cancelled");
         await releasePlace(tx, row, changes, "released");
+        await endPendingMoves(tx, row.id, changes);
         const after = appointmentView(await readAppointment(tx, id));
         recordAudit(tx, actor, { action: "booking.appointment.cancel", entityType: "Appointment", entityId: row.id, clinicId: row.clinic_id, before: appointmentView(row), after });
         await tx.flush();
@@ -362,84 +367,12 @@ export class BookingService {
   }
 
   /** A patient's own changes to a scheduled visit stop `patientCancelCutoffHours` before it starts. */
-  private async assertBeforeCutoff(tx: EntityManager, row: AppointmentRow): Promise<void> {
+  async assertBeforeCutoff(tx: EntityManager, row: AppointmentRow): Promise<void> {
     if (row.status === "pending") return;
     const [clinic] = await tx.execute<{ settings: unknown }[]>(`select settings from clinic where id = ?`, [row.clinic_id]);
     const { patientCancelCutoffHours } = clinicSettingsSchema.parse(clinic?.settings ?? {});
     if (new Date(row.starts_at).getTime() - patientCancelCutoffHours * 3_600_000 <= Date.now()) {
       throw new DomainError(409, "CANCEL_CUTOFF_PASSED", `Cancel online up to ${patientCancelCutoffHours} hours before; call the clinic`);
-    }
-  }
-
-  /**
-   * POST /appointments/:id/reschedule: in one transaction the new slot is taken (held, or booked when
-   * the old appointment was scheduled), the new appointment inserted and the old one cancelled with
-   * its slot freed. All or nothing.
-   */
-  async reschedule(principal: UserPrincipal, actor: AuditActor, id: string, target: RescheduleTarget): Promise<{ previous: AppointmentView; appointment: AppointmentView }> {
-    const em = this.em();
-    const current = await readAppointment(em, id);
-    this.assertCanManage(principal, current);
-    if (target.slotId && current.slot_id === target.slotId) {
-      throw new DomainError(422, "SAME_SLOT", "The appointment is already in this slot", { field: "body.slotId" });
-    }
-    if (target.elastic && !current.service_id) {
-      throw new DomainError(422, "SERVICE_REQUIRED", "An elastic offer is sized by the appointment's service, and this one has none", { field: "body.elastic" });
-    }
-    const staff = isStaffOf(principal, current.clinic_id);
-    if (!canTransition(current.status, "cancelled")) {
-      throw new DomainError(409, "ILLEGAL_TRANSITION", `A ${current.status} appointment cannot be rescheduled`, { from: current.status, to: "cancelled" });
-    }
-    const prepared = await this.prepare(
-      em,
-      principal,
-      { slotId: target.slotId, elastic: target.elastic, serviceId: target.elastic ? current.service_id! : undefined },
-      { fixedPatientId: current.patient_id, keepService: { clinicId: current.clinic_id, serviceId: current.service_id } },
-    );
-    const changes = new Changes();
-    const lock = await this.admit(prepared.place);
-    try {
-      const result = await em.transactional(async (tx) => {
-        const row = await lockedAppointment(tx, id);
-        if (!staff) await this.assertBeforeCutoff(tx, row);
-        if (row.status === "pending" && row.hold_expires_at && new Date(row.hold_expires_at).getTime() <= Date.now()) {
-          throw new DomainError(409, "HOLD_EXPIRED", "The hold has lapsed; book the slot again");
-        }
-        const status = row.status === "pending" ? "pending" : "scheduled";
-        if (row.status !== "pending" && row.status !== "scheduled") {
-          throw new DomainError(409, "ILLEGAL_TRANSITION", `A ${row.status} appointment cannot be rescheduled`, { from: row.status, to: "cancelled" });
-        }
-        const created = await this.takePlace(tx, changes, prepared, principal.userId, {
-          status,
-          rescheduledFrom: row.id,
-          payment: row,
-        });
-        await setAppointmentStatus(tx, row, "cancelled", principal.userId, "rescheduled");
-        changes.appointment(row.id, "rescheduled");
-        await releasePlace(tx, row, changes, "rescheduled");
-        const previous = appointmentView(await readAppointment(tx, id));
-        const appointment = appointmentView(created);
-        recordAudit(tx, actor, {
-          action: "booking.appointment.reschedule",
-          entityType: "Appointment",
-          entityId: row.id,
-          clinicId: row.clinic_id,
-          before: appointmentView(row),
-          after: { previous, appointment },
-        });
-        await tx.flush();
-        return { previous, appointment, snapshot: await changes.snapshot(tx) };
-      });
-      if (lock) await this.locks.release(lock);
-      await this.publish(result.snapshot);
-      if (result.appointment.status === "pending" && result.appointment.holdExpiresAt) {
-        await this.scheduleExpiry(result.appointment.id, new Date(result.appointment.holdExpiresAt));
-      }
-      return { previous: result.previous, appointment: result.appointment };
-    } catch (error) {
-      if (lock) await this.locks.release(lock);
-      if (error instanceof DomainError) throw error;
-      return mapDatabaseError(error);
     }
   }
 
@@ -456,6 +389,8 @@ export class BookingService {
         await setAppointmentStatus(tx, row, to, principal.userId, reason);
         changes.appointment(row.id, "status_changed");
         if (to === "cancelled") await releasePlace(tx, row, changes, "released");
+        // A visit that will not happen at its time any more cannot be moved either.
+        await endPendingMoves(tx, row.id, changes);
         const after = appointmentView(await readAppointment(tx, id));
         recordAudit(tx, actor, { action: "booking.appointment.status", entityType: "Appointment", entityId: row.id, clinicId: row.clinic_id, before: appointmentView(row), after });
         await tx.flush();

@@ -17,7 +17,7 @@ import { Changes, SLOT_COLUMNS, insertAppointment, mapDatabaseError, pgArray, ty
 import type { SlotRow } from "./appointment.views";
 import { afterBookingCommit, scheduleHoldExpiry } from "./booking.after-commit";
 import { admitSlot, takeSlot } from "./booking.places";
-import { priceBooking } from "./booking-policy";
+import { paymentOf, priceBooking } from "./booking-policy";
 import { publishWaitlistEvents, type WaitlistEvent } from "./waitlist.realtime";
 import { OFFER_SELECT, offerView, sweepEndedOffers, type OfferRow } from "./waitlist.store";
 
@@ -164,7 +164,7 @@ export class WaitlistMatcher {
     const appointment = await insertAppointment(tx, {
       slotId: slot.id, elasticAllocationId: null, patientId: entry.patient_id, doctorId: slot.doctor_id, clinicId: slot.clinic_id,
       serviceId: service ? serviceId : null, start: new Date(slot.starts_at), end: new Date(slot.ends_at), status: "pending", holdExpiresAt: expiresAt,
-      payment: { payment_status: pricing.paymentStatus, fee_minor: pricing.feeMinor, transaction_fee_minor: pricing.transactionFeeMinor, currency: pricing.currency },
+      payment: paymentOf(pricing),
       bookedById: null, rescheduledFrom: null,
     });
     changes.appointment(appointment.id, "created");

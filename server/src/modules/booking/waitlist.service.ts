@@ -20,7 +20,7 @@ import { authorize, can } from "../identity/access";
 import type { UserPrincipal } from "../identity/principal";
 import { Changes, bookPlace, lockedAppointment, mapDatabaseError, releasePlace, setAppointmentStatus, type Snapshot } from "./appointment.store";
 import { afterBookingCommit } from "./booking.after-commit";
-import { priceBooking } from "./booking-policy";
+import { priceBooking, tellDoctorOfFreeBooking } from "./booking-policy";
 import { publishWaitlistEvents, type WaitlistEvent } from "./waitlist.realtime";
 import { ENTRY_SELECT, KEPT, entryViews, offerView, readEntry, readOffer, type EntryRow, type OfferRow } from "./waitlist.store";
 
@@ -176,6 +176,8 @@ export class WaitlistService {
         await setAppointmentStatus(tx, appointment, "scheduled", principal.userId, null);
         changes.appointment(appointment.id, "confirmed");
         await bookPlace(tx, appointment, changes);
+        // Delivered by the outbox relay (this path has no dispatch of its own).
+        await tellDoctorOfFreeBooking(tx, appointment);
       }
       await tx.execute(`update waitlist_offer set status = 'accepted', updated_at = now() where id = ?`, [offer.id]);
       await tx.execute(`update waitlist_entry set status = 'booked', updated_at = now() where id = ?`, [offer.entry_id]);

@@ -32,8 +32,9 @@ export async function notify(tx: EntityManager, notice: Notice, known?: UserPref
   const ids: string[] = [];
   for (const channel of notice.channels ?? notificationChannels) {
     const recipient = recipientFor(preferences, channel);
-    // Account messages (codes) go out whatever the user opted out of: they asked for them.
-    const optedOut = !preferences.channels[channel] && templateOf(notice.template)?.category !== "account";
+    // Codes and receipts go out whatever the user opted out of: they asked for them, or it is their money.
+    const category = templateOf(notice.template)?.category;
+    const optedOut = !preferences.channels[channel] && category !== "account" && category !== "receipt";
     const reason = optedOut ? "opted out" : recipient === null ? `no ${channel} address` : null;
     const [row] = await tx.execute<{ id: string }[]>(
       `insert into notification_outbox (id, user_id, clinic_id, channel, recipient, template, language, payload, dedupe_key, status, status_detail, created_at, updated_at)

@@ -8,8 +8,11 @@ export interface TemplateText {
 }
 
 export interface TemplateDefinition {
-  /** `account` messages (codes) ignore opt-outs; `care` messages follow the user's preferences. */
-  category: "account" | "care" | "alert";
+  /**
+   * `account` messages (codes) and `receipt` messages (money that moved) ignore opt-outs; `care`
+   * and `alert` messages follow the user's preferences.
+   */
+  category: "account" | "receipt" | "care" | "alert";
   secretFields?: readonly string[];
   text: { en: TemplateText } & Record<string, TemplateText>;
 }
@@ -40,6 +43,12 @@ export const templates = {
         title: "Your appointment was cancelled",
         body: "Your appointment with {{doctor}} on {{when}} was cancelled: {{reason}}. {{alternativesText}}",
       },
+    },
+  },
+  "booking.free-booked": {
+    category: "care",
+    text: {
+      en: { title: "New booking", body: "{{patient}} booked {{when}} at {{clinic}} ({{why}})." },
     },
   },
   // ---------------------------------------------------------------- reminders
@@ -119,6 +128,30 @@ export const templates = {
       en: { title: "New paid booking", body: "{{patient}} booked and paid for {{when}} at {{clinic}} ({{amount}})." },
     },
   },
+  "payments.move-payment-failed": {
+    category: "care",
+    text: {
+      en: { title: "Your visit was not moved", body: "The payment of the difference for moving to {{when}} with {{doctor}} {{reason}}, so that time was released. Your visit stays at its original time." },
+    },
+  },
+  "payments.refunded": {
+    category: "receipt",
+    text: {
+      en: {
+        title: "Refund of {{amount}}",
+        body: "We refunded {{amount}} for your appointment with {{doctor}} on {{when}}: {{reason}}. Refunds usually reach your card within 5–10 business days, so by {{arrivalBy}} at the latest.",
+      },
+    },
+  },
+  "payments.mismatch": {
+    category: "alert",
+    text: {
+      en: {
+        title: "A payment did not match its checkout",
+        body: "A payment event for {{patient}}'s appointment on {{when}} at {{clinic}} did not match the checkout this service issued ({{differences}}). Nothing was booked or cancelled; check session {{sessionId}} with the payment provider.",
+      },
+    },
+  },
   "payments.payment-failed": {
     category: "care",
     text: {
@@ -126,11 +159,11 @@ export const templates = {
     },
   },
   "payments.refunded-slot-taken": {
-    category: "care",
+    category: "receipt",
     text: {
       en: {
         title: "Your payment was refunded",
-        body: "Your payment ({{amount}}) arrived after the hold on {{when}} with {{doctor}} had lapsed and the slot was taken, so it was refunded in full. {{alternativesText}}",
+        body: "Your payment ({{amount}}) arrived after the hold on {{when}} with {{doctor}} had lapsed and the slot was taken, so it was refunded in full; it should reach your card by {{arrivalBy}}. {{alternativesText}}",
       },
     },
   },

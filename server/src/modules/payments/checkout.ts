@@ -19,6 +19,8 @@ interface Due {
   payment_status: string;
   fee_minor: number;
   transaction_fee_minor: number;
+  amount_due_minor: number;
+  pending_move_from: string | null;
   currency: string;
   email: string | null;
   full_name: string | null;
@@ -31,22 +33,24 @@ export async function ensureCheckout(ctx: ModuleContext, stripe: Stripe, appoint
   const [existing] = await em.execute<{ url: string }[]>(`select url from checkout_session where appointment_id = ?`, [appointmentId]);
   if (existing) return existing.url;
   const [due] = await em.execute<Due[]>(
-    `select a.id, a.patient_id, a.status, a.payment_status, a.fee_minor, a.transaction_fee_minor, a.currency,
+    `select a.id, a.patient_id, a.status, a.payment_status, a.fee_minor, a.transaction_fee_minor, a.amount_due_minor, a.pending_move_from, a.currency,
             u.email, p.full_name, d.display_name as doctor_name
        from appointment a join patient p on p.id = a.patient_id join user_account u on u.id = p.user_id join doctor d on d.id = a.doctor_id
       where a.id = ?`,
     [appointmentId],
   );
   if (!due) throw new DomainError(404, "NOT_FOUND", "Appointment not found");
-  if (due.status !== "pending" || due.payment_status !== "unpaid") {
+  if (due.status !== "pending" || due.payment_status !== "unpaid" || due.amount_due_minor <= 0) {
     throw new DomainError(409, "NOT_PAYABLE", `A ${due.status} appointment with payment ${due.payment_status} cannot be paid`);
   }
   const customer = await ensureCustomer(em, stripe, due);
   const currency = due.currency.toLowerCase();
-  const lineItems: Stripe.Checkout.SessionCreateParams.LineItem[] = [
-    { quantity: 1, price_data: { currency, unit_amount: due.fee_minor, product_data: { name: `Consultation with ${due.doctor_name}` } } },
-  ];
-  if (due.transaction_fee_minor > 0) {
+  const purpose = due.pending_move_from ? "move" : "booking";
+  const lineItems: Stripe.Checkout.SessionCreateParams.LineItem[] =
+    purpose === "move"
+      ? [{ quantity: 1, price_data: { currency, unit_amount: due.amount_due_minor, product_data: { name: `Difference for moving your visit with ${due.doctor_name}` } } }]
+      : [{ quantity: 1, price_data: { currency, unit_amount: due.fee_minor, product_data: { name: `Consultation with ${due.doctor_name}` } } }];
+  if (purpose === "booking" && due.transaction_fee_minor > 0) {
     lineItems.push({ quantity: 1, price_data: { currency, unit_amount: due.transaction_fee_minor, product_data: { name: "Transaction fee" } } });
   }
   const base = ctx.config.http.publicUrl ?? origin;
@@ -70,9 +74,10 @@ export async function ensureCheckout(ctx: ModuleContext, stripe: Stripe, appoint
     { idempotencyKey: checkoutKey(appointmentId) },
   );
   if (!session.url) throw new Error(`Checkout Session ${session.id} has no url`);
+  // What the webhook will believe: this session id, for this amount and currency (webhook.service.ts).
   await em.execute(
-    `insert into checkout_session (appointment_id, session_id, url, amount_minor, currency) values (?, ?, ?, ?, ?) on conflict do nothing`,
-    [appointmentId, session.id, session.url, due.fee_minor + due.transaction_fee_minor, due.currency],
+    `insert into checkout_session (appointment_id, session_id, url, amount_minor, currency, purpose) values (?, ?, ?, ?, ?, ?) on conflict do nothing`,
+    [appointmentId, session.id, session.url, due.amount_due_minor, due.currency, purpose],
   );
   // A concurrent twin may have stored first: everyone answers with the stored session.
   const [stored] = await em.execute<{ url: string }[]>(`select url from checkout_session where appointment_id = ?`, [appointmentId]);

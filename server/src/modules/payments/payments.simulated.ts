@@ -12,7 +12,8 @@ import { DomainError } from "../../platform/problem";
 import { formatWhen } from "../booking/reminder-plan";
 import { SIMULATED_PAGE } from "./simulated";
 import { signEvent, verifiedEvent } from "./stripe";
-import { formatMoney, type PaymentWebhooks } from "./webhook.service";
+import { formatMoney } from "./ledger";
+import type { PaymentWebhooks } from "./webhook.service";
 
 interface Row {
   appointment_id: string;

@@ -1,7 +1,9 @@
 /**
- * Refunds of paid appointments (docs/payments.md "Refunds and policy"): by the clinic's policy after
- * a cancel commits, or by staff with a reason. One refund per appointment: Stripe's idempotency key
- * `refund-{appointmentId}` and the unique (appointment, refund) transaction row both say so.
+ * Refunds of paid visits (docs/payments.md "Refunds and policy"): by the clinic's policy after a
+ * cancel commits, by staff with a reason, and the differences and returns of moves and late
+ * payments. Every refund goes to Stripe inside the caller's transaction (Stripe failing rolls it all
+ * back) under an idempotency key of the visit, the cause and the charge, is recorded once per Stripe
+ * refund, and is told to the patient.
  */
 import { clinicSettingsSchema } from "@clinic/shared";
 import type { EntityManager } from "@mikro-orm/postgresql";
@@ -9,45 +11,57 @@ import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../audit/audit.service";
 import type { Snapshot } from "../booking/appointment.store";
+import { formatWhen } from "../booking/reminder-plan";
+import { dispatchMessages, notify } from "../notifications/notify";
+import { formatMoney, recordRefund, refundArrivalBy, settleRefundedStatus, visitMoney, type RefundCause } from "./ledger";
 import { stripeFor, type Stripe } from "./stripe";
-import { lockWallet, walletBalance } from "./wallet";
 
 const SYSTEM: AuditActor = { userId: null, role: "system", ip: null, userAgent: null, requestId: null };
 
-interface Paid {
-  appointment_id: string;
-  doctor_id: string;
-  clinic_id: string;
-  status: string;
-  payment_status: string;
-  starts_at: Date;
-  settings: Record<string, unknown> | null;
-  amount_minor: number;
-  currency: string;
-  provider_ref: string | null;
-  refunded: boolean;
-  /** Cancelled by the clinic's side: a doctor's leave or a closure (its audit row is in the same transaction). */
-  by_clinic: boolean;
-}
+/** Why the patient gets money back, in the refund notice's words. */
+const REFUND_REASONS: Record<RefundCause, string> = {
+  policy: "the appointment was cancelled",
+  staff: "the clinic refunded it",
+  provider: "the payment provider refunded it",
+  slot_taken: "the payment arrived after the slot was taken",
+  reschedule: "the new time costs less",
+  move_lapsed: "the move to a new time did not go ahead",
+};
 
 export interface RefundResult {
   appointmentId: string;
   refundId: string | null;
+  refundIds: string[];
   amountMinor: number;
   currency: string;
   paymentStatus: "refunded" | "partially_refunded";
 }
 
-/** The charge of an appointment, its row locked (a cancel and a staff refund at once refund once). */
-async function lockedPaid(tx: EntityManager, appointmentId: string): Promise<Paid | null> {
-  const [row] = await tx.execute<Paid[]>(
-    `select a.id as appointment_id, a.doctor_id, a.clinic_id, a.status, a.payment_status, a.starts_at, c.settings,
-            t.amount_minor, t.currency, t.provider_ref,
-            exists (select 1 from payment_transaction r where r.appointment_id = a.id and r.kind = 'refund') as refunded,
+/** The facts of a visit a refund needs: its people, clinic policy and whether the clinic cancelled it. */
+interface Visit {
+  id: string;
+  doctor_id: string;
+  clinic_id: string;
+  status: string;
+  payment_status: string;
+  starts_at: Date;
+  currency: string;
+  settings: Record<string, unknown> | null;
+  time_zone: string;
+  patient_user_id: string;
+  doctor_name: string;
+  /** Cancelled by the clinic's side: a doctor's leave or a closure (its audit row is in the same transaction). */
+  by_clinic: boolean;
+}
+
+/** The visit, its row locked (a cancel and a staff refund at once refund once). */
+async function lockedVisit(tx: EntityManager, appointmentId: string): Promise<Visit | null> {
+  const [row] = await tx.execute<Visit[]>(
+    `select a.id, a.doctor_id, a.clinic_id, a.status, a.payment_status, a.starts_at, a.currency, c.settings, c.time_zone,
+            p.user_id as patient_user_id, d.display_name as doctor_name,
             exists (select 1 from audit_event e where e.entity_type = 'Appointment' and e.entity_id = a.id::text
                       and e.action = 'booking.appointment.cancel-by-leave') as by_clinic
-       from appointment a join clinic c on c.id = a.clinic_id
-       join payment_transaction t on t.appointment_id = a.id and t.kind = 'charge'
+       from appointment a join clinic c on c.id = a.clinic_id join patient p on p.id = a.patient_id join doctor d on d.id = a.doctor_id
       where a.id = ? for update of a`,
     [appointmentId],
   );
@@ -55,66 +69,96 @@ async function lockedPaid(tx: EntityManager, appointmentId: string): Promise<Pai
 }
 
 /**
- * Records a refund made at Stripe: the refund transaction (once), payment status, and the doctor's
- * debit (the consultation-fee share of the refund, at most the wallet's balance so it never goes
- * negative: a shortfall after a payout is the platform's). False: already recorded.
+ * Refunds `amountMinor` of a visit through Stripe, split over its charges newest first (a moved
+ * visit may have the original payment and a move's difference), and tells the patient unless
+ * `notice` is false (a caller with a richer message of its own). Call with the visit's row locked.
  */
-export async function recordRefund(tx: EntityManager, appointmentId: string, refund: { id: string | null; amountMinor: number }): Promise<boolean> {
-  const [charge] = await tx.execute<{ amount_minor: number; currency: string }[]>(
-    `select amount_minor, currency from payment_transaction where appointment_id = ? and kind = 'charge'`,
-    [appointmentId],
-  );
-  if (!charge) return false;
-  const [inserted] = await tx.execute<{ id: string }[]>(
-    `insert into payment_transaction (appointment_id, kind, amount_minor, currency, provider_ref) values (?, 'refund', ?, ?, ?) on conflict do nothing returning id`,
-    [appointmentId, refund.amountMinor, charge.currency, refund.id],
-  );
-  if (!inserted) return false;
-  const status = refund.amountMinor >= charge.amount_minor ? "refunded" : "partially_refunded";
-  await tx.execute(`update appointment set payment_status = ?, updated_at = now() where id = ?`, [status, appointmentId]);
-  const [credit] = await tx.execute<{ doctor_id: string; amount_minor: number; currency: string }[]>(
-    `select doctor_id, amount_minor, currency from wallet_entry where kind = 'credit' and appointment_id = ?`,
-    [appointmentId],
-  );
-  if (credit) {
-    await lockWallet(tx, credit.doctor_id);
-    const share = Math.min(credit.amount_minor, Math.round((credit.amount_minor * refund.amountMinor) / charge.amount_minor));
-    const debit = Math.min(share, Math.max(0, await walletBalance(tx, credit.doctor_id, credit.currency)));
-    if (debit > 0) {
-      await tx.execute(
-        `insert into wallet_entry (doctor_id, kind, amount_minor, currency, appointment_id) values (?, 'debit', ?, ?, ?) on conflict do nothing`,
-        [credit.doctor_id, debit, credit.currency, appointmentId],
-      );
-    }
+export async function refundVisit(
+  tx: EntityManager,
+  stripe: Stripe,
+  visitId: string,
+  amountMinor: number,
+  cause: RefundCause,
+  options: { notice?: boolean } = {},
+): Promise<{ refundIds: string[]; amountMinor: number; outbox: string[] }> {
+  const visit = await lockedVisit(tx, visitId);
+  const money = await visitMoney(tx, visitId);
+  if (!visit) throw new DomainError(404, "NOT_FOUND", "Appointment not found");
+  let left = Math.min(amountMinor, money.netMinor);
+  const refundIds: string[] = [];
+  for (const charge of money.charges) {
+    const take = Math.min(left, charge.amountMinor - charge.refundedMinor);
+    if (take <= 0) continue;
+    if (!charge.paymentIntent) throw new DomainError(409, "NOT_REFUNDABLE", "The payment has no PaymentIntent to refund");
+    const made = await stripe.refunds.create(
+      { payment_intent: charge.paymentIntent, amount: take, reason: "requested_by_customer", metadata: { appointmentId: visitId, cause } },
+      { idempotencyKey: refundKey(visitId, cause, charge.paymentIntent) },
+    );
+    await recordRefund(tx, { appointmentId: visitId, doctorId: visit.doctor_id, chargeId: charge.id, amountMinor: take, currency: charge.currency, refundId: made.id, cause });
+    refundIds.push(made.id);
+    left -= take;
+    if (left === 0) break;
   }
-  return true;
+  const refunded = Math.min(amountMinor, money.netMinor) - left;
+  const outbox = refunded > 0 && options.notice !== false ? await tellPatient(tx, visit, refunded, cause) : [];
+  return { refundIds, amountMinor: refunded, outbox };
 }
 
-/** Refunds `amountMinor` of an appointment's charge through Stripe (inside tx: Stripe failing rolls all back). */
-async function refund(tx: EntityManager, stripe: Stripe, row: Paid, amountMinor: number, actor: AuditActor, cause: string, reason: string | null): Promise<RefundResult> {
-  if (!row.provider_ref) throw new DomainError(409, "NOT_REFUNDABLE", "The payment has no PaymentIntent to refund");
-  const made = await stripe.refunds.create(
-    { payment_intent: row.provider_ref, amount: amountMinor, reason: "requested_by_customer", metadata: { appointmentId: row.appointment_id, cause } },
-    { idempotencyKey: `refund-${row.appointment_id}` },
-  );
-  await recordRefund(tx, row.appointment_id, { id: made.id, amountMinor });
-  const paymentStatus = amountMinor >= row.amount_minor ? "refunded" : "partially_refunded";
-  recordAudit(tx, actor, {
-    action: cause === "staff" ? "payments.refund-staff" : "payments.refund-policy",
-    entityType: "Appointment",
-    entityId: row.appointment_id,
-    clinicId: row.clinic_id,
-    after: { refundId: made.id, amountMinor, currency: row.currency, reason },
+/**
+ * One key per visit, cause and PaymentIntent (not the charge row, which a rolled-back try writes
+ * anew): a retry of the same refund is the same refund at Stripe. Policy and staff refunds share
+ * theirs: only one of them is ever made for a visit.
+ */
+const refundKey = (visitId: string, cause: RefundCause, paymentIntent: string) =>
+  `refund-${visitId}-${cause === "policy" || cause === "staff" ? "cancel" : cause}-${paymentIntent}`;
+
+/** "Your refund": the amount, the appointment, why, and when it should arrive (in-app and by email). */
+async function tellPatient(tx: EntityManager, visit: Visit, amountMinor: number, cause: RefundCause): Promise<string[]> {
+  const arrival = new Intl.DateTimeFormat("en-GB", { timeZone: visit.time_zone, weekday: "long", day: "numeric", month: "long" }).format(refundArrivalBy(new Date()));
+  return notify(tx, {
+    userId: visit.patient_user_id,
+    template: "payments.refunded",
+    channels: ["in_app", "email"],
+    clinicId: visit.clinic_id,
+    // One notice per refund: the visit and cause identify it (a cause happens once per visit).
+    key: `refund-notice-${visit.id}-${cause}`,
+    payload: {
+      appointmentId: visit.id,
+      amount: formatMoney(amountMinor, visit.currency),
+      doctor: visit.doctor_name,
+      when: formatWhen(new Date(visit.starts_at), visit.time_zone),
+      reason: REFUND_REASONS[cause],
+      arrivalBy: arrival,
+    },
   });
-  return { appointmentId: row.appointment_id, refundId: made.id, amountMinor, currency: row.currency, paymentStatus };
 }
 
-/** The policy's refund for a cancel now: full at least `fullRefundHours` before start, else the percent. */
-export function policyAmount(row: Pick<Paid, "amount_minor" | "starts_at" | "settings">, now = new Date()): number {
-  const { fullRefundHours, lateCancelRefundPercent } = clinicSettingsSchema.parse(row.settings ?? {});
-  const hoursBefore = (new Date(row.starts_at).getTime() - now.getTime()) / 3_600_000;
-  if (hoursBefore >= fullRefundHours) return row.amount_minor;
-  return Math.floor((row.amount_minor * lateCancelRefundPercent) / 100);
+/**
+ * A refund made at Stripe outside this server (the dashboard; `charge.refunded`): whatever Stripe
+ * says was refunded of the charge beyond what we recorded is recorded now and told. Our own
+ * refunds were recorded when made, so their events change nothing.
+ */
+export async function recordProviderRefund(tx: EntityManager, charge: { paymentIntent: string; amountRefundedMinor: number; refundId: string | null }): Promise<{ recorded: boolean; outbox: string[] } | null> {
+  const [paid] = await tx.execute<{ id: string; appointment_id: string; currency: string; refunded_minor: number }[]>(
+    `select c.id, c.appointment_id, c.currency, coalesce((select sum(r.amount_minor) from payment_transaction r where r.charge_id = c.id), 0)::int as refunded_minor
+       from payment_transaction c where c.kind = 'charge' and c.provider_ref = ?`,
+    [charge.paymentIntent],
+  );
+  if (!paid) return null;
+  const visit = await lockedVisit(tx, paid.appointment_id);
+  const missing = charge.amountRefundedMinor - paid.refunded_minor;
+  if (!visit || missing <= 0) return { recorded: false, outbox: [] };
+  await recordRefund(tx, { appointmentId: visit.id, doctorId: visit.doctor_id, chargeId: paid.id, amountMinor: missing, currency: paid.currency, refundId: charge.refundId, cause: "provider" });
+  await settleRefundedStatus(tx, visit.id);
+  return { recorded: true, outbox: await tellPatient(tx, visit, missing, "provider") };
+}
+
+/** The policy's refund of what was paid for a cancel now: all of it at least `fullRefundHours` before the start, else the percent. */
+export function policyAmount(visit: Pick<Visit, "starts_at" | "settings">, paidMinor: number, now = new Date()): number {
+  const { fullRefundHours, lateCancelRefundPercent } = clinicSettingsSchema.parse(visit.settings ?? {});
+  const hoursBefore = (new Date(visit.starts_at).getTime() - now.getTime()) / 3_600_000;
+  if (hoursBefore >= fullRefundHours) return paidMinor;
+  return Math.floor((paidMinor * lateCancelRefundPercent) / 100);
 }
 
 /** After-commit step: every cancelled, paid appointment of the change is refunded by its clinic's policy. */
@@ -124,30 +168,70 @@ export async function refundCancelledByPolicy(ctx: ModuleContext, snapshot: Snap
   if (!stripe || ids.length === 0) return;
   for (const id of ids) {
     try {
-      await (ctx.orm.em.fork() as unknown as EntityManager).transactional(async (tx) => {
-        const row = await lockedPaid(tx, id);
-        // Re-checked under the lock: only a cancelled, still fully paid appointment is refunded once.
-        if (!row || row.refunded || row.status !== "cancelled" || row.payment_status !== "paid") return;
+      const outbox = await (ctx.orm.em.fork() as unknown as EntityManager).transactional(async (tx) => {
+        const visit = await lockedVisit(tx, id);
+        const money = await visitMoney(tx, id);
+        // Re-checked under the lock: only a cancelled, still fully paid visit is refunded, once.
+        if (!visit || visit.status !== "cancelled" || visit.payment_status !== "paid" || money.hasCancelRefund || money.netMinor <= 0) return [];
         // The policy covers the patient's change of plans; when the clinic cancels, the patient gets it all back.
-        const amount = row.by_clinic ? row.amount_minor : policyAmount(row);
-        if (amount > 0) await refund(tx, stripe, row, amount, SYSTEM, "policy", null);
+        const amount = visit.by_clinic ? money.netMinor : policyAmount(visit, money.netMinor);
+        if (amount <= 0) return [];
+        const made = await refundVisit(tx, stripe, id, amount, "policy");
+        const paymentStatus = await settleRefundedStatus(tx, id);
+        recordAudit(tx, SYSTEM, {
+          action: "payments.refund-policy",
+          entityType: "Appointment",
+          entityId: id,
+          clinicId: visit.clinic_id,
+          after: { refundIds: made.refundIds, amountMinor: made.amountMinor, currency: visit.currency, paymentStatus },
+        });
+        return made.outbox;
       });
+      await dispatchMessages(ctx, outbox);
     } catch (error) {
       ctx.log.warn({ err: error, appointmentId: id }, "policy refund failed");
     }
   }
 }
 
-/** A staff refund (any status but unpaid), with a reason; one per appointment (409 ALREADY_REFUNDED). */
-export async function staffRefund(ctx: ModuleContext, actor: AuditActor, appointmentId: string, input: { amountMinor?: number; reason: string }, allowed: (clinicId: string) => boolean): Promise<RefundResult> {
+/** A staff refund of a paid visit (any status), with a reason; one per visit (409 ALREADY_REFUNDED). */
+export async function staffRefund(
+  ctx: ModuleContext,
+  actor: AuditActor,
+  appointmentId: string,
+  input: { amountMinor?: number; reason: string },
+  allowed: (clinicId: string) => boolean,
+): Promise<RefundResult> {
   const stripe = stripeFor(ctx.config);
-  return (ctx.orm.em.fork() as unknown as EntityManager).transactional(async (tx) => {
-    const row = await lockedPaid(tx, appointmentId);
-    if (!row || !allowed(row.clinic_id)) throw new DomainError(404, "NOT_FOUND", "Paid appointment not found");
-    if (row.refunded || row.payment_status !== "paid") throw new DomainError(409, "ALREADY_REFUNDED", "This payment was refunded already");
-    const amount = input.amountMinor ?? row.amount_minor;
-    if (amount > row.amount_minor) throw new DomainError(400, "VALIDATION_FAILED", `Invalid amountMinor`, { errors: [{ field: "body.amountMinor", message: `at most the charge (${row.amount_minor})` }] });
+  const { result, outbox } = await (ctx.orm.em.fork() as unknown as EntityManager).transactional(async (tx) => {
+    const visit = await lockedVisit(tx, appointmentId);
+    const money = visit ? await visitMoney(tx, appointmentId) : null;
+    if (!visit || !money || money.chargedMinor === 0 || !allowed(visit.clinic_id)) throw new DomainError(404, "NOT_FOUND", "Paid appointment not found");
+    if (money.hasCancelRefund || visit.payment_status !== "paid") throw new DomainError(409, "ALREADY_REFUNDED", "This payment was refunded already");
+    const amount = input.amountMinor ?? money.netMinor;
+    if (amount > money.netMinor) {
+      throw new DomainError(400, "VALIDATION_FAILED", "Invalid amountMinor", { errors: [{ field: "body.amountMinor", message: `at most what was paid (${money.netMinor})` }] });
+    }
     if (!stripe) throw new DomainError(503, "PAYMENT_PROVIDER_UNAVAILABLE", "No payment provider is configured");
-    return refund(tx, stripe, row, amount, actor, "staff", input.reason);
+    const made = await refundVisit(tx, stripe, appointmentId, amount, "staff");
+    const paymentStatus = await settleRefundedStatus(tx, appointmentId);
+    recordAudit(tx, actor, {
+      action: "payments.refund-staff",
+      entityType: "Appointment",
+      entityId: appointmentId,
+      clinicId: visit.clinic_id,
+      after: { refundIds: made.refundIds, amountMinor: made.amountMinor, currency: visit.currency, reason: input.reason },
+    });
+    const result: RefundResult = {
+      appointmentId,
+      refundId: made.refundIds[0] ?? null,
+      refundIds: made.refundIds,
+      amountMinor: made.amountMinor,
+      currency: visit.currency,
+      paymentStatus,
+    };
+    return { result, outbox: made.outbox };
   });
+  await dispatchMessages(ctx, outbox);
+  return result;
 }

@@ -51,10 +51,21 @@ function createProvider(config: Config): Provider {
   return { stripe, simulated: false, webhookSecret };
 }
 
-/** Verifies the signature on the raw body and parses the event; throws on a bad or stale signature. */
-export function verifiedEvent(rawBody: Buffer | string, signature: string | string[] | undefined, secret: string): Stripe.Event {
+/** How far from now a delivery's signature time may be, either way (Stripe's default tolerance). */
+export const SIGNATURE_TOLERANCE_SECONDS = 300;
+
+/**
+ * Verifies the signature on the raw body and parses the event; throws on a bad or stale signature,
+ * and on one (or an event) timestamped more than the tolerance in the future: the SDK checks only
+ * the past, and a future stamp would outlive the replay window.
+ */
+export function verifiedEvent(rawBody: Buffer | string, signature: string | string[] | undefined, secret: string, now = Date.now()): Stripe.Event {
   if (typeof signature !== "string") throw new Error("missing Stripe-Signature");
-  return Stripe.webhooks.constructEvent(rawBody, signature, secret);
+  const event = Stripe.webhooks.constructEvent(rawBody, signature, secret, SIGNATURE_TOLERANCE_SECONDS);
+  const signedAt = Number(/(?:^|,)t=(\d+)/.exec(signature)?.[1]);
+  const latest = Math.floor(now / 1000) + SIGNATURE_TOLERANCE_SECONDS;
+  if (!Number.isFinite(signedAt) || signedAt > latest || event.created > latest) throw new Error("Stripe-Signature or event timestamped in the future");
+  return event;
 }
 
 /** A webhook delivery signed as Stripe signs it (the simulated provider's events). */

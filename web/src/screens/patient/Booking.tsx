@@ -81,18 +81,22 @@ function Hold({ appointment, doctor, timeZone, clinicName, onChange }: {
   const release = useSubmit(async () => {
     setReleased(true);
     await api(`/appointments/${appointment.id}/cancel`, { method: "POST", body: { reason: "Released by the patient before confirming" }, schema: appointmentViewSchema });
-    lose(`You released ${when}.`);
+    if (!appointment.pendingMoveFrom) return lose(`You released ${when}.`);
+    setNotice(`You kept your current time; ${when} was released.`);
+    navigate("/patient/appointments");
   });
 
   const needsPayment = appointment.paymentStatus === "unpaid";
+  const isMove = appointment.pendingMoveFrom !== null || (appointment.status === "scheduled" && appointment.rescheduledFrom !== null);
   const fee = formatMoney(appointment.feeMinor, appointment.currency);
   const total = formatMoney(appointment.feeMinor + appointment.transactionFeeMinor, appointment.currency);
+  const due = formatMoney(appointment.amountDueMinor, appointment.currency);
 
   if (appointment.status === "scheduled") {
     return (
       <section className="panel booking-done" aria-labelledby={`${id}-done`}>
-        <h1 id={`${id}-done`}>Booked</h1>
-        <p role="status"><strong>{when}</strong> with {doctor.displayName} at {clinicName} is booked.</p>
+        <h1 id={`${id}-done`}>{isMove ? "Moved" : "Booked"}</h1>
+        <p role="status"><strong>{when}</strong> with {doctor.displayName} at {clinicName} is booked{isMove ? "; your previous time was released" : ""}.</p>
         <p><Link to="/patient/appointments">See my appointments</Link></p>
       </section>
     );
@@ -108,7 +112,7 @@ function Hold({ appointment, doctor, timeZone, clinicName, onChange }: {
   }
   return (
     <section className="panel booking" aria-labelledby={`${id}-hold`}>
-      <h1 id={`${id}-hold`}>Confirm your appointment</h1>
+      <h1 id={`${id}-hold`}>{appointment.pendingMoveFrom ? "Pay the difference to move your visit" : "Confirm your appointment"}</h1>
       <p><strong>{when}</strong> with {doctor.displayName} at {clinicName}</p>
       <p className="hold-timer">
         Held for you for <strong className="countdown" data-testid="hold-countdown">{formatCountdown(left)}</strong>
@@ -119,7 +123,11 @@ function Hold({ appointment, doctor, timeZone, clinicName, onChange }: {
       {needsPayment ? (
         <div className="payment-needed" role="status">
           <h2>Payment needed</h2>
-          <p>This booking has to be paid to be confirmed: {fee} consultation fee, {total} in total with the transaction fee.</p>
+          {appointment.pendingMoveFrom ? (
+            <p>The new time costs {total} in all; you have paid for your visit already, so the difference is {due}. Your visit stays at its current time until the difference is paid.</p>
+          ) : (
+            <p>This booking has to be paid to be confirmed: {fee} consultation fee, {total} in total with the transaction fee.</p>
+          )}
           {returned === "success" ? (
             <p data-testid="payment-waiting"><strong>Payment received by the provider</strong>; waiting for its confirmation. This page updates by itself.</p>
           ) : (
@@ -137,10 +145,12 @@ function Hold({ appointment, doctor, timeZone, clinicName, onChange }: {
         )}
         {needsPayment && returned !== "success" && (
           <button type="button" className="button" disabled={pay.busy} onClick={() => void pay.run()}>
-            {pay.busy ? "Opening checkout…" : `Pay ${total}`}
+            {pay.busy ? "Opening checkout…" : `Pay ${due}`}
           </button>
         )}
-        <button type="button" className="button button-quiet" disabled={release.busy} onClick={() => void release.run()}>Release this slot</button>
+        <button type="button" className="button button-quiet" disabled={release.busy} onClick={() => void release.run()}>
+          {appointment.pendingMoveFrom ? "Keep my current time" : "Release this slot"}
+        </button>
       </div>
     </section>
   );

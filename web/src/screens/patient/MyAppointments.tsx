@@ -112,7 +112,9 @@ function Appointment({ appointment: a, doctor, clinic, onChanged }: {
     <li className={`appointment appointment-${a.status}`} aria-label={`${when} with ${doctor?.displayName ?? "your doctor"}`}>
       <p className="appointment-when"><strong>{when}</strong> <span className="badge appointment-status">{STATUS_TEXT[a.status] ?? a.status}</span></p>
       <p>{doctor?.displayName ?? "Doctor"} · {clinic?.name ?? "Clinic"}</p>
-      {a.paymentStatus === "unpaid" && <p className="patient-warning">Payment needed: {formatMoney(a.feeMinor + a.transactionFeeMinor, a.currency)} (online payment is not available yet)</p>}
+      {a.paymentStatus === "unpaid" && a.status === "pending" && (
+        <p className="patient-warning">{a.pendingMoveFrom ? "Moving your visit here: the difference to pay is" : "Payment needed:"} {formatMoney(a.amountDueMinor, a.currency)}</p>
+      )}
       {a.expectedStartAt && ["scheduled", "checked_in"].includes(a.status) && (
         <p>Expected to start at <strong>{formatTime(a.expectedStartAt, zone)}</strong></p>
       )}

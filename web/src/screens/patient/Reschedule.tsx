@@ -27,6 +27,11 @@ function Picker({ appointmentId, doctorId, slotId, start }: { appointmentId: str
 
   async function move(slot: SlotLive, timeZone: string) {
     const reply = await api(`/appointments/${appointmentId}/reschedule`, { method: "POST", body: { slotId: slot.slotId }, schema: rescheduleAppointmentReplySchema });
+    if (reply.next === "pay") {
+      // A dearer time (or an unpaid hold): the new time is held until the difference is paid on the hold page.
+      navigate(`/patient/book/${reply.appointment.id}`);
+      return;
+    }
     setNotice(`Your appointment moved from ${formatDateTime(start, timeZone)} to ${formatDateTime(reply.appointment.start, timeZone)}.`);
     navigate("/patient/appointments");
   }
@@ -38,7 +43,7 @@ function Picker({ appointmentId, doctorId, slotId, start }: { appointmentId: str
           <section className="panel" aria-labelledby={`${id}-re`}>
             <p><Link to="/patient/appointments">← My appointments</Link></p>
             <h1 id={`${id}-re`}>Reschedule</h1>
-            <p>Now: <strong>{formatDateTime(start, timeZone)}</strong> with {doctor.displayName}. Pick a new free time below; your current time is released when the move succeeds.</p>
+            <p>Now: <strong>{formatDateTime(start, timeZone)}</strong> with {doctor.displayName}. Pick a new free time below; your current time is released when the move succeeds. A paid visit keeps its payment: a cheaper time refunds the difference, a dearer one asks for it first.</p>
           </section>
           <SlotWeek doctorId={doctorId} from={search.get("from") ?? ""} timeZone={timeZone} clinicNames={clinicNames} excludeSlotId={slotId}
             onWeek={(from) => navigate(`/patient/appointments/${appointmentId}/reschedule?from=${from}`, { replace: true })}

@@ -93,7 +93,11 @@ export function DayCalendar({ session }: { session: Session }) {
     try {
       const reply = await api(`/appointments/${appointment.id}/reschedule`, { method: "POST", body: { slotId: slot.id }, schema: rescheduleAppointmentReplySchema });
       const doctor = doctorList.find((d) => d.id === slot.doctorId)?.displayName ?? "the doctor";
-      setMessage({ tone: "ok", text: `Moved ${name} to ${formatTime(reply.appointment.start, tz)} with ${doctor}.` });
+      setMessage(
+        reply.next === "pay"
+          ? { tone: "ok", text: `${formatTime(reply.appointment.start, tz)} with ${doctor} is held for ${name}: the new time costs more, so the move completes when the patient pays the difference.` }
+          : { tone: "ok", text: `Moved ${name} to ${formatTime(reply.appointment.start, tz)} with ${doctor}.` },
+      );
       await day.reload();
     } catch (error) {
       setMessage({ tone: "alert", text: `Could not move ${name}: ${error instanceof Error ? error.message : "unknown error"}` });

@@ -1,0 +1,178 @@
+/**
+ * POST /appointments/:id/reschedule (docs/booking.md, docs/payments.md "Money follows the visit").
+ * In one transaction the new place is taken and the old appointment cancelled ("rescheduled"), all
+ * or nothing. A paid visit keeps its payment: the charges, refunds and the doctor's share move to
+ * the new appointment; a cheaper new time is refunded the difference at once, a dearer one becomes
+ * a hold that completes the move when the difference is paid (the visit stays where it is until then).
+ */
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { canTransition, type AppointmentView, type RescheduleTarget } from "@clinic/shared";
+import type { ModuleContext } from "../../platform/module";
+import { DomainError } from "../../platform/problem";
+import { recordAudit, type AuditActor } from "../audit/audit.service";
+import type { UserPrincipal } from "../identity/principal";
+import { dispatchMessages } from "../notifications/notify";
+import { moveVisitMoney, settleRefundedStatus, visitMoney } from "../payments/ledger";
+import { refundVisit } from "../payments/refunds";
+import { stripeFor } from "../payments/stripe";
+import { appointmentView, type AppointmentRow } from "./appointment.views";
+import { Changes, endPendingMoves, lockedAppointment, mapDatabaseError, readAppointment, releasePlace, setAppointmentStatus, type LockedAppointment } from "./appointment.store";
+import { paymentOf, priceOf } from "./booking-policy";
+import { isStaffOf, type BookingService, type Prepared } from "./booking.service";
+
+export interface Rescheduled {
+  previous: AppointmentView;
+  appointment: AppointmentView;
+  /** "pay": the new appointment is a hold waiting for the difference (a paid visit's dearer move) or its price. */
+  next: "pay" | null;
+}
+
+interface Move {
+  tx: EntityManager;
+  changes: Changes;
+  row: LockedAppointment;
+  prepared: Prepared;
+  principal: UserPrincipal;
+  actor: AuditActor;
+  outbox: string[];
+}
+
+export class RescheduleService {
+  constructor(
+    private readonly ctx: ModuleContext,
+    private readonly booking: BookingService,
+  ) {}
+
+  async reschedule(principal: UserPrincipal, actor: AuditActor, id: string, target: RescheduleTarget): Promise<Rescheduled> {
+    const em = this.booking.em();
+    const current = await readAppointment(em, id);
+    this.booking.assertCanManage(principal, current);
+    if (target.slotId && current.slot_id === target.slotId) {
+      throw new DomainError(422, "SAME_SLOT", "The appointment is already in this slot", { field: "body.slotId" });
+    }
+    if (target.elastic && !current.service_id) {
+      throw new DomainError(422, "SERVICE_REQUIRED", "An elastic offer is sized by the appointment's service, and this one has none", { field: "body.elastic" });
+    }
+    if (!canTransition(current.status, "cancelled")) {
+      throw new DomainError(409, "ILLEGAL_TRANSITION", `A ${current.status} appointment cannot be rescheduled`, { from: current.status, to: "cancelled" });
+    }
+    const staff = isStaffOf(principal, current.clinic_id);
+    const prepared = await this.booking.prepare(
+      em,
+      principal,
+      { slotId: target.slotId, elastic: target.elastic, serviceId: target.elastic ? current.service_id! : undefined },
+      { fixedPatientId: current.patient_id, keepService: { clinicId: current.clinic_id, serviceId: current.service_id } },
+    );
+    const changes = new Changes();
+    const lock = await this.booking.admit(prepared.place);
+    try {
+      const result = await em.transactional(async (tx) => {
+        const row = await lockedAppointment(tx, id);
+        if (!staff) await this.booking.assertBeforeCutoff(tx, row);
+        if (row.status === "pending" && row.hold_expires_at && new Date(row.hold_expires_at).getTime() <= Date.now()) {
+          throw new DomainError(409, "HOLD_EXPIRED", "The hold has lapsed; book the slot again");
+        }
+        if (row.status !== "pending" && row.status !== "scheduled") {
+          throw new DomainError(409, "ILLEGAL_TRANSITION", `A ${row.status} appointment cannot be rescheduled`, { from: row.status, to: "cancelled" });
+        }
+        const move: Move = { tx, changes, row, prepared, principal, actor, outbox: [] };
+        const paid = (await visitMoney(tx, row.id)).chargedMinor > 0;
+        const moved = paid ? await this.movePaidVisit(move) : await this.moveUnpaid(move);
+        await tx.flush();
+        return { ...moved, outbox: move.outbox, snapshot: await changes.snapshot(tx) };
+      });
+      await this.booking.release(lock);
+      await this.booking.publish(result.snapshot);
+      await dispatchMessages(this.ctx, result.outbox);
+      if (result.appointment.status === "pending" && result.appointment.holdExpiresAt) {
+        await this.booking.scheduleExpiry(result.appointment.id, new Date(result.appointment.holdExpiresAt));
+      }
+      return { previous: result.previous, appointment: result.appointment, next: result.next };
+    } catch (error) {
+      await this.booking.release(lock);
+      if (error instanceof DomainError) throw error;
+      return mapDatabaseError(error);
+    }
+  }
+
+  /**
+   * Nothing paid yet: a hold moves as a hold (an unpaid one owes the new time's price and gets its
+   * own checkout), a free visit stays free at its new time.
+   */
+  private async moveUnpaid({ tx, changes, row, prepared, principal, actor }: Move): Promise<Rescheduled> {
+    const status = row.status === "pending" ? "pending" : "scheduled";
+    const payment = row.payment_status === "unpaid"
+      ? paymentOf(prepared.pricing)
+      : { payment_status: row.payment_status, fee_minor: row.fee_minor, transaction_fee_minor: row.transaction_fee_minor, currency: row.currency, amount_due_minor: 0 };
+    const created = await this.booking.takePlace(tx, changes, prepared, principal.userId, { status, rescheduledFrom: row.id, payment });
+    await this.cancelMovedFrom(tx, changes, row, principal);
+    return this.audited(tx, actor, row, created, payment.payment_status === "unpaid" && payment.amount_due_minor > 0 ? "pay" : null);
+  }
+
+  /**
+   * A paid visit keeps its payment. Same price or cheaper: the move is done now, the money moves
+   * with it and a cheaper time's difference is refunded. Dearer: a hold that owes the difference;
+   * the webhook completes the move when it is paid (webhook.service.ts `paidMove`).
+   */
+  private async movePaidVisit(move: Move): Promise<Rescheduled> {
+    const { tx, changes, row, prepared, principal, actor } = move;
+    const price = paymentOf(prepared.pricing);
+    if (priceOf(price) > 0 && price.currency !== row.currency) {
+      throw new DomainError(422, "CURRENCY_CHANGE", `A visit paid in ${row.currency} moves only to a time priced in ${row.currency}; cancel and book again`, { field: "body.slotId" });
+    }
+    const difference = priceOf(price) - priceOf(row);
+    // A newer move replaces one still waiting for its difference.
+    await endPendingMoves(tx, row.id, changes);
+    if (difference > 0) {
+      const hold = await this.booking.takePlace(tx, changes, prepared, principal.userId, {
+        status: "pending",
+        pendingMoveFrom: row.id,
+        payment: { ...price, payment_status: "unpaid", amount_due_minor: difference },
+      });
+      recordAudit(tx, actor, {
+        action: "booking.appointment.move-pending",
+        entityType: "Appointment",
+        entityId: row.id,
+        clinicId: row.clinic_id,
+        after: { holdId: hold.id, differenceMinor: difference, currency: row.currency },
+      });
+      return { previous: appointmentView(await readAppointment(tx, row.id)), appointment: appointmentView(hold), next: "pay" };
+    }
+    const created = await this.booking.takePlace(tx, changes, prepared, principal.userId, {
+      status: "scheduled",
+      rescheduledFrom: row.id,
+      payment: { ...price, payment_status: row.payment_status, amount_due_minor: 0 },
+    });
+    await this.cancelMovedFrom(tx, changes, row, principal);
+    await moveVisitMoney(tx, row, created);
+    if (difference < 0) {
+      const stripe = stripeFor(this.ctx.config);
+      if (!stripe) throw new DomainError(503, "PAYMENT_PROVIDER_UNAVAILABLE", "No payment provider is configured to refund the difference");
+      const refunded = await refundVisit(tx, stripe, created.id, -difference, "reschedule");
+      move.outbox.push(...refunded.outbox);
+      // A move to a time that costs nothing returns everything.
+      if ((await visitMoney(tx, created.id)).netMinor === 0) await settleRefundedStatus(tx, created.id);
+    }
+    return this.audited(tx, actor, row, created, null);
+  }
+
+  private async cancelMovedFrom(tx: EntityManager, changes: Changes, row: LockedAppointment, principal: UserPrincipal): Promise<void> {
+    await setAppointmentStatus(tx, row, "cancelled", principal.userId, "rescheduled");
+    changes.appointment(row.id, "rescheduled");
+    await releasePlace(tx, row, changes, "rescheduled");
+  }
+
+  private async audited(tx: EntityManager, actor: AuditActor, row: LockedAppointment, created: AppointmentRow, next: "pay" | null): Promise<Rescheduled> {
+    const previous = appointmentView(await readAppointment(tx, row.id));
+    const appointment = appointmentView(await readAppointment(tx, created.id));
+    recordAudit(tx, actor, {
+      action: "booking.appointment.reschedule",
+      entityType: "Appointment",
+      entityId: row.id,
+      clinicId: row.clinic_id,
+      before: appointmentView(row),
+      after: { previous, appointment },
+    });
+    return { previous, appointment, next };
+  }
+}
