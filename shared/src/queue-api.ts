@@ -181,6 +181,28 @@ export const callNextReplySchema = z.object({ entry: queueEntryViewSchema.nullab
 
 /** 409 NO_WALK_IN_CAPACITY carries when the next free walk-in slot starts (or null). */
 export const NO_WALK_IN_CAPACITY = "NO_WALK_IN_CAPACITY";
+/** 409 of call-next: the doctor already has a called patient (start, send back or mark no-show first). */
+export const ALREADY_CALLED = "ALREADY_CALLED";
+/** 409 of start: the doctor already has a patient in the room (finish or send back first). */
+export const ALREADY_IN_ROOM = "ALREADY_IN_ROOM";
+
+/**
+ * The body of 409 ALREADY_CALLED / ALREADY_IN_ROOM: the entry that holds the doctor's one called
+ * (or in-room) place, so staff can act on it. It may be of an earlier day (`serviceDay`): the rule
+ * is the doctor's, not the day's.
+ */
+export const doctorBusyProblemSchema = z.looseObject({
+  status: z.literal(409),
+  code: z.enum([ALREADY_CALLED, ALREADY_IN_ROOM]),
+  detail: z.string(),
+  entryId: z.uuid(),
+  ticket: z.string(),
+  clinicId: z.uuid(),
+  serviceDay: localDate,
+  /** The holder's version, for the action that resolves it. */
+  version: z.number().int(),
+});
+export type DoctorBusyProblem = z.infer<typeof doctorBusyProblemSchema>;
 
 // ---------------------------------------------------------------- the display feed (anonymised)
 

@@ -62,8 +62,12 @@ export const appointmentLiveSchema = z.object({
   holdExpiresAt: isoInstant.nullable(),
 });
 export type AppointmentLive = z.infer<typeof appointmentLiveSchema>;
-/** created | confirmed | cancelled | rescheduled | expired | status_changed | retimed … */
-export const appointmentChangeSchema = appointmentLiveSchema.extend({ cause: z.string() });
+/** created | confirmed | cancelled | rescheduled | expired | status_changed | retimed | handed_over … */
+export const appointmentChangeSchema = appointmentLiveSchema.extend({
+  cause: z.string(),
+  /** Set when the visit moved to another doctor (a queue handover): that doctor's `doctor:` topic gets the change too. */
+  previousDoctorId: z.uuid().optional(),
+});
 
 export const slotsSnapshotSchema = z.object({
   doctorId: z.uuid(),

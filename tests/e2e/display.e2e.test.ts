@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { DisplayCalled, DisplaySnapshot } from "@clinic/shared";
 import { topicSeqKey } from "../../server/src/platform/events";
 import { createPerson, type TestPerson } from "../support/identity";
-import { appointmentAt, call, callNext, doctorAt, middayClinic, patientNamed, query, staffCheckIn } from "../queue/queue-support";
+import { appointmentAt, call, callNext, doctorAt, middayClinic, patientNamed, query, staffCheckIn, startAndFinish } from "../queue/queue-support";
 import { screenshot, useBrowserStage } from "./browser";
 
 describe("waiting-room display (browser)", () => {
@@ -58,6 +58,8 @@ describe("waiting-room display (browser)", () => {
     expect(await page.getByTestId("now-serving").textContent()).toContain("Room 7");
     await screenshot(page, "display-called");
     await page.context().close();
+    // The doctor sees the patient through: a doctor has one called patient, and the next test calls again.
+    await startAndFinish(stage.app, doctor, reply.body.entry);
   });
 
   it("reconnects by itself after the server drops it and resyncs what it missed", async () => {

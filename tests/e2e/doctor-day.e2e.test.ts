@@ -1,8 +1,9 @@
 /**
  * The doctor's day in the browser: booked appointments on the timeline, a check-in by reception
  * (through the API) appearing live, call next → start → finish and no-show moving patients through
- * their states, a second writer's change turning the doctor's action into the conflict message, and
- * the running-late banner appearing live when the ETA job finds a consultation overrunning.
+ * their states (a second call while one is called names that patient), a second writer's change
+ * turning the doctor's action into the conflict message, and the running-late banner appearing live
+ * when the ETA job finds a consultation overrunning.
  */
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
@@ -71,6 +72,10 @@ describe("doctor: my day (browser)", () => {
     expect((await staffCheckIn(stage.app, reception, clinic.id, bobAppointment)).status).toBe(201);
     await page.getByTestId("waiting-list").getByText("Bob Badger").waitFor(LONG);
     await page.getByRole("button", { name: "Call next" }).click();
+    await page.getByRole("button", { name: "No-show A-002" }).waitFor(LONG);
+    // One called patient at a time: calling again names Bob instead of calling anyone.
+    await page.getByRole("button", { name: "Call next" }).click();
+    await page.getByRole("alert").filter({ hasText: "A-002 is already called: start, send back or mark no-show first" }).waitFor(LONG);
     await page.getByRole("button", { name: "No-show A-002" }).click();
     await statusOf(page, "Bob Badger", "no_show");
   });

@@ -68,7 +68,8 @@ describe("paying for a booking on the simulated checkout page (browser, phone)",
     await checkout(page, "Pay");
     await page.getByRole("heading", { name: "Booked" }).waitFor({ timeout: 10_000 });
     const visit = await appointmentOf(slotId);
-    const [{ clinic_id: clinicId }] = await query<{ clinic_id: string }>(stage.app, `select clinic_id from slot where id = ?`, [slotId]);
+    const [slot] = await query<{ clinic_id: string }>(stage.app, `select clinic_id from slot where id = ?`, [slotId]);
+    const clinicId = slot!.clinic_id;
     const dearer = await slotAt(stage.app, { doctorId, clinicId, fromNowMinutes: 26 * 60 + 60, minutes: 30 });
     const [service] = await query<{ id: string }>(
       stage.app,

@@ -20,6 +20,7 @@ import {
   query,
   slotAt,
   staffCheckIn,
+  startAndFinish,
   startQueueApp,
   walkIn,
 } from "./queue-support";
@@ -160,6 +161,8 @@ describe("the live queue", () => {
       if (reply.body.entry === null) break;
       expect(reply.body.entry).toMatchObject({ status: "called", doctorId: doctor.doctorId, room: "Room 4" });
       order.push(tickets.get(reply.body.entry.id)!);
+      // One called patient per doctor: this one is seen before the next call.
+      await startAndFinish(app, doctor, reply.body.entry);
     }
     // e1 first; a1, a2 by appointment time; after 2 appointment patients a walk-in (w1, earliest arrival);
     // a3; then w2 (the unassigned walk-in, now assigned to this doctor).
@@ -194,6 +197,7 @@ describe("the live queue", () => {
     const order: string[] = [];
     for (let reply = await callNext(app, doctor, doctor.doctorId); reply.body.entry; reply = await callNext(app, doctor, doctor.doctorId)) {
       order.push(labels.get(reply.body.entry.id)!);
+      await startAndFinish(app, doctor, reply.body.entry);
     }
     expect(order).toEqual(["y", "b1", "b2", "x"]);
   });

@@ -1,13 +1,14 @@
 /**
  * The queue under races (real PostgreSQL): parallel call-next by two doctors never picks one
- * patient twice; racing walk-ins never use more walk-in capacity than the schedule has and are
- * told the next free time; tickets are numbered per clinic and day without gaps or duplicates.
+ * patient twice nor gives a doctor a second called patient; racing walk-ins never use more walk-in
+ * capacity than the schedule has and are told the next free time; tickets are numbered per clinic
+ * and day without gaps or duplicates.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { QueueEntryView } from "@clinic/shared";
 import type { TestApp } from "../support/harness";
 import { createPerson } from "../support/identity";
-import { act, appointmentAt, callNext, doctorAt, middayClinic, patientNamed, query, slotAt, staffCheckIn, startQueueApp, walkIn } from "./queue-support";
+import { act, appointmentAt, callNext, doctorAt, middayClinic, patientNamed, query, slotAt, staffCheckIn, startAndFinish, startQueueApp, walkIn } from "./queue-support";
 
 const range = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}-${String(i + 1).padStart(3, "0")}`);
 
@@ -87,7 +88,7 @@ describe("the queue under races", () => {
     expect(ticketsOf(other.id)).toEqual(range(4, "A"));
   });
 
-  it("parallel call-next by two doctors calls every waiting patient exactly once", async () => {
+  it("parallel call-next by two doctors calls every waiting patient exactly once, one called patient per doctor at a time", async () => {
     const clinic = await middayClinic(app, { walkInInterleave: 1 });
     const [d1, d2] = [await doctorAt(app, [clinic.id]), await doctorAt(app, [clinic.id])];
     const reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinic.id] });
@@ -102,18 +103,38 @@ describe("the queue under races", () => {
     }
     expect(entries.every((entry) => entry.status === "waiting")).toBe(true);
 
-    const calls = await Promise.all(Array.from({ length: 16 }, (_, i) => (i % 2 ? callNext(app, d1, d1.doctorId) : callNext(app, d2, d2.doctorId)).then((reply) => ({ reply, doctorId: i % 2 ? d1.doctorId : d2.doctorId }))));
-    expect(calls.every(({ reply }) => reply.status === 200)).toBe(true);
-    const picked = calls.filter(({ reply }) => reply.body.entry !== null);
-    const ids = picked.map(({ reply }) => reply.body.entry.id as string);
+    // Each round both doctors call at once, each with a double click: per doctor one call wins and the
+    // other is 409 ALREADY_CALLED naming it; then each doctor sees their patient through.
+    const picked: { entry: QueueEntryView; doctorId: string }[] = [];
+    for (let round = 0; round < 20; round++) {
+      const calls = await Promise.all([d1, d2, d1, d2].map((doctor) => callNext(app, doctor, doctor.doctorId).then((reply) => ({ reply, doctorId: doctor.doctorId }))));
+      const won: { entry: QueueEntryView; doctorId: string }[] = [];
+      for (const doctor of [d1, d2]) {
+        const replies = calls.filter((c) => c.doctorId === doctor.doctorId).map((c) => c.reply);
+        const winner = replies.find((reply) => reply.status === 200 && reply.body.entry !== null);
+        if (!winner) {
+          // Nobody left for this doctor: both clicks say so.
+          expect(replies.map((reply) => [reply.status, reply.body.entry])).toEqual([[200, null], [200, null]]);
+          continue;
+        }
+        const entry = winner.body.entry as QueueEntryView;
+        expect(entry.doctorId).toBe(doctor.doctorId);
+        const loser = replies.find((reply) => reply !== winner)!;
+        expect([loser.status, loser.body.code, loser.body.entryId]).toEqual([409, "ALREADY_CALLED", entry.id]);
+        won.push({ entry, doctorId: doctor.doctorId });
+      }
+      if (won.length === 0) break;
+      picked.push(...won);
+      for (const { entry, doctorId } of won) await startAndFinish(app, doctorId === d1.doctorId ? d1 : d2, entry);
+    }
+    const ids = picked.map(({ entry }) => entry.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toHaveLength(12);
-    for (const { reply, doctorId } of picked) expect(reply.body.entry.doctorId).toBe(doctorId);
     // Each doctor's own appointment patients went to that doctor.
     for (const entry of entries.filter((e) => e.kind === "appointment")) {
-      expect(picked.find(({ reply }) => reply.body.entry.id === entry.id)!.doctorId).toBe(entry.doctorId);
+      expect(picked.find((p) => p.entry.id === entry.id)!.doctorId).toBe(entry.doctorId);
     }
     const rows = await query<{ status: string; n: number }>(app, `select status, count(*)::int as n from queue_entry where clinic_id = ? group by status`, [clinic.id]);
-    expect(rows).toEqual([{ status: "called", n: 12 }]);
+    expect(rows).toEqual([{ status: "done", n: 12 }]);
   });
 });

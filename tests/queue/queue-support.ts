@@ -92,6 +92,17 @@ export async function act(app: TestApp, person: TestPerson, entryId: string, act
   return call(app, person, "POST", `/queue-entries/${entryId}/${action}`, body);
 }
 
+/**
+ * The doctor sees a called patient through (start, then finish): a doctor has one called patient at
+ * a time, so tests that call several in turn resolve each before the next call.
+ */
+export async function startAndFinish(app: TestApp, doctor: TestPerson, entry: { id: string; version: number }): Promise<void> {
+  const started = await act(app, doctor, entry.id, "start", { version: entry.version });
+  if (started.status !== 200) throw new Error(`start ${entry.id}: ${started.status} ${JSON.stringify(started.body)}`);
+  const finished = await act(app, doctor, entry.id, "finish", { version: started.body.version });
+  if (finished.status !== 200) throw new Error(`finish ${entry.id}: ${finished.status} ${JSON.stringify(finished.body)}`);
+}
+
 /** Makes the entry's arrival `minutesAgo` in the past (arrival order without sleeping). */
 export async function arrivedAgo(app: TestApp, entryId: string, minutesAgo: number): Promise<void> {
   await query(app, `update queue_entry set arrived_at = now() - make_interval(mins => ?) where id = ?`, [minutesAgo, entryId]);

@@ -16,6 +16,7 @@ import { Migration20261122080250_payments } from "./Migration20261122080250_paym
 import { Migration20261122080740_loyalty_redeem } from "./Migration20261122080740_loyalty_redeem";
 import { Migration20261122083525_refunds_wallet } from "./Migration20261122083525_refunds_wallet";
 import { Migration20261207090000_money_follows_visit } from "./Migration20261207090000_money_follows_visit";
+import { Migration20261207100000_queue_one_called } from "./Migration20261207100000_queue_one_called";
 
 export const migrationsList = [
   Migration20261122000000_platform,
@@ -35,4 +36,5 @@ export const migrationsList = [
   Migration20261122080740_loyalty_redeem,
   Migration20261122083525_refunds_wallet,
   Migration20261207090000_money_follows_visit,
+  Migration20261207100000_queue_one_called,
 ].map((migration) => ({ name: migration.name, class: migration }));

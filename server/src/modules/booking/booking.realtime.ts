@@ -40,9 +40,10 @@ export function blockTopics(change: BlockChange): string[] {
   return [`slots:${change.doctorId}`, `doctor:${change.doctorId}`, `clinic:${change.clinicId}`];
 }
 
-/** The topics one appointment change concerns. */
+/** The topics one appointment change concerns; a handed-over visit's previous doctor hears it too (to drop it). */
 export function appointmentTopics(change: AppointmentChange): string[] {
-  return [`me:${change.patientUserId}`, `doctor:${change.doctorId}`, `clinic:${change.clinicId}`];
+  const previous = change.previousDoctorId ? [`doctor:${change.previousDoctorId}`] : [];
+  return [`me:${change.patientUserId}`, `doctor:${change.doctorId}`, ...previous, `clinic:${change.clinicId}`];
 }
 
 /**

@@ -138,14 +138,7 @@ export async function moveVisitMoney(
   if (from.doctor_id === to.doctor_id) {
     await tx.execute(`update wallet_entry set appointment_id = ? where appointment_id = ? and kind in ('credit', 'debit')`, [to.id, from.id]);
   } else {
-    const share = await doctorShare(tx, from.id, from.doctor_id);
-    if (share.netMinor > 0 && share.currency) {
-      await debitDoctor(tx, { doctorId: from.doctor_id, appointmentId: from.id, amountMinor: share.netMinor, currency: share.currency, transactionId: null, reference: `visit moved to ${to.id}` });
-      await tx.execute(
-        `insert into wallet_entry (doctor_id, kind, amount_minor, currency, appointment_id, reference) values (?, 'credit', ?, ?, ?, ?)`,
-        [to.doctor_id, share.netMinor, share.currency, to.id, `visit moved from ${from.id}`],
-      );
-    }
+    await moveDoctorShare(tx, { appointmentId: from.id, doctorId: from.doctor_id }, { appointmentId: to.id, doctorId: to.doctor_id });
   }
   await tx.execute(`update appointment set payment_status = ?, amount_due_minor = 0, updated_at = now() where id = ?`, [from.payment_status, to.id]);
   await tx.execute(`update appointment set payment_status = 'moved', amount_due_minor = 0, updated_at = now() where id = ?`, [from.id]);
@@ -154,6 +147,20 @@ export async function moveVisitMoney(
 /** An amount as the patient reads it in a message ("£51.51"). */
 export const formatMoney = (minor: number, currency: string) =>
   new Intl.NumberFormat("en-GB", { style: "currency", currency: currency.toUpperCase() }).format(minor / 100);
+
+/**
+ * A visit now given by another doctor (a move, a queue handover): what the first doctor holds of it
+ * goes to the second, as a debit (capped at the first's balance, like a refund's) and a credit.
+ */
+export async function moveDoctorShare(tx: EntityManager, from: { appointmentId: string; doctorId: string }, to: { appointmentId: string; doctorId: string }): Promise<void> {
+  const share = await doctorShare(tx, from.appointmentId, from.doctorId);
+  if (share.netMinor <= 0 || !share.currency) return;
+  await debitDoctor(tx, { ...from, amountMinor: share.netMinor, currency: share.currency, transactionId: null, reference: `visit moved to doctor ${to.doctorId}` });
+  await tx.execute(
+    `insert into wallet_entry (doctor_id, kind, amount_minor, currency, appointment_id, reference) values (?, 'credit', ?, ?, ?, ?)`,
+    [to.doctorId, share.netMinor, share.currency, to.appointmentId, `visit moved from doctor ${from.doctorId}`],
+  );
+}
 
 /** Stripe's word: a refund reaches the card within 5–10 business days. The later bound, as a date. */
 export function refundArrivalBy(from: Date): Date {

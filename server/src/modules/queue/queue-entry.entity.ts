@@ -14,7 +14,13 @@ import { Slot } from "../scheduling/slot.entity";
 export const QueueEntrySchema = defineEntity({
   name: "QueueEntry",
   tableName: "queue_entry",
-  uniques: [{ name: "queue_entry_ticket_unique", properties: ["clinic", "serviceDay", "ticket"] }],
+  uniques: [
+    { name: "queue_entry_ticket_unique", properties: ["clinic", "serviceDay", "ticket"] },
+    // At most one called patient and one patient in the room per doctor, whatever the day
+    // (docs/queue.md "One called patient per doctor"); call-next and start map a violation to 409.
+    { name: "queue_entry_one_called_per_doctor", properties: ["doctor"], where: "status = 'called'" },
+    { name: "queue_entry_one_in_room_per_doctor", properties: ["doctor"], where: "status = 'in_room'" },
+  ],
   indexes: [
     { properties: ["clinic", "serviceDay", "status"] },
     { properties: ["doctor", "serviceDay", "status"] },

@@ -8,8 +8,9 @@
  *   (completed: the loyalty hook runs), send back called/in_room → waiting (in_consultation →
  *   checked_in), no-show called → no_show (no_show).
  *   reception: reorder (manual rank, with a reason), reassign to another doctor of the clinic (a
- *   handover in the audit trail), mark left waiting/called → left (appointment cancelled "left
- *   before being seen", which frees its slot).
+ *   handover in the audit trail; the appointment moves with the patient), mark left waiting/called
+ *   → left (appointment cancelled "left before being seen", which frees its slot).
+ * A doctor has at most one patient in the room: start while another is in is 409 ALREADY_IN_ROOM.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { AppointmentStatus, QueueEntryStatus, QueueEntryView, ReassignRequest, ReorderRequest } from "@clinic/shared";
@@ -21,7 +22,8 @@ import { authorize, type Permission } from "../identity/access";
 import type { UserPrincipal } from "../identity/principal";
 import { auditEntry } from "./queue.checkin";
 import { QueueChanges, afterQueueCommit } from "./queue.commit";
-import { doctorWorksAt, entryView, lockEntry, mapQueueDatabaseError, readEntry, updateEntry, type EntryRow } from "./queue.store";
+import { handOverAppointment } from "./queue.handover";
+import { doctorBusy, doctorWorksAt, doctorsEntryIn, entryView, lockEntry, mapDoctorBusyError, mapQueueDatabaseError, readEntry, updateEntry, type EntryRow } from "./queue.store";
 
 interface Transition {
   permission: Permission;
@@ -93,13 +95,17 @@ export class QueueActionService {
     return row;
   }
 
-  /** One transaction around a locked entry; `work` returns the changed row. */
+  /**
+   * One transaction around a locked entry; `work` returns the changed row. `doctorId`: the doctor
+   * whose one-called / one-in-room index a violation is answered for.
+   */
   private async write(
     actor: AuditActor,
     id: string,
     version: number,
     from: readonly QueueEntryStatus[],
     label: string,
+    doctorId: string | null,
     work: (tx: EntityManager, row: EntryRow, changes: QueueChanges) => Promise<{ row: EntryRow; action: string; audit?: Record<string, unknown> }>,
   ): Promise<QueueEntryView> {
     const changes = new QueueChanges();
@@ -118,7 +124,10 @@ export class QueueActionService {
         await tx.flush();
         return changes.seal(tx);
       })
-      .catch((error: unknown) => (error instanceof DomainError ? Promise.reject(error) : mapQueueDatabaseError(error)));
+      .catch((error: unknown) => {
+        if (error instanceof DomainError) throw error;
+        return doctorId ? mapDoctorBusyError(this.em(), error, doctorId) : mapQueueDatabaseError(error);
+      });
     await afterQueueCommit(this.ctx, sealed);
     return sealed.entries[sealed.entries.length - 1]!.entry;
   }
@@ -126,8 +135,12 @@ export class QueueActionService {
   /** start, finish, send back, no-show, leave. */
   async transition(principal: UserPrincipal, actor: AuditActor, id: string, version: number, name: QueueAction): Promise<QueueEntryView> {
     const t: Transition = TRANSITIONS[name];
-    await this.guard(principal, id, t.permission);
-    return this.write(actor, id, version, t.from, t.label, async (tx, before, changes) => {
+    const current = await this.guard(principal, id, t.permission);
+    return this.write(actor, id, version, t.from, t.label, current.doctor_id, async (tx, before, changes) => {
+      if (name === "start" && before.doctor_id) {
+        const inRoom = await doctorsEntryIn(tx, before.doctor_id, "in_room");
+        if (inRoom) throw doctorBusy(inRoom);
+      }
       if (before.appointment_id) {
         const appointment = await lockedAppointment(tx, before.appointment_id);
         const to = t.appointment(appointment.status);
@@ -154,26 +167,33 @@ export class QueueActionService {
   /** Reorder: a manual rank (null clears it) with the reason, audited. Waiting entries only. */
   async reorder(principal: UserPrincipal, actor: AuditActor, id: string, input: ReorderRequest): Promise<QueueEntryView> {
     await this.guard(principal, id, "clinic.queue.manage");
-    return this.write(actor, id, input.version, ["waiting"], "reordered", async (tx, _before, changes) => {
+    return this.write(actor, id, input.version, ["waiting"], "reordered", null, async (tx, _before, changes) => {
       const row = await updateEntry(tx, id, `manual_rank = ?`, [input.rank]);
       changes.entry(row, "reordered");
       return { row, action: "queue.reorder", audit: { reason: input.reason } };
     });
   }
 
-  /** Reassign a waiting entry to another doctor of the clinic: the handover is in the audit trail. */
+  /**
+   * Reassign a waiting entry to another doctor of the clinic, audited as a handover. The entry's
+   * appointment moves with it, in the same transaction (queue.handover.ts).
+   */
   async reassign(principal: UserPrincipal, actor: AuditActor, id: string, input: ReassignRequest): Promise<QueueEntryView> {
     const current = await this.guard(principal, id, "clinic.queue.manage");
     if (!(await doctorWorksAt(this.em(), input.doctorId, current.clinic_id))) {
       throw new DomainError(422, "DOCTOR_NOT_AT_CLINIC", "The doctor does not work at this clinic", { field: "body.doctorId" });
     }
-    return this.write(actor, id, input.version, ["waiting"], "reassigned", async (tx, before, changes) => {
+    return this.write(actor, id, input.version, ["waiting"], "reassigned", null, async (tx, before, changes) => {
       if (before.doctor_id === input.doctorId) {
         throw new DomainError(422, "SAME_DOCTOR", "The entry is already with this doctor", { field: "body.doctorId" });
       }
+      const reason = input.reason ?? null;
+      const appointment = before.appointment_id
+        ? await handOverAppointment(tx, await lockedAppointment(tx, before.appointment_id), input.doctorId, reason, actor, changes.booking)
+        : null;
       const row = await updateEntry(tx, id, `doctor_id = ?, room = null`, [input.doctorId]);
       changes.entry(row, "reassigned", before.doctor_id ? [before.doctor_id] : []);
-      return { row, action: "queue.handover", audit: { fromDoctorId: before.doctor_id, toDoctorId: input.doctorId, reason: input.reason ?? null } };
+      return { row, action: "queue.handover", audit: { fromDoctorId: before.doctor_id, toDoctorId: input.doctorId, reason, appointment } };
     });
   }
 }

@@ -7,8 +7,15 @@
  *      with the clinic's `walkInInterleave` N: once N appointment patients have been called since
  *      the doctor's last walk-in (or since the day began), a waiting walk-in goes first; N = 0:
  *      walk-ins only when no appointment patient waits.
- * The pick is one `order by … limit 1 for update of q skip locked`: two doctors (or two clicks)
- * calling at once lock different rows, so nobody is called twice.
+ * The pick is one `order by … limit 1 for update of q skip locked`: two doctors calling at once lock
+ * different rows, so nobody is called twice.
+ *
+ * A doctor has at most one called patient (any day): while one is called, call-next is 409
+ * ALREADY_CALLED naming it. Calls for one doctor run one at a time (a transaction-level advisory
+ * lock), so a double click or a second screen sees the first call and gets that 409 rather than
+ * `entry: null` for finding its twin's candidate locked; the partial unique index
+ * `queue_entry_one_called_per_doctor` is the last guard against any other writer, and its
+ * violation is answered with the same 409.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { CallNextRequest, QueueEntryView } from "@clinic/shared";
@@ -19,7 +26,7 @@ import { authorize } from "../identity/access";
 import type { UserPrincipal } from "../identity/principal";
 import { auditEntry } from "./queue.checkin";
 import { QueueChanges, afterQueueCommit } from "./queue.commit";
-import { clinicFacts, doctorWorksAt, entryView, mapQueueDatabaseError, readEntry, updateEntry, type ClinicFacts } from "./queue.store";
+import { clinicFacts, doctorBusy, doctorWorksAt, doctorsEntryIn, entryView, mapDoctorBusyError, readEntry, updateEntry, type ClinicFacts } from "./queue.store";
 import { dayBounds } from "./queue.walkin";
 
 export class CallNextService {
@@ -63,6 +70,9 @@ export class CallNextService {
     const changes = new QueueChanges();
     const sealed = await em
       .transactional(async (tx) => {
+        await tx.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`queue-call:${doctorId}`]);
+        const called = await doctorsEntryIn(tx, doctorId, "called");
+        if (called) throw doctorBusy(called);
         const walkInFirst = interleave > 0 && (await appointmentsSinceLastWalkIn(tx, clinic, doctorId)) >= interleave;
         // The room: as asked, else where this doctor called from last today.
         const [last] = input.room
@@ -91,7 +101,7 @@ export class CallNextService {
         await tx.flush();
         return changes.seal(tx);
       })
-      .catch((error: unknown) => (error instanceof DomainError ? Promise.reject(error) : mapQueueDatabaseError(error)));
+      .catch((error: unknown) => (error instanceof DomainError ? Promise.reject(error) : mapDoctorBusyError(this.em(), error, doctorId)));
     if (!sealed) return null;
     await afterQueueCommit(this.ctx, sealed);
     return sealed.entries[0]!.entry;

@@ -40,7 +40,7 @@ import { WalkInService } from "./queue.walkin";
 const tags = ["queue"];
 
 const ENTRY_ACTIONS: [path: string, action: QueueAction, summary: string][] = [
-  ["start", "start", "Doctor: the called patient is in the room (called → in_room; appointment in_consultation)"],
+  ["start", "start", "Doctor: the called patient is in the room (called → in_room; appointment in_consultation); 409 ALREADY_IN_ROOM naming the one still in"],
   ["finish", "finish", "Doctor: consultation over (in_room → done; appointment completed)"],
   ["send-back", "sendBack", "Doctor: back to waiting (called/in_room → waiting; in_consultation → checked_in)"],
   ["no-show", "noShow", "Doctor: the called patient did not come (called → no_show; appointment no_show)"],
@@ -121,7 +121,7 @@ export function queueRoutes(ctx: ModuleContext): FastifyPluginAsync {
       {
         schema: {
           tags,
-          summary: "Call the next patient by the clinic's rule ({entry: null} when nobody waits)",
+          summary: "Call the next patient by the clinic's rule ({entry: null} when nobody waits); 409 ALREADY_CALLED naming the doctor's called patient",
           params: idParams("doctorId"),
           body: callNextRequestSchema,
           response: { 200: callNextReplySchema },
@@ -146,7 +146,7 @@ export function queueRoutes(ctx: ModuleContext): FastifyPluginAsync {
 
     app.post(
       "/queue-entries/:entryId/reassign",
-      { schema: { tags, summary: "Reception: hand a waiting entry over to another doctor of the clinic", params: idParams("entryId"), body: reassignRequestSchema, response: { 200: queueEntryViewSchema } } },
+      { schema: { tags, summary: "Reception: hand a waiting entry over to another doctor of the clinic; its appointment moves too (a free slot of theirs, else an overbooked one)", params: idParams("entryId"), body: reassignRequestSchema, response: { 200: queueEntryViewSchema } } },
       async (request) => actions.reassign(requireUser(request), actorOf(request), request.params.entryId, request.body),
     );
 

@@ -3,7 +3,16 @@
  * lock every writer takes, daily tickets, the clinic's day and settings.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { clinicSettingsSchema, localDateOf, type ClinicSettings, type QueueEntryKind, type QueueEntryStatus, type QueueEntryView } from "@clinic/shared";
+import {
+  ALREADY_CALLED,
+  ALREADY_IN_ROOM,
+  clinicSettingsSchema,
+  localDateOf,
+  type ClinicSettings,
+  type QueueEntryKind,
+  type QueueEntryStatus,
+  type QueueEntryView,
+} from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
 
 export const ENTRY_SELECT = `select q.id, q.clinic_id, q.service_day::text as service_day, q.doctor_id, d.display_name as doctor_name, q.patient_id,
@@ -152,6 +161,60 @@ export async function insertEntry(
     [e.clinicId, e.doctorId, e.patientId, e.appointmentId, e.slotId, e.kind, e.serviceDay, ticket, e.reason],
   );
   return readEntry(tx, row!.id);
+}
+
+/** The partial unique indexes that keep one called and one in-room patient per doctor, any day. */
+const ONE_PER_DOCTOR = {
+  queue_entry_one_called_per_doctor: "called",
+  queue_entry_one_in_room_per_doctor: "in_room",
+} as const;
+type OnePerDoctor = (typeof ONE_PER_DOCTOR)[keyof typeof ONE_PER_DOCTOR];
+
+/** An entry holding a doctor's one called or in-room place; `is_today`: of its clinic's today. */
+export type PlaceHolder = EntryRow & { is_today: boolean };
+
+/** The doctor's entry in `status` (called or in_room), whatever its day; null when there is none. */
+export async function doctorsEntryIn(em: EntityManager, doctorId: string, status: OnePerDoctor): Promise<PlaceHolder | null> {
+  const [row] = await em.execute<PlaceHolder[]>(
+    `select h.*, h.service_day = (now() at time zone c.time_zone)::date::text as is_today
+       from (${ENTRY_SELECT} where q.doctor_id = ? and q.status = ?) h join clinic c on c.id = h.clinic_id`,
+    [doctorId, status],
+  );
+  return row ?? null;
+}
+
+/**
+ * 409 naming the entry that holds the doctor's one called (ALREADY_CALLED) or in-room
+ * (ALREADY_IN_ROOM) place, with what staff need to act on it; an earlier day's is named as such.
+ */
+export function doctorBusy(holder: PlaceHolder): DomainError {
+  const which = holder.is_today ? holder.ticket : `${holder.ticket} of ${holder.service_day}`;
+  const [code, detail] =
+    holder.status === "in_room"
+      ? [ALREADY_IN_ROOM, `${which} is still in the room: finish or send back first`]
+      : [ALREADY_CALLED, `${which} is already called: start, send back or mark no-show first`];
+  return new DomainError(409, code, detail, {
+    entryId: holder.id,
+    ticket: holder.ticket,
+    clinicId: holder.clinic_id,
+    serviceDay: holder.service_day,
+    version: holder.version,
+  });
+}
+
+/**
+ * Maps a violation of the one-called / one-in-room index (a writer that raced past the check) to
+ * the same 409 the check gives, naming the entry that holds the place, read after the rollback.
+ * Anything else goes to mapQueueDatabaseError.
+ */
+export async function mapDoctorBusyError(em: EntityManager, error: unknown, doctorId: string): Promise<never> {
+  const { code, constraint } = error as { code?: string; constraint?: string };
+  const status = code === "23505" && constraint && constraint in ONE_PER_DOCTOR ? ONE_PER_DOCTOR[constraint as keyof typeof ONE_PER_DOCTOR] : null;
+  if (!status) return mapQueueDatabaseError(error);
+  const holder = await doctorsEntryIn(em, doctorId, status);
+  // Resolved again in the meantime: nothing to name; the caller simply retries.
+  if (!holder) throw new DomainError(409, "CONCURRENT_CHANGE", "Changed concurrently; try again");
+  throw doctorBusy(holder);
 }
 
 /** Maps the database's concurrency failures to 409s (the caller retries). */

@@ -2,9 +2,11 @@
  * Today's queue for the doctor: call next (with the room to announce), the called / in-room patient
  * with their ticket in large type and the actions for their state, and who is waiting in call order.
  * Every action sends the entry's version; a 409 VERSION_CONFLICT re-reads the queue and says so.
+ * A doctor has one called patient and one in the room: call next / start while another holds the
+ * place is 409 ALREADY_CALLED / ALREADY_IN_ROOM, whose detail names that patient's ticket.
  */
 import { useId, useState } from "react";
-import { callNextReplySchema, queueEntryViewSchema, type ClinicSummary, type QueueEntryView } from "@clinic/shared";
+import { ALREADY_CALLED, ALREADY_IN_ROOM, callNextReplySchema, queueEntryViewSchema, type ClinicSummary, type QueueEntryView } from "@clinic/shared";
 import { TextField } from "../../components/Field";
 import { ApiError, api } from "../../lib/api";
 import { formatTime } from "../../lib/format";
@@ -57,6 +59,11 @@ export function QueuePanel({ doctorId, clinic, queue, expected, putEntry, refres
     } catch (error) {
       if (error instanceof ApiError && (error.code === "VERSION_CONFLICT" || error.code === "ILLEGAL_TRANSITION")) {
         setProblem("This patient was changed by someone else; the queue has been refreshed. Check it and try again.");
+        await refreshQueue().catch(() => undefined);
+      } else if (error instanceof ApiError && (error.code === ALREADY_CALLED || error.code === ALREADY_IN_ROOM)) {
+        // "A-007 is already called: start, send back or mark no-show first"; it may have been called
+        // from another screen, so re-read the queue to show it with its actions.
+        setProblem(error.message);
         await refreshQueue().catch(() => undefined);
       } else {
         setProblem(error instanceof Error ? error.message : "Something went wrong.");

@@ -20,6 +20,8 @@ import { byId, upsert, type ById } from "../../lib/liveRows";
 export interface DayAppointment {
   id: string;
   patientId: string;
+  /** Whose visit it is now: a handover moves it to another doctor, and off this day. */
+  doctorId: string;
   clinicId: string;
   slotId: string | null;
   elasticAllocationId: string | null;
@@ -37,13 +39,13 @@ export interface DoctorLive {
 }
 
 function fromChange(change: AppointmentLive): DayAppointment {
-  const { appointmentId, patientId, clinicId, slotId, elasticAllocationId, start, end, status, version } = change;
-  return { id: appointmentId, patientId, clinicId, slotId, elasticAllocationId, start, end, status, version };
+  const { appointmentId, patientId, doctorId, clinicId, slotId, elasticAllocationId, start, end, status, version } = change;
+  return { id: appointmentId, patientId, doctorId, clinicId, slotId, elasticAllocationId, start, end, status, version };
 }
 
 export function fromView(view: AppointmentView): DayAppointment {
-  const { id, patientId, clinicId, slotId, elasticAllocationId, start, end, status, version } = view;
-  return { id, patientId, clinicId, slotId, elasticAllocationId, start, end, status, version };
+  const { id, patientId, doctorId, clinicId, slotId, elasticAllocationId, start, end, status, version } = view;
+  return { id, patientId, doctorId, clinicId, slotId, elasticAllocationId, start, end, status, version };
 }
 
 export function liveFromSnapshot(snapshot: unknown): DoctorLive {

@@ -65,8 +65,9 @@ export function useDoctorDay(doctorId: string, clinic: ClinicSummary, date: stri
   );
 
   const onDay = useCallback(
-    (appointment: DayAppointment) => appointment.clinicId === clinic.id && localDateOf(new Date(appointment.start), clinic.timeZone) === date,
-    [clinic.id, clinic.timeZone, date],
+    (appointment: DayAppointment) =>
+      appointment.doctorId === doctorId && appointment.clinicId === clinic.id && localDateOf(new Date(appointment.start), clinic.timeZone) === date,
+    [doctorId, clinic.id, clinic.timeZone, date],
   );
   const appointments = useMemo(() => {
     const merged = mergeByVersion(byId(day.state.data ?? [], (a) => a.id), topic.state?.appointments ?? {});
