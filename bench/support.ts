@@ -10,12 +10,16 @@ import { startEmbeddedPostgres, startEmbeddedRedis } from "../server/src/platfor
 import { createRuntime, type Runtime } from "../server/src/platform/runtime";
 import { freePort } from "../tests/support/ports";
 
-/** Embedded PostgreSQL (migrated) and Redis in a temporary directory, removed by `stop()`. */
+/**
+ * Embedded PostgreSQL (migrated) and Redis in a temporary directory, removed by `stop()`. Not
+ * durable (no fsync, no AOF), as the figures in docs/performance.md were always taken: the benches
+ * compare the code with its bare SQL on the same server, not this machine's disk.
+ */
 export async function startBenchServices() {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "clinic-live-bench-"));
   await fs.chmod(dir, 0o755);
-  const postgres = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port: await freePort(), database: "bench" });
-  const redis = await startEmbeddedRedis({ dataDir: path.join(dir, "redis"), port: await freePort() });
+  const postgres = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port: await freePort(), database: "bench", durable: false });
+  const redis = await startEmbeddedRedis({ dataDir: path.join(dir, "redis"), port: await freePort(), durable: false });
   const orm = await createOrm(postgres.url);
   await migrate(orm);
   await orm.close();
