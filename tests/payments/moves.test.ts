@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { deliver, paidSession, signedEvent } from "../support/stripe-standin";
 import { api as call, count, query } from "../booking/support";
-import { FEE, TRANSACTION_FEE, appointmentRow, paidHold, paidSetup, slotStatus, usePaymentApps } from "./support";
+import { FEE, TRANSACTION_FEE, appointmentRow, paidVisit, slotStatus, usePaymentApps } from "./support";
 
 const CHARGE = FEE + TRANSACTION_FEE;
 const priceWithFee = (fee: number) => fee + Math.round(fee * 0.02);
@@ -14,16 +14,11 @@ const priceWithFee = (fee: number) => fee + Math.round(fee * 0.02);
 describe("moving a paid visit", () => {
   const payments = usePaymentApps();
 
-  /** A booked, paid visit in the first of `slots` free slots (settings: the clinic's refund policy). */
-  async function paidVisit(settings: Record<string, unknown> = {}, slotCount = 2) {
-    const base = await paidSetup(payments.api, slotCount);
-    await query(payments.api, `update clinic set settings = settings || ?::jsonb where id = ?`, [JSON.stringify(settings), base.clinicId]);
-    const held = await paidHold(payments.api, base.patient, base.slots[0]!.id);
-    const paymentIntent = `pi_test_${held.id.slice(0, 8)}`;
-    const paid = await deliver(payments.api.url, signedEvent("checkout.session.completed", paidSession(payments.stripe.sessionOf(held.id), paymentIntent)));
-    expect(paid.body).toMatchObject({ outcome: "booked" });
-    return { ...base, visitId: held.id, paymentIntent };
-  }
+  /** A paid visit in the first of two free slots (settings: the clinic's refund policy). */
+  const paidVisitOfTwo = async (settings: Record<string, unknown> = {}) => {
+    const visit = await paidVisit(payments, settings, 2);
+    return { ...visit, visitId: visit.appointmentId };
+  };
 
   /** A service of the clinic at `priceMinor`, on the given slot (a visit without a service takes the slot's). */
   async function priceSlot(clinicId: string, slotId: string, priceMinor: number) {
@@ -54,7 +49,7 @@ describe("moving a paid visit", () => {
     );
 
   it("moves with its payment (no refund, no second charge, the one charge and the doctor's credit follow); a timely cancel then refunds it once in full", async () => {
-    const { patient, doctor, slots, visitId, paymentIntent } = await paidVisit();
+    const { patient, doctor, slots, visitId, paymentIntent } = await paidVisitOfTwo();
     const [credit] = await wallet(doctor.doctorId);
     const sessions = payments.stripe.calls("/v1/checkout/sessions").length;
 
@@ -94,7 +89,7 @@ describe("moving a paid visit", () => {
   });
 
   it("a late cancel of the moved visit refunds the clinic's percent once", async () => {
-    const { patient, reception, slots, visitId } = await paidVisit({ fullRefundHours: 720, lateCancelRefundPercent: 50 });
+    const { patient, reception, slots, visitId } = await paidVisitOfTwo({ fullRefundHours: 720, lateCancelRefundPercent: 50 });
     const moved = await reschedule(patient, visitId, slots[1]!.id);
     expect(moved.status).toBe(200);
     const newId = moved.body.appointment.id as string;
@@ -105,7 +100,7 @@ describe("moving a paid visit", () => {
   });
 
   it("a cheaper time refunds the difference at once; the cancel later refunds what is left, and the doctor's share ends at zero", async () => {
-    const { patient, doctor, clinicId, slots, visitId, paymentIntent } = await paidVisit();
+    const { patient, doctor, clinicId, slots, visitId, paymentIntent } = await paidVisitOfTwo();
     await priceSlot(clinicId, slots[1]!.id, 3000);
     const moved = await reschedule(patient, visitId, slots[1]!.id);
     expect(moved.status, JSON.stringify(moved.body)).toBe(200);
@@ -125,7 +120,7 @@ describe("moving a paid visit", () => {
   });
 
   it("a dearer time is a hold that owes the difference; paying it completes the move, and a cancel refunds both payments", async () => {
-    const { patient, doctor, clinicId, slots, visitId, paymentIntent } = await paidVisit();
+    const { patient, doctor, clinicId, slots, visitId, paymentIntent } = await paidVisitOfTwo();
     await priceSlot(clinicId, slots[1]!.id, 7000);
     const difference = priceWithFee(7000) - CHARGE;
     const started = await reschedule(patient, visitId, slots[1]!.id);
@@ -166,7 +161,7 @@ describe("moving a paid visit", () => {
   });
 
   it("a dearer move whose visit is cancelled before paying: the hold ends with it, and a difference paid late is returned", async () => {
-    const { patient, clinicId, slots, visitId } = await paidVisit();
+    const { patient, clinicId, slots, visitId } = await paidVisitOfTwo();
     await priceSlot(clinicId, slots[1]!.id, 7000);
     const started = await reschedule(patient, visitId, slots[1]!.id);
     const holdId = started.body.appointment.id as string;
@@ -186,7 +181,7 @@ describe("moving a paid visit", () => {
   it("rescheduling and cancelling the same paid visit at once: one wins, and the money matches the winner (20 rounds)", async () => {
     const outcomes = { reschedule: 0, cancel: 0 };
     for (let round = 0; round < 20; round++) {
-      const { patient, doctor, slots, visitId } = await paidVisit();
+      const { patient, doctor, slots, visitId } = await paidVisitOfTwo();
       const [moved, cancelled] = await Promise.all([
         reschedule(patient, visitId, slots[1]!.id),
         call(payments.api, patient, "POST", `/appointments/${visitId}/cancel`, { reason: "changed my mind" }),

@@ -1,8 +1,8 @@
 /** Refunds by the clinic's policy after a cancel, and staff refunds, through the real SDK and the stand-in. */
 import { describe, expect, it } from "vitest";
-import { deliver, paidSession, signedEvent } from "../support/stripe-standin";
+import { deliver, signedEvent } from "../support/stripe-standin";
 import { api as call, count, query } from "../booking/support";
-import { FEE, TRANSACTION_FEE, appointmentRow, paidHold, paidSetup, usePaymentApps } from "./support";
+import { FEE, TRANSACTION_FEE, appointmentRow, paidSetup, paidVisit, usePaymentApps } from "./support";
 
 const CHARGE = FEE + TRANSACTION_FEE;
 
@@ -12,16 +12,7 @@ describe("refunds", () => {
   /** A cancel's (policy or staff) refund calls of one visit: key `refund-{visit}-cancel-{PaymentIntent}`. */
   const refundCalls = (appointmentId: string) => payments.stripe.calls("/v1/refunds").filter((r) => r.idempotencyKey?.startsWith(`refund-${appointmentId}-cancel-`));
 
-  /** A booked, paid appointment (settings: the clinic's refund policy). */
-  async function paidBooking(settings: Record<string, unknown> = {}) {
-    const base = await paidSetup(payments.api);
-    await query(payments.api, `update clinic set settings = settings || ?::jsonb where id = ?`, [JSON.stringify(settings), base.clinicId]);
-    const held = await paidHold(payments.api, base.patient, base.slots[0]!.id);
-    const paymentIntent = `pi_test_${held.id.slice(0, 8)}`;
-    const paid = await deliver(payments.api.url, signedEvent("checkout.session.completed", paidSession(payments.stripe.sessionOf(held.id), paymentIntent)));
-    expect(paid.body).toMatchObject({ outcome: "booked" });
-    return { ...base, appointmentId: held.id, paymentIntent };
-  }
+  const paidBooking = (settings: Record<string, unknown> = {}) => paidVisit(payments, settings);
   const rows = async (appointmentId: string) => ({
     refunds: await query<{ amount_minor: number; provider_ref: string }>(payments.api, `select amount_minor, provider_ref from payment_transaction where appointment_id = ? and kind = 'refund'`, [appointmentId]),
     debits: await query<{ amount_minor: number }>(payments.api, `select amount_minor from wallet_entry where appointment_id = ? and kind = 'debit'`, [appointmentId]),

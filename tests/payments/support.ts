@@ -2,7 +2,7 @@
 import { afterAll, beforeAll } from "vitest";
 import type { TestApp } from "../support/harness";
 import { createTestEnvironment, startTestApp } from "../support/harness";
-import { WEBHOOK_SECRET, startStripeStandin, type StripeStandin } from "../support/stripe-standin";
+import { WEBHOOK_SECRET, deliver, paidSession, signedEvent, startStripeStandin, type StripeStandin } from "../support/stripe-standin";
 import { hold, patientOn, query, setup, slots } from "../booking/support";
 
 export const FEE = 5050;
@@ -71,3 +71,17 @@ export async function paidHold(app: TestApp, patient: Awaited<ReturnType<typeof 
 export const appointmentRow = async (app: TestApp, id: string) =>
   (await query<{ status: string; payment_status: string; status_reason: string | null }>(app, `select status, payment_status, status_reason from appointment where id = ?`, [id]))[0]!;
 export const slotStatus = async (app: TestApp, id: string) => (await query<{ status: string }>(app, `select status from slot where id = ?`, [id]))[0]!.status;
+
+/**
+ * A booked, paid visit in the first of `slotCount` free slots, paid with PaymentIntent
+ * `pi_test_{first 8 of its id}` (settings: the clinic's refund policy, merged into its settings).
+ */
+export async function paidVisit(payments: { api: TestApp; stripe: StripeStandin }, settings: Record<string, unknown> = {}, slotCount = 1) {
+  const base = await paidSetup(payments.api, slotCount);
+  await query(payments.api, `update clinic set settings = settings || ?::jsonb where id = ?`, [JSON.stringify(settings), base.clinicId]);
+  const held = await paidHold(payments.api, base.patient, base.slots[0]!.id);
+  const paymentIntent = `pi_test_${held.id.slice(0, 8)}`;
+  const paid = await deliver(payments.api.url, signedEvent("checkout.session.completed", paidSession(payments.stripe.sessionOf(held.id), paymentIntent)));
+  if ((paid.body as { outcome?: string }).outcome !== "booked") throw new Error(`payment not booked: ${JSON.stringify(paid.body)}`);
+  return { ...base, appointmentId: held.id, paymentIntent };
+}

@@ -161,6 +161,24 @@ export function policyAmount(visit: Pick<Visit, "starts_at" | "settings">, paidM
   return Math.floor((paidMinor * lateCancelRefundPercent) / 100);
 }
 
+/**
+ * A visit's one cancel-type refund: by policy (actor system, no reason) or by staff (with the
+ * reason); the payment status follows what is left, and the audit names the refunds made.
+ */
+async function refundCancelledVisit(tx: EntityManager, stripe: Stripe, visit: Visit, amountMinor: number, actor: AuditActor, reason: string | null) {
+  const cause = reason === null ? "policy" : "staff";
+  const made = await refundVisit(tx, stripe, visit.id, amountMinor, cause);
+  const paymentStatus = await settleRefundedStatus(tx, visit.id);
+  recordAudit(tx, actor, {
+    action: `payments.refund-${cause}`,
+    entityType: "Appointment",
+    entityId: visit.id,
+    clinicId: visit.clinic_id,
+    after: { refundIds: made.refundIds, amountMinor: made.amountMinor, currency: visit.currency, paymentStatus, ...(reason === null ? {} : { reason }) },
+  });
+  return { made, paymentStatus };
+}
+
 /** After-commit step: every cancelled, paid appointment of the change is refunded by its clinic's policy. */
 export async function refundCancelledByPolicy(ctx: ModuleContext, snapshot: Snapshot): Promise<void> {
   const stripe = stripeFor(ctx.config);
@@ -176,15 +194,7 @@ export async function refundCancelledByPolicy(ctx: ModuleContext, snapshot: Snap
         // The policy covers the patient's change of plans; when the clinic cancels, the patient gets it all back.
         const amount = visit.by_clinic ? money.netMinor : policyAmount(visit, money.netMinor);
         if (amount <= 0) return [];
-        const made = await refundVisit(tx, stripe, id, amount, "policy");
-        const paymentStatus = await settleRefundedStatus(tx, id);
-        recordAudit(tx, SYSTEM, {
-          action: "payments.refund-policy",
-          entityType: "Appointment",
-          entityId: id,
-          clinicId: visit.clinic_id,
-          after: { refundIds: made.refundIds, amountMinor: made.amountMinor, currency: visit.currency, paymentStatus },
-        });
+        const { made } = await refundCancelledVisit(tx, stripe, visit, amount, SYSTEM, null);
         return made.outbox;
       });
       await dispatchMessages(ctx, outbox);
@@ -213,15 +223,7 @@ export async function staffRefund(
       throw new DomainError(400, "VALIDATION_FAILED", "Invalid amountMinor", { errors: [{ field: "body.amountMinor", message: `at most what was paid (${money.netMinor})` }] });
     }
     if (!stripe) throw new DomainError(503, "PAYMENT_PROVIDER_UNAVAILABLE", "No payment provider is configured");
-    const made = await refundVisit(tx, stripe, appointmentId, amount, "staff");
-    const paymentStatus = await settleRefundedStatus(tx, appointmentId);
-    recordAudit(tx, actor, {
-      action: "payments.refund-staff",
-      entityType: "Appointment",
-      entityId: appointmentId,
-      clinicId: visit.clinic_id,
-      after: { refundIds: made.refundIds, amountMinor: made.amountMinor, currency: visit.currency, reason: input.reason },
-    });
+    const { made, paymentStatus } = await refundCancelledVisit(tx, stripe, visit, amount, actor, input.reason);
     const result: RefundResult = {
       appointmentId,
       refundId: made.refundIds[0] ?? null,
