@@ -76,6 +76,11 @@ describe("doctor: my day (browser)", () => {
     // One called patient at a time: calling again names Bob instead of calling anyone.
     await page.getByRole("button", { name: "Call next" }).click();
     await page.getByRole("alert").filter({ hasText: "A-002 is already called: start, send back or mark no-show first" }).waitFor(LONG);
+    for (const width of [390, 768, 1366]) {
+      await page.setViewportSize({ width, height: 1000 });
+      await screenshot(page, `doctor-already-called-${width}`);
+    }
+    await page.setViewportSize({ width: 1100, height: 1000 });
     await page.getByRole("button", { name: "No-show A-002" }).click();
     await statusOf(page, "Bob Badger", "no_show");
   });
