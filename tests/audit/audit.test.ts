@@ -2,7 +2,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditPageSchema, problemSchema } from "@clinic/shared";
-import { recordAudit, type AuditActor } from "../../server/src/modules/audit/audit.service";
+import { recordAudit, type AuditActor } from "../../server/src/platform/audit";
 import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
 import { createClinic, createPerson, type TestPerson } from "../support/identity";
 

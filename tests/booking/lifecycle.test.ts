@@ -6,7 +6,7 @@
 import type { Socket } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { LIFECYCLE_JOB, PROBABLE_NO_SHOW_EVENT, type LifecycleReport } from "../../server/src/modules/booking/appointment-lifecycle";
-import { LOYALTY_AWARD_JOB, loyaltyJobId } from "../../server/src/modules/booking/loyalty";
+import { LOYALTY_AWARD_JOB, loyaltyJobId } from "../../server/src/modules/loyalty/loyalty.service";
 import { createTestEnvironment, startTestApp, waitFor, type TestApp } from "../support/harness";
 import { insertAppointment, insertSlot, listen, seqOf, subscribe } from "./realtime-support";
 import { api as call, count, patientOn, query, setup } from "./support";

@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { createPerson, type TestPerson } from "../support/identity";
-import { freePatient } from "../booking/waitlist-support";
+import { freePatient } from "../waitlist/waitlist-support";
 import { appointmentAt, doctorAt, middayClinic, slotAt, staffCheckIn } from "../queue/queue-support";
 import { PHONE, pageSignedIn, useBrowserStage } from "./browser";
 

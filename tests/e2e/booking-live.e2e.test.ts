@@ -5,7 +5,7 @@
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { createPerson } from "../support/identity";
-import { freePatient } from "../booking/waitlist-support";
+import { freePatient } from "../waitlist/waitlist-support";
 import { doctorAt, middayClinic, query, slotAt } from "../queue/queue-support";
 import { PHONE, pageSignedIn, screenshot, useBrowserStage } from "./browser";
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../support/harness";
 import { createPerson, type TestPerson } from "../support/identity";
 import { patientOn } from "../booking/support";
-import { freePatient } from "../booking/waitlist-support";
+import { freePatient } from "../waitlist/waitlist-support";
 import { appointmentAt, call, doctorAt, middayClinic, query, slotAt } from "../queue/queue-support";
 import { PHONE, pageSignedIn, screenshot, useBrowserStage } from "./browser";
 

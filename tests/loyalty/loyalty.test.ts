@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { priceBooking } from "../../server/src/modules/booking/booking-policy";
-import { awardLoyaltyPoints } from "../../server/src/modules/booking/loyalty";
+import { awardLoyaltyPoints } from "../../server/src/modules/loyalty/loyalty.service";
 import type { TestApp } from "../support/harness";
 import { createPerson } from "../support/identity";
 import { call, count, hold, patientOn, query, setup, slots, startBookingApp } from "../booking/support";

@@ -1,9 +1,9 @@
 /** Every entity the ORM knows; each module adds its own here. */
-import { AuditEventSchema } from "./audit/audit.entity";
+import { AuditEventSchema } from "../platform/audit.entity";
 import { AppointmentSchema } from "./booking/appointment.entity";
 import { IdempotencyRecordSchema } from "./booking/idempotency.entity";
-import { LoyaltyPointsEntrySchema } from "./booking/loyalty.entity";
-import { WaitlistEntrySchema, WaitlistOfferSchema } from "./booking/waitlist.entity";
+import { LoyaltyPointsEntrySchema } from "./loyalty/loyalty.entity";
+import { WaitlistEntrySchema, WaitlistOfferSchema } from "./waitlist/waitlist.entity";
 import { ClinicSchema } from "./directory/clinic.entity";
 import { DoctorSchema } from "./directory/doctor.entity";
 import { DoctorPatientSchema, PatientSchema } from "./directory/patient.entity";

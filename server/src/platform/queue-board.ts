@@ -15,7 +15,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { Config } from "../config";
-import { actorOf, recordAudit } from "../modules/audit/audit.service";
+import { actorOf, recordAudit } from "./audit";
 import { authorize, can } from "../modules/identity/access";
 import { requireUser } from "../modules/identity/authenticate";
 import { principalFromToken } from "../modules/identity/principal";

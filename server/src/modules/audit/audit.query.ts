@@ -1,6 +1,6 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { AuditEventView, AuditQuery } from "@clinic/shared";
-import { AuditEvent } from "./audit.entity";
+import { AuditEvent } from "../../platform/audit.entity";
 
 /** Newest first, keyset-paginated by id. */
 export async function queryAudit(em: EntityManager, query: AuditQuery): Promise<{ items: AuditEventView[]; nextBefore: number | null }> {

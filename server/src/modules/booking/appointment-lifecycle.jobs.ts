@@ -8,8 +8,8 @@ import type { ModuleContext } from "../../platform/module";
 import type { JobDefinition } from "../../platform/queues";
 import { LIFECYCLE_JOB, runLifecycle } from "./appointment-lifecycle";
 import { BookingService } from "./booking.service";
-import { CANCELLATION_ALERTS_JOB, checkCancellationAlerts, type CancellationAlertData } from "./cancellation-alerts";
-import { awardLoyaltyPoints, LOYALTY_AWARD_JOB, type LoyaltyAwardData } from "./loyalty";
+import { CANCELLATION_ALERTS_JOB, checkCancellationAlerts, type CancellationAlertData } from "../alerts/cancellation-alerts";
+import { awardLoyaltyPoints, LOYALTY_AWARD_JOB, type LoyaltyAwardData } from "../loyalty/loyalty.service";
 
 export function lifecycleJobs(ctx: ModuleContext): JobDefinition<never>[] {
   let booking: BookingService | undefined;

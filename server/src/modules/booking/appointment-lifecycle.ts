@@ -12,7 +12,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { clinicSettingsSchema } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { recordAudit, type AuditActor } from "../../platform/audit";
 import { publishSlotChanges } from "../scheduling/slot-events";
 import { Changes, lockedAppointment, SLOT_COLUMNS, setAppointmentStatus, type Snapshot } from "./appointment.store";
 import { slotChange, type SlotRow } from "./appointment.views";

@@ -9,7 +9,7 @@ import { canTransition, type AppointmentStatus } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
 import { LAPSED_BOOKING_HOLD, lockBlock, retimeBookedAllocations, setBookedAllocationStatus, type LockedBlock } from "../scheduling/elastic.service";
 import { APPOINTMENT_COLUMNS, appointmentChange, blockChange, slotChange, type AppointmentRow, type BlockRow, type SlotRow } from "./appointment.views";
-import { returnRedeemedPoints } from "./loyalty";
+import { returnRedeemedPoints } from "../loyalty/loyalty.service";
 
 export const SLOT_COLUMNS = `id, doctor_id, clinic_id, service_id, starts_at, ends_at, status, kind, version, hold_expires_at`;
 

@@ -8,7 +8,7 @@ import { DomainError } from "../../platform/problem";
 import { notify } from "../notifications/notify";
 import type { Payment } from "./appointment.store";
 import type { AppointmentRow } from "./appointment.views";
-import { formatWhen } from "./reminder-plan";
+import { formatWhen } from "../reminders/reminder-plan";
 
 /** The card processor's cut passed on to the patient: 2 % of the fee, rounded half up to a minor unit. */
 export const TRANSACTION_FEE_RATE = 0.02;

@@ -11,10 +11,10 @@ import { refundCancelledByPolicy } from "../payments/refunds";
 import { queueEtaForBookingChanges } from "../queue/eta.jobs";
 import type { Changes, Snapshot } from "./appointment.store";
 import { publishBookingChanges } from "./booking.realtime";
-import { queueCancellationAlerts } from "./cancellation-alerts";
-import { queueLoyaltyAwards } from "./loyalty";
-import { planAppointmentReminders } from "./reminders";
-import { queueWaitlistMatches } from "./waitlist.jobs";
+import { queueCancellationAlerts } from "../alerts/cancellation-alerts";
+import { queueLoyaltyAwards } from "../loyalty/loyalty.service";
+import { planAppointmentReminders } from "../reminders/reminders.service";
+import { queueWaitlistMatches } from "../waitlist/waitlist.jobs";
 
 export const HOLD_EXPIRY_JOB = "hold-expiry";
 

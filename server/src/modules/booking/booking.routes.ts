@@ -20,7 +20,7 @@ import {
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
-import { actorOf } from "../audit/audit.service";
+import { actorOf } from "../../platform/audit";
 import { requireUser } from "../identity/authenticate";
 import { dayAppointments, dayPatients, myAppointments, patientFacts, patientHistory } from "./appointment.query";
 import { BookingService, isStaffOf } from "./booking.service";

@@ -18,7 +18,7 @@ import { createLocks, type Locks } from "../../platform/locks";
 import { dispatchMessages } from "../notifications/notify";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { recordAudit, type AuditActor } from "../../platform/audit";
 import { can } from "../identity/access";
 import type { UserPrincipal } from "../identity/principal";
 import { checkBookingCandidate } from "../scheduling/booking-rules.service";
@@ -43,7 +43,7 @@ import { admitSlot, readPlace, takeElastic, takeSlot, type Place } from "./booki
 import { NO_SHOW_WARNING, missedOfLastFiveSql, paymentOf, priceBooking, standingOf, tellDoctorOfFreeBooking, type Pricing } from "./booking-policy";
 import { afterBookingCommit, scheduleHoldExpiry } from "./booking.after-commit";
 import { AlreadyAnswered, claimKey, storeAnswer, storedAnswer, type IdempotencyContext, type StoredAnswer } from "./idempotency";
-import { redeemLoyaltyPoints, redemptionCost } from "./loyalty";
+import { redeemLoyaltyPoints, redemptionCost } from "../loyalty/loyalty.service";
 
 export { HOLD_EXPIRY_JOB } from "./booking.after-commit";
 /** The clinic's staff (any membership there) or the platform admin: the guard decides. */

@@ -9,7 +9,7 @@ import { BLOCK_SELECT } from "./appointment.store";
 import { APPOINTMENT_COLUMNS, appointmentChange, blockChange, type AppointmentRow, type BlockRow } from "./appointment.views";
 import type { AppointmentChange, SlotChange } from "./booking.realtime";
 import { unreadCount } from "../notifications/inbox.service";
-import { activeEntriesOfUser } from "./waitlist.store";
+import { activeEntriesOfUser } from "../waitlist/waitlist.store";
 import { clinicQueueOf, doctorQueueOf } from "../queue/queue.views";
 
 export type SlotView = Omit<SlotChange, "cause">;

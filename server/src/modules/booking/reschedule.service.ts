@@ -9,7 +9,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { canTransition, type AppointmentView, type RescheduleTarget } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { recordAudit, type AuditActor } from "../../platform/audit";
 import type { UserPrincipal } from "../identity/principal";
 import { dispatchMessages } from "../notifications/notify";
 import { moveVisitMoney, settleRefundedStatus, visitMoney } from "../payments/ledger";

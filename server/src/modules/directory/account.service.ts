@@ -1,9 +1,9 @@
 /** Account activation. Deactivating also ends every open session of the account at once. */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { DomainError } from "../../platform/problem";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { recordAudit, type AuditActor } from "../../platform/audit";
 import { UserAccount } from "../identity/user.entity";
-import { notFound, writeTransaction } from "./write";
+import { notFound, writeTransaction } from "../../platform/transactions";
 
 export async function setAccountStatus(em: EntityManager, actor: AuditActor, userId: string, active: boolean) {
   if (!active && actor.userId === userId) {

@@ -9,7 +9,7 @@ import {
   updateClinicRequestSchema,
 } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-import { actorOf } from "../audit/audit.service";
+import { actorOf } from "../../platform/audit";
 import { authorize, can } from "../identity/access";
 import { requireUser } from "../identity/authenticate";
 import { createClinic, getClinic, listActiveClinics, setClinicActive, updateClinic } from "./clinic.service";

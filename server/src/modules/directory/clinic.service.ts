@@ -8,10 +8,10 @@ import {
   type UpdateClinicRequest,
 } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { recordAudit, type AuditActor } from "../../platform/audit";
 import { Clinic } from "./clinic.entity";
 import { clinicSummaryView, clinicView } from "./views";
-import { notFound, writeTransaction } from "./write";
+import { notFound, writeTransaction } from "../../platform/transactions";
 
 const slugTaken = (slug: string) => new DomainError(409, "SLUG_TAKEN", `The slug "${slug}" is already in use`, { slug });
 

@@ -15,7 +15,7 @@ import {
   updateDoctorProfileRequestSchema,
 } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-import { actorOf } from "../audit/audit.service";
+import { actorOf } from "../../platform/audit";
 import { authorize, can } from "../identity/access";
 import { requireUser } from "../identity/authenticate";
 import { searchDoctors } from "./doctor-search.service";
@@ -29,7 +29,7 @@ import {
   submitCredentials,
   updateDoctorProfile,
 } from "./doctor.service";
-import { notFound } from "./write";
+import { notFound } from "../../platform/transactions";
 
 const tags = ["directory"];
 const doctorParams = idParams("doctorId");

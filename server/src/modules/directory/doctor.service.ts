@@ -3,12 +3,12 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { DoctorView, SubmitCredentialsRequest, UpdateDoctorProfileRequest } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
 import type { AccessScope } from "../identity/access";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { recordAudit, type AuditActor } from "../../platform/audit";
 import { findClinic } from "./clinic.service";
 import { Doctor } from "./doctor.entity";
 import { Specialty } from "./specialty.entity";
 import { doctorSummaryView } from "./views";
-import { idempotent, notFound, writeTransaction } from "./write";
+import { idempotent, notFound, writeTransaction } from "../../platform/transactions";
 
 const populate = ["user", "specialties", "clinics"] as const;
 

@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { addClinicMemberRequestSchema, clinicMemberListSchema, clinicMemberSchema, idParams } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-import { actorOf } from "../audit/audit.service";
+import { actorOf } from "../../platform/audit";
 import { authorize } from "../identity/access";
 import { requireUser } from "../identity/authenticate";
 import { addMember, listMembers, removeMember } from "./membership.service";

@@ -2,11 +2,11 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ClinicMember, ClinicRole } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { recordAudit, type AuditActor } from "../../platform/audit";
 import { ClinicMembership } from "../identity/membership.entity";
 import { UserAccount } from "../identity/user.entity";
 import { findClinic } from "./clinic.service";
-import { notFound, writeTransaction } from "./write";
+import { notFound, writeTransaction } from "../../platform/transactions";
 
 function memberView(membership: ClinicMembership): ClinicMember {
   return {

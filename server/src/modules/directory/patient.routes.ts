@@ -12,7 +12,7 @@ import {
   updatePatientTierRequestSchema,
 } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-import { actorOf } from "../audit/audit.service";
+import { actorOf } from "../../platform/audit";
 import { adminClinicAmong, authorize } from "../identity/access";
 import { requireUser } from "../identity/authenticate";
 import type { UserPrincipal } from "../identity/principal";
@@ -27,7 +27,7 @@ import {
   unrelate,
   updatePatient,
 } from "./patient.service";
-import { notFound } from "./write";
+import { notFound } from "../../platform/transactions";
 
 const tags = ["directory"];
 

@@ -5,13 +5,13 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { PatientView, SubscriptionTier, UpdatePatientRequest } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { recordAudit, type AuditActor } from "../../platform/audit";
 import type { AccessScope } from "../identity/access";
 import { readPreferences, reminderPreferencesOf, writePreferences } from "../notifications/preferences";
 import { Doctor } from "./doctor.entity";
 import { DoctorPatient, Patient } from "./patient.entity";
 import { patientView } from "./views";
-import { idempotent, notFound, writeTransaction } from "./write";
+import { idempotent, notFound, writeTransaction } from "../../platform/transactions";
 
 export type PatientScope = NonNullable<AccessScope["patient"]>;
 

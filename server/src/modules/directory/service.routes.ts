@@ -9,7 +9,7 @@ import {
   updateClinicServiceRequestSchema,
 } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-import { actorOf } from "../audit/audit.service";
+import { actorOf } from "../../platform/audit";
 import { authorize } from "../identity/access";
 import { requireUser } from "../identity/authenticate";
 import { createService, deactivateService, listActiveServices, updateService } from "./service.service";

@@ -2,11 +2,11 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ClinicServiceView, CreateClinicServiceRequest, UpdateClinicServiceRequest } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { recordAudit, type AuditActor } from "../../platform/audit";
 import { findClinic } from "./clinic.service";
 import { ClinicService } from "./service.entity";
 import { clinicServiceView } from "./views";
-import { notFound, writeTransaction } from "./write";
+import { notFound, writeTransaction } from "../../platform/transactions";
 
 const nameTaken = (name: string) =>
   new DomainError(409, "SERVICE_NAME_TAKEN", `This clinic already has a service named "${name}"`, { name });

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { createSpecialtyRequestSchema, specialtyListSchema, specialtySchema } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-import { actorOf } from "../audit/audit.service";
+import { actorOf } from "../../platform/audit";
 import { authorize } from "../identity/access";
 import { requireUser } from "../identity/authenticate";
 import { createSpecialty, listSpecialties } from "./specialty.service";

@@ -1,8 +1,8 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { DomainError } from "../../platform/problem";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { recordAudit, type AuditActor } from "../../platform/audit";
 import { Specialty } from "./specialty.entity";
-import { writeTransaction } from "./write";
+import { writeTransaction } from "../../platform/transactions";
 
 export async function listSpecialties(em: EntityManager) {
   const specialties = await em.find(Specialty, {}, { orderBy: { name: "asc" } });

@@ -8,7 +8,7 @@ import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { NotificationChannel, User } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { recordAudit, type AuditActor } from "../../platform/audit";
 import { Doctor } from "../directory/doctor.entity";
 import { Patient } from "../directory/patient.entity";
 import { enqueueMessage } from "../notifications/outbox.service";

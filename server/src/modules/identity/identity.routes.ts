@@ -24,7 +24,7 @@ import {
 } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
-import { actorOf } from "../audit/audit.service";
+import { actorOf } from "../../platform/audit";
 import {
   changePassword,
   forgotPassword,

@@ -7,7 +7,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { UserRole } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { recordAudit, type AuditActor } from "../../platform/audit";
 import { AuthSession, RefreshToken } from "./session.entity";
 import {
   ACCESS_TOKEN_TTL_SECONDS,

@@ -7,7 +7,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { generateSecret, generateURI, verify } from "otplib";
 import type { UserRole } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { recordAudit, type AuditActor } from "../../platform/audit";
 import { TotpBackupCode } from "./code.entity";
 import { BACKUP_CODE_COUNT, TOTP_CHECK_PER_USER, TOTP_EPOCH_TOLERANCE_SECONDS, type Limits } from "./limits";
 import { sha256 } from "./tokens";

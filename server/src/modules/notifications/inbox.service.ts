@@ -6,7 +6,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { InboxItem, InboxQuery } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { recordAudit, type AuditActor } from "../../platform/audit";
 import { renderTemplate } from "./render";
 
 const SHOWN = `channel = 'in_app' and status in ('queued', 'delivered')`;

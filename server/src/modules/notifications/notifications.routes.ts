@@ -20,7 +20,7 @@ import {
 } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
-import { actorOf, recordAudit } from "../audit/audit.service";
+import { actorOf, recordAudit } from "../../platform/audit";
 import { authorize } from "../identity/access";
 import { requireUser } from "../identity/authenticate";
 import { TWILIO_STATUS_PATH } from "./channels";

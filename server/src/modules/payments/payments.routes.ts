@@ -7,7 +7,7 @@ import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
 import { readAppointment } from "../booking/appointment.store";
 import { isStaffOf } from "../booking/booking.service";
-import { actorOf } from "../audit/audit.service";
+import { actorOf } from "../../platform/audit";
 import { authorize, can } from "../identity/access";
 import { requireUser } from "../identity/authenticate";
 import { ensureCheckout } from "./checkout";

@@ -6,7 +6,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { recordAudit, type AuditActor } from "../../platform/audit";
 
 /** Transaction-scoped lock of one doctor's wallet. */
 export async function lockWallet(tx: EntityManager, doctorId: string): Promise<void> {

@@ -9,12 +9,12 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { recordAudit, type AuditActor } from "../../platform/audit";
 import { Changes, bookPlace, insertAppointment, lockedAppointment, readAppointment, releasePlace, setAppointmentStatus, type LockedAppointment } from "../booking/appointment.store";
 import { afterBookingCommit } from "../booking/booking.after-commit";
 import { takeSlot } from "../booking/booking.places";
-import { alternativesText, earliestAlternatives } from "../booking/leave-cancellation";
-import { formatWhen } from "../booking/reminder-plan";
+import { alternativesText, earliestAlternatives } from "../alerts/leave-cancellation";
+import { formatWhen } from "../reminders/reminder-plan";
 import { dispatchMessages, notify } from "../notifications/notify";
 import { creditDoctor, formatMoney, moveVisitMoney, recordCharge, refundArrivalBy, settleRefundedStatus, visitMoney } from "./ledger";
 import { recordProviderRefund, refundVisit } from "./refunds";

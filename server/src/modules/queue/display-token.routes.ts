@@ -13,7 +13,7 @@ import {
 } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import type { Realtime } from "../../platform/realtime";
-import { actorOf } from "../audit/audit.service";
+import { actorOf } from "../../platform/audit";
 import { authorize } from "../identity/access";
 import { requireUser } from "../identity/authenticate";
 import { createDisplayToken, displayTokenClinicId, listDisplayTokens, revokeDisplayToken } from "./display-token.service";

@@ -13,9 +13,9 @@ import {
   type CreateDisplayTokenRequest,
   type DisplayTokenView,
 } from "@clinic/shared";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { recordAudit, type AuditActor } from "../../platform/audit";
 import { findClinic } from "../directory/clinic.service";
-import { notFound, writeTransaction } from "../directory/write";
+import { notFound, writeTransaction } from "../../platform/transactions";
 import { sha256 } from "../identity/tokens";
 import { DisplayToken } from "./display-token.entity";
 

@@ -16,7 +16,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { AppointmentStatus, QueueEntryStatus, QueueEntryView, ReassignRequest, ReorderRequest } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { recordAudit, type AuditActor } from "../../platform/audit";
 import { lockedAppointment, releasePlace, setAppointmentStatus } from "../booking/appointment.store";
 import { authorize, type Permission } from "../identity/access";
 import type { UserPrincipal } from "../identity/principal";

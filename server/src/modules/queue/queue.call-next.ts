@@ -21,7 +21,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { CallNextRequest, QueueEntryView } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { recordAudit, type AuditActor } from "../../platform/audit";
 import { authorize } from "../identity/access";
 import type { UserPrincipal } from "../identity/principal";
 import { auditEntry } from "./queue.checkin";

@@ -9,7 +9,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { localDateOf, type QueueEntryView } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { recordAudit, type AuditActor } from "../../platform/audit";
 import { lockedAppointment, readAppointment, setAppointmentStatus, type LockedAppointment } from "../booking/appointment.store";
 import { authorize } from "../identity/access";
 import type { UserPrincipal } from "../identity/principal";

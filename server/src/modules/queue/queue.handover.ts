@@ -4,7 +4,7 @@
  * time, or else into an overbooked slot made for it.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import type { AuditActor } from "../audit/audit.service";
+import type { AuditActor } from "../../platform/audit";
 import { vacatePlace, type Changes, type LockedAppointment } from "../booking/appointment.store";
 import { moveDoctorShare } from "../payments/ledger";
 

@@ -25,7 +25,7 @@ import {
 } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
-import { actorOf } from "../audit/audit.service";
+import { actorOf } from "../../platform/audit";
 import { authorize } from "../identity/access";
 import { requireUser } from "../identity/authenticate";
 import { principalFromDisplayToken } from "./display-token.service";

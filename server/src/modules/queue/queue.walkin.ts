@@ -10,7 +10,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { NO_WALK_IN_CAPACITY, addDays, zonedToInstant, type QueueEntryView, type WalkInRequest } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { recordAudit, type AuditActor } from "../../platform/audit";
 import { Patient } from "../directory/patient.entity";
 import { authorize } from "../identity/access";
 import type { UserPrincipal } from "../identity/principal";

@@ -11,7 +11,7 @@ import {
   reviewSchema,
 } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-import { actorOf } from "../audit/audit.service";
+import { actorOf } from "../../platform/audit";
 import { requireUser } from "../identity/authenticate";
 import { ReviewService } from "./review.service";
 

@@ -8,7 +8,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { CreateReviewRequest, Review, ReviewListQuery, ReviewPage } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { recordAudit, type AuditActor } from "../../platform/audit";
 import { authorize, can } from "../identity/access";
 import type { UserPrincipal } from "../identity/principal";
 

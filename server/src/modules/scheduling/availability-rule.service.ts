@@ -19,11 +19,11 @@ import {
 } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
 import type { SlotChange } from "../booking/booking.realtime";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { recordAudit, type AuditActor } from "../../platform/audit";
 import { Clinic } from "../directory/clinic.entity";
 import { Doctor } from "../directory/doctor.entity";
 import { ClinicService } from "../directory/service.entity";
-import { notFound } from "../directory/write";
+import { notFound } from "../../platform/transactions";
 import { AvailabilityRule } from "./availability-rule.entity";
 import { blackoutClash, findSlotClashes, isExclusionViolation, loadBlackouts, slotConflictError, sql } from "./conflicts.service";
 import { materialiseRule } from "./materialise.service";

@@ -30,7 +30,7 @@ import {
   updateAvailabilityRuleRequestSchema,
 } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-import { actorOf } from "../audit/audit.service";
+import { actorOf } from "../../platform/audit";
 import { authorize, can } from "../identity/access";
 import { requireUser } from "../identity/authenticate";
 import { createRule, deleteRule, findRule, listRules, previewRule, updateRule } from "./availability-rule.service";

@@ -2,9 +2,9 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { addDays, localDateOf, zonedToInstant, type BookingRuleView, type CreateBookingRuleRequest, type RuleViolation, type UpdateBookingRuleRequest } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { recordAudit, type AuditActor } from "../../platform/audit";
 import { Clinic } from "../directory/clinic.entity";
-import { notFound, writeTransaction } from "../directory/write";
+import { notFound, writeTransaction } from "../../platform/transactions";
 import { BookingRule } from "./booking-rule.entity";
 import { evaluateBookingRules } from "./booking-rules";
 import { Slot } from "./slot.entity";

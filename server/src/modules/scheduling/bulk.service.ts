@@ -5,7 +5,7 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { localDateOf, type BulkSlotsRequest, type BulkSlotsResult, type OperationSlot } from "@clinic/shared";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { recordAudit, type AuditActor } from "../../platform/audit";
 import type { SlotChange } from "../booking/booking.realtime";
 import { byStartThenId, deletedRowChange, entityChange, rowChange, type WithSlotChanges } from "./slot-events";
 import { Slot } from "./slot.entity";

@@ -8,9 +8,9 @@ import { LockMode } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { AllocationReply, CreateAllocationRequest, CreateElasticBlockRequest, ElasticAllocationView, ElasticBlockView } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { recordAudit, type AuditActor } from "../../platform/audit";
 import { Patient } from "../directory/patient.entity";
-import { notFound, writeTransaction } from "../directory/write";
+import { notFound, writeTransaction } from "../../platform/transactions";
 import { ElasticAllocation, ElasticBlock } from "./elastic.entity";
 import { insertAllocation, moveAllocation, offers, pack, PackingError, resizeAllocation, sequenceOf, usedMinutes, type Offer, type PackItem } from "./elastic";
 

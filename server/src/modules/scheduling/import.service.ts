@@ -6,7 +6,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { localDateSchema, slotKinds, wallTimeSchema, zonedToInstant, localTimeOf, type ImportIssue, type ImportResult, type SlotKind } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { recordAudit, type AuditActor } from "../../platform/audit";
 import { ClinicService } from "../directory/service.entity";
 import { CsvSyntaxError, parseCsv } from "./csv";
 import { IcsSyntaxError, parseDateTime, parseIcs, splitTextList, unescapeText } from "./ical";

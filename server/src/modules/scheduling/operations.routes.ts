@@ -24,7 +24,7 @@ import {
 import { z } from "zod";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
-import { actorOf } from "../audit/audit.service";
+import { actorOf } from "../../platform/audit";
 import { Changes } from "../booking/appointment.store";
 import { publishCommitted } from "../booking/booking.after-commit";
 import { dispatchMessages } from "../notifications/notify";

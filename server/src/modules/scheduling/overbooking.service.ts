@@ -7,10 +7,10 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { addDays, localDateOf, zonedToInstant, type OverbookingPolicyView, type StaffSlotView } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { recordAudit, type AuditActor } from "../../platform/audit";
 import { Clinic } from "../directory/clinic.entity";
 import { ClinicService } from "../directory/service.entity";
-import { notFound } from "../directory/write";
+import { notFound } from "../../platform/transactions";
 import { requireDoctorAtClinic } from "./availability-rule.service";
 import { OverbookingPolicy } from "./booking-rule.entity";
 import { sql } from "./conflicts.service";

@@ -30,7 +30,7 @@ import {
 } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
-import { actorOf } from "../audit/audit.service";
+import { actorOf } from "../../platform/audit";
 import { Changes } from "../booking/appointment.store";
 import { publishCommitted } from "../booking/booking.after-commit";
 import { patientScope } from "../directory/patient.service";

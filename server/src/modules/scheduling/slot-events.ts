@@ -9,7 +9,7 @@
 import type { OperationSlot } from "@clinic/shared";
 import { slotChange } from "../booking/appointment.views";
 import { publishBookingChanges, type SlotChange } from "../booking/booking.realtime";
-import { queueWaitlistForNewSlots } from "../booking/waitlist.jobs";
+import { queueWaitlistForNewSlots } from "../waitlist/waitlist.jobs";
 import type { ModuleContext } from "../../platform/module";
 import type { Slot } from "./slot.entity";
 import type { SlotRow } from "./slot-rows";

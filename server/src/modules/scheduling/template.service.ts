@@ -20,10 +20,10 @@ import {
   type TemplateEntry,
 } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { recordAudit, type AuditActor } from "../../platform/audit";
 import type { SlotChange } from "../booking/booking.realtime";
 import { Clinic } from "../directory/clinic.entity";
-import { notFound, writeTransaction } from "../directory/write";
+import { notFound, writeTransaction } from "../../platform/transactions";
 import { AvailabilityRule } from "./availability-rule.entity";
 import { createRuleIn, requireDoctorAtClinic, type SchedulingSettings } from "./availability-rule.service";
 import { findSlotClashes, isExclusionViolation, slotConflictError } from "./conflicts.service";

@@ -14,8 +14,8 @@ import type {
   UnavailabilityView,
 } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
-import { cancelAppointmentsOnReleasedSlots } from "../booking/leave-cancellation";
+import { recordAudit, type AuditActor } from "../../platform/audit";
+import { cancelAppointmentsOnReleasedSlots } from "../alerts/leave-cancellation";
 import { SLOT_COLUMNS, slotView, type SlotRow } from "./slot-rows";
 import { Unavailability } from "./unavailability.entity";
 

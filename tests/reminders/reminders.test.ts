@@ -7,12 +7,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Job } from "bullmq";
 import { addDays, localDateOf, zonedToInstant } from "@clinic/shared";
-import { reminderJobId, type ReminderData } from "../../server/src/modules/booking/reminders";
-import type { ReminderKind } from "../../server/src/modules/booking/reminder-plan";
+import { reminderJobId, type ReminderData } from "../../server/src/modules/reminders/reminders.service";
+import type { ReminderKind } from "../../server/src/modules/reminders/reminder-plan";
 import { createTestEnvironment, startTestApp, waitFor, type TestApp } from "../support/harness";
 import { createPerson } from "../support/identity";
-import { insertAppointment, insertSlot } from "./realtime-support";
-import { api, hold, patientOn, query } from "./support";
+import { insertAppointment, insertSlot } from "../booking/realtime-support";
+import { api, hold, patientOn, query } from "../booking/support";
 import { clinicIn, doctorAt } from "../scheduling/support-rules";
 
 const HOUR = 3_600_000;

@@ -10,8 +10,8 @@ import { createTestEnvironment, startTestApp, type TestApp } from "../support/ha
 import { createPerson } from "../support/identity";
 import { at, dayFromNow, insertSlots } from "../scheduling/support-slots";
 import { clinicIn, doctorAt } from "../scheduling/support-rules";
-import { insertAppointment, insertSlot } from "./realtime-support";
-import { api, query } from "./support";
+import { insertAppointment, insertSlot } from "../booking/realtime-support";
+import { api, query } from "../booking/support";
 
 describe("leave cancellation alternatives", () => {
   let app: TestApp;

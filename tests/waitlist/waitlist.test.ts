@@ -6,13 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Socket } from "socket.io-client";
 import { waitlistEntryViewSchema } from "@clinic/shared";
-import { WaitlistMatcher } from "../../server/src/modules/booking/waitlist.match";
+import { WaitlistMatcher } from "../../server/src/modules/waitlist/waitlist.match";
 import { waitFor, type TestApp } from "../support/harness";
 import { createPerson } from "../support/identity";
 import { mondayIn, weekdayRule } from "../scheduling/support-rules";
 import { dayFromNow } from "../scheduling/support-slots";
-import { listen, subscribe } from "./realtime-support";
-import { call, count, inconsistencies, patientOn, query, setup, slots } from "./support";
+import { listen, subscribe } from "../booking/realtime-support";
+import { call, count, inconsistencies, patientOn, query, setup, slots } from "../booking/support";
 import { contextOf, freeByCancellation, freePatient, join, offerFor, offersOf, startWaitlistApps, statusOf, twoInLine } from "./waitlist-support";
 
 describe("waitlist", () => {

@@ -8,7 +8,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ModuleContext } from "../../platform/module";
 import { dispatchMessages, notify } from "../notifications/notify";
 import { readPreferences } from "../notifications/preferences";
-import { pgArray, type Snapshot } from "./appointment.store";
+import { pgArray, type Snapshot } from "../booking/appointment.store";
 import { formatWhen, planReminders, reminderKinds, type ReminderKind } from "./reminder-plan";
 
 export const REMINDER_JOB = "appointment-reminder";

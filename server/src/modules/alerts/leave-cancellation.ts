@@ -5,11 +5,11 @@
  * after its commit; it owns no appointment data itself.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { recordAudit, type AuditActor } from "../../platform/audit";
 import { notify } from "../notifications/notify";
 import { readPreferences } from "../notifications/preferences";
-import { pgArray } from "./appointment.store";
-import { formatWhen } from "./reminder-plan";
+import { pgArray } from "../booking/appointment.store";
+import { formatWhen } from "../reminders/reminder-plan";
 
 /** Statuses the state machine lets go to `cancelled`. */
 const CANCELLABLE = ["pending", "scheduled", "checked_in"];

@@ -15,12 +15,12 @@ import {
 } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
+import { recordAudit, type AuditActor } from "../../platform/audit";
 import { authorize, can } from "../identity/access";
 import type { UserPrincipal } from "../identity/principal";
-import { Changes, bookPlace, lockedAppointment, mapDatabaseError, releasePlace, setAppointmentStatus, type Snapshot } from "./appointment.store";
-import { afterBookingCommit } from "./booking.after-commit";
-import { priceBooking, tellDoctorOfFreeBooking } from "./booking-policy";
+import { Changes, bookPlace, lockedAppointment, mapDatabaseError, releasePlace, setAppointmentStatus, type Snapshot } from "../booking/appointment.store";
+import { afterBookingCommit } from "../booking/booking.after-commit";
+import { priceBooking, tellDoctorOfFreeBooking } from "../booking/booking-policy";
 import { publishWaitlistEvents, type WaitlistEvent } from "./waitlist.realtime";
 import { ENTRY_SELECT, KEPT, entryViews, offerView, readEntry, readOffer, type EntryRow, type OfferRow } from "./waitlist.store";
 

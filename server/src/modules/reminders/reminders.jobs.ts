@@ -1,6 +1,6 @@
 import type { ModuleContext } from "../../platform/module";
 import type { JobDefinition } from "../../platform/queues";
-import { REMINDER_JOB, sendReminder, type ReminderData } from "./reminders";
+import { REMINDER_JOB, sendReminder, type ReminderData } from "./reminders.service";
 
 /**
  * `appointment-reminder` (queue "reminders", jobId `reminder-{appointmentId}-{kind}`, data

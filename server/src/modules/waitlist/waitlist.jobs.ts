@@ -8,8 +8,8 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ModuleContext } from "../../platform/module";
 import type { JobDefinition } from "../../platform/queues";
-import { pgArray, type Snapshot } from "./appointment.store";
-import type { SlotChange } from "./booking.realtime";
+import { pgArray, type Snapshot } from "../booking/appointment.store";
+import type { SlotChange } from "../booking/booking.realtime";
 import { WaitlistMatcher } from "./waitlist.match";
 
 export const WAITLIST_MATCH_JOB = "waitlist-match";

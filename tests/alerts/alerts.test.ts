@@ -6,14 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { notificationChannels } from "@clinic/shared";
-import { CANCELLATION_ALERTS_JOB, type AlertOutcome } from "../../server/src/modules/booking/cancellation-alerts";
+import { CANCELLATION_ALERTS_JOB, type AlertOutcome } from "../../server/src/modules/alerts/cancellation-alerts";
 import { createTestEnvironment, startTestApp, waitFor, type TestApp } from "../support/harness";
 import { createPerson, type TestPerson } from "../support/identity";
 import { addDays } from "@clinic/shared";
 import { at, dayFromNow, insertSlots } from "../scheduling/support-slots";
 import { clinicIn, doctorAt } from "../scheduling/support-rules";
-import { insertAppointment } from "./realtime-support";
-import { api as call, count, patientOn, query } from "./support";
+import { insertAppointment } from "../booking/realtime-support";
+import { api as call, count, patientOn, query } from "../booking/support";
 
 interface AlertRow {
   id: string;

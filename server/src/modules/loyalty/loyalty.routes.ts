@@ -7,7 +7,7 @@ import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
 import { authorize } from "../identity/access";
 import { requireUser } from "../identity/authenticate";
-import { loyaltyBalance } from "./loyalty";
+import { loyaltyBalance } from "./loyalty.service";
 
 const tags = ["loyalty"];
 

@@ -8,7 +8,7 @@ import type { Socket } from "socket.io-client";
 import { BookingService } from "../../server/src/modules/booking/booking.service";
 import { waitFor, type TestApp } from "../support/harness";
 import { dayFromNow } from "../scheduling/support-slots";
-import { call, inconsistencies, query, setup, slots } from "./support";
+import { call, inconsistencies, query, setup, slots } from "../booking/support";
 import { contextOf, freeByCancellation, freePatient, join, offerFor, startWaitlistApps, statusOf, twoInLine } from "./waitlist-support";
 
 describe("waitlist offer timeout", () => {

@@ -3,7 +3,7 @@ import { defineEntity, p } from "@mikro-orm/core";
 import { loyaltyEntryKinds } from "@clinic/shared";
 import { Clinic } from "../directory/clinic.entity";
 import { Patient } from "../directory/patient.entity";
-import { Appointment } from "./appointment.entity";
+import { Appointment } from "../booking/appointment.entity";
 
 /**
  * The append-only loyalty points ledger: a balance is the sum of a patient's entries, never a stored

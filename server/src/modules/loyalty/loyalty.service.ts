@@ -12,9 +12,9 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { clinicSettingsSchema, type ClinicSettings } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
-import { recordAudit, type AuditActor } from "../audit/audit.service";
-import type { Snapshot } from "./appointment.store";
-import type { AppointmentRow } from "./appointment.views";
+import { recordAudit, type AuditActor } from "../../platform/audit";
+import type { Snapshot } from "../booking/appointment.store";
+import type { AppointmentRow } from "../booking/appointment.views";
 
 const SYSTEM: AuditActor = { userId: null, role: "system", ip: null, userAgent: null, requestId: null };
 

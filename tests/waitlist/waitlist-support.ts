@@ -5,8 +5,8 @@ import type { Runtime } from "../../server/src/platform/runtime";
 import { createTestEnvironment, startTestApp, waitFor, type TestApp } from "../support/harness";
 import type { Socket } from "socket.io-client";
 import type { TestPerson } from "../support/identity";
-import { listen, subscribe } from "./realtime-support";
-import { call, patientOn, query, setup, slots } from "./support";
+import { listen, subscribe } from "../booking/realtime-support";
+import { call, patientOn, query, setup, slots } from "../booking/support";
 
 export async function startWaitlistApps(env: Record<string, string> = {}): Promise<{ api: TestApp; worker: TestApp }> {
   const environment = await createTestEnvironment();

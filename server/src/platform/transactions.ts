@@ -1,7 +1,7 @@
 /** One write = one transaction with its audit event; unique-constraint races become 409s. */
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { DomainError } from "../../platform/problem";
+import { DomainError } from "./problem";
 
 export async function writeTransaction<T>(
   em: EntityManager,

@@ -7,7 +7,7 @@ import { Patient } from "../directory/patient.entity";
 import { ClinicService } from "../directory/service.entity";
 import { UserAccount } from "../identity/user.entity";
 import { Slot } from "../scheduling/slot.entity";
-import { Appointment } from "./appointment.entity";
+import { Appointment } from "../booking/appointment.entity";
 
 /**
  * A patient waiting for a doctor's slot: local dates (both included) and an optional daily window,

@@ -16,7 +16,7 @@ import { addDays, clinicSettingsSchema, localDateOf, zonedToInstant } from "@cli
 import type { ModuleContext } from "../../platform/module";
 import { dispatchMessages, notify } from "../notifications/notify";
 import { SYSTEM_TAG_PREFIX } from "../scheduling/unavailability.service";
-import { pgArray, type Snapshot } from "./appointment.store";
+import { pgArray, type Snapshot } from "../booking/appointment.store";
 
 export const CANCELLATION_ALERTS_JOB = "cancellation-alerts";
 
