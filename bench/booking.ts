@@ -5,10 +5,13 @@
  * pending appointment. Baseline, same run, same pool, same data shape: the bare conditional UPDATE
  * alone (autocommit). Two shapes of load: N clients booking distinct slots, and N clients racing
  * for one hot slot (exactly one may win each round; the bench checks it). A third row adds the
- * after-commit fan-out (`publishBookingChanges`: 3 slot topics + 3 appointment topics).
+ * domain events the booking records in its transaction and their realtime fan-out after commit
+ * (3 slot topics + 3 appointment topics), waited for as a client would.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { publishBookingChanges, type AppointmentChange, type SlotChange } from "../server/src/modules/booking/booking.realtime";
+import type { AppointmentChange } from "../server/src/modules/booking/appointment.views";
+import type { SlotChange } from "../server/src/modules/scheduling/slot.store";
+import { recordEvents } from "../server/src/platform/outbox";
 import { createClinic, createPerson } from "../tests/support/identity";
 import { startBenchApi, startBenchServices, type LoadResult } from "./support";
 
@@ -119,41 +122,47 @@ try {
 
   const bareUpdate: Attempt = async (slotId) => (await em().execute<Taken[]>(TAKE, [HOLD_SECONDS, slotId])).length === 1;
 
-  async function book(slotId: string): Promise<{ slot: Taken; appointmentId: string; version: number } | null> {
+  /** The hot path's transaction; `events` (given the slot taken and the appointment) are recorded in it. */
+  async function book(slotId: string, events?: (slot: Taken, appointment: { id: string; version: number }) => Parameters<typeof recordEvents>[1]) {
     return em().transactional(async (tx) => {
       const [slot] = await tx.execute<Taken[]>(TAKE, [HOLD_SECONDS, slotId]);
       if (!slot) return null;
       const [appointment] = await tx.execute<{ id: string; version: number }[]>(INSERT, [
         slot.id, patient.patientId, slot.doctor_id, slot.clinic_id, slot.starts_at, slot.ends_at, slot.hold_expires_at,
       ]);
+      if (events) await recordEvents(tx, events(slot, appointment!));
       return { slot, appointmentId: appointment!.id, version: appointment!.version };
     });
   }
   const hotPath: Attempt = async (slotId) => (await book(slotId)) !== null;
   const hotPathAndPublish: Attempt = async (slotId) => {
-    const booked = await book(slotId);
+    const booked = await book(slotId, (slot, appointment) => {
+      const common = {
+        doctorId: slot.doctor_id,
+        clinicId: slot.clinic_id,
+        start: new Date(slot.starts_at).toISOString(),
+        end: new Date(slot.ends_at).toISOString(),
+        holdExpiresAt: new Date(slot.hold_expires_at).toISOString(),
+      };
+      const slotChange: SlotChange = { ...common, slotId: slot.id, status: "held", kind: slot.kind, version: slot.version, cause: "held" };
+      const appointmentChange: AppointmentChange = {
+        ...common,
+        appointmentId: appointment.id,
+        patientId: patient.patientId!,
+        patientUserId: patient.user.id,
+        slotId: slot.id,
+        elasticAllocationId: null,
+        status: "pending",
+        version: appointment.version,
+        cause: "created",
+      };
+      return [
+        { name: "slot.held", data: slotChange },
+        { name: "appointment.created", data: appointmentChange },
+      ];
+    });
     if (!booked) return false;
-    const { slot } = booked;
-    const common = {
-      doctorId: slot.doctor_id,
-      clinicId: slot.clinic_id,
-      start: new Date(slot.starts_at).toISOString(),
-      end: new Date(slot.ends_at).toISOString(),
-      holdExpiresAt: new Date(slot.hold_expires_at).toISOString(),
-    };
-    const slotChange: SlotChange = { ...common, slotId: slot.id, status: "held", kind: slot.kind, version: slot.version, cause: "held" };
-    const appointmentChange: AppointmentChange = {
-      ...common,
-      appointmentId: booked.appointmentId,
-      patientId: patient.patientId!,
-      patientUserId: patient.user.id,
-      slotId: slot.id,
-      elasticAllocationId: null,
-      status: "pending",
-      version: booked.version,
-      cause: "created",
-    };
-    await publishBookingChanges(runtime.events, { slots: [slotChange], appointments: [appointmentChange] });
+    await runtime.outbox.idle();
     return true;
   };
 

@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { io, type Socket } from "socket.io-client";
 import { WebSocket, WebSocketServer } from "ws";
 import type { EventEnvelope } from "@clinic/shared";
-import type { SlotChange } from "../server/src/modules/booking/booking.realtime";
+import type { SlotChange } from "../server/src/modules/scheduling/slot.store";
 import { createClinic, createPerson } from "../tests/support/identity";
 import { startBenchApi, startBenchServices } from "./support";
 

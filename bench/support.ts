@@ -5,9 +5,10 @@ import os from "node:os";
 import path from "node:path";
 import pino from "pino";
 import { loadConfig } from "../server/src/config";
-import { createOrm, migrate } from "../server/src/platform/db";
+import { createClinicOrm, createClinicRuntime } from "../server/src/app";
+import { migrate } from "../server/src/platform/db";
 import { startEmbeddedPostgres, startEmbeddedRedis } from "../server/src/platform/embedded";
-import { createRuntime, type Runtime } from "../server/src/platform/runtime";
+import type { Runtime } from "../server/src/platform/runtime";
 import { freePort } from "../tests/support/ports";
 
 /**
@@ -20,7 +21,7 @@ export async function startBenchServices() {
   await fs.chmod(dir, 0o755);
   const postgres = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port: await freePort(), database: "bench", durable: false });
   const redis = await startEmbeddedRedis({ dataDir: path.join(dir, "redis"), port: await freePort(), durable: false });
-  const orm = await createOrm(postgres.url);
+  const orm = await createClinicOrm(postgres.url);
   await migrate(orm);
   await orm.close();
   return {
@@ -112,6 +113,6 @@ export async function startBenchApi(
     RATE_LIMIT_MAX: "100000000",
     ...env,
   });
-  const runtime = await createRuntime({ config, log: pino({ level: "silent" }), ...services });
+  const runtime = await createClinicRuntime({ config, log: pino({ level: "silent" }), ...services });
   return { runtime, url: (await runtime.start())! };
 }

@@ -29,6 +29,8 @@ const envSchema = z
     WAITLIST_OFFER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
     /** How often the slot and appointment lifecycle job runs (expiry of past slots, probable no-shows). */
     LIFECYCLE_EVERY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+    /** How often each node re-delivers domain events whose delivery failed or whose node died (docs/architecture.md). */
+    DOMAIN_EVENTS_SWEEP_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
     /** How often the ETA sweep recomputes the ETAs of every doctor with an active queue (docs/queue-eta.md). */
     ETA_EVERY_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     /** How far ahead slots are materialised from availability rules. */
@@ -130,6 +132,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     booking: { holdTtlSeconds: e.HOLD_TTL_SECONDS, paymentWindowSeconds: e.PAYMENT_WINDOW_SECONDS, waitlistOfferSeconds: e.WAITLIST_OFFER_SECONDS, lifecycleEverySeconds: e.LIFECYCLE_EVERY_SECONDS },
     scheduling: { horizonDays: e.SLOT_HORIZON_DAYS },
     eta: { everySeconds: e.ETA_EVERY_SECONDS },
+    domainEvents: { sweepEverySeconds: e.DOMAIN_EVENTS_SWEEP_SECONDS },
     auth: { jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET },
     demoSeed: e.DEMO_SEED ?? e.NODE_ENV !== "production",
     logLevel: e.LOG_LEVEL,

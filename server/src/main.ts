@@ -2,7 +2,8 @@
 import pino from "pino";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { RedisServerMissingError, ensureServices, type Services } from "./platform/embedded";
-import { createRuntime, type Runtime } from "./platform/runtime";
+import { createClinicRuntime } from "./app";
+import type { Runtime } from "./platform/runtime";
 import { DEMO_PASSWORD, demoAccounts } from "./seed/demo";
 
 function fail(message: string): never {
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => void stop("SIGTERM"));
 
   try {
-    runtime = await createRuntime({ config, log, databaseUrl: services.databaseUrl, redisUrl: services.redisUrl });
+    runtime = await createClinicRuntime({ config, log, databaseUrl: services.databaseUrl, redisUrl: services.redisUrl });
     const url = await runtime.start();
     process.stdout.write(`\n${banner(config, url)}\n\n`);
   } catch (error) {

@@ -20,3 +20,4 @@ export * from "./queue-eta-api";
 export * from "./realtime-events";
 export * from "./reviews-api";
 export * from "./loyalty-api";
+export * from "./domain-events";

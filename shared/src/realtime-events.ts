@@ -67,6 +67,10 @@ export const appointmentChangeSchema = appointmentLiveSchema.extend({
   cause: z.string(),
   /** Set when the visit moved to another doctor (a queue handover): that doctor's `doctor:` topic gets the change too. */
   previousDoctorId: z.uuid().optional(),
+  /** Set when the change freed the appointment's place: the status it had before (loyalty returns points by it). */
+  previousStatus: z.enum(appointmentStatuses).optional(),
+  /** `appointment.probable_no_show` (staff topics only): when the lifecycle job flagged the visit. */
+  probableNoShowAt: isoInstant.optional(),
 });
 
 export const slotsSnapshotSchema = z.object({

@@ -54,3 +54,11 @@ export const bookingRuleSpecSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("maxActiveBookingsPerPatient"), max: z.number().int().min(1).max(100) }),
 ]);
 export type BookingRuleSpec = z.infer<typeof bookingRuleSpecSchema>;
+
+/**
+ * A held slot whose hold has passed is free to every reader, whether or not the hold-expiry job ran
+ * yet; the next booking takes it over (the SQL side is `scheduling/slot.store.ts` `FREE_SLOT`).
+ */
+export function isLapsedHold(slot: { status: string; holdExpiresAt: Date | string | null }, now: number = Date.now()): boolean {
+  return slot.status === "held" && slot.holdExpiresAt !== null && new Date(slot.holdExpiresAt).getTime() <= now;
+}

@@ -107,3 +107,18 @@ export function minutesOf(time: string): number {
   const [hour, minute] = time.split(":").map(Number) as [number, number];
   return hour * 60 + minute;
 }
+
+/** An instant as a message says it, in the clinic's zone ("Tuesday, 8 December 2026 at 15:45 GMT"). */
+export function formatWhen(instant: Date, zone: string): string {
+  return new Intl.DateTimeFormat("en-GB", {
+    timeZone: zone,
+    weekday: "long",
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+    timeZoneName: "short",
+  }).format(instant);
+}

@@ -5,10 +5,12 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Socket } from "socket.io-client";
-import type { EventEnvelope, SubscribeAck } from "@clinic/shared";
+import type { AppointmentCause, EventEnvelope, SlotCause, SubscribeAck } from "@clinic/shared";
 import { Appointment } from "../../server/src/modules/booking/appointment.entity";
-import type { AppointmentChange, SlotChange } from "../../server/src/modules/booking/booking.realtime";
+import type { AppointmentChange } from "../../server/src/modules/booking/appointment.views";
 import { Slot } from "../../server/src/modules/scheduling/slot.entity";
+import type { SlotChange } from "../../server/src/modules/scheduling/slot.store";
+import { recordEvents } from "../../server/src/platform/outbox";
 import { topicSeqKey } from "../../server/src/platform/events";
 import type { Runtime } from "../../server/src/platform/runtime";
 import { connectSocket, connected, waitFor, type TestApp } from "../support/harness";
@@ -28,6 +30,20 @@ export async function listen(app: TestApp, token: string, opened: Socket[]) {
 
 export async function seqOf(runtime: Runtime, topic: string): Promise<number> {
   return Number((await runtime.redis.get(topicSeqKey(runtime.config.redis.prefix, topic))) ?? 0);
+}
+
+/**
+ * Commits the changes as the booking writers do (domain events recorded in a transaction) and waits
+ * for this node's outbox to hand them to the realtime subscribers.
+ */
+export async function publishChanges(runtime: Runtime, changes: { slots?: SlotChange[]; appointments?: AppointmentChange[] }): Promise<void> {
+  await (runtime.orm.em.fork() as EntityManager).transactional((tx) =>
+    recordEvents(tx, [
+      ...(changes.slots ?? []).map((change) => ({ name: `slot.${change.cause as SlotCause}` as const, data: change })),
+      ...(changes.appointments ?? []).map((change) => ({ name: `appointment.${change.cause as AppointmentCause}` as const, data: change })),
+    ]),
+  );
+  await runtime.outbox.idle();
 }
 
 export const settle = async (probe: () => boolean) => waitFor(() => probe() || undefined, 5_000);

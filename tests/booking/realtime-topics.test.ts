@@ -1,8 +1,5 @@
 import type { Socket } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { EventEnvelope } from "@clinic/shared";
-import { publishBookingChanges } from "../../server/src/modules/booking/booking.realtime";
-import type { EventPublisher } from "../../server/src/platform/events";
 import { createTestEnvironment, startTestApp, type TestApp, type TestEnvironment } from "../support/harness";
 import { createClinic, createPerson, type TestPerson } from "../support/identity";
 import {
@@ -10,6 +7,7 @@ import {
   insertAppointment,
   insertSlot,
   listen,
+  publishChanges,
   seqOf,
   settle,
   subscribe,
@@ -68,11 +66,11 @@ describe("booking real-time topics across two nodes", () => {
 
     const holdExpiresAt = new Date(Date.now() + 600_000);
     const held = await transition(nodeA.runtime, slot, "held", "held", holdExpiresAt);
-    await publishBookingChanges(nodeA.runtime.events, { slots: [held] });
+    await publishChanges(nodeA.runtime, { slots: [held] });
     const booked = await transition(nodeA.runtime, slot, "booked", "booked");
-    await publishBookingChanges(nodeA.runtime.events, { slots: [booked] });
+    await publishChanges(nodeA.runtime, { slots: [booked] });
     const released = await transition(nodeA.runtime, slot, "released", "available");
-    await publishBookingChanges(nodeA.runtime.events, { slots: [released] });
+    await publishChanges(nodeA.runtime, { slots: [released] });
 
     await settle(() => onA.of(topic).length === 3 && onB.of(topic).length === 3);
     for (const client of [onA, onB]) {
@@ -104,7 +102,7 @@ describe("booking real-time topics across two nodes", () => {
     const held = await transition(nodeA.runtime, slot, "held", "held", new Date(Date.now() + 600_000));
     const appointment = await insertAppointment(nodeA.runtime, { slot, patientId: patient.patientId!, status: "pending" });
     const created = appointmentChange(appointment, patient.user.id, "created");
-    await publishBookingChanges(nodeB.runtime.events, { slots: [held], appointments: [created] });
+    await publishChanges(nodeB.runtime, { slots: [held], appointments: [created] });
 
     await settle(() => staff.events.length === 2 && doc.events.length === 2 && me.events.length === 1 && publicView.events.length === 1);
     expect(staff.events.map((event) => event.type)).toEqual(["slot.held", "appointment.created"]);
@@ -113,7 +111,7 @@ describe("booking real-time topics across two nodes", () => {
     expect(publicView.events.map((event) => event.type)).toEqual(["slot.held"]);
     // Unsubscribing from `me` leaves the room it joined.
     expect(await me.socket.timeout(5_000).emitWithAck("unsubscribe", { topic: "me" })).toEqual({ ok: true });
-    await publishBookingChanges(nodeA.runtime.events, { appointments: [appointmentChange(appointment, patient.user.id, "confirmed")] });
+    await publishChanges(nodeA.runtime, { appointments: [appointmentChange(appointment, patient.user.id, "confirmed")] });
     await settle(() => staff.events.length === 3);
     await pause(150);
     expect(me.events).toHaveLength(1);
@@ -127,7 +125,7 @@ describe("booking real-time topics across two nodes", () => {
     const ack = await subscribe(publicView.socket, `slots:${doctor.doctorId}`);
     expect((ack as { snapshot: { slots: { slotId: string }[] } }).snapshot.slots.map((s) => s.slotId)).not.toContain(walkIn.id);
 
-    await publishBookingChanges(nodeA.runtime.events, { slots: [await transition(nodeA.runtime, walkIn, "booked", "booked")] });
+    await publishChanges(nodeA.runtime, { slots: [await transition(nodeA.runtime, walkIn, "booked", "booked")] });
     await settle(() => staff.events.length === 1);
     await pause(150);
     expect(staff.events[0]).toMatchObject({ type: "slot.booked", data: { kind: "walk_in" } });
@@ -151,7 +149,7 @@ describe("booking real-time topics across two nodes", () => {
     expect(await subscribe(asAdmin.socket, `clinic:${clinicId}`)).toMatchObject({ ok: true });
     expect(await subscribe(asAdmin.socket, `doctor:${doctor.doctorId}`)).toMatchObject({ ok: true });
     // A refused subscriber receives nothing of the topic.
-    await publishBookingChanges(nodeB.runtime.events, {
+    await publishChanges(nodeB.runtime, {
       slots: [await transition(nodeA.runtime, await insertSlot(nodeA.runtime, { doctorId: doctor.doctorId!, clinicId, start: freshStart(), kind: "emergency" }), "blocked", "blocked")],
     });
     await settle(() => asAdmin.events.length === 2);
@@ -167,9 +165,9 @@ describe("booking real-time topics across two nodes", () => {
     const ack = (await subscribe(first.socket, topic)) as { ok: true; seq: number };
     first.socket.disconnect();
 
-    await publishBookingChanges(nodeA.runtime.events, { slots: [await transition(nodeA.runtime, slot, "held", "held", new Date(Date.now() + 600_000))] });
+    await publishChanges(nodeA.runtime, { slots: [await transition(nodeA.runtime, slot, "held", "held", new Date(Date.now() + 600_000))] });
     const lastChange = await transition(nodeA.runtime, slot, "booked", "booked");
-    await publishBookingChanges(nodeA.runtime.events, { slots: [lastChange] });
+    await publishChanges(nodeA.runtime, { slots: [lastChange] });
 
     const again = await listen(nodeB, patient.token, sockets);
     const resync = (await subscribe(again.socket, topic)) as { ok: true; seq: number; snapshot: { slots: { slotId: string }[] } };
@@ -179,7 +177,7 @@ describe("booking real-time topics across two nodes", () => {
     expect(resync.snapshot.slots.map((s) => s.slotId)).not.toContain(slot.id);
 
     const released = await transition(nodeA.runtime, slot, "released", "available");
-    await publishBookingChanges(nodeA.runtime.events, { slots: [released] });
+    await publishChanges(nodeA.runtime, { slots: [released] });
     const third = await listen(nodeA, patient.token, sockets);
     const after = (await subscribe(third.socket, topic)) as { ok: true; seq: number; snapshot: { slots: unknown[] } };
     expect(after.seq).toBe(resync.seq + 1);
@@ -243,19 +241,34 @@ describe("booking real-time topics across two nodes", () => {
     expect(ids(await subscribe(theirs.socket, "me"))).toEqual([other10.id]);
   });
 
-  it("never throws to the caller when publishing fails, and still publishes the rest in order", async () => {
-    const sent: string[] = [];
-    let calls = 0;
-    const flaky: EventPublisher = {
-      async publish(topic, type, data) {
-        if (calls++ === 1) throw new Error("redis down");
-        sent.push(`${topic} ${type}`);
-        return { topic, seq: calls, type, data, at: new Date().toISOString() } as EventEnvelope<typeof data>;
-      },
-    };
+  it("a publish that fails is retried until it is delivered, in order, and never reaches the writer", async () => {
     const slot = await insertSlot(nodeA.runtime, { doctorId: doctor.doctorId!, clinicId, start: freshStart() });
+    const watcher = await listen(nodeB, reception.token, sockets);
+    await subscribe(watcher.socket, `clinic:${clinicId}`);
     const change = await transition(nodeA.runtime, slot, "held", "held", new Date(Date.now() + 60_000));
-    await expect(publishBookingChanges(flaky, { slots: [change] }, { log: nodeA.runtime.log })).resolves.toBeUndefined();
-    expect(sent).toEqual([`slots:${doctor.doctorId} slot.held`, `clinic:${clinicId} slot.held`]);
+    // Redis refuses every publish for a while: the write still commits; the outbox keeps the event owed.
+    const { events } = nodeA.runtime;
+    const publish = events.publish.bind(events);
+    let down = true;
+    events.publish = async (topic, type, data) => {
+      if (down) throw new Error("redis down");
+      return publish(topic, type, data);
+    };
+    try {
+      await publishChanges(nodeA.runtime, { slots: [change] });
+      expect(watcher.of(`clinic:${clinicId}`)).toEqual([]);
+      const [owed] = await nodeA.runtime.orm.em.fork().getConnection().execute<{ pending: string[]; delivered_at: Date | null }[]>(
+        `select pending, delivered_at from domain_event where data->>'slotId' = ? order by id desc limit 1`,
+        [slot.id],
+      );
+      expect(owed).toEqual({ pending: ["slot-realtime"], delivered_at: null });
+      down = false;
+      await nodeA.runtime.orm.em.fork().getConnection().execute(`update domain_event set next_attempt_at = now() where data->>'slotId' = ?`, [slot.id]);
+      await nodeA.runtime.outbox.sweep();
+      await settle(() => watcher.of(`clinic:${clinicId}`).length === 1);
+      expect(watcher.of(`clinic:${clinicId}`).map((event) => event.type)).toEqual(["slot.held"]);
+    } finally {
+      events.publish = publish;
+    }
   });
 });

@@ -134,7 +134,7 @@ describe("doctor: my day (browser)", () => {
     expect(await page.getByTestId("late-banner").count()).toBe(0);
 
     // The ETA job's run (what the worker does on a queue change or its periodic sweep).
-    await recomputeEta({ ...stage.app.runtime, attempts: undefined as never }, { clinicId: clinic.id, doctorId: doctor.doctorId });
+    await recomputeEta(stage.app.runtime.context, { clinicId: clinic.id, doctorId: doctor.doctorId });
     const banner = page.getByTestId("late-banner");
     await banner.waitFor(LONG);
     expect(await banner.getByRole("heading").textContent()).toMatch(/Running \d+ min late/);

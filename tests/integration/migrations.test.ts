@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
-import { createOrm, migrate, type Orm } from "../../server/src/platform/db";
+import { createClinicOrm as createOrm } from "../../server/src/app";
+import { migrate, type Orm } from "../../server/src/platform/db";
 import { migrateWithLock } from "../../server/src/platform/migrate";
 import { createTestDatabase } from "../support/harness";
 

@@ -3,7 +3,8 @@
  * finds nothing to change. A column or index declared on one side only fails here, not in production.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOrm, type Orm } from "../../server/src/platform/db";
+import { createClinicOrm as createOrm } from "../../server/src/app";
+import type { Orm } from "../../server/src/platform/db";
 import { createTestDatabase } from "../support/harness";
 
 describe("schema", () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOrm, type Orm } from "../../server/src/platform/db";
+import { createClinicOrm as createOrm } from "../../server/src/app";
+import type { Orm } from "../../server/src/platform/db";
 import { verifyPassword } from "../../server/src/modules/identity/password";
 import { UserAccount } from "../../server/src/modules/identity/user.entity";
 import { Clinic } from "../../server/src/modules/directory/clinic.entity";

@@ -22,6 +22,7 @@ function wireGateway(runtime: Runtime) {
     typeof auth.token === "string" && auth.token.startsWith("user-") ? { kind: "user", id: auth.token.slice(5) } : null,
   );
   runtime.realtime!.registerTopic({
+    name: "room",
     pattern: /^room:(\d+)$/,
     authorize: (principal, _topic, match) => members[match[1]!]?.includes(principal.id) ?? false,
     snapshot: async (_principal, topic) => ({ topic, occupants: members[topic.split(":")[1]!] }),

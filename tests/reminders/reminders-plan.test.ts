@@ -1,7 +1,8 @@
 /** The pure reminder planner: nominal times, DST days, quiet hours (plain and wrapping), collapsing. */
 import { describe, expect, it } from "vitest";
 import { zonedToInstant } from "@clinic/shared";
-import { formatWhen, planReminders, quietWindowAround } from "../../server/src/modules/reminders/reminder-plan";
+import { formatWhen } from "@clinic/shared";
+import { planReminders, quietWindowAround } from "../../server/src/modules/reminders/reminder-plan";
 
 const LONDON = "Europe/London";
 const local = (date: string, time: string, zone = LONDON) => zonedToInstant(date, time, zone);

@@ -12,7 +12,7 @@ import { addDays, type EventEnvelope } from "@clinic/shared";
 import { Slot } from "../../server/src/modules/scheduling/slot.entity";
 import type { TestApp } from "../support/harness";
 import { createClinic, createPerson, type TestPerson } from "../support/identity";
-import type { SlotChange } from "../../server/src/modules/booking/booking.realtime";
+import type { SlotChange } from "../../server/src/modules/scheduling/slot.store";
 import { insertAppointment, listen, seqOf, settle, subscribe } from "../booking/realtime-support";
 import { call, query, startSchedulingApp } from "./support-rules";
 import { at, dayFromNow, insertSlots } from "./support-slots";

@@ -8,7 +8,8 @@ import path from "node:path";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres, startEmbeddedRedis, type EmbeddedService } from "../../server/src/platform/embedded";
-import { createOrm, migrate } from "../../server/src/platform/db";
+import { createClinicOrm } from "../../server/src/app";
+import { migrate } from "../../server/src/platform/db";
 import { freePort } from "../support/ports";
 
 export const TEMPLATE_DATABASE = "clinic_template";
@@ -55,7 +56,7 @@ export default async function setup(project: TestProject) {
   await admin.end();
   const templateUrl = new URL(adminDatabaseUrl);
   templateUrl.pathname = `/${TEMPLATE_DATABASE}`;
-  const orm = await createOrm(templateUrl.toString());
+  const orm = await createClinicOrm(templateUrl.toString());
   await migrate(orm);
   await orm.close();
 

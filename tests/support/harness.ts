@@ -8,7 +8,8 @@ import pino from "pino";
 import { io, type Socket } from "socket.io-client";
 import { inject } from "vitest";
 import { loadConfig } from "../../server/src/config";
-import { createRuntime, type Runtime } from "../../server/src/platform/runtime";
+import { createClinicRuntime } from "../../server/src/app";
+import type { Runtime } from "../../server/src/platform/runtime";
 
 export function uniqueName(prefix = "t"): string {
   return `${prefix}_${randomBytes(6).toString("hex")}`;
@@ -73,10 +74,15 @@ export interface TestApp {
 /**
  * Builds and starts a runtime in this process. `beforeStart` may register routes, topics or an
  * authenticator the way modules do, before the server listens.
+ *
+ * A write's domain events reach their subscribers after its reply (docs/architecture.md); so that a
+ * test can assert on their effects (a refund, a queued reminder, a socket event) right after a
+ * reply, each reply here waits until this node has delivered what it started (`settleEvents: false`
+ * to see replies as production sends them).
  */
 export async function startTestApp(
   environment: TestEnvironment,
-  options: { env?: Record<string, string>; beforeStart?: (runtime: Runtime) => void | Promise<void> } = {},
+  options: { env?: Record<string, string>; beforeStart?: (runtime: Runtime) => void | Promise<void>; settleEvents?: boolean } = {},
 ): Promise<TestApp> {
   const config = loadConfig({
     NODE_ENV: "test",
@@ -95,12 +101,13 @@ export async function startTestApp(
     TRUST_PROXY: "true",
     ...options.env,
   });
-  const runtime = await createRuntime({
+  const runtime = await createClinicRuntime({
     config,
     log: pino({ level: config.logLevel }),
     databaseUrl: environment.databaseUrl,
     redisUrl: environment.redisUrl,
   });
+  if (options.settleEvents !== false) runtime.http?.addHook("onSend", async () => runtime.outbox.idle());
   await options.beforeStart?.(runtime);
   const url = (await runtime.start()) ?? "";
   return { runtime, url, close: () => runtime.close() };

@@ -5,7 +5,7 @@
  */
 import pino from "pino";
 import { ConfigError, loadConfig } from "../config";
-import { createOrm } from "../platform/db";
+import { createClinicOrm } from "../app";
 import { ensureServices } from "../platform/embedded";
 import { migrateWithLock } from "../platform/migrate";
 
@@ -15,7 +15,7 @@ async function run(command: string | undefined, name: string | undefined): Promi
   const config = loadConfig();
   const services = await ensureServices(config, pino({ level: "warn" }), { redis: false });
   const { databaseUrl } = services;
-  const orm = await createOrm(databaseUrl, { poolMax: 2, migrationsPath: MIGRATIONS_DIR });
+  const orm = await createClinicOrm(databaseUrl, { poolMax: 2, migrationsPath: MIGRATIONS_DIR });
   try {
     if (command === "up") {
       const applied = await migrateWithLock(orm, databaseUrl);

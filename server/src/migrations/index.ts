@@ -17,6 +17,7 @@ import { Migration20261122080740_loyalty_redeem } from "./Migration2026112208074
 import { Migration20261122083525_refunds_wallet } from "./Migration20261122083525_refunds_wallet";
 import { Migration20261207090000_money_follows_visit } from "./Migration20261207090000_money_follows_visit";
 import { Migration20261207100000_queue_one_called } from "./Migration20261207100000_queue_one_called";
+import { Migration20261207120000_domain_events } from "./Migration20261207120000_domain_events";
 
 export const migrationsList = [
   Migration20261122000000_platform,
@@ -37,4 +38,5 @@ export const migrationsList = [
   Migration20261122083525_refunds_wallet,
   Migration20261207090000_money_follows_visit,
   Migration20261207100000_queue_one_called,
+  Migration20261207120000_domain_events,
 ].map((migration) => ({ name: migration.name, class: migration }));

@@ -1,16 +1,22 @@
+import type { EntitySchema } from "@mikro-orm/core";
 import { MikroORM, PostgreSqlDriver } from "@mikro-orm/postgresql";
 import { Migrator } from "@mikro-orm/migrations";
 import type { Logger } from "pino";
-import { entities } from "../modules/entities";
 import { migrationsList } from "../migrations";
+import { AuditEventSchema } from "./audit.entity";
+import { DomainEventSchema } from "./outbox";
 
 export type Orm = MikroORM;
 
-export function createOrm(databaseUrl: string, options: { poolMax?: number; migrationsPath?: string } = {}) {
+/** The platform's own tables: the audit trail and the domain event outbox. */
+const PLATFORM_ENTITIES = [AuditEventSchema, DomainEventSchema];
+
+/** The ORM over the platform's tables and the modules' (`entities`: every module's, from the module list). */
+export function createOrm(databaseUrl: string, options: { entities: EntitySchema[]; poolMax?: number; migrationsPath?: string }) {
   return MikroORM.init({
     driver: PostgreSqlDriver,
     clientUrl: databaseUrl,
-    entities,
+    entities: [...PLATFORM_ENTITIES, ...options.entities],
     extensions: [Migrator],
     pool: { min: 0, max: options.poolMax ?? 20 },
     // Schema changes only ever come from migrations, never from runtime auto-sync.

@@ -11,16 +11,9 @@
 import { createBullBoard } from "@bull-board/api";
 import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { FastifyAdapter } from "@bull-board/fastify";
-import type { EntityManager } from "@mikro-orm/postgresql";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { Config } from "../config";
-import { actorOf, recordAudit } from "./audit";
-import { authorize, can } from "../modules/identity/access";
-import { requireUser } from "../modules/identity/authenticate";
-import { principalFromToken } from "../modules/identity/principal";
-import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from "../modules/identity/tokens";
-import type { Orm } from "./db";
 import { API_PREFIX, type HttpApp } from "./http";
 import { problem, sendProblem } from "./problem";
 import type { Queues } from "./queues";
@@ -28,8 +21,21 @@ import type { Queues } from "./queues";
 export const QUEUE_BOARD_PATH = "/admin/queues";
 export const QUEUE_BOARD_COOKIE = "cl_queue_board";
 
-/** Board tokens are not access tokens: a key of their own, so neither verifies as the other. */
-const boardKey = (config: Config) => `${config.auth.jwtSecret}:queue-board`;
+/** How the board knows a platform admin: a port the identity module provides (`Ports.boardAccess`). */
+export interface BoardAccess {
+  /** The signed-in platform admin's board token for the cookie (records the opening); throws 401/403 otherwise. */
+  issue(request: FastifyRequest): Promise<string>;
+  /** Whether the token's holder may (still) see the board. */
+  check(token: string): Promise<"allowed" | "unauthenticated" | "forbidden">;
+  /** How long a board token lives. */
+  ttlSeconds: number;
+}
+
+declare module "./module" {
+  interface Ports {
+    boardAccess: BoardAccess;
+  }
+}
 
 function cookieValue(request: FastifyRequest, name: string): string | null {
   for (const part of (request.headers.cookie ?? "").split(";")) {
@@ -39,8 +45,8 @@ function cookieValue(request: FastifyRequest, name: string): string | null {
   return null;
 }
 
-export async function registerQueueBoard(http: HttpApp, deps: { config: Config; orm: Orm; queues: Queues }): Promise<void> {
-  const { config, orm, queues } = deps;
+export async function registerQueueBoard(http: HttpApp, deps: { config: Config; queues: Queues; access: BoardAccess }): Promise<void> {
+  const { config, queues, access } = deps;
   const secure = config.isProduction || (config.http.publicUrl?.startsWith("https:") ?? false);
 
   http.post(
@@ -53,13 +59,8 @@ export async function registerQueueBoard(http: HttpApp, deps: { config: Config; 
       },
     },
     async (request, reply) => {
-      const principal = requireUser(request);
-      authorize(principal, "queues.board");
-      const token = signAccessToken(boardKey(config), { sub: principal.userId, sid: principal.sessionId, role: principal.role });
-      const em = orm.em.fork() as EntityManager;
-      recordAudit(em, actorOf(request), { action: "operations.queue-board.open", entityType: "QueueBoard" });
-      await em.flush();
-      const attributes = [`Path=${QUEUE_BOARD_PATH}`, `Max-Age=${ACCESS_TOKEN_TTL_SECONDS}`, "HttpOnly", "SameSite=Strict", ...(secure ? ["Secure"] : [])];
+      const token = await access.issue(request);
+      const attributes = [`Path=${QUEUE_BOARD_PATH}`, `Max-Age=${access.ttlSeconds}`, "HttpOnly", "SameSite=Strict", ...(secure ? ["Secure"] : [])];
       reply.header("set-cookie", `${QUEUE_BOARD_COOKIE}=${token}; ${attributes.join("; ")}`);
       return reply.code(204).send(null);
     },
@@ -68,9 +69,9 @@ export async function registerQueueBoard(http: HttpApp, deps: { config: Config; 
   // Every board request, page, assets and its JSON API alike, needs a platform admin's cookie.
   const guard = async (request: FastifyRequest, reply: FastifyReply) => {
     const token = cookieValue(request, QUEUE_BOARD_COOKIE);
-    const principal = token ? await principalFromToken(orm.em.fork() as EntityManager, boardKey(config), token) : null;
-    if (!principal) return sendProblem(reply, problem(401, "UNAUTHENTICATED", `Open the dashboard through POST ${API_PREFIX}/admin/queues/session`));
-    if (!can(principal, "queues.board")) return sendProblem(reply, problem(403, "FORBIDDEN", "Not allowed: queues.board"));
+    const verdict = token ? await access.check(token) : "unauthenticated";
+    if (verdict === "unauthenticated") return sendProblem(reply, problem(401, "UNAUTHENTICATED", `Open the dashboard through POST ${API_PREFIX}/admin/queues/session`));
+    if (verdict === "forbidden") return sendProblem(reply, problem(403, "FORBIDDEN", "Not allowed: queues.board"));
     // Read-only whatever the board's own checks say: job changes from here would bypass the audit log.
     if (request.method !== "GET" && request.method !== "HEAD") return sendProblem(reply, problem(405, "READ_ONLY", "The queue dashboard is read-only"));
   };

@@ -26,6 +26,8 @@ export type SocketAuthenticator = (auth: Record<string, unknown>) => Promise<Pri
 
 /** A family of topics (`slots:{doctorId}`, ...): who may subscribe and what they see first. */
 export interface TopicHandler {
+  /** The family's name (`slots`, `doctor`, `me` …), for other modules that add to its snapshot. */
+  name: string;
   pattern: RegExp;
   authorize(principal: Principal, topic: string, match: RegExpMatchArray): Promise<boolean> | boolean;
   snapshot(principal: Principal, topic: string, match: RegExpMatchArray): Promise<unknown>;
@@ -36,10 +38,18 @@ export interface TopicHandler {
   room?(principal: Principal, topic: string, match: RegExpMatchArray): string;
 }
 
+/**
+ * A part of another module's topic snapshot (the queue's entries on `doctor:`, the waitlist on
+ * `me`): its fields are merged into the owner's snapshot, after the owner authorized the subscriber.
+ */
+export type SnapshotPart = (principal: Principal, room: string, match: RegExpMatchArray) => Promise<Record<string, unknown>>;
+
 export interface Realtime {
   io: Server;
   setAuthenticator(authenticate: SocketAuthenticator): void;
   registerTopic(handler: TopicHandler): void;
+  /** Adds fields to the snapshot of the topic family `name` (registered by its owner, before or after). */
+  extendSnapshot(name: string, part: SnapshotPart): void;
   /** Drops this node's clients (they reconnect elsewhere and resync); lets the HTTP server drain. */
   disconnectAll(): void;
   close(): Promise<void>;
@@ -79,6 +89,7 @@ export function createRealtime(options: {
   // Until identity registers an authenticator every socket is refused: never open by default.
   let authenticate: SocketAuthenticator = async () => null;
   const topics: TopicHandler[] = [];
+  const parts = new Map<string, SnapshotPart[]>();
 
   io.use((socket, next) => {
     authenticate((socket.handshake.auth ?? {}) as Record<string, unknown>)
@@ -129,13 +140,15 @@ export function createRealtime(options: {
       let room: string | undefined;
       try {
         if (!(await handler.authorize(principal, topic, match))) return refuse("FORBIDDEN", `not allowed: ${topic}`);
-        room = handler.room?.(principal, topic, match) ?? topic;
+        const joined = handler.room?.(principal, topic, match) ?? topic;
+        room = joined;
         // Join first, then read seq, then the snapshot: an event committed meanwhile is either in
         // the snapshot or delivered after it, never lost (clients ignore seq <= the ack's seq).
         await socket.join(room);
         const seq = Number((await redis.get(topicSeqKey(prefix, room))) ?? 0);
-        const snapshot = await handler.snapshot(principal, room, match);
-        return { ok: true, topic: room, seq, snapshot };
+        const owned = (await handler.snapshot(principal, joined, match)) as Record<string, unknown>;
+        const added = await Promise.all((parts.get(handler.name) ?? []).map((part) => part(principal, joined, match)));
+        return { ok: true, topic: joined, seq, snapshot: Object.assign({}, owned, ...added) };
       } catch (error) {
         log.error({ err: error, topic }, "subscribe failed");
         if (room) await socket.leave(room);
@@ -152,6 +165,9 @@ export function createRealtime(options: {
     },
     registerTopic(handler) {
       topics.push(handler);
+    },
+    extendSnapshot(name, part) {
+      parts.set(name, [...(parts.get(name) ?? []), part]);
     },
     disconnectAll() {
       io.local.disconnectSockets(true);

@@ -1,8 +1,9 @@
 import type { AddressInfo } from "node:net";
+import type { EntitySchema } from "@mikro-orm/core";
+import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Config } from "../config";
-import { seedDemo } from "../seed/demo";
 import { createOrm, type Orm } from "./db";
 import { healthRoutes } from "./health.routes";
 import { workerHeartbeatJob } from "./heartbeat";
@@ -10,22 +11,10 @@ import { API_PREFIX, createHttpApp, type HttpApp } from "./http";
 import { createLocks, type Locks } from "./locks";
 import { createAttemptLimiter } from "./attempts";
 import { createEventPublisher, type EventPublisher } from "./events";
-import { registerAuthentication } from "../modules/identity/authenticate";
-import { principalFromToken } from "../modules/identity/principal";
-import { moduleRoutes } from "../modules/routes";
-import { bookingJobs } from "../modules/booking/booking.jobs";
-import { reminderJobs } from "../modules/reminders/reminders.jobs";
-import { lifecycleJobs } from "../modules/booking/appointment-lifecycle.jobs";
-import { waitlistJobs } from "../modules/waitlist/waitlist.jobs";
-import { schedulingJobs } from "../modules/scheduling/scheduling.jobs";
-import { notificationJobs } from "../modules/notifications/notifications.jobs";
-import { etaJobs } from "../modules/queue/eta.jobs";
-import { registerBookingTopics } from "../modules/booking/booking.realtime";
-import { displayTokenRoutes } from "../modules/queue/display-token.routes";
-import { principalFromDisplayToken } from "../modules/queue/display-token.service";
-import { registerQueueTopics } from "../modules/queue/queue.realtime";
 import { createMetrics, type Metrics } from "./metrics";
 import { migrateWithLock } from "./migrate";
+import type { Module, ModuleContext, Ports } from "./module";
+import { createOutbox, type Outbox } from "./outbox";
 import { registerQueueBoard } from "./queue-board";
 import { createQueues, startWorkers, type JobDefinition, type Queues, type Workers } from "./queues";
 import { createRealtime, type Realtime } from "./realtime";
@@ -44,6 +33,10 @@ export interface Runtime {
   metrics: Metrics;
   /** Publishes real-time events (after commit) from any role. */
   events: EventPublisher;
+  /** Domain events: recorded in transactions, delivered to the modules' subscribers after commit. */
+  outbox: Outbox;
+  /** What the modules were built with. */
+  context: ModuleContext;
   /** Present when the role serves the API (api, all). */
   http?: HttpApp;
   realtime?: Realtime;
@@ -54,26 +47,28 @@ export interface Runtime {
 }
 
 /**
- * Wires one process of the given role onto PostgreSQL and Redis. Modules register their routes,
- * topics and jobs here as they arrive.
+ * Wires one process of the given role onto PostgreSQL and Redis, and mounts every module of
+ * `modules` from its descriptor: its ports, subscribers, jobs, HTTP hooks, socket principals,
+ * topics and routes (docs/architecture.md). Names no module itself.
  */
 export async function createRuntime(options: {
   config: Config;
   log: Logger;
   databaseUrl: string;
   redisUrl: string;
+  modules: readonly Module[];
+  entities: EntitySchema[];
+  /** Seeds demo data on an api node when demo mode is on (the composition root's). */
+  seed?: (em: EntityManager, log: Logger) => Promise<void>;
 }): Promise<Runtime> {
-  const { config, log, databaseUrl, redisUrl } = options;
+  const { config, log, databaseUrl, redisUrl, modules } = options;
   const prefix = config.redis.prefix;
   const servesApi = config.role !== "worker";
   const runsWorker = config.role !== "api";
 
-  const orm = await createOrm(databaseUrl);
+  const orm = await createOrm(databaseUrl, { entities: options.entities });
   if (config.database.migrateOnStart) await migrateWithLock(orm, databaseUrl, log);
-  if (config.demoSeed && servesApi) {
-    const { created } = await seedDemo(orm.em.fork(), { production: config.isProduction });
-    if (created > 0) log.info({ created }, "seeded the demo clinic");
-  }
+  if (config.demoSeed && servesApi && options.seed) await options.seed(orm.em.fork() as EntityManager, log);
 
   const redis = createRedis(redisUrl, "commands", { log });
   const locks = createLocks(redis, prefix);
@@ -81,16 +76,15 @@ export async function createRuntime(options: {
   const metrics = createMetrics(queues);
   const attempts = createAttemptLimiter(redis, prefix);
   const events = createEventPublisher(redis, prefix, metrics);
-  const moduleContext = { config, log, orm, redis, attempts, events, queues };
+  const outbox = createOutbox({ orm, log, sweepEveryMs: config.domainEvents.sweepEverySeconds * 1000 });
+  // Filled by the modules' `provide` before anything uses it.
+  const ports = {} as Ports;
+  const context: ModuleContext = { config, log, orm, redis, attempts, events, queues, outbox, ports };
+  for (const module of modules) Object.assign(ports, module.provide?.(context));
+  outbox.subscribe(modules.flatMap((module) => module.subscribers?.(context) ?? []));
   const jobs: JobDefinition<never>[] = [
     workerHeartbeatJob(redis, prefix, config.worker.heartbeatSeconds),
-    ...bookingJobs(moduleContext),
-    ...reminderJobs(moduleContext),
-    ...lifecycleJobs(moduleContext),
-    ...waitlistJobs(moduleContext),
-    ...schedulingJobs(moduleContext),
-    ...notificationJobs(moduleContext),
-    ...etaJobs(moduleContext),
+    ...modules.flatMap((module) => module.jobs?.(context) ?? []),
   ];
 
   let http: HttpApp | undefined;
@@ -100,25 +94,27 @@ export async function createRuntime(options: {
     const gateway = createRealtime({ httpServer: http.server, redis, redisUrl, prefix, log, metrics });
     realtime = gateway;
     http.addHook("preClose", async () => gateway.disconnectAll());
-    // Sockets authenticate with the same access tokens as HTTP (`auth.token`), or, for waiting-room
-    // screens, with a display token (`auth.displayToken`); never both. Display tokens open no HTTP route.
+    // Each module that understands a kind of socket credential answers for it; nobody: refused.
+    const resolvers = modules.flatMap((module) => (module.socketPrincipal ? [module.socketPrincipal(context)] : []));
     gateway.setAuthenticator(async (auth) => {
-      const { token, displayToken } = auth;
-      if (displayToken !== undefined) {
-        return typeof displayToken === "string" && token === undefined ? principalFromDisplayToken(orm.em.fork(), displayToken) : null;
+      for (const resolve of resolvers) {
+        const principal = await resolve(auth);
+        if (principal !== undefined) return principal;
       }
-      return typeof token === "string" ? principalFromToken(orm.em.fork(), config.auth.jwtSecret, token) : null;
+      return null;
     });
-    registerAuthentication(http, config.auth.jwtSecret);
-    registerBookingTopics(gateway, moduleContext);
-    registerQueueTopics(gateway, moduleContext);
+    for (const module of modules) module.http?.(http, context);
+    for (const module of modules) module.topics?.(gateway, context);
     await http.register(healthRoutes({ orm, redis, queues, prefix, role: config.role, version: VERSION }), {
       prefix: API_PREFIX,
     });
-    await http.register(moduleRoutes(moduleContext), { prefix: API_PREFIX });
-    // Registered here rather than in moduleRoutes: revoking a display token disconnects its sockets.
-    await http.register(displayTokenRoutes(moduleContext, gateway), { prefix: API_PREFIX });
-    await registerQueueBoard(http, { config, orm, queues });
+    await http.register(
+      async (api) => {
+        for (const module of modules) if (module.routes) await api.register(module.routes(context, { realtime: gateway }));
+      },
+      { prefix: API_PREFIX },
+    );
+    await registerQueueBoard(http, { config, queues, access: ports.boardAccess });
   }
 
   let workers: Workers | undefined;
@@ -136,6 +132,7 @@ export async function createRuntime(options: {
     if (realtime) await step("sockets", () => realtime.close());
     const running = workers;
     if (running) await step("workers", () => running.close());
+    await step("domain events", () => outbox.stop());
     await step("queues", () => queues.close());
     await step("database", () => orm.close());
     await step("redis", () => closeRedis(redis));
@@ -150,10 +147,14 @@ export async function createRuntime(options: {
     queues,
     metrics,
     events,
+    outbox,
+    context,
     http,
     realtime,
     async start() {
       let url: string | undefined;
+      // Every role re-delivers what a dead node or a failed subscriber left (the database decides who).
+      outbox.start();
       if (http) {
         await http.listen({ host: config.http.host, port: config.http.port });
         const address = http.server.address() as AddressInfo;

@@ -14,9 +14,9 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { addDays, clinicSettingsSchema, localDateOf, zonedToInstant } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-import { dispatchMessages, notify } from "../notifications/notify";
-import { SYSTEM_TAG_PREFIX } from "../scheduling/unavailability.service";
-import { pgArray, type Snapshot } from "../booking/appointment.store";
+import { dispatchMessages, notify } from "../notifications";
+import { SYSTEM_TAG_PREFIX } from "../scheduling";
+import { pgArray, type Snapshot } from "../booking";
 
 export const CANCELLATION_ALERTS_JOB = "cancellation-alerts";
 

@@ -3,8 +3,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { auditPageSchema, auditQuerySchema } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-import { authorize } from "../identity/access";
-import { requireUser } from "../identity/authenticate";
+import { authorize, requireUser } from "../identity";
 import { queryAudit } from "./audit.query";
 
 /** The audit trail is read-only through the API: there is no route that updates or deletes it. */

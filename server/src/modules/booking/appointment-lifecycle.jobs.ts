@@ -1,15 +1,12 @@
 /**
- * Jobs of the slot and appointment lifecycle: `slot-lifecycle` (queue "maintenance", repeating every
- * LIFECYCLE_EVERY_SECONDS), `loyalty-award` and `cancellation-alerts` (queue "booking", queued after
- * commit by afterBookingCommit). Each re-checks the database, so a retry or duplicate is a no-op.
+ * `slot-lifecycle` (queue "maintenance", repeating every LIFECYCLE_EVERY_SECONDS): lapsed holds on
+ * started slots expire, past free slots expire, missed visits are flagged (appointment-lifecycle.ts).
+ * It re-checks the database, so a retry or a duplicate is a no-op.
  */
-import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ModuleContext } from "../../platform/module";
 import type { JobDefinition } from "../../platform/queues";
 import { LIFECYCLE_JOB, runLifecycle } from "./appointment-lifecycle";
 import { BookingService } from "./booking.service";
-import { CANCELLATION_ALERTS_JOB, checkCancellationAlerts, type CancellationAlertData } from "../alerts/cancellation-alerts";
-import { awardLoyaltyPoints, LOYALTY_AWARD_JOB, type LoyaltyAwardData } from "../loyalty/loyalty.service";
 
 export function lifecycleJobs(ctx: ModuleContext): JobDefinition<never>[] {
   let booking: BookingService | undefined;
@@ -22,15 +19,5 @@ export function lifecycleJobs(ctx: ModuleContext): JobDefinition<never>[] {
       return runLifecycle(ctx, booking);
     },
   };
-  const loyalty: JobDefinition<LoyaltyAwardData> = {
-    queue: "booking",
-    name: LOYALTY_AWARD_JOB,
-    process: (data) => awardLoyaltyPoints(ctx.orm.em.fork() as EntityManager, data.appointmentId),
-  };
-  const alerts: JobDefinition<CancellationAlertData> = {
-    queue: "booking",
-    name: CANCELLATION_ALERTS_JOB,
-    process: (data) => checkCancellationAlerts(ctx, data),
-  };
-  return [lifecycle, loyalty, alerts] as unknown as JobDefinition<never>[];
+  return [lifecycle as unknown as JobDefinition<never>];
 }

@@ -13,13 +13,13 @@ import { clinicSettingsSchema } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import { publishSlotChanges } from "../scheduling/slot-events";
-import { Changes, lockedAppointment, SLOT_COLUMNS, setAppointmentStatus, type Snapshot } from "./appointment.store";
-import { slotChange, type SlotRow } from "./appointment.views";
-import { afterBookingCommit } from "./booking.after-commit";
+import { recordEvents } from "../../platform/outbox";
+import { SLOT_COLUMNS, recordSlotChanges, slotChange, type SlotRow } from "../scheduling";
+import { Changes, lockedAppointment, setAppointmentStatus } from "./appointment.store";
 import type { BookingService } from "./booking.service";
 
 export const LIFECYCLE_JOB = "slot-lifecycle";
+/** The staff-only event of a visit flagged as a probable no-show. */
 export const PROBABLE_NO_SHOW_EVENT = "appointment.probable_no_show";
 /** Rows per statement: a first run on an old database works through its backlog in batches. */
 const BATCH = 500;
@@ -62,20 +62,22 @@ async function expireLapsedPastHolds(ctx: ModuleContext, booking: BookingService
 async function expirePastSlots(ctx: ModuleContext): Promise<number> {
   let total = 0;
   for (;;) {
-    const rows = await em(ctx).execute<SlotRow[]>(
-      `with due as (
-         select s.id from slot s
-          where s.starts_at <= now() and (s.status = 'available' or (s.status = 'held' and s.hold_expires_at <= now()
-            and not exists (select 1 from appointment a where a.slot_id = s.id and a.status = 'pending')))
-          order by s.starts_at limit ? for update skip locked)
-       update slot set status = 'expired', hold_expires_at = null, version = slot.version + 1, updated_at = now()
-         from due where slot.id = due.id
-       returning ${SLOT_COLUMNS.split(", ").map((column) => `slot.${column}`).join(", ")}`,
-      [BATCH],
-    );
+    const rows = await em(ctx).transactional(async (tx) => {
+      const expired = await tx.execute<SlotRow[]>(
+        `with due as (
+           select s.id from slot s
+            where s.starts_at <= now() and (s.status = 'available' or (s.status = 'held' and s.hold_expires_at <= now()
+              and not exists (select 1 from appointment a where a.slot_id = s.id and a.status = 'pending')))
+            order by s.starts_at limit ? for update skip locked)
+         update slot set status = 'expired', hold_expires_at = null, version = slot.version + 1, updated_at = now()
+           from due where slot.id = due.id
+         returning ${SLOT_COLUMNS.split(", ").map((column) => `slot.${column}`).join(", ")}`,
+        [BATCH],
+      );
+      await recordSlotChanges(tx, expired.map((row) => slotChange(row, "expired")).sort((a, b) => a.start.localeCompare(b.start)));
+      return expired;
+    });
     total += rows.length;
-    const changes = rows.map((row) => slotChange(row, "expired")).sort((a, b) => a.start.localeCompare(b.start));
-    await publishSlotChanges(ctx, changes);
     if (rows.length < BATCH) return total;
   }
 }
@@ -103,19 +105,19 @@ type MissedOutcome = "flagged" | "no_show" | "skipped";
 
 async function handleMissedVisit(ctx: ModuleContext, id: string): Promise<MissedOutcome> {
   const changes = new Changes();
-  const result = await em(ctx).transactional(async (tx): Promise<{ outcome: MissedOutcome; snapshot?: Snapshot; flaggedAt?: Date }> => {
+  return em(ctx).transactional(async (tx): Promise<MissedOutcome> => {
     const row = await lockedAppointment(tx, id).catch((error: unknown) => {
       if (error instanceof DomainError && error.status === 404) return null;
       throw error;
     });
-    if (!row || row.status !== "scheduled") return { outcome: "skipped" };
+    if (!row || row.status !== "scheduled") return "skipped";
     const [facts] = await tx.execute<{ probable_no_show_at: Date | null; settings: unknown }[]>(
       `select a.probable_no_show_at, c.settings from appointment a join clinic c on c.id = a.clinic_id where a.id = ?`,
       [id],
     );
     const settings = clinicSettingsSchema.parse(facts?.settings ?? {});
     const dueAt = new Date(row.ends_at).getTime() + settings.noShowGraceMinutes * 60_000;
-    if (!facts || facts.probable_no_show_at !== null || dueAt > Date.now()) return { outcome: "skipped" };
+    if (!facts || facts.probable_no_show_at !== null || dueAt > Date.now()) return "skipped";
 
     const [{ now }] = (await tx.execute<{ now: Date }[]>(`select now() as now`)) as [{ now: Date }];
     if (settings.autoMarkNoShow) {
@@ -124,7 +126,6 @@ async function handleMissedVisit(ctx: ModuleContext, id: string): Promise<Missed
       changes.appointment(id, "status_changed");
     } else {
       await tx.execute(`update appointment set probable_no_show_at = ?, version = version + 1, updated_at = now() where id = ?`, [now, id]);
-      changes.appointment(id, "probable_no_show");
     }
     recordAudit(tx, SYSTEM, {
       action: settings.autoMarkNoShow ? "booking.appointment.auto-no-show" : "booking.appointment.probable-no-show",
@@ -135,32 +136,12 @@ async function handleMissedVisit(ctx: ModuleContext, id: string): Promise<Missed
       after: { status: settings.autoMarkNoShow ? "no_show" : row.status, probableNoShowAt: now },
     });
     await tx.flush();
-    return { outcome: settings.autoMarkNoShow ? "no_show" : "flagged", snapshot: await changes.snapshot(tx), flaggedAt: now };
+    await changes.record(tx);
+    // A staff-only flag (the visit is not settled until staff decide), carrying when it was flagged.
+    if (!settings.autoMarkNoShow) {
+      const [flagged] = (await new Changes().appointment(id, "probable_no_show").snapshot(tx)).appointments;
+      await recordEvents(tx, [{ name: PROBABLE_NO_SHOW_EVENT, data: { ...flagged!, probableNoShowAt: new Date(now).toISOString() } }]);
+    }
+    return settings.autoMarkNoShow ? "no_show" : "flagged";
   });
-  if (result.outcome === "no_show") {
-    try {
-      await afterBookingCommit(ctx, result.snapshot!);
-    } catch (error) {
-      ctx.log.warn({ err: error }, "after-commit work for an automatic no-show failed");
-    }
-  }
-  if (result.outcome === "flagged") await publishProbableNoShow(ctx, result.snapshot!, result.flaggedAt!);
-  return result.outcome;
-}
-
-/**
- * A staff-only flag: the doctor's and the clinic's topics hear it, the patient's `me` does not (the
- * visit is not settled until staff decide). The published change carries when it was flagged.
- */
-async function publishProbableNoShow(ctx: ModuleContext, snapshot: Snapshot, flaggedAt: Date): Promise<void> {
-  for (const change of snapshot.appointments) {
-    const data = { ...change, probableNoShowAt: new Date(flaggedAt).toISOString() };
-    for (const topic of [`doctor:${change.doctorId}`, `clinic:${change.clinicId}`]) {
-      try {
-        await ctx.events.publish(topic, PROBABLE_NO_SHOW_EVENT, data);
-      } catch (error) {
-        ctx.log.error({ err: error, topic }, "probable no-show not published; clients will resync");
-      }
-    }
-  }
 }

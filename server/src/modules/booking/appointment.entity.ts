@@ -1,13 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { defineEntity, p } from "@mikro-orm/core";
 import { appointmentStatuses, paymentStatuses } from "@clinic/shared";
-import { Clinic } from "../directory/clinic.entity";
-import { Doctor } from "../directory/doctor.entity";
-import { Patient } from "../directory/patient.entity";
-import { ClinicService } from "../directory/service.entity";
-import { UserAccount } from "../identity/user.entity";
-import { ElasticAllocation } from "../scheduling/elastic.entity";
-import { Slot } from "../scheduling/slot.entity";
+import { Clinic, Doctor, Patient, ClinicService } from "../directory";
+import { UserAccount } from "../identity";
+import { ElasticAllocation, Slot } from "../scheduling";
 
 /**
  * A patient × (a slot, or an allocation in an elastic block). A partial unique index allows one live

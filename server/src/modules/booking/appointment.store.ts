@@ -1,42 +1,46 @@
 /**
  * The SQL the booking service writes with: appointment reads and row locks, status changes through
  * the state machine, slot release, database errors mapped to problems, and the changes a transaction
- * collects for publishing after commit.
+ * records as domain events (their realtime, reminders, waitlist … follow after commit).
  */
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { canTransition, type AppointmentStatus } from "@clinic/shared";
+import { canTransition, type AppointmentCause, type AppointmentStatus, type BlockCause, type DomainEvent, type SlotCause } from "@clinic/shared";
+import { recordEvents, type Subscriber } from "../../platform/outbox";
 import { DomainError } from "../../platform/problem";
-import { LAPSED_BOOKING_HOLD, lockBlock, retimeBookedAllocations, setBookedAllocationStatus, type LockedBlock } from "../scheduling/elastic.service";
-import { APPOINTMENT_COLUMNS, appointmentChange, blockChange, slotChange, type AppointmentRow, type BlockRow, type SlotRow } from "./appointment.views";
-import { returnRedeemedPoints } from "../loyalty/loyalty.service";
-
-export const SLOT_COLUMNS = `id, doctor_id, clinic_id, service_id, starts_at, ends_at, status, kind, version, hold_expires_at`;
+import {
+  SLOT_COLUMNS,
+  blockChange,
+  slotTaken,
+  lockBlock,
+  readBlocks,
+  retimeBookedAllocations,
+  setBookedAllocationStatus,
+  slotChange,
+  type LockedBlock,
+  type SlotRow,
+} from "../scheduling";
+import { APPOINTMENT_COLUMNS, appointmentChange, type AppointmentRow } from "./appointment.views";
 
 /** A PostgreSQL array literal (MikroORM expands JS arrays into lists). */
 export const pgArray = (ids: string[]) => `{${ids.join(",")}}`;
 
-export const slotTaken = () => new DomainError(409, "SLOT_TAKEN", "The slot is no longer available");
 export const notFound = () => new DomainError(404, "NOT_FOUND", "Appointment not found");
 
-/** An elastic block with the minutes its live allocations take. */
-export const BLOCK_SELECT = `select b.id, b.doctor_id, b.clinic_id, b.starts_at, b.ends_at, b.capacity_minutes, b.version,
-  (select coalesce(sum(al.duration_minutes), 0)::int from elastic_allocation al
-    where al.block_id = b.id and al.status <> 'freed' and not ${LAPSED_BOOKING_HOLD}) as used_minutes
-  from elastic_block b`;
-
-/** Changes collected inside a transaction, published after commit. */
+/** What a transaction changed, recorded as domain events before it commits (`record`). */
 export class Changes {
-  readonly slots = new Map<string, string>();
-  readonly blocks = new Map<string, string>();
-  readonly appointments = new Map<string, string>();
+  readonly slots = new Map<string, SlotCause>();
+  readonly blocks = new Map<string, BlockCause>();
+  readonly appointments = new Map<string, AppointmentCause>();
   /** Appointments that moved to another doctor, with the doctor they left (their topic hears it too). */
   readonly previousDoctors = new Map<string, string>();
-  slot(id: string, cause: string) {
+  /** Appointments whose place was freed, with the status they had (loyalty returns points by it). */
+  readonly previousStatuses = new Map<string, AppointmentStatus>();
+  slot(id: string, cause: SlotCause) {
     this.slots.set(id, cause);
     return this;
   }
-  block(id: string, cause: string) {
+  block(id: string, cause: BlockCause) {
     this.blocks.set(id, cause);
     return this;
   }
@@ -45,7 +49,7 @@ export class Changes {
     for (const id of ids) if (!this.appointments.has(id)) this.appointments.set(id, "retimed");
     return this;
   }
-  appointment(id: string, cause: string) {
+  appointment(id: string, cause: AppointmentCause) {
     this.appointments.set(id, cause);
     return this;
   }
@@ -54,14 +58,21 @@ export class Changes {
     this.previousDoctors.set(id, previousDoctorId);
     return this.appointment(id, "handed_over");
   }
+  /** The appointment gave its place up, leaving `status` (set once: the first status it left counts). */
+  freed(id: string, status: AppointmentStatus) {
+    if (!this.previousStatuses.has(id)) this.previousStatuses.set(id, status);
+    return this;
+  }
+  get isEmpty() {
+    return this.slots.size + this.blocks.size + this.appointments.size === 0;
+  }
   /** Reads the committed-to-be state inside the transaction. */
   async snapshot(tx: EntityManager) {
     const slotIds = [...this.slots.keys()];
-    const blockIds = [...this.blocks.keys()];
     const apptIds = [...this.appointments.keys()];
     const [slots, blocks, appointments] = await Promise.all([
       slotIds.length ? tx.execute<SlotRow[]>(`select ${SLOT_COLUMNS} from slot where id = any(?::uuid[])`, [pgArray(slotIds)]) : [],
-      blockIds.length ? tx.execute<BlockRow[]>(`${BLOCK_SELECT} where b.id = any(?::uuid[])`, [pgArray(blockIds)]) : [],
+      readBlocks(tx, [...this.blocks.keys()]),
       apptIds.length
         ? tx.execute<(AppointmentRow & { patient_user_id: string })[]>(
             `select ${APPOINTMENT_COLUMNS}, p.user_id as patient_user_id from appointment a join patient p on p.id = a.patient_id where a.id = any(?::uuid[])`,
@@ -72,12 +83,54 @@ export class Changes {
     return {
       slots: slots.map((row) => slotChange(row, this.slots.get(row.id)!)),
       blocks: blocks.map((row) => blockChange(row, this.blocks.get(row.id)!)),
-      appointments: appointments.map((row) => appointmentChange(row, this.appointments.get(row.id)!, this.previousDoctors.get(row.id))),
+      appointments: appointments.map((row) =>
+        appointmentChange(row, this.appointments.get(row.id)!, { previousDoctorId: this.previousDoctors.get(row.id), previousStatus: this.previousStatuses.get(row.id) }),
+      ),
     };
+  }
+  /**
+   * Records the changes as domain events in `tx` (slots and blocks first, then appointments, each
+   * in the order changed) and returns them as read. Call last in the transaction.
+   */
+  async record(tx: EntityManager): Promise<Snapshot> {
+    const snapshot = await this.snapshot(tx);
+    await recordEvents(tx, [
+      ...snapshot.slots.map((change) => ({ name: `slot.${change.cause as SlotCause}` as const, data: change })),
+      ...snapshot.blocks.map((change) => ({ name: `elastic.${change.cause as BlockCause}` as const, data: change })),
+      ...snapshot.appointments.map((change) => ({ name: `appointment.${change.cause as AppointmentCause}` as const, data: change })),
+    ]);
+    return snapshot;
   }
 }
 
 export type Snapshot = Awaited<ReturnType<Changes["snapshot"]>>;
+
+const BOOKING_NOUNS = ["slot.", "elastic.", "appointment."];
+const isBookingChange = (name: string) => BOOKING_NOUNS.some((noun) => name.startsWith(noun));
+
+/**
+ * A subscriber to what a batch changed in slots, blocks and appointments, handed over as the
+ * snapshot its writer recorded (the follow-up work of reminders, waitlist, loyalty, alerts …).
+ */
+export function bookingChangesSubscriber(name: string, handle: (snapshot: Snapshot) => Promise<unknown>): Subscriber {
+  return {
+    name,
+    wants: isBookingChange,
+    handle: async (events) => {
+      await handle(snapshotOf(events));
+    },
+  };
+}
+
+/** One batch's slot, block and appointment events as the snapshot their writer recorded. */
+export function snapshotOf(events: readonly DomainEvent[]): Snapshot {
+  const of = (noun: string) => events.filter((event) => event.name.startsWith(`${noun}.`));
+  return {
+    slots: of("slot").map((event) => event.data as Snapshot["slots"][number]),
+    blocks: of("elastic").map((event) => event.data as Snapshot["blocks"][number]),
+    appointments: of("appointment").map((event) => event.data as Snapshot["appointments"][number]),
+  };
+}
 
 /**
  * A checked-in patient's appointment belongs to the queue while they are in it: the queue's actions
@@ -150,11 +203,12 @@ async function releaseSlot(tx: EntityManager, slotId: string): Promise<void> {
 
 /**
  * Frees what a no-longer-live appointment occupied: its slot, or its elastic allocation (the later
- * bookings of the block move earlier and are re-timed), and gives back loyalty points the booking
- * redeemed when that is due (docs/loyalty.md). Call after the status change.
+ * bookings of the block move earlier and are re-timed). The change carries the status it left, so
+ * loyalty gives back points the booking redeemed when that is due (docs/loyalty.md). Call after the
+ * status change.
  */
-export async function releasePlace(tx: EntityManager, row: LockedAppointment, changes: Changes, cause: string): Promise<void> {
-  await returnRedeemedPoints(tx, row, cause);
+export async function releasePlace(tx: EntityManager, row: LockedAppointment, changes: Changes, cause: SlotCause & BlockCause): Promise<void> {
+  changes.freed(row.id, row.status);
   await vacatePlace(tx, row, changes, cause);
 }
 
@@ -162,7 +216,7 @@ export async function releasePlace(tx: EntityManager, row: LockedAppointment, ch
  * Frees the slot or elastic allocation `row` (as read before the change) occupied, and nothing
  * else: for a visit that goes on in another place (a queue handover), so no points come back.
  */
-export async function vacatePlace(tx: EntityManager, row: LockedAppointment, changes: Changes, cause: string): Promise<void> {
+export async function vacatePlace(tx: EntityManager, row: LockedAppointment, changes: Changes, cause: SlotCause & BlockCause): Promise<void> {
   if (row.slot_id) {
     await releaseSlot(tx, row.slot_id);
     changes.slot(row.slot_id, cause);

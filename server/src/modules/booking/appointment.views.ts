@@ -1,6 +1,9 @@
 /** Appointment rows (raw SQL, snake_case) as API views and real-time changes. */
-import type { AppointmentStatus, AppointmentView, PaymentStatus } from "@clinic/shared";
-import type { AppointmentChange, BlockChange, SlotChange } from "./booking.realtime";
+import type { AppointmentStatus, AppointmentView, PaymentStatus, appointmentChangeSchema } from "@clinic/shared";
+import type { z } from "zod";
+
+/** An appointment's state after a committed change, as events carry it (`appointment.{cause}`). */
+export type AppointmentChange = z.infer<typeof appointmentChangeSchema>;
 
 export const APPOINTMENT_COLUMNS = `a.id, a.slot_id, a.elastic_allocation_id, a.patient_id, a.doctor_id, a.clinic_id, a.service_id, a.starts_at, a.ends_at,
   a.status, a.hold_expires_at, a.payment_status, a.fee_minor, a.transaction_fee_minor, a.currency, a.amount_due_minor, a.status_reason,
@@ -30,30 +33,6 @@ export interface AppointmentRow {
   expected_start_at: Date | null;
   version: number;
   created_at: Date;
-}
-
-export interface SlotRow {
-  id: string;
-  doctor_id: string;
-  clinic_id: string;
-  service_id: string | null;
-  starts_at: Date;
-  ends_at: Date;
-  status: string;
-  kind: string;
-  version: number;
-  hold_expires_at: Date | null;
-}
-
-export interface BlockRow {
-  id: string;
-  doctor_id: string;
-  clinic_id: string;
-  starts_at: Date;
-  ends_at: Date;
-  capacity_minutes: number;
-  version: number;
-  used_minutes: number;
 }
 
 const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
@@ -86,24 +65,14 @@ export function appointmentView(row: AppointmentRow): AppointmentView {
   };
 }
 
-export function slotChange(row: SlotRow, cause: string): SlotChange {
+export function appointmentChange(
+  row: AppointmentRow & { patient_user_id: string },
+  cause: string,
+  before: { previousDoctorId?: string; previousStatus?: AppointmentStatus } = {},
+): AppointmentChange {
   return {
-    slotId: row.id,
-    doctorId: row.doctor_id,
-    clinicId: row.clinic_id,
-    start: iso(row.starts_at)!,
-    end: iso(row.ends_at)!,
-    status: row.status,
-    kind: row.kind,
-    version: row.version,
-    holdExpiresAt: iso(row.hold_expires_at),
-    cause,
-  };
-}
-
-export function appointmentChange(row: AppointmentRow & { patient_user_id: string }, cause: string, previousDoctorId?: string): AppointmentChange {
-  return {
-    ...(previousDoctorId && previousDoctorId !== row.doctor_id ? { previousDoctorId } : {}),
+    ...(before.previousDoctorId && before.previousDoctorId !== row.doctor_id ? { previousDoctorId: before.previousDoctorId } : {}),
+    ...(before.previousStatus ? { previousStatus: before.previousStatus } : {}),
     appointmentId: row.id,
     patientId: row.patient_id,
     patientUserId: row.patient_user_id,
@@ -116,20 +85,6 @@ export function appointmentChange(row: AppointmentRow & { patient_user_id: strin
     status: row.status,
     version: row.version,
     holdExpiresAt: iso(row.hold_expires_at),
-    cause,
-  };
-}
-
-export function blockChange(row: BlockRow, cause: string): BlockChange {
-  return {
-    blockId: row.id,
-    doctorId: row.doctor_id,
-    clinicId: row.clinic_id,
-    start: iso(row.starts_at)!,
-    end: iso(row.ends_at)!,
-    capacityMinutes: row.capacity_minutes,
-    usedMinutes: row.used_minutes,
-    version: row.version,
     cause,
   };
 }

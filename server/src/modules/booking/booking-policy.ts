@@ -5,10 +5,10 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { PaymentStatus, SubscriptionTier } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
-import { notify } from "../notifications/notify";
+import { notify } from "../notifications";
 import type { Payment } from "./appointment.store";
 import type { AppointmentRow } from "./appointment.views";
-import { formatWhen } from "../reminders/reminder-plan";
+import { formatWhen } from "@clinic/shared";
 
 /** The card processor's cut passed on to the patient: 2 % of the fee, rounded half up to a minor unit. */
 export const TRANSACTION_FEE_RATE = 0.02;

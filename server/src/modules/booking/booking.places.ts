@@ -8,9 +8,8 @@ import type { Logger } from "pino";
 import type { Lock } from "redlock";
 import type { Locks } from "../../platform/locks";
 import { DomainError } from "../../platform/problem";
-import { lockBlock, placeAllocation, setBookedAllocationStatus } from "../scheduling/elastic.service";
-import { type Changes, SLOT_COLUMNS, slotTaken } from "./appointment.store";
-import type { SlotRow } from "./appointment.views";
+import { isFree, lockBlock, placeAllocation, readSlot, setBookedAllocationStatus, slotTaken, takeSlot as takeSlotRow, type SlotRow } from "../scheduling";
+import type { Changes } from "./appointment.store";
 
 const MINUTE = 60_000;
 const LOCK_TTL_MS = 5_000;
@@ -31,9 +30,6 @@ export async function admitSlot(locks: Locks, log: Logger, slotId: string): Prom
   return lock;
 }
 
-/** A held slot whose hold has passed: free to every reader, taken over by the next booking. */
-const isLapsedHold = (slot: SlotRow) => slot.status === "held" && slot.hold_expires_at !== null && new Date(slot.hold_expires_at).getTime() <= Date.now();
-
 /** Where a booking goes: a slot, or an offer in an elastic block (the row lock there queues contenders). */
 export type Place = { kind: "slot"; slot: SlotRow } | { kind: "elastic"; blockId: string; minutes: number };
 
@@ -44,9 +40,9 @@ export async function readPlace(
   minutesOf: (clinicId: string) => Promise<number>,
 ): Promise<{ place: Place; doctorId: string; clinicId: string; start: Date; end: Date; kind: string; slotServiceId: string | null }> {
   if (input.slotId) {
-    const [slot] = await em.execute<SlotRow[]>(`select ${SLOT_COLUMNS} from slot where id = ?`, [input.slotId]);
+    const slot = await readSlot(em, input.slotId);
     if (!slot) throw new DomainError(404, "NOT_FOUND", "Slot not found");
-    if (slot.status !== "available" && !isLapsedHold(slot)) throw slotTaken();
+    if (!isFree(slot)) throw slotTaken();
     const place: Place = { kind: "slot", slot };
     return { place, doctorId: slot.doctor_id, clinicId: slot.clinic_id, start: new Date(slot.starts_at), end: new Date(slot.ends_at), kind: slot.kind, slotServiceId: slot.service_id };
   }
@@ -66,29 +62,20 @@ export async function readPlace(
 }
 
 /**
- * Takes the slot at the version read (available, or held by a lapsed hold, which is expired in the
- * same transaction). Caller holds the slot lock.
+ * Takes the slot at the version read (the slot store's conditional update); a lapsed hold it took
+ * over has its pending appointment expired in the same transaction. Caller holds the slot lock.
  */
 export async function takeSlot(tx: EntityManager, changes: Changes, slotId: string, status: "pending" | "scheduled", holdExpiresAt: Date | null): Promise<void> {
-  const [slot] = await tx.execute<SlotRow[]>(`select ${SLOT_COLUMNS} from slot where id = ?`, [slotId]);
-  if (!slot) throw slotTaken();
-  const lapsed = isLapsedHold(slot);
-  if (slot.status !== "available" && !lapsed) throw slotTaken();
-  if (lapsed) {
+  const { tookOverLapsedHold } = await takeSlotRow(tx, slotId, status, holdExpiresAt);
+  if (tookOverLapsedHold) {
     const expired = await tx.execute<{ id: string }[]>(
       `update appointment set status = 'expired', status_reason = 'hold lapsed', version = version + 1, updated_at = now()
         where slot_id = ? and status = 'pending' and hold_expires_at <= now() returning id`,
-      [slot.id],
+      [slotId],
     );
     for (const row of expired) changes.appointment(row.id, "expired");
   }
-  const updated = await tx.execute<{ id: string }[]>(
-    `update slot set status = ?, hold_expires_at = ?, version = version + 1, updated_at = now()
-      where id = ? and version = ? and (status = 'available' or (status = 'held' and hold_expires_at <= now())) returning id`,
-    [status === "pending" ? "held" : "booked", holdExpiresAt, slot.id, slot.version],
-  );
-  if (updated.length !== 1) throw slotTaken();
-  changes.slot(slot.id, status === "pending" ? "held" : "booked");
+  changes.slot(slotId, status === "pending" ? "held" : "booked");
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   changeAppointmentStatusRequestSchema,
   createAppointmentReplySchema,
   createAppointmentRequestSchema,
+  type CreateAppointmentReply,
   dayPatientListSchema,
   dayQuerySchema,
   idempotencyHeadersSchema,
@@ -21,10 +22,9 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
 import { actorOf } from "../../platform/audit";
-import { requireUser } from "../identity/authenticate";
+import { requireUser } from "../identity";
 import { dayAppointments, dayPatients, myAppointments, patientFacts, patientHistory } from "./appointment.query";
 import { BookingService, isStaffOf } from "./booking.service";
-import { withCheckout } from "../payments/checkout";
 import { idempotencyContext } from "./idempotency";
 import { RescheduleService } from "./reschedule.service";
 
@@ -53,7 +53,7 @@ export function bookingRoutes(ctx: ModuleContext): FastifyPluginAsync {
         const idem = idempotencyContext(principal.userId, request.headers["idempotency-key"], "POST /appointments", request.body);
         const answer = await service.hold(principal, actorOf(request), request.body, idem);
         // A paid hold's Checkout URL (docs/payments.md); a replayed answer gets the same session.
-        return reply.code(answer.status as 201).send((await withCheckout(ctx, answer.body as never, request)) as never);
+        return reply.code(answer.status as 201).send((await ctx.ports.checkout.withUrl(answer.body as CreateAppointmentReply, request)) as never);
       },
     );
 
@@ -91,7 +91,7 @@ export function bookingRoutes(ctx: ModuleContext): FastifyPluginAsync {
       async (request) => {
         const moved = await reschedules.reschedule(requireUser(request), actorOf(request), request.params.appointmentId, request.body);
         // A move that owes money gets its Checkout URL as a hold does (docs/payments.md).
-        const { checkoutUrl } = await withCheckout(ctx, { id: moved.appointment.id, next: moved.next ?? undefined, checkoutUrl: null as string | null }, request);
+        const { checkoutUrl } = await ctx.ports.checkout.withUrl({ id: moved.appointment.id, next: moved.next, checkoutUrl: null as string | null }, request);
         return { ...moved, checkoutUrl };
       },
     );

@@ -1,8 +1,8 @@
 /**
  * The booking hot path and every appointment status change (docs/booking.md). PostgreSQL is the
  * truth: redlock only admits one contender per slot at a time; conditional updates at the read
- * version and the partial unique index decide. Every write is one transaction with its audit event;
- * real-time changes are published and jobs scheduled only after commit.
+ * version and the partial unique index decide. Every write is one transaction with its audit event
+ * and its domain events; their subscribers (realtime, reminders, hold expiry …) run after commit.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Lock } from "redlock";
@@ -15,14 +15,12 @@ import {
   type SubscriptionTier,
 } from "@clinic/shared";
 import { createLocks, type Locks } from "../../platform/locks";
-import { dispatchMessages } from "../notifications/notify";
+import { dispatchMessages } from "../notifications";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import { can } from "../identity/access";
-import type { UserPrincipal } from "../identity/principal";
-import { checkBookingCandidate } from "../scheduling/booking-rules.service";
-import { retimeBookedAllocations } from "../scheduling/elastic.service";
+import { can, type UserPrincipal } from "../identity";
+import { checkBookingCandidate, retimeBookedAllocations } from "../scheduling";
 import { appointmentView, type AppointmentRow } from "./appointment.views";
 import {
   Changes,
@@ -37,15 +35,11 @@ import {
   releasePlace,
   setAppointmentStatus,
   type Payment,
-  type Snapshot,
 } from "./appointment.store";
 import { admitSlot, readPlace, takeElastic, takeSlot, type Place } from "./booking.places";
 import { NO_SHOW_WARNING, missedOfLastFiveSql, paymentOf, priceBooking, standingOf, tellDoctorOfFreeBooking, type Pricing } from "./booking-policy";
-import { afterBookingCommit, scheduleHoldExpiry } from "./booking.after-commit";
 import { AlreadyAnswered, claimKey, storeAnswer, storedAnswer, type IdempotencyContext, type StoredAnswer } from "./idempotency";
-import { redeemLoyaltyPoints, redemptionCost } from "../loyalty/loyalty.service";
 
-export { HOLD_EXPIRY_JOB } from "./booking.after-commit";
 /** The clinic's staff (any membership there) or the platform admin: the guard decides. */
 export const isStaffOf = (p: UserPrincipal, clinicId: string) => can(p, "clinic.appointments.manage", { clinicId });
 
@@ -71,19 +65,6 @@ export class BookingService {
   /** One EntityManager per call (the helpers below are for the booking module's own services). */
   em(): EntityManager {
     return this.ctx.orm.em.fork() as unknown as EntityManager;
-  }
-
-  /** After commit: live events and the follow-up work of a booking change (never throws). */
-  async publish(snapshot: Snapshot): Promise<void> {
-    try {
-      await afterBookingCommit(this.ctx, snapshot);
-    } catch (error) {
-      this.ctx.log.warn({ err: error }, "after-commit work for a booking change failed");
-    }
-  }
-
-  scheduleExpiry(appointmentId: string, holdExpiresAt: Date): Promise<void> {
-    return scheduleHoldExpiry(this.ctx, appointmentId, holdExpiresAt);
   }
 
   /** Redlock admission on a slot; elastic places need none (their block row lock queues contenders). */
@@ -150,7 +131,7 @@ export class BookingService {
       hasDoctorRelation: patient.relation,
       service,
       doctorFeeMinor: patient.fee ?? 0,
-      redeemPoints: redemptionCost(settings, input.redeemPoints, patientId === principal.patientId),
+      redeemPoints: this.ctx.ports.points.cost(settings, input.redeemPoints, patientId === principal.patientId),
     });
     const standing = standingOf(patient.missed);
     // The block is on booking online: the clinic's own staff may still book (and see the warning).
@@ -223,13 +204,13 @@ export class BookingService {
     try {
       const prepared = await this.prepare(em, principal, input);
       if (!idem) lock = await this.admit(prepared.place);
-      const { answer, row, snapshot } = await em.transactional(async (tx) => {
+      const { answer } = await em.transactional(async (tx) => {
         if (idem) {
           if (!(await claimKey(tx, idem))) throw new AlreadyAnswered();
           lock = await this.admit(prepared.place);
         }
         const row = await this.takePlace(tx, changes, prepared, principal.userId, { status: "pending" });
-        if (prepared.pricing.pointsRedeemed > 0) await redeemLoyaltyPoints(tx, actor, row, prepared.pricing.pointsRedeemed);
+        if (prepared.pricing.pointsRedeemed > 0) await this.ctx.ports.points.redeem(tx, actor, row, prepared.pricing.pointsRedeemed);
         const body: CreateAppointmentReply = {
           id: row.id,
           status: row.status,
@@ -250,12 +231,11 @@ export class BookingService {
         if (idem) await storeAnswer(tx, idem, answer);
         recordAudit(tx, actor, { action: "booking.appointment.hold", entityType: "Appointment", entityId: row.id, clinicId: row.clinic_id, after: appointmentView(row) });
         await tx.flush();
-        return { answer, row, snapshot: await changes.snapshot(tx) };
+        await changes.record(tx);
+        return { answer };
       });
       if (lock) await this.locks.release(lock);
       lock = null;
-      await this.publish(snapshot);
-      await this.scheduleExpiry(row.id, new Date(row.hold_expires_at!));
       return answer;
     } catch (error) {
       if (error instanceof AlreadyAnswered && idem) {
@@ -322,7 +302,8 @@ export class BookingService {
           await releasePlace(tx, row, changes, "expired");
           recordAudit(tx, actor, { action: "booking.appointment.expire", entityType: "Appointment", entityId: row.id, clinicId: row.clinic_id });
           await tx.flush();
-          return { expired: true as const, snapshot: await changes.snapshot(tx) };
+          await changes.record(tx);
+          return { expired: true as const };
         }
         await setAppointmentStatus(tx, row, "scheduled", principal.userId, null);
         changes.appointment(row.id, "confirmed");
@@ -331,10 +312,10 @@ export class BookingService {
         const after = appointmentView(await readAppointment(tx, id));
         recordAudit(tx, actor, { action: "booking.appointment.confirm", entityType: "Appointment", entityId: row.id, clinicId: row.clinic_id, before: appointmentView(row), after });
         await tx.flush();
-        return { expired: false as const, after, outbox, snapshot: await changes.snapshot(tx) };
+        await changes.record(tx);
+        return { expired: false as const, after, outbox };
       })
       .catch(mapDatabaseError);
-    await this.publish(result.snapshot);
     if (!result.expired) await dispatchMessages(this.ctx, result.outbox);
     if (result.expired) throw new DomainError(409, "HOLD_EXPIRED", "The hold has lapsed; book the slot again");
     return result.after;
@@ -359,10 +340,10 @@ export class BookingService {
         const after = appointmentView(await readAppointment(tx, id));
         recordAudit(tx, actor, { action: "booking.appointment.cancel", entityType: "Appointment", entityId: row.id, clinicId: row.clinic_id, before: appointmentView(row), after });
         await tx.flush();
-        return { after, snapshot: await changes.snapshot(tx) };
+        await changes.record(tx);
+        return { after };
       })
       .catch(mapDatabaseError);
-    await this.publish(result.snapshot);
     return result.after;
   }
 
@@ -394,10 +375,10 @@ export class BookingService {
         const after = appointmentView(await readAppointment(tx, id));
         recordAudit(tx, actor, { action: "booking.appointment.status", entityType: "Appointment", entityId: row.id, clinicId: row.clinic_id, before: appointmentView(row), after });
         await tx.flush();
-        return { after, snapshot: await changes.snapshot(tx) };
+        await changes.record(tx);
+        return { after };
       })
       .catch(mapDatabaseError);
-    await this.publish(result.snapshot);
     return result.after;
   }
 
@@ -422,9 +403,9 @@ export class BookingService {
         clinicId: row.clinic_id,
       });
       await tx.flush();
-      return { outcome: "expired" as const, snapshot: await changes.snapshot(tx) };
+      await changes.record(tx);
+      return { outcome: "expired" as const };
     });
-    if (result.outcome === "expired") await this.publish(result.snapshot);
     return result.outcome;
   }
 }

@@ -1,5 +1,6 @@
 /**
- * POST /appointments/:id/reschedule (docs/booking.md, docs/payments.md "Money follows the visit").
+ * POST /appointments/:id/reschedule (docs/booking.md, docs/payments.md "Money follows the visit";
+ * the money side is the payments module's, through `Ports.visitMoney`).
  * In one transaction the new place is taken and the old appointment cancelled ("rescheduled"), all
  * or nothing. A paid visit keeps its payment: the charges, refunds and the doctor's share move to
  * the new appointment; a cheaper new time is refunded the difference at once, a dearer one becomes
@@ -10,11 +11,8 @@ import { canTransition, type AppointmentView, type RescheduleTarget } from "@cli
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import type { UserPrincipal } from "../identity/principal";
-import { dispatchMessages } from "../notifications/notify";
-import { moveVisitMoney, settleRefundedStatus, visitMoney } from "../payments/ledger";
-import { refundVisit } from "../payments/refunds";
-import { stripeFor } from "../payments/stripe";
+import type { UserPrincipal } from "../identity";
+import { dispatchMessages } from "../notifications";
 import { appointmentView, type AppointmentRow } from "./appointment.views";
 import { Changes, endPendingMoves, lockedAppointment, mapDatabaseError, readAppointment, releasePlace, setAppointmentStatus, type LockedAppointment } from "./appointment.store";
 import { paymentOf, priceOf } from "./booking-policy";
@@ -76,17 +74,14 @@ export class RescheduleService {
           throw new DomainError(409, "ILLEGAL_TRANSITION", `A ${row.status} appointment cannot be rescheduled`, { from: row.status, to: "cancelled" });
         }
         const move: Move = { tx, changes, row, prepared, principal, actor, outbox: [] };
-        const paid = (await visitMoney(tx, row.id)).chargedMinor > 0;
+        const paid = await this.ctx.ports.visitMoney.isPaid(tx, row.id);
         const moved = paid ? await this.movePaidVisit(move) : await this.moveUnpaid(move);
         await tx.flush();
-        return { ...moved, outbox: move.outbox, snapshot: await changes.snapshot(tx) };
+        await changes.record(tx);
+        return { ...moved, outbox: move.outbox };
       });
       await this.booking.release(lock);
-      await this.booking.publish(result.snapshot);
       await dispatchMessages(this.ctx, result.outbox);
-      if (result.appointment.status === "pending" && result.appointment.holdExpiresAt) {
-        await this.booking.scheduleExpiry(result.appointment.id, new Date(result.appointment.holdExpiresAt));
-      }
       return { previous: result.previous, appointment: result.appointment, next: result.next };
     } catch (error) {
       await this.booking.release(lock);
@@ -144,15 +139,8 @@ export class RescheduleService {
       payment: { ...price, payment_status: row.payment_status, amount_due_minor: 0 },
     });
     await this.cancelMovedFrom(tx, changes, row, principal);
-    await moveVisitMoney(tx, row, created);
-    if (difference < 0) {
-      const stripe = stripeFor(this.ctx.config);
-      if (!stripe) throw new DomainError(503, "PAYMENT_PROVIDER_UNAVAILABLE", "No payment provider is configured to refund the difference");
-      const refunded = await refundVisit(tx, stripe, created.id, -difference, "reschedule");
-      move.outbox.push(...refunded.outbox);
-      // A move to a time that costs nothing returns everything.
-      if ((await visitMoney(tx, created.id)).netMinor === 0) await settleRefundedStatus(tx, created.id);
-    }
+    await this.ctx.ports.visitMoney.move(tx, row, created);
+    if (difference < 0) move.outbox.push(...(await this.ctx.ports.visitMoney.refundDifference(tx, created.id, -difference)));
     return this.audited(tx, actor, row, created, null);
   }
 

@@ -4,8 +4,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { accountStatusSchema, idParams } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { actorOf } from "../../platform/audit";
-import { authorize } from "../identity/access";
-import { requireUser } from "../identity/authenticate";
+import { authorize, requireUser } from "../identity";
 import { setAccountStatus } from "./account.service";
 
 export function accountRoutes(ctx: ModuleContext): FastifyPluginAsync {

@@ -2,7 +2,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import { UserAccount } from "../identity/user.entity";
+import { UserAccount } from "../identity";
 import { notFound, writeTransaction } from "../../platform/transactions";
 
 export async function setAccountStatus(em: EntityManager, actor: AuditActor, userId: string, active: boolean) {

@@ -10,8 +10,7 @@ import {
 } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { actorOf } from "../../platform/audit";
-import { authorize, can } from "../identity/access";
-import { requireUser } from "../identity/authenticate";
+import { authorize, can, requireUser } from "../identity";
 import { createClinic, getClinic, listActiveClinics, setClinicActive, updateClinic } from "./clinic.service";
 
 const tags = ["directory"];

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { defineEntity, p } from "@mikro-orm/core";
 import { approvalStatuses, employmentTypes, type DoctorCredentials } from "@clinic/shared";
-import { UserAccount } from "../identity/user.entity";
+import { UserAccount } from "../identity";
 import { Clinic } from "./clinic.entity";
 import { Specialty } from "./specialty.entity";
 

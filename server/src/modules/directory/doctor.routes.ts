@@ -16,8 +16,7 @@ import {
 } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { actorOf } from "../../platform/audit";
-import { authorize, can } from "../identity/access";
-import { requireUser } from "../identity/authenticate";
+import { authorize, can, requireUser } from "../identity";
 import { searchDoctors } from "./doctor-search.service";
 import {
   approveDoctor,

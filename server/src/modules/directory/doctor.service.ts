@@ -2,7 +2,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { DoctorView, SubmitCredentialsRequest, UpdateDoctorProfileRequest } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
-import type { AccessScope } from "../identity/access";
+import type { AccessScope } from "../identity";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { findClinic } from "./clinic.service";
 import { Doctor } from "./doctor.entity";
@@ -149,4 +149,15 @@ async function setDoctorClinicOnce(em: EntityManager, actor: AuditActor, doctorI
     },
     () => new DomainError(409, "CONCURRENT_CHANGE", "The association changed meanwhile; try again"),
   );
+}
+
+/** What the topic guards need about a doctor: whether the public may see it, and where it works (null: no such doctor). */
+export async function doctorVisibility(em: EntityManager, doctorId: string): Promise<{ listed: boolean; clinicIds: string[] } | null> {
+  const [row] = await em.getConnection().execute<{ listed: boolean; clinic_ids: string[] | null }[]>(
+    `select (d.approval_status = 'approved' and u.status = 'active') as listed,
+            array(select dc.clinic_id from doctor_clinic dc where dc.doctor_id = d.id) as clinic_ids
+       from doctor d join user_account u on u.id = d.user_id where d.id = ?`,
+    [doctorId],
+  );
+  return row ? { listed: row.listed, clinicIds: row.clinic_ids ?? [] } : null;
 }

@@ -5,8 +5,7 @@ import { z } from "zod";
 import { addClinicMemberRequestSchema, clinicMemberListSchema, clinicMemberSchema, idParams } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { actorOf } from "../../platform/audit";
-import { authorize } from "../identity/access";
-import { requireUser } from "../identity/authenticate";
+import { authorize, requireUser } from "../identity";
 import { addMember, listMembers, removeMember } from "./membership.service";
 
 const tags = ["directory"];

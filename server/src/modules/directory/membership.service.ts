@@ -3,8 +3,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ClinicMember, ClinicRole } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import { ClinicMembership } from "../identity/membership.entity";
-import { UserAccount } from "../identity/user.entity";
+import { ClinicMembership, UserAccount } from "../identity";
 import { findClinic } from "./clinic.service";
 import { notFound, writeTransaction } from "../../platform/transactions";
 

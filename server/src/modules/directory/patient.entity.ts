@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { defineEntity, p } from "@mikro-orm/core";
 import { subscriptionTiers } from "@clinic/shared";
-import { UserAccount } from "../identity/user.entity";
+import { UserAccount } from "../identity";
 import { Doctor } from "./doctor.entity";
 
 export const PatientSchema = defineEntity({

@@ -13,9 +13,7 @@ import {
 } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { actorOf } from "../../platform/audit";
-import { adminClinicAmong, authorize } from "../identity/access";
-import { requireUser } from "../identity/authenticate";
-import type { UserPrincipal } from "../identity/principal";
+import { adminClinicAmong, authorize, requireUser, type UserPrincipal } from "../identity";
 import { doctorScope } from "./doctor.service";
 import {
   listDoctorPatients,

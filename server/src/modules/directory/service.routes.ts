@@ -10,8 +10,7 @@ import {
 } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { actorOf } from "../../platform/audit";
-import { authorize } from "../identity/access";
-import { requireUser } from "../identity/authenticate";
+import { authorize, requireUser } from "../identity";
 import { createService, deactivateService, listActiveServices, updateService } from "./service.service";
 
 const tags = ["directory"];

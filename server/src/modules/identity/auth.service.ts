@@ -9,9 +9,8 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { NotificationChannel, User } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import { Doctor } from "../directory/doctor.entity";
-import { Patient } from "../directory/patient.entity";
-import { enqueueMessage } from "../notifications/outbox.service";
+import { Doctor, Patient } from "../directory";
+import { enqueueMessage } from "../notifications";
 import type { CodePurpose } from "./code.entity";
 import { checkCode, codeInvalid, consumeCode, issueCode } from "./codes.service";
 import {

@@ -35,7 +35,7 @@ import {
   verifyAccount,
   type AuthDeps,
 } from "./auth.service";
-import { dispatchMessages } from "../notifications/notify";
+import { dispatchMessages } from "../notifications";
 import { requireUser } from "./authenticate";
 import { createLimits } from "./limits";
 import { listSessions, refreshSession, revokeAllSessions, revokeSession } from "./session.service";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { defineEntity, p } from "@mikro-orm/core";
 import { clinicRoles } from "@clinic/shared";
-import { Clinic } from "../directory/clinic.entity";
+import { Clinic } from "../directory";
 import { UserAccount } from "./user.entity";
 
 /** A staff role held at one clinic: a receptionist of clinic A can do nothing at clinic B. */

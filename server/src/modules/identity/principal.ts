@@ -19,6 +19,10 @@ export interface UserPrincipal {
   [key: string]: unknown;
 }
 
+/** A signed-in user, or null for other principals (a waiting-room display). */
+export const asUser = (principal: { kind: string; [key: string]: unknown }): UserPrincipal | null =>
+  principal.kind === "user" && typeof principal.userId === "string" ? (principal as UserPrincipal) : null;
+
 /**
  * Resolves a bearer access token to a principal, or null when the token is bad or expired, the
  * session was revoked (logout ends access at once, not 15 minutes later) or the account is off.

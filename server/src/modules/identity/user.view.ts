@@ -1,7 +1,6 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { User } from "@clinic/shared";
-import { Doctor } from "../directory/doctor.entity";
-import { Patient } from "../directory/patient.entity";
+import { Doctor, Patient } from "../directory";
 import { loadPrincipal, type UserPrincipal } from "./principal";
 import type { UserAccount } from "./user.entity";
 

@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { defineEntity, p } from "@mikro-orm/core";
 import { loyaltyEntryKinds } from "@clinic/shared";
-import { Clinic } from "../directory/clinic.entity";
-import { Patient } from "../directory/patient.entity";
-import { Appointment } from "../booking/appointment.entity";
+import { Clinic, Patient } from "../directory";
+import { Appointment } from "../booking";
 
 /**
  * The append-only loyalty points ledger: a balance is the sum of a patient's entries, never a stored

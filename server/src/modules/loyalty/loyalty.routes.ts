@@ -5,8 +5,7 @@ import { idParams, loyaltyAccountSchema, loyaltyHistoryQuerySchema, type Loyalty
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
-import { authorize } from "../identity/access";
-import { requireUser } from "../identity/authenticate";
+import { authorize, requireUser } from "../identity";
 import { loyaltyBalance } from "./loyalty.service";
 
 const tags = ["loyalty"];

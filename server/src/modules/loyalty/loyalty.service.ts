@@ -5,7 +5,8 @@
  * - redeem: a hold with `redeemPoints` spends the clinic's `loyaltyPointsPerFreeBooking`, in the hold's
  *   transaction, under a per-patient row lock so racing redemptions cannot overspend.
  * - return: releasing such a booking's place (hold released or expired, cancelled before the clinic's
- *   cutoff) gives the points back, in the same transaction.
+ *   cutoff, judged at the time of the release) gives the points back: a subscriber to the
+ *   appointment events that carry the status the appointment left.
  * The unique (appointment, kind) makes each happen once per appointment.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
@@ -13,8 +14,9 @@ import { clinicSettingsSchema, type ClinicSettings } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import type { Snapshot } from "../booking/appointment.store";
-import type { AppointmentRow } from "../booking/appointment.views";
+import type { DomainEvent } from "@clinic/shared";
+import type { Subscriber } from "../../platform/outbox";
+import { snapshotOf, type AppointmentChange, type AppointmentRow, type Snapshot } from "../booking";
 
 const SYSTEM: AuditActor = { userId: null, role: "system", ip: null, userAgent: null, requestId: null };
 
@@ -119,12 +121,16 @@ export async function redeemLoyaltyPoints(tx: EntityManager, actor: AuditActor, 
 }
 
 /**
- * Called wherever a place is released (appointment.store releasePlace), after the status change, in
- * the same transaction. A rescheduled visit keeps its redemption (found through `rescheduled_from`);
- * a released or lapsed hold, or a cancellation before the clinic's cutoff, returns it; a later
+ * After a place was released (an appointment change that carries `previousStatus`). A rescheduled
+ * visit keeps its redemption (found through `rescheduled_from`); a released or lapsed hold, or a
+ * cancellation before the clinic's cutoff at the time of the release, returns it; a later
  * cancellation keeps it spent (a no-show never releases the place, so it keeps it spent too).
  */
-export async function returnRedeemedPoints(tx: EntityManager, row: AppointmentRow, cause: string): Promise<void> {
+export async function returnRedeemedPoints(
+  tx: EntityManager,
+  released: { id: string; previousStatus: string; startsAt: Date; clinicId: string; at: Date },
+  cause: string,
+): Promise<void> {
   if (cause === "rescheduled") return;
   const [redeem] = await tx.execute<{ appointment_id: string; points: number; settings: unknown }[]>(
     `with recursive chain(id, prev) as (
@@ -132,12 +138,12 @@ export async function returnRedeemedPoints(tx: EntityManager, row: AppointmentRo
        union all select a.id, a.rescheduled_from from appointment a join chain c on a.id = c.prev)
      select e.appointment_id, e.points, c.settings from loyalty_points_entry e join clinic c on c.id = e.clinic_id
       where e.kind = 'redeem' and e.appointment_id in (select id from chain)`,
-    [row.id],
+    [released.id],
   );
   if (!redeem) return;
-  if (row.status !== "pending") {
+  if (released.previousStatus !== "pending") {
     const { patientCancelCutoffHours } = clinicSettingsSchema.parse(redeem.settings ?? {});
-    if (new Date(row.starts_at).getTime() - patientCancelCutoffHours * 3_600_000 <= Date.now()) return;
+    if (released.startsAt.getTime() - patientCancelCutoffHours * 3_600_000 <= released.at.getTime()) return;
   }
   const inserted = await tx.execute<{ id: string }[]>(
     `insert into loyalty_points_entry (id, patient_id, clinic_id, appointment_id, kind, points, created_at)
@@ -151,7 +157,34 @@ export async function returnRedeemedPoints(tx: EntityManager, row: AppointmentRo
     action: "booking.loyalty.return",
     entityType: "LoyaltyPointsEntry",
     entityId: inserted[0]!.id,
-    clinicId: row.clinic_id,
-    after: { appointmentId: redeem.appointment_id, releasedAppointmentId: row.id, cause, points: -redeem.points },
+    clinicId: released.clinicId,
+    after: { appointmentId: redeem.appointment_id, releasedAppointmentId: released.id, cause, points: -redeem.points },
   });
+}
+
+/** Awards for completed visits, returns for released places: loyalty's reading of the booking changes. */
+export function loyaltyOnBookingChanges(ctx: ModuleContext): Subscriber {
+  return {
+    name: "loyalty",
+    wants: (name) => name.startsWith("appointment."),
+    async handle(events: DomainEvent[]) {
+      await queueLoyaltyAwards(ctx, snapshotOf(events));
+      const released = events.filter((event) => {
+        const change = event.data as AppointmentChange;
+        return change.previousStatus !== undefined && (change.status === "cancelled" || change.status === "expired");
+      });
+      if (released.length === 0) return;
+      await (ctx.orm.em.fork() as EntityManager).transactional(async (tx) => {
+        for (const event of released) {
+          const change = event.data as AppointmentChange;
+          await returnRedeemedPoints(
+            tx,
+            { id: change.appointmentId, previousStatus: change.previousStatus!, startsAt: new Date(change.start), clinicId: change.clinicId, at: new Date(event.occurredAt) },
+            change.cause,
+          );
+        }
+        await tx.flush();
+      });
+    },
+  };
 }

@@ -21,8 +21,7 @@ import {
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
 import { actorOf, recordAudit } from "../../platform/audit";
-import { authorize } from "../identity/access";
-import { requireUser } from "../identity/authenticate";
+import { authorize, requireUser } from "../identity";
 import { TWILIO_STATUS_PATH } from "./channels";
 import { listInbox, markAllRead, markRead, unreadCount } from "./inbox.service";
 import { listOutbox } from "./outbox.query";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { defineEntity, p } from "@mikro-orm/core";
 import { notificationChannels, deliveryStatuses } from "@clinic/shared";
-import { UserAccount } from "../identity/user.entity";
+import { UserAccount } from "../identity";
 
 /**
  * A message to send, written in the transaction that causes it; delivery jobs pick it up and record

@@ -1,5 +1,5 @@
 import { defineEntity, p } from "@mikro-orm/core";
-import { UserAccount } from "../identity/user.entity";
+import { UserAccount } from "../identity";
 
 /**
  * A user's channel choices and quiet hours. No row means the defaults (preferences.ts); in-app is

@@ -7,7 +7,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
-import type { Snapshot } from "../booking/appointment.store";
+import type { Snapshot } from "../booking";
 import { MIN_SESSION_SECONDS, stripeFor, type Stripe } from "./stripe";
 
 export const checkoutKey = (appointmentId: string) => `checkout-${appointmentId}`;
@@ -124,7 +124,7 @@ export async function expireEndedCheckouts(ctx: ModuleContext, snapshot: Snapsho
  * The booking reply of a paid hold with its Checkout URL. Stripe down: the hold stays (it is the
  * payment window), `checkoutUrl` stays null and POST /payments/appointments/:id/checkout retries.
  */
-export async function withCheckout<T extends { id: string; next?: string; checkoutUrl?: string | null }>(
+export async function withCheckout<T extends { id: string; next?: string | null | undefined; checkoutUrl?: string | null }>(
   ctx: ModuleContext,
   body: T,
   request: { log: Pick<ModuleContext["log"], "warn">; protocol: string; host: string },

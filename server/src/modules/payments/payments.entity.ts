@@ -1,7 +1,6 @@
 import { defineEntity, p } from "@mikro-orm/core";
-import { Appointment } from "../booking/appointment.entity";
-import { Doctor } from "../directory/doctor.entity";
-import { Patient } from "../directory/patient.entity";
+import { Appointment } from "../booking";
+import { Doctor, Patient } from "../directory";
 
 /** A patient's Stripe customer, created once and reused for every checkout. */
 export const StripeCustomerSchema = defineEntity({

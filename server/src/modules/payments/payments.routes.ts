@@ -5,11 +5,9 @@ import { checkoutReplySchema, idParams, payoutRequestSchema, refundReplySchema, 
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
-import { readAppointment } from "../booking/appointment.store";
-import { isStaffOf } from "../booking/booking.service";
+import { readAppointment, isStaffOf } from "../booking";
 import { actorOf } from "../../platform/audit";
-import { authorize, can } from "../identity/access";
-import { requireUser } from "../identity/authenticate";
+import { authorize, can, requireUser } from "../identity";
 import { ensureCheckout } from "./checkout";
 import { simulatedCheckoutRoutes } from "./payments.simulated";
 import { providerFor, verifiedEvent } from "./stripe";

@@ -9,7 +9,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { randomUUID } from "node:crypto";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
-import { formatWhen } from "../reminders/reminder-plan";
+import { formatWhen } from "@clinic/shared";
 import { SIMULATED_PAGE } from "./simulated";
 import { signEvent, verifiedEvent } from "./stripe";
 import { formatMoney } from "./ledger";

@@ -10,9 +10,9 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import type { Snapshot } from "../booking/appointment.store";
-import { formatWhen } from "../reminders/reminder-plan";
-import { dispatchMessages, notify } from "../notifications/notify";
+import type { Snapshot } from "../booking";
+import { formatWhen } from "@clinic/shared";
+import { dispatchMessages, notify } from "../notifications";
 import { formatMoney, recordRefund, refundArrivalBy, settleRefundedStatus, visitMoney, type RefundCause } from "./ledger";
 import { stripeFor, type Stripe } from "./stripe";
 
@@ -179,11 +179,16 @@ async function refundCancelledVisit(tx: EntityManager, stripe: Stripe, visit: Vi
   return { made, paymentStatus };
 }
 
-/** After-commit step: every cancelled, paid appointment of the change is refunded by its clinic's policy. */
+/**
+ * After a cancel commits (a subscriber): every cancelled, paid appointment of the change is refunded
+ * by its clinic's policy. A refund that fails (Stripe down) throws after the others were tried, so
+ * the outbox retries it; one made already is skipped.
+ */
 export async function refundCancelledByPolicy(ctx: ModuleContext, snapshot: Snapshot): Promise<void> {
   const stripe = stripeFor(ctx.config);
   const ids = snapshot.appointments.filter((a) => a.status === "cancelled").map((a) => a.appointmentId);
   if (!stripe || ids.length === 0) return;
+  const failed: unknown[] = [];
   for (const id of ids) {
     try {
       const outbox = await (ctx.orm.em.fork() as unknown as EntityManager).transactional(async (tx) => {
@@ -199,9 +204,11 @@ export async function refundCancelledByPolicy(ctx: ModuleContext, snapshot: Snap
       });
       await dispatchMessages(ctx, outbox);
     } catch (error) {
-      ctx.log.warn({ err: error, appointmentId: id }, "policy refund failed");
+      ctx.log.warn({ err: error, appointmentId: id }, "policy refund failed; it will be retried");
+      failed.push(error);
     }
   }
+  if (failed.length > 0) throw failed[0];
 }
 
 /** A staff refund of a paid visit (any status), with a reason; one per visit (409 ALREADY_REFUNDED). */

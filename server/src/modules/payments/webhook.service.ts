@@ -10,12 +10,10 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import { Changes, bookPlace, insertAppointment, lockedAppointment, readAppointment, releasePlace, setAppointmentStatus, type LockedAppointment } from "../booking/appointment.store";
-import { afterBookingCommit } from "../booking/booking.after-commit";
-import { takeSlot } from "../booking/booking.places";
-import { alternativesText, earliestAlternatives } from "../alerts/leave-cancellation";
-import { formatWhen } from "../reminders/reminder-plan";
-import { dispatchMessages, notify } from "../notifications/notify";
+import { Changes, bookPlace, insertAppointment, lockedAppointment, readAppointment, releasePlace, setAppointmentStatus, takeSlot, type LockedAppointment } from "../booking";
+import { alternativesText, earliestAlternatives } from "../alerts";
+import { formatWhen } from "@clinic/shared";
+import { dispatchMessages, notify } from "../notifications";
 import { creditDoctor, formatMoney, moveVisitMoney, recordCharge, refundArrivalBy, settleRefundedStatus, visitMoney } from "./ledger";
 import { recordProviderRefund, refundVisit } from "./refunds";
 import type { Stripe } from "./stripe";
@@ -60,26 +58,20 @@ export class PaymentWebhooks {
     const em = this.ctx.orm.em.fork() as unknown as EntityManager;
     const changes = new Changes();
     const outbox: string[] = [];
-    const result = await em.transactional(async (tx) => {
+    const outcome = await em.transactional(async (tx) => {
       const [fresh] = await tx.execute<{ id: string }[]>(
         `insert into payment_event (id, type, outcome) values (?, ?, 'processing') on conflict do nothing returning id`,
         [event.id, event.type],
       );
-      if (!fresh) return { outcome: "duplicate" as const, snapshot: null };
+      if (!fresh) return "duplicate" as const;
       const outcome = await this.apply({ tx, changes, outbox }, event);
       await tx.execute(`update payment_event set outcome = ? where id = ?`, [outcome, event.id]);
       await tx.flush();
-      return { outcome, snapshot: await changes.snapshot(tx) };
+      await changes.record(tx);
+      return outcome;
     });
-    if (result.snapshot) {
-      try {
-        await afterBookingCommit(this.ctx, result.snapshot);
-      } catch (error) {
-        this.ctx.log.warn({ err: error }, "after-commit work for a payment failed");
-      }
-    }
     await dispatchMessages(this.ctx, outbox);
-    return result.outcome;
+    return outcome;
   }
 
   private async apply(work: Work, event: Stripe.Event): Promise<Outcome> {

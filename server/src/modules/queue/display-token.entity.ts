@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { defineEntity, p } from "@mikro-orm/core";
-import { Clinic } from "../directory/clinic.entity";
-import { UserAccount } from "../identity/user.entity";
+import { Clinic } from "../directory";
+import { UserAccount } from "../identity";
 
 /**
  * A waiting-room screen's credential, scoped to one clinic: it may only watch `display:{clinicId}`.

@@ -14,8 +14,7 @@ import {
 import type { ModuleContext } from "../../platform/module";
 import type { Realtime } from "../../platform/realtime";
 import { actorOf } from "../../platform/audit";
-import { authorize } from "../identity/access";
-import { requireUser } from "../identity/authenticate";
+import { authorize, requireUser } from "../identity";
 import { createDisplayToken, displayTokenClinicId, listDisplayTokens, revokeDisplayToken } from "./display-token.service";
 import { disconnectDisplayToken } from "./queue.realtime";
 

@@ -14,9 +14,9 @@ import {
   type DisplayTokenView,
 } from "@clinic/shared";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import { findClinic } from "../directory/clinic.service";
+import { findClinic } from "../directory";
 import { notFound, writeTransaction } from "../../platform/transactions";
-import { sha256 } from "../identity/tokens";
+import { sha256 } from "../identity";
 import { DisplayToken } from "./display-token.entity";
 
 /** A socket that authenticated with a display token: it may watch its clinic's display and nothing else. */

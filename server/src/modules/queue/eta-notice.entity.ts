@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { defineEntity, p } from "@mikro-orm/core";
-import { Appointment } from "../booking/appointment.entity";
+import { Appointment } from "../booking";
 import { QueueEntry } from "./queue-entry.entity";
 
 /**

@@ -5,7 +5,10 @@
  * room, called or waiting today, so ETAs drift while a consultation overruns with no queue change.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
+import type { DomainEvent, QueueChangeData } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
+import type { Subscriber } from "../../platform/outbox";
+import { snapshotOf } from "../booking";
 import type { JobDefinition } from "../../platform/queues";
 import { recomputeEta } from "./eta.service";
 import { ETA_RECOMPUTE_JOB, queueEtaRecompute, type EtaRecomputeData } from "./eta.trigger";
@@ -19,8 +22,8 @@ interface BookingTouch {
 }
 
 /**
- * From afterBookingCommit: a booking, cancellation, check-in or status change, or a slot blocked or
- * freed, near today recomputes that doctor's ETAs. "Near" is a cheap window (12 h back, 36 h ahead)
+ * After a booking, cancellation, check-in or status change, or a slot blocked or freed, near today:
+ * that doctor's ETAs are recomputed. "Near" is a cheap window (12 h back, 36 h ahead)
  * that covers every clinic's today; a recompute of an unaffected day changes nothing.
  */
 export async function queueEtaForBookingChanges(ctx: ModuleContext, snapshot: BookingTouch): Promise<void> {
@@ -42,6 +45,25 @@ export async function sweepEtas(ctx: ModuleContext): Promise<{ doctors: number }
   );
   await queueEtaRecompute(ctx, targets);
   return { doctors: targets.length };
+}
+
+/**
+ * The domain events that move ETAs: queue changes (every doctor concerned) and booking changes near
+ * today. The job re-reads the day, so a duplicate or a late delivery is harmless.
+ */
+export function etaRecomputeOnChanges(ctx: ModuleContext): Subscriber {
+  return {
+    name: "eta-recompute",
+    wants: (name) => name.startsWith("queue.") || name.startsWith("slot.") || name.startsWith("appointment."),
+    async handle(events: DomainEvent[]) {
+      const queued = events.filter((event) => event.name.startsWith("queue.")).map((event) => event.data as QueueChangeData);
+      const doctors = queued.flatMap(({ entry, alsoDoctorIds }) =>
+        [entry.doctorId, ...alsoDoctorIds].filter((id): id is string => id !== null).map((doctorId) => ({ clinicId: entry.clinicId, doctorId })),
+      );
+      if (doctors.length > 0) await queueEtaRecompute(ctx, doctors);
+      await queueEtaForBookingChanges(ctx, snapshotOf(events));
+    },
+  };
 }
 
 export function etaJobs(ctx: ModuleContext): JobDefinition<never>[] {

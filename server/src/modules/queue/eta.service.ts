@@ -22,7 +22,7 @@ import {
   type EtaUpdated,
 } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-import { dispatchMessages, notify } from "../notifications/notify";
+import { dispatchMessages, notify } from "../notifications";
 import { breaksFromSchedule, estimateDay, type DayInput, type Estimate, type Interval } from "./eta";
 import type { EtaRecomputeData } from "./eta.trigger";
 import { doctorMetrics, readQueueMetrics, serviceDayOf } from "./queue-metrics";

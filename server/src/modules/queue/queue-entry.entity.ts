@@ -1,11 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { defineEntity, p } from "@mikro-orm/core";
 import { queueEntryKinds, queueEntryStatuses } from "@clinic/shared";
-import { Appointment } from "../booking/appointment.entity";
-import { Clinic } from "../directory/clinic.entity";
-import { Doctor } from "../directory/doctor.entity";
-import { Patient } from "../directory/patient.entity";
-import { Slot } from "../scheduling/slot.entity";
+import { Appointment } from "../booking";
+import { Clinic, Doctor, Patient } from "../directory";
+import { Slot } from "../scheduling";
 
 /**
  * A patient waiting at a clinic today: from an appointment's check-in, a walk-in or an emergency.

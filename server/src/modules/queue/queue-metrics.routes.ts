@@ -8,9 +8,8 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { idParams, queueMetricsQuerySchema, queueMetricsReplySchema } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-import { findClinic } from "../directory/clinic.service";
-import { authorize, can } from "../identity/access";
-import { requireUser } from "../identity/authenticate";
+import { findClinic } from "../directory";
+import { authorize, can, requireUser } from "../identity";
 import { readQueueMetrics, serviceDayOf } from "./queue-metrics";
 
 export function queueMetricsRoutes(ctx: ModuleContext): FastifyPluginAsync {

@@ -13,15 +13,14 @@
  * A doctor has at most one patient in the room: start while another is in is 409 ALREADY_IN_ROOM.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import type { AppointmentStatus, QueueEntryStatus, QueueEntryView, ReassignRequest, ReorderRequest } from "@clinic/shared";
+import type { AppointmentStatus, QueueCause, QueueEntryStatus, QueueEntryView, ReassignRequest, ReorderRequest } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import { lockedAppointment, releasePlace, setAppointmentStatus } from "../booking/appointment.store";
-import { authorize, type Permission } from "../identity/access";
-import type { UserPrincipal } from "../identity/principal";
+import { lockedAppointment, releasePlace, setAppointmentStatus } from "../booking";
+import { authorize, type Permission, type UserPrincipal } from "../identity";
 import { auditEntry } from "./queue.checkin";
-import { QueueChanges, afterQueueCommit } from "./queue.commit";
+import { QueueChanges } from "./queue.commit";
 import { handOverAppointment } from "./queue.handover";
 import { doctorBusy, doctorWorksAt, doctorsEntryIn, entryView, lockEntry, mapDoctorBusyError, mapQueueDatabaseError, readEntry, updateEntry, type EntryRow } from "./queue.store";
 
@@ -32,7 +31,7 @@ interface Transition {
   set: string;
   /** What the linked appointment becomes (from its current status, or null to leave it). */
   appointment: (current: AppointmentStatus) => AppointmentStatus | null;
-  cause: string;
+  cause: QueueCause;
   label: string;
 }
 
@@ -122,14 +121,13 @@ export class QueueActionService {
           after: { ...auditEntry(entryView(row)), ...audit },
         });
         await tx.flush();
-        return changes.seal(tx);
+        return changes.record(tx);
       })
       .catch((error: unknown) => {
         if (error instanceof DomainError) throw error;
         return doctorId ? mapDoctorBusyError(this.em(), error, doctorId) : mapQueueDatabaseError(error);
       });
-    await afterQueueCommit(this.ctx, sealed);
-    return sealed.entries[sealed.entries.length - 1]!.entry;
+    return sealed[sealed.length - 1]!.entry;
   }
 
   /** start, finish, send back, no-show, leave. */

@@ -22,10 +22,9 @@ import type { CallNextRequest, QueueEntryView } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import { authorize } from "../identity/access";
-import type { UserPrincipal } from "../identity/principal";
+import { authorize, type UserPrincipal } from "../identity";
 import { auditEntry } from "./queue.checkin";
-import { QueueChanges, afterQueueCommit } from "./queue.commit";
+import { QueueChanges } from "./queue.commit";
 import { clinicFacts, doctorBusy, doctorWorksAt, doctorsEntryIn, entryView, mapDoctorBusyError, readEntry, updateEntry, type ClinicFacts } from "./queue.store";
 import { dayBounds } from "./queue.walkin";
 
@@ -99,12 +98,11 @@ export class CallNextService {
         changes.entry(row, "called");
         recordAudit(tx, actor, { action: "queue.call", entityType: "QueueEntry", entityId: row.id, clinicId: clinic.id, before, after: auditEntry(entryView(row)) });
         await tx.flush();
-        return changes.seal(tx);
+        return changes.record(tx);
       })
       .catch((error: unknown) => (error instanceof DomainError ? Promise.reject(error) : mapDoctorBusyError(this.em(), error, doctorId)));
     if (!sealed) return null;
-    await afterQueueCommit(this.ctx, sealed);
-    return sealed.entries[0]!.entry;
+    return sealed[0]!.entry;
   }
 }
 

@@ -10,10 +10,9 @@ import { localDateOf, type QueueEntryView } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import { lockedAppointment, readAppointment, setAppointmentStatus, type LockedAppointment } from "../booking/appointment.store";
-import { authorize } from "../identity/access";
-import type { UserPrincipal } from "../identity/principal";
-import { QueueChanges, afterQueueCommit } from "./queue.commit";
+import { lockedAppointment, readAppointment, setAppointmentStatus, type LockedAppointment } from "../booking";
+import { authorize, type UserPrincipal } from "../identity";
+import { QueueChanges } from "./queue.commit";
 import { checkInCodeMatches } from "./queue.display";
 import { clinicFacts, entryView, insertEntry, mapQueueDatabaseError, type ClinicFacts } from "./queue.store";
 
@@ -88,15 +87,14 @@ export class CheckInService {
           after: { ...auditEntry(entryView(entry)), via },
         });
         await tx.flush();
-        return changes.seal(tx);
+        return changes.record(tx);
       })
       .catch((error: unknown) => {
         if (error instanceof UniqueConstraintViolationException) throw alreadyCheckedIn();
         if (error instanceof DomainError) throw error;
         return mapQueueDatabaseError(error);
       });
-    await afterQueueCommit(this.ctx, sealed);
-    return sealed.entries[0]!.entry;
+    return sealed[0]!.entry;
   }
 
   private async assertCheckable(tx: EntityManager, row: LockedAppointment, clinic: ClinicFacts): Promise<void> {

@@ -1,61 +1,35 @@
 /**
- * What a committed queue change does afterwards: queue events (staff topics and the display feed),
- * the booking consequences of its appointment changes, and ETA recomputation for the doctors touched.
+ * What one queue transaction changed, recorded as domain events before it commits: `queue.{cause}`
+ * for its entries, and the booking changes of their appointments (slots, appointments). The queue's
+ * realtime fan-out, the ETA recomputation and the booking follow-ups are subscribers.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import type { ModuleContext } from "../../platform/module";
-import { Changes, type Snapshot } from "../booking/appointment.store";
-import { afterBookingCommit } from "../booking/booking.after-commit";
-import { queueEtaRecompute } from "./eta.trigger";
-import { publishQueueChanges, type QueueChange } from "./queue.realtime";
+import type { QueueCause } from "@clinic/shared";
+import { recordEvents } from "../../platform/outbox";
+import { Changes } from "../booking";
 import { entryView, type EntryRow } from "./queue.store";
 
-/** What one committed queue transaction changed: queue entries, and booking rows (appointments, slots). */
+/** One committed change of a queue entry; `alsoDoctorIds`: other doctors concerned (a handover's previous doctor). */
+export interface QueueChange {
+  entry: ReturnType<typeof entryView>;
+  cause: QueueCause;
+  alsoDoctorIds: string[];
+}
+
+/** What one queue transaction changes: queue entries, and booking rows (appointments, slots). */
 export class QueueChanges {
   readonly entries: QueueChange[] = [];
   readonly booking = new Changes();
-  /** Doctors whose ETAs must be recomputed. */
-  readonly doctors = new Map<string, { clinicId: string; doctorId: string }>();
 
-  entry(row: EntryRow, cause: string, extraDoctorIds: string[] = []) {
+  entry(row: EntryRow, cause: QueueCause, extraDoctorIds: string[] = []) {
     this.entries.push({ entry: entryView(row), cause, alsoDoctorIds: extraDoctorIds });
-    for (const doctorId of [row.doctor_id, ...extraDoctorIds]) {
-      if (doctorId) this.doctors.set(`${row.clinic_id}-${doctorId}`, { clinicId: row.clinic_id, doctorId });
-    }
     return this;
   }
 
-  /** Call inside the transaction (after the writes): reads the booking rows as they will commit. */
-  async seal(tx: EntityManager): Promise<SealedQueueChanges> {
-    const booking = this.booking.appointments.size + this.booking.slots.size > 0 ? await this.booking.snapshot(tx) : null;
-    return { entries: this.entries, booking, doctors: [...this.doctors.values()] };
+  /** Call last inside the transaction: records the booking changes, then the queue's, as domain events. */
+  async record(tx: EntityManager): Promise<QueueChange[]> {
+    if (!this.booking.isEmpty) await this.booking.record(tx);
+    await recordEvents(tx, this.entries.map((change) => ({ name: `queue.${change.cause}` as const, data: { entry: change.entry, alsoDoctorIds: change.alsoDoctorIds } })));
+    return this.entries;
   }
 }
-
-export interface SealedQueueChanges {
-  entries: QueueChange[];
-  booking: Snapshot | null;
-  doctors: { clinicId: string; doctorId: string }[];
-}
-
-/**
- * After commit: queue events (staff topics and the display feed), the booking consequences of the
- * appointment changes (their events, loyalty on completion …), and ETA recomputation for the
- * doctors touched. Never throws: the change is committed; clients resync on a seq gap.
- */
-export async function afterQueueCommit(ctx: ModuleContext, sealed: SealedQueueChanges): Promise<void> {
-  try {
-    await publishQueueChanges(ctx, sealed.entries);
-  } catch (error) {
-    ctx.log.warn({ err: error }, "publishing queue changes failed");
-  }
-  if (sealed.booking) {
-    try {
-      await afterBookingCommit(ctx, sealed.booking);
-    } catch (error) {
-      ctx.log.warn({ err: error }, "after-commit work for a queue change's appointment failed");
-    }
-  }
-  if (sealed.doctors.length > 0) await queueEtaRecompute(ctx, sealed.doctors);
-}
-

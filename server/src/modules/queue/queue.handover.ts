@@ -5,8 +5,8 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { AuditActor } from "../../platform/audit";
-import { vacatePlace, type Changes, type LockedAppointment } from "../booking/appointment.store";
-import { moveDoctorShare } from "../payments/ledger";
+import { vacatePlace, type Changes, type LockedAppointment } from "../booking";
+import { moveDoctorShare } from "../payments";
 
 /** Where the visit went, for the handover's audit event. */
 export interface AppointmentHandover {

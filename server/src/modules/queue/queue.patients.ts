@@ -6,8 +6,7 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { PatientLookupItem } from "@clinic/shared";
-import { authorize } from "../identity/access";
-import type { UserPrincipal } from "../identity/principal";
+import { authorize, type UserPrincipal } from "../identity";
 import { clinicFacts } from "./queue.store";
 
 const SEARCH_LIMIT = 20;

@@ -5,50 +5,45 @@
  * place that turns committed queue changes into events.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { SOCKET_EVENTS, type QueueEntryView } from "@clinic/shared";
+import { SOCKET_EVENTS, type DomainEvent, type QueueChangeData } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
+import type { Subscriber } from "../../platform/outbox";
 import type { Principal, Realtime } from "../../platform/realtime";
-import { Clinic } from "../directory/clinic.entity";
-import { can } from "../identity/access";
-import type { UserPrincipal } from "../identity/principal";
+import { Clinic } from "../directory";
+import { asUser, can } from "../identity";
 import { isDisplayPrincipal, isDisplayTokenLive } from "./display-token.service";
 import { calledAnnouncement, displayFeed } from "./queue.display";
-
-/** One committed change of a queue entry; `alsoDoctorIds`: other doctors concerned (a handover's previous doctor). */
-export interface QueueChange {
-  entry: QueueEntryView;
-  /** checked_in | walked_in | called | started | finished | sent_back | no_show | left | reordered | reassigned */
-  cause: string;
-  alsoDoctorIds: string[];
-}
+import { clinicQueueOf, doctorQueueOf } from "./queue.views";
 
 /**
- * After commit: each change as `queue.{cause}` (the staff view) to `clinic:{clinicId}` and the
- * doctor topics concerned; then, per clinic, `display.called` for each call and one
- * `display.updated` carrying the whole anonymised feed (read now, after commit) to `display:{clinicId}`.
- * Staff views never go to a display topic. Failures are logged; clients resync on a seq gap.
+ * The `queue.*` domain events to sockets: each change (the staff view) to `clinic:{clinicId}` and
+ * the doctor topics concerned; then, per clinic, `display.called` for each call and one
+ * `display.updated` carrying the whole anonymised feed (read now, after commit) to
+ * `display:{clinicId}`. Staff views never go to a display topic. A failure is retried by the outbox.
  */
-export async function publishQueueChanges(ctx: Pick<ModuleContext, "events" | "orm" | "config" | "log">, changes: QueueChange[]): Promise<void> {
-  if (changes.length === 0) return;
-  const messages: [topic: string, type: string, data: unknown][] = [];
-  for (const change of changes) {
-    const { entry } = change;
-    const doctors = new Set([entry.doctorId, ...change.alsoDoctorIds].filter((id): id is string => id !== null));
-    messages.push([`clinic:${entry.clinicId}`, `queue.${change.cause}`, entry]);
-    for (const doctorId of doctors) messages.push([`doctor:${doctorId}`, `queue.${change.cause}`, entry]);
-  }
-  const clinics = [...new Set(changes.map((change) => change.entry.clinicId))];
-  const em = ctx.orm.em.fork() as EntityManager;
-  for (const clinicId of clinics) {
-    for (const change of changes) {
-      if (change.cause === "called" && change.entry.clinicId === clinicId) messages.push([`display:${clinicId}`, "display.called", calledAnnouncement(change.entry)]);
-    }
-    messages.push([`display:${clinicId}`, "display.updated", await displayFeed(em, ctx.config.auth.jwtSecret, clinicId)]);
-  }
-  // Issued back to back on one Redis connection, so Redis numbers them in this order.
-  const results = await Promise.allSettled(messages.map(([topic, type, data]) => ctx.events.publish(topic, type, data)));
-  const failed = results.filter((result) => result.status === "rejected");
-  if (failed.length > 0) ctx.log.error({ err: (failed[0] as PromiseRejectedResult).reason as unknown, failed: failed.length }, "queue events not published; clients will resync");
+export function queueRealtime(ctx: ModuleContext): Subscriber {
+  return {
+    name: "queue-realtime",
+    wants: (name) => name.startsWith("queue."),
+    async handle(events: DomainEvent[]) {
+      const changes = events.map((event) => ({ ...(event.data as QueueChangeData), type: event.name }));
+      const messages: [topic: string, type: string, data: unknown][] = [];
+      for (const { entry, alsoDoctorIds, type } of changes) {
+        const doctors = new Set([entry.doctorId, ...alsoDoctorIds].filter((id): id is string => id !== null));
+        messages.push([`clinic:${entry.clinicId}`, type, entry]);
+        for (const doctorId of doctors) messages.push([`doctor:${doctorId}`, type, entry]);
+      }
+      const em = ctx.orm.em.fork() as EntityManager;
+      for (const clinicId of new Set(changes.map((change) => change.entry.clinicId))) {
+        for (const change of changes) {
+          if (change.type === "queue.called" && change.entry.clinicId === clinicId) messages.push([`display:${clinicId}`, "display.called", calledAnnouncement(change.entry)]);
+        }
+        messages.push([`display:${clinicId}`, "display.updated", await displayFeed(em, ctx.config.auth.jwtSecret, clinicId)]);
+      }
+      // Issued back to back on one Redis connection, so Redis numbers them in this order.
+      await Promise.all(messages.map(([topic, type, data]) => ctx.events.publish(topic, type, data)));
+    },
+  };
 }
 
 const UUID = "([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})";
@@ -56,8 +51,6 @@ const UUID = "([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})";
 /** The room every socket of one display token sits in (not a topic: nobody can subscribe to it). */
 export const displayTokenRoom = (tokenId: string) => `display-token:${tokenId}`;
 
-const asUser = (principal: Principal): UserPrincipal | null =>
-  principal.kind === "user" && typeof principal.userId === "string" ? (principal as UserPrincipal) : null;
 
 /**
  * Disconnects every socket authenticated with the token, on every node (the Redis adapter carries
@@ -96,8 +89,13 @@ export function registerQueueTopics(realtime: Realtime, ctx: ModuleContext): voi
       });
   });
 
+  // The staff topics' snapshots carry today's queue, so a screen that reconnects resyncs it with the day.
+  realtime.extendSnapshot("doctor", async (_principal, room) => ({ queue: (await doctorQueueOf(em(), room.slice("doctor:".length).toLowerCase())).items }));
+  realtime.extendSnapshot("clinic", async (_principal, room) => ({ queue: (await clinicQueueOf(em(), room.slice("clinic:".length).toLowerCase())).items }));
+
   // display:{clinicId} — a display token of that clinic, the clinic's staff, the platform. Anonymised.
   realtime.registerTopic({
+    name: "display",
     pattern: new RegExp(`^display:${UUID}$`, "i"),
     async authorize(principal, _topic, match) {
       const clinicId = match[1]!.toLowerCase();

@@ -26,8 +26,7 @@ import {
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
 import { actorOf } from "../../platform/audit";
-import { authorize } from "../identity/access";
-import { requireUser } from "../identity/authenticate";
+import { authorize, requireUser } from "../identity";
 import { principalFromDisplayToken } from "./display-token.service";
 import { QueueActionService, type QueueAction } from "./queue.actions";
 import { CallNextService } from "./queue.call-next";

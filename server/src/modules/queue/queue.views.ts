@@ -2,8 +2,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { QueueList } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
-import { authorize } from "../identity/access";
-import type { UserPrincipal } from "../identity/principal";
+import { authorize, type UserPrincipal } from "../identity";
 import { ENTRY_SELECT, clinicFacts, entryView, type EntryRow } from "./queue.store";
 
 /** Active entries first (called and in the room, then waiting in likely call order), then the finished ones. */

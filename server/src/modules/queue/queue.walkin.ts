@@ -11,12 +11,10 @@ import { NO_WALK_IN_CAPACITY, addDays, zonedToInstant, type QueueEntryView, type
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import { Patient } from "../directory/patient.entity";
-import { authorize } from "../identity/access";
-import type { UserPrincipal } from "../identity/principal";
-import { UserAccount } from "../identity/user.entity";
+import { Patient } from "../directory";
+import { authorize, type UserPrincipal, UserAccount } from "../identity";
 import { auditEntry } from "./queue.checkin";
-import { QueueChanges, afterQueueCommit } from "./queue.commit";
+import { QueueChanges } from "./queue.commit";
 import { clinicFacts, doctorWorksAt, entryView, insertEntry, mapQueueDatabaseError, type ClinicFacts } from "./queue.store";
 
 /**
@@ -69,7 +67,7 @@ export class WalkInService {
           after: { ...auditEntry(entryView(entry)), newPatientRecord: patient.created },
         });
         await tx.flush();
-        return changes.seal(tx);
+        return changes.record(tx);
       })
       .catch((error: unknown) => {
         // Two desks creating a record for one phone at once: the retry finds the record.
@@ -77,8 +75,7 @@ export class WalkInService {
         if (error instanceof DomainError) throw error;
         return mapQueueDatabaseError(error);
       });
-    await afterQueueCommit(this.ctx, sealed);
-    return sealed.entries[0]!.entry;
+    return sealed[0]!.entry;
   }
 }
 

@@ -4,7 +4,7 @@
  * done in the clinic's zone with the shared zone helpers, so DST days come out right.
  */
 import { addDays, localDateOf, localTimeOf, minutesOf, zonedToInstant } from "@clinic/shared";
-import type { QuietHours } from "../notifications/preferences";
+import type { QuietHours } from "../notifications";
 
 export const reminderKinds = ["day-before", "morning", "two-hours"] as const;
 export type ReminderKind = (typeof reminderKinds)[number];
@@ -78,17 +78,3 @@ export function planReminders(input: PlanInput): PlannedReminder[] {
   return kept;
 }
 
-/** A display-ready date and time in the clinic's zone, e.g. "Friday, 3 July 2026 at 14:30 BST". */
-export function formatWhen(instant: Date, zone: string): string {
-  return new Intl.DateTimeFormat("en-GB", {
-    timeZone: zone,
-    weekday: "long",
-    day: "numeric",
-    month: "long",
-    year: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-    timeZoneName: "short",
-  }).format(instant);
-}

@@ -6,10 +6,10 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ModuleContext } from "../../platform/module";
-import { dispatchMessages, notify } from "../notifications/notify";
-import { readPreferences } from "../notifications/preferences";
-import { pgArray, type Snapshot } from "../booking/appointment.store";
-import { formatWhen, planReminders, reminderKinds, type ReminderKind } from "./reminder-plan";
+import { dispatchMessages, notify, readPreferences } from "../notifications";
+import { pgArray, type Snapshot } from "../booking";
+import { formatWhen } from "@clinic/shared";
+import { planReminders, reminderKinds, type ReminderKind } from "./reminder-plan";
 
 export const REMINDER_JOB = "appointment-reminder";
 export const REMINDER_TEMPLATE = "reminders.appointment";

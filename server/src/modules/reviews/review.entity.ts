@@ -1,10 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { defineEntity, p } from "@mikro-orm/core";
-import { Appointment } from "../booking/appointment.entity";
-import { Clinic } from "../directory/clinic.entity";
-import { Doctor } from "../directory/doctor.entity";
-import { Patient } from "../directory/patient.entity";
-import { UserAccount } from "../identity/user.entity";
+import { Appointment } from "../booking";
+import { Clinic, Doctor, Patient } from "../directory";
+import { UserAccount } from "../identity";
 
 /**
  * A patient's review of a completed appointment: one per appointment (the unique index is the last

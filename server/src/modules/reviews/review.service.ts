@@ -9,8 +9,7 @@ import type { CreateReviewRequest, Review, ReviewListQuery, ReviewPage } from "@
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import { authorize, can } from "../identity/access";
-import type { UserPrincipal } from "../identity/principal";
+import { authorize, can, type UserPrincipal } from "../identity";
 
 interface ReviewRow {
   id: string;

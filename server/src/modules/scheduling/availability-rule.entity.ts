@@ -1,9 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { defineEntity, p } from "@mikro-orm/core";
 import { slotKinds, type Recurrence } from "@clinic/shared";
-import { Clinic } from "../directory/clinic.entity";
-import { Doctor } from "../directory/doctor.entity";
-import { ClinicService } from "../directory/service.entity";
+import { Clinic, Doctor, ClinicService } from "../directory";
 
 /**
  * A doctor's working pattern at one clinic in wall-clock terms ("Mon–Fri 09:00–13:00, lunch

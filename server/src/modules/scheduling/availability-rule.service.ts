@@ -18,18 +18,16 @@ import {
   type UpdateAvailabilityRuleRequest,
 } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
-import type { SlotChange } from "../booking/booking.realtime";
+import type { SlotChange } from "./slot.store";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import { Clinic } from "../directory/clinic.entity";
-import { Doctor } from "../directory/doctor.entity";
-import { ClinicService } from "../directory/service.entity";
+import { Clinic, Doctor, ClinicService } from "../directory";
 import { notFound } from "../../platform/transactions";
 import { AvailabilityRule } from "./availability-rule.entity";
 import { blackoutClash, findSlotClashes, isExclusionViolation, loadBlackouts, slotConflictError, sql } from "./conflicts.service";
 import { materialiseRule } from "./materialise.service";
 import { expandRule, ruleShape, weeklyWorkMinutes, type Interval, type RuleShape } from "./rule-expansion";
 import { Slot } from "./slot.entity";
-import type { WithSlotChanges } from "./slot-events";
+import { recorded, type WithSlotChanges } from "./slot-events";
 import { ruleView } from "./slot.views";
 
 export interface SchedulingSettings {
@@ -182,7 +180,7 @@ export async function createRule(
       after: { ...after, materialisation: { ...report, conflicts: report.conflicts.length } },
     });
     await tx.flush();
-    return { reply: { rule: after, materialisation: report }, changes };
+    return recorded(tx, { reply: { rule: after, materialisation: report }, changes });
   });
 }
 
@@ -218,7 +216,7 @@ export async function updateRule(
       after: { ...after, materialisation: { ...report, conflicts: report.conflicts.length } },
     });
     await tx.flush();
-    return { reply: { rule: after, materialisation: report }, changes };
+    return recorded(tx, { reply: { rule: after, materialisation: report }, changes });
   });
 }
 
@@ -247,7 +245,7 @@ export async function deleteRule(
       after: { materialisation: { ...report, conflicts: report.conflicts.length } },
     });
     await tx.flush();
-    return { reply: { ruleId, materialisation: report }, changes };
+    return recorded(tx, { reply: { ruleId, materialisation: report }, changes });
   });
 }
 

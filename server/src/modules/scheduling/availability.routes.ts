@@ -1,7 +1,7 @@
 /**
  * Availability rules, their preview, the staff slot view, templates, cloning and overbooking
- * (docs/scheduling.md). Each handler: validation (zod), the guard, one service call; writes publish
- * their slot changes after commit (slot-events.ts).
+ * (docs/scheduling.md). Each handler: validation (zod), the guard, one service call; the services
+ * record their slot changes as domain events in their transactions (slot-events.ts).
  */
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
@@ -31,11 +31,9 @@ import {
 } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { actorOf } from "../../platform/audit";
-import { authorize, can } from "../identity/access";
-import { requireUser } from "../identity/authenticate";
+import { authorize, can, requireUser } from "../identity";
 import { createRule, deleteRule, findRule, listRules, previewRule, updateRule } from "./availability-rule.service";
 import { createOverbookingPolicy, listOverbookingPolicies, overbook } from "./overbooking.service";
-import { publishSlotChanges } from "./slot-events";
 import { listDoctorSlots } from "./slot-read.service";
 import { applyTemplate, cloneSlots, createTemplate, findTemplate, listTemplates } from "./template.service";
 
@@ -61,8 +59,7 @@ export function availabilityRoutes(ctx: ModuleContext): FastifyPluginAsync {
       async (request, reply) => {
         const { doctorId } = request.params;
         authorize(requireUser(request), "schedule.manage", { clinicId: request.body.clinicId, doctorId });
-        const { reply: created, changes } = await createRule(em(), actorOf(request), doctorId, request.body, settings());
-        await publishSlotChanges(ctx, changes);
+        const { reply: created } = await createRule(em(), actorOf(request), doctorId, request.body, settings());
         return reply.code(201).send(created);
       },
     );
@@ -123,8 +120,7 @@ export function availabilityRoutes(ctx: ModuleContext): FastifyPluginAsync {
       async (request) => {
         const rule = await findRule(em(), request.params.ruleId);
         authorize(requireUser(request), "schedule.manage", { clinicId: rule.clinic.id, doctorId: rule.doctor.id });
-        const { reply, changes } = await updateRule(em(), actorOf(request), rule.id, request.body, settings());
-        await publishSlotChanges(ctx, changes);
+        const { reply } = await updateRule(em(), actorOf(request), rule.id, request.body, settings());
         return reply;
       },
     );
@@ -142,8 +138,7 @@ export function availabilityRoutes(ctx: ModuleContext): FastifyPluginAsync {
       async (request) => {
         const rule = await findRule(em(), request.params.ruleId);
         authorize(requireUser(request), "schedule.manage", { clinicId: rule.clinic.id, doctorId: rule.doctor.id });
-        const { reply, changes } = await deleteRule(em(), actorOf(request), rule.id, settings());
-        await publishSlotChanges(ctx, changes);
+        const { reply } = await deleteRule(em(), actorOf(request), rule.id, settings());
         return reply;
       },
     );
@@ -215,9 +210,8 @@ export function availabilityRoutes(ctx: ModuleContext): FastifyPluginAsync {
       async (request, reply) => {
         const template = await findTemplate(em(), request.params.templateId);
         authorize(requireUser(request), "schedule.manage", { clinicId: template.clinic.id, doctorId: request.body.doctorId });
-        const { reply: applied, changes } = await applyTemplate(em(), actorOf(request), template.id, request.body, settings());
+        const { reply: applied } = await applyTemplate(em(), actorOf(request), template.id, request.body, settings());
         if (request.body.dryRun) return reply.code(200).send(applied);
-        await publishSlotChanges(ctx, changes);
         return reply.code(201).send(applied);
       },
     );
@@ -236,9 +230,8 @@ export function availabilityRoutes(ctx: ModuleContext): FastifyPluginAsync {
       async (request, reply) => {
         const { doctorId } = request.params;
         authorize(requireUser(request), "schedule.manage", { clinicId: request.body.clinicId, doctorId });
-        const { reply: cloned, changes } = await cloneSlots(em(), actorOf(request), doctorId, request.body, settings());
+        const { reply: cloned } = await cloneSlots(em(), actorOf(request), doctorId, request.body, settings());
         if (request.body.dryRun) return reply.code(200).send(cloned);
-        await publishSlotChanges(ctx, changes);
         return reply.code(201).send(cloned);
       },
     );
@@ -292,8 +285,7 @@ export function availabilityRoutes(ctx: ModuleContext): FastifyPluginAsync {
       async (request, reply) => {
         const { doctorId } = request.params;
         authorize(requireUser(request), "schedule.manage", { clinicId: request.body.clinicId, doctorId });
-        const { reply: slot, changes } = await overbook(em(), actorOf(request), doctorId, request.body);
-        await publishSlotChanges(ctx, changes);
+        const { reply: slot } = await overbook(em(), actorOf(request), doctorId, request.body);
         return reply.code(201).send(slot);
       },
     );

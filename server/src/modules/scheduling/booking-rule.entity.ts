@@ -1,10 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { defineEntity, p } from "@mikro-orm/core";
 import type { BookingRuleSpec } from "@clinic/shared";
-import { Clinic } from "../directory/clinic.entity";
-import { Doctor } from "../directory/doctor.entity";
-import { ClinicService } from "../directory/service.entity";
-import { UserAccount } from "../identity/user.entity";
+import { Clinic, Doctor, ClinicService } from "../directory";
+import { UserAccount } from "../identity";
 
 /** A booking rule as data, scoped to a clinic and optionally one doctor and/or service. */
 export const BookingRuleSchema = defineEntity({

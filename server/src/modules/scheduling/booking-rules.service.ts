@@ -3,7 +3,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { addDays, localDateOf, zonedToInstant, type BookingRuleView, type CreateBookingRuleRequest, type RuleViolation, type UpdateBookingRuleRequest } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import { Clinic } from "../directory/clinic.entity";
+import { Clinic } from "../directory";
 import { notFound, writeTransaction } from "../../platform/transactions";
 import { BookingRule } from "./booking-rule.entity";
 import { evaluateBookingRules } from "./booking-rules";

@@ -6,8 +6,8 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { localDateOf, type BulkSlotsRequest, type BulkSlotsResult, type OperationSlot } from "@clinic/shared";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import type { SlotChange } from "../booking/booking.realtime";
-import { byStartThenId, deletedRowChange, entityChange, rowChange, type WithSlotChanges } from "./slot-events";
+import type { SlotChange } from "./slot.store";
+import { byStartThenId, deletedRowChange, entityChange, recorded, rowChange, type WithSlotChanges } from "./slot-events";
 import { Slot } from "./slot.entity";
 import { isOverlapViolation, loadClinic, overlapConflict, SLOT_COLUMNS, slotView, type SlotRow } from "./slot-rows";
 import { lockUnavailabilityShared, SYSTEM_TAG_PREFIX } from "./unavailability.service";
@@ -174,7 +174,7 @@ export function bulkSlots(
         await tx.flush();
         changes.push(...laid.map((slot) => entityChange(slot, "created")).sort(byStartThenId));
       }
-      return { reply: { dryRun: input.dryRun, changed }, changes };
+      return recorded(tx, { reply: { dryRun: input.dryRun, changed }, changes });
     })
     .catch((error: unknown) => {
       throw isOverlapViolation(error) ? overlapConflict() : error;

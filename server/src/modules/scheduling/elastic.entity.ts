@@ -1,10 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { defineEntity, p } from "@mikro-orm/core";
 import { allocationStatuses } from "@clinic/shared";
-import { Clinic } from "../directory/clinic.entity";
-import { Doctor } from "../directory/doctor.entity";
-import { Patient } from "../directory/patient.entity";
-import { ClinicService } from "../directory/service.entity";
+import { Clinic, Doctor, Patient, ClinicService } from "../directory";
 
 /** A stretch of a doctor's time with a capacity in minutes, filled by allocations of any length. */
 export const ElasticBlockSchema = defineEntity({

@@ -6,10 +6,12 @@
  */
 import { LockMode } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
+import { recordEvents } from "../../platform/outbox";
+import { LAPSED_BOOKING_HOLD, blockChange, readBlocks, recordBlockChanges } from "./elastic.store";
 import type { AllocationReply, CreateAllocationRequest, CreateElasticBlockRequest, ElasticAllocationView, ElasticBlockView } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import { Patient } from "../directory/patient.entity";
+import { Patient } from "../directory";
 import { notFound, writeTransaction } from "../../platform/transactions";
 import { ElasticAllocation, ElasticBlock } from "./elastic.entity";
 import { insertAllocation, moveAllocation, offers, pack, PackingError, resizeAllocation, sequenceOf, usedMinutes, type Offer, type PackItem } from "./elastic";
@@ -133,7 +135,6 @@ export async function elasticOffers(
 }
 
 /** SQL: the allocation `al` belongs to a booking whose hold has lapsed (it reads as freed). */
-export const LAPSED_BOOKING_HOLD = `exists (select 1 from appointment a where a.elastic_allocation_id = al.id and a.status = 'pending' and a.hold_expires_at <= now())`;
 
 /**
  * The blocks' allocations as the packing sees them now: an allocation whose booking hold has lapsed
@@ -291,6 +292,9 @@ async function changeBlock(
       const after = blockView(block, all);
       recordAudit(tx, actor, { action, entityType: "ElasticAllocation", entityId: subject, clinicId: block.clinic.id, before, after });
       await tx.flush();
+      // The block's new fill to its viewers; the bookings it moved are booking's to announce.
+      await recordBlockChanges(tx, (await readBlocks(tx, [blockId])).map((row) => blockChange(row, "changed")));
+      if (retimed.length > 0) await recordEvents(tx, [{ name: "block.bookings_retimed", data: { blockId, appointmentIds: retimed } }]);
       return { reply: { allocation: allocationView(byId.get(subject)!), block: after }, retimed };
     });
   } catch (error) {

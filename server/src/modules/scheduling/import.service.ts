@@ -7,10 +7,10 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { localDateSchema, slotKinds, wallTimeSchema, zonedToInstant, localTimeOf, type ImportIssue, type ImportResult, type SlotKind } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import { ClinicService } from "../directory/service.entity";
+import { ClinicService } from "../directory";
 import { CsvSyntaxError, parseCsv } from "./csv";
 import { IcsSyntaxError, parseDateTime, parseIcs, splitTextList, unescapeText } from "./ical";
-import { byStartThenId, entityChange, type WithSlotChanges } from "./slot-events";
+import { byStartThenId, entityChange, recorded, type WithSlotChanges } from "./slot-events";
 import { Slot } from "./slot.entity";
 import { isOverlapViolation, loadClinic, loadDoctor, overlapConflict, requireWorksAt, slotView, type SlotRow } from "./slot-rows";
 import { coveringUnavailability, lockUnavailabilityShared } from "./unavailability.service";
@@ -305,7 +305,7 @@ export async function importSlots(
         report: issues,
         skipped: parsed.skipped,
       };
-      return finishOrRollBack(!!options.dryRun, { reply, changes: slots.map((slot) => entityChange(slot, "created")).sort(byStartThenId) });
+      return finishOrRollBack(!!options.dryRun, await recorded(tx, { reply, changes: slots.map((slot) => entityChange(slot, "created")).sort(byStartThenId) }));
     }))
     .catch((error: unknown) => {
       throw isOverlapViolation(error) ? overlapConflict() : error;

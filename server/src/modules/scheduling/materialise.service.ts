@@ -6,12 +6,12 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { MaterialisationReport, ScheduleClash, SlotConflict } from "@clinic/shared";
-import type { SlotChange } from "../booking/booking.realtime";
-import { Clinic } from "../directory/clinic.entity";
+import type { SlotChange } from "./slot.store";
+import { Clinic } from "../directory";
 import { AvailabilityRule } from "./availability-rule.entity";
 import { findSlotClashes, isExclusionViolation, loadBlackouts, scheduleConflict } from "./conflicts.service";
 import { expandRule, ruleShape, type Interval } from "./rule-expansion";
-import { byStartThenId, deletedRowChange, entityChange, rowChange } from "./slot-events";
+import { byStartThenId, deletedRowChange, entityChange, recorded, rowChange } from "./slot-events";
 import { Slot } from "./slot.entity";
 import { SLOT_COLUMNS, type SlotRow } from "./slot-rows";
 
@@ -184,7 +184,7 @@ export async function materialiseUpToHorizon(
     try {
       const done = await (em.fork() as EntityManager).transactional(async (tx) => {
         const rule = await tx.findOneOrFail(AvailabilityRule, id);
-        return materialiseRule(tx, rule, { now: options.now, horizonDays: options.horizonDays ?? 90, onClash: "skip" });
+        return recorded(tx, await materialiseRule(tx, rule, { now: options.now, horizonDays: options.horizonDays ?? 90, onClash: "skip" }));
       });
       reports.push(done.report);
       changes.push(...done.changes);
@@ -194,6 +194,6 @@ export async function materialiseUpToHorizon(
       failed.push(id);
     }
   }
-  // `changes`: committed (one transaction per rule), for a caller with an event publisher to publish.
+  // `changes`: committed and recorded as domain events (one transaction per rule).
   return { rules: ids.length, report: mergeReports(reports), failed, changes };
 }

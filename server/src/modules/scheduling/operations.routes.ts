@@ -1,7 +1,7 @@
 /**
  * Scheduling operations: time off and clinic closures, bulk slot changes, CSV/iCalendar import and
- * the iCalendar/CSV export. Validation, guard, one service call each; writes publish their slot
- * changes after commit (slot-events.ts).
+ * the iCalendar/CSV export. Validation, guard, one service call each; the services record their
+ * slot changes as domain events in their transactions (slot.store.ts).
  */
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
@@ -19,22 +19,15 @@ import {
   unavailabilityListSchema,
   unavailabilityRangeQuerySchema,
   unavailabilityResultSchema,
-  type UnavailabilityResult,
 } from "@clinic/shared";
 import { z } from "zod";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
 import { actorOf } from "../../platform/audit";
-import { Changes } from "../booking/appointment.store";
-import { publishCommitted } from "../booking/booking.after-commit";
-import { dispatchMessages } from "../notifications/notify";
-import { authorize, can } from "../identity/access";
-import { requireUser } from "../identity/authenticate";
-import type { UserPrincipal } from "../identity/principal";
+import { authorize, can, requireUser, type UserPrincipal } from "../identity";
 import { bulkSlots } from "./bulk.service";
 import { exportCsv, exportIcs } from "./export.service";
 import { importSlots } from "./import.service";
-import { publishSlotChanges, viewChanges } from "./slot-events";
 import { loadClinic, loadDoctor, requireWorksAt, type DoctorFacts } from "./slot-rows";
 import {
   createClosure,
@@ -89,8 +82,7 @@ export function operationsRoutes(ctx: ModuleContext): FastifyPluginAsync {
         const doctor = await loadDoctor(em(), doctorId);
         if (clinicId) requireWorksAt(doctor, clinicId);
         else authorizeAllClinics(principal, doctor);
-        const { outboxIds, ...result } = await createDoctorUnavailability(em(), actorOf(request), doctorId, request.body);
-        await publishLeave(ctx, result, outboxIds);
+        const result = await createDoctorUnavailability(em(), actorOf(request), doctorId, request.body, ctx.ports.leaveCancellations);
         return reply.code(result.dryRun ? 200 : 201).send(result);
       },
     );
@@ -136,9 +128,7 @@ export function operationsRoutes(ctx: ModuleContext): FastifyPluginAsync {
         if (target.doctorId === null) authorize(principal, "clinic.schedule.manage", { clinicId: target.clinicId! });
         else if (target.clinicId) authorize(principal, "schedule.manage", { clinicId: target.clinicId, doctorId: target.doctorId });
         else authorizeAllClinics(principal, await loadDoctor(em(), target.doctorId));
-        const result = await deleteUnavailability(em(), actorOf(request), request.params.id);
-        await publishSlotChanges(ctx, viewChanges(result.reopened, "released"));
-        return result;
+        return deleteUnavailability(em(), actorOf(request), request.params.id);
       },
     );
 
@@ -159,8 +149,7 @@ export function operationsRoutes(ctx: ModuleContext): FastifyPluginAsync {
         const { clinicId } = request.params;
         authorize(requireUser(request), "clinic.schedule.manage", { clinicId });
         await loadClinic(em(), clinicId);
-        const { outboxIds, ...result } = await createClosure(em(), actorOf(request), clinicId, request.body);
-        await publishLeave(ctx, result, outboxIds);
+        const result = await createClosure(em(), actorOf(request), clinicId, request.body, ctx.ports.leaveCancellations);
         return reply.code(result.dryRun ? 200 : 201).send(result);
       },
     );
@@ -201,9 +190,7 @@ export function operationsRoutes(ctx: ModuleContext): FastifyPluginAsync {
         const { doctorId } = request.params;
         authorize(requireUser(request), "schedule.manage", { clinicId: request.body.clinicId, doctorId });
         requireWorksAt(await loadDoctor(em(), doctorId), request.body.clinicId);
-        const { reply, changes } = await bulkSlots(em(), actorOf(request), doctorId, request.body);
-        await publishSlotChanges(ctx, changes); // none for a dry run
-        return reply;
+        return (await bulkSlots(em(), actorOf(request), doctorId, request.body)).reply;
       },
     );
 
@@ -226,14 +213,13 @@ export function operationsRoutes(ctx: ModuleContext): FastifyPluginAsync {
         const { doctorId } = request.params;
         const { clinicId, format, skipBadRows, dryRun } = request.query;
         authorize(requireUser(request), "schedule.manage", { clinicId, doctorId });
-        const { reply, changes } = await importSlots(em(), actorOf(request), doctorId, {
+        const { reply } = await importSlots(em(), actorOf(request), doctorId, {
           clinicId,
           format,
           skipBadRows: skipBadRows === "true",
           body: request.body,
           dryRun: dryRun === "true",
         });
-        if (dryRun !== "true") await publishSlotChanges(ctx, changes); // a dry run rolled back
         return reply;
       },
     );
@@ -274,14 +260,4 @@ export function operationsRoutes(ctx: ModuleContext): FastifyPluginAsync {
       },
     );
   };
-}
-
-/** After commit: the blocked and released slots, the appointments auto-cancel ended (to their patients too), and its messages. */
-async function publishLeave(ctx: ModuleContext, result: UnavailabilityResult, outboxIds: string[] = []): Promise<void> {
-  if (result.dryRun) return;
-  await dispatchMessages(ctx, outboxIds);
-  await publishSlotChanges(ctx, viewChanges([...result.blocked, ...result.cancelled], "blocked"));
-  const changes = new Changes();
-  for (const id of result.cancelledAppointmentIds) changes.appointment(id, "cancelled");
-  if (changes.appointments.size > 0) await publishCommitted(ctx, changes);
 }

@@ -8,13 +8,12 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { addDays, localDateOf, zonedToInstant, type OverbookingPolicyView, type StaffSlotView } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import { Clinic } from "../directory/clinic.entity";
-import { ClinicService } from "../directory/service.entity";
+import { Clinic, ClinicService } from "../directory";
 import { notFound } from "../../platform/transactions";
 import { requireDoctorAtClinic } from "./availability-rule.service";
 import { OverbookingPolicy } from "./booking-rule.entity";
 import { sql } from "./conflicts.service";
-import { entityChange, type WithSlotChanges } from "./slot-events";
+import { entityChange, recorded, type WithSlotChanges } from "./slot-events";
 import { Slot } from "./slot.entity";
 import { overbookingPolicyView, staffSlotView } from "./slot.views";
 
@@ -109,6 +108,6 @@ export async function overbook(
     const after = staffSlotView(slot);
     recordAudit(tx, actor, { action: "schedule.slot.overbook", entityType: "Slot", entityId: slot.id, clinicId: input.clinicId, after });
     await tx.flush();
-    return { reply: after, changes: [entityChange(slot, "created")] };
+    return recorded(tx, { reply: after, changes: [entityChange(slot, "created")] });
   });
 }

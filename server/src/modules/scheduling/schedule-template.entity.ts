@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { defineEntity, p } from "@mikro-orm/core";
 import type { TemplateEntry } from "@clinic/shared";
-import { Clinic } from "../directory/clinic.entity";
+import { Clinic } from "../directory";
 
 /** A named day or week of working hours, saved to be applied to other date ranges. */
 export const ScheduleTemplateSchema = defineEntity({

@@ -9,7 +9,6 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ModuleContext } from "../../platform/module";
 import type { JobDefinition } from "../../platform/queues";
 import { materialiseUpToHorizon } from "./materialise.service";
-import { publishSlotChanges } from "./slot-events";
 
 export const SLOT_HORIZON_JOB = "slot-horizon";
 export const SLOT_PURGE_JOB = "slot-purge";
@@ -33,7 +32,6 @@ export function schedulingJobs(ctx: ModuleContext): JobDefinition<never>[] {
     repeat: { pattern: "30 2 * * *" },
     async process() {
       const result = await materialiseUpToHorizon(em());
-      await publishSlotChanges(ctx, result.changes);
       return { rules: result.rules, created: result.report.created, failed: result.failed.length };
     },
   };

@@ -31,11 +31,8 @@ import {
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
 import { actorOf } from "../../platform/audit";
-import { Changes } from "../booking/appointment.store";
-import { publishCommitted } from "../booking/booking.after-commit";
-import { patientScope } from "../directory/patient.service";
-import { authorize, can } from "../identity/access";
-import { requireUser } from "../identity/authenticate";
+import { patientScope } from "../directory";
+import { authorize, can, requireUser } from "../identity";
 import { searchSlots } from "./availability-search.service";
 import {
   bookingRuleClinicId,
@@ -54,7 +51,6 @@ import {
   elasticOffers,
   getElasticBlock,
   type AllocationChange,
-  type AllocationOutcome,
 } from "./elastic.service";
 import { slotSuggestions, underusedBlocks } from "./suggestions.service";
 
@@ -287,7 +283,6 @@ export function searchRoutes(ctx: ModuleContext): FastifyPluginAsync {
       async (request, reply) => {
         authorize(requireUser(request), "schedule.manage", await elasticBlockScope(em(), request.params.blockId));
         const outcome = await createAllocation(em(), actorOf(request), request.params.blockId, request.body);
-        await publishAllocationChange(ctx, outcome);
         return reply.code(201).send(outcome.reply);
       },
     );
@@ -313,15 +308,9 @@ export function searchRoutes(ctx: ModuleContext): FastifyPluginAsync {
         async (request) => {
           authorize(requireUser(request), "schedule.manage", await allocationScope(em(), request.params.allocationId));
           const outcome = await changeAllocation(em(), actorOf(request), request.params.allocationId, toChange(request.body));
-          await publishAllocationChange(ctx, outcome);
           return outcome.reply;
         },
       );
     }
   };
-}
-
-/** After commit: the block's new fill to its viewers, and new times to the patients they moved. */
-function publishAllocationChange(ctx: ModuleContext, outcome: AllocationOutcome): Promise<void> {
-  return publishCommitted(ctx, new Changes().block(outcome.reply.block.id, "changed").retimed(outcome.retimed));
 }

@@ -1,18 +1,14 @@
 /**
- * Live slot events of the scheduling writers (rules, templates, clones, overbooking, time off and
+ * Slot changes of the scheduling writers (rules, templates, clones, overbooking, time off and
  * closures, bulk operations, imports): the services read each changed slot's new state inside their
- * transaction and return it as `SlotChange`s; the route publishes them after the commit through
- * `publishBookingChanges` (booking.realtime.ts), the one place that turns changes into socket events
- * and picks the topics (`slots:{doctorId}` for public kinds only, `doctor:{doctorId}`, `clinic:{clinicId}`).
- * Event types are `slot.{cause}`; see docs/realtime.md and docs/scheduling.md for who sends which.
+ * transaction and record it there as `slot.{cause}` domain events (`recorded`); the realtime
+ * fan-out (slot.realtime.ts) and the waitlist's matching follow after commit as subscribers.
+ * See docs/realtime.md and docs/scheduling.md for who sends which.
  */
-import type { OperationSlot } from "@clinic/shared";
-import { slotChange } from "../booking/appointment.views";
-import { publishBookingChanges, type SlotChange } from "../booking/booking.realtime";
-import { queueWaitlistForNewSlots } from "../waitlist/waitlist.jobs";
-import type { ModuleContext } from "../../platform/module";
+import type { EntityManager } from "@mikro-orm/postgresql";
+import type { OperationSlot, SlotCause } from "@clinic/shared";
 import type { Slot } from "./slot.entity";
-import type { SlotRow } from "./slot-rows";
+import { recordSlotChanges, slotChange, type SlotChange, type SlotRow } from "./slot.store";
 
 /**
  * Why a scheduling writer changed a slot (the event type is `slot.{cause}`):
@@ -24,7 +20,6 @@ import type { SlotRow } from "./slot-rows";
  * - `blocked`  time off, a closure or a bulk block made it unbookable;
  * - `released` removing time off or a closure made it free again.
  */
-export type SlotCause = "created" | "updated" | "removed" | "deleted" | "expired" | "blocked" | "released";
 
 /**
  * The `status` sent for a row that no longer exists. Not a stored status: the event's `version` is
@@ -41,12 +36,12 @@ export interface WithSlotChanges<T> {
 }
 
 /** From a row read (or `returning`-ed) inside the transaction. */
-export function rowChange(row: SlotRow & { hold_expires_at?: Date | null }, cause: SlotCause): SlotChange {
+export function rowChange(row: Omit<SlotRow, "hold_expires_at"> & { hold_expires_at?: Date | null }, cause: SlotCause): SlotChange {
   return slotChange({ ...row, hold_expires_at: row.status === "held" ? (row.hold_expires_at ?? null) : null }, cause);
 }
 
 /** A row that was deleted: its last state, `status: "deleted"` and `version + 1`. */
-export function deletedRowChange(row: SlotRow, cause: "removed" | "deleted"): SlotChange {
+export function deletedRowChange(row: Omit<SlotRow, "hold_expires_at"> & { hold_expires_at?: Date | null }, cause: "removed" | "deleted"): SlotChange {
   return { ...rowChange(row, cause), status: DELETED_STATUS, version: row.version + 1, holdExpiresAt: null };
 }
 
@@ -85,13 +80,8 @@ export function viewChanges(slots: OperationSlot[], cause: SlotCause): SlotChang
 /** Earliest first; ties by id, so the order is stable. */
 export const byStartThenId = (a: SlotChange, b: SlotChange) => a.start.localeCompare(b.start) || a.slotId.localeCompare(b.slotId);
 
-/**
- * After commit: every viewer of these slots learns their new status and version, in the order given.
- * Never throws (a Redis failure is logged; clients see a seq gap and resync).
- */
-export async function publishSlotChanges(ctx: Pick<ModuleContext, "events" | "log" | "orm" | "queues">, changes: readonly SlotChange[]): Promise<void> {
-  if (changes.length === 0) return;
-  await publishBookingChanges(ctx.events, { slots: [...changes] }, { log: ctx.log });
-  // New availability may be what someone on the waitlist is waiting for (best-effort, like the events).
-  await queueWaitlistForNewSlots(ctx, changes).catch((error: unknown) => ctx.log.warn({ err: error }, "queueing waitlist matches failed"));
+/** Ends a scheduling write inside its transaction: records its slot changes (a dry run's roll back with it). */
+export async function recorded<T extends { changes: readonly SlotChange[] }>(tx: EntityManager, result: T): Promise<T> {
+  await recordSlotChanges(tx, result.changes);
+  return result;
 }

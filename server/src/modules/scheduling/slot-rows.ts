@@ -5,8 +5,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { OperationSlot, SlotKind, SlotStatus } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
-import { Clinic } from "../directory/clinic.entity";
-import { Doctor } from "../directory/doctor.entity";
+import { Clinic, Doctor } from "../directory";
 
 export interface SlotRow {
   id: string;

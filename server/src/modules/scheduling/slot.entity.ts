@@ -1,10 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { defineEntity, p } from "@mikro-orm/core";
 import { slotKinds, slotStatuses } from "@clinic/shared";
-import { Clinic } from "../directory/clinic.entity";
-import { Doctor } from "../directory/doctor.entity";
-import { ClinicService } from "../directory/service.entity";
-import { UserAccount } from "../identity/user.entity";
+import { Clinic, Doctor, ClinicService } from "../directory";
+import { UserAccount } from "../identity";
 import { AvailabilityRule } from "./availability-rule.entity";
 
 /**

@@ -21,8 +21,8 @@ import {
 } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import type { SlotChange } from "../booking/booking.realtime";
-import { Clinic } from "../directory/clinic.entity";
+import type { SlotChange } from "./slot.store";
+import { Clinic } from "../directory";
 import { notFound, writeTransaction } from "../../platform/transactions";
 import { AvailabilityRule } from "./availability-rule.entity";
 import { createRuleIn, requireDoctorAtClinic, type SchedulingSettings } from "./availability-rule.service";
@@ -30,7 +30,7 @@ import { findSlotClashes, isExclusionViolation, slotConflictError } from "./conf
 import { mergeReports } from "./materialise.service";
 import { ruleMatchesDay, ruleShape, type Interval } from "./rule-expansion";
 import { ScheduleTemplate } from "./schedule-template.entity";
-import { byStartThenId, entityChange, type WithSlotChanges } from "./slot-events";
+import { byStartThenId, entityChange, recorded, type WithSlotChanges } from "./slot-events";
 import { Slot } from "./slot.entity";
 import { ruleView, staffSlotView, templateView } from "./slot.views";
 import { finishOrRollBack, withDryRun } from "./dry-run";
@@ -215,7 +215,7 @@ export async function applyTemplate(
       });
       await tx.flush();
       // New rules only create slots; one stream in time order however the entries were listed.
-      return finishOrRollBack(!!input.dryRun, { reply: { rules: views, materialisation }, changes: changes.sort(byStartThenId) });
+      return finishOrRollBack(!!input.dryRun, await recorded(tx, { reply: { rules: views, materialisation }, changes: changes.sort(byStartThenId) }));
     }));
   } catch (error) {
     if (isExclusionViolation(error)) throw await slotConflictError(em, input.doctorId, attempted);
@@ -303,10 +303,10 @@ export async function cloneSlots(
         after: { doctorId, clinicId: input.clinicId, sourceFrom: input.sourceFrom, sourceTo: input.sourceTo, targetStarts: input.targetStarts, created: created.length, skipped: skipped.length },
       });
       await tx.flush();
-      return finishOrRollBack(!!input.dryRun, {
+      return finishOrRollBack(!!input.dryRun, await recorded(tx, {
         reply: { created: created.map(staffSlotView) as StaffSlotView[], skipped },
         changes: created.map((slot) => entityChange(slot, "created")).sort(byStartThenId),
-      });
+      }));
     }));
   } catch (error) {
     if (isExclusionViolation(error)) throw await slotConflictError(em, doctorId, attempted);

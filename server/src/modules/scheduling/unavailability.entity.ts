@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { defineEntity, p } from "@mikro-orm/core";
 import { unavailabilityKinds } from "@clinic/shared";
-import { Clinic } from "../directory/clinic.entity";
-import { Doctor } from "../directory/doctor.entity";
-import { UserAccount } from "../identity/user.entity";
+import { Clinic, Doctor } from "../directory";
+import { UserAccount } from "../identity";
 
 /**
  * Time nobody may book: a doctor's leave (at one clinic or all of them) or a clinic-wide holiday or

@@ -1,6 +1,7 @@
 /**
  * Time off and clinic closures. Creating one blocks the free slots it covers (and, with autoCancel,
- * releases the held/booked ones, writing an outbox message for each); deleting one re-opens the
+ * releases the held/booked ones: booking cancels their appointments in the same transaction, through
+ * `Ports.leaveCancellations`, and the patients are told by the alerts module); deleting one re-opens the
  * future slots it blocked unless another unavailability still covers them. Each slot it blocks
  * carries the marker tag `unavailability:<id>` so deletion knows exactly which slots are its own.
  */
@@ -15,8 +16,10 @@ import type {
 } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import { cancelAppointmentsOnReleasedSlots } from "../alerts/leave-cancellation";
-import { SLOT_COLUMNS, slotView, type SlotRow } from "./slot-rows";
+import type { LeaveCancellations } from "./scheduling.ports";
+import { viewChanges } from "./slot-events";
+import { slotView } from "./slot-rows";
+import { SLOT_COLUMNS, freeSlotSql, recordSlotChanges, type SlotRow } from "./slot.store";
 import { Unavailability } from "./unavailability.entity";
 
 export const unavailabilityTag = (id: string) => `unavailability:${id}`;
@@ -82,13 +85,7 @@ interface Apply {
   createdBy: string | null;
 }
 
-/** A hold whose time has passed is free to every reader. */
-const FREE = `(status = 'available' or (status = 'held' and hold_expires_at <= now()))`;
-
-/** The reply, plus the messages auto-cancel queued (the caller dispatches them after commit). */
-export type UnavailabilityOutcome = UnavailabilityResult & { outboxIds?: string[] };
-
-async function applyUnavailability(tx: EntityManager, actor: AuditActor, input: Apply): Promise<UnavailabilityOutcome> {
+async function applyUnavailability(tx: EntityManager, actor: AuditActor, input: Apply, leave: LeaveCancellations): Promise<UnavailabilityResult> {
   const where: string[] = [`ends_at > now()`, `ends_at > ?`, `status in ('available', 'held', 'booked')`];
   const params: unknown[] = [input.startsAt];
   if (input.endsAt) {
@@ -103,7 +100,7 @@ async function applyUnavailability(tx: EntityManager, actor: AuditActor, input: 
     where.push(`clinic_id = ?`);
     params.push(input.scope.clinicId);
   }
-  const freeExpr = `${FREE} as free`;
+  const freeExpr = `${freeSlotSql("slot")} as free`;
   const lock = input.dryRun ? "" : " for update";
   const rows = await tx.execute<(SlotRow & { free: boolean })[]>(
     `select ${SLOT_COLUMNS}, ${freeExpr} from slot where ${where.join(" and ")} order by id${lock}`,
@@ -139,7 +136,6 @@ async function applyUnavailability(tx: EntityManager, actor: AuditActor, input: 
     : [];
   let cancelled: SlotRow[] = [];
   let cancelledAppointmentIds: string[] = [];
-  let outboxIds: string[] = [];
   if (input.autoCancel && taken.length) {
     const note = `Released by ${input.kind.replaceAll("_", " ")}: ${input.reason}`;
     cancelled = await tx.execute<SlotRow[]>(
@@ -148,10 +144,9 @@ async function applyUnavailability(tx: EntityManager, actor: AuditActor, input: 
        where id = any(?::uuid[]) returning ${SLOT_COLUMNS}`,
       [tag, note, note, idArray(taken.map((r) => r.id))],
     );
-    // The booking module cancels the appointments on those slots and tells each patient.
-    const outcome = await cancelAppointmentsOnReleasedSlots(tx, actor, { slotIds: cancelled.map((slot) => slot.id), reason: input.reason, kind: input.kind });
-    cancelledAppointmentIds = outcome.cancellations.map((cancellation) => cancellation.appointmentId);
-    outboxIds = outcome.outboxIds;
+    // The slots' news first, then the booking module cancels the appointments on them (their patients are told after commit).
+    await recordSlotChanges(tx, viewChanges([...blocked.map(slotView).sort(byStart), ...cancelled.map(slotView).sort(byStart)], "blocked"));
+    ({ cancelledAppointmentIds } = await leave.cancelOnReleasedSlots(tx, actor, { slotIds: cancelled.map((slot) => slot.id), reason: input.reason, kind: input.kind }));
     for (const slot of cancelled) {
       recordAudit(tx, actor, {
         action: "scheduling.slot.cancel-by-leave",
@@ -172,15 +167,16 @@ async function applyUnavailability(tx: EntityManager, actor: AuditActor, input: 
     after: { ...view, blockedSlotIds: blocked.map((s) => s.id), cancelledSlotIds: cancelled.map((s) => s.id) },
   });
   await tx.flush();
-  return {
+  const result = {
     dryRun: false,
     unavailability: view,
     blocked: blocked.map(slotView).sort(byStart),
     affected,
     cancelled: cancelled.map(slotView).sort(byStart),
     cancelledAppointmentIds,
-    outboxIds,
   };
+  if (cancelled.length === 0) await recordSlotChanges(tx, viewChanges(result.blocked, "blocked"));
+  return result;
 }
 
 export function createDoctorUnavailability(
@@ -188,7 +184,8 @@ export function createDoctorUnavailability(
   actor: AuditActor,
   doctorId: string,
   input: CreateUnavailabilityRequest,
-): Promise<UnavailabilityOutcome> {
+  leave: LeaveCancellations,
+): Promise<UnavailabilityResult> {
   return em.transactional(async (tx) => {
     if (!input.dryRun) await lockUnavailability(tx);
     return applyUnavailability(tx, actor, {
@@ -200,11 +197,11 @@ export function createDoctorUnavailability(
       autoCancel: input.autoCancel,
       dryRun: input.dryRun,
       createdBy: actor.userId,
-    });
+    }, leave);
   });
 }
 
-export function createClosure(em: EntityManager, actor: AuditActor, clinicId: string, input: CreateClosureRequest): Promise<UnavailabilityOutcome> {
+export function createClosure(em: EntityManager, actor: AuditActor, clinicId: string, input: CreateClosureRequest, leave: LeaveCancellations): Promise<UnavailabilityResult> {
   return em.transactional(async (tx) => {
     if (!input.dryRun) await lockUnavailability(tx);
     return applyUnavailability(tx, actor, {
@@ -216,7 +213,7 @@ export function createClosure(em: EntityManager, actor: AuditActor, clinicId: st
       autoCancel: input.autoCancel,
       dryRun: input.dryRun,
       createdBy: actor.userId,
-    });
+    }, leave);
   });
 }
 
@@ -308,6 +305,8 @@ export function deleteUnavailability(
       after: { reopenedSlotIds: reopened.map((s) => s.id), handedOver: rows.filter((r) => r.cover).map((r) => ({ slotId: r.id, to: r.cover })) },
     });
     await tx.flush();
-    return { deleted: before, reopened: reopened.map(slotView).sort((a, b) => a.start.localeCompare(b.start)) };
+    const result = { deleted: before, reopened: reopened.map(slotView).sort((a, b) => a.start.localeCompare(b.start)) };
+    await recordSlotChanges(tx, viewChanges(result.reopened, "released"));
+    return result;
   });
 }

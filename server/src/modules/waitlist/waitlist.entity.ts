@@ -1,13 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { defineEntity, p } from "@mikro-orm/core";
 import { waitlistEntryStatuses, waitlistOfferStatuses } from "@clinic/shared";
-import { Clinic } from "../directory/clinic.entity";
-import { Doctor } from "../directory/doctor.entity";
-import { Patient } from "../directory/patient.entity";
-import { ClinicService } from "../directory/service.entity";
-import { UserAccount } from "../identity/user.entity";
-import { Slot } from "../scheduling/slot.entity";
-import { Appointment } from "../booking/appointment.entity";
+import { Clinic, Doctor, Patient, ClinicService } from "../directory";
+import { UserAccount } from "../identity";
+import { Slot } from "../scheduling";
+import { Appointment } from "../booking";
 
 /**
  * A patient waiting for a doctor's slot: local dates (both included) and an optional daily window,

@@ -1,15 +1,17 @@
 /**
  * The waitlist's job: `waitlist-match` (queue "booking", data {slotId}, jobId
  * `waitlist-{slotId}-{version}`) offers a slot that became free to the first matching waiting
- * patient. Queued after commit by every booking writer (afterBookingCommit) and by scheduling's slot
- * publishing (new or reopened slots). The processor re-reads everything, so a duplicate, a retry or
- * a slot taken meanwhile is a no-op.
+ * patient. Queued by a subscriber to the slot and appointment domain events, whoever wrote them
+ * (booking's changes, scheduling's new or reopened slots). The processor re-reads everything, so a
+ * duplicate, a retry or a slot taken meanwhile is a no-op.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
+import type { DomainEvent } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
+import type { Subscriber } from "../../platform/outbox";
 import type { JobDefinition } from "../../platform/queues";
-import { pgArray, type Snapshot } from "../booking/appointment.store";
-import type { SlotChange } from "../booking/booking.realtime";
+import { pgArray, snapshotOf, type Snapshot } from "../booking";
+import type { SlotChange } from "../scheduling";
 import { WaitlistMatcher } from "./waitlist.match";
 
 export const WAITLIST_MATCH_JOB = "waitlist-match";
@@ -61,6 +63,19 @@ export async function queueWaitlistForNewSlots(ctx: Pick<ModuleContext, "orm" | 
     ctx,
     changes.filter((slot) => (slot.cause === "created" || slot.cause === "released") && slot.status === "available" && isFutureRegular(slot)),
   );
+}
+
+/** Free slots to offer: what booking changes freed, and what scheduling created or reopened. */
+export function waitlistMatching(ctx: ModuleContext): Subscriber {
+  return {
+    name: "waitlist-matching",
+    wants: (name) => name.startsWith("slot.") || name.startsWith("appointment."),
+    async handle(events: DomainEvent[]) {
+      const snapshot = snapshotOf(events);
+      await queueWaitlistMatches(ctx, snapshot);
+      await queueWaitlistForNewSlots(ctx, snapshot.slots);
+    },
+  };
 }
 
 export function waitlistJobs(ctx: ModuleContext): JobDefinition<never>[] {

@@ -11,14 +11,10 @@ import { createLocks, type Locks } from "../../platform/locks";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import { dispatchMessages, notify } from "../notifications/notify";
-import { checkBookingCandidate } from "../scheduling/booking-rules.service";
-import { Changes, SLOT_COLUMNS, insertAppointment, mapDatabaseError, pgArray, type Snapshot } from "../booking/appointment.store";
-import type { SlotRow } from "../booking/appointment.views";
-import { afterBookingCommit, scheduleHoldExpiry } from "../booking/booking.after-commit";
-import { admitSlot, takeSlot } from "../booking/booking.places";
-import { paymentOf, priceBooking } from "../booking/booking-policy";
-import { publishWaitlistEvents, type WaitlistEvent } from "./waitlist.realtime";
+import { dispatchMessages, notify } from "../notifications";
+import { checkBookingCandidate, isFree, readSlot, type SlotRow } from "../scheduling";
+import { Changes, insertAppointment, mapDatabaseError, pgArray, admitSlot, takeSlot, paymentOf, priceBooking } from "../booking";
+import { recordWaitlistEvents } from "./waitlist.realtime";
 import { OFFER_SELECT, offerView, sweepEndedOffers, type OfferRow } from "./waitlist.store";
 
 export const SYSTEM_ACTOR: AuditActor = { userId: null, role: "system", ip: null, userAgent: null, requestId: null };
@@ -71,17 +67,12 @@ const CANDIDATE_SQL = `
    limit 1
    for update of e skip locked`;
 
-const isFree = (slot: SlotRow) =>
-  slot.status === "available" || (slot.status === "held" && slot.hold_expires_at !== null && new Date(slot.hold_expires_at).getTime() <= Date.now());
-
 /** "Tue 3 Mar 2026, 09:30" in the clinic's zone. */
 export function displayTime(instant: Date, zone: string): string {
   return new Intl.DateTimeFormat("en-GB", { timeZone: zone, weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(instant);
 }
 
-type Result =
-  | { outcome: Exclude<MatchOutcome, "offered">; closed: WaitlistEvent[] }
-  | { outcome: "offered"; closed: WaitlistEvent[]; offered: WaitlistEvent; snapshot: Snapshot; outbox: string[]; appointmentId: string; expiresAt: Date };
+type Result = { outcome: Exclude<MatchOutcome, "offered"> } | { outcome: "offered"; outbox: string[] };
 
 export class WaitlistMatcher {
   private readonly locks: Locks;
@@ -106,12 +97,7 @@ export class WaitlistMatcher {
     } finally {
       if (lock) await this.locks.release(lock).catch(() => undefined);
     }
-    if (result.outcome === "offered") {
-      await afterBookingCommit(this.ctx, result.snapshot);
-      await scheduleHoldExpiry(this.ctx, result.appointmentId, result.expiresAt);
-      await dispatchMessages(this.ctx, result.outbox);
-    }
-    await publishWaitlistEvents(this.ctx, result.outcome === "offered" ? [...result.closed, result.offered] : result.closed);
+    if (result.outcome === "offered") await dispatchMessages(this.ctx, result.outbox);
     return result.outcome;
   }
 
@@ -122,9 +108,10 @@ export class WaitlistMatcher {
         recordAudit(tx, SYSTEM_ACTOR, { action: `waitlist.offer.${event.offer.status}`, entityType: "WaitlistOffer", entityId: event.offer.id, after: event.offer });
       }
       await tx.flush();
+      await recordWaitlistEvents(tx, closed);
     }
-    const [slot] = await tx.execute<SlotRow[]>(`select ${SLOT_COLUMNS} from slot where id = ?`, [slotId]);
-    if (!slot || slot.kind !== "regular" || !isFree(slot) || new Date(slot.starts_at).getTime() <= Date.now()) return { outcome: "not_free", closed };
+    const slot = await readSlot(tx, slotId);
+    if (!slot || slot.kind !== "regular" || !isFree(slot) || new Date(slot.starts_at).getTime() <= Date.now()) return { outcome: "not_free" };
     const skipped: string[] = [];
     for (let i = 0; i < MAX_CANDIDATES; i++) {
       const start = new Date(slot.starts_at);
@@ -139,9 +126,9 @@ export class WaitlistMatcher {
         skipped.push(entry.id);
         continue;
       }
-      return { ...(await this.hold(tx, slot, entry, serviceId)), closed };
+      return this.hold(tx, slot, entry, serviceId);
     }
-    return { outcome: "nobody", closed };
+    return { outcome: "nobody" };
   }
 
   /** Holds the slot for the entry's patient as a booking hold does, and records the offer. */
@@ -190,13 +177,8 @@ export class WaitlistMatcher {
     });
     recordAudit(tx, SYSTEM_ACTOR, { action: "waitlist.offer.create", entityType: "WaitlistOffer", entityId: offer.id, clinicId: slot.clinic_id, after: offer });
     await tx.flush();
-    return {
-      outcome: "offered" as const,
-      offered: { patientUserId: entry.patient_user_id, type: "waitlist.offered" as const, offer },
-      snapshot: await changes.snapshot(tx),
-      outbox,
-      appointmentId: appointment.id,
-      expiresAt,
-    };
+    await changes.record(tx);
+    await recordWaitlistEvents(tx, [{ patientUserId: entry.patient_user_id, type: "waitlist.offered", offer }]);
+    return { outcome: "offered" as const, outbox };
   }
 }

@@ -1,22 +1,47 @@
 /**
- * The only place that turns committed waitlist changes into socket events: each goes to the
- * patient's own `me:{userId}` room as `waitlist.offered|accepted|declined|expired` with the offer.
- * Booking's own events (the slot held, the appointment) go out through publishBookingChanges.
+ * The only place that turns committed waitlist changes into socket events: the `waitlist.*` domain
+ * events go to the patient's own `me:{userId}` room as `waitlist.offered|accepted|declined|expired`
+ * with the offer; and the patient's waitlist joins the `me` snapshot. Booking's own events (the slot
+ * held, the appointment) are booking's and scheduling's.
  */
-import type { WaitlistOfferView } from "@clinic/shared";
+import type { EntityManager } from "@mikro-orm/postgresql";
+import type { DomainEvent, WaitlistCause, WaitlistOfferView } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-
-export type WaitlistEventType = "waitlist.offered" | "waitlist.accepted" | "waitlist.declined" | "waitlist.expired";
+import { recordEvents, type Subscriber } from "../../platform/outbox";
+import type { Realtime } from "../../platform/realtime";
+import { asUser } from "../identity";
+import { activeEntriesOfUser } from "./waitlist.store";
 
 export interface WaitlistEvent {
   patientUserId: string;
-  type: WaitlistEventType;
+  type: `waitlist.${WaitlistCause}`;
   offer: WaitlistOfferView;
 }
 
-/** After commit. Never throws: a missed event shows as a seq gap and the client re-reads GET /waitlist. */
-export async function publishWaitlistEvents(ctx: Pick<ModuleContext, "events" | "log">, events: WaitlistEvent[]): Promise<void> {
-  const results = await Promise.allSettled(events.map((event) => ctx.events.publish(`me:${event.patientUserId}`, event.type, event.offer)));
-  const failed = results.filter((result) => result.status === "rejected");
-  if (failed.length) ctx.log.error({ err: (failed[0] as PromiseRejectedResult).reason as unknown, count: failed.length }, "waitlist events not published");
+/** Records the patients' waitlist news as domain events in `tx` (their sockets hear it after commit). */
+export async function recordWaitlistEvents(tx: EntityManager, events: readonly WaitlistEvent[]): Promise<void> {
+  await recordEvents(tx, events.map((event) => ({ name: event.type, data: { patientUserId: event.patientUserId, offer: event.offer } })));
+}
+
+export function waitlistRealtime(ctx: ModuleContext): Subscriber {
+  return {
+    name: "waitlist-realtime",
+    wants: (name) => name.startsWith("waitlist."),
+    async handle(events: DomainEvent[]) {
+      await Promise.all(
+        events.map((event) => {
+          const data = event.data as { patientUserId: string; offer: WaitlistOfferView };
+          return ctx.events.publish(`me:${data.patientUserId}`, event.name, data.offer);
+        }),
+      );
+    },
+  };
+}
+
+/** `me` carries the user's live waitlist entries, so a reconnecting client resyncs its offers too. */
+export function registerWaitlistSnapshot(realtime: Realtime, ctx: ModuleContext): void {
+  realtime.extendSnapshot("me", async (principal) => {
+    const user = asUser(principal);
+    return { waitlist: user ? await activeEntriesOfUser(ctx.orm.em.fork() as EntityManager, user.userId) : [] };
+  });
 }

@@ -12,7 +12,7 @@ import {
 } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { actorOf } from "../../platform/audit";
-import { requireUser } from "../identity/authenticate";
+import { requireUser } from "../identity";
 import { WaitlistService } from "./waitlist.service";
 
 const tags = ["waitlist"];

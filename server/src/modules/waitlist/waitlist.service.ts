@@ -16,12 +16,9 @@ import {
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import { authorize, can } from "../identity/access";
-import type { UserPrincipal } from "../identity/principal";
-import { Changes, bookPlace, lockedAppointment, mapDatabaseError, releasePlace, setAppointmentStatus, type Snapshot } from "../booking/appointment.store";
-import { afterBookingCommit } from "../booking/booking.after-commit";
-import { priceBooking, tellDoctorOfFreeBooking } from "../booking/booking-policy";
-import { publishWaitlistEvents, type WaitlistEvent } from "./waitlist.realtime";
+import { authorize, can, type UserPrincipal } from "../identity";
+import { Changes, bookPlace, lockedAppointment, mapDatabaseError, releasePlace, setAppointmentStatus, priceBooking, tellDoctorOfFreeBooking } from "../booking";
+import { recordWaitlistEvents, type WaitlistEvent } from "./waitlist.realtime";
 import { ENTRY_SELECT, KEPT, entryViews, offerView, readEntry, readOffer, type EntryRow, type OfferRow } from "./waitlist.store";
 
 /** Longest range one entry may cover. */
@@ -148,7 +145,7 @@ export class WaitlistService {
         const events: WaitlistEvent[] = [];
         const [open] = await tx.execute<{ id: string }[]>(`select id from waitlist_offer where entry_id = ? and status = 'offered' for update`, [id]);
         const [entry] = await tx.execute<{ status: string }[]>(`select status from waitlist_entry where id = ? for update`, [id]);
-        if (entry!.status === "left") return { view: (await entryViews(tx, [(await readEntry(tx, id))!]))[0]!, snapshot: null, events };
+        if (entry!.status === "left") return { view: (await entryViews(tx, [(await readEntry(tx, id))!]))[0]! };
         if (open) {
           const offer = (await readOffer(tx, open.id))!;
           events.push(await this.closeOffer(tx, actor, principal, offer, "declined", changes, "left the waitlist"));
@@ -157,10 +154,11 @@ export class WaitlistService {
         const [view] = await entryViews(tx, [(await readEntry(tx, id))!]);
         recordAudit(tx, actor, { action: "waitlist.entry.leave", entityType: "WaitlistEntry", entityId: id, clinicId: current.clinic_id, before: { status: entry!.status }, after: view });
         await tx.flush();
-        return { view: view!, snapshot: open ? await changes.snapshot(tx) : null, events };
+        await changes.record(tx);
+        await recordWaitlistEvents(tx, events);
+        return { view: view! };
       })
       .catch(mapDatabaseError);
-    await this.afterCommit(result.snapshot, result.events);
     return result.view;
   }
 
@@ -220,19 +218,22 @@ export class WaitlistService {
         await tx.execute(`select id from waitlist_entry where id = ? for update`, [current.entry_id]);
         const offer = (await readOffer(tx, id))!;
         const [raw] = await tx.execute<{ status: string }[]>(`select status from waitlist_offer where id = ?`, [id]);
-        if (raw!.status !== "offered") return { closed: raw!.status, snapshot: null, events: [] as WaitlistEvent[] };
+        if (raw!.status !== "offered") return { closed: raw!.status };
         if (offer.status !== "offered") {
           // The hold ended outside the waitlist (lapsed, or kept through the appointment routes): record it.
           const event = await this.closeOffer(tx, actor, principal, offer, "expired", changes, "hold lapsed");
           await tx.flush();
-          return { closed: event.offer.status, snapshot: await changes.snapshot(tx), events: [event] };
+          await changes.record(tx);
+          await recordWaitlistEvents(tx, [event]);
+          return { closed: event.offer.status };
         }
         const { event, reply } = await act(tx, offer, changes);
         await tx.flush();
-        return { reply, snapshot: await changes.snapshot(tx), events: [event] };
+        await changes.record(tx);
+        await recordWaitlistEvents(tx, [event]);
+        return { reply };
       })
       .catch(mapDatabaseError);
-    await this.afterCommit(result.snapshot, result.events);
     if ("reply" in result) return result.reply as T;
     if (result.closed === "expired") throw new DomainError(409, "OFFER_EXPIRED", "The offer's hold has lapsed; the slot went to the next patient");
     throw new DomainError(409, "OFFER_CLOSED", `The offer was already ${result.closed}`, { offerStatus: result.closed });
@@ -268,17 +269,5 @@ export class WaitlistService {
     const verb = { declined: "decline", expired: "expire", accepted: "accept" }[final];
     recordAudit(tx, actor, { action: `waitlist.offer.${verb}`, entityType: "WaitlistOffer", entityId: offer.id, clinicId: offer.clinic_id, before: offerView(offer), after });
     return { patientUserId: offer.patient_user_id, type: `waitlist.${final}`, offer: after };
-  }
-
-  /** Booking's after-commit (events, and the freed slot's next match), then the patient's waitlist events. */
-  private async afterCommit(snapshot: Snapshot | null, events: WaitlistEvent[]): Promise<void> {
-    if (snapshot) {
-      try {
-        await afterBookingCommit(this.ctx, snapshot);
-      } catch (error) {
-        this.ctx.log.warn({ err: error }, "after-commit work for a waitlist answer failed");
-      }
-    }
-    await publishWaitlistEvents(this.ctx, events);
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { WaitlistEntryView, WaitlistOfferView } from "@clinic/shared";
-import { pgArray } from "../booking/appointment.store";
+import { pgArray } from "../booking";
 import type { WaitlistEvent } from "./waitlist.realtime";
 
 /** An offer whose hold is live: the pending appointment it made, before its expiry. */

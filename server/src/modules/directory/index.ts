@@ -1,0 +1,23 @@
+/** Directory: clinics, doctors, patients, services, specialties, doctor–patient relations (docs/directory.md). */
+import type { Module } from "../../platform/module";
+import { ClinicSchema } from "./clinic.entity";
+import { DoctorSchema } from "./doctor.entity";
+import { DoctorPatientSchema, PatientSchema } from "./patient.entity";
+import { ClinicServiceSchema } from "./service.entity";
+import { SpecialtySchema } from "./specialty.entity";
+import { directoryRoutes } from "./directory.routes";
+
+export const directoryModule: Module = {
+  name: "directory",
+  entities: () => [ClinicSchema, ClinicServiceSchema, DoctorSchema, DoctorPatientSchema, PatientSchema, SpecialtySchema],
+  routes: (ctx) => directoryRoutes(ctx),
+};
+
+// What other modules may use.
+export { Clinic } from "./clinic.entity";
+export { findClinic } from "./clinic.service";
+export { doctorVisibility } from "./doctor.service";
+export { Doctor } from "./doctor.entity";
+export { Patient } from "./patient.entity";
+export { patientScope } from "./patient.service";
+export { ClinicService } from "./service.entity";
