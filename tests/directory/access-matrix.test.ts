@@ -9,7 +9,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { problemSchema } from "@clinic/shared";
 import { ClinicService } from "../../server/src/modules/directory/service.entity";
 import { DoctorPatient } from "../../server/src/modules/directory/patient.entity";
-import { ClinicMembership } from "../../server/src/modules/identity/membership.entity";
+import { ClinicMembership } from "../../server/src/modules/directory/membership.entity";
 import { insertAppointment, insertSlot } from "../booking/realtime-support";
 import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
 import { createClinic, createPerson, type TestPerson } from "../support/identity";

@@ -7,7 +7,7 @@ import { Clinic } from "../../server/src/modules/directory/clinic.entity";
 import { Doctor } from "../../server/src/modules/directory/doctor.entity";
 import { DoctorPatient, Patient } from "../../server/src/modules/directory/patient.entity";
 import { ClinicService } from "../../server/src/modules/directory/service.entity";
-import { ClinicMembership } from "../../server/src/modules/identity/membership.entity";
+import { ClinicMembership } from "../../server/src/modules/directory/membership.entity";
 import { Slot } from "../../server/src/modules/scheduling/slot.entity";
 import { isoWeekday, localDateOf, localTimeOf } from "@clinic/shared";
 import { DEMO_PASSWORD, seedDemo } from "../../server/src/seed/demo";

@@ -8,7 +8,7 @@ import { clinicSettingsSchema, type ClinicRole, type UserRole } from "@clinic/sh
 import { Clinic } from "../../server/src/modules/directory/clinic.entity";
 import { Doctor } from "../../server/src/modules/directory/doctor.entity";
 import { Patient } from "../../server/src/modules/directory/patient.entity";
-import { ClinicMembership } from "../../server/src/modules/identity/membership.entity";
+import { ClinicMembership } from "../../server/src/modules/directory/membership.entity";
 import { hashPassword } from "../../server/src/modules/identity/password";
 import { AuthSession } from "../../server/src/modules/identity/session.entity";
 import { signAccessToken } from "../../server/src/modules/identity/tokens";

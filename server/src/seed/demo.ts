@@ -11,7 +11,7 @@ import { Doctor } from "../modules/directory/doctor.entity";
 import { DoctorPatient, Patient } from "../modules/directory/patient.entity";
 import { ClinicService } from "../modules/directory/service.entity";
 import { Specialty } from "../modules/directory/specialty.entity";
-import { ClinicMembership } from "../modules/identity/membership.entity";
+import { ClinicMembership } from "../modules/directory/membership.entity";
 import { hashPassword } from "../modules/identity/password";
 import { UserAccount } from "../modules/identity/user.entity";
 import { AvailabilityRule } from "../modules/scheduling/availability-rule.entity";

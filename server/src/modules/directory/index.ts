@@ -6,11 +6,15 @@ import { DoctorPatientSchema, PatientSchema } from "./patient.entity";
 import { ClinicServiceSchema } from "./service.entity";
 import { SpecialtySchema } from "./specialty.entity";
 import { directoryRoutes } from "./directory.routes";
+import { accountProfiles } from "./account-profiles";
+import { ClinicMembershipSchema } from "./membership.entity";
 
 export const directoryModule: Module = {
   name: "directory",
-  entities: () => [ClinicSchema, ClinicServiceSchema, DoctorSchema, DoctorPatientSchema, PatientSchema, SpecialtySchema],
+  entities: () => [ClinicSchema, ClinicServiceSchema, ClinicMembershipSchema, DoctorSchema, DoctorPatientSchema, PatientSchema, SpecialtySchema],
   routes: (ctx) => directoryRoutes(ctx),
+  // A new account's profile, and whether it is filled in, for identity.
+  provide: () => ({ accountProfiles }),
 };
 
 // What other modules may use.

@@ -3,7 +3,8 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ClinicMember, ClinicRole } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import { ClinicMembership, UserAccount } from "../identity";
+import { UserAccount } from "../identity";
+import { ClinicMembership } from "./membership.entity";
 import { findClinic } from "./clinic.service";
 import { notFound, writeTransaction } from "../../platform/transactions";
 

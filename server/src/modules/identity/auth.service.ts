@@ -9,8 +9,6 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { NotificationChannel, User } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import { Doctor, Patient } from "../directory";
-import { enqueueMessage } from "../notifications";
 import type { CodePurpose } from "./code.entity";
 import { checkCode, codeInvalid, consumeCode, issueCode } from "./codes.service";
 import {
@@ -30,12 +28,13 @@ import { revokeUserSessions, startSession, type TokenPair } from "./session.serv
 import { checkSecondFactor } from "./totp.service";
 import { UserAccount } from "./user.entity";
 import { userView } from "./user.view";
+import type { AccountMessages, AccountProfiles } from "./identity.ports";
 
 export interface AuthDeps {
   limits: Limits;
   jwtSecret: string;
-  /** Queues delivery of committed outbox rows (the outbox relay catches any this misses). */
-  dispatch?: (outboxIds: string[]) => Promise<void>;
+  profiles: AccountProfiles;
+  messages: AccountMessages;
 }
 
 export const VERIFY_TEMPLATE = "identity.verify-code";
@@ -60,14 +59,14 @@ let decoyHash: Promise<string> | undefined;
 const decoy = () => (decoyHash ??= hashPassword(randomBytes(16).toString("hex")));
 
 /** Issues a code and queues its message, inside the caller's transaction. */
-async function sendCode(tx: EntityManager, user: UserAccount, id: Identifier, purpose: CodePurpose): Promise<string> {
+async function sendCode(tx: EntityManager, messages: AccountMessages, user: UserAccount, id: Identifier, purpose: CodePurpose): Promise<string> {
   const code = await issueCode(tx, user, purpose);
-  return enqueueMessage(tx, {
+  return messages.enqueue(tx, {
     userId: user.id,
     ...channelOf(id),
     template: purpose === "verify" ? VERIFY_TEMPLATE : RESET_TEMPLATE,
     payload: { code, name: user.displayName },
-  }).id;
+  });
 }
 
 // ------------------------------------------------------------------ registration and verification
@@ -94,21 +93,10 @@ export async function register(em: EntityManager, deps: AuthDeps, input: Registe
         displayName: input.name,
         status: "active",
       });
-      if (input.role === "doctor") {
-        tx.create(Doctor, { user, displayName: input.name, approvalStatus: "pending" });
-      } else {
-        tx.create(Patient, {
-          user,
-          fullName: input.name,
-          email: id.email ?? null,
-          phone: id.phone ?? null,
-          // Reminder choices start at the notifications module's defaults (no preference row yet).
-          subscriptionTier: "none",
-        });
-      }
+      deps.profiles.create(tx, user, { role: input.role, name: input.name, email: id.email ?? null, phone: id.phone ?? null });
       // The account must exist before its code row locks it.
       await tx.flush();
-      const messageId = await sendCode(tx, user, id, "verify");
+      const messageId = await sendCode(tx, deps.messages, user, id, "verify");
       recordAudit(tx, asUser(actor, user), {
         action: "user.register",
         entityType: "user",
@@ -117,7 +105,7 @@ export async function register(em: EntityManager, deps: AuthDeps, input: Registe
       });
       return { userId: user.id, messageId };
     });
-    await deps.dispatch?.([messageId]);
+    await deps.messages.dispatch([messageId]);
     return { userId };
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException) {
@@ -170,11 +158,11 @@ async function sendCodeIfEligible(
   const user = await findByIdentifier(em, id);
   if (!user || user.status !== "active" || !eligible(user)) return;
   const messageId = await em.transactional(async (tx) => {
-    const sent = await sendCode(tx, user, id, purpose);
+    const sent = await sendCode(tx, deps.messages, user, id, purpose);
     recordAudit(tx, asUser(actor, user), { action, entityType: "user", entityId: user.id });
     return sent;
   });
-  await deps.dispatch?.([messageId]);
+  await deps.messages.dispatch([messageId]);
 }
 
 /** Always "accepted": whether the account exists (or is already verified) is not revealed. */
@@ -240,7 +228,7 @@ export async function login(em: EntityManager, deps: AuthDeps, input: LoginInput
     accessToken: signedIn.accessToken,
     refreshToken: signedIn.refreshToken,
     expiresIn: signedIn.expiresIn,
-    user: await userView(em, user),
+    user: await userView(em, user, deps.profiles),
   };
 }
 

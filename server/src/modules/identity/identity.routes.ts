@@ -35,7 +35,6 @@ import {
   verifyAccount,
   type AuthDeps,
 } from "./auth.service";
-import { dispatchMessages } from "../notifications";
 import { requireUser } from "./authenticate";
 import { createLimits } from "./limits";
 import { listSessions, refreshSession, revokeAllSessions, revokeSession } from "./session.service";
@@ -46,7 +45,7 @@ import { userView } from "./user.view";
 /** Accounts and sessions: /auth/* and /me (docs/identity.md). */
 export function identityRoutes(ctx: ModuleContext): FastifyPluginAsync {
   const limits = createLimits({ attempts: ctx.attempts, redis: ctx.redis, prefix: ctx.config.redis.prefix, log: ctx.log });
-  const deps: AuthDeps = { limits, jwtSecret: ctx.config.auth.jwtSecret, dispatch: (ids) => dispatchMessages(ctx, ids) };
+  const deps: AuthDeps = { limits, jwtSecret: ctx.config.auth.jwtSecret, profiles: ctx.ports.accountProfiles, messages: ctx.ports.accountMessages };
   const emOf = () => ctx.orm.em.fork() as EntityManager;
 
   return async (plugin) => {
@@ -276,7 +275,7 @@ export function identityRoutes(ctx: ModuleContext): FastifyPluginAsync {
         const principal = requireUser(request);
         const em = emOf();
         const user = await em.findOneOrFail(UserAccount, { id: principal.userId });
-        return userView(em, user, principal);
+        return userView(em, user, deps.profiles, principal);
       },
     );
   };

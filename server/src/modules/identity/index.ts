@@ -3,15 +3,15 @@ import type { Module } from "../../platform/module";
 import { registerAuthentication } from "./authenticate";
 import { AuthSessionSchema, RefreshTokenSchema } from "./session.entity";
 import { OneTimeCodeSchema, TotpBackupCodeSchema } from "./code.entity";
-import { ClinicMembershipSchema } from "./membership.entity";
 import { UserAccountSchema } from "./user.entity";
 import { identityRoutes } from "./identity.routes";
 import { principalFromToken } from "./principal";
 import { boardAccess } from "./board-access";
+import "./identity.ports";
 
 export const identityModule: Module = {
   name: "identity",
-  entities: () => [UserAccountSchema, ClinicMembershipSchema, AuthSessionSchema, RefreshTokenSchema, OneTimeCodeSchema, TotpBackupCodeSchema],
+  entities: () => [UserAccountSchema, AuthSessionSchema, RefreshTokenSchema, OneTimeCodeSchema, TotpBackupCodeSchema],
   provide: (ctx) => ({ boardAccess: boardAccess(ctx) }),
   http: (app, ctx) => registerAuthentication(app, ctx.config.auth.jwtSecret),
   routes: (ctx) => identityRoutes(ctx),
@@ -25,7 +25,7 @@ export const identityModule: Module = {
 // What other modules may use.
 export { adminClinicAmong, authorize, can, type AccessScope, type Permission } from "./access";
 export { requireUser } from "./authenticate";
-export { ClinicMembership } from "./membership.entity";
 export { asUser, type UserPrincipal } from "./principal";
 export { sha256 } from "./tokens";
 export { UserAccount } from "./user.entity";
+export type { AccountMessages, AccountProfiles } from "./identity.ports";

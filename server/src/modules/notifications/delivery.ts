@@ -8,6 +8,7 @@
  * write, the job runs again and the message is sent a second time (docs/notifications.md).
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
+import { recordEvents } from "../../platform/outbox";
 import { UnrecoverableError } from "bullmq";
 import type { DeliveryStatus, InboxItem, NotificationChannel } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
@@ -82,47 +83,40 @@ export async function deliver(
     throw error;
   }
 
-  const done = await finish(em, row, { status: result.status, detail: null, providerId: result.providerId });
-  if (row.channel === "in_app" && row.user_id && done.outcome === "delivered") {
-    const item: InboxItem = {
-      id: row.id,
-      template: row.template,
-      title: text.title,
-      body: text.body,
-      createdAt: new Date(row.created_at).toISOString(),
-      readAt: null,
-    };
-    try {
-      await ctx.events.publish(`me:${row.user_id}`, "notification.created", item);
-    } catch (error) {
-      // The row is the inbox entry: the user still sees it on the next list, only the live push is lost.
-      ctx.log.warn({ err: error, outboxId: row.id }, "publishing notification.created failed");
-    }
-  }
-  return done;
+  const inApp = row.channel === "in_app" && row.user_id ? { userId: row.user_id, item: { id: row.id, template: row.template, title: text.title, body: text.body, createdAt: new Date(row.created_at).toISOString(), readAt: null } satisfies InboxItem } : null;
+  return finish(em, row, { status: result.status, detail: null, providerId: result.providerId }, inApp);
 }
 
+/**
+ * Settles the row once (only while still queued). A delivered in-app message is the inbox entry:
+ * its `notification.created` event is recorded with the row, so the user's screens hear of it.
+ */
 async function finish(
   em: EntityManager,
   row: OutboxRow,
   outcome: { status: Exclude<DeliveryStatus, "queued">; detail: string | null; providerId?: string | null },
+  inApp: { userId: string; item: InboxItem } | null = null,
 ): Promise<DeliveryOutcome> {
-  const updated = await em.execute<{ id: string }[]>(
-    `update notification_outbox
-        set status = ?, status_detail = ?, provider_id = coalesce(?, provider_id), payload = ?,
-            sent_at = case when ? in ('sent', 'delivered') then now() else sent_at end,
-            delivered_at = case when ? = 'delivered' then now() else delivered_at end,
-            updated_at = now()
-      where id = ? and status = 'queued' returning id`,
-    [
-      outcome.status,
-      outcome.detail,
-      outcome.providerId ?? null,
-      JSON.stringify(scrubbed(row.template, row.payload)),
-      outcome.status,
-      outcome.status,
-      row.id,
-    ],
-  );
-  return updated.length > 0 ? { outcome: outcome.status } : { outcome: "skipped", status: outcome.status };
+  return em.transactional(async (tx) => {
+    const updated = await tx.execute<{ id: string }[]>(
+      `update notification_outbox
+          set status = ?, status_detail = ?, provider_id = coalesce(?, provider_id), payload = ?,
+              sent_at = case when ? in ('sent', 'delivered') then now() else sent_at end,
+              delivered_at = case when ? = 'delivered' then now() else delivered_at end,
+              updated_at = now()
+        where id = ? and status = 'queued' returning id`,
+      [
+        outcome.status,
+        outcome.detail,
+        outcome.providerId ?? null,
+        JSON.stringify(scrubbed(row.template, row.payload)),
+        outcome.status,
+        outcome.status,
+        row.id,
+      ],
+    );
+    if (updated.length === 0) return { outcome: "skipped", status: outcome.status };
+    if (inApp && outcome.status === "delivered") await recordEvents(tx, [{ name: "notification.created", data: inApp }]);
+    return { outcome: outcome.status };
+  });
 }

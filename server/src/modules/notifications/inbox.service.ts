@@ -4,6 +4,7 @@
  * the worker only marks it and pushes it live).
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
+import { recordEvents } from "../../platform/outbox";
 import type { InboxItem, InboxQuery } from "@clinic/shared";
 import { DomainError } from "../../platform/problem";
 import { recordAudit, type AuditActor } from "../../platform/audit";
@@ -68,7 +69,11 @@ export async function markRead(em: EntityManager, actor: AuditActor, userId: str
       [id, userId],
     );
     if (!row) throw new DomainError(404, "NOT_FOUND", "Notification not found");
-    if (changed.length > 0) recordAudit(tx, actor, { action: "notification.read", entityType: "OutboxMessage", entityId: id });
+    if (changed.length > 0) {
+      recordAudit(tx, actor, { action: "notification.read", entityType: "OutboxMessage", entityId: id });
+      // The user's other screens hear it live (notifications.realtime.ts).
+      await recordEvents(tx, [{ name: "notification.read", data: { userId, ids: [id], unread: await unreadCount(tx, userId) } }]);
+    }
     return { item: itemOf(row), changed: changed.length > 0 };
   });
 }
@@ -81,6 +86,7 @@ export async function markAllRead(em: EntityManager, actor: AuditActor, userId: 
     );
     if (changed.length > 0) {
       recordAudit(tx, actor, { action: "notification.read_all", entityType: "OutboxMessage", after: { marked: changed.length } });
+      await recordEvents(tx, [{ name: "notification.read", data: { userId, ids: "all", unread: 0 } }]);
     }
     return changed.length;
   });

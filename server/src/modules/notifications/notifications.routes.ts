@@ -33,15 +33,6 @@ const tags = ["notifications"];
 export function notificationRoutes(ctx: ModuleContext): FastifyPluginAsync {
   const em = () => ctx.orm.em.fork() as EntityManager;
 
-  /** Live read marks reach the user's other screens; a failed publish only costs that. */
-  const publishRead = async (userId: string, data: NotificationReadEvent) => {
-    try {
-      await ctx.events.publish(`me:${userId}`, "notification.read", data);
-    } catch (error) {
-      ctx.log.warn({ err: error }, "publishing notification.read failed");
-    }
-  };
-
   const preferencesOf = async (manager: EntityManager, userId: string) => {
     const preferences = (await readPreferences(manager, [userId])).get(userId);
     if (!preferences) throw new DomainError(404, "NOT_FOUND", "Account not found");
@@ -62,9 +53,7 @@ export function notificationRoutes(ctx: ModuleContext): FastifyPluginAsync {
       { schema: { tags, summary: "Mark one in-app message read (idempotent)", params: idParams("notificationId"), response: { 200: inboxItemSchema } } },
       async (request) => {
         const { userId } = requireUser(request);
-        const { item, changed } = await markRead(em(), actorOf(request), userId, request.params.notificationId);
-        if (changed) await publishRead(userId, { ids: [item.id], unread: await unreadCount(em(), userId) });
-        return item;
+        return (await markRead(em(), actorOf(request), userId, request.params.notificationId)).item;
       },
     );
 
@@ -73,9 +62,7 @@ export function notificationRoutes(ctx: ModuleContext): FastifyPluginAsync {
       { schema: { tags, summary: "Mark every in-app message read", response: { 200: readAllReplySchema } } },
       async (request) => {
         const { userId } = requireUser(request);
-        const marked = await markAllRead(em(), actorOf(request), userId);
-        if (marked > 0) await publishRead(userId, { ids: "all", unread: 0 });
-        return { marked, unread: 0 as const };
+        return { marked: await markAllRead(em(), actorOf(request), userId), unread: 0 as const };
       },
     );
 

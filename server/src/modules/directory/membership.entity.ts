@@ -1,10 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { defineEntity, p } from "@mikro-orm/core";
 import { clinicRoles } from "@clinic/shared";
-import { Clinic } from "../directory";
-import { UserAccount } from "./user.entity";
+import { UserAccount } from "../identity";
+import { Clinic } from "./clinic.entity";
 
-/** A staff role held at one clinic: a receptionist of clinic A can do nothing at clinic B. */
+/**
+ * A staff role held at one clinic: a receptionist of clinic A can do nothing at clinic B. Directory
+ * manages them (membership.routes.ts); identity reads them into the principal.
+ */
 export const ClinicMembershipSchema = defineEntity({
   name: "ClinicMembership",
   tableName: "clinic_membership",
