@@ -16,14 +16,13 @@ import {
   readAllReplySchema,
   twilioStatusCallbackSchema,
   updateNotificationPreferencesSchema,
-  type NotificationReadEvent,
 } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { DomainError } from "../../platform/problem";
 import { actorOf, recordAudit } from "../../platform/audit";
 import { authorize, requireUser } from "../identity";
 import { TWILIO_STATUS_PATH } from "./channels";
-import { listInbox, markAllRead, markRead, unreadCount } from "./inbox.service";
+import { listInbox, markAllRead, markRead } from "./inbox.service";
 import { listOutbox } from "./outbox.query";
 import { preferencesView, readPreferences, writePreferences } from "./preferences";
 import { applyTwilioStatus, parseForm, validTwilioSignature } from "./twilio-status";
