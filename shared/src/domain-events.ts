@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { inboxItemSchema } from "./notifications-api";
 import { queueEntryViewSchema } from "./queue-api";
+import { displayEtaUpdatedSchema, etaChangedSchema, etaUpdatedSchema } from "./queue-eta-api";
 import { appointmentChangeSchema, blockChangeSchema, slotChangeSchema } from "./realtime-events";
 import { waitlistOfferViewSchema } from "./waitlist-api";
 
@@ -52,6 +53,11 @@ export const appointmentsRetimedSchema = z.object({ blockId: z.uuid(), appointme
 export const notificationCreatedSchema = z.object({ userId: z.uuid(), item: inboxItemSchema });
 export const notificationReadSchema = z.object({ userId: z.uuid(), ids: z.union([z.array(z.uuid()), z.literal("all")]), unread: z.number().int() });
 
+/** A doctor's ETAs recomputed at a clinic: what the staff topics and (anonymised) the display are told. */
+export const etaRecomputedSchema = z.object({ staff: etaUpdatedSchema, display: displayEtaUpdatedSchema });
+/** A patient told that their expected start moved (a slip or a gain). */
+export const etaNoticeSchema = z.object({ patientUserId: z.uuid(), change: etaChangedSchema });
+
 type Family<Noun extends string, Causes extends readonly string[], Schema> = { [C in Causes[number] as `${Noun}.${C}`]: Schema };
 /** One schema under `noun.cause` for each cause (the domain events here, the socket events in realtime.ts). */
 export function family<const Noun extends string, const Causes extends readonly string[], Schema>(noun: Noun, causes: Causes, schema: Schema): Family<Noun, Causes, Schema> {
@@ -69,6 +75,8 @@ export const domainEventSchemas = {
   "block.bookings_retimed": appointmentsRetimedSchema,
   "notification.created": notificationCreatedSchema,
   "notification.read": notificationReadSchema,
+  "eta.updated": etaRecomputedSchema,
+  "eta.changed": etaNoticeSchema,
 };
 
 export type DomainEventName = keyof typeof domainEventSchemas;

@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import type { EventEnvelope } from "@clinic/shared";
+import type { EventEnvelope, RealtimeEventData, RealtimeEventName, Topic } from "@clinic/shared";
 import type { Metrics } from "./metrics";
 
 /** Sequence numbers live in Redis so every node continues the same per-topic count. */
@@ -28,6 +28,9 @@ export interface EventPublisher {
   /** Call only after the transaction that caused the event has committed. Works in every role. */
   publish<T>(topic: string, type: string, data: T): Promise<EventEnvelope<T>>;
 }
+
+/** One socket event a realtime subscriber means to publish, its payload typed by its name. */
+export type RealtimeMessage = { [K in RealtimeEventName]: { topic: Topic; type: K; data: RealtimeEventData<K> } }[RealtimeEventName];
 
 export function createEventPublisher(redis: Redis, prefix: string, metrics: Metrics): EventPublisher {
   return {

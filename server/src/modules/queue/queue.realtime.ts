@@ -2,10 +2,11 @@
  * The queue module's socket side: the `display:{clinicId}` topic (waiting-room screens and the
  * clinic's staff), the plumbing that keeps display-token sockets on a short leash (each joins the
  * room `display-token:{id}`, so revoking the token disconnects it on every node), and the only
- * place that turns committed queue changes into events.
+ * place that turns committed queue changes and ETAs into events.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { SOCKET_EVENTS, type DomainEvent, type QueueChangeData } from "@clinic/shared";
+import { SOCKET_EVENTS, topics, type DomainEvent, type QueueChangeData } from "@clinic/shared";
+import type { RealtimeMessage } from "../../platform/events";
 import type { ModuleContext } from "../../platform/module";
 import type { Subscriber } from "../../platform/outbox";
 import type { Principal, Realtime } from "../../platform/realtime";
@@ -42,6 +43,34 @@ export function queueRealtime(ctx: ModuleContext): Subscriber {
       }
       // Issued back to back on one Redis connection, so Redis numbers them in this order.
       await Promise.all(messages.map(([topic, type, data]) => ctx.events.publish(topic, type, data)));
+    },
+  };
+}
+
+/**
+ * A recomputation's ETAs to sockets (docs/queue-eta.md), in the order they were recorded: each
+ * `eta.updated` to the doctor's and the clinic's topics (the whole estimate) and to the clinic's
+ * display (tickets and times only), each `eta.changed` to the patient's own `me`. A failure is
+ * retried by the outbox; the next recomputation publishes fresh ones anyway.
+ */
+export function etaRealtime(ctx: ModuleContext): Subscriber {
+  return {
+    name: "eta-realtime",
+    wants: (name) => name === "eta.updated" || name === "eta.changed",
+    async handle(events: DomainEvent[]) {
+      const messages: RealtimeMessage[] = [];
+      for (const event of events) {
+        if (event.name === "eta.updated") {
+          const { staff, display } = event.data;
+          messages.push(
+            { topic: topics.doctor(staff.doctorId), type: event.name, data: staff },
+            { topic: topics.clinic(staff.clinicId), type: event.name, data: staff },
+            { topic: topics.display(staff.clinicId), type: event.name, data: display },
+          );
+        }
+        if (event.name === "eta.changed") messages.push({ topic: topics.me(event.data.patientUserId), type: event.name, data: event.data.change });
+      }
+      await Promise.all(messages.map(({ topic, type, data }) => ctx.events.publish(topic, type, data)));
     },
   };
 }
