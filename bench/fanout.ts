@@ -8,7 +8,7 @@
 import type { AddressInfo } from "node:net";
 import { io, type Socket } from "socket.io-client";
 import { WebSocket, WebSocketServer } from "ws";
-import type { EventEnvelope } from "@clinic/shared";
+import { topics, type EventEnvelope } from "@clinic/shared";
 import type { SlotChange } from "../server/src/modules/scheduling/slot.store";
 import { createClinic, createPerson } from "../tests/support/identity";
 import { startBenchApi, startBenchServices } from "./support";
@@ -75,7 +75,7 @@ try {
   const clinic = await createClinic(runtime, "Fan-out clinic");
   const doctor = await createPerson(runtime, "doctor", { clinicIds: [clinic.id] });
   const viewer = await createPerson(runtime, "patient");
-  const topic = `slots:${doctor.doctorId}`;
+  const topic = topics.slots(doctor.doctorId!);
   const change: SlotChange = {
     slotId: "6f0c1c2e-2b7a-4f55-9a0e-4a1f2b3c4d5e",
     doctorId: doctor.doctorId!,

@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { inboxItemSchema } from "./notifications-api";
 import { queueEntryViewSchema } from "./queue-api";
+import { displayEtaUpdatedSchema, etaChangedSchema, etaUpdatedSchema } from "./queue-eta-api";
 import { appointmentChangeSchema, blockChangeSchema, slotChangeSchema } from "./realtime-events";
 import { waitlistOfferViewSchema } from "./waitlist-api";
 
@@ -48,11 +50,17 @@ export type LeaveCancellation = z.infer<typeof leaveCancellationSchema>;
 export const appointmentsRetimedSchema = z.object({ blockId: z.uuid(), appointmentIds: z.array(z.uuid()) });
 
 /** An in-app notification written or read: the inbox's live side. */
-export const notificationCreatedSchema = z.object({ userId: z.uuid(), item: z.unknown() });
+export const notificationCreatedSchema = z.object({ userId: z.uuid(), item: inboxItemSchema });
 export const notificationReadSchema = z.object({ userId: z.uuid(), ids: z.union([z.array(z.uuid()), z.literal("all")]), unread: z.number().int() });
 
+/** A doctor's ETAs recomputed at a clinic: what the staff topics and (anonymised) the display are told. */
+export const etaRecomputedSchema = z.object({ staff: etaUpdatedSchema, display: displayEtaUpdatedSchema });
+/** A patient told that their expected start moved (a slip or a gain). */
+export const etaNoticeSchema = z.object({ patientUserId: z.uuid(), change: etaChangedSchema });
+
 type Family<Noun extends string, Causes extends readonly string[], Schema> = { [C in Causes[number] as `${Noun}.${C}`]: Schema };
-function family<const Noun extends string, const Causes extends readonly string[], Schema>(noun: Noun, causes: Causes, schema: Schema): Family<Noun, Causes, Schema> {
+/** One schema under `noun.cause` for each cause (the domain events here, the socket events in realtime.ts). */
+export function family<const Noun extends string, const Causes extends readonly string[], Schema>(noun: Noun, causes: Causes, schema: Schema): Family<Noun, Causes, Schema> {
   return Object.fromEntries(causes.map((cause) => [`${noun}.${cause}`, schema])) as Family<Noun, Causes, Schema>;
 }
 
@@ -67,6 +75,8 @@ export const domainEventSchemas = {
   "block.bookings_retimed": appointmentsRetimedSchema,
   "notification.created": notificationCreatedSchema,
   "notification.read": notificationReadSchema,
+  "eta.updated": etaRecomputedSchema,
+  "eta.changed": etaNoticeSchema,
 };
 
 export type DomainEventName = keyof typeof domainEventSchemas;
@@ -79,3 +89,23 @@ export type DomainEvent<N extends DomainEventName = DomainEventName> = {
 export type NewDomainEvent<N extends DomainEventName = DomainEventName> = { [K in N]: { name: K; data: DomainEventData<K> } }[N];
 
 export const isDomainEventName = (name: string): name is DomainEventName => Object.hasOwn(domainEventSchemas, name);
+
+/** The part of an event name before the dot: `slot` of `slot.held`. */
+export type EventFamily<Name extends string> = Name extends `${infer Noun}.${string}` ? Noun : never;
+
+/** Names by family, so code that treats a family alike checks a name against the map's names. */
+export function familiesOf(names: readonly string[]): ReadonlyMap<string, ReadonlySet<string>> {
+  const families = new Map<string, Set<string>>();
+  for (const name of names) {
+    const noun = name.slice(0, name.indexOf("."));
+    families.set(noun, (families.get(noun) ?? new Set()).add(name));
+  }
+  return families;
+}
+
+const domainFamilies = familiesOf(Object.keys(domainEventSchemas));
+
+/** Whether a domain event is one of a family's (`slot` → `slot.*`), narrowing its name and payload. */
+export function isDomainEventOf<F extends EventFamily<DomainEventName>>(event: DomainEvent, family: F): event is DomainEvent<Extract<DomainEventName, `${F}.${string}`>> {
+  return domainFamilies.get(family)?.has(event.name) ?? false;
+}

@@ -7,9 +7,6 @@ import { z } from "zod";
 
 const isoInstant = z.iso.datetime();
 
-export const ETA_UPDATED_EVENT = "eta.updated";
-export const ETA_CHANGED_EVENT = "eta.changed";
-
 export const doctorEtaStates = ["consulting", "overrunning", "on_break", "idle"] as const;
 export type DoctorEtaState = (typeof doctorEtaStates)[number];
 

@@ -5,7 +5,7 @@
  */
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { DisplayCalled, DisplaySnapshot } from "@clinic/shared";
+import { topics, type DisplayCalled, type DisplaySnapshot, type RealtimeEventData, type RealtimeEventName } from "@clinic/shared";
 import { topicSeqKey } from "../../server/src/platform/events";
 import { createPerson, type TestPerson } from "../support/identity";
 import { appointmentAt, call, callNext, doctorAt, middayClinic, patientNamed, query, staffCheckIn, startAndFinish } from "../queue/queue-support";
@@ -83,7 +83,7 @@ describe("waiting-room display (browser)", () => {
 
   it("applies feeds in seq order, keeps the newest asOf, and resyncs from the snapshot on a seq gap", async () => {
     const page = await openDisplay();
-    const topic = `display:${clinicId}`;
+    const topic = topics.display(clinicId);
     const real = async () => (await call(stage.app, admin, "GET", `/clinics/${clinicId}/display`)).body as DisplaySnapshot;
     const base = await real();
     const fake = (ticket: string, hoursAhead: number): DisplaySnapshot => ({
@@ -92,7 +92,7 @@ describe("waiting-room display (browser)", () => {
       asOf: new Date(Date.now() + hoursAhead * 3_600_000).toISOString(),
     });
     const shown = () => page.locator("main").textContent();
-    const publish = (type: string, data: unknown) => stage.app.runtime.events.publish(topic, type, data);
+    const publish = <K extends RealtimeEventName>(type: K, data: RealtimeEventData<K>) => stage.app.runtime.events.publish(topic, type, data);
 
     await publish("display.updated", fake("Z-888", 1));
     await expect.poll(shown, { timeout: 5_000 }).toContain("Z-888");

@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import type { EventEnvelope } from "@clinic/shared";
+import type { RealtimeEvent, RealtimeEventData, RealtimeEventName, Topic } from "@clinic/shared";
 import type { Metrics } from "./metrics";
 
 /** Sequence numbers live in Redis so every node continues the same per-topic count. */
@@ -25,9 +25,15 @@ return envelope
 `;
 
 export interface EventPublisher {
-  /** Call only after the transaction that caused the event has committed. Works in every role. */
-  publish<T>(topic: string, type: string, data: T): Promise<EventEnvelope<T>>;
+  /**
+   * Call only after the transaction that caused the event has committed (a module's `*.realtime.ts`
+   * subscriber does). Names and payloads come from the shared map, topics from `topics`. Works in every role.
+   */
+  publish<K extends RealtimeEventName>(topic: Topic, type: K, data: RealtimeEventData<K>): Promise<RealtimeEvent<K>>;
 }
+
+/** One socket event a realtime subscriber means to publish, its payload typed by its name. */
+export type RealtimeMessage = { [K in RealtimeEventName]: { topic: Topic; type: K; data: RealtimeEventData<K> } }[RealtimeEventName];
 
 export function createEventPublisher(redis: Redis, prefix: string, metrics: Metrics): EventPublisher {
   return {
@@ -43,7 +49,7 @@ export function createEventPublisher(redis: Redis, prefix: string, metrics: Metr
         new Date().toISOString(),
       )) as string;
       metrics.socketEvents.inc({ topic_kind: topic.split(":")[0] ?? topic });
-      return JSON.parse(raw) as EventEnvelope<typeof data>;
+      return JSON.parse(raw) as RealtimeEvent<typeof type>;
     },
   };
 }

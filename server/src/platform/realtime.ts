@@ -6,8 +6,12 @@ import { Server, type Socket } from "socket.io";
 import {
   SOCKET_EVENTS,
   subscribeRequestSchema,
-  type EventEnvelope,
+  type ClientToServerEvents,
+  type InterServerEvents,
   type RealtimeErrorCode,
+  type RealtimeEvent,
+  type ServerToClientEvents,
+  type SocketData,
   type SubscribeAck,
 } from "@clinic/shared";
 import { eventsChannel, topicSeqKey } from "./events";
@@ -15,11 +19,11 @@ import type { Metrics } from "./metrics";
 import { createRedis, closeRedis } from "./redis";
 
 /** Whoever a socket authenticated as; identity decides the concrete shape. */
-export interface Principal {
-  kind: string;
-  id: string;
-  [key: string]: unknown;
-}
+export type Principal = SocketData["principal"];
+
+/** The gateway's server and sockets, typed by the contract's four Socket.IO parameters (@clinic/shared). */
+export type SocketServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+type ClientSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 /** Turns the handshake's `auth` into a principal, or null to refuse the connection. */
 export type SocketAuthenticator = (auth: Record<string, unknown>) => Promise<Principal | null>;
@@ -45,7 +49,7 @@ export interface TopicHandler {
 export type SnapshotPart = (principal: Principal, room: string, match: RegExpMatchArray) => Promise<Record<string, unknown>>;
 
 export interface Realtime {
-  io: Server;
+  io: SocketServer;
   setAuthenticator(authenticate: SocketAuthenticator): void;
   registerTopic(handler: TopicHandler): void;
   /** Adds fields to the snapshot of the topic family `name` (registered by its owner, before or after). */
@@ -64,7 +68,7 @@ export function createRealtime(options: {
   metrics: Metrics;
 }): Realtime {
   const { redis, prefix, log, metrics } = options;
-  const io = new Server(options.httpServer, {
+  const io: SocketServer = new Server(options.httpServer, {
     path: "/socket.io",
     serveClient: false,
     connectionStateRecovery: undefined,
@@ -82,7 +86,7 @@ export function createRealtime(options: {
   const events = createRedis(options.redisUrl, "socket-events", { log });
   events.subscribe(eventsChannel(prefix)).catch((error: unknown) => log.error({ err: error }, "events channel subscribe failed"));
   events.on("message", (_channel: string, raw: string) => {
-    const envelope = JSON.parse(raw) as EventEnvelope;
+    const envelope = JSON.parse(raw) as RealtimeEvent;
     io.local.to(envelope.topic).emit(SOCKET_EVENTS.event, envelope);
   });
 
@@ -104,7 +108,7 @@ export function createRealtime(options: {
       });
   });
 
-  io.on("connection", (socket: Socket) => {
+  io.on("connection", (socket) => {
     metrics.socketConnections.inc();
     socket.on("disconnect", () => metrics.socketConnections.dec());
     socket.on(SOCKET_EVENTS.subscribe, async (request: unknown, ack?: (reply: SubscribeAck) => void) => {
@@ -113,7 +117,7 @@ export function createRealtime(options: {
     });
     socket.on(SOCKET_EVENTS.unsubscribe, async (request: unknown, ack?: (reply: { ok: boolean }) => void) => {
       const parsed = subscribeRequestSchema.safeParse(request);
-      if (parsed.success) await socket.leave(roomOf(socket.data.principal as Principal, parsed.data.topic));
+      if (parsed.success) await socket.leave(roomOf(socket.data.principal, parsed.data.topic));
       if (typeof ack === "function") ack({ ok: parsed.success });
     });
   });
@@ -129,11 +133,11 @@ export function createRealtime(options: {
 
   const refuse = (code: RealtimeErrorCode, message: string): SubscribeAck => ({ ok: false, code, message });
 
-  async function subscribe(socket: Socket, request: unknown): Promise<SubscribeAck> {
+  async function subscribe(socket: ClientSocket, request: unknown): Promise<SubscribeAck> {
     const parsed = subscribeRequestSchema.safeParse(request);
     if (!parsed.success) return refuse("BAD_REQUEST", "expected { topic: string }");
     const { topic } = parsed.data;
-    const principal = socket.data.principal as Principal;
+    const principal = socket.data.principal;
     for (const handler of topics) {
       const match = topic.match(handler.pattern);
       if (!match) continue;

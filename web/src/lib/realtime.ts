@@ -4,14 +4,27 @@
  * re-subscribes after every (re)connect and replaces its state with the snapshot.
  */
 import { io, type Socket } from "socket.io-client";
-import { SOCKET_EVENTS, eventEnvelopeSchema, type EventEnvelope, type SubscribeAck } from "@clinic/shared";
+import {
+  SOCKET_EVENTS,
+  eventEnvelopeSchema,
+  type ClientToServerEvents,
+  type EventEnvelope,
+  type MY_TOPIC,
+  type ServerToClientEvents,
+  type SubscribeAck,
+  type Topic,
+} from "@clinic/shared";
 import { accessToken, refreshSession } from "./api";
 
 export type Credential = { kind: "user" } | { kind: "display"; token: string };
+/** The client's socket, typed by the contract's events (@clinic/shared). */
+export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+/** What a screen subscribes to: a topic from `topics`, or its own room. */
+export type TopicName = Topic | typeof MY_TOPIC;
 export type ConnectionStatus = "live" | "reconnecting" | "offline";
 
 interface Connection {
-  socket: Socket;
+  socket: ClientSocket;
   /** Set when the server refused the credential (revoked display token, signed out). */
   refused: string | null;
   users: number;
@@ -28,7 +41,7 @@ function keyOf(credential: Credential): string {
 }
 
 function open(credential: Credential): Connection {
-  const socket = io({
+  const socket: ClientSocket = io({
     path: "/socket.io",
     transports: ["websocket"],
     // Called on every (re)connect, so a reconnect presents the current (refreshed) access token.
@@ -95,7 +108,7 @@ export function closeAll(): void {
   connections.clear();
 }
 
-export function subscribe(socket: Socket, topic: string): Promise<SubscribeAck> {
+export function subscribe(socket: ClientSocket, topic: TopicName): Promise<SubscribeAck> {
   return new Promise((resolve) => {
     socket.timeout(10_000).emit(SOCKET_EVENTS.subscribe, { topic }, (error: Error | null, ack: SubscribeAck) => {
       resolve(error ? { ok: false, code: "TIMEOUT", message: "The server did not answer the subscription." } : ack);
@@ -108,12 +121,12 @@ export function parseEnvelope(value: unknown): EventEnvelope | null {
   return parsed.success ? (parsed.data as EventEnvelope) : null;
 }
 
-export function holdTopic(connection: Connection, topic: string): void {
+export function holdTopic(connection: Connection, topic: TopicName): void {
   connection.topics.set(topic, (connection.topics.get(topic) ?? 0) + 1);
 }
 
 /** Unsubscribes only when no other hook on the page still shows the topic. */
-export function dropTopic(connection: Connection, topic: string): void {
+export function dropTopic(connection: Connection, topic: TopicName): void {
   const left = (connection.topics.get(topic) ?? 1) - 1;
   if (left > 0) return void connection.topics.set(topic, left);
   connection.topics.delete(topic);

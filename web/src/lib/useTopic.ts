@@ -4,18 +4,18 @@
  * seq gap it re-subscribes (the snapshot is the truth). No polling.
  */
 import { useEffect, useRef, useState } from "react";
-import { SOCKET_EVENTS, type EventEnvelope } from "@clinic/shared";
-import { acquire, dropTopic, holdTopic, parseEnvelope, release, subscribe, type ConnectionStatus, type Credential } from "./realtime";
+import { isReceivedEvent, SOCKET_EVENTS, type EventEnvelope, type ReceivedEvent } from "@clinic/shared";
+import { acquire, dropTopic, holdTopic, parseEnvelope, release, subscribe, type ConnectionStatus, type Credential, type TopicName } from "./realtime";
 
 export interface TopicOptions<S> {
   /** Defaults to the signed-in user's socket. */
   credential?: Credential;
   /** Turns the ack's snapshot into state; throw to reject a malformed one. */
   fromSnapshot: (snapshot: unknown) => S;
-  /** Applies one in-order event; return the state unchanged to ignore it. */
-  reduce?: (state: S, event: EventEnvelope) => S;
+  /** Applies one in-order event (dispatch on its typed name); return the state unchanged to ignore it. */
+  reduce?: (state: S, event: ReceivedEvent) => S;
   /** Side effects of an event (announcements); called after reduce, in order. */
-  onEvent?: (event: EventEnvelope) => void;
+  onEvent?: (event: ReceivedEvent) => void;
 }
 
 export interface TopicState<S> {
@@ -27,7 +27,7 @@ export interface TopicState<S> {
   seq: number;
 }
 
-export function useTopic<S>(topic: string | null, options: TopicOptions<S>): TopicState<S> {
+export function useTopic<S>(topic: TopicName | null, options: TopicOptions<S>): TopicState<S> {
   const [result, setResult] = useState<TopicState<S>>({ state: null, status: "reconnecting", error: null, seq: 0 });
   // The callbacks change every render; the subscription must not.
   const optionsRef = useRef(options);
@@ -56,6 +56,8 @@ export function useTopic<S>(topic: string | null, options: TopicOptions<S>): Top
       if (event.seq <= seq) return "ok"; // already in the snapshot
       if (event.seq !== seq + 1) return "gap";
       seq = event.seq;
+      // A name this build does not know (a newer server's) is counted and skipped, as reducers would.
+      if (!isReceivedEvent(event)) return "ok";
       const { reduce, onEvent } = optionsRef.current;
       if (reduce && state !== null) state = reduce(state, event);
       onEvent?.(event);

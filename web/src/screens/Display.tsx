@@ -7,12 +7,13 @@
  */
 import { useCallback, useEffect, useRef, useState } from "react";
 import {
-  displayCalledSchema,
   displaySnapshotSchema,
+  eventData,
+  topics,
   type DisplayCalled,
   type DisplaySnapshot,
   type DisplayTicket,
-  type EventEnvelope,
+  type ReceivedEvent,
 } from "@clinic/shared";
 import { LiveIndicator } from "../components/LiveIndicator";
 import { QrCode } from "../components/QrCode";
@@ -39,11 +40,11 @@ function readSetup(): { token: string | null; clinicId: string | null } {
 }
 
 /** Applies one display event: a newer feed replaces the state, an overtaken one is dropped. */
-export function reduceDisplay(state: DisplaySnapshot, event: EventEnvelope): DisplaySnapshot {
+export function reduceDisplay(state: DisplaySnapshot, event: ReceivedEvent): DisplaySnapshot {
   if (event.type !== "display.updated") return state;
-  const parsed = displaySnapshotSchema.safeParse(event.data);
-  if (!parsed.success) return state;
-  return Date.parse(parsed.data.asOf) >= Date.parse(state.asOf) ? parsed.data : state;
+  const feed = eventData(event);
+  if (!feed) return state;
+  return Date.parse(feed.asOf) >= Date.parse(state.asOf) ? feed : state;
 }
 
 function place(ticket: { room: string | null; doctorName: string | null }): string {
@@ -72,18 +73,18 @@ export function Display() {
   const [announcement, setAnnouncement] = useState<DisplayCalled | null>(null);
   const [sound, setSound] = useState(soundEnabled);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  const onEvent = useCallback((event: EventEnvelope) => {
+  const onEvent = useCallback((event: ReceivedEvent) => {
     if (event.type !== "display.called") return;
-    const called = displayCalledSchema.safeParse(event.data);
-    if (!called.success) return;
-    setAnnouncement(called.data);
+    const called = eventData(event);
+    if (!called) return;
+    setAnnouncement(called);
     chime();
     clearTimeout(timer.current);
     timer.current = setTimeout(() => setAnnouncement(null), ANNOUNCE_MS);
   }, []);
   useEffect(() => () => clearTimeout(timer.current), []);
 
-  const feed = useTopic(usable ? `display:${clinicId}` : null, {
+  const feed = useTopic(usable ? topics.display(clinicId) : null, {
     credential,
     fromSnapshot: (snapshot) => displaySnapshotSchema.parse(snapshot),
     reduce: reduceDisplay,

@@ -5,7 +5,7 @@
  * to these snapshots; slots and blocks are scheduling's).
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import type { DomainEvent } from "@clinic/shared";
+import { isDomainEventOf, MY_TOPIC, topics, type DomainEvent, type Topic } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import type { Subscriber } from "../../platform/outbox";
 import type { Realtime } from "../../platform/realtime";
@@ -15,11 +15,11 @@ import type { AppointmentChange } from "./appointment.views";
 import { clinicSnapshot, doctorSnapshot, meSnapshot } from "./booking.snapshots";
 
 /** The topics one appointment change concerns; a handed-over visit's previous doctor hears it too (to drop it). */
-export function appointmentTopics(change: AppointmentChange, name: string): string[] {
-  const previous = change.previousDoctorId ? [`doctor:${change.previousDoctorId}`] : [];
-  const staff = [`doctor:${change.doctorId}`, ...previous, `clinic:${change.clinicId}`];
+export function appointmentTopics(change: AppointmentChange, name: string): Topic[] {
+  const previous = change.previousDoctorId ? [topics.doctor(change.previousDoctorId)] : [];
+  const staff = [topics.doctor(change.doctorId), ...previous, topics.clinic(change.clinicId)];
   // A probable no-show is the staff's to settle: the patient's `me` does not hear of it.
-  return name === "appointment.probable_no_show" ? staff : [`me:${change.patientUserId}`, ...staff];
+  return name === "appointment.probable_no_show" ? staff : [topics.me(change.patientUserId), ...staff];
 }
 
 /**
@@ -31,8 +31,9 @@ export function appointmentRealtime(ctx: ModuleContext): Subscriber {
     name: "appointment-realtime",
     wants: (name) => name.startsWith("appointment."),
     async handle(events: DomainEvent[]) {
-      const messages = events.flatMap((event) => appointmentTopics(event.data as AppointmentChange, event.name).map((topic) => [topic, event.name, event.data] as const));
-      await Promise.all(messages.map(([topic, type, data]) => ctx.events.publish(topic, type, data)));
+      const changes = events.filter((event) => isDomainEventOf(event, "appointment"));
+      const messages = changes.flatMap((event) => appointmentTopics(event.data, event.name).map((topic) => ({ topic, type: event.name, data: event.data })));
+      await Promise.all(messages.map(({ topic, type, data }) => ctx.events.publish(topic, type, data)));
     },
   };
 }
@@ -45,7 +46,7 @@ export function registerBookingTopics(realtime: Realtime, ctx: ModuleContext): v
   // doctor:{doctorId} — the doctor, staff of one of its clinics, the platform (patient data inside).
   realtime.registerTopic({
     name: "doctor",
-    pattern: new RegExp(`^doctor:${UUID}$`, "i"),
+    pattern: new RegExp(`^${topics.doctor(UUID)}$`, "i"),
     async authorize(principal, _topic, match) {
       const user = asUser(principal);
       if (!user) return false;
@@ -60,7 +61,7 @@ export function registerBookingTopics(realtime: Realtime, ctx: ModuleContext): v
   // clinic:{clinicId} — that clinic's staff and the platform.
   realtime.registerTopic({
     name: "clinic",
-    pattern: new RegExp(`^clinic:${UUID}$`, "i"),
+    pattern: new RegExp(`^${topics.clinic(UUID)}$`, "i"),
     authorize(principal, _topic, match) {
       const user = asUser(principal);
       return user !== null && can(user, "schedule.internal.read", { clinicId: match[1]!.toLowerCase() });
@@ -71,12 +72,12 @@ export function registerBookingTopics(realtime: Realtime, ctx: ModuleContext): v
   // me, me:{userId} — the user's own appointments. `me` joins the room `me:{userId}`; the ack names it.
   realtime.registerTopic({
     name: "me",
-    pattern: new RegExp(`^me(?::${UUID})?$`, "i"),
+    pattern: new RegExp(`^(?:${MY_TOPIC}|${topics.me(UUID)})$`, "i"),
     authorize(principal, _topic, match) {
       const user = asUser(principal);
       return user !== null && (match[1] === undefined || match[1].toLowerCase() === user.userId);
     },
-    room: (principal) => `me:${(principal as UserPrincipal).userId}`,
+    room: (principal) => topics.me((principal as UserPrincipal).userId),
     snapshot: (principal) => meSnapshot(em(), (principal as UserPrincipal).userId),
   });
 }

@@ -3,7 +3,7 @@
  * (a delivered in-app message) and `notification.read` (read marks, with the unread count) to the
  * user's own `me:{userId}` room, so every screen of theirs follows.
  */
-import type { DomainEvent } from "@clinic/shared";
+import { topics, type DomainEvent } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import type { Subscriber } from "../../platform/outbox";
 
@@ -13,8 +13,8 @@ export function notificationRealtime(ctx: ModuleContext): Subscriber {
     wants: (name) => name === "notification.created" || name === "notification.read",
     async handle(events: DomainEvent[]) {
       for (const event of events) {
-        if (event.name === "notification.created") await ctx.events.publish(`me:${event.data.userId}`, event.name, event.data.item);
-        if (event.name === "notification.read") await ctx.events.publish(`me:${event.data.userId}`, event.name, { ids: event.data.ids, unread: event.data.unread });
+        if (event.name === "notification.created") await ctx.events.publish(topics.me(event.data.userId), event.name, event.data.item);
+        if (event.name === "notification.read") await ctx.events.publish(topics.me(event.data.userId), event.name, { ids: event.data.ids, unread: event.data.unread });
       }
     },
   };

@@ -2,26 +2,17 @@
  * The `eta-recompute` job's work (docs/queue-eta.md): read one doctor's day at one clinic, run the
  * engine (eta.ts), store the ETAs (`queue_entry.expected_at`, `appointment.expected_start_at`),
  * notify patients whose expected start moved by more than the clinic's `etaSlipNotifyMinutes` since
- * they were last told (eta_notice), then after commit dispatch the messages and publish `eta.updated`
- * and `eta.changed`.
+ * they were last told (eta_notice), and record `eta.updated` and `eta.changed` (the queue's realtime
+ * subscriber publishes them after commit); then dispatch the messages.
  *
  * One transaction under a per-doctor-and-clinic advisory lock, so a triggered run and the periodic
  * one never interleave: the second sees what the first told and stays silent. Retries are safe: the
  * stored "told" time and the outbox keys make a repeated run notify nobody twice.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import {
-  addDays,
-  clinicSettingsSchema,
-  ETA_CHANGED_EVENT,
-  ETA_UPDATED_EVENT,
-  localTimeOf,
-  zonedToInstant,
-  type DisplayEtaUpdated,
-  type EtaChanged,
-  type EtaUpdated,
-} from "@clinic/shared";
+import { addDays, clinicSettingsSchema, localTimeOf, zonedToInstant, type EtaChanged } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
+import { recordEvents } from "../../platform/outbox";
 import { dispatchMessages, notify } from "../notifications";
 import { breaksFromSchedule, estimateDay, type DayInput, type Estimate, type Interval } from "./eta";
 import type { EtaRecomputeData } from "./eta.trigger";
@@ -87,13 +78,6 @@ interface Subject {
   toldAt: Date | null;
 }
 
-interface Committed {
-  outboxIds: string[];
-  updated: EtaUpdated;
-  display: DisplayEtaUpdated;
-  changes: { userId: string; event: EtaChanged }[];
-}
-
 /** Raw rows carry timestamps as strings (or Dates, depending on the driver's parsers): one shape for the engine. */
 const asDate = (value: Date | string | null): Date | null => (value === null ? null : new Date(value));
 function withDates<T extends object>(row: T, keys: (keyof T)[]): T {
@@ -128,29 +112,33 @@ export async function recomputeEta(ctx: ModuleContext, data: EtaRecomputeData): 
       ...estimate.entries.map((e) => ({ at: e.expectedAt, item: { entryId: e.entryId, ticket: tickets.get(e.entryId)!, expectedAt: ceilToMinute(e.expectedAt).toISOString() } })),
       ...estimate.appointments.map((a) => ({ at: a.expectedAt, item: { appointmentId: a.appointmentId, expectedAt: ceilToMinute(a.expectedAt).toISOString() } })),
     ].sort((a, b) => a.at.getTime() - b.at.getTime());
-    const committed: Committed = {
-      outboxIds,
-      changes,
-      updated: {
-        clinicId: data.clinicId,
-        doctorId: data.doctorId,
-        lateByMinutes: estimate.lateByMinutes,
-        state: estimate.state,
-        entries: items.map(({ item }) => item),
-        metrics: (({ waiting, served, currentWaitMinutes, averageWaitMinutes }) => ({ waiting, served, currentWaitMinutes, averageWaitMinutes }))(
-          doctorMetrics(metrics, data.doctorId, facts.doctorName),
-        ),
+    await recordEvents(tx, [
+      {
+        name: "eta.updated",
+        data: {
+          staff: {
+            clinicId: data.clinicId,
+            doctorId: data.doctorId,
+            lateByMinutes: estimate.lateByMinutes,
+            state: estimate.state,
+            entries: items.map(({ item }) => item),
+            metrics: (({ waiting, served, currentWaitMinutes, averageWaitMinutes }) => ({ waiting, served, currentWaitMinutes, averageWaitMinutes }))(
+              doctorMetrics(metrics, data.doctorId, facts.doctorName),
+            ),
+          },
+          display: {
+            doctorId: data.doctorId,
+            lateByMinutes: estimate.lateByMinutes,
+            entries: estimate.entries.map((e) => ({ ticket: tickets.get(e.entryId)!, expectedAt: ceilToMinute(e.expectedAt).toISOString() })),
+          },
+        },
       },
-      display: {
-        doctorId: data.doctorId,
-        lateByMinutes: estimate.lateByMinutes,
-        entries: estimate.entries.map((e) => ({ ticket: tickets.get(e.entryId)!, expectedAt: ceilToMinute(e.expectedAt).toISOString() })),
-      },
-    };
-    return { committed, summary: { outcome: "done" as const, entries: estimate.entries.length, appointments: estimate.appointments.length, stored, notified: changes.length } };
+      ...changes.map((change) => ({ name: "eta.changed" as const, data: change })),
+    ]);
+    return { outboxIds, summary: { outcome: "done" as const, entries: estimate.entries.length, appointments: estimate.appointments.length, stored, notified: changes.length } };
   });
   if (!result) return SKIPPED;
-  await afterCommit(ctx, result.committed);
+  await dispatchMessages(ctx, result.outboxIds);
   return result.summary;
 }
 
@@ -317,7 +305,7 @@ function subjectsOf(estimate: Estimate, entries: EntryRow[], later: LaterRow[]):
  */
 async function tellPatients(tx: EntityManager, data: EtaRecomputeData, facts: Facts, subjects: Subject[]) {
   const outboxIds: string[] = [];
-  const changes: Committed["changes"] = [];
+  const changes: { patientUserId: string; change: EtaChanged }[] = [];
   const threshold = facts.slipMinutes * MINUTE;
   for (const subject of subjects) {
     if (subject.toldAt === null) {
@@ -345,8 +333,8 @@ async function tellPatients(tx: EntityManager, data: EtaRecomputeData, facts: Fa
     outboxIds.push(...ids);
     await recordTold(tx, subject, 1);
     changes.push({
-      userId: subject.userId,
-      event: {
+      patientUserId: subject.userId,
+      change: {
         appointmentId: subject.appointmentId,
         entryId: subject.entryId,
         doctorId: data.doctorId,
@@ -367,20 +355,4 @@ async function recordTold(tx: EntityManager, subject: Subject, notices: number):
      on conflict (${column}) do update set told_at = excluded.told_at, notices = eta_notice.notices + excluded.notices, updated_at = now()`,
     [subject.id, subject.expectedAt, notices],
   );
-}
-
-/** After commit: deliveries, then the events (each failure logged: ETAs are recomputed soon anyway). */
-async function afterCommit(ctx: ModuleContext, committed: Committed): Promise<void> {
-  await dispatchMessages(ctx, committed.outboxIds);
-  const { clinicId, doctorId } = committed.updated;
-  const publications: [string, string, unknown][] = [
-    [`doctor:${doctorId}`, ETA_UPDATED_EVENT, committed.updated],
-    [`clinic:${clinicId}`, ETA_UPDATED_EVENT, committed.updated],
-    [`display:${clinicId}`, ETA_UPDATED_EVENT, committed.display],
-    ...committed.changes.map(({ userId, event }): [string, string, unknown] => [`me:${userId}`, ETA_CHANGED_EVENT, event]),
-  ];
-  const results = await Promise.allSettled(publications.map(([topic, type, data]) => ctx.events.publish(topic, type, data)));
-  for (const result of results) {
-    if (result.status === "rejected") ctx.log.warn({ err: result.reason }, "publishing an ETA event failed");
-  }
 }

@@ -8,7 +8,7 @@ import { queueMetricsRoutes } from "./queue-metrics.routes";
 import { displayTokenRoutes } from "./display-token.routes";
 import { principalFromDisplayToken } from "./display-token.service";
 import { etaJobs, etaRecomputeOnChanges } from "./eta.jobs";
-import { queueRealtime, registerQueueTopics } from "./queue.realtime";
+import { etaRealtime, queueRealtime, registerQueueTopics } from "./queue.realtime";
 
 export const queueModule: Module = {
   name: "queue",
@@ -21,7 +21,7 @@ export const queueModule: Module = {
   },
   jobs: (ctx) => etaJobs(ctx),
   topics: (realtime, ctx) => registerQueueTopics(realtime, ctx),
-  subscribers: (ctx) => [queueRealtime(ctx), etaRecomputeOnChanges(ctx)],
+  subscribers: (ctx) => [queueRealtime(ctx), etaRealtime(ctx), etaRecomputeOnChanges(ctx)],
   // Waiting-room screens connect with a display token (`auth.displayToken`), never with both kinds.
   socketPrincipal: (ctx) => async (auth) => {
     if (auth.displayToken === undefined) return undefined;

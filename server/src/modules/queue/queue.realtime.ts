@@ -2,10 +2,11 @@
  * The queue module's socket side: the `display:{clinicId}` topic (waiting-room screens and the
  * clinic's staff), the plumbing that keeps display-token sockets on a short leash (each joins the
  * room `display-token:{id}`, so revoking the token disconnects it on every node), and the only
- * place that turns committed queue changes into events.
+ * place that turns committed queue changes and ETAs into events.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { SOCKET_EVENTS, type DomainEvent, type QueueChangeData } from "@clinic/shared";
+import { isDomainEventOf, SOCKET_EVENTS, topics, type DomainEvent } from "@clinic/shared";
+import type { RealtimeMessage } from "../../platform/events";
 import type { ModuleContext } from "../../platform/module";
 import type { Subscriber } from "../../platform/outbox";
 import type { Principal, Realtime } from "../../platform/realtime";
@@ -26,22 +27,50 @@ export function queueRealtime(ctx: ModuleContext): Subscriber {
     name: "queue-realtime",
     wants: (name) => name.startsWith("queue."),
     async handle(events: DomainEvent[]) {
-      const changes = events.map((event) => ({ ...(event.data as QueueChangeData), type: event.name }));
-      const messages: [topic: string, type: string, data: unknown][] = [];
-      for (const { entry, alsoDoctorIds, type } of changes) {
+      const changes = events.filter((event) => isDomainEventOf(event, "queue"));
+      const messages: RealtimeMessage[] = [];
+      for (const { name: type, data: { entry, alsoDoctorIds } } of changes) {
         const doctors = new Set([entry.doctorId, ...alsoDoctorIds].filter((id): id is string => id !== null));
-        messages.push([`clinic:${entry.clinicId}`, type, entry]);
-        for (const doctorId of doctors) messages.push([`doctor:${doctorId}`, type, entry]);
+        messages.push({ topic: topics.clinic(entry.clinicId), type, data: entry });
+        for (const doctorId of doctors) messages.push({ topic: topics.doctor(doctorId), type, data: entry });
       }
       const em = ctx.orm.em.fork() as EntityManager;
-      for (const clinicId of new Set(changes.map((change) => change.entry.clinicId))) {
+      for (const clinicId of new Set(changes.map((change) => change.data.entry.clinicId))) {
         for (const change of changes) {
-          if (change.type === "queue.called" && change.entry.clinicId === clinicId) messages.push([`display:${clinicId}`, "display.called", calledAnnouncement(change.entry)]);
+          if (change.name === "queue.called" && change.data.entry.clinicId === clinicId) messages.push({ topic: topics.display(clinicId), type: "display.called", data: calledAnnouncement(change.data.entry) });
         }
-        messages.push([`display:${clinicId}`, "display.updated", await displayFeed(em, ctx.config.auth.jwtSecret, clinicId)]);
+        messages.push({ topic: topics.display(clinicId), type: "display.updated", data: await displayFeed(em, ctx.config.auth.jwtSecret, clinicId) });
       }
       // Issued back to back on one Redis connection, so Redis numbers them in this order.
-      await Promise.all(messages.map(([topic, type, data]) => ctx.events.publish(topic, type, data)));
+      await Promise.all(messages.map(({ topic, type, data }) => ctx.events.publish(topic, type, data)));
+    },
+  };
+}
+
+/**
+ * A recomputation's ETAs to sockets (docs/queue-eta.md), in the order they were recorded: each
+ * `eta.updated` to the doctor's and the clinic's topics (the whole estimate) and to the clinic's
+ * display (tickets and times only), each `eta.changed` to the patient's own `me`. A failure is
+ * retried by the outbox; the next recomputation publishes fresh ones anyway.
+ */
+export function etaRealtime(ctx: ModuleContext): Subscriber {
+  return {
+    name: "eta-realtime",
+    wants: (name) => name === "eta.updated" || name === "eta.changed",
+    async handle(events: DomainEvent[]) {
+      const messages: RealtimeMessage[] = [];
+      for (const event of events) {
+        if (event.name === "eta.updated") {
+          const { staff, display } = event.data;
+          messages.push(
+            { topic: topics.doctor(staff.doctorId), type: event.name, data: staff },
+            { topic: topics.clinic(staff.clinicId), type: event.name, data: staff },
+            { topic: topics.display(staff.clinicId), type: event.name, data: display },
+          );
+        }
+        if (event.name === "eta.changed") messages.push({ topic: topics.me(event.data.patientUserId), type: event.name, data: event.data.change });
+      }
+      await Promise.all(messages.map(({ topic, type, data }) => ctx.events.publish(topic, type, data)));
     },
   };
 }
@@ -90,13 +119,13 @@ export function registerQueueTopics(realtime: Realtime, ctx: ModuleContext): voi
   });
 
   // The staff topics' snapshots carry today's queue, so a screen that reconnects resyncs it with the day.
-  realtime.extendSnapshot("doctor", async (_principal, room) => ({ queue: (await doctorQueueOf(em(), room.slice("doctor:".length).toLowerCase())).items }));
-  realtime.extendSnapshot("clinic", async (_principal, room) => ({ queue: (await clinicQueueOf(em(), room.slice("clinic:".length).toLowerCase())).items }));
+  realtime.extendSnapshot("doctor", async (_principal, _room, match) => ({ queue: (await doctorQueueOf(em(), match[1]!.toLowerCase())).items }));
+  realtime.extendSnapshot("clinic", async (_principal, _room, match) => ({ queue: (await clinicQueueOf(em(), match[1]!.toLowerCase())).items }));
 
   // display:{clinicId} — a display token of that clinic, the clinic's staff, the platform. Anonymised.
   realtime.registerTopic({
     name: "display",
-    pattern: new RegExp(`^display:${UUID}$`, "i"),
+    pattern: new RegExp(`^${topics.display(UUID)}$`, "i"),
     async authorize(principal, _topic, match) {
       const clinicId = match[1]!.toLowerCase();
       if (isDisplayPrincipal(principal)) return principal.clinicId === clinicId && isDisplayTokenLive(em(), principal.id);
@@ -105,7 +134,7 @@ export function registerQueueTopics(realtime: Realtime, ctx: ModuleContext): voi
       return (await em().count(Clinic, { id: clinicId })) > 0;
     },
     // One room per clinic whatever the case of the id in the request, so events reach everyone.
-    room: (_principal, _topic, match) => `display:${match[1]!.toLowerCase()}`,
+    room: (_principal, _topic, match) => topics.display(match[1]!.toLowerCase()),
     snapshot: (_principal, _room, match) => displayFeed(em(), ctx.config.auth.jwtSecret, match[1]!.toLowerCase()),
   });
 }

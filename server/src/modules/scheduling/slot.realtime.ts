@@ -4,7 +4,8 @@
  * with its snapshot: what a patient could book over the next 7 days.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { type DomainEvent, type SlotsSnapshot } from "@clinic/shared";
+import { isDomainEventOf, topics, type DomainEvent, type SlotsSnapshot, type Topic } from "@clinic/shared";
+import type { RealtimeMessage } from "../../platform/events";
 import type { ModuleContext } from "../../platform/module";
 import type { Subscriber } from "../../platform/outbox";
 import type { Realtime } from "../../platform/realtime";
@@ -17,15 +18,15 @@ import { SLOT_COLUMNS, slotChange, type SlotChange, type SlotRow } from "./slot.
 const PUBLIC_SLOT_KINDS = new Set(["regular"]);
 
 /** The topics one slot change concerns, most public first. */
-export function slotTopics(change: SlotChange): string[] {
-  const topics = [`doctor:${change.doctorId}`, `clinic:${change.clinicId}`];
+export function slotTopics(change: SlotChange): Topic[] {
+  const staff = [topics.doctor(change.doctorId), topics.clinic(change.clinicId)];
   const watchedPublicly = PUBLIC_SLOT_KINDS.has(change.kind) || (change.previousKind !== undefined && PUBLIC_SLOT_KINDS.has(change.previousKind));
-  return watchedPublicly ? [`slots:${change.doctorId}`, ...topics] : topics;
+  return watchedPublicly ? [topics.slots(change.doctorId), ...staff] : staff;
 }
 
 /** The topics one block change concerns: blocks hold regular bookings, so the public too. */
-export function blockTopics(change: BlockChange): string[] {
-  return [`slots:${change.doctorId}`, `doctor:${change.doctorId}`, `clinic:${change.clinicId}`];
+export function blockTopics(change: BlockChange): Topic[] {
+  return [topics.slots(change.doctorId), topics.doctor(change.doctorId), topics.clinic(change.clinicId)];
 }
 
 /**
@@ -38,12 +39,12 @@ export function slotRealtime(ctx: ModuleContext): Subscriber {
     name: "slot-realtime",
     wants: (name) => name.startsWith("slot.") || name.startsWith("elastic."),
     async handle(events: DomainEvent[]) {
-      const messages: [string, string, unknown][] = [];
+      const messages: RealtimeMessage[] = [];
       for (const event of events) {
-        if (event.name.startsWith("slot.")) for (const topic of slotTopics(event.data as SlotChange)) messages.push([topic, event.name, event.data]);
-        else for (const topic of blockTopics(event.data as BlockChange)) messages.push([topic, event.name, event.data]);
+        if (isDomainEventOf(event, "slot")) for (const topic of slotTopics(event.data)) messages.push({ topic, type: event.name, data: event.data });
+        else if (isDomainEventOf(event, "elastic")) for (const topic of blockTopics(event.data)) messages.push({ topic, type: event.name, data: event.data });
       }
-      await Promise.all(messages.map(([topic, type, data]) => ctx.events.publish(topic, type, data)));
+      await Promise.all(messages.map(({ topic, type, data }) => ctx.events.publish(topic, type, data)));
     },
   };
 }
@@ -101,7 +102,7 @@ export function registerSlotTopics(realtime: Realtime, ctx: ModuleContext): void
   const em = () => ctx.orm.em.fork() as EntityManager;
   realtime.registerTopic({
     name: "slots",
-    pattern: new RegExp(`^slots:${UUID}$`, "i"),
+    pattern: new RegExp(`^${topics.slots(UUID)}$`, "i"),
     async authorize(principal, _topic, match) {
       const user = asUser(principal);
       if (!user) return false;

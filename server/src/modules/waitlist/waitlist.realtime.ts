@@ -5,7 +5,7 @@
  * held, the appointment) are booking's and scheduling's.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import type { DomainEvent, WaitlistCause, WaitlistOfferView } from "@clinic/shared";
+import { isDomainEventOf, topics, type DomainEvent, type WaitlistCause, type WaitlistOfferView } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { recordEvents, type Subscriber } from "../../platform/outbox";
 import type { Realtime } from "../../platform/realtime";
@@ -28,12 +28,8 @@ export function waitlistRealtime(ctx: ModuleContext): Subscriber {
     name: "waitlist-realtime",
     wants: (name) => name.startsWith("waitlist."),
     async handle(events: DomainEvent[]) {
-      await Promise.all(
-        events.map((event) => {
-          const data = event.data as { patientUserId: string; offer: WaitlistOfferView };
-          return ctx.events.publish(`me:${data.patientUserId}`, event.name, data.offer);
-        }),
-      );
+      const offers = events.filter((event) => isDomainEventOf(event, "waitlist"));
+      await Promise.all(offers.map((event) => ctx.events.publish(topics.me(event.data.patientUserId), event.name, event.data.offer)));
     },
   };
 }

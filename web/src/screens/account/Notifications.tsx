@@ -3,7 +3,7 @@
  * (`notification.created`), the unread count comes from the topic (snapshot + `notification.read`).
  */
 import { useId, useState } from "react";
-import { inboxItemSchema, inboxPageSchema, readAllReplySchema, type InboxItem } from "@clinic/shared";
+import { eventData, inboxItemSchema, inboxPageSchema, readAllReplySchema, type InboxItem } from "@clinic/shared";
 import { FormError, useSubmit } from "../../components/Field";
 import { Async } from "../../components/States";
 import { api } from "../../lib/api";
@@ -22,8 +22,8 @@ export function Notifications() {
   }, []);
   const live = useUnreadCount((event) => {
     if (event.type === "notification.created") {
-      const parsed = inboxItemSchema.safeParse(event.data);
-      if (parsed.success) setItems((list) => (list && !list.some((i) => i.id === parsed.data.id) ? [parsed.data, ...list] : list));
+      const created = eventData(event);
+      if (created) setItems((list) => (list && !list.some((i) => i.id === created.id) ? [created, ...list] : list));
     } else if (event.type === "notification.read") {
       const ids = (event.data as { ids?: unknown }).ids;
       const at = event.at;

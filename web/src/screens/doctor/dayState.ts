@@ -4,15 +4,14 @@
  * keyed by id and the higher `version` wins, so an event, a reply and a re-read can arrive in any order.
  */
 import {
-  appointmentLiveSchema,
   doctorSnapshotSchema,
-  etaUpdatedSchema,
-  queueEntryViewSchema,
+  eventData,
+  isEventOf,
   type AppointmentLive,
   type AppointmentView,
-  type EventEnvelope,
   type EtaUpdated,
   type QueueEntryView,
+  type ReceivedEvent,
 } from "@clinic/shared";
 import { byId, upsert, type ById } from "../../lib/liveRows";
 
@@ -58,22 +57,23 @@ export function liveFromSnapshot(snapshot: unknown): DoctorLive {
 }
 
 /** Applies one in-order event of `doctor:{doctorId}`; slot and elastic events are re-read over HTTP. */
-export function reduceLive(state: DoctorLive, event: EventEnvelope): DoctorLive {
-  if (event.type.startsWith("appointment.")) {
-    const change = appointmentLiveSchema.safeParse(event.data);
-    if (!change.success) return state;
-    const row = fromChange(change.data);
+export function reduceLive(state: DoctorLive, event: ReceivedEvent): DoctorLive {
+  if (isEventOf(event, "appointment")) {
+    const change = eventData(event);
+    if (!change) return state;
+    const row = fromChange(change);
     return { ...state, appointments: upsert(state.appointments, row.id, row) };
   }
-  if (event.type.startsWith("queue.")) {
-    const entry = queueEntryViewSchema.safeParse(event.data);
-    if (!entry.success) return state;
-    return { ...state, queue: upsert(state.queue, entry.data.id, entry.data) };
+  if (isEventOf(event, "queue")) {
+    const entry = eventData(event);
+    if (!entry) return state;
+    return { ...state, queue: upsert(state.queue, entry.id, entry) };
   }
   if (event.type === "eta.updated") {
-    const eta = etaUpdatedSchema.safeParse(event.data);
-    if (!eta.success) return state;
-    return { ...state, eta: { ...state.eta, [eta.data.clinicId]: eta.data } };
+    const eta = eventData(event);
+    // The staff topics' estimate (a display's carries no clinic).
+    if (!eta || !("clinicId" in eta)) return state;
+    return { ...state, eta: { ...state.eta, [eta.clinicId]: eta } };
   }
   return state;
 }

@@ -14,6 +14,8 @@ import {
   staffSlotListSchema,
   zonedToInstant,
   addDays,
+  isEventOf,
+  topics,
   type ClinicSummary,
   type QueueEntryView,
 } from "@clinic/shared";
@@ -43,13 +45,13 @@ export function dayBounds(date: string, timeZone: string): { from: string; to: s
 export function useDoctorDay(doctorId: string, clinic: ClinicSummary, date: string) {
   const [slotTick, setSlotTick] = useState(0);
   const [local, setLocal] = useState<ById<QueueEntryView>>({});
-  const topic = useTopic(`doctor:${doctorId}`, {
+  const topic = useTopic(topics.doctor(doctorId), {
     fromSnapshot: liveFromSnapshot,
     reduce: reduceLive,
     onEvent: (event) => {
       const data = event.data as { clinicId?: unknown } | null;
       // The schedule changed at this clinic: re-read the day's slots (breaks, free and blocked time).
-      if ((event.type.startsWith("slot.") || event.type.startsWith("elastic.")) && data?.clinicId === clinic.id) setSlotTick((t) => t + 1);
+      if ((isEventOf(event, "slot") || isEventOf(event, "elastic")) && data?.clinicId === clinic.id) setSlotTick((t) => t + 1);
     },
   });
 

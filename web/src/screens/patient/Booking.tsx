@@ -5,7 +5,7 @@
  * is released elsewhere, the patient is told and sent back to the doctor's week.
  */
 import { useEffect, useId, useState } from "react";
-import { appointmentViewSchema, checkoutReplySchema, type AppointmentView } from "@clinic/shared";
+import { appointmentViewSchema, checkoutReplySchema, isEventOf, type AppointmentView } from "@clinic/shared";
 import { FormError, useSubmit } from "../../components/Field";
 import { Async } from "../../components/States";
 import { api, ApiError } from "../../lib/api";
@@ -57,7 +57,7 @@ function Hold({ appointment, doctor, timeZone, clinicName, onChange }: {
   }, [pending, left]);
   useMe((event) => {
     const data = event.data as { appointmentId?: string; status?: string };
-    if (!event.type.startsWith("appointment.") || data.appointmentId !== appointment.id) return;
+    if (!isEventOf(event, "appointment") || data.appointmentId !== appointment.id) return;
     if (data.status === "expired") lose(`Your hold on ${when} expired and the slot was released. Please pick another time.`);
     else if (data.status === "cancelled" && !released) lose(`Your hold on ${when} was released. Please pick another time.`);
     else if (data.status === "scheduled") void api(`/appointments/${appointment.id}`, { schema: appointmentViewSchema }).then(onChange);

@@ -4,7 +4,7 @@
  * code inside the check-in window.
  */
 import { useId, useState } from "react";
-import { appointmentListSchema, appointmentViewSchema, clinicSchema, type AppointmentView, type ClinicView, type DoctorView } from "@clinic/shared";
+import { appointmentListSchema, appointmentViewSchema, clinicSchema, isEventOf, type AppointmentView, type ClinicView, type DoctorView } from "@clinic/shared";
 import { FormError, TextField, useSubmit } from "../../components/Field";
 import { Async } from "../../components/States";
 import { api } from "../../lib/api";
@@ -47,7 +47,7 @@ export function MyAppointments() {
   const upcoming = useLoad((signal) => loadList("upcoming", signal), []);
   const past = useLoad((signal) => loadList("past", signal), []);
   useMe((event) => {
-    if (!event.type.startsWith("appointment.")) return;
+    if (!isEventOf(event, "appointment")) return;
     void upcoming.reload();
     void past.reload();
   });

@@ -4,7 +4,7 @@
  * holds or books changes colour and state while the patient looks. Used to book and to reschedule.
  */
 import { useEffect, useId, useMemo, useRef, useState } from "react";
-import { addDays, slotSearchPageSchema, zonedToInstant } from "@clinic/shared";
+import { addDays, slotSearchPageSchema, topics, zonedToInstant } from "@clinic/shared";
 import { LiveIndicator } from "../../components/LiveIndicator";
 import { Async } from "../../components/States";
 import { api, ApiError } from "../../lib/api";
@@ -63,7 +63,7 @@ export function SlotWeek({ doctorId, from, timeZone, clinicNames, onWeek, onPick
     (signal) => freeSlots(doctorId, new Date(Math.max(Date.now(), weekStart.getTime())), weekEnd, signal),
     [doctorId, weekStart.getTime(), weekEnd.getTime()],
   );
-  const topic = useTopic<SlotMap>(`slots:${doctorId}`, { fromSnapshot: slotsFromSnapshot, reduce: reduceSlots });
+  const topic = useTopic<SlotMap>(topics.slots(doctorId), { fromSnapshot: slotsFromSnapshot, reduce: reduceSlots });
   // After a (re)subscribe, read the week again so nothing changed while away is missed (beyond the
   // snapshot's 7 days only REST knows the slots).
   const wasLive = useRef(false);

@@ -5,6 +5,7 @@
  */
 import { useId, useState } from "react";
 import {
+  isEventOf,
   acceptWaitlistOfferReplySchema,
   addDays,
   clinicServiceListSchema,
@@ -27,7 +28,7 @@ export function Waitlist() {
   const id = useId();
   const list = useLoad(async (signal) => (await api("/waitlist?scope=mine", { schema: waitlistListSchema, signal })).items, []);
   useMe((event) => {
-    if (event.type.startsWith("waitlist.") || event.type.startsWith("appointment.")) void list.reload();
+    if (isEventOf(event, "waitlist") || isEventOf(event, "appointment")) void list.reload();
   });
   const entries = (list.state.data ?? []).filter((e) => e.status !== "left");
   const directory = useDirectory(entries.map((e) => e.doctorId));

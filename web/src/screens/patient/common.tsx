@@ -4,13 +4,12 @@
  * (the countdown clock is lib/useNow.ts).
  */
 import { useSyncExternalStore } from "react";
-import { clinicListSchema, doctorSchema, type ClinicSummary, type DoctorView } from "@clinic/shared";
+import { clinicListSchema, doctorSchema, MY_TOPIC, type ClinicSummary, type DoctorView, type ReceivedEvent } from "@clinic/shared";
 import { api } from "../../lib/api";
 import { memoized } from "../../lib/memo";
 import { useLoad } from "../../lib/useLoad";
 import { useTopic } from "../../lib/useTopic";
 import { meFromSnapshot, reduceMe, type MeState } from "./live";
-import type { EventEnvelope } from "@clinic/shared";
 
 let clinicsPromise: Promise<ClinicSummary[]> | null = null;
 /** Active clinics (public); read once per page load, they rarely change. */
@@ -71,6 +70,6 @@ export function Notice() {
 // ---------------------------------------------------------------- me
 
 /** The signed-in patient's `me` topic: appointments, unread count and waitlist entries, live. */
-export function useMe(onEvent?: (event: EventEnvelope) => void) {
-  return useTopic<MeState>("me", { fromSnapshot: meFromSnapshot, reduce: reduceMe, onEvent });
+export function useMe(onEvent?: (event: ReceivedEvent) => void) {
+  return useTopic<MeState>(MY_TOPIC, { fromSnapshot: meFromSnapshot, reduce: reduceMe, onEvent });
 }

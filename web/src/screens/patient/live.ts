@@ -3,15 +3,16 @@
  * events with their @clinic/shared schemas (docs/realtime.md).
  */
 import {
-  appointmentLiveSchema,
+  eventData,
+  isEventOf,
   meSnapshotSchema,
-  slotLiveSchema,
   slotsSnapshotSchema,
-  waitlistOfferViewSchema,
   type AppointmentLive,
-  type EventEnvelope,
+  type ReceivedEvent,
+  type RealtimeFamilyName,
   type SlotLive,
   type WaitlistEntryView,
+  type WaitlistOfferView,
 } from "@clinic/shared";
 import { byId, upsert, type ById } from "../../lib/liveRows";
 import { reduceUnread } from "../../lib/unread";
@@ -26,10 +27,10 @@ export function slotsFromSnapshot(snapshot: unknown): SlotMap {
 }
 
 /** Upserts a `slot.*` event by id, keeping the higher version (events and snapshots may cross). */
-export function reduceSlots(state: SlotMap, event: EventEnvelope): SlotMap {
-  if (!event.type.startsWith("slot.")) return state;
-  const parsed = slotLiveSchema.safeParse(event.data);
-  return parsed.success ? upsert(state, parsed.data.slotId, parsed.data) : state;
+export function reduceSlots(state: SlotMap, event: ReceivedEvent): SlotMap {
+  if (!isEventOf(event, "slot")) return state;
+  const slot = eventData(event);
+  return slot ? upsert<SlotLive>(state, slot.slotId, slot) : state;
 }
 
 /** What a patient sees of a slot. A lapsed hold is free again (the server reads it so too). */
@@ -66,10 +67,8 @@ export function meFromSnapshot(snapshot: unknown): MeState {
   };
 }
 
-function applyOffer(waitlist: WaitlistEntryView[], type: string, data: unknown): WaitlistEntryView[] {
-  const parsed = waitlistOfferViewSchema.safeParse(data);
-  if (!parsed.success) return waitlist;
-  const offer = parsed.data;
+function applyOffer(waitlist: WaitlistEntryView[], type: RealtimeFamilyName<"waitlist">, offer: WaitlistOfferView | null): WaitlistEntryView[] {
+  if (!offer) return waitlist;
   return waitlist.map((entry) => {
     if (entry.id !== offer.entryId) return entry;
     if (type === "waitlist.offered") return { ...entry, status: "offered", offer };
@@ -78,12 +77,12 @@ function applyOffer(waitlist: WaitlistEntryView[], type: string, data: unknown):
   });
 }
 
-export function reduceMe(state: MeState, event: EventEnvelope): MeState {
-  if (event.type.startsWith("appointment.")) {
-    const parsed = appointmentLiveSchema.safeParse(event.data);
-    return parsed.success ? { ...state, appointments: upsert(state.appointments, parsed.data.appointmentId, parsed.data) } : state;
+export function reduceMe(state: MeState, event: ReceivedEvent): MeState {
+  if (isEventOf(event, "appointment")) {
+    const change = eventData(event);
+    return change ? { ...state, appointments: upsert(state.appointments, change.appointmentId, change) } : state;
   }
-  if (event.type.startsWith("notification.")) return { ...state, unread: reduceUnread(state.unread, event) };
-  if (event.type.startsWith("waitlist.")) return { ...state, waitlist: applyOffer(state.waitlist, event.type, event.data) };
+  if (isEventOf(event, "notification")) return { ...state, unread: reduceUnread(state.unread, event) };
+  if (isEventOf(event, "waitlist")) return { ...state, waitlist: applyOffer(state.waitlist, event.type, eventData(event)) };
   return state;
 }

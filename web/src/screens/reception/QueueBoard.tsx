@@ -4,7 +4,7 @@
  * patients who have not arrived (Check in). Live from `clinic:{clinicId}`; no polling.
  */
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
-import { queueEntryViewSchema, queueListSchema, queueMetricsReplySchema, type ClinicSummary, type DoctorSummary, type EventEnvelope, type QueueEntryView } from "@clinic/shared";
+import { isEventOf, queueEntryViewSchema, queueListSchema, queueMetricsReplySchema, type ClinicSummary, type DoctorSummary, type QueueEntryView, type ReceivedEvent } from "@clinic/shared";
 import { ClinicPicker, useStaffClinics } from "../../components/ClinicPicker";
 import { LiveIndicator } from "../../components/LiveIndicator";
 import { Async, Empty, ErrorState } from "../../components/States";
@@ -118,8 +118,8 @@ export function QueueBoard({ session }: { session: Session }) {
   const [metricsTick, setMetricsTick] = useState(0);
   const tickTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
   // Queue and ETA events change the figures: re-read them once a burst settles.
-  const onEvent = useCallback((event: EventEnvelope) => {
-    if (!event.type.startsWith("queue.") && event.type !== "eta.updated") return;
+  const onEvent = useCallback((event: ReceivedEvent) => {
+    if (!isEventOf(event, "queue") && event.type !== "eta.updated") return;
     clearTimeout(tickTimer.current);
     tickTimer.current = setTimeout(() => setMetricsTick((n) => n + 1), 300);
   }, []);

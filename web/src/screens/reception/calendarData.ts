@@ -9,13 +9,14 @@ import {
   addDays,
   appointmentListSchema,
   clinicServiceListSchema,
+  isEventOf,
   staffSlotListSchema,
   zonedToInstant,
   type AppointmentView,
   type ClinicServiceView,
   type ClinicSummary,
   type DoctorSummary,
-  type EventEnvelope,
+  type ReceivedEvent,
   type StaffSlotView,
 } from "@clinic/shared";
 import { api } from "../../lib/api";
@@ -55,8 +56,8 @@ export function useDayCalendar(clinic: ClinicSummary | null, doctors: DoctorSumm
   const reloadRef = useRef(day.reload);
   reloadRef.current = day.reload;
   const onEvent = useCallback(
-    (event: EventEnvelope) => {
-      if (!clinic || !(event.type.startsWith("slot.") || event.type.startsWith("appointment.") || event.type.startsWith("elastic."))) return;
+    (event: ReceivedEvent) => {
+      if (!clinic || !(isEventOf(event, "slot") || isEventOf(event, "appointment") || isEventOf(event, "elastic"))) return;
       const start = (event.data as { start?: unknown }).start;
       if (typeof start === "string" && localDate(start, clinic.timeZone) !== date) return;
       // One re-read per burst (a reschedule sends several slot and appointment events).

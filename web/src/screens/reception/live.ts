@@ -5,14 +5,14 @@
  */
 import { useEffect, useState } from "react";
 import {
-  appointmentLiveSchema,
   clinicSnapshotSchema,
-  etaUpdatedSchema,
+  eventData,
+  isEventOf,
   patientLookupReplySchema,
-  queueEntryViewSchema,
+  topics,
   type AppointmentLive,
-  type EventEnvelope,
   type QueueEntryView,
+  type ReceivedEvent,
 } from "@clinic/shared";
 import { api } from "../../lib/api";
 import { byId, isCurrent, upsert, type ById } from "../../lib/liveRows";
@@ -48,25 +48,24 @@ export function fromClinicSnapshot(raw: unknown): ClinicLive {
 }
 
 /** Applies one in-order event; rows keep the higher version, so a late duplicate never wins. */
-export function reduceClinic(state: ClinicLive, event: EventEnvelope): ClinicLive {
-  if (event.type.startsWith("appointment.")) {
-    const parsed = appointmentLiveSchema.safeParse(event.data);
-    if (!parsed.success) return state;
-    const change = parsed.data;
+export function reduceClinic(state: ClinicLive, event: ReceivedEvent): ClinicLive {
+  if (isEventOf(event, "appointment")) {
+    const change = eventData(event);
+    if (!change) return state;
     if (!isCurrent(change, state.appointments[change.appointmentId])) return state;
     const appointments = { ...state.appointments };
     if (LIVE_STATUSES.has(change.status)) appointments[change.appointmentId] = change;
     else delete appointments[change.appointmentId];
     return { ...state, appointments };
   }
-  if (event.type.startsWith("queue.")) {
-    const parsed = queueEntryViewSchema.safeParse(event.data);
-    return parsed.success ? { ...state, queue: upsert(state.queue, parsed.data.id, parsed.data) } : state;
+  if (isEventOf(event, "queue")) {
+    const entry = eventData(event);
+    return entry ? { ...state, queue: upsert(state.queue, entry.id, entry) } : state;
   }
   if (event.type === "eta.updated") {
-    const parsed = etaUpdatedSchema.safeParse(event.data);
-    if (!parsed.success) return state;
-    const eta = parsed.data;
+    const eta = eventData(event);
+    // The staff topics' estimate (a display's carries no clinic).
+    if (!eta || !("clinicId" in eta)) return state;
     const queue = { ...state.queue };
     const appointmentEta = { ...state.appointmentEta };
     for (const item of eta.entries) {
@@ -80,8 +79,8 @@ export function reduceClinic(state: ClinicLive, event: EventEnvelope): ClinicLiv
   return state;
 }
 
-export function useClinicLive(clinicId: string | null, onEvent?: (event: EventEnvelope) => void) {
-  return useTopic<ClinicLive>(clinicId ? `clinic:${clinicId}` : null, { fromSnapshot: fromClinicSnapshot, reduce: reduceClinic, onEvent });
+export function useClinicLive(clinicId: string | null, onEvent?: (event: ReceivedEvent) => void) {
+  return useTopic<ClinicLive>(clinicId ? topics.clinic(clinicId) : null, { fromSnapshot: fromClinicSnapshot, reduce: reduceClinic, onEvent });
 }
 
 const STATUS_RANK: Record<string, number> = { in_room: 0, called: 1, waiting: 2 };
