@@ -11,7 +11,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { clinicSettingsSchema } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-import { DomainError } from "../../platform/problem";
+import { DomainError } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { recordEvents } from "../../platform/outbox";
 import { SLOT_COLUMNS, recordSlotChanges, slotChange, type SlotRow } from "../scheduling";

@@ -7,7 +7,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Logger } from "pino";
 import type { Lock } from "redlock";
 import type { Locks } from "../../platform/locks";
-import { DomainError } from "../../platform/problem";
+import { conflict, notFound, unprocessable } from "../../platform/errors";
 import { isFree, lockBlock, placeAllocation, readSlot, setBookedAllocationStatus, slotTaken, takeSlot as takeSlotRow, type SlotRow } from "../scheduling";
 import type { Changes } from "./appointment.store";
 
@@ -26,7 +26,7 @@ export async function admitSlot(locks: Locks, log: Logger, slotId: string): Prom
     log.warn({ err: error, slotId }, "slot lock unavailable; relying on the database");
     return null;
   }
-  if (!lock) throw new DomainError(409, "SLOT_BUSY", "Someone else is booking this slot right now");
+  if (!lock) throw conflict("SLOT_BUSY");
   return lock;
 }
 
@@ -41,7 +41,7 @@ export async function readPlace(
 ): Promise<{ place: Place; doctorId: string; clinicId: string; start: Date; end: Date; kind: string; slotServiceId: string | null }> {
   if (input.slotId) {
     const slot = await readSlot(em, input.slotId);
-    if (!slot) throw new DomainError(404, "NOT_FOUND", "Slot not found");
+    if (!slot) throw notFound("Slot");
     if (!isFree(slot)) throw slotTaken();
     const place: Place = { kind: "slot", slot };
     return { place, doctorId: slot.doctor_id, clinicId: slot.clinic_id, start: new Date(slot.starts_at), end: new Date(slot.ends_at), kind: slot.kind, slotServiceId: slot.service_id };
@@ -51,10 +51,10 @@ export async function readPlace(
     `select id, doctor_id, clinic_id, starts_at, ends_at from elastic_block where id = ?`,
     [offer.blockId],
   );
-  if (!block) throw new DomainError(404, "NOT_FOUND", "Elastic block not found");
+  if (!block) throw notFound("Elastic block");
   const start = new Date(offer.start);
   if (start < new Date(block.starts_at) || start >= new Date(block.ends_at)) {
-    throw new DomainError(422, "OUTSIDE_BLOCK", "The offer's start is not inside the block", { field: "body.elastic.start" });
+    throw unprocessable("OUTSIDE_BLOCK", { field: "body.elastic.start" });
   }
   const minutes = await minutesOf(block.clinic_id);
   const place: Place = { kind: "elastic", blockId: block.id, minutes };

@@ -20,7 +20,7 @@ import {
 } from "@clinic/shared";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ModuleContext } from "../../platform/module";
-import { DomainError } from "../../platform/problem";
+import { forbidden, notFound } from "../../platform/errors";
 import { actorOf } from "../../platform/audit";
 import { requireUser } from "../identity";
 import { dayAppointments, dayPatients, myAppointments, patientFacts, patientHistory } from "./appointment.query";
@@ -116,7 +116,7 @@ export function bookingRoutes(ctx: ModuleContext): FastifyPluginAsync {
       { schema: { tags, summary: "The caller's own appointments (scope=mine)", querystring: myAppointmentsQuerySchema, response: { 200: appointmentListSchema } } },
       async (request) => {
         const principal = requireUser(request);
-        if (!principal.patientId) throw new DomainError(403, "FORBIDDEN", "Only patients have their own appointments");
+        if (!principal.patientId) throw forbidden("Only patients have their own appointments");
         return { items: await myAppointments(em(), principal.patientId, request.query.when) };
       },
     );
@@ -134,7 +134,7 @@ export function bookingRoutes(ctx: ModuleContext): FastifyPluginAsync {
       if (principal.doctorId === doctorId || principal.role === "platform_admin") return null;
       const rows = await em().execute<{ clinic_id: string }[]>(`select clinic_id from doctor_clinic where doctor_id = ?`, [doctorId]);
       const clinicIds = rows.map((row) => row.clinic_id).filter((clinicId) => isStaffOf(principal, clinicId));
-      if (!clinicIds.length) throw new DomainError(403, "FORBIDDEN", "Not allowed to read this doctor's day");
+      if (!clinicIds.length) throw forbidden("Not allowed to read this doctor's day");
       return clinicIds;
     }
 
@@ -170,7 +170,7 @@ export function bookingRoutes(ctx: ModuleContext): FastifyPluginAsync {
       async (request) => {
         const principal = requireUser(request);
         const { clinicId } = request.params;
-        if (!isStaffOf(principal, clinicId)) throw new DomainError(403, "FORBIDDEN", "Not allowed to read this clinic's day");
+        if (!isStaffOf(principal, clinicId)) throw forbidden("Not allowed to read this clinic's day");
         return { items: await dayAppointments(em(), { clinicId, clinicIds: null }, request.query.date) };
       },
     );
@@ -182,15 +182,15 @@ export function bookingRoutes(ctx: ModuleContext): FastifyPluginAsync {
         const principal = requireUser(request);
         const { patientId } = request.params;
         const facts = await patientFacts(em(), patientId);
-        if (!facts) throw new DomainError(404, "NOT_FOUND", "Patient not found");
+        if (!facts) throw notFound("Patient");
         const allowed =
           principal.userId === facts.user_id ||
           principal.role === "platform_admin" ||
           (principal.doctorId !== null && facts.doctor_ids.includes(principal.doctorId)) ||
           facts.clinic_ids.some((clinicId) => isStaffOf(principal, clinicId));
         if (!allowed) {
-          if (principal.role === "patient") throw new DomainError(404, "NOT_FOUND", "Patient not found");
-          throw new DomainError(403, "FORBIDDEN", "Not allowed to read this patient's appointments");
+          if (principal.role === "patient") throw notFound("Patient");
+          throw forbidden("Not allowed to read this patient's appointments");
         }
         return patientHistory(em(), patientId);
       },

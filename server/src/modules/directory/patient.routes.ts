@@ -25,7 +25,7 @@ import {
   unrelate,
   updatePatient,
 } from "./patient.service";
-import { notFound } from "../../platform/transactions";
+import { notFound } from "../../platform/errors";
 
 const tags = ["directory"];
 

@@ -4,14 +4,14 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { PatientView, SubscriptionTier, UpdatePatientRequest } from "@clinic/shared";
-import { DomainError } from "../../platform/problem";
+import { conflict, notFound } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import type { AccessScope } from "../identity";
 import { readPreferences, reminderPreferencesOf, writePreferences } from "../notifications";
 import { Doctor } from "./doctor.entity";
 import { DoctorPatient, Patient } from "./patient.entity";
 import { patientView } from "./views";
-import { idempotent, notFound, writeTransaction } from "../../platform/transactions";
+import { idempotent, writeTransaction } from "../../platform/transactions";
 
 export type PatientScope = NonNullable<AccessScope["patient"]>;
 
@@ -122,7 +122,7 @@ async function relateOnce(em: EntityManager, actor: AuditActor, { doctorId, pati
       await tx.flush();
       return { relation, created: true };
     },
-    () => new DomainError(409, "CONCURRENT_CHANGE", "The relation changed meanwhile; try again"),
+    () => conflict("CONCURRENT_CHANGE", "The relation changed meanwhile; try again"),
   ).then(({ relation, created }) => ({ doctorId, patientId, createdAt: relation.createdAt.toISOString(), created }));
 }
 

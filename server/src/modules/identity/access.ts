@@ -4,7 +4,7 @@
  * table below is the whole policy.
  */
 import type { ClinicRole } from "@clinic/shared";
-import { DomainError } from "../../platform/problem";
+import { forbidden, notFound } from "../../platform/errors";
 import type { UserPrincipal } from "./principal";
 
 /** Facts about the target of an action, loaded by the caller. */
@@ -149,6 +149,6 @@ export function authorize(
   options: { hide?: string } = {},
 ): void {
   if (can(principal, permission, scope)) return;
-  if (options.hide) throw new DomainError(404, "NOT_FOUND", `${options.hide} not found`);
-  throw new DomainError(403, "FORBIDDEN", `Not allowed: ${permission}`);
+  if (options.hide) throw notFound(options.hide);
+  throw forbidden(`Not allowed: ${permission}`);
 }

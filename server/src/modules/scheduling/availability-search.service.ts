@@ -8,7 +8,7 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { decodeSlotCursor, encodeSlotCursor, localTimeOf, type SlotSearchItem, type SlotSearchPage, type SlotStatus } from "@clinic/shared";
-import { DomainError } from "../../platform/problem";
+import { invalid } from "../../platform/errors";
 import { offers } from "./elastic";
 import { blockPackItems } from "./elastic.service";
 
@@ -207,9 +207,7 @@ export async function searchSlots(em: EntityManager, filters: SlotSearchFilters,
   if (filters.cursor !== undefined) {
     after = decodeSlotCursor(filters.cursor);
     if (!after) {
-      throw new DomainError(400, "VALIDATION_FAILED", "Invalid query.cursor", {
-        errors: [{ field: "query.cursor", message: "not a cursor from a previous page" }],
-      });
+      throw invalid("query.cursor", "not a cursor from a previous page");
     }
   }
   const { sql, params } = slotSearchSql(filters, viewer, after);

@@ -5,7 +5,7 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { localDateSchema, slotKinds, wallTimeSchema, zonedToInstant, localTimeOf, type ImportIssue, type ImportResult, type SlotKind } from "@clinic/shared";
-import { DomainError } from "../../platform/problem";
+import { unprocessable } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { ClinicService } from "../directory";
 import { CsvSyntaxError, parseCsv } from "./csv";
@@ -40,7 +40,7 @@ interface Parsed {
 }
 
 const hasErrors = (report: ImportIssue[]) =>
-  new DomainError(422, "IMPORT_HAS_ERRORS", `The file has ${report.length} problem(s); nothing was imported`, { report });
+  unprocessable("IMPORT_HAS_ERRORS", `The file has ${report.length} problem(s); nothing was imported`, { report });
 
 function checkTags(raw: string[], row: number, issues: ImportIssue[]): string[] {
   const tags = [...new Set(raw.map((t) => t.trim()).filter(Boolean))];

@@ -4,7 +4,7 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { OperationSlot, SlotKind, SlotStatus } from "@clinic/shared";
-import { DomainError } from "../../platform/problem";
+import { conflict, notFound, unprocessable } from "../../platform/errors";
 import { Clinic, Doctor } from "../directory";
 
 export interface SlotRow {
@@ -46,7 +46,7 @@ export function isOverlapViolation(error: unknown): boolean {
 }
 
 export const overlapConflict = () =>
-  new DomainError(409, "SLOT_OVERLAP", "Another slot of this doctor was created over the same time meanwhile; try again");
+  conflict("SLOT_OVERLAP");
 
 export interface DoctorFacts {
   id: string;
@@ -56,18 +56,18 @@ export interface DoctorFacts {
 
 export async function loadDoctor(em: EntityManager, doctorId: string): Promise<DoctorFacts> {
   const doctor = await em.findOne(Doctor, { id: doctorId }, { populate: ["clinics"] });
-  if (!doctor) throw new DomainError(404, "NOT_FOUND", "Doctor not found");
+  if (!doctor) throw notFound("Doctor");
   return { id: doctor.id, userId: doctor.user.id, clinicIds: doctor.clinics.getItems().map((c) => c.id) };
 }
 
 export async function loadClinic(em: EntityManager, clinicId: string): Promise<Clinic> {
   const clinic = await em.findOne(Clinic, { id: clinicId });
-  if (!clinic) throw new DomainError(404, "NOT_FOUND", "Clinic not found");
+  if (!clinic) throw notFound("Clinic");
   return clinic;
 }
 
 export function requireWorksAt(doctor: DoctorFacts, clinicId: string): void {
   if (!doctor.clinicIds.includes(clinicId)) {
-    throw new DomainError(422, "DOCTOR_NOT_AT_CLINIC", "The doctor does not work at this clinic", { clinicId });
+    throw unprocessable("DOCTOR_NOT_AT_CLINIC", { clinicId });
   }
 }

@@ -6,7 +6,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { isLapsedHold, type SlotKind, type SlotStatus, type slotChangeSchema, type SlotCause } from "@clinic/shared";
 import type { z } from "zod";
-import { DomainError } from "../../platform/problem";
+import { conflict } from "../../platform/errors";
 import { recordEvents } from "../../platform/outbox";
 
 /** A slot's state after a committed change, as events carry it (`slot.{cause}`). */
@@ -32,7 +32,7 @@ export const SLOT_COLUMNS = "id, doctor_id, clinic_id, service_id, starts_at, en
 /** SQL: the slot (alias `s` unless named) is free — available, or held by a hold that has lapsed. */
 export const freeSlotSql = (alias = "s") => `(${alias}.status = 'available' or (${alias}.status = 'held' and ${alias}.hold_expires_at <= now()))`;
 
-export const slotTaken = () => new DomainError(409, "SLOT_TAKEN", "The slot is no longer available");
+export const slotTaken = () => conflict("SLOT_TAKEN");
 
 const lapsed = (row: Pick<SlotRow, "status" | "hold_expires_at">) => isLapsedHold({ status: row.status, holdExpiresAt: row.hold_expires_at });
 

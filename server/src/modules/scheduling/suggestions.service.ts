@@ -6,7 +6,8 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { addDays, zonedToInstant, type SlotSearchItem, type SlotSuggestions, type UnderusedQuery } from "@clinic/shared";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import { notFound, writeTransaction } from "../../platform/transactions";
+import { notFound } from "../../platform/errors";
+import { writeTransaction } from "../../platform/transactions";
 import { addDoctorFilters, Where } from "./availability-search.service";
 
 const DAY = 86_400_000;

@@ -14,7 +14,7 @@ import type {
   UnavailabilityResult,
   UnavailabilityView,
 } from "@clinic/shared";
-import { DomainError } from "../../platform/problem";
+import { notFound } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import type { LeaveCancellations } from "./scheduling.ports";
 import { viewChanges } from "./slot-events";
@@ -250,7 +250,7 @@ export async function listClosures(em: EntityManager, clinicId: string, range: {
 
 export async function findUnavailability(em: EntityManager, id: string): Promise<UnavailabilityView> {
   const u = await em.findOne(Unavailability, { id });
-  if (!u) throw new DomainError(404, "NOT_FOUND", "Unavailability not found");
+  if (!u) throw notFound("Unavailability");
   return unavailabilityView(u);
 }
 
@@ -267,7 +267,7 @@ export function deleteUnavailability(
   return em.transactional(async (tx) => {
     await lockUnavailability(tx);
     const u = await tx.findOne(Unavailability, { id });
-    if (!u) throw new DomainError(404, "NOT_FOUND", "Unavailability not found");
+    if (!u) throw notFound("Unavailability");
     const before = unavailabilityView(u);
     const tag = unavailabilityTag(id);
     const rows = await tx.execute<(SlotRow & { cover: string | null })[]>(

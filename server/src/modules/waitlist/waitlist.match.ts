@@ -9,7 +9,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { SubscriptionTier } from "@clinic/shared";
 import { createLocks, type Locks } from "../../platform/locks";
 import type { ModuleContext } from "../../platform/module";
-import { DomainError } from "../../platform/problem";
+import { DomainError } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { dispatchMessages, notify } from "../notifications";
 import { checkBookingCandidate, isFree, readSlot, type SlotRow } from "../scheduling";
