@@ -1,11 +1,11 @@
 /** Appointment lists: a patient's own, a doctor's and a clinic's day, a patient's history. */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { addDays, type AppointmentHistory, type AppointmentView, type DayPatient } from "@clinic/shared";
-import { APPOINTMENT_COLUMNS, appointmentView, type AppointmentRow } from "./appointment.views";
+import { APPOINTMENT_COLUMNS, appointmentView, lapsedAppointmentHoldSql, liveAppointmentSql, type AppointmentRow } from "./appointment.views";
 import { noShowStanding } from "./booking-policy";
 
 /** Lapsed holds are not shown as live anywhere, whether or not the expiry job has run. */
-const LIVE = `(a.status in ('scheduled','checked_in','in_consultation') or (a.status = 'pending' and a.hold_expires_at > now()))`;
+const LIVE = liveAppointmentSql("a");
 
 export async function myAppointments(em: EntityManager, patientId: string, when: "upcoming" | "past"): Promise<AppointmentView[]> {
   const rows =
@@ -57,7 +57,7 @@ export async function dayPatients(
 }
 
 function dayConditions(filter: { doctorId?: string; clinicId?: string; clinicIds: string[] | null }, date: string) {
-  const conditions = [`a.status not in ('cancelled','expired')`, `not (a.status = 'pending' and a.hold_expires_at <= now())`];
+  const conditions = [`a.status not in ('cancelled','expired')`, `not ${lapsedAppointmentHoldSql("a")}`];
   const params: unknown[] = [];
   // A day window wide enough for any zone, then the exact local date.
   conditions.push(`a.starts_at >= ?::date - interval '1 day' and a.starts_at < ?::date + interval '2 days'`);

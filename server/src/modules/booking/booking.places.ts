@@ -10,6 +10,7 @@ import type { Locks } from "../../platform/locks";
 import { conflict, notFound, unprocessable } from "../../platform/errors";
 import { isFree, lockBlock, placeAllocation, readSlot, setBookedAllocationStatus, slotTaken, takeSlot as takeSlotRow, type SlotRow } from "../scheduling";
 import type { Changes } from "./appointment.store";
+import { lapsedAppointmentHoldSql } from "./appointment.views";
 
 const MINUTE = 60_000;
 const LOCK_TTL_MS = 5_000;
@@ -70,7 +71,7 @@ export async function takeSlot(tx: EntityManager, changes: Changes, slotId: stri
   if (tookOverLapsedHold) {
     const expired = await tx.execute<{ id: string }[]>(
       `update appointment set status = 'expired', status_reason = 'hold lapsed', version = version + 1, updated_at = now()
-        where slot_id = ? and status = 'pending' and hold_expires_at <= now() returning id`,
+        where slot_id = ? and ${lapsedAppointmentHoldSql("appointment")} returning id`,
       [slotId],
     );
     for (const row of expired) changes.appointment(row.id, "expired");
@@ -92,7 +93,7 @@ export async function takeElastic(
   const block = await lockBlock(tx, place.blockId);
   const lapsed = await tx.execute<{ id: string; elastic_allocation_id: string }[]>(
     `update appointment set status = 'expired', status_reason = 'hold lapsed', version = version + 1, updated_at = now()
-      where elastic_allocation_id in (select id from elastic_allocation where block_id = ?) and status = 'pending' and hold_expires_at <= now()
+      where elastic_allocation_id in (select id from elastic_allocation where block_id = ?) and ${lapsedAppointmentHoldSql("appointment")}
       returning id, elastic_allocation_id`,
     [block.id],
   );

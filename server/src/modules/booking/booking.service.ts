@@ -8,6 +8,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Lock } from "redlock";
 import {
   clinicSettingsSchema,
+  isLapsedHold,
   type AppointmentStatus,
   type AppointmentView,
   type CreateAppointmentReply,
@@ -21,7 +22,7 @@ import { conflict, denied, DomainError, forbidden, notFound, unprocessable } fro
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { can, type UserPrincipal } from "../identity";
 import { checkBookingCandidate, retimeBookedAllocations } from "../scheduling";
-import { appointmentView, type AppointmentRow } from "./appointment.views";
+import { appointmentView, liveAppointmentSql, type AppointmentRow } from "./appointment.views";
 import {
   Changes,
   assertNotQueued,
@@ -109,7 +110,7 @@ export class BookingService {
               (select consultation_fee_minor from doctor where id = ?) as fee,
               (select settings from clinic where id = ?) as settings,
               (select count(*)::int from appointment a where a.patient_id = p.id and a.starts_at > now()
-                 and (a.status in ('scheduled','checked_in','in_consultation') or (a.status = 'pending' and a.hold_expires_at > now()))) as active,
+                 and ${liveAppointmentSql("a")}) as active,
               ${missedOfLastFiveSql("p.id")} as missed
          from patient p where p.id = ?`,
       [found.doctorId, found.doctorId, found.clinicId, patientId],
@@ -295,7 +296,7 @@ export class BookingService {
         if (row.status === "pending" && row.payment_status !== "not_required") {
           throw conflict("PAYMENT_REQUIRED");
         }
-        if (row.status === "pending" && row.hold_expires_at && new Date(row.hold_expires_at).getTime() <= Date.now()) {
+        if (isLapsedHold({ status: row.status, holdExpiresAt: row.hold_expires_at })) {
           await setAppointmentStatus(tx, row, "expired", principal.userId, "hold lapsed");
           changes.appointment(row.id, "expired");
           await releasePlace(tx, row, changes, "expired");
@@ -391,7 +392,7 @@ export class BookingService {
         throw error;
       });
       if (!row || row.status !== "pending") return { outcome: "gone" as const };
-      if (!row.hold_expires_at || new Date(row.hold_expires_at).getTime() > Date.now()) return { outcome: "not_due" as const };
+      if (!isLapsedHold({ status: row.status, holdExpiresAt: row.hold_expires_at })) return { outcome: "not_due" as const };
       await setAppointmentStatus(tx, row, "expired", null, "hold lapsed");
       changes.appointment(row.id, "expired");
       await releasePlace(tx, row, changes, "expired");

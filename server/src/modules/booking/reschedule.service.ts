@@ -7,7 +7,7 @@
  * a hold that completes the move when the difference is paid (the visit stays where it is until then).
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { canTransition, type AppointmentView, type RescheduleTarget } from "@clinic/shared";
+import { canTransition, isLapsedHold, type AppointmentView, type RescheduleTarget } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { conflict, DomainError, unprocessable } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
@@ -67,7 +67,7 @@ export class RescheduleService {
       const result = await em.transactional(async (tx) => {
         const row = await lockedAppointment(tx, id);
         if (!staff) await this.booking.assertBeforeCutoff(tx, row);
-        if (row.status === "pending" && row.hold_expires_at && new Date(row.hold_expires_at).getTime() <= Date.now()) {
+        if (isLapsedHold({ status: row.status, holdExpiresAt: row.hold_expires_at })) {
           throw conflict("HOLD_EXPIRED");
         }
         if (row.status !== "pending" && row.status !== "scheduled") {

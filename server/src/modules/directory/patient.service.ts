@@ -79,7 +79,8 @@ export async function setPatientTier(em: EntityManager, actor: AuditActor, patie
 
 /**
  * The guard's facts for relating a doctor and a patient: the clinics where both are known, i.e. the
- * doctor works there and the patient has or had an appointment there (a lapsed hold is not one).
+ * doctor works there and the patient has or had an appointment there (a lapsed hold is not one: the
+ * SQL is booking's `lapsedAppointmentHoldSql`, written out, since directory sits below booking).
  * Nothing here needs either to exist, so a refusal does not tell who does.
  */
 export async function relationScope(em: EntityManager, doctorId: string, patientId: string): Promise<Required<Pick<AccessScope, "doctorId" | "sharedClinicIds">>> {

@@ -146,6 +146,8 @@ export async function checkBookingCandidate(
   const dayEnd = zonedToInstant(addDays(day, 1), "00:00", clinic.timeZone);
   const [rules, appointments] = await Promise.all([
     em.find(BookingRule, { clinic: clinicId, active: true }, { orderBy: { createdAt: "asc", id: "asc" } }),
+    // The doctor's taken time that day: booked or live-held slots, and elastic bookings that are live
+    // (booking's liveAppointmentSql, written out: scheduling sits below booking in the layers).
     em.execute<{ starts_at: Date; ends_at: Date }[]>(
       `select starts_at, ends_at from slot
         where doctor_id = ? and id is distinct from ?::uuid and starts_at >= ? and starts_at < ?

@@ -18,7 +18,8 @@ export function isExclusionViolation(error: unknown): boolean {
   return e?.code === "23P01" || e?.cause?.code === "23P01";
 }
 
-interface SlotRow {
+/** A slot that may clash, with its clinic's name. */
+interface ClashRow {
   id: string;
   clinic_id: string;
   clinic_name: string;
@@ -39,7 +40,7 @@ export async function findSlotClashes(
   const from = sorted[0]!.start;
   const to = new Date(Math.max(...sorted.map((i) => i.end.getTime())));
   const exclude = new Set(options.excludeSlotIds ?? []);
-  const rows = await sql<SlotRow>(
+  const rows = await sql<ClashRow>(
     em,
     `select s.id, s.clinic_id, c.name as clinic_name, s.status, s.starts_at, s.ends_at
        from slot s join clinic c on c.id = s.clinic_id

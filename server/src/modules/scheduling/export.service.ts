@@ -7,7 +7,8 @@ import { localDateOf, localTimeOf, type SlotStatus } from "@clinic/shared";
 import { invalid } from "../../platform/errors";
 import { serializeCsv } from "./csv";
 import { serializeIcs, type IcsEventOut } from "./ical";
-import { loadClinic, loadDoctor, requireWorksAt, type SlotRow } from "./slot-rows";
+import { loadClinic, loadDoctor, requireWorksAt } from "./slot-rows";
+import { slotColumns, type SlotRow } from "./slot.store";
 import { SYSTEM_TAG_PREFIX } from "./unavailability.service";
 
 const DEFAULT_DAYS = 90;
@@ -36,8 +37,7 @@ async function loadSlots(em: EntityManager, doctorId: string, query: { clinicId:
     throw invalid("query.to", `at most ${MAX_DAYS} days after from`);
   }
   const rows = await em.execute<ExportRow[]>(
-    `select s.id, s.doctor_id, s.clinic_id, s.service_id, s.starts_at, s.ends_at, s.status, s.kind, s.tags, s.note, s.version,
-            cs.name as service_name
+    `select ${slotColumns("s")}, cs.name as service_name
        from slot s left join clinic_service cs on cs.id = s.service_id
       where s.doctor_id = ? and s.clinic_id = ? and s.status <> 'expired' and s.starts_at < ? and s.ends_at > ?
       order by s.starts_at, s.id`,

@@ -12,7 +12,8 @@ import { CsvSyntaxError, parseCsv } from "./csv";
 import { IcsSyntaxError, parseDateTime, parseIcs, splitTextList, unescapeText } from "./ical";
 import { byStartThenId, entityChange, recorded, type WithSlotChanges } from "./slot-events";
 import { Slot } from "./slot.entity";
-import { isOverlapViolation, loadClinic, loadDoctor, overlapConflict, requireWorksAt, slotView, type SlotRow } from "./slot-rows";
+import { isOverlapViolation, loadClinic, loadDoctor, overlapConflict, requireWorksAt, slotView } from "./slot-rows";
+import type { SlotRow } from "./slot.store";
 import { coveringUnavailability, lockUnavailabilityShared } from "./unavailability.service";
 import { finishOrRollBack, withDryRun } from "./dry-run";
 
@@ -297,8 +298,6 @@ export async function importSlots(
             ends_at: s.endsAt,
             status: "available",
             kind: s.kind,
-            tags: s.tags,
-            note: s.note ?? null,
             version: 1,
           }),
         ),

@@ -1,29 +1,14 @@
 /**
- * What the operations services share: slots read as raw rows (the operations lock and change them
- * with conditional SQL), their reply view, and lookups of the doctor and clinic they act on.
+ * What the operations services share: the reply view of a slot row (rows and their columns are the
+ * slot store's), overlap errors, and lookups of the doctor and clinic they act on.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import type { OperationSlot, SlotKind, SlotStatus } from "@clinic/shared";
+import type { OperationSlot } from "@clinic/shared";
 import { conflict, notFound, unprocessable } from "../../platform/errors";
 import { Clinic, Doctor } from "../directory";
+import type { SlotRow } from "./slot.store";
 
-export interface SlotRow {
-  id: string;
-  doctor_id: string;
-  clinic_id: string;
-  service_id: string | null;
-  starts_at: Date;
-  ends_at: Date;
-  status: SlotStatus;
-  kind: SlotKind;
-  tags: string[];
-  note: string | null;
-  version: number;
-}
-
-export const SLOT_COLUMNS = "id, doctor_id, clinic_id, service_id, starts_at, ends_at, status, kind, tags, note, version";
-
-export function slotView(row: SlotRow): OperationSlot {
+export function slotView(row: Pick<SlotRow, "id" | "doctor_id" | "clinic_id" | "service_id" | "starts_at" | "ends_at" | "status" | "kind" | "version">): OperationSlot {
   return {
     id: row.id,
     doctorId: row.doctor_id,

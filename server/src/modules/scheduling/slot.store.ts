@@ -29,8 +29,17 @@ export interface SlotRow {
 
 export const SLOT_COLUMNS = "id, doctor_id, clinic_id, service_id, starts_at, ends_at, status, kind, tags, note, version, hold_expires_at";
 
-/** SQL: the slot (alias `s` unless named) is free — available, or held by a hold that has lapsed. */
-export const freeSlotSql = (alias = "s") => `(${alias}.status = 'available' or (${alias}.status = 'held' and ${alias}.hold_expires_at <= now()))`;
+/** SLOT_COLUMNS of the slot named `alias` in a join (`s.id, s.doctor_id, …`). */
+export const slotColumns = (alias: string) => SLOT_COLUMNS.split(", ").map((column) => `${alias}.${column}`).join(", ");
+
+/**
+ * SQL: the slot (alias `s` unless named) is held by a hold whose time is up (`isLapsedHold`'s SQL
+ * form). `now` is SQL for the instant: `now()`, or `?` when the caller passes its own.
+ */
+export const lapsedSlotHoldSql = (alias = "s", now = "now()") => `(${alias}.status = 'held' and ${alias}.hold_expires_at <= ${now})`;
+
+/** SQL: the slot is free to book — available, or held by a hold that has lapsed. */
+export const freeSlotSql = (alias = "s", now = "now()") => `(${alias}.status = 'available' or ${lapsedSlotHoldSql(alias, now)})`;
 
 export const slotTaken = () => conflict("SLOT_TAKEN");
 

@@ -9,6 +9,7 @@ import { recordAudit, type AuditActor } from "../../platform/audit";
 import { notFound } from "../../platform/errors";
 import { writeTransaction } from "../../platform/transactions";
 import { addDoctorFilters, Where } from "./availability-search.service";
+import { freeSlotSql } from "./slot.store";
 
 const DAY = 86_400_000;
 /** How far ahead "earliest" looks. */
@@ -18,7 +19,7 @@ const PREFERRED_LIMIT = 10;
 const LOAD_HORIZON_DAYS = 7;
 
 /** A free, publicly bookable slot of doctor `d` (the `?` is now). */
-const FREE = `(s.status = 'available' or (s.status = 'held' and s.hold_expires_at <= ?)) and s.kind = 'regular'`;
+const FREE = `${freeSlotSql("s", "?")} and s.kind = 'regular'`;
 
 interface Row {
   id: string;

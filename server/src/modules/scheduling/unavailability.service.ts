@@ -19,7 +19,7 @@ import { recordAudit, type AuditActor } from "../../platform/audit";
 import type { LeaveCancellations } from "./scheduling.ports";
 import { viewChanges } from "./slot-events";
 import { slotView } from "./slot-rows";
-import { SLOT_COLUMNS, freeSlotSql, recordSlotChanges, type SlotRow } from "./slot.store";
+import { SLOT_COLUMNS, freeSlotSql, recordSlotChanges, slotColumns, type SlotRow } from "./slot.store";
 import { Unavailability } from "./unavailability.entity";
 
 export const unavailabilityTag = (id: string) => `unavailability:${id}`;
@@ -271,7 +271,7 @@ export function deleteUnavailability(
     const before = unavailabilityView(u);
     const tag = unavailabilityTag(id);
     const rows = await tx.execute<(SlotRow & { cover: string | null })[]>(
-      `select ${SLOT_COLUMNS.split(", ").map((c) => `s.${c}`).join(", ")},
+      `select ${slotColumns("s")},
          (select u.id from unavailability u
            where u.id <> ? and u.starts_at < s.ends_at and (u.ends_at is null or u.ends_at > s.starts_at)
              and ((u.doctor_id = s.doctor_id and (u.clinic_id is null or u.clinic_id = s.clinic_id))
