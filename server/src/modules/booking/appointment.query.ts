@@ -89,16 +89,4 @@ export async function patientHistory(em: EntityManager, patientId: string): Prom
   return { items: rows.map(appointmentView), ...standing };
 }
 
-/** Facts for the history guard: the patient's user, doctors (relation or appointment) and clinics. */
-export async function patientFacts(em: EntityManager, patientId: string) {
-  const [row] = await em.execute<{ user_id: string; doctor_ids: string[]; clinic_ids: string[] }[]>(
-    `select p.user_id,
-       array(select doctor_id from doctor_patient where patient_id = p.id union select doctor_id from appointment where patient_id = p.id)::text[] as doctor_ids,
-       array(select distinct clinic_id from appointment where patient_id = p.id)::text[] as clinic_ids
-     from patient p where p.id = ?`,
-    [patientId],
-  );
-  return row ?? null;
-}
-
 export const nextDay = (date: string) => addDays(date, 1);

@@ -20,7 +20,7 @@ import { dispatchMessages } from "../notifications";
 import type { ModuleContext } from "../../platform/module";
 import { conflict, denied, DomainError, forbidden, notFound, unprocessable } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import { can, type UserPrincipal } from "../identity";
+import { actsAsClinicStaff, type UserPrincipal } from "../identity";
 import { checkBookingCandidate, retimeBookedAllocations } from "../scheduling";
 import { appointmentView, liveAppointmentSql, type AppointmentRow } from "./appointment.views";
 import {
@@ -39,9 +39,6 @@ import {
 import { admitSlot, readPlace, takeElastic, takeSlot, type Place } from "./booking.places";
 import { NO_SHOW_WARNING, missedOfLastFiveSql, paymentOf, priceBooking, standingOf, tellDoctorOfFreeBooking, type Pricing } from "./booking-policy";
 import { AlreadyAnswered, claimKey, storeAnswer, storedAnswer, type IdempotencyContext, type StoredAnswer } from "./idempotency";
-
-/** The clinic's staff (any membership there) or the platform admin: the guard decides. */
-export const isStaffOf = (p: UserPrincipal, clinicId: string) => can(p, "clinic.appointments.manage", { clinicId });
 
 export interface Prepared {
   place: Place;
@@ -95,7 +92,7 @@ export class BookingService {
     };
     // An elastic offer is as long as its service.
     const found = await readPlace(em, input, async (clinicId) => (await readService(input.serviceId!, clinicId)).minutes);
-    const staff = isStaffOf(principal, found.clinicId);
+    const staff = actsAsClinicStaff(principal, found.clinicId);
     const patientId = options.fixedPatientId ?? input.patientId ?? principal.patientId;
     if (!patientId) throw unprocessable("PATIENT_REQUIRED", { field: "body.patientId" });
     if (!options.fixedPatientId && patientId !== principal.patientId && !staff) {
@@ -272,7 +269,7 @@ export class BookingService {
   assertCanManage(principal: UserPrincipal, row: AppointmentRow, options: { doctor?: boolean; patient?: boolean } = {}) {
     const owner = principal.patientId === row.patient_id && options.patient !== false;
     const doctor = options.doctor === true && principal.doctorId === row.doctor_id;
-    if (owner || doctor || isStaffOf(principal, row.clinic_id)) return;
+    if (owner || doctor || actsAsClinicStaff(principal, row.clinic_id)) return;
     const staffish = principal.role !== "patient";
     if (staffish) throw forbidden("Not allowed on this appointment");
     throw notFound("Appointment");
@@ -326,7 +323,7 @@ export class BookingService {
     const em = this.em();
     const current = await readAppointment(em, id);
     this.assertCanManage(principal, current, { doctor: true });
-    const staff = isStaffOf(principal, current.clinic_id) || principal.doctorId === current.doctor_id;
+    const staff = actsAsClinicStaff(principal, current.clinic_id) || principal.doctorId === current.doctor_id;
     const changes = new Changes();
     const result = await em
       .transactional(async (tx) => {

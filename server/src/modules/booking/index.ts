@@ -51,5 +51,4 @@ export {
 export { paymentOf, priceBooking, priceOf, tellDoctorOfFreeBooking } from "./booking-policy";
 export { admitSlot, takeSlot } from "./booking.places";
 export { SNAPSHOT_LIMIT } from "./booking.snapshots";
-export { isStaffOf } from "./booking.service";
 export type { Checkout, LoyaltyPoints, VisitMoney } from "./booking.ports";

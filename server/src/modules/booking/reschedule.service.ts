@@ -11,12 +11,12 @@ import { canTransition, isLapsedHold, type AppointmentView, type RescheduleTarge
 import type { ModuleContext } from "../../platform/module";
 import { conflict, DomainError, unprocessable } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import type { UserPrincipal } from "../identity";
+import { actsAsClinicStaff, type UserPrincipal } from "../identity";
 import { dispatchMessages } from "../notifications";
 import { appointmentView, type AppointmentRow } from "./appointment.views";
 import { Changes, endPendingMoves, lockedAppointment, mapDatabaseError, readAppointment, releasePlace, setAppointmentStatus, type LockedAppointment } from "./appointment.store";
 import { paymentOf, priceOf } from "./booking-policy";
-import { isStaffOf, type BookingService, type Prepared } from "./booking.service";
+import type { BookingService, Prepared } from "./booking.service";
 
 export interface Rescheduled {
   previous: AppointmentView;
@@ -54,7 +54,7 @@ export class RescheduleService {
     if (!canTransition(current.status, "cancelled")) {
       throw conflict("ILLEGAL_TRANSITION", `A ${current.status} appointment cannot be rescheduled`, { from: current.status, to: "cancelled" });
     }
-    const staff = isStaffOf(principal, current.clinic_id);
+    const staff = actsAsClinicStaff(principal, current.clinic_id);
     const prepared = await this.booking.prepare(
       em,
       principal,

@@ -6,7 +6,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { PatientView, SubscriptionTier, UpdatePatientRequest } from "@clinic/shared";
 import { conflict, notFound } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import type { AccessScope } from "../identity";
+import { authorize, type AccessScope, type UserPrincipal } from "../identity";
 import { readPreferences, reminderPreferencesOf, writePreferences } from "../notifications";
 import { Doctor } from "./doctor.entity";
 import { DoctorPatient, Patient } from "./patient.entity";
@@ -36,6 +36,18 @@ export async function patientScope(em: EntityManager, patientId: string): Promis
   const doctorIds = relations.map((relation) => relation.doctor.id);
   const clinicIds = [...new Set(relations.flatMap((relation) => relation.doctor.clinics.getItems().map((clinic) => clinic.id)))];
   return { id: patient.id, userId: patient.user.id, doctorIds, clinicIds };
+}
+
+/**
+ * The one decision on who may read a patient (`patient.read` over patientScope): the patient, the
+ * doctors related to them, the staff of those doctors' clinics, the platform. An appointment alone
+ * opens nothing: a relation does (made by a clinic admin). Anyone else gets the 404 of a missing
+ * patient, so a refusal does not tell that the patient exists.
+ */
+export async function authorizePatientRead(em: EntityManager, principal: UserPrincipal, patientId: string): Promise<PatientScope> {
+  const patient = await patientScope(em, patientId);
+  authorize(principal, "patient.read", { patient }, { hide: "Patient" });
+  return patient;
 }
 
 /** Reads a patient; `audit` records the read (set it whenever the reader is not the patient). */

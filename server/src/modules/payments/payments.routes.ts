@@ -5,9 +5,9 @@ import { checkoutReplySchema, idParams, payoutRequestSchema, refundReplySchema, 
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ModuleContext } from "../../platform/module";
 import { badRequest, DomainError, notFound, unavailable } from "../../platform/errors";
-import { readAppointment, isStaffOf } from "../booking";
+import { readAppointment } from "../booking";
 import { actorOf } from "../../platform/audit";
-import { authorize, can, requireUser } from "../identity";
+import { actsAsClinicStaff, authorize, can, requireUser } from "../identity";
 import { ensureCheckout } from "./checkout";
 import { simulatedCheckoutRoutes } from "./payments.simulated";
 import { providerFor, verifiedEvent } from "./stripe";
@@ -38,7 +38,7 @@ export function paymentRoutes(ctx: ModuleContext): FastifyPluginAsync {
       async (request) => {
         const principal = requireUser(request);
         const row = await readAppointment(ctx.orm.em.fork() as unknown as EntityManager, request.params.appointmentId);
-        if (principal.patientId !== row.patient_id && !isStaffOf(principal, row.clinic_id)) {
+        if (principal.patientId !== row.patient_id && !actsAsClinicStaff(principal, row.clinic_id)) {
           throw notFound("Appointment");
         }
         if (!stripe) throw unavailable("PAYMENT_PROVIDER_UNAVAILABLE");

@@ -31,7 +31,7 @@ import {
 import type { ModuleContext } from "../../platform/module";
 import { forbidden, invalid, unauthenticated } from "../../platform/errors";
 import { actorOf } from "../../platform/audit";
-import { patientScope } from "../directory";
+import { authorizePatientRead } from "../directory";
 import { authorize, can, requireUser } from "../identity";
 import { searchSlots } from "./availability-search.service";
 import {
@@ -116,8 +116,7 @@ export function searchRoutes(ctx: ModuleContext): FastifyPluginAsync {
         let auditReadBy;
         if (patientId !== undefined) {
           const principal = requireUser(request);
-          const patient = await patientScope(em(), patientId);
-          authorize(principal, "patient.read", { patient }, { hide: "Patient" });
+          const patient = await authorizePatientRead(em(), principal, patientId);
           if (principal.userId !== patient.userId) auditReadBy = actorOf(request);
         }
         return slotSuggestions(em(), request.query, { auditReadBy });
