@@ -11,7 +11,7 @@ import { decodeSlotCursor, encodeSlotCursor, isLapsedHold, localTimeOf, type Slo
 import { invalid } from "../../platform/errors";
 import { offers } from "./elastic";
 import { blockPackItems } from "./elastic.service";
-import { lapsedSlotHoldSql, slotColumns, type SlotRow } from "./slot.store";
+import { lapsedSlotHoldSql, liveSlotHoldSql, slotColumns, type SlotRow } from "./slot.store";
 
 export interface SlotSearchFilters {
   doctorId?: string;
@@ -73,7 +73,7 @@ function statusBranches(status: SlotStatus, now: Date): [string, unknown[]][] {
         [lapsedSlotHoldSql("s", "?"), [now]],
       ];
     case "held":
-      return [[`s.status = 'held' and (s.hold_expires_at is null or s.hold_expires_at > ?)`, [now]]];
+      return [[liveSlotHoldSql("s", "?"), [now]]];
     default:
       return [[`s.status = '${status}'`, []]];
   }

@@ -8,6 +8,7 @@ import { writeTransaction } from "../../platform/transactions";
 import { BookingRule } from "./booking-rule.entity";
 import { evaluateBookingRules } from "./booking-rules";
 import { Slot } from "./slot.entity";
+import { liveSlotHoldSql } from "./slot.store";
 
 export function bookingRuleView(rule: BookingRule): BookingRuleView {
   return {
@@ -151,7 +152,7 @@ export async function checkBookingCandidate(
     em.execute<{ starts_at: Date; ends_at: Date }[]>(
       `select starts_at, ends_at from slot
         where doctor_id = ? and id is distinct from ?::uuid and starts_at >= ? and starts_at < ?
-          and (status = 'booked' or (status = 'held' and (hold_expires_at is null or hold_expires_at > ?)))
+          and (status = 'booked' or ${liveSlotHoldSql("slot", "?")})
        union all
        select starts_at, ends_at from appointment
         where doctor_id = ? and elastic_allocation_id is not null and starts_at >= ? and starts_at < ?

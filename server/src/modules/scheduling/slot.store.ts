@@ -38,6 +38,10 @@ export const slotColumns = (alias: string) => SLOT_COLUMNS.split(", ").map((colu
  */
 export const lapsedSlotHoldSql = (alias = "s", now = "now()") => `(${alias}.status = 'held' and ${alias}.hold_expires_at <= ${now})`;
 
+/** SQL: the slot is held by a hold still running (one without an expiry never lapses). */
+export const liveSlotHoldSql = (alias = "s", now = "now()") =>
+  `(${alias}.status = 'held' and (${alias}.hold_expires_at is null or ${alias}.hold_expires_at > ${now}))`;
+
 /** SQL: the slot is free to book — available, or held by a hold that has lapsed. */
 export const freeSlotSql = (alias = "s", now = "now()") => `(${alias}.status = 'available' or ${lapsedSlotHoldSql(alias, now)})`;
 
