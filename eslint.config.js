@@ -47,6 +47,14 @@ export default tseslint.config(
   },
   ...moduleRules,
   {
+    // Errors come from the factories in platform/errors.ts, whose codes shared/src/errors.ts lists with their status.
+    files: ["server/src/**/*.ts"],
+    ignores: ["server/src/platform/errors.ts"],
+    rules: {
+      "no-restricted-syntax": ["error", { selector: "NewExpression[callee.name='DomainError']", message: "Use a factory from platform/errors.ts (conflict, notFound, …)." }],
+    },
+  },
+  {
     // The platform names no module (the composition root, server/src/app.ts, does).
     files: ["server/src/platform/**/*.ts"],
     rules: {

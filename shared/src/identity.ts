@@ -127,25 +127,3 @@ export const identityAcceptedResponseSchema = z.object({ accepted: z.literal(tru
 export const sessionListSchema = z.object({ items: z.array(sessionSchema) });
 export const sessionIdParamsSchema = z.strictObject({ id: z.uuid() });
 
-/** Stable error codes of the identity routes (see docs/identity.md). */
-export const identityErrorCodes = [
-  "ACCOUNT_EXISTS",
-  "ACCOUNT_UNVERIFIED",
-  "ACCOUNT_DEACTIVATED",
-  "ACCOUNT_LOCKED",
-  "INVALID_CREDENTIALS",
-  "INVALID_CURRENT_PASSWORD",
-  "CODE_INVALID",
-  "CODE_EXPIRED",
-  "CODE_EXHAUSTED",
-  "TOTP_REQUIRED",
-  "TOTP_INVALID",
-  "TOTP_REQUIRED_FOR_ROLE",
-  "TOTP_ALREADY_ENABLED",
-  "TOTP_NOT_SET_UP",
-  "TOTP_NOT_ENABLED",
-  "INVALID_REFRESH_TOKEN",
-  "REFRESH_TOKEN_REUSED",
-  "UNAUTHENTICATED",
-] as const;
-export type IdentityErrorCode = (typeof identityErrorCodes)[number];

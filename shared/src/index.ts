@@ -1,4 +1,5 @@
 export * from "./problem";
+export * from "./errors";
 export * from "./health";
 export * from "./realtime";
 export * from "./identity";

@@ -20,14 +20,3 @@ export const problemSchema = z.looseObject({
 export type Problem = z.infer<typeof problemSchema>;
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
-
-/** Codes every client may see; modules add their own (SLOT_TAKEN, ...). */
-export const platformErrorCodes = [
-  "VALIDATION_FAILED",
-  "MALFORMED_BODY",
-  "NOT_FOUND",
-  "RATE_LIMITED",
-  "PAYLOAD_TOO_LARGE",
-  "UNSUPPORTED_MEDIA_TYPE",
-  "INTERNAL",
-] as const;

@@ -3,6 +3,7 @@
  * walk-ins, call-next, doctor and reception actions) and the anonymised display feed.
  */
 import { z } from "zod";
+import type { ErrorCode } from "./errors";
 
 const isoInstant = z.iso.datetime();
 
@@ -179,13 +180,6 @@ export const queueListSchema = z.object({ clinicId: z.uuid().nullable(), date: l
 export type QueueList = z.infer<typeof queueListSchema>;
 export const callNextReplySchema = z.object({ entry: queueEntryViewSchema.nullable() });
 
-/** 409 NO_WALK_IN_CAPACITY carries when the next free walk-in slot starts (or null). */
-export const NO_WALK_IN_CAPACITY = "NO_WALK_IN_CAPACITY";
-/** 409 of call-next: the doctor already has a called patient (start, send back or mark no-show first). */
-export const ALREADY_CALLED = "ALREADY_CALLED";
-/** 409 of start: the doctor already has a patient in the room (finish or send back first). */
-export const ALREADY_IN_ROOM = "ALREADY_IN_ROOM";
-
 /**
  * The body of 409 ALREADY_CALLED / ALREADY_IN_ROOM: the entry that holds the doctor's one called
  * (or in-room) place, so staff can act on it. It may be of an earlier day (`serviceDay`): the rule
@@ -193,7 +187,7 @@ export const ALREADY_IN_ROOM = "ALREADY_IN_ROOM";
  */
 export const doctorBusyProblemSchema = z.looseObject({
   status: z.literal(409),
-  code: z.enum([ALREADY_CALLED, ALREADY_IN_ROOM]),
+  code: z.enum(["ALREADY_CALLED", "ALREADY_IN_ROOM"] satisfies ErrorCode[]),
   detail: z.string(),
   entryId: z.uuid(),
   ticket: z.string(),

@@ -56,9 +56,11 @@ export const bookingRuleSpecSchema = z.discriminatedUnion("type", [
 export type BookingRuleSpec = z.infer<typeof bookingRuleSpecSchema>;
 
 /**
- * A held slot whose hold has passed is free to every reader, whether or not the hold-expiry job ran
- * yet; the next booking takes it over (the SQL side is `scheduling/slot.store.ts` `FREE_SLOT`).
+ * A hold whose time has passed — a held slot, or the pending appointment holding it — is free to
+ * every reader, whether or not the hold-expiry job ran yet; the next booking takes it over. The SQL
+ * forms: `lapsedSlotHoldSql` / `freeSlotSql` (server scheduling/slot.store.ts) and
+ * `lapsedAppointmentHoldSql` (booking/appointment.views.ts).
  */
-export function isLapsedHold(slot: { status: string; holdExpiresAt: Date | string | null }, now: number = Date.now()): boolean {
-  return slot.status === "held" && slot.holdExpiresAt !== null && new Date(slot.holdExpiresAt).getTime() <= now;
+export function isLapsedHold(hold: { status: string; holdExpiresAt: Date | string | null }, now: number = Date.now()): boolean {
+  return (hold.status === "held" || hold.status === "pending") && hold.holdExpiresAt !== null && new Date(hold.holdExpiresAt).getTime() <= now;
 }

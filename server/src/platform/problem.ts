@@ -1,19 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
-import { PROBLEM_CONTENT_TYPE, type Problem } from "@clinic/shared";
-
-/** A failure the client can act on, with a stable code. Modules throw these; the edge renders them. */
-export class DomainError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = "DomainError";
-  }
-}
+import { PROBLEM_CONTENT_TYPE, type ErrorCode, type Problem } from "@clinic/shared";
+import { DomainError, invalidFields } from "./errors";
 
 const titles: Record<number, string> = {
   400: "Bad Request",
@@ -29,7 +17,7 @@ const titles: Record<number, string> = {
   503: "Service Unavailable",
 };
 
-export function problem(status: number, code: string, detail?: string, extra: Record<string, unknown> = {}): Problem {
+export function problem(status: number, code: ErrorCode, detail?: string, extra: Record<string, unknown> = {}): Problem {
   return {
     type: `urn:clinic-live:problem:${code.toLowerCase().replaceAll("_", "-")}`,
     title: titles[status] ?? "Error",
@@ -62,12 +50,12 @@ function fieldsOf(context: string, issues: ValidationIssue[]) {
 
 /** Maps anything thrown in a request to problem+json; never leaks stacks or SQL. */
 export function toProblem(error: FastifyError | Error, request: FastifyRequest): Problem {
-  if (error instanceof DomainError) return problem(error.status, error.code, error.message, error.extra);
+  const domain = (e: DomainError) => problem(e.status, e.code, e.message, e.extra);
+  if (error instanceof DomainError) return domain(error);
   if (hasZodFastifySchemaValidationErrors(error)) {
     // Fastify calls the query string "querystring"; clients know it as the query.
     const part = error.validationContext === "querystring" ? "query" : (error.validationContext ?? "request");
-    const errors = fieldsOf(part, error.validation as ValidationIssue[]);
-    return problem(400, "VALIDATION_FAILED", `Invalid ${errors.map((e) => e.field).join(", ")}`, { errors });
+    return domain(invalidFields(fieldsOf(part, error.validation as ValidationIssue[])));
   }
   const fastifyError = error as FastifyError;
   switch (fastifyError.code) {

@@ -1,7 +1,7 @@
 /** One write = one transaction with its audit event; unique-constraint races become 409s. */
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { DomainError } from "./problem";
+import { DomainError } from "./errors";
 
 export async function writeTransaction<T>(
   em: EntityManager,
@@ -15,8 +15,6 @@ export async function writeTransaction<T>(
     throw error;
   }
 }
-
-export const notFound = (what: string) => new DomainError(404, "NOT_FOUND", `${what} not found`);
 
 /**
  * For idempotent writes (PUT): when a concurrent twin inserted the same row first, run once more,

@@ -61,7 +61,7 @@ export function FormError({ message }: { message: string | null }) {
 
 export interface SubmitOptions {
   /** Problem codes that belong on one of the form's fields: `{ TOTP_INVALID: "code" }`. */
-  fieldCodes?: Record<string, string>;
+  fieldCodes?: Partial<Record<ApiError["code"], string>>;
 }
 
 /**

@@ -1,9 +1,10 @@
 /**
  * The one typed API client: every reply is parsed by its @clinic/shared schema, every failure is an
- * ApiError carrying the problem+json body (code, field errors). The bearer token comes from the
- * session store; an expired access token is refreshed once through POST /auth/refresh.
+ * ApiError carrying the problem+json body (code, field errors) and a message for people: the
+ * problem's detail, else the default message @clinic/shared ERRORS lists for its code. The bearer
+ * token comes from the session store; an expired access token is refreshed once through POST /auth/refresh.
  */
-import { PROBLEM_CONTENT_TYPE, problemSchema, tokenPairSchema, type Problem } from "@clinic/shared";
+import { PROBLEM_CONTENT_TYPE, errorMessage, problemSchema, tokenPairSchema, type ErrorCode, type Problem } from "@clinic/shared";
 import { sessionStore } from "./session";
 
 export const API_BASE = "/api/v1";
@@ -17,16 +18,20 @@ interface Schema<T> {
 
 const withoutLocation = (field: string) => field.replace(/^(body|query|params)\./, "");
 
+/** The client's own codes: no reply at all, or a reply that is not problem+json (a proxy's page). */
+type ClientErrorCode = "NETWORK" | "UNEXPECTED";
+
 export class ApiError extends Error {
   readonly status: number;
-  readonly code: string;
+  /** One of the shared ERRORS codes (typed so a misspelt comparison does not compile), or the client's own. */
+  readonly code: ErrorCode | ClientErrorCode;
   readonly problem: Problem | null;
 
   constructor(status: number, problem: Problem | null, fallback: string) {
-    super(problem?.detail ?? problem?.title ?? fallback);
+    super(problem?.detail ?? (problem && errorMessage(problem.code)) ?? problem?.title ?? fallback);
     this.name = "ApiError";
     this.status = status;
-    this.code = problem?.code ?? (status === 0 ? "NETWORK" : "UNEXPECTED");
+    this.code = (problem?.code as ErrorCode | undefined) ?? (status === 0 ? "NETWORK" : "UNEXPECTED");
     this.problem = problem;
   }
 

@@ -5,6 +5,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { formatWhen } from "@clinic/shared";
 import { pgArray } from "../booking";
+import { freeSlotSql } from "../scheduling";
 
 /** How many alternatives a message offers. */
 export const ALTERNATIVES = 3;
@@ -20,7 +21,7 @@ export interface Alternative {
 }
 
 /** A free future regular slot, bookable by a patient right now (a lapsed hold is free to every reader). */
-const BOOKABLE = `s.kind = 'regular' and s.starts_at > now() and (s.status = 'available' or (s.status = 'held' and s.hold_expires_at <= now()))`;
+const BOOKABLE = `s.kind = 'regular' and s.starts_at > now() and ${freeSlotSql("s")}`;
 
 /**
  * The earliest free slots at the clinic, none of `released`: the same doctor's first, then (to make

@@ -11,11 +11,12 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { clinicSettingsSchema } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-import { DomainError } from "../../platform/problem";
+import { DomainError } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { recordEvents } from "../../platform/outbox";
-import { SLOT_COLUMNS, recordSlotChanges, slotChange, type SlotRow } from "../scheduling";
+import { lapsedSlotHoldSql, recordSlotChanges, slotChange, slotColumns, type SlotRow } from "../scheduling";
 import { Changes, lockedAppointment, setAppointmentStatus } from "./appointment.store";
+import { lapsedAppointmentHoldSql } from "./appointment.views";
 import type { BookingService } from "./booking.service";
 
 export const LIFECYCLE_JOB = "slot-lifecycle";
@@ -46,7 +47,7 @@ const em = (ctx: ModuleContext) => ctx.orm.em.fork() as EntityManager;
 async function expireLapsedPastHolds(ctx: ModuleContext, booking: BookingService): Promise<number> {
   const due = await em(ctx).execute<{ id: string }[]>(
     `select a.id from appointment a join slot s on s.id = a.slot_id
-      where a.status = 'pending' and a.hold_expires_at <= now() and s.status = 'held' and s.starts_at <= now()
+      where ${lapsedAppointmentHoldSql("a")} and s.status = 'held' and s.starts_at <= now()
       order by s.starts_at limit ?`,
     [BATCH],
   );
@@ -66,12 +67,12 @@ async function expirePastSlots(ctx: ModuleContext): Promise<number> {
       const expired = await tx.execute<SlotRow[]>(
         `with due as (
            select s.id from slot s
-            where s.starts_at <= now() and (s.status = 'available' or (s.status = 'held' and s.hold_expires_at <= now()
+            where s.starts_at <= now() and (s.status = 'available' or (${lapsedSlotHoldSql("s")}
               and not exists (select 1 from appointment a where a.slot_id = s.id and a.status = 'pending')))
             order by s.starts_at limit ? for update skip locked)
          update slot set status = 'expired', hold_expires_at = null, version = slot.version + 1, updated_at = now()
            from due where slot.id = due.id
-         returning ${SLOT_COLUMNS.split(", ").map((column) => `slot.${column}`).join(", ")}`,
+         returning ${slotColumns("slot")}`,
         [BATCH],
       );
       await recordSlotChanges(tx, expired.map((row) => slotChange(row, "expired")).sort((a, b) => a.start.localeCompare(b.start)));

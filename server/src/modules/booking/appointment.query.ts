@@ -1,11 +1,11 @@
 /** Appointment lists: a patient's own, a doctor's and a clinic's day, a patient's history. */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { addDays, type AppointmentHistory, type AppointmentView, type DayPatient } from "@clinic/shared";
-import { APPOINTMENT_COLUMNS, appointmentView, type AppointmentRow } from "./appointment.views";
+import { APPOINTMENT_COLUMNS, appointmentView, lapsedAppointmentHoldSql, liveAppointmentSql, type AppointmentRow } from "./appointment.views";
 import { noShowStanding } from "./booking-policy";
 
 /** Lapsed holds are not shown as live anywhere, whether or not the expiry job has run. */
-const LIVE = `(a.status in ('scheduled','checked_in','in_consultation') or (a.status = 'pending' and a.hold_expires_at > now()))`;
+const LIVE = liveAppointmentSql("a");
 
 export async function myAppointments(em: EntityManager, patientId: string, when: "upcoming" | "past"): Promise<AppointmentView[]> {
   const rows =
@@ -57,7 +57,7 @@ export async function dayPatients(
 }
 
 function dayConditions(filter: { doctorId?: string; clinicId?: string; clinicIds: string[] | null }, date: string) {
-  const conditions = [`a.status not in ('cancelled','expired')`, `not (a.status = 'pending' and a.hold_expires_at <= now())`];
+  const conditions = [`a.status not in ('cancelled','expired')`, `not ${lapsedAppointmentHoldSql("a")}`];
   const params: unknown[] = [];
   // A day window wide enough for any zone, then the exact local date.
   conditions.push(`a.starts_at >= ?::date - interval '1 day' and a.starts_at < ?::date + interval '2 days'`);
@@ -87,18 +87,6 @@ export async function patientHistory(em: EntityManager, patientId: string): Prom
   );
   const standing = await noShowStanding(em, patientId);
   return { items: rows.map(appointmentView), ...standing };
-}
-
-/** Facts for the history guard: the patient's user, doctors (relation or appointment) and clinics. */
-export async function patientFacts(em: EntityManager, patientId: string) {
-  const [row] = await em.execute<{ user_id: string; doctor_ids: string[]; clinic_ids: string[] }[]>(
-    `select p.user_id,
-       array(select doctor_id from doctor_patient where patient_id = p.id union select doctor_id from appointment where patient_id = p.id)::text[] as doctor_ids,
-       array(select distinct clinic_id from appointment where patient_id = p.id)::text[] as clinic_ids
-     from patient p where p.id = ?`,
-    [patientId],
-  );
-  return row ?? null;
 }
 
 export const nextDay = (date: string) => addDays(date, 1);

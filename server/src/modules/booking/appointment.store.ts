@@ -7,7 +7,7 @@ import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { canTransition, type AppointmentCause, type AppointmentStatus, type BlockCause, type DomainEvent, type SlotCause } from "@clinic/shared";
 import { recordEvents, type Subscriber } from "../../platform/outbox";
-import { DomainError } from "../../platform/problem";
+import { conflict, notFound } from "../../platform/errors";
 import {
   SLOT_COLUMNS,
   blockChange,
@@ -24,8 +24,6 @@ import { APPOINTMENT_COLUMNS, appointmentChange, type AppointmentRow } from "./a
 
 /** A PostgreSQL array literal (MikroORM expands JS arrays into lists). */
 export const pgArray = (ids: string[]) => `{${ids.join(",")}}`;
-
-export const notFound = () => new DomainError(404, "NOT_FOUND", "Appointment not found");
 
 /** What a transaction changed, recorded as domain events before it commits (`record`). */
 export class Changes {
@@ -143,7 +141,7 @@ export async function assertNotQueued(tx: EntityManager, appointmentId: string):
     [appointmentId],
   );
   if (queued) {
-    throw new DomainError(409, "IN_QUEUE", `The patient is in today's queue (${queued.ticket}): use the queue's actions`, { ticket: queued.ticket });
+    throw conflict("IN_QUEUE", `The patient is in today's queue (${queued.ticket}): use the queue's actions`, { ticket: queued.ticket });
   }
 }
 
@@ -161,16 +159,16 @@ export async function lockedAppointment(tx: EntityManager, id: string): Promise<
     `select al.block_id from appointment a left join elastic_allocation al on al.id = a.elastic_allocation_id where a.id = ?`,
     [id],
   );
-  if (!place) throw notFound();
+  if (!place) throw notFound("Appointment");
   const block = place.block_id ? await lockBlock(tx, place.block_id) : null;
   const [row] = await tx.execute<AppointmentRow[]>(`select ${APPOINTMENT_COLUMNS} from appointment a where a.id = ? for update`, [id]);
-  if (!row) throw notFound();
+  if (!row) throw notFound("Appointment");
   return { ...row, block };
 }
 
 export async function readAppointment(em: EntityManager, id: string): Promise<AppointmentRow> {
   const [row] = await em.execute<AppointmentRow[]>(`select ${APPOINTMENT_COLUMNS} from appointment a where a.id = ?`, [id]);
-  if (!row) throw notFound();
+  if (!row) throw notFound("Appointment");
   return row;
 }
 
@@ -182,7 +180,7 @@ export async function setAppointmentStatus(
   reason: string | null,
 ): Promise<void> {
   if (!canTransition(row.status, to)) {
-    throw new DomainError(409, "ILLEGAL_TRANSITION", `An appointment cannot go from ${row.status} to ${to}`, { from: row.status, to });
+    throw conflict("ILLEGAL_TRANSITION", `An appointment cannot go from ${row.status} to ${to}`, { from: row.status, to });
   }
   await tx.execute(
     `update appointment set status = ?, status_reason = coalesce(?, status_reason), status_changed_by_id = ?,
@@ -297,6 +295,6 @@ export async function insertAppointment(
 export function mapDatabaseError(error: unknown): never {
   if (error instanceof UniqueConstraintViolationException) throw slotTaken();
   const code = (error as { code?: string }).code;
-  if (code === "40P01" || code === "40001") throw new DomainError(409, "CONCURRENT_CHANGE", "Changed concurrently; try again");
+  if (code === "40P01" || code === "40001") throw conflict("CONCURRENT_CHANGE");
   throw error;
 }

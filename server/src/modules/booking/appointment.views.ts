@@ -5,6 +5,20 @@ import type { z } from "zod";
 /** An appointment's state after a committed change, as events carry it (`appointment.{cause}`). */
 export type AppointmentChange = z.infer<typeof appointmentChangeSchema>;
 
+/**
+ * SQL: the appointment (alias `a` unless named) is a pending hold whose time is up (`isLapsedHold`'s
+ * SQL form): live nowhere, whether or not the expiry job has run, and taken over by the next booking.
+ * `now` is SQL for the instant: `now()`, or `?` when the caller passes its own.
+ */
+export const lapsedAppointmentHoldSql = (alias = "a", now = "now()") => `(${alias}.status = 'pending' and ${alias}.hold_expires_at <= ${now})`;
+
+/** SQL: the appointment is a pending hold still running. */
+export const liveAppointmentHoldSql = (alias = "a", now = "now()") => `(${alias}.status = 'pending' and ${alias}.hold_expires_at > ${now})`;
+
+/** SQL: the appointment takes its time: scheduled, checked in, in consultation, or a hold still running. */
+export const liveAppointmentSql = (alias = "a", now = "now()") =>
+  `(${alias}.status in ('scheduled','checked_in','in_consultation') or ${liveAppointmentHoldSql(alias, now)})`;
+
 export const APPOINTMENT_COLUMNS = `a.id, a.slot_id, a.elastic_allocation_id, a.patient_id, a.doctor_id, a.clinic_id, a.service_id, a.starts_at, a.ends_at,
   a.status, a.hold_expires_at, a.payment_status, a.fee_minor, a.transaction_fee_minor, a.currency, a.amount_due_minor, a.status_reason,
   a.rescheduled_from, a.pending_move_from, a.probable_no_show_at, a.expected_start_at, a.version, a.created_at`;

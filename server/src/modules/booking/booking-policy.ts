@@ -4,7 +4,7 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { PaymentStatus, SubscriptionTier } from "@clinic/shared";
-import { DomainError } from "../../platform/problem";
+import { denied } from "../../platform/errors";
 import { notify } from "../notifications";
 import type { Payment } from "./appointment.store";
 import type { AppointmentRow } from "./appointment.views";
@@ -41,9 +41,9 @@ export interface Pricing {
  * redeems loyalty points, which makes it free.
  */
 export function priceBooking(input: PricingInput): Pricing {
-  if (input.tier === "none") throw new DomainError(403, "SUBSCRIPTION_REQUIRED", "subscribe to book");
+  if (input.tier === "none") throw denied("SUBSCRIPTION_REQUIRED");
   if (input.tier === "vise" && !input.hasDoctorRelation) {
-    throw new DomainError(403, "VISE_RELATION_REQUIRED", "The vise tier books only with a doctor the patient has a relation with");
+    throw denied("VISE_RELATION_REQUIRED");
   }
   const paid = input.tier !== "vise" && input.service?.paymentRequired !== false;
   const points = paid ? (input.redeemPoints ?? 0) : 0;

@@ -7,9 +7,10 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Logger } from "pino";
 import type { Lock } from "redlock";
 import type { Locks } from "../../platform/locks";
-import { DomainError } from "../../platform/problem";
+import { conflict, notFound, unprocessable } from "../../platform/errors";
 import { isFree, lockBlock, placeAllocation, readSlot, setBookedAllocationStatus, slotTaken, takeSlot as takeSlotRow, type SlotRow } from "../scheduling";
 import type { Changes } from "./appointment.store";
+import { lapsedAppointmentHoldSql } from "./appointment.views";
 
 const MINUTE = 60_000;
 const LOCK_TTL_MS = 5_000;
@@ -26,7 +27,7 @@ export async function admitSlot(locks: Locks, log: Logger, slotId: string): Prom
     log.warn({ err: error, slotId }, "slot lock unavailable; relying on the database");
     return null;
   }
-  if (!lock) throw new DomainError(409, "SLOT_BUSY", "Someone else is booking this slot right now");
+  if (!lock) throw conflict("SLOT_BUSY");
   return lock;
 }
 
@@ -41,7 +42,7 @@ export async function readPlace(
 ): Promise<{ place: Place; doctorId: string; clinicId: string; start: Date; end: Date; kind: string; slotServiceId: string | null }> {
   if (input.slotId) {
     const slot = await readSlot(em, input.slotId);
-    if (!slot) throw new DomainError(404, "NOT_FOUND", "Slot not found");
+    if (!slot) throw notFound("Slot");
     if (!isFree(slot)) throw slotTaken();
     const place: Place = { kind: "slot", slot };
     return { place, doctorId: slot.doctor_id, clinicId: slot.clinic_id, start: new Date(slot.starts_at), end: new Date(slot.ends_at), kind: slot.kind, slotServiceId: slot.service_id };
@@ -51,10 +52,10 @@ export async function readPlace(
     `select id, doctor_id, clinic_id, starts_at, ends_at from elastic_block where id = ?`,
     [offer.blockId],
   );
-  if (!block) throw new DomainError(404, "NOT_FOUND", "Elastic block not found");
+  if (!block) throw notFound("Elastic block");
   const start = new Date(offer.start);
   if (start < new Date(block.starts_at) || start >= new Date(block.ends_at)) {
-    throw new DomainError(422, "OUTSIDE_BLOCK", "The offer's start is not inside the block", { field: "body.elastic.start" });
+    throw unprocessable("OUTSIDE_BLOCK", { field: "body.elastic.start" });
   }
   const minutes = await minutesOf(block.clinic_id);
   const place: Place = { kind: "elastic", blockId: block.id, minutes };
@@ -70,7 +71,7 @@ export async function takeSlot(tx: EntityManager, changes: Changes, slotId: stri
   if (tookOverLapsedHold) {
     const expired = await tx.execute<{ id: string }[]>(
       `update appointment set status = 'expired', status_reason = 'hold lapsed', version = version + 1, updated_at = now()
-        where slot_id = ? and status = 'pending' and hold_expires_at <= now() returning id`,
+        where slot_id = ? and ${lapsedAppointmentHoldSql("appointment")} returning id`,
       [slotId],
     );
     for (const row of expired) changes.appointment(row.id, "expired");
@@ -92,7 +93,7 @@ export async function takeElastic(
   const block = await lockBlock(tx, place.blockId);
   const lapsed = await tx.execute<{ id: string; elastic_allocation_id: string }[]>(
     `update appointment set status = 'expired', status_reason = 'hold lapsed', version = version + 1, updated_at = now()
-      where elastic_allocation_id in (select id from elastic_allocation where block_id = ?) and status = 'pending' and hold_expires_at <= now()
+      where elastic_allocation_id in (select id from elastic_allocation where block_id = ?) and ${lapsedAppointmentHoldSql("appointment")}
       returning id, elastic_allocation_id`,
     [block.id],
   );

@@ -20,11 +20,12 @@ import {
 } from "@clinic/shared";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ModuleContext } from "../../platform/module";
-import { DomainError } from "../../platform/problem";
+import { forbidden } from "../../platform/errors";
 import { actorOf } from "../../platform/audit";
-import { requireUser } from "../identity";
-import { dayAppointments, dayPatients, myAppointments, patientFacts, patientHistory } from "./appointment.query";
-import { BookingService, isStaffOf } from "./booking.service";
+import { authorizePatientRead } from "../directory";
+import { actsAsClinicStaff, requireUser } from "../identity";
+import { dayAppointments, dayPatients, myAppointments, patientHistory } from "./appointment.query";
+import { BookingService } from "./booking.service";
 import { idempotencyContext } from "./idempotency";
 import { RescheduleService } from "./reschedule.service";
 
@@ -116,7 +117,7 @@ export function bookingRoutes(ctx: ModuleContext): FastifyPluginAsync {
       { schema: { tags, summary: "The caller's own appointments (scope=mine)", querystring: myAppointmentsQuerySchema, response: { 200: appointmentListSchema } } },
       async (request) => {
         const principal = requireUser(request);
-        if (!principal.patientId) throw new DomainError(403, "FORBIDDEN", "Only patients have their own appointments");
+        if (!principal.patientId) throw forbidden("Only patients have their own appointments");
         return { items: await myAppointments(em(), principal.patientId, request.query.when) };
       },
     );
@@ -133,8 +134,8 @@ export function bookingRoutes(ctx: ModuleContext): FastifyPluginAsync {
       const { doctorId } = request.params;
       if (principal.doctorId === doctorId || principal.role === "platform_admin") return null;
       const rows = await em().execute<{ clinic_id: string }[]>(`select clinic_id from doctor_clinic where doctor_id = ?`, [doctorId]);
-      const clinicIds = rows.map((row) => row.clinic_id).filter((clinicId) => isStaffOf(principal, clinicId));
-      if (!clinicIds.length) throw new DomainError(403, "FORBIDDEN", "Not allowed to read this doctor's day");
+      const clinicIds = rows.map((row) => row.clinic_id).filter((clinicId) => actsAsClinicStaff(principal, clinicId));
+      if (!clinicIds.length) throw forbidden("Not allowed to read this doctor's day");
       return clinicIds;
     }
 
@@ -170,29 +171,24 @@ export function bookingRoutes(ctx: ModuleContext): FastifyPluginAsync {
       async (request) => {
         const principal = requireUser(request);
         const { clinicId } = request.params;
-        if (!isStaffOf(principal, clinicId)) throw new DomainError(403, "FORBIDDEN", "Not allowed to read this clinic's day");
+        if (!actsAsClinicStaff(principal, clinicId)) throw forbidden("Not allowed to read this clinic's day");
         return { items: await dayAppointments(em(), { clinicId, clinicIds: null }, request.query.date) };
       },
     );
 
     app.get(
       "/patients/:patientId/appointments/history",
-      { schema: { tags, summary: "A patient's past appointments and no-show standing (the patient, staff, its doctors)", params: idParams("patientId"), response: { 200: appointmentHistorySchema } } },
+      {
+        schema: {
+          tags,
+          summary: "A patient's past appointments and no-show standing (whoever may read the patient: the patient, their doctors, staff of those doctors' clinics, platform admin)",
+          params: idParams("patientId"),
+          response: { 200: appointmentHistorySchema },
+        },
+      },
       async (request) => {
-        const principal = requireUser(request);
-        const { patientId } = request.params;
-        const facts = await patientFacts(em(), patientId);
-        if (!facts) throw new DomainError(404, "NOT_FOUND", "Patient not found");
-        const allowed =
-          principal.userId === facts.user_id ||
-          principal.role === "platform_admin" ||
-          (principal.doctorId !== null && facts.doctor_ids.includes(principal.doctorId)) ||
-          facts.clinic_ids.some((clinicId) => isStaffOf(principal, clinicId));
-        if (!allowed) {
-          if (principal.role === "patient") throw new DomainError(404, "NOT_FOUND", "Patient not found");
-          throw new DomainError(403, "FORBIDDEN", "Not allowed to read this patient's appointments");
-        }
-        return patientHistory(em(), patientId);
+        const patient = await authorizePatientRead(em(), requireUser(request), request.params.patientId);
+        return patientHistory(em(), patient.id);
       },
     );
   };

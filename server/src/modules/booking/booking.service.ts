@@ -8,6 +8,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Lock } from "redlock";
 import {
   clinicSettingsSchema,
+  isLapsedHold,
   type AppointmentStatus,
   type AppointmentView,
   type CreateAppointmentReply,
@@ -17,11 +18,11 @@ import {
 import { createLocks, type Locks } from "../../platform/locks";
 import { dispatchMessages } from "../notifications";
 import type { ModuleContext } from "../../platform/module";
-import { DomainError } from "../../platform/problem";
+import { conflict, denied, DomainError, forbidden, notFound, unprocessable } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import { can, type UserPrincipal } from "../identity";
+import { actsAsClinicStaff, type UserPrincipal } from "../identity";
 import { checkBookingCandidate, retimeBookedAllocations } from "../scheduling";
-import { appointmentView, type AppointmentRow } from "./appointment.views";
+import { appointmentView, liveAppointmentSql, type AppointmentRow } from "./appointment.views";
 import {
   Changes,
   assertNotQueued,
@@ -30,7 +31,6 @@ import {
   insertAppointment,
   lockedAppointment,
   mapDatabaseError,
-  notFound,
   readAppointment,
   releasePlace,
   setAppointmentStatus,
@@ -39,9 +39,6 @@ import {
 import { admitSlot, readPlace, takeElastic, takeSlot, type Place } from "./booking.places";
 import { NO_SHOW_WARNING, missedOfLastFiveSql, paymentOf, priceBooking, standingOf, tellDoctorOfFreeBooking, type Pricing } from "./booking-policy";
 import { AlreadyAnswered, claimKey, storeAnswer, storedAnswer, type IdempotencyContext, type StoredAnswer } from "./idempotency";
-
-/** The clinic's staff (any membership there) or the platform admin: the guard decides. */
-export const isStaffOf = (p: UserPrincipal, clinicId: string) => can(p, "clinic.appointments.manage", { clinicId });
 
 export interface Prepared {
   place: Place;
@@ -89,17 +86,17 @@ export class BookingService {
         `select price_minor, currency, payment_required, duration_minutes from clinic_service where id = ? and clinic_id = ? and active`,
         [serviceId, clinicId],
       );
-      if (!row) throw new DomainError(422, "SERVICE_NOT_AT_CLINIC", "The service is not one of this clinic's", { field: "body.serviceId" });
+      if (!row) throw unprocessable("SERVICE_NOT_AT_CLINIC", { field: "body.serviceId" });
       service = { priceMinor: row.price_minor, currency: row.currency, paymentRequired: row.payment_required, minutes: row.duration_minutes };
       return service;
     };
     // An elastic offer is as long as its service.
     const found = await readPlace(em, input, async (clinicId) => (await readService(input.serviceId!, clinicId)).minutes);
-    const staff = isStaffOf(principal, found.clinicId);
+    const staff = actsAsClinicStaff(principal, found.clinicId);
     const patientId = options.fixedPatientId ?? input.patientId ?? principal.patientId;
-    if (!patientId) throw new DomainError(422, "PATIENT_REQUIRED", "Name the patient to book for", { field: "body.patientId" });
+    if (!patientId) throw unprocessable("PATIENT_REQUIRED", { field: "body.patientId" });
     if (!options.fixedPatientId && patientId !== principal.patientId && !staff) {
-      throw new DomainError(403, "FORBIDDEN", "Only the clinic's staff book for another patient");
+      throw forbidden("Only the clinic's staff book for another patient");
     }
     // Everything about the patient the policy needs, in one round trip (this is the hot path).
     const [patient] = await em.execute<
@@ -110,16 +107,16 @@ export class BookingService {
               (select consultation_fee_minor from doctor where id = ?) as fee,
               (select settings from clinic where id = ?) as settings,
               (select count(*)::int from appointment a where a.patient_id = p.id and a.starts_at > now()
-                 and (a.status in ('scheduled','checked_in','in_consultation') or (a.status = 'pending' and a.hold_expires_at > now()))) as active,
+                 and ${liveAppointmentSql("a")}) as active,
               ${missedOfLastFiveSql("p.id")} as missed
          from patient p where p.id = ?`,
       [found.doctorId, found.doctorId, found.clinicId, patientId],
     );
-    if (!patient) throw new DomainError(404, "NOT_FOUND", "Patient not found");
+    if (!patient) throw notFound("Patient");
     if (!(found.kind === "regular" || (staff && found.kind === "walk_in"))) {
-      throw new DomainError(422, "SLOT_NOT_BOOKABLE", `A ${found.kind} slot cannot be booked here`);
+      throw unprocessable("SLOT_NOT_BOOKABLE", `A ${found.kind} slot cannot be booked here`);
     }
-    if (found.start.getTime() <= Date.now()) throw new DomainError(422, "SLOT_IN_PAST", "The slot has already started");
+    if (found.start.getTime() <= Date.now()) throw unprocessable("SLOT_IN_PAST");
 
     // A rescheduled visit keeps its service within its clinic; elsewhere it takes the slot's.
     const kept = options.keepService?.clinicId === found.clinicId ? options.keepService.serviceId : null;
@@ -136,7 +133,7 @@ export class BookingService {
     const standing = standingOf(patient.missed);
     // The block is on booking online: the clinic's own staff may still book (and see the warning).
     if (standing.warning && settings.blockRepeatedNoShows && !staff) {
-      throw new DomainError(403, "NO_SHOW_BLOCKED", "Online booking is blocked after 3 missed appointments of the last 5");
+      throw denied("NO_SHOW_BLOCKED");
     }
     const candidate = {
       slotId: found.place.kind === "slot" ? found.place.slot.id : null,
@@ -146,7 +143,7 @@ export class BookingService {
       end: found.end,
     };
     const violations = await checkBookingCandidate(em, found.clinicId, candidate, { patientActiveBookings: patient.active });
-    if (violations.length) throw new DomainError(422, "RULE_VIOLATION", "The booking breaks the clinic's rules", { violations });
+    if (violations.length) throw unprocessable("RULE_VIOLATION", { violations });
     return {
       place: found.place,
       doctorId: found.doctorId,
@@ -272,10 +269,10 @@ export class BookingService {
   assertCanManage(principal: UserPrincipal, row: AppointmentRow, options: { doctor?: boolean; patient?: boolean } = {}) {
     const owner = principal.patientId === row.patient_id && options.patient !== false;
     const doctor = options.doctor === true && principal.doctorId === row.doctor_id;
-    if (owner || doctor || isStaffOf(principal, row.clinic_id)) return;
+    if (owner || doctor || actsAsClinicStaff(principal, row.clinic_id)) return;
     const staffish = principal.role !== "patient";
-    if (staffish) throw new DomainError(403, "FORBIDDEN", "Not allowed on this appointment");
-    throw notFound();
+    if (staffish) throw forbidden("Not allowed on this appointment");
+    throw notFound("Appointment");
   }
 
   /** GET /appointments/:id: the patient, the appointment's doctor, the clinic's staff. */
@@ -294,9 +291,9 @@ export class BookingService {
       .transactional(async (tx) => {
         const row = await lockedAppointment(tx, id);
         if (row.status === "pending" && row.payment_status !== "not_required") {
-          throw new DomainError(409, "PAYMENT_REQUIRED", "This booking is confirmed by paying for it");
+          throw conflict("PAYMENT_REQUIRED");
         }
-        if (row.status === "pending" && row.hold_expires_at && new Date(row.hold_expires_at).getTime() <= Date.now()) {
+        if (isLapsedHold({ status: row.status, holdExpiresAt: row.hold_expires_at })) {
           await setAppointmentStatus(tx, row, "expired", principal.userId, "hold lapsed");
           changes.appointment(row.id, "expired");
           await releasePlace(tx, row, changes, "expired");
@@ -317,7 +314,7 @@ export class BookingService {
       })
       .catch(mapDatabaseError);
     if (!result.expired) await dispatchMessages(this.ctx, result.outbox);
-    if (result.expired) throw new DomainError(409, "HOLD_EXPIRED", "The hold has lapsed; book the slot again");
+    if (result.expired) throw conflict("HOLD_EXPIRED");
     return result.after;
   }
 
@@ -326,7 +323,7 @@ export class BookingService {
     const em = this.em();
     const current = await readAppointment(em, id);
     this.assertCanManage(principal, current, { doctor: true });
-    const staff = isStaffOf(principal, current.clinic_id) || principal.doctorId === current.doctor_id;
+    const staff = actsAsClinicStaff(principal, current.clinic_id) || principal.doctorId === current.doctor_id;
     const changes = new Changes();
     const result = await em
       .transactional(async (tx) => {
@@ -353,7 +350,7 @@ export class BookingService {
     const [clinic] = await tx.execute<{ settings: unknown }[]>(`select settings from clinic where id = ?`, [row.clinic_id]);
     const { patientCancelCutoffHours } = clinicSettingsSchema.parse(clinic?.settings ?? {});
     if (new Date(row.starts_at).getTime() - patientCancelCutoffHours * 3_600_000 <= Date.now()) {
-      throw new DomainError(409, "CANCEL_CUTOFF_PASSED", `Cancel online up to ${patientCancelCutoffHours} hours before; call the clinic`);
+      throw conflict("CANCEL_CUTOFF_PASSED", `Cancel online up to ${patientCancelCutoffHours} hours before; call the clinic`);
     }
   }
 
@@ -392,7 +389,7 @@ export class BookingService {
         throw error;
       });
       if (!row || row.status !== "pending") return { outcome: "gone" as const };
-      if (!row.hold_expires_at || new Date(row.hold_expires_at).getTime() > Date.now()) return { outcome: "not_due" as const };
+      if (!isLapsedHold({ status: row.status, holdExpiresAt: row.hold_expires_at })) return { outcome: "not_due" as const };
       await setAppointmentStatus(tx, row, "expired", null, "hold lapsed");
       changes.appointment(row.id, "expired");
       await releasePlace(tx, row, changes, "expired");

@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { DomainError } from "../../platform/problem";
+import { unprocessable } from "../../platform/errors";
 
 export interface IdempotencyContext {
   userId: string;
@@ -45,7 +45,7 @@ export async function storedAnswer(em: EntityManager, ctx: IdempotencyContext): 
   );
   if (!row) return null;
   if (row.route !== ctx.route || row.request_hash !== ctx.requestHash) {
-    throw new DomainError(422, "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used for a different request");
+    throw unprocessable("IDEMPOTENCY_KEY_REUSED");
   }
   return { status: row.response_status, body: row.response_body };
 }

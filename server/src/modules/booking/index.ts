@@ -39,9 +39,16 @@ export {
   type LockedAppointment,
   type Snapshot,
 } from "./appointment.store";
-export { APPOINTMENT_COLUMNS, appointmentView, type AppointmentChange, type AppointmentRow } from "./appointment.views";
+export {
+  APPOINTMENT_COLUMNS,
+  appointmentView,
+  lapsedAppointmentHoldSql,
+  liveAppointmentHoldSql,
+  liveAppointmentSql,
+  type AppointmentChange,
+  type AppointmentRow,
+} from "./appointment.views";
 export { paymentOf, priceBooking, priceOf, tellDoctorOfFreeBooking } from "./booking-policy";
 export { admitSlot, takeSlot } from "./booking.places";
 export { SNAPSHOT_LIMIT } from "./booking.snapshots";
-export { isStaffOf } from "./booking.service";
 export type { Checkout, LoyaltyPoints, VisitMoney } from "./booking.ports";

@@ -7,16 +7,16 @@
  * a hold that completes the move when the difference is paid (the visit stays where it is until then).
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { canTransition, type AppointmentView, type RescheduleTarget } from "@clinic/shared";
+import { canTransition, isLapsedHold, type AppointmentView, type RescheduleTarget } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-import { DomainError } from "../../platform/problem";
+import { conflict, DomainError, unprocessable } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import type { UserPrincipal } from "../identity";
+import { actsAsClinicStaff, type UserPrincipal } from "../identity";
 import { dispatchMessages } from "../notifications";
 import { appointmentView, type AppointmentRow } from "./appointment.views";
 import { Changes, endPendingMoves, lockedAppointment, mapDatabaseError, readAppointment, releasePlace, setAppointmentStatus, type LockedAppointment } from "./appointment.store";
 import { paymentOf, priceOf } from "./booking-policy";
-import { isStaffOf, type BookingService, type Prepared } from "./booking.service";
+import type { BookingService, Prepared } from "./booking.service";
 
 export interface Rescheduled {
   previous: AppointmentView;
@@ -46,15 +46,15 @@ export class RescheduleService {
     const current = await readAppointment(em, id);
     this.booking.assertCanManage(principal, current);
     if (target.slotId && current.slot_id === target.slotId) {
-      throw new DomainError(422, "SAME_SLOT", "The appointment is already in this slot", { field: "body.slotId" });
+      throw unprocessable("SAME_SLOT", { field: "body.slotId" });
     }
     if (target.elastic && !current.service_id) {
-      throw new DomainError(422, "SERVICE_REQUIRED", "An elastic offer is sized by the appointment's service, and this one has none", { field: "body.elastic" });
+      throw unprocessable("SERVICE_REQUIRED", { field: "body.elastic" });
     }
     if (!canTransition(current.status, "cancelled")) {
-      throw new DomainError(409, "ILLEGAL_TRANSITION", `A ${current.status} appointment cannot be rescheduled`, { from: current.status, to: "cancelled" });
+      throw conflict("ILLEGAL_TRANSITION", `A ${current.status} appointment cannot be rescheduled`, { from: current.status, to: "cancelled" });
     }
-    const staff = isStaffOf(principal, current.clinic_id);
+    const staff = actsAsClinicStaff(principal, current.clinic_id);
     const prepared = await this.booking.prepare(
       em,
       principal,
@@ -67,11 +67,11 @@ export class RescheduleService {
       const result = await em.transactional(async (tx) => {
         const row = await lockedAppointment(tx, id);
         if (!staff) await this.booking.assertBeforeCutoff(tx, row);
-        if (row.status === "pending" && row.hold_expires_at && new Date(row.hold_expires_at).getTime() <= Date.now()) {
-          throw new DomainError(409, "HOLD_EXPIRED", "The hold has lapsed; book the slot again");
+        if (isLapsedHold({ status: row.status, holdExpiresAt: row.hold_expires_at })) {
+          throw conflict("HOLD_EXPIRED");
         }
         if (row.status !== "pending" && row.status !== "scheduled") {
-          throw new DomainError(409, "ILLEGAL_TRANSITION", `A ${row.status} appointment cannot be rescheduled`, { from: row.status, to: "cancelled" });
+          throw conflict("ILLEGAL_TRANSITION", `A ${row.status} appointment cannot be rescheduled`, { from: row.status, to: "cancelled" });
         }
         const move: Move = { tx, changes, row, prepared, principal, actor, outbox: [] };
         const paid = await this.ctx.ports.visitMoney.isPaid(tx, row.id);
@@ -113,7 +113,7 @@ export class RescheduleService {
     const { tx, changes, row, prepared, principal, actor } = move;
     const price = paymentOf(prepared.pricing);
     if (priceOf(price) > 0 && price.currency !== row.currency) {
-      throw new DomainError(422, "CURRENCY_CHANGE", `A visit paid in ${row.currency} moves only to a time priced in ${row.currency}; cancel and book again`, { field: "body.slotId" });
+      throw unprocessable("CURRENCY_CHANGE", `A visit paid in ${row.currency} moves only to a time priced in ${row.currency}; cancel and book again`, { field: "body.slotId" });
     }
     const difference = priceOf(price) - priceOf(row);
     // A newer move replaces one still waiting for its difference.

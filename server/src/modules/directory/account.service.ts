@@ -1,13 +1,13 @@
 /** Account activation. Deactivating also ends every open session of the account at once. */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { DomainError } from "../../platform/problem";
+import { notFound, unprocessable } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { UserAccount } from "../identity";
-import { notFound, writeTransaction } from "../../platform/transactions";
+import { writeTransaction } from "../../platform/transactions";
 
 export async function setAccountStatus(em: EntityManager, actor: AuditActor, userId: string, active: boolean) {
   if (!active && actor.userId === userId) {
-    throw new DomainError(422, "CANNOT_DEACTIVATE_SELF", "You cannot deactivate your own account");
+    throw unprocessable("CANNOT_DEACTIVATE_SELF");
   }
   return writeTransaction(em, async (tx) => {
     const user = await tx.findOne(UserAccount, { id: userId });

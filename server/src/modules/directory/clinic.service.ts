@@ -7,13 +7,13 @@ import {
   type CreateClinicRequest,
   type UpdateClinicRequest,
 } from "@clinic/shared";
-import { DomainError } from "../../platform/problem";
+import { conflict, notFound, unprocessable } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { Clinic } from "./clinic.entity";
 import { clinicSummaryView, clinicView } from "./views";
-import { notFound, writeTransaction } from "../../platform/transactions";
+import { writeTransaction } from "../../platform/transactions";
 
-const slugTaken = (slug: string) => new DomainError(409, "SLUG_TAKEN", `The slug "${slug}" is already in use`, { slug });
+const slugTaken = (slug: string) => conflict("SLUG_TAKEN", `The slug "${slug}" is already in use`, { slug });
 
 export function slugify(name: string): string {
   const slug = name
@@ -45,10 +45,10 @@ export async function getClinic(em: EntityManager, clinicId: string, options: { 
 
 async function assertParentAllowed(tx: EntityManager, clinicId: string | null, parentId: string): Promise<Clinic> {
   const parent = await tx.findOne(Clinic, { id: parentId });
-  if (!parent) throw new DomainError(422, "UNKNOWN_PARENT_CLINIC", "The parent clinic does not exist", { parentClinicId: parentId });
+  if (!parent) throw unprocessable("UNKNOWN_PARENT_CLINIC", { parentClinicId: parentId });
   // Walk up from the new parent: meeting this clinic again would make a cycle.
   for (let cursor: Clinic | null = parent, depth = 0; cursor && depth < 32; depth++) {
-    if (cursor.id === clinicId) throw new DomainError(422, "PARENT_CYCLE", "A clinic cannot be its own ancestor");
+    if (cursor.id === clinicId) throw unprocessable("PARENT_CYCLE");
     const nextId: string | undefined = cursor.parentClinic?.id;
     cursor = nextId ? await tx.findOne(Clinic, { id: nextId }) : null;
   }

@@ -5,14 +5,12 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { decodeDoctorCursor, encodeDoctorCursor, type DoctorSearchQuery, type DoctorSummary } from "@clinic/shared";
-import { DomainError } from "../../platform/problem";
+import { invalid } from "../../platform/errors";
 import { Doctor } from "./doctor.entity";
 import { doctorSummaryView } from "./views";
 
 const notACursor = (): never => {
-  throw new DomainError(400, "VALIDATION_FAILED", "Invalid query.cursor", {
-    errors: [{ field: "query.cursor", message: "not a cursor from a previous page" }],
-  });
+  throw invalid("query.cursor", "not a cursor from a previous page");
 };
 
 /** ILIKE treats % and _ as wildcards; a search for "50%" means the characters. */

@@ -28,7 +28,7 @@ import {
   submitCredentials,
   updateDoctorProfile,
 } from "./doctor.service";
-import { notFound } from "../../platform/transactions";
+import { notFound } from "../../platform/errors";
 
 const tags = ["directory"];
 const doctorParams = idParams("doctorId");

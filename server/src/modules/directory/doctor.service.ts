@@ -1,14 +1,14 @@
 /** Doctor profiles: reading, profile changes, credentials, approval, clinic associations. */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { DoctorView, SubmitCredentialsRequest, UpdateDoctorProfileRequest } from "@clinic/shared";
-import { DomainError } from "../../platform/problem";
+import { conflict, notFound, unprocessable } from "../../platform/errors";
 import type { AccessScope } from "../identity";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { findClinic } from "./clinic.service";
 import { Doctor } from "./doctor.entity";
 import { Specialty } from "./specialty.entity";
 import { doctorSummaryView } from "./views";
-import { idempotent, notFound, writeTransaction } from "../../platform/transactions";
+import { idempotent, writeTransaction } from "../../platform/transactions";
 
 const populate = ["user", "specialties", "clinics"] as const;
 
@@ -77,7 +77,7 @@ export function updateDoctorProfile(em: EntityManager, actor: AuditActor, doctor
       const specialties = await tx.find(Specialty, { id: { $in: ids } });
       if (specialties.length !== ids.length) {
         const known = new Set(specialties.map((s) => s.id));
-        throw new DomainError(422, "UNKNOWN_SPECIALTY", "Some specialties do not exist", {
+        throw unprocessable("UNKNOWN_SPECIALTY", {
           specialtyIds: ids.filter((id) => !known.has(id)),
         });
       }
@@ -99,8 +99,8 @@ export function submitCredentials(em: EntityManager, actor: AuditActor, doctorId
 
 export function approveDoctor(em: EntityManager, actor: AuditActor, doctorId: string, note?: string) {
   return audited(em, actor, doctorId, "doctor.approve", (doctor) => {
-    if (doctor.approvalStatus === "approved") throw new DomainError(409, "ALREADY_APPROVED", "The doctor is already approved");
-    if (!doctor.credentials) throw new DomainError(422, "CREDENTIALS_MISSING", "The doctor has not submitted credentials");
+    if (doctor.approvalStatus === "approved") throw conflict("ALREADY_APPROVED");
+    if (!doctor.credentials) throw unprocessable("CREDENTIALS_MISSING");
     doctor.approvalStatus = "approved";
     doctor.approvalNote = note ?? null;
   });
@@ -109,7 +109,7 @@ export function approveDoctor(em: EntityManager, actor: AuditActor, doctorId: st
 /** Also withdraws an earlier approval (the doctor leaves the listing). */
 export function rejectDoctor(em: EntityManager, actor: AuditActor, doctorId: string, note: string) {
   return audited(em, actor, doctorId, "doctor.reject", (doctor) => {
-    if (doctor.approvalStatus === "rejected") throw new DomainError(409, "ALREADY_REJECTED", "The doctor is already rejected");
+    if (doctor.approvalStatus === "rejected") throw conflict("ALREADY_REJECTED");
     doctor.approvalStatus = "rejected";
     doctor.approvalNote = note;
   });
@@ -147,7 +147,7 @@ async function setDoctorClinicOnce(em: EntityManager, actor: AuditActor, doctorI
       }
       return { doctorId: doctor.id, clinicIds: clinicIdsOf(doctor) };
     },
-    () => new DomainError(409, "CONCURRENT_CHANGE", "The association changed meanwhile; try again"),
+    () => conflict("CONCURRENT_CHANGE", "The association changed meanwhile; try again"),
   );
 }
 

@@ -23,5 +23,5 @@ export { findClinic } from "./clinic.service";
 export { doctorVisibility } from "./doctor.service";
 export { Doctor } from "./doctor.entity";
 export { Patient } from "./patient.entity";
-export { patientScope } from "./patient.service";
+export { authorizePatientRead } from "./patient.service";
 export { ClinicService } from "./service.entity";

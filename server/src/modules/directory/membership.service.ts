@@ -1,12 +1,12 @@
 /** Clinic staff: who holds receptionist / clinic_admin at a clinic (the identity module's memberships). */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ClinicMember, ClinicRole } from "@clinic/shared";
-import { DomainError } from "../../platform/problem";
+import { conflict, notFound, unprocessable } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { UserAccount } from "../identity";
 import { ClinicMembership } from "./membership.entity";
 import { findClinic } from "./clinic.service";
-import { notFound, writeTransaction } from "../../platform/transactions";
+import { writeTransaction } from "../../platform/transactions";
 
 function memberView(membership: ClinicMembership): ClinicMember {
   return {
@@ -37,16 +37,16 @@ export async function addMember(
   input: { userId: string; role: ClinicRole },
 ): Promise<ClinicMember> {
   const exists = () =>
-    new DomainError(409, "MEMBERSHIP_EXISTS", `This user is already ${input.role} at this clinic`, { userId: input.userId });
+    conflict("MEMBERSHIP_EXISTS", `This user is already ${input.role} at this clinic`, { userId: input.userId });
   return writeTransaction(
     em,
     async (tx) => {
       const clinic = await findClinic(tx, clinicId, { includeInactive: true });
       const user = await tx.findOne(UserAccount, { id: input.userId });
-      if (!user) throw new DomainError(422, "UNKNOWN_USER", "No such user", { userId: input.userId });
-      if (user.status !== "active") throw new DomainError(422, "USER_INACTIVE", "The account is deactivated");
+      if (!user) throw unprocessable("UNKNOWN_USER", { userId: input.userId });
+      if (user.status !== "active") throw unprocessable("USER_INACTIVE");
       if (user.role !== input.role) {
-        throw new DomainError(422, "ROLE_MISMATCH", `A ${user.role} account cannot hold the ${input.role} role`, {
+        throw unprocessable("ROLE_MISMATCH", `A ${user.role} account cannot hold the ${input.role} role`, {
           accountRole: user.role,
         });
       }

@@ -16,6 +16,7 @@ import { actorOf } from "../../platform/audit";
 import { adminClinicAmong, authorize, requireUser, type UserPrincipal } from "../identity";
 import { doctorScope } from "./doctor.service";
 import {
+  authorizePatientRead,
   listDoctorPatients,
   patientScope,
   readPatient,
@@ -25,7 +26,7 @@ import {
   unrelate,
   updatePatient,
 } from "./patient.service";
-import { notFound } from "../../platform/transactions";
+import { notFound } from "../../platform/errors";
 
 const tags = ["directory"];
 
@@ -75,8 +76,7 @@ export function patientRoutes(ctx: ModuleContext): FastifyPluginAsync {
       },
       async (request) => {
         const principal = requireUser(request);
-        const patient = await patientScope(em(), request.params.patientId);
-        authorize(principal, "patient.read", { patient }, { hide: "Patient" });
+        const patient = await authorizePatientRead(em(), principal, request.params.patientId);
         return readPatient(em(), actorOf(request), patient.id, { audit: principal.userId !== patient.userId });
       },
     );
@@ -94,9 +94,8 @@ export function patientRoutes(ctx: ModuleContext): FastifyPluginAsync {
       },
       async (request) => {
         const principal = requireUser(request);
-        const patient = await patientScope(em(), request.params.patientId);
         // Someone who may not see the patient learns nothing, not even that it exists.
-        authorize(principal, "patient.read", { patient }, { hide: "Patient" });
+        const patient = await authorizePatientRead(em(), principal, request.params.patientId);
         authorize(principal, "patient.tier.update", { patient });
         return setPatientTier(em(), actorOf(request), patient.id, request.body.tier);
       },

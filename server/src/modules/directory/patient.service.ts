@@ -4,14 +4,14 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { PatientView, SubscriptionTier, UpdatePatientRequest } from "@clinic/shared";
-import { DomainError } from "../../platform/problem";
+import { conflict, notFound } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import type { AccessScope } from "../identity";
+import { authorize, type AccessScope, type UserPrincipal } from "../identity";
 import { readPreferences, reminderPreferencesOf, writePreferences } from "../notifications";
 import { Doctor } from "./doctor.entity";
 import { DoctorPatient, Patient } from "./patient.entity";
 import { patientView } from "./views";
-import { idempotent, notFound, writeTransaction } from "../../platform/transactions";
+import { idempotent, writeTransaction } from "../../platform/transactions";
 
 export type PatientScope = NonNullable<AccessScope["patient"]>;
 
@@ -36,6 +36,18 @@ export async function patientScope(em: EntityManager, patientId: string): Promis
   const doctorIds = relations.map((relation) => relation.doctor.id);
   const clinicIds = [...new Set(relations.flatMap((relation) => relation.doctor.clinics.getItems().map((clinic) => clinic.id)))];
   return { id: patient.id, userId: patient.user.id, doctorIds, clinicIds };
+}
+
+/**
+ * The one decision on who may read a patient (`patient.read` over patientScope): the patient, the
+ * doctors related to them, the staff of those doctors' clinics, the platform. An appointment alone
+ * opens nothing: a relation does (made by a clinic admin). Anyone else gets the 404 of a missing
+ * patient, so a refusal does not tell that the patient exists.
+ */
+export async function authorizePatientRead(em: EntityManager, principal: UserPrincipal, patientId: string): Promise<PatientScope> {
+  const patient = await patientScope(em, patientId);
+  authorize(principal, "patient.read", { patient }, { hide: "Patient" });
+  return patient;
 }
 
 /** Reads a patient; `audit` records the read (set it whenever the reader is not the patient). */
@@ -79,7 +91,8 @@ export async function setPatientTier(em: EntityManager, actor: AuditActor, patie
 
 /**
  * The guard's facts for relating a doctor and a patient: the clinics where both are known, i.e. the
- * doctor works there and the patient has or had an appointment there (a lapsed hold is not one).
+ * doctor works there and the patient has or had an appointment there (a lapsed hold is not one: the
+ * SQL is booking's `lapsedAppointmentHoldSql`, written out, since directory sits below booking).
  * Nothing here needs either to exist, so a refusal does not tell who does.
  */
 export async function relationScope(em: EntityManager, doctorId: string, patientId: string): Promise<Required<Pick<AccessScope, "doctorId" | "sharedClinicIds">>> {
@@ -122,7 +135,7 @@ async function relateOnce(em: EntityManager, actor: AuditActor, { doctorId, pati
       await tx.flush();
       return { relation, created: true };
     },
-    () => new DomainError(409, "CONCURRENT_CHANGE", "The relation changed meanwhile; try again"),
+    () => conflict("CONCURRENT_CHANGE", "The relation changed meanwhile; try again"),
   ).then(({ relation, created }) => ({ doctorId, patientId, createdAt: relation.createdAt.toISOString(), created }));
 }
 

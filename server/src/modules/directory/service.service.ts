@@ -1,15 +1,15 @@
 /** Clinic services: the bookable kinds of visit at one clinic. Names are unique per clinic. */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ClinicServiceView, CreateClinicServiceRequest, UpdateClinicServiceRequest } from "@clinic/shared";
-import { DomainError } from "../../platform/problem";
+import { conflict, notFound } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { findClinic } from "./clinic.service";
 import { ClinicService } from "./service.entity";
 import { clinicServiceView } from "./views";
-import { notFound, writeTransaction } from "../../platform/transactions";
+import { writeTransaction } from "../../platform/transactions";
 
 const nameTaken = (name: string) =>
-  new DomainError(409, "SERVICE_NAME_TAKEN", `This clinic already has a service named "${name}"`, { name });
+  conflict("SERVICE_NAME_TAKEN", `This clinic already has a service named "${name}"`, { name });
 
 export async function listActiveServices(em: EntityManager, clinicId: string): Promise<ClinicServiceView[]> {
   await findClinic(em, clinicId);

@@ -1,5 +1,5 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { DomainError } from "../../platform/problem";
+import { conflict } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { Specialty } from "./specialty.entity";
 import { writeTransaction } from "../../platform/transactions";
@@ -10,7 +10,7 @@ export async function listSpecialties(em: EntityManager) {
 }
 
 export async function createSpecialty(em: EntityManager, actor: AuditActor, name: string) {
-  const taken = () => new DomainError(409, "SPECIALTY_EXISTS", `The specialty "${name}" already exists`);
+  const taken = () => conflict("SPECIALTY_EXISTS", `The specialty "${name}" already exists`);
   return writeTransaction(
     em,
     async (tx) => {

@@ -4,7 +4,7 @@
  * table below is the whole policy.
  */
 import type { ClinicRole } from "@clinic/shared";
-import { DomainError } from "../../platform/problem";
+import { forbidden, notFound } from "../../platform/errors";
 import type { UserPrincipal } from "./principal";
 
 /** Facts about the target of an action, loaded by the caller. */
@@ -22,7 +22,7 @@ export interface AccessScope {
   patient?: {
     id: string;
     userId: string;
-    /** Doctors with a relation to this patient (later: appointments too). */
+    /** Doctors with a relation to this patient (an appointment alone does not make a doctor theirs). */
     doctorIds: string[];
     /** Clinics where one of those doctors works. */
     clinicIds: string[];
@@ -32,9 +32,18 @@ export interface AccessScope {
 const isPlatformAdmin = (p: UserPrincipal) => p.role === "platform_admin";
 const holds = (p: UserPrincipal, clinicId: string | undefined, roles: ClinicRole[]) =>
   clinicId !== undefined && p.memberships.some((m) => m.clinicId === clinicId && roles.includes(m.role));
-const isStaffOf = (p: UserPrincipal, clinicId?: string) => holds(p, clinicId, ["receptionist", "clinic_admin"]);
+/** A receptionist or clinic admin of the clinic: its staff by membership (the platform admin is not). */
+const isClinicStaff = (p: UserPrincipal, clinicId?: string) => holds(p, clinicId, ["receptionist", "clinic_admin"]);
 const isClinicAdminOf = (p: UserPrincipal, clinicId?: string) => holds(p, clinicId, ["clinic_admin"]);
-const isStaffOfAny = (p: UserPrincipal, clinicIds: string[] = []) => clinicIds.some((id) => isStaffOf(p, id));
+const isClinicStaffOfAny = (p: UserPrincipal, clinicIds: string[] = []) => clinicIds.some((id) => isClinicStaff(p, id));
+
+/**
+ * Whether the principal may do at a clinic what its front desk does (book for patients, act on its
+ * appointments and queue, read its day): the clinic's staff, and the platform admin.
+ */
+export function actsAsClinicStaff(p: UserPrincipal, clinicId?: string): boolean {
+  return isPlatformAdmin(p) || isClinicStaff(p, clinicId);
+}
 
 /** The first of `clinicIds` the principal is a clinic admin of (the clinic that justifies an admin's act), or null. */
 export function adminClinicAmong(p: UserPrincipal, clinicIds: string[] = []): string | null {
@@ -47,7 +56,7 @@ const rules = {
   "clinic.structure.manage": (p: UserPrincipal) => isPlatformAdmin(p),
   "specialty.manage": (p: UserPrincipal) => isPlatformAdmin(p),
   "clinic.update": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),
-  "clinic.members.read": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isStaffOf(p, s.clinicId),
+  "clinic.members.read": (p: UserPrincipal, s: AccessScope) => actsAsClinicStaff(p, s.clinicId),
   "clinic.members.manage": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),
   "clinic.services.manage": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),
   "doctor.profile.update": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || (p.doctorId !== null && p.doctorId === s.doctorId),
@@ -56,12 +65,12 @@ const rules = {
   "doctor.approve": (p: UserPrincipal) => isPlatformAdmin(p),
   "doctor.clinics.manage": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),
   "doctor.unlisted.read": (p: UserPrincipal, s: AccessScope) =>
-    isPlatformAdmin(p) || (p.doctorId !== null && p.doctorId === s.doctorId) || isStaffOfAny(p, s.doctorClinicIds),
+    isPlatformAdmin(p) || (p.doctorId !== null && p.doctorId === s.doctorId) || isClinicStaffOfAny(p, s.doctorClinicIds),
   "patient.read": (p: UserPrincipal, s: AccessScope) =>
     isPlatformAdmin(p) ||
     p.userId === s.patient?.userId ||
     (p.doctorId !== null && (s.patient?.doctorIds ?? []).includes(p.doctorId)) ||
-    isStaffOfAny(p, s.patient?.clinicIds),
+    isClinicStaffOfAny(p, s.patient?.clinicIds),
   /** Clinical data: the patient and their own doctors only; not reception, not admins. */
   "patient.clinical.read": (p: UserPrincipal, s: AccessScope) =>
     p.userId === s.patient?.userId || (p.doctorId !== null && (s.patient?.doctorIds ?? []).includes(p.doctorId)),
@@ -69,7 +78,7 @@ const rules = {
   "patient.tier.update": (p: UserPrincipal) => isPlatformAdmin(p),
   /** Loyalty balance and history: the patient, staff of a clinic the patient booked or earned points at, the platform. */
   "patient.loyalty.read": (p: UserPrincipal, s: AccessScope) =>
-    isPlatformAdmin(p) || p.userId === s.patient?.userId || isStaffOfAny(p, s.patient?.clinicIds),
+    isPlatformAdmin(p) || p.userId === s.patient?.userId || isClinicStaffOfAny(p, s.patient?.clinicIds),
   /**
    * A relation opens the patient's clinical data to the doctor, so nobody grants it to themself: only
    * an admin of a clinic where both are known (scope.sharedClinicIds), or the platform.
@@ -79,38 +88,36 @@ const rules = {
   "patient.relation.end": (p: UserPrincipal, s: AccessScope) =>
     isPlatformAdmin(p) || (p.doctorId !== null && p.doctorId === s.doctorId) || adminClinicAmong(p, s.sharedClinicIds) !== null,
   "doctor.patients.read": (p: UserPrincipal, s: AccessScope) =>
-    isPlatformAdmin(p) || (p.doctorId !== null && p.doctorId === s.doctorId) || isStaffOfAny(p, s.doctorClinicIds),
+    isPlatformAdmin(p) || (p.doctorId !== null && p.doctorId === s.doctorId) || isClinicStaffOfAny(p, s.doctorClinicIds),
   "user.status.manage": (p: UserPrincipal) => isPlatformAdmin(p),
   /** A doctor's schedule at a clinic: the doctor (if they work there), that clinic's staff, the platform. */
   "schedule.manage": (p: UserPrincipal, s: AccessScope) =>
-    isPlatformAdmin(p) ||
-    isStaffOf(p, s.clinicId) ||
+    actsAsClinicStaff(p, s.clinicId) ||
     (p.doctorId !== null && p.doctorId === s.doctorId && s.clinicId !== undefined && p.doctorClinicIds.includes(s.clinicId)),
   /** Internal schedule detail (notes, tags, blocked and walk-in slots): the same people. */
   "schedule.internal.read": (p: UserPrincipal, s: AccessScope) =>
-    isPlatformAdmin(p) || isStaffOf(p, s.clinicId) || (p.doctorId !== null && p.doctorId === s.doctorId),
+    actsAsClinicStaff(p, s.clinicId) || (p.doctorId !== null && p.doctorId === s.doctorId),
   /** Booking for patients and acting on a clinic's appointments: any staff member there, the platform. */
-  "clinic.appointments.manage": (p: UserPrincipal, s: AccessScope) =>
-    isPlatformAdmin(p) || holds(p, s.clinicId, ["receptionist", "clinic_admin"]),
+  "clinic.appointments.manage": (p: UserPrincipal, s: AccessScope) => actsAsClinicStaff(p, s.clinicId),
   /** Putting a patient on a clinic's waitlist, setting priorities, answering offers for them. */
-  "clinic.waitlist.manage": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isStaffOf(p, s.clinicId),
+  "clinic.waitlist.manage": (p: UserPrincipal, s: AccessScope) => actsAsClinicStaff(p, s.clinicId),
   /** Reading a clinic's or a doctor's waitlist: its staff, the doctor, the platform. */
   "waitlist.read": (p: UserPrincipal, s: AccessScope) =>
-    isPlatformAdmin(p) || isStaffOf(p, s.clinicId) || (p.doctorId !== null && p.doctorId === s.doctorId),
+    actsAsClinicStaff(p, s.clinicId) || (p.doctorId !== null && p.doctorId === s.doctorId),
   /** Clinic-wide calendar decisions: holidays, booking rules, templates, overbooking. */
   "clinic.schedule.manage": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),
   /** Waiting-room screens: creating, listing and revoking a clinic's display tokens. */
   "clinic.displays.manage": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),
   /** Watching a clinic's display feed as a person (display tokens have their own, narrower rule). */
-  "clinic.display.read": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isStaffOf(p, s.clinicId),
+  "clinic.display.read": (p: UserPrincipal, s: AccessScope) => actsAsClinicStaff(p, s.clinicId),
   /** The live waiting queue at reception: check-in, walk-ins, reorder, reassign, mark left, the clinic's queue list. */
-  "clinic.queue.manage": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isStaffOf(p, s.clinicId),
+  "clinic.queue.manage": (p: UserPrincipal, s: AccessScope) => actsAsClinicStaff(p, s.clinicId),
   /** A doctor's queue actions (call next, start, finish, send back, no-show) and view: the doctor, the clinic's staff, the platform. */
   "queue.doctor.act": (p: UserPrincipal, s: AccessScope) =>
-    isPlatformAdmin(p) || isStaffOf(p, s.clinicId) || (p.doctorId !== null && s.doctorId !== undefined && p.doctorId === s.doctorId),
+    actsAsClinicStaff(p, s.clinicId) || (p.doctorId !== null && s.doctorId !== undefined && p.doctorId === s.doctorId),
   /** Today's queue figures of a clinic: its staff, the platform, and doctors working there (their own row only: the route filters). */
   "clinic.queue.metrics.read": (p: UserPrincipal, s: AccessScope) =>
-    isPlatformAdmin(p) || isStaffOf(p, s.clinicId) || (p.doctorId !== null && s.clinicId !== undefined && p.doctorClinicIds.includes(s.clinicId)),
+    actsAsClinicStaff(p, s.clinicId) || (p.doctorId !== null && s.clinicId !== undefined && p.doctorClinicIds.includes(s.clinicId)),
   /** The queue dashboard (/admin/queues): every clinic's jobs, so the platform only. */
   "queues.board": (p: UserPrincipal) => isPlatformAdmin(p),
   "audit.read": (p: UserPrincipal, s: AccessScope) =>
@@ -124,7 +131,7 @@ const rules = {
   /** Hiding and unhiding reviews: the admins of the reviewed appointment's clinic, the platform. */
   "review.moderate": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),
   /** Refunding a paid appointment outside the policy (with a reason): the clinic's staff, the platform. */
-  "payments.refund": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isStaffOf(p, s.clinicId),
+  "payments.refund": (p: UserPrincipal, s: AccessScope) => actsAsClinicStaff(p, s.clinicId),
   /** A doctor's wallet: the doctor, admins of a clinic the doctor works at, the platform. */
   "wallet.read": (p: UserPrincipal, s: AccessScope) =>
     isPlatformAdmin(p) || (p.doctorId !== null && p.doctorId === s.doctorId) || (s.doctorClinicIds ?? []).some((id) => isClinicAdminOf(p, id)),
@@ -149,6 +156,6 @@ export function authorize(
   options: { hide?: string } = {},
 ): void {
   if (can(principal, permission, scope)) return;
-  if (options.hide) throw new DomainError(404, "NOT_FOUND", `${options.hide} not found`);
-  throw new DomainError(403, "FORBIDDEN", `Not allowed: ${permission}`);
+  if (options.hide) throw notFound(options.hide);
+  throw forbidden(`Not allowed: ${permission}`);
 }

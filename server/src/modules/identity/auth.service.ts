@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { NotificationChannel, User } from "@clinic/shared";
-import { DomainError } from "../../platform/problem";
+import { conflict, denied, unauthenticated } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import type { CodePurpose } from "./code.entity";
 import { checkCode, codeInvalid, consumeCode, issueCode } from "./codes.service";
@@ -109,7 +109,7 @@ export async function register(em: EntityManager, deps: AuthDeps, input: Registe
     return { userId };
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException) {
-      throw new DomainError(409, "ACCOUNT_EXISTS", `An account with this ${id.email !== undefined ? "email" : "phone number"} already exists`);
+      throw conflict("ACCOUNT_EXISTS", `An account with this ${id.email !== undefined ? "email" : "phone number"} already exists`);
     }
     throw error;
   }
@@ -185,7 +185,7 @@ export interface LoginInput {
   totp?: string;
 }
 
-const invalidCredentials = () => new DomainError(401, "INVALID_CREDENTIALS", "Wrong email, phone or password");
+const invalidCredentials = () => unauthenticated("INVALID_CREDENTIALS");
 
 export async function login(em: EntityManager, deps: AuthDeps, input: LoginInput, actor: AuditActor): Promise<TokenPair & { user: User }> {
   const { limits } = deps;
@@ -200,12 +200,12 @@ export async function login(em: EntityManager, deps: AuthDeps, input: LoginInput
     await limits.loginFailed(account);
     throw invalidCredentials();
   }
-  if (user.status !== "active") throw new DomainError(403, "ACCOUNT_DEACTIVATED", "This account has been deactivated");
+  if (user.status !== "active") throw denied("ACCOUNT_DEACTIVATED");
   if (!user[verifiedAtField(id)]) {
-    throw new DomainError(403, "ACCOUNT_UNVERIFIED", "Verify your account first (POST /auth/verify); a new code can be sent with POST /auth/verify/resend");
+    throw denied("ACCOUNT_UNVERIFIED");
   }
   if (user.totpEnabledAt && input.totp === undefined) {
-    throw new DomainError(401, "TOTP_REQUIRED", "Enter the code from your authenticator app, or a backup code");
+    throw unauthenticated("TOTP_REQUIRED");
   }
 
   const signedIn = await em.transactional(async (tx) => {
@@ -221,7 +221,7 @@ export async function login(em: EntityManager, deps: AuthDeps, input: LoginInput
   });
   if (!signedIn) {
     await limits.loginFailed(account);
-    throw new DomainError(401, "TOTP_INVALID", "The authenticator or backup code is wrong");
+    throw unauthenticated("TOTP_INVALID");
   }
   await limits.loginSucceeded(account);
   return {
@@ -284,7 +284,7 @@ export async function changePassword(
   await deps.limits.enforce(`password-change:user:${who.userId}`, PASSWORD_CHANGE_PER_USER);
   const user = await em.findOneOrFail(UserAccount, { id: who.userId });
   if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
-    throw new DomainError(403, "INVALID_CURRENT_PASSWORD", "The current password is wrong");
+    throw denied("INVALID_CURRENT_PASSWORD");
   }
   const passwordHash = await hashPassword(input.newPassword);
   await em.transactional(async (tx) => {

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { RequestContext } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { DISPLAY_TOKEN_PREFIX } from "@clinic/shared";
-import { DomainError } from "../../platform/problem";
+import { unauthenticated } from "../../platform/errors";
 import { principalFromToken, type UserPrincipal } from "./principal";
 
 declare module "fastify" {
@@ -29,13 +29,13 @@ export function registerAuthentication(app: FastifyInstance, jwtSecret: string):
     if (token?.startsWith(DISPLAY_TOKEN_PREFIX) && request.routeOptions.config.acceptsDisplayToken === true) return;
     const em = RequestContext.getEntityManager() as EntityManager;
     const principal = token ? await principalFromToken(em, jwtSecret, token) : null;
-    if (!principal) throw new DomainError(401, "UNAUTHENTICATED", "The access token is missing, invalid, expired or revoked");
+    if (!principal) throw unauthenticated("UNAUTHENTICATED", "The access token is missing, invalid, expired or revoked");
     request.principal = principal;
   });
 }
 
 /** The signed-in user, or 401. */
 export function requireUser(request: FastifyRequest): UserPrincipal {
-  if (!request.principal) throw new DomainError(401, "UNAUTHENTICATED", "Sign in first");
+  if (!request.principal) throw unauthenticated("UNAUTHENTICATED");
   return request.principal;
 }

@@ -6,7 +6,7 @@
  */
 import { randomInt, timingSafeEqual } from "node:crypto";
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { DomainError } from "../../platform/problem";
+import { type DomainError, unprocessable } from "../../platform/errors";
 import { OneTimeCode, type CodePurpose } from "./code.entity";
 import { CODE_MAX_ATTEMPTS, CODE_TTL_SECONDS } from "./limits";
 import { sha256 } from "./tokens";
@@ -15,17 +15,12 @@ import type { UserAccount } from "./user.entity";
 const codeHash = (userId: string, code: string) => sha256(`${userId}:${code}`);
 
 export const codeInvalid = (remainingAttempts?: number) =>
-  new DomainError(
-    422,
-    "CODE_INVALID",
-    remainingAttempts === undefined
-      ? "The code is wrong or no longer valid; request a new one"
-      : `The code is wrong; ${remainingAttempts} ${remainingAttempts === 1 ? "try" : "tries"} left`,
-    remainingAttempts === undefined ? {} : { remainingAttempts },
-  );
-const codeExpired = () => new DomainError(422, "CODE_EXPIRED", "The code has expired; request a new one");
+  remainingAttempts === undefined
+    ? unprocessable("CODE_INVALID")
+    : unprocessable("CODE_INVALID", `The code is wrong; ${remainingAttempts} ${remainingAttempts === 1 ? "try" : "tries"} left`, { remainingAttempts });
+const codeExpired = () => unprocessable("CODE_EXPIRED");
 const codeExhausted = () =>
-  new DomainError(422, "CODE_EXHAUSTED", `The code was tried ${CODE_MAX_ATTEMPTS} times and no longer works; request a new one`);
+  unprocessable("CODE_EXHAUSTED", `The code was tried ${CODE_MAX_ATTEMPTS} times and no longer works; request a new one`);
 
 /**
  * Issues a new code inside the caller's transaction and returns it in clear (for the outbox

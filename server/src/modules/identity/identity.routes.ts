@@ -23,7 +23,7 @@ import {
   verifyResponseSchema,
 } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-import { DomainError } from "../../platform/problem";
+import { DomainError } from "../../platform/errors";
 import { actorOf } from "../../platform/audit";
 import {
   changePassword,

@@ -23,7 +23,7 @@ export const identityModule: Module = {
 };
 
 // What other modules may use.
-export { adminClinicAmong, authorize, can, type AccessScope, type Permission } from "./access";
+export { actsAsClinicStaff, adminClinicAmong, authorize, can, type AccessScope, type Permission } from "./access";
 export { requireUser } from "./authenticate";
 export { asUser, type UserPrincipal } from "./principal";
 export { sha256 } from "./tokens";

@@ -7,7 +7,7 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { AttemptLimiter } from "../../platform/attempts";
-import { DomainError } from "../../platform/problem";
+import { DomainError, tooManyRequests } from "../../platform/errors";
 import { sha256 } from "./tokens";
 
 export interface Rule {
@@ -63,7 +63,7 @@ export function rateLimited(retryAfterSeconds: number, code: "RATE_LIMITED" | "A
     code === "ACCOUNT_LOCKED"
       ? `Too many failed sign-ins; the account is locked for ${retryAfterSeconds} s`
       : `Too many attempts; try again in ${retryAfterSeconds} s`;
-  return new DomainError(429, code, message, { retryAfterSeconds });
+  return tooManyRequests(code, message, { retryAfterSeconds });
 }
 
 export interface Limits {

@@ -6,7 +6,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { UserRole } from "@clinic/shared";
-import { DomainError } from "../../platform/problem";
+import { notFound, unauthenticated } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { AuthSession, RefreshToken } from "./session.entity";
 import {
@@ -27,7 +27,7 @@ export interface TokenPair {
 export type RevokeReason = "logout" | "logout_all" | "revoked" | "password_reset" | "password_change" | "refresh_token_reuse";
 
 const invalidRefreshToken = () =>
-  new DomainError(401, "INVALID_REFRESH_TOKEN", "The refresh token is invalid, expired or revoked; sign in again");
+  unauthenticated("INVALID_REFRESH_TOKEN");
 
 function issueRefreshToken(tx: EntityManager, session: AuthSession | string): string {
   const secret = newRefreshSecret();
@@ -112,7 +112,7 @@ export async function refreshSession(em: EntityManager, jwtSecret: string, prese
     };
   });
   if (outcome === "reused") {
-    throw new DomainError(401, "REFRESH_TOKEN_REUSED", "This refresh token was already used; the session has been ended. Sign in again");
+    throw unauthenticated("REFRESH_TOKEN_REUSED");
   }
   if (outcome === "invalid") throw invalidRefreshToken();
   return outcome;
@@ -144,7 +144,7 @@ export async function revokeSession(
 ): Promise<void> {
   await em.transactional(async (tx) => {
     const revoked = await revokeWhere(tx, "id = ? and user_id = ?", [sessionId, userId], reason);
-    if (revoked.length === 0) throw new DomainError(404, "NOT_FOUND", "Session not found");
+    if (revoked.length === 0) throw notFound("Session");
     recordAudit(tx, actor, {
       action: reason === "logout" ? "session.logout" : "session.revoke",
       entityType: "session",

@@ -6,7 +6,7 @@ import { randomInt } from "node:crypto";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { generateSecret, generateURI, verify } from "otplib";
 import type { UserRole } from "@clinic/shared";
-import { DomainError } from "../../platform/problem";
+import { conflict, denied, unprocessable } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { TotpBackupCode } from "./code.entity";
 import { BACKUP_CODE_COUNT, TOTP_CHECK_PER_USER, TOTP_EPOCH_TOLERANCE_SECONDS, type Limits } from "./limits";
@@ -57,13 +57,13 @@ export async function checkSecondFactor(tx: EntityManager, limits: Limits, user:
   return used.length > 0;
 }
 
-const totpInvalid = () => new DomainError(422, "TOTP_INVALID", "The authenticator or backup code is wrong");
+const totpInvalid = () => unprocessable("TOTP_INVALID");
 
 /** Starts enrolment: a fresh secret stored on the account, not active until confirmed with a code. */
 export async function setupTotp(em: EntityManager, userId: string, actor: AuditActor): Promise<{ secret: string; otpauthUri: string }> {
   return em.transactional(async (tx) => {
     const user = await tx.findOneOrFail(UserAccount, { id: userId });
-    if (user.totpEnabledAt) throw new DomainError(409, "TOTP_ALREADY_ENABLED", "Two-factor sign-in is already on");
+    if (user.totpEnabledAt) throw conflict("TOTP_ALREADY_ENABLED");
     const secret = generateSecret();
     user.totpSecret = secret;
     recordAudit(tx, actor, { action: "totp.setup", entityType: "user", entityId: user.id });
@@ -82,8 +82,8 @@ export async function enableTotp(
 ): Promise<{ backupCodes: string[] }> {
   await limits.enforce(`totp:user:${userId}`, TOTP_CHECK_PER_USER);
   const user = await em.findOneOrFail(UserAccount, { id: userId });
-  if (user.totpEnabledAt) throw new DomainError(409, "TOTP_ALREADY_ENABLED", "Two-factor sign-in is already on");
-  if (!user.totpSecret) throw new DomainError(409, "TOTP_NOT_SET_UP", "Start with POST /auth/totp/setup");
+  if (user.totpEnabledAt) throw conflict("TOTP_ALREADY_ENABLED");
+  if (!user.totpSecret) throw conflict("TOTP_NOT_SET_UP");
   const secret = user.totpSecret;
   if (!(await totpMatches(secret, code))) throw totpInvalid();
   const backupCodes = Array.from({ length: BACKUP_CODE_COUNT }, newBackupCode);
@@ -93,7 +93,7 @@ export async function enableTotp(
       "update user_account set totp_enabled_at = now() where id = ? and totp_enabled_at is null and totp_secret = ? returning id",
       [userId, secret],
     );
-    if (enabled.length === 0) throw new DomainError(409, "TOTP_ALREADY_ENABLED", "Two-factor sign-in changed meanwhile; start again");
+    if (enabled.length === 0) throw conflict("TOTP_ALREADY_ENABLED", "Two-factor sign-in changed meanwhile; start again");
     await tx.nativeDelete(TotpBackupCode, { user: userId });
     for (const backup of backupCodes) tx.create(TotpBackupCode, { user: userId, codeHash: backupHash(userId, backup) });
     recordAudit(tx, actor, { action: "totp.enable", entityType: "user", entityId: userId });
@@ -105,9 +105,9 @@ export async function enableTotp(
 export async function disableTotp(em: EntityManager, limits: Limits, userId: string, code: string, actor: AuditActor): Promise<void> {
   const user = await em.findOneOrFail(UserAccount, { id: userId });
   if (TOTP_STICKY_ROLES.includes(user.role)) {
-    throw new DomainError(403, "TOTP_REQUIRED_FOR_ROLE", "Staff and admin accounts must keep two-factor sign-in");
+    throw denied("TOTP_REQUIRED_FOR_ROLE");
   }
-  if (!user.totpEnabledAt) throw new DomainError(409, "TOTP_NOT_ENABLED", "Two-factor sign-in is not on");
+  if (!user.totpEnabledAt) throw conflict("TOTP_NOT_ENABLED");
   await limits.enforce(`totp:user:${userId}`, TOTP_CHECK_PER_USER);
   await em.transactional(async (tx) => {
     if (!(await checkSecondFactor(tx, limits, user, code))) throw totpInvalid();

@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { idParams, loyaltyAccountSchema, loyaltyHistoryQuerySchema, type LoyaltyAccount, type LoyaltyHistoryQuery } from "@clinic/shared";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ModuleContext } from "../../platform/module";
-import { DomainError } from "../../platform/problem";
+import { notFound } from "../../platform/errors";
 import { authorize, requireUser } from "../identity";
 import { loyaltyBalance } from "./loyalty.service";
 
@@ -58,7 +58,7 @@ export function loyaltyRoutes(ctx: ModuleContext): FastifyPluginAsync {
       { schema: { tags, summary: "The patient's loyalty balance and history (newest first)", querystring: loyaltyHistoryQuerySchema, response: { 200: loyaltyAccountSchema } } },
       async (request) => {
         const principal = requireUser(request);
-        if (!principal.patientId) throw new DomainError(404, "NOT_FOUND", "Only patients collect loyalty points");
+        if (!principal.patientId) throw notFound("Patient profile");
         return loyaltyAccount(em(), principal.patientId, request.query);
       },
     );
@@ -83,7 +83,7 @@ export function loyaltyRoutes(ctx: ModuleContext): FastifyPluginAsync {
              from patient p where p.id = ?`,
           [patientId],
         );
-        if (!facts) throw new DomainError(404, "NOT_FOUND", "Patient not found");
+        if (!facts) throw notFound("Patient");
         authorize(
           principal,
           "patient.loyalty.read",

@@ -12,7 +12,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { clinicSettingsSchema, type ClinicSettings } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-import { DomainError } from "../../platform/problem";
+import { conflict, forbidden, unprocessable } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import type { DomainEvent } from "@clinic/shared";
 import type { Subscriber } from "../../platform/outbox";
@@ -74,9 +74,9 @@ export async function awardLoyaltyPoints(em: EntityManager, appointmentId: strin
 /** The points a hold request spends (0: it does not ask). Only the patient spends their own points. */
 export function redemptionCost(settings: ClinicSettings, requested: boolean | undefined, forSelf: boolean): number {
   if (!requested) return 0;
-  if (!forSelf) throw new DomainError(403, "FORBIDDEN", "Only the patient spends their own loyalty points", { field: "body.redeemPoints" });
+  if (!forSelf) throw forbidden("Only the patient spends their own loyalty points", { field: "body.redeemPoints" });
   if (settings.loyaltyPointsPerFreeBooking === 0) {
-    throw new DomainError(422, "LOYALTY_REDEMPTION_OFF", "This clinic does not take loyalty points", { field: "body.redeemPoints" });
+    throw unprocessable("LOYALTY_REDEMPTION_OFF", { field: "body.redeemPoints" });
   }
   return settings.loyaltyPointsPerFreeBooking;
 }
@@ -100,7 +100,7 @@ export async function redeemLoyaltyPoints(tx: EntityManager, actor: AuditActor, 
   await tx.execute(`select id from patient where id = ? for no key update`, [row.patient_id]);
   const balance = await loyaltyBalance(tx, row.patient_id);
   if (balance < points) {
-    throw new DomainError(409, "INSUFFICIENT_POINTS", `A free booking here takes ${points} points; the balance is ${balance}`, {
+    throw conflict("INSUFFICIENT_POINTS", `A free booking here takes ${points} points; the balance is ${balance}`, {
       field: "body.redeemPoints",
       balance,
       needed: points,

@@ -6,7 +6,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { recordEvents } from "../../platform/outbox";
 import type { InboxItem, InboxQuery } from "@clinic/shared";
-import { DomainError } from "../../platform/problem";
+import { notFound } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { renderTemplate } from "./render";
 
@@ -68,7 +68,7 @@ export async function markRead(em: EntityManager, actor: AuditActor, userId: str
       `select id, template, language, payload, created_at, read_at from notification_outbox where id = ? and user_id = ? and ${SHOWN}`,
       [id, userId],
     );
-    if (!row) throw new DomainError(404, "NOT_FOUND", "Notification not found");
+    if (!row) throw notFound("Notification");
     if (changed.length > 0) {
       recordAudit(tx, actor, { action: "notification.read", entityType: "OutboxMessage", entityId: id });
       // The user's other screens hear it live (notifications.realtime.ts).

@@ -18,7 +18,7 @@ import {
   updateNotificationPreferencesSchema,
 } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-import { DomainError } from "../../platform/problem";
+import { denied, notFound } from "../../platform/errors";
 import { actorOf, recordAudit } from "../../platform/audit";
 import { authorize, requireUser } from "../identity";
 import { TWILIO_STATUS_PATH } from "./channels";
@@ -34,7 +34,7 @@ export function notificationRoutes(ctx: ModuleContext): FastifyPluginAsync {
 
   const preferencesOf = async (manager: EntityManager, userId: string) => {
     const preferences = (await readPreferences(manager, [userId])).get(userId);
-    if (!preferences) throw new DomainError(404, "NOT_FOUND", "Account not found");
+    if (!preferences) throw notFound("Account");
     return preferencesView(preferences);
   };
 
@@ -127,7 +127,7 @@ export function notificationRoutes(ctx: ModuleContext): FastifyPluginAsync {
             const params = (request.body ?? {}) as Record<string, string | string[]>;
             const signature = request.headers["x-twilio-signature"];
             if (!token || typeof signature !== "string" || !validTwilioSignature(token, url, params, signature)) {
-              throw new DomainError(403, "BAD_SIGNATURE", "The X-Twilio-Signature header is missing or wrong");
+              throw denied("BAD_SIGNATURE", "The X-Twilio-Signature header is missing or wrong");
             }
           },
         },

@@ -6,7 +6,7 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ModuleContext } from "../../platform/module";
-import { DomainError } from "../../platform/problem";
+import { conflict, notFound } from "../../platform/errors";
 import type { Snapshot } from "../booking";
 import { MIN_SESSION_SECONDS, stripeFor, type Stripe } from "./stripe";
 
@@ -39,9 +39,9 @@ export async function ensureCheckout(ctx: ModuleContext, stripe: Stripe, appoint
       where a.id = ?`,
     [appointmentId],
   );
-  if (!due) throw new DomainError(404, "NOT_FOUND", "Appointment not found");
+  if (!due) throw notFound("Appointment");
   if (due.status !== "pending" || due.payment_status !== "unpaid" || due.amount_due_minor <= 0) {
-    throw new DomainError(409, "NOT_PAYABLE", `A ${due.status} appointment with payment ${due.payment_status} cannot be paid`);
+    throw conflict("NOT_PAYABLE", `A ${due.status} appointment with payment ${due.payment_status} cannot be paid`);
   }
   const customer = await ensureCustomer(em, stripe, due);
   const currency = due.currency.toLowerCase();

@@ -4,7 +4,7 @@
  */
 import type { VisitMoney, Checkout } from "../booking";
 import type { ModuleContext } from "../../platform/module";
-import { DomainError } from "../../platform/problem";
+import { unavailable } from "../../platform/errors";
 import { withCheckout } from "./checkout";
 import { moveVisitMoney, settleRefundedStatus, visitMoney } from "./ledger";
 import { refundVisit } from "./refunds";
@@ -16,7 +16,7 @@ export function visitMoneyPort(ctx: ModuleContext): VisitMoney {
     move: moveVisitMoney,
     async refundDifference(tx, appointmentId, amountMinor) {
       const stripe = stripeFor(ctx.config);
-      if (!stripe) throw new DomainError(503, "PAYMENT_PROVIDER_UNAVAILABLE", "No payment provider is configured to refund the difference");
+      if (!stripe) throw unavailable("PAYMENT_PROVIDER_UNAVAILABLE", "No payment provider is configured to refund the difference");
       const made = await refundVisit(tx, stripe, appointmentId, amountMinor, "reschedule");
       // A move to a time that costs nothing returns everything.
       if ((await visitMoney(tx, appointmentId)).netMinor === 0) await settleRefundedStatus(tx, appointmentId);

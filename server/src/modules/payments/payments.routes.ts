@@ -4,10 +4,10 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { checkoutReplySchema, idParams, payoutRequestSchema, refundReplySchema, staffRefundRequestSchema, walletQuerySchema, walletReplySchema } from "@clinic/shared";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ModuleContext } from "../../platform/module";
-import { DomainError } from "../../platform/problem";
-import { readAppointment, isStaffOf } from "../booking";
+import { badRequest, DomainError, notFound, unavailable } from "../../platform/errors";
+import { readAppointment } from "../booking";
 import { actorOf } from "../../platform/audit";
-import { authorize, can, requireUser } from "../identity";
+import { actsAsClinicStaff, authorize, can, requireUser } from "../identity";
 import { ensureCheckout } from "./checkout";
 import { simulatedCheckoutRoutes } from "./payments.simulated";
 import { providerFor, verifiedEvent } from "./stripe";
@@ -38,16 +38,16 @@ export function paymentRoutes(ctx: ModuleContext): FastifyPluginAsync {
       async (request) => {
         const principal = requireUser(request);
         const row = await readAppointment(ctx.orm.em.fork() as unknown as EntityManager, request.params.appointmentId);
-        if (principal.patientId !== row.patient_id && !isStaffOf(principal, row.clinic_id)) {
-          throw new DomainError(404, "NOT_FOUND", "Appointment not found");
+        if (principal.patientId !== row.patient_id && !actsAsClinicStaff(principal, row.clinic_id)) {
+          throw notFound("Appointment");
         }
-        if (!stripe) throw new DomainError(503, "PAYMENT_PROVIDER_UNAVAILABLE", "No payment provider is configured");
+        if (!stripe) throw unavailable("PAYMENT_PROVIDER_UNAVAILABLE");
         try {
           return { checkoutUrl: await ensureCheckout(ctx, stripe, row.id, `${request.protocol}://${request.host}`) };
         } catch (error) {
           if (error instanceof DomainError) throw error;
           request.log.warn({ err: error }, "creating a Checkout Session failed");
-          throw new DomainError(503, "PAYMENT_PROVIDER_UNAVAILABLE", "The payment provider cannot be reached; try again shortly");
+          throw unavailable("PAYMENT_PROVIDER_UNAVAILABLE", "The payment provider cannot be reached; try again shortly");
         }
       },
     );
@@ -74,7 +74,7 @@ export function paymentRoutes(ctx: ModuleContext): FastifyPluginAsync {
         `select dc.clinic_id from doctor d left join doctor_clinic dc on dc.doctor_id = d.id where d.id = ?`,
         [doctorId],
       );
-      if (rows.length === 0) throw new DomainError(404, "NOT_FOUND", "Doctor not found");
+      if (rows.length === 0) throw notFound("Doctor");
       return rows.map((r) => r.clinic_id).filter(Boolean);
     };
 
@@ -104,13 +104,13 @@ export function paymentRoutes(ctx: ModuleContext): FastifyPluginAsync {
       scope.post(WEBHOOK_PATH, { schema: { tags, summary: "Stripe webhook events (Stripe-Signature verified on the raw body)" } }, async (request, reply) => {
         const secret = provider.webhookSecret;
         const raw = request.body;
-        if (!secret) throw new DomainError(503, "PAYMENT_PROVIDER_UNAVAILABLE", "No webhook secret is configured");
-        if (!Buffer.isBuffer(raw)) throw new DomainError(400, "BAD_SIGNATURE", "Send the event as application/json");
+        if (!secret) throw unavailable("PAYMENT_PROVIDER_UNAVAILABLE", "No webhook secret is configured");
+        if (!Buffer.isBuffer(raw)) throw badRequest("BAD_SIGNATURE", "Send the event as application/json");
         let event;
         try {
           event = verifiedEvent(raw, request.headers["stripe-signature"], secret);
         } catch {
-          throw new DomainError(400, "BAD_SIGNATURE", "The Stripe-Signature header is missing, wrong or too old");
+          throw badRequest("BAD_SIGNATURE", "The Stripe-Signature header is missing, wrong or too old");
         }
         const outcome = await webhooks.handle(event);
         return reply.code(200).send({ received: true, outcome });

@@ -8,7 +8,7 @@ import type { FastifyPluginAsync } from "fastify";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { randomUUID } from "node:crypto";
 import type { ModuleContext } from "../../platform/module";
-import { DomainError } from "../../platform/problem";
+import { notFound } from "../../platform/errors";
 import { formatWhen } from "@clinic/shared";
 import { SIMULATED_PAGE } from "./simulated";
 import { signEvent, verifiedEvent } from "./stripe";
@@ -42,7 +42,7 @@ export function simulatedCheckoutRoutes(ctx: ModuleContext, webhooks: PaymentWeb
         where c.session_id = ?`,
       [sessionId],
     );
-    if (!row) throw new DomainError(404, "NOT_FOUND", "No such checkout session");
+    if (!row) throw notFound("Checkout session");
     return row;
   };
   const base = SIMULATED_PAGE.replace(/^\/api\/v1/, "");
@@ -69,7 +69,7 @@ export function simulatedCheckoutRoutes(ctx: ModuleContext, webhooks: PaymentWeb
       { schema: { tags: ["payments"], summary: "Pay or decline a simulated checkout (drives the webhook handler)" } },
       async (request, reply) => {
         const { choice } = request.params;
-        if (choice !== "pay" && choice !== "decline") throw new DomainError(404, "NOT_FOUND", "Pay or decline");
+        if (choice !== "pay" && choice !== "decline") throw notFound("Checkout action");
         const row = await read(request.params.sessionId);
         const session = {
           id: row.session_id,

@@ -8,7 +8,7 @@
 import { clinicSettingsSchema } from "@clinic/shared";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ModuleContext } from "../../platform/module";
-import { DomainError } from "../../platform/problem";
+import { conflict, invalid, notFound, unavailable } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import type { Snapshot } from "../booking";
 import { formatWhen } from "@clinic/shared";
@@ -83,13 +83,13 @@ export async function refundVisit(
 ): Promise<{ refundIds: string[]; amountMinor: number; outbox: string[] }> {
   const visit = await lockedVisit(tx, visitId);
   const money = await visitMoney(tx, visitId);
-  if (!visit) throw new DomainError(404, "NOT_FOUND", "Appointment not found");
+  if (!visit) throw notFound("Appointment");
   let left = Math.min(amountMinor, money.netMinor);
   const refundIds: string[] = [];
   for (const charge of money.charges) {
     const take = Math.min(left, charge.amountMinor - charge.refundedMinor);
     if (take <= 0) continue;
-    if (!charge.paymentIntent) throw new DomainError(409, "NOT_REFUNDABLE", "The payment has no PaymentIntent to refund");
+    if (!charge.paymentIntent) throw conflict("NOT_REFUNDABLE");
     const made = await stripe.refunds.create(
       { payment_intent: charge.paymentIntent, amount: take, reason: "requested_by_customer", metadata: { appointmentId: visitId, cause } },
       { idempotencyKey: refundKey(visitId, cause, charge.paymentIntent) },
@@ -223,13 +223,13 @@ export async function staffRefund(
   const { result, outbox } = await (ctx.orm.em.fork() as unknown as EntityManager).transactional(async (tx) => {
     const visit = await lockedVisit(tx, appointmentId);
     const money = visit ? await visitMoney(tx, appointmentId) : null;
-    if (!visit || !money || money.chargedMinor === 0 || !allowed(visit.clinic_id)) throw new DomainError(404, "NOT_FOUND", "Paid appointment not found");
-    if (money.hasCancelRefund || visit.payment_status !== "paid") throw new DomainError(409, "ALREADY_REFUNDED", "This payment was refunded already");
+    if (!visit || !money || money.chargedMinor === 0 || !allowed(visit.clinic_id)) throw notFound("Paid appointment");
+    if (money.hasCancelRefund || visit.payment_status !== "paid") throw conflict("ALREADY_REFUNDED");
     const amount = input.amountMinor ?? money.netMinor;
     if (amount > money.netMinor) {
-      throw new DomainError(400, "VALIDATION_FAILED", "Invalid amountMinor", { errors: [{ field: "body.amountMinor", message: `at most what was paid (${money.netMinor})` }] });
+      throw invalid("body.amountMinor", `at most what was paid (${money.netMinor})`);
     }
-    if (!stripe) throw new DomainError(503, "PAYMENT_PROVIDER_UNAVAILABLE", "No payment provider is configured");
+    if (!stripe) throw unavailable("PAYMENT_PROVIDER_UNAVAILABLE");
     const { made, paymentStatus } = await refundCancelledVisit(tx, stripe, visit, amount, actor, input.reason);
     const result: RefundResult = {
       appointmentId,

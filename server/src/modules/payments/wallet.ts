@@ -5,7 +5,7 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ModuleContext } from "../../platform/module";
-import { DomainError } from "../../platform/problem";
+import { conflict } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 
 /** Transaction-scoped lock of one doctor's wallet. */
@@ -67,7 +67,7 @@ export async function createPayout(ctx: ModuleContext, actor: AuditActor, doctor
     await lockWallet(tx, doctorId);
     const balance = await walletBalance(tx, doctorId, input.currency);
     if (input.amountMinor > balance) {
-      throw new DomainError(409, "INSUFFICIENT_BALANCE", `amountMinor ${input.amountMinor} exceeds the balance of ${balance} ${input.currency}`, { field: "amountMinor", balanceMinor: balance });
+      throw conflict("INSUFFICIENT_BALANCE", `amountMinor ${input.amountMinor} exceeds the balance of ${balance} ${input.currency}`, { field: "amountMinor", balanceMinor: balance });
     }
     const [entry] = await tx.execute<{ id: string }[]>(
       `insert into wallet_entry (doctor_id, kind, amount_minor, currency, reference) values (?, 'payout', ?, ?, ?) returning id`,

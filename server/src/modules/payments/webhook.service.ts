@@ -8,7 +8,7 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ModuleContext } from "../../platform/module";
-import { DomainError } from "../../platform/problem";
+import { DomainError } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { Changes, bookPlace, insertAppointment, lockedAppointment, readAppointment, releasePlace, setAppointmentStatus, takeSlot, type LockedAppointment } from "../booking";
 import { alternativesText, earliestAlternatives } from "../alerts";

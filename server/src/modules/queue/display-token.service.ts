@@ -15,7 +15,8 @@ import {
 } from "@clinic/shared";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { findClinic } from "../directory";
-import { notFound, writeTransaction } from "../../platform/transactions";
+import { notFound } from "../../platform/errors";
+import { writeTransaction } from "../../platform/transactions";
 import { sha256 } from "../identity";
 import { DisplayToken } from "./display-token.entity";
 

@@ -15,7 +15,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { AppointmentStatus, QueueCause, QueueEntryStatus, QueueEntryView, ReassignRequest, ReorderRequest } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-import { DomainError } from "../../platform/problem";
+import { DomainError, unprocessable } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { lockedAppointment, releasePlace, setAppointmentStatus } from "../booking";
 import { authorize, type Permission, type UserPrincipal } from "../identity";
@@ -179,11 +179,11 @@ export class QueueActionService {
   async reassign(principal: UserPrincipal, actor: AuditActor, id: string, input: ReassignRequest): Promise<QueueEntryView> {
     const current = await this.guard(principal, id, "clinic.queue.manage");
     if (!(await doctorWorksAt(this.em(), input.doctorId, current.clinic_id))) {
-      throw new DomainError(422, "DOCTOR_NOT_AT_CLINIC", "The doctor does not work at this clinic", { field: "body.doctorId" });
+      throw unprocessable("DOCTOR_NOT_AT_CLINIC", { field: "body.doctorId" });
     }
     return this.write(actor, id, input.version, ["waiting"], "reassigned", null, async (tx, before, changes) => {
       if (before.doctor_id === input.doctorId) {
-        throw new DomainError(422, "SAME_DOCTOR", "The entry is already with this doctor", { field: "body.doctorId" });
+        throw unprocessable("SAME_DOCTOR", { field: "body.doctorId" });
       }
       const reason = input.reason ?? null;
       const appointment = before.appointment_id

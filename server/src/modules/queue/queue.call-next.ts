@@ -20,7 +20,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { CallNextRequest, QueueEntryView } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-import { DomainError } from "../../platform/problem";
+import { DomainError, notFound, unprocessable } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { authorize, type UserPrincipal } from "../identity";
 import { auditEntry } from "./queue.checkin";
@@ -42,7 +42,7 @@ export class CallNextService {
   private async clinicOf(em: EntityManager, doctorId: string, named: string | undefined): Promise<ClinicFacts> {
     if (named) {
       if (!(await doctorWorksAt(em, doctorId, named))) {
-        throw new DomainError(422, "DOCTOR_NOT_AT_CLINIC", "The doctor does not work at this clinic", { field: "body.clinicId" });
+        throw unprocessable("DOCTOR_NOT_AT_CLINIC", { field: "body.clinicId" });
       }
       return clinicFacts(em, named);
     }
@@ -53,10 +53,10 @@ export class CallNextService {
          from doctor_clinic dc join clinic c on c.id = dc.clinic_id and c.active where dc.doctor_id = ?`,
       [doctorId],
     );
-    if (clinics.length === 0) throw new DomainError(404, "NOT_FOUND", "Doctor not found");
+    if (clinics.length === 0) throw notFound("Doctor");
     const working = clinics.filter((row) => row.today);
     const only = working.length === 1 ? working[0] : clinics.length === 1 ? clinics[0] : undefined;
-    if (!only) throw new DomainError(422, "CLINIC_REQUIRED", "The doctor works at several clinics today: name one", { field: "body.clinicId" });
+    if (!only) throw unprocessable("CLINIC_REQUIRED", { field: "body.clinicId" });
     return clinicFacts(em, only.clinic_id);
   }
 

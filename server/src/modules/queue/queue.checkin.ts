@@ -8,7 +8,7 @@ import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { localDateOf, type QueueEntryView } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-import { DomainError } from "../../platform/problem";
+import { conflict, DomainError, notFound, unprocessable } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { lockedAppointment, readAppointment, setAppointmentStatus, type LockedAppointment } from "../booking";
 import { authorize, type UserPrincipal } from "../identity";
@@ -16,7 +16,7 @@ import { QueueChanges } from "./queue.commit";
 import { checkInCodeMatches } from "./queue.display";
 import { clinicFacts, entryView, insertEntry, mapQueueDatabaseError, type ClinicFacts } from "./queue.store";
 
-const alreadyCheckedIn = () => new DomainError(409, "ALREADY_CHECKED_IN", "This appointment is checked in already");
+const alreadyCheckedIn = () => conflict("ALREADY_CHECKED_IN");
 const MINUTE = 60_000;
 
 export class CheckInService {
@@ -41,16 +41,16 @@ export class CheckInService {
     const em = this.em();
     const appointment = await readAppointment(em, appointmentId);
     if (principal.patientId === null || appointment.patient_id !== principal.patientId) {
-      throw new DomainError(404, "NOT_FOUND", "Appointment not found");
+      throw notFound("Appointment");
     }
     const clinic = await clinicFacts(em, appointment.clinic_id, now);
     if (!checkInCodeMatches(this.ctx.config.auth.jwtSecret, clinic.id, clinic.today, code)) {
-      throw new DomainError(422, "CHECK_IN_CODE_INVALID", "That is not today's check-in code of the appointment's clinic", { field: "body.code" });
+      throw unprocessable("CHECK_IN_CODE_INVALID", { field: "body.code" });
     }
     const opensAt = new Date(new Date(appointment.starts_at).getTime() - clinic.settings.checkInWindowMinutes * MINUTE);
     const closesAt = new Date(appointment.ends_at);
     if (now < opensAt || now >= closesAt) {
-      throw new DomainError(422, "CHECK_IN_WINDOW", now < opensAt ? "Check-in has not opened yet for this appointment" : "The appointment is over; ask at reception", {
+      throw unprocessable("CHECK_IN_WINDOW", now < opensAt ? "Check-in has not opened yet for this appointment" : "The appointment is over; ask at reception", {
         reason: now < opensAt ? "too_early" : "too_late",
         opensAt: opensAt.toISOString(),
         closesAt: closesAt.toISOString(),
@@ -64,7 +64,7 @@ export class CheckInService {
     const sealed = await this.em()
       .transactional(async (tx) => {
         const row = await lockedAppointment(tx, appointmentId);
-        if (row.clinic_id !== clinic.id) throw new DomainError(404, "NOT_FOUND", "Appointment not found at this clinic", { field: "body.appointmentId" });
+        if (row.clinic_id !== clinic.id) throw notFound("Appointment at this clinic", { field: "body.appointmentId" });
         await this.assertCheckable(tx, row, clinic);
         await setAppointmentStatus(tx, row, "checked_in", userId, null);
         changes.booking.appointment(row.id, "checked_in");
@@ -101,10 +101,10 @@ export class CheckInService {
     const existing = await tx.execute(`select 1 from queue_entry where appointment_id = ?`, [row.id]);
     if (existing.length > 0 || row.status === "checked_in") throw alreadyCheckedIn();
     if (localDateOf(new Date(row.starts_at), clinic.timeZone) !== clinic.today) {
-      throw new DomainError(422, "NOT_TODAY", "Only appointments of today (clinic time) can be checked in", { field: "body.appointmentId" });
+      throw unprocessable("NOT_TODAY", { field: "body.appointmentId" });
     }
     if (row.status !== "scheduled") {
-      throw new DomainError(409, "ILLEGAL_TRANSITION", `A ${row.status} appointment cannot be checked in`, { from: row.status, to: "checked_in" });
+      throw conflict("ILLEGAL_TRANSITION", `A ${row.status} appointment cannot be checked in`, { from: row.status, to: "checked_in" });
     }
   }
 }

@@ -24,7 +24,7 @@ import {
   walkInRequestSchema,
 } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-import { DomainError } from "../../platform/problem";
+import { forbidden, unauthenticated } from "../../platform/errors";
 import { actorOf } from "../../platform/audit";
 import { authorize, requireUser } from "../identity";
 import { principalFromDisplayToken } from "./display-token.service";
@@ -173,8 +173,8 @@ async function authorizeDisplay(ctx: ModuleContext, request: FastifyRequest, cli
   const token = /^Bearer (dsp_\S+)$/i.exec(request.headers.authorization ?? "")?.[1];
   if (token) {
     const display = await principalFromDisplayToken(ctx.orm.em.fork() as unknown as EntityManager, token);
-    if (!display) throw new DomainError(401, "UNAUTHENTICATED", "The display token is invalid or revoked");
-    if (display.clinicId !== clinicId.toLowerCase()) throw new DomainError(403, "FORBIDDEN", "This display token belongs to another clinic");
+    if (!display) throw unauthenticated("UNAUTHENTICATED", "The display token is invalid or revoked");
+    if (display.clinicId !== clinicId.toLowerCase()) throw forbidden("This display token belongs to another clinic");
     return;
   }
   authorize(requireUser(request), "clinic.display.read", { clinicId });

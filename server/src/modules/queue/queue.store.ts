@@ -4,8 +4,6 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import {
-  ALREADY_CALLED,
-  ALREADY_IN_ROOM,
   clinicSettingsSchema,
   localDateOf,
   type ClinicSettings,
@@ -13,7 +11,7 @@ import {
   type QueueEntryStatus,
   type QueueEntryView,
 } from "@clinic/shared";
-import { DomainError } from "../../platform/problem";
+import { conflict, type DomainError, notFound } from "../../platform/errors";
 
 export const ENTRY_SELECT = `select q.id, q.clinic_id, q.service_day::text as service_day, q.doctor_id, d.display_name as doctor_name, q.patient_id,
     p.full_name as patient_name, q.appointment_id, a.starts_at as appointment_start, q.slot_id, q.kind, q.ticket, q.status, q.reason,
@@ -76,7 +74,7 @@ export function entryView(row: EntryRow): QueueEntryView {
   };
 }
 
-export const entryNotFound = () => new DomainError(404, "NOT_FOUND", "Queue entry not found");
+export const entryNotFound = () => notFound("Queue entry");
 
 export async function readEntry(em: EntityManager, id: string): Promise<EntryRow> {
   const [row] = await em.execute<EntryRow[]>(`${ENTRY_SELECT} where q.id = ?`, [id]);
@@ -94,10 +92,10 @@ export async function lockEntry(tx: EntityManager, id: string, version: number, 
   if (locked.length === 0) throw entryNotFound();
   const row = await readEntry(tx, id);
   if (row.version !== version) {
-    throw new DomainError(409, "VERSION_CONFLICT", "The queue entry changed since you read it; reload and try again", { currentVersion: row.version, field: "body.version" });
+    throw conflict("VERSION_CONFLICT", { currentVersion: row.version, field: "body.version" });
   }
   if (!from.includes(row.status)) {
-    throw new DomainError(409, "ILLEGAL_TRANSITION", `A ${row.status} queue entry cannot be ${action}`, { from: row.status, action });
+    throw conflict("ILLEGAL_TRANSITION", `A ${row.status} queue entry cannot be ${action}`, { from: row.status, action });
   }
   return row;
 }
@@ -122,7 +120,7 @@ export async function clinicFacts(em: EntityManager, clinicId: string, now = new
     `select id, name, time_zone, settings from clinic where id = ? and active`,
     [clinicId],
   );
-  if (!row) throw new DomainError(404, "NOT_FOUND", "Clinic not found");
+  if (!row) throw notFound("Clinic");
   return { id: row.id, name: row.name, timeZone: row.time_zone, today: localDateOf(now, row.time_zone), settings: clinicSettingsSchema.parse(row.settings ?? {}) };
 }
 
@@ -191,9 +189,9 @@ export function doctorBusy(holder: PlaceHolder): DomainError {
   const which = holder.is_today ? holder.ticket : `${holder.ticket} of ${holder.service_day}`;
   const [code, detail] =
     holder.status === "in_room"
-      ? [ALREADY_IN_ROOM, `${which} is still in the room: finish or send back first`]
-      : [ALREADY_CALLED, `${which} is already called: start, send back or mark no-show first`];
-  return new DomainError(409, code, detail, {
+      ? (["ALREADY_IN_ROOM", `${which} is still in the room: finish or send back first`] as const)
+      : (["ALREADY_CALLED", `${which} is already called: start, send back or mark no-show first`] as const);
+  return conflict(code, detail, {
     entryId: holder.id,
     ticket: holder.ticket,
     clinicId: holder.clinic_id,
@@ -213,13 +211,13 @@ export async function mapDoctorBusyError(em: EntityManager, error: unknown, doct
   if (!status) return mapQueueDatabaseError(error);
   const holder = await doctorsEntryIn(em, doctorId, status);
   // Resolved again in the meantime: nothing to name; the caller simply retries.
-  if (!holder) throw new DomainError(409, "CONCURRENT_CHANGE", "Changed concurrently; try again");
+  if (!holder) throw conflict("CONCURRENT_CHANGE");
   throw doctorBusy(holder);
 }
 
 /** Maps the database's concurrency failures to 409s (the caller retries). */
 export function mapQueueDatabaseError(error: unknown): never {
   const code = (error as { code?: string }).code;
-  if (code === "40P01" || code === "40001") throw new DomainError(409, "CONCURRENT_CHANGE", "Changed concurrently; try again");
+  if (code === "40P01" || code === "40001") throw conflict("CONCURRENT_CHANGE");
   throw error;
 }

@@ -1,7 +1,7 @@
 /** Reading the queue: a clinic's day (reception) and a doctor's own view (their entries plus unassigned walk-ins). */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { QueueList } from "@clinic/shared";
-import { DomainError } from "../../platform/problem";
+import { notFound } from "../../platform/errors";
 import { authorize, type UserPrincipal } from "../identity";
 import { ENTRY_SELECT, clinicFacts, entryView, type EntryRow } from "./queue.store";
 
@@ -32,7 +32,7 @@ export async function doctorQueue(em: EntityManager, principal: UserPrincipal, d
   const doctorClinicIds = clinics.map((row) => row.clinic_id);
   if (principal.doctorId !== doctorId) {
     const [doctor] = await em.execute(`select 1 from doctor where id = ?`, [doctorId]);
-    if (!doctor) throw new DomainError(404, "NOT_FOUND", "Doctor not found");
+    if (!doctor) throw notFound("Doctor");
   }
   authorize(principal, "doctor.patients.read", { doctorId, doctorClinicIds });
   return doctorQueueOf(em, doctorId);

@@ -7,9 +7,9 @@
  */
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { NO_WALK_IN_CAPACITY, addDays, zonedToInstant, type QueueEntryView, type WalkInRequest } from "@clinic/shared";
+import { addDays, zonedToInstant, type QueueEntryView, type WalkInRequest } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-import { DomainError } from "../../platform/problem";
+import { conflict, DomainError, notFound, unprocessable } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { Patient } from "../directory";
 import { authorize, type UserPrincipal, UserAccount } from "../identity";
@@ -37,11 +37,11 @@ export class WalkInService {
     const clinic = await clinicFacts(em, clinicId);
     const doctorId = input.doctorId ?? null;
     if (doctorId && !(await doctorWorksAt(em, doctorId, clinic.id))) {
-      throw new DomainError(422, "DOCTOR_NOT_AT_CLINIC", "The doctor does not work at this clinic", { field: "body.doctorId" });
+      throw unprocessable("DOCTOR_NOT_AT_CLINIC", { field: "body.doctorId" });
     }
     if (input.patientId) {
       const found = await em.execute(`select 1 from patient where id = ?`, [input.patientId]);
-      if (found.length === 0) throw new DomainError(404, "NOT_FOUND", "Patient not found", { field: "body.patientId" });
+      if (found.length === 0) throw notFound("Patient", { field: "body.patientId" });
     }
     const changes = new QueueChanges();
     const sealed = await em
@@ -71,7 +71,7 @@ export class WalkInService {
       })
       .catch((error: unknown) => {
         // Two desks creating a record for one phone at once: the retry finds the record.
-        if (error instanceof UniqueConstraintViolationException) throw new DomainError(409, "CONCURRENT_CHANGE", "Changed concurrently; try again");
+        if (error instanceof UniqueConstraintViolationException) throw conflict("CONCURRENT_CHANGE");
         if (error instanceof DomainError) throw error;
         return mapQueueDatabaseError(error);
       });
@@ -91,7 +91,7 @@ async function quickPatient(tx: EntityManager, input: { name: string; phone: str
   );
   if (existing) {
     if (existing.patient_id) return { id: existing.patient_id, created: false };
-    throw new DomainError(409, "PHONE_IN_USE", "This phone number belongs to an account that is not a patient's", { field: "body.newPatient.phone" });
+    throw conflict("PHONE_IN_USE", { field: "body.newPatient.phone" });
   }
   const user = tx.create(UserAccount, { email: null, phone: input.phone, passwordHash: NO_PASSWORD, role: "patient", displayName: input.name, status: "active" });
   const patient = tx.create(Patient, { user, fullName: input.name, email: null, phone: input.phone, subscriptionTier: "none" });
@@ -134,5 +134,5 @@ async function takeCapacity(tx: EntityManager, changes: QueueChanges, clinic: Cl
     [clinic.id, doctorId, doctorId, end],
   );
   const nextFreeAt = next?.starts_at ? new Date(next.starts_at).toISOString() : null;
-  throw new DomainError(409, NO_WALK_IN_CAPACITY, "No walk-in capacity is left today", { nextFreeAt });
+  throw conflict("NO_WALK_IN_CAPACITY", { nextFreeAt });
 }

@@ -7,7 +7,7 @@ import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { CreateReviewRequest, Review, ReviewListQuery, ReviewPage } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-import { DomainError } from "../../platform/problem";
+import { conflict, forbidden, notFound } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { authorize, can, type UserPrincipal } from "../identity";
 
@@ -88,7 +88,7 @@ export class ReviewService {
 
   private async read(em: EntityManager, reviewId: string): Promise<ReviewRow> {
     const [row] = await em.execute<ReviewRow[]>(`${selectReview} where r.id = ?`, [reviewId]);
-    if (!row) throw new DomainError(404, "NOT_FOUND", "Review not found");
+    if (!row) throw notFound("Review");
     return row;
   }
 
@@ -99,11 +99,11 @@ export class ReviewService {
       `select a.id, a.status, a.doctor_id, a.clinic_id, a.patient_id, p.user_id from appointment a join patient p on p.id = a.patient_id where a.id = ?`,
       [appointmentId],
     );
-    if (!appointment) throw new DomainError(404, "NOT_FOUND", "Appointment not found");
+    if (!appointment) throw notFound("Appointment");
     // Someone else's appointment: a 404, so a guess does not confirm it exists.
     authorize(principal, "review.write", { userId: appointment.user_id }, { hide: "Appointment" });
     if (appointment.status !== "completed") {
-      throw new DomainError(409, "APPOINTMENT_NOT_COMPLETED", `Only a completed appointment can be reviewed (this one is ${appointment.status})`, {
+      throw conflict("APPOINTMENT_NOT_COMPLETED", `Only a completed appointment can be reviewed (this one is ${appointment.status})`, {
         field: "appointmentId",
         appointmentStatus: appointment.status,
       });
@@ -129,7 +129,7 @@ export class ReviewService {
       return fullView(await this.read(em, id));
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) {
-        throw new DomainError(409, "REVIEW_EXISTS", "This appointment has already been reviewed", { field: "appointmentId" });
+        throw conflict("REVIEW_EXISTS", { field: "appointmentId" });
       }
       throw error;
     }
@@ -142,7 +142,7 @@ export class ReviewService {
       `${selectReview} where r.appointment_id = ?`.replace("p.full_name from", "p.full_name, p.user_id from"),
       [appointmentId],
     );
-    if (!row || !can(principal, "review.write", { userId: row.user_id })) throw new DomainError(404, "NOT_FOUND", "Review not found");
+    if (!row || !can(principal, "review.write", { userId: row.user_id })) throw notFound("Review");
     return fullView(row);
   }
 
@@ -160,8 +160,8 @@ export class ReviewService {
       );
       if (rows.length === 0) {
         throw mode === "create"
-          ? new DomainError(409, "REPLY_EXISTS", "This review already has a reply: edit it with PUT", { field: "reviewId" })
-          : new DomainError(409, "NO_REPLY", "This review has no reply to edit yet: POST one", { field: "reviewId" });
+          ? conflict("REPLY_EXISTS", { field: "reviewId" })
+          : conflict("NO_REPLY", { field: "reviewId" });
       }
       recordAudit(tx, actor, {
         action: mode === "create" ? "review.reply" : "review.reply.edit",
@@ -189,9 +189,7 @@ export class ReviewService {
         reason === null ? [reviewId] : [reason, principal.userId, reviewId],
       );
       if (rows.length === 0) {
-        throw new DomainError(409, reason === null ? "REVIEW_NOT_HIDDEN" : "REVIEW_HIDDEN", reason === null ? "The review is not hidden" : "The review is already hidden", {
-          field: "reviewId",
-        });
+        throw conflict(reason === null ? "REVIEW_NOT_HIDDEN" : "REVIEW_HIDDEN", { field: "reviewId" });
       }
       const rating = await recomputeRating(tx, review.doctor_id);
       recordAudit(tx, actor, {
@@ -217,11 +215,11 @@ export class ReviewService {
          from doctor d join user_account u on u.id = d.user_id where d.id = ? and d.approval_status = 'approved' and u.status = 'active'`,
       [doctorId],
     );
-    if (!doctor) throw new DomainError(404, "NOT_FOUND", "Doctor not found");
+    if (!doctor) throw notFound("Doctor");
     const moderator =
       principal !== null &&
       (can(principal, "review.reply", { doctorId }) || doctor.clinic_ids.some((clinicId) => can(principal, "review.moderate", { clinicId })));
-    if (query.includeHidden && !moderator) throw new DomainError(403, "FORBIDDEN", "Not allowed: hidden reviews", { field: "query.includeHidden" });
+    if (query.includeHidden && !moderator) throw forbidden("Not allowed: hidden reviews", { field: "query.includeHidden" });
     const where = [`r.doctor_id = ?`];
     const params: unknown[] = [doctorId];
     if (!query.includeHidden) where.push(`r.hidden_at is null`);

@@ -17,11 +17,10 @@ import {
   type PreviewAvailabilityRuleRequest,
   type UpdateAvailabilityRuleRequest,
 } from "@clinic/shared";
-import { DomainError } from "../../platform/problem";
+import { type DomainError, invalidFields, notFound, unprocessable } from "../../platform/errors";
 import type { SlotChange } from "./slot.store";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { Clinic, Doctor, ClinicService } from "../directory";
-import { notFound } from "../../platform/transactions";
 import { AvailabilityRule } from "./availability-rule.entity";
 import { blackoutClash, findSlotClashes, isExclusionViolation, loadBlackouts, slotConflictError, sql } from "./conflicts.service";
 import { materialiseRule } from "./materialise.service";
@@ -45,7 +44,7 @@ export async function requireDoctorAtClinic(em: EntityManager, doctorId: string,
   if (!doctor) throw notFound("Doctor");
   if (!(await em.findOne(Clinic, clinicId))) throw notFound("Clinic");
   if (!(await doctorWorksAt(em, doctorId, clinicId))) {
-    throw new DomainError(422, "DOCTOR_NOT_AT_CLINIC", "The doctor is not associated with this clinic", { doctorId, clinicId });
+    throw unprocessable("DOCTOR_NOT_AT_CLINIC", "The doctor is not associated with this clinic", { doctorId, clinicId });
   }
   return doctor;
 }
@@ -53,7 +52,7 @@ export async function requireDoctorAtClinic(em: EntityManager, doctorId: string,
 async function resolveService(em: EntityManager, clinicId: string, serviceId: string | null | undefined): Promise<ClinicService | null> {
   if (!serviceId) return null;
   const service = await em.findOne(ClinicService, { id: serviceId, clinic: clinicId });
-  if (!service) throw new DomainError(422, "UNKNOWN_SERVICE", "No such service at this clinic", { serviceId });
+  if (!service) throw unprocessable("UNKNOWN_SERVICE", { serviceId });
   return service;
 }
 
@@ -66,7 +65,7 @@ const today = (settings: SchedulingSettings) => (settings.now ?? new Date()).toI
 async function checkDoctorLimits(tx: EntityManager, doctor: Doctor, candidate: RuleShape & { id?: string; active: boolean }, settings: SchedulingSettings) {
   const singleDay = candidate.validUntil !== null && candidate.validUntil === candidate.validFrom;
   if (doctor.employmentType === "locum" && !singleDay) {
-    throw new DomainError(422, "LOCUM_AD_HOC_ONLY", "Locum doctors have single-day rules only (validFrom = validUntil)", {
+    throw unprocessable("LOCUM_AD_HOC_ONLY", {
       field: "validUntil",
     });
   }
@@ -80,8 +79,7 @@ async function checkDoctorLimits(tx: EntityManager, doctor: Doctor, candidate: R
   const limit = doctor.maxHoursPerWeek * 60;
   for (const [week, minutes] of [...weeklyWorkMinutes(rules, fromDay, toDay)].sort()) {
     if (minutes > limit) {
-      throw new DomainError(
-        422,
+      throw unprocessable(
         "WEEKLY_HOURS_EXCEEDED",
         `In the week of ${week} these rules give ${minutes / 60} hours, over the doctor's ${doctor.maxHoursPerWeek}`,
         { week, hours: minutes / 60, maxHoursPerWeek: doctor.maxHoursPerWeek },
@@ -102,8 +100,7 @@ async function scheduleWrite<T>(em: EntityManager, doctorId: string, work: (tx: 
 }
 
 function fieldError(issues: { path: (string | number)[]; message: string }[]): DomainError {
-  const errors = issues.map((i) => ({ field: ["body", ...i.path].join("."), message: i.message }));
-  return new DomainError(400, "VALIDATION_FAILED", `Invalid ${errors.map((e) => e.field).join(", ")}`, { errors });
+  return invalidFields(issues.map((i) => ({ field: ["body", ...i.path].join("."), message: i.message })));
 }
 
 export async function listRules(em: EntityManager, doctorId: string, clinicIds: string[] | null): Promise<AvailabilityRuleView[]> {

@@ -7,10 +7,11 @@
  * branches — available slots, and held slots whose hold has lapsed (they are free to every reader).
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { decodeSlotCursor, encodeSlotCursor, localTimeOf, type SlotSearchItem, type SlotSearchPage, type SlotStatus } from "@clinic/shared";
-import { DomainError } from "../../platform/problem";
+import { decodeSlotCursor, encodeSlotCursor, isLapsedHold, localTimeOf, type SlotSearchItem, type SlotSearchPage, type SlotStatus } from "@clinic/shared";
+import { invalid } from "../../platform/errors";
 import { offers } from "./elastic";
 import { blockPackItems } from "./elastic.service";
+import { lapsedSlotHoldSql, liveSlotHoldSql, slotColumns, type SlotRow } from "./slot.store";
 
 export interface SlotSearchFilters {
   doctorId?: string;
@@ -34,21 +35,6 @@ export interface SearchViewer {
 }
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-interface SlotRow {
-  id: string;
-  doctor_id: string;
-  clinic_id: string;
-  starts_at: Date;
-  ends_at: Date;
-  status: SlotStatus;
-  kind: SlotSearchItem["kind"];
-  service_id: string | null;
-  version: number;
-  hold_expires_at: Date | null;
-  tags: string[];
-  note: string | null;
-}
 
 /** SQL fragments with their parameters, in order. */
 export class Where {
@@ -84,16 +70,14 @@ function statusBranches(status: SlotStatus, now: Date): [string, unknown[]][] {
     case "available":
       return [
         [`s.status = 'available'`, []],
-        [`s.status = 'held' and s.hold_expires_at <= ?`, [now]],
+        [lapsedSlotHoldSql("s", "?"), [now]],
       ];
     case "held":
-      return [[`s.status = 'held' and (s.hold_expires_at is null or s.hold_expires_at > ?)`, [now]]];
+      return [[liveSlotHoldSql("s", "?"), [now]]];
     default:
       return [[`s.status = '${status}'`, []]];
   }
 }
-
-const SELECT = `s.id, s.doctor_id, s.clinic_id, s.starts_at, s.ends_at, s.status, s.kind, s.service_id, s.version, s.hold_expires_at, s.tags, s.note`;
 
 /** The slot part of a search: at most `limit` rows after the cursor. Exported for the benchmark's baseline. */
 export function slotSearchSql(filters: SlotSearchFilters, viewer: SearchViewer, after: { start: Date; id: string } | null) {
@@ -114,7 +98,7 @@ export function slotSearchSql(filters: SlotSearchFilters, viewer: SearchViewer, 
   const params: unknown[] = [];
   for (const [condition, conditionParams] of branches) {
     sql.push(
-      `(select ${SELECT} from slot s join doctor d on d.id = s.doctor_id join user_account u on u.id = d.user_id join clinic c on c.id = s.clinic_id
+      `(select ${slotColumns("s")} from slot s join doctor d on d.id = s.doctor_id join user_account u on u.id = d.user_id join clinic c on c.id = s.clinic_id
          where ${condition} and ${where.parts.join(" and ")} order by s.starts_at, s.id limit ?)`,
     );
     params.push(...conditionParams, ...where.params, filters.limit + 1);
@@ -126,7 +110,7 @@ export function slotSearchSql(filters: SlotSearchFilters, viewer: SearchViewer, 
 }
 
 function slotItem(row: SlotRow, viewer: SearchViewer): SlotSearchItem {
-  const holdLapsed = row.status === "held" && row.hold_expires_at !== null && new Date(row.hold_expires_at) <= viewer.now;
+  const holdLapsed = isLapsedHold({ status: row.status, holdExpiresAt: row.hold_expires_at }, viewer.now.getTime());
   const item: SlotSearchItem = {
     type: "slot",
     id: row.id,
@@ -207,9 +191,7 @@ export async function searchSlots(em: EntityManager, filters: SlotSearchFilters,
   if (filters.cursor !== undefined) {
     after = decodeSlotCursor(filters.cursor);
     if (!after) {
-      throw new DomainError(400, "VALIDATION_FAILED", "Invalid query.cursor", {
-        errors: [{ field: "query.cursor", message: "not a cursor from a previous page" }],
-      });
+      throw invalid("query.cursor", "not a cursor from a previous page");
     }
   }
   const { sql, params } = slotSearchSql(filters, viewer, after);

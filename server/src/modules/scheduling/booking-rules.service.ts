@@ -1,13 +1,14 @@
 /** Booking rules as data: a clinic admin's list, and the check the booking path and screens ask. */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { addDays, localDateOf, zonedToInstant, type BookingRuleView, type CreateBookingRuleRequest, type RuleViolation, type UpdateBookingRuleRequest } from "@clinic/shared";
-import { DomainError } from "../../platform/problem";
+import { notFound, unprocessable } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { Clinic } from "../directory";
-import { notFound, writeTransaction } from "../../platform/transactions";
+import { writeTransaction } from "../../platform/transactions";
 import { BookingRule } from "./booking-rule.entity";
 import { evaluateBookingRules } from "./booking-rules";
 import { Slot } from "./slot.entity";
+import { liveSlotHoldSql } from "./slot.store";
 
 export function bookingRuleView(rule: BookingRule): BookingRuleView {
   return {
@@ -34,14 +35,14 @@ async function assertScopeBelongs(em: EntityManager, clinicId: string, doctorId:
       `select count(*)::int as n from doctor_clinic where doctor_id = ? and clinic_id = ?`,
       [doctorId, clinicId],
     );
-    if (!row?.n) throw new DomainError(422, "DOCTOR_NOT_AT_CLINIC", "The doctor does not work at this clinic", { field: "body.doctorId" });
+    if (!row?.n) throw unprocessable("DOCTOR_NOT_AT_CLINIC", { field: "body.doctorId" });
   }
   if (serviceId !== null) {
     const [row] = await em.execute<{ n: number }[]>(
       `select count(*)::int as n from clinic_service where id = ? and clinic_id = ?`,
       [serviceId, clinicId],
     );
-    if (!row?.n) throw new DomainError(422, "SERVICE_NOT_AT_CLINIC", "The service is not one of this clinic's", { field: "body.serviceId" });
+    if (!row?.n) throw unprocessable("SERVICE_NOT_AT_CLINIC", { field: "body.serviceId" });
   }
 }
 
@@ -146,10 +147,12 @@ export async function checkBookingCandidate(
   const dayEnd = zonedToInstant(addDays(day, 1), "00:00", clinic.timeZone);
   const [rules, appointments] = await Promise.all([
     em.find(BookingRule, { clinic: clinicId, active: true }, { orderBy: { createdAt: "asc", id: "asc" } }),
+    // The doctor's taken time that day: booked or live-held slots, and elastic bookings that are live
+    // (booking's liveAppointmentSql, written out: scheduling sits below booking in the layers).
     em.execute<{ starts_at: Date; ends_at: Date }[]>(
       `select starts_at, ends_at from slot
         where doctor_id = ? and id is distinct from ?::uuid and starts_at >= ? and starts_at < ?
-          and (status = 'booked' or (status = 'held' and (hold_expires_at is null or hold_expires_at > ?)))
+          and (status = 'booked' or ${liveSlotHoldSql("slot", "?")})
        union all
        select starts_at, ends_at from appointment
         where doctor_id = ? and elastic_allocation_id is not null and starts_at >= ? and starts_at < ?

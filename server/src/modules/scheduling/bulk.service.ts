@@ -6,10 +6,10 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { localDateOf, type BulkSlotsRequest, type BulkSlotsResult, type OperationSlot } from "@clinic/shared";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import type { SlotChange } from "./slot.store";
+import { SLOT_COLUMNS, freeSlotSql, type SlotChange, type SlotRow } from "./slot.store";
 import { byStartThenId, deletedRowChange, entityChange, recorded, rowChange, type WithSlotChanges } from "./slot-events";
 import { Slot } from "./slot.entity";
-import { isOverlapViolation, loadClinic, overlapConflict, SLOT_COLUMNS, slotView, type SlotRow } from "./slot-rows";
+import { isOverlapViolation, loadClinic, overlapConflict, slotView } from "./slot-rows";
 import { lockUnavailabilityShared, SYSTEM_TAG_PREFIX } from "./unavailability.service";
 
 interface NewSlot {
@@ -80,7 +80,7 @@ export function bulkSlots(
         params.push(input.filter.kind);
       }
       const rows = await tx.execute<(SlotRow & { free: boolean })[]>(
-        `select ${SLOT_COLUMNS}, (status = 'available' or (status = 'held' and hold_expires_at <= now())) as free
+        `select ${SLOT_COLUMNS}, ${freeSlotSql("slot")} as free
          from slot where ${where.join(" and ")} order by id${input.dryRun ? "" : " for update"}`,
         params,
       );

@@ -5,7 +5,7 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ScheduleClash, UnavailabilityKind } from "@clinic/shared";
-import { DomainError } from "../../platform/problem";
+import { conflict, type DomainError } from "../../platform/errors";
 import type { Blackout, Interval } from "./rule-expansion";
 
 export async function sql<T>(em: EntityManager, query: string, params: unknown[]): Promise<T[]> {
@@ -18,7 +18,8 @@ export function isExclusionViolation(error: unknown): boolean {
   return e?.code === "23P01" || e?.cause?.code === "23P01";
 }
 
-interface SlotRow {
+/** A slot that may clash, with its clinic's name. */
+interface ClashRow {
   id: string;
   clinic_id: string;
   clinic_name: string;
@@ -39,7 +40,7 @@ export async function findSlotClashes(
   const from = sorted[0]!.start;
   const to = new Date(Math.max(...sorted.map((i) => i.end.getTime())));
   const exclude = new Set(options.excludeSlotIds ?? []);
-  const rows = await sql<SlotRow>(
+  const rows = await sql<ClashRow>(
     em,
     `select s.id, s.clinic_id, c.name as clinic_name, s.status, s.starts_at, s.ends_at
        from slot s join clinic c on c.id = s.clinic_id
@@ -147,7 +148,7 @@ export function blackoutClash(blackout: ScopedBlackout): ScheduleClash {
 }
 
 export const scheduleConflict = (conflicts: ScheduleClash[]) =>
-  new DomainError(409, "SCHEDULE_CONFLICT", `The new slots would overlap ${conflicts.length} existing slot(s) of this doctor`, {
+  conflict("SCHEDULE_CONFLICT", `The new slots would overlap ${conflicts.length} existing slot(s) of this doctor`, {
     conflicts,
   });
 
@@ -158,10 +159,7 @@ export const scheduleConflict = (conflicts: ScheduleClash[]) =>
 export async function slotConflictError(em: EntityManager, doctorId: string, attempted: Interval[]): Promise<DomainError> {
   const conflicts = await findSlotClashes(em.fork() as EntityManager, doctorId, attempted);
   const first = conflicts[0];
-  return new DomainError(
-    409,
-    "SLOT_CONFLICT",
-    first ? `Overlaps slot ${first.slotId} at ${first.clinicName ?? first.clinicId}` : "Overlaps another slot of this doctor",
-    { conflicts },
-  );
+  return first
+    ? conflict("SLOT_CONFLICT", `Overlaps slot ${first.slotId} at ${first.clinicName ?? first.clinicId}`, { conflicts })
+    : conflict("SLOT_CONFLICT", { conflicts });
 }

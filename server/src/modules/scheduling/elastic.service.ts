@@ -9,10 +9,10 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { recordEvents } from "../../platform/outbox";
 import { LAPSED_BOOKING_HOLD, blockChange, readBlocks, recordBlockChanges } from "./elastic.store";
 import type { AllocationReply, CreateAllocationRequest, CreateElasticBlockRequest, ElasticAllocationView, ElasticBlockView } from "@clinic/shared";
-import { DomainError } from "../../platform/problem";
+import { conflict, notFound, unprocessable } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { Patient } from "../directory";
-import { notFound, writeTransaction } from "../../platform/transactions";
+import { writeTransaction } from "../../platform/transactions";
 import { ElasticAllocation, ElasticBlock } from "./elastic.entity";
 import { insertAllocation, moveAllocation, offers, pack, PackingError, resizeAllocation, sequenceOf, usedMinutes, type Offer, type PackItem } from "./elastic";
 
@@ -76,17 +76,17 @@ export function createElasticBlock(em: EntityManager, actor: AuditActor, doctorI
     const lengthMinutes = Math.floor((endsAt.getTime() - startsAt.getTime()) / MINUTE);
     const capacityMinutes = input.capacityMinutes ?? lengthMinutes;
     if (capacityMinutes > lengthMinutes) {
-      throw new DomainError(422, "CAPACITY_TOO_LARGE", `capacityMinutes may be at most the block's ${lengthMinutes} minutes`, { field: "body.capacityMinutes" });
+      throw unprocessable("CAPACITY_TOO_LARGE", `capacityMinutes may be at most the block's ${lengthMinutes} minutes`, { field: "body.capacityMinutes" });
     }
     const [works] = await tx.execute<{ n: number }[]>(`select count(*)::int as n from doctor_clinic where doctor_id = ? and clinic_id = ?`, [doctorId, input.clinicId]);
-    if (!works?.n) throw new DomainError(422, "DOCTOR_NOT_AT_CLINIC", "The doctor does not work at this clinic", { field: "body.clinicId" });
+    if (!works?.n) throw unprocessable("DOCTOR_NOT_AT_CLINIC", { field: "body.clinicId" });
     const [clash] = await tx.execute<{ slots: number; blocks: number }[]>(
       `select (select count(*)::int from slot where doctor_id = ? and status <> 'expired' and period && tstzrange(?, ?, '[)')) as slots,
               (select count(*)::int from elastic_block where doctor_id = ? and starts_at < ? and ends_at > ?) as blocks`,
       [doctorId, startsAt, endsAt, doctorId, endsAt, startsAt],
     );
     if (clash && (clash.slots > 0 || clash.blocks > 0)) {
-      throw new DomainError(409, "SCHEDULE_OVERLAP", "The block overlaps the doctor's slots or another elastic block", {
+      throw conflict("SCHEDULE_OVERLAP", {
         overlappingSlots: clash.slots,
         overlappingBlocks: clash.blocks,
       });
@@ -111,7 +111,7 @@ async function serviceMinutes(em: EntityManager, clinicId: string, serviceId: st
     `select duration_minutes from clinic_service where id = ? and clinic_id = ? and active`,
     [serviceId, clinicId],
   );
-  if (!row) throw new DomainError(422, "SERVICE_NOT_AT_CLINIC", "Not an active service of the block's clinic", { field: "serviceId" });
+  if (!row) throw unprocessable("SERVICE_NOT_AT_CLINIC", "Not an active service of the block's clinic", { field: "serviceId" });
   return row.duration_minutes;
 }
 
@@ -299,7 +299,7 @@ async function changeBlock(
     });
   } catch (error) {
     if (error instanceof PackingError) {
-      throw new DomainError(error.code === "INVALID_POSITION" ? 422 : 409, error.code, error.message);
+      throw error.code === "INVALID_POSITION" ? unprocessable(error.code, error.message) : conflict(error.code, error.message);
     }
     throw error;
   }
@@ -309,7 +309,7 @@ export function createAllocation(em: EntityManager, actor: AuditActor, blockId: 
   return changeBlock(em, actor, blockId, "scheduling.elastic_allocation.create", async (tx, block, allocations) => {
     const minutes = input.minutes ?? (await serviceMinutes(tx, block.clinic.id, input.serviceId!));
     if (input.patientId && !(await tx.findOne(Patient, { id: input.patientId }))) {
-      throw new DomainError(422, "PATIENT_NOT_FOUND", "No such patient", { field: "body.patientId" });
+      throw unprocessable("PATIENT_NOT_FOUND", { field: "body.patientId" });
     }
     const placement = insertAllocation(
       block.capacityMinutes,
@@ -344,7 +344,7 @@ export async function changeAllocation(em: EntityManager, actor: AuditActor, all
       // A booked allocation follows its appointment: confirm, cancel or reschedule that instead.
       const [booked] = await tx.execute<{ id: string }[]>(`select id from appointment where elastic_allocation_id = ?`, [allocationId]);
       if (booked) {
-        throw new DomainError(409, "ALLOCATION_BOOKED", "This allocation is an appointment's; change the appointment instead", { appointmentId: booked.id });
+        throw conflict("ALLOCATION_BOOKED", { appointmentId: booked.id });
       }
     }
     const items = allocations.map(packItem);

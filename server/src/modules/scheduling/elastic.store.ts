@@ -10,6 +10,11 @@ import { recordEvents } from "../../platform/outbox";
 /** An elastic block's new fill after a committed change: viewers re-derive its offers from it. */
 export type BlockChange = z.infer<typeof blockChangeSchema>;
 
+/**
+ * SQL: allocation `al` belongs to a booking hold that has lapsed, so its minutes are free. The
+ * appointment part is booking's `lapsedAppointmentHoldSql`, written out: scheduling sits below
+ * booking in the layers and cannot import it.
+ */
 export const LAPSED_BOOKING_HOLD = `exists (select 1 from appointment a where a.elastic_allocation_id = al.id and a.status = 'pending' and a.hold_expires_at <= now())`;
 
 export interface BlockRow {

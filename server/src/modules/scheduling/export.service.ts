@@ -4,10 +4,11 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { localDateOf, localTimeOf, type SlotStatus } from "@clinic/shared";
-import { DomainError } from "../../platform/problem";
+import { invalid } from "../../platform/errors";
 import { serializeCsv } from "./csv";
 import { serializeIcs, type IcsEventOut } from "./ical";
-import { loadClinic, loadDoctor, requireWorksAt, type SlotRow } from "./slot-rows";
+import { loadClinic, loadDoctor, requireWorksAt } from "./slot-rows";
+import { slotColumns, type SlotRow } from "./slot.store";
 import { SYSTEM_TAG_PREFIX } from "./unavailability.service";
 
 const DEFAULT_DAYS = 90;
@@ -31,13 +32,12 @@ async function loadSlots(em: EntityManager, doctorId: string, query: { clinicId:
   requireWorksAt(doctor, clinic.id);
   const from = query.from ? new Date(query.from) : new Date();
   const to = query.to ? new Date(query.to) : new Date(from.getTime() + DEFAULT_DAYS * 86_400_000);
-  if (to <= from) throw new DomainError(400, "VALIDATION_FAILED", "Invalid query.to", { errors: [{ field: "query.to", message: "must be after from" }] });
+  if (to <= from) throw invalid("query.to", "must be after from");
   if (to.getTime() - from.getTime() > MAX_DAYS * 86_400_000) {
-    throw new DomainError(400, "VALIDATION_FAILED", "Invalid query.to", { errors: [{ field: "query.to", message: `at most ${MAX_DAYS} days after from` }] });
+    throw invalid("query.to", `at most ${MAX_DAYS} days after from`);
   }
   const rows = await em.execute<ExportRow[]>(
-    `select s.id, s.doctor_id, s.clinic_id, s.service_id, s.starts_at, s.ends_at, s.status, s.kind, s.tags, s.note, s.version,
-            cs.name as service_name
+    `select ${slotColumns("s")}, cs.name as service_name
        from slot s left join clinic_service cs on cs.id = s.service_id
       where s.doctor_id = ? and s.clinic_id = ? and s.status <> 'expired' and s.starts_at < ? and s.ends_at > ?
       order by s.starts_at, s.id`,

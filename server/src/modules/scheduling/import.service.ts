@@ -5,14 +5,15 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { localDateSchema, slotKinds, wallTimeSchema, zonedToInstant, localTimeOf, type ImportIssue, type ImportResult, type SlotKind } from "@clinic/shared";
-import { DomainError } from "../../platform/problem";
+import { unprocessable } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { ClinicService } from "../directory";
 import { CsvSyntaxError, parseCsv } from "./csv";
 import { IcsSyntaxError, parseDateTime, parseIcs, splitTextList, unescapeText } from "./ical";
 import { byStartThenId, entityChange, recorded, type WithSlotChanges } from "./slot-events";
 import { Slot } from "./slot.entity";
-import { isOverlapViolation, loadClinic, loadDoctor, overlapConflict, requireWorksAt, slotView, type SlotRow } from "./slot-rows";
+import { isOverlapViolation, loadClinic, loadDoctor, overlapConflict, requireWorksAt, slotView } from "./slot-rows";
+import type { SlotRow } from "./slot.store";
 import { coveringUnavailability, lockUnavailabilityShared } from "./unavailability.service";
 import { finishOrRollBack, withDryRun } from "./dry-run";
 
@@ -40,7 +41,7 @@ interface Parsed {
 }
 
 const hasErrors = (report: ImportIssue[]) =>
-  new DomainError(422, "IMPORT_HAS_ERRORS", `The file has ${report.length} problem(s); nothing was imported`, { report });
+  unprocessable("IMPORT_HAS_ERRORS", `The file has ${report.length} problem(s); nothing was imported`, { report });
 
 function checkTags(raw: string[], row: number, issues: ImportIssue[]): string[] {
   const tags = [...new Set(raw.map((t) => t.trim()).filter(Boolean))];
@@ -297,8 +298,6 @@ export async function importSlots(
             ends_at: s.endsAt,
             status: "available",
             kind: s.kind,
-            tags: s.tags,
-            note: s.note ?? null,
             version: 1,
           }),
         ),

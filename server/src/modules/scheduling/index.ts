@@ -24,8 +24,21 @@ export const schedulingModule: Module = {
 export { checkBookingCandidate } from "./booking-rules.service";
 export { ElasticAllocation } from "./elastic.entity";
 export { lockBlock, placeAllocation, retimeBookedAllocations, setBookedAllocationStatus, type LockedBlock } from "./elastic.service";
-export { LAPSED_BOOKING_HOLD, blockChange, readBlocks, type BlockChange, type BlockRow } from "./elastic.store";
+export { blockChange, readBlocks, type BlockChange, type BlockRow } from "./elastic.store";
 export { Slot } from "./slot.entity";
-export { SLOT_COLUMNS, freeSlotSql, isFree, readSlot, recordSlotChanges, slotChange, slotTaken, takeSlot, type SlotChange, type SlotRow } from "./slot.store";
+export {
+  SLOT_COLUMNS,
+  freeSlotSql,
+  isFree,
+  lapsedSlotHoldSql,
+  readSlot,
+  recordSlotChanges,
+  slotChange,
+  slotColumns,
+  slotTaken,
+  takeSlot,
+  type SlotChange,
+  type SlotRow,
+} from "./slot.store";
 export type { LeaveCancellations } from "./scheduling.ports";
 export { SYSTEM_TAG_PREFIX } from "./unavailability.service";

@@ -13,7 +13,7 @@ import { findSlotClashes, isExclusionViolation, loadBlackouts, scheduleConflict 
 import { expandRule, ruleShape, type Interval } from "./rule-expansion";
 import { byStartThenId, deletedRowChange, entityChange, recorded, rowChange } from "./slot-events";
 import { Slot } from "./slot.entity";
-import { SLOT_COLUMNS, type SlotRow } from "./slot-rows";
+import { SLOT_COLUMNS, type SlotRow } from "./slot.store";
 
 export interface MaterialiseOptions {
   now?: Date;

@@ -22,7 +22,7 @@ import {
 } from "@clinic/shared";
 import { z } from "zod";
 import type { ModuleContext } from "../../platform/module";
-import { DomainError } from "../../platform/problem";
+import { forbidden } from "../../platform/errors";
 import { actorOf } from "../../platform/audit";
 import { authorize, can, requireUser, type UserPrincipal } from "../identity";
 import { bulkSlots } from "./bulk.service";
@@ -47,7 +47,7 @@ export const IMPORT_BODY_LIMIT = 1024 * 1024;
  */
 function authorizeAllClinics(principal: UserPrincipal, doctor: DoctorFacts): void {
   if (principal.role === "platform_admin" || principal.doctorId === doctor.id) return;
-  if (doctor.clinicIds.length === 0) throw new DomainError(403, "FORBIDDEN", "Not allowed: schedule.manage");
+  if (doctor.clinicIds.length === 0) throw forbidden("Not allowed: schedule.manage");
   for (const clinicId of doctor.clinicIds) authorize(principal, "schedule.manage", { clinicId, doctorId: doctor.id });
 }
 
@@ -106,7 +106,7 @@ export function operationsRoutes(ctx: ModuleContext): FastifyPluginAsync {
         const visible = everything
           ? doctor.clinicIds
           : doctor.clinicIds.filter((clinicId) => can(principal, "schedule.internal.read", { clinicId, doctorId }));
-        if (!everything && visible.length === 0) throw new DomainError(403, "FORBIDDEN", "Not allowed: schedule.internal.read");
+        if (!everything && visible.length === 0) throw forbidden("Not allowed: schedule.internal.read");
         const items = await listDoctorUnavailability(em(), doctorId, doctor.clinicIds, request.query);
         return { items: items.filter((u) => u.clinicId === null || visible.includes(u.clinicId)) };
       },

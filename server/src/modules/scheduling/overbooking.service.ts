@@ -6,10 +6,9 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { addDays, localDateOf, zonedToInstant, type OverbookingPolicyView, type StaffSlotView } from "@clinic/shared";
-import { DomainError } from "../../platform/problem";
+import { notFound, unprocessable } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { Clinic, ClinicService } from "../directory";
-import { notFound } from "../../platform/transactions";
 import { requireDoctorAtClinic } from "./availability-rule.service";
 import { OverbookingPolicy } from "./booking-rule.entity";
 import { sql } from "./conflicts.service";
@@ -20,7 +19,7 @@ import { overbookingPolicyView, staffSlotView } from "./slot.views";
 async function serviceAt(em: EntityManager, clinicId: string, serviceId: string | null | undefined) {
   if (!serviceId) return null;
   const service = await em.findOne(ClinicService, { id: serviceId, clinic: clinicId });
-  if (!service) throw new DomainError(422, "UNKNOWN_SERVICE", "No such service at this clinic", { serviceId });
+  if (!service) throw unprocessable("UNKNOWN_SERVICE", { serviceId });
   return service;
 }
 
@@ -69,7 +68,7 @@ export async function overbook(
       $and: [{ $or: [{ doctor: null }, { doctor: doctorId }] }, { $or: [{ service: null }, ...(service ? [{ service: service.id }] : [])] }],
     });
     if (policies.length === 0) {
-      throw new DomainError(422, "OVERBOOKING_NOT_ALLOWED", "No overbooking policy of this clinic covers this doctor and service");
+      throw unprocessable("OVERBOOKING_NOT_ALLOWED");
     }
     const cap = Math.max(...policies.map((p) => p.capPerDay));
     const startsAt = new Date(input.startsAt);
@@ -82,7 +81,7 @@ export async function overbook(
     );
     const used = Number(row?.n ?? 0);
     if (used >= cap) {
-      throw new DomainError(422, "OVERBOOKING_CAP_REACHED", `The doctor already has ${used} overbooked slot(s) on ${day} (cap ${cap})`, {
+      throw unprocessable("OVERBOOKING_CAP_REACHED", `The doctor already has ${used} overbooked slot(s) on ${day} (cap ${cap})`, {
         day,
         capPerDay: cap,
         used,

@@ -29,9 +29,9 @@ import {
   updateBookingRuleRequestSchema,
 } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-import { DomainError } from "../../platform/problem";
+import { forbidden, invalid, unauthenticated } from "../../platform/errors";
 import { actorOf } from "../../platform/audit";
-import { patientScope } from "../directory";
+import { authorizePatientRead } from "../directory";
 import { authorize, can, requireUser } from "../identity";
 import { searchSlots } from "./availability-search.service";
 import {
@@ -81,17 +81,17 @@ export function searchRoutes(ctx: ModuleContext): FastifyPluginAsync {
         const principal = request.principal;
         const internal = principal !== null && can(principal, "schedule.internal.read", { clinicId: query.clinicId, doctorId: query.doctorId });
         if (query.status !== undefined && !internal) {
-          if (!principal) throw new DomainError(401, "UNAUTHENTICATED", "Sign in first");
-          throw new DomainError(403, "FORBIDDEN", "Filtering by status is for the clinic's staff (give clinicId) or the doctor");
+          if (!principal) throw unauthenticated("UNAUTHENTICATED");
+          throw forbidden("Filtering by status is for the clinic's staff (give clinicId) or the doctor");
         }
         const now = new Date();
         const from = query.from ? new Date(query.from) : now;
         const to = query.to ? new Date(query.to) : new Date(from.getTime() + 7 * DAY);
         if (to.getTime() - from.getTime() > 92 * DAY) {
-          throw new DomainError(400, "VALIDATION_FAILED", "Invalid query.to", { errors: [{ field: "query.to", message: "at most 92 days after from" }] });
+          throw invalid("query.to", "at most 92 days after from");
         }
         if (to <= from) {
-          throw new DomainError(400, "VALIDATION_FAILED", "Invalid query.to", { errors: [{ field: "query.to", message: "must be after from" }] });
+          throw invalid("query.to", "must be after from");
         }
         return searchSlots(
           em(),
@@ -116,8 +116,7 @@ export function searchRoutes(ctx: ModuleContext): FastifyPluginAsync {
         let auditReadBy;
         if (patientId !== undefined) {
           const principal = requireUser(request);
-          const patient = await patientScope(em(), patientId);
-          authorize(principal, "patient.read", { patient }, { hide: "Patient" });
+          const patient = await authorizePatientRead(em(), principal, patientId);
           if (principal.userId !== patient.userId) auditReadBy = actorOf(request);
         }
         return slotSuggestions(em(), request.query, { auditReadBy });

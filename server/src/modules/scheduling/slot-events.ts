@@ -36,12 +36,12 @@ export interface WithSlotChanges<T> {
 }
 
 /** From a row read (or `returning`-ed) inside the transaction. */
-export function rowChange(row: Omit<SlotRow, "hold_expires_at"> & { hold_expires_at?: Date | null }, cause: SlotCause): SlotChange {
-  return slotChange({ ...row, hold_expires_at: row.status === "held" ? (row.hold_expires_at ?? null) : null }, cause);
+export function rowChange(row: SlotRow, cause: SlotCause): SlotChange {
+  return slotChange({ ...row, hold_expires_at: row.status === "held" ? row.hold_expires_at : null }, cause);
 }
 
 /** A row that was deleted: its last state, `status: "deleted"` and `version + 1`. */
-export function deletedRowChange(row: Omit<SlotRow, "hold_expires_at"> & { hold_expires_at?: Date | null }, cause: "removed" | "deleted"): SlotChange {
+export function deletedRowChange(row: SlotRow, cause: "removed" | "deleted"): SlotChange {
   return { ...rowChange(row, cause), status: DELETED_STATUS, version: row.version + 1, holdExpiresAt: null };
 }
 

@@ -1,29 +1,14 @@
 /**
- * What the operations services share: slots read as raw rows (the operations lock and change them
- * with conditional SQL), their reply view, and lookups of the doctor and clinic they act on.
+ * What the operations services share: the reply view of a slot row (rows and their columns are the
+ * slot store's), overlap errors, and lookups of the doctor and clinic they act on.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import type { OperationSlot, SlotKind, SlotStatus } from "@clinic/shared";
-import { DomainError } from "../../platform/problem";
+import type { OperationSlot } from "@clinic/shared";
+import { conflict, notFound, unprocessable } from "../../platform/errors";
 import { Clinic, Doctor } from "../directory";
+import type { SlotRow } from "./slot.store";
 
-export interface SlotRow {
-  id: string;
-  doctor_id: string;
-  clinic_id: string;
-  service_id: string | null;
-  starts_at: Date;
-  ends_at: Date;
-  status: SlotStatus;
-  kind: SlotKind;
-  tags: string[];
-  note: string | null;
-  version: number;
-}
-
-export const SLOT_COLUMNS = "id, doctor_id, clinic_id, service_id, starts_at, ends_at, status, kind, tags, note, version";
-
-export function slotView(row: SlotRow): OperationSlot {
+export function slotView(row: Pick<SlotRow, "id" | "doctor_id" | "clinic_id" | "service_id" | "starts_at" | "ends_at" | "status" | "kind" | "version">): OperationSlot {
   return {
     id: row.id,
     doctorId: row.doctor_id,
@@ -46,7 +31,7 @@ export function isOverlapViolation(error: unknown): boolean {
 }
 
 export const overlapConflict = () =>
-  new DomainError(409, "SLOT_OVERLAP", "Another slot of this doctor was created over the same time meanwhile; try again");
+  conflict("SLOT_OVERLAP");
 
 export interface DoctorFacts {
   id: string;
@@ -56,18 +41,18 @@ export interface DoctorFacts {
 
 export async function loadDoctor(em: EntityManager, doctorId: string): Promise<DoctorFacts> {
   const doctor = await em.findOne(Doctor, { id: doctorId }, { populate: ["clinics"] });
-  if (!doctor) throw new DomainError(404, "NOT_FOUND", "Doctor not found");
+  if (!doctor) throw notFound("Doctor");
   return { id: doctor.id, userId: doctor.user.id, clinicIds: doctor.clinics.getItems().map((c) => c.id) };
 }
 
 export async function loadClinic(em: EntityManager, clinicId: string): Promise<Clinic> {
   const clinic = await em.findOne(Clinic, { id: clinicId });
-  if (!clinic) throw new DomainError(404, "NOT_FOUND", "Clinic not found");
+  if (!clinic) throw notFound("Clinic");
   return clinic;
 }
 
 export function requireWorksAt(doctor: DoctorFacts, clinicId: string): void {
   if (!doctor.clinicIds.includes(clinicId)) {
-    throw new DomainError(422, "DOCTOR_NOT_AT_CLINIC", "The doctor does not work at this clinic", { clinicId });
+    throw unprocessable("DOCTOR_NOT_AT_CLINIC", { clinicId });
   }
 }

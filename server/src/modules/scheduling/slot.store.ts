@@ -6,7 +6,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { isLapsedHold, type SlotKind, type SlotStatus, type slotChangeSchema, type SlotCause } from "@clinic/shared";
 import type { z } from "zod";
-import { DomainError } from "../../platform/problem";
+import { conflict } from "../../platform/errors";
 import { recordEvents } from "../../platform/outbox";
 
 /** A slot's state after a committed change, as events carry it (`slot.{cause}`). */
@@ -29,10 +29,23 @@ export interface SlotRow {
 
 export const SLOT_COLUMNS = "id, doctor_id, clinic_id, service_id, starts_at, ends_at, status, kind, tags, note, version, hold_expires_at";
 
-/** SQL: the slot (alias `s` unless named) is free — available, or held by a hold that has lapsed. */
-export const freeSlotSql = (alias = "s") => `(${alias}.status = 'available' or (${alias}.status = 'held' and ${alias}.hold_expires_at <= now()))`;
+/** SLOT_COLUMNS of the slot named `alias` in a join (`s.id, s.doctor_id, …`). */
+export const slotColumns = (alias: string) => SLOT_COLUMNS.split(", ").map((column) => `${alias}.${column}`).join(", ");
 
-export const slotTaken = () => new DomainError(409, "SLOT_TAKEN", "The slot is no longer available");
+/**
+ * SQL: the slot (alias `s` unless named) is held by a hold whose time is up (`isLapsedHold`'s SQL
+ * form). `now` is SQL for the instant: `now()`, or `?` when the caller passes its own.
+ */
+export const lapsedSlotHoldSql = (alias = "s", now = "now()") => `(${alias}.status = 'held' and ${alias}.hold_expires_at <= ${now})`;
+
+/** SQL: the slot is held by a hold still running (one without an expiry never lapses). */
+export const liveSlotHoldSql = (alias = "s", now = "now()") =>
+  `(${alias}.status = 'held' and (${alias}.hold_expires_at is null or ${alias}.hold_expires_at > ${now}))`;
+
+/** SQL: the slot is free to book — available, or held by a hold that has lapsed. */
+export const freeSlotSql = (alias = "s", now = "now()") => `(${alias}.status = 'available' or ${lapsedSlotHoldSql(alias, now)})`;
+
+export const slotTaken = () => conflict("SLOT_TAKEN");
 
 const lapsed = (row: Pick<SlotRow, "status" | "hold_expires_at">) => isLapsedHold({ status: row.status, holdExpiresAt: row.hold_expires_at });
 

@@ -6,8 +6,10 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { addDays, zonedToInstant, type SlotSearchItem, type SlotSuggestions, type UnderusedQuery } from "@clinic/shared";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import { notFound, writeTransaction } from "../../platform/transactions";
+import { notFound } from "../../platform/errors";
+import { writeTransaction } from "../../platform/transactions";
 import { addDoctorFilters, Where } from "./availability-search.service";
+import { freeSlotSql } from "./slot.store";
 
 const DAY = 86_400_000;
 /** How far ahead "earliest" looks. */
@@ -17,7 +19,7 @@ const PREFERRED_LIMIT = 10;
 const LOAD_HORIZON_DAYS = 7;
 
 /** A free, publicly bookable slot of doctor `d` (the `?` is now). */
-const FREE = `(s.status = 'available' or (s.status = 'held' and s.hold_expires_at <= ?)) and s.kind = 'regular'`;
+const FREE = `${freeSlotSql("s", "?")} and s.kind = 'regular'`;
 
 interface Row {
   id: string;

@@ -19,11 +19,11 @@ import {
   type StaffSlotView,
   type TemplateEntry,
 } from "@clinic/shared";
-import { DomainError } from "../../platform/problem";
+import { conflict, invalid, notFound, unprocessable } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import type { SlotChange } from "./slot.store";
 import { Clinic } from "../directory";
-import { notFound, writeTransaction } from "../../platform/transactions";
+import { writeTransaction } from "../../platform/transactions";
 import { AvailabilityRule } from "./availability-rule.entity";
 import { createRuleIn, requireDoctorAtClinic, type SchedulingSettings } from "./availability-rule.service";
 import { findSlotClashes, isExclusionViolation, slotConflictError } from "./conflicts.service";
@@ -35,7 +35,7 @@ import { Slot } from "./slot.entity";
 import { ruleView, staffSlotView, templateView } from "./slot.views";
 import { finishOrRollBack, withDryRun } from "./dry-run";
 
-const nameTaken = (name: string) => new DomainError(409, "TEMPLATE_NAME_TAKEN", `This clinic already has a template named "${name}"`, { name });
+const nameTaken = (name: string) => conflict("TEMPLATE_NAME_TAKEN", `This clinic already has a template named "${name}"`, { name });
 
 /** The first day of the span containing `date`: the day itself, or the Monday of its ISO week. */
 const spanStart = (span: "day" | "week", date: string) => (span === "day" ? date : addDays(date, 1 - isoWeekday(date)));
@@ -129,15 +129,13 @@ export async function createTemplate(em: EntityManager, actor: AuditActor, clini
       if ("entries" in input) {
         entries = input.entries;
         if (input.span === "day" && entries.some((e) => e.dayOffset !== 0)) {
-          throw new DomainError(400, "VALIDATION_FAILED", "Invalid body.entries", {
-            errors: [{ field: "body.entries", message: "a day template has dayOffset 0 only" }],
-          });
+          throw invalid("body.entries", "a day template has dayOffset 0 only");
         }
       } else {
         await requireDoctorAtClinic(tx, input.fromDoctorId, clinicId);
         entries = await entriesFromSchedule(tx, clinic, input.fromDoctorId, input.span, input.fromDate);
         if (entries.length === 0) {
-          throw new DomainError(422, "NOTHING_TO_SAVE", "The doctor has no rules or slots at this clinic in that span");
+          throw unprocessable("NOTHING_TO_SAVE");
         }
       }
       const template = tx.create(ScheduleTemplate, { clinic, name: input.name, span: input.span, entries });

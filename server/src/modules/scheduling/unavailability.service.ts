@@ -14,12 +14,12 @@ import type {
   UnavailabilityResult,
   UnavailabilityView,
 } from "@clinic/shared";
-import { DomainError } from "../../platform/problem";
+import { notFound } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import type { LeaveCancellations } from "./scheduling.ports";
 import { viewChanges } from "./slot-events";
 import { slotView } from "./slot-rows";
-import { SLOT_COLUMNS, freeSlotSql, recordSlotChanges, type SlotRow } from "./slot.store";
+import { SLOT_COLUMNS, freeSlotSql, recordSlotChanges, slotColumns, type SlotRow } from "./slot.store";
 import { Unavailability } from "./unavailability.entity";
 
 export const unavailabilityTag = (id: string) => `unavailability:${id}`;
@@ -250,7 +250,7 @@ export async function listClosures(em: EntityManager, clinicId: string, range: {
 
 export async function findUnavailability(em: EntityManager, id: string): Promise<UnavailabilityView> {
   const u = await em.findOne(Unavailability, { id });
-  if (!u) throw new DomainError(404, "NOT_FOUND", "Unavailability not found");
+  if (!u) throw notFound("Unavailability");
   return unavailabilityView(u);
 }
 
@@ -267,11 +267,11 @@ export function deleteUnavailability(
   return em.transactional(async (tx) => {
     await lockUnavailability(tx);
     const u = await tx.findOne(Unavailability, { id });
-    if (!u) throw new DomainError(404, "NOT_FOUND", "Unavailability not found");
+    if (!u) throw notFound("Unavailability");
     const before = unavailabilityView(u);
     const tag = unavailabilityTag(id);
     const rows = await tx.execute<(SlotRow & { cover: string | null })[]>(
-      `select ${SLOT_COLUMNS.split(", ").map((c) => `s.${c}`).join(", ")},
+      `select ${slotColumns("s")},
          (select u.id from unavailability u
            where u.id <> ? and u.starts_at < s.ends_at and (u.ends_at is null or u.ends_at > s.starts_at)
              and ((u.doctor_id = s.doctor_id and (u.clinic_id is null or u.clinic_id = s.clinic_id))

@@ -9,11 +9,11 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { SubscriptionTier } from "@clinic/shared";
 import { createLocks, type Locks } from "../../platform/locks";
 import type { ModuleContext } from "../../platform/module";
-import { DomainError } from "../../platform/problem";
+import { DomainError } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { dispatchMessages, notify } from "../notifications";
 import { checkBookingCandidate, isFree, readSlot, type SlotRow } from "../scheduling";
-import { Changes, insertAppointment, mapDatabaseError, pgArray, admitSlot, takeSlot, paymentOf, priceBooking } from "../booking";
+import { Changes, insertAppointment, liveAppointmentHoldSql, liveAppointmentSql, mapDatabaseError, pgArray, admitSlot, takeSlot, paymentOf, priceBooking } from "../booking";
 import { recordWaitlistEvents } from "./waitlist.realtime";
 import { OFFER_SELECT, offerView, sweepEndedOffers, type OfferRow } from "./waitlist.store";
 
@@ -46,7 +46,7 @@ const CANDIDATE_SQL = `
          exists(select 1 from doctor_patient dp where dp.doctor_id = e.doctor_id and dp.patient_id = p.id) as relation,
          d.consultation_fee_minor as doctor_fee,
          (select count(*)::int from appointment a where a.patient_id = p.id and a.starts_at > now()
-            and (a.status in ('scheduled','checked_in','in_consultation') or (a.status = 'pending' and a.hold_expires_at > now()))) as active
+            and ${liveAppointmentSql("a")}) as active
     from waitlist_entry e
     join patient p on p.id = e.patient_id
     join clinic c on c.id = e.clinic_id
@@ -61,7 +61,7 @@ const CANDIDATE_SQL = `
      and (p.subscription_tier <> 'vise' or exists(select 1 from doctor_patient dp where dp.doctor_id = e.doctor_id and dp.patient_id = p.id))
      and not exists (select 1 from waitlist_offer o where o.entry_id = e.id and o.slot_id = ?)
      and not exists (select 1 from waitlist_offer o join appointment a on a.id = o.appointment_id
-                      where o.entry_id = e.id and o.status = 'offered' and a.status = 'pending' and a.hold_expires_at > now())
+                      where o.entry_id = e.id and o.status = 'offered' and ${liveAppointmentHoldSql("a")})
      and e.id <> all(?::uuid[])
    order by e.priority desc, e.created_at, e.id
    limit 1

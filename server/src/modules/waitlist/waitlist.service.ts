@@ -14,7 +14,7 @@ import {
   type WaitlistOfferView,
 } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-import { DomainError } from "../../platform/problem";
+import { conflict, type DomainError, forbidden, invalid, notFound, unprocessable } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { authorize, can, type UserPrincipal } from "../identity";
 import { Changes, bookPlace, lockedAppointment, mapDatabaseError, releasePlace, setAppointmentStatus, priceBooking, tellDoctorOfFreeBooking } from "../booking";
@@ -25,15 +25,14 @@ import { ENTRY_SELECT, KEPT, entryViews, offerView, readEntry, readOffer, type E
 const MAX_RANGE_DAYS = 366;
 const DAY = 86_400_000;
 
-const invalid = (field: string, message: string) => new DomainError(400, "VALIDATION_FAILED", `Invalid ${field}`, { errors: [{ field, message }] });
-const entryNotFound = () => new DomainError(404, "NOT_FOUND", "Waitlist entry not found");
-const offerNotFound = () => new DomainError(404, "NOT_FOUND", "Waitlist offer not found");
+const entryNotFound = () => notFound("Waitlist entry");
+const offerNotFound = () => notFound("Waitlist offer");
 
 /** The patient themself, the clinic's staff, the platform; others: 404 for patients (existence hidden), 403 for staff. */
 function assertCanManage(principal: UserPrincipal, facts: { patient_id: string; clinic_id: string }, hide: () => DomainError): void {
   if (principal.patientId === facts.patient_id || can(principal, "clinic.waitlist.manage", { clinicId: facts.clinic_id })) return;
   if (principal.role === "patient") throw hide();
-  throw new DomainError(403, "FORBIDDEN", "Not allowed on this waitlist entry");
+  throw forbidden("Not allowed on this waitlist entry");
 }
 
 export class WaitlistService {
@@ -52,16 +51,16 @@ export class WaitlistService {
          from doctor d join user_account u on u.id = d.user_id where d.id = ? and d.approval_status = 'approved' and u.status = 'active'`,
       [input.doctorId],
     );
-    if (!doctor) throw new DomainError(404, "NOT_FOUND", "Doctor not found", { errors: [{ field: "body.doctorId", message: "no such bookable doctor" }] });
+    if (!doctor) throw notFound("Doctor", { errors: [{ field: "body.doctorId", message: "no such bookable doctor" }] });
     const clinicId = input.clinicId ?? (doctor.clinic_ids.length === 1 ? doctor.clinic_ids[0]! : undefined);
     if (!clinicId) throw invalid("body.clinicId", "the doctor works at several clinics: name one");
     if (!doctor.clinic_ids.includes(clinicId)) throw invalid("body.clinicId", "the doctor does not work at this clinic");
     const staff = can(principal, "clinic.waitlist.manage", { clinicId });
     const patientId = input.patientId ?? principal.patientId;
-    if (!patientId) throw new DomainError(422, "PATIENT_REQUIRED", "Name the patient to put on the waitlist", { field: "body.patientId" });
-    if (patientId !== principal.patientId && !staff) throw new DomainError(403, "FORBIDDEN", "Only the clinic's staff add another patient");
+    if (!patientId) throw unprocessable("PATIENT_REQUIRED", "Name the patient to put on the waitlist", { field: "body.patientId" });
+    if (patientId !== principal.patientId && !staff) throw forbidden("Only the clinic's staff add another patient");
     if (input.priority !== undefined && input.priority !== 0 && !staff) {
-      throw new DomainError(403, "FORBIDDEN", "Only the clinic's staff set a priority", { field: "body.priority" });
+      throw forbidden("Only the clinic's staff set a priority", { field: "body.priority" });
     }
     const [clinic] = await em.execute<{ time_zone: string }[]>(`select time_zone from clinic where id = ?`, [clinicId]);
     const today = localDateOf(new Date(), clinic!.time_zone);
@@ -69,13 +68,13 @@ export class WaitlistService {
     if (Date.parse(input.to) - Date.parse(input.from) > MAX_RANGE_DAYS * DAY) throw invalid("body.to", `at most ${MAX_RANGE_DAYS} days`);
     if (input.serviceId) {
       const [service] = await em.execute(`select 1 from clinic_service where id = ? and clinic_id = ? and active`, [input.serviceId, clinicId]);
-      if (!service) throw new DomainError(422, "SERVICE_NOT_AT_CLINIC", "The service is not one of this clinic's", { field: "body.serviceId" });
+      if (!service) throw unprocessable("SERVICE_NOT_AT_CLINIC", { field: "body.serviceId" });
     }
     const [patient] = await em.execute<{ tier: string; relation: boolean }[]>(
       `select subscription_tier as tier, exists(select 1 from doctor_patient dp where dp.doctor_id = ? and dp.patient_id = p.id) as relation from patient p where p.id = ?`,
       [input.doctorId, patientId],
     );
-    if (!patient) throw new DomainError(404, "NOT_FOUND", "Patient not found", { field: "body.patientId" });
+    if (!patient) throw notFound("Patient", { field: "body.patientId" });
     // The same tier rules as booking: a patient who may not book this doctor is not offered its slots.
     priceBooking({ tier: patient.tier as never, hasDoctorRelation: patient.relation, service: null, doctorFeeMinor: doctor.fee ?? 0 });
 
@@ -87,7 +86,7 @@ export class WaitlistService {
           `select id from waitlist_entry where patient_id = ? and doctor_id = ? and status in ('waiting','offered') and date_from <= ? and date_to >= ?`,
           [patientId, input.doctorId, input.to, input.from],
         );
-        if (duplicate) throw new DomainError(409, "WAITLIST_DUPLICATE", "Already waiting for this doctor on these dates", { entryId: duplicate.id });
+        if (duplicate) throw conflict("WAITLIST_DUPLICATE", { entryId: duplicate.id });
         const [created] = await tx.execute<{ id: string }[]>(
           `insert into waitlist_entry (id, patient_id, doctor_id, clinic_id, service_id, date_from, date_to, window_start, window_end, priority, status, created_by_id, created_at, updated_at)
            values (gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?, now(), now()) returning id`,
@@ -109,7 +108,7 @@ export class WaitlistService {
     const where: string[] = [];
     const params: unknown[] = [];
     if (query.scope === "mine") {
-      if (!principal.patientId) throw new DomainError(403, "FORBIDDEN", "Only patients have their own waitlist entries");
+      if (!principal.patientId) throw forbidden("Only patients have their own waitlist entries");
       where.push(`e.patient_id = ?`);
       params.push(principal.patientId);
     } else {
@@ -124,7 +123,7 @@ export class WaitlistService {
         if (!query.clinicId && principal.doctorId !== query.doctorId && principal.role !== "platform_admin") {
           // Staff see the doctor's entries at their own clinics only.
           const clinicIds = principal.memberships.map((m) => m.clinicId).filter((clinicId) => can(principal, "waitlist.read", { clinicId }));
-          if (!clinicIds.length) throw new DomainError(403, "FORBIDDEN", "Not allowed: waitlist.read");
+          if (!clinicIds.length) throw forbidden("Not allowed: waitlist.read");
           where.push(`e.clinic_id = any(?::uuid[])`);
           params.push(`{${clinicIds.join(",")}}`);
         }
@@ -235,8 +234,8 @@ export class WaitlistService {
       })
       .catch(mapDatabaseError);
     if ("reply" in result) return result.reply as T;
-    if (result.closed === "expired") throw new DomainError(409, "OFFER_EXPIRED", "The offer's hold has lapsed; the slot went to the next patient");
-    throw new DomainError(409, "OFFER_CLOSED", `The offer was already ${result.closed}`, { offerStatus: result.closed });
+    if (result.closed === "expired") throw conflict("OFFER_EXPIRED");
+    throw conflict("OFFER_CLOSED", `The offer was already ${result.closed}`, { offerStatus: result.closed });
   }
 
   /**

@@ -5,11 +5,11 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { WaitlistEntryView, WaitlistOfferView } from "@clinic/shared";
-import { pgArray } from "../booking";
+import { liveAppointmentHoldSql, pgArray } from "../booking";
 import type { WaitlistEvent } from "./waitlist.realtime";
 
 /** An offer whose hold is live: the pending appointment it made, before its expiry. */
-export const LIVE_OFFER = `(o.status = 'offered' and a.status = 'pending' and a.hold_expires_at > now())`;
+export const LIVE_OFFER = `(o.status = 'offered' and ${liveAppointmentHoldSql("a")})`;
 
 /** Appointment statuses that mean the offered slot was kept. */
 export const KEPT = `('scheduled','checked_in','in_consultation','completed','no_show')`;

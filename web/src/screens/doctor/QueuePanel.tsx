@@ -6,7 +6,7 @@
  * place is 409 ALREADY_CALLED / ALREADY_IN_ROOM, whose detail names that patient's ticket.
  */
 import { useId, useState } from "react";
-import { ALREADY_CALLED, ALREADY_IN_ROOM, callNextReplySchema, queueEntryViewSchema, type ClinicSummary, type QueueEntryView } from "@clinic/shared";
+import { callNextReplySchema, queueEntryViewSchema, type ClinicSummary, type QueueEntryView } from "@clinic/shared";
 import { TextField } from "../../components/Field";
 import { ApiError, api } from "../../lib/api";
 import { formatTime } from "../../lib/format";
@@ -60,7 +60,7 @@ export function QueuePanel({ doctorId, clinic, queue, expected, putEntry, refres
       if (error instanceof ApiError && (error.code === "VERSION_CONFLICT" || error.code === "ILLEGAL_TRANSITION")) {
         setProblem("This patient was changed by someone else; the queue has been refreshed. Check it and try again.");
         await refreshQueue().catch(() => undefined);
-      } else if (error instanceof ApiError && (error.code === ALREADY_CALLED || error.code === ALREADY_IN_ROOM)) {
+      } else if (error instanceof ApiError && (error.code === "ALREADY_CALLED" || error.code === "ALREADY_IN_ROOM")) {
         // "A-007 is already called: start, send back or mark no-show first"; it may have been called
         // from another screen, so re-read the queue to show it with its actions.
         setProblem(error.message);

@@ -4,7 +4,7 @@
  * NO_WALK_IN_CAPACITY says when the next one is); an emergency needs a reason and is never refused.
  */
 import { useEffect, useId, useState } from "react";
-import { NO_WALK_IN_CAPACITY, patientLookupReplySchema, queueEntryViewSchema, type ClinicSummary, type DoctorSummary, type PatientLookupItem, type QueueEntryView } from "@clinic/shared";
+import { patientLookupReplySchema, queueEntryViewSchema, type ClinicSummary, type DoctorSummary, type PatientLookupItem, type QueueEntryView } from "@clinic/shared";
 import { DoctorSelect } from "../../components/Doctors";
 import { FormError, TextArea, TextField, useSubmit } from "../../components/Field";
 import { ApiError, api } from "../../lib/api";
@@ -95,7 +95,7 @@ export function WalkInForm({ clinic, doctors, onRegistered }: { clinic: ClinicSu
       setReason("");
       onRegistered(entry);
     } catch (error) {
-      if (error instanceof ApiError && error.code === NO_WALK_IN_CAPACITY) return setCapacity(noCapacityMessage(error, clinic.timeZone));
+      if (error instanceof ApiError && error.code === "NO_WALK_IN_CAPACITY") return setCapacity(noCapacityMessage(error, clinic.timeZone));
       throw error;
     }
   });
