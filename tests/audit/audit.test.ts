@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditPageSchema, problemSchema } from "@clinic/shared";
 import { recordAudit, type AuditActor } from "../../server/src/platform/audit";
 import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
-import { createClinic, createPerson, type TestPerson } from "../support/identity";
+import { buildClinic, buildPerson, type TestPerson } from "../support/factories";
 
 describe("audit trail", () => {
   let app: TestApp;
@@ -18,11 +18,11 @@ describe("audit trail", () => {
 
   beforeAll(async () => {
     app = await startTestApp(await createTestEnvironment());
-    clinicA = (await createClinic(app.runtime)).id;
-    clinicB = (await createClinic(app.runtime)).id;
-    platformAdmin = await createPerson(app.runtime, "platform_admin");
-    adminOfA = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicA] });
-    receptionistOfA = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicA] });
+    clinicA = (await buildClinic(app)).id;
+    clinicB = (await buildClinic(app)).id;
+    platformAdmin = await buildPerson(app, "platform_admin");
+    adminOfA = await buildPerson(app, "clinic_admin", { clinicIds: [clinicA] });
+    receptionistOfA = await buildPerson(app, "receptionist", { clinicIds: [clinicA] });
     const em = app.runtime.orm.em.fork() as EntityManager;
     await em.transactional(async (tx) => {
       for (let i = 0; i < 5; i++) {

@@ -1,7 +1,9 @@
 /** The hold-expiry job run by a real worker runtime (ROLE=worker) releases a lapsed hold. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestEnvironment, startTestApp, waitFor, type TestApp } from "../support/harness";
-import { hold, patientOn, query, setup, slots } from "./support";
+import { createTestEnvironment, startTestApp, type TestApp, waitFor } from "../support/harness";
+import { buildClinicWithDoctor, buildPatient, buildSlots } from "../support/factories";
+import { hold } from "../support/api";
+import { query } from "../support/db";
 
 describe("hold expiry job", () => {
   let api: TestApp;
@@ -18,9 +20,9 @@ describe("hold expiry job", () => {
   });
 
   it("expires the appointment and frees the slot once the hold lapsed; re-running is a no-op", async () => {
-    const { clinicId, doctor } = await setup(api);
-    const [slot] = await slots(api, doctor.doctorId, clinicId, 1);
-    const patient = await patientOn(api, "standard");
+    const { clinicId, doctor } = await buildClinicWithDoctor(api);
+    const [slot] = await buildSlots(api, { doctorId: doctor.doctorId, clinicId: clinicId, count: 1 });
+    const patient = await buildPatient(api, { tier: "standard" });
     const held = await hold(api, patient, { slotId: slot!.id });
     expect(held.status).toBe(201);
     const job = await api.runtime.queues.get("booking").getJob(`hold-${held.body.id}`);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { problemSchema } from "@clinic/shared";
 import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
-import { createClinic, createPerson, type TestPerson } from "../support/identity";
+import { buildClinic, buildPerson, type TestPerson } from "../support/factories";
 
 const ROUNDS = 5;
 
@@ -17,10 +17,10 @@ describe("directory write races", () => {
 
   beforeAll(async () => {
     app = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000" } });
-    clinicId = (await createClinic(app.runtime)).id;
+    clinicId = (await buildClinic(app)).id;
     admins = [
-      await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicId] }),
-      await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicId] }),
+      await buildPerson(app, "clinic_admin", { clinicIds: [clinicId] }),
+      await buildPerson(app, "clinic_admin", { clinicIds: [clinicId] }),
     ];
   });
   afterAll(() => app?.close());
@@ -44,7 +44,7 @@ describe("directory write races", () => {
 
   it("two clinic admins adding the same membership at once: one 201, one 409", async () => {
     for (let round = 0; round < ROUNDS; round++) {
-      const receptionist = await createPerson(app.runtime, "receptionist");
+      const receptionist = await buildPerson(app, "receptionist");
       const body = { userId: receptionist.user.id, role: "receptionist" };
       const [won, lost] = await race([
         post(admins[0], `/clinics/${clinicId}/members`, body),

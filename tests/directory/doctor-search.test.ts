@@ -12,7 +12,7 @@ import { Doctor } from "../../server/src/modules/directory/doctor.entity";
 import { Specialty } from "../../server/src/modules/directory/specialty.entity";
 import { UserAccount } from "../../server/src/modules/identity/user.entity";
 import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
-import { createClinic } from "../support/identity";
+import { buildClinic } from "../support/factories";
 
 interface Generated {
   id: string;
@@ -31,7 +31,7 @@ describe("doctor search", () => {
 
   beforeAll(async () => {
     app = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000" } });
-    const [clinicX, clinicY] = await Promise.all([createClinic(app.runtime), createClinic(app.runtime)]);
+    const [clinicX, clinicY] = await Promise.all([buildClinic(app), buildClinic(app)]);
     const em = app.runtime.orm.em.fork() as EntityManager;
     const cardiology = em.create(Specialty, { name: "Cardiology" });
     const dermatology = em.create(Specialty, { name: "Dermatology" });

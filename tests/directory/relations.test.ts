@@ -8,9 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { doctorPatientRelationSchema, problemSchema } from "@clinic/shared";
 import type { Clinic } from "../../server/src/modules/directory/clinic.entity";
-import { insertAppointment, insertSlot } from "../booking/realtime-support";
 import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
-import { createClinic, createPerson, type TestPerson } from "../support/identity";
+import { buildAppointment, buildClinic, buildPerson, buildSlot, type TestPerson } from "../support/factories";
 
 const ROUNDS = 5;
 const REASON = "Takes over the patient's diabetes care";
@@ -37,15 +36,14 @@ describe("doctor–patient relations", () => {
 
   beforeAll(async () => {
     app = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000" } });
-    const { runtime } = app;
-    [clinicA, clinicB] = [await createClinic(runtime), await createClinic(runtime)];
-    doctor = await createPerson(runtime, "doctor", { clinicIds: [clinicA.id] });
-    doctorAtB = await createPerson(runtime, "doctor", { clinicIds: [clinicB.id] });
-    receptionist = await createPerson(runtime, "receptionist", { clinicIds: [clinicA.id] });
-    receptionistOfB = await createPerson(runtime, "receptionist", { clinicIds: [clinicB.id] });
+    [clinicA, clinicB] = [await buildClinic(app), await buildClinic(app)];
+    doctor = await buildPerson(app, "doctor", { clinicIds: [clinicA.id] });
+    doctorAtB = await buildPerson(app, "doctor", { clinicIds: [clinicB.id] });
+    receptionist = await buildPerson(app, "receptionist", { clinicIds: [clinicA.id] });
+    receptionistOfB = await buildPerson(app, "receptionist", { clinicIds: [clinicB.id] });
     admins = [
-      await createPerson(runtime, "clinic_admin", { clinicIds: [clinicA.id] }),
-      await createPerson(runtime, "clinic_admin", { clinicIds: [clinicA.id] }),
+      await buildPerson(app, "clinic_admin", { clinicIds: [clinicA.id] }),
+      await buildPerson(app, "clinic_admin", { clinicIds: [clinicA.id] }),
     ];
   });
   afterAll(() => app?.close());
@@ -69,10 +67,10 @@ describe("doctor–patient relations", () => {
 
   /** A patient with a scheduled visit to `visited` at `clinic` (each visit at its own time, so slots never overlap). */
   async function patientWhoBooked(visited: TestPerson, clinic: Clinic): Promise<TestPerson & { patientId: string }> {
-    const patient = await createPerson(app.runtime, "patient");
+    const patient = await buildPerson(app, "patient");
     const start = new Date(Date.now() + 86_400_000 + ++visits * 3_600_000);
-    const slot = await insertSlot(app.runtime, { doctorId: visited.doctorId!, clinicId: clinic.id, start });
-    await insertAppointment(app.runtime, { slot, patientId: patient.patientId! });
+    const slot = await buildSlot(app, { doctorId: visited.doctorId!, clinicId: clinic.id, start });
+    await buildAppointment(app, { slot, patientId: patient.patientId! });
     return { ...patient, patientId: patient.patientId! };
   }
 
@@ -83,7 +81,7 @@ describe("doctor–patient relations", () => {
 
   it("refuses a doctor relating themself to a patient, who then stays hidden from them", async () => {
     const patient = await patientWhoBooked(doctor, clinicA);
-    const stranger = await createPerson(app.runtime, "patient");
+    const stranger = await buildPerson(app, "patient");
     for (const target of [patient.patientId, stranger.patientId!]) {
       await expectForbidden(await call(doctor, "PUT", relationPath(doctor.doctorId!, target), { reason: REASON }));
       const read = await call(doctor, "GET", `/patients/${target}`);
@@ -119,7 +117,7 @@ describe("doctor–patient relations", () => {
       expect(await relationCount(patientId)).toBe(0);
     }
     // Nor may clinic B's admin, where the patient booked, relate a doctor who does not work there.
-    const adminOfB = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicB.id] });
+    const adminOfB = await buildPerson(app, "clinic_admin", { clinicIds: [clinicB.id] });
     await expectForbidden(await call(adminOfB, "PUT", relationPath(doctor.doctorId!, bookerAtB.patientId), { reason: REASON }));
   });
 
@@ -146,8 +144,8 @@ describe("doctor–patient relations", () => {
   });
 
   it("lets the platform admin relate anyone, with a reason and no clinic", async () => {
-    const platformAdmin = await createPerson(app.runtime, "platform_admin");
-    const stranger = await createPerson(app.runtime, "patient");
+    const platformAdmin = await buildPerson(app, "platform_admin");
+    const stranger = await buildPerson(app, "patient");
     expect((await call(platformAdmin, "PUT", relationPath(doctor.doctorId!, stranger.patientId!), { reason: REASON })).status).toBe(201);
     const [row] = await audits("patient.relation.add", stranger.patientId!);
     expect(row).toMatchObject({ actor_id: platformAdmin.user.id, clinic_id: null, after: { reason: REASON, clinicId: null } });

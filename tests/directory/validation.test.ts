@@ -8,7 +8,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { problemSchema } from "@clinic/shared";
 import { ClinicService } from "../../server/src/modules/directory/service.entity";
 import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
-import { createClinic, createPerson, type TestPerson } from "../support/identity";
+import { buildClinic, buildPerson, type TestPerson } from "../support/factories";
 
 type Who = "platformAdmin" | "doctor" | "patient";
 /** [who, method, path, body, fields the problem must name] */
@@ -122,10 +122,10 @@ describe("directory input validation", () => {
 
   beforeAll(async () => {
     app = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000" } });
-    const clinic = await createClinic(app.runtime);
-    people.platformAdmin = await createPerson(app.runtime, "platform_admin");
-    people.doctor = await createPerson(app.runtime, "doctor", { clinicIds: [clinic.id] });
-    people.patient = await createPerson(app.runtime, "patient");
+    const clinic = await buildClinic(app);
+    people.platformAdmin = await buildPerson(app, "platform_admin");
+    people.doctor = await buildPerson(app, "doctor", { clinicIds: [clinic.id] });
+    people.patient = await buildPerson(app, "patient");
     const em = app.runtime.orm.em.fork() as EntityManager;
     const service = em.create(ClinicService, { clinic: clinic.id, name: "Consultation", durationMinutes: 15, colour: "#00aa00" });
     await em.flush();
@@ -153,7 +153,7 @@ describe("directory input validation", () => {
   });
 
   it("refuses references that do not hold (422) without writing", async () => {
-    const receptionist = await createPerson(app.runtime, "receptionist");
+    const receptionist = await buildPerson(app, "receptionist");
     const refused: [string, string, unknown, string][] = [
       ["POST", "/clinics", { name: "Orphan branch", timeZone: TZ, parentClinicId: crypto.randomUUID() }, "UNKNOWN_PARENT_CLINIC"],
       ["POST", `/clinics/${ids.clinic}/members`, { userId: receptionist.user.id, role: "clinic_admin" }, "ROLE_MISMATCH"],

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
+import { clientOf, expectProblem, freshEmail, PASSWORD, registerUser, verifyUser } from "./support";
 import { accountKey, lockKey } from "../../server/src/modules/identity/limits";
-import { PASSWORD, clientOf, expectProblem, freshEmail, registerUser, verifyUser } from "./support";
 
 describe("rate limits and lockout", () => {
   let app: TestApp;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
-import { PASSWORD, bearer, clientOf, expectProblem, freshEmail, signedInUser, sql } from "./support";
+import { query } from "../support/db";
+import { bearer, clientOf, expectProblem, freshEmail, PASSWORD, signedInUser } from "./support";
 
 describe("bad input to the identity routes", () => {
   let app: TestApp;
@@ -11,7 +12,7 @@ describe("bad input to the identity routes", () => {
 
   const rowCount = async () =>
     (
-      await sql<{ n: number }>(
+      await query<{ n: number }>(
         app,
         `select (select count(*) from user_account) + (select count(*) from patient) + (select count(*) from doctor)
               + (select count(*) from one_time_code) + (select count(*) from notification_outbox)

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queueNames } from "../../server/src/platform/queues";
 import { QUEUE_BOARD_COOKIE } from "../../server/src/platform/queue-board";
 import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
-import { createPerson } from "../support/identity";
+import { buildPerson } from "../support/factories";
 import { signAccessToken } from "../../server/src/modules/identity/tokens";
 
 describe("queue dashboard", () => {
@@ -22,7 +22,7 @@ describe("queue dashboard", () => {
   const cookieOf = (response: Response) => response.headers.get("set-cookie")!.split(";")[0]!;
 
   it("refuses the board without a session cookie, and with a forged or access-token cookie", async () => {
-    const admin = await createPerson(api.runtime, "platform_admin");
+    const admin = await buildPerson(api, "platform_admin");
     for (const path of ["", "/api/queues"]) {
       const response = await board(path);
       expect(response.status).toBe(401);
@@ -36,7 +36,7 @@ describe("queue dashboard", () => {
   it("gives a session only to platform admins", async () => {
     expect((await openSession({})).status).toBe(401);
     for (const role of ["patient", "clinic_admin", "doctor"] as const) {
-      const person = await createPerson(api.runtime, role);
+      const person = await buildPerson(api, role);
       const response = await openSession(person.headers);
       expect(response.status).toBe(403);
       expect(response.headers.get("set-cookie")).toBeNull();
@@ -44,7 +44,7 @@ describe("queue dashboard", () => {
   });
 
   it("a platform admin's cookie opens the page and its API lists every queue; read-only; logout ends it", async () => {
-    const admin = await createPerson(api.runtime, "platform_admin");
+    const admin = await buildPerson(api, "platform_admin");
     const session = await openSession(admin.headers);
     expect(session.status).toBe(204);
     const setCookie = session.headers.get("set-cookie")!;
@@ -80,7 +80,7 @@ describe("queue dashboard", () => {
   });
 
   it("a board token of someone who is not a platform admin is refused with 403", async () => {
-    const patient = await createPerson(api.runtime, "patient");
+    const patient = await buildPerson(api, "patient");
     const { sid } = JSON.parse(Buffer.from(patient.token.split(".")[1]!, "base64url").toString()) as { sid: string };
     // As if they had been an admin when the session was opened (the role is re-read on every request).
     const forged = signAccessToken(`${api.runtime.config.auth.jwtSecret}:queue-board`, { sub: patient.user.id, sid, role: "platform_admin" });

@@ -2,8 +2,8 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Socket } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AuthSession } from "../../server/src/modules/identity/session.entity";
-import { connectSocket, connected, createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
-import { createPerson } from "../support/identity";
+import { connected, connectSocket, createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
+import { buildPerson } from "../support/factories";
 
 describe("socket handshake authentication", () => {
   let app: TestApp;
@@ -23,13 +23,13 @@ describe("socket handshake authentication", () => {
   };
 
   it("accepts a valid access token", async () => {
-    const patient = await createPerson(app.runtime, "patient");
+    const patient = await buildPerson(app, "patient");
     await expect(connected(open({ token: patient.token }))).resolves.toBeUndefined();
   });
 
   it("refuses no token, a forged token and a token of a revoked session", async () => {
     await expect(connected(open({}))).rejects.toThrow("UNAUTHENTICATED");
-    const doctor = await createPerson(app.runtime, "doctor");
+    const doctor = await buildPerson(app, "doctor");
     const [header, payload] = doctor.token.split(".");
     await expect(connected(open({ token: `${header}.${payload}.forged` }))).rejects.toThrow("UNAUTHENTICATED");
 

@@ -2,15 +2,7 @@ import type { Socket } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { EventEnvelope, SubscribeAck } from "@clinic/shared";
 import type { Runtime } from "../../server/src/platform/runtime";
-import {
-  connectSocket,
-  connected,
-  createTestEnvironment,
-  startTestApp,
-  waitFor,
-  type TestApp,
-  type TestEnvironment,
-} from "../support/harness";
+import { connected, connectSocket, createTestEnvironment, startTestApp, type TestApp, type TestEnvironment, waitFor } from "../support/harness";
 
 /**
  * Wires the gateway the way identity and the modules do: tokens name a user, and `room:{n}` is a

@@ -11,8 +11,8 @@ import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { build } from "vite";
 import { afterAll, beforeAll } from "vitest";
-import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
-import { TEST_PASSWORD } from "../support/identity";
+import { createTestEnvironment, startTestApp, type TestApp } from "./harness";
+import { TEST_PASSWORD } from "./factories";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const SCREENSHOT_DIR = path.join(root, "tests/e2e/screenshots");
