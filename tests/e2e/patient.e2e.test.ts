@@ -5,8 +5,7 @@
  * and notification; check-in with the clinic's code.
  */
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "../support/harness";
+import { beforeAll, describe, expect, it } from "vitest";
 import { buildAppointmentFromNow, buildDoctor, buildMiddayClinic, buildPatient, buildPerson, buildSlotFromNow, type TestPerson } from "../support/factories";
 import { call } from "../support/api";
 import { query } from "../support/db";
@@ -15,18 +14,12 @@ import { pageSignedIn, PHONE, screenshot, useBrowserStage } from "../support/bro
 const HOUR = 60;
 
 describe("patient screens (browser, phone)", () => {
-  const stage = useBrowserStage();
-  let worker: TestApp;
+  // Waitlist offers and in-app notifications are made by the worker's jobs.
+  const stage = useBrowserStage({ worker: true });
   let clinicId: string;
 
   beforeAll(async () => {
-    // Waitlist offers and in-app notifications are made by the worker's jobs.
-    const { database, redis } = stage.app.runtime.config;
-    worker = await startTestApp({ databaseUrl: database.url!, redisUrl: redis.url!, prefix: redis.prefix }, { env: { ROLE: "worker" } });
     clinicId = (await buildMiddayClinic(stage.app)).id;
-  }, 120_000);
-  afterAll(async () => {
-    await worker?.close();
   });
 
   /** A listed doctor with a distinctive name and free regular slots from ~26 h ahead (past the cancel cutoff). */
