@@ -3,25 +3,23 @@
  * (every check runs, nothing is written, no audit event), and the platform admin's list of doctors
  * awaiting approval.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { addDays } from "@clinic/shared";
-import { startApp, type TestApp } from "../support/harness";
+import { useApp } from "../support/harness";
 import { buildClinic, buildDoctor, buildPerson, type TestPerson } from "../support/factories";
 import { call } from "../support/api";
 import { count } from "../support/db";
 import { mondayIn } from "../support/dates";
 
 describe("admin: dry runs and doctor approvals", () => {
-  let app: TestApp;
+  const app = useApp();
   let clinicId: string;
   let admin: TestPerson;
 
   beforeAll(async () => {
-    app = await startApp();
     clinicId = (await buildClinic(app)).id;
     admin = await buildPerson(app, "clinic_admin", { clinicIds: [clinicId] });
   });
-  afterAll(() => app?.close());
 
   const slotCount = (doctorId: string) => count(app, `select count(*) n from slot where doctor_id = ?`, [doctorId]);
   const auditCount = (action: string) => count(app, `select count(*) n from audit_event where action = ?`, [action]);

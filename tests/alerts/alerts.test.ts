@@ -4,10 +4,10 @@
  * cancelling more than the clinic's `alertCancellationsPerHour` within an hour. Each reaches the
  * clinic's admins (and nobody else) once.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { notificationChannels } from "@clinic/shared";
 import { CANCELLATION_ALERTS_JOB, type AlertOutcome } from "../../server/src/modules/alerts/cancellation-alerts";
-import { createTestEnvironment, startTestApp, type TestApp, waitFor } from "../support/harness";
+import { useApiAndWorker, waitFor } from "../support/harness";
 import { buildAppointment, buildClinic, buildDoctor, buildPatient, buildPerson, buildSlots, type TestPerson } from "../support/factories";
 import { call } from "../support/api";
 import { count, query } from "../support/db";
@@ -24,16 +24,12 @@ interface AlertRow {
 }
 
 describe("admin alerts", () => {
-  let api: TestApp;
-  let worker: TestApp;
+  // The worker node runs the jobs; the test drives the api node.
+  const { api } = useApiAndWorker({ RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error", LIFECYCLE_EVERY_SECONDS: "3600" });
   let clinicId: string;
   let admins: TestPerson[];
   let reception: TestPerson;
   beforeAll(async () => {
-    const environment = await createTestEnvironment();
-    const env = { RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error", LIFECYCLE_EVERY_SECONDS: "3600" };
-    api = await startTestApp(environment, { env });
-    worker = await startTestApp(environment, { env: { ...env, ROLE: "worker" } });
     clinicId = (await buildClinic(api)).id;
     const elsewhere = (await buildClinic(api)).id;
     admins = [await buildPerson(api, "clinic_admin", { clinicIds: [clinicId] }), await buildPerson(api, "clinic_admin", { clinicIds: [clinicId] })];
@@ -41,10 +37,6 @@ describe("admin alerts", () => {
     // People who must not hear about it: another clinic's admin, the platform admin.
     await buildPerson(api, "clinic_admin", { clinicIds: [elsewhere] });
     await buildPerson(api, "platform_admin");
-  });
-  afterAll(async () => {
-    await worker?.close();
-    await api?.close();
   });
 
   const alerts = (template: string) =>

@@ -5,19 +5,15 @@
  * the released slots; delivery is queued after the commit.
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
+import { describe, expect, it } from "vitest";
+import { useApp } from "../support/harness";
 import { buildAppointment, buildClinic, buildDoctor, buildPerson, buildSlot, buildSlots } from "../support/factories";
 import { call } from "../support/api";
 import { query } from "../support/db";
 import { at, dayFromNow } from "../support/dates";
 
 describe("leave cancellation alternatives", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error" } });
-  });
-  afterAll(() => app?.close());
+  const app = useApp({ LOG_LEVEL: "error" });
 
   async function specialty(...doctorIds: string[]): Promise<string> {
     const id = randomUUID();

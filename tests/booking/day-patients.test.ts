@@ -2,19 +2,15 @@
  * GET /doctors/:doctorId/day/patients: the names behind a doctor's day (the doctor's timeline names
  * its patients), with the same readers as GET /doctors/:doctorId/day.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { dayPatientListSchema, localDateOf } from "@clinic/shared";
-import { startApp, type TestApp } from "../support/harness";
+import { useApp } from "../support/harness";
 import { buildAppointmentFromNow, buildDoctor, buildMiddayClinic, buildNamedPatient, buildPerson } from "../support/factories";
 import { call } from "../support/api";
 import { query } from "../support/db";
 
 describe("a doctor's day: patient names", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startApp();
-  });
-  afterAll(async () => app?.close());
+  const app = useApp();
 
   it("lists the day's patients for the doctor and the clinic's staff, nobody else", async () => {
     const clinic = await buildMiddayClinic(app);

@@ -4,9 +4,9 @@
  * live), lapsed holds free their place without the worker, and a race on one offer has one winner.
  */
 import type { Socket } from "socket.io-client";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { appointmentViewSchema, createAppointmentReplySchema } from "@clinic/shared";
-import { listen, settle, startApp, subscribe, type TestApp } from "../support/harness";
+import { listen, settle, subscribe, useApp } from "../support/harness";
 import { buildClinicService, buildClinicWithDoctor, buildPatient, buildSlots, type TestPerson } from "../support/factories";
 import { call, hold } from "../support/api";
 import { blockInvariants, count, query } from "../support/db";
@@ -15,7 +15,7 @@ import { at, dayFromNow } from "../support/dates";
 const MINUTE = 60_000;
 
 describe("booking elastic offers", () => {
-  let app: TestApp;
+  const app = useApp({ LOG_LEVEL: "error" });
   let clinicId: string;
   let doctor: TestPerson & { doctorId: string };
   let reception: TestPerson;
@@ -24,14 +24,12 @@ describe("booking elastic offers", () => {
   let dayOffset = 3;
 
   beforeAll(async () => {
-    app = await startApp({ LOG_LEVEL: "error" });
     ({ clinicId, doctor, reception } = await buildClinicWithDoctor(app));
     service20 = await buildClinicService(app, clinicId, 20);
   });
   afterEach(() => {
     for (const socket of sockets.splice(0)) socket.disconnect();
   });
-  afterAll(() => app?.close());
 
   /** A fresh 09:00–10:00 block (60 minutes: three 20-minute places) on its own day. */
   async function block(): Promise<{ id: string; start: Date }> {
@@ -184,7 +182,7 @@ describe("booking elastic offers", () => {
 
   it("reschedules between a slot and an elastic offer atomically, both ways", async () => {
     const b = await block();
-    const [slot] = await buildSlots(app, { doctorId: doctor.doctorId, clinicId: clinicId, count: 1 });
+    const [slot] = await buildSlots(app, { doctorId: doctor.doctorId, clinicId, count: 1 });
     const patient = await visePatient();
     const onSlot = (await hold(app, patient, { slotId: slot!.id, serviceId: service20 })).body;
     expect((await call(app, patient, "POST", `/appointments/${onSlot.id}/confirm`)).status).toBe(200);

@@ -1,24 +1,22 @@
 /** Booking flows: tiers, policy, idempotency, confirm/cancel/reschedule/status, access, validation. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createAppointmentReplySchema } from "@clinic/shared";
-import { startApp, type TestApp } from "../support/harness";
+import { useApp } from "../support/harness";
 import { buildClinicWithDoctor, buildPatient, buildPerson, buildSlots, type TestPerson } from "../support/factories";
 import { call, hold } from "../support/api";
 import { count, inconsistencies, query } from "../support/db";
 
 describe("booking flows", () => {
-  let app: TestApp;
+  const app = useApp({ LOG_LEVEL: "error" });
   let clinicId: string;
   let doctor: TestPerson & { doctorId: string };
   let reception: TestPerson;
   let ids: string[];
 
   beforeAll(async () => {
-    app = await startApp({ LOG_LEVEL: "error" });
     ({ clinicId, doctor, reception } = await buildClinicWithDoctor(app));
-    ids = (await buildSlots(app, { doctorId: doctor.doctorId, clinicId: clinicId, count: 40 })).map((s) => s.id);
+    ids = (await buildSlots(app, { doctorId: doctor.doctorId, clinicId, count: 40 })).map((s) => s.id);
   });
-  afterAll(() => app?.close());
   const slot = () => ids.shift()!;
 
   it("tiers: none 403, vise needs a relation, paid tiers go to pay with a 2% fee", async () => {

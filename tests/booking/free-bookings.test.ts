@@ -3,25 +3,23 @@
  * doctor it has a relation with, whatever the service's payment flag; the paying tiers when the
  * service is paid at the clinic. Each free booking tells its doctor.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startApp, type TestApp } from "../support/harness";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useApp } from "../support/harness";
 import { buildClinicWithDoctor, buildPatient, buildSlots, type TestPerson } from "../support/factories";
 import { call, hold } from "../support/api";
 import { query } from "../support/db";
 
 describe("free bookings", () => {
-  let app: TestApp;
+  const app = useApp({ LOG_LEVEL: "error" });
   let clinicId: string;
   let doctor: TestPerson & { doctorId: string };
   let free: string[];
 
   beforeAll(async () => {
-    app = await startApp({ LOG_LEVEL: "error" });
     ({ clinicId, doctor } = await buildClinicWithDoctor(app));
     await query(app, `update doctor set consultation_fee_minor = 5050 where id = ?`, [doctor.doctorId]);
-    free = (await buildSlots(app, { doctorId: doctor.doctorId, clinicId: clinicId, count: 6 })).map((slot) => slot.id);
+    free = (await buildSlots(app, { doctorId: doctor.doctorId, clinicId, count: 6 })).map((slot) => slot.id);
   });
-  afterAll(() => app?.close());
 
   async function serviceOnNextSlot(paymentRequired: boolean): Promise<string> {
     const slotId = free.shift()!;

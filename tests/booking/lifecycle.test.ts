@@ -4,10 +4,10 @@
  * slots and flags (or marks) missed visits once; completing an appointment awards loyalty points once.
  */
 import type { Socket } from "socket.io-client";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { LIFECYCLE_JOB, PROBABLE_NO_SHOW_EVENT, type LifecycleReport } from "../../server/src/modules/booking/appointment-lifecycle";
 import { LOYALTY_AWARD_JOB, loyaltyJobId } from "../../server/src/modules/loyalty/loyalty.service";
-import { createTestEnvironment, listen, seqOf, startTestApp, subscribe, type TestApp, waitFor } from "../support/harness";
+import { listen, seqOf, subscribe, useApiAndWorker, waitFor } from "../support/harness";
 import { buildAppointment, buildClinicWithDoctor, buildPatient, buildSlot } from "../support/factories";
 import { call } from "../support/api";
 import { count, query } from "../support/db";
@@ -15,22 +15,12 @@ import { count, query } from "../support/db";
 const MINUTE = 60_000;
 
 describe("slot and appointment lifecycle", () => {
-  let api: TestApp;
-  let worker: TestApp;
+  // The schedule runs once at start (on an empty database) and then hourly: the tests run it themselves.
+  // The worker node runs the jobs; the test drives the api node.
+  const { api } = useApiAndWorker({ RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error", LIFECYCLE_EVERY_SECONDS: "3600" });
   const sockets: Socket[] = [];
-  beforeAll(async () => {
-    const environment = await createTestEnvironment();
-    // The schedule runs once at start (on an empty database) and then hourly: the tests run it themselves.
-    const env = { RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error", LIFECYCLE_EVERY_SECONDS: "3600" };
-    api = await startTestApp(environment, { env });
-    worker = await startTestApp(environment, { env: { ...env, ROLE: "worker" } });
-  });
   afterEach(() => {
     for (const socket of sockets.splice(0)) socket.disconnect();
-  });
-  afterAll(async () => {
-    await worker?.close();
-    await api?.close();
   });
 
   let runs = 0;

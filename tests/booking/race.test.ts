@@ -1,20 +1,16 @@
 /** The hot path under contention, and lapsed holds with the worker down. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startApp, type TestApp } from "../support/harness";
+import { describe, expect, it } from "vitest";
+import { useApp } from "../support/harness";
 import { buildClinicWithDoctor, buildPatient, buildSlots } from "../support/factories";
 import { hold } from "../support/api";
 import { count, inconsistencies, query } from "../support/db";
 
 describe("booking races", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startApp({ LOG_LEVEL: "error" });
-  });
-  afterAll(() => app?.close());
+  const app = useApp({ LOG_LEVEL: "error" });
 
   it("200 concurrent holds on one slot: exactly one 201, the rest 409, one appointment row", async () => {
     const { clinicId, doctor } = await buildClinicWithDoctor(app);
-    const [slot] = await buildSlots(app, { doctorId: doctor.doctorId, clinicId: clinicId, count: 1 });
+    const [slot] = await buildSlots(app, { doctorId: doctor.doctorId, clinicId, count: 1 });
     const patients = [];
     for (let i = 0; i < 200; i++) patients.push(await buildPatient(app, { tier: "standard" }));
     const replies = await Promise.all(patients.map((p) => hold(app, p, { slotId: slot!.id })));
@@ -27,7 +23,7 @@ describe("booking races", () => {
 
   it("a lapsed hold with no worker is bookable by someone else; the old one ends expired", async () => {
     const { clinicId, doctor } = await buildClinicWithDoctor(app);
-    const [slot] = await buildSlots(app, { doctorId: doctor.doctorId, clinicId: clinicId, count: 1 });
+    const [slot] = await buildSlots(app, { doctorId: doctor.doctorId, clinicId, count: 1 });
     const first = await buildPatient(app, { tier: "standard" });
     const second = await buildPatient(app, { tier: "standard" });
     const a = await hold(app, first, { slotId: slot!.id });

@@ -4,8 +4,8 @@
  * is no double booking, that every slot's status agrees with its appointments, and that every elastic
  * block's bookings follow their allocations, never overlap and fit its capacity.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startApp, type TestApp } from "../support/harness";
+import { describe, expect, it } from "vitest";
+import { useApp } from "../support/harness";
 import { buildClinicService, buildClinicWithDoctor, buildPatient, buildSlots, type TestPerson } from "../support/factories";
 import { call, hold } from "../support/api";
 import { blockInvariants, inconsistencies, query } from "../support/db";
@@ -30,15 +30,11 @@ function random(seed: number) {
 }
 
 describe("randomized booking run", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startApp({ LOG_LEVEL: "error", RATE_LIMIT_MAX: "1000000" });
-  });
-  afterAll(() => app?.close());
+  const app = useApp({ LOG_LEVEL: "error", RATE_LIMIT_MAX: "1000000" });
 
   it("ends with zero double bookings and every slot consistent with its appointments", async () => {
     const { clinicId, doctor, reception } = await buildClinicWithDoctor(app);
-    const slotIds = (await buildSlots(app, { doctorId: doctor.doctorId, clinicId: clinicId, count: SLOTS })).map((slot) => slot.id);
+    const slotIds = (await buildSlots(app, { doctorId: doctor.doctorId, clinicId, count: SLOTS })).map((slot) => slot.id);
     const serviceId = await buildClinicService(app, clinicId, 20);
     const blocks: { id: string; start: Date }[] = [];
     for (let i = 0; i < BLOCKS; i++) {

@@ -5,7 +5,7 @@
  * side fails here.
  */
 import type { Socket } from "socket.io-client";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
   appointmentChangeSchema,
@@ -19,7 +19,7 @@ import {
   slotsSnapshotSchema,
   type EventEnvelope,
 } from "@clinic/shared";
-import { listen, settle, startApp, subscribe, type TestApp } from "../support/harness";
+import { listen, settle, subscribe, useApp } from "../support/harness";
 import { buildAppointmentFromNow, buildDoctor, buildMiddayClinic, buildNamedPatient, buildPerson, buildSlotFromNow, type TestPerson } from "../support/factories";
 import { call, staffCheckIn } from "../support/api";
 import { query } from "../support/db";
@@ -35,14 +35,13 @@ function parseSnapshot(schema: z.ZodObject, snapshot: unknown, rows: Record<stri
 }
 
 describe("booking topic payloads match the shared schemas", () => {
-  let app: TestApp;
+  const app = useApp();
   let clinicId: string;
   let doctor: TestPerson & { doctorId: string };
   let reception: TestPerson;
   const sockets: Socket[] = [];
 
   beforeAll(async () => {
-    app = await startApp();
     clinicId = (await buildMiddayClinic(app)).id;
     doctor = await buildDoctor(app, [clinicId]);
     reception = await buildPerson(app, "receptionist", { clinicIds: [clinicId] });
@@ -50,7 +49,6 @@ describe("booking topic payloads match the shared schemas", () => {
   afterEach(() => {
     for (const socket of sockets.splice(0)) socket.disconnect();
   });
-  afterAll(() => app?.close());
 
   it("snapshots and slot / appointment / queue events of a hold, a cancel and a check-in", async () => {
     const patient = await buildNamedPatient(app);

@@ -1,15 +1,14 @@
-import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Socket } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { AppointmentCause, SlotCause } from "@clinic/shared";
 import type { Appointment } from "../../server/src/modules/booking/appointment.entity";
 import type { AppointmentChange } from "../../server/src/modules/booking/appointment.views";
 import type { Slot } from "../../server/src/modules/scheduling/slot.entity";
-import type { SlotChange } from "../../server/src/modules/scheduling/slot.store";
+import { SLOT_COLUMNS, slotChange, type SlotChange, type SlotRow } from "../../server/src/modules/scheduling/slot.store";
 import { recordEvents } from "../../server/src/platform/outbox";
-import type { Runtime } from "../../server/src/platform/runtime";
-import { createTestEnvironment, listen, seqOf, settle, startTestApp, subscribe, type TestApp, type TestEnvironment } from "../support/harness";
+import { createTestEnvironment, listen, seqOf, settle, startTestApp, subscribe, type HasRuntime, type TestApp, type TestEnvironment } from "../support/harness";
 import { buildAppointment, buildClinic, buildPerson, buildSlot, type TestPerson } from "../support/factories";
+import { fork, query } from "../support/db";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -19,44 +18,33 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Commits the changes as the booking writers do (domain events recorded in a transaction) and waits
  * for this node's outbox to hand them to the realtime subscribers.
  */
-async function publishChanges(runtime: Runtime, changes: { slots?: SlotChange[]; appointments?: AppointmentChange[] }): Promise<void> {
-  await (runtime.orm.em.fork() as EntityManager).transactional((tx) =>
+async function publishChanges(app: HasRuntime, changes: { slots?: SlotChange[]; appointments?: AppointmentChange[] }): Promise<void> {
+  await fork(app).transactional((tx) =>
     recordEvents(tx, [
       ...(changes.slots ?? []).map((change) => ({ name: `slot.${change.cause as SlotCause}` as const, data: change })),
       ...(changes.appointments ?? []).map((change) => ({ name: `appointment.${change.cause as AppointmentCause}` as const, data: change })),
     ]),
   );
-  await runtime.outbox.idle();
+  await app.runtime.outbox.idle();
 }
 
 /**
  * Applies a slot transition to the database (as the committed booking transaction would) and
- * returns the SlotChange describing it.
+ * returns the SlotChange describing it, built from the updated row as the writers build theirs.
  */
 async function transition(
-  runtime: Runtime,
+  app: HasRuntime,
   slot: Slot,
   cause: string,
   status: "available" | "held" | "booked" | "blocked",
   holdExpiresAt: Date | null = null,
 ): Promise<SlotChange> {
-  const em = runtime.orm.em.fork() as EntityManager;
-  const [row] = await em.getConnection().execute<{ version: number }[]>(
-    `update slot set status = ?, hold_expires_at = ?, version = version + 1 where id = ? returning version`,
+  const [row] = await query<SlotRow>(
+    app,
+    `update slot set status = ?, hold_expires_at = ?, version = version + 1 where id = ? returning ${SLOT_COLUMNS}`,
     [status, holdExpiresAt, slot.id],
   );
-  return {
-    slotId: slot.id,
-    doctorId: slot.doctor.id,
-    clinicId: slot.clinic.id,
-    start: slot.startsAt.toISOString(),
-    end: slot.endsAt.toISOString(),
-    status,
-    kind: slot.kind,
-    version: row!.version,
-    holdExpiresAt: holdExpiresAt?.toISOString() ?? null,
-    cause,
-  };
+  return slotChange(row!, cause);
 }
 
 /** The AppointmentChange the booking service would record for the appointment. */
@@ -124,12 +112,12 @@ describe("booking real-time topics across two nodes", () => {
     const from = (ackB as { seq: number }).seq;
 
     const holdExpiresAt = new Date(Date.now() + 600_000);
-    const held = await transition(nodeA.runtime, slot, "held", "held", holdExpiresAt);
-    await publishChanges(nodeA.runtime, { slots: [held] });
-    const booked = await transition(nodeA.runtime, slot, "booked", "booked");
-    await publishChanges(nodeA.runtime, { slots: [booked] });
-    const released = await transition(nodeA.runtime, slot, "released", "available");
-    await publishChanges(nodeA.runtime, { slots: [released] });
+    const held = await transition(nodeA, slot, "held", "held", holdExpiresAt);
+    await publishChanges(nodeA, { slots: [held] });
+    const booked = await transition(nodeA, slot, "booked", "booked");
+    await publishChanges(nodeA, { slots: [booked] });
+    const released = await transition(nodeA, slot, "released", "available");
+    await publishChanges(nodeA, { slots: [released] });
 
     await settle(() => onA.of(topic).length === 3 && onB.of(topic).length === 3);
     for (const client of [onA, onB]) {
@@ -158,10 +146,10 @@ describe("booking real-time topics across two nodes", () => {
     expect(meAck).toMatchObject({ ok: true, topic: `me:${patient.user.id}`, seq: 0 });
     expect(await subscribe(publicView.socket, `slots:${doctor.doctorId}`)).toMatchObject({ ok: true });
 
-    const held = await transition(nodeA.runtime, slot, "held", "held", new Date(Date.now() + 600_000));
+    const held = await transition(nodeA, slot, "held", "held", new Date(Date.now() + 600_000));
     const appointment = await buildAppointment(nodeA, { slot, patientId: patient.patientId!, status: "pending" });
     const created = appointmentChange(appointment, patient.user.id, "created");
-    await publishChanges(nodeB.runtime, { slots: [held], appointments: [created] });
+    await publishChanges(nodeB, { slots: [held], appointments: [created] });
 
     await settle(() => staff.events.length === 2 && doc.events.length === 2 && me.events.length === 1 && publicView.events.length === 1);
     expect(staff.events.map((event) => event.type)).toEqual(["slot.held", "appointment.created"]);
@@ -170,7 +158,7 @@ describe("booking real-time topics across two nodes", () => {
     expect(publicView.events.map((event) => event.type)).toEqual(["slot.held"]);
     // Unsubscribing from `me` leaves the room it joined.
     expect(await me.socket.timeout(5_000).emitWithAck("unsubscribe", { topic: "me" })).toEqual({ ok: true });
-    await publishChanges(nodeA.runtime, { appointments: [appointmentChange(appointment, patient.user.id, "confirmed")] });
+    await publishChanges(nodeA, { appointments: [appointmentChange(appointment, patient.user.id, "confirmed")] });
     await settle(() => staff.events.length === 3);
     await pause(150);
     expect(me.events).toHaveLength(1);
@@ -184,7 +172,7 @@ describe("booking real-time topics across two nodes", () => {
     const ack = await subscribe(publicView.socket, `slots:${doctor.doctorId}`);
     expect((ack as { snapshot: { slots: { slotId: string }[] } }).snapshot.slots.map((s) => s.slotId)).not.toContain(walkIn.id);
 
-    await publishChanges(nodeA.runtime, { slots: [await transition(nodeA.runtime, walkIn, "booked", "booked")] });
+    await publishChanges(nodeA, { slots: [await transition(nodeA, walkIn, "booked", "booked")] });
     await settle(() => staff.events.length === 1);
     await pause(150);
     expect(staff.events[0]).toMatchObject({ type: "slot.booked", data: { kind: "walk_in" } });
@@ -208,8 +196,8 @@ describe("booking real-time topics across two nodes", () => {
     expect(await subscribe(asAdmin.socket, `clinic:${clinicId}`)).toMatchObject({ ok: true });
     expect(await subscribe(asAdmin.socket, `doctor:${doctor.doctorId}`)).toMatchObject({ ok: true });
     // A refused subscriber receives nothing of the topic.
-    await publishChanges(nodeB.runtime, {
-      slots: [await transition(nodeA.runtime, await buildSlot(nodeA, { doctorId: doctor.doctorId!, clinicId, start: freshStart(), kind: "emergency" }), "blocked", "blocked")],
+    await publishChanges(nodeB, {
+      slots: [await transition(nodeA, await buildSlot(nodeA, { doctorId: doctor.doctorId!, clinicId, start: freshStart(), kind: "emergency" }), "blocked", "blocked")],
     });
     await settle(() => asAdmin.events.length === 2);
     await pause(150);
@@ -224,9 +212,9 @@ describe("booking real-time topics across two nodes", () => {
     const ack = (await subscribe(first.socket, topic)) as { ok: true; seq: number };
     first.socket.disconnect();
 
-    await publishChanges(nodeA.runtime, { slots: [await transition(nodeA.runtime, slot, "held", "held", new Date(Date.now() + 600_000))] });
-    const lastChange = await transition(nodeA.runtime, slot, "booked", "booked");
-    await publishChanges(nodeA.runtime, { slots: [lastChange] });
+    await publishChanges(nodeA, { slots: [await transition(nodeA, slot, "held", "held", new Date(Date.now() + 600_000))] });
+    const lastChange = await transition(nodeA, slot, "booked", "booked");
+    await publishChanges(nodeA, { slots: [lastChange] });
 
     const again = await listen(nodeB, patient.token, sockets);
     const resync = (await subscribe(again.socket, topic)) as { ok: true; seq: number; snapshot: { slots: { slotId: string }[] } };
@@ -235,8 +223,8 @@ describe("booking real-time topics across two nodes", () => {
     // Booked: gone from the bookable view.
     expect(resync.snapshot.slots.map((s) => s.slotId)).not.toContain(slot.id);
 
-    const released = await transition(nodeA.runtime, slot, "released", "available");
-    await publishChanges(nodeA.runtime, { slots: [released] });
+    const released = await transition(nodeA, slot, "released", "available");
+    await publishChanges(nodeA, { slots: [released] });
     const third = await listen(nodeA, patient.token, sockets);
     const after = (await subscribe(third.socket, topic)) as { ok: true; seq: number; snapshot: { slots: unknown[] } };
     expect(after.seq).toBe(resync.seq + 1);
@@ -304,7 +292,7 @@ describe("booking real-time topics across two nodes", () => {
     const slot = await buildSlot(nodeA, { doctorId: doctor.doctorId!, clinicId, start: freshStart() });
     const watcher = await listen(nodeB, reception.token, sockets);
     await subscribe(watcher.socket, `clinic:${clinicId}`);
-    const change = await transition(nodeA.runtime, slot, "held", "held", new Date(Date.now() + 60_000));
+    const change = await transition(nodeA, slot, "held", "held", new Date(Date.now() + 60_000));
     // Redis refuses every publish for a while: the write still commits; the outbox keeps the event owed.
     const { events } = nodeA.runtime;
     const publish = events.publish.bind(events);
@@ -314,7 +302,7 @@ describe("booking real-time topics across two nodes", () => {
       return publish(topic, type, data);
     };
     try {
-      await publishChanges(nodeA.runtime, { slots: [change] });
+      await publishChanges(nodeA, { slots: [change] });
       expect(watcher.of(`clinic:${clinicId}`)).toEqual([]);
       const [owed] = await nodeA.runtime.orm.em.fork().getConnection().execute<{ pending: string[]; delivered_at: Date | null }[]>(
         `select pending, delivered_at from domain_event where data->>'slotId' = ? order by id desc limit 1`,

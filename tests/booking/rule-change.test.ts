@@ -1,16 +1,12 @@
 /** A rule change never deletes a slot that appointment history points at: it expires it instead. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startApp, type TestApp } from "../support/harness";
+import { describe, expect, it } from "vitest";
+import { useApp } from "../support/harness";
 import { buildClinicWithDoctor, buildPatient, weekdayRule } from "../support/factories";
 import { call, hold } from "../support/api";
 import { query } from "../support/db";
 
 describe("rule changes over booked history", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startApp({ LOG_LEVEL: "error" });
-  });
-  afterAll(() => app?.close());
+  const app = useApp({ LOG_LEVEL: "error" });
 
   it("expires a freed slot with a cancelled appointment instead of deleting it", async () => {
     const { clinicId, doctor, reception } = await buildClinicWithDoctor(app);

@@ -4,13 +4,13 @@
  * never carries the target's data. Rows run in order, so writes that succeed come after the refusals
  * of the same call.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { problemSchema } from "@clinic/shared";
 import { ClinicService } from "../../server/src/modules/directory/service.entity";
 import { DoctorPatient } from "../../server/src/modules/directory/patient.entity";
 import { ClinicMembership } from "../../server/src/modules/directory/membership.entity";
-import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
+import { useApp } from "../support/harness";
 import { buildAppointment, buildClinic, buildPerson, buildSlot, type TestPerson } from "../support/factories";
 
 type Who =
@@ -188,13 +188,12 @@ const rows: Row[] = [
 ];
 
 describe("directory access matrix", () => {
-  let app: TestApp;
+  const app = useApp();
   const people = new Map<string, TestPerson>();
   const ids: Record<string, string> = {};
   const secrets: string[] = [];
 
   beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000" } });
     const { runtime } = app;
     const [clinicA, clinicB, clinicC] = await Promise.all([buildClinic(app), buildClinic(app), buildClinic(app)]);
     Object.assign(ids, { clinicA: clinicA.id, clinicB: clinicB.id, clinicC: clinicC.id, missing: crypto.randomUUID() });
@@ -249,7 +248,6 @@ describe("directory access matrix", () => {
     const visit = await buildSlot(app, { doctorId: ids.doctor!, clinicId: clinicA.id, start: new Date(Date.now() + 86_400_000) });
     await buildAppointment(app, { slot: visit, patientId: ids.sparePatient! });
   });
-  afterAll(() => app?.close());
 
   const fill = (text: string) => text.replace(/\{(\w+)\}/g, (_, key: string) => ids[key] ?? `{${key}}`);
 

@@ -3,7 +3,7 @@
  * account deactivation, clinics and branches, clinic services, and the OpenAPI output.
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import {
   accountStatusSchema,
@@ -18,8 +18,10 @@ import {
   problemSchema,
 } from "@clinic/shared";
 import { DoctorPatient } from "../../server/src/modules/directory/patient.entity";
-import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
+import { readJson, useApp } from "../support/harness";
 import { buildClinic, buildPerson, type TestPerson } from "../support/factories";
+import { request } from "../support/api";
+import { query } from "../support/db";
 
 interface AuditRow {
   action: string;
@@ -31,26 +33,15 @@ interface AuditRow {
 }
 
 describe("directory flows", () => {
-  let app: TestApp;
+  const app = useApp();
   let admin: TestPerson;
 
   beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000" } });
     admin = await buildPerson(app, "platform_admin");
   });
-  afterAll(() => app?.close());
 
-  const db = () => (app.runtime.orm.em.fork() as EntityManager).getConnection();
-  const audits = (where: string, params: unknown[]) =>
-    db().execute<AuditRow[]>(`select * from audit_event where ${where} order by id`, params);
-
-  async function call(person: TestPerson | undefined, method: string, path: string, body?: unknown) {
-    return fetch(`${app.url}/api/v1${path}`, {
-      method,
-      headers: { ...(person?.headers ?? {}), ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  }
+  const audits = (where: string, params: unknown[]) => query<AuditRow>(app, `select * from audit_event where ${where} order by id`, params);
+  const call = (person: TestPerson | undefined, method: string, path: string, body?: unknown) => request(app, person, method, path, body);
   const search = async (q: string) =>
     (await readJson(await call(undefined, "GET", `/doctors?q=${encodeURIComponent(q)}`), doctorPageSchema)).items.map((d) => d.id);
 
@@ -179,7 +170,8 @@ describe("directory flows", () => {
 
     const result = await readJson(await call(admin, "POST", `/users/${doctor.user.id}/deactivate`), accountStatusSchema);
     expect(result).toEqual({ id: doctor.user.id, role: "doctor", status: "deactivated", sessionsRevoked: 1 });
-    const sessions = await db().execute<{ revoked_at: string | null; revoked_reason: string | null }[]>(
+    const sessions = await query<{ revoked_at: string | null; revoked_reason: string | null }>(
+      app,
       `select revoked_at, revoked_reason from auth_session where user_id = ?`,
       [doctor.user.id],
     );

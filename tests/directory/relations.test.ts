@@ -4,12 +4,13 @@
  * the patient) end to end, the clinic admin's audited relation with its reason, bad reasons, races,
  * and ending a relation. The full who-may table is in access-matrix.test.ts.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EntityManager } from "@mikro-orm/postgresql";
+import { beforeAll, describe, expect, it } from "vitest";
 import { doctorPatientRelationSchema, problemSchema } from "@clinic/shared";
 import type { Clinic } from "../../server/src/modules/directory/clinic.entity";
-import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
+import { readJson, useApp } from "../support/harness";
 import { buildAppointment, buildClinic, buildPerson, buildSlot, type TestPerson } from "../support/factories";
+import { request } from "../support/api";
+import { count, query } from "../support/db";
 
 const ROUNDS = 5;
 const REASON = "Takes over the patient's diabetes care";
@@ -23,7 +24,7 @@ interface AuditRow {
 }
 
 describe("doctor–patient relations", () => {
-  let app: TestApp;
+  const app = useApp();
   let clinicA: Clinic;
   let clinicB: Clinic;
   /** Works at clinic A, like the receptionist and the two admins. */
@@ -35,7 +36,6 @@ describe("doctor–patient relations", () => {
   let visits = 0;
 
   beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000" } });
     [clinicA, clinicB] = [await buildClinic(app), await buildClinic(app)];
     doctor = await buildPerson(app, "doctor", { clinicIds: [clinicA.id] });
     doctorAtB = await buildPerson(app, "doctor", { clinicIds: [clinicB.id] });
@@ -46,20 +46,14 @@ describe("doctor–patient relations", () => {
       await buildPerson(app, "clinic_admin", { clinicIds: [clinicA.id] }),
     ];
   });
-  afterAll(() => app?.close());
 
-  const db = () => (app.runtime.orm.em.fork() as EntityManager).getConnection();
-  const call = (person: TestPerson, method: string, path: string, body?: unknown) =>
-    fetch(`${app.url}/api/v1${path}`, {
-      method,
-      headers: { ...person.headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+  const call = (person: TestPerson, method: string, path: string, body?: unknown) => request(app, person, method, path, body);
   const relationPath = (doctorId: string, patientId: string) => `/doctors/${doctorId}/patients/${patientId}`;
   const relationCount = async (patientId: string) =>
-    Number((await db().execute<{ n: string }[]>(`select count(*) n from doctor_patient where patient_id = ?`, [patientId]))[0]!.n);
+    count(app, `select count(*) n from doctor_patient where patient_id = ?`, [patientId]);
   const audits = (action: string, patientId: string) =>
-    db().execute<AuditRow[]>(
+    query<AuditRow>(
+      app,
       `select action, actor_id, clinic_id, before, after from audit_event
         where action = ? and coalesce(after, before)->>'patientId' = ? order by id`,
       [action, patientId],
@@ -111,7 +105,7 @@ describe("doctor–patient relations", () => {
   it("refuses a clinic admin where the doctor works but the patient never booked, or only held a slot that lapsed", async () => {
     const bookerAtB = await patientWhoBooked(doctorAtB, clinicB);
     const lapsed = await patientWhoBooked(doctor, clinicA);
-    await db().execute(`update appointment set status = 'expired' where patient_id = ?`, [lapsed.patientId]);
+    await query(app, `update appointment set status = 'expired' where patient_id = ?`, [lapsed.patientId]);
     for (const patientId of [bookerAtB.patientId, lapsed.patientId]) {
       await expectForbidden(await call(admins[0], "PUT", relationPath(doctor.doctorId!, patientId), { reason: REASON }));
       expect(await relationCount(patientId)).toBe(0);
@@ -153,7 +147,7 @@ describe("doctor–patient relations", () => {
 
   it("refuses a missing, short or long reason with 400 naming body.reason, writing nothing", async () => {
     const patient = await patientWhoBooked(doctor, clinicA);
-    const auditCount = async () => Number((await db().execute<{ n: string }[]>(`select count(*) n from audit_event`))[0]!.n);
+    const auditCount = () => count(app, `select count(*) n from audit_event`);
     const before = await auditCount();
     for (const body of [{}, { reason: "" }, { reason: "  ab  " }, { reason: "x".repeat(501) }, { reason: 42 }]) {
       const response = await call(admins[0], "PUT", relationPath(doctor.doctorId!, patient.patientId), body);

@@ -3,11 +3,11 @@
  * database exactly as it was (row counts and last-change times of every directory table, and no
  * audit event).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { problemSchema } from "@clinic/shared";
 import { ClinicService } from "../../server/src/modules/directory/service.entity";
-import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
+import { useApp } from "../support/harness";
 import { buildClinic, buildPerson, type TestPerson } from "../support/factories";
 
 type Who = "platformAdmin" | "doctor" | "patient";
@@ -105,7 +105,7 @@ const cases: Case[] = [
 ];
 
 describe("directory input validation", () => {
-  let app: TestApp;
+  const app = useApp();
   const people = {} as Record<Who, TestPerson>;
   const ids: Record<string, string> = {};
 
@@ -121,7 +121,6 @@ describe("directory input validation", () => {
   }
 
   beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000" } });
     const clinic = await buildClinic(app);
     people.platformAdmin = await buildPerson(app, "platform_admin");
     people.doctor = await buildPerson(app, "doctor", { clinicIds: [clinic.id] });
@@ -131,7 +130,6 @@ describe("directory input validation", () => {
     await em.flush();
     Object.assign(ids, { clinic: clinic.id, service: service.id, doctor: people.doctor.doctorId!, patient: people.patient.patientId! });
   });
-  afterAll(() => app?.close());
 
   const fill = (text: string) => text.replace(/\{(\w+)\}/g, (_, key: string) => ids[key] ?? `{${key}}`);
 

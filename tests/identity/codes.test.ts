@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
+import { describe, expect, it } from "vitest";
+import { useTestApp } from "../support/harness";
 import { latestCode, query } from "../support/db";
 import { clientOf, expectProblem, freshEmail, registerUser } from "./support";
 
@@ -7,11 +7,7 @@ import { clientOf, expectProblem, freshEmail, registerUser } from "./support";
 const wrongCodeFor = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, "0");
 
 describe("one-time codes", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment());
-  });
-  afterAll(() => app.close());
+  const app = useTestApp();
 
   const attemptsOf = async (userId: string) =>
     (await query<{ attempts: number }>(app, "select attempts from one_time_code where user_id = ? order by created_at desc limit 1", [userId]))[0]

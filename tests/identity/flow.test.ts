@@ -1,21 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   loginResponseSchema,
   sessionListSchema,
   tokenPairSchema,
   userSchema,
 } from "@clinic/shared";
-import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
+import { readJson, useTestApp } from "../support/harness";
 import { buildClinic, buildPerson } from "../support/factories";
 import { latestCode, query } from "../support/db";
 import { bearer, clientOf, expectProblem, freshEmail, freshPhone, PASSWORD, registerUser, signedInUser, verifyUser } from "./support";
 
 describe("accounts and sessions", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment());
-  });
-  afterAll(() => app.close());
+  const app = useTestApp();
 
   it("registers, verifies, signs in, refreshes and signs out", async () => {
     const client = clientOf(app);

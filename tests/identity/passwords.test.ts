@@ -1,17 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loginResponseSchema } from "@clinic/shared";
-import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
+import { readJson, useTestApp } from "../support/harness";
 import { latestCode, query } from "../support/db";
 import { bearer, clientOf, expectProblem, freshEmail, PASSWORD, registerUser, signedInUser } from "./support";
 
 const NEW_PASSWORD = "an entirely new passphrase";
 
 describe("passwords", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment());
-  });
-  afterAll(() => app.close());
+  const app = useTestApp();
 
   it("resets the password with an emailed code and ends every session", async () => {
     const client = clientOf(app);

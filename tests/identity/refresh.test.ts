@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { tokenPairSchema } from "@clinic/shared";
-import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
+import { readJson, useTestApp } from "../support/harness";
 import { query } from "../support/db";
 import { bearer, clientOf, expectProblem, signedInUser } from "./support";
 
 describe("refresh-token rotation", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment());
-  });
-  afterAll(() => app.close());
+  const app = useTestApp();
 
   it("revokes the whole session when a used token comes back", async () => {
     const client = clientOf(app);

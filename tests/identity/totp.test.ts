@@ -1,17 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { generate } from "otplib";
 import { loginResponseSchema, totpEnableResponseSchema, totpSetupResponseSchema, userSchema } from "@clinic/shared";
-import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
+import { readJson, useTestApp } from "../support/harness";
 import { buildPerson, TEST_PASSWORD } from "../support/factories";
 import { query } from "../support/db";
 import { bearer, type Client, clientOf, expectProblem, PASSWORD, signedInUser } from "./support";
 
 describe("two-factor sign-in (TOTP)", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment());
-  });
-  afterAll(() => app.close());
+  const app = useTestApp();
 
   async function enrol(client: Client, accessToken: string) {
     const setup = await readJson(await client.post("/auth/totp/setup", undefined, bearer(accessToken)), totpSetupResponseSchema);

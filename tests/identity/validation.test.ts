@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
+import { describe, expect, it } from "vitest";
+import { useTestApp } from "../support/harness";
 import { query } from "../support/db";
 import { bearer, clientOf, expectProblem, freshEmail, PASSWORD, signedInUser } from "./support";
 
 describe("bad input to the identity routes", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment());
-  });
-  afterAll(() => app.close());
+  const app = useTestApp();
 
   const rowCount = async () =>
     (

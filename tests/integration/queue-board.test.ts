@@ -3,19 +3,15 @@
  * token; the page and its JSON API need that cookie (401 without, 403 for anyone else's), and the API
  * lists every queue of the runtime.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { queueNames } from "../../server/src/platform/queues";
 import { QUEUE_BOARD_COOKIE } from "../../server/src/platform/queue-board";
-import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
+import { useApp } from "../support/harness";
 import { buildPerson } from "../support/factories";
 import { signAccessToken } from "../../server/src/modules/identity/tokens";
 
 describe("queue dashboard", () => {
-  let api: TestApp;
-  beforeAll(async () => {
-    api = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000" } });
-  });
-  afterAll(async () => api?.close());
+  const api = useApp();
 
   const openSession = (headers: Record<string, string>) => fetch(`${api.url}/api/v1/admin/queues/session`, { method: "POST", headers });
   const board = (path: string, cookie?: string) => fetch(`${api.url}/admin/queues${path}`, { headers: cookie ? { cookie } : {} });

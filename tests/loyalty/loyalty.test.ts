@@ -1,28 +1,22 @@
 /** Loyalty points (docs/loyalty.md): balance and history, redemption at booking time, returns on release. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { priceBooking } from "../../server/src/modules/booking/booking-policy";
 import { awardLoyaltyPoints } from "../../server/src/modules/loyalty/loyalty.service";
-import { startApp, type TestApp } from "../support/harness";
+import { useApp } from "../support/harness";
 import { buildClinicWithDoctor, buildPatient, buildPerson, buildSlots, grantPoints, setClinicSettings } from "../support/factories";
 import { balanceOf, call, hold } from "../support/api";
 import { count, query } from "../support/db";
 import { entries, ledgerSum } from "./support";
 
 describe("loyalty points", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startApp({ LOG_LEVEL: "error" });
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  const app = useApp({ LOG_LEVEL: "error" });
 
   it("balance is the ledger's sum; history is newest first and pages without gaps or repeats", async () => {
     const { clinicId, doctor } = await buildClinicWithDoctor(app);
     const patient = await buildPatient(app, { tier: "standard" });
     // A real award: a completed visit and the award job's function (run twice: awarded once).
-    const [slot] = await buildSlots(app, { doctorId: doctor.doctorId, clinicId: clinicId, count: 1 });
+    const [slot] = await buildSlots(app, { doctorId: doctor.doctorId, clinicId, count: 1 });
     const held = await hold(app, patient, { slotId: slot!.id });
     await query(app, `update appointment set status = 'completed' where id = ?`, [held.body.id]);
     const em = app.runtime.orm.em.fork() as unknown as EntityManager;
@@ -52,7 +46,7 @@ describe("loyalty points", () => {
 
   it("redeeming makes a paid booking free and writes one debit; too few points → 409, nothing written", async () => {
     const { clinicId, doctor } = await buildClinicWithDoctor(app);
-    const [a, b] = await buildSlots(app, { doctorId: doctor.doctorId, clinicId: clinicId, count: 2 });
+    const [a, b] = await buildSlots(app, { doctorId: doctor.doctorId, clinicId, count: 2 });
     const patient = await buildPatient(app, { tier: "standard" });
     await grantPoints(app, patient.patientId, clinicId, 150);
 
@@ -97,7 +91,7 @@ describe("loyalty points", () => {
 
   it("ten racing redemptions with points for one: exactly one wins, the balance never goes negative", async () => {
     const { clinicId, doctor } = await buildClinicWithDoctor(app);
-    const tenSlots = await buildSlots(app, { doctorId: doctor.doctorId, clinicId: clinicId, count: 10 });
+    const tenSlots = await buildSlots(app, { doctorId: doctor.doctorId, clinicId, count: 10 });
     const patient = await buildPatient(app, { tier: "standard" });
     await grantPoints(app, patient.patientId, clinicId, 100);
     const replies = await Promise.all(tenSlots.map((slot) => hold(app, patient, { slotId: slot.id, redeemPoints: true })));
@@ -122,7 +116,7 @@ describe("loyalty points", () => {
 
   it("a timely cancel, a released hold and a lapsed hold return the points; a late cancel keeps them spent", async () => {
     const { clinicId, doctor, reception } = await buildClinicWithDoctor(app);
-    const [a, b, c, d] = await buildSlots(app, { doctorId: doctor.doctorId, clinicId: clinicId, count: 4 });
+    const [a, b, c, d] = await buildSlots(app, { doctorId: doctor.doctorId, clinicId, count: 4 });
     const patient = await buildPatient(app, { tier: "standard" });
     await grantPoints(app, patient.patientId, clinicId, 100);
 
@@ -160,7 +154,7 @@ describe("loyalty points", () => {
 
   it("a rescheduled free booking stays free and returns its points once, when the new visit is cancelled in time", async () => {
     const { clinicId, doctor } = await buildClinicWithDoctor(app);
-    const [a, b] = await buildSlots(app, { doctorId: doctor.doctorId, clinicId: clinicId, count: 2 });
+    const [a, b] = await buildSlots(app, { doctorId: doctor.doctorId, clinicId, count: 2 });
     const patient = await buildPatient(app, { tier: "standard" });
     await grantPoints(app, patient.patientId, clinicId, 100);
     const first = await hold(app, patient, { slotId: a!.id, redeemPoints: true });

@@ -3,8 +3,8 @@
  * clinics (one where a cancellation is always timely, one where a confirmed visit is always past the
  * cutoff): after every step the reported balance equals the ledger's sum and a model, and is never negative.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startApp, type TestApp } from "../support/harness";
+import { describe, expect, it } from "vitest";
+import { useApp } from "../support/harness";
 import { buildClinicWithDoctor, buildPatient, buildSlots, grantPoints, setClinicSettings } from "../support/factories";
 import { balanceOf, call, hold } from "../support/api";
 import { ledgerSum } from "./support";
@@ -20,13 +20,7 @@ function mulberry32(seed: number) {
 }
 
 describe("loyalty ledger under a randomized sequence", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startApp({ LOG_LEVEL: "error" });
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  const app = useApp({ LOG_LEVEL: "error" });
 
   it.each([11, 2026])("seed %i: balance = ledger sum = model, never negative", async (seed) => {
     const random = mulberry32(seed);

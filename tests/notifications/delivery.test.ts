@@ -6,7 +6,7 @@
 import type { EventEnvelope, InboxItem } from "@clinic/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { twilioSignature } from "../../server/src/modules/notifications/twilio-status";
-import { createTestEnvironment, listen, startTestApp, subscribe, type TestApp, waitFor } from "../support/harness";
+import { listen, startApiAndWorker, subscribe, type TestApp, waitFor } from "../support/harness";
 import { buildPerson } from "../support/factories";
 import { call } from "../support/api";
 import { choose, leaveNotice, outboxRow, rowsOf, sendNotice, settled, startSmtp, startStandIn, type StandIn, type TestSmtp } from "./support";
@@ -26,7 +26,6 @@ describe("notification delivery", () => {
   beforeAll(async () => {
     smtp = await startSmtp();
     standIn = await startStandIn();
-    const environment = await createTestEnvironment();
     const env = {
       RATE_LIMIT_MAX: "100000",
       LOG_LEVEL: "error",
@@ -42,8 +41,7 @@ describe("notification delivery", () => {
       NOTIFY_BACKOFF_MS: "50",
       OUTBOX_RELAY_SECONDS: "3600",
     };
-    api = await startTestApp(environment, { env });
-    worker = await startTestApp(environment, { env: { ...env, ROLE: "worker" } });
+    ({ api, worker } = await startApiAndWorker(env));
   });
   afterAll(async () => {
     for (const socket of sockets) socket.close();

@@ -6,29 +6,18 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { OutboxItem } from "@clinic/shared";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { OUTBOX_RELAY_JOB } from "../../server/src/modules/notifications/notifications.jobs";
 import { enqueueMessage } from "../../server/src/modules/notifications/outbox.service";
-import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
+import { useApiAndWorker } from "../support/harness";
 import { buildClinic, buildPerson } from "../support/factories";
 import { call } from "../support/api";
 import { query } from "../support/db";
 import { choose, leaveNotice, outboxRow, sendNotice, settled } from "./support";
 
 describe("outbox without providers, relay and preferences", () => {
-  let api: TestApp;
-  let worker: TestApp;
+  const { api } = useApiAndWorker({ RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error", OUTBOX_RELAY_SECONDS: "1", NOTIFY_BACKOFF_MS: "50" });
 
-  beforeAll(async () => {
-    const environment = await createTestEnvironment();
-    const env = { RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error", OUTBOX_RELAY_SECONDS: "1", NOTIFY_BACKOFF_MS: "50" };
-    api = await startTestApp(environment, { env });
-    worker = await startTestApp(environment, { env: { ...env, ROLE: "worker" } });
-  });
-  afterAll(async () => {
-    await worker?.close();
-    await api?.close();
-  });
 
   it("marks channels without a provider `not_sent: no provider`, shown to that clinic's admins only, masked and without payload", async () => {
     const clinic = await buildClinic(api);

@@ -1,17 +1,13 @@
 /** No Stripe key (outside production): the simulated provider's page drives the same webhook handler. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
+import { describe, expect, it } from "vitest";
+import { useApp } from "../support/harness";
 import { buildClinicWithPaidDoctor, FEE, paidHold, TRANSACTION_FEE } from "../support/factories";
 import { count, query, statusOf } from "../support/db";
 import { appointmentRow } from "./support";
 import { deliver, paidSession, signedEvent } from "../support/stripe-standin";
 
 describe("simulated payment provider", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error" } });
-  });
-  afterAll(async () => app?.close());
+  const app = useApp({ LOG_LEVEL: "error" });
 
   const post = (url: string) => fetch(url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "" });
 

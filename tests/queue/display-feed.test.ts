@@ -6,15 +6,15 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Socket } from "socket.io-client";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { displayCalledSchema, displaySnapshotSchema, type EventEnvelope, type QueueEntryView, type SubscribeAck } from "@clinic/shared";
-import { connected, connectSocket, startApp, type TestApp, waitFor } from "../support/harness";
+import { connected, connectSocket, useApp, waitFor } from "../support/harness";
 import { buildAppointmentFromNow, buildDoctor, buildMiddayClinic, buildNamedPatient, buildPerson, buildSlotFromNow, type NamedPatient, type TestPerson } from "../support/factories";
 import { act, call, callNext, staffCheckIn, walkIn } from "../support/api";
 import { query } from "../support/db";
 
 describe("the display feed", () => {
-  let app: TestApp;
+  const app = useApp();
   let clinicId: string;
   let otherClinicId: string;
   let admin: TestPerson;
@@ -23,7 +23,6 @@ describe("the display feed", () => {
   const sockets: Socket[] = [];
 
   beforeAll(async () => {
-    app = await startApp();
     clinicId = (await buildMiddayClinic(app)).id;
     otherClinicId = (await buildMiddayClinic(app)).id;
     admin = await buildPerson(app, "clinic_admin", { clinicIds: [clinicId] });
@@ -34,7 +33,6 @@ describe("the display feed", () => {
   afterEach(() => {
     for (const socket of sockets.splice(0)) socket.disconnect();
   });
-  afterAll(async () => app.close());
 
   const displayToken = async (forClinic = clinicId): Promise<string> => {
     const person = forClinic === clinicId ? admin : await buildPerson(app, "clinic_admin", { clinicIds: [forClinic] });

@@ -20,6 +20,7 @@ import {
 import { topicSeqKey } from "../../server/src/platform/events";
 import { connected, connectSocket, createTestEnvironment, readJson, startTestApp, type TestApp, type TestEnvironment, waitFor } from "../support/harness";
 import { buildClinic, buildPerson, type TestPerson } from "../support/factories";
+import { request } from "../support/api";
 
 const sha256Hex = (value: string) => createHash("sha256").update(value).digest("hex");
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -66,15 +67,7 @@ describe("display tokens", () => {
   });
 
   const api = (node: TestApp, method: string, path: string, options: { person?: TestPerson; body?: unknown; headers?: Record<string, string> } = {}) =>
-    fetch(`${node.url}/api/v1${path}`, {
-      method,
-      headers: {
-        ...(options.person?.headers ?? {}),
-        ...(options.body !== undefined ? { "content-type": "application/json" } : {}),
-        ...options.headers,
-      },
-      body: options.body === undefined ? undefined : typeof options.body === "string" ? options.body : JSON.stringify(options.body),
-    });
+    request(node, options.person, method, path, options.body, options.headers);
 
   async function createToken(clinicId: string, person: TestPerson = adminA, name = `Screen ${randomUUID().slice(0, 6)}`) {
     const response = await api(nodeA, "POST", `/clinics/${clinicId}/display-tokens`, { person, body: { name } });

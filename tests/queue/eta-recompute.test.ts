@@ -4,12 +4,12 @@
  * the slipped patients exactly once; a repeat tells nobody; a gain tells the next patient; the
  * periodic sweep recomputes active doctors.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { Socket } from "socket.io-client";
 import { etaChangedSchema, etaUpdatedSchema, type EventEnvelope, localDateOf, localTimeOf, notificationChannels } from "@clinic/shared";
 import { ETA_SWEEP_JOB } from "../../server/src/modules/queue/eta.jobs";
 import { ETA_RECOMPUTE_JOB, queueEtaRecompute } from "../../server/src/modules/queue/eta.trigger";
-import { createTestEnvironment, listen, settle, startTestApp, subscribe, type TestApp, waitFor } from "../support/harness";
+import { listen, settle, subscribe, useApiAndWorker, waitFor } from "../support/harness";
 import { buildAppointment, buildDoctor, buildMiddayClinic, buildPerson, buildQueueEntry, buildSlot, type TestPerson } from "../support/factories";
 import { call } from "../support/api";
 import { query } from "../support/db";
@@ -17,19 +17,11 @@ import { query } from "../support/db";
 const MIN = 60_000;
 
 describe("ETA recomputation (worker)", () => {
-  let api: TestApp;
-  let worker: TestApp;
+  // The worker node runs the jobs; the test drives the api node.
+  const { api } = useApiAndWorker({ RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error", ETA_EVERY_SECONDS: "3600" });
   const sockets: Socket[] = [];
-  beforeAll(async () => {
-    const environment = await createTestEnvironment();
-    const env = { RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error", ETA_EVERY_SECONDS: "3600" };
-    api = await startTestApp(environment, { env });
-    worker = await startTestApp(environment, { env: { ...env, ROLE: "worker" } });
-  });
   afterAll(async () => {
     for (const socket of sockets) socket.close();
-    await worker?.close();
-    await api?.close();
   });
 
   let runs = 0;

@@ -6,9 +6,9 @@
  * reassigning at once leave the visit with exactly one doctor.
  */
 import type { Socket } from "socket.io-client";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { appointmentChangeSchema, doctorSnapshotSchema, queueEntryViewSchema, type QueueEntryView } from "@clinic/shared";
-import { listen, settle, startApp, subscribe, type TestApp } from "../support/harness";
+import { listen, settle, subscribe, useApp } from "../support/harness";
 import { buildAppointmentFromNow, buildDoctor, buildMiddayClinic, buildNamedPatient, buildPerson, buildSlotFromNow, type TestPerson } from "../support/factories";
 import { act, staffCheckIn, walkIn } from "../support/api";
 import { query } from "../support/db";
@@ -36,15 +36,11 @@ interface SlotRow {
 }
 
 describe("queue handover", () => {
-  let app: TestApp;
+  const app = useApp();
   const sockets: Socket[] = [];
-  beforeAll(async () => {
-    app = await startApp();
-  });
   afterEach(() => {
     for (const socket of sockets.splice(0)) socket.disconnect();
   });
-  afterAll(async () => app.close());
 
   const appointmentRow = async (id: string) =>
     (await query<AppointmentRow>(app, `select doctor_id, slot_id, elastic_allocation_id, starts_at, ends_at, status, version from appointment where id = ?`, [id]))[0]!;

@@ -1,18 +1,12 @@
 /** GET /clinics/:clinicId/queue/metrics: exact figures for a seeded day, access, bad input. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { localDateOf, queueMetricsReplySchema } from "@clinic/shared";
-import { startApp, type TestApp } from "../support/harness";
+import { useApp } from "../support/harness";
 import { buildClinic, buildDoctor, buildMiddayClinic, buildPerson, buildQueueEntry } from "../support/factories";
 import { call } from "../support/api";
 
 describe("queue metrics", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startApp();
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  const app = useApp();
 
   async function seededDay() {
     const { id: clinicId, timeZone } = await buildMiddayClinic(app);

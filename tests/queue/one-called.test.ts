@@ -7,10 +7,10 @@
  * migration that creates them first sends back what the old call-next piled up.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { addDays, doctorBusyProblemSchema, localDateOf, queueEntryViewSchema, type QueueEntryView } from "@clinic/shared";
 import { Migration20261207100000_queue_one_called } from "../../server/src/migrations/Migration20261207100000_queue_one_called";
-import { startApp, type TestApp, waitFor } from "../support/harness";
+import { useApp, waitFor } from "../support/harness";
 import { buildAppointmentFromNow, buildDoctor, buildMiddayClinic, buildNamedPatient, buildPerson, buildQueueEntry, type TestPerson } from "../support/factories";
 import { act, callNext, type Reply, staffCheckIn, startAndFinish } from "../support/api";
 import { query } from "../support/db";
@@ -18,11 +18,7 @@ import { query } from "../support/db";
 type Doctor = TestPerson & { doctorId: string };
 
 describe("one called patient per doctor", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startApp();
-  });
-  afterAll(async () => app.close());
+  const app = useApp();
 
   /** A clinic, its doctor and receptionist, and `waiting` checked-in appointment patients of the doctor. */
   async function clinicWithWaiting(waiting: number) {

@@ -1,18 +1,12 @@
 /** GET /clinics/:clinicId/queue/patients: reception finds the clinic's patients by name or phone and resolves names by id. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { patientLookupReplySchema } from "@clinic/shared";
-import { startApp, type TestApp } from "../support/harness";
+import { useApp } from "../support/harness";
 import { buildAppointmentFromNow, buildDoctor, buildMiddayClinic, buildNamedPatient, buildPerson } from "../support/factories";
 import { call } from "../support/api";
 
 describe("reception patient lookup", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startApp();
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  const app = useApp();
 
   it("finds patients known to the clinic by name or phone digits, resolves ids, and hides other clinics' patients", async () => {
     const clinic = await buildMiddayClinic(app);

@@ -4,9 +4,9 @@
  * manual ranks), doctor and reception actions moving the appointment through its state machine,
  * version conflicts between two receptionists, the handover audit, and bad input.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { queueEntryViewSchema, queueListSchema, type QueueEntryView } from "@clinic/shared";
-import { connectSocket, startApp, type TestApp } from "../support/harness";
+import { connectSocket, type TestApp, useApp } from "../support/harness";
 import { buildAppointmentFromNow, buildDoctor, buildMiddayClinic, buildNamedPatient, buildPerson, buildSlotFromNow, type TestPerson } from "../support/factories";
 import { act, call, callNext, staffCheckIn, startAndFinish, walkIn } from "../support/api";
 import { query, statusOf } from "../support/db";
@@ -17,11 +17,7 @@ async function arrivedAgo(app: TestApp, entryId: string, minutesAgo: number): Pr
 }
 
 describe("the live queue", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startApp();
-  });
-  afterAll(async () => app.close());
+  const app = useApp();
 
   it("checks in a booked appointment of today at reception: appointment checked_in, ticket A-001; twice is 409", async () => {
     const clinic = await buildMiddayClinic(app);

@@ -4,9 +4,9 @@
  * capacity than the schedule has and are told the next free time; tickets are numbered per clinic
  * and day without gaps or duplicates.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { QueueEntryView } from "@clinic/shared";
-import { startApp, type TestApp } from "../support/harness";
+import { useApp } from "../support/harness";
 import { buildAppointmentFromNow, buildDoctor, buildMiddayClinic, buildNamedPatient, buildPerson, buildSlotFromNow } from "../support/factories";
 import { act, callNext, staffCheckIn, startAndFinish, walkIn } from "../support/api";
 import { query } from "../support/db";
@@ -14,11 +14,7 @@ import { query } from "../support/db";
 const range = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}-${String(i + 1).padStart(3, "0")}`);
 
 describe("the queue under races", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startApp();
-  });
-  afterAll(async () => app.close());
+  const app = useApp();
 
   it("racing walk-ins take at most the free walk-in slots of today; the rest get 409 NO_WALK_IN_CAPACITY with the next free time", async () => {
     const clinic = await buildMiddayClinic(app);

@@ -1,20 +1,16 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Socket } from "socket.io-client";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { AuthSession } from "../../server/src/modules/identity/session.entity";
-import { connected, connectSocket, createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
+import { connected, connectSocket, useTestApp } from "../support/harness";
 import { buildPerson } from "../support/factories";
 
 describe("socket handshake authentication", () => {
-  let app: TestApp;
+  const app = useTestApp();
   const sockets: Socket[] = [];
-  beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment());
-  });
   afterEach(() => {
     for (const socket of sockets.splice(0)) socket.disconnect();
   });
-  afterAll(() => app.close());
 
   const open = (auth: Record<string, unknown>) => {
     const socket = connectSocket(app.url, auth);

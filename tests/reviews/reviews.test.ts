@@ -2,21 +2,15 @@
  * Reviews and ratings against real PostgreSQL and Redis: one review per completed appointment of
  * one's own, the doctor's rating exact under concurrent reviews, hide/unhide (audited), replies.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startApp, type TestApp } from "../support/harness";
+import { describe, expect, it } from "vitest";
+import { useApp } from "../support/harness";
 import { buildClinicWithDoctor, buildPastAppointment, buildPerson } from "../support/factories";
 import { call } from "../support/api";
 import { count, query } from "../support/db";
 import { ratingOf } from "./support";
 
 describe("reviews and ratings", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startApp({ LOG_LEVEL: "error" });
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  const app = useApp({ LOG_LEVEL: "error" });
 
   it("a patient reviews their own completed appointment once; other states and other people are refused", async () => {
     const { clinicId, doctor } = await buildClinicWithDoctor(app);

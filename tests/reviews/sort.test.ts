@@ -1,18 +1,12 @@
 /** GET /doctors?sort=rating: best rated first, ties by rating count, then name; keyset pages; minRating still applies. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startApp, type TestApp } from "../support/harness";
+import { describe, expect, it } from "vitest";
+import { useApp } from "../support/harness";
 import { buildClinicWithDoctor, buildDoctor, buildPastAppointment } from "../support/factories";
 import { call } from "../support/api";
 import { query } from "../support/db";
 
 describe("doctor search by rating", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startApp({ LOG_LEVEL: "error" });
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  const app = useApp({ LOG_LEVEL: "error" });
 
   it("orders by average, then count, then name, across pages, and a name cursor cannot continue it", async () => {
     const { clinicId, doctor: first } = await buildClinicWithDoctor(app);

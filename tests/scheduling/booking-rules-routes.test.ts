@@ -1,12 +1,13 @@
 /** Booking rules over HTTP: CRUD by clinic admins only (audited), scope checks, and the check route. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { bookingRuleCheckReplySchema, bookingRuleListSchema, bookingRuleSchema } from "@clinic/shared";
-import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
+import { readJson, useApp } from "../support/harness";
 import { buildClinic, buildClinicService, buildPerson, buildSlotGrid, type TestPerson } from "../support/factories";
 import { query } from "../support/db";
+import { request } from "../support/api";
 
 describe("booking rules routes", () => {
-  let app: TestApp;
+  const app = useApp();
   let clinicId: string;
   let otherClinicId: string;
   let admin: TestPerson;
@@ -16,15 +17,9 @@ describe("booking rules routes", () => {
   let doctor: TestPerson;
   let serviceId: string;
 
-  const send = (method: string, path: string, person: TestPerson | null, body?: unknown) =>
-    fetch(`${app.url}/api/v1${path}`, {
-      method,
-      headers: { ...(person?.headers ?? {}), ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+  const send = (method: string, path: string, person: TestPerson | null, body?: unknown) => request(app, person, method, path, body);
 
   beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000" } });
     clinicId = (await buildClinic(app)).id;
     otherClinicId = (await buildClinic(app)).id;
     admin = await buildPerson(app, "clinic_admin", { clinicIds: [clinicId] });
@@ -34,7 +29,6 @@ describe("booking rules routes", () => {
     doctor = await buildPerson(app, "doctor", { clinicIds: [clinicId] });
     serviceId = await buildClinicService(app, clinicId, 30);
   });
-  afterAll(() => app?.close());
 
   it("lets only the clinic's admins create, list, change and delete rules, each audited", async () => {
     const spec = { type: "maxAppointmentsPerDay", max: 3 };

@@ -2,9 +2,9 @@
  * Bulk slot operations: resize (re-lay free runs), delete and block, each one transaction, with a
  * dry run that reports exactly what the real run then does.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { bulkSlotsResultSchema, problemSchema, type BulkSlotsResult } from "@clinic/shared";
-import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
+import { readJson, useApp } from "../support/harness";
 import { buildClinic, buildPerson, buildSlots, type TestPerson } from "../support/factories";
 import { caller } from "../support/api";
 import { overlappingSlotPairs, query, slotsOf } from "../support/db";
@@ -17,23 +17,20 @@ const comparable = (result: BulkSlotsResult) => ({
 });
 
 describe("bulk slot operations", () => {
-  let app: TestApp;
-  let call: ReturnType<typeof caller>;
+  const app = useApp();
+  const call = caller(app);
   let clinic: string;
   let reception: TestPerson;
   let receptionOther: TestPerson;
   let patient: TestPerson;
 
   beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000" } });
-    call = caller(app);
     clinic = (await buildClinic(app)).id;
     const other = (await buildClinic(app)).id;
     reception = await buildPerson(app, "receptionist", { clinicIds: [clinic] });
     receptionOther = await buildPerson(app, "receptionist", { clinicIds: [other] });
     patient = await buildPerson(app, "patient");
   });
-  afterAll(() => app?.close());
 
   const newDoctor = () => buildPerson(app, "doctor", { clinicIds: [clinic] });
   const week = (start: number) => ({ from: at(dayFromNow(start), "00:00").toISOString(), to: at(dayFromNow(start + 7), "00:00").toISOString() });

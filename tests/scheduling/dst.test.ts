@@ -4,11 +4,11 @@
  * an hour; overlap: the first occurrence, the repeated hour used once). Checked in the pure engine
  * and through materialisation into the database.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { addDays, localDateOf, localTimeOf, zoneOffsetMs } from "@clinic/shared";
 import { materialiseUpToHorizon } from "../../server/src/modules/scheduling/materialise.service";
 import { expandRule, type RuleShape } from "../../server/src/modules/scheduling/rule-expansion";
-import { startApp, type TestApp } from "../support/harness";
+import { useApp } from "../support/harness";
 import { buildClinic, buildDoctor } from "../support/factories";
 import { call } from "../support/api";
 import { query } from "../support/db";
@@ -90,11 +90,7 @@ describe("the change night itself", () => {
 });
 
 describe("DST through materialisation", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startApp();
-  });
-  afterAll(() => app?.close());
+  const app = useApp();
 
   for (const c of [cases[0]!, cases[2]!]) {
     it(`${c.zone}: slots stored for the change week read 09:00… local every day`, async () => {

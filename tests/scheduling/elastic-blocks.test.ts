@@ -2,14 +2,14 @@
  * Elastic blocks over HTTP: creation (no overlap with live slots or blocks, access), allocations
  * packed in and re-timed on move/resize/free, offers into freed places, capacity under concurrency.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { allocationReplySchema, elasticBlockSchema, elasticOfferListSchema, type AllocationReply } from "@clinic/shared";
-import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
+import { readJson, useApp } from "../support/harness";
 import { buildClinic, buildClinicService, buildPerson, buildSlotGrid, type TestPerson } from "../support/factories";
 import { query } from "../support/db";
 
 describe("elastic blocks", () => {
-  let app: TestApp;
+  const app = useApp();
   let clinicId: string;
   let otherClinicId: string;
   let doctor: TestPerson;
@@ -47,7 +47,6 @@ describe("elastic blocks", () => {
       .map((a) => [a.id, (Date.parse(a.expectedStartAt) - Date.parse(reply.block.startsAt)) / 60_000, a.durationMinutes]);
 
   beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000" } });
     clinicId = (await buildClinic(app)).id;
     otherClinicId = (await buildClinic(app)).id;
     doctor = await buildPerson(app, "doctor", { clinicIds: [clinicId] });
@@ -58,7 +57,6 @@ describe("elastic blocks", () => {
     // Slots 09:00–11:00 London time on 2027-01-11.
     await buildSlotGrid(app, { doctorIds: [doctor.doctorId!], clinicId, firstDay: "2027-01-11", days: 1, perDay: 4 });
   });
-  afterAll(() => app?.close());
 
   it("refuses blocks that overlap live slots or another block, and people without schedule.manage", async () => {
     const overlapSlots = await post(`/doctors/${doctor.doctorId}/elastic-blocks`, reception, {

@@ -3,9 +3,9 @@
  * PostgreSQL: the nightly `slot-horizon` lays what the rules owe up to the horizon and publishes it;
  * the weekly `slot-purge` deletes old free or expired slots that no appointment points at.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SLOT_HORIZON_JOB, SLOT_PURGE_JOB } from "../../server/src/modules/scheduling/scheduling.jobs";
-import { createTestEnvironment, seqOf, startTestApp, type TestApp, waitFor } from "../support/harness";
+import { seqOf, useApiAndWorker, waitFor } from "../support/harness";
 import { buildAppointment, buildClinic, buildDoctor, buildPerson, buildSlot, weekdayRule } from "../support/factories";
 import { call } from "../support/api";
 import { count } from "../support/db";
@@ -13,18 +13,8 @@ import { count } from "../support/db";
 const DAY = 86_400_000;
 
 describe("rolling horizon jobs", () => {
-  let api: TestApp;
-  let worker: TestApp;
-  beforeAll(async () => {
-    const environment = await createTestEnvironment();
-    const env = { RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error" };
-    api = await startTestApp(environment, { env });
-    worker = await startTestApp(environment, { env: { ...env, ROLE: "worker" } });
-  });
-  afterAll(async () => {
-    await worker?.close();
-    await api?.close();
-  });
+  // The worker node runs the jobs; the test drives the api node.
+  const { api } = useApiAndWorker({ RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error" });
 
   /** Adds one run of a maintenance job and waits for the worker to finish it. */
   async function run(name: string, id: string): Promise<Record<string, number>> {

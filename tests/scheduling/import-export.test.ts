@@ -2,20 +2,20 @@
  * Slot import (CSV, iCalendar) with its row-by-row report, all-or-nothing vs skipBadRows, overlaps
  * with existing slots and between rows; and the export feeds, round-tripped into another doctor.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { importResultSchema, problemSchema, type ImportIssue } from "@clinic/shared";
 import { ClinicService } from "../../server/src/modules/directory/service.entity";
 import { parseIcs } from "../../server/src/modules/scheduling/ical";
-import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
+import { readJson, useApp } from "../support/harness";
 import { buildClinic, buildPerson, buildSlots, type TestPerson } from "../support/factories";
 import { caller } from "../support/api";
 import { slotsOf } from "../support/db";
 import { at, dayFromNow } from "../support/dates";
 
 describe("slot import and export", () => {
-  let app: TestApp;
-  let call: ReturnType<typeof caller>;
+  const app = useApp();
+  const call = caller(app);
   let clinicA: string;
   let clinicB: string;
   let serviceId: string;
@@ -25,8 +25,6 @@ describe("slot import and export", () => {
   let patient: TestPerson;
 
   beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000" } });
-    call = caller(app);
     clinicA = (await buildClinic(app)).id;
     clinicB = (await buildClinic(app)).id;
     const other = (await buildClinic(app)).id;
@@ -38,7 +36,6 @@ describe("slot import and export", () => {
     receptionOther = await buildPerson(app, "receptionist", { clinicIds: [other] });
     patient = await buildPerson(app, "patient");
   });
-  afterAll(() => app?.close());
 
   const importPath = (doctorId: string, clinicId: string, format: string, skip = false) =>
     `/doctors/${doctorId}/slots/import?clinicId=${clinicId}&format=${format}&skipBadRows=${skip}`;

@@ -3,9 +3,9 @@
  * doctor constraints (clinic association, locums, weekly hours), access, preview, and changes that
  * spare held/booked slots.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { addDays, availabilityPreviewSchema, availabilityRuleWriteReplySchema, problemSchema } from "@clinic/shared";
-import { startApp, type TestApp } from "../support/harness";
+import { useApp } from "../support/harness";
 import { buildClinic, buildDoctor, buildPerson, type TestPerson, weekdayRule } from "../support/factories";
 import { call } from "../support/api";
 import { count, fork, overlappingSlotPairs, query } from "../support/db";
@@ -14,20 +14,18 @@ import { Unavailability } from "../../server/src/modules/scheduling/unavailabili
 import { zonedToInstant } from "@clinic/shared";
 
 describe("availability rules API", () => {
-  let app: TestApp;
+  const app = useApp();
   let clinicA: string;
   let clinicB: string;
   let admin: TestPerson;
   let reception: TestPerson;
 
   beforeAll(async () => {
-    app = await startApp();
     clinicA = (await buildClinic(app)).id;
     clinicB = (await buildClinic(app)).id;
     admin = await buildPerson(app, "clinic_admin", { clinicIds: [clinicA] });
     reception = await buildPerson(app, "receptionist", { clinicIds: [clinicA] });
   });
-  afterAll(() => app?.close());
 
   const rulesOf = (doctorId: string) => count(app, `select count(*) n from availability_rule where doctor_id = ?`, [doctorId]);
   const slotsOf = (doctorId: string) => count(app, `select count(*) n from slot where doctor_id = ?`, [doctorId]);

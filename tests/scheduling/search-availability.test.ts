@@ -5,9 +5,9 @@
  * (start, id) order. Lapsed holds count as free; live holds, walk-ins, emergencies, blocked slots,
  * unlisted doctors and internal notes stay out of public view; staff see them.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { localTimeOf, slotSearchPageSchema, type SlotSearchItem } from "@clinic/shared";
-import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
+import { readJson, useApp } from "../support/harness";
 import { buildClinic, buildClinicService, buildDoctors, buildPerson, buildSlotGrid, buildSpecialty, type TestPerson } from "../support/factories";
 import { query } from "../support/db";
 
@@ -29,7 +29,7 @@ const from = "2027-03-22T00:00:00Z";
 const to = "2027-04-06T00:00:00Z";
 
 describe("availability search", () => {
-  let app: TestApp;
+  const app = useApp();
   let clinicX: string;
   let clinicY: string;
   let cardiology: string;
@@ -45,7 +45,6 @@ describe("availability search", () => {
   let patient: TestPerson;
 
   beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000" } });
     clinicX = (await buildClinic(app)).id;
     clinicY = (await buildClinic(app)).id;
     await query(app, `update clinic set time_zone = 'Asia/Kolkata' where id = ?`, [clinicY]);
@@ -110,7 +109,6 @@ describe("availability search", () => {
     otherReception = await buildPerson(app, "receptionist", { clinicIds: [clinicY] });
     patient = await buildPerson(app, "patient");
   });
-  afterAll(() => app?.close());
 
   const publicFree = (slot: Truth) =>
     listed.has(slot.doctor_id) &&

@@ -2,29 +2,27 @@
  * Races: two rules for one doctor at two clinics created at once (the exclusion constraint decides),
  * and parallel overbooks against a daily cap (the advisory lock decides).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { addDays, zonedToInstant } from "@clinic/shared";
-import { startApp, type TestApp } from "../support/harness";
+import { useApp } from "../support/harness";
 import { buildClinic, buildDoctor, buildPerson, type TestPerson, weekdayRule } from "../support/factories";
 import { call } from "../support/api";
 import { count, overlappingSlotPairs } from "../support/db";
 import { mondayIn } from "../support/dates";
 
 describe("scheduling races", () => {
-  let app: TestApp;
+  const app = useApp();
   let clinicA: string;
   let clinicB: string;
   let adminA: TestPerson;
   let adminB: TestPerson;
 
   beforeAll(async () => {
-    app = await startApp();
     clinicA = (await buildClinic(app)).id;
     clinicB = (await buildClinic(app, { timeZone: "Europe/Dublin" })).id;
     adminA = await buildPerson(app, "clinic_admin", { clinicIds: [clinicA] });
     adminB = await buildPerson(app, "clinic_admin", { clinicIds: [clinicB] });
   });
-  afterAll(() => app?.close());
 
   it("two overlapping rules at two clinics created at once: one 201, one 409, no overlapping slots", async () => {
     for (let round = 0; round < 4; round++) {

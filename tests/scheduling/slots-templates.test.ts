@@ -1,7 +1,7 @@
 /** Templates (save from entries or from a real week, apply), cloning days and weeks, and the staff slot view. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { addDays, localDateOf, localTimeOf, staffSlotListSchema, zonedToInstant } from "@clinic/shared";
-import { startApp, type TestApp } from "../support/harness";
+import { useApp } from "../support/harness";
 import { buildClinic, buildDoctor, buildPerson, type TestPerson, weekdayRule } from "../support/factories";
 import { call } from "../support/api";
 import { count, overlappingSlotPairs, query } from "../support/db";
@@ -10,18 +10,16 @@ import { mondayIn } from "../support/dates";
 const ZONE = "Europe/London";
 
 describe("templates, cloning and the slot view", () => {
-  let app: TestApp;
+  const app = useApp();
   let clinicId: string;
   let admin: TestPerson;
   let reception: TestPerson;
 
   beforeAll(async () => {
-    app = await startApp();
     clinicId = (await buildClinic(app)).id;
     admin = await buildPerson(app, "clinic_admin", { clinicIds: [clinicId] });
     reception = await buildPerson(app, "receptionist", { clinicIds: [clinicId] });
   });
-  afterAll(() => app?.close());
 
   it("saves a week template from entries, lists it, and applies it as weekly rules", async () => {
     const entries = [

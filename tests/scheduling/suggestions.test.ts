@@ -1,15 +1,15 @@
 /** GET /slots/suggestions and GET /clinics/:clinicId/underused-blocks. */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { addDays, localDateOf, slotSuggestionsSchema, underusedBlockListSchema, zonedToInstant } from "@clinic/shared";
-import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
+import { readJson, useApp } from "../support/harness";
 import { buildClinic, buildDoctors, buildPerson, buildSlotGrid, buildSpecialty, type TestPerson } from "../support/factories";
 import { query } from "../support/db";
 
 const zone = "Europe/London";
 
 describe("suggestions", () => {
-  let app: TestApp;
+  const app = useApp();
   let clinicId: string;
   let specialty: string;
   let a: string, b: string, c: string, unlisted: string, other: string;
@@ -21,7 +21,6 @@ describe("suggestions", () => {
   const dayAfter = addDays(tomorrow, 1);
 
   beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000" } });
     clinicId = (await buildClinic(app)).id;
     specialty = await buildSpecialty(app);
     const otherSpecialty = await buildSpecialty(app);
@@ -54,7 +53,6 @@ describe("suggestions", () => {
       [randomUUID(), blockId, patient.patientId, zonedToInstant(lastWeek, "14:10", zone)],
     );
   });
-  afterAll(() => app?.close());
 
   const suggest = (query: Record<string, string>, headers: Record<string, string> = {}) =>
     fetch(`${app.url}/api/v1/slots/suggestions?${new URLSearchParams(query)}`, { headers });

@@ -2,22 +2,22 @@
  * Time off and clinic closures: blocking free slots, reporting and auto-cancelling taken ones,
  * permanent leave, re-opening on delete (with overlapping leave), dry runs, races, access.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   deleteUnavailabilityResultSchema,
   problemSchema,
   unavailabilityListSchema,
   unavailabilityResultSchema,
 } from "@clinic/shared";
-import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
+import { readJson, useApp } from "../support/harness";
 import { buildClinic, buildPerson, buildSlots, type TestPerson } from "../support/factories";
 import { caller } from "../support/api";
-import { query, slotsOf } from "../support/db";
+import { count as countRows, query, slotsOf } from "../support/db";
 import { at, dayFromNow } from "../support/dates";
 
 describe("time off and closures", () => {
-  let app: TestApp;
-  let call: ReturnType<typeof caller>;
+  const app = useApp();
+  const call = caller(app);
   let clinicA: string;
   let clinicB: string;
   let admin: TestPerson;
@@ -27,8 +27,6 @@ describe("time off and closures", () => {
   let patient: TestPerson;
 
   beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000" } });
-    call = caller(app);
     clinicA = (await buildClinic(app)).id;
     clinicB = (await buildClinic(app)).id;
     const other = (await buildClinic(app)).id;
@@ -38,11 +36,9 @@ describe("time off and closures", () => {
     receptionOther = await buildPerson(app, "receptionist", { clinicIds: [other] });
     patient = await buildPerson(app, "patient");
   });
-  afterAll(() => app?.close());
 
   const newDoctor = (clinicIds = [clinicA, clinicB]) => buildPerson(app, "doctor", { clinicIds });
-  const count = async (table: string, where = "true", params: unknown[] = []) =>
-    Number((await query<{ n: string }>(app, `select count(*) as n from ${table} where ${where}`, params))[0]!.n);
+  const count = (table: string, where = "true", params: unknown[] = []) => countRows(app, `select count(*) as n from ${table} where ${where}`, params);
 
   it("blocks the free slots in range, reports the taken ones, and a dry run predicts it without writing", async () => {
     const doctor = await newDoctor();

@@ -1,20 +1,16 @@
 /** Time off and its removal reach everyone watching the doctor's slots, live. */
 import type { Socket } from "socket.io-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { EventEnvelope, SubscribeAck } from "@clinic/shared";
-import { connected, connectSocket, createTestEnvironment, startTestApp, type TestApp, waitFor } from "../support/harness";
+import { connected, connectSocket, useTestApp, waitFor } from "../support/harness";
 import { buildAppointment, buildClinic, buildPerson, buildSlot, buildSlots } from "../support/factories";
 import { at, dayFromNow } from "../support/dates";
 
 describe("time off, live", () => {
-  let app: TestApp;
+  const app = useTestApp();
   const sockets: Socket[] = [];
-  beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment());
-  });
   afterAll(async () => {
     for (const socket of sockets) socket.disconnect();
-    await app.close();
   });
 
   it("publishes slot.blocked for every slot leave blocks, and slot.released when it is removed", async () => {

@@ -7,10 +7,10 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Socket } from "socket.io-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { addDays, type EventEnvelope } from "@clinic/shared";
 import { Slot } from "../../server/src/modules/scheduling/slot.entity";
-import { listen, seqOf, settle, startApp, subscribe, type TestApp } from "../support/harness";
+import { listen, seqOf, settle, subscribe, useApp } from "../support/harness";
 import { buildAppointment, buildClinic, buildPerson, buildSlots, type TestPerson } from "../support/factories";
 import { call } from "../support/api";
 import { query } from "../support/db";
@@ -25,15 +25,11 @@ type Expected = [type: string, time: string, status: string, version: number];
 const hhmm = (iso: string) => new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/London", hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
 
 describe("scheduling writers, live", () => {
-  let app: TestApp;
+  const app = useApp();
   const sockets: Socket[] = [];
 
-  beforeAll(async () => {
-    app = await startApp();
-  });
   afterAll(async () => {
     for (const socket of sockets) socket.disconnect();
-    await app.close();
   });
 
   /**

@@ -147,6 +147,17 @@ export async function startApiAndWorker(
   };
 }
 
+/** What `current()` returns, read through late: reading it before there is one throws. */
+function lateView<T extends object>(current: () => T | undefined): T {
+  return new Proxy({} as T, {
+    get(_target, property) {
+      const value = current();
+      if (!value) throw new Error(`read ${String(property)} before the start ran (use it inside tests or hooks)`);
+      return Reflect.get(value, property);
+    },
+  });
+}
+
 /**
  * Starts something in a `beforeAll` of the enclosing describe (or file) and closes it in the
  * matching `afterAll`; returns a view of it whose properties can be read once the start has run
@@ -159,12 +170,20 @@ export function useStarted<T extends { close(): Promise<void> }>(start: () => Pr
     started = await start();
   }, timeoutMs);
   afterAll(async () => started?.close());
-  return new Proxy({} as T, {
-    get(_target, property) {
-      if (!started) throw new Error(`read ${String(property)} before the start ran (use it inside tests or hooks)`);
-      return Reflect.get(started, property);
-    },
-  });
+  return lateView(() => started);
+}
+
+/** `startTestApp` on a fresh environment, for the enclosing describe (see `useStarted`). */
+export const useTestApp = (options: Parameters<typeof startTestApp>[1] = {}): TestApp =>
+  useStarted(async () => startTestApp(await createTestEnvironment(), options));
+
+/** `startApp(env)` for the enclosing describe (see `useStarted`). */
+export const useApp = (env: Record<string, string> = {}): TestApp => useStarted(() => startApp(env));
+
+/** `startApiAndWorker(env)` for the enclosing describe (see `useStarted`). */
+export function useApiAndWorker(env: Record<string, string> = {}): { api: TestApp; worker: TestApp } {
+  const apps = useStarted(() => startApiAndWorker(env));
+  return { api: lateView(() => apps.api), worker: lateView(() => apps.worker) };
 }
 
 /** Reads a JSON reply through the contract's schema, so a drifting shape fails the test. */

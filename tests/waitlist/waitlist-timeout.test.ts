@@ -3,10 +3,10 @@
  * own hold-expiry job, run by a real worker runtime, expires the hold; the freed slot's match job
  * closes the offer as expired and offers the slot to the next patient. Accepting races the timeout.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { Socket } from "socket.io-client";
 import { BookingService } from "../../server/src/modules/booking/booking.service";
-import { startApiAndWorker, type TestApp, waitFor } from "../support/harness";
+import { useApiAndWorker, waitFor } from "../support/harness";
 import { buildClinicWithDoctor, buildPatient, buildSlots } from "../support/factories";
 import { call } from "../support/api";
 import { inconsistencies, query, statusOf } from "../support/db";
@@ -14,18 +14,12 @@ import { dayFromNow } from "../support/dates";
 import { freeByCancellation, join, offerFor, twoInLine } from "./support";
 
 describe("waitlist offer timeout", () => {
-  let api: TestApp;
-  let worker: TestApp;
+  const { api, worker } = useApiAndWorker({ RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error", WAITLIST_OFFER_SECONDS: "2" });
   const sockets: Socket[] = [];
   const range = { from: dayFromNow(1), to: dayFromNow(10) };
 
-  beforeAll(async () => {
-    ({ api, worker } = await startApiAndWorker({ RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error", WAITLIST_OFFER_SECONDS: "2" }));
-  });
   afterAll(async () => {
     for (const socket of sockets) socket.disconnect();
-    await worker?.close();
-    await api?.close();
   });
 
   it("an unanswered offer expires and the next patient is offered the slot; accepting afterwards is 409 OFFER_EXPIRED", async () => {
@@ -54,7 +48,7 @@ describe("waitlist offer timeout", () => {
     const runs = await Promise.all(
       jitters.map(async (jitter) => {
         const { clinicId, doctor } = await buildClinicWithDoctor(api);
-        const [slot] = await buildSlots(api, { doctorId: doctor.doctorId, clinicId: clinicId, count: 1 });
+        const [slot] = await buildSlots(api, { doctorId: doctor.doctorId, clinicId, count: 1 });
         const patient = await buildPatient(api, { tier: "vise", relatedTo: doctor.doctorId });
         const entry = await join(api, patient, { doctorId: doctor.doctorId, ...range });
         await freeByCancellation(api, slot!.id);

@@ -3,11 +3,11 @@
  * joining (validation, duplicates, access), offers made by the `waitlist-match` job when a slot
  * frees up or is created, accept and decline, priority and window matching, and concurrent matches.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { Socket } from "socket.io-client";
 import { waitlistEntryViewSchema } from "@clinic/shared";
 import { WaitlistMatcher } from "../../server/src/modules/waitlist/waitlist.match";
-import { listen, startApiAndWorker, subscribe, type TestApp, waitFor } from "../support/harness";
+import { listen, subscribe, useApiAndWorker, waitFor } from "../support/harness";
 import { buildClinicWithDoctor, buildPatient, buildPerson, buildSlots, weekdayRule } from "../support/factories";
 import { call } from "../support/api";
 import { count, inconsistencies, query, statusOf } from "../support/db";
@@ -15,18 +15,12 @@ import { dayFromNow, mondayIn } from "../support/dates";
 import { freeByCancellation, join, offerFor, offersOf, twoInLine } from "./support";
 
 describe("waitlist", () => {
-  let api: TestApp;
-  let worker: TestApp;
+  const { api, worker } = useApiAndWorker({ RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error" });
   const sockets: Socket[] = [];
   const range = { from: dayFromNow(1), to: dayFromNow(10) };
 
-  beforeAll(async () => {
-    ({ api, worker } = await startApiAndWorker({ RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error" }));
-  });
   afterAll(async () => {
     for (const socket of sockets) socket.disconnect();
-    await worker?.close();
-    await api?.close();
   });
 
   /** The outcome of the worker's match job for the slot's current state. */
@@ -78,7 +72,7 @@ describe("waitlist", () => {
 
   it("offers a freed slot, and accepting schedules it (slot booked, entry booked, me events on a real socket)", async () => {
     const { clinicId, doctor } = await buildClinicWithDoctor(api);
-    const [slot] = await buildSlots(api, { doctorId: doctor.doctorId, clinicId: clinicId, count: 1 });
+    const [slot] = await buildSlots(api, { doctorId: doctor.doctorId, clinicId, count: 1 });
     const patient = await buildPatient(api, { tier: "vise", relatedTo: doctor.doctorId });
     const me = await listen(api, patient.token, sockets);
     expect((await subscribe(me.socket, "me")).ok).toBe(true);
@@ -117,7 +111,7 @@ describe("waitlist", () => {
 
   it("a paid patient's accept answers next=pay and leaves the hold pending", async () => {
     const { clinicId, doctor } = await buildClinicWithDoctor(api);
-    const [slot] = await buildSlots(api, { doctorId: doctor.doctorId, clinicId: clinicId, count: 1 });
+    const [slot] = await buildSlots(api, { doctorId: doctor.doctorId, clinicId, count: 1 });
     const patient = await buildPatient(api, { tier: "standard" });
     const entry = await join(api, patient, { doctorId: doctor.doctorId, ...range });
     await freeByCancellation(api, slot!.id);
@@ -152,7 +146,7 @@ describe("waitlist", () => {
   it("offers in priority order, then joining order, and skips entries whose window or service does not fit", async () => {
     const { clinicId, doctor, reception } = await buildClinicWithDoctor(api);
     // 09:00–09:15 local.
-    const [slot] = await buildSlots(api, { doctorId: doctor.doctorId, clinicId: clinicId, count: 1 });
+    const [slot] = await buildSlots(api, { doctorId: doctor.doctorId, clinicId, count: 1 });
     const early = await buildPatient(api, { tier: "vise", relatedTo: doctor.doctorId });
     const urgent = await buildPatient(api, { tier: "vise", relatedTo: doctor.doctorId });
     const afternoon = await buildPatient(api, { tier: "vise", relatedTo: doctor.doctorId });
@@ -202,7 +196,7 @@ describe("waitlist", () => {
 
   it("with nobody waiting who fits, a freed slot stays available", async () => {
     const { clinicId, doctor } = await buildClinicWithDoctor(api);
-    const [slot] = await buildSlots(api, { doctorId: doctor.doctorId, clinicId: clinicId, count: 1 });
+    const [slot] = await buildSlots(api, { doctorId: doctor.doctorId, clinicId, count: 1 });
     const patient = await buildPatient(api, { tier: "vise", relatedTo: doctor.doctorId });
     await join(api, patient, { doctorId: doctor.doctorId, ...range, window: { start: "15:00", end: "16:00" } });
     await freeByCancellation(api, slot!.id);
@@ -212,7 +206,7 @@ describe("waitlist", () => {
 
   it("concurrent matches for one slot make one offer; slots freeing at once give one entry one live offer", async () => {
     const { clinicId, doctor } = await buildClinicWithDoctor(api);
-    const free = await buildSlots(api, { doctorId: doctor.doctorId, clinicId: clinicId, count: 5 });
+    const free = await buildSlots(api, { doctorId: doctor.doctorId, clinicId, count: 5 });
     const [target, ...others] = free;
     const patients = await Promise.all([0, 1, 2].map(() => buildPatient(api, { tier: "vise", relatedTo: doctor.doctorId })));
     const entries = [];
