@@ -9,8 +9,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { addDays, localDateOf } from "@clinic/shared";
 import { slotSearchSql, type SlotSearchFilters } from "../server/src/modules/scheduling/availability-search.service";
 import { type Runtime } from "../server/src/platform/runtime";
-import { createClinic } from "../tests/support/identity";
-import { createDoctors, createSpecialty, generateSlots } from "../tests/scheduling/support-search";
+import { buildClinic, buildDoctors, buildSlotGrid, buildSpecialty } from "../tests/support/factories";
 import { load, report, startBenchApi, startBenchServices, type LoadResult } from "./support";
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2_000);
@@ -49,17 +48,17 @@ try {
 
   // ---- data: 4 clinics, 10 specialties, 200 doctors, 90 days × 16 slots each from tomorrow
   const seeded = performance.now();
-  const clinics = await Promise.all(Array.from({ length: 4 }, (_, i) => createClinic(runtime, `Bench clinic ${i}`)));
+  const clinics = await Promise.all(Array.from({ length: 4 }, (_, i) => buildClinic({ runtime }, { name: `Bench clinic ${i}` })));
   const specialties: string[] = [];
-  for (let i = 0; i < 10; i++) specialties.push(await createSpecialty(runtime, `Bench specialty ${i}`));
-  const doctorIds = await createDoctors(
-    runtime,
+  for (let i = 0; i < 10; i++) specialties.push(await buildSpecialty({ runtime }, `Bench specialty ${i}`));
+  const doctorIds = await buildDoctors(
+    { runtime },
     Array.from({ length: DOCTORS }, (_, i) => ({ clinicIds: [clinics[i % 4]!.id], specialtyIds: [specialties[i % 10]!], languages: ["en"] })),
   );
   const firstDay = addDays(localDateOf(new Date(), "Europe/London"), 1);
   let slots = 0;
   for (const [index, clinic] of clinics.entries()) {
-    slots += await generateSlots(runtime, {
+    slots += await buildSlotGrid({ runtime }, {
       doctorIds: doctorIds.filter((_, i) => i % 4 === index),
       clinicId: clinic.id,
       firstDay,

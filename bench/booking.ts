@@ -12,7 +12,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { AppointmentChange } from "../server/src/modules/booking/appointment.views";
 import type { SlotChange } from "../server/src/modules/scheduling/slot.store";
 import { recordEvents } from "../server/src/platform/outbox";
-import { createClinic, createPerson } from "../tests/support/identity";
+import { buildClinic, buildPerson } from "../tests/support/factories";
 import { startBenchApi, startBenchServices, type LoadResult } from "./support";
 
 const BOOKINGS = Number(process.env.BENCH_REQUESTS ?? 2_000);
@@ -99,9 +99,9 @@ function row(name: string, result: LoadResult, baseline: LoadResult, unit: strin
 const services = await startBenchServices();
 try {
   const { runtime, url: base } = await startBenchApi(services);
-  const clinic = await createClinic(runtime, "Bench clinic");
-  const doctor = await createPerson(runtime, "doctor", { clinicIds: [clinic.id] });
-  const patient = await createPerson(runtime, "patient");
+  const clinic = await buildClinic({ runtime }, { name: "Bench clinic" });
+  const doctor = await buildPerson({ runtime }, "doctor", { clinicIds: [clinic.id] });
+  const patient = await buildPerson({ runtime }, "patient");
   // An empty body: a route that exists answers 400; a missing one 404.
   const probe = await fetch(`${base}/api/v1/appointments`, { method: "POST", headers: { ...patient.headers, "content-type": "application/json" }, body: "{}" });
   const routeExists = probe.status !== 404;
@@ -181,7 +181,7 @@ try {
   const httpRows: string[] = [];
   if (routeExists) {
     try {
-      const people = await Promise.all(Array.from({ length: HTTP_BOOKINGS + 50 }, () => createPerson(runtime, "patient")));
+      const people = await Promise.all(Array.from({ length: HTTP_BOOKINGS + 50 }, () => buildPerson({ runtime }, "patient")));
       // Patients on no plan may not book; the standard tier may.
       await em().execute(`update patient set subscription_tier = 'standard'`);
       const racers = people.splice(0, CLIENTS);

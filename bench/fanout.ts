@@ -10,7 +10,7 @@ import { io, type Socket } from "socket.io-client";
 import { WebSocket, WebSocketServer } from "ws";
 import { topics, type EventEnvelope } from "@clinic/shared";
 import type { SlotChange } from "../server/src/modules/scheduling/slot.store";
-import { createClinic, createPerson } from "../tests/support/identity";
+import { buildClinic, buildPerson } from "../tests/support/factories";
 import { startBenchApi, startBenchServices } from "./support";
 
 const SIZES = (process.env.BENCH_FANOUT_SIZES ?? "1,100,2000").split(",").map(Number);
@@ -72,9 +72,9 @@ async function openAll<T>(n: number, batch: number, open: () => Promise<T>): Pro
 const services = await startBenchServices();
 try {
   const { runtime, url } = await startBenchApi(services);
-  const clinic = await createClinic(runtime, "Fan-out clinic");
-  const doctor = await createPerson(runtime, "doctor", { clinicIds: [clinic.id] });
-  const viewer = await createPerson(runtime, "patient");
+  const clinic = await buildClinic({ runtime }, { name: "Fan-out clinic" });
+  const doctor = await buildPerson({ runtime }, "doctor", { clinicIds: [clinic.id] });
+  const viewer = await buildPerson({ runtime }, "patient");
   const topic = topics.slots(doctor.doctorId!);
   const change: SlotChange = {
     slotId: "6f0c1c2e-2b7a-4f55-9a0e-4a1f2b3c4d5e",

@@ -9,7 +9,7 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { localDateOf } from "@clinic/shared";
-import { createClinic, createPerson, type TestPerson } from "../tests/support/identity";
+import { buildClinic, buildPerson, type TestPerson } from "../tests/support/factories";
 import { startBenchApi, startBenchServices, type LoadResult } from "./support";
 
 const ENTRIES = Number(process.env.BENCH_REQUESTS ?? 1_000);
@@ -32,9 +32,9 @@ try {
 
   /** A clinic with DOCTORS doctors, a receptionist, and `entries` unassigned walk-ins waiting today. */
   async function queueOf(entries: number) {
-    const clinic = await createClinic(runtime);
-    const doctors = await Promise.all(Array.from({ length: DOCTORS }, () => createPerson(runtime, "doctor", { clinicIds: [clinic.id] })));
-    const patient = await createPerson(runtime, "patient");
+    const clinic = await buildClinic({ runtime });
+    const doctors = await Promise.all(Array.from({ length: DOCTORS }, () => buildPerson({ runtime }, "doctor", { clinicIds: [clinic.id] })));
+    const patient = await buildPerson({ runtime }, "patient");
     const today = localDateOf(new Date(), clinic.timeZone);
     await em().execute(
       `insert into queue_entry (id, clinic_id, patient_id, kind, service_day, ticket, status, arrived_at, version, created_at, updated_at)

@@ -3,23 +3,23 @@
  * (every check runs, nothing is written, no audit event), and the platform admin's list of doctors
  * awaiting approval.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { addDays } from "@clinic/shared";
-import type { TestApp } from "../support/harness";
-import { createPerson, type TestPerson } from "../support/identity";
-import { call, clinicIn, count, doctorAt, mondayIn, startSchedulingApp } from "../scheduling/support-rules";
+import { useApp } from "../support/harness";
+import { buildClinic, buildDoctor, buildPerson, type TestPerson } from "../support/factories";
+import { call } from "../support/api";
+import { count } from "../support/db";
+import { mondayIn } from "../support/dates";
 
 describe("admin: dry runs and doctor approvals", () => {
-  let app: TestApp;
+  const app = useApp();
   let clinicId: string;
   let admin: TestPerson;
 
   beforeAll(async () => {
-    app = await startSchedulingApp();
-    clinicId = (await clinicIn(app)).id;
-    admin = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicId] });
+    clinicId = (await buildClinic(app)).id;
+    admin = await buildPerson(app, "clinic_admin", { clinicIds: [clinicId] });
   });
-  afterAll(() => app?.close());
 
   const slotCount = (doctorId: string) => count(app, `select count(*) n from slot where doctor_id = ?`, [doctorId]);
   const auditCount = (action: string) => count(app, `select count(*) n from audit_event where action = ?`, [action]);
@@ -27,7 +27,7 @@ describe("admin: dry runs and doctor approvals", () => {
   it("a template dry run reports what applying would create and writes nothing; the real apply matches it", async () => {
     const entries = [{ dayOffset: 0, startTime: "09:00", endTime: "11:00", slotMinutes: 30 }];
     const template = await call(app, admin, "POST", `/clinics/${clinicId}/templates`, { name: "Mornings", span: "week", entries });
-    const doctor = await doctorAt(app, [clinicId]);
+    const doctor = await buildDoctor(app, [clinicId]);
     const body = { doctorId: doctor.doctorId, from: mondayIn(1), to: addDays(mondayIn(1), 13) };
     const dry = await call(app, admin, "POST", `/templates/${template.body.id}/apply`, { ...body, dryRun: true });
     expect(dry.status).toBe(200);
@@ -48,7 +48,7 @@ describe("admin: dry runs and doctor approvals", () => {
   it("a clone dry run lists the copies and skips without writing", async () => {
     const entries = [{ dayOffset: 0, startTime: "09:00", endTime: "10:00", slotMinutes: 30 }];
     const template = await call(app, admin, "POST", `/clinics/${clinicId}/templates`, { name: "Short", span: "day", entries });
-    const doctor = await doctorAt(app, [clinicId]);
+    const doctor = await buildDoctor(app, [clinicId]);
     const monday = mondayIn(1);
     await call(app, admin, "POST", `/templates/${template.body.id}/apply`, { doctorId: doctor.doctorId, from: monday, to: monday });
     const body = { clinicId, sourceFrom: monday, sourceTo: monday, targetStarts: [addDays(monday, 1), monday] };
@@ -63,7 +63,7 @@ describe("admin: dry runs and doctor approvals", () => {
   });
 
   it("an import dry run reports good and bad rows and imports nothing", async () => {
-    const doctor = await doctorAt(app, [clinicId]);
+    const doctor = await buildDoctor(app, [clinicId]);
     const day = addDays(mondayIn(1), 2);
     const csv = `date,start,end\n${day},09:00,09:30\n${day},10:00,09:00\n`;
     const path = (query: string) => `/doctors/${doctor.doctorId}/slots/import?clinicId=${clinicId}&format=csv&${query}`;
@@ -81,8 +81,8 @@ describe("admin: dry runs and doctor approvals", () => {
   });
 
   it("lists pending doctors for platform admins only", async () => {
-    const pending = await createPerson(app.runtime, "doctor", { clinicIds: [clinicId], approved: false });
-    const platform = await createPerson(app.runtime, "platform_admin");
+    const pending = await buildPerson(app, "doctor", { clinicIds: [clinicId], approved: false });
+    const platform = await buildPerson(app, "platform_admin");
     const list = await call(app, platform, "GET", `/doctor-approvals?status=pending`);
     expect(list.status).toBe(200);
     expect(list.body.items.map((d: { id: string }) => d.id)).toContain(pending.doctorId);

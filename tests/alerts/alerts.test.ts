@@ -4,16 +4,15 @@
  * cancelling more than the clinic's `alertCancellationsPerHour` within an hour. Each reaches the
  * clinic's admins (and nobody else) once.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { notificationChannels } from "@clinic/shared";
 import { CANCELLATION_ALERTS_JOB, type AlertOutcome } from "../../server/src/modules/alerts/cancellation-alerts";
-import { createTestEnvironment, startTestApp, waitFor, type TestApp } from "../support/harness";
-import { createPerson, type TestPerson } from "../support/identity";
+import { useApiAndWorker, waitFor } from "../support/harness";
+import { buildAppointment, buildClinic, buildDoctor, buildPatient, buildPerson, buildSlots, type TestPerson } from "../support/factories";
+import { call } from "../support/api";
+import { count, query } from "../support/db";
+import { at, dayFromNow } from "../support/dates";
 import { addDays } from "@clinic/shared";
-import { at, dayFromNow, insertSlots } from "../scheduling/support-slots";
-import { clinicIn, doctorAt } from "../scheduling/support-rules";
-import { insertAppointment } from "../booking/realtime-support";
-import { api as call, count, patientOn, query } from "../booking/support";
 
 interface AlertRow {
   id: string;
@@ -25,27 +24,19 @@ interface AlertRow {
 }
 
 describe("admin alerts", () => {
-  let api: TestApp;
-  let worker: TestApp;
+  // The worker node runs the jobs; the test drives the api node.
+  const { api } = useApiAndWorker({ RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error", LIFECYCLE_EVERY_SECONDS: "3600" });
   let clinicId: string;
   let admins: TestPerson[];
   let reception: TestPerson;
   beforeAll(async () => {
-    const environment = await createTestEnvironment();
-    const env = { RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error", LIFECYCLE_EVERY_SECONDS: "3600" };
-    api = await startTestApp(environment, { env });
-    worker = await startTestApp(environment, { env: { ...env, ROLE: "worker" } });
-    clinicId = (await clinicIn(api)).id;
-    const elsewhere = (await clinicIn(api)).id;
-    admins = [await createPerson(api.runtime, "clinic_admin", { clinicIds: [clinicId] }), await createPerson(api.runtime, "clinic_admin", { clinicIds: [clinicId] })];
-    reception = await createPerson(api.runtime, "receptionist", { clinicIds: [clinicId] });
+    clinicId = (await buildClinic(api)).id;
+    const elsewhere = (await buildClinic(api)).id;
+    admins = [await buildPerson(api, "clinic_admin", { clinicIds: [clinicId] }), await buildPerson(api, "clinic_admin", { clinicIds: [clinicId] })];
+    reception = await buildPerson(api, "receptionist", { clinicIds: [clinicId] });
     // People who must not hear about it: another clinic's admin, the platform admin.
-    await createPerson(api.runtime, "clinic_admin", { clinicIds: [elsewhere] });
-    await createPerson(api.runtime, "platform_admin");
-  });
-  afterAll(async () => {
-    await worker?.close();
-    await api?.close();
+    await buildPerson(api, "clinic_admin", { clinicIds: [elsewhere] });
+    await buildPerson(api, "platform_admin");
   });
 
   const alerts = (template: string) =>
@@ -62,12 +53,12 @@ describe("admin alerts", () => {
 
   /** `count` scheduled appointments of a doctor on `date` from `from`, one patient each. */
   async function booked(doctorId: string, date: string, from: string, n: number) {
-    const slots = await insertSlots(api.runtime, { doctorId, clinicId, date, from, count: n, minutes: 20, status: "booked" });
-    return Promise.all(slots.map(async (slot) => insertAppointment(api.runtime, { slot, patientId: (await patientOn(api)).patientId, status: "scheduled" })));
+    const slots = await buildSlots(api, { doctorId, clinicId, date, from, count: n, minutes: 20, status: "booked" });
+    return Promise.all(slots.map(async (slot) => buildAppointment(api, { slot, patientId: (await buildPatient(api)).patientId, status: "scheduled" })));
   }
 
   it("(a) a doctor's leave emptying a whole day alerts every clinic admin once, with the doctor, count and reason", async () => {
-    const doctor = await doctorAt(api, [clinicId]);
+    const doctor = await buildDoctor(api, [clinicId]);
     const day = dayFromNow(5);
     await booked(doctor.doctorId, day, "09:00", 3);
     const leave = await call(api, doctor, "POST", `/doctors/${doctor.doctorId}/unavailability`, {
@@ -116,7 +107,7 @@ describe("admin alerts", () => {
 
   it("(b) a doctor cancelling more than alertCancellationsPerHour within an hour alerts the clinic admins once", async () => {
     await query(api, `update clinic set settings = ? where id = ?`, [JSON.stringify({ alertCancellationsPerHour: 2 }), clinicId]);
-    const doctor = await doctorAt(api, [clinicId]);
+    const doctor = await buildDoctor(api, [clinicId]);
     const visits = await booked(doctor.doctorId, dayFromNow(8), "09:00", 4);
     const cancel = async (who: TestPerson, id: string, reason: string) => {
       const reply = await call(api, who, "POST", `/appointments/${id}/cancel`, { reason });

@@ -5,20 +5,15 @@
  * the released slots; delivery is queued after the commit.
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
-import { createPerson } from "../support/identity";
-import { at, dayFromNow, insertSlots } from "../scheduling/support-slots";
-import { clinicIn, doctorAt } from "../scheduling/support-rules";
-import { insertAppointment, insertSlot } from "../booking/realtime-support";
-import { api, query } from "../booking/support";
+import { describe, expect, it } from "vitest";
+import { useApp } from "../support/harness";
+import { buildAppointment, buildClinic, buildDoctor, buildPerson, buildSlot, buildSlots } from "../support/factories";
+import { call } from "../support/api";
+import { query } from "../support/db";
+import { at, dayFromNow } from "../support/dates";
 
 describe("leave cancellation alternatives", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error" } });
-  });
-  afterAll(() => app?.close());
+  const app = useApp({ LOG_LEVEL: "error" });
 
   async function specialty(...doctorIds: string[]): Promise<string> {
     const id = randomUUID();
@@ -35,38 +30,38 @@ describe("leave cancellation alternatives", () => {
     );
 
   it("offers the doctor's own earliest free slots, then same-specialty colleagues' at the clinic, never the released ones", async () => {
-    const clinic = await clinicIn(app);
-    const elsewhere = await clinicIn(app);
-    const doctor = await doctorAt(app, [clinic.id, elsewhere.id]);
-    const colleague = await doctorAt(app, [clinic.id]);
-    const laterColleague = await doctorAt(app, [clinic.id]);
-    const otherField = await doctorAt(app, [clinic.id]);
-    const farAway = await doctorAt(app, [elsewhere.id]);
+    const clinic = await buildClinic(app);
+    const elsewhere = await buildClinic(app);
+    const doctor = await buildDoctor(app, [clinic.id, elsewhere.id]);
+    const colleague = await buildDoctor(app, [clinic.id]);
+    const laterColleague = await buildDoctor(app, [clinic.id]);
+    const otherField = await buildDoctor(app, [clinic.id]);
+    const farAway = await buildDoctor(app, [elsewhere.id]);
     await specialty(doctor.doctorId, colleague.doctorId, laterColleague.doctorId, farAway.doctorId);
     await specialty(otherField.doctorId);
-    const reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinic.id] });
-    const patient = await createPerson(app.runtime, "patient");
+    const reception = await buildPerson(app, "receptionist", { clinicIds: [clinic.id] });
+    const patient = await buildPerson(app, "patient");
 
     const day = dayFromNow(4);
     // 09:00 booked (released by the leave), 09:15 free (blocked by it), 09:30 and 09:45 free after it.
-    const own = await insertSlots(app.runtime, {
+    const own = await buildSlots(app, {
       doctorId: doctor.doctorId, clinicId: clinic.id, date: day, from: "09:00", count: 4, minutes: 15, status: (i) => (i === 0 ? "booked" : "available"),
     });
-    const appointment = await insertAppointment(app.runtime, { slot: own[0]!, patientId: patient.patientId!, status: "scheduled" });
+    const appointment = await buildAppointment(app, { slot: own[0]!, patientId: patient.patientId!, status: "scheduled" });
     // Not offered: the doctor's past slot, walk-in slot, a live hold, a slot at another clinic;
     // a colleague in another field; a same-field doctor elsewhere.
-    await insertSlot(app.runtime, { doctorId: doctor.doctorId, clinicId: clinic.id, start: at(dayFromNow(-1), "09:00") });
-    await insertSlot(app.runtime, { doctorId: doctor.doctorId, clinicId: clinic.id, start: at(dayFromNow(2), "09:00"), kind: "walk_in" });
-    await insertSlot(app.runtime, { doctorId: doctor.doctorId, clinicId: clinic.id, start: at(dayFromNow(2), "10:00"), status: "held", holdExpiresAt: new Date(Date.now() + 600_000) });
-    await insertSlot(app.runtime, { doctorId: doctor.doctorId, clinicId: elsewhere.id, start: at(dayFromNow(1), "09:00") });
-    await insertSlot(app.runtime, { doctorId: otherField.doctorId, clinicId: clinic.id, start: at(dayFromNow(1), "10:00") });
-    await insertSlot(app.runtime, { doctorId: farAway.doctorId, clinicId: elsewhere.id, start: at(dayFromNow(1), "11:00") });
+    await buildSlot(app, { doctorId: doctor.doctorId, clinicId: clinic.id, start: at(dayFromNow(-1), "09:00") });
+    await buildSlot(app, { doctorId: doctor.doctorId, clinicId: clinic.id, start: at(dayFromNow(2), "09:00"), kind: "walk_in" });
+    await buildSlot(app, { doctorId: doctor.doctorId, clinicId: clinic.id, start: at(dayFromNow(2), "10:00"), status: "held", holdExpiresAt: new Date(Date.now() + 600_000) });
+    await buildSlot(app, { doctorId: doctor.doctorId, clinicId: elsewhere.id, start: at(dayFromNow(1), "09:00") });
+    await buildSlot(app, { doctorId: otherField.doctorId, clinicId: clinic.id, start: at(dayFromNow(1), "10:00") });
+    await buildSlot(app, { doctorId: farAway.doctorId, clinicId: elsewhere.id, start: at(dayFromNow(1), "11:00") });
     // Offered third: the colleague's earliest (a later one of theirs and of another colleague are not).
-    const colleagueSlot = await insertSlot(app.runtime, { doctorId: colleague.doctorId, clinicId: clinic.id, start: at(dayFromNow(5), "10:00") });
-    await insertSlot(app.runtime, { doctorId: colleague.doctorId, clinicId: clinic.id, start: at(dayFromNow(6), "10:00") });
-    await insertSlot(app.runtime, { doctorId: laterColleague.doctorId, clinicId: clinic.id, start: at(dayFromNow(7), "10:00") });
+    const colleagueSlot = await buildSlot(app, { doctorId: colleague.doctorId, clinicId: clinic.id, start: at(dayFromNow(5), "10:00") });
+    await buildSlot(app, { doctorId: colleague.doctorId, clinicId: clinic.id, start: at(dayFromNow(6), "10:00") });
+    await buildSlot(app, { doctorId: laterColleague.doctorId, clinicId: clinic.id, start: at(dayFromNow(7), "10:00") });
 
-    const response = await api(app, reception, "POST", `/doctors/${doctor.doctorId}/unavailability`, {
+    const response = await call(app, reception, "POST", `/doctors/${doctor.doctorId}/unavailability`, {
       clinicId: clinic.id, kind: "emergency_leave", startsAt: at(day, "09:00").toISOString(), endsAt: at(day, "09:30").toISOString(), reason: "Unwell", autoCancel: true,
     });
     expect(response.status, JSON.stringify(response.body)).toBe(201);
@@ -101,12 +96,12 @@ describe("leave cancellation alternatives", () => {
   });
 
   it("says so when nothing free is left to offer", async () => {
-    const clinic = await clinicIn(app);
-    const doctor = await doctorAt(app, [clinic.id]);
-    const patient = await createPerson(app.runtime, "patient");
-    const [slot] = await insertSlots(app.runtime, { doctorId: doctor.doctorId, clinicId: clinic.id, date: dayFromNow(3), from: "11:00", count: 1, minutes: 20, status: "booked" });
-    await insertAppointment(app.runtime, { slot: slot!, patientId: patient.patientId!, status: "scheduled" });
-    const response = await api(app, doctor, "POST", `/doctors/${doctor.doctorId}/unavailability`, {
+    const clinic = await buildClinic(app);
+    const doctor = await buildDoctor(app, [clinic.id]);
+    const patient = await buildPerson(app, "patient");
+    const [slot] = await buildSlots(app, { doctorId: doctor.doctorId, clinicId: clinic.id, date: dayFromNow(3), from: "11:00", count: 1, minutes: 20, status: "booked" });
+    await buildAppointment(app, { slot: slot!, patientId: patient.patientId!, status: "scheduled" });
+    const response = await call(app, doctor, "POST", `/doctors/${doctor.doctorId}/unavailability`, {
       clinicId: clinic.id, kind: "vacation", startsAt: at(dayFromNow(3), "00:00").toISOString(), reason: "Retiring", autoCancel: true,
     });
     expect(response.status, JSON.stringify(response.body)).toBe(201);

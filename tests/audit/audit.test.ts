@@ -1,13 +1,13 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { auditPageSchema, problemSchema } from "@clinic/shared";
 import { recordAudit, type AuditActor } from "../../server/src/platform/audit";
-import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
-import { createClinic, createPerson, type TestPerson } from "../support/identity";
+import { readJson, useTestApp } from "../support/harness";
+import { buildClinic, buildPerson, type TestPerson } from "../support/factories";
 
 describe("audit trail", () => {
-  let app: TestApp;
+  const app = useTestApp();
   let clinicA: string;
   let clinicB: string;
   let platformAdmin: TestPerson;
@@ -17,12 +17,11 @@ describe("audit trail", () => {
   const actor: AuditActor = { userId: null, role: "system", ip: "127.0.0.1", userAgent: "test", requestId: "r-1" };
 
   beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment());
-    clinicA = (await createClinic(app.runtime)).id;
-    clinicB = (await createClinic(app.runtime)).id;
-    platformAdmin = await createPerson(app.runtime, "platform_admin");
-    adminOfA = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicA] });
-    receptionistOfA = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicA] });
+    clinicA = (await buildClinic(app)).id;
+    clinicB = (await buildClinic(app)).id;
+    platformAdmin = await buildPerson(app, "platform_admin");
+    adminOfA = await buildPerson(app, "clinic_admin", { clinicIds: [clinicA] });
+    receptionistOfA = await buildPerson(app, "receptionist", { clinicIds: [clinicA] });
     const em = app.runtime.orm.em.fork() as EntityManager;
     await em.transactional(async (tx) => {
       for (let i = 0; i < 5; i++) {
@@ -31,7 +30,6 @@ describe("audit trail", () => {
       recordAudit(tx, actor, { action: "patient.read", entityType: "patient", entityId: "p-1", clinicId: clinicB });
     });
   });
-  afterAll(() => app.close());
 
   const get = (path: string, person?: TestPerson) => fetch(`${app.url}/api/v1${path}`, { headers: person?.headers ?? {} });
 

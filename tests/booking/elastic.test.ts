@@ -4,19 +4,18 @@
  * live), lapsed holds free their place without the worker, and a race on one offer has one winner.
  */
 import type { Socket } from "socket.io-client";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { appointmentViewSchema, createAppointmentReplySchema } from "@clinic/shared";
-import type { TestApp } from "../support/harness";
-import type { TestPerson } from "../support/identity";
-import { createClinicService } from "../scheduling/support-search";
-import { at, dayFromNow } from "../scheduling/support-slots";
-import { listen, settle, subscribe } from "./realtime-support";
-import { api, blockInvariants, count, hold, patientOn, query, setup, slots, startBookingApp } from "./support";
+import { listen, settle, subscribe, useApp } from "../support/harness";
+import { buildClinicService, buildClinicWithDoctor, buildPatient, buildSlots, type TestPerson } from "../support/factories";
+import { call, hold } from "../support/api";
+import { blockInvariants, count, query } from "../support/db";
+import { at, dayFromNow } from "../support/dates";
 
 const MINUTE = 60_000;
 
 describe("booking elastic offers", () => {
-  let app: TestApp;
+  const app = useApp({ LOG_LEVEL: "error" });
   let clinicId: string;
   let doctor: TestPerson & { doctorId: string };
   let reception: TestPerson;
@@ -25,20 +24,18 @@ describe("booking elastic offers", () => {
   let dayOffset = 3;
 
   beforeAll(async () => {
-    app = await startBookingApp({ LOG_LEVEL: "error" });
-    ({ clinicId, doctor, reception } = await setup(app));
-    service20 = await createClinicService(app.runtime, clinicId, 20);
+    ({ clinicId, doctor, reception } = await buildClinicWithDoctor(app));
+    service20 = await buildClinicService(app, clinicId, 20);
   });
   afterEach(() => {
     for (const socket of sockets.splice(0)) socket.disconnect();
   });
-  afterAll(() => app?.close());
 
   /** A fresh 09:00–10:00 block (60 minutes: three 20-minute places) on its own day. */
   async function block(): Promise<{ id: string; start: Date }> {
     const day = dayFromNow(dayOffset++);
     const start = at(day, "09:00");
-    const r = await api(app, reception, "POST", `/doctors/${doctor.doctorId}/elastic-blocks`, {
+    const r = await call(app, reception, "POST", `/doctors/${doctor.doctorId}/elastic-blocks`, {
       clinicId,
       startsAt: start.toISOString(),
       endsAt: new Date(start.getTime() + 60 * MINUTE).toISOString(),
@@ -49,7 +46,7 @@ describe("booking elastic offers", () => {
 
   /** A patient whose bookings with this doctor are free (vise with a relation), so they confirm. */
   async function visePatient() {
-    const patient = await patientOn(app, "vise");
+    const patient = await buildPatient(app, { tier: "vise" });
     await query(app, `insert into doctor_patient (id, doctor_id, patient_id, created_at) values (gen_random_uuid(), ?, ?, now())`, [doctor.doctorId, patient.patientId]);
     return patient;
   }
@@ -89,7 +86,7 @@ describe("booking elastic offers", () => {
     const full = await book(p4, b, 40);
     expect([full.status, full.body.code]).toEqual([409, "SLOT_TAKEN"]);
 
-    const confirmed = await api(app, p1, "POST", `/appointments/${reply.id}/confirm`);
+    const confirmed = await call(app, p1, "POST", `/appointments/${reply.id}/confirm`);
     expect(confirmed.status).toBe(200);
     expect(appointmentViewSchema.parse(confirmed.body)).toMatchObject({ status: "scheduled", elasticAllocationId: reply.elasticAllocationId, slotId: null });
     const [allocation] = await query<{ status: string; patient_id: string; service_id: string }>(
@@ -98,7 +95,7 @@ describe("booking elastic offers", () => {
       [reply.elasticAllocationId],
     );
     expect(allocation).toEqual({ status: "confirmed", patient_id: p1.patientId, service_id: service20 });
-    const mine = await api(app, p1, "GET", `/appointments?scope=mine`);
+    const mine = await call(app, p1, "GET", `/appointments?scope=mine`);
     expect(mine.body.items.map((a: { id: string; start: string }) => [a.id, a.start])).toEqual([[reply.id, at0(b, 0)]]);
     expect(await blockInvariants(app, b.id)).toEqual({ drift: 0, overlapping: 0, overCapacity: false });
   });
@@ -109,7 +106,7 @@ describe("booking elastic offers", () => {
     const a1 = (await book(p1, b, 0)).body;
     const a2 = (await book(p2, b, 20)).body;
     const a3 = (await book(p3, b, 40)).body;
-    expect(await api(app, p3, "POST", `/appointments/${a3.id}/confirm`)).toMatchObject({ status: 200 });
+    expect(await call(app, p3, "POST", `/appointments/${a3.id}/confirm`)).toMatchObject({ status: 200 });
 
     const watcher = await listen(app, p4.token, sockets);
     const patient3 = await listen(app, p3.token, sockets);
@@ -120,8 +117,8 @@ describe("booking elastic offers", () => {
     const ack = await subscribe(patient3.socket, "me");
     expect(ack.ok).toBe(true);
 
-    expect((await api(app, p2, "POST", `/appointments/${a2.id}/cancel`, { reason: "cannot come" })).status).toBe(200);
-    const moved = appointmentViewSchema.parse((await api(app, p3, "GET", `/appointments/${a3.id}`)).body);
+    expect((await call(app, p2, "POST", `/appointments/${a2.id}/cancel`, { reason: "cannot come" })).status).toBe(200);
+    const moved = appointmentViewSchema.parse((await call(app, p3, "GET", `/appointments/${a3.id}`)).body);
     expect([moved.start, moved.end, moved.status]).toEqual([at0(b, 20), at0(b, 40), "scheduled"]);
     await settle(() => patient3.events.some((e) => e.type === "appointment.retimed"));
     const retimed = patient3.events.find((e) => e.type === "appointment.retimed")!;
@@ -135,8 +132,8 @@ describe("booking elastic offers", () => {
     expect(await offers(b)).toEqual([20, 40]);
     const a4 = await book(p4, b, 20);
     expect([a4.status, a4.body.start]).toEqual([201, at0(b, 20)]);
-    expect((await api(app, p3, "GET", `/appointments/${a3.id}`)).body.start).toBe(at0(b, 40));
-    expect((await api(app, p1, "GET", `/appointments/${a1.id}`)).body.start).toBe(at0(b, 0));
+    expect((await call(app, p3, "GET", `/appointments/${a3.id}`)).body.start).toBe(at0(b, 40));
+    expect((await call(app, p1, "GET", `/appointments/${a1.id}`)).body.start).toBe(at0(b, 0));
     expect(await blockInvariants(app, b.id)).toEqual({ drift: 0, overlapping: 0, overCapacity: false });
   });
 
@@ -158,15 +155,15 @@ describe("booking elastic offers", () => {
       [first.id],
     );
     expect(old).toEqual({ status: "expired", allocation: "freed" });
-    expect((await api(app, p2, "GET", `/appointments/${second.id}`)).body.start).toBe(at0(b, 20));
-    const confirm = await api(app, p1, "POST", `/appointments/${first.id}/confirm`);
+    expect((await call(app, p2, "GET", `/appointments/${second.id}`)).body.start).toBe(at0(b, 20));
+    const confirm = await call(app, p1, "POST", `/appointments/${first.id}/confirm`);
     expect([confirm.status, confirm.body.code]).toEqual([409, "ILLEGAL_TRANSITION"]);
     expect(await blockInvariants(app, b.id)).toEqual({ drift: 0, overlapping: 0, overCapacity: false });
   });
 
   it("40 patients racing for one offer: one 201, every other 409 SLOT_TAKEN, the block never overflows", async () => {
     const b = await block();
-    const racers = await Promise.all(Array.from({ length: 40 }, () => patientOn(app, "standard")));
+    const racers = await Promise.all(Array.from({ length: 40 }, () => buildPatient(app, { tier: "standard" })));
     const replies = await Promise.all(racers.map((racer) => book(racer, b, 0)));
     expect(replies.filter((r) => r.status === 201)).toHaveLength(1);
     expect(replies.filter((r) => r.status === 409).map((r) => r.body.code)).toEqual(Array(39).fill("SLOT_TAKEN"));
@@ -185,12 +182,12 @@ describe("booking elastic offers", () => {
 
   it("reschedules between a slot and an elastic offer atomically, both ways", async () => {
     const b = await block();
-    const [slot] = await slots(app, doctor.doctorId, clinicId, 1);
+    const [slot] = await buildSlots(app, { doctorId: doctor.doctorId, clinicId, count: 1 });
     const patient = await visePatient();
     const onSlot = (await hold(app, patient, { slotId: slot!.id, serviceId: service20 })).body;
-    expect((await api(app, patient, "POST", `/appointments/${onSlot.id}/confirm`)).status).toBe(200);
+    expect((await call(app, patient, "POST", `/appointments/${onSlot.id}/confirm`)).status).toBe(200);
 
-    const toElastic = await api(app, patient, "POST", `/appointments/${onSlot.id}/reschedule`, { elastic: { blockId: b.id, start: at0(b, 0) } });
+    const toElastic = await call(app, patient, "POST", `/appointments/${onSlot.id}/reschedule`, { elastic: { blockId: b.id, start: at0(b, 0) } });
     expect(toElastic.status, JSON.stringify(toElastic.body)).toBe(200);
     expect(toElastic.body.appointment).toMatchObject({ status: "scheduled", slotId: null, start: at0(b, 0), rescheduledFrom: onSlot.id });
     expect((await query<{ status: string }>(app, `select status from slot where id = ?`, [slot!.id]))[0]!.status).toBe("available");
@@ -198,7 +195,7 @@ describe("booking elastic offers", () => {
       "confirmed",
     );
 
-    const back = await api(app, patient, "POST", `/appointments/${toElastic.body.appointment.id}/reschedule`, { slotId: slot!.id });
+    const back = await call(app, patient, "POST", `/appointments/${toElastic.body.appointment.id}/reschedule`, { slotId: slot!.id });
     expect(back.status, JSON.stringify(back.body)).toBe(200);
     expect(back.body.appointment).toMatchObject({ status: "scheduled", slotId: slot!.id, elasticAllocationId: null });
     expect((await query<{ status: string }>(app, `select status from elastic_allocation where id = ?`, [toElastic.body.appointment.elasticAllocationId]))[0]!.status).toBe(
@@ -209,9 +206,9 @@ describe("booking elastic offers", () => {
     // Into a full block: nothing changes.
     const others = await Promise.all([visePatient(), visePatient(), visePatient()]);
     for (const [i, other] of others.entries()) expect((await book(other, b, i * 20)).status).toBe(201);
-    const refused = await api(app, patient, "POST", `/appointments/${back.body.appointment.id}/reschedule`, { elastic: { blockId: b.id, start: at0(b, 40) } });
+    const refused = await call(app, patient, "POST", `/appointments/${back.body.appointment.id}/reschedule`, { elastic: { blockId: b.id, start: at0(b, 40) } });
     expect([refused.status, refused.body.code]).toEqual([409, "SLOT_TAKEN"]);
-    expect((await api(app, patient, "GET", `/appointments/${back.body.appointment.id}`)).body.status).toBe("scheduled");
+    expect((await call(app, patient, "GET", `/appointments/${back.body.appointment.id}`)).body.status).toBe("scheduled");
     expect((await query<{ status: string }>(app, `select status from slot where id = ?`, [slot!.id]))[0]!.status).toBe("booked");
   });
 
@@ -220,17 +217,17 @@ describe("booking elastic offers", () => {
     const [p1, p2] = await Promise.all([visePatient(), visePatient()]);
     const a1 = (await book(p1, b, 0)).body;
     const a2 = (await book(p2, b, 20)).body;
-    const freed = await api(app, reception, "POST", `/elastic-allocations/${a1.elasticAllocationId}/free`);
+    const freed = await call(app, reception, "POST", `/elastic-allocations/${a1.elasticAllocationId}/free`);
     expect([freed.status, freed.body.code]).toEqual([409, "ALLOCATION_BOOKED"]);
-    const confirmed = await api(app, reception, "POST", `/elastic-allocations/${a1.elasticAllocationId}/confirm`);
+    const confirmed = await call(app, reception, "POST", `/elastic-allocations/${a1.elasticAllocationId}/confirm`);
     expect([confirmed.status, confirmed.body.code]).toEqual([409, "ALLOCATION_BOOKED"]);
 
     const patient2 = await listen(app, p2.token, sockets);
     expect((await subscribe(patient2.socket, "me")).ok).toBe(true);
-    const moved = await api(app, reception, "POST", `/elastic-allocations/${a2.elasticAllocationId}/move`, { position: 0 });
+    const moved = await call(app, reception, "POST", `/elastic-allocations/${a2.elasticAllocationId}/move`, { position: 0 });
     expect(moved.status).toBe(200);
-    expect((await api(app, p2, "GET", `/appointments/${a2.id}`)).body.start).toBe(at0(b, 0));
-    expect((await api(app, p1, "GET", `/appointments/${a1.id}`)).body.start).toBe(at0(b, 20));
+    expect((await call(app, p2, "GET", `/appointments/${a2.id}`)).body.start).toBe(at0(b, 0));
+    expect((await call(app, p1, "GET", `/appointments/${a1.id}`)).body.start).toBe(at0(b, 20));
     await settle(() => patient2.events.some((e) => e.type === "appointment.retimed"));
     expect(patient2.events.find((e) => e.type === "appointment.retimed")!.data).toMatchObject({ appointmentId: a2.id, start: at0(b, 0) });
     expect(await blockInvariants(app, b.id)).toEqual({ drift: 0, overlapping: 0, overCapacity: false });
@@ -240,13 +237,13 @@ describe("booking elastic offers", () => {
     const b = await block();
     const patient = await visePatient();
     const before = await count(app, `select count(*) n from appointment`);
-    const both = await api(app, patient, "POST", "/appointments", { slotId: b.id, elastic: { blockId: b.id, start: at0(b, 0) }, serviceId: service20 });
+    const both = await call(app, patient, "POST", "/appointments", { slotId: b.id, elastic: { blockId: b.id, start: at0(b, 0) }, serviceId: service20 });
     expect([both.status, both.body.errors[0].field]).toEqual([400, "body.elastic"]);
-    const neither = await api(app, patient, "POST", "/appointments", { serviceId: service20 });
+    const neither = await call(app, patient, "POST", "/appointments", { serviceId: service20 });
     expect([neither.status, neither.body.errors[0].field]).toEqual([400, "body.slotId"]);
-    const unsized = await api(app, patient, "POST", "/appointments", { elastic: { blockId: b.id, start: at0(b, 0) } });
+    const unsized = await call(app, patient, "POST", "/appointments", { elastic: { blockId: b.id, start: at0(b, 0) } });
     expect([unsized.status, unsized.body.errors[0].field]).toEqual([400, "body.serviceId"]);
-    const badStart = await api(app, patient, "POST", "/appointments", { elastic: { blockId: b.id, start: "9 o'clock" }, serviceId: service20 });
+    const badStart = await call(app, patient, "POST", "/appointments", { elastic: { blockId: b.id, start: "9 o'clock" }, serviceId: service20 });
     expect([badStart.status, badStart.body.errors[0].field]).toEqual([400, "body.elastic.start"]);
     const outside = await book(patient, b, 60);
     expect([outside.status, outside.body.code, outside.body.field]).toEqual([422, "OUTSIDE_BLOCK", "body.elastic.start"]);

@@ -1,31 +1,30 @@
 /** Booking flows: tiers, policy, idempotency, confirm/cancel/reschedule/status, access, validation. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createAppointmentReplySchema } from "@clinic/shared";
-import type { TestApp } from "../support/harness";
-import { createPerson, type TestPerson } from "../support/identity";
-import { api, count, hold, inconsistencies, patientOn, query, setup, slots, startBookingApp } from "./support";
+import { useApp } from "../support/harness";
+import { buildClinicWithDoctor, buildPatient, buildPerson, buildSlots, type TestPerson } from "../support/factories";
+import { call, hold } from "../support/api";
+import { count, inconsistencies, query } from "../support/db";
 
 describe("booking flows", () => {
-  let app: TestApp;
+  const app = useApp({ LOG_LEVEL: "error" });
   let clinicId: string;
   let doctor: TestPerson & { doctorId: string };
   let reception: TestPerson;
   let ids: string[];
 
   beforeAll(async () => {
-    app = await startBookingApp({ LOG_LEVEL: "error" });
-    ({ clinicId, doctor, reception } = await setup(app));
-    ids = (await slots(app, doctor.doctorId, clinicId, 40)).map((s) => s.id);
+    ({ clinicId, doctor, reception } = await buildClinicWithDoctor(app));
+    ids = (await buildSlots(app, { doctorId: doctor.doctorId, clinicId, count: 40 })).map((s) => s.id);
   });
-  afterAll(() => app?.close());
   const slot = () => ids.shift()!;
 
   it("tiers: none 403, vise needs a relation, paid tiers go to pay with a 2% fee", async () => {
-    const none = await patientOn(app, "none");
+    const none = await buildPatient(app, { tier: "none" });
     const r1 = await hold(app, none, { slotId: slot() });
     expect([r1.status, r1.body.code]).toEqual([403, "SUBSCRIPTION_REQUIRED"]);
 
-    const vise = await patientOn(app, "vise");
+    const vise = await buildPatient(app, { tier: "vise" });
     const s = slot();
     const r2 = await hold(app, vise, { slotId: s });
     expect([r2.status, r2.body.code]).toEqual([403, "VISE_RELATION_REQUIRED"]);
@@ -39,7 +38,7 @@ describe("booking flows", () => {
     expect(freeHold).toBeLessThanOrEqual(600);
 
     await query(app, `update doctor set consultation_fee_minor = 5050 where id = ?`, [doctor.doctorId]);
-    const std = await patientOn(app, "standard");
+    const std = await buildPatient(app, { tier: "standard" });
     const r4 = await hold(app, std, { slotId: slot() });
     expect(r4.status).toBe(201);
     expect(r4.body).toMatchObject({ next: "pay", paymentStatus: "unpaid", feeMinor: 5050, transactionFeeMinor: 101 });
@@ -47,12 +46,12 @@ describe("booking flows", () => {
     const paymentWindow = (Date.parse(r4.body.holdExpiresAt) - Date.now()) / 1000;
     expect(paymentWindow).toBeGreaterThan(890);
     expect(paymentWindow).toBeLessThanOrEqual(900);
-    const confirm = await api(app, std, "POST", `/appointments/${r4.body.id}/confirm`);
+    const confirm = await call(app, std, "POST", `/appointments/${r4.body.id}/confirm`);
     expect([confirm.status, confirm.body.code]).toEqual([409, "PAYMENT_REQUIRED"]);
   });
 
   it("idempotent retries (sequential and concurrent) return one appointment; another body → 422", async () => {
-    const patient = await patientOn(app, "vise");
+    const patient = await buildPatient(app, { tier: "vise" });
     await query(app, `insert into doctor_patient (id, doctor_id, patient_id, created_at) values (gen_random_uuid(), ?, ?, now())`, [doctor.doctorId, patient.patientId]);
     const s = slot();
     const replies = await Promise.all(Array.from({ length: 8 }, () => hold(app, patient, { slotId: s }, "key-concurrent-1")));
@@ -66,57 +65,57 @@ describe("booking flows", () => {
   });
 
   it("confirm, cancel with cutoff, status transitions, illegal ones 409", async () => {
-    const patient = await patientOn(app, "vise");
+    const patient = await buildPatient(app, { tier: "vise" });
     await query(app, `insert into doctor_patient (id, doctor_id, patient_id, created_at) values (gen_random_uuid(), ?, ?, now())`, [doctor.doctorId, patient.patientId]);
     const s = slot();
     const held = await hold(app, patient, { slotId: s });
-    const other = await patientOn(app, "vise");
-    expect((await api(app, other, "POST", `/appointments/${held.body.id}/confirm`)).status).toBe(404);
-    const confirmed = await api(app, patient, "POST", `/appointments/${held.body.id}/confirm`);
+    const other = await buildPatient(app, { tier: "vise" });
+    expect((await call(app, other, "POST", `/appointments/${held.body.id}/confirm`)).status).toBe(404);
+    const confirmed = await call(app, patient, "POST", `/appointments/${held.body.id}/confirm`);
     expect([confirmed.status, confirmed.body.status]).toEqual([200, "scheduled"]);
     expect((await query(app, `select status, version from slot where id = ?`, [s]))[0]).toMatchObject({ status: "booked", version: 3 });
-    expect((await api(app, patient, "POST", `/appointments/${held.body.id}/confirm`)).body.code).toBe("ILLEGAL_TRANSITION");
-    expect((await api(app, other, "POST", `/appointments/${held.body.id}/cancel`, { reason: "x" })).status).toBe(404);
-    const elsewhere = await createPerson(app.runtime, "receptionist", { clinicIds: [(await setup(app)).clinicId] });
-    expect((await api(app, elsewhere, "POST", `/appointments/${held.body.id}/cancel`, { reason: "x" })).status).toBe(403);
+    expect((await call(app, patient, "POST", `/appointments/${held.body.id}/confirm`)).body.code).toBe("ILLEGAL_TRANSITION");
+    expect((await call(app, other, "POST", `/appointments/${held.body.id}/cancel`, { reason: "x" })).status).toBe(404);
+    const elsewhere = await buildPerson(app, "receptionist", { clinicIds: [(await buildClinicWithDoctor(app)).clinicId] });
+    expect((await call(app, elsewhere, "POST", `/appointments/${held.body.id}/cancel`, { reason: "x" })).status).toBe(403);
 
     // The patient's cutoff: 200 hours before start is past for a slot 5 days away.
     await query(app, `update clinic set settings = '{"patientCancelCutoffHours": 200, "blockRepeatedNoShows": false}' where id = ?`, [clinicId]);
-    const late = await api(app, patient, "POST", `/appointments/${held.body.id}/cancel`, { reason: "busy" });
+    const late = await call(app, patient, "POST", `/appointments/${held.body.id}/cancel`, { reason: "busy" });
     expect([late.status, late.body.code]).toEqual([409, "CANCEL_CUTOFF_PASSED"]);
     await query(app, `update clinic set settings = '{}' where id = ?`, [clinicId]);
 
-    const checkedIn = await api(app, doctor, "POST", `/appointments/${held.body.id}/status`, { status: "checked_in" });
+    const checkedIn = await call(app, doctor, "POST", `/appointments/${held.body.id}/status`, { status: "checked_in" });
     expect([checkedIn.status, checkedIn.body.status]).toEqual([200, "checked_in"]);
-    const illegal = await api(app, doctor, "POST", `/appointments/${held.body.id}/status`, { status: "completed" });
+    const illegal = await call(app, doctor, "POST", `/appointments/${held.body.id}/status`, { status: "completed" });
     expect([illegal.status, illegal.body.code]).toEqual([409, "ILLEGAL_TRANSITION"]);
-    expect((await api(app, patient, "POST", `/appointments/${held.body.id}/status`, { status: "no_show" })).status).toBe(404);
-    const noShow = await api(app, reception, "POST", `/appointments/${held.body.id}/status`, { status: "no_show" });
+    expect((await call(app, patient, "POST", `/appointments/${held.body.id}/status`, { status: "no_show" })).status).toBe(404);
+    const noShow = await call(app, reception, "POST", `/appointments/${held.body.id}/status`, { status: "no_show" });
     expect(noShow.body.status).toBe("no_show");
     expect((await query(app, `select status from slot where id = ?`, [s]))[0]!.status).toBe("booked");
 
     // Cancel frees the slot; audited.
     const second = await hold(app, patient, { slotId: slot() });
-    const cancelled = await api(app, patient, "POST", `/appointments/${second.body.id}/cancel`, { reason: "changed my mind" });
+    const cancelled = await call(app, patient, "POST", `/appointments/${second.body.id}/cancel`, { reason: "changed my mind" });
     expect([cancelled.status, cancelled.body.status]).toEqual([200, "cancelled"]);
     expect(await count(app, `select count(*) n from audit_event where entity_id = ? and action = 'booking.appointment.cancel'`, [second.body.id])).toBe(1);
     expect((await inconsistencies(app, doctor.doctorId)).mismatched).toEqual([]);
   });
 
   it("reschedule is atomic: new appointment scheduled, old cancelled 'rescheduled'; a taken target changes nothing", async () => {
-    const patient = await patientOn(app, "vise");
+    const patient = await buildPatient(app, { tier: "vise" });
     await query(app, `insert into doctor_patient (id, doctor_id, patient_id, created_at) values (gen_random_uuid(), ?, ?, now())`, [doctor.doctorId, patient.patientId]);
     const [a, b, c] = [slot(), slot(), slot()];
     const held = await hold(app, patient, { slotId: a });
-    await api(app, patient, "POST", `/appointments/${held.body.id}/confirm`);
-    const blocker = await patientOn(app, "vise");
+    await call(app, patient, "POST", `/appointments/${held.body.id}/confirm`);
+    const blocker = await buildPatient(app, { tier: "vise" });
     await query(app, `insert into doctor_patient (id, doctor_id, patient_id, created_at) values (gen_random_uuid(), ?, ?, now())`, [doctor.doctorId, blocker.patientId]);
     expect((await hold(app, blocker, { slotId: c })).status).toBe(201);
-    const refused = await api(app, patient, "POST", `/appointments/${held.body.id}/reschedule`, { slotId: c });
+    const refused = await call(app, patient, "POST", `/appointments/${held.body.id}/reschedule`, { slotId: c });
     expect([refused.status, refused.body.code]).toEqual([409, "SLOT_TAKEN"]);
     expect((await query(app, `select status from appointment where id = ?`, [held.body.id]))[0]!.status).toBe("scheduled");
 
-    const moved = await api(app, patient, "POST", `/appointments/${held.body.id}/reschedule`, { slotId: b });
+    const moved = await call(app, patient, "POST", `/appointments/${held.body.id}/reschedule`, { slotId: b });
     expect(moved.status).toBe(200);
     expect(moved.body.appointment).toMatchObject({ status: "scheduled", slotId: b, rescheduledFrom: held.body.id });
     expect(moved.body.previous).toMatchObject({ status: "cancelled", statusReason: "rescheduled" });
@@ -126,9 +125,8 @@ describe("booking flows", () => {
   });
 
   it("no-show warning, then the clinic's block; booking rules → 422; staff books for a patient", async () => {
-    const patient = await patientOn(app, "vise");
-    await query(app, `insert into doctor_patient (id, doctor_id, patient_id, created_at) values (gen_random_uuid(), ?, ?, now())`, [doctor.doctorId, patient.patientId]);
-    const past = await slots(app, doctor.doctorId, clinicId, 5, { date: new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10), status: "booked" });
+    const patient = await buildPatient(app, { tier: "vise", relatedTo: doctor.doctorId });
+    const past = await buildSlots(app, { doctorId: doctor.doctorId, clinicId, count: 5, date: new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10), status: "booked" });
     for (const [i, s] of past.entries()) {
       await query(
         app,
@@ -139,7 +137,7 @@ describe("booking flows", () => {
     const warned = await hold(app, patient, { slotId: slot() });
     expect(warned.status).toBe(201);
     expect(warned.body.warning).toMatch(/missed 3/);
-    const history = await api(app, reception, "GET", `/patients/${patient.patientId}/appointments/history`);
+    const history = await call(app, reception, "GET", `/patients/${patient.patientId}/appointments/history`);
     expect(history.body).toMatchObject({ noShowCount: 3, missedOfLastFive: 3, warning: true });
     await query(app, `update clinic set settings = '{"blockRepeatedNoShows": true}' where id = ?`, [clinicId]);
     const blocked = await hold(app, patient, { slotId: slot() });
@@ -148,7 +146,7 @@ describe("booking flows", () => {
     expect(byStaff.status).toBe(201);
     await query(app, `update clinic set settings = '{}' where id = ?`, [clinicId]);
 
-    const other = await patientOn(app, "standard");
+    const other = await buildPatient(app, { tier: "standard" });
     await query(app, `insert into booking_rule (id, clinic_id, spec, active, created_at) values (gen_random_uuid(), ?, ?::jsonb, true, now())`, [
       clinicId,
       JSON.stringify({ type: "maxDaysInAdvance", days: 1 }),
@@ -160,15 +158,15 @@ describe("booking flows", () => {
   });
 
   it("bad input → 400 naming the field, nothing written", async () => {
-    const patient = await patientOn(app, "standard");
+    const patient = await buildPatient(app, { tier: "standard" });
     const before = await count(app, `select count(*) n from appointment`);
-    const bad = await api(app, patient, "POST", "/appointments", { slotId: "nope" });
+    const bad = await call(app, patient, "POST", "/appointments", { slotId: "nope" });
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].field).toBe("body.slotId");
     const key = await hold(app, patient, { slotId: slot() }, "bad key!");
     expect(key.status).toBe(400);
     expect(key.body.errors[0].field).toBe("headers.idempotency-key");
-    const unknown = await api(app, patient, "POST", "/appointments", { slotId: slot(), extra: 1 });
+    const unknown = await call(app, patient, "POST", "/appointments", { slotId: slot(), extra: 1 });
     expect(unknown.status).toBe(400);
     expect(await count(app, `select count(*) n from appointment`)).toBe(before);
   });

@@ -3,24 +3,23 @@
  * doctor it has a relation with, whatever the service's payment flag; the paying tiers when the
  * service is paid at the clinic. Each free booking tells its doctor.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestApp } from "../support/harness";
-import type { TestPerson } from "../support/identity";
-import { api, hold, patientOn, query, setup, slots, startBookingApp } from "./support";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useApp } from "../support/harness";
+import { buildClinicWithDoctor, buildPatient, buildSlots, type TestPerson } from "../support/factories";
+import { call, hold } from "../support/api";
+import { query } from "../support/db";
 
 describe("free bookings", () => {
-  let app: TestApp;
+  const app = useApp({ LOG_LEVEL: "error" });
   let clinicId: string;
   let doctor: TestPerson & { doctorId: string };
   let free: string[];
 
   beforeAll(async () => {
-    app = await startBookingApp({ LOG_LEVEL: "error" });
-    ({ clinicId, doctor } = await setup(app));
+    ({ clinicId, doctor } = await buildClinicWithDoctor(app));
     await query(app, `update doctor set consultation_fee_minor = 5050 where id = ?`, [doctor.doctorId]);
-    free = (await slots(app, doctor.doctorId, clinicId, 6)).map((slot) => slot.id);
+    free = (await buildSlots(app, { doctorId: doctor.doctorId, clinicId, count: 6 })).map((slot) => slot.id);
   });
-  afterAll(() => app?.close());
 
   async function serviceOnNextSlot(paymentRequired: boolean): Promise<string> {
     const slotId = free.shift()!;
@@ -38,29 +37,29 @@ describe("free bookings", () => {
     query<{ payload: { appointmentId: string; why: string } }>(app, `select payload from notification_outbox where user_id = ? and template = 'booking.free-booked' and channel = 'in_app'`, [doctor.user.id]);
 
   it("vise with a relation books free even when the service requires payment, and the doctor is told on confirm", async () => {
-    const vise = await patientOn(app, "vise");
+    const vise = await buildPatient(app, { tier: "vise" });
     await query(app, `insert into doctor_patient (id, doctor_id, patient_id, created_at) values (gen_random_uuid(), ?, ?, now())`, [doctor.doctorId, vise.patientId]);
     const slotId = await serviceOnNextSlot(true);
     const held = await hold(app, vise, { slotId });
     expect(held.status).toBe(201);
     expect(held.body).toMatchObject({ next: "confirm", paymentStatus: "not_required", feeMinor: 0, checkoutUrl: null });
     expect(await doctorNotices()).toEqual([]);
-    expect((await api(app, vise, "POST", `/appointments/${held.body.id}/confirm`)).status).toBe(200);
+    expect((await call(app, vise, "POST", `/appointments/${held.body.id}/confirm`)).status).toBe(200);
     expect((await doctorNotices()).map((n) => n.payload)).toEqual([expect.objectContaining({ appointmentId: held.body.id, why: "free with the vise plan" })]);
   });
 
   it("the paying tiers pay for a paid-online service and book a pay-at-clinic one without paying online (the doctor is told)", async () => {
-    const standard = await patientOn(app, "standard");
+    const standard = await buildPatient(app, { tier: "standard" });
     const paidOnline = await hold(app, standard, { slotId: await serviceOnNextSlot(true) });
     expect(paidOnline.body).toMatchObject({ next: "pay", paymentStatus: "unpaid", feeMinor: 4500 });
     const atClinic = await hold(app, standard, { slotId: await serviceOnNextSlot(false) });
     expect(atClinic.body).toMatchObject({ next: "confirm", paymentStatus: "not_required", feeMinor: 0 });
-    expect((await api(app, standard, "POST", `/appointments/${atClinic.body.id}/confirm`)).status).toBe(200);
+    expect((await call(app, standard, "POST", `/appointments/${atClinic.body.id}/confirm`)).status).toBe(200);
     expect((await doctorNotices()).map((n) => n.payload)).toContainEqual(expect.objectContaining({ appointmentId: atClinic.body.id, why: "to be paid at the clinic" }));
   });
 
   it("vise without a relation is still refused", async () => {
-    const vise = await patientOn(app, "vise");
+    const vise = await buildPatient(app, { tier: "vise" });
     const refused = await hold(app, vise, { slotId: await serviceOnNextSlot(true) });
     expect([refused.status, refused.body.code]).toEqual([403, "VISE_RELATION_REQUIRED"]);
   });

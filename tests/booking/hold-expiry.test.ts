@@ -1,26 +1,18 @@
 /** The hold-expiry job run by a real worker runtime (ROLE=worker) releases a lapsed hold. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestEnvironment, startTestApp, waitFor, type TestApp } from "../support/harness";
-import { hold, patientOn, query, setup, slots } from "./support";
+import { describe, expect, it } from "vitest";
+import { useApiAndWorker, waitFor } from "../support/harness";
+import { buildClinicWithDoctor, buildPatient, buildSlots } from "../support/factories";
+import { hold } from "../support/api";
+import { query } from "../support/db";
 
 describe("hold expiry job", () => {
-  let api: TestApp;
-  let worker: TestApp;
-  beforeAll(async () => {
-    const environment = await createTestEnvironment();
-    const env = { HOLD_TTL_SECONDS: "30", RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error" };
-    api = await startTestApp(environment, { env });
-    worker = await startTestApp(environment, { env: { ...env, ROLE: "worker" } });
-  });
-  afterAll(async () => {
-    await worker?.close();
-    await api?.close();
-  });
+  // The worker node runs the jobs; the test drives the api node.
+  const { api } = useApiAndWorker({ HOLD_TTL_SECONDS: "30", RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error" });
 
   it("expires the appointment and frees the slot once the hold lapsed; re-running is a no-op", async () => {
-    const { clinicId, doctor } = await setup(api);
-    const [slot] = await slots(api, doctor.doctorId, clinicId, 1);
-    const patient = await patientOn(api, "standard");
+    const { clinicId, doctor } = await buildClinicWithDoctor(api);
+    const [slot] = await buildSlots(api, { doctorId: doctor.doctorId, clinicId, count: 1 });
+    const patient = await buildPatient(api, { tier: "standard" });
     const held = await hold(api, patient, { slotId: slot!.id });
     expect(held.status).toBe(201);
     const job = await api.runtime.queues.get("booking").getJob(`hold-${held.body.id}`);

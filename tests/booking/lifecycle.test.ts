@@ -4,32 +4,23 @@
  * slots and flags (or marks) missed visits once; completing an appointment awards loyalty points once.
  */
 import type { Socket } from "socket.io-client";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { LIFECYCLE_JOB, PROBABLE_NO_SHOW_EVENT, type LifecycleReport } from "../../server/src/modules/booking/appointment-lifecycle";
 import { LOYALTY_AWARD_JOB, loyaltyJobId } from "../../server/src/modules/loyalty/loyalty.service";
-import { createTestEnvironment, startTestApp, waitFor, type TestApp } from "../support/harness";
-import { insertAppointment, insertSlot, listen, seqOf, subscribe } from "./realtime-support";
-import { api as call, count, patientOn, query, setup } from "./support";
+import { listen, seqOf, subscribe, useApiAndWorker, waitFor } from "../support/harness";
+import { buildAppointment, buildClinicWithDoctor, buildPatient, buildSlot } from "../support/factories";
+import { call } from "../support/api";
+import { count, query } from "../support/db";
 
 const MINUTE = 60_000;
 
 describe("slot and appointment lifecycle", () => {
-  let api: TestApp;
-  let worker: TestApp;
+  // The schedule runs once at start (on an empty database) and then hourly: the tests run it themselves.
+  // The worker node runs the jobs; the test drives the api node.
+  const { api } = useApiAndWorker({ RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error", LIFECYCLE_EVERY_SECONDS: "3600" });
   const sockets: Socket[] = [];
-  beforeAll(async () => {
-    const environment = await createTestEnvironment();
-    // The schedule runs once at start (on an empty database) and then hourly: the tests run it themselves.
-    const env = { RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error", LIFECYCLE_EVERY_SECONDS: "3600" };
-    api = await startTestApp(environment, { env });
-    worker = await startTestApp(environment, { env: { ...env, ROLE: "worker" } });
-  });
   afterEach(() => {
     for (const socket of sockets.splice(0)) socket.disconnect();
-  });
-  afterAll(async () => {
-    await worker?.close();
-    await api?.close();
   });
 
   let runs = 0;
@@ -50,22 +41,22 @@ describe("slot and appointment lifecycle", () => {
   });
 
   it("expires past unbooked slots (free, and held with a lapsed hold, whose appointment expires), not booked or future ones, and publishes them", async () => {
-    const { clinicId, doctor } = await setup(api);
-    const patient = await patientOn(api);
+    const { clinicId, doctor } = await buildClinicWithDoctor(api);
+    const patient = await buildPatient(api);
     const ago = (minutes: number) => new Date(Date.now() - minutes * MINUTE);
     const spec = { doctorId: doctor.doctorId, clinicId };
-    const pastFree = await insertSlot(api.runtime, { ...spec, start: ago(120) });
-    const startedFree = await insertSlot(api.runtime, { ...spec, start: ago(5), minutes: 30 });
-    const pastBooked = await insertSlot(api.runtime, { ...spec, start: ago(90), status: "booked" });
-    await insertAppointment(api.runtime, { slot: pastBooked, patientId: patient.patientId, status: "scheduled" });
-    const pastHeld = await insertSlot(api.runtime, { ...spec, start: ago(60), status: "held", holdExpiresAt: ago(1) });
-    const lapsed = await insertAppointment(api.runtime, { slot: pastHeld, patientId: patient.patientId, status: "pending" });
+    const pastFree = await buildSlot(api, { ...spec, start: ago(120) });
+    const startedFree = await buildSlot(api, { ...spec, start: ago(5), minutes: 30 });
+    const pastBooked = await buildSlot(api, { ...spec, start: ago(90), status: "booked" });
+    await buildAppointment(api, { slot: pastBooked, patientId: patient.patientId, status: "scheduled" });
+    const pastHeld = await buildSlot(api, { ...spec, start: ago(60), status: "held", holdExpiresAt: ago(1) });
+    const lapsed = await buildAppointment(api, { slot: pastHeld, patientId: patient.patientId, status: "pending" });
     await query(api, `update appointment set hold_expires_at = ? where id = ?`, [ago(1), lapsed.id]);
-    const stillHeld = await insertSlot(api.runtime, { ...spec, start: ago(30), status: "held", holdExpiresAt: new Date(Date.now() + 5 * MINUTE) });
-    const live = await insertAppointment(api.runtime, { slot: stillHeld, patientId: patient.patientId, status: "pending" });
+    const stillHeld = await buildSlot(api, { ...spec, start: ago(30), status: "held", holdExpiresAt: new Date(Date.now() + 5 * MINUTE) });
+    const live = await buildAppointment(api, { slot: stillHeld, patientId: patient.patientId, status: "pending" });
     await query(api, `update appointment set hold_expires_at = ? where id = ?`, [new Date(Date.now() + 5 * MINUTE), live.id]);
-    const future = await insertSlot(api.runtime, { ...spec, start: new Date(Date.now() + 60 * MINUTE) });
-    const seqBefore = await seqOf(api.runtime, `slots:${doctor.doctorId}`);
+    const future = await buildSlot(api, { ...spec, start: new Date(Date.now() + 60 * MINUTE) });
+    const seqBefore = await seqOf(api, `slots:${doctor.doctorId}`);
 
     const first = await lifecycle();
     expect(first.holdsExpired).toBe(1);
@@ -77,24 +68,24 @@ describe("slot and appointment lifecycle", () => {
     expect(await appointmentRow(lapsed.id)).toMatchObject({ status: "expired" });
     expect(await appointmentRow(live.id)).toMatchObject({ status: "pending" });
     // held → available (the hold expiry) → expired: two slot events, plus one for each free slot.
-    expect((await seqOf(api.runtime, `slots:${doctor.doctorId}`)) - seqBefore).toBe(4);
+    expect((await seqOf(api, `slots:${doctor.doctorId}`)) - seqBefore).toBe(4);
 
     const second = await lifecycle();
     expect(second).toMatchObject({ holdsExpired: 0, slotsExpired: 0 });
     expect(await slotRow(pastFree.id)).toMatchObject({ status: "expired", version: 2 });
-    expect((await seqOf(api.runtime, `slots:${doctor.doctorId}`)) - seqBefore).toBe(4);
+    expect((await seqOf(api, `slots:${doctor.doctorId}`)) - seqBefore).toBe(4);
   });
 
   it("flags a scheduled appointment not checked in by its end plus the grace as a probable no-show, once, live to staff", async () => {
-    const { clinicId, doctor, reception } = await setup(api);
-    const patient = await patientOn(api);
+    const { clinicId, doctor, reception } = await buildClinicWithDoctor(api);
+    const patient = await buildPatient(api);
     const staff = await listen(api, reception.token, sockets);
     expect((await subscribe(staff.socket, `clinic:${clinicId}`)).ok).toBe(true);
     const mine = await listen(api, patient.token, sockets);
     expect((await subscribe(mine.socket, "me")).ok).toBe(true);
     const ended = async (minutesAgo: number) => {
-      const slot = await insertSlot(api.runtime, { doctorId: doctor.doctorId, clinicId, start: new Date(Date.now() - (minutesAgo + 5) * MINUTE), minutes: 5, status: "booked" });
-      return insertAppointment(api.runtime, { slot, patientId: patient.patientId, status: "scheduled" });
+      const slot = await buildSlot(api, { doctorId: doctor.doctorId, clinicId, start: new Date(Date.now() - (minutesAgo + 5) * MINUTE), minutes: 5, status: "booked" });
+      return buildAppointment(api, { slot, patientId: patient.patientId, status: "scheduled" });
     };
     const missed = await ended(20);
     const withinGrace = await ended(10);
@@ -116,25 +107,25 @@ describe("slot and appointment lifecycle", () => {
     expect(read.body.probableNoShowAt).toBe(new Date(flagged.probable_no_show_at!).toISOString());
     expect((await call(api, reception, "GET", `/appointments/${withinGrace.id}`)).body.probableNoShowAt).toBeNull();
 
-    const seqAfterFirst = await seqOf(api.runtime, `clinic:${clinicId}`);
+    const seqAfterFirst = await seqOf(api, `clinic:${clinicId}`);
     const second = await lifecycle();
     expect(second.flagged).toBe(0);
     expect(await appointmentRow(missed.id)).toEqual(flagged);
-    expect(await seqOf(api.runtime, `clinic:${clinicId}`)).toBe(seqAfterFirst);
+    expect(await seqOf(api, `clinic:${clinicId}`)).toBe(seqAfterFirst);
     // The flag is for staff: the doctor's topic carries it too, the patient's own topic never does.
     expect(staff.of(`clinic:${clinicId}`).filter((event) => event.type === PROBABLE_NO_SHOW_EVENT)).toHaveLength(1);
-    expect(await seqOf(api.runtime, `doctor:${doctor.doctorId}`)).toBeGreaterThan(0);
+    expect(await seqOf(api, `doctor:${doctor.doctorId}`)).toBeGreaterThan(0);
     expect(mine.events.filter((event) => event.type === PROBABLE_NO_SHOW_EVENT)).toHaveLength(0);
   });
 
   it("with autoMarkNoShow marks it no_show through the state machine, audited and published, once", async () => {
-    const { clinicId, doctor, reception } = await setup(api);
+    const { clinicId, doctor, reception } = await buildClinicWithDoctor(api);
     await query(api, `update clinic set settings = ? where id = ?`, [JSON.stringify({ autoMarkNoShow: true, noShowGraceMinutes: 5 }), clinicId]);
-    const patient = await patientOn(api);
+    const patient = await buildPatient(api);
     const staff = await listen(api, reception.token, sockets);
     await subscribe(staff.socket, `clinic:${clinicId}`);
-    const slot = await insertSlot(api.runtime, { doctorId: doctor.doctorId, clinicId, start: new Date(Date.now() - 25 * MINUTE), status: "booked" });
-    const missed = await insertAppointment(api.runtime, { slot, patientId: patient.patientId, status: "scheduled" });
+    const slot = await buildSlot(api, { doctorId: doctor.doctorId, clinicId, start: new Date(Date.now() - 25 * MINUTE), status: "booked" });
+    const missed = await buildAppointment(api, { slot, patientId: patient.patientId, status: "scheduled" });
 
     const first = await lifecycle();
     expect(first.markedNoShow).toBe(1);
@@ -151,10 +142,10 @@ describe("slot and appointment lifecycle", () => {
   });
 
   it("completing an appointment awards the clinic's loyalty points exactly once, however often the job runs", async () => {
-    const { clinicId, doctor, reception } = await setup(api);
-    const patient = await patientOn(api);
-    const slot = await insertSlot(api.runtime, { doctorId: doctor.doctorId, clinicId, start: new Date(Date.now() + 30 * MINUTE), status: "booked" });
-    const visit = await insertAppointment(api.runtime, { slot, patientId: patient.patientId, status: "scheduled" });
+    const { clinicId, doctor, reception } = await buildClinicWithDoctor(api);
+    const patient = await buildPatient(api);
+    const slot = await buildSlot(api, { doctorId: doctor.doctorId, clinicId, start: new Date(Date.now() + 30 * MINUTE), status: "booked" });
+    const visit = await buildAppointment(api, { slot, patientId: patient.patientId, status: "scheduled" });
 
     const completed = await call(api, reception, "POST", `/appointments/${visit.id}/status`, { status: "completed" });
     expect(completed.status, JSON.stringify(completed.body)).toBe(200);
@@ -171,11 +162,11 @@ describe("slot and appointment lifecycle", () => {
   });
 
   it("a clinic rate of 0 awards nothing, and an appointment that is not completed earns nothing", async () => {
-    const { clinicId, doctor, reception } = await setup(api);
+    const { clinicId, doctor, reception } = await buildClinicWithDoctor(api);
     await query(api, `update clinic set settings = ? where id = ?`, [JSON.stringify({ loyaltyPointsPerVisit: 0 }), clinicId]);
-    const patient = await patientOn(api);
-    const slot = await insertSlot(api.runtime, { doctorId: doctor.doctorId, clinicId, start: new Date(Date.now() + 45 * MINUTE), status: "booked" });
-    const visit = await insertAppointment(api.runtime, { slot, patientId: patient.patientId, status: "scheduled" });
+    const patient = await buildPatient(api);
+    const slot = await buildSlot(api, { doctorId: doctor.doctorId, clinicId, start: new Date(Date.now() + 45 * MINUTE), status: "booked" });
+    const visit = await buildAppointment(api, { slot, patientId: patient.patientId, status: "scheduled" });
     expect((await run<{ outcome: string }>("booking", LOYALTY_AWARD_JOB, { appointmentId: visit.id })).outcome).toBe("not_completed");
 
     expect((await call(api, reception, "POST", `/appointments/${visit.id}/status`, { status: "completed" })).status).toBe(200);

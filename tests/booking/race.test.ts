@@ -1,20 +1,18 @@
 /** The hot path under contention, and lapsed holds with the worker down. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestApp } from "../support/harness";
-import { count, hold, inconsistencies, patientOn, query, setup, slots, startBookingApp } from "./support";
+import { describe, expect, it } from "vitest";
+import { useApp } from "../support/harness";
+import { buildClinicWithDoctor, buildPatient, buildSlots } from "../support/factories";
+import { hold } from "../support/api";
+import { count, inconsistencies, query } from "../support/db";
 
 describe("booking races", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startBookingApp({ LOG_LEVEL: "error" });
-  });
-  afterAll(() => app?.close());
+  const app = useApp({ LOG_LEVEL: "error" });
 
   it("200 concurrent holds on one slot: exactly one 201, the rest 409, one appointment row", async () => {
-    const { clinicId, doctor } = await setup(app);
-    const [slot] = await slots(app, doctor.doctorId, clinicId, 1);
+    const { clinicId, doctor } = await buildClinicWithDoctor(app);
+    const [slot] = await buildSlots(app, { doctorId: doctor.doctorId, clinicId, count: 1 });
     const patients = [];
-    for (let i = 0; i < 200; i++) patients.push(await patientOn(app, "standard"));
+    for (let i = 0; i < 200; i++) patients.push(await buildPatient(app, { tier: "standard" }));
     const replies = await Promise.all(patients.map((p) => hold(app, p, { slotId: slot!.id })));
     expect(replies.filter((r) => r.status === 201)).toHaveLength(1);
     const lost = replies.filter((r) => r.status !== 201);
@@ -24,10 +22,10 @@ describe("booking races", () => {
   }, 60_000);
 
   it("a lapsed hold with no worker is bookable by someone else; the old one ends expired", async () => {
-    const { clinicId, doctor } = await setup(app);
-    const [slot] = await slots(app, doctor.doctorId, clinicId, 1);
-    const first = await patientOn(app, "standard");
-    const second = await patientOn(app, "standard");
+    const { clinicId, doctor } = await buildClinicWithDoctor(app);
+    const [slot] = await buildSlots(app, { doctorId: doctor.doctorId, clinicId, count: 1 });
+    const first = await buildPatient(app, { tier: "standard" });
+    const second = await buildPatient(app, { tier: "standard" });
     const a = await hold(app, first, { slotId: slot!.id });
     expect(a.status).toBe(201);
     expect((await hold(app, second, { slotId: slot!.id })).body.code).toBe("SLOT_TAKEN");

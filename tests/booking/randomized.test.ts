@@ -4,12 +4,12 @@
  * is no double booking, that every slot's status agrees with its appointments, and that every elastic
  * block's bookings follow their allocations, never overlap and fit its capacity.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestApp } from "../support/harness";
-import type { TestPerson } from "../support/identity";
-import { createClinicService } from "../scheduling/support-search";
-import { at, dayFromNow } from "../scheduling/support-slots";
-import { api, blockInvariants, hold, inconsistencies, patientOn, query, setup, slots, startBookingApp } from "./support";
+import { describe, expect, it } from "vitest";
+import { useApp } from "../support/harness";
+import { buildClinicService, buildClinicWithDoctor, buildPatient, buildSlots, type TestPerson } from "../support/factories";
+import { call, hold } from "../support/api";
+import { blockInvariants, inconsistencies, query } from "../support/db";
+import { at, dayFromNow } from "../support/dates";
 
 const OPERATIONS = 2_000;
 const IN_FLIGHT = 16;
@@ -30,20 +30,16 @@ function random(seed: number) {
 }
 
 describe("randomized booking run", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startBookingApp({ LOG_LEVEL: "error", RATE_LIMIT_MAX: "1000000" });
-  });
-  afterAll(() => app?.close());
+  const app = useApp({ LOG_LEVEL: "error", RATE_LIMIT_MAX: "1000000" });
 
   it("ends with zero double bookings and every slot consistent with its appointments", async () => {
-    const { clinicId, doctor, reception } = await setup(app);
-    const slotIds = (await slots(app, doctor.doctorId, clinicId, SLOTS)).map((slot) => slot.id);
-    const serviceId = await createClinicService(app.runtime, clinicId, 20);
+    const { clinicId, doctor, reception } = await buildClinicWithDoctor(app);
+    const slotIds = (await buildSlots(app, { doctorId: doctor.doctorId, clinicId, count: SLOTS })).map((slot) => slot.id);
+    const serviceId = await buildClinicService(app, clinicId, 20);
     const blocks: { id: string; start: Date }[] = [];
     for (let i = 0; i < BLOCKS; i++) {
       const start = at(dayFromNow(6 + i), "09:00");
-      const reply = await api(app, reception, "POST", `/doctors/${doctor.doctorId}/elastic-blocks`, {
+      const reply = await call(app, reception, "POST", `/doctors/${doctor.doctorId}/elastic-blocks`, {
         clinicId,
         startsAt: start.toISOString(),
         endsAt: new Date(start.getTime() + 120 * 60_000).toISOString(),
@@ -54,7 +50,7 @@ describe("randomized booking run", () => {
     const patients: TestPerson[] = [];
     for (let i = 0; i < PATIENTS; i++) {
       // The vise tier books free with a doctor it has a relation with, so confirm is reachable.
-      const patient = await patientOn(app, "vise");
+      const patient = await buildPatient(app, { tier: "vise" });
       await query(app, `insert into doctor_patient (id, doctor_id, patient_id) values (gen_random_uuid(), ?, ?)`, [
         doctor.doctorId,
         patient.patientId,
@@ -91,13 +87,13 @@ describe("randomized booking run", () => {
       }
       const target = pick(appointments);
       if (roll < 0.6) {
-        return tally("confirm", (await api(app, target.owner, "POST", `/appointments/${target.id}/confirm`)).status);
+        return tally("confirm", (await call(app, target.owner, "POST", `/appointments/${target.id}/confirm`)).status);
       }
       if (roll < 0.75) {
-        return tally("cancel", (await api(app, target.owner, "POST", `/appointments/${target.id}/cancel`, { reason: "random" })).status);
+        return tally("cancel", (await call(app, target.owner, "POST", `/appointments/${target.id}/cancel`, { reason: "random" })).status);
       }
       if (roll < 0.9) {
-        const reply = await api(app, target.owner, "POST", `/appointments/${target.id}/reschedule`, await place());
+        const reply = await call(app, target.owner, "POST", `/appointments/${target.id}/reschedule`, await place());
         const moved = (reply.body as { appointment?: { id: string } }).appointment;
         if (reply.status === 200 && moved) appointments.push({ id: moved.id, owner: target.owner });
         return tally("reschedule", reply.status);

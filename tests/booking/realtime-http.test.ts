@@ -1,9 +1,8 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Socket } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
-import { createClinic, createPerson, type TestPerson } from "../support/identity";
-import { insertSlot, listen, settle, subscribe } from "./realtime-support";
+import { createTestEnvironment, listen, settle, startTestApp, subscribe, type TestApp } from "../support/harness";
+import { buildClinic, buildPerson, buildSlot, type TestPerson } from "../support/factories";
 
 /** End to end: a booking made over HTTP on node A reaches subscribers on node B. */
 describe("booking events through POST /appointments", () => {
@@ -18,11 +17,11 @@ describe("booking events through POST /appointments", () => {
   beforeAll(async () => {
     const environment = await createTestEnvironment();
     [nodeA, nodeB] = await Promise.all([startTestApp(environment), startTestApp(environment)]);
-    clinicId = (await createClinic(nodeA.runtime)).id;
+    clinicId = (await buildClinic(nodeA)).id;
     [doctor, patient, watcher] = await Promise.all([
-      createPerson(nodeA.runtime, "doctor", { clinicIds: [clinicId] }),
-      createPerson(nodeA.runtime, "patient"),
-      createPerson(nodeA.runtime, "patient"),
+      buildPerson(nodeA, "doctor", { clinicIds: [clinicId] }),
+      buildPerson(nodeA, "patient"),
+      buildPerson(nodeA, "patient"),
     ]);
     await (nodeA.runtime.orm.em.fork() as EntityManager).execute(`update patient set subscription_tier = 'standard'`);
   });
@@ -32,7 +31,7 @@ describe("booking events through POST /appointments", () => {
   afterAll(() => Promise.all([nodeA.close(), nodeB.close()]));
 
   it("publishes slot.held to slots: (without patient data) and appointment.created to the patient's me room", async () => {
-    const slot = await insertSlot(nodeA.runtime, { doctorId: doctor.doctorId!, clinicId, start: new Date(Date.now() + 3 * 86_400_000) });
+    const slot = await buildSlot(nodeA, { doctorId: doctor.doctorId!, clinicId, start: new Date(Date.now() + 3 * 86_400_000) });
     const publicView = await listen(nodeB, watcher.token, sockets);
     const mine = await listen(nodeB, patient.token, sockets);
     const slotsAck = (await subscribe(publicView.socket, `slots:${doctor.doctorId}`)) as { ok: true; seq: number };

@@ -5,7 +5,7 @@
  * field added, renamed or dropped on either side, or a name the map lacks, fails here.
  */
 import type { Socket } from "socket.io-client";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
   appointmentLiveSchema,
@@ -19,10 +19,10 @@ import {
   slotsSnapshotSchema,
   type EventEnvelope,
 } from "@clinic/shared";
-import type { TestApp } from "../support/harness";
-import { createPerson, type TestPerson } from "../support/identity";
-import { appointmentAt, call, doctorAt, middayClinic, patientNamed, query, slotAt, staffCheckIn, startQueueApp } from "../queue/queue-support";
-import { listen, settle, subscribe } from "./realtime-support";
+import { listen, settle, subscribe, useApp } from "../support/harness";
+import { buildAppointmentFromNow, buildDoctor, buildMiddayClinic, buildNamedPatient, buildPerson, buildSlotFromNow, type TestPerson } from "../support/factories";
+import { call, staffCheckIn } from "../support/api";
+import { query } from "../support/db";
 
 /** The schema with no unknown keys allowed (zod objects strip them by default); a union's options each so. */
 const strict = (schema: z.ZodType): z.ZodType =>
@@ -36,30 +36,28 @@ function parseSnapshot(schema: z.ZodObject, snapshot: unknown, rows: Record<stri
 }
 
 describe("booking topic payloads match the shared schemas", () => {
-  let app: TestApp;
+  const app = useApp();
   let clinicId: string;
   let doctor: TestPerson & { doctorId: string };
   let reception: TestPerson;
   const sockets: Socket[] = [];
 
   beforeAll(async () => {
-    app = await startQueueApp();
-    clinicId = (await middayClinic(app)).id;
-    doctor = await doctorAt(app, [clinicId]);
-    reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicId] });
+    clinicId = (await buildMiddayClinic(app)).id;
+    doctor = await buildDoctor(app, [clinicId]);
+    reception = await buildPerson(app, "receptionist", { clinicIds: [clinicId] });
   });
   afterEach(() => {
     for (const socket of sockets.splice(0)) socket.disconnect();
   });
-  afterAll(() => app?.close());
 
   it("snapshots and slot / appointment / queue events of a hold, a cancel and a check-in", async () => {
-    const patient = await patientNamed(app);
-    const other = await patientNamed(app);
+    const patient = await buildNamedPatient(app);
+    const other = await buildNamedPatient(app);
     await query(app, `update patient set subscription_tier = 'standard' where id in (?, ?)`, [patient.patientId, other.patientId]);
-    const slotId = await slotAt(app, { doctorId: doctor.doctorId, clinicId, fromNowMinutes: 90 });
-    const arriving = await appointmentAt(app, { doctorId: doctor.doctorId, clinicId, patientId: other.patientId, fromNowMinutes: 30 });
-    const arrived = await appointmentAt(app, { doctorId: doctor.doctorId, clinicId, patientId: other.patientId, fromNowMinutes: 45 });
+    const slotId = (await buildSlotFromNow(app, { doctorId: doctor.doctorId, clinicId, fromNowMinutes: 90 })).id;
+    const arriving = (await buildAppointmentFromNow(app, { doctorId: doctor.doctorId, clinicId, patientId: other.patientId, fromNowMinutes: 30 })).id;
+    const arrived = (await buildAppointmentFromNow(app, { doctorId: doctor.doctorId, clinicId, patientId: other.patientId, fromNowMinutes: 45 })).id;
     expect((await staffCheckIn(app, reception, clinicId, arrived)).status).toBe(201);
 
     const mine = await listen(app, patient.token, sockets);

@@ -1,22 +1,70 @@
 import type { Socket } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createTestEnvironment, startTestApp, type TestApp, type TestEnvironment } from "../support/harness";
-import { createClinic, createPerson, type TestPerson } from "../support/identity";
-import {
-  appointmentChange,
-  insertAppointment,
-  insertSlot,
-  listen,
-  publishChanges,
-  seqOf,
-  settle,
-  subscribe,
-  transition,
-} from "./realtime-support";
+import type { AppointmentCause, SlotCause } from "@clinic/shared";
+import type { Appointment } from "../../server/src/modules/booking/appointment.entity";
+import type { AppointmentChange } from "../../server/src/modules/booking/appointment.views";
+import type { Slot } from "../../server/src/modules/scheduling/slot.entity";
+import { SLOT_COLUMNS, slotChange, type SlotChange, type SlotRow } from "../../server/src/modules/scheduling/slot.store";
+import { recordEvents } from "../../server/src/platform/outbox";
+import { createTestEnvironment, listen, seqOf, settle, startTestApp, subscribe, type HasRuntime, type TestApp, type TestEnvironment } from "../support/harness";
+import { buildAppointment, buildClinic, buildPerson, buildSlot, type TestPerson } from "../support/factories";
+import { fork, query } from "../support/db";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Commits the changes as the booking writers do (domain events recorded in a transaction) and waits
+ * for this node's outbox to hand them to the realtime subscribers.
+ */
+async function publishChanges(app: HasRuntime, changes: { slots?: SlotChange[]; appointments?: AppointmentChange[] }): Promise<void> {
+  await fork(app).transactional((tx) =>
+    recordEvents(tx, [
+      ...(changes.slots ?? []).map((change) => ({ name: `slot.${change.cause as SlotCause}` as const, data: change })),
+      ...(changes.appointments ?? []).map((change) => ({ name: `appointment.${change.cause as AppointmentCause}` as const, data: change })),
+    ]),
+  );
+  await app.runtime.outbox.idle();
+}
+
+/**
+ * Applies a slot transition to the database (as the committed booking transaction would) and
+ * returns the SlotChange describing it, built from the updated row as the writers build theirs.
+ */
+async function transition(
+  app: HasRuntime,
+  slot: Slot,
+  cause: string,
+  status: "available" | "held" | "booked" | "blocked",
+  holdExpiresAt: Date | null = null,
+): Promise<SlotChange> {
+  const [row] = await query<SlotRow>(
+    app,
+    `update slot set status = ?, hold_expires_at = ?, version = version + 1 where id = ? returning ${SLOT_COLUMNS}`,
+    [status, holdExpiresAt, slot.id],
+  );
+  return slotChange(row!, cause);
+}
+
+/** The AppointmentChange the booking service would record for the appointment. */
+function appointmentChange(appointment: Appointment, patientUserId: string, cause: string): AppointmentChange {
+  return {
+    appointmentId: appointment.id,
+    patientId: appointment.patient.id,
+    patientUserId,
+    doctorId: appointment.doctor.id,
+    clinicId: appointment.clinic.id,
+    slotId: appointment.slot?.id ?? null,
+    elasticAllocationId: appointment.elasticAllocation?.id ?? null,
+    start: appointment.startsAt.toISOString(),
+    end: appointment.endsAt.toISOString(),
+    status: appointment.status,
+    version: appointment.version,
+    holdExpiresAt: appointment.holdExpiresAt?.toISOString() ?? null,
+    cause,
+  };
+}
 
 describe("booking real-time topics across two nodes", () => {
   let environment: TestEnvironment;
@@ -38,15 +86,14 @@ describe("booking real-time topics across two nodes", () => {
   beforeAll(async () => {
     environment = await createTestEnvironment();
     [nodeA, nodeB] = await Promise.all([startTestApp(environment), startTestApp(environment)]);
-    const runtime = nodeA.runtime;
-    [clinicId, otherClinicId] = (await Promise.all([createClinic(runtime), createClinic(runtime)])).map((clinic) => clinic.id) as [string, string];
+    [clinicId, otherClinicId] = (await Promise.all([buildClinic(nodeA), buildClinic(nodeA)])).map((clinic) => clinic.id) as [string, string];
     [doctor, patient, otherPatient, reception, otherReception, admin] = await Promise.all([
-      createPerson(runtime, "doctor", { clinicIds: [clinicId] }),
-      createPerson(runtime, "patient"),
-      createPerson(runtime, "patient"),
-      createPerson(runtime, "receptionist", { clinicIds: [clinicId] }),
-      createPerson(runtime, "receptionist", { clinicIds: [otherClinicId] }),
-      createPerson(runtime, "platform_admin"),
+      buildPerson(nodeA, "doctor", { clinicIds: [clinicId] }),
+      buildPerson(nodeA, "patient"),
+      buildPerson(nodeA, "patient"),
+      buildPerson(nodeA, "receptionist", { clinicIds: [clinicId] }),
+      buildPerson(nodeA, "receptionist", { clinicIds: [otherClinicId] }),
+      buildPerson(nodeA, "platform_admin"),
     ]);
   });
   afterEach(() => {
@@ -55,7 +102,7 @@ describe("booking real-time topics across two nodes", () => {
   afterAll(() => Promise.all([nodeA.close(), nodeB.close()]));
 
   it("delivers held → booked → released in order with consecutive seq to subscribers on both nodes", async () => {
-    const slot = await insertSlot(nodeA.runtime, { doctorId: doctor.doctorId!, clinicId, start: freshStart() });
+    const slot = await buildSlot(nodeA, { doctorId: doctor.doctorId!, clinicId, start: freshStart() });
     const topic = `slots:${doctor.doctorId}`;
     const onB = await listen(nodeB, otherPatient.token, sockets);
     const onA = await listen(nodeA, patient.token, sockets);
@@ -65,12 +112,12 @@ describe("booking real-time topics across two nodes", () => {
     const from = (ackB as { seq: number }).seq;
 
     const holdExpiresAt = new Date(Date.now() + 600_000);
-    const held = await transition(nodeA.runtime, slot, "held", "held", holdExpiresAt);
-    await publishChanges(nodeA.runtime, { slots: [held] });
-    const booked = await transition(nodeA.runtime, slot, "booked", "booked");
-    await publishChanges(nodeA.runtime, { slots: [booked] });
-    const released = await transition(nodeA.runtime, slot, "released", "available");
-    await publishChanges(nodeA.runtime, { slots: [released] });
+    const held = await transition(nodeA, slot, "held", "held", holdExpiresAt);
+    await publishChanges(nodeA, { slots: [held] });
+    const booked = await transition(nodeA, slot, "booked", "booked");
+    await publishChanges(nodeA, { slots: [booked] });
+    const released = await transition(nodeA, slot, "released", "available");
+    await publishChanges(nodeA, { slots: [released] });
 
     await settle(() => onA.of(topic).length === 3 && onB.of(topic).length === 3);
     for (const client of [onA, onB]) {
@@ -88,7 +135,7 @@ describe("booking real-time topics across two nodes", () => {
   });
 
   it("sends slot and appointment events to the doctor, the clinic's staff and the patient's own `me` room", async () => {
-    const slot = await insertSlot(nodeA.runtime, { doctorId: doctor.doctorId!, clinicId, start: freshStart() });
+    const slot = await buildSlot(nodeA, { doctorId: doctor.doctorId!, clinicId, start: freshStart() });
     const staff = await listen(nodeB, reception.token, sockets);
     const doc = await listen(nodeA, doctor.token, sockets);
     const me = await listen(nodeB, patient.token, sockets);
@@ -99,10 +146,10 @@ describe("booking real-time topics across two nodes", () => {
     expect(meAck).toMatchObject({ ok: true, topic: `me:${patient.user.id}`, seq: 0 });
     expect(await subscribe(publicView.socket, `slots:${doctor.doctorId}`)).toMatchObject({ ok: true });
 
-    const held = await transition(nodeA.runtime, slot, "held", "held", new Date(Date.now() + 600_000));
-    const appointment = await insertAppointment(nodeA.runtime, { slot, patientId: patient.patientId!, status: "pending" });
+    const held = await transition(nodeA, slot, "held", "held", new Date(Date.now() + 600_000));
+    const appointment = await buildAppointment(nodeA, { slot, patientId: patient.patientId!, status: "pending" });
     const created = appointmentChange(appointment, patient.user.id, "created");
-    await publishChanges(nodeB.runtime, { slots: [held], appointments: [created] });
+    await publishChanges(nodeB, { slots: [held], appointments: [created] });
 
     await settle(() => staff.events.length === 2 && doc.events.length === 2 && me.events.length === 1 && publicView.events.length === 1);
     expect(staff.events.map((event) => event.type)).toEqual(["slot.held", "appointment.created"]);
@@ -111,21 +158,21 @@ describe("booking real-time topics across two nodes", () => {
     expect(publicView.events.map((event) => event.type)).toEqual(["slot.held"]);
     // Unsubscribing from `me` leaves the room it joined.
     expect(await me.socket.timeout(5_000).emitWithAck("unsubscribe", { topic: "me" })).toEqual({ ok: true });
-    await publishChanges(nodeA.runtime, { appointments: [appointmentChange(appointment, patient.user.id, "confirmed")] });
+    await publishChanges(nodeA, { appointments: [appointmentChange(appointment, patient.user.id, "confirmed")] });
     await settle(() => staff.events.length === 3);
     await pause(150);
     expect(me.events).toHaveLength(1);
   });
 
   it("keeps walk-in and emergency slots off the public topic", async () => {
-    const walkIn = await insertSlot(nodeA.runtime, { doctorId: doctor.doctorId!, clinicId, start: freshStart(), kind: "walk_in" });
+    const walkIn = await buildSlot(nodeA, { doctorId: doctor.doctorId!, clinicId, start: freshStart(), kind: "walk_in" });
     const staff = await listen(nodeA, reception.token, sockets);
     const publicView = await listen(nodeB, patient.token, sockets);
     await subscribe(staff.socket, `clinic:${clinicId}`);
     const ack = await subscribe(publicView.socket, `slots:${doctor.doctorId}`);
     expect((ack as { snapshot: { slots: { slotId: string }[] } }).snapshot.slots.map((s) => s.slotId)).not.toContain(walkIn.id);
 
-    await publishChanges(nodeA.runtime, { slots: [await transition(nodeA.runtime, walkIn, "booked", "booked")] });
+    await publishChanges(nodeA, { slots: [await transition(nodeA, walkIn, "booked", "booked")] });
     await settle(() => staff.events.length === 1);
     await pause(150);
     expect(staff.events[0]).toMatchObject({ type: "slot.booked", data: { kind: "walk_in" } });
@@ -149,8 +196,8 @@ describe("booking real-time topics across two nodes", () => {
     expect(await subscribe(asAdmin.socket, `clinic:${clinicId}`)).toMatchObject({ ok: true });
     expect(await subscribe(asAdmin.socket, `doctor:${doctor.doctorId}`)).toMatchObject({ ok: true });
     // A refused subscriber receives nothing of the topic.
-    await publishChanges(nodeB.runtime, {
-      slots: [await transition(nodeA.runtime, await insertSlot(nodeA.runtime, { doctorId: doctor.doctorId!, clinicId, start: freshStart(), kind: "emergency" }), "blocked", "blocked")],
+    await publishChanges(nodeB, {
+      slots: [await transition(nodeA, await buildSlot(nodeA, { doctorId: doctor.doctorId!, clinicId, start: freshStart(), kind: "emergency" }), "blocked", "blocked")],
     });
     await settle(() => asAdmin.events.length === 2);
     await pause(150);
@@ -159,25 +206,25 @@ describe("booking real-time topics across two nodes", () => {
   });
 
   it("lets a reconnecting client resync: the new ack's seq is the last published and the snapshot is current", async () => {
-    const slot = await insertSlot(nodeA.runtime, { doctorId: doctor.doctorId!, clinicId, start: freshStart() });
+    const slot = await buildSlot(nodeA, { doctorId: doctor.doctorId!, clinicId, start: freshStart() });
     const topic = `slots:${doctor.doctorId}`;
     const first = await listen(nodeB, patient.token, sockets);
     const ack = (await subscribe(first.socket, topic)) as { ok: true; seq: number };
     first.socket.disconnect();
 
-    await publishChanges(nodeA.runtime, { slots: [await transition(nodeA.runtime, slot, "held", "held", new Date(Date.now() + 600_000))] });
-    const lastChange = await transition(nodeA.runtime, slot, "booked", "booked");
-    await publishChanges(nodeA.runtime, { slots: [lastChange] });
+    await publishChanges(nodeA, { slots: [await transition(nodeA, slot, "held", "held", new Date(Date.now() + 600_000))] });
+    const lastChange = await transition(nodeA, slot, "booked", "booked");
+    await publishChanges(nodeA, { slots: [lastChange] });
 
     const again = await listen(nodeB, patient.token, sockets);
     const resync = (await subscribe(again.socket, topic)) as { ok: true; seq: number; snapshot: { slots: { slotId: string }[] } };
     expect(resync.seq).toBe(ack.seq + 2);
-    expect(resync.seq).toBe(await seqOf(nodeA.runtime, topic));
+    expect(resync.seq).toBe(await seqOf(nodeA, topic));
     // Booked: gone from the bookable view.
     expect(resync.snapshot.slots.map((s) => s.slotId)).not.toContain(slot.id);
 
-    const released = await transition(nodeA.runtime, slot, "released", "available");
-    await publishChanges(nodeA.runtime, { slots: [released] });
+    const released = await transition(nodeA, slot, "released", "available");
+    await publishChanges(nodeA, { slots: [released] });
     const third = await listen(nodeA, patient.token, sockets);
     const after = (await subscribe(third.socket, topic)) as { ok: true; seq: number; snapshot: { slots: unknown[] } };
     expect(after.seq).toBe(resync.seq + 1);
@@ -187,23 +234,23 @@ describe("booking real-time topics across two nodes", () => {
   });
 
   it("gives each topic the snapshot it promises", async () => {
-    const snapDoctor = await createPerson(nodeA.runtime, "doctor", { clinicIds: [clinicId] });
+    const snapDoctor = await buildPerson(nodeA, "doctor", { clinicIds: [clinicId] });
     const d = snapDoctor.doctorId!;
     const now = Date.now();
-    const available = await insertSlot(nodeA.runtime, { doctorId: d, clinicId, start: new Date(now + 2 * DAY) });
-    const heldLive = await insertSlot(nodeA.runtime, { doctorId: d, clinicId, start: new Date(now + 2 * DAY + HOUR), status: "held", holdExpiresAt: new Date(now + 600_000) });
-    const heldLapsed = await insertSlot(nodeA.runtime, { doctorId: d, clinicId, start: new Date(now + 2 * DAY + 2 * HOUR), status: "held", holdExpiresAt: new Date(now - 1_000) });
-    await insertSlot(nodeA.runtime, { doctorId: d, clinicId, start: new Date(now + 2 * DAY + 3 * HOUR), kind: "walk_in" });
-    await insertSlot(nodeA.runtime, { doctorId: d, clinicId, start: new Date(now + 9 * DAY) });
+    const available = await buildSlot(nodeA, { doctorId: d, clinicId, start: new Date(now + 2 * DAY) });
+    const heldLive = await buildSlot(nodeA, { doctorId: d, clinicId, start: new Date(now + 2 * DAY + HOUR), status: "held", holdExpiresAt: new Date(now + 600_000) });
+    const heldLapsed = await buildSlot(nodeA, { doctorId: d, clinicId, start: new Date(now + 2 * DAY + 2 * HOUR), status: "held", holdExpiresAt: new Date(now - 1_000) });
+    await buildSlot(nodeA, { doctorId: d, clinicId, start: new Date(now + 2 * DAY + 3 * HOUR), kind: "walk_in" });
+    await buildSlot(nodeA, { doctorId: d, clinicId, start: new Date(now + 9 * DAY) });
     // Appointments: now (today), in 3 days, in 10 days, and a cancelled one today.
-    const slotNow = await insertSlot(nodeA.runtime, { doctorId: d, clinicId, start: new Date(now), status: "booked" });
-    const slot3 = await insertSlot(nodeA.runtime, { doctorId: d, clinicId, start: new Date(now + 3 * DAY), status: "booked" });
-    const slot10 = await insertSlot(nodeA.runtime, { doctorId: d, clinicId, start: new Date(now + 10 * DAY), status: "booked" });
-    const slotCancelled = await insertSlot(nodeA.runtime, { doctorId: d, clinicId, start: new Date(now + 20 * 60_000) });
-    const patientNow = await insertAppointment(nodeA.runtime, { slot: slotNow, patientId: patient.patientId! });
-    const patient3 = await insertAppointment(nodeA.runtime, { slot: slot3, patientId: patient.patientId! });
-    const other10 = await insertAppointment(nodeA.runtime, { slot: slot10, patientId: otherPatient.patientId! });
-    await insertAppointment(nodeA.runtime, { slot: slotCancelled, patientId: patient.patientId!, status: "cancelled" });
+    const slotNow = await buildSlot(nodeA, { doctorId: d, clinicId, start: new Date(now), status: "booked" });
+    const slot3 = await buildSlot(nodeA, { doctorId: d, clinicId, start: new Date(now + 3 * DAY), status: "booked" });
+    const slot10 = await buildSlot(nodeA, { doctorId: d, clinicId, start: new Date(now + 10 * DAY), status: "booked" });
+    const slotCancelled = await buildSlot(nodeA, { doctorId: d, clinicId, start: new Date(now + 20 * 60_000) });
+    const patientNow = await buildAppointment(nodeA, { slot: slotNow, patientId: patient.patientId! });
+    const patient3 = await buildAppointment(nodeA, { slot: slot3, patientId: patient.patientId! });
+    const other10 = await buildAppointment(nodeA, { slot: slot10, patientId: otherPatient.patientId! });
+    await buildAppointment(nodeA, { slot: slotCancelled, patientId: patient.patientId!, status: "cancelled" });
 
     const pub = await listen(nodeA, otherPatient.token, sockets);
     const slots = (await subscribe(pub.socket, `slots:${d}`)) as { ok: true; snapshot: { doctorId: string; slots: Record<string, unknown>[] } };
@@ -242,10 +289,10 @@ describe("booking real-time topics across two nodes", () => {
   });
 
   it("a publish that fails is retried until it is delivered, in order, and never reaches the writer", async () => {
-    const slot = await insertSlot(nodeA.runtime, { doctorId: doctor.doctorId!, clinicId, start: freshStart() });
+    const slot = await buildSlot(nodeA, { doctorId: doctor.doctorId!, clinicId, start: freshStart() });
     const watcher = await listen(nodeB, reception.token, sockets);
     await subscribe(watcher.socket, `clinic:${clinicId}`);
-    const change = await transition(nodeA.runtime, slot, "held", "held", new Date(Date.now() + 60_000));
+    const change = await transition(nodeA, slot, "held", "held", new Date(Date.now() + 60_000));
     // Redis refuses every publish for a while: the write still commits; the outbox keeps the event owed.
     const { events } = nodeA.runtime;
     const publish = events.publish.bind(events);
@@ -255,7 +302,7 @@ describe("booking real-time topics across two nodes", () => {
       return publish(topic, type, data);
     };
     try {
-      await publishChanges(nodeA.runtime, { slots: [change] });
+      await publishChanges(nodeA, { slots: [change] });
       expect(watcher.of(`clinic:${clinicId}`)).toEqual([]);
       const [owed] = await nodeA.runtime.orm.em.fork().getConnection().execute<{ pending: string[]; delivered_at: Date | null }[]>(
         `select pending, delivered_at from domain_event where data->>'slotId' = ? order by id desc limit 1`,

@@ -1,30 +1,27 @@
 /** A rule change never deletes a slot that appointment history points at: it expires it instead. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestApp } from "../support/harness";
-import { weekdayRule } from "../scheduling/support-rules";
-import { api, hold, patientOn, query, setup, startBookingApp } from "./support";
+import { describe, expect, it } from "vitest";
+import { useApp } from "../support/harness";
+import { buildClinicWithDoctor, buildPatient, weekdayRule } from "../support/factories";
+import { call, hold } from "../support/api";
+import { query } from "../support/db";
 
 describe("rule changes over booked history", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startBookingApp({ LOG_LEVEL: "error" });
-  });
-  afterAll(() => app?.close());
+  const app = useApp({ LOG_LEVEL: "error" });
 
   it("expires a freed slot with a cancelled appointment instead of deleting it", async () => {
-    const { clinicId, doctor, reception } = await setup(app);
-    const created = await api(app, reception, "POST", `/doctors/${doctor.doctorId}/availability-rules`, weekdayRule(clinicId));
+    const { clinicId, doctor, reception } = await buildClinicWithDoctor(app);
+    const created = await call(app, reception, "POST", `/doctors/${doctor.doctorId}/availability-rules`, weekdayRule(clinicId));
     expect(created.status).toBe(201);
     const ruleId = (created.body as { rule: { id: string } }).rule.id;
     const [slot] = await query<{ id: string }>(app, `select id from slot where rule_id = ? order by starts_at limit 1`, [ruleId]);
 
-    const patient = await patientOn(app, "standard");
+    const patient = await buildPatient(app, { tier: "standard" });
     const held = await hold(app, patient, { slotId: slot!.id });
     expect(held.status).toBe(201);
-    expect((await api(app, patient, "POST", `/appointments/${held.body.id}/cancel`, { reason: "changed plans" })).status).toBe(200);
+    expect((await call(app, patient, "POST", `/appointments/${held.body.id}/cancel`, { reason: "changed plans" })).status).toBe(200);
 
     // New hours no longer produce that slot: it goes, but its history stays.
-    const changed = await api(app, reception, "PATCH", `/availability-rules/${ruleId}`, { startTime: "14:00", endTime: "16:00" });
+    const changed = await call(app, reception, "PATCH", `/availability-rules/${ruleId}`, { startTime: "14:00", endTime: "16:00" });
     expect(changed.status).toBe(200);
     const [after] = await query<{ status: string }>(app, `select status from slot where id = ?`, [slot!.id]);
     expect(after?.status).toBe("expired");

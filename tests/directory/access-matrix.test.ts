@@ -4,15 +4,14 @@
  * never carries the target's data. Rows run in order, so writes that succeed come after the refusals
  * of the same call.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { problemSchema } from "@clinic/shared";
 import { ClinicService } from "../../server/src/modules/directory/service.entity";
 import { DoctorPatient } from "../../server/src/modules/directory/patient.entity";
 import { ClinicMembership } from "../../server/src/modules/directory/membership.entity";
-import { insertAppointment, insertSlot } from "../booking/realtime-support";
-import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
-import { createClinic, createPerson, type TestPerson } from "../support/identity";
+import { useApp } from "../support/harness";
+import { buildAppointment, buildClinic, buildPerson, buildSlot, type TestPerson } from "../support/factories";
 
 type Who =
   | "anonymous"
@@ -189,18 +188,17 @@ const rows: Row[] = [
 ];
 
 describe("directory access matrix", () => {
-  let app: TestApp;
+  const app = useApp();
   const people = new Map<string, TestPerson>();
   const ids: Record<string, string> = {};
   const secrets: string[] = [];
 
   beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000" } });
     const { runtime } = app;
-    const [clinicA, clinicB, clinicC] = await Promise.all([createClinic(runtime), createClinic(runtime), createClinic(runtime)]);
+    const [clinicA, clinicB, clinicC] = await Promise.all([buildClinic(app), buildClinic(app), buildClinic(app)]);
     Object.assign(ids, { clinicA: clinicA.id, clinicB: clinicB.id, clinicC: clinicC.id, missing: crypto.randomUUID() });
-    const make = async (key: string, ...args: Parameters<typeof createPerson> extends [unknown, ...infer R] ? R : never) => {
-      const person = await createPerson(runtime, ...args);
+    const make = async (key: string, ...args: Parameters<typeof buildPerson> extends [unknown, ...infer R] ? R : never) => {
+      const person = await buildPerson(app, ...args);
       people.set(key, person);
       return person;
     };
@@ -247,10 +245,9 @@ describe("directory access matrix", () => {
     const spareMembershipA = await em.findOneOrFail(ClinicMembership, { user: get("spareReceptionist3").user.id });
     Object.assign(ids, { serviceA: serviceA.id, serviceB: serviceB.id, membershipB: membershipB.id, spareMembershipA: spareMembershipA.id });
     // The spare patient booked `doctor` at clinic A: that makes them known there.
-    const visit = await insertSlot(runtime, { doctorId: ids.doctor!, clinicId: clinicA.id, start: new Date(Date.now() + 86_400_000) });
-    await insertAppointment(runtime, { slot: visit, patientId: ids.sparePatient! });
+    const visit = await buildSlot(app, { doctorId: ids.doctor!, clinicId: clinicA.id, start: new Date(Date.now() + 86_400_000) });
+    await buildAppointment(app, { slot: visit, patientId: ids.sparePatient! });
   });
-  afterAll(() => app?.close());
 
   const fill = (text: string) => text.replace(/\{(\w+)\}/g, (_, key: string) => ids[key] ?? `{${key}}`);
 

@@ -2,28 +2,26 @@
  * Races on directory writes: the database's unique constraints decide, and the loser gets a 409
  * (or, for idempotent PUTs, the same answer as the winner), never a 500 or a second row.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EntityManager } from "@mikro-orm/postgresql";
+import { beforeAll, describe, expect, it } from "vitest";
 import { problemSchema } from "@clinic/shared";
-import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
-import { createClinic, createPerson, type TestPerson } from "../support/identity";
+import { useApp } from "../support/harness";
+import { buildClinic, buildPerson, type TestPerson } from "../support/factories";
+import { count } from "../support/db";
 
 const ROUNDS = 5;
 
 describe("directory write races", () => {
-  let app: TestApp;
+  const app = useApp();
   let clinicId: string;
   let admins: [TestPerson, TestPerson];
 
   beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000" } });
-    clinicId = (await createClinic(app.runtime)).id;
+    clinicId = (await buildClinic(app)).id;
     admins = [
-      await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicId] }),
-      await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicId] }),
+      await buildPerson(app, "clinic_admin", { clinicIds: [clinicId] }),
+      await buildPerson(app, "clinic_admin", { clinicIds: [clinicId] }),
     ];
   });
-  afterAll(() => app?.close());
 
   const post = (person: TestPerson, path: string, body: unknown) =>
     fetch(`${app.url}/api/v1${path}`, {
@@ -31,10 +29,6 @@ describe("directory write races", () => {
       headers: { ...person.headers, "content-type": "application/json" },
       body: JSON.stringify(body),
     });
-  const count = async (sql: string, params: unknown[]) => {
-    const [row] = await (app.runtime.orm.em.fork() as EntityManager).getConnection().execute<{ n: string }[]>(sql, params);
-    return Number(row!.n);
-  };
 
   async function race(requests: [Promise<Response>, Promise<Response>]) {
     const responses = await Promise.all(requests);
@@ -44,7 +38,7 @@ describe("directory write races", () => {
 
   it("two clinic admins adding the same membership at once: one 201, one 409", async () => {
     for (let round = 0; round < ROUNDS; round++) {
-      const receptionist = await createPerson(app.runtime, "receptionist");
+      const receptionist = await buildPerson(app, "receptionist");
       const body = { userId: receptionist.user.id, role: "receptionist" };
       const [won, lost] = await race([
         post(admins[0], `/clinics/${clinicId}/members`, body),
@@ -53,8 +47,8 @@ describe("directory write races", () => {
       expect(won!.status).toBe(201);
       expect(lost!.status).toBe(409);
       expect(problemSchema.parse(lost!.body).code).toBe("MEMBERSHIP_EXISTS");
-      expect(await count(`select count(*) n from clinic_membership where user_id = ?`, [receptionist.user.id])).toBe(1);
-      expect(await count(`select count(*) n from audit_event where action = 'clinic.member.add' and after->>'userId' = ?`, [receptionist.user.id])).toBe(1);
+      expect(await count(app, `select count(*) n from clinic_membership where user_id = ?`, [receptionist.user.id])).toBe(1);
+      expect(await count(app, `select count(*) n from audit_event where action = 'clinic.member.add' and after->>'userId' = ?`, [receptionist.user.id])).toBe(1);
     }
   });
 
@@ -69,7 +63,7 @@ describe("directory write races", () => {
       expect(won!.status).toBe(201);
       expect(lost!.status).toBe(409);
       expect(problemSchema.parse(lost!.body).code).toBe("SERVICE_NAME_TAKEN");
-      expect(await count(`select count(*) n from clinic_service where clinic_id = ? and name = ?`, [clinicId, name])).toBe(1);
+      expect(await count(app, `select count(*) n from clinic_service where clinic_id = ? and name = ?`, [clinicId, name])).toBe(1);
     }
   });
 

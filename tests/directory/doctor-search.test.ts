@@ -4,15 +4,15 @@
  * exactly once, in (displayName, id) order.
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { doctorPageSchema, type DoctorSummary } from "@clinic/shared";
 import { Clinic } from "../../server/src/modules/directory/clinic.entity";
 import { Doctor } from "../../server/src/modules/directory/doctor.entity";
 import { Specialty } from "../../server/src/modules/directory/specialty.entity";
 import { UserAccount } from "../../server/src/modules/identity/user.entity";
-import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
-import { createClinic } from "../support/identity";
+import { readJson, useApp } from "../support/harness";
+import { buildClinic } from "../support/factories";
 
 interface Generated {
   id: string;
@@ -25,13 +25,12 @@ interface Generated {
 }
 
 describe("doctor search", () => {
-  let app: TestApp;
+  const app = useApp();
   const generated: Generated[] = [];
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000" } });
-    const [clinicX, clinicY] = await Promise.all([createClinic(app.runtime), createClinic(app.runtime)]);
+    const [clinicX, clinicY] = await Promise.all([buildClinic(app), buildClinic(app)]);
     const em = app.runtime.orm.em.fork() as EntityManager;
     const cardiology = em.create(Specialty, { name: "Cardiology" });
     const dermatology = em.create(Specialty, { name: "Dermatology" });
@@ -79,7 +78,6 @@ describe("doctor search", () => {
     }
     await em.flush();
   });
-  afterAll(() => app?.close());
 
   /** Every page of a search, following nextCursor; fails on a page that is over the limit. */
   async function allPages(query: Record<string, string>, limit = 7): Promise<DoctorSummary[]> {

@@ -3,7 +3,7 @@
  * account deactivation, clinics and branches, clinic services, and the OpenAPI output.
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import {
   accountStatusSchema,
@@ -18,8 +18,10 @@ import {
   problemSchema,
 } from "@clinic/shared";
 import { DoctorPatient } from "../../server/src/modules/directory/patient.entity";
-import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
-import { createClinic, createPerson, type TestPerson } from "../support/identity";
+import { readJson, useApp } from "../support/harness";
+import { buildClinic, buildPerson, type TestPerson } from "../support/factories";
+import { request } from "../support/api";
+import { query } from "../support/db";
 
 interface AuditRow {
   action: string;
@@ -31,32 +33,21 @@ interface AuditRow {
 }
 
 describe("directory flows", () => {
-  let app: TestApp;
+  const app = useApp();
   let admin: TestPerson;
 
   beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000" } });
-    admin = await createPerson(app.runtime, "platform_admin");
+    admin = await buildPerson(app, "platform_admin");
   });
-  afterAll(() => app?.close());
 
-  const db = () => (app.runtime.orm.em.fork() as EntityManager).getConnection();
-  const audits = (where: string, params: unknown[]) =>
-    db().execute<AuditRow[]>(`select * from audit_event where ${where} order by id`, params);
-
-  async function call(person: TestPerson | undefined, method: string, path: string, body?: unknown) {
-    return fetch(`${app.url}/api/v1${path}`, {
-      method,
-      headers: { ...(person?.headers ?? {}), ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  }
+  const audits = (where: string, params: unknown[]) => query<AuditRow>(app, `select * from audit_event where ${where} order by id`, params);
+  const call = (person: TestPerson | undefined, method: string, path: string, body?: unknown) => request(app, person, method, path, body);
   const search = async (q: string) =>
     (await readJson(await call(undefined, "GET", `/doctors?q=${encodeURIComponent(q)}`), doctorPageSchema)).items.map((d) => d.id);
 
   it("takes a doctor from pending to listed, back out on rejection, and to review again on resubmission", async () => {
-    const clinic = await createClinic(app.runtime);
-    const doctor = await createPerson(app.runtime, "doctor", { clinicIds: [clinic.id], approved: false });
+    const clinic = await buildClinic(app);
+    const doctor = await buildPerson(app, "doctor", { clinicIds: [clinic.id], approved: false });
     const id = doctor.doctorId!;
     const name = `Dr Flow ${randomUUID().slice(0, 8)}`;
     expect((await call(doctor, "PATCH", `/doctors/${id}/profile`, { displayName: name, languages: ["EN", "bn"] })).status).toBe(200);
@@ -110,8 +101,8 @@ describe("directory flows", () => {
   });
 
   it("records a PATCH with the entity before and after, in the clinic's audit trail", async () => {
-    const clinic = await createClinic(app.runtime);
-    const clinicAdmin = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinic.id] });
+    const clinic = await buildClinic(app);
+    const clinicAdmin = await buildPerson(app, "clinic_admin", { clinicIds: [clinic.id] });
     const response = await call(clinicAdmin, "PATCH", `/clinics/${clinic.id}`, { name: "Renamed Clinic", phone: "+447700900123" });
     expect((await readJson(response, clinicSchema)).name).toBe("Renamed Clinic");
     const [row, ...rest] = await audits(`action = 'clinic.update' and entity_id = ?`, [clinic.id]);
@@ -123,17 +114,17 @@ describe("directory flows", () => {
       after: { name: "Renamed Clinic", phone: "+447700900123" },
     });
 
-    const patient = await createPerson(app.runtime, "patient");
+    const patient = await buildPerson(app, "patient");
     await readJson(await call(admin, "PATCH", `/patients/${patient.patientId}/tier`, { tier: "standardPlus" }), patientSchema);
     const [tier] = await audits(`action = 'patient.tier.update' and entity_id = ?`, [patient.patientId]);
     expect(tier).toMatchObject({ before: { subscriptionTier: "none" }, after: { subscriptionTier: "standardPlus" } });
   });
 
   it("records every read of a patient by someone other than the patient as patient.read", async () => {
-    const clinic = await createClinic(app.runtime);
-    const doctor = await createPerson(app.runtime, "doctor", { clinicIds: [clinic.id] });
-    const receptionist = await createPerson(app.runtime, "receptionist", { clinicIds: [clinic.id] });
-    const patient = await createPerson(app.runtime, "patient");
+    const clinic = await buildClinic(app);
+    const doctor = await buildPerson(app, "doctor", { clinicIds: [clinic.id] });
+    const receptionist = await buildPerson(app, "receptionist", { clinicIds: [clinic.id] });
+    const patient = await buildPerson(app, "patient");
     const em = app.runtime.orm.em.fork() as EntityManager;
     em.create(DoctorPatient, { doctor: doctor.doctorId!, patient: patient.patientId! });
     await em.flush();
@@ -150,13 +141,13 @@ describe("directory flows", () => {
     expect((await reads()).map((row) => row.actor_id)).toEqual([doctor.user.id, receptionist.user.id, receptionist.user.id]);
 
     // A refused read is not a read.
-    const stranger = await createPerson(app.runtime, "doctor");
+    const stranger = await buildPerson(app, "doctor");
     expect((await call(stranger, "GET", `/patients/${patient.patientId}`)).status).toBe(404);
     expect(await reads()).toHaveLength(3);
   });
 
   it("lets a patient edit their own profile, audited", async () => {
-    const patient = await createPerson(app.runtime, "patient");
+    const patient = await buildPerson(app, "patient");
     const changed = await readJson(
       await call(patient, "PATCH", "/patients/me", {
         fullName: "Asha Roy",
@@ -172,14 +163,15 @@ describe("directory flows", () => {
   });
 
   it("deactivates an account: its sessions are revoked at once and a doctor leaves the listing", async () => {
-    const doctor = await createPerson(app.runtime, "doctor");
+    const doctor = await buildPerson(app, "doctor");
     const name = `Dr Gone ${randomUUID().slice(0, 8)}`;
     await call(doctor, "PATCH", `/doctors/${doctor.doctorId}/profile`, { displayName: name });
     expect(await search(name)).toEqual([doctor.doctorId]);
 
     const result = await readJson(await call(admin, "POST", `/users/${doctor.user.id}/deactivate`), accountStatusSchema);
     expect(result).toEqual({ id: doctor.user.id, role: "doctor", status: "deactivated", sessionsRevoked: 1 });
-    const sessions = await db().execute<{ revoked_at: string | null; revoked_reason: string | null }[]>(
+    const sessions = await query<{ revoked_at: string | null; revoked_reason: string | null }>(
+      app,
       `select revoked_at, revoked_reason from auth_session where user_id = ?`,
       [doctor.user.id],
     );
@@ -228,8 +220,8 @@ describe("directory flows", () => {
   });
 
   it("manages clinic services: unique names per clinic, deactivation hides them from the public list", async () => {
-    const [clinic, other] = await Promise.all([createClinic(app.runtime), createClinic(app.runtime)]);
-    const clinicAdmin = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinic.id, other.id] });
+    const [clinic, other] = await Promise.all([buildClinic(app), buildClinic(app)]);
+    const clinicAdmin = await buildPerson(app, "clinic_admin", { clinicIds: [clinic.id, other.id] });
     const body = { name: "Minor surgery", durationMinutes: 60, colour: "#aa3300", priceMinor: 12000, currency: "GBP", paymentRequired: true };
     const created = await readJson(await call(clinicAdmin, "POST", `/clinics/${clinic.id}/services`, body), clinicServiceSchema);
     expect(created).toMatchObject({ ...body, clinicId: clinic.id, active: true });

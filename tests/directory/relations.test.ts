@@ -4,13 +4,13 @@
  * the patient) end to end, the clinic admin's audited relation with its reason, bad reasons, races,
  * and ending a relation. The full who-may table is in access-matrix.test.ts.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EntityManager } from "@mikro-orm/postgresql";
+import { beforeAll, describe, expect, it } from "vitest";
 import { doctorPatientRelationSchema, problemSchema } from "@clinic/shared";
 import type { Clinic } from "../../server/src/modules/directory/clinic.entity";
-import { insertAppointment, insertSlot } from "../booking/realtime-support";
-import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
-import { createClinic, createPerson, type TestPerson } from "../support/identity";
+import { readJson, useApp } from "../support/harness";
+import { buildAppointment, buildClinic, buildPerson, buildSlot, type TestPerson } from "../support/factories";
+import { request } from "../support/api";
+import { count, query } from "../support/db";
 
 const ROUNDS = 5;
 const REASON = "Takes over the patient's diabetes care";
@@ -24,7 +24,7 @@ interface AuditRow {
 }
 
 describe("doctor–patient relations", () => {
-  let app: TestApp;
+  const app = useApp();
   let clinicA: Clinic;
   let clinicB: Clinic;
   /** Works at clinic A, like the receptionist and the two admins. */
@@ -36,32 +36,24 @@ describe("doctor–patient relations", () => {
   let visits = 0;
 
   beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000" } });
-    const { runtime } = app;
-    [clinicA, clinicB] = [await createClinic(runtime), await createClinic(runtime)];
-    doctor = await createPerson(runtime, "doctor", { clinicIds: [clinicA.id] });
-    doctorAtB = await createPerson(runtime, "doctor", { clinicIds: [clinicB.id] });
-    receptionist = await createPerson(runtime, "receptionist", { clinicIds: [clinicA.id] });
-    receptionistOfB = await createPerson(runtime, "receptionist", { clinicIds: [clinicB.id] });
+    [clinicA, clinicB] = [await buildClinic(app), await buildClinic(app)];
+    doctor = await buildPerson(app, "doctor", { clinicIds: [clinicA.id] });
+    doctorAtB = await buildPerson(app, "doctor", { clinicIds: [clinicB.id] });
+    receptionist = await buildPerson(app, "receptionist", { clinicIds: [clinicA.id] });
+    receptionistOfB = await buildPerson(app, "receptionist", { clinicIds: [clinicB.id] });
     admins = [
-      await createPerson(runtime, "clinic_admin", { clinicIds: [clinicA.id] }),
-      await createPerson(runtime, "clinic_admin", { clinicIds: [clinicA.id] }),
+      await buildPerson(app, "clinic_admin", { clinicIds: [clinicA.id] }),
+      await buildPerson(app, "clinic_admin", { clinicIds: [clinicA.id] }),
     ];
   });
-  afterAll(() => app?.close());
 
-  const db = () => (app.runtime.orm.em.fork() as EntityManager).getConnection();
-  const call = (person: TestPerson, method: string, path: string, body?: unknown) =>
-    fetch(`${app.url}/api/v1${path}`, {
-      method,
-      headers: { ...person.headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+  const call = (person: TestPerson, method: string, path: string, body?: unknown) => request(app, person, method, path, body);
   const relationPath = (doctorId: string, patientId: string) => `/doctors/${doctorId}/patients/${patientId}`;
   const relationCount = async (patientId: string) =>
-    Number((await db().execute<{ n: string }[]>(`select count(*) n from doctor_patient where patient_id = ?`, [patientId]))[0]!.n);
+    count(app, `select count(*) n from doctor_patient where patient_id = ?`, [patientId]);
   const audits = (action: string, patientId: string) =>
-    db().execute<AuditRow[]>(
+    query<AuditRow>(
+      app,
       `select action, actor_id, clinic_id, before, after from audit_event
         where action = ? and coalesce(after, before)->>'patientId' = ? order by id`,
       [action, patientId],
@@ -69,10 +61,10 @@ describe("doctor–patient relations", () => {
 
   /** A patient with a scheduled visit to `visited` at `clinic` (each visit at its own time, so slots never overlap). */
   async function patientWhoBooked(visited: TestPerson, clinic: Clinic): Promise<TestPerson & { patientId: string }> {
-    const patient = await createPerson(app.runtime, "patient");
+    const patient = await buildPerson(app, "patient");
     const start = new Date(Date.now() + 86_400_000 + ++visits * 3_600_000);
-    const slot = await insertSlot(app.runtime, { doctorId: visited.doctorId!, clinicId: clinic.id, start });
-    await insertAppointment(app.runtime, { slot, patientId: patient.patientId! });
+    const slot = await buildSlot(app, { doctorId: visited.doctorId!, clinicId: clinic.id, start });
+    await buildAppointment(app, { slot, patientId: patient.patientId! });
     return { ...patient, patientId: patient.patientId! };
   }
 
@@ -83,7 +75,7 @@ describe("doctor–patient relations", () => {
 
   it("refuses a doctor relating themself to a patient, who then stays hidden from them", async () => {
     const patient = await patientWhoBooked(doctor, clinicA);
-    const stranger = await createPerson(app.runtime, "patient");
+    const stranger = await buildPerson(app, "patient");
     for (const target of [patient.patientId, stranger.patientId!]) {
       await expectForbidden(await call(doctor, "PUT", relationPath(doctor.doctorId!, target), { reason: REASON }));
       const read = await call(doctor, "GET", `/patients/${target}`);
@@ -113,13 +105,13 @@ describe("doctor–patient relations", () => {
   it("refuses a clinic admin where the doctor works but the patient never booked, or only held a slot that lapsed", async () => {
     const bookerAtB = await patientWhoBooked(doctorAtB, clinicB);
     const lapsed = await patientWhoBooked(doctor, clinicA);
-    await db().execute(`update appointment set status = 'expired' where patient_id = ?`, [lapsed.patientId]);
+    await query(app, `update appointment set status = 'expired' where patient_id = ?`, [lapsed.patientId]);
     for (const patientId of [bookerAtB.patientId, lapsed.patientId]) {
       await expectForbidden(await call(admins[0], "PUT", relationPath(doctor.doctorId!, patientId), { reason: REASON }));
       expect(await relationCount(patientId)).toBe(0);
     }
     // Nor may clinic B's admin, where the patient booked, relate a doctor who does not work there.
-    const adminOfB = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicB.id] });
+    const adminOfB = await buildPerson(app, "clinic_admin", { clinicIds: [clinicB.id] });
     await expectForbidden(await call(adminOfB, "PUT", relationPath(doctor.doctorId!, bookerAtB.patientId), { reason: REASON }));
   });
 
@@ -146,8 +138,8 @@ describe("doctor–patient relations", () => {
   });
 
   it("lets the platform admin relate anyone, with a reason and no clinic", async () => {
-    const platformAdmin = await createPerson(app.runtime, "platform_admin");
-    const stranger = await createPerson(app.runtime, "patient");
+    const platformAdmin = await buildPerson(app, "platform_admin");
+    const stranger = await buildPerson(app, "patient");
     expect((await call(platformAdmin, "PUT", relationPath(doctor.doctorId!, stranger.patientId!), { reason: REASON })).status).toBe(201);
     const [row] = await audits("patient.relation.add", stranger.patientId!);
     expect(row).toMatchObject({ actor_id: platformAdmin.user.id, clinic_id: null, after: { reason: REASON, clinicId: null } });
@@ -155,7 +147,7 @@ describe("doctor–patient relations", () => {
 
   it("refuses a missing, short or long reason with 400 naming body.reason, writing nothing", async () => {
     const patient = await patientWhoBooked(doctor, clinicA);
-    const auditCount = async () => Number((await db().execute<{ n: string }[]>(`select count(*) n from audit_event`))[0]!.n);
+    const auditCount = () => count(app, `select count(*) n from audit_event`);
     const before = await auditCount();
     for (const body of [{}, { reason: "" }, { reason: "  ab  " }, { reason: "x".repeat(501) }, { reason: 42 }]) {
       const response = await call(admins[0], "PUT", relationPath(doctor.doctorId!, patient.patientId), body);

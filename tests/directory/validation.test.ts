@@ -3,12 +3,12 @@
  * database exactly as it was (row counts and last-change times of every directory table, and no
  * audit event).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { problemSchema } from "@clinic/shared";
 import { ClinicService } from "../../server/src/modules/directory/service.entity";
-import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
-import { createClinic, createPerson, type TestPerson } from "../support/identity";
+import { useApp } from "../support/harness";
+import { buildClinic, buildPerson, type TestPerson } from "../support/factories";
 
 type Who = "platformAdmin" | "doctor" | "patient";
 /** [who, method, path, body, fields the problem must name] */
@@ -105,7 +105,7 @@ const cases: Case[] = [
 ];
 
 describe("directory input validation", () => {
-  let app: TestApp;
+  const app = useApp();
   const people = {} as Record<Who, TestPerson>;
   const ids: Record<string, string> = {};
 
@@ -121,17 +121,15 @@ describe("directory input validation", () => {
   }
 
   beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000" } });
-    const clinic = await createClinic(app.runtime);
-    people.platformAdmin = await createPerson(app.runtime, "platform_admin");
-    people.doctor = await createPerson(app.runtime, "doctor", { clinicIds: [clinic.id] });
-    people.patient = await createPerson(app.runtime, "patient");
+    const clinic = await buildClinic(app);
+    people.platformAdmin = await buildPerson(app, "platform_admin");
+    people.doctor = await buildPerson(app, "doctor", { clinicIds: [clinic.id] });
+    people.patient = await buildPerson(app, "patient");
     const em = app.runtime.orm.em.fork() as EntityManager;
     const service = em.create(ClinicService, { clinic: clinic.id, name: "Consultation", durationMinutes: 15, colour: "#00aa00" });
     await em.flush();
     Object.assign(ids, { clinic: clinic.id, service: service.id, doctor: people.doctor.doctorId!, patient: people.patient.patientId! });
   });
-  afterAll(() => app?.close());
 
   const fill = (text: string) => text.replace(/\{(\w+)\}/g, (_, key: string) => ids[key] ?? `{${key}}`);
 
@@ -153,7 +151,7 @@ describe("directory input validation", () => {
   });
 
   it("refuses references that do not hold (422) without writing", async () => {
-    const receptionist = await createPerson(app.runtime, "receptionist");
+    const receptionist = await buildPerson(app, "receptionist");
     const refused: [string, string, unknown, string][] = [
       ["POST", "/clinics", { name: "Orphan branch", timeZone: TZ, parentClinicId: crypto.randomUUID() }, "UNKNOWN_PARENT_CLINIC"],
       ["POST", `/clinics/${ids.clinic}/members`, { userId: receptionist.user.id, role: "clinic_admin" }, "ROLE_MISMATCH"],

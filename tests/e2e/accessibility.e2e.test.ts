@@ -7,10 +7,9 @@
 import { createRequire } from "node:module";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { createPerson, type TestPerson } from "../support/identity";
-import { freePatient } from "../waitlist/waitlist-support";
-import { appointmentAt, doctorAt, middayClinic, slotAt, staffCheckIn } from "../queue/queue-support";
-import { PHONE, pageSignedIn, useBrowserStage } from "./browser";
+import { buildAppointmentFromNow, buildDoctor, buildMiddayClinic, buildPatient, buildPerson, buildSlotFromNow, type TestPerson } from "../support/factories";
+import { staffCheckIn } from "../support/api";
+import { pageSignedIn, PHONE, useBrowserStage } from "../support/browser";
 
 const AXE_SCRIPT = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 const WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
@@ -47,17 +46,17 @@ describe("accessibility of every screen (axe-core, WCAG 2.1 AA, browser)", () =>
 
   async function seededClinic() {
     const app = stage.app;
-    const clinic = await middayClinic(app);
-    const doctor = await doctorAt(app, [clinic.id]);
-    const patient = await freePatient(app, doctor.doctorId);
-    const reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinic.id] });
-    const admin = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinic.id] });
-    await slotAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: 26 * 60, minutes: 30 });
-    await slotAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: 120, minutes: 30 });
-    const arrived = await appointmentAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: patient.patientId, fromNowMinutes: 15 });
+    const clinic = await buildMiddayClinic(app);
+    const doctor = await buildDoctor(app, [clinic.id]);
+    const patient = await buildPatient(app, { tier: "vise", relatedTo: doctor.doctorId });
+    const reception = await buildPerson(app, "receptionist", { clinicIds: [clinic.id] });
+    const admin = await buildPerson(app, "clinic_admin", { clinicIds: [clinic.id] });
+    await buildSlotFromNow(app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: 26 * 60, minutes: 30 });
+    await buildSlotFromNow(app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: 120, minutes: 30 });
+    const arrived = (await buildAppointmentFromNow(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: patient.patientId, fromNowMinutes: 15 })).id;
     await staffCheckIn(app, reception, clinic.id, arrived);
-    const other = await freePatient(app, doctor.doctorId);
-    await appointmentAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: other.patientId, fromNowMinutes: 60 });
+    const other = await buildPatient(app, { tier: "vise", relatedTo: doctor.doctorId });
+    await buildAppointmentFromNow(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: other.patientId, fromNowMinutes: 60 });
     return { clinic, doctor, patient, reception, admin };
   }
 

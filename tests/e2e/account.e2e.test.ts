@@ -10,9 +10,9 @@ import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { loginResponseSchema, notificationPreferencesSchema, patientSchema } from "@clinic/shared";
 import { readJson } from "../support/harness";
-import { TEST_PASSWORD, createPerson } from "../support/identity";
-import { latestCode } from "../identity/support";
-import { PHONE, pageSignedIn, screenshot, useBrowserStage } from "./browser";
+import { buildPerson, TEST_PASSWORD } from "../support/factories";
+import { latestCode } from "../support/db";
+import { pageSignedIn, PHONE, screenshot, useBrowserStage } from "../support/browser";
 
 const LONG = { timeout: 10_000 };
 
@@ -71,7 +71,7 @@ describe("account screens (browser)", () => {
   });
 
   it("resets a forgotten password with the emailed code; the old password is refused", async () => {
-    const patient = await createPerson(stage.app.runtime, "patient");
+    const patient = await buildPerson(stage.app, "patient");
     const email = patient.user.email!;
     const page = await phonePage();
     await page.goto(`${stage.app.url}/sign-in`);
@@ -97,7 +97,7 @@ describe("account screens (browser)", () => {
   });
 
   it("turns on two-factor from the secret on the page; the next sign-in asks for a code and a backup code works", async () => {
-    const patient = await createPerson(stage.app.runtime, "patient");
+    const patient = await buildPerson(stage.app, "patient");
     const page = await pageSignedIn(stage.browser, stage.app.url, patient.user.email!, { viewport: PHONE });
     await page.getByRole("link", { name: "Account" }).click();
     await page.getByRole("heading", { name: "Two-factor sign-in" }).waitFor();
@@ -130,7 +130,7 @@ describe("account screens (browser)", () => {
   });
 
   it("signs out another device, changes the password, then signs out everywhere", async () => {
-    const patient = await createPerson(stage.app.runtime, "patient");
+    const patient = await buildPerson(stage.app, "patient");
     const email = patient.user.email!;
     const login = await fetch(`${stage.app.url}/api/v1/auth/login`, {
       method: "POST",
@@ -172,7 +172,7 @@ describe("account screens (browser)", () => {
   });
 
   it("saves notification preferences and the profile; both are there after a reload", async () => {
-    const patient = await createPerson(stage.app.runtime, "patient");
+    const patient = await buildPerson(stage.app, "patient");
     const page = await pageSignedIn(stage.browser, stage.app.url, patient.user.email!, { viewport: PHONE });
     await page.getByRole("link", { name: "Account" }).click();
     // The patient menu has a "Notifications" (the inbox) too: the account page's own navigation is meant.

@@ -7,9 +7,11 @@
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { addDays } from "@clinic/shared";
-import { createClinic, createPerson, type TestPerson } from "../support/identity";
-import { call, count, mondayIn } from "../scheduling/support-rules";
-import { pageSignedIn, screenshot, useBrowserStage } from "./browser";
+import { buildClinic, buildPerson, type TestPerson } from "../support/factories";
+import { call } from "../support/api";
+import { count } from "../support/db";
+import { mondayIn } from "../support/dates";
+import { pageSignedIn, screenshot, useBrowserStage } from "../support/browser";
 
 describe("clinic admin screens (browser)", () => {
   const stage = useBrowserStage();
@@ -24,9 +26,9 @@ describe("clinic admin screens (browser)", () => {
   };
 
   beforeAll(async () => {
-    clinicId = (await createClinic(stage.app.runtime)).id;
-    admin = await createPerson(stage.app.runtime, "clinic_admin", { clinicIds: [clinicId] });
-    doctor = await createPerson(stage.app.runtime, "doctor", { clinicIds: [clinicId] });
+    clinicId = (await buildClinic(stage.app)).id;
+    admin = await buildPerson(stage.app, "clinic_admin", { clinicIds: [clinicId] });
+    doctor = await buildPerson(stage.app, "doctor", { clinicIds: [clinicId] });
     page = await pageSignedIn(stage.browser, stage.app.url, admin.user.email!);
   }, 120_000);
 
@@ -117,15 +119,15 @@ describe("clinic admin screens (browser)", () => {
   });
 
   it("adds a receptionist to the staff; a platform admin approves a pending doctor", async () => {
-    const receptionist = await createPerson(stage.app.runtime, "receptionist");
+    const receptionist = await buildPerson(stage.app, "receptionist");
     await open(/^Staff and doctor approval/);
     await page.getByLabel("Account id").fill(receptionist.user.id);
     await page.getByRole("button", { name: "Add member" }).click();
     await page.getByTestId("members").getByText(receptionist.user.displayName).waitFor();
 
-    const pending = await createPerson(stage.app.runtime, "doctor", { clinicIds: [clinicId], approved: false });
+    const pending = await buildPerson(stage.app, "doctor", { clinicIds: [clinicId], approved: false });
     await call(stage.app, pending, "POST", `/doctors/${pending.doctorId}/credentials`, { registrationBody: "General Medical Council", registrationNumber: "7654321" });
-    const platform = await createPerson(stage.app.runtime, "platform_admin");
+    const platform = await buildPerson(stage.app, "platform_admin");
     const platformPage = await pageSignedIn(stage.browser, stage.app.url, platform.user.email!);
     await platformPage.getByRole("link", { name: "Clinic admin", exact: true }).click();
     await platformPage.getByRole("link", { name: /^Staff and doctor approval/ }).click();

@@ -4,16 +4,15 @@
  * revokes it and the screen stops showing the queue.
  */
 import { describe, expect, it } from "vitest";
-import { TEST_PASSWORD, createPerson } from "../support/identity";
-import { middayClinic } from "../queue/queue-support";
-import { screenshot, signIn, useBrowserStage } from "./browser";
+import { buildMiddayClinic, buildPerson, TEST_PASSWORD } from "../support/factories";
+import { screenshot, signIn, useBrowserStage } from "../support/browser";
 
 describe("clinic admin: waiting-room screens (browser)", () => {
   const stage = useBrowserStage();
 
   it("creates a screen, the screen goes live from the shown address, revoking it blanks the screen", async () => {
-    const clinicId = (await middayClinic(stage.app)).id;
-    const admin = await createPerson(stage.app.runtime, "clinic_admin", { clinicIds: [clinicId] });
+    const clinicId = (await buildMiddayClinic(stage.app)).id;
+    const admin = await buildPerson(stage.app, "clinic_admin", { clinicIds: [clinicId] });
     const adminPage = await (await stage.browser.newContext()).newPage();
     await signIn(adminPage, stage.app.url, admin.user.email!, TEST_PASSWORD);
     await adminPage.getByRole("link", { name: "Clinic admin" }).click();

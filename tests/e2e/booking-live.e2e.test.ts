@@ -4,10 +4,9 @@
  */
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { createPerson } from "../support/identity";
-import { freePatient } from "../waitlist/waitlist-support";
-import { doctorAt, middayClinic, query, slotAt } from "../queue/queue-support";
-import { PHONE, pageSignedIn, screenshot, useBrowserStage } from "./browser";
+import { buildDoctor, buildMiddayClinic, buildPatient, buildPerson, buildSlotFromNow } from "../support/factories";
+import { query } from "../support/db";
+import { pageSignedIn, PHONE, screenshot, useBrowserStage } from "../support/browser";
 
 // The issue's bound for a booking to reach the reception board (docs/web.md).
 const LIVE_WITHIN_MS = 1_000;
@@ -20,13 +19,13 @@ describe("a booking reaches the reception board live (browser, two contexts)", (
     page.waitForResponse((response) => response.request().method() === method && path.test(new URL(response.url()).pathname));
 
   it("the patient holds and confirms; the board shows the hold, then the confirmed visit, each within a second", async () => {
-    const clinicId = (await middayClinic(stage.app)).id;
-    const doctor = await doctorAt(stage.app, [clinicId]);
+    const clinicId = (await buildMiddayClinic(stage.app)).id;
+    const doctor = await buildDoctor(stage.app, [clinicId]);
     await query(stage.app, `update doctor set display_name = 'Dr Board Watcher' where id = ?`, [doctor.doctorId]);
-    const slotId = await slotAt(stage.app, { doctorId: doctor.doctorId, clinicId, fromNowMinutes: 90, minutes: 30 });
-    const patient = await freePatient(stage.app, doctor.doctorId);
+    const slotId = (await buildSlotFromNow(stage.app, { doctorId: doctor.doctorId, clinicId, fromNowMinutes: 90, minutes: 30 })).id;
+    const patient = await buildPatient(stage.app, { tier: "vise", relatedTo: doctor.doctorId });
     await query(stage.app, `update patient set full_name = 'Lina Livebooker' where id = ?`, [patient.patientId]);
-    const reception = await createPerson(stage.app.runtime, "receptionist", { clinicIds: [clinicId] });
+    const reception = await buildPerson(stage.app, "receptionist", { clinicIds: [clinicId] });
 
     const board = await pageSignedIn(stage.browser, stage.app.url, reception.user.email!, { viewport: { width: 1400, height: 900 } });
     await board.getByRole("link", { name: "Queue board" }).click();

@@ -7,9 +7,10 @@ import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { topics, type DisplayCalled, type DisplaySnapshot, type RealtimeEventData, type RealtimeEventName } from "@clinic/shared";
 import { topicSeqKey } from "../../server/src/platform/events";
-import { createPerson, type TestPerson } from "../support/identity";
-import { appointmentAt, call, callNext, doctorAt, middayClinic, patientNamed, query, staffCheckIn, startAndFinish } from "../queue/queue-support";
-import { screenshot, useBrowserStage } from "./browser";
+import { buildAppointmentFromNow, buildDoctor, buildMiddayClinic, buildNamedPatient, buildPerson, type TestPerson } from "../support/factories";
+import { call, callNext, staffCheckIn, startAndFinish } from "../support/api";
+import { query } from "../support/db";
+import { screenshot, useBrowserStage } from "../support/browser";
 
 describe("waiting-room display (browser)", () => {
   const stage = useBrowserStage();
@@ -19,10 +20,10 @@ describe("waiting-room display (browser)", () => {
   let doctor: TestPerson & { doctorId: string };
 
   beforeAll(async () => {
-    clinicId = (await middayClinic(stage.app)).id;
-    admin = await createPerson(stage.app.runtime, "clinic_admin", { clinicIds: [clinicId] });
-    reception = await createPerson(stage.app.runtime, "receptionist", { clinicIds: [clinicId] });
-    doctor = await doctorAt(stage.app, [clinicId]);
+    clinicId = (await buildMiddayClinic(stage.app)).id;
+    admin = await buildPerson(stage.app, "clinic_admin", { clinicIds: [clinicId] });
+    reception = await buildPerson(stage.app, "receptionist", { clinicIds: [clinicId] });
+    doctor = await buildDoctor(stage.app, [clinicId]);
     await query(stage.app, `update doctor set display_name = 'Dr Meera Sen' where id = ?`, [doctor.doctorId]);
   }, 120_000);
 
@@ -36,8 +37,8 @@ describe("waiting-room display (browser)", () => {
   }
 
   it("shows the feed and a called ticket within a second of call-next", async () => {
-    const patient = await patientNamed(stage.app);
-    const appointmentId = await appointmentAt(stage.app, { doctorId: doctor.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: 5 });
+    const patient = await buildNamedPatient(stage.app);
+    const appointmentId = (await buildAppointmentFromNow(stage.app, { doctorId: doctor.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: 5 })).id;
     expect((await staffCheckIn(stage.app, reception, clinicId, appointmentId)).status).toBe(201);
 
     const page = await openDisplay();
@@ -63,8 +64,8 @@ describe("waiting-room display (browser)", () => {
   });
 
   it("reconnects by itself after the server drops it and resyncs what it missed", async () => {
-    const patient = await patientNamed(stage.app);
-    const appointmentId = await appointmentAt(stage.app, { doctorId: doctor.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: 10 });
+    const patient = await buildNamedPatient(stage.app);
+    const appointmentId = (await buildAppointmentFromNow(stage.app, { doctorId: doctor.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: 10 })).id;
     const entry = await staffCheckIn(stage.app, reception, clinicId, appointmentId);
     expect(entry.status).toBe(201);
     const ticket = entry.body.ticket as string;

@@ -6,8 +6,9 @@
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { localDateOf } from "@clinic/shared";
-import { appointmentAt, doctorAt, middayClinic, patientNamed, query, slotAt } from "../queue/queue-support";
-import { pageSignedIn, screenshot, useBrowserStage } from "./browser";
+import { buildAppointmentFromNow, buildDoctor, buildMiddayClinic, buildNamedPatient, buildSlotFromNow } from "../support/factories";
+import { query } from "../support/db";
+import { pageSignedIn, screenshot, useBrowserStage } from "../support/browser";
 
 const LONG = { timeout: 10_000 };
 
@@ -21,8 +22,8 @@ describe("doctor: availability and time off (browser)", () => {
   }
 
   it("creates an availability rule after previewing it", async () => {
-    const clinic = await middayClinic(stage.app);
-    const doctor = await doctorAt(stage.app, [clinic.id]);
+    const clinic = await buildMiddayClinic(stage.app);
+    const doctor = await buildDoctor(stage.app, [clinic.id]);
     const page = await open(doctor.user.email!, "Availability");
     await page.getByText("No availability rules yet").waitFor(LONG);
 
@@ -61,11 +62,11 @@ describe("doctor: availability and time off (browser)", () => {
   });
 
   it("shows the appointments time off would hit before saving it", async () => {
-    const clinic = await middayClinic(stage.app);
-    const doctor = await doctorAt(stage.app, [clinic.id]);
-    const tess = await patientNamed(stage.app, "Tess Timeoff");
-    const appointment = await appointmentAt(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: tess.patientId, fromNowMinutes: 24 * 60 });
-    const free = await slotAt(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: 24 * 60 + 60 });
+    const clinic = await buildMiddayClinic(stage.app);
+    const doctor = await buildDoctor(stage.app, [clinic.id]);
+    const tess = await buildNamedPatient(stage.app, "Tess Timeoff");
+    const appointment = (await buildAppointmentFromNow(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: tess.patientId, fromNowMinutes: 24 * 60 })).id;
+    const free = (await buildSlotFromNow(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: 24 * 60 + 60 })).id;
     const tomorrow = localDateOf(new Date(Date.now() + 86_400_000), clinic.timeZone);
 
     const page = await open(doctor.user.email!, "Time off");

@@ -8,9 +8,10 @@
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { recomputeEta } from "../../server/src/modules/queue/eta.service";
-import { createPerson } from "../support/identity";
-import { act, appointmentAt, doctorAt, middayClinic, patientNamed, query, slotAt, staffCheckIn, walkIn } from "../queue/queue-support";
-import { pageSignedIn, screenshot, useBrowserStage } from "./browser";
+import { buildAppointmentFromNow, buildDoctor, buildMiddayClinic, buildNamedPatient, buildPerson, buildSlotFromNow } from "../support/factories";
+import { act, staffCheckIn, walkIn } from "../support/api";
+import { query } from "../support/db";
+import { pageSignedIn, screenshot, useBrowserStage } from "../support/browser";
 
 const LONG = { timeout: 10_000 };
 
@@ -29,15 +30,15 @@ describe("doctor: my day (browser)", () => {
   const statusOf = async (page: Page, name: string, status: string) => row(page, name).and(page.locator(`[data-status=${status}]`)).waitFor(LONG);
 
   it("shows the booked day, a live check-in, and moves patients through call, start, finish and no-show", async () => {
-    const clinic = await middayClinic(stage.app);
-    const doctor = await doctorAt(stage.app, [clinic.id]);
-    const reception = await createPerson(stage.app.runtime, "receptionist", { clinicIds: [clinic.id] });
-    const ann = await patientNamed(stage.app, "Ann Aardvark");
-    const bob = await patientNamed(stage.app, "Bob Badger");
-    const annAppointment = await appointmentAt(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: ann.patientId, fromNowMinutes: 15 });
-    const bobAppointment = await appointmentAt(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: bob.patientId, fromNowMinutes: 30 });
-    await slotAt(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: 45 });
-    const blocked = await slotAt(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: 90 });
+    const clinic = await buildMiddayClinic(stage.app);
+    const doctor = await buildDoctor(stage.app, [clinic.id]);
+    const reception = await buildPerson(stage.app, "receptionist", { clinicIds: [clinic.id] });
+    const ann = await buildNamedPatient(stage.app, "Ann Aardvark");
+    const bob = await buildNamedPatient(stage.app, "Bob Badger");
+    const annAppointment = (await buildAppointmentFromNow(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: ann.patientId, fromNowMinutes: 15 })).id;
+    const bobAppointment = (await buildAppointmentFromNow(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: bob.patientId, fromNowMinutes: 30 })).id;
+    await buildSlotFromNow(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: 45 });
+    const blocked = (await buildSlotFromNow(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: 90 })).id;
     await query(stage.app, `update slot set status = 'blocked', note = 'Team meeting' where id = ?`, [blocked]);
 
     const page = await openDay(doctor.user.email!);
@@ -86,10 +87,10 @@ describe("doctor: my day (browser)", () => {
   });
 
   it("says so when someone else changed the patient first, and shows the refreshed queue", async () => {
-    const clinic = await middayClinic(stage.app);
-    const doctor = await doctorAt(stage.app, [clinic.id]);
-    const reception = await createPerson(stage.app.runtime, "receptionist", { clinicIds: [clinic.id] });
-    const walkInSlot = await slotAt(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: 5, kind: "walk_in" });
+    const clinic = await buildMiddayClinic(stage.app);
+    const doctor = await buildDoctor(stage.app, [clinic.id]);
+    const reception = await buildPerson(stage.app, "receptionist", { clinicIds: [clinic.id] });
+    const walkInSlot = (await buildSlotFromNow(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: 5, kind: "walk_in" })).id;
     const carl = await walkIn(stage.app, reception, clinic.id, { newPatient: { name: "Carl Conflict", phone: "+447700911222" }, doctorId: doctor.doctorId });
     expect([carl.status, carl.body.slotId]).toEqual([201, walkInSlot]);
 
@@ -111,15 +112,15 @@ describe("doctor: my day (browser)", () => {
   });
 
   it("shows the running-late banner live when the consultation in the room overruns", async () => {
-    const clinic = await middayClinic(stage.app);
-    const doctor = await doctorAt(stage.app, [clinic.id]);
-    const reception = await createPerson(stage.app.runtime, "receptionist", { clinicIds: [clinic.id] });
-    const rita = await patientNamed(stage.app, "Rita Roomful");
-    const dan = await patientNamed(stage.app, "Dan Delayed");
+    const clinic = await buildMiddayClinic(stage.app);
+    const doctor = await buildDoctor(stage.app, [clinic.id]);
+    const reception = await buildPerson(stage.app, "receptionist", { clinicIds: [clinic.id] });
+    const rita = await buildNamedPatient(stage.app, "Rita Roomful");
+    const dan = await buildNamedPatient(stage.app, "Dan Delayed");
     // Rita's 15-minute visit started 60 minutes ago; Dan was booked 20 minutes ago and is waiting.
-    const ritaAppointment = await appointmentAt(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: rita.patientId, fromNowMinutes: -60 });
-    const danAppointment = await appointmentAt(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: dan.patientId, fromNowMinutes: -20 });
-    for (let minutes = -45; minutes < 0; minutes += 15) await slotAt(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: minutes });
+    const ritaAppointment = (await buildAppointmentFromNow(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: rita.patientId, fromNowMinutes: -60 })).id;
+    const danAppointment = (await buildAppointmentFromNow(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: dan.patientId, fromNowMinutes: -20 })).id;
+    for (let minutes = -45; minutes < 0; minutes += 15) await buildSlotFromNow(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: minutes });
     expect((await staffCheckIn(stage.app, reception, clinic.id, ritaAppointment)).status).toBe(201);
     expect((await staffCheckIn(stage.app, reception, clinic.id, danAppointment)).status).toBe(201);
     const call = await stage.app.runtime.orm.em.fork().getConnection().execute<{ id: string }[]>(

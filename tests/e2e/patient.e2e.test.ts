@@ -5,37 +5,29 @@
  * and notification; check-in with the clinic's code.
  */
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "../support/harness";
-import { createPerson, type TestPerson } from "../support/identity";
-import { patientOn } from "../booking/support";
-import { freePatient } from "../waitlist/waitlist-support";
-import { appointmentAt, call, doctorAt, middayClinic, query, slotAt } from "../queue/queue-support";
-import { PHONE, pageSignedIn, screenshot, useBrowserStage } from "./browser";
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildAppointmentFromNow, buildDoctor, buildMiddayClinic, buildPatient, buildPerson, buildSlotFromNow, type TestPerson } from "../support/factories";
+import { call } from "../support/api";
+import { query } from "../support/db";
+import { pageSignedIn, PHONE, screenshot, useBrowserStage } from "../support/browser";
 
 const HOUR = 60;
 
 describe("patient screens (browser, phone)", () => {
-  const stage = useBrowserStage();
-  let worker: TestApp;
+  // Waitlist offers and in-app notifications are made by the worker's jobs.
+  const stage = useBrowserStage({ worker: true });
   let clinicId: string;
 
   beforeAll(async () => {
-    // Waitlist offers and in-app notifications are made by the worker's jobs.
-    const { database, redis } = stage.app.runtime.config;
-    worker = await startTestApp({ databaseUrl: database.url!, redisUrl: redis.url!, prefix: redis.prefix }, { env: { ROLE: "worker" } });
-    clinicId = (await middayClinic(stage.app)).id;
-  }, 120_000);
-  afterAll(async () => {
-    await worker?.close();
+    clinicId = (await buildMiddayClinic(stage.app)).id;
   });
 
   /** A listed doctor with a distinctive name and free regular slots from ~26 h ahead (past the cancel cutoff). */
   async function doctorWithSlots(name: string, count: number) {
-    const doctor = await doctorAt(stage.app, [clinicId]);
+    const doctor = await buildDoctor(stage.app, [clinicId]);
     await query(stage.app, `update doctor set display_name = ?, languages = '{en,bn}' where id = ?`, [name, doctor.doctorId]);
     const slotIds: string[] = [];
-    for (let i = 0; i < count; i++) slotIds.push(await slotAt(stage.app, { doctorId: doctor.doctorId, clinicId, fromNowMinutes: 26 * HOUR + i * 30, minutes: 30 }));
+    for (let i = 0; i < count; i++) slotIds.push((await buildSlotFromNow(stage.app, { doctorId: doctor.doctorId, clinicId, fromNowMinutes: 26 * HOUR + i * 30, minutes: 30 })).id);
     return { doctor, slotIds };
   }
 
@@ -49,7 +41,7 @@ describe("patient screens (browser, phone)", () => {
 
   it("finds a doctor, holds a slot with a countdown, confirms it and sees it in My appointments", async () => {
     const { doctor, slotIds } = await doctorWithSlots("Dr Asha Rahmanova", 3);
-    const patient = await freePatient(stage.app, doctor.doctorId);
+    const patient = await buildPatient(stage.app, { tier: "vise", relatedTo: doctor.doctorId });
     const page = await phonePage(patient);
 
     await page.getByRole("link", { name: "Find a doctor" }).click();
@@ -91,10 +83,10 @@ describe("patient screens (browser, phone)", () => {
   it("sorts the search by rating when asked (the server's order), else soonest available first", async () => {
     const soon = await doctorWithSlots("Dr Sortly Soon", 1);
     const rated = await doctorWithSlots("Dr Sortly Rated", 0);
-    await slotAt(stage.app, { doctorId: rated.doctor.doctorId, clinicId, fromNowMinutes: 60 * HOUR, minutes: 30 });
+    await buildSlotFromNow(stage.app, { doctorId: rated.doctor.doctorId, clinicId, fromNowMinutes: 60 * HOUR, minutes: 30 });
     await query(stage.app, `update doctor set rating_average = 4.8, rating_count = 12 where id = ?`, [rated.doctor.doctorId]);
     await query(stage.app, `update doctor set rating_average = 3.1, rating_count = 40 where id = ?`, [soon.doctor.doctorId]);
-    const page = await phonePage(await patientOn(stage.app, "standard"));
+    const page = await phonePage(await buildPatient(stage.app, { tier: "standard" }));
     await page.getByRole("link", { name: "Find a doctor" }).click();
     await page.getByLabel("Doctor's name").fill("Sortly");
     const names = () => page.getByTestId("doctor-results").locator(".doctor-card h3").allTextContents();
@@ -108,8 +100,8 @@ describe("patient screens (browser, phone)", () => {
 
   it("shows a slot turn held, then booked, live when another patient takes it through the API", async () => {
     const { doctor, slotIds } = await doctorWithSlots("Dr Live Colours", 2);
-    const viewer = await freePatient(stage.app, doctor.doctorId);
-    const other = await freePatient(stage.app, doctor.doctorId);
+    const viewer = await buildPatient(stage.app, { tier: "vise", relatedTo: doctor.doctorId });
+    const other = await buildPatient(stage.app, { tier: "vise", relatedTo: doctor.doctorId });
     const page = await phonePage(viewer);
     await openWeek(page, doctor.doctorId);
     const slot = slotButton(page, slotIds[1]!);
@@ -128,7 +120,7 @@ describe("patient screens (browser, phone)", () => {
 
   it("two patients click the same slot at once: one holds it, the other is told it was just taken", async () => {
     const { doctor, slotIds } = await doctorWithSlots("Dr Race Condition", 2);
-    const [alice, bob] = await Promise.all([patientOn(stage.app, "standard"), patientOn(stage.app, "standard")]);
+    const [alice, bob] = await Promise.all([buildPatient(stage.app, { tier: "standard" }), buildPatient(stage.app, { tier: "standard" })]);
     const pages = await Promise.all([phonePage(alice), phonePage(bob)]);
     await Promise.all(pages.map((page) => openWeek(page, doctor.doctorId)));
     const buttons = pages.map((page) => slotButton(page, slotIds[0]!));
@@ -156,7 +148,7 @@ describe("patient screens (browser, phone)", () => {
 
   it("reschedules to another live slot and cancels from My appointments", async () => {
     const { doctor, slotIds } = await doctorWithSlots("Dr Move Around", 3);
-    const patient = await freePatient(stage.app, doctor.doctorId);
+    const patient = await buildPatient(stage.app, { tier: "vise", relatedTo: doctor.doctorId });
     const held = await call(stage.app, patient, "POST", "/appointments", { slotId: slotIds[0] });
     expect((await call(stage.app, patient, "POST", `/appointments/${held.body.id}/confirm`)).status).toBe(200);
     const page = await phonePage(patient);
@@ -184,10 +176,10 @@ describe("patient screens (browser, phone)", () => {
 
   it("a waitlist offer and its notification arrive live; the offer is accepted", async () => {
     const { doctor, slotIds } = await doctorWithSlots("Dr Wait Listed", 1);
-    const filler = await patientOn(stage.app, "standard");
+    const filler = await buildPatient(stage.app, { tier: "standard" });
     const held = await call(stage.app, filler, "POST", "/appointments", { slotId: slotIds[0] });
     expect(held.status).toBe(201);
-    const patient = await freePatient(stage.app, doctor.doctorId);
+    const patient = await buildPatient(stage.app, { tier: "vise", relatedTo: doctor.doctorId });
     const page = await phonePage(patient);
 
     await page.getByRole("link", { name: "Waitlist" }).click();
@@ -223,11 +215,11 @@ describe("patient screens (browser, phone)", () => {
   });
 
   it("checks in with the code from the waiting-room screen and shows the ticket", async () => {
-    const doctor = await doctorAt(stage.app, [clinicId]);
+    const doctor = await buildDoctor(stage.app, [clinicId]);
     await query(stage.app, `update doctor set display_name = 'Dr Check Point' where id = ?`, [doctor.doctorId]);
-    const patient = await patientOn(stage.app, "standard");
-    await appointmentAt(stage.app, { doctorId: doctor.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: 10 });
-    const reception = await createPerson(stage.app.runtime, "receptionist", { clinicIds: [clinicId] });
+    const patient = await buildPatient(stage.app, { tier: "standard" });
+    await buildAppointmentFromNow(stage.app, { doctorId: doctor.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: 10 });
+    const reception = await buildPerson(stage.app, "receptionist", { clinicIds: [clinicId] });
     const code = (await call(stage.app, reception, "GET", `/clinics/${clinicId}/display`)).body.checkInCode as string;
 
     const page = await phonePage(patient);

@@ -5,22 +5,22 @@
  */
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { patientOn } from "../booking/support";
-import { balanceOf, grant } from "../loyalty/support";
-import { doctorAt, middayClinic, query, slotAt } from "../queue/queue-support";
-import { PHONE, pageSignedIn, screenshot, useBrowserStage } from "./browser";
+import { buildDoctor, buildMiddayClinic, buildPatient, buildSlotFromNow, grantPoints } from "../support/factories";
+import { balanceOf } from "../support/api";
+import { query } from "../support/db";
+import { pageSignedIn, PHONE, screenshot, useBrowserStage } from "../support/browser";
 
 describe("paying for a booking on the simulated checkout page (browser, phone)", () => {
   const stage = useBrowserStage();
 
   /** A standard-tier patient (who pays) on a paid doctor's week, with `points` loyalty points. */
   async function weekOnPhone(doctorName: string, points = 0) {
-    const clinicId = (await middayClinic(stage.app)).id;
-    const doctor = await doctorAt(stage.app, [clinicId]);
+    const clinicId = (await buildMiddayClinic(stage.app)).id;
+    const doctor = await buildDoctor(stage.app, [clinicId]);
     await query(stage.app, `update doctor set display_name = ?, consultation_fee_minor = 4500 where id = ?`, [doctorName, doctor.doctorId]);
-    const slotId = await slotAt(stage.app, { doctorId: doctor.doctorId, clinicId, fromNowMinutes: 26 * 60, minutes: 30 });
-    const patient = await patientOn(stage.app, "standard");
-    if (points > 0) await grant(stage.app, patient.patientId, clinicId, points);
+    const slotId = (await buildSlotFromNow(stage.app, { doctorId: doctor.doctorId, clinicId, fromNowMinutes: 26 * 60, minutes: 30 })).id;
+    const patient = await buildPatient(stage.app, { tier: "standard" });
+    if (points > 0) await grantPoints(stage.app, patient.patientId, clinicId, points);
     const page = await pageSignedIn(stage.browser, stage.app.url, patient.user.email!, { viewport: PHONE });
     await page.goto(`${stage.app.url}/patient/doctors/${doctor.doctorId}`);
     return { page, slotId, doctorId: doctor.doctorId, patient };
@@ -70,7 +70,7 @@ describe("paying for a booking on the simulated checkout page (browser, phone)",
     const visit = await appointmentOf(slotId);
     const [slot] = await query<{ clinic_id: string }>(stage.app, `select clinic_id from slot where id = ?`, [slotId]);
     const clinicId = slot!.clinic_id;
-    const dearer = await slotAt(stage.app, { doctorId, clinicId, fromNowMinutes: 26 * 60 + 60, minutes: 30 });
+    const dearer = (await buildSlotFromNow(stage.app, { doctorId, clinicId, fromNowMinutes: 26 * 60 + 60, minutes: 30 })).id;
     const [service] = await query<{ id: string }>(
       stage.app,
       `insert into clinic_service (id, clinic_id, name, duration_minutes, colour, price_minor, currency, payment_required, active, created_at, updated_at)

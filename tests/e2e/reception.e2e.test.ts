@@ -5,9 +5,10 @@
  */
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { createPerson, type TestPerson } from "../support/identity";
-import { act, appointmentAt, call, doctorAt, middayClinic, patientNamed as namedPatient, query, slotAt, staffCheckIn } from "../queue/queue-support";
-import { pageSignedIn, screenshot, useBrowserStage } from "./browser";
+import { buildAppointmentFromNow, buildDoctor, buildMiddayClinic, buildNamedPatient as namedPatient, buildPerson, buildSlotFromNow, type TestPerson } from "../support/factories";
+import { act, call, staffCheckIn } from "../support/api";
+import { query } from "../support/db";
+import { pageSignedIn, screenshot, useBrowserStage } from "../support/browser";
 
 const WIDE = { width: 1400, height: 1000 };
 
@@ -22,10 +23,10 @@ describe("reception screens (browser)", () => {
   }
 
   async function setup(doctorCount = 1) {
-    const clinic = await middayClinic(stage.app);
+    const clinic = await buildMiddayClinic(stage.app);
     const doctors = [];
-    for (let i = 0; i < doctorCount; i++) doctors.push(await doctorAt(stage.app, [clinic.id]));
-    const reception = await createPerson(stage.app.runtime, "receptionist", { clinicIds: [clinic.id] });
+    for (let i = 0; i < doctorCount; i++) doctors.push(await buildDoctor(stage.app, [clinic.id]));
+    const reception = await buildPerson(stage.app, "receptionist", { clinicIds: [clinic.id] });
     return { clinicId: clinic.id, doctors, reception };
   }
 
@@ -38,9 +39,9 @@ describe("reception screens (browser)", () => {
 
   it("shows a patient's booking and a colleague's check-in live, and checks in from the board", async () => {
     const { clinicId, doctors: [doctor], reception } = await setup();
-    const colleague = await createPerson(stage.app.runtime, "receptionist", { clinicIds: [clinicId] });
+    const colleague = await buildPerson(stage.app, "receptionist", { clinicIds: [clinicId] });
     const early = await patientNamed("Ada Earlybird");
-    const earlyAppointment = await appointmentAt(stage.app, { doctorId: doctor!.doctorId, clinicId, patientId: early.patientId, fromNowMinutes: 20 });
+    const earlyAppointment = (await buildAppointmentFromNow(stage.app, { doctorId: doctor!.doctorId, clinicId, patientId: early.patientId, fromNowMinutes: 20 })).id;
     const page = await open(reception, "Queue board");
     await page.getByTestId(`board-appointment-${earlyAppointment}`).getByText("Ada Earlybird").waitFor();
 
@@ -50,7 +51,7 @@ describe("reception screens (browser)", () => {
     // may not create relations (a clinic admin does, with a reason), so the fixture writes it.
     await query(stage.app, `update patient set subscription_tier = 'vise' where id = ?`, [booker.patientId]);
     await query(stage.app, `insert into doctor_patient (id, doctor_id, patient_id) values (gen_random_uuid(), ?, ?)`, [doctor!.doctorId, booker.patientId]);
-    const slotId = await slotAt(stage.app, { doctorId: doctor!.doctorId, clinicId, fromNowMinutes: 60 });
+    const slotId = (await buildSlotFromNow(stage.app, { doctorId: doctor!.doctorId, clinicId, fromNowMinutes: 60 })).id;
     const booked = await call(stage.app, booker, "POST", "/appointments", { slotId });
     expect(booked.status, JSON.stringify(booked.body)).toBe(201);
     const row = page.getByTestId(`board-appointment-${booked.body.id}`);
@@ -80,7 +81,7 @@ describe("reception screens (browser)", () => {
   it("resyncs after losing its connection: what happened meanwhile is on the board once it is back", async () => {
     const { clinicId, doctors: [doctor], reception } = await setup();
     const patient = await patientNamed("Otto Offline");
-    const appointmentId = await appointmentAt(stage.app, { doctorId: doctor!.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: 30 });
+    const appointmentId = (await buildAppointmentFromNow(stage.app, { doctorId: doctor!.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: 30 })).id;
     const page = await open(reception, "Queue board");
     await page.getByTestId(`board-appointment-${appointmentId}`).waitFor();
     const indicator = page.getByTestId("board-live").locator(".live-indicator");
@@ -102,10 +103,10 @@ describe("reception screens (browser)", () => {
 
   it("registers walk-ins (a quick record; the no-capacity message) and an emergency", async () => {
     const { clinicId, doctors: [doctor], reception } = await setup();
-    await slotAt(stage.app, { doctorId: doctor!.doctorId, clinicId, fromNowMinutes: 30, kind: "walk_in" });
-    await slotAt(stage.app, { doctorId: doctor!.doctorId, clinicId, fromNowMinutes: 26 * 60, kind: "walk_in" });
+    await buildSlotFromNow(stage.app, { doctorId: doctor!.doctorId, clinicId, fromNowMinutes: 30, kind: "walk_in" });
+    await buildSlotFromNow(stage.app, { doctorId: doctor!.doctorId, clinicId, fromNowMinutes: 26 * 60, kind: "walk_in" });
     const known = await patientNamed("Kim Knownpatient");
-    await appointmentAt(stage.app, { doctorId: doctor!.doctorId, clinicId, patientId: known.patientId, fromNowMinutes: -120 });
+    await buildAppointmentFromNow(stage.app, { doctorId: doctor!.doctorId, clinicId, patientId: known.patientId, fromNowMinutes: -120 });
     const page = await open(reception, "Queue board");
     const form = page.locator("form.rc-walkin");
 
@@ -140,7 +141,7 @@ describe("reception screens (browser)", () => {
     const entries = [];
     for (const [name, minutes] of [["Pat First", 10], ["Quinn Second", 20]] as const) {
       const patient = await patientNamed(name);
-      const appointment = await appointmentAt(stage.app, { doctorId: first!.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: minutes });
+      const appointment = (await buildAppointmentFromNow(stage.app, { doctorId: first!.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: minutes })).id;
       entries.push((await staffCheckIn(stage.app, reception, clinicId, appointment)).body);
     }
     const [pat, quinn] = entries;
@@ -175,11 +176,11 @@ describe("reception screens (browser)", () => {
   it("reschedules on the day calendar by drag-and-drop and from the keyboard", async () => {
     const { clinicId, doctors: [doctor], reception } = await setup();
     const patient = await patientNamed("Dora Dragged");
-    const appointment = await appointmentAt(stage.app, { doctorId: doctor!.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: 60, minutes: 30 });
-    const dropSlot = await slotAt(stage.app, { doctorId: doctor!.doctorId, clinicId, fromNowMinutes: 120, minutes: 30 });
-    const keySlot = await slotAt(stage.app, { doctorId: doctor!.doctorId, clinicId, fromNowMinutes: 180, minutes: 30 });
+    const appointment = (await buildAppointmentFromNow(stage.app, { doctorId: doctor!.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: 60, minutes: 30 })).id;
+    const dropSlot = (await buildSlotFromNow(stage.app, { doctorId: doctor!.doctorId, clinicId, fromNowMinutes: 120, minutes: 30 })).id;
+    const keySlot = (await buildSlotFromNow(stage.app, { doctorId: doctor!.doctorId, clinicId, fromNowMinutes: 180, minutes: 30 })).id;
     // A coloured service and tags on the target slot (colour + name + tag text on screen).
-    const admin = await createPerson(stage.app.runtime, "clinic_admin", { clinicIds: [clinicId] });
+    const admin = await buildPerson(stage.app, "clinic_admin", { clinicIds: [clinicId] });
     const service = await call(stage.app, admin, "POST", `/clinics/${clinicId}/services`, { name: "Vaccination", durationMinutes: 30, colour: "#1f77b4" });
     expect(service.status).toBe(201);
     await query(stage.app, `update slot set service_id = ?, tags = ?::text[] where id = ?`, [service.body.id, "{child,fasting}", dropSlot]);

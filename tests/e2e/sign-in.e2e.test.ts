@@ -8,15 +8,14 @@ import { generate } from "otplib";
 import { describe, expect, it } from "vitest";
 import { totpEnableResponseSchema, totpSetupResponseSchema } from "@clinic/shared";
 import { readJson } from "../support/harness";
-import { middayClinic } from "../queue/queue-support";
-import { TEST_PASSWORD, createPerson } from "../support/identity";
-import { screenshot, useBrowserStage } from "./browser";
+import { buildMiddayClinic, buildPerson, TEST_PASSWORD } from "../support/factories";
+import { screenshot, useBrowserStage } from "../support/browser";
 
 describe("sign-in (browser)", () => {
   const stage = useBrowserStage();
 
   it("signs a patient in and shows the live indicator as live", async () => {
-    const patient = await createPerson(stage.app.runtime, "patient");
+    const patient = await buildPerson(stage.app, "patient");
     const context = await stage.browser.newContext({ viewport: { width: 390, height: 844 } });
     const page = await context.newPage();
     await page.goto(`${stage.app.url}/`);
@@ -49,8 +48,8 @@ describe("sign-in (browser)", () => {
   });
 
   it("asks for the authenticator code when two-factor is on, and staff can preview the display", async () => {
-    const clinicId = (await middayClinic(stage.app)).id;
-    const reception = await createPerson(stage.app.runtime, "receptionist", { clinicIds: [clinicId] });
+    const clinicId = (await buildMiddayClinic(stage.app)).id;
+    const reception = await buildPerson(stage.app, "receptionist", { clinicIds: [clinicId] });
     const post = (path: string, body?: unknown) =>
       fetch(`${stage.app.url}/api/v1${path}`, {
         method: "POST",
@@ -84,7 +83,7 @@ describe("sign-in (browser)", () => {
   });
 
   it("refreshes the session when the access token has expired or is refused", async () => {
-    const patient = await createPerson(stage.app.runtime, "patient");
+    const patient = await buildPerson(stage.app, "patient");
     const context = await stage.browser.newContext();
     const page = await context.newPage();
     await page.goto(`${stage.app.url}/sign-in`);

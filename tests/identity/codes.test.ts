@@ -1,19 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
-import { clientOf, expectProblem, freshEmail, latestCode, registerUser, sql } from "./support";
+import { describe, expect, it } from "vitest";
+import { useTestApp } from "../support/harness";
+import { latestCode, query } from "../support/db";
+import { clientOf, expectProblem, freshEmail, registerUser } from "./support";
 
 /** A 6-digit code that is not `code`. */
 const wrongCodeFor = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, "0");
 
 describe("one-time codes", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment());
-  });
-  afterAll(() => app.close());
+  const app = useTestApp();
 
   const attemptsOf = async (userId: string) =>
-    (await sql<{ attempts: number }>(app, "select attempts from one_time_code where user_id = ? order by created_at desc limit 1", [userId]))[0]
+    (await query<{ attempts: number }>(app, "select attempts from one_time_code where user_id = ? order by created_at desc limit 1", [userId]))[0]
       ?.attempts;
 
   it("counts wrong tries, tells how many are left, and dies after five", async () => {
@@ -40,9 +37,9 @@ describe("one-time codes", () => {
     const client = clientOf(app);
     const { userId, login } = await registerUser(app, client);
     const code = await latestCode(app, login.email);
-    await sql(app, "update one_time_code set expires_at = now() - interval '1 second' where user_id = ?", [userId]);
+    await query(app, "update one_time_code set expires_at = now() - interval '1 second' where user_id = ?", [userId]);
     await expectProblem(await client.post("/auth/verify", { ...login, code }), 422, "CODE_EXPIRED");
-    const [user] = await sql<{ verified: boolean }>(app, "select email_verified_at is not null as verified from user_account where id = ?", [userId]);
+    const [user] = await query<{ verified: boolean }>(app, "select email_verified_at is not null as verified from user_account where id = ?", [userId]);
     expect(user?.verified).toBe(false);
   });
 
@@ -52,7 +49,7 @@ describe("one-time codes", () => {
     const first = await latestCode(app, login.email);
     expect((await client.post("/auth/verify/resend", login)).status).toBe(202);
     const second = await latestCode(app, login.email);
-    const live = await sql(app, "select 1 from one_time_code where user_id = ? and consumed_at is null", [userId]);
+    const live = await query(app, "select 1 from one_time_code where user_id = ? and consumed_at is null", [userId]);
     expect(live).toHaveLength(1);
     if (first !== second) await expectProblem(await client.post("/auth/verify", { ...login, code: first }), 422, "CODE_INVALID");
     expect((await client.post("/auth/verify", { ...login, code: second })).status).toBe(200);
@@ -65,7 +62,7 @@ describe("one-time codes", () => {
     const code = await latestCode(app, login.email);
     const replies = await Promise.all(Array.from({ length: 4 }, () => client.post("/auth/verify", { ...login, code })));
     expect(replies.map((reply) => reply.status).sort()).toEqual([200, 422, 422, 422]);
-    const audits = await sql(app, "select 1 from audit_event where action = 'user.verify' and entity_id = ?", [userId]);
+    const audits = await query(app, "select 1 from audit_event where action = 'user.verify' and entity_id = ?", [userId]);
     expect(audits).toHaveLength(1);
   });
 
@@ -87,7 +84,7 @@ describe("one-time codes", () => {
     const reply = await clientOf(app).post("/auth/verify/resend", { email });
     expect(reply.status).toBe(202);
     expect(await reply.json()).toEqual({ accepted: true });
-    expect(await sql(app, "select 1 from notification_outbox where recipient = ?", [email])).toHaveLength(0);
+    expect(await query(app, "select 1 from notification_outbox where recipient = ?", [email])).toHaveLength(0);
     await expectProblem(await clientOf(app).post("/auth/verify", { email, code: "123456" }), 422, "CODE_INVALID");
   });
 

@@ -1,32 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   loginResponseSchema,
   sessionListSchema,
   tokenPairSchema,
   userSchema,
 } from "@clinic/shared";
-import { createClinic, createPerson } from "../support/identity";
-import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
-import {
-  PASSWORD,
-  bearer,
-  clientOf,
-  expectProblem,
-  freshEmail,
-  freshPhone,
-  latestCode,
-  registerUser,
-  signedInUser,
-  sql,
-  verifyUser,
-} from "./support";
+import { readJson, useTestApp } from "../support/harness";
+import { buildClinic, buildPerson } from "../support/factories";
+import { latestCode, query } from "../support/db";
+import { bearer, clientOf, expectProblem, freshEmail, freshPhone, PASSWORD, registerUser, signedInUser, verifyUser } from "./support";
 
 describe("accounts and sessions", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment());
-  });
-  afterAll(() => app.close());
+  const app = useTestApp();
 
   it("registers, verifies, signs in, refreshes and signs out", async () => {
     const client = clientOf(app);
@@ -38,16 +23,16 @@ describe("accounts and sessions", () => {
     expect(verification).toBe("sent");
 
     // One transaction wrote the account, the patient profile, the code, the message and the audit event.
-    const [user] = await sql<{ status: string; email_verified_at: string | null; password_hash: string }>(
+    const [user] = await query<{ status: string; email_verified_at: string | null; password_hash: string }>(
       app,
       "select status, email_verified_at, password_hash from user_account where id = ?",
       [userId],
     );
     expect(user).toMatchObject({ status: "active", email_verified_at: null });
     expect(user?.password_hash).toMatch(/^\$argon2id\$/);
-    const [patient] = await sql<{ subscription_tier: string }>(app, "select subscription_tier from patient where user_id = ?", [userId]);
+    const [patient] = await query<{ subscription_tier: string }>(app, "select subscription_tier from patient where user_id = ?", [userId]);
     expect(patient).toEqual({ subscription_tier: "none" });
-    const messages = await sql<{ channel: string; template: string; payload: { code: string; name: string } }>(
+    const messages = await query<{ channel: string; template: string; payload: { code: string; name: string } }>(
       app,
       "select channel, template, payload from notification_outbox where user_id = ?",
       [userId],
@@ -55,7 +40,7 @@ describe("accounts and sessions", () => {
     expect(messages).toHaveLength(1);
     expect(messages[0]).toMatchObject({ channel: "email", template: "identity.verify-code", payload: { name: "Asha Patel" } });
     expect(messages[0]?.payload.code).toMatch(/^\d{6}$/);
-    const [code] = await sql<{ code_hash: string }>(app, "select code_hash from one_time_code where user_id = ?", [userId]);
+    const [code] = await query<{ code_hash: string }>(app, "select code_hash from one_time_code where user_id = ?", [userId]);
     expect(code?.code_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(code?.code_hash).not.toContain(messages[0]?.payload.code);
 
@@ -81,7 +66,7 @@ describe("accounts and sessions", () => {
     });
     expect(session.user.patientId).not.toBeNull();
     const [refreshId] = session.refreshToken.split(".");
-    const [stored] = await sql<{ token_hash: string }>(app, "select token_hash from refresh_token where id = ?", [refreshId]);
+    const [stored] = await query<{ token_hash: string }>(app, "select token_hash from refresh_token where id = ?", [refreshId]);
     expect(stored?.token_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(session.refreshToken).not.toContain(stored?.token_hash);
 
@@ -102,7 +87,7 @@ describe("accounts and sessions", () => {
     await expectProblem(await client.get("/me", bearer(session.accessToken)), 401, "UNAUTHENTICATED");
     await expectProblem(await client.post("/auth/refresh", { refreshToken: pair.refreshToken }), 401, "INVALID_REFRESH_TOKEN");
 
-    const actions = await sql<{ action: string; actor_id: string | null }>(
+    const actions = await query<{ action: string; actor_id: string | null }>(
       app,
       "select action, actor_id from audit_event where entity_id = ? or actor_id = ? order by id",
       [userId, userId],
@@ -110,7 +95,7 @@ describe("accounts and sessions", () => {
     expect(actions.map((a) => a.action)).toEqual(["user.register", "user.verify", "session.login", "session.logout"]);
     expect(actions.every((a) => a.actor_id === userId)).toBe(true);
     // No password, code or token ever reaches the audit log.
-    const [dump] = await sql<{ text: string }>(app, "select coalesce(string_agg(row_to_json(a)::text, ' '), '') as text from audit_event a");
+    const [dump] = await query<{ text: string }>(app, "select coalesce(string_agg(row_to_json(a)::text, ' '), '') as text from audit_event a");
     for (const secret of [PASSWORD, messages[0]?.payload.code ?? "", session.refreshToken.split(".")[1] ?? "", pair.accessToken]) {
       expect(dump?.text).not.toContain(secret);
     }
@@ -125,13 +110,13 @@ describe("accounts and sessions", () => {
     const client = clientOf(app);
     const phone = freshPhone();
     const { userId, login } = await registerUser(app, client, { phone, role: "doctor" });
-    const [doctor] = await sql<{ approval_status: string }>(app, "select approval_status from doctor where user_id = ?", [userId]);
+    const [doctor] = await query<{ approval_status: string }>(app, "select approval_status from doctor where user_id = ?", [userId]);
     expect(doctor?.approval_status).toBe("pending");
-    expect(await sql(app, "select 1 from patient where user_id = ?", [userId])).toHaveLength(0);
-    const [message] = await sql<{ channel: string }>(app, "select channel from notification_outbox where user_id = ?", [userId]);
+    expect(await query(app, "select 1 from patient where user_id = ?", [userId])).toHaveLength(0);
+    const [message] = await query<{ channel: string }>(app, "select channel from notification_outbox where user_id = ?", [userId]);
     expect(message?.channel).toBe("sms");
     await verifyUser(app, client, login);
-    const [user] = await sql<{ verified: boolean }>(app, "select phone_verified_at is not null as verified from user_account where id = ?", [userId]);
+    const [user] = await query<{ verified: boolean }>(app, "select phone_verified_at is not null as verified from user_account where id = ?", [userId]);
     expect(user?.verified).toBe(true);
     const session = await readJson(await client.post("/auth/login", { phone, password: PASSWORD }), loginResponseSchema);
     expect(session.user).toMatchObject({ role: "doctor", phone, email: null, patientId: null });
@@ -144,7 +129,7 @@ describe("accounts and sessions", () => {
     const email = freshEmail("dup");
     await registerUser(app, client, { email });
     const count = async () =>
-      (await sql<{ n: number }>(app, "select (select count(*) from user_account)::int + (select count(*) from notification_outbox)::int + (select count(*) from audit_event)::int + (select count(*) from patient)::int as n"))[0]?.n;
+      (await query<{ n: number }>(app, "select (select count(*) from user_account)::int + (select count(*) from notification_outbox)::int + (select count(*) from audit_event)::int + (select count(*) from patient)::int as n"))[0]?.n;
     const before = await count();
     const again = await client.post("/auth/register", { email: email.toUpperCase(), password: PASSWORD, name: "Twin", role: "doctor" });
     await expectProblem(again, 409, "ACCOUNT_EXISTS");
@@ -158,7 +143,7 @@ describe("accounts and sessions", () => {
     const unknown = await expectProblem(await client.post("/auth/login", { email: freshEmail(), password: PASSWORD }), 401, "INVALID_CREDENTIALS");
     const wrong = await expectProblem(await client.post("/auth/login", { ...login, password: "not the password" }), 401, "INVALID_CREDENTIALS");
     expect(unknown.detail).toBe(wrong.detail);
-    await sql(app, "update user_account set status = 'deactivated' where id = ?", [userId]);
+    await query(app, "update user_account set status = 'deactivated' where id = ?", [userId]);
     await expectProblem(await client.post("/auth/login", { ...login, password: PASSWORD }), 403, "ACCOUNT_DEACTIVATED");
   });
 
@@ -195,7 +180,7 @@ describe("accounts and sessions", () => {
       await expectProblem(await client.get("/me", bearer(token)), 401, "UNAUTHENTICATED");
     }
     await expectProblem(await client.post("/auth/refresh", { refreshToken: second.refreshToken }), 401, "INVALID_REFRESH_TOKEN");
-    const [audit] = await sql<{ action: string }>(app, "select action from audit_event where entity_id = ? order by id desc limit 1", [first.userId]);
+    const [audit] = await query<{ action: string }>(app, "select action from audit_event where entity_id = ? order by id desc limit 1", [first.userId]);
     expect(audit?.action).toBe("session.revoke_all");
   });
 
@@ -209,8 +194,8 @@ describe("accounts and sessions", () => {
   });
 
   it("builds /me with memberships and onboarding for staff", async () => {
-    const clinic = await createClinic(app.runtime);
-    const person = await createPerson(app.runtime, "receptionist", { clinicIds: [clinic.id] });
+    const clinic = await buildClinic(app);
+    const person = await buildPerson(app, "receptionist", { clinicIds: [clinic.id] });
     const me = await readJson(await clientOf(app).get("/me", person.headers), userSchema);
     expect(me).toMatchObject({ role: "receptionist", memberships: [{ clinicId: clinic.id, role: "receptionist" }], onboarding: { verified: true, profileComplete: true, twoFactorEnabled: false } });
   });

@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
+import { describe, expect, it } from "vitest";
+import { useTestApp } from "../support/harness";
+import { clientOf, expectProblem, freshEmail, PASSWORD, registerUser, verifyUser } from "./support";
 import { accountKey, lockKey } from "../../server/src/modules/identity/limits";
-import { PASSWORD, clientOf, expectProblem, freshEmail, registerUser, verifyUser } from "./support";
 
 describe("rate limits and lockout", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment());
-  });
-  afterAll(() => app.close());
+  const app = useTestApp();
 
   async function verifiedAccount() {
     const client = clientOf(app);

@@ -4,9 +4,9 @@
  * would send.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import type { EntityManager } from "@mikro-orm/postgresql";
 import { expect } from "vitest";
 import { loginResponseSchema, problemSchema, registerResponseSchema, type Problem } from "@clinic/shared";
+import { latestCode } from "../support/db";
 import { readJson, type TestApp } from "../support/harness";
 
 export const PASSWORD = "a perfectly fine passphrase";
@@ -44,22 +44,6 @@ export function clientOf(app: TestApp, ip = freshIp()): Client {
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-
-export async function sql<T = Record<string, unknown>>(app: TestApp, query: string, params: unknown[] = []): Promise<T[]> {
-  const em = app.runtime.orm.em.fork() as EntityManager;
-  return em.execute<T[]>(query, params);
-}
-
-/** The code in the newest outbox message of `template` to `recipient`. */
-export async function latestCode(app: TestApp, recipient: string, template = "identity.verify-code"): Promise<string> {
-  const [row] = await sql<{ payload: { code: string } }>(
-    app,
-    "select payload from notification_outbox where recipient = ? and template = ? order by created_at desc limit 1",
-    [recipient, template],
-  );
-  if (!row) throw new Error(`no ${template} message to ${recipient}`);
-  return row.payload.code;
-}
 
 /** Asserts a problem+json reply and returns its body. */
 export async function expectProblem(response: Response, status: number, code: string): Promise<Problem & Record<string, unknown>> {

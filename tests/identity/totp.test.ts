@@ -1,16 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { generate } from "otplib";
 import { loginResponseSchema, totpEnableResponseSchema, totpSetupResponseSchema, userSchema } from "@clinic/shared";
-import { createPerson, TEST_PASSWORD } from "../support/identity";
-import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
-import { PASSWORD, bearer, clientOf, expectProblem, signedInUser, sql, type Client } from "./support";
+import { readJson, useTestApp } from "../support/harness";
+import { buildPerson, TEST_PASSWORD } from "../support/factories";
+import { query } from "../support/db";
+import { bearer, type Client, clientOf, expectProblem, PASSWORD, signedInUser } from "./support";
 
 describe("two-factor sign-in (TOTP)", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment());
-  });
-  afterAll(() => app.close());
+  const app = useTestApp();
 
   async function enrol(client: Client, accessToken: string) {
     const setup = await readJson(await client.post("/auth/totp/setup", undefined, bearer(accessToken)), totpSetupResponseSchema);
@@ -37,7 +34,7 @@ describe("two-factor sign-in (TOTP)", () => {
     expect(backupCodes).toHaveLength(10);
     for (const code of backupCodes) expect(code).toMatch(/^[a-z]{4}-[a-z]{4}-[a-z]{4}$/);
     expect(new Set(backupCodes).size).toBe(10);
-    const stored = await sql<{ code_hash: string }>(app, "select code_hash from totp_backup_code where user_id = ?", [user.userId]);
+    const stored = await query<{ code_hash: string }>(app, "select code_hash from totp_backup_code where user_id = ?", [user.userId]);
     expect(stored).toHaveLength(10);
     expect(stored.map((row) => row.code_hash)).not.toContain(backupCodes[0]);
     await expectProblem(await client.post("/auth/totp/enable", { code: await generate({ secret: setup.secret }) }, bearer(user.accessToken)), 409, "TOTP_ALREADY_ENABLED");
@@ -52,7 +49,7 @@ describe("two-factor sign-in (TOTP)", () => {
     // A code is good for one sign-in only.
     await expectProblem(await client.post("/auth/login", { ...user.login, password: PASSWORD, totp: code }), 401, "TOTP_INVALID");
 
-    const actions = await sql<{ action: string }>(app, "select action from audit_event where entity_id = ? and action like 'totp.%' order by id", [user.userId]);
+    const actions = await query<{ action: string }>(app, "select action from audit_event where entity_id = ? and action like 'totp.%' order by id", [user.userId]);
     expect(actions.map((row) => row.action)).toEqual(["totp.setup", "totp.enable"]);
   });
 
@@ -66,7 +63,7 @@ describe("two-factor sign-in (TOTP)", () => {
     await expectProblem(await login(first), 401, "TOTP_INVALID");
     // Case and separators do not matter.
     expect((await login(second.toUpperCase().replaceAll("-", " "))).status).toBe(200);
-    const [used] = await sql<{ n: number }>(app, "select count(*)::int as n from totp_backup_code where user_id = ? and used_at is not null", [user.userId]);
+    const [used] = await query<{ n: number }>(app, "select count(*)::int as n from totp_backup_code where user_id = ? and used_at is not null", [user.userId]);
     expect(used?.n).toBe(2);
   });
 
@@ -76,7 +73,7 @@ describe("two-factor sign-in (TOTP)", () => {
     const { secret } = await enrol(client, user.accessToken);
     await expectProblem(await client.post("/auth/totp/disable", { code: "000000" }, bearer(user.accessToken)), 422, "TOTP_INVALID");
     expect((await client.post("/auth/totp/disable", { code: await generate({ secret }) }, bearer(user.accessToken))).status).toBe(204);
-    expect(await sql(app, "select 1 from totp_backup_code where user_id = ?", [user.userId])).toHaveLength(0);
+    expect(await query(app, "select 1 from totp_backup_code where user_id = ?", [user.userId])).toHaveLength(0);
     const me = await readJson(await client.get("/me", bearer(user.accessToken)), userSchema);
     expect(me.onboarding.twoFactorEnabled).toBe(false);
     expect((await client.post("/auth/login", { ...user.login, password: PASSWORD })).status).toBe(200);
@@ -85,11 +82,11 @@ describe("two-factor sign-in (TOTP)", () => {
   it("keeps two-factor on for staff and admins", async () => {
     for (const role of ["receptionist", "clinic_admin", "platform_admin"] as const) {
       const client = clientOf(app);
-      const person = await createPerson(app.runtime, role);
+      const person = await buildPerson(app, role);
       const { secret } = await enrol(client, person.token);
       const refused = await client.post("/auth/totp/disable", { code: await generate({ secret }) }, person.headers);
       await expectProblem(refused, 403, "TOTP_REQUIRED_FOR_ROLE");
-      const [row] = await sql<{ on: boolean }>(app, "select totp_enabled_at is not null as on from user_account where id = ?", [person.user.id]);
+      const [row] = await query<{ on: boolean }>(app, "select totp_enabled_at is not null as on from user_account where id = ?", [person.user.id]);
       expect(row?.on).toBe(true);
       // And sign-in requires it.
       await expectProblem(await client.post("/auth/login", { email: person.user.email, password: TEST_PASSWORD }), 401, "TOTP_REQUIRED");

@@ -1,17 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
-import { PASSWORD, bearer, clientOf, expectProblem, freshEmail, signedInUser, sql } from "./support";
+import { describe, expect, it } from "vitest";
+import { useTestApp } from "../support/harness";
+import { query } from "../support/db";
+import { bearer, clientOf, expectProblem, freshEmail, PASSWORD, signedInUser } from "./support";
 
 describe("bad input to the identity routes", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment());
-  });
-  afterAll(() => app.close());
+  const app = useTestApp();
 
   const rowCount = async () =>
     (
-      await sql<{ n: number }>(
+      await query<{ n: number }>(
         app,
         `select (select count(*) from user_account) + (select count(*) from patient) + (select count(*) from doctor)
               + (select count(*) from one_time_code) + (select count(*) from notification_outbox)

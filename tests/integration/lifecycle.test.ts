@@ -3,15 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { readinessSchema } from "@clinic/shared";
-import {
-  connectSocket,
-  connected,
-  createTestDatabase,
-  createTestEnvironment,
-  readJson,
-  startTestApp,
-  uniqueName,
-} from "../support/harness";
+import { connected, connectSocket, createTestDatabase, createTestEnvironment, readJson, startTestApp, uniqueName } from "../support/harness";
 import { freePort, isPortOpen } from "../support/ports";
 import { baseEnv, pressCtrlC, spawnServer, type ServerProcess } from "../support/process";
 

@@ -3,26 +3,22 @@
  * token; the page and its JSON API need that cookie (401 without, 403 for anyone else's), and the API
  * lists every queue of the runtime.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { queueNames } from "../../server/src/platform/queues";
 import { QUEUE_BOARD_COOKIE } from "../../server/src/platform/queue-board";
-import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
-import { createPerson } from "../support/identity";
+import { useApp } from "../support/harness";
+import { buildPerson } from "../support/factories";
 import { signAccessToken } from "../../server/src/modules/identity/tokens";
 
 describe("queue dashboard", () => {
-  let api: TestApp;
-  beforeAll(async () => {
-    api = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000" } });
-  });
-  afterAll(async () => api?.close());
+  const api = useApp();
 
   const openSession = (headers: Record<string, string>) => fetch(`${api.url}/api/v1/admin/queues/session`, { method: "POST", headers });
   const board = (path: string, cookie?: string) => fetch(`${api.url}/admin/queues${path}`, { headers: cookie ? { cookie } : {} });
   const cookieOf = (response: Response) => response.headers.get("set-cookie")!.split(";")[0]!;
 
   it("refuses the board without a session cookie, and with a forged or access-token cookie", async () => {
-    const admin = await createPerson(api.runtime, "platform_admin");
+    const admin = await buildPerson(api, "platform_admin");
     for (const path of ["", "/api/queues"]) {
       const response = await board(path);
       expect(response.status).toBe(401);
@@ -36,7 +32,7 @@ describe("queue dashboard", () => {
   it("gives a session only to platform admins", async () => {
     expect((await openSession({})).status).toBe(401);
     for (const role of ["patient", "clinic_admin", "doctor"] as const) {
-      const person = await createPerson(api.runtime, role);
+      const person = await buildPerson(api, role);
       const response = await openSession(person.headers);
       expect(response.status).toBe(403);
       expect(response.headers.get("set-cookie")).toBeNull();
@@ -44,7 +40,7 @@ describe("queue dashboard", () => {
   });
 
   it("a platform admin's cookie opens the page and its API lists every queue; read-only; logout ends it", async () => {
-    const admin = await createPerson(api.runtime, "platform_admin");
+    const admin = await buildPerson(api, "platform_admin");
     const session = await openSession(admin.headers);
     expect(session.status).toBe(204);
     const setCookie = session.headers.get("set-cookie")!;
@@ -80,7 +76,7 @@ describe("queue dashboard", () => {
   });
 
   it("a board token of someone who is not a platform admin is refused with 403", async () => {
-    const patient = await createPerson(api.runtime, "patient");
+    const patient = await buildPerson(api, "patient");
     const { sid } = JSON.parse(Buffer.from(patient.token.split(".")[1]!, "base64url").toString()) as { sid: string };
     // As if they had been an admin when the session was opened (the role is re-read on every request).
     const forged = signAccessToken(`${api.runtime.config.auth.jwtSecret}:queue-board`, { sub: patient.user.id, sid, role: "platform_admin" });

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { readinessSchema } from "@clinic/shared";
 import { heartbeatKey } from "../../server/src/platform/heartbeat";
-import { createTestEnvironment, readJson, startTestApp, waitFor, type TestApp } from "../support/harness";
+import { createTestEnvironment, readJson, startTestApp, type TestApp, waitFor } from "../support/harness";
 
 describe("queue and worker wiring", () => {
   const apps: TestApp[] = [];

@@ -1,28 +1,20 @@
 /** The hold-expiry job, run by a real worker runtime, gives back the points a lapsed free hold redeemed. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestEnvironment, startTestApp, waitFor, type TestApp } from "../support/harness";
-import { hold, patientOn, query, setup, slots } from "../booking/support";
-import { balanceOf, entries, grant } from "./support";
+import { describe, expect, it } from "vitest";
+import { useApiAndWorker, waitFor } from "../support/harness";
+import { buildClinicWithDoctor, buildPatient, buildSlots, grantPoints } from "../support/factories";
+import { balanceOf, hold } from "../support/api";
+import { query } from "../support/db";
+import { entries } from "./support";
 
 describe("loyalty and the hold-expiry job", () => {
-  let api: TestApp;
-  let worker: TestApp;
-  beforeAll(async () => {
-    const environment = await createTestEnvironment();
-    const env = { RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error" };
-    api = await startTestApp(environment, { env });
-    worker = await startTestApp(environment, { env: { ...env, ROLE: "worker" } });
-  });
-  afterAll(async () => {
-    await worker?.close();
-    await api?.close();
-  });
+  // The worker node runs the jobs; the test drives the api node.
+  const { api } = useApiAndWorker({ RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error" });
 
   it("returns the points once when the worker expires the hold; a re-run returns nothing more", async () => {
-    const { clinicId, doctor } = await setup(api);
-    const [slot] = await slots(api, doctor.doctorId, clinicId, 1);
-    const patient = await patientOn(api, "standard");
-    await grant(api, patient.patientId, clinicId, 120);
+    const { clinicId, doctor } = await buildClinicWithDoctor(api);
+    const [slot] = await buildSlots(api, { doctorId: doctor.doctorId, clinicId, count: 1 });
+    const patient = await buildPatient(api, { tier: "standard" });
+    await grantPoints(api, patient.patientId, clinicId, 120);
     const held = await hold(api, patient, { slotId: slot!.id, redeemPoints: true });
     expect(held.status).toBe(201);
     expect(await balanceOf(api, patient)).toBe(20);

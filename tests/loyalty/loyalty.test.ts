@@ -1,33 +1,28 @@
 /** Loyalty points (docs/loyalty.md): balance and history, redemption at booking time, returns on release. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { priceBooking } from "../../server/src/modules/booking/booking-policy";
 import { awardLoyaltyPoints } from "../../server/src/modules/loyalty/loyalty.service";
-import type { TestApp } from "../support/harness";
-import { createPerson } from "../support/identity";
-import { call, count, hold, patientOn, query, setup, slots, startBookingApp } from "../booking/support";
-import { balanceOf, entries, grant, ledgerSum, setClinic } from "./support";
+import { useApp } from "../support/harness";
+import { buildClinicWithDoctor, buildPatient, buildPerson, buildSlots, grantPoints, setClinicSettings } from "../support/factories";
+import { balanceOf, call, hold } from "../support/api";
+import { count, query } from "../support/db";
+import { entries, ledgerSum } from "./support";
 
 describe("loyalty points", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startBookingApp({ LOG_LEVEL: "error" });
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  const app = useApp({ LOG_LEVEL: "error" });
 
   it("balance is the ledger's sum; history is newest first and pages without gaps or repeats", async () => {
-    const { clinicId, doctor } = await setup(app);
-    const patient = await patientOn(app, "standard");
+    const { clinicId, doctor } = await buildClinicWithDoctor(app);
+    const patient = await buildPatient(app, { tier: "standard" });
     // A real award: a completed visit and the award job's function (run twice: awarded once).
-    const [slot] = await slots(app, doctor.doctorId, clinicId, 1);
+    const [slot] = await buildSlots(app, { doctorId: doctor.doctorId, clinicId, count: 1 });
     const held = await hold(app, patient, { slotId: slot!.id });
     await query(app, `update appointment set status = 'completed' where id = ?`, [held.body.id]);
     const em = app.runtime.orm.em.fork() as unknown as EntityManager;
     expect(await awardLoyaltyPoints(em, held.body.id)).toEqual({ outcome: "awarded", points: 10 });
     expect(await awardLoyaltyPoints(em, held.body.id)).toEqual({ outcome: "already_awarded" });
-    for (const points of [5, 7, 11]) await grant(app, patient.patientId, clinicId, points);
+    for (const points of [5, 7, 11]) await grantPoints(app, patient.patientId, clinicId, points);
 
     const first = await call(app, patient, "GET", "/me/loyalty?limit=3");
     expect(first.status).toBe(200);
@@ -39,10 +34,10 @@ describe("loyalty points", () => {
     expect((await call(app, patient, "GET", "/me/loyalty?limit=0")).status).toBe(400);
 
     // The clinic's reception (the patient booked there) and the platform admin read it; others do not.
-    const { reception } = await setup(app); // another clinic's reception
-    const ownReception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicId] });
-    const admin = await createPerson(app.runtime, "platform_admin");
-    const other = await patientOn(app, "standard");
+    const { reception } = await buildClinicWithDoctor(app); // another clinic's reception
+    const ownReception = await buildPerson(app, "receptionist", { clinicIds: [clinicId] });
+    const admin = await buildPerson(app, "platform_admin");
+    const other = await buildPatient(app, { tier: "standard" });
     expect((await call(app, ownReception, "GET", `/patients/${patient.patientId}/loyalty`)).body.balance).toBe(33);
     expect((await call(app, admin, "GET", `/patients/${patient.patientId}/loyalty`)).body.balance).toBe(33);
     expect((await call(app, reception, "GET", `/patients/${patient.patientId}/loyalty`)).status).toBe(403);
@@ -50,13 +45,13 @@ describe("loyalty points", () => {
   }, 60_000);
 
   it("redeeming makes a paid booking free and writes one debit; too few points → 409, nothing written", async () => {
-    const { clinicId, doctor } = await setup(app);
-    const [a, b] = await slots(app, doctor.doctorId, clinicId, 2);
-    const patient = await patientOn(app, "standard");
-    await grant(app, patient.patientId, clinicId, 150);
+    const { clinicId, doctor } = await buildClinicWithDoctor(app);
+    const [a, b] = await buildSlots(app, { doctorId: doctor.doctorId, clinicId, count: 2 });
+    const patient = await buildPatient(app, { tier: "standard" });
+    await grantPoints(app, patient.patientId, clinicId, 150);
 
     // Reception cannot spend the patient's points for them.
-    const clinicReception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicId] });
+    const clinicReception = await buildPerson(app, "receptionist", { clinicIds: [clinicId] });
     const forThem = await hold(app, clinicReception, { slotId: a!.id, patientId: patient.patientId, redeemPoints: true });
     expect(forThem.body).toMatchObject({ status: 403, field: "body.redeemPoints" });
 
@@ -79,7 +74,7 @@ describe("loyalty points", () => {
     expect(await entries(app, patient.patientId, "redeem")).toBe(1);
 
     // Without redeemPoints the same patient books and pays as usual; with redemption off → 422.
-    await setClinic(app, clinicId, { loyaltyPointsPerFreeBooking: 0 });
+    await setClinicSettings(app, clinicId, { loyaltyPointsPerFreeBooking: 0 });
     const off = await hold(app, patient, { slotId: b!.id, redeemPoints: true });
     expect(off.status).toBe(422);
     expect(off.body).toMatchObject({ code: "LOYALTY_REDEMPTION_OFF", field: "body.redeemPoints" });
@@ -95,10 +90,10 @@ describe("loyalty points", () => {
   });
 
   it("ten racing redemptions with points for one: exactly one wins, the balance never goes negative", async () => {
-    const { clinicId, doctor } = await setup(app);
-    const tenSlots = await slots(app, doctor.doctorId, clinicId, 10);
-    const patient = await patientOn(app, "standard");
-    await grant(app, patient.patientId, clinicId, 100);
+    const { clinicId, doctor } = await buildClinicWithDoctor(app);
+    const tenSlots = await buildSlots(app, { doctorId: doctor.doctorId, clinicId, count: 10 });
+    const patient = await buildPatient(app, { tier: "standard" });
+    await grantPoints(app, patient.patientId, clinicId, 100);
     const replies = await Promise.all(tenSlots.map((slot) => hold(app, patient, { slotId: slot.id, redeemPoints: true })));
     const statuses = replies.map((r) => r.status).sort();
     expect(statuses).toEqual([201, ...Array(9).fill(409)]);
@@ -110,9 +105,9 @@ describe("loyalty points", () => {
   }, 60_000);
 
   it("the ledger itself refuses a debit that would take the balance below zero", async () => {
-    const { clinicId } = await setup(app);
-    const patient = await patientOn(app, "standard");
-    await grant(app, patient.patientId, clinicId, 30);
+    const { clinicId } = await buildClinicWithDoctor(app);
+    const patient = await buildPatient(app, { tier: "standard" });
+    await grantPoints(app, patient.patientId, clinicId, 30);
     await expect(
       query(app, `insert into loyalty_points_entry (id, patient_id, clinic_id, kind, points) values (gen_random_uuid(), ?, ?, 'redeem', -31)`, [patient.patientId, clinicId]),
     ).rejects.toThrow(/would go negative/);
@@ -120,10 +115,10 @@ describe("loyalty points", () => {
   }, 30_000);
 
   it("a timely cancel, a released hold and a lapsed hold return the points; a late cancel keeps them spent", async () => {
-    const { clinicId, doctor, reception } = await setup(app);
-    const [a, b, c, d] = await slots(app, doctor.doctorId, clinicId, 4);
-    const patient = await patientOn(app, "standard");
-    await grant(app, patient.patientId, clinicId, 100);
+    const { clinicId, doctor, reception } = await buildClinicWithDoctor(app);
+    const [a, b, c, d] = await buildSlots(app, { doctorId: doctor.doctorId, clinicId, count: 4 });
+    const patient = await buildPatient(app, { tier: "standard" });
+    await grantPoints(app, patient.patientId, clinicId, 100);
 
     // Timely: the patient cancels a confirmed free booking 5 days ahead (cutoff 24 h).
     const timely = await hold(app, patient, { slotId: a!.id, redeemPoints: true });
@@ -147,7 +142,7 @@ describe("loyalty points", () => {
     expect(await balanceOf(app, patient)).toBe(100);
 
     // Late: the clinic's cutoff is 200 h, the visit 5 days away; the patient may not cancel, reception does.
-    await setClinic(app, clinicId, { patientCancelCutoffHours: 200 });
+    await setClinicSettings(app, clinicId, { patientCancelCutoffHours: 200 });
     const late = await hold(app, patient, { slotId: d!.id, redeemPoints: true });
     await call(app, patient, "POST", `/appointments/${late.body.id}/confirm`);
     expect((await call(app, patient, "POST", `/appointments/${late.body.id}/cancel`, { reason: "late" })).body.code).toBe("CANCEL_CUTOFF_PASSED");
@@ -158,10 +153,10 @@ describe("loyalty points", () => {
   }, 60_000);
 
   it("a rescheduled free booking stays free and returns its points once, when the new visit is cancelled in time", async () => {
-    const { clinicId, doctor } = await setup(app);
-    const [a, b] = await slots(app, doctor.doctorId, clinicId, 2);
-    const patient = await patientOn(app, "standard");
-    await grant(app, patient.patientId, clinicId, 100);
+    const { clinicId, doctor } = await buildClinicWithDoctor(app);
+    const [a, b] = await buildSlots(app, { doctorId: doctor.doctorId, clinicId, count: 2 });
+    const patient = await buildPatient(app, { tier: "standard" });
+    await grantPoints(app, patient.patientId, clinicId, 100);
     const first = await hold(app, patient, { slotId: a!.id, redeemPoints: true });
     await call(app, patient, "POST", `/appointments/${first.body.id}/confirm`);
     const moved = await call(app, patient, "POST", `/appointments/${first.body.id}/reschedule`, { slotId: b!.id });

@@ -3,10 +3,11 @@
  * clinics (one where a cancellation is always timely, one where a confirmed visit is always past the
  * cutoff): after every step the reported balance equals the ledger's sum and a model, and is never negative.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestApp } from "../support/harness";
-import { call, hold, patientOn, setup, slots, startBookingApp } from "../booking/support";
-import { balanceOf, grant, ledgerSum, setClinic } from "./support";
+import { describe, expect, it } from "vitest";
+import { useApp } from "../support/harness";
+import { buildClinicWithDoctor, buildPatient, buildSlots, grantPoints, setClinicSettings } from "../support/factories";
+import { balanceOf, call, hold } from "../support/api";
+import { ledgerSum } from "./support";
 
 function mulberry32(seed: number) {
   let a = seed;
@@ -19,26 +20,20 @@ function mulberry32(seed: number) {
 }
 
 describe("loyalty ledger under a randomized sequence", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startBookingApp({ LOG_LEVEL: "error" });
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  const app = useApp({ LOG_LEVEL: "error" });
 
   it.each([11, 2026])("seed %i: balance = ledger sum = model, never negative", async (seed) => {
     const random = mulberry32(seed);
     const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)]!;
-    const timely = await setup(app);
-    const late = await setup(app);
-    await setClinic(app, timely.clinicId, { loyaltyPointsPerFreeBooking: 40 });
-    await setClinic(app, late.clinicId, { loyaltyPointsPerFreeBooking: 25, patientCancelCutoffHours: 200 });
+    const timely = await buildClinicWithDoctor(app);
+    const late = await buildClinicWithDoctor(app);
+    await setClinicSettings(app, timely.clinicId, { loyaltyPointsPerFreeBooking: 40 });
+    await setClinicSettings(app, late.clinicId, { loyaltyPointsPerFreeBooking: 25, patientCancelCutoffHours: 200 });
     const clinics = [
-      { ...timely, cost: 40, free: await slots(app, timely.doctor.doctorId, timely.clinicId, 30) },
-      { ...late, cost: 25, free: await slots(app, late.doctor.doctorId, late.clinicId, 30) },
+      { ...timely, cost: 40, free: await buildSlots(app, { doctorId: timely.doctor.doctorId, clinicId: timely.clinicId, count: 30 }) },
+      { ...late, cost: 25, free: await buildSlots(app, { doctorId: late.doctor.doctorId, clinicId: late.clinicId, count: 30 }) },
     ];
-    const patient = await patientOn(app, "standard");
+    const patient = await buildPatient(app, { tier: "standard" });
     let model = 0;
     const live: { id: string; clinic: (typeof clinics)[number]; status: "pending" | "scheduled" }[] = [];
 
@@ -47,7 +42,7 @@ describe("loyalty ledger under a randomized sequence", () => {
       const clinic = pick(clinics);
       if (roll < 0.25) {
         const points = 1 + Math.floor(random() * 40);
-        await grant(app, patient.patientId, clinic.clinicId, points);
+        await grantPoints(app, patient.patientId, clinic.clinicId, points);
         model += points;
       } else if (roll < 0.6 && clinic.free.length) {
         const slot = clinic.free.shift()!;

@@ -5,8 +5,8 @@
  * row, and the message is accepted exactly once; the row is `sent` once, with two attempts counted.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestEnvironment, startTestApp, waitFor, type TestApp, type TestEnvironment } from "../support/harness";
-import { createPerson } from "../support/identity";
+import { createTestEnvironment, startTestApp, type TestApp, type TestEnvironment, waitFor } from "../support/harness";
+import { buildPerson } from "../support/factories";
 import { baseEnv, spawnServer, type ServerProcess } from "../support/process";
 import { leaveNotice, outboxRow, sendNotice, settled, startSmtp, type TestSmtp } from "./support";
 
@@ -57,7 +57,7 @@ describe("a worker killed mid-send", () => {
   }
 
   it("delivers the email exactly once after the worker is killed while the SMTP server holds its DATA", { timeout: 150_000 }, async () => {
-    const patient = await createPerson(api.runtime, "patient", { email: "crash@example.test" });
+    const patient = await buildPerson(api, "patient", { email: "crash@example.test" });
     const first = await startWorkerProcess();
     const held = smtp.holdNext();
 

@@ -6,10 +6,9 @@
 import type { EventEnvelope, InboxItem } from "@clinic/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { twilioSignature } from "../../server/src/modules/notifications/twilio-status";
-import { createTestEnvironment, startTestApp, waitFor, type TestApp } from "../support/harness";
-import { createPerson } from "../support/identity";
-import { listen, subscribe } from "../booking/realtime-support";
-import { call } from "../scheduling/support-rules";
+import { listen, startApiAndWorker, subscribe, type TestApp, waitFor } from "../support/harness";
+import { buildPerson } from "../support/factories";
+import { call } from "../support/api";
 import { choose, leaveNotice, outboxRow, rowsOf, sendNotice, settled, startSmtp, startStandIn, type StandIn, type TestSmtp } from "./support";
 
 const SID = "AC0123456789abcdef0123456789abcdef";
@@ -27,7 +26,6 @@ describe("notification delivery", () => {
   beforeAll(async () => {
     smtp = await startSmtp();
     standIn = await startStandIn();
-    const environment = await createTestEnvironment();
     const env = {
       RATE_LIMIT_MAX: "100000",
       LOG_LEVEL: "error",
@@ -43,8 +41,7 @@ describe("notification delivery", () => {
       NOTIFY_BACKOFF_MS: "50",
       OUTBOX_RELAY_SECONDS: "3600",
     };
-    api = await startTestApp(environment, { env });
-    worker = await startTestApp(environment, { env: { ...env, ROLE: "worker" } });
+    ({ api, worker } = await startApiAndWorker(env));
   });
   afterAll(async () => {
     for (const socket of sockets) socket.close();
@@ -57,7 +54,7 @@ describe("notification delivery", () => {
   const smsTo = (phone: string) => standIn.requests.filter((request) => request.form.get("To") === phone);
 
   it("sends email over SMTP: the server receives it with the rendered subject and body; the row is sent with the message id", async () => {
-    const patient = await createPerson(api.runtime, "patient", { email: "asha@example.test" });
+    const patient = await buildPerson(api, "patient", { email: "asha@example.test" });
     const [id] = await sendNotice(api, { userId: patient.user.id, template: "booking.cancelled-by-leave", payload: leaveNotice, channels: ["email"] });
     const row = await settled(api, id!);
     expect(row).toMatchObject({ status: "sent", attempts: 1, status_detail: null });
@@ -70,7 +67,7 @@ describe("notification delivery", () => {
   });
 
   it("scrubs the template's secret fields from the stored payload once the message has left", async () => {
-    const patient = await createPerson(api.runtime, "patient", { email: "code@example.test" });
+    const patient = await buildPerson(api, "patient", { email: "code@example.test" });
     const [id] = await sendNotice(api, {
       userId: patient.user.id,
       template: "identity.verify-code",
@@ -98,7 +95,7 @@ describe("notification delivery", () => {
   });
 
   it("in-app: delivered, pushed live to `me`, listed newest first with a cursor, marked read one by one and all at once", async () => {
-    const patient = await createPerson(api.runtime, "patient");
+    const patient = await buildPerson(api, "patient");
     const client = await listen(api, patient.token, sockets as never);
     expect(await subscribe(client.socket, "me")).toMatchObject({ ok: true });
     const topic = `me:${patient.user.id}`;
@@ -135,7 +132,7 @@ describe("notification delivery", () => {
     await waitFor(() => client.of(topic).some((event) => event.type === "notification.read") || undefined);
 
     // Someone else's message is not found, not refused.
-    const stranger = await createPerson(api.runtime, "patient");
+    const stranger = await buildPerson(api, "patient");
     expect((await call(api, stranger, "POST", `/me/notifications/${ids[0]}/read`)).status).toBe(404);
 
     const all = await call(api, patient, "POST", "/me/notifications/read-all");
@@ -146,7 +143,7 @@ describe("notification delivery", () => {
   });
 
   it("sends SMS in Twilio's REST format (path, basic auth, form fields) and stores the sid", async () => {
-    const patient = await createPerson(api.runtime, "patient");
+    const patient = await buildPerson(api, "patient");
     const phone = "+447700900101";
     await choose(api, patient.user.id, { sms: true }, phone);
     const [id] = await sendNotice(api, { userId: patient.user.id, template: "booking.cancelled-by-leave", payload: leaveNotice, channels: ["sms"] });
@@ -164,7 +161,7 @@ describe("notification delivery", () => {
   });
 
   it("takes Twilio's signed status callback (delivered, failed) and refuses a bad or missing signature with nothing written", async () => {
-    const patient = await createPerson(api.runtime, "patient");
+    const patient = await buildPerson(api, "patient");
     await choose(api, patient.user.id, { sms: true }, "+447700900102");
     const [id] = await sendNotice(api, { userId: patient.user.id, template: "booking.cancelled-by-leave", payload: leaveNotice, channels: ["sms"] });
     const sid = (await settled(api, id!)).provider_id!;
@@ -199,7 +196,7 @@ describe("notification delivery", () => {
   });
 
   it("retries an SMS the provider fails with 5xx NOTIFY_ATTEMPTS times, then marks it failed with the error", async () => {
-    const patient = await createPerson(api.runtime, "patient");
+    const patient = await buildPerson(api, "patient");
     const phone = "+447700900103";
     await choose(api, patient.user.id, { sms: true }, phone);
     const normal = standIn.respond;
@@ -217,7 +214,7 @@ describe("notification delivery", () => {
   });
 
   it("fails an SMS the provider refuses with 4xx at once, with the provider's code and message, without retrying", async () => {
-    const patient = await createPerson(api.runtime, "patient");
+    const patient = await buildPerson(api, "patient");
     const phone = "+447700900104";
     await choose(api, patient.user.id, { sms: true }, phone);
     const normal = standIn.respond;
@@ -236,7 +233,7 @@ describe("notification delivery", () => {
   });
 
   it("respects an SMS opt-out: no request reaches the provider and the row says why, while the email goes out", async () => {
-    const patient = await createPerson(api.runtime, "patient", { email: "optout@example.test" });
+    const patient = await buildPerson(api, "patient", { email: "optout@example.test" });
     const phone = "+447700900105";
     await choose(api, patient.user.id, { sms: false, email: true }, phone);
     const [emailId] = await sendNotice(api, { userId: patient.user.id, template: "booking.cancelled-by-leave", payload: leaveNotice, channels: ["sms", "email"] });
@@ -250,7 +247,7 @@ describe("notification delivery", () => {
   });
 
   it("sends push through the webhook with the user, title and body, the outbox id as idempotency key", async () => {
-    const patient = await createPerson(api.runtime, "patient");
+    const patient = await buildPerson(api, "patient");
     await choose(api, patient.user.id, { push: true });
     const normal = standIn.respond;
     standIn.respond = (request) => (request.path === "/push" ? { status: 202, body: { id: "push-1" } } : normal(request));

@@ -6,33 +6,23 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { OutboxItem } from "@clinic/shared";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { OUTBOX_RELAY_JOB } from "../../server/src/modules/notifications/notifications.jobs";
 import { enqueueMessage } from "../../server/src/modules/notifications/outbox.service";
-import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
-import { createClinic, createPerson } from "../support/identity";
-import { call, query } from "../scheduling/support-rules";
+import { useApiAndWorker } from "../support/harness";
+import { buildClinic, buildPerson } from "../support/factories";
+import { call } from "../support/api";
+import { query } from "../support/db";
 import { choose, leaveNotice, outboxRow, sendNotice, settled } from "./support";
 
 describe("outbox without providers, relay and preferences", () => {
-  let api: TestApp;
-  let worker: TestApp;
+  const { api } = useApiAndWorker({ RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error", OUTBOX_RELAY_SECONDS: "1", NOTIFY_BACKOFF_MS: "50" });
 
-  beforeAll(async () => {
-    const environment = await createTestEnvironment();
-    const env = { RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error", OUTBOX_RELAY_SECONDS: "1", NOTIFY_BACKOFF_MS: "50" };
-    api = await startTestApp(environment, { env });
-    worker = await startTestApp(environment, { env: { ...env, ROLE: "worker" } });
-  });
-  afterAll(async () => {
-    await worker?.close();
-    await api?.close();
-  });
 
   it("marks channels without a provider `not_sent: no provider`, shown to that clinic's admins only, masked and without payload", async () => {
-    const clinic = await createClinic(api.runtime);
-    const otherClinic = await createClinic(api.runtime);
-    const patient = await createPerson(api.runtime, "patient", { email: "jane.doe@example.test" });
+    const clinic = await buildClinic(api);
+    const otherClinic = await buildClinic(api);
+    const patient = await buildPerson(api, "patient", { email: "jane.doe@example.test" });
     await choose(api, patient.user.id, { email: true, sms: true, push: true }, "+447700900555");
     const ids = await sendNotice(api, {
       userId: patient.user.id,
@@ -48,7 +38,7 @@ describe("outbox without providers, relay and preferences", () => {
       expect(row.payload).toEqual({ code: "[scrubbed]", name: "Jane" });
     }
 
-    const admin = await createPerson(api.runtime, "clinic_admin", { clinicIds: [clinic.id] });
+    const admin = await buildPerson(api, "clinic_admin", { clinicIds: [clinic.id] });
     const page = await call(api, admin, "GET", `/notifications/outbox?clinicId=${clinic.id}&status=not_sent`);
     expect(page.status).toBe(200);
     const items = page.body.items as OutboxItem[];
@@ -62,19 +52,19 @@ describe("outbox without providers, relay and preferences", () => {
     const smsOnly = await call(api, admin, "GET", `/notifications/outbox?clinicId=${clinic.id}&channel=sms`);
     expect(smsOnly.body.items).toHaveLength(1);
 
-    const platform = await createPerson(api.runtime, "platform_admin");
+    const platform = await buildPerson(api, "platform_admin");
     const all = await call(api, platform, "GET", `/notifications/outbox?limit=2`);
     expect(all.status).toBe(200);
     expect(all.body.items).toHaveLength(2);
     const next = await call(api, platform, "GET", `/notifications/outbox?limit=2&cursor=${all.body.nextCursor}`);
     expect(next.body.items.map((item: OutboxItem) => item.id)).not.toContain(all.body.items[0].id);
 
-    const otherAdmin = await createPerson(api.runtime, "clinic_admin", { clinicIds: [otherClinic.id] });
+    const otherAdmin = await buildPerson(api, "clinic_admin", { clinicIds: [otherClinic.id] });
     expect((await call(api, otherAdmin, "GET", `/notifications/outbox?clinicId=${clinic.id}`)).status).toBe(403);
     expect((await call(api, otherAdmin, "GET", `/notifications/outbox?clinicId=${otherClinic.id}`)).body.items).toEqual([]);
     expect((await call(api, otherAdmin, "GET", `/notifications/outbox`)).status).toBe(403);
     expect((await call(api, patient, "GET", `/notifications/outbox?clinicId=${clinic.id}`)).status).toBe(403);
-    const reception = await createPerson(api.runtime, "receptionist", { clinicIds: [clinic.id] });
+    const reception = await buildPerson(api, "receptionist", { clinicIds: [clinic.id] });
     expect((await call(api, reception, "GET", `/notifications/outbox?clinicId=${clinic.id}`)).status).toBe(403);
     const bad = await call(api, admin, "GET", `/notifications/outbox?clinicId=${clinic.id}&status=lost`);
     expect(bad.status).toBe(400);
@@ -82,7 +72,7 @@ describe("outbox without providers, relay and preferences", () => {
   });
 
   it("the relay sends queued rows that never got a delivery job (the older enqueueMessage, a lost dispatch)", async () => {
-    const patient = await createPerson(api.runtime, "patient", { email: "relay@example.test" });
+    const patient = await buildPerson(api, "patient", { email: "relay@example.test" });
     const em = api.runtime.orm.em.fork() as EntityManager;
     const inApp = enqueueMessage(em, { userId: patient.user.id, channel: "in_app", recipient: patient.user.id, template: "booking.cancelled-by-leave", payload: leaveNotice });
     const email = enqueueMessage(em, { userId: patient.user.id, channel: "email", recipient: "relay@example.test", template: "identity.reset-code", payload: { code: "1", name: "R" } });
@@ -97,7 +87,7 @@ describe("outbox without providers, relay and preferences", () => {
   });
 
   it("fails a message whose template has no value for a placeholder, naming it, rather than sending a gap", async () => {
-    const patient = await createPerson(api.runtime, "patient");
+    const patient = await buildPerson(api, "patient");
     const [id] = await sendNotice(api, {
       userId: patient.user.id,
       template: "booking.cancelled-by-leave",
@@ -110,7 +100,7 @@ describe("outbox without providers, relay and preferences", () => {
   });
 
   it("falls back to English for a language the template does not have", async () => {
-    const patient = await createPerson(api.runtime, "patient");
+    const patient = await buildPerson(api, "patient");
     await query(api, `update patient set preferred_language = 'bn' where user_id = ?`, [patient.user.id]);
     const [id] = await sendNotice(api, { userId: patient.user.id, template: "booking.cancelled-by-leave", payload: leaveNotice, channels: ["in_app"] });
     expect((await outboxRow(api, id!)).recipient).toBe(patient.user.id);
@@ -121,7 +111,7 @@ describe("outbox without providers, relay and preferences", () => {
 
   it("renders the user's language when the template has it (bn, and bn-BD through its base language)", async () => {
     for (const language of ["bn", "bn-BD"]) {
-      const patient = await createPerson(api.runtime, "patient");
+      const patient = await buildPerson(api, "patient");
       await query(api, `update patient set preferred_language = ? where user_id = ?`, [language, patient.user.id]);
       const payload = { doctor: "Dr Sen", when: "Mon 3 Aug, 09:30", where: "Clinic A, 1 High Street" };
       const [id] = await sendNotice(api, { userId: patient.user.id, template: "reminders.appointment", payload, channels: ["in_app"] });
@@ -133,7 +123,7 @@ describe("outbox without providers, relay and preferences", () => {
   });
 
   it("preferences: defaults, a valid change (also seen as the patient's reminderPreferences), and 400s naming the field", async () => {
-    const patient = await createPerson(api.runtime, "patient");
+    const patient = await buildPerson(api, "patient");
     const url = "/me/notification-preferences";
     expect((await call(api, patient, "GET", url)).body).toEqual({
       email: true,

@@ -9,7 +9,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { SMTPServer } from "smtp-server";
 import { dispatchMessages, notify, type Notice } from "../../server/src/modules/notifications/notify";
 import { waitFor, type TestApp } from "../support/harness";
-import { query } from "../scheduling/support-rules";
+import { query } from "../support/db";
 
 export interface ReceivedMail {
   from: string;

@@ -4,9 +4,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../support/harness";
+import { buildClinicWithPaidDoctor, buildPatient, FEE, paidHold, TRANSACTION_FEE } from "../support/factories";
+import { hold } from "../support/api";
+import { count, query, statusOf } from "../support/db";
+import { appointmentRow, usePaymentApps } from "./support";
 import { deliver, paidSession, signedEvent } from "../support/stripe-standin";
-import { count, hold, patientOn, query } from "../booking/support";
-import { FEE, TRANSACTION_FEE, appointmentRow, paidHold, paidSetup, slotStatus, usePaymentApps } from "./support";
 
 describe("payment after the hold lapsed", () => {
   const payments = usePaymentApps({ worker: true });
@@ -22,13 +24,13 @@ describe("payment after the hold lapsed", () => {
   }
 
   it("the worker expires the Checkout Session with the hold; the payment that still arrives books the free slot", async () => {
-    const { slots, patient, doctor } = await paidSetup(payments.api);
+    const { slots, patient, doctor } = await buildClinicWithPaidDoctor(payments.api);
     const held = await paidHold(payments.api, patient, slots[0]!.id);
     const session = payments.stripe.sessionOf(held.id);
     await lapse(held.id, slots[0]!.id);
     await waitFor(() => payments.stripe.calls(`/v1/checkout/sessions/${String(session.id)}/expire`).length === 1 || undefined);
     expect(session.status).toBe("expired");
-    expect(await slotStatus(payments.api, slots[0]!.id)).toBe("available");
+    expect(await statusOf(payments.api, "slot", slots[0]!.id)).toBe("available");
     // Stripe's own minimum lifetime means a payment may already be under way: it still counts.
     const reply = await deliver(payments.api.url, signedEvent("checkout.session.completed", paidSession(session)));
     expect(reply.body).toMatchObject({ outcome: "rebooked" });
@@ -38,17 +40,17 @@ describe("payment after the hold lapsed", () => {
       [slots[0]!.id],
     );
     expect(live).toEqual([expect.objectContaining({ status: "scheduled", payment_status: "paid" })]);
-    expect(await slotStatus(payments.api, slots[0]!.id)).toBe("booked");
+    expect(await statusOf(payments.api, "slot", slots[0]!.id)).toBe("booked");
     expect(await count(payments.api, `select count(*) as n from wallet_entry where doctor_id = ? and kind = 'credit' and amount_minor = ?`, [doctor.doctorId, FEE])).toBe(1);
     expect(payments.stripe.calls("/v1/refunds")).toHaveLength(0);
   });
 
   it("taken by someone else meanwhile: refunded through the refunds API, the patient told, never a double booking", async () => {
-    const { slots, patient } = await paidSetup(payments.api);
+    const { slots, patient } = await buildClinicWithPaidDoctor(payments.api);
     const held = await paidHold(payments.api, patient, slots[0]!.id);
     const session = payments.stripe.sessionOf(held.id);
     await lapse(held.id, slots[0]!.id);
-    const other = await patientOn(payments.api, "standard");
+    const other = await buildPatient(payments.api, { tier: "standard" });
     const taken = await hold(payments.api, other, { slotId: slots[0]!.id });
     expect(taken.status).toBe(201);
     expect((await payments.api.runtime.queues.get("booking").getJob(`hold-${String(taken.body.id)}`))?.name).toBe("hold-expiry");

@@ -5,8 +5,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { deliver, paidSession, signedEvent } from "../support/stripe-standin";
-import { api as call, count, query } from "../booking/support";
-import { FEE, TRANSACTION_FEE, appointmentRow, paidVisit, slotStatus, usePaymentApps } from "./support";
+import { FEE, paidVisit, TRANSACTION_FEE } from "../support/factories";
+import { call } from "../support/api";
+import { count, query, statusOf } from "../support/db";
+import { appointmentRow, usePaymentApps } from "./support";
 
 const CHARGE = FEE + TRANSACTION_FEE;
 const priceWithFee = (fee: number) => fee + Math.round(fee * 0.02);
@@ -67,7 +69,7 @@ describe("moving a paid visit", () => {
     expect(await money([visitId, newId])).toEqual([{ appointment_id: newId, kind: "charge", cause: "booking", amount_minor: CHARGE, provider_ref: paymentIntent }]);
     // The same credit entry, re-pointed: nothing reversed and credited again.
     expect(await wallet(doctor.doctorId)).toEqual([{ ...credit!, appointment_id: newId }]);
-    expect([await slotStatus(payments.api, slots[0]!.id), await slotStatus(payments.api, slots[1]!.id)]).toEqual(["available", "booked"]);
+    expect([await statusOf(payments.api, "slot", slots[0]!.id), await statusOf(payments.api, "slot", slots[1]!.id)]).toEqual(["available", "booked"]);
 
     expect((await call(payments.api, patient, "POST", `/appointments/${newId}/cancel`, { reason: "cannot come" })).status).toBe(200);
     const calls = refundCalls(newId);
@@ -134,13 +136,13 @@ describe("moving a paid visit", () => {
     const session = payments.stripe.sessionOf(holdId);
     expect(started.body.checkoutUrl).toBe(session.url);
     expect(session.amount_total).toBe(difference);
-    expect([await slotStatus(payments.api, slots[0]!.id), await slotStatus(payments.api, slots[1]!.id)]).toEqual(["booked", "held"]);
+    expect([await statusOf(payments.api, "slot", slots[0]!.id), await statusOf(payments.api, "slot", slots[1]!.id)]).toEqual(["booked", "held"]);
 
     const paid = await deliver(payments.api.url, signedEvent("checkout.session.completed", paidSession(session, "pi_test_difference")));
     expect(paid.body).toMatchObject({ outcome: "moved" });
     expect(await appointmentRow(payments.api, visitId)).toMatchObject({ status: "cancelled", status_reason: "rescheduled", payment_status: "moved" });
     expect(await appointmentRow(payments.api, holdId)).toMatchObject({ status: "scheduled", payment_status: "paid" });
-    expect([await slotStatus(payments.api, slots[0]!.id), await slotStatus(payments.api, slots[1]!.id)]).toEqual(["available", "booked"]);
+    expect([await statusOf(payments.api, "slot", slots[0]!.id), await statusOf(payments.api, "slot", slots[1]!.id)]).toEqual(["available", "booked"]);
     expect((await money([visitId, holdId])).map((t) => [t.appointment_id, t.cause, t.amount_minor])).toEqual([
       [holdId, "booking", CHARGE],
       [holdId, "top_up", difference],
@@ -168,7 +170,7 @@ describe("moving a paid visit", () => {
     const session = payments.stripe.sessionOf(holdId);
     expect((await call(payments.api, patient, "POST", `/appointments/${visitId}/cancel`, { reason: "not coming after all" })).status).toBe(200);
     expect(await appointmentRow(payments.api, holdId)).toMatchObject({ status: "cancelled" });
-    expect(await slotStatus(payments.api, slots[1]!.id)).toBe("available");
+    expect(await statusOf(payments.api, "slot", slots[1]!.id)).toBe("available");
     expect(session.status).toBe("expired");
     expect(refundCalls(visitId).map((c) => Number(c.form.amount))).toEqual([CHARGE]);
 
@@ -211,8 +213,8 @@ describe("moving a paid visit", () => {
         expect(refundCalls(visitId)).toHaveLength(1);
         expect(balance).toBe(0);
       }
-      expect(await slotStatus(payments.api, slots[0]!.id)).toBe("available");
-      expect(await slotStatus(payments.api, slots[1]!.id)).toBe(moved.status === 200 ? "booked" : "available");
+      expect(await statusOf(payments.api, "slot", slots[0]!.id)).toBe("available");
+      expect(await statusOf(payments.api, "slot", slots[1]!.id)).toBe(moved.status === 200 ? "booked" : "available");
     }
     expect(outcomes.reschedule + outcomes.cancel).toBe(20);
   });

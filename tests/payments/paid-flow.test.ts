@@ -1,16 +1,17 @@
 /** The paid booking flow against the real stripe SDK and the stand-in, with signed webhooks. */
 import { describe, expect, it } from "vitest";
-import { createPerson } from "../support/identity";
+import { buildClinicWithPaidDoctor, buildPerson, FEE, paidHold, TRANSACTION_FEE } from "../support/factories";
+import { call } from "../support/api";
+import { count, query, statusOf } from "../support/db";
+import { appointmentRow, usePaymentApps } from "./support";
 import { deliver, paidSession, signedEvent } from "../support/stripe-standin";
-import { api as call, count, query } from "../booking/support";
-import { FEE, TRANSACTION_FEE, appointmentRow, paidHold, paidSetup, slotStatus, usePaymentApps } from "./support";
 
 describe("paid booking flow", () => {
   const payments = usePaymentApps();
 
 
   it("a paid hold creates the customer once and a Checkout Session for fee + transaction fee, keyed by the appointment", async () => {
-    const { slots, patient } = await paidSetup(payments.api, 2);
+    const { slots, patient } = await buildClinicWithPaidDoctor(payments.api, 2);
     const held = await paidHold(payments.api, patient, slots[0]!.id);
     expect(held).toMatchObject({ next: "pay", status: "pending", feeMinor: FEE, transactionFeeMinor: TRANSACTION_FEE });
     const created = payments.stripe.calls("/v1/checkout/sessions").filter((r) => r.idempotencyKey === `checkout-${held.id}`);
@@ -35,13 +36,13 @@ describe("paid booking flow", () => {
   });
 
   it("a signed completed event books and credits the doctor once, however often it arrives", async () => {
-    const { slots, patient, doctor, clinicId } = await paidSetup(payments.api);
-    const admin = await createPerson(payments.api.runtime, "clinic_admin", { clinicIds: [clinicId] });
+    const { slots, patient, doctor, clinicId } = await buildClinicWithPaidDoctor(payments.api);
+    const admin = await buildPerson(payments.api, "clinic_admin", { clinicIds: [clinicId] });
     const held = await paidHold(payments.api, patient, slots[0]!.id);
     const event = signedEvent("checkout.session.completed", paidSession(payments.stripe.sessionOf(held.id)));
     expect((await deliver(payments.api.url, event)).body).toMatchObject({ outcome: "booked" });
     expect(await appointmentRow(payments.api, held.id)).toMatchObject({ status: "scheduled", payment_status: "paid" });
-    expect(await slotStatus(payments.api, slots[0]!.id)).toBe("booked");
+    expect(await statusOf(payments.api, "slot", slots[0]!.id)).toBe("booked");
     // The same event again, and another event of the same payment: nothing more.
     expect((await deliver(payments.api.url, event)).body).toMatchObject({ outcome: "duplicate" });
     const also = signedEvent("checkout.session.async_payment_succeeded", paidSession(payments.stripe.sessionOf(held.id)));
@@ -60,32 +61,32 @@ describe("paid booking flow", () => {
   });
 
   it("a failed or expired checkout cancels the hold with payment failed and frees the slot", async () => {
-    const { slots, patient } = await paidSetup(payments.api, 2);
+    const { slots, patient } = await buildClinicWithPaidDoctor(payments.api, 2);
     const failed = await paidHold(payments.api, patient, slots[0]!.id);
     const expired = await paidHold(payments.api, patient, slots[1]!.id);
     expect((await deliver(payments.api.url, signedEvent("checkout.session.async_payment_failed", payments.stripe.sessionOf(failed.id)))).body).toMatchObject({ outcome: "cancelled" });
     expect((await deliver(payments.api.url, signedEvent("checkout.session.expired", payments.stripe.sessionOf(expired.id)))).body).toMatchObject({ outcome: "cancelled" });
     for (const [held, slot] of [[failed, slots[0]!], [expired, slots[1]!]] as const) {
       expect(await appointmentRow(payments.api, held.id)).toMatchObject({ status: "cancelled", payment_status: "failed", status_reason: "payment failed" });
-      expect(await slotStatus(payments.api, slot.id)).toBe("available");
+      expect(await statusOf(payments.api, "slot", slot.id)).toBe("available");
     }
     expect(await count(payments.api, `select count(*) as n from notification_outbox where user_id = ? and template = 'payments.payment-failed'`, [patient.user.id])).toBeGreaterThan(0);
   });
 
   it("completed after expired (out of order) books the slot again while it is free", async () => {
-    const { slots, patient, doctor } = await paidSetup(payments.api);
+    const { slots, patient, doctor } = await buildClinicWithPaidDoctor(payments.api);
     const held = await paidHold(payments.api, patient, slots[0]!.id);
     await deliver(payments.api.url, signedEvent("checkout.session.expired", payments.stripe.sessionOf(held.id)));
-    expect(await slotStatus(payments.api, slots[0]!.id)).toBe("available");
+    expect(await statusOf(payments.api, "slot", slots[0]!.id)).toBe("available");
     expect((await deliver(payments.api.url, signedEvent("checkout.session.completed", paidSession(payments.stripe.sessionOf(held.id))))).body).toMatchObject({ outcome: "rebooked" });
     const [rebooked] = await query<{ id: string; status: string; payment_status: string }>(payments.api, `select id, status, payment_status from appointment where rescheduled_from = ?`, [held.id]);
     expect(rebooked).toMatchObject({ status: "scheduled", payment_status: "paid" });
-    expect(await slotStatus(payments.api, slots[0]!.id)).toBe("booked");
+    expect(await statusOf(payments.api, "slot", slots[0]!.id)).toBe("booked");
     expect(await count(payments.api, `select count(*) as n from wallet_entry where doctor_id = ? and kind = 'credit'`, [doctor.doctorId])).toBe(1);
   });
 
   it("a bad or stale signature is refused with 400 and writes nothing", async () => {
-    const { slots, patient } = await paidSetup(payments.api);
+    const { slots, patient } = await buildClinicWithPaidDoctor(payments.api);
     const held = await paidHold(payments.api, patient, slots[0]!.id);
     const wrongSecret = signedEvent("checkout.session.completed", paidSession(payments.stripe.sessionOf(held.id)), { secret: "whsec_someone_else" });
     const stale = signedEvent("checkout.session.completed", paidSession(payments.stripe.sessionOf(held.id)), { timestamp: Math.floor(Date.now() / 1000) - 3600 });
@@ -101,7 +102,7 @@ describe("paid booking flow", () => {
   });
 
   it("Stripe down: the hold stays with checkoutUrl null, and the checkout retry works once it is back", async () => {
-    const { slots, patient } = await paidSetup(payments.api);
+    const { slots, patient } = await buildClinicWithPaidDoctor(payments.api);
     payments.stripe.down = true;
     let held;
     try {
@@ -116,7 +117,7 @@ describe("paid booking flow", () => {
     const retried = await call(payments.api, patient, "POST", `/payments/appointments/${held.id}/checkout`);
     expect(retried.status).toBe(200);
     expect(retried.body.checkoutUrl).toBe(payments.stripe.sessionOf(held.id).url);
-    const other = await paidSetup(payments.api);
+    const other = await buildClinicWithPaidDoctor(payments.api);
     expect((await call(payments.api, other.patient, "POST", `/payments/appointments/${held.id}/checkout`)).status).toBe(404);
   });
 });

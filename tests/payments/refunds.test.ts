@@ -1,8 +1,10 @@
 /** Refunds by the clinic's policy after a cancel, and staff refunds, through the real SDK and the stand-in. */
 import { describe, expect, it } from "vitest";
 import { deliver, signedEvent } from "../support/stripe-standin";
-import { api as call, count, query } from "../booking/support";
-import { FEE, TRANSACTION_FEE, appointmentRow, paidSetup, paidVisit, usePaymentApps } from "./support";
+import { buildClinicWithPaidDoctor, FEE, paidVisit, TRANSACTION_FEE } from "../support/factories";
+import { call } from "../support/api";
+import { count, query } from "../support/db";
+import { appointmentRow, usePaymentApps } from "./support";
 
 const CHARGE = FEE + TRANSACTION_FEE;
 
@@ -77,7 +79,7 @@ describe("refunds", () => {
 
   it("staff override with a reason is refunded once and audited; others cannot", async () => {
     const { reception, patient, appointmentId } = await paidBooking();
-    const other = await paidSetup(payments.api);
+    const other = await buildClinicWithPaidDoctor(payments.api);
     expect((await call(payments.api, other.reception, "POST", `/payments/appointments/${appointmentId}/refund`, { reason: "goodwill" })).status).toBe(404);
     expect((await call(payments.api, patient, "POST", `/payments/appointments/${appointmentId}/refund`, { reason: "goodwill" })).status).toBe(404);
     const noReason = await call(payments.api, reception, "POST", `/payments/appointments/${appointmentId}/refund`, { amountMinor: 1000 });

@@ -1,14 +1,15 @@
 /** The doctor's wallet: balance = ledger, pagination, payouts (never overdrawn, serialized per doctor). */
 import { describe, expect, it } from "vitest";
-import { createPerson } from "../support/identity";
+import { buildClinicWithPaidDoctor, buildPatient, buildPerson, FEE, paidHold } from "../support/factories";
+import { call } from "../support/api";
+import { query } from "../support/db";
+import { usePaymentApps } from "./support";
 import { deliver, paidSession, signedEvent } from "../support/stripe-standin";
-import { api as call, patientOn, query } from "../booking/support";
-import { FEE, paidHold, paidSetup, usePaymentApps } from "./support";
 
 describe("doctor wallet", () => {
   const payments = usePaymentApps();
 
-  async function pay(patient: Awaited<ReturnType<typeof patientOn>>, slotId: string) {
+  async function pay(patient: Awaited<ReturnType<typeof buildPatient>>, slotId: string) {
     const held = await paidHold(payments.api, patient, slotId);
     expect((await deliver(payments.api.url, signedEvent("checkout.session.completed", paidSession(payments.stripe.sessionOf(held.id))))).body).toMatchObject({ outcome: "booked" });
     return held.id;
@@ -17,8 +18,8 @@ describe("doctor wallet", () => {
     Number((await query<{ sum: string | null }>(payments.api, `select sum(case kind when 'credit' then amount_minor else -amount_minor end) as sum from wallet_entry where doctor_id = ?`, [doctorId]))[0]!.sum ?? 0);
 
   it("balance equals the ledger and never goes negative over a random run of payments, refunds and payouts", async () => {
-    const base = await paidSetup(payments.api, 12);
-    const admin = await createPerson(payments.api.runtime, "platform_admin");
+    const base = await buildClinicWithPaidDoctor(payments.api, 12);
+    const admin = await buildPerson(payments.api, "platform_admin");
     let seed = 20261122;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const paid: string[] = [];
@@ -27,7 +28,7 @@ describe("doctor wallet", () => {
     for (let step = 0; step < 30; step++) {
       const roll = random();
       if ((roll < 0.4 || paid.length === 0) && free.length > 0) {
-        paid.push(await pay(await patientOn(payments.api, "standard"), free[0]!.id));
+        paid.push(await pay(await buildPatient(payments.api, { tier: "standard" }), free[0]!.id));
         free = free.slice(1);
         done.pay++;
       } else if (roll < 0.65 && paid.length > 0) {
@@ -63,9 +64,9 @@ describe("doctor wallet", () => {
   });
 
   it("two racing payouts of the whole balance: one 201, one 409 naming amountMinor", async () => {
-    const base = await paidSetup(payments.api);
+    const base = await buildClinicWithPaidDoctor(payments.api);
     await pay(base.patient, base.slots[0]!.id);
-    const admin = await createPerson(payments.api.runtime, "clinic_admin", { clinicIds: [base.clinicId] });
+    const admin = await buildPerson(payments.api, "clinic_admin", { clinicIds: [base.clinicId] });
     const body = { amountMinor: FEE, currency: "GBP", reference: "race" };
     const replies = await Promise.all([0, 1].map(() => call(payments.api, admin, "POST", `/doctors/${base.doctor.doctorId}/wallet/payouts`, body)));
     expect(replies.map((r) => r.status).sort()).toEqual([201, 409]);
@@ -75,9 +76,9 @@ describe("doctor wallet", () => {
   });
 
   it("the doctor and the clinic's admins read the wallet; reception, other doctors and patients do not", async () => {
-    const base = await paidSetup(payments.api);
-    const other = await paidSetup(payments.api);
-    const admin = await createPerson(payments.api.runtime, "clinic_admin", { clinicIds: [base.clinicId] });
+    const base = await buildClinicWithPaidDoctor(payments.api);
+    const other = await buildClinicWithPaidDoctor(payments.api);
+    const admin = await buildPerson(payments.api, "clinic_admin", { clinicIds: [base.clinicId] });
     const path = `/doctors/${base.doctor.doctorId}/wallet`;
     for (const who of [base.doctor, admin]) expect((await call(payments.api, who, "GET", path)).status).toBe(200);
     for (const who of [base.reception, other.doctor, base.patient]) expect((await call(payments.api, who, "GET", path)).status).toBe(403);

@@ -5,17 +5,17 @@
  * five minutes ahead are refused like stale ones.
  */
 import { describe, expect, it } from "vitest";
-import { createPerson } from "../support/identity";
+import { buildClinicWithPaidDoctor, buildPerson, paidHold } from "../support/factories";
+import { count, query, statusOf } from "../support/db";
+import { appointmentRow, usePaymentApps } from "./support";
 import { deliver, paidSession, signedEvent } from "../support/stripe-standin";
-import { count, query } from "../booking/support";
-import { appointmentRow, paidHold, paidSetup, slotStatus, usePaymentApps } from "./support";
 
 describe("webhook trust", () => {
   const payments = usePaymentApps();
 
   async function heldWithAdmin() {
-    const base = await paidSetup(payments.api);
-    const admin = await createPerson(payments.api.runtime, "clinic_admin", { clinicIds: [base.clinicId] });
+    const base = await buildClinicWithPaidDoctor(payments.api);
+    const admin = await buildPerson(payments.api, "clinic_admin", { clinicIds: [base.clinicId] });
     const held = await paidHold(payments.api, base.patient, base.slots[0]!.id);
     return { ...base, admin, held, session: payments.stripe.sessionOf(held.id) };
   }
@@ -32,7 +32,7 @@ describe("webhook trust", () => {
     const forged = signedEvent("checkout.session.completed", paidSession(forge(session)));
     expect((await deliver(payments.api.url, forged)).body).toMatchObject({ outcome: "mismatch" });
     expect(await appointmentRow(payments.api, held.id)).toMatchObject({ status: "pending", payment_status: "unpaid" });
-    expect(await slotStatus(payments.api, slots[0]!.id)).toBe("held");
+    expect(await statusOf(payments.api, "slot", slots[0]!.id)).toBe("held");
     expect(await count(payments.api, `select count(*) n from payment_transaction where appointment_id = ?`, [held.id])).toBe(0);
     expect(await count(payments.api, `select count(*) n from wallet_entry where appointment_id = ?`, [held.id])).toBe(0);
     const [recorded] = await query<{ after: { differences: string[] } }>(payments.api, `select after from audit_event where action = 'payments.mismatch' and entity_id = ?`, [held.id]);

@@ -12,7 +12,7 @@ import { createClinicOrm } from "../../server/src/app";
 import type { Orm } from "../../server/src/platform/db";
 import { recordEvents } from "../../server/src/platform/outbox";
 import { createTestEnvironment, startTestApp, waitFor, type TestApp, type TestEnvironment } from "../support/harness";
-import { createClinic, createPerson } from "../support/identity";
+import { buildClinic, buildPerson } from "../support/factories";
 
 describe("domain event outbox", () => {
   let environment: TestEnvironment;
@@ -142,9 +142,9 @@ describe("domain event outbox", () => {
   });
 
   it("the reply to a committed booking does not wait on Redis: its events follow once Redis answers", async () => {
-    const clinic = await createClinic(replies.runtime);
-    const doctor = await createPerson(replies.runtime, "doctor", { clinicIds: [clinic.id] });
-    const patient = await createPerson(replies.runtime, "patient");
+    const clinic = await buildClinic(replies);
+    const doctor = await buildPerson(replies, "doctor", { clinicIds: [clinic.id] });
+    const patient = await buildPerson(replies, "patient");
     const connection = replies.runtime.orm.em.fork().getConnection();
     await connection.execute(`update patient set subscription_tier = 'vise' where id = ?`, [patient.patientId]);
     await connection.execute(`insert into doctor_patient (id, doctor_id, patient_id, created_at) values (gen_random_uuid(), ?, ?, now())`, [doctor.doctorId, patient.patientId]);

@@ -6,14 +6,15 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Socket } from "socket.io-client";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { displayCalledSchema, displaySnapshotSchema, type EventEnvelope, type QueueEntryView, type SubscribeAck } from "@clinic/shared";
-import { connectSocket, connected, waitFor, type TestApp } from "../support/harness";
-import { createPerson, type TestPerson } from "../support/identity";
-import { act, appointmentAt, call, callNext, doctorAt, middayClinic, patientNamed, query, slotAt, staffCheckIn, startQueueApp, walkIn, type Patient } from "./queue-support";
+import { connected, connectSocket, useApp, waitFor } from "../support/harness";
+import { buildAppointmentFromNow, buildDoctor, buildMiddayClinic, buildNamedPatient, buildPerson, buildSlotFromNow, type NamedPatient, type TestPerson } from "../support/factories";
+import { act, call, callNext, staffCheckIn, walkIn } from "../support/api";
+import { query } from "../support/db";
 
 describe("the display feed", () => {
-  let app: TestApp;
+  const app = useApp();
   let clinicId: string;
   let otherClinicId: string;
   let admin: TestPerson;
@@ -22,21 +23,19 @@ describe("the display feed", () => {
   const sockets: Socket[] = [];
 
   beforeAll(async () => {
-    app = await startQueueApp();
-    clinicId = (await middayClinic(app)).id;
-    otherClinicId = (await middayClinic(app)).id;
-    admin = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicId] });
-    reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicId] });
-    doctor = await doctorAt(app, [clinicId]);
+    clinicId = (await buildMiddayClinic(app)).id;
+    otherClinicId = (await buildMiddayClinic(app)).id;
+    admin = await buildPerson(app, "clinic_admin", { clinicIds: [clinicId] });
+    reception = await buildPerson(app, "receptionist", { clinicIds: [clinicId] });
+    doctor = await buildDoctor(app, [clinicId]);
     await query(app, `update doctor set display_name = 'Dr Meera Sen' where id = ?`, [doctor.doctorId]);
   });
   afterEach(() => {
     for (const socket of sockets.splice(0)) socket.disconnect();
   });
-  afterAll(async () => app.close());
 
   const displayToken = async (forClinic = clinicId): Promise<string> => {
-    const person = forClinic === clinicId ? admin : await createPerson(app.runtime, "clinic_admin", { clinicIds: [forClinic] });
+    const person = forClinic === clinicId ? admin : await buildPerson(app, "clinic_admin", { clinicIds: [forClinic] });
     const reply = await call(app, person, "POST", `/clinics/${forClinic}/display-tokens`, { name: "Lobby" });
     expect(reply.status).toBe(201);
     return reply.body.token as string;
@@ -56,7 +55,7 @@ describe("the display feed", () => {
   const subscribe = (socket: Socket, topic: string) => socket.timeout(5_000).emitWithAck("subscribe", { topic }) as Promise<SubscribeAck>;
 
   /** Nothing identifying or clinical in a JSON text. */
-  function expectAnonymous(json: string, patients: Patient[], secrets: string[]) {
+  function expectAnonymous(json: string, patients: NamedPatient[], secrets: string[]) {
     for (const key of ["patientId", "patientName", "fullName", "full_name", "reason", "phone", "appointmentId", "patientUserId", "email"]) {
       expect([key, json.includes(`"${key}"`)]).toEqual([key, false]);
     }
@@ -69,15 +68,15 @@ describe("the display feed", () => {
   }
 
   it("sends a display socket only the anonymised feed: snapshot and every event, with the called announcement", async () => {
-    await slotAt(app, { doctorId: doctor.doctorId, clinicId, fromNowMinutes: 20, kind: "walk_in" });
+    await buildSlotFromNow(app, { doctorId: doctor.doctorId, clinicId, fromNowMinutes: 20, kind: "walk_in" });
     const token = await displayToken();
     const { socket, raw, events } = await screen(token);
     const ack = await subscribe(socket, `display:${clinicId}`);
     expect(ack.ok).toBe(true);
 
-    const anna = await patientNamed(app, "Annabel Rosewater");
-    const bob = await patientNamed(app, "Bartholomew Kingsley-Underwood");
-    const appointmentId = await appointmentAt(app, { doctorId: doctor.doctorId, clinicId, patientId: anna.patientId, fromNowMinutes: 0 });
+    const anna = await buildNamedPatient(app, "Annabel Rosewater");
+    const bob = await buildNamedPatient(app, "Bartholomew Kingsley-Underwood");
+    const appointmentId = (await buildAppointmentFromNow(app, { doctorId: doctor.doctorId, clinicId, patientId: anna.patientId, fromNowMinutes: 0 })).id;
     const checkedIn = await staffCheckIn(app, reception, clinicId, appointmentId);
     expect(checkedIn.status).toBe(201);
     await query(app, `update queue_entry set expected_at = now() + interval '25 minutes' where id = ?`, [checkedIn.body.id]);
@@ -87,7 +86,7 @@ describe("the display feed", () => {
     const [quickUser] = await query<{ id: string; password_hash: string; role: string }>(app, `select id, password_hash, role from user_account where phone = '+447700966601'`);
     expect(quickUser!.role).toBe("patient");
     expect((await call(app, null, "POST", "/auth/login", { phone: "+447700966601", password: "!quick-record" })).status).toBe(401);
-    const cordelia: Patient = { ...anna, name: "Cordelia Vantablack", phone: "+447700966601", patientId: quick.body.patientId, user: { ...anna.user, id: quickUser!.id } };
+    const cordelia: NamedPatient = { ...anna, name: "Cordelia Vantablack", phone: "+447700966601", patientId: quick.body.patientId, user: { ...anna.user, id: quickUser!.id } };
 
     const called = (await callNext(app, doctor, doctor.doctorId, { room: "Room 7" })).body.entry as QueueEntryView;
     expect(called.id).toBe(emergency.body.id);
@@ -127,9 +126,9 @@ describe("the display feed", () => {
   });
 
   it("shows the first 20 waiting and the 10 most recently called of a long queue, and counts every waiting ticket", async () => {
-    const clinic = await middayClinic(app);
-    const staff = await createPerson(app.runtime, "receptionist", { clinicIds: [clinic.id] });
-    const patient = await patientNamed(app);
+    const clinic = await buildMiddayClinic(app);
+    const staff = await buildPerson(app, "receptionist", { clinicIds: [clinic.id] });
+    const patient = await buildNamedPatient(app);
     const today = (await query<{ today: string }>(app, `select (now() at time zone time_zone)::date::text as today from clinic where id = ?`, [clinic.id]))[0]!.today;
     // 25 waiting (arrived a minute apart, W-001 first) and 12 called (C-001 called longest ago).
     await query(
@@ -152,7 +151,7 @@ describe("the display feed", () => {
     const token = await displayToken();
     const otherToken = await displayToken(otherClinicId);
     const { socket } = await screen(token);
-    const patient = await patientNamed(app);
+    const patient = await buildNamedPatient(app);
     for (const topic of [`clinic:${clinicId}`, `doctor:${doctor.doctorId}`, `slots:${doctor.doctorId}`, "me", `me:${patient.user.id}`, `display:${otherClinicId}`]) {
       const ack = await subscribe(socket, topic);
       expect([topic, ack.ok, (ack as { code?: string }).code]).toEqual([topic, false, "FORBIDDEN"]);

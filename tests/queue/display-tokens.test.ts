@@ -18,8 +18,9 @@ import {
   type SubscribeAck,
 } from "@clinic/shared";
 import { topicSeqKey } from "../../server/src/platform/events";
-import { connectSocket, connected, createTestEnvironment, publishUnchecked, readJson, startTestApp, waitFor, type TestApp, type TestEnvironment } from "../support/harness";
-import { createClinic, createPerson, type TestPerson } from "../support/identity";
+import { connected, connectSocket, createTestEnvironment, publishUnchecked, readJson, startTestApp, type TestApp, type TestEnvironment, waitFor } from "../support/harness";
+import { buildClinic, buildPerson, type TestPerson } from "../support/factories";
+import { request } from "../support/api";
 
 const sha256Hex = (value: string) => createHash("sha256").update(value).digest("hex");
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -45,15 +46,14 @@ describe("display tokens", () => {
   beforeAll(async () => {
     environment = await createTestEnvironment();
     [nodeA, nodeB] = await Promise.all([startTestApp(environment), startTestApp(environment)]);
-    const runtime = nodeA.runtime;
-    [clinicA, clinicB] = await Promise.all([createClinic(runtime), createClinic(runtime)]);
+    [clinicA, clinicB] = await Promise.all([buildClinic(nodeA), buildClinic(nodeA)]);
     [adminA, adminB, receptionA, doctorA, patient, platformAdmin] = await Promise.all([
-      createPerson(runtime, "clinic_admin", { clinicIds: [clinicA.id] }),
-      createPerson(runtime, "clinic_admin", { clinicIds: [clinicB.id] }),
-      createPerson(runtime, "receptionist", { clinicIds: [clinicA.id] }),
-      createPerson(runtime, "doctor", { clinicIds: [clinicA.id] }),
-      createPerson(runtime, "patient"),
-      createPerson(runtime, "platform_admin"),
+      buildPerson(nodeA, "clinic_admin", { clinicIds: [clinicA.id] }),
+      buildPerson(nodeA, "clinic_admin", { clinicIds: [clinicB.id] }),
+      buildPerson(nodeA, "receptionist", { clinicIds: [clinicA.id] }),
+      buildPerson(nodeA, "doctor", { clinicIds: [clinicA.id] }),
+      buildPerson(nodeA, "patient"),
+      buildPerson(nodeA, "platform_admin"),
     ]);
     db = new pg.Client({ connectionString: environment.databaseUrl });
     await db.connect();
@@ -67,15 +67,7 @@ describe("display tokens", () => {
   });
 
   const api = (node: TestApp, method: string, path: string, options: { person?: TestPerson; body?: unknown; headers?: Record<string, string> } = {}) =>
-    fetch(`${node.url}/api/v1${path}`, {
-      method,
-      headers: {
-        ...(options.person?.headers ?? {}),
-        ...(options.body !== undefined ? { "content-type": "application/json" } : {}),
-        ...options.headers,
-      },
-      body: options.body === undefined ? undefined : typeof options.body === "string" ? options.body : JSON.stringify(options.body),
-    });
+    request(node, options.person, method, path, options.body, options.headers);
 
   async function createToken(clinicId: string, person: TestPerson = adminA, name = `Screen ${randomUUID().slice(0, 6)}`) {
     const response = await api(nodeA, "POST", `/clinics/${clinicId}/display-tokens`, { person, body: { name } });
@@ -439,7 +431,7 @@ describe("display tokens", () => {
   });
 
   it("stops working when its clinic is deactivated", async () => {
-    const clinic = await createClinic(nodeA.runtime);
+    const clinic = await buildClinic(nodeA);
     const { token } = await createToken(clinic.id, platformAdmin);
     await expect(connected(open(nodeA, { displayToken: token }))).resolves.toBeUndefined();
     await db.query("update clinic set active = false where id = $1", [clinic.id]);

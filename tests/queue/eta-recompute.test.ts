@@ -4,33 +4,24 @@
  * the slipped patients exactly once; a repeat tells nobody; a gain tells the next patient; the
  * periodic sweep recomputes active doctors.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { Socket } from "socket.io-client";
-import { etaChangedSchema, etaUpdatedSchema, localTimeOf, notificationChannels, type EventEnvelope } from "@clinic/shared";
+import { etaChangedSchema, etaUpdatedSchema, type EventEnvelope, localDateOf, localTimeOf, notificationChannels } from "@clinic/shared";
 import { ETA_SWEEP_JOB } from "../../server/src/modules/queue/eta.jobs";
 import { ETA_RECOMPUTE_JOB, queueEtaRecompute } from "../../server/src/modules/queue/eta.trigger";
-import { createTestEnvironment, startTestApp, waitFor, type TestApp } from "../support/harness";
-import { createPerson, type TestPerson } from "../support/identity";
-import { insertAppointment, insertSlot, listen, settle, subscribe } from "../booking/realtime-support";
-import { call, doctorAt, query } from "../scheduling/support-rules";
-import { insertEntry, middayClinic } from "./eta-support";
+import { listen, settle, subscribe, useApiAndWorker, waitFor } from "../support/harness";
+import { buildAppointment, buildDoctor, buildMiddayClinic, buildPerson, buildQueueEntry, buildSlot, type TestPerson } from "../support/factories";
+import { call } from "../support/api";
+import { query } from "../support/db";
 
 const MIN = 60_000;
 
 describe("ETA recomputation (worker)", () => {
-  let api: TestApp;
-  let worker: TestApp;
+  // The worker node runs the jobs; the test drives the api node.
+  const { api } = useApiAndWorker({ RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error", ETA_EVERY_SECONDS: "3600" });
   const sockets: Socket[] = [];
-  beforeAll(async () => {
-    const environment = await createTestEnvironment();
-    const env = { RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error", ETA_EVERY_SECONDS: "3600" };
-    api = await startTestApp(environment, { env });
-    worker = await startTestApp(environment, { env: { ...env, ROLE: "worker" } });
-  });
   afterAll(async () => {
     for (const socket of sockets) socket.close();
-    await worker?.close();
-    await api?.close();
   });
 
   let runs = 0;
@@ -55,21 +46,22 @@ describe("ETA recomputation (worker)", () => {
    * booked at T+5 and A3 at T+50, not arrived. Slots every 15 minutes from T-40, so no breaks.
    */
   async function overrunningDay() {
-    const { clinicId, timeZone, serviceDay } = await middayClinic(api);
-    const doctor = await doctorAt(api, [clinicId]);
-    const reception = await createPerson(api.runtime, "receptionist", { clinicIds: [clinicId] });
+    const { id: clinicId, timeZone } = await buildMiddayClinic(api);
+    const serviceDay = localDateOf(new Date(), timeZone);
+    const doctor = await buildDoctor(api, [clinicId]);
+    const reception = await buildPerson(api, "receptionist", { clinicIds: [clinicId] });
     const people: Record<"r" | "a1" | "w1" | "a2" | "a3", TestPerson> = {
-      r: await createPerson(api.runtime, "patient"),
-      a1: await createPerson(api.runtime, "patient"),
-      w1: await createPerson(api.runtime, "patient"),
-      a2: await createPerson(api.runtime, "patient"),
-      a3: await createPerson(api.runtime, "patient"),
+      r: await buildPerson(api, "patient"),
+      a1: await buildPerson(api, "patient"),
+      w1: await buildPerson(api, "patient"),
+      a2: await buildPerson(api, "patient"),
+      a3: await buildPerson(api, "patient"),
     };
     // On a minute, as slots are: ETAs are stored to the minute.
     const T = Math.floor(Date.now() / MIN) * MIN;
     const slots = [];
     for (let i = 0; i < 8; i += 1) {
-      slots.push(await insertSlot(api.runtime, { doctorId: doctor.doctorId, clinicId, start: new Date(T - 40 * MIN + i * 15 * MIN), status: "booked" }));
+      slots.push(await buildSlot(api, { doctorId: doctor.doctorId, clinicId, start: new Date(T - 40 * MIN + i * 15 * MIN), status: "booked" }));
     }
     const [serviceRow] = await query<{ id: string }>(
       api,
@@ -77,14 +69,14 @@ describe("ETA recomputation (worker)", () => {
        values (gen_random_uuid(), ?, 'Long consultation', 30, '#336699', now(), now()) returning id`,
       [clinicId],
     );
-    const a1 = await insertAppointment(api.runtime, { slot: slots[0]!, patientId: people.a1.patientId! });
+    const a1 = await buildAppointment(api, { slot: slots[0]!, patientId: people.a1.patientId! });
     await query(api, `update appointment set status = 'checked_in', service_id = ? where id = ?`, [serviceRow!.id, a1.id]);
-    const a2 = await insertAppointment(api.runtime, { slot: slots[3]!, patientId: people.a2.patientId! });
-    const a3 = await insertAppointment(api.runtime, { slot: slots[6]!, patientId: people.a3.patientId! });
+    const a2 = await buildAppointment(api, { slot: slots[3]!, patientId: people.a2.patientId! });
+    const a3 = await buildAppointment(api, { slot: slots[6]!, patientId: people.a3.patientId! });
     const base = { clinicId, serviceDay, doctorId: doctor.doctorId };
-    const r = await insertEntry(api, { ...base, patientId: people.r.patientId!, status: "in_room", arrivedAgo: 70, calledAgo: 61, startedAgo: 60 });
-    const e1 = await insertEntry(api, { ...base, patientId: people.a1.patientId!, kind: "appointment", appointmentId: a1.id, arrivedAgo: 50 });
-    const w1 = await insertEntry(api, { ...base, patientId: people.w1.patientId!, arrivedAgo: 45 });
+    const r = await buildQueueEntry(api, { ...base, patientId: people.r.patientId!, status: "in_room", arrivedAgo: 70, calledAgo: 61, startedAgo: 60 });
+    const e1 = await buildQueueEntry(api, { ...base, patientId: people.a1.patientId!, kind: "appointment", appointmentId: a1.id, arrivedAgo: 50 });
+    const w1 = await buildQueueEntry(api, { ...base, patientId: people.w1.patientId!, arrivedAgo: 45 });
     return { clinicId, timeZone, doctor, reception, people, a1, a2, a3, r, e1, w1 };
   }
 

@@ -6,12 +6,12 @@
  * reassigning at once leave the visit with exactly one doctor.
  */
 import type { Socket } from "socket.io-client";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { appointmentChangeSchema, doctorSnapshotSchema, queueEntryViewSchema, type QueueEntryView } from "@clinic/shared";
-import { listen, settle, subscribe } from "../booking/realtime-support";
-import type { TestApp } from "../support/harness";
-import { createPerson, type TestPerson } from "../support/identity";
-import { act, appointmentAt, doctorAt, middayClinic, patientNamed, query, slotAt, staffCheckIn, startQueueApp, walkIn } from "./queue-support";
+import { listen, settle, subscribe, useApp } from "../support/harness";
+import { buildAppointmentFromNow, buildDoctor, buildMiddayClinic, buildNamedPatient, buildPerson, buildSlotFromNow, type TestPerson } from "../support/factories";
+import { act, staffCheckIn, walkIn } from "../support/api";
+import { query } from "../support/db";
 
 type Doctor = TestPerson & { doctorId: string };
 
@@ -36,15 +36,11 @@ interface SlotRow {
 }
 
 describe("queue handover", () => {
-  let app: TestApp;
+  const app = useApp();
   const sockets: Socket[] = [];
-  beforeAll(async () => {
-    app = await startQueueApp();
-  });
   afterEach(() => {
     for (const socket of sockets.splice(0)) socket.disconnect();
   });
-  afterAll(async () => app.close());
 
   const appointmentRow = async (id: string) =>
     (await query<AppointmentRow>(app, `select doctor_id, slot_id, elastic_allocation_id, starts_at, ends_at, status, version from appointment where id = ?`, [id]))[0]!;
@@ -55,16 +51,16 @@ describe("queue handover", () => {
 
   /** A clinic with two doctors and a receptionist. */
   async function clinicOfTwo() {
-    const clinic = await middayClinic(app);
-    const [from, to] = [await doctorAt(app, [clinic.id]), await doctorAt(app, [clinic.id])];
-    const reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinic.id] });
+    const clinic = await buildMiddayClinic(app);
+    const [from, to] = [await buildDoctor(app, [clinic.id]), await buildDoctor(app, [clinic.id])];
+    const reception = await buildPerson(app, "receptionist", { clinicIds: [clinic.id] });
     return { clinic, from, to, reception };
   }
 
   /** A patient of `doctor` `fromNowMinutes` ahead, checked in: the entry, its appointment and slot. */
   async function checkedIn(clinicId: string, doctor: Doctor, reception: TestPerson, fromNowMinutes: number) {
-    const patient = await patientNamed(app);
-    const appointmentId = await appointmentAt(app, { doctorId: doctor.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes });
+    const patient = await buildNamedPatient(app);
+    const appointmentId = (await buildAppointmentFromNow(app, { doctorId: doctor.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes })).id;
     const reply = await staffCheckIn(app, reception, clinicId, appointmentId);
     expect(reply.status).toBe(201);
     const slotId = (await appointmentRow(appointmentId)).slot_id!;
@@ -76,11 +72,11 @@ describe("queue handover", () => {
     const visit = await checkedIn(clinic.id, from, reception, 30);
     // The receiving doctor at that time: a booked slot, a free walk-in slot (walk-in capacity, not
     // for booked visits), free regular slots starting 6 and 10 minutes off, and one not overlapping.
-    const taken = await slotAt(app, { doctorId: to.doctorId, clinicId: clinic.id, fromNowMinutes: 30, status: "booked" });
-    const walkInSlot = await slotAt(app, { doctorId: to.doctorId, clinicId: clinic.id, fromNowMinutes: 30, kind: "walk_in" });
-    const nearest = await slotAt(app, { doctorId: to.doctorId, clinicId: clinic.id, fromNowMinutes: 24 });
-    const farther = await slotAt(app, { doctorId: to.doctorId, clinicId: clinic.id, fromNowMinutes: 40 });
-    const later = await slotAt(app, { doctorId: to.doctorId, clinicId: clinic.id, fromNowMinutes: 45 });
+    const taken = (await buildSlotFromNow(app, { doctorId: to.doctorId, clinicId: clinic.id, fromNowMinutes: 30, status: "booked" })).id;
+    const walkInSlot = (await buildSlotFromNow(app, { doctorId: to.doctorId, clinicId: clinic.id, fromNowMinutes: 30, kind: "walk_in" })).id;
+    const nearest = (await buildSlotFromNow(app, { doctorId: to.doctorId, clinicId: clinic.id, fromNowMinutes: 24 })).id;
+    const farther = (await buildSlotFromNow(app, { doctorId: to.doctorId, clinicId: clinic.id, fromNowMinutes: 40 })).id;
+    const later = (await buildSlotFromNow(app, { doctorId: to.doctorId, clinicId: clinic.id, fromNowMinutes: 45 })).id;
 
     const reply = await act(app, reception, visit.entry.id, "reassign", { version: visit.entry.version, doctorId: to.doctorId, reason: "Dr From called to theatre" });
     expect(reply.status).toBe(200);
@@ -106,8 +102,8 @@ describe("queue handover", () => {
 
     // A free slot with the same start wins over a nearer-looking one.
     const second = await checkedIn(clinic.id, from, reception, 90);
-    const sameStart = await slotAt(app, { doctorId: to.doctorId, clinicId: clinic.id, fromNowMinutes: 90 });
-    await slotAt(app, { doctorId: to.doctorId, clinicId: clinic.id, fromNowMinutes: 89 });
+    const sameStart = (await buildSlotFromNow(app, { doctorId: to.doctorId, clinicId: clinic.id, fromNowMinutes: 90 })).id;
+    await buildSlotFromNow(app, { doctorId: to.doctorId, clinicId: clinic.id, fromNowMinutes: 89 });
     expect((await act(app, reception, second.entry.id, "reassign", { version: second.entry.version, doctorId: to.doctorId })).status).toBe(200);
     expect(await appointmentRow(second.appointmentId)).toMatchObject({ doctor_id: to.doctorId, slot_id: sameStart });
   });
@@ -134,7 +130,7 @@ describe("queue handover", () => {
     const { clinic, from, to, reception } = await clinicOfTwo();
     const visit = await checkedIn(clinic.id, from, reception, 20);
     // The receiving doctor is booked then, on an ordinary (not overbooked) slot.
-    const busy = await slotAt(app, { doctorId: to.doctorId, clinicId: clinic.id, fromNowMinutes: 20, status: "booked" });
+    const busy = (await buildSlotFromNow(app, { doctorId: to.doctorId, clinicId: clinic.id, fromNowMinutes: 20, status: "booked" })).id;
     await query(app, `update slot set overbooked = false where id = ?`, [busy]);
     const before = await appointmentRow(visit.appointmentId);
 
@@ -161,7 +157,7 @@ describe("queue handover", () => {
 
   it("an elastic booking leaves its block (the later booking moves up) and takes a slot at the receiving doctor", async () => {
     const { clinic, from, to, reception } = await clinicOfTwo();
-    const [ours, theirs] = await Promise.all([patientNamed(app), patientNamed(app)]);
+    const [ours, theirs] = await Promise.all([buildNamedPatient(app), buildNamedPatient(app)]);
     // A 60-minute block of the first doctor that began 5 minutes ago: ours first (20 min), then theirs.
     const [block] = await query<{ id: string; starts_at: Date }>(
       app,
@@ -205,7 +201,7 @@ describe("queue handover", () => {
   it("both doctors' topics and the patient's me hear the appointment change; the old doctor's snapshot no longer has the visit", async () => {
     const { clinic, from, to, reception } = await clinicOfTwo();
     const visit = await checkedIn(clinic.id, from, reception, 45);
-    const free = await slotAt(app, { doctorId: to.doctorId, clinicId: clinic.id, fromNowMinutes: 45 });
+    const free = (await buildSlotFromNow(app, { doctorId: to.doctorId, clinicId: clinic.id, fromNowMinutes: 45 })).id;
     const [oldDoctor, newDoctor, patient] = await Promise.all([listen(app, from.token, sockets), listen(app, to.token, sockets), listen(app, visit.patient.token, sockets)]);
     const fromTopic = `doctor:${from.doctorId}`;
     const toTopic = `doctor:${to.doctorId}`;
@@ -240,17 +236,17 @@ describe("queue handover", () => {
   });
 
   it("two receptionists handing one entry to different doctors at once: one wins, the other gets 409 VERSION_CONFLICT, the visit ends at exactly one doctor", async () => {
-    const clinic = await middayClinic(app);
-    const [from, left, right] = [await doctorAt(app, [clinic.id]), await doctorAt(app, [clinic.id]), await doctorAt(app, [clinic.id])];
+    const clinic = await buildMiddayClinic(app);
+    const [from, left, right] = [await buildDoctor(app, [clinic.id]), await buildDoctor(app, [clinic.id]), await buildDoctor(app, [clinic.id])];
     const [r1, r2] = await Promise.all([
-      createPerson(app.runtime, "receptionist", { clinicIds: [clinic.id] }),
-      createPerson(app.runtime, "receptionist", { clinicIds: [clinic.id] }),
+      buildPerson(app, "receptionist", { clinicIds: [clinic.id] }),
+      buildPerson(app, "receptionist", { clinicIds: [clinic.id] }),
     ]);
     const slotsOf = async (doctorId: string) => (await query<{ id: string }>(app, `select id from slot where doctor_id = ? and status = 'booked'`, [doctorId])).map((row) => row.id);
     for (let round = 0; round < 5; round++) {
       const visit = await checkedIn(clinic.id, from, r1, 5 + round * 20);
       // One receiving doctor has a free slot then, the other has not (an overbooked visit would be made).
-      const free = await slotAt(app, { doctorId: left.doctorId, clinicId: clinic.id, fromNowMinutes: 5 + round * 20 });
+      const free = (await buildSlotFromNow(app, { doctorId: left.doctorId, clinicId: clinic.id, fromNowMinutes: 5 + round * 20 })).id;
       const [leftBefore, rightBefore] = [await slotsOf(left.doctorId), await slotsOf(right.doctorId)];
       const replies = await Promise.all([
         act(app, r1, visit.entry.id, "reassign", { version: visit.entry.version, doctorId: left.doctorId, reason: "Desk 1" }),
@@ -280,8 +276,8 @@ describe("queue handover", () => {
 
   it("a walk-in without an appointment is handed over as before: only the entry moves", async () => {
     const { clinic, from, to, reception } = await clinicOfTwo();
-    const walkInSlot = await slotAt(app, { doctorId: from.doctorId, clinicId: clinic.id, fromNowMinutes: 10, kind: "walk_in" });
-    const patient = await patientNamed(app);
+    const walkInSlot = (await buildSlotFromNow(app, { doctorId: from.doctorId, clinicId: clinic.id, fromNowMinutes: 10, kind: "walk_in" })).id;
+    const patient = await buildNamedPatient(app);
     const registered = await walkIn(app, reception, clinic.id, { patientId: patient.patientId, doctorId: from.doctorId });
     expect([registered.status, registered.body.slotId]).toEqual([201, walkInSlot]);
     const slotsBefore = await query(app, `select id, status, version from slot where doctor_id in (?, ?) order by id`, [from.doctorId, to.doctorId]);
@@ -295,7 +291,7 @@ describe("queue handover", () => {
 
   it("refuses bad input with a 4xx naming the field and writes nothing", async () => {
     const { clinic, from, reception } = await clinicOfTwo();
-    const elsewhere = await doctorAt(app, [(await middayClinic(app)).id]);
+    const elsewhere = await buildDoctor(app, [(await buildMiddayClinic(app)).id]);
     const visit = await checkedIn(clinic.id, from, reception, 15);
     const before = await appointmentRow(visit.appointmentId);
     const attempts: [body: Record<string, unknown>, status: number, field: string][] = [

@@ -1,45 +1,39 @@
 /** GET /clinics/:clinicId/queue/metrics: exact figures for a seeded day, access, bad input. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { queueMetricsReplySchema } from "@clinic/shared";
-import type { TestApp } from "../support/harness";
-import { createPerson } from "../support/identity";
-import { call, clinicIn, doctorAt, startSchedulingApp } from "../scheduling/support-rules";
-import { insertEntry, middayClinic } from "./eta-support";
+import { describe, expect, it } from "vitest";
+import { localDateOf, queueMetricsReplySchema } from "@clinic/shared";
+import { useApp } from "../support/harness";
+import { buildClinic, buildDoctor, buildMiddayClinic, buildPerson, buildQueueEntry } from "../support/factories";
+import { call } from "../support/api";
 
 describe("queue metrics", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startSchedulingApp();
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  const app = useApp();
 
   async function seededDay() {
-    const { clinicId, serviceDay } = await middayClinic(app);
-    const d1 = await doctorAt(app, [clinicId]);
-    const d2 = await doctorAt(app, [clinicId]);
-    const patient = await createPerson(app.runtime, "patient");
+    const { id: clinicId, timeZone } = await buildMiddayClinic(app);
+    const serviceDay = localDateOf(new Date(), timeZone);
+    const d1 = await buildDoctor(app, [clinicId]);
+    const d2 = await buildDoctor(app, [clinicId]);
+    const patient = await buildPerson(app, "patient");
     const base = { clinicId, serviceDay, patientId: patient.patientId! };
     // Doctor 1: two seen (waits 10 and 20), one in the room (waited 30), two waiting (45 and 20 minutes).
-    await insertEntry(app, { ...base, doctorId: d1.doctorId, status: "done", arrivedAgo: 120, calledAgo: 110, startedAgo: 110, finishedAgo: 100 });
-    await insertEntry(app, { ...base, doctorId: d1.doctorId, status: "done", arrivedAgo: 100, calledAgo: 80, startedAgo: 80, finishedAgo: 65 });
-    await insertEntry(app, { ...base, doctorId: d1.doctorId, status: "in_room", arrivedAgo: 60, calledAgo: 30, startedAgo: 30 });
-    await insertEntry(app, { ...base, doctorId: d1.doctorId, arrivedAgo: 45 });
-    await insertEntry(app, { ...base, doctorId: d1.doctorId, kind: "emergency", arrivedAgo: 20 });
+    await buildQueueEntry(app, { ...base, doctorId: d1.doctorId, status: "done", arrivedAgo: 120, calledAgo: 110, startedAgo: 110, finishedAgo: 100 });
+    await buildQueueEntry(app, { ...base, doctorId: d1.doctorId, status: "done", arrivedAgo: 100, calledAgo: 80, startedAgo: 80, finishedAgo: 65 });
+    await buildQueueEntry(app, { ...base, doctorId: d1.doctorId, status: "in_room", arrivedAgo: 60, calledAgo: 30, startedAgo: 30 });
+    await buildQueueEntry(app, { ...base, doctorId: d1.doctorId, arrivedAgo: 45 });
+    await buildQueueEntry(app, { ...base, doctorId: d1.doctorId, kind: "emergency", arrivedAgo: 20 });
     // Doctor 2: one waiting (10), one who left without being called.
-    await insertEntry(app, { ...base, doctorId: d2.doctorId, arrivedAgo: 10 });
-    await insertEntry(app, { ...base, doctorId: d2.doctorId, status: "left", arrivedAgo: 200 });
+    await buildQueueEntry(app, { ...base, doctorId: d2.doctorId, arrivedAgo: 10 });
+    await buildQueueEntry(app, { ...base, doctorId: d2.doctorId, status: "left", arrivedAgo: 200 });
     // A walk-in nobody is assigned to yet; and yesterday's patient, who does not count.
-    await insertEntry(app, { ...base, doctorId: null, arrivedAgo: 5 });
+    await buildQueueEntry(app, { ...base, doctorId: null, arrivedAgo: 5 });
     const yesterday = new Date(Date.parse(`${serviceDay}T12:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
-    await insertEntry(app, { ...base, serviceDay: yesterday, doctorId: d1.doctorId, arrivedAgo: 1500 });
+    await buildQueueEntry(app, { ...base, serviceDay: yesterday, doctorId: d1.doctorId, arrivedAgo: 1500 });
     return { clinicId, serviceDay, d1, d2 };
   }
 
   it("gives exact figures for the clinic and each doctor", async () => {
     const { clinicId, serviceDay, d1, d2 } = await seededDay();
-    const reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicId] });
+    const reception = await buildPerson(app, "receptionist", { clinicIds: [clinicId] });
     const reply = await call(app, reception, "GET", `/clinics/${clinicId}/queue/metrics`);
     expect(reply.status, JSON.stringify(reply.body)).toBe(200);
     const body = queueMetricsReplySchema.parse(reply.body);
@@ -57,8 +51,8 @@ describe("queue metrics", () => {
 
   it("lets clinic staff and the platform in; a doctor sees only their own row; other clinics and patients get 403", async () => {
     const { clinicId, d1 } = await seededDay();
-    const admin = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicId] });
-    const platform = await createPerson(app.runtime, "platform_admin");
+    const admin = await buildPerson(app, "clinic_admin", { clinicIds: [clinicId] });
+    const platform = await buildPerson(app, "platform_admin");
     for (const person of [admin, platform]) {
       const reply = await call(app, person, "GET", `/clinics/${clinicId}/queue/metrics`);
       expect(reply.status).toBe(200);
@@ -71,10 +65,10 @@ describe("queue metrics", () => {
       expect(queueMetricsReplySchema.parse(own.body).doctors.map((row) => row.doctorId)).toEqual([d1.doctorId]);
     }
 
-    const other = await clinicIn(app);
-    const otherReception = await createPerson(app.runtime, "receptionist", { clinicIds: [other.id] });
-    const otherDoctor = await doctorAt(app, [other.id]);
-    const patient = await createPerson(app.runtime, "patient");
+    const other = await buildClinic(app);
+    const otherReception = await buildPerson(app, "receptionist", { clinicIds: [other.id] });
+    const otherDoctor = await buildDoctor(app, [other.id]);
+    const patient = await buildPerson(app, "patient");
     for (const person of [otherReception, otherDoctor, patient]) {
       const reply = await call(app, person, "GET", `/clinics/${clinicId}/queue/metrics`);
       expect([reply.status, (reply.body as { code: string }).code]).toEqual([403, "FORBIDDEN"]);
@@ -84,7 +78,7 @@ describe("queue metrics", () => {
 
   it("rejects bad input with 400 naming the field", async () => {
     const { clinicId } = await seededDay();
-    const reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicId] });
+    const reception = await buildPerson(app, "receptionist", { clinicIds: [clinicId] });
     const cases: [string, string][] = [
       [`/clinics/not-a-uuid/queue/metrics`, "params.clinicId"],
       [`/clinics/${clinicId}/queue/metrics?doctorId=nope`, "query.doctorId"],

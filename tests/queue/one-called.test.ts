@@ -7,31 +7,27 @@
  * migration that creates them first sends back what the old call-next piled up.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { addDays, doctorBusyProblemSchema, localDateOf, queueEntryViewSchema, type QueueEntryView } from "@clinic/shared";
 import { Migration20261207100000_queue_one_called } from "../../server/src/migrations/Migration20261207100000_queue_one_called";
-import { waitFor, type TestApp } from "../support/harness";
-import { createPerson, type TestPerson } from "../support/identity";
-import { insertEntry } from "./eta-support";
-import { act, appointmentAt, callNext, doctorAt, middayClinic, patientNamed, query, staffCheckIn, startAndFinish, startQueueApp, type Reply } from "./queue-support";
+import { useApp, waitFor } from "../support/harness";
+import { buildAppointmentFromNow, buildDoctor, buildMiddayClinic, buildNamedPatient, buildPerson, buildQueueEntry, type TestPerson } from "../support/factories";
+import { act, callNext, type Reply, staffCheckIn, startAndFinish } from "../support/api";
+import { query } from "../support/db";
 
 type Doctor = TestPerson & { doctorId: string };
 
 describe("one called patient per doctor", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startQueueApp();
-  });
-  afterAll(async () => app.close());
+  const app = useApp();
 
   /** A clinic, its doctor and receptionist, and `waiting` checked-in appointment patients of the doctor. */
   async function clinicWithWaiting(waiting: number) {
-    const clinic = await middayClinic(app);
-    const doctor = await doctorAt(app, [clinic.id]);
-    const reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinic.id] });
-    const patients = await Promise.all(Array.from({ length: waiting }, () => patientNamed(app)));
+    const clinic = await buildMiddayClinic(app);
+    const doctor = await buildDoctor(app, [clinic.id]);
+    const reception = await buildPerson(app, "receptionist", { clinicIds: [clinic.id] });
+    const patients = await Promise.all(Array.from({ length: waiting }, () => buildNamedPatient(app)));
     for (const [i, patient] of patients.entries()) {
-      const appointmentId = await appointmentAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: patient.patientId, fromNowMinutes: i });
+      const appointmentId = (await buildAppointmentFromNow(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: patient.patientId, fromNowMinutes: i })).id;
       expect((await staffCheckIn(app, reception, clinic.id, appointmentId)).status).toBe(201);
     }
     return { clinic, doctor, reception, today: localDateOf(new Date(), clinic.timeZone) };
@@ -120,9 +116,9 @@ describe("one called patient per doctor", () => {
 
   it("an earlier day's called patient blocks too and is named with its day; staff resolve it with the usual actions", async () => {
     const { clinic, doctor, reception, today } = await clinicWithWaiting(1);
-    const patient = await patientNamed(app);
+    const patient = await buildNamedPatient(app);
     const yesterday = addDays(today, -1);
-    const stale = await insertEntry(app, { clinicId: clinic.id, serviceDay: yesterday, doctorId: doctor.doctorId, patientId: patient.patientId, status: "called", arrivedAgo: 24 * 60, calledAgo: 23 * 60 });
+    const stale = await buildQueueEntry(app, { clinicId: clinic.id, serviceDay: yesterday, doctorId: doctor.doctorId, patientId: patient.patientId, status: "called", arrivedAgo: 24 * 60, calledAgo: 23 * 60 });
 
     const refused = await callNext(app, doctor, doctor.doctorId);
     expectNames(refused, "ALREADY_CALLED", { id: stale.id, ticket: stale.ticket, serviceDay: yesterday, version: 1, clinicId: clinic.id });
@@ -136,10 +132,10 @@ describe("one called patient per doctor", () => {
 
   it("the unique index is the last guard: a call racing past the check is answered 409 ALREADY_CALLED naming the entry that holds the place", async () => {
     const { clinic, doctor, today } = await clinicWithWaiting(2);
-    const patient = await patientNamed(app);
+    const patient = await buildNamedPatient(app);
     // Another writer (not call-next, so it takes no call lock) marks a patient called and keeps its
     // transaction open: call-next's check cannot see it, so only the index can stop the second call.
-    const other = await insertEntry(app, { clinicId: clinic.id, serviceDay: today, doctorId: doctor.doctorId, patientId: patient.patientId, status: "waiting", arrivedAgo: 1 });
+    const other = await buildQueueEntry(app, { clinicId: clinic.id, serviceDay: today, doctorId: doctor.doctorId, patientId: patient.patientId, status: "waiting", arrivedAgo: 1 });
     let pending: Promise<Reply> | undefined;
     await (app.runtime.orm.em.fork() as EntityManager).transactional(async (tx) => {
       await tx.execute(`update queue_entry set status = 'called', called_at = now(), version = version + 1 where id = ?`, [other.id]);
@@ -159,38 +155,38 @@ describe("one called patient per doctor", () => {
 
   it("the database refuses a second called or in-room entry of one doctor, whoever writes it", async () => {
     const { clinic, doctor, today } = await clinicWithWaiting(0);
-    const [p1, p2, p3, p4] = await Promise.all(Array.from({ length: 4 }, () => patientNamed(app)));
+    const [p1, p2, p3, p4] = await Promise.all(Array.from({ length: 4 }, () => buildNamedPatient(app)));
     const base = { clinicId: clinic.id, doctorId: doctor.doctorId, arrivedAgo: 10 };
-    await insertEntry(app, { ...base, serviceDay: today, patientId: p1!.patientId, status: "called", calledAgo: 5 });
-    await insertEntry(app, { ...base, serviceDay: today, patientId: p2!.patientId, status: "in_room", calledAgo: 9, startedAgo: 8 });
+    await buildQueueEntry(app, { ...base, serviceDay: today, patientId: p1!.patientId, status: "called", calledAgo: 5 });
+    await buildQueueEntry(app, { ...base, serviceDay: today, patientId: p2!.patientId, status: "in_room", calledAgo: 9, startedAgo: 8 });
     const refusal = (spec: { status: "called" | "in_room"; patientId: string }) =>
-      insertEntry(app, { ...base, serviceDay: addDays(today, -3), calledAgo: 4, startedAgo: 4, ...spec }).then(
+      buildQueueEntry(app, { ...base, serviceDay: addDays(today, -3), calledAgo: 4, startedAgo: 4, ...spec }).then(
         () => null,
         (error: { code?: string; constraint?: string }) => [error.code, error.constraint],
       );
     expect(await refusal({ status: "called", patientId: p3!.patientId })).toEqual(["23505", "queue_entry_one_called_per_doctor"]);
     expect(await refusal({ status: "in_room", patientId: p4!.patientId })).toEqual(["23505", "queue_entry_one_in_room_per_doctor"]);
     // Another doctor is not affected.
-    const other: Doctor = await doctorAt(app, [clinic.id]);
-    await insertEntry(app, { ...base, doctorId: other.doctorId, serviceDay: today, patientId: p3!.patientId, status: "called", calledAgo: 1 });
+    const other: Doctor = await buildDoctor(app, [clinic.id]);
+    await buildQueueEntry(app, { ...base, doctorId: other.doctorId, serviceDay: today, patientId: p3!.patientId, status: "called", calledAgo: 1 });
     expect(await calledOf(other.doctorId)).toHaveLength(1);
   });
 
   it("the migration sends back what call-next used to pile up, keeping each doctor's most recent called and in-room patient", async () => {
     const { clinic, doctor, today } = await clinicWithWaiting(0);
-    const patients = await Promise.all(Array.from({ length: 5 }, () => patientNamed(app)));
+    const patients = await Promise.all(Array.from({ length: 5 }, () => buildNamedPatient(app)));
     // As before the rule: no indexes, three called patients and two in the room (in consultation).
     await query(app, `drop index queue_entry_one_called_per_doctor`);
     await query(app, `drop index queue_entry_one_in_room_per_doctor`);
     const base = { clinicId: clinic.id, serviceDay: today, doctorId: doctor.doctorId, arrivedAgo: 90 };
     const called = [];
-    for (const [i, calledAgo] of [30, 10, 20].entries()) called.push(await insertEntry(app, { ...base, patientId: patients[i]!.patientId, status: "called", calledAgo }));
+    for (const [i, calledAgo] of [30, 10, 20].entries()) called.push(await buildQueueEntry(app, { ...base, patientId: patients[i]!.patientId, status: "called", calledAgo }));
     const inRoom = [];
     for (const [i, startedAgo] of [50, 40].entries()) {
       const patientId = patients[3 + i]!.patientId;
-      const appointmentId = await appointmentAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId, fromNowMinutes: -startedAgo });
+      const appointmentId = (await buildAppointmentFromNow(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId, fromNowMinutes: -startedAgo })).id;
       await query(app, `update appointment set status = 'in_consultation' where id = ?`, [appointmentId]);
-      inRoom.push({ appointmentId, ...(await insertEntry(app, { ...base, patientId, kind: "appointment", appointmentId, status: "in_room", calledAgo: startedAgo + 1, startedAgo })) });
+      inRoom.push({ appointmentId, ...(await buildQueueEntry(app, { ...base, patientId, kind: "appointment", appointmentId, status: "in_room", calledAgo: startedAgo + 1, startedAgo })) });
     }
 
     const orm = app.runtime.orm;

@@ -1,28 +1,22 @@
 /** GET /clinics/:clinicId/queue/patients: reception finds the clinic's patients by name or phone and resolves names by id. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { patientLookupReplySchema } from "@clinic/shared";
-import type { TestApp } from "../support/harness";
-import { createPerson } from "../support/identity";
-import { appointmentAt, call, doctorAt, middayClinic, patientNamed, startQueueApp } from "./queue-support";
+import { useApp } from "../support/harness";
+import { buildAppointmentFromNow, buildDoctor, buildMiddayClinic, buildNamedPatient, buildPerson } from "../support/factories";
+import { call } from "../support/api";
 
 describe("reception patient lookup", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startQueueApp();
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  const app = useApp();
 
   it("finds patients known to the clinic by name or phone digits, resolves ids, and hides other clinics' patients", async () => {
-    const clinic = await middayClinic(app);
-    const other = await middayClinic(app);
-    const doctor = await doctorAt(app, [clinic.id, other.id]);
-    const reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinic.id] });
-    const known = await patientNamed(app, "Ottoline 100% Fairweather");
-    const elsewhere = await patientNamed(app, "Ottoline Elsewhere");
-    await appointmentAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: known.patientId, fromNowMinutes: 30 });
-    await appointmentAt(app, { doctorId: doctor.doctorId, clinicId: other.id, patientId: elsewhere.patientId, fromNowMinutes: 30 });
+    const clinic = await buildMiddayClinic(app);
+    const other = await buildMiddayClinic(app);
+    const doctor = await buildDoctor(app, [clinic.id, other.id]);
+    const reception = await buildPerson(app, "receptionist", { clinicIds: [clinic.id] });
+    const known = await buildNamedPatient(app, "Ottoline 100% Fairweather");
+    const elsewhere = await buildNamedPatient(app, "Ottoline Elsewhere");
+    await buildAppointmentFromNow(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: known.patientId, fromNowMinutes: 30 });
+    await buildAppointmentFromNow(app, { doctorId: doctor.doctorId, clinicId: other.id, patientId: elsewhere.patientId, fromNowMinutes: 30 });
 
     const byName = await call(app, reception, "GET", `/clinics/${clinic.id}/queue/patients?q=ottoline`);
     expect(byName.status).toBe(200);
@@ -38,10 +32,10 @@ describe("reception patient lookup", () => {
   });
 
   it("is for the clinic's staff only and names a bad query", async () => {
-    const clinic = await middayClinic(app);
-    const outsider = await createPerson(app.runtime, "receptionist", { clinicIds: [(await middayClinic(app)).id] });
-    const patient = await createPerson(app.runtime, "patient");
-    const reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinic.id] });
+    const clinic = await buildMiddayClinic(app);
+    const outsider = await buildPerson(app, "receptionist", { clinicIds: [(await buildMiddayClinic(app)).id] });
+    const patient = await buildPerson(app, "patient");
+    const reception = await buildPerson(app, "receptionist", { clinicIds: [clinic.id] });
     expect((await call(app, outsider, "GET", `/clinics/${clinic.id}/queue/patients?q=ab`)).status).toBe(403);
     expect((await call(app, patient, "GET", `/clinics/${clinic.id}/queue/patients?q=ab`)).status).toBe(403);
     const neither = await call(app, reception, "GET", `/clinics/${clinic.id}/queue/patients`);

@@ -4,51 +4,35 @@
  * manual ranks), doctor and reception actions moving the appointment through its state machine,
  * version conflicts between two receptionists, the handover audit, and bad input.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { queueEntryViewSchema, queueListSchema, type QueueEntryView } from "@clinic/shared";
-import { connectSocket, type TestApp } from "../support/harness";
-import { createPerson, type TestPerson } from "../support/identity";
-import {
-  act,
-  appointmentAt,
-  arrivedAgo,
-  call,
-  callNext,
-  doctorAt,
-  middayClinic,
-  patientNamed,
-  query,
-  slotAt,
-  staffCheckIn,
-  startAndFinish,
-  startQueueApp,
-  walkIn,
-} from "./queue-support";
+import { connectSocket, type TestApp, useApp } from "../support/harness";
+import { buildAppointmentFromNow, buildDoctor, buildMiddayClinic, buildNamedPatient, buildPerson, buildSlotFromNow, type TestPerson } from "../support/factories";
+import { act, call, callNext, staffCheckIn, startAndFinish, walkIn } from "../support/api";
+import { query, statusOf } from "../support/db";
 
-const status = async (app: TestApp, appointmentId: string) =>
-  (await query<{ status: string }>(app, `select status from appointment where id = ?`, [appointmentId]))[0]!.status;
+/** Makes the entry's arrival `minutesAgo` in the past (arrival order without sleeping). */
+async function arrivedAgo(app: TestApp, entryId: string, minutesAgo: number): Promise<void> {
+  await query(app, `update queue_entry set arrived_at = now() - make_interval(mins => ?) where id = ?`, [minutesAgo, entryId]);
+}
 
 describe("the live queue", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startQueueApp();
-  });
-  afterAll(async () => app.close());
+  const app = useApp();
 
   it("checks in a booked appointment of today at reception: appointment checked_in, ticket A-001; twice is 409", async () => {
-    const clinic = await middayClinic(app);
-    const doctor = await doctorAt(app, [clinic.id]);
-    const reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinic.id] });
-    const otherReception = await createPerson(app.runtime, "receptionist", { clinicIds: [(await middayClinic(app)).id] });
-    const patient = await patientNamed(app);
-    const appointmentId = await appointmentAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: patient.patientId, fromNowMinutes: 90 });
+    const clinic = await buildMiddayClinic(app);
+    const doctor = await buildDoctor(app, [clinic.id]);
+    const reception = await buildPerson(app, "receptionist", { clinicIds: [clinic.id] });
+    const otherReception = await buildPerson(app, "receptionist", { clinicIds: [(await buildMiddayClinic(app)).id] });
+    const patient = await buildNamedPatient(app);
+    const appointmentId = (await buildAppointmentFromNow(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: patient.patientId, fromNowMinutes: 90 })).id;
 
     expect((await staffCheckIn(app, otherReception, clinic.id, appointmentId)).status).toBe(403);
     const first = await staffCheckIn(app, reception, clinic.id, appointmentId);
     expect(first.status).toBe(201);
     const entry = queueEntryViewSchema.parse(first.body);
     expect(entry).toMatchObject({ ticket: "A-001", status: "waiting", kind: "appointment", doctorId: doctor.doctorId, appointmentId, patientName: patient.name, version: 1 });
-    expect(await status(app, appointmentId)).toBe("checked_in");
+    expect(await statusOf(app, "appointment", appointmentId)).toBe("checked_in");
     // A staff screen that (re)subscribes gets the queue in the clinic: and doctor: snapshots.
     const board = connectSocket(app.url, { token: reception.token });
     try {
@@ -70,27 +54,27 @@ describe("the live queue", () => {
     expect([cancel.status, cancel.body.code, cancel.body.ticket]).toEqual([409, "IN_QUEUE", "A-001"]);
     const noShow = await call(app, reception, "POST", `/appointments/${appointmentId}/status`, { status: "no_show", reason: "gone" });
     expect([noShow.status, noShow.body.code]).toEqual([409, "IN_QUEUE"]);
-    expect(await status(app, appointmentId)).toBe("checked_in");
+    expect(await statusOf(app, "appointment", appointmentId)).toBe("checked_in");
 
     const bad = await call(app, reception, "POST", `/clinics/${clinic.id}/queue/check-in`, { appointmentId: "nope" });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toContain("body.appointmentId");
     // An appointment of another day is not today's.
-    const tomorrow = await appointmentAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: patient.patientId, fromNowMinutes: 26 * 60 });
+    const tomorrow = (await buildAppointmentFromNow(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: patient.patientId, fromNowMinutes: 26 * 60 })).id;
     const notToday = await staffCheckIn(app, reception, clinic.id, tomorrow);
     expect([notToday.status, notToday.body.code, notToday.body.field]).toEqual([422, "NOT_TODAY", "body.appointmentId"]);
   });
 
   it("lets the patient check in with the day's clinic code within the window; a wrong code or the wrong time is refused with the reason", async () => {
-    const clinic = await middayClinic(app, { checkInWindowMinutes: 30 });
-    const doctor = await doctorAt(app, [clinic.id]);
-    const reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinic.id] });
-    const patient = await patientNamed(app);
-    const other = await patientNamed(app);
-    const soon = await appointmentAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: patient.patientId, fromNowMinutes: 20 });
-    const later = await appointmentAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: patient.patientId, fromNowMinutes: 120 });
-    const over = await appointmentAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: patient.patientId, fromNowMinutes: -40, minutes: 15 });
-    const late = await appointmentAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: other.patientId, fromNowMinutes: -10, minutes: 30 });
+    const clinic = await buildMiddayClinic(app, { checkInWindowMinutes: 30 });
+    const doctor = await buildDoctor(app, [clinic.id]);
+    const reception = await buildPerson(app, "receptionist", { clinicIds: [clinic.id] });
+    const patient = await buildNamedPatient(app);
+    const other = await buildNamedPatient(app);
+    const soon = (await buildAppointmentFromNow(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: patient.patientId, fromNowMinutes: 20 })).id;
+    const later = (await buildAppointmentFromNow(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: patient.patientId, fromNowMinutes: 120 })).id;
+    const over = (await buildAppointmentFromNow(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: patient.patientId, fromNowMinutes: -40, minutes: 15 })).id;
+    const late = (await buildAppointmentFromNow(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: other.patientId, fromNowMinutes: -10, minutes: 30 })).id;
 
     const display = await call(app, reception, "GET", `/clinics/${clinic.id}/display`);
     expect(display.status).toBe(200);
@@ -114,7 +98,7 @@ describe("the live queue", () => {
     const ok = await selfCheckIn(patient, soon, { code: code.toLowerCase() });
     expect(ok.status).toBe(201);
     expect(ok.body).toMatchObject({ ticket: "A-001", status: "waiting" });
-    expect(await status(app, soon)).toBe("checked_in");
+    expect(await statusOf(app, "appointment", soon)).toBe("checked_in");
     // A late arrival (started, not over) may still check in.
     const lateOk = await selfCheckIn(other, late, { code });
     expect([lateOk.status, lateOk.body.ticket]).toEqual([201, "A-002"]);
@@ -122,13 +106,13 @@ describe("the live queue", () => {
   });
 
   it("calls next by rule: emergencies, then arrived appointments by time, walk-ins by arrival with the interleave", async () => {
-    const clinic = await middayClinic(app, { walkInInterleave: 2 });
-    const doctor = await doctorAt(app, [clinic.id]);
-    const reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinic.id] });
-    for (let i = 0; i < 3; i++) await slotAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: 60 + i * 15, kind: "walk_in" });
-    const patients = await Promise.all(Array.from({ length: 8 }, () => patientNamed(app)));
+    const clinic = await buildMiddayClinic(app, { walkInInterleave: 2 });
+    const doctor = await buildDoctor(app, [clinic.id]);
+    const reception = await buildPerson(app, "receptionist", { clinicIds: [clinic.id] });
+    for (let i = 0; i < 3; i++) await buildSlotFromNow(app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: 60 + i * 15, kind: "walk_in" });
+    const patients = await Promise.all(Array.from({ length: 8 }, () => buildNamedPatient(app)));
     const [a1, a2, a3, a4] = await Promise.all(
-      [0, 15, 30, -15].map((minutes, i) => appointmentAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: patients[i]!.patientId, fromNowMinutes: minutes })),
+      [0, 15, 30, -15].map(async (minutes, i) => (await buildAppointmentFromNow(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: patients[i]!.patientId, fromNowMinutes: minutes })).id),
     );
     const tickets = new Map<string, string>();
     const checkIn = async (label: string, appointmentId: string, minutesAgo: number) => {
@@ -167,18 +151,18 @@ describe("the live queue", () => {
     // e1 first; a1, a2 by appointment time; after 2 appointment patients a walk-in (w1, earliest arrival);
     // a3; then w2 (the unassigned walk-in, now assigned to this doctor).
     expect(order).toEqual(["e1", "a1", "a2", "w1", "a3", "w2"]);
-    expect(await status(app, a4!)).toBe("scheduled");
+    expect(await statusOf(app, "appointment", a4!)).toBe("scheduled");
   });
 
   it("with interleave 0 walk-ins wait for the appointment patients; a receptionist's rank goes first and is audited", async () => {
-    const clinic = await middayClinic(app, { walkInInterleave: 0 });
-    const doctor = await doctorAt(app, [clinic.id]);
-    const reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinic.id] });
-    for (let i = 0; i < 2; i++) await slotAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: 30 + i * 15, kind: "walk_in" });
-    const patients = await Promise.all(Array.from({ length: 4 }, () => patientNamed(app)));
+    const clinic = await buildMiddayClinic(app, { walkInInterleave: 0 });
+    const doctor = await buildDoctor(app, [clinic.id]);
+    const reception = await buildPerson(app, "receptionist", { clinicIds: [clinic.id] });
+    for (let i = 0; i < 2; i++) await buildSlotFromNow(app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: 30 + i * 15, kind: "walk_in" });
+    const patients = await Promise.all(Array.from({ length: 4 }, () => buildNamedPatient(app)));
     const labels = new Map<string, string>();
-    const b1 = await staffCheckIn(app, reception, clinic.id, await appointmentAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: patients[0]!.patientId, fromNowMinutes: 0 }));
-    const b2 = await staffCheckIn(app, reception, clinic.id, await appointmentAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: patients[1]!.patientId, fromNowMinutes: 15 }));
+    const b1 = await staffCheckIn(app, reception, clinic.id, (await buildAppointmentFromNow(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: patients[0]!.patientId, fromNowMinutes: 0 })).id);
+    const b2 = await staffCheckIn(app, reception, clinic.id, (await buildAppointmentFromNow(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: patients[1]!.patientId, fromNowMinutes: 15 })).id);
     const x = await walkIn(app, reception, clinic.id, { patientId: patients[2]!.patientId, doctorId: doctor.doctorId });
     const y = await walkIn(app, reception, clinic.id, { patientId: patients[3]!.patientId, doctorId: doctor.doctorId });
     for (const [label, reply, ago] of [["b1", b1, 5], ["b2", b2, 4], ["x", x, 30], ["y", y, 20]] as const) {
@@ -203,14 +187,14 @@ describe("the live queue", () => {
   });
 
   it("moves the appointment with the doctor's actions; finishing completes it; reception marks left; only the entry's doctor or staff may act", async () => {
-    const clinic = await middayClinic(app);
-    const doctor = await doctorAt(app, [clinic.id]);
-    const stranger = await doctorAt(app, [(await middayClinic(app)).id]);
-    const reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinic.id] });
-    const [p1, p2, p3] = await Promise.all([patientNamed(app), patientNamed(app), patientNamed(app)]);
-    const ap1 = await appointmentAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: p1.patientId, fromNowMinutes: 0 });
-    const ap2 = await appointmentAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: p2.patientId, fromNowMinutes: 15 });
-    const ap3 = await appointmentAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: p3.patientId, fromNowMinutes: 30 });
+    const clinic = await buildMiddayClinic(app);
+    const doctor = await buildDoctor(app, [clinic.id]);
+    const stranger = await buildDoctor(app, [(await buildMiddayClinic(app)).id]);
+    const reception = await buildPerson(app, "receptionist", { clinicIds: [clinic.id] });
+    const [p1, p2, p3] = await Promise.all([buildNamedPatient(app), buildNamedPatient(app), buildNamedPatient(app)]);
+    const ap1 = (await buildAppointmentFromNow(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: p1.patientId, fromNowMinutes: 0 })).id;
+    const ap2 = (await buildAppointmentFromNow(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: p2.patientId, fromNowMinutes: 15 })).id;
+    const ap3 = (await buildAppointmentFromNow(app, { doctorId: doctor.doctorId, clinicId: clinic.id, patientId: p3.patientId, fromNowMinutes: 30 })).id;
     for (const id of [ap1, ap2, ap3]) expect((await staffCheckIn(app, reception, clinic.id, id)).status).toBe(201);
 
     expect((await callNext(app, stranger, doctor.doctorId)).status).toBe(403);
@@ -222,30 +206,30 @@ describe("the live queue", () => {
     const started = await act(app, doctor, called.id, "start", { version: called.version });
     expect(started.body).toMatchObject({ status: "in_room", version: called.version + 1 });
     expect(started.body.startedAt).not.toBeNull();
-    expect(await status(app, ap1)).toBe("in_consultation");
+    expect(await statusOf(app, "appointment", ap1)).toBe("in_consultation");
     const back = await act(app, doctor, called.id, "send-back", { version: started.body.version });
     expect(back.body).toMatchObject({ status: "waiting", calledAt: null, startedAt: null });
-    expect(await status(app, ap1)).toBe("checked_in");
+    expect(await statusOf(app, "appointment", ap1)).toBe("checked_in");
     const again = (await callNext(app, doctor, doctor.doctorId)).body.entry as QueueEntryView;
     expect(again.id).toBe(called.id);
     const inRoom = await act(app, doctor, again.id, "start", { version: again.version });
     const done = await act(app, doctor, again.id, "finish", { version: inRoom.body.version });
     expect(done.body).toMatchObject({ status: "done" });
     expect(done.body.finishedAt).not.toBeNull();
-    expect(await status(app, ap1)).toBe("completed");
+    expect(await statusOf(app, "appointment", ap1)).toBe("completed");
     // Finishing before starting is refused by the state rule.
     const next = (await callNext(app, doctor, doctor.doctorId)).body.entry as QueueEntryView;
     expect((await act(app, doctor, next.id, "finish", { version: next.version })).body.code).toBe("ILLEGAL_TRANSITION");
     const noShow = await act(app, doctor, next.id, "no-show", { version: next.version });
     expect(noShow.body.status).toBe("no_show");
-    expect(await status(app, ap2)).toBe("no_show");
+    expect(await statusOf(app, "appointment", ap2)).toBe("no_show");
 
     const list = queueListSchema.parse((await call(app, reception, "GET", `/clinics/${clinic.id}/queue`)).body);
     const third = list.items.find((item) => item.appointmentId === ap3)!;
     expect((await act(app, doctor, third.id, "leave", { version: third.version })).status).toBe(403);
     const left = await act(app, reception, third.id, "leave", { version: third.version });
     expect(left.body).toMatchObject({ status: "left" });
-    expect(await status(app, ap3)).toBe("cancelled");
+    expect(await statusOf(app, "appointment", ap3)).toBe("cancelled");
     expect(list.items.map((item) => item.status).sort()).toEqual(["done", "no_show", "waiting"]);
     expect((await call(app, doctor, "GET", `/clinics/${clinic.id}/queue`)).status).toBe(403);
     const mine = queueListSchema.parse((await call(app, doctor, "GET", `/doctors/${doctor.doctorId}/queue`)).body);
@@ -253,15 +237,15 @@ describe("the live queue", () => {
   });
 
   it("two receptionists acting on one entry at once: exactly one succeeds, the other gets 409 VERSION_CONFLICT; the handover is audited", async () => {
-    const clinic = await middayClinic(app);
-    const [d1, d2] = [await doctorAt(app, [clinic.id]), await doctorAt(app, [clinic.id])];
+    const clinic = await buildMiddayClinic(app);
+    const [d1, d2] = [await buildDoctor(app, [clinic.id]), await buildDoctor(app, [clinic.id])];
     const [r1, r2] = await Promise.all([
-      createPerson(app.runtime, "receptionist", { clinicIds: [clinic.id] }),
-      createPerson(app.runtime, "receptionist", { clinicIds: [clinic.id] }),
+      buildPerson(app, "receptionist", { clinicIds: [clinic.id] }),
+      buildPerson(app, "receptionist", { clinicIds: [clinic.id] }),
     ]);
     for (let round = 0; round < 5; round++) {
-      const patient = await patientNamed(app);
-      const appointmentId = await appointmentAt(app, { doctorId: d1.doctorId, clinicId: clinic.id, patientId: patient.patientId, fromNowMinutes: round * 5 });
+      const patient = await buildNamedPatient(app);
+      const appointmentId = (await buildAppointmentFromNow(app, { doctorId: d1.doctorId, clinicId: clinic.id, patientId: patient.patientId, fromNowMinutes: round * 5 })).id;
       const entry = (await staffCheckIn(app, r1, clinic.id, appointmentId)).body as QueueEntryView;
       const replies = await Promise.all([
         act(app, r1, entry.id, "reassign", { version: entry.version, doctorId: d2.doctorId, reason: "Dr 1 called away" }),

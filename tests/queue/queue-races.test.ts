@@ -4,32 +4,29 @@
  * capacity than the schedule has and are told the next free time; tickets are numbered per clinic
  * and day without gaps or duplicates.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { QueueEntryView } from "@clinic/shared";
-import type { TestApp } from "../support/harness";
-import { createPerson } from "../support/identity";
-import { act, appointmentAt, callNext, doctorAt, middayClinic, patientNamed, query, slotAt, staffCheckIn, startAndFinish, startQueueApp, walkIn } from "./queue-support";
+import { useApp } from "../support/harness";
+import { buildAppointmentFromNow, buildDoctor, buildMiddayClinic, buildNamedPatient, buildPerson, buildSlotFromNow } from "../support/factories";
+import { act, callNext, staffCheckIn, startAndFinish, walkIn } from "../support/api";
+import { query } from "../support/db";
 
 const range = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}-${String(i + 1).padStart(3, "0")}`);
 
 describe("the queue under races", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startQueueApp();
-  });
-  afterAll(async () => app.close());
+  const app = useApp();
 
   it("racing walk-ins take at most the free walk-in slots of today; the rest get 409 NO_WALK_IN_CAPACITY with the next free time", async () => {
-    const clinic = await middayClinic(app);
-    const doctor = await doctorAt(app, [clinic.id]);
-    const reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinic.id] });
-    const today = await Promise.all([15, 30, 45, 60, 75].map((m) => slotAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: m, kind: "walk_in" })));
+    const clinic = await buildMiddayClinic(app);
+    const doctor = await buildDoctor(app, [clinic.id]);
+    const reception = await buildPerson(app, "receptionist", { clinicIds: [clinic.id] });
+    const today = await Promise.all([15, 30, 45, 60, 75].map(async (m) => (await buildSlotFromNow(app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: m, kind: "walk_in" })).id));
     // Over already (not capacity any more), a regular slot (not walk-in capacity), and tomorrow's walk-in slot.
-    await slotAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: -60, kind: "walk_in" });
-    await slotAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: 90, kind: "regular" });
+    await buildSlotFromNow(app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: -60, kind: "walk_in" });
+    await buildSlotFromNow(app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: 90, kind: "regular" });
     const tomorrow = new Date(Date.now() + 26 * 3_600_000);
-    await slotAt(app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: 0, startsAt: tomorrow, kind: "walk_in" });
-    const patients = await Promise.all(Array.from({ length: 12 }, () => patientNamed(app)));
+    await buildSlotFromNow(app, { doctorId: doctor.doctorId, clinicId: clinic.id, fromNowMinutes: 0, startsAt: tomorrow, kind: "walk_in" });
+    const patients = await Promise.all(Array.from({ length: 12 }, () => buildNamedPatient(app)));
 
     const replies = await Promise.all(patients.map((patient) => walkIn(app, reception, clinic.id, { patientId: patient.patientId, doctorId: doctor.doctorId })));
     const ok = replies.filter((reply) => reply.status === 201);
@@ -65,15 +62,15 @@ describe("the queue under races", () => {
   });
 
   it("numbers tickets per clinic and day without gaps under concurrent check-ins", async () => {
-    const [clinic, other] = [await middayClinic(app), await middayClinic(app)];
-    const doctor = await doctorAt(app, [clinic.id, other.id]);
+    const [clinic, other] = [await buildMiddayClinic(app), await buildMiddayClinic(app)];
+    const doctor = await buildDoctor(app, [clinic.id, other.id]);
     const [reception, otherReception] = await Promise.all([
-      createPerson(app.runtime, "receptionist", { clinicIds: [clinic.id] }),
-      createPerson(app.runtime, "receptionist", { clinicIds: [other.id] }),
+      buildPerson(app, "receptionist", { clinicIds: [clinic.id] }),
+      buildPerson(app, "receptionist", { clinicIds: [other.id] }),
     ]);
-    const patients = await Promise.all(Array.from({ length: 14 }, () => patientNamed(app)));
+    const patients = await Promise.all(Array.from({ length: 14 }, () => buildNamedPatient(app)));
     const appointments = await Promise.all(
-      patients.map((patient, i) => appointmentAt(app, { doctorId: doctor.doctorId, clinicId: i < 10 ? clinic.id : other.id, patientId: patient.patientId, fromNowMinutes: i * 5 })),
+      patients.map(async (patient, i) => (await buildAppointmentFromNow(app, { doctorId: doctor.doctorId, clinicId: i < 10 ? clinic.id : other.id, patientId: patient.patientId, fromNowMinutes: i * 5 })).id),
     );
     // One appointment is checked in twice at once: one wins, and the loser's number is not burnt.
     const replies = await Promise.all([
@@ -89,17 +86,17 @@ describe("the queue under races", () => {
   });
 
   it("parallel call-next by two doctors calls every waiting patient exactly once, one called patient per doctor at a time", async () => {
-    const clinic = await middayClinic(app, { walkInInterleave: 1 });
-    const [d1, d2] = [await doctorAt(app, [clinic.id]), await doctorAt(app, [clinic.id])];
-    const reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinic.id] });
-    for (let i = 0; i < 8; i++) await slotAt(app, { doctorId: i % 2 ? d1.doctorId : d2.doctorId, clinicId: clinic.id, fromNowMinutes: 10 + i * 10, kind: "walk_in" });
-    const patients = await Promise.all(Array.from({ length: 12 }, () => patientNamed(app)));
+    const clinic = await buildMiddayClinic(app, { walkInInterleave: 1 });
+    const [d1, d2] = [await buildDoctor(app, [clinic.id]), await buildDoctor(app, [clinic.id])];
+    const reception = await buildPerson(app, "receptionist", { clinicIds: [clinic.id] });
+    for (let i = 0; i < 8; i++) await buildSlotFromNow(app, { doctorId: i % 2 ? d1.doctorId : d2.doctorId, clinicId: clinic.id, fromNowMinutes: 10 + i * 10, kind: "walk_in" });
+    const patients = await Promise.all(Array.from({ length: 12 }, () => buildNamedPatient(app)));
     const entries: QueueEntryView[] = [];
     // 8 unassigned walk-ins both may call, 2 appointment patients of each doctor.
     for (let i = 0; i < 8; i++) entries.push((await walkIn(app, reception, clinic.id, { patientId: patients[i]!.patientId })).body);
     for (let i = 8; i < 12; i++) {
       const doctorId = i < 10 ? d1.doctorId : d2.doctorId;
-      entries.push((await staffCheckIn(app, reception, clinic.id, await appointmentAt(app, { doctorId, clinicId: clinic.id, patientId: patients[i]!.patientId, fromNowMinutes: i }))).body);
+      entries.push((await staffCheckIn(app, reception, clinic.id, (await buildAppointmentFromNow(app, { doctorId, clinicId: clinic.id, patientId: patients[i]!.patientId, fromNowMinutes: i })).id)).body);
     }
     expect(entries.every((entry) => entry.status === "waiting")).toBe(true);
 

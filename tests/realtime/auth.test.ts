@@ -1,20 +1,16 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Socket } from "socket.io-client";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { AuthSession } from "../../server/src/modules/identity/session.entity";
-import { connectSocket, connected, createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
-import { createPerson } from "../support/identity";
+import { connected, connectSocket, useTestApp } from "../support/harness";
+import { buildPerson } from "../support/factories";
 
 describe("socket handshake authentication", () => {
-  let app: TestApp;
+  const app = useTestApp();
   const sockets: Socket[] = [];
-  beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment());
-  });
   afterEach(() => {
     for (const socket of sockets.splice(0)) socket.disconnect();
   });
-  afterAll(() => app.close());
 
   const open = (auth: Record<string, unknown>) => {
     const socket = connectSocket(app.url, auth);
@@ -23,13 +19,13 @@ describe("socket handshake authentication", () => {
   };
 
   it("accepts a valid access token", async () => {
-    const patient = await createPerson(app.runtime, "patient");
+    const patient = await buildPerson(app, "patient");
     await expect(connected(open({ token: patient.token }))).resolves.toBeUndefined();
   });
 
   it("refuses no token, a forged token and a token of a revoked session", async () => {
     await expect(connected(open({}))).rejects.toThrow("UNAUTHENTICATED");
-    const doctor = await createPerson(app.runtime, "doctor");
+    const doctor = await buildPerson(app, "doctor");
     const [header, payload] = doctor.token.split(".");
     await expect(connected(open({ token: `${header}.${payload}.forged` }))).rejects.toThrow("UNAUTHENTICATED");
 

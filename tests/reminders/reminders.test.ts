@@ -9,19 +9,12 @@ import type { Job } from "bullmq";
 import { addDays, localDateOf, zonedToInstant } from "@clinic/shared";
 import { reminderJobId, type ReminderData } from "../../server/src/modules/reminders/reminders.service";
 import type { ReminderKind } from "../../server/src/modules/reminders/reminder-plan";
-import { createTestEnvironment, startTestApp, waitFor, type TestApp } from "../support/harness";
-import { createPerson } from "../support/identity";
-import { insertAppointment, insertSlot } from "../booking/realtime-support";
-import { api, hold, patientOn, query } from "../booking/support";
-import { clinicIn, doctorAt } from "../scheduling/support-rules";
+import { startApiAndWorker, type TestApp, waitFor } from "../support/harness";
+import { buildAppointment, buildDoctor, buildMiddayClinic, buildPatient, buildPerson, buildSlot } from "../support/factories";
+import { call, hold } from "../support/api";
+import { query } from "../support/db";
 
 const HOUR = 3_600_000;
-
-/** A zone whose clock reads about noon right now (Etc/GMT signs are inverted). */
-function noonZone(): string {
-  const offset = 12 - new Date().getUTCHours();
-  return offset === 0 ? "Etc/GMT" : `Etc/GMT${offset > 0 ? "-" : "+"}${Math.abs(offset)}`;
-}
 
 describe("appointment reminders", () => {
   let app: TestApp;
@@ -29,18 +22,16 @@ describe("appointment reminders", () => {
   let zone: string;
   let clinicId: string;
   let doctorId: string;
-  let reception: Awaited<ReturnType<typeof createPerson>>;
+  let reception: Awaited<ReturnType<typeof buildPerson>>;
 
   beforeAll(async () => {
-    const environment = await createTestEnvironment();
-    const env = { RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error" };
-    app = await startTestApp(environment, { env });
-    worker = await startTestApp(environment, { env: { ...env, ROLE: "worker" } });
-    zone = noonZone();
-    clinicId = (await clinicIn(app, zone)).id;
+    ({ api: app, worker } = await startApiAndWorker({ RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error" }));
+    const clinic = await buildMiddayClinic(app);
+    zone = clinic.timeZone;
+    clinicId = clinic.id;
     await query(app, `update clinic set address = '1 High Street' where id = ?`, [clinicId]);
-    doctorId = (await doctorAt(app, [clinicId])).doctorId;
-    reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicId] });
+    doctorId = (await buildDoctor(app, [clinicId])).doctorId;
+    reception = await buildPerson(app, "receptionist", { clinicIds: [clinicId] });
   });
   afterAll(async () => {
     await worker?.close();
@@ -62,13 +53,12 @@ describe("appointment reminders", () => {
 
   /** A scheduled appointment of a fresh patient (vise, related to the doctor, so confirm is free) at `start`. */
   async function booked(start: Date) {
-    const patient = await patientOn(app, "vise");
-    await query(app, `insert into doctor_patient (id, doctor_id, patient_id, created_at) values (gen_random_uuid(), ?, ?, now())`, [doctorId, patient.patientId]);
-    const slot = await insertSlot(app.runtime, { doctorId, clinicId, start, minutes: 30 });
+    const patient = await buildPatient(app, { tier: "vise", relatedTo: doctorId });
+    const slot = await buildSlot(app, { doctorId, clinicId, start, minutes: 30 });
     const held = await hold(app, patient, { slotId: slot.id });
     expect(held.status, JSON.stringify(held.body)).toBe(201);
     expect(await jobsOf(held.body.id)).toEqual({}); // a hold has no reminders
-    const confirmed = await api(app, patient, "POST", `/appointments/${held.body.id}/confirm`);
+    const confirmed = await call(app, patient, "POST", `/appointments/${held.body.id}/confirm`);
     expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
     return { patient, appointmentId: held.body.id as string };
   }
@@ -103,7 +93,7 @@ describe("appointment reminders", () => {
       expect(await job.getState()).toBe("delayed");
       expect(Math.abs(dueAt(job) - expected[kind as ReminderKind])).toBeLessThan(2_000);
     }
-    const cancelled = await api(app, patient, "POST", `/appointments/${appointmentId}/cancel`, { reason: "cannot come" });
+    const cancelled = await call(app, patient, "POST", `/appointments/${appointmentId}/cancel`, { reason: "cannot come" });
     expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(200);
     expect(await jobsOf(appointmentId)).toEqual({});
     expect(await queue().getDelayedCount()).toBe(0);
@@ -111,8 +101,8 @@ describe("appointment reminders", () => {
 
   it("rescheduling removes the old appointment's jobs and plans the new one's", async () => {
     const { patient, appointmentId } = await booked(local(3, "16:00"));
-    const target = await insertSlot(app.runtime, { doctorId, clinicId, start: local(4, "10:30"), minutes: 30 });
-    const moved = await api(app, patient, "POST", `/appointments/${appointmentId}/reschedule`, { slotId: target.id });
+    const target = await buildSlot(app, { doctorId, clinicId, start: local(4, "10:30"), minutes: 30 });
+    const moved = await call(app, patient, "POST", `/appointments/${appointmentId}/reschedule`, { slotId: target.id });
     expect(moved.status, JSON.stringify(moved.body)).toBe(200);
     const next = moved.body.appointment.id as string;
     expect(await jobsOf(appointmentId)).toEqual({});
@@ -121,16 +111,18 @@ describe("appointment reminders", () => {
     expect(jobs["two-hours"]!.data.startsAt).toBe(local(4, "10:30").toISOString());
     expect(Math.abs(dueAt(jobs["two-hours"]!) - local(4, "08:30").getTime())).toBeLessThan(2_000);
     // Staff cancel it: gone too.
-    expect((await api(app, reception, "POST", `/appointments/${next}/cancel`, { reason: "clinic" })).status).toBe(200);
+    expect((await call(app, reception, "POST", `/appointments/${next}/cancel`, { reason: "clinic" })).status).toBe(200);
     expect(await jobsOf(next)).toEqual({});
   });
 
   it("a due reminder fires through the worker and writes one outbox row per channel (opted-out ones not_sent)", async () => {
-    // Starts 2 h and 10 s from now: only the two-hours reminder is still ahead, due in about 10 s.
-    const start = new Date(Date.now() + 2 * HOUR + 10_000);
+    // Starts 2 h and a minute from now: only the two-hours reminder is still ahead, due in about a
+    // minute (still delayed however slow the set-up); promoted, the worker runs it now.
+    const start = new Date(Date.now() + 2 * HOUR + 60_000);
     const { patient, appointmentId } = await booked(start);
     const jobs = await jobsOf(appointmentId);
     expect(Object.keys(jobs)).toEqual(["two-hours"]);
+    await jobs["two-hours"]!.promote();
     expect(await completed(jobs["two-hours"]!)).toEqual({ outcome: "sent" });
     const rows = await outboxOf(appointmentId);
     expect(rows.map((row) => [row.channel, row.status, row.status_detail])).toEqual([
@@ -160,7 +152,7 @@ describe("appointment reminders", () => {
 
   it("respects per-channel opt-out: email and sms off → not_sent, in-app still queued", async () => {
     const { patient, appointmentId } = await booked(local(3, "14:00"));
-    const opted = await api(app, patient, "PUT", "/me/notification-preferences", { email: false, sms: false, push: false, quietHours: { start: "21:00", end: "08:00" } });
+    const opted = await call(app, patient, "PUT", "/me/notification-preferences", { email: false, sms: false, push: false, quietHours: { start: "21:00", end: "08:00" } });
     expect(opted.status, JSON.stringify(opted.body)).toBe(200);
     const job = (await jobsOf(appointmentId))["day-before"]!;
     await job.promote();
@@ -184,9 +176,9 @@ describe("appointment reminders", () => {
     expect(await completed(jobs.morning!)).toEqual({ outcome: "stale" });
     expect(await outboxOf(appointmentId)).toEqual([]);
     // An overdue job run after its appointment began (a worker back from an outage) sends nothing either.
-    const patient = await patientOn(app, "vise");
-    const past = await insertSlot(app.runtime, { doctorId, clinicId, start: new Date(Date.now() - HOUR), status: "booked" });
-    const begun = await insertAppointment(app.runtime, { slot: past, patientId: patient.patientId, status: "scheduled" });
+    const patient = await buildPatient(app, { tier: "vise" });
+    const past = await buildSlot(app, { doctorId, clinicId, start: new Date(Date.now() - HOUR), status: "booked" });
+    const begun = await buildAppointment(app, { slot: past, patientId: patient.patientId, status: "scheduled" });
     const late = await queue().add("appointment-reminder", { appointmentId: begun.id, kind: "two-hours", startsAt: past.startsAt.toISOString() }, { jobId: `late-${begun.id}` });
     expect(await completed(late)).toEqual({ outcome: "stale" });
     expect(await outboxOf(begun.id)).toEqual([]);
@@ -196,7 +188,7 @@ describe("appointment reminders", () => {
     const start = local(5, "11:00");
     const { appointmentId } = await booked(start);
     expect(Object.keys(await jobsOf(appointmentId))).toHaveLength(3);
-    const leave = await api(app, reception, "POST", `/doctors/${doctorId}/unavailability`, {
+    const leave = await call(app, reception, "POST", `/doctors/${doctorId}/unavailability`, {
       clinicId, kind: "emergency_leave", startsAt: start.toISOString(), endsAt: new Date(start.getTime() + HOUR).toISOString(), reason: "Unwell", autoCancel: true,
     });
     expect(leave.status, JSON.stringify(leave.body)).toBe(201);

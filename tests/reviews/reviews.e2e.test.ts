@@ -3,20 +3,20 @@
  * from their Reviews page, a clinic admin hides it (the public page and the rating follow).
  */
 import { describe, expect, it } from "vitest";
-import { createPerson } from "../support/identity";
-import { query, setup } from "../booking/support";
-import { pageSignedIn, screenshot, useBrowserStage } from "../e2e/browser";
-import { pastAppointment, ratingOf } from "./support";
+import { buildClinicWithDoctor, buildPastAppointment, buildPerson } from "../support/factories";
+import { query } from "../support/db";
+import { pageSignedIn, screenshot, useBrowserStage } from "../support/browser";
+import { ratingOf } from "./support";
 
 describe("reviews (browser)", () => {
   const stage = useBrowserStage();
 
   it("patient rates, doctor replies, admin hides", async () => {
     const app = stage.app;
-    const { clinicId, doctor } = await setup(app);
+    const { clinicId, doctor } = await buildClinicWithDoctor(app);
     await query(app, `update doctor set display_name = 'Dr Reviewed' where id = ?`, [doctor.doctorId]);
-    const { patient } = await pastAppointment(app, { doctorId: doctor.doctorId, clinicId, fullName: "Alice Mary Brown" });
-    const admin = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicId] });
+    const { patient } = await buildPastAppointment(app, { doctorId: doctor.doctorId, clinicId, fullName: "Alice Mary Brown" });
+    const admin = await buildPerson(app, "clinic_admin", { clinicIds: [clinicId] });
 
     const patientPage = await pageSignedIn(stage.browser, app.url, patient.user.email!);
     await patientPage.getByRole("link", { name: "Rate visits" }).click();

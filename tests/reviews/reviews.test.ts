@@ -2,25 +2,20 @@
  * Reviews and ratings against real PostgreSQL and Redis: one review per completed appointment of
  * one's own, the doctor's rating exact under concurrent reviews, hide/unhide (audited), replies.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestApp } from "../support/harness";
-import { createPerson } from "../support/identity";
-import { api as call, count, query, setup, startBookingApp } from "../booking/support";
-import { pastAppointment, ratingOf } from "./support";
+import { describe, expect, it } from "vitest";
+import { useApp } from "../support/harness";
+import { buildClinicWithDoctor, buildPastAppointment, buildPerson } from "../support/factories";
+import { call } from "../support/api";
+import { count, query } from "../support/db";
+import { ratingOf } from "./support";
 
 describe("reviews and ratings", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startBookingApp({ LOG_LEVEL: "error" });
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  const app = useApp({ LOG_LEVEL: "error" });
 
   it("a patient reviews their own completed appointment once; other states and other people are refused", async () => {
-    const { clinicId, doctor } = await setup(app);
+    const { clinicId, doctor } = await buildClinicWithDoctor(app);
     const spec = { doctorId: doctor.doctorId, clinicId };
-    const { patient, appointmentId } = await pastAppointment(app, spec);
+    const { patient, appointmentId } = await buildPastAppointment(app, spec);
 
     const bad = await call(app, patient, "POST", `/appointments/${appointmentId}/review`, { stars: 6, text: "x".repeat(2001) });
     expect(bad.status).toBe(400);
@@ -39,12 +34,12 @@ describe("reviews and ratings", () => {
     expect(await ratingOf(app, doctor.doctorId)).toEqual({ average: 4, count: 1 });
 
     for (const status of ["pending", "scheduled", "cancelled", "no_show"]) {
-      const other = await pastAppointment(app, { ...spec, status, patient });
+      const other = await buildPastAppointment(app, { ...spec, status, patient });
       const refused = await call(app, patient, "POST", `/appointments/${other.appointmentId}/review`, { stars: 5 });
       expect([status, refused.status, refused.body.code, refused.body.field]).toEqual([status, 409, "APPOINTMENT_NOT_COMPLETED", "appointmentId"]);
     }
 
-    const someoneElses = await pastAppointment(app, spec);
+    const someoneElses = await buildPastAppointment(app, spec);
     const stranger = await call(app, patient, "POST", `/appointments/${someoneElses.appointmentId}/review`, { stars: 1 });
     expect(stranger.status).toBe(404);
     const byDoctor = await call(app, doctor, "POST", `/appointments/${someoneElses.appointmentId}/review`, { stars: 5 });
@@ -55,9 +50,9 @@ describe("reviews and ratings", () => {
   });
 
   it("keeps the rating exact when 20 patients review one doctor at once", async () => {
-    const { clinicId, doctor } = await setup(app);
+    const { clinicId, doctor } = await buildClinicWithDoctor(app);
     const visits = [];
-    for (let i = 0; i < 20; i++) visits.push(await pastAppointment(app, { doctorId: doctor.doctorId, clinicId }));
+    for (let i = 0; i < 20; i++) visits.push(await buildPastAppointment(app, { doctorId: doctor.doctorId, clinicId }));
     const stars = visits.map((_, i) => ((i * 7) % 5) + 1);
     stars[0] = 2; // an uneven mix, so the mean is not a round number
     const replies = await Promise.all(
@@ -74,8 +69,8 @@ describe("reviews and ratings", () => {
   });
 
   it("a double submit of one review gives one 201 and one 409, and counts once", async () => {
-    const { clinicId, doctor } = await setup(app);
-    const { patient, appointmentId } = await pastAppointment(app, { doctorId: doctor.doctorId, clinicId });
+    const { clinicId, doctor } = await buildClinicWithDoctor(app);
+    const { patient, appointmentId } = await buildPastAppointment(app, { doctorId: doctor.doctorId, clinicId });
     const replies = await Promise.all([5, 1].map((stars) => call(app, patient, "POST", `/appointments/${appointmentId}/review`, { stars })));
     expect(replies.map((reply) => reply.status).sort()).toEqual([201, 409]);
     const kept = replies.find((reply) => reply.status === 201)!.body.stars as number;
@@ -83,10 +78,10 @@ describe("reviews and ratings", () => {
   });
 
   it("lists visible reviews newest first, paginated, with the reviewer as first name + initial", async () => {
-    const { clinicId, doctor } = await setup(app);
+    const { clinicId, doctor } = await buildClinicWithDoctor(app);
     const ids: string[] = [];
     for (const [i, fullName] of ["Alice Mary Brown", "bob", "Chloé Zoë Östberg"].entries()) {
-      const visit = await pastAppointment(app, { doctorId: doctor.doctorId, clinicId, fullName });
+      const visit = await buildPastAppointment(app, { doctorId: doctor.doctorId, clinicId, fullName });
       ids.push((await call(app, visit.patient, "POST", `/appointments/${visit.appointmentId}/review`, { stars: i + 3 })).body.id);
     }
     const first = await call(app, null, "GET", `/doctors/${doctor.doctorId}/reviews?limit=2`);
@@ -102,13 +97,13 @@ describe("reviews and ratings", () => {
   });
 
   it("clinic admins hide and unhide a review: the rating is recomputed, audited, and the public list follows", async () => {
-    const { clinicId, doctor } = await setup(app);
-    const admin = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicId] });
-    const otherClinic = await setup(app);
-    const otherAdmin = await createPerson(app.runtime, "clinic_admin", { clinicIds: [otherClinic.clinicId] });
+    const { clinicId, doctor } = await buildClinicWithDoctor(app);
+    const admin = await buildPerson(app, "clinic_admin", { clinicIds: [clinicId] });
+    const otherClinic = await buildClinicWithDoctor(app);
+    const otherAdmin = await buildPerson(app, "clinic_admin", { clinicIds: [otherClinic.clinicId] });
     const ids: string[] = [];
     for (const stars of [5, 4, 1]) {
-      const visit = await pastAppointment(app, { doctorId: doctor.doctorId, clinicId });
+      const visit = await buildPastAppointment(app, { doctorId: doctor.doctorId, clinicId });
       ids.push((await call(app, visit.patient, "POST", `/appointments/${visit.appointmentId}/review`, { stars })).body.id);
     }
     expect(await ratingOf(app, doctor.doctorId)).toEqual({ average: 10 / 3, count: 3 });
@@ -140,7 +135,7 @@ describe("reviews and ratings", () => {
     ]);
 
     expect((await call(app, admin, "POST", `/reviews/${abusive}/hide`, { reason: "again" })).body.code).toBe("REVIEW_HIDDEN");
-    const platform = await createPerson(app.runtime, "platform_admin");
+    const platform = await buildPerson(app, "platform_admin");
     const shown = await call(app, platform, "POST", `/reviews/${abusive}/unhide`);
     expect(shown.status).toBe(200);
     expect(shown.body).toMatchObject({ hiddenAt: null, hiddenReason: null });
@@ -150,9 +145,9 @@ describe("reviews and ratings", () => {
   });
 
   it("the reviewed doctor replies once and may edit the reply", async () => {
-    const { clinicId, doctor } = await setup(app);
-    const other = await setup(app);
-    const visit = await pastAppointment(app, { doctorId: doctor.doctorId, clinicId });
+    const { clinicId, doctor } = await buildClinicWithDoctor(app);
+    const other = await buildClinicWithDoctor(app);
+    const visit = await buildPastAppointment(app, { doctorId: doctor.doctorId, clinicId });
     const review = (await call(app, visit.patient, "POST", `/appointments/${visit.appointmentId}/review`, { stars: 3 })).body;
 
     expect((await call(app, other.doctor, "POST", `/reviews/${review.id}/reply`, { text: "Thanks" })).status).toBe(403);

@@ -1,21 +1,15 @@
 /** GET /doctors?sort=rating: best rated first, ties by rating count, then name; keyset pages; minRating still applies. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestApp } from "../support/harness";
-import { api as call, query, setup, startBookingApp } from "../booking/support";
-import { doctorAt } from "../scheduling/support-rules";
-import { pastAppointment } from "./support";
+import { describe, expect, it } from "vitest";
+import { useApp } from "../support/harness";
+import { buildClinicWithDoctor, buildDoctor, buildPastAppointment } from "../support/factories";
+import { call } from "../support/api";
+import { query } from "../support/db";
 
 describe("doctor search by rating", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startBookingApp({ LOG_LEVEL: "error" });
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  const app = useApp({ LOG_LEVEL: "error" });
 
   it("orders by average, then count, then name, across pages, and a name cursor cannot continue it", async () => {
-    const { clinicId, doctor: first } = await setup(app);
+    const { clinicId, doctor: first } = await buildClinicWithDoctor(app);
     const spec: [string, number, number][] = [
       ["Dr Zed", 4.5, 20],
       ["Dr Amy", 4.5, 20],
@@ -26,7 +20,7 @@ describe("doctor search by rating", () => {
     ];
     const ids = new Map<string, string>();
     for (const [index, [name, average, count]] of spec.entries()) {
-      const doctorId = index === 0 ? first.doctorId : (await doctorAt(app, [clinicId])).doctorId;
+      const doctorId = index === 0 ? first.doctorId : (await buildDoctor(app, [clinicId])).doctorId;
       await query(app, `update doctor set display_name = ?, rating_average = ?, rating_count = ? where id = ?`, [name, average, count, doctorId]);
       ids.set(name, doctorId);
     }
@@ -50,17 +44,17 @@ describe("doctor search by rating", () => {
   });
 
   it("follows real reviews: a new review moves the doctor up the rating order", async () => {
-    const { clinicId, doctor: low } = await setup(app);
-    const high = await doctorAt(app, [clinicId]);
+    const { clinicId, doctor: low } = await buildClinicWithDoctor(app);
+    const high = await buildDoctor(app, [clinicId]);
     for (const [doctorId, stars] of [[low.doctorId, 2], [high.doctorId, 4]] as const) {
-      const visit = await pastAppointment(app, { doctorId, clinicId });
+      const visit = await buildPastAppointment(app, { doctorId, clinicId });
       expect((await call(app, visit.patient, "POST", `/appointments/${visit.appointmentId}/review`, { stars })).status).toBe(201);
     }
     const order = async () =>
       (await call(app, null, "GET", `/doctors?clinicId=${clinicId}&sort=rating`)).body.items.map((item: { id: string }) => item.id);
     expect(await order()).toEqual([high.doctorId, low.doctorId]);
     for (let i = 0; i < 2; i++) {
-      const visit = await pastAppointment(app, { doctorId: low.doctorId, clinicId });
+      const visit = await buildPastAppointment(app, { doctorId: low.doctorId, clinicId });
       await call(app, visit.patient, "POST", `/appointments/${visit.appointmentId}/review`, { stars: 5 });
     }
     // (2 + 5 + 5) / 3 = 4: level with the other doctor on average, ahead on count.

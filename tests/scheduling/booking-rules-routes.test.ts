@@ -1,12 +1,13 @@
 /** Booking rules over HTTP: CRUD by clinic admins only (audited), scope checks, and the check route. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { bookingRuleCheckReplySchema, bookingRuleListSchema, bookingRuleSchema } from "@clinic/shared";
-import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
-import { createClinic, createPerson, type TestPerson } from "../support/identity";
-import { createClinicService, generateSlots, sql } from "./support-search";
+import { readJson, useApp } from "../support/harness";
+import { buildClinic, buildClinicService, buildPerson, buildSlotGrid, type TestPerson } from "../support/factories";
+import { query } from "../support/db";
+import { request } from "../support/api";
 
 describe("booking rules routes", () => {
-  let app: TestApp;
+  const app = useApp();
   let clinicId: string;
   let otherClinicId: string;
   let admin: TestPerson;
@@ -16,25 +17,18 @@ describe("booking rules routes", () => {
   let doctor: TestPerson;
   let serviceId: string;
 
-  const send = (method: string, path: string, person: TestPerson | null, body?: unknown) =>
-    fetch(`${app.url}/api/v1${path}`, {
-      method,
-      headers: { ...(person?.headers ?? {}), ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+  const send = (method: string, path: string, person: TestPerson | null, body?: unknown) => request(app, person, method, path, body);
 
   beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000" } });
-    clinicId = (await createClinic(app.runtime)).id;
-    otherClinicId = (await createClinic(app.runtime)).id;
-    admin = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicId] });
-    otherAdmin = await createPerson(app.runtime, "clinic_admin", { clinicIds: [otherClinicId] });
-    reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicId] });
-    patient = await createPerson(app.runtime, "patient");
-    doctor = await createPerson(app.runtime, "doctor", { clinicIds: [clinicId] });
-    serviceId = await createClinicService(app.runtime, clinicId, 30);
+    clinicId = (await buildClinic(app)).id;
+    otherClinicId = (await buildClinic(app)).id;
+    admin = await buildPerson(app, "clinic_admin", { clinicIds: [clinicId] });
+    otherAdmin = await buildPerson(app, "clinic_admin", { clinicIds: [otherClinicId] });
+    reception = await buildPerson(app, "receptionist", { clinicIds: [clinicId] });
+    patient = await buildPerson(app, "patient");
+    doctor = await buildPerson(app, "doctor", { clinicIds: [clinicId] });
+    serviceId = await buildClinicService(app, clinicId, 30);
   });
-  afterAll(() => app?.close());
 
   it("lets only the clinic's admins create, list, change and delete rules, each audited", async () => {
     const spec = { type: "maxAppointmentsPerDay", max: 3 };
@@ -57,12 +51,12 @@ describe("booking rules routes", () => {
     expect((await send("DELETE", `/booking-rules/${rule.id}`, otherAdmin)).status).toBe(403);
     expect((await send("DELETE", `/booking-rules/${rule.id}`, admin)).status).toBe(204);
     expect((await send("DELETE", `/booking-rules/${rule.id}`, admin)).status).toBe(404);
-    const actions = await sql<{ action: string }>(app.runtime, `select action from audit_event where entity_id = ? order by id`, [rule.id]);
+    const actions = await query<{ action: string }>(app, `select action from audit_event where entity_id = ? order by id`, [rule.id]);
     expect(actions.map((a) => a.action)).toEqual(["scheduling.booking_rule.create", "scheduling.booking_rule.update", "scheduling.booking_rule.delete"]);
   });
 
   it("refuses a scope outside the clinic and bad specs with the field named", async () => {
-    const stranger = await createPerson(app.runtime, "doctor", { clinicIds: [otherClinicId] });
+    const stranger = await buildPerson(app, "doctor", { clinicIds: [otherClinicId] });
     const outside = await send("POST", `/clinics/${clinicId}/booking-rules`, admin, { spec: { type: "minGapMinutes", minutes: 5 }, doctorId: stranger.doctorId });
     expect(outside.status).toBe(422);
     const bad = await send("POST", `/clinics/${clinicId}/booking-rules`, admin, { spec: { type: "minGapMinutes", minutes: -5 } });
@@ -75,11 +69,11 @@ describe("booking rules routes", () => {
 
   it("checks a slot against every active rule that applies and reports all violations", async () => {
     // The doctor's day (London, GMT in January): slots 09:00–11:00 every 30 minutes.
-    await generateSlots(app.runtime, { doctorIds: [doctor.doctorId!], clinicId, firstDay: "2027-01-20", days: 1, perDay: 4, serviceId });
-    const slots = await sql<{ id: string }>(app.runtime, `select id from slot where doctor_id = ? order by starts_at`, [doctor.doctorId]);
+    await buildSlotGrid(app, { doctorIds: [doctor.doctorId!], clinicId, firstDay: "2027-01-20", days: 1, perDay: 4, serviceId });
+    const slots = await query<{ id: string }>(app, `select id from slot where doctor_id = ? order by starts_at`, [doctor.doctorId]);
     // 09:00 is booked, 09:30 is held (live): both count as the doctor's appointments that day.
-    await sql(app.runtime, `update slot set status = 'booked' where id = ?`, [slots[0]!.id]);
-    await sql(app.runtime, `update slot set status = 'held', hold_expires_at = now() + interval '1 hour' where id = ?`, [slots[1]!.id]);
+    await query(app, `update slot set status = 'booked' where id = ?`, [slots[0]!.id]);
+    await query(app, `update slot set status = 'held', hold_expires_at = now() + interval '1 hour' where id = ?`, [slots[1]!.id]);
     const rules = [
       { spec: { type: "maxAppointmentsPerDay", max: 2 } },
       { spec: { type: "minGapMinutes", minutes: 10 }, doctorId: doctor.doctorId },

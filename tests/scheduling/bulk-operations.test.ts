@@ -2,11 +2,13 @@
  * Bulk slot operations: resize (re-lay free runs), delete and block, each one transaction, with a
  * dry run that reports exactly what the real run then does.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { bulkSlotsResultSchema, problemSchema, type BulkSlotsResult } from "@clinic/shared";
-import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
-import { createClinic, createPerson, type TestPerson } from "../support/identity";
-import { at, caller, dayFromNow, db, insertSlots, overlappingPairs, slotsOf } from "./support-slots";
+import { readJson, useApp } from "../support/harness";
+import { buildClinic, buildPerson, buildSlots, type TestPerson } from "../support/factories";
+import { caller } from "../support/api";
+import { overlappingSlotPairs, query, slotsOf } from "../support/db";
+import { at, dayFromNow } from "../support/dates";
 
 /** A change set with the ids of not-yet-created slots left out, so a dry run and a real run compare. */
 const comparable = (result: BulkSlotsResult) => ({
@@ -15,25 +17,22 @@ const comparable = (result: BulkSlotsResult) => ({
 });
 
 describe("bulk slot operations", () => {
-  let app: TestApp;
-  let call: ReturnType<typeof caller>;
+  const app = useApp();
+  const call = caller(app);
   let clinic: string;
   let reception: TestPerson;
   let receptionOther: TestPerson;
   let patient: TestPerson;
 
   beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000" } });
-    call = caller(app);
-    clinic = (await createClinic(app.runtime)).id;
-    const other = (await createClinic(app.runtime)).id;
-    reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinic] });
-    receptionOther = await createPerson(app.runtime, "receptionist", { clinicIds: [other] });
-    patient = await createPerson(app.runtime, "patient");
+    clinic = (await buildClinic(app)).id;
+    const other = (await buildClinic(app)).id;
+    reception = await buildPerson(app, "receptionist", { clinicIds: [clinic] });
+    receptionOther = await buildPerson(app, "receptionist", { clinicIds: [other] });
+    patient = await buildPerson(app, "patient");
   });
-  afterAll(() => app?.close());
 
-  const newDoctor = () => createPerson(app.runtime, "doctor", { clinicIds: [clinic] });
+  const newDoctor = () => buildPerson(app, "doctor", { clinicIds: [clinic] });
   const week = (start: number) => ({ from: at(dayFromNow(start), "00:00").toISOString(), to: at(dayFromNow(start + 7), "00:00").toISOString() });
 
   it("resizes 15 → 30 minutes across a week around booked slots, and the dry run equals the real change set", async () => {
@@ -44,25 +43,25 @@ describe("bulk slot operations", () => {
       [days[3]!, [0, 11]], // first and last of the morning
     ]);
     for (const day of days) {
-      await insertSlots(app.runtime, {
+      await buildSlots(app, {
         doctorId: doctor.doctorId!, clinicId: clinic, date: day, from: "09:00", count: 12, minutes: 15,
         status: (i) => (taken.get(day)?.includes(i) ? "booked" : "available"),
       });
     }
-    const before = await slotsOf(app.runtime, doctor.doctorId!);
+    const before = await slotsOf(app, doctor.doctorId!);
     const booked = before.filter((s) => s.status === "booked");
     const body = { clinicId: clinic, ...week(20), action: "resize", newMinutes: 30 };
     const path = `/doctors/${doctor.doctorId}/slots/bulk`;
 
     const dry = await readJson(await call(reception, "POST", path, { ...body, dryRun: true }), bulkSlotsResultSchema);
-    expect(await slotsOf(app.runtime, doctor.doctorId!)).toEqual(before);
+    expect(await slotsOf(app, doctor.doctorId!)).toEqual(before);
     const real = await readJson(await call(reception, "POST", path, body), bulkSlotsResultSchema);
     expect(real.dryRun).toBe(false);
     expect(comparable(real)).toEqual(comparable(dry));
     expect(real.changed.created.every((s) => s.id !== null)).toBe(true);
 
-    expect(await overlappingPairs(app.runtime, doctor.doctorId!)).toBe(0);
-    const after = await slotsOf(app.runtime, doctor.doctorId!);
+    expect(await overlappingSlotPairs(app, doctor.doctorId!)).toBe(0);
+    const after = await slotsOf(app, doctor.doctorId!);
     expect(after.filter((s) => s.status === "booked")).toEqual(booked);
     expect(real.changed.unchangedBecauseTaken.map((s) => s.id).sort()).toEqual(booked.map((s) => s.id).sort());
     const times = (day: string) =>
@@ -85,7 +84,8 @@ describe("bulk slot operations", () => {
     ]);
     expect(real.changed.deleted).toHaveLength(60 - 3);
     expect(real.changed.created).toHaveLength(6 * 3 + 5 + 5);
-    const [audit] = await db(app.runtime).execute<{ n: string }[]>(
+    const [audit] = await query<{ n: string }>(
+      app,
       `select count(*) as n from audit_event where action = 'scheduling.slots.bulk-resize' and entity_id = ?`,
       [doctor.doctorId],
     );
@@ -100,8 +100,8 @@ describe("bulk slot operations", () => {
   it("deletes only the free slots matching the filter", async () => {
     const doctor = await newDoctor();
     const day = dayFromNow(31);
-    const regular = await insertSlots(app.runtime, { doctorId: doctor.doctorId!, clinicId: clinic, date: day, from: "09:00", count: 4, minutes: 15 });
-    const walkIns = await insertSlots(app.runtime, {
+    const regular = await buildSlots(app, { doctorId: doctor.doctorId!, clinicId: clinic, date: day, from: "09:00", count: 4, minutes: 15 });
+    const walkIns = await buildSlots(app, {
       doctorId: doctor.doctorId!, clinicId: clinic, date: day, from: "13:00", count: 4, minutes: 15, kind: "walk_in",
       status: (i) => (i === 0 ? "held" : "available"),
     });
@@ -112,13 +112,13 @@ describe("bulk slot operations", () => {
     expect(comparable(real)).toEqual(comparable(dry));
     expect(real.changed.deleted.map((s) => s.id)).toEqual(walkIns.slice(1).map((s) => s.id));
     expect(real.changed.unchangedBecauseTaken.map((s) => s.id)).toEqual([walkIns[0]!.id]);
-    expect((await slotsOf(app.runtime, doctor.doctorId!)).map((s) => s.id)).toEqual([...regular.map((s) => s.id), walkIns[0]!.id]);
+    expect((await slotsOf(app, doctor.doctorId!)).map((s) => s.id)).toEqual([...regular.map((s) => s.id), walkIns[0]!.id]);
   });
 
   it("blocks a week of free slots with a reason, bumping versions", async () => {
     const doctor = await newDoctor();
     const day = dayFromNow(41);
-    await insertSlots(app.runtime, {
+    await buildSlots(app, {
       doctorId: doctor.doctorId!, clinicId: clinic, date: day, from: "09:00", count: 6, minutes: 20, status: (i) => (i === 3 ? "booked" : "available"),
     });
     const body = { clinicId: clinic, ...week(40), action: "block", reason: "Training week" };
@@ -127,7 +127,7 @@ describe("bulk slot operations", () => {
     const real = await readJson(await call(reception, "POST", path, body), bulkSlotsResultSchema);
     expect(real.changed).toEqual(dry.changed);
     expect(real.changed.blocked).toHaveLength(5);
-    const rows = await slotsOf(app.runtime, doctor.doctorId!);
+    const rows = await slotsOf(app, doctor.doctorId!);
     expect(rows.map((s) => `${s.status}/${s.version}`)).toEqual(["blocked/2", "blocked/2", "blocked/2", "booked/1", "blocked/2", "blocked/2"]);
     expect(rows[0]!.note).toBe("Training week");
   });

@@ -4,12 +4,14 @@
  * an hour; overlap: the first occurrence, the repeated hour used once). Checked in the pure engine
  * and through materialisation into the database.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { addDays, localDateOf, localTimeOf, zoneOffsetMs } from "@clinic/shared";
 import { materialiseUpToHorizon } from "../../server/src/modules/scheduling/materialise.service";
 import { expandRule, type RuleShape } from "../../server/src/modules/scheduling/rule-expansion";
-import type { TestApp } from "../support/harness";
-import { call, clinicIn, doctorAt, query, startSchedulingApp } from "./support-rules";
+import { useApp } from "../support/harness";
+import { buildClinic, buildDoctor } from "../support/factories";
+import { call } from "../support/api";
+import { query } from "../support/db";
 
 const everyDay = (validFrom: string, validUntil: string, startTime = "09:00", endTime = "12:00"): RuleShape => ({
   recurrence: { freq: "weekly", interval: 1, weekdays: [1, 2, 3, 4, 5, 6, 7] },
@@ -88,16 +90,12 @@ describe("the change night itself", () => {
 });
 
 describe("DST through materialisation", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startSchedulingApp();
-  });
-  afterAll(() => app?.close());
+  const app = useApp();
 
   for (const c of [cases[0]!, cases[2]!]) {
     it(`${c.zone}: slots stored for the change week read 09:00… local every day`, async () => {
-      const clinic = await clinicIn(app, c.zone);
-      const doctor = await doctorAt(app, [clinic.id]);
+      const clinic = await buildClinic(app, { timeZone: c.zone });
+      const doctor = await buildDoctor(app, [clinic.id]);
       const sunday = addDays(c.monday, 6);
       // The rule is in the past for the API (no slots yet); materialise as if it were that week.
       const created = await call(app, doctor, "POST", `/doctors/${doctor.doctorId}/availability-rules`, {

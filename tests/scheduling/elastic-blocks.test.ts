@@ -2,14 +2,14 @@
  * Elastic blocks over HTTP: creation (no overlap with live slots or blocks, access), allocations
  * packed in and re-timed on move/resize/free, offers into freed places, capacity under concurrency.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { allocationReplySchema, elasticBlockSchema, elasticOfferListSchema, type AllocationReply } from "@clinic/shared";
-import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
-import { createClinic, createPerson, type TestPerson } from "../support/identity";
-import { createClinicService, generateSlots, sql } from "./support-search";
+import { readJson, useApp } from "../support/harness";
+import { buildClinic, buildClinicService, buildPerson, buildSlotGrid, type TestPerson } from "../support/factories";
+import { query } from "../support/db";
 
 describe("elastic blocks", () => {
-  let app: TestApp;
+  const app = useApp();
   let clinicId: string;
   let otherClinicId: string;
   let doctor: TestPerson;
@@ -47,18 +47,16 @@ describe("elastic blocks", () => {
       .map((a) => [a.id, (Date.parse(a.expectedStartAt) - Date.parse(reply.block.startsAt)) / 60_000, a.durationMinutes]);
 
   beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000" } });
-    clinicId = (await createClinic(app.runtime)).id;
-    otherClinicId = (await createClinic(app.runtime)).id;
-    doctor = await createPerson(app.runtime, "doctor", { clinicIds: [clinicId] });
-    reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicId] });
-    otherReception = await createPerson(app.runtime, "receptionist", { clinicIds: [otherClinicId] });
-    patient = await createPerson(app.runtime, "patient");
-    service20 = await createClinicService(app.runtime, clinicId, 20);
+    clinicId = (await buildClinic(app)).id;
+    otherClinicId = (await buildClinic(app)).id;
+    doctor = await buildPerson(app, "doctor", { clinicIds: [clinicId] });
+    reception = await buildPerson(app, "receptionist", { clinicIds: [clinicId] });
+    otherReception = await buildPerson(app, "receptionist", { clinicIds: [otherClinicId] });
+    patient = await buildPerson(app, "patient");
+    service20 = await buildClinicService(app, clinicId, 20);
     // Slots 09:00–11:00 London time on 2027-01-11.
-    await generateSlots(app.runtime, { doctorIds: [doctor.doctorId!], clinicId, firstDay: "2027-01-11", days: 1, perDay: 4 });
+    await buildSlotGrid(app, { doctorIds: [doctor.doctorId!], clinicId, firstDay: "2027-01-11", days: 1, perDay: 4 });
   });
-  afterAll(() => app?.close());
 
   it("refuses blocks that overlap live slots or another block, and people without schedule.manage", async () => {
     const overlapSlots = await post(`/doctors/${doctor.doctorId}/elastic-blocks`, reception, {
@@ -69,7 +67,7 @@ describe("elastic blocks", () => {
     expect(overlapSlots.status).toBe(409);
     expect(((await overlapSlots.json()) as { code: string }).code).toBe("SCHEDULE_OVERLAP");
     // Expired slots are history: once expired, the time is free for a block.
-    await sql(app.runtime, `update slot set status = 'expired' where doctor_id = ? and starts_at >= '2027-01-11T10:30:00Z'`, [doctor.doctorId]);
+    await query(app, `update slot set status = 'expired' where doctor_id = ? and starts_at >= '2027-01-11T10:30:00Z'`, [doctor.doctorId]);
     const first = await block("2027-01-11T10:30:00Z", "2027-01-11T12:00:00Z");
     expect(first.capacityMinutes).toBe(90);
     const overlapBlock = await post(`/doctors/${doctor.doctorId}/elastic-blocks`, reception, {
@@ -133,8 +131,8 @@ describe("elastic blocks", () => {
     const none = await readJson(await fetch(`${app.url}/api/v1/elastic-blocks/${id}/offers?serviceId=${service20}`), elasticOfferListSchema);
     expect(none).toEqual({ minutes: 20, items: [] });
     // Every change was audited.
-    const audited = await sql<{ n: number }>(
-      app.runtime,
+    const audited = await query<{ n: number }>(
+      app,
       `select count(*)::int as n from audit_event where action like 'scheduling.elastic_allocation.%'`,
     );
     expect(audited[0]!.n).toBeGreaterThanOrEqual(8);

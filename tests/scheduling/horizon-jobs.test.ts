@@ -3,28 +3,18 @@
  * PostgreSQL: the nightly `slot-horizon` lays what the rules owe up to the horizon and publishes it;
  * the weekly `slot-purge` deletes old free or expired slots that no appointment points at.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SLOT_HORIZON_JOB, SLOT_PURGE_JOB } from "../../server/src/modules/scheduling/scheduling.jobs";
-import { createTestEnvironment, startTestApp, waitFor, type TestApp } from "../support/harness";
-import { createPerson } from "../support/identity";
-import { insertAppointment, insertSlot, seqOf } from "../booking/realtime-support";
-import { call, clinicIn, count, doctorAt, weekdayRule } from "./support-rules";
+import { seqOf, useApiAndWorker, waitFor } from "../support/harness";
+import { buildAppointment, buildClinic, buildDoctor, buildPerson, buildSlot, weekdayRule } from "../support/factories";
+import { call } from "../support/api";
+import { count } from "../support/db";
 
 const DAY = 86_400_000;
 
 describe("rolling horizon jobs", () => {
-  let api: TestApp;
-  let worker: TestApp;
-  beforeAll(async () => {
-    const environment = await createTestEnvironment();
-    const env = { RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error" };
-    api = await startTestApp(environment, { env });
-    worker = await startTestApp(environment, { env: { ...env, ROLE: "worker" } });
-  });
-  afterAll(async () => {
-    await worker?.close();
-    await api?.close();
-  });
+  // The worker node runs the jobs; the test drives the api node.
+  const { api } = useApiAndWorker({ RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error" });
 
   /** Adds one run of a maintenance job and waits for the worker to finish it. */
   async function run(name: string, id: string): Promise<Record<string, number>> {
@@ -41,9 +31,9 @@ describe("rolling horizon jobs", () => {
   });
 
   it("slot-horizon lays the slots the rules owe up to the horizon, publishes them, and a second run does nothing", async () => {
-    const clinic = await clinicIn(api);
-    const admin = await createPerson(api.runtime, "clinic_admin", { clinicIds: [clinic.id] });
-    const doctor = await doctorAt(api, [clinic.id]);
+    const clinic = await buildClinic(api);
+    const admin = await buildPerson(api, "clinic_admin", { clinicIds: [clinic.id] });
+    const doctor = await buildDoctor(api, [clinic.id]);
     const rule = await call(api, admin, "POST", `/doctors/${doctor.doctorId}/availability-rules`, weekdayRule(clinic.id, { validUntil: undefined }));
     expect(rule.status, JSON.stringify(rule.body)).toBe(201);
     const laid = await count(api, `select count(*) n from slot where doctor_id = ?`, [doctor.doctorId]);
@@ -52,12 +42,12 @@ describe("rolling horizon jobs", () => {
     const cut = new Date(Date.now() + 30 * DAY);
     const missing = await count(api, `with gone as (delete from slot where doctor_id = ? and starts_at > ? returning 1) select count(*) n from gone`, [doctor.doctorId, cut]);
     expect(missing).toBeGreaterThan(20);
-    const seqBefore = await seqOf(api.runtime, `slots:${doctor.doctorId}`);
+    const seqBefore = await seqOf(api, `slots:${doctor.doctorId}`);
 
     const first = await run(SLOT_HORIZON_JOB, "horizon-test-1");
     expect(first.created).toBeGreaterThanOrEqual(missing);
     expect(await count(api, `select count(*) n from slot where doctor_id = ?`, [doctor.doctorId])).toBe(laid);
-    expect((await seqOf(api.runtime, `slots:${doctor.doctorId}`)) - seqBefore).toBe(missing);
+    expect((await seqOf(api, `slots:${doctor.doctorId}`)) - seqBefore).toBe(missing);
 
     const second = await run(SLOT_HORIZON_JOB, "horizon-test-2");
     expect(second.created).toBe(0);
@@ -65,19 +55,19 @@ describe("rolling horizon jobs", () => {
   });
 
   it("slot-purge deletes free and expired slots older than 7 days, keeping booked ones and appointment history", async () => {
-    const clinic = await clinicIn(api);
-    const doctor = await doctorAt(api, [clinic.id]);
-    const patient = await createPerson(api.runtime, "patient");
+    const clinic = await buildClinic(api);
+    const doctor = await buildDoctor(api, [clinic.id]);
+    const patient = await buildPerson(api, "patient");
     const at = (daysAgo: number, hour: number) => new Date(Date.now() - daysAgo * DAY + hour * 3_600_000);
     const old = await Promise.all([
-      insertSlot(api.runtime, { doctorId: doctor.doctorId, clinicId: clinic.id, start: at(10, 0) }),
-      insertSlot(api.runtime, { doctorId: doctor.doctorId, clinicId: clinic.id, start: at(10, 1) }),
-      insertSlot(api.runtime, { doctorId: doctor.doctorId, clinicId: clinic.id, start: at(10, 2), status: "booked" }),
-      insertSlot(api.runtime, { doctorId: doctor.doctorId, clinicId: clinic.id, start: at(10, 3) }),
+      buildSlot(api, { doctorId: doctor.doctorId, clinicId: clinic.id, start: at(10, 0) }),
+      buildSlot(api, { doctorId: doctor.doctorId, clinicId: clinic.id, start: at(10, 1) }),
+      buildSlot(api, { doctorId: doctor.doctorId, clinicId: clinic.id, start: at(10, 2), status: "booked" }),
+      buildSlot(api, { doctorId: doctor.doctorId, clinicId: clinic.id, start: at(10, 3) }),
     ]);
     await api.runtime.orm.em.fork().getConnection().execute(`update slot set status = 'expired' where id = ?`, [old[1]!.id]);
-    await insertAppointment(api.runtime, { slot: old[3]!, patientId: patient.patientId!, status: "cancelled" });
-    const recent = await insertSlot(api.runtime, { doctorId: doctor.doctorId, clinicId: clinic.id, start: at(3, 0) });
+    await buildAppointment(api, { slot: old[3]!, patientId: patient.patientId!, status: "cancelled" });
+    const recent = await buildSlot(api, { doctorId: doctor.doctorId, clinicId: clinic.id, start: at(3, 0) });
 
     const result = await run(SLOT_PURGE_JOB, "purge-test-1");
     expect(result.deleted).toBe(2);

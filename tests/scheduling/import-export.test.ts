@@ -2,18 +2,20 @@
  * Slot import (CSV, iCalendar) with its row-by-row report, all-or-nothing vs skipBadRows, overlaps
  * with existing slots and between rows; and the export feeds, round-tripped into another doctor.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { importResultSchema, problemSchema, type ImportIssue } from "@clinic/shared";
 import { ClinicService } from "../../server/src/modules/directory/service.entity";
 import { parseIcs } from "../../server/src/modules/scheduling/ical";
-import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
-import { createClinic, createPerson, type TestPerson } from "../support/identity";
-import { at, caller, dayFromNow, insertSlots, slotsOf } from "./support-slots";
+import { readJson, useApp } from "../support/harness";
+import { buildClinic, buildPerson, buildSlots, type TestPerson } from "../support/factories";
+import { caller } from "../support/api";
+import { slotsOf } from "../support/db";
+import { at, dayFromNow } from "../support/dates";
 
 describe("slot import and export", () => {
-  let app: TestApp;
-  let call: ReturnType<typeof caller>;
+  const app = useApp();
+  const call = caller(app);
   let clinicA: string;
   let clinicB: string;
   let serviceId: string;
@@ -23,29 +25,26 @@ describe("slot import and export", () => {
   let patient: TestPerson;
 
   beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000" } });
-    call = caller(app);
-    clinicA = (await createClinic(app.runtime)).id;
-    clinicB = (await createClinic(app.runtime)).id;
-    const other = (await createClinic(app.runtime)).id;
+    clinicA = (await buildClinic(app)).id;
+    clinicB = (await buildClinic(app)).id;
+    const other = (await buildClinic(app)).id;
     const em = app.runtime.orm.em.fork() as EntityManager;
     serviceId = em.create(ClinicService, { clinic: clinicA, name: "Consultation", durationMinutes: 15, colour: "#336699" }).id;
     await em.flush();
-    reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicA] });
-    receptionB = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicB] });
-    receptionOther = await createPerson(app.runtime, "receptionist", { clinicIds: [other] });
-    patient = await createPerson(app.runtime, "patient");
+    reception = await buildPerson(app, "receptionist", { clinicIds: [clinicA] });
+    receptionB = await buildPerson(app, "receptionist", { clinicIds: [clinicB] });
+    receptionOther = await buildPerson(app, "receptionist", { clinicIds: [other] });
+    patient = await buildPerson(app, "patient");
   });
-  afterAll(() => app?.close());
 
   const importPath = (doctorId: string, clinicId: string, format: string, skip = false) =>
     `/doctors/${doctorId}/slots/import?clinicId=${clinicId}&format=${format}&skipBadRows=${skip}`;
   const rowsOf = (report: ImportIssue[]) => report.map((i) => `${i.row}:${i.field}`);
 
   it("reports every bad CSV row; imports nothing unless skipBadRows, then only the good rows", async () => {
-    const doctor = await createPerson(app.runtime, "doctor", { clinicIds: [clinicA] });
+    const doctor = await buildPerson(app, "doctor", { clinicIds: [clinicA] });
     const day = dayFromNow(5);
-    await insertSlots(app.runtime, { doctorId: doctor.doctorId!, clinicId: clinicA, date: day, from: "09:00", count: 1, minutes: 30 });
+    await buildSlots(app, { doctorId: doctor.doctorId!, clinicId: clinicA, date: day, from: "09:00", count: 1, minutes: 30 });
     const csv = [
       "date,start,end,kind,service,tags,note",
       `${day},10:00,10:15,regular,Consultation,new;follow-up,"Room 2, upstairs"`,
@@ -66,7 +65,7 @@ describe("slot import and export", () => {
     expect(rowsOf(problem.report)).toEqual(["3:date", "4:end", "5:service", "6:start", "8:start", "9:kind"]);
     expect(problem.report.find((i) => i.row === 8)!.message).toBe("overlaps row 7");
     expect(problem.report.find((i) => i.row === 6)!.message).toMatch(/overlaps the existing slot/);
-    expect(await slotsOf(app.runtime, doctor.doctorId!)).toHaveLength(1);
+    expect(await slotsOf(app, doctor.doctorId!)).toHaveLength(1);
 
     const result = await readJson(await call(reception, "POST", importPath(doctor.doctorId!, clinicA, "csv", true), csv, "text/csv"), importResultSchema);
     expect(result.imported).toBe(2);
@@ -75,7 +74,7 @@ describe("slot import and export", () => {
       [at(day, "10:00").toISOString(), at(day, "10:15").toISOString(), "regular", serviceId],
       [at(day, "11:00").toISOString(), at(day, "11:30").toISOString(), "walk_in", null],
     ]);
-    const stored = await slotsOf(app.runtime, doctor.doctorId!);
+    const stored = await slotsOf(app, doctor.doctorId!);
     expect(stored).toHaveLength(3);
     expect(stored.find((s) => s.id === result.slots[0]!.id)).toMatchObject({ tags: ["new", "follow-up"], note: "Room 2, upstairs", status: "available" });
 
@@ -86,7 +85,7 @@ describe("slot import and export", () => {
   });
 
   it("imports iCalendar events (UTC, TZID, folded, escaped), with the same report rules", async () => {
-    const doctor = await createPerson(app.runtime, "doctor", { clinicIds: [clinicA] });
+    const doctor = await buildPerson(app, "doctor", { clinicIds: [clinicA] });
     const day = dayFromNow(6).replaceAll("-", "");
     const ics = [
       "BEGIN:VCALENDAR",
@@ -131,12 +130,12 @@ describe("slot import and export", () => {
     const refused = await call(reception, "POST", importPath(doctor.doctorId!, clinicA, "ics"), ics, "text/calendar");
     expect(refused.status).toBe(422);
     expect(rowsOf(((await refused.json()) as { report: ImportIssue[] }).report)).toEqual(["3:end", "4:DTSTART", "4:DTEND", "5:start"]);
-    expect(await slotsOf(app.runtime, doctor.doctorId!)).toHaveLength(0);
+    expect(await slotsOf(app, doctor.doctorId!)).toHaveLength(0);
 
     const result = await readJson(await call(reception, "POST", importPath(doctor.doctorId!, clinicA, "ics", true), ics, "text/calendar"), importResultSchema);
     expect(result.imported).toBe(2);
     expect(result.skipped).toEqual([6]);
-    const stored = await slotsOf(app.runtime, doctor.doctorId!);
+    const stored = await slotsOf(app, doctor.doctorId!);
     expect(stored.map((s) => [new Date(s.starts_at).getTime(), new Date(s.ends_at).getTime() - new Date(s.starts_at).getTime()])).toEqual([
       [Date.parse(`${dayFromNow(6)}T09:00:00Z`), 15 * 60_000],
       [at(dayFromNow(6), "12:00").getTime(), 30 * 60_000],
@@ -145,14 +144,14 @@ describe("slot import and export", () => {
   });
 
   it("exports a feed that imports into another doctor at another clinic with the same intervals", async () => {
-    const source = await createPerson(app.runtime, "doctor", { clinicIds: [clinicA] });
+    const source = await buildPerson(app, "doctor", { clinicIds: [clinicA] });
     const day = dayFromNow(7);
-    await insertSlots(app.runtime, {
+    await buildSlots(app, {
       doctorId: source.doctorId!, clinicId: clinicA, date: day, from: "09:00", count: 6, minutes: 20, serviceId, tags: ["first", "z"],
       status: (i) => (["available", "booked", "held", "available", "blocked", "available"] as const)[i]!,
     });
     // A second day, so the feed spans more than one day.
-    await insertSlots(app.runtime, { doctorId: source.doctorId!, clinicId: clinicA, date: dayFromNow(9), from: "16:40", count: 2, minutes: 40 });
+    await buildSlots(app, { doctorId: source.doctorId!, clinicId: clinicA, date: dayFromNow(9), from: "16:40", count: 2, minutes: 40 });
     const range = `clinicId=${clinicA}&from=${encodeURIComponent(at(dayFromNow(1), "00:00").toISOString())}&to=${encodeURIComponent(at(dayFromNow(20), "00:00").toISOString())}`;
 
     const feed = await call(source, "GET", `/doctors/${source.doctorId}/schedule.ics?${range}`);
@@ -161,7 +160,7 @@ describe("slot import and export", () => {
     const ics = await feed.text();
     expect(ics.split("\r\n").every((l) => new TextEncoder().encode(l).length <= 75)).toBe(true);
     const events = parseIcs(ics);
-    const sourceSlots = await slotsOf(app.runtime, source.doctorId!);
+    const sourceSlots = await slotsOf(app, source.doctorId!);
     expect(events.map((e) => e.props.get("UID")![0]!.value)).toEqual(sourceSlots.map((s) => s.id));
     expect(events.map((e) => e.props.get("STATUS")![0]!.value)).toEqual([
       "TENTATIVE", "CONFIRMED", "TENTATIVE", "TENTATIVE", "CANCELLED", "TENTATIVE", "TENTATIVE", "TENTATIVE",
@@ -170,24 +169,24 @@ describe("slot import and export", () => {
 
     const live = sourceSlots.filter((s) => s.status !== "blocked");
     const intervals = (rows: { starts_at: Date; ends_at: Date }[]) => rows.map((s) => [new Date(s.starts_at).toISOString(), new Date(s.ends_at).toISOString()]);
-    const target = await createPerson(app.runtime, "doctor", { clinicIds: [clinicB] });
+    const target = await buildPerson(app, "doctor", { clinicIds: [clinicB] });
     const imported = await readJson(await call(receptionB, "POST", importPath(target.doctorId!, clinicB, "ics"), ics, "text/calendar"), importResultSchema);
     expect(imported.skipped).toEqual([5]);
-    expect(intervals(await slotsOf(app.runtime, target.doctorId!))).toEqual(intervals(live));
+    expect(intervals(await slotsOf(app, target.doctorId!))).toEqual(intervals(live));
 
     // The CSV export reads back the same way (services are per clinic, so the target clinic needs none here).
     const csvFeed = await call(reception, "GET", `/doctors/${source.doctorId}/schedule.csv?${range}`);
     expect(csvFeed.headers.get("content-type")).toMatch(/^text\/csv/);
     const csv = (await csvFeed.text()).replaceAll(",Consultation,", ",,");
     expect(csv).toContain(",first;z,");
-    const third = await createPerson(app.runtime, "doctor", { clinicIds: [clinicB] });
+    const third = await buildPerson(app, "doctor", { clinicIds: [clinicB] });
     const fromCsv = await readJson(await call(receptionB, "POST", importPath(third.doctorId!, clinicB, "csv"), csv, "text/csv"), importResultSchema);
     expect(fromCsv.skipped).toHaveLength(1);
-    expect(intervals(await slotsOf(app.runtime, third.doctorId!))).toEqual(intervals(live));
+    expect(intervals(await slotsOf(app, third.doctorId!))).toEqual(intervals(live));
   });
 
   it("refuses bad requests and callers without the right", async () => {
-    const doctor = await createPerson(app.runtime, "doctor", { clinicIds: [clinicA] });
+    const doctor = await buildPerson(app, "doctor", { clinicIds: [clinicA] });
     const csv = `date,start,end\n${dayFromNow(3)},09:00,09:15\n`;
     const path = importPath(doctor.doctorId!, clinicA, "csv");
     expect((await call(receptionOther, "POST", path, csv, "text/csv")).status).toBe(403);
@@ -201,7 +200,7 @@ describe("slot import and export", () => {
     expect((await call(receptionB, "POST", importPath(doctor.doctorId!, clinicB, "csv"), csv, "text/csv")).status).toBe(422);
     expect((await call(patient, "GET", `/doctors/${doctor.doctorId}/schedule.ics?clinicId=${clinicA}`)).status).toBe(403);
     expect((await call(receptionOther, "GET", `/doctors/${doctor.doctorId}/schedule.ics?clinicId=${clinicA}`)).status).toBe(403);
-    expect(await slotsOf(app.runtime, doctor.doctorId!)).toHaveLength(0);
+    expect(await slotsOf(app, doctor.doctorId!)).toHaveLength(0);
 
     const ok = await readJson(await call(reception, "POST", path, csv, "text/csv"), importResultSchema);
     expect(ok.imported).toBe(1);

@@ -3,35 +3,35 @@
  * doctor constraints (clinic association, locums, weekly hours), access, preview, and changes that
  * spare held/booked slots.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { addDays, availabilityPreviewSchema, availabilityRuleWriteReplySchema, problemSchema } from "@clinic/shared";
-import type { TestApp } from "../support/harness";
-import { createPerson, type TestPerson } from "../support/identity";
-import { call, clinicIn, count, doctorAt, fork, mondayIn, overlapsOf, query, startSchedulingApp, weekdayRule } from "./support-rules";
+import { useApp } from "../support/harness";
+import { buildClinic, buildDoctor, buildPerson, type TestPerson, weekdayRule } from "../support/factories";
+import { call } from "../support/api";
+import { count, fork, overlappingSlotPairs, query } from "../support/db";
+import { mondayIn } from "../support/dates";
 import { Unavailability } from "../../server/src/modules/scheduling/unavailability.entity";
 import { zonedToInstant } from "@clinic/shared";
 
 describe("availability rules API", () => {
-  let app: TestApp;
+  const app = useApp();
   let clinicA: string;
   let clinicB: string;
   let admin: TestPerson;
   let reception: TestPerson;
 
   beforeAll(async () => {
-    app = await startSchedulingApp();
-    clinicA = (await clinicIn(app)).id;
-    clinicB = (await clinicIn(app)).id;
-    admin = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicA] });
-    reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicA] });
+    clinicA = (await buildClinic(app)).id;
+    clinicB = (await buildClinic(app)).id;
+    admin = await buildPerson(app, "clinic_admin", { clinicIds: [clinicA] });
+    reception = await buildPerson(app, "receptionist", { clinicIds: [clinicA] });
   });
-  afterAll(() => app?.close());
 
   const rulesOf = (doctorId: string) => count(app, `select count(*) n from availability_rule where doctor_id = ?`, [doctorId]);
   const slotsOf = (doctorId: string) => count(app, `select count(*) n from slot where doctor_id = ?`, [doctorId]);
 
   it("creates a rule, materialises its slots (version 1), audits, and lists it", async () => {
-    const doctor = await doctorAt(app, [clinicA]);
+    const doctor = await buildDoctor(app, [clinicA]);
     const created = await call(app, reception, "POST", `/doctors/${doctor.doctorId}/availability-rules`, {
       ...weekdayRule(clinicA),
       breaks: [{ start: "10:30", end: "11:00" }],
@@ -60,7 +60,7 @@ describe("availability rules API", () => {
   });
 
   it("bad input is a 400 naming the field, and writes nothing", async () => {
-    const doctor = await doctorAt(app, [clinicA]);
+    const doctor = await buildDoctor(app, [clinicA]);
     const cases: [Record<string, unknown>, string][] = [
       [{ endTime: "08:00" }, "body.endTime"],
       [{ breaks: [{ start: "12:30", end: "13:00" }] }, "body.breaks.0.start"],
@@ -87,11 +87,11 @@ describe("availability rules API", () => {
   });
 
   it("refuses doctors not at the clinic, recurring rules for locums, and rules over contracted hours", async () => {
-    const elsewhere = await doctorAt(app, [clinicB]);
+    const elsewhere = await buildDoctor(app, [clinicB]);
     const notHere = await call(app, admin, "POST", `/doctors/${elsewhere.doctorId}/availability-rules`, weekdayRule(clinicA));
     expect([notHere.status, notHere.body.code]).toEqual([422, "DOCTOR_NOT_AT_CLINIC"]);
 
-    const locum = await doctorAt(app, [clinicA], { employmentType: "locum" });
+    const locum = await buildDoctor(app, [clinicA], { employmentType: "locum" });
     const recurring = await call(app, admin, "POST", `/doctors/${locum.doctorId}/availability-rules`, weekdayRule(clinicA));
     expect([recurring.status, recurring.body.code]).toEqual([422, "LOCUM_AD_HOC_ONLY"]);
     const day = mondayIn(2);
@@ -99,11 +99,11 @@ describe("availability rules API", () => {
     expect(single.status).toBe(201);
     expect(single.body.materialisation.created).toBe(6);
 
-    const partTime = await doctorAt(app, [clinicA, clinicB], { employmentType: "part_time", maxHoursPerWeek: 20 });
+    const partTime = await buildDoctor(app, [clinicA, clinicB], { employmentType: "part_time", maxHoursPerWeek: 20 });
     const ok = await call(app, admin, "POST", `/doctors/${partTime.doctorId}/availability-rules`, weekdayRule(clinicA)); // 15 h
     expect(ok.status).toBe(201);
     // 6 more hours at another clinic in the second week only: week 2 has 21 h.
-    const bAdmin = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicB] });
+    const bAdmin = await buildPerson(app, "clinic_admin", { clinicIds: [clinicB] });
     const over = await call(app, bAdmin, "POST", `/doctors/${partTime.doctorId}/availability-rules`, {
       ...weekdayRule(clinicB, { startTime: "14:00", endTime: "17:00", validFrom: mondayIn(2), validUntil: addDays(mondayIn(2), 6) }),
       recurrence: { freq: "weekly", interval: 1, weekdays: [1, 2] },
@@ -121,10 +121,10 @@ describe("availability rules API", () => {
   });
 
   it("access: another clinic's receptionist and patients get 403, anonymous 401", async () => {
-    const doctor = await doctorAt(app, [clinicA]);
-    const otherReception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicB] });
-    const patient = await createPerson(app.runtime, "patient");
-    const otherDoctor = await doctorAt(app, [clinicA]);
+    const doctor = await buildDoctor(app, [clinicA]);
+    const otherReception = await buildPerson(app, "receptionist", { clinicIds: [clinicB] });
+    const patient = await buildPerson(app, "patient");
+    const otherDoctor = await buildDoctor(app, [clinicA]);
     const path = `/doctors/${doctor.doctorId}/availability-rules`;
     for (const person of [otherReception, patient, otherDoctor]) {
       expect((await call(app, person, "POST", path, weekdayRule(clinicA))).status).toBe(403);
@@ -142,7 +142,7 @@ describe("availability rules API", () => {
   });
 
   it("a rule change regenerates free slots only; held/booked ones stay and are reported; delete likewise", async () => {
-    const doctor = await doctorAt(app, [clinicA]);
+    const doctor = await buildDoctor(app, [clinicA]);
     const created = await call(app, reception, "POST", `/doctors/${doctor.doctorId}/availability-rules`, weekdayRule(clinicA));
     const ruleId = created.body.rule.id as string;
     const monday = mondayIn(1);
@@ -165,7 +165,7 @@ describe("availability rules API", () => {
     expect(await count(app, `select count(*) n from slot where doctor_id = ? and status in ('booked', 'held')`, [doctor.doctorId])).toBe(3);
     const keptAfter = await query<{ id: string; version: number }>(app, `select id, version from slot where starts_at = ? and doctor_id = ?`, [at(monday, "11:00"), doctor.doctorId]);
     expect(keptAfter).toEqual([{ id: keptBefore[0]!.id, version: 1 }]);
-    expect(await overlapsOf(app, doctor.doctorId)).toBe(0);
+    expect(await overlappingSlotPairs(app, doctor.doctorId)).toBe(0);
 
     const removed = await call(app, reception, "DELETE", `/availability-rules/${ruleId}`);
     expect(removed.status).toBe(200);
@@ -181,8 +181,8 @@ describe("availability rules API", () => {
   });
 
   it("preview lists every clash at once and writes nothing; create then refuses with 409", async () => {
-    const doctor = await doctorAt(app, [clinicA, clinicB]);
-    const bAdmin = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicB] });
+    const doctor = await buildDoctor(app, [clinicA, clinicB]);
+    const bAdmin = await buildPerson(app, "clinic_admin", { clinicIds: [clinicB] });
     const monday = mondayIn(1);
     // At clinic B: Tuesdays 11:00–13:00.
     const atB = await call(app, bAdmin, "POST", `/doctors/${doctor.doctorId}/availability-rules`, {
@@ -223,6 +223,6 @@ describe("availability rules API", () => {
     const fits = await call(app, admin, "POST", `/doctors/${doctor.doctorId}/availability-rules`, weekdayRule(clinicA, { endTime: "11:00" }));
     expect(fits.status).toBe(201);
     expect(fits.body.materialisation.created).toBe(40 - 4 - 4 - 2);
-    expect(await overlapsOf(app, doctor.doctorId)).toBe(0);
+    expect(await overlappingSlotPairs(app, doctor.doctorId)).toBe(0);
   });
 });

@@ -1,24 +1,24 @@
 /** Fixed slots may not be laid over an elastic block: the block is the doctor's time too. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { availabilityPreviewSchema, problemSchema, zonedToInstant } from "@clinic/shared";
-import type { TestApp } from "../support/harness";
-import { createPerson, type TestPerson } from "../support/identity";
-import { call, clinicIn, count, doctorAt, mondayIn, startSchedulingApp, weekdayRule } from "./support-rules";
+import { useApp } from "../support/harness";
+import { buildClinic, buildDoctor, buildPerson, type TestPerson, weekdayRule } from "../support/factories";
+import { call } from "../support/api";
+import { count } from "../support/db";
+import { mondayIn } from "../support/dates";
 
 describe("availability rules against elastic blocks", () => {
-  let app: TestApp;
+  const app = useApp();
   let clinicId: string;
   let reception: TestPerson;
 
   beforeAll(async () => {
-    app = await startSchedulingApp();
-    clinicId = (await clinicIn(app)).id;
-    reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicId] });
+    clinicId = (await buildClinic(app)).id;
+    reception = await buildPerson(app, "receptionist", { clinicIds: [clinicId] });
   });
-  afterAll(() => app?.close());
 
   it("reports the block in the preview and refuses a rule whose slots would overlap it", async () => {
-    const doctor = await doctorAt(app, [clinicId]);
+    const doctor = await buildDoctor(app, [clinicId]);
     const monday = mondayIn(1);
     const block = await call(app, reception, "POST", `/doctors/${doctor.doctorId}/elastic-blocks`, {
       clinicId,

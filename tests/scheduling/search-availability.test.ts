@@ -5,11 +5,11 @@
  * (start, id) order. Lapsed holds count as free; live holds, walk-ins, emergencies, blocked slots,
  * unlisted doctors and internal notes stay out of public view; staff see them.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { localTimeOf, slotSearchPageSchema, type SlotSearchItem } from "@clinic/shared";
-import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
-import { createClinic, createPerson, type TestPerson } from "../support/identity";
-import { createClinicService, createDoctors, createSpecialty, generateSlots, sql } from "./support-search";
+import { readJson, useApp } from "../support/harness";
+import { buildClinic, buildClinicService, buildDoctors, buildPerson, buildSlotGrid, buildSpecialty, type TestPerson } from "../support/factories";
+import { query } from "../support/db";
 
 interface Truth {
   id: string;
@@ -29,7 +29,7 @@ const from = "2027-03-22T00:00:00Z";
 const to = "2027-04-06T00:00:00Z";
 
 describe("availability search", () => {
-  let app: TestApp;
+  const app = useApp();
   let clinicX: string;
   let clinicY: string;
   let cardiology: string;
@@ -45,19 +45,18 @@ describe("availability search", () => {
   let patient: TestPerson;
 
   beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000" } });
-    clinicX = (await createClinic(app.runtime)).id;
-    clinicY = (await createClinic(app.runtime)).id;
-    await sql(app.runtime, `update clinic set time_zone = 'Asia/Kolkata' where id = ?`, [clinicY]);
-    cardiology = await createSpecialty(app.runtime, `Cardiology ${clinicX.slice(0, 6)}`);
-    serviceX = await createClinicService(app.runtime, clinicX, 30);
+    clinicX = (await buildClinic(app)).id;
+    clinicY = (await buildClinic(app)).id;
+    await query(app, `update clinic set time_zone = 'Asia/Kolkata' where id = ?`, [clinicY]);
+    cardiology = await buildSpecialty(app, `Cardiology ${clinicX.slice(0, 6)}`);
+    serviceX = await buildClinicService(app, clinicX, 30);
     const specs = Array.from({ length: 30 }, (_, i) => ({
       clinicIds: [i % 3 === 0 ? clinicY : clinicX],
       specialtyIds: i % 2 === 1 ? [cardiology] : [],
       languages: i % 4 === 0 ? ["en", "HI"] : ["en"],
       approved: i % 7 !== 3,
     }));
-    doctors = await createDoctors(app.runtime, specs);
+    doctors = await buildDoctors(app, specs);
     specs.forEach((spec, i) => {
       if (spec.approved) listed.add(doctors[i]!);
       if (spec.specialtyIds.length) cardiologists.add(doctors[i]!);
@@ -65,11 +64,11 @@ describe("availability search", () => {
     });
     for (const clinicId of [clinicX, clinicY]) {
       const atClinic = doctors.filter((_, i) => specs[i]!.clinicIds[0] === clinicId);
-      await generateSlots(app.runtime, { doctorIds: atClinic, clinicId, firstDay: FIRST_DAY, days: DAYS, perDay: 16 });
+      await buildSlotGrid(app, { doctorIds: atClinic, clinicId, firstDay: FIRST_DAY, days: DAYS, perDay: 16 });
     }
     // Doctor 1 (clinic X, listed): one slot of each interesting state on its first day.
-    const first = await sql<{ id: string }>(
-      app.runtime,
+    const first = await query<{ id: string }>(
+      app,
       `select id from slot where doctor_id = ? order by starts_at limit 9`,
       [doctors[1]],
     );
@@ -85,32 +84,31 @@ describe("availability search", () => {
       noted: ids[7],
       serviced: ids[8],
     });
-    await sql(app.runtime, `update slot set kind = 'walk_in' where id = ?`, [special.walkIn]);
-    await sql(app.runtime, `update slot set kind = 'emergency' where id = ?`, [special.emergency]);
-    await sql(app.runtime, `update slot set status = 'blocked' where id = ?`, [special.blocked]);
-    await sql(app.runtime, `update slot set status = 'booked' where id = ?`, [special.booked]);
-    await sql(app.runtime, `update slot set status = 'held', hold_expires_at = now() - interval '1 minute' where id = ?`, [special.lapsedHold]);
-    await sql(app.runtime, `update slot set status = 'held', hold_expires_at = now() + interval '1 hour' where id = ?`, [special.liveHold]);
-    await sql(app.runtime, `update slot set status = 'expired' where id = ?`, [special.expired]);
-    await sql(app.runtime, `update slot set note = 'private note', tags = '{vip}' where id = ?`, [special.noted]);
+    await query(app, `update slot set kind = 'walk_in' where id = ?`, [special.walkIn]);
+    await query(app, `update slot set kind = 'emergency' where id = ?`, [special.emergency]);
+    await query(app, `update slot set status = 'blocked' where id = ?`, [special.blocked]);
+    await query(app, `update slot set status = 'booked' where id = ?`, [special.booked]);
+    await query(app, `update slot set status = 'held', hold_expires_at = now() - interval '1 minute' where id = ?`, [special.lapsedHold]);
+    await query(app, `update slot set status = 'held', hold_expires_at = now() + interval '1 hour' where id = ?`, [special.liveHold]);
+    await query(app, `update slot set status = 'expired' where id = ?`, [special.expired]);
+    await query(app, `update slot set note = 'private note', tags = '{vip}' where id = ?`, [special.noted]);
     // Doctor 2's slots on the first three days are for the service.
-    await sql(
-      app.runtime,
+    await query(
+      app,
       `update slot set service_id = ? where doctor_id = ? and starts_at < ?::timestamptz`,
       [serviceX, doctors[2], "2027-03-25T00:00:00Z"],
     );
-    await sql(app.runtime, `update slot set service_id = ? where id = ?`, [serviceX, special.serviced]);
-    truth = await sql<Truth>(
-      app.runtime,
+    await query(app, `update slot set service_id = ? where id = ?`, [serviceX, special.serviced]);
+    truth = await query<Truth>(
+      app,
       `select s.id, s.doctor_id, s.clinic_id, s.starts_at, s.status, s.kind, s.hold_expires_at, s.service_id, c.time_zone
          from slot s join clinic c on c.id = s.clinic_id`,
     ).then((rows) => rows.map((row) => ({ ...row, starts_at: new Date(row.starts_at) })));
     expect(truth.length).toBe(30 * DAYS * 16);
-    reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicX] });
-    otherReception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicY] });
-    patient = await createPerson(app.runtime, "patient");
+    reception = await buildPerson(app, "receptionist", { clinicIds: [clinicX] });
+    otherReception = await buildPerson(app, "receptionist", { clinicIds: [clinicY] });
+    patient = await buildPerson(app, "patient");
   });
-  afterAll(() => app?.close());
 
   const publicFree = (slot: Truth) =>
     listed.has(slot.doctor_id) &&
@@ -171,7 +169,7 @@ describe("availability search", () => {
   });
 
   it("filters by specialty (name or id), language and service", async () => {
-    const name = (await sql<{ name: string }>(app.runtime, `select name from specialty where id = ?`, [cardiology]))[0]!.name;
+    const name = (await query<{ name: string }>(app, `select name from specialty where id = ?`, [cardiology]))[0]!.name;
     const day = { from: "2027-03-30T00:00:00Z", to: "2027-03-31T00:00:00Z" };
     const inDay = (slot: Truth) => slot.starts_at >= new Date(day.from) && slot.starts_at < new Date(day.to);
     await expectExactly({ ...day, specialty: name.toUpperCase() }, (slot) => inDay(slot) && cardiologists.has(slot.doctor_id));
@@ -243,7 +241,7 @@ describe("availability search", () => {
   });
 
   it("merges elastic offers for the requested service into the same order", async () => {
-    const admin = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicX] });
+    const admin = await buildPerson(app, "clinic_admin", { clinicIds: [clinicX] });
     const doctor = doctors[2]!;
     // A block on a day without slots (after the generated fortnight).
     const block = await fetch(`${app.url}/api/v1/doctors/${doctor}/elastic-blocks`, {

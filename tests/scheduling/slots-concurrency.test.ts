@@ -2,31 +2,31 @@
  * Races: two rules for one doctor at two clinics created at once (the exclusion constraint decides),
  * and parallel overbooks against a daily cap (the advisory lock decides).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { addDays, zonedToInstant } from "@clinic/shared";
-import type { TestApp } from "../support/harness";
-import { createPerson, type TestPerson } from "../support/identity";
-import { call, clinicIn, count, doctorAt, mondayIn, overlapsOf, startSchedulingApp, weekdayRule } from "./support-rules";
+import { useApp } from "../support/harness";
+import { buildClinic, buildDoctor, buildPerson, type TestPerson, weekdayRule } from "../support/factories";
+import { call } from "../support/api";
+import { count, overlappingSlotPairs } from "../support/db";
+import { mondayIn } from "../support/dates";
 
 describe("scheduling races", () => {
-  let app: TestApp;
+  const app = useApp();
   let clinicA: string;
   let clinicB: string;
   let adminA: TestPerson;
   let adminB: TestPerson;
 
   beforeAll(async () => {
-    app = await startSchedulingApp();
-    clinicA = (await clinicIn(app)).id;
-    clinicB = (await clinicIn(app, "Europe/Dublin")).id;
-    adminA = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicA] });
-    adminB = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicB] });
+    clinicA = (await buildClinic(app)).id;
+    clinicB = (await buildClinic(app, { timeZone: "Europe/Dublin" })).id;
+    adminA = await buildPerson(app, "clinic_admin", { clinicIds: [clinicA] });
+    adminB = await buildPerson(app, "clinic_admin", { clinicIds: [clinicB] });
   });
-  afterAll(() => app?.close());
 
   it("two overlapping rules at two clinics created at once: one 201, one 409, no overlapping slots", async () => {
     for (let round = 0; round < 4; round++) {
-      const doctor = await doctorAt(app, [clinicA, clinicB]);
+      const doctor = await buildDoctor(app, [clinicA, clinicB]);
       const replies = await Promise.all([
         call(app, adminA, "POST", `/doctors/${doctor.doctorId}/availability-rules`, weekdayRule(clinicA)),
         call(app, adminB, "POST", `/doctors/${doctor.doctorId}/availability-rules`, weekdayRule(clinicB, { startTime: "10:00", endTime: "13:00" })),
@@ -37,14 +37,14 @@ describe("scheduling races", () => {
       expect(["SCHEDULE_CONFLICT", "SLOT_CONFLICT"]).toContain(lost.body.code);
       expect(lost.body.conflicts.length).toBeGreaterThan(0);
       expect(lost.body.conflicts[0].slotId).toBeTruthy();
-      expect(await overlapsOf(app, doctor.doctorId)).toBe(0);
+      expect(await overlappingSlotPairs(app, doctor.doctorId)).toBe(0);
       expect(await count(app, `select count(*) n from availability_rule where doctor_id = ?`, [doctor.doctorId])).toBe(1);
       expect(await count(app, `select count(*) n from slot where doctor_id = ?`, [doctor.doctorId])).toBe(60);
     }
   });
 
   it("overbooking needs a policy, and N parallel overbooks with cap 2 let exactly 2 through", async () => {
-    const doctor = await doctorAt(app, [clinicA]);
+    const doctor = await buildDoctor(app, [clinicA]);
     const rule = await call(app, adminA, "POST", `/doctors/${doctor.doctorId}/availability-rules`, weekdayRule(clinicA));
     expect(rule.status).toBe(201);
     const day = addDays(mondayIn(1), 2);
@@ -58,7 +58,7 @@ describe("scheduling races", () => {
     const none = await call(app, adminA, "POST", path, body("15"));
     expect([none.status, none.body.code]).toEqual([422, "OVERBOOKING_NOT_ALLOWED"]);
 
-    const reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicA] });
+    const reception = await buildPerson(app, "receptionist", { clinicIds: [clinicA] });
     expect((await call(app, reception, "POST", `/clinics/${clinicA}/overbooking-policies`, { doctorId: doctor.doctorId, capPerDay: 2, reason: "x" })).status).toBe(403);
     const policy = await call(app, adminA, "POST", `/clinics/${clinicA}/overbooking-policies`, { doctorId: doctor.doctorId, capPerDay: 2, reason: "winter pressure" });
     expect(policy.status).toBe(201);
@@ -79,7 +79,7 @@ describe("scheduling races", () => {
       endsAt: zonedToInstant(addDays(day, 1), "10:20", "Europe/London").toISOString(),
     });
     expect(next.status).toBe(201);
-    const patient = await createPerson(app.runtime, "patient");
+    const patient = await buildPerson(app, "patient");
     expect((await call(app, patient, "POST", path, body("30"))).status).toBe(403);
   });
 });

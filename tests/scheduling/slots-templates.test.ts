@@ -1,25 +1,25 @@
 /** Templates (save from entries or from a real week, apply), cloning days and weeks, and the staff slot view. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { addDays, localDateOf, localTimeOf, staffSlotListSchema, zonedToInstant } from "@clinic/shared";
-import type { TestApp } from "../support/harness";
-import { createPerson, type TestPerson } from "../support/identity";
-import { call, clinicIn, count, doctorAt, mondayIn, overlapsOf, query, startSchedulingApp, weekdayRule } from "./support-rules";
+import { useApp } from "../support/harness";
+import { buildClinic, buildDoctor, buildPerson, type TestPerson, weekdayRule } from "../support/factories";
+import { call } from "../support/api";
+import { count, overlappingSlotPairs, query } from "../support/db";
+import { mondayIn } from "../support/dates";
 
 const ZONE = "Europe/London";
 
 describe("templates, cloning and the slot view", () => {
-  let app: TestApp;
+  const app = useApp();
   let clinicId: string;
   let admin: TestPerson;
   let reception: TestPerson;
 
   beforeAll(async () => {
-    app = await startSchedulingApp();
-    clinicId = (await clinicIn(app)).id;
-    admin = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicId] });
-    reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicId] });
+    clinicId = (await buildClinic(app)).id;
+    admin = await buildPerson(app, "clinic_admin", { clinicIds: [clinicId] });
+    reception = await buildPerson(app, "receptionist", { clinicIds: [clinicId] });
   });
-  afterAll(() => app?.close());
 
   it("saves a week template from entries, lists it, and applies it as weekly rules", async () => {
     const entries = [
@@ -35,7 +35,7 @@ describe("templates, cloning and the slot view", () => {
     const list = await call(app, admin, "GET", `/clinics/${clinicId}/templates`);
     expect(list.body.items.map((t: { name: string }) => t.name)).toEqual(["Standard"]);
 
-    const doctor = await doctorAt(app, [clinicId]);
+    const doctor = await buildDoctor(app, [clinicId]);
     const from = mondayIn(1);
     const applied = await call(app, reception, "POST", `/templates/${saved.body.id}/apply`, { doctorId: doctor.doctorId, from, to: addDays(from, 13) });
     expect(applied.status).toBe(201);
@@ -48,7 +48,7 @@ describe("templates, cloning and the slot view", () => {
   });
 
   it("saves a template from a doctor's real week and applies it to another doctor", async () => {
-    const doctor = await doctorAt(app, [clinicId]);
+    const doctor = await buildDoctor(app, [clinicId]);
     await call(app, admin, "POST", `/doctors/${doctor.doctorId}/availability-rules`, {
       ...weekdayRule(clinicId, { breaks: [{ start: "10:00", end: "10:30" }] }),
       recurrence: { freq: "weekly", interval: 1, weekdays: [2, 4] },
@@ -64,19 +64,19 @@ describe("templates, cloning and the slot view", () => {
       [1, "09:00", 1],
       [3, "09:00", 1],
     ]);
-    const other = await doctorAt(app, [clinicId]);
+    const other = await buildDoctor(app, [clinicId]);
     const applied = await call(app, admin, "POST", `/templates/${saved.body.id}/apply`, { doctorId: other.doctorId, from: mondayIn(1), to: addDays(mondayIn(1), 6) });
     expect(applied.status).toBe(201);
     expect(applied.body.materialisation.created).toBe(2 * 5);
     // Locums cannot take a recurring template.
-    const locum = await doctorAt(app, [clinicId], { employmentType: "locum" });
+    const locum = await buildDoctor(app, [clinicId], { employmentType: "locum" });
     const refused = await call(app, admin, "POST", `/templates/${saved.body.id}/apply`, { doctorId: locum.doctorId, from: mondayIn(1), to: addDays(mondayIn(1), 6) });
     expect([refused.status, refused.body.code]).toEqual([422, "LOCUM_AD_HOC_ONLY"]);
     expect(await count(app, `select count(*) n from availability_rule where doctor_id = ?`, [locum.doctorId])).toBe(0);
   });
 
   it("clones a day and a week onto target days as ad-hoc slots, skipping clashes, not copying bookings", async () => {
-    const doctor = await doctorAt(app, [clinicId]);
+    const doctor = await buildDoctor(app, [clinicId]);
     const monday = mondayIn(1);
     const rule = await call(app, admin, "POST", `/doctors/${doctor.doctorId}/availability-rules`, {
       ...weekdayRule(clinicId, { validUntil: addDays(monday, 6) }),
@@ -110,7 +110,7 @@ describe("templates, cloning and the slot view", () => {
     });
     expect(week.status).toBe(201);
     expect(week.body.created).toHaveLength(2 * 18);
-    expect(await overlapsOf(app, doctor.doctorId)).toBe(0);
+    expect(await overlappingSlotPairs(app, doctor.doctorId)).toBe(0);
     expect(await count(app, `select count(*) n from slot where doctor_id = ? and status = 'booked'`, [doctor.doctorId])).toBe(1);
     const tooLong = await call(app, reception, "POST", `/doctors/${doctor.doctorId}/slots/clone`, { clinicId, sourceFrom: monday, sourceTo: addDays(monday, 9), targetStarts: [addDays(monday, 21)] });
     expect(tooLong.status).toBe(400);
@@ -127,7 +127,7 @@ describe("templates, cloning and the slot view", () => {
     const far = zonedToInstant(addDays(monday, 40), "00:00", ZONE).toISOString();
     const capped = await call(app, reception, "GET", `/doctors/${doctor.doctorId}/slots?clinicId=${clinicId}&from=${from}&to=${far}`);
     expect([capped.status, capped.body.errors[0].field]).toEqual([400, "query.to"]);
-    const patient = await createPerson(app.runtime, "patient");
+    const patient = await buildPerson(app, "patient");
     expect((await call(app, patient, "GET", `/doctors/${doctor.doctorId}/slots?clinicId=${clinicId}&from=${from}&to=${to}`)).status).toBe(403);
   });
 });

@@ -1,15 +1,15 @@
 /** GET /slots/suggestions and GET /clinics/:clinicId/underused-blocks. */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { addDays, localDateOf, slotSuggestionsSchema, underusedBlockListSchema, zonedToInstant } from "@clinic/shared";
-import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
-import { createClinic, createPerson, type TestPerson } from "../support/identity";
-import { createDoctors, createSpecialty, generateSlots, sql } from "./support-search";
+import { readJson, useApp } from "../support/harness";
+import { buildClinic, buildDoctors, buildPerson, buildSlotGrid, buildSpecialty, type TestPerson } from "../support/factories";
+import { query } from "../support/db";
 
 const zone = "Europe/London";
 
 describe("suggestions", () => {
-  let app: TestApp;
+  const app = useApp();
   let clinicId: string;
   let specialty: string;
   let a: string, b: string, c: string, unlisted: string, other: string;
@@ -21,40 +21,38 @@ describe("suggestions", () => {
   const dayAfter = addDays(tomorrow, 1);
 
   beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000" } });
-    clinicId = (await createClinic(app.runtime)).id;
-    specialty = await createSpecialty(app.runtime);
-    const otherSpecialty = await createSpecialty(app.runtime);
-    [a, b, c, unlisted, other] = await createDoctors(app.runtime, [
+    clinicId = (await buildClinic(app)).id;
+    specialty = await buildSpecialty(app);
+    const otherSpecialty = await buildSpecialty(app);
+    [a, b, c, unlisted, other] = await buildDoctors(app, [
       { clinicIds: [clinicId], specialtyIds: [specialty], displayName: "Dr A" },
       { clinicIds: [clinicId], specialtyIds: [specialty], displayName: "Dr B" },
       { clinicIds: [clinicId], specialtyIds: [specialty], displayName: "Dr C" },
       { clinicIds: [clinicId], specialtyIds: [specialty], approved: false },
       { clinicIds: [clinicId], specialtyIds: [otherSpecialty] },
     ]) as [string, string, string, string, string];
-    await generateSlots(app.runtime, { doctorIds: [a], clinicId, firstDay: dayAfter, days: 1, perDay: 4 });
-    await generateSlots(app.runtime, { doctorIds: [b], clinicId, firstDay: tomorrow, days: 1, perDay: 2 });
-    await generateSlots(app.runtime, { doctorIds: [c], clinicId, firstDay: tomorrow, days: 1, perDay: 8, startTime: "14:00" });
-    await generateSlots(app.runtime, { doctorIds: [unlisted, other], clinicId, firstDay: tomorrow, days: 1, perDay: 8, startTime: "07:00" });
-    patient = await createPerson(app.runtime, "patient");
-    otherPatient = await createPerson(app.runtime, "patient");
-    platformAdmin = await createPerson(app.runtime, "platform_admin");
-    reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicId] });
+    await buildSlotGrid(app, { doctorIds: [a], clinicId, firstDay: dayAfter, days: 1, perDay: 4 });
+    await buildSlotGrid(app, { doctorIds: [b], clinicId, firstDay: tomorrow, days: 1, perDay: 2 });
+    await buildSlotGrid(app, { doctorIds: [c], clinicId, firstDay: tomorrow, days: 1, perDay: 8, startTime: "14:00" });
+    await buildSlotGrid(app, { doctorIds: [unlisted, other], clinicId, firstDay: tomorrow, days: 1, perDay: 8, startTime: "07:00" });
+    patient = await buildPerson(app, "patient");
+    otherPatient = await buildPerson(app, "patient");
+    platformAdmin = await buildPerson(app, "platform_admin");
+    reception = await buildPerson(app, "receptionist", { clinicIds: [clinicId] });
     // The patient's booking history: an allocation at 14:10 London time a week ago.
     const lastWeek = addDays(localDateOf(new Date(), zone), -7);
     const blockId = randomUUID();
-    await sql(
-      app.runtime,
+    await query(
+      app,
       `insert into elastic_block (id, doctor_id, clinic_id, starts_at, ends_at, capacity_minutes) values (?, ?, ?, ?, ?, 60)`,
       [blockId, a, clinicId, zonedToInstant(lastWeek, "14:00", zone), zonedToInstant(lastWeek, "15:00", zone)],
     );
-    await sql(
-      app.runtime,
+    await query(
+      app,
       `insert into elastic_allocation (id, block_id, patient_id, duration_minutes, position, expected_start_at, status) values (?, ?, ?, 20, 0, ?, 'confirmed')`,
       [randomUUID(), blockId, patient.patientId, zonedToInstant(lastWeek, "14:10", zone)],
     );
   });
-  afterAll(() => app?.close());
 
   const suggest = (query: Record<string, string>, headers: Record<string, string> = {}) =>
     fetch(`${app.url}/api/v1/slots/suggestions?${new URLSearchParams(query)}`, { headers });
@@ -75,11 +73,11 @@ describe("suggestions", () => {
     expect(own.preferredTimes.map((s) => s.start)).toEqual(
       ["14:00", "14:30"].map((t) => zonedToInstant(tomorrow, t, zone).toISOString()),
     );
-    const before = await sql<{ n: number }>(app.runtime, `select count(*)::int as n from audit_event where action = 'patient.read' and entity_id = ?`, [patient.patientId]);
+    const before = await query<{ n: number }>(app, `select count(*)::int as n from audit_event where action = 'patient.read' and entity_id = ?`, [patient.patientId]);
     expect(before[0]!.n).toBe(0); // the patient reading their own history is not recorded
     const byAdmin = await readJson(await suggest({ specialty, patientId: patient.patientId! }, platformAdmin.headers), slotSuggestionsSchema);
     expect(byAdmin.preferredTimes.length).toBe(2);
-    const after = await sql<{ n: number }>(app.runtime, `select count(*)::int as n from audit_event where action = 'patient.read' and entity_id = ?`, [patient.patientId]);
+    const after = await query<{ n: number }>(app, `select count(*)::int as n from audit_event where action = 'patient.read' and entity_id = ?`, [patient.patientId]);
     expect(after[0]!.n).toBe(1);
 
     expect((await suggest({ specialty, patientId: patient.patientId! })).status).toBe(401);
@@ -96,8 +94,8 @@ describe("suggestions", () => {
   });
 
   it("lists under-used hours and days to the clinic's staff only", async () => {
-    const first = await sql<{ id: string }>(app.runtime, `select id from slot where doctor_id = ? order by starts_at limit 1`, [a]);
-    await sql(app.runtime, `update slot set status = 'booked' where id = ?`, [first[0]!.id]);
+    const first = await query<{ id: string }>(app, `select id from slot where doctor_id = ? order by starts_at limit 1`, [a]);
+    await query(app, `update slot set status = 'booked' where id = ?`, [first[0]!.id]);
     const url = (by: string) => `${app.url}/api/v1/clinics/${clinicId}/underused-blocks?from=${tomorrow}&to=${dayAfter}&by=${by}`;
     const days = await readJson(await fetch(url("day"), { headers: reception.headers }), underusedBlockListSchema);
     expect(days.items.find((row) => row.doctorId === a)).toEqual({ doctorId: a, date: dayAfter, hour: null, slots: 4, booked: 1, bookedRatio: 0.25 });

@@ -2,20 +2,22 @@
  * Time off and clinic closures: blocking free slots, reporting and auto-cancelling taken ones,
  * permanent leave, re-opening on delete (with overlapping leave), dry runs, races, access.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   deleteUnavailabilityResultSchema,
   problemSchema,
   unavailabilityListSchema,
   unavailabilityResultSchema,
 } from "@clinic/shared";
-import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
-import { createClinic, createPerson, type TestPerson } from "../support/identity";
-import { at, caller, dayFromNow, db, insertSlots, slotsOf } from "./support-slots";
+import { readJson, useApp } from "../support/harness";
+import { buildClinic, buildPerson, buildSlots, type TestPerson } from "../support/factories";
+import { caller } from "../support/api";
+import { count as countRows, query, slotsOf } from "../support/db";
+import { at, dayFromNow } from "../support/dates";
 
 describe("time off and closures", () => {
-  let app: TestApp;
-  let call: ReturnType<typeof caller>;
+  const app = useApp();
+  const call = caller(app);
   let clinicA: string;
   let clinicB: string;
   let admin: TestPerson;
@@ -25,27 +27,23 @@ describe("time off and closures", () => {
   let patient: TestPerson;
 
   beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000" } });
-    call = caller(app);
-    clinicA = (await createClinic(app.runtime)).id;
-    clinicB = (await createClinic(app.runtime)).id;
-    const other = (await createClinic(app.runtime)).id;
-    admin = await createPerson(app.runtime, "platform_admin");
-    receptionA = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicA] });
-    adminA = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicA] });
-    receptionOther = await createPerson(app.runtime, "receptionist", { clinicIds: [other] });
-    patient = await createPerson(app.runtime, "patient");
+    clinicA = (await buildClinic(app)).id;
+    clinicB = (await buildClinic(app)).id;
+    const other = (await buildClinic(app)).id;
+    admin = await buildPerson(app, "platform_admin");
+    receptionA = await buildPerson(app, "receptionist", { clinicIds: [clinicA] });
+    adminA = await buildPerson(app, "clinic_admin", { clinicIds: [clinicA] });
+    receptionOther = await buildPerson(app, "receptionist", { clinicIds: [other] });
+    patient = await buildPerson(app, "patient");
   });
-  afterAll(() => app?.close());
 
-  const newDoctor = (clinicIds = [clinicA, clinicB]) => createPerson(app.runtime, "doctor", { clinicIds });
-  const count = async (table: string, where = "true", params: unknown[] = []) =>
-    Number((await db(app.runtime).execute<{ n: string }[]>(`select count(*) as n from ${table} where ${where}`, params))[0]!.n);
+  const newDoctor = (clinicIds = [clinicA, clinicB]) => buildPerson(app, "doctor", { clinicIds });
+  const count = (table: string, where = "true", params: unknown[] = []) => countRows(app, `select count(*) as n from ${table} where ${where}`, params);
 
   it("blocks the free slots in range, reports the taken ones, and a dry run predicts it without writing", async () => {
     const doctor = await newDoctor();
     const day = dayFromNow(3);
-    const slots = await insertSlots(app.runtime, {
+    const slots = await buildSlots(app, {
       doctorId: doctor.doctorId!,
       clinicId: clinicA,
       date: day,
@@ -60,7 +58,7 @@ describe("time off and closures", () => {
     expect(dry.unavailability).toBeNull();
     expect(dry.blocked.map((s) => s.id)).toEqual([slots[0]!.id, slots[1]!.id, slots[3]!.id]);
     expect(dry.affected.map((s) => [s.id, s.status])).toEqual([[slots[2]!.id, "booked"]]);
-    expect((await slotsOf(app.runtime, doctor.doctorId!)).every((s) => s.version === 1)).toBe(true);
+    expect((await slotsOf(app, doctor.doctorId!)).every((s) => s.version === 1)).toBe(true);
     expect(await count("unavailability", "doctor_id = ?", [doctor.doctorId])).toBe(0);
 
     const response = await call(receptionA, "POST", `/doctors/${doctor.doctorId}/unavailability`, body);
@@ -69,7 +67,7 @@ describe("time off and closures", () => {
     expect(real.blocked).toEqual(dry.blocked);
     expect(real.affected).toEqual(dry.affected);
     expect(real.cancelled).toEqual([]);
-    const after = await slotsOf(app.runtime, doctor.doctorId!);
+    const after = await slotsOf(app, doctor.doctorId!);
     expect(after.map((s) => `${s.status}/${s.version}`)).toEqual([
       "blocked/2", "blocked/2", "booked/1", "blocked/2", "available/1", "held/1", "available/1", "available/1",
     ]);
@@ -82,9 +80,9 @@ describe("time off and closures", () => {
 
   it("with autoCancel releases held and booked slots, cancels their appointments and tells each patient", async () => {
     const doctor = await newDoctor();
-    const patient = await createPerson(app.runtime, "patient");
+    const patient = await buildPerson(app, "patient");
     const day = dayFromNow(4);
-    const slots = await insertSlots(app.runtime, {
+    const slots = await buildSlots(app, {
       doctorId: doctor.doctorId!,
       clinicId: clinicA,
       date: day,
@@ -95,7 +93,8 @@ describe("time off and closures", () => {
     });
     // A scheduled appointment on the booked slot and a pending one on the held slot.
     for (const [slot, status] of [[slots[0]!, "scheduled"], [slots[2]!, "pending"]] as const) {
-      await db(app.runtime).execute(
+      await query(
+        app,
         `insert into appointment (id, slot_id, patient_id, doctor_id, clinic_id, starts_at, ends_at, status)
          values (gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?)`,
         [slot.id, patient.patientId, doctor.doctorId, clinicA, slot.startsAt, slot.endsAt, status],
@@ -114,17 +113,19 @@ describe("time off and closures", () => {
       [slots[0]!.id, "blocked", 2],
       [slots[2]!.id, "blocked", 2],
     ]);
-    const rows = await slotsOf(app.runtime, doctor.doctorId!);
+    const rows = await slotsOf(app, doctor.doctorId!);
     expect(rows.every((s) => s.status === "blocked" && s.version === 2)).toBe(true);
     expect(rows[0]!.note).toContain("Family emergency");
 
-    const appointments = await db(app.runtime).execute<{ status: string; status_reason: string }[]>(
+    const appointments = await query<{ status: string; status_reason: string }>(
+      app,
       `select status, status_reason from appointment where doctor_id = ? order by starts_at`,
       [doctor.doctorId],
     );
     expect(appointments.map((a) => a.status)).toEqual(["cancelled", "cancelled"]);
     expect(appointments[0]!.status_reason).toContain("Family emergency");
-    const outbox = await db(app.runtime).execute<{ payload: { reason: string }; channel: string; recipient: string; user_id: string; status: string }[]>(
+    const outbox = await query<{ payload: { reason: string }; channel: string; recipient: string; user_id: string; status: string }>(
+      app,
       `select payload, channel, recipient, user_id, status from notification_outbox where template = 'booking.cancelled-by-leave' and user_id = ? order by channel, status`,
       [patient.user.id],
     );
@@ -147,10 +148,10 @@ describe("time off and closures", () => {
 
   it("permanent leave at every clinic blocks everything from its start on, and deleting it re-opens", async () => {
     const doctor = await newDoctor();
-    const early = await insertSlots(app.runtime, { doctorId: doctor.doctorId!, clinicId: clinicA, date: dayFromNow(2), from: "09:00", count: 2, minutes: 20 });
+    const early = await buildSlots(app, { doctorId: doctor.doctorId!, clinicId: clinicA, date: dayFromNow(2), from: "09:00", count: 2, minutes: 20 });
     const later = [
-      ...(await insertSlots(app.runtime, { doctorId: doctor.doctorId!, clinicId: clinicA, date: dayFromNow(5), from: "09:00", count: 2, minutes: 20 })),
-      ...(await insertSlots(app.runtime, { doctorId: doctor.doctorId!, clinicId: clinicB, date: dayFromNow(200), from: "09:00", count: 2, minutes: 20 })),
+      ...(await buildSlots(app, { doctorId: doctor.doctorId!, clinicId: clinicA, date: dayFromNow(5), from: "09:00", count: 2, minutes: 20 })),
+      ...(await buildSlots(app, { doctorId: doctor.doctorId!, clinicId: clinicB, date: dayFromNow(200), from: "09:00", count: 2, minutes: 20 })),
     ];
     // Staff of only one of the doctor's clinics may not take the doctor off everywhere.
     const body = { kind: "conference", startsAt: at(dayFromNow(5), "00:00").toISOString(), reason: "Sabbatical" };
@@ -158,12 +159,12 @@ describe("time off and closures", () => {
     const result = await readJson(await call(doctor, "POST", `/doctors/${doctor.doctorId}/unavailability`, body), unavailabilityResultSchema);
     expect(result.unavailability).toMatchObject({ clinicId: null, endsAt: null });
     expect(result.blocked.map((s) => s.id).sort()).toEqual(later.map((s) => s.id).sort());
-    const rows = await slotsOf(app.runtime, doctor.doctorId!);
+    const rows = await slotsOf(app, doctor.doctorId!);
     expect(rows.filter((s) => early.some((e) => e.id === s.id)).every((s) => s.status === "available" && s.version === 1)).toBe(true);
 
     const deleted = await readJson(await call(doctor, "DELETE", `/unavailability/${result.unavailability!.id}`), deleteUnavailabilityResultSchema);
     expect(deleted.reopened.map((s) => s.id).sort()).toEqual(later.map((s) => s.id).sort());
-    const reopened = await slotsOf(app.runtime, doctor.doctorId!);
+    const reopened = await slotsOf(app, doctor.doctorId!);
     expect(reopened.map((s) => `${s.status}/${s.version}`)).toEqual(["available/1", "available/1", "available/3", "available/3", "available/3", "available/3"]);
     expect(reopened.every((s) => s.tags.length === 0)).toBe(true);
     expect(await count("unavailability", "id = ?", [result.unavailability!.id])).toBe(0);
@@ -172,7 +173,7 @@ describe("time off and closures", () => {
   it("deleting one of two overlapping leaves keeps what the other covers blocked, until it goes too", async () => {
     const doctor = await newDoctor();
     const day = dayFromNow(6);
-    const slots = await insertSlots(app.runtime, { doctorId: doctor.doctorId!, clinicId: clinicA, date: day, from: "09:00", count: 8, minutes: 15 });
+    const slots = await buildSlots(app, { doctorId: doctor.doctorId!, clinicId: clinicA, date: day, from: "09:00", count: 8, minutes: 15 });
     const leave = async (from: string, to: string) =>
       readJson(
         await call(receptionA, "POST", `/doctors/${doctor.doctorId}/unavailability`, {
@@ -186,12 +187,12 @@ describe("time off and closures", () => {
 
     const one = await readJson(await call(receptionA, "DELETE", `/unavailability/${first.unavailability!.id}`), deleteUnavailabilityResultSchema);
     expect(one.reopened.map((s) => s.id)).toEqual([slots[0]!.id, slots[1]!.id]);
-    expect((await slotsOf(app.runtime, doctor.doctorId!)).map((s) => s.status)).toEqual([
+    expect((await slotsOf(app, doctor.doctorId!)).map((s) => s.status)).toEqual([
       "available", "available", "blocked", "blocked", "blocked", "blocked", "blocked", "blocked",
     ]);
     const two = await readJson(await call(receptionA, "DELETE", `/unavailability/${second.unavailability!.id}`), deleteUnavailabilityResultSchema);
     expect(two.reopened.map((s) => s.id)).toEqual(slots.slice(2).map((s) => s.id));
-    const rows = await slotsOf(app.runtime, doctor.doctorId!);
+    const rows = await slotsOf(app, doctor.doctorId!);
     expect(rows.every((s) => s.status === "available" && s.tags.length === 0)).toBe(true);
     // 0,1: blocked, reopened; 2,3: blocked, handed over, reopened; 4-7: blocked, reopened.
     expect(rows.map((s) => s.version)).toEqual([3, 3, 4, 4, 3, 3, 3, 3]);
@@ -201,9 +202,9 @@ describe("time off and closures", () => {
     const d1 = await newDoctor();
     const d2 = await newDoctor([clinicA]);
     const day = dayFromNow(8);
-    const a1 = await insertSlots(app.runtime, { doctorId: d1.doctorId!, clinicId: clinicA, date: day, from: "09:00", count: 3, minutes: 20 });
-    const b1 = await insertSlots(app.runtime, { doctorId: d1.doctorId!, clinicId: clinicB, date: day, from: "14:00", count: 3, minutes: 20 });
-    const a2 = await insertSlots(app.runtime, {
+    const a1 = await buildSlots(app, { doctorId: d1.doctorId!, clinicId: clinicA, date: day, from: "09:00", count: 3, minutes: 20 });
+    const b1 = await buildSlots(app, { doctorId: d1.doctorId!, clinicId: clinicB, date: day, from: "14:00", count: 3, minutes: 20 });
+    const a2 = await buildSlots(app, {
       doctorId: d2.doctorId!, clinicId: clinicA, date: day, from: "09:00", count: 3, minutes: 20, status: (i) => (i === 1 ? "booked" : "available"),
     });
     const body = { kind: "holiday", startsAt: at(day, "00:00").toISOString(), endsAt: at(dayFromNow(9), "00:00").toISOString(), reason: "Bank holiday" };
@@ -214,7 +215,7 @@ describe("time off and closures", () => {
     expect(result.blocked).toEqual(dry.blocked);
     expect(result.blocked.map((s) => s.id).sort()).toEqual([...a1, a2[0]!, a2[2]!].map((s) => s.id).sort());
     expect(result.affected.map((s) => s.id)).toEqual([a2[1]!.id]);
-    expect((await slotsOf(app.runtime, d1.doctorId!)).filter((s) => b1.some((b) => b.id === s.id)).every((s) => s.status === "available")).toBe(true);
+    expect((await slotsOf(app, d1.doctorId!)).filter((s) => b1.some((b) => b.id === s.id)).every((s) => s.status === "available")).toBe(true);
 
     const closures = await readJson(await call(receptionA, "GET", `/clinics/${clinicA}/closures`), unavailabilityListSchema);
     expect(closures.items.map((c) => c.id)).toContain(result.unavailability!.id);
@@ -228,7 +229,7 @@ describe("time off and closures", () => {
   it("two concurrent overlapping requests block each free slot exactly once", async () => {
     const doctor = await newDoctor();
     const day = dayFromNow(10);
-    const slots = await insertSlots(app.runtime, { doctorId: doctor.doctorId!, clinicId: clinicA, date: day, from: "08:00", count: 24, minutes: 15 });
+    const slots = await buildSlots(app, { doctorId: doctor.doctorId!, clinicId: clinicA, date: day, from: "08:00", count: 24, minutes: 15 });
     const body = (from: string, to: string, who: TestPerson) =>
       call(who, "POST", `/doctors/${doctor.doctorId}/unavailability`, {
         clinicId: clinicA, kind: "vacation", startsAt: at(day, from).toISOString(), endsAt: at(day, to).toISOString(), reason: "race",
@@ -239,14 +240,14 @@ describe("time off and closures", () => {
     const blockedIds = results.flatMap((r) => r.blocked.map((s) => s.id));
     expect(new Set(blockedIds).size).toBe(blockedIds.length); // nobody blocked a slot twice
     expect(blockedIds.sort()).toEqual(slots.map((s) => s.id).sort());
-    const rows = await slotsOf(app.runtime, doctor.doctorId!);
+    const rows = await slotsOf(app, doctor.doctorId!);
     expect(rows.every((s) => s.status === "blocked" && s.version === 2 && s.tags.length === 1)).toBe(true);
   });
 
   it("refuses bad input naming the field, and callers without the right", async () => {
     const doctor = await newDoctor([clinicA]);
     const day = dayFromNow(12);
-    await insertSlots(app.runtime, { doctorId: doctor.doctorId!, clinicId: clinicA, date: day, from: "09:00", count: 2, minutes: 15 });
+    await buildSlots(app, { doctorId: doctor.doctorId!, clinicId: clinicA, date: day, from: "09:00", count: 2, minutes: 15 });
     const valid = { clinicId: clinicA, kind: "vacation", startsAt: at(day, "09:00").toISOString(), endsAt: at(day, "10:00").toISOString(), reason: "x" };
     const path = `/doctors/${doctor.doctorId}/unavailability`;
 
@@ -262,6 +263,6 @@ describe("time off and closures", () => {
     expect((await call(receptionOther, "GET", path)).status).toBe(403);
     expect((await call(admin, "POST", path, { ...valid, clinicId: clinicB })).status).toBe(422); // not the doctor's clinic
     expect(await count("unavailability", "doctor_id = ?", [doctor.doctorId])).toBe(0);
-    expect((await slotsOf(app.runtime, doctor.doctorId!)).every((s) => s.status === "available" && s.version === 1)).toBe(true);
+    expect((await slotsOf(app, doctor.doctorId!)).every((s) => s.status === "available" && s.version === 1)).toBe(true);
   });
 });

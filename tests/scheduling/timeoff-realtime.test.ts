@@ -1,29 +1,24 @@
 /** Time off and its removal reach everyone watching the doctor's slots, live. */
 import type { Socket } from "socket.io-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { EventEnvelope, SubscribeAck } from "@clinic/shared";
-import { connectSocket, connected, createTestEnvironment, startTestApp, waitFor, type TestApp } from "../support/harness";
-import { createClinic, createPerson } from "../support/identity";
-import { insertAppointment, insertSlot } from "../booking/realtime-support";
-import { at, dayFromNow, insertSlots } from "./support-slots";
+import { connected, connectSocket, useTestApp, waitFor } from "../support/harness";
+import { buildAppointment, buildClinic, buildPerson, buildSlot, buildSlots } from "../support/factories";
+import { at, dayFromNow } from "../support/dates";
 
 describe("time off, live", () => {
-  let app: TestApp;
+  const app = useTestApp();
   const sockets: Socket[] = [];
-  beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment());
-  });
   afterAll(async () => {
     for (const socket of sockets) socket.disconnect();
-    await app.close();
   });
 
   it("publishes slot.blocked for every slot leave blocks, and slot.released when it is removed", async () => {
-    const clinicId = (await createClinic(app.runtime)).id;
-    const doctor = await createPerson(app.runtime, "doctor", { clinicIds: [clinicId] });
-    const patient = await createPerson(app.runtime, "patient");
+    const clinicId = (await buildClinic(app)).id;
+    const doctor = await buildPerson(app, "doctor", { clinicIds: [clinicId] });
+    const patient = await buildPerson(app, "patient");
     const day = dayFromNow(3);
-    const slots = await insertSlots(app.runtime, { doctorId: doctor.doctorId!, clinicId, date: day, from: "09:00", count: 3, minutes: 20 });
+    const slots = await buildSlots(app, { doctorId: doctor.doctorId!, clinicId, date: day, from: "09:00", count: 3, minutes: 20 });
 
     const socket = connectSocket(app.url, { token: patient.token });
     sockets.push(socket);
@@ -55,12 +50,12 @@ describe("time off, live", () => {
   });
 
   it("auto-cancelled leave tells the patient live: appointment.cancelled reaches their me room and the staff topics", async () => {
-    const clinicId = (await createClinic(app.runtime)).id;
-    const doctor = await createPerson(app.runtime, "doctor", { clinicIds: [clinicId] });
-    const patient = await createPerson(app.runtime, "patient");
+    const clinicId = (await buildClinic(app)).id;
+    const doctor = await buildPerson(app, "doctor", { clinicIds: [clinicId] });
+    const patient = await buildPerson(app, "patient");
     const day = dayFromNow(4);
-    const slot = await insertSlot(app.runtime, { doctorId: doctor.doctorId!, clinicId, start: at(day, "11:00"), status: "booked" });
-    const appointment = await insertAppointment(app.runtime, { slot, patientId: patient.patientId! });
+    const slot = await buildSlot(app, { doctorId: doctor.doctorId!, clinicId, start: at(day, "11:00"), status: "booked" });
+    const appointment = await buildAppointment(app, { slot, patientId: patient.patientId! });
 
     const listen = async (token: string, topic: string) => {
       const socket = connectSocket(app.url, { token });

@@ -7,15 +7,15 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Socket } from "socket.io-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { addDays, type EventEnvelope } from "@clinic/shared";
 import { Slot } from "../../server/src/modules/scheduling/slot.entity";
-import type { TestApp } from "../support/harness";
-import { createClinic, createPerson, type TestPerson } from "../support/identity";
+import { listen, seqOf, settle, subscribe, useApp } from "../support/harness";
+import { buildAppointment, buildClinic, buildPerson, buildSlots, type TestPerson } from "../support/factories";
+import { call } from "../support/api";
+import { query } from "../support/db";
+import { at, dayFromNow } from "../support/dates";
 import type { SlotChange } from "../../server/src/modules/scheduling/slot.store";
-import { insertAppointment, listen, seqOf, settle, subscribe } from "../booking/realtime-support";
-import { call, query, startSchedulingApp } from "./support-rules";
-import { at, dayFromNow, insertSlots } from "./support-slots";
 
 type SlotData = SlotChange;
 type Event = EventEnvelope<SlotData>;
@@ -25,15 +25,11 @@ type Expected = [type: string, time: string, status: string, version: number];
 const hhmm = (iso: string) => new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/London", hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
 
 describe("scheduling writers, live", () => {
-  let app: TestApp;
+  const app = useApp();
   const sockets: Socket[] = [];
 
-  beforeAll(async () => {
-    app = await startSchedulingApp();
-  });
   afterAll(async () => {
     for (const socket of sockets) socket.disconnect();
-    await app.close();
   });
 
   /**
@@ -41,11 +37,11 @@ describe("scheduling writers, live", () => {
    * `slots:{doctorId}`, a receptionist on `clinic:{clinicId}` and the doctor on `doctor:{doctorId}`.
    */
   async function scene() {
-    const clinicId = (await createClinic(app.runtime)).id;
-    const admin = await createPerson(app.runtime, "clinic_admin", { clinicIds: [clinicId] });
-    const reception = await createPerson(app.runtime, "receptionist", { clinicIds: [clinicId] });
-    const doctor = await createPerson(app.runtime, "doctor", { clinicIds: [clinicId] });
-    const patient = await createPerson(app.runtime, "patient");
+    const clinicId = (await buildClinic(app)).id;
+    const admin = await buildPerson(app, "clinic_admin", { clinicIds: [clinicId] });
+    const reception = await buildPerson(app, "receptionist", { clinicIds: [clinicId] });
+    const doctor = await buildPerson(app, "doctor", { clinicIds: [clinicId] });
+    const patient = await buildPerson(app, "patient");
     const doctorId = doctor.doctorId!;
     const topics = { slots: `slots:${doctorId}`, clinic: `clinic:${clinicId}`, doctor: `doctor:${doctorId}` };
     const publicView = await listen(app, patient.token, sockets);
@@ -66,7 +62,7 @@ describe("scheduling writers, live", () => {
     /** Events of `topic` received after the ack. */
     const seen = (topic: keyof typeof topics) => views[topic].of(topics[topic]) as Event[];
     /** Published so far on `topic` since the ack (Redis' counter: the route publishes before replying). */
-    const published = async (topic: keyof typeof topics) => (await seqOf(app.runtime, topics[topic])) - seqs[topic];
+    const published = async (topic: keyof typeof topics) => (await seqOf(app, topics[topic])) - seqs[topic];
     /**
      * Waits for exactly `expected.length` events on `topic` after `from` and checks them: type, local
      * start, status, version, the payload's ids, and consecutive seq numbers right after the ack.
@@ -123,7 +119,7 @@ describe("scheduling writers, live", () => {
 
   it("editing a rule publishes removed (status deleted, version + 1), expired, updated and created, in that order", async () => {
     const s = await scene();
-    const patient = await createPerson(app.runtime, "patient");
+    const patient = await buildPerson(app, "patient");
     const day = dayFromNow(4);
     const created = await call(app, s.admin, "POST", `/doctors/${s.doctorId}/availability-rules`, oneDayRule(s.clinicId, day, "09:00", "11:00"));
     expect(created.status).toBe(201);
@@ -132,7 +128,7 @@ describe("scheduling writers, live", () => {
     // A cancelled appointment points at the 10:00 slot: history, so the edit expires it instead of deleting it.
     const em = app.runtime.orm.em.fork() as EntityManager;
     const ten = await em.findOneOrFail(Slot, before[2]!.id);
-    await insertAppointment(app.runtime, { slot: ten, patientId: patient.patientId!, status: "cancelled" });
+    await buildAppointment(app, { slot: ten, patientId: patient.patientId!, status: "cancelled" });
 
     const edited = await call(app, s.admin, "PATCH", `/availability-rules/${created.body.rule.id}`, {
       startTime: "08:00",
@@ -233,7 +229,7 @@ describe("scheduling writers, live", () => {
   it("cloning publishes slot.created for every copy, with the copy's status (a blocked source stays blocked)", async () => {
     const s = await scene();
     const source = dayFromNow(2);
-    await insertSlots(app.runtime, { doctorId: s.doctorId, clinicId: s.clinicId, date: source, from: "11:00", count: 3, minutes: 20, status: (i) => (i === 1 ? "blocked" : "available") });
+    await buildSlots(app, { doctorId: s.doctorId, clinicId: s.clinicId, date: source, from: "11:00", count: 3, minutes: 20, status: (i) => (i === 1 ? "blocked" : "available") });
     const target = addDays(source, 7);
     const cloned = await call(app, s.admin, "POST", `/doctors/${s.doctorId}/slots/clone`, {
       clinicId: s.clinicId,
@@ -276,8 +272,8 @@ describe("scheduling writers, live", () => {
 
     // block: two free slots, one walk-in among them (staff topics only).
     const blockDay = dayFromNow(8);
-    await insertSlots(app.runtime, { doctorId: s.doctorId, clinicId: s.clinicId, date: blockDay, from: "09:00", count: 1, minutes: 30 });
-    await insertSlots(app.runtime, { doctorId: s.doctorId, clinicId: s.clinicId, date: blockDay, from: "09:30", count: 1, minutes: 30, kind: "walk_in" });
+    await buildSlots(app, { doctorId: s.doctorId, clinicId: s.clinicId, date: blockDay, from: "09:00", count: 1, minutes: 30 });
+    await buildSlots(app, { doctorId: s.doctorId, clinicId: s.clinicId, date: blockDay, from: "09:30", count: 1, minutes: 30, kind: "walk_in" });
     const dryBlock = await bulk(s.reception, { ...range(blockDay), action: "block", reason: "Training", dryRun: true });
     expect(dryBlock.status).toBe(200);
     expect(dryBlock.body.changed.blocked).toHaveLength(2);
@@ -293,7 +289,7 @@ describe("scheduling writers, live", () => {
 
     // resize: four 15-minute slots become two 30-minute ones.
     const resizeDay = dayFromNow(9);
-    const old = await insertSlots(app.runtime, { doctorId: s.doctorId, clinicId: s.clinicId, date: resizeDay, from: "10:00", count: 4, minutes: 15 });
+    const old = await buildSlots(app, { doctorId: s.doctorId, clinicId: s.clinicId, date: resizeDay, from: "10:00", count: 4, minutes: 15 });
     const dryResize = await bulk(s.admin, { ...range(resizeDay), action: "resize", newMinutes: 30, dryRun: true });
     expect(dryResize.body.changed.created).toHaveLength(2);
     expect(await s.published("slots")).toBe(1);

@@ -1,15 +1,18 @@
 /**
- * Test helpers: a database and Redis key prefix per test file, in-process app instances on real
- * PostgreSQL and Redis, and real socket.io-client connections.
+ * The test harness: a database and Redis key prefix per test file, in-process app instances on real
+ * PostgreSQL and Redis (started per file, or per describe with `useStarted`), real socket.io-client
+ * connections, `waitFor` and `readJson`. What the tests write comes from `factories.ts`; HTTP calls
+ * are in `api.ts` and SQL reads in `db.ts`.
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import pino from "pino";
 import { io, type Socket } from "socket.io-client";
-import { inject } from "vitest";
-import type { RealtimeEventName, Topic } from "@clinic/shared";
+import { afterAll, beforeAll, inject } from "vitest";
+import type { EventEnvelope, RealtimeEventName, SubscribeAck, Topic } from "@clinic/shared";
 import { loadConfig } from "../../server/src/config";
 import { createClinicRuntime } from "../../server/src/app";
+import { topicSeqKey } from "../../server/src/platform/events";
 import type { Runtime } from "../../server/src/platform/runtime";
 
 export function uniqueName(prefix = "t"): string {
@@ -72,6 +75,9 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** What factories and database helpers need of an app: its runtime (so `{ runtime }` will do too). */
+export type HasRuntime = Pick<TestApp, "runtime">;
+
 /**
  * Builds and starts a runtime in this process. `beforeStart` may register routes, topics or an
  * authenticator the way modules do, before the server listens.
@@ -114,6 +120,72 @@ export async function startTestApp(
   return { runtime, url, close: () => runtime.close() };
 }
 
+/**
+ * An api node on a fresh environment, its rate limit out of the way (a test makes many calls from
+ * one address); `env` adds to or overrides that.
+ */
+export async function startApp(env: Record<string, string> = {}): Promise<TestApp> {
+  return startTestApp(await createTestEnvironment(), { env: { RATE_LIMIT_MAX: "100000", ...env } });
+}
+
+/** An api node and a worker node (ROLE=worker, which runs the jobs) on one environment, both with `env`. */
+export async function startApiAndWorker(
+  env: Record<string, string> = {},
+  environment?: TestEnvironment,
+): Promise<{ environment: TestEnvironment; api: TestApp; worker: TestApp; close(): Promise<void> }> {
+  const shared = environment ?? (await createTestEnvironment());
+  const api = await startTestApp(shared, { env });
+  const worker = await startTestApp(shared, { env: { ...env, ROLE: "worker" } });
+  return {
+    environment: shared,
+    api,
+    worker,
+    async close() {
+      await worker.close();
+      await api.close();
+    },
+  };
+}
+
+/** What `current()` returns, read through late: reading it before there is one throws. */
+function lateView<T extends object>(current: () => T | undefined): T {
+  return new Proxy({} as T, {
+    get(_target, property) {
+      const value = current();
+      if (!value) throw new Error(`read ${String(property)} before the start ran (use it inside tests or hooks)`);
+      return Reflect.get(value, property);
+    },
+  });
+}
+
+/**
+ * Starts something in a `beforeAll` of the enclosing describe (or file) and closes it in the
+ * matching `afterAll`; returns a view of it whose properties can be read once the start has run
+ * (inside tests and later hooks). Hooks the file registers after this run after the start and
+ * before the close.
+ */
+export function useStarted<T extends { close(): Promise<void> }>(start: () => Promise<T>, timeoutMs?: number): T {
+  let started: T | undefined;
+  beforeAll(async () => {
+    started = await start();
+  }, timeoutMs);
+  afterAll(async () => started?.close());
+  return lateView(() => started);
+}
+
+/** `startTestApp` on a fresh environment, for the enclosing describe (see `useStarted`). */
+export const useTestApp = (options: Parameters<typeof startTestApp>[1] = {}): TestApp =>
+  useStarted(async () => startTestApp(await createTestEnvironment(), options));
+
+/** `startApp(env)` for the enclosing describe (see `useStarted`). */
+export const useApp = (env: Record<string, string> = {}): TestApp => useStarted(() => startApp(env));
+
+/** `startApiAndWorker(env)` for the enclosing describe (see `useStarted`). */
+export function useApiAndWorker(env: Record<string, string> = {}): { api: TestApp; worker: TestApp } {
+  const apps = useStarted(() => startApiAndWorker(env));
+  return { api: lateView(() => apps.api), worker: lateView(() => apps.worker) };
+}
+
 /** Reads a JSON reply through the contract's schema, so a drifting shape fails the test. */
 export async function readJson<T>(response: Response, schema: { parse(value: unknown): T }): Promise<T> {
   return schema.parse(await response.json());
@@ -136,6 +208,24 @@ export function connected(socket: Socket): Promise<void> {
   });
 }
 
+export const subscribe = (socket: Socket, topic: string) =>
+  socket.timeout(5_000).emitWithAck("subscribe", { topic }) as Promise<SubscribeAck>;
+
+/** A connected socket (added to `opened`, for the file to close) that records every event it receives. */
+export async function listen(app: TestApp, token: string, opened: Socket[]) {
+  const socket = connectSocket(app.url, { token });
+  opened.push(socket);
+  const events: EventEnvelope[] = [];
+  socket.on("event", (envelope: EventEnvelope) => events.push(envelope));
+  await connected(socket);
+  return { socket, events, of: (topic: string) => events.filter((event) => event.topic === topic) };
+}
+
+/** The last sequence number published on `topic`. */
+export async function seqOf(app: HasRuntime, topic: string): Promise<number> {
+  return Number((await app.runtime.redis.get(topicSeqKey(app.runtime.config.redis.prefix, topic))) ?? 0);
+}
+
 export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -145,3 +235,6 @@ export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undef
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** Waits (up to 5 s) until `probe` holds, e.g. until a socket has seen the events a test expects. */
+export const settle = async (probe: () => boolean) => waitFor(() => probe() || undefined, 5_000);

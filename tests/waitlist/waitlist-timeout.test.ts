@@ -3,27 +3,23 @@
  * own hold-expiry job, run by a real worker runtime, expires the hold; the freed slot's match job
  * closes the offer as expired and offers the slot to the next patient. Accepting races the timeout.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { Socket } from "socket.io-client";
 import { BookingService } from "../../server/src/modules/booking/booking.service";
-import { waitFor, type TestApp } from "../support/harness";
-import { dayFromNow } from "../scheduling/support-slots";
-import { call, inconsistencies, query, setup, slots } from "../booking/support";
-import { contextOf, freeByCancellation, freePatient, join, offerFor, startWaitlistApps, statusOf, twoInLine } from "./waitlist-support";
+import { useApiAndWorker, waitFor } from "../support/harness";
+import { buildClinicWithDoctor, buildPatient, buildSlots } from "../support/factories";
+import { call } from "../support/api";
+import { inconsistencies, query, statusOf } from "../support/db";
+import { dayFromNow } from "../support/dates";
+import { freeByCancellation, join, offerFor, twoInLine } from "./support";
 
 describe("waitlist offer timeout", () => {
-  let api: TestApp;
-  let worker: TestApp;
+  const { api, worker } = useApiAndWorker({ RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error", WAITLIST_OFFER_SECONDS: "2" });
   const sockets: Socket[] = [];
   const range = { from: dayFromNow(1), to: dayFromNow(10) };
 
-  beforeAll(async () => {
-    ({ api, worker } = await startWaitlistApps({ WAITLIST_OFFER_SECONDS: "2" }));
-  });
   afterAll(async () => {
     for (const socket of sockets) socket.disconnect();
-    await worker?.close();
-    await api?.close();
   });
 
   it("an unanswered offer expires and the next patient is offered the slot; accepting afterwards is 409 OFFER_EXPIRED", async () => {
@@ -47,13 +43,13 @@ describe("waitlist offer timeout", () => {
   }, 30_000);
 
   it("accept racing the timeout ends in exactly one outcome", async () => {
-    const booking = new BookingService(contextOf(worker.runtime));
+    const booking = new BookingService(worker.runtime.context);
     const jitters = [-500, -200, -80, -30, 0, 30];
     const runs = await Promise.all(
       jitters.map(async (jitter) => {
-        const { clinicId, doctor } = await setup(api);
-        const [slot] = await slots(api, doctor.doctorId, clinicId, 1);
-        const patient = await freePatient(api, doctor.doctorId);
+        const { clinicId, doctor } = await buildClinicWithDoctor(api);
+        const [slot] = await buildSlots(api, { doctorId: doctor.doctorId, clinicId, count: 1 });
+        const patient = await buildPatient(api, { tier: "vise", relatedTo: doctor.doctorId });
         const entry = await join(api, patient, { doctorId: doctor.doctorId, ...range });
         await freeByCancellation(api, slot!.id);
         const offer = await offerFor(api, entry.id, slot!.id);

@@ -3,31 +3,24 @@
  * joining (validation, duplicates, access), offers made by the `waitlist-match` job when a slot
  * frees up or is created, accept and decline, priority and window matching, and concurrent matches.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { Socket } from "socket.io-client";
 import { waitlistEntryViewSchema } from "@clinic/shared";
 import { WaitlistMatcher } from "../../server/src/modules/waitlist/waitlist.match";
-import { waitFor, type TestApp } from "../support/harness";
-import { createPerson } from "../support/identity";
-import { mondayIn, weekdayRule } from "../scheduling/support-rules";
-import { dayFromNow } from "../scheduling/support-slots";
-import { listen, subscribe } from "../booking/realtime-support";
-import { call, count, inconsistencies, patientOn, query, setup, slots } from "../booking/support";
-import { contextOf, freeByCancellation, freePatient, join, offerFor, offersOf, startWaitlistApps, statusOf, twoInLine } from "./waitlist-support";
+import { listen, subscribe, useApiAndWorker, waitFor } from "../support/harness";
+import { buildClinicWithDoctor, buildPatient, buildPerson, buildSlots, weekdayRule } from "../support/factories";
+import { call } from "../support/api";
+import { count, inconsistencies, query, statusOf } from "../support/db";
+import { dayFromNow, mondayIn } from "../support/dates";
+import { freeByCancellation, join, offerFor, offersOf, twoInLine } from "./support";
 
 describe("waitlist", () => {
-  let api: TestApp;
-  let worker: TestApp;
+  const { api, worker } = useApiAndWorker({ RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error" });
   const sockets: Socket[] = [];
   const range = { from: dayFromNow(1), to: dayFromNow(10) };
 
-  beforeAll(async () => {
-    ({ api, worker } = await startWaitlistApps());
-  });
   afterAll(async () => {
     for (const socket of sockets) socket.disconnect();
-    await worker?.close();
-    await api?.close();
   });
 
   /** The outcome of the worker's match job for the slot's current state. */
@@ -40,8 +33,8 @@ describe("waitlist", () => {
   }
 
   it("validates a join (400 naming the field), refuses duplicates (409) and hides other patients' entries", async () => {
-    const { clinicId, doctor, reception } = await setup(api);
-    const patient = await patientOn(api, "standard");
+    const { clinicId, doctor, reception } = await buildClinicWithDoctor(api);
+    const patient = await buildPatient(api, { tier: "standard" });
     const base = { doctorId: doctor.doctorId, ...range };
     const bad = async (body: Record<string, unknown>) => {
       const reply = await call(api, patient, "POST", "/waitlist", body);
@@ -60,7 +53,7 @@ describe("waitlist", () => {
     const overlapping = await call(api, patient, "POST", "/waitlist", { ...base, from: dayFromNow(5), to: dayFromNow(20) });
     expect([overlapping.status, overlapping.body.code]).toEqual([409, "WAITLIST_DUPLICATE"]);
     // Concurrent duplicates: exactly one gets in.
-    const other = await patientOn(api, "standard");
+    const other = await buildPatient(api, { tier: "standard" });
     const twins = await Promise.all(Array.from({ length: 4 }, () => call(api, other, "POST", "/waitlist", base)));
     expect(twins.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
 
@@ -68,7 +61,7 @@ describe("waitlist", () => {
     expect(mine.body.items.map((e: { id: string }) => e.id)).toEqual([entry.id]);
     const staffList = await call(api, reception, "GET", `/waitlist?clinicId=${clinicId}`);
     expect(staffList.body.items).toHaveLength(2);
-    const stranger = await createPerson(api.runtime, "receptionist", { clinicIds: [(await setup(api)).clinicId] });
+    const stranger = await buildPerson(api, "receptionist", { clinicIds: [(await buildClinicWithDoctor(api)).clinicId] });
     expect((await call(api, stranger, "GET", `/waitlist?clinicId=${clinicId}`)).status).toBe(403);
     expect((await call(api, other, "DELETE", `/waitlist/${entry.id}`)).status).toBe(404);
     expect((await call(api, stranger, "DELETE", `/waitlist/${entry.id}`)).status).toBe(403);
@@ -78,9 +71,9 @@ describe("waitlist", () => {
   });
 
   it("offers a freed slot, and accepting schedules it (slot booked, entry booked, me events on a real socket)", async () => {
-    const { clinicId, doctor } = await setup(api);
-    const [slot] = await slots(api, doctor.doctorId, clinicId, 1);
-    const patient = await freePatient(api, doctor.doctorId);
+    const { clinicId, doctor } = await buildClinicWithDoctor(api);
+    const [slot] = await buildSlots(api, { doctorId: doctor.doctorId, clinicId, count: 1 });
+    const patient = await buildPatient(api, { tier: "vise", relatedTo: doctor.doctorId });
     const me = await listen(api, patient.token, sockets);
     expect((await subscribe(me.socket, "me")).ok).toBe(true);
     const entry = await join(api, patient, { doctorId: doctor.doctorId, ...range });
@@ -117,9 +110,9 @@ describe("waitlist", () => {
   });
 
   it("a paid patient's accept answers next=pay and leaves the hold pending", async () => {
-    const { clinicId, doctor } = await setup(api);
-    const [slot] = await slots(api, doctor.doctorId, clinicId, 1);
-    const patient = await patientOn(api, "standard");
+    const { clinicId, doctor } = await buildClinicWithDoctor(api);
+    const [slot] = await buildSlots(api, { doctorId: doctor.doctorId, clinicId, count: 1 });
+    const patient = await buildPatient(api, { tier: "standard" });
     const entry = await join(api, patient, { doctorId: doctor.doctorId, ...range });
     await freeByCancellation(api, slot!.id);
     const offer = await offerFor(api, entry.id, slot!.id);
@@ -151,13 +144,13 @@ describe("waitlist", () => {
   });
 
   it("offers in priority order, then joining order, and skips entries whose window or service does not fit", async () => {
-    const { clinicId, doctor, reception } = await setup(api);
+    const { clinicId, doctor, reception } = await buildClinicWithDoctor(api);
     // 09:00–09:15 local.
-    const [slot] = await slots(api, doctor.doctorId, clinicId, 1);
-    const early = await freePatient(api, doctor.doctorId);
-    const urgent = await freePatient(api, doctor.doctorId);
-    const afternoon = await freePatient(api, doctor.doctorId);
-    const otherService = await freePatient(api, doctor.doctorId);
+    const [slot] = await buildSlots(api, { doctorId: doctor.doctorId, clinicId, count: 1 });
+    const early = await buildPatient(api, { tier: "vise", relatedTo: doctor.doctorId });
+    const urgent = await buildPatient(api, { tier: "vise", relatedTo: doctor.doctorId });
+    const afternoon = await buildPatient(api, { tier: "vise", relatedTo: doctor.doctorId });
+    const otherService = await buildPatient(api, { tier: "vise", relatedTo: doctor.doctorId });
     const [service] = await query<{ id: string }>(
       api,
       `insert into clinic_service (id, clinic_id, name, duration_minutes, colour, price_minor, currency, payment_required, active, created_at, updated_at)
@@ -185,8 +178,8 @@ describe("waitlist", () => {
   });
 
   it("new availability from scheduling (an availability rule) offers one of its slots, one live offer per entry", async () => {
-    const { clinicId, doctor, reception } = await setup(api);
-    const patient = await freePatient(api, doctor.doctorId);
+    const { clinicId, doctor, reception } = await buildClinicWithDoctor(api);
+    const patient = await buildPatient(api, { tier: "vise", relatedTo: doctor.doctorId });
     const monday = mondayIn(1);
     const entry = await join(api, patient, { doctorId: doctor.doctorId, from: monday, to: monday, window: { start: "10:00", end: "11:00" } });
     const rule = await call(api, reception, "POST", `/doctors/${doctor.doctorId}/availability-rules`, weekdayRule(clinicId));
@@ -202,9 +195,9 @@ describe("waitlist", () => {
   });
 
   it("with nobody waiting who fits, a freed slot stays available", async () => {
-    const { clinicId, doctor } = await setup(api);
-    const [slot] = await slots(api, doctor.doctorId, clinicId, 1);
-    const patient = await freePatient(api, doctor.doctorId);
+    const { clinicId, doctor } = await buildClinicWithDoctor(api);
+    const [slot] = await buildSlots(api, { doctorId: doctor.doctorId, clinicId, count: 1 });
+    const patient = await buildPatient(api, { tier: "vise", relatedTo: doctor.doctorId });
     await join(api, patient, { doctorId: doctor.doctorId, ...range, window: { start: "15:00", end: "16:00" } });
     await freeByCancellation(api, slot!.id);
     expect(await matchOutcome(slot!.id)).toBe("nobody");
@@ -212,15 +205,15 @@ describe("waitlist", () => {
   });
 
   it("concurrent matches for one slot make one offer; slots freeing at once give one entry one live offer", async () => {
-    const { clinicId, doctor } = await setup(api);
-    const free = await slots(api, doctor.doctorId, clinicId, 5);
+    const { clinicId, doctor } = await buildClinicWithDoctor(api);
+    const free = await buildSlots(api, { doctorId: doctor.doctorId, clinicId, count: 5 });
     const [target, ...others] = free;
-    const patients = await Promise.all([0, 1, 2].map(() => freePatient(api, doctor.doctorId)));
+    const patients = await Promise.all([0, 1, 2].map(() => buildPatient(api, { tier: "vise", relatedTo: doctor.doctorId })));
     const entries = [];
     for (const patient of patients) entries.push(await join(api, patient, { doctorId: doctor.doctorId, ...range }));
 
     // One slot, many matchers: called directly on the api and worker runtimes, and queued to the worker.
-    const matchers = [new WaitlistMatcher(contextOf(api.runtime)), new WaitlistMatcher(contextOf(worker.runtime))];
+    const matchers = [new WaitlistMatcher(api.runtime.context), new WaitlistMatcher(worker.runtime.context)];
     const queued = await Promise.all([0, 1, 2].map((i) => api.runtime.queues.get("booking").add("waitlist-match", { slotId: target!.id }, { jobId: `race-${target!.id}-${i}` })));
     const direct = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => matchers[i % 2]!.match(target!.id)));
     for (const job of queued) await waitFor(async () => ["completed", "failed", "delayed"].includes(await job.getState()) || undefined);

@@ -1,18 +1,16 @@
 /**
- * Browser test support: the web app built by Vite into a temporary directory, a real runtime
- * serving it (WEB_DIST_DIR), and Debian's chromium driven by playwright-core.
+ * Browser test support: a real runtime serving the web app that the global setup built once for the
+ * run (WEB_DIST_DIR), and Debian's chromium driven by playwright-core.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { build } from "vite";
-import { afterAll, beforeAll } from "vitest";
-import { createTestEnvironment, startTestApp, type TestApp } from "../support/harness";
-import { TEST_PASSWORD } from "../support/identity";
+import { inject } from "vitest";
+import { TEST_PASSWORD } from "./factories";
+import { createTestEnvironment, startTestApp, useStarted, type TestApp } from "./harness";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const SCREENSHOT_DIR = path.join(root, "tests/e2e/screenshots");
@@ -31,16 +29,11 @@ export function chromiumPath(): string | null {
   return null;
 }
 
-/** Builds web/ into a fresh directory (each test file its own, so parallel files never share one). */
-export async function buildWeb(): Promise<string> {
-  const outDir = await fs.mkdtemp(path.join(os.tmpdir(), "clinic-web-"));
-  await build({
-    root: path.join(root, "web"),
-    configFile: path.join(root, "web/vite.config.ts"),
-    logLevel: "error",
-    build: { outDir, emptyOutDir: true },
-  });
-  return outDir;
+/** The web app's build for this run (tests/setup/global-setup.ts builds it when the run has browser tests). */
+export function webDistDir(): string {
+  const dir = inject("webDistDir");
+  if (!dir) throw new Error("the web app was not built for this run: the global setup builds it when the run includes *.e2e.test.ts files");
+  return dir;
 }
 
 export async function launchBrowser(): Promise<{ browser: Browser; close(): Promise<void> }> {
@@ -80,51 +73,41 @@ export async function signIn(page: Page, baseUrl: string, email: string, passwor
   await page.locator(".live-indicator[data-status=live]").waitFor({ timeout: 10_000 });
 }
 
-/** What every browser test file stands on: the built web app, a real server serving it, chromium. */
+/**
+ * What every browser test file stands on: a real server serving the built web app, chromium, and
+ * (`worker: true`) a worker node on the same environment for the jobs a screen waits on.
+ */
 export interface BrowserStage {
   app: TestApp;
+  worker: TestApp | null;
   browser: Browser;
   close(): Promise<void>;
 }
 
-export async function startBrowserStage(): Promise<BrowserStage> {
-  const webDir = await buildWeb();
-  const app = await startTestApp(await createTestEnvironment(), { env: { WEB_DIST_DIR: webDir, RATE_LIMIT_MAX: "100000" } });
+export async function startBrowserStage(options: { worker?: boolean } = {}): Promise<BrowserStage> {
+  const environment = await createTestEnvironment();
+  const app = await startTestApp(environment, { env: { WEB_DIST_DIR: webDistDir(), RATE_LIMIT_MAX: "100000" } });
+  const worker = options.worker ? await startTestApp(environment, { env: { ROLE: "worker" } }) : null;
   const chrome = await launchBrowser();
   return {
     app,
+    worker,
     browser: chrome.browser,
     async close() {
       await chrome.close();
+      await worker?.close();
       await app.close();
-      await fs.rm(webDir, { recursive: true, force: true });
     },
   };
 }
 
 /**
- * Registers the file's beforeAll (build, server, chromium: 120 s) and afterAll (close) and returns the
+ * Registers the file's beforeAll (server, chromium: 120 s) and afterAll (close) and returns the
  * stage: `stage.app` and `stage.browser` are there once beforeAll ran. Later beforeAll/afterAll hooks
  * of the file run after the start and before the close.
  */
-export function useBrowserStage(): { readonly app: TestApp; readonly browser: Browser } {
-  let stage: BrowserStage | undefined;
-  beforeAll(async () => {
-    stage = await startBrowserStage();
-  }, 120_000);
-  afterAll(async () => stage?.close());
-  const started = () => {
-    if (!stage) throw new Error("the browser stage is not started (use it inside tests or hooks)");
-    return stage;
-  };
-  return {
-    get app() {
-      return started().app;
-    },
-    get browser() {
-      return started().browser;
-    },
-  };
+export function useBrowserStage(options: { worker?: boolean } = {}): Readonly<Omit<BrowserStage, "close">> {
+  return useStarted(() => startBrowserStage(options), 120_000);
 }
 
 /** A fresh browser context signed in as `email` (a phone-sized viewport when asked). */
