@@ -1,6 +1,6 @@
 /** The hold-expiry job run by a real worker runtime (ROLE=worker) releases a lapsed hold. */
 import { describe, expect, it } from "vitest";
-import { useApiAndWorker, waitFor } from "../support/harness";
+import { jobResult, useApiAndWorker, waitFor } from "../support/harness";
 import { buildClinicWithDoctor, buildPatient, buildSlots } from "../support/factories";
 import { hold } from "../support/api";
 import { query } from "../support/db";
@@ -24,8 +24,8 @@ describe("hold expiry job", () => {
     await waitFor(async () => (await query(api, `select status from appointment where id = ?`, [held.body.id]))[0]!.status === "expired");
     const [row] = await query<{ status: string; version: number }>(api, `select status, version from slot where id = ?`, [slot!.id]);
     expect(row).toMatchObject({ status: "available", version: 3 });
-    const again = await api.runtime.queues.get("booking").add("hold-expiry", { appointmentId: held.body.id }, { jobId: `hold-again-${held.body.id}` });
-    await waitFor(async () => (await again.getState()) === "completed");
+    await api.runtime.queues.get("booking").add("hold-expiry", { appointmentId: held.body.id }, { jobId: `hold-again-${held.body.id}` });
+    await jobResult(api.runtime.queues.get("booking"), `hold-again-${held.body.id}`);
     expect((await query(api, `select version from slot where id = ?`, [slot!.id]))[0]).toMatchObject({ version: 3 });
   }, 30_000);
 });

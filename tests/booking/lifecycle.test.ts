@@ -7,7 +7,7 @@ import type { Socket } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { LIFECYCLE_JOB, PROBABLE_NO_SHOW_EVENT, type LifecycleReport } from "../../server/src/modules/booking/appointment-lifecycle";
 import { LOYALTY_AWARD_JOB, loyaltyJobId } from "../../server/src/modules/loyalty/loyalty.service";
-import { listen, seqOf, subscribe, useApiAndWorker, waitFor } from "../support/harness";
+import { jobResult, listen, seqOf, subscribe, useApiAndWorker, waitFor } from "../support/harness";
 import { buildAppointment, buildClinicWithDoctor, buildPatient, buildSlot } from "../support/factories";
 import { call } from "../support/api";
 import { count, query } from "../support/db";
@@ -17,18 +17,17 @@ const MINUTE = 60_000;
 describe("slot and appointment lifecycle", () => {
   // The schedule runs once at start (on an empty database) and then hourly: the tests run it themselves.
   // The worker node runs the jobs; the test drives the api node.
-  const { api } = useApiAndWorker({ RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error", LIFECYCLE_EVERY_SECONDS: "3600" });
+  const { api, worker } = useApiAndWorker({ RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error", LIFECYCLE_EVERY_SECONDS: "3600" });
   const sockets: Socket[] = [];
   afterEach(() => {
     for (const socket of sockets.splice(0)) socket.disconnect();
   });
 
   let runs = 0;
-  /** Adds one run of a job and waits for the worker to finish it. */
+  /** Adds one run of a job and waits for the worker to finish it and deliver its events. */
   async function run<T>(queue: "maintenance" | "booking", name: string, data: object = {}, jobId = `${name}-test-${(runs += 1)}`): Promise<T> {
-    const job = await api.runtime.queues.get(queue).add(name, data, { jobId });
-    await waitFor(async () => ((await job.getState()) === "completed" ? true : undefined), 20_000);
-    return (await api.runtime.queues.get(queue).getJob(jobId))!.returnvalue as T;
+    await api.runtime.queues.get(queue).add(name, data, { jobId });
+    return jobResult<T>(api.runtime.queues.get(queue), jobId, { settle: [worker] });
   }
   const lifecycle = () => run<LifecycleReport>("maintenance", LIFECYCLE_JOB);
   const slotRow = async (id: string) => (await query<{ status: string; version: number }>(api, `select status, version from slot where id = ?`, [id]))[0]!;
@@ -149,9 +148,7 @@ describe("slot and appointment lifecycle", () => {
 
     const completed = await call(api, reception, "POST", `/appointments/${visit.id}/status`, { status: "completed" });
     expect(completed.status, JSON.stringify(completed.body)).toBe(200);
-    const job = await waitFor(() => api.runtime.queues.get("booking").getJob(loyaltyJobId(visit.id)));
-    expect(job.name).toBe(LOYALTY_AWARD_JOB);
-    await waitFor(async () => ((await job.getState()) === "completed" ? true : undefined));
+    expect(await jobResult(api.runtime.queues.get("booking"), loyaltyJobId(visit.id))).toEqual({ outcome: "awarded", points: 10 });
     const ledger = () =>
       query<{ patient_id: string; clinic_id: string; kind: string; points: number }>(api, `select patient_id, clinic_id, kind, points from loyalty_points_entry where appointment_id = ?`, [visit.id]);
     expect(await ledger()).toEqual([{ patient_id: patient.patientId, clinic_id: clinicId, kind: "award", points: 10 }]);
@@ -170,9 +167,7 @@ describe("slot and appointment lifecycle", () => {
     expect((await run<{ outcome: string }>("booking", LOYALTY_AWARD_JOB, { appointmentId: visit.id })).outcome).toBe("not_completed");
 
     expect((await call(api, reception, "POST", `/appointments/${visit.id}/status`, { status: "completed" })).status).toBe(200);
-    const job = await waitFor(() => api.runtime.queues.get("booking").getJob(loyaltyJobId(visit.id)));
-    await waitFor(async () => ((await job.getState()) === "completed" ? true : undefined));
-    expect((await api.runtime.queues.get("booking").getJob(loyaltyJobId(visit.id)))!.returnvalue).toEqual({ outcome: "no_points" });
+    expect(await jobResult(api.runtime.queues.get("booking"), loyaltyJobId(visit.id))).toEqual({ outcome: "no_points" });
     expect(await count(api, `select count(*) n from loyalty_points_entry where patient_id = ?`, [patient.patientId])).toBe(0);
   });
 });

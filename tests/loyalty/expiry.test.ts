@@ -1,6 +1,6 @@
 /** The hold-expiry job, run by a real worker runtime, gives back the points a lapsed free hold redeemed. */
 import { describe, expect, it } from "vitest";
-import { useApiAndWorker, waitFor } from "../support/harness";
+import { jobResult, useApiAndWorker, waitFor } from "../support/harness";
 import { buildClinicWithDoctor, buildPatient, buildSlots, grantPoints } from "../support/factories";
 import { balanceOf, hold } from "../support/api";
 import { query } from "../support/db";
@@ -24,8 +24,8 @@ describe("loyalty and the hold-expiry job", () => {
     await job!.promote();
     await waitFor(async () => (await query(api, `select status from appointment where id = ?`, [held.body.id]))[0]!.status === "expired");
     expect(await balanceOf(api, patient)).toBe(120);
-    const again = await api.runtime.queues.get("booking").add("hold-expiry", { appointmentId: held.body.id }, { jobId: `hold-again-${held.body.id}` });
-    await waitFor(async () => (await again.getState()) === "completed");
+    await api.runtime.queues.get("booking").add("hold-expiry", { appointmentId: held.body.id }, { jobId: `hold-again-${held.body.id}` });
+    await jobResult(api.runtime.queues.get("booking"), `hold-again-${held.body.id}`);
     expect(await entries(api, patient.patientId, "return")).toBe(1);
     expect(await balanceOf(api, patient)).toBe(120);
   }, 30_000);

@@ -9,7 +9,7 @@ import type { Job } from "bullmq";
 import { addDays, localDateOf, zonedToInstant } from "@clinic/shared";
 import { reminderJobId, type ReminderData } from "../../server/src/modules/reminders/reminders.service";
 import type { ReminderKind } from "../../server/src/modules/reminders/reminder-plan";
-import { startApiAndWorker, type TestApp, waitFor } from "../support/harness";
+import { jobResult, startApiAndWorker, type TestApp, waitFor } from "../support/harness";
 import { buildAppointment, buildDoctor, buildMiddayClinic, buildPatient, buildPerson, buildSlot } from "../support/factories";
 import { call, hold } from "../support/api";
 import { query } from "../support/db";
@@ -76,10 +76,7 @@ describe("appointment reminders", () => {
       return rows.some((row) => row.status === "queued") ? undefined : rows;
     });
 
-  async function completed(job: Job): Promise<unknown> {
-    await waitFor(async () => ((await job.getState()) === "completed" ? true : undefined), 20_000);
-    return (await queue().getJob(job.id!))!.returnvalue;
-  }
+  const completed = (job: Job) => jobResult(queue(), job.id!);
 
   it("confirming plans day-before, morning and two-hours jobs at the right times; cancelling removes them", async () => {
     const start = local(3, "15:00");

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { SLOT_HORIZON_JOB, SLOT_PURGE_JOB } from "../../server/src/modules/scheduling/scheduling.jobs";
-import { seqOf, useApiAndWorker, waitFor } from "../support/harness";
+import { jobResult, seqOf, useApiAndWorker } from "../support/harness";
 import { buildAppointment, buildClinic, buildDoctor, buildPerson, buildSlot, weekdayRule } from "../support/factories";
 import { call } from "../support/api";
 import { count } from "../support/db";
@@ -14,13 +14,12 @@ const DAY = 86_400_000;
 
 describe("rolling horizon jobs", () => {
   // The worker node runs the jobs; the test drives the api node.
-  const { api } = useApiAndWorker({ RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error" });
+  const { api, worker } = useApiAndWorker({ RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error" });
 
-  /** Adds one run of a maintenance job and waits for the worker to finish it. */
+  /** Adds one run of a maintenance job and waits for the worker to finish it and deliver its events. */
   async function run(name: string, id: string): Promise<Record<string, number>> {
-    const job = await api.runtime.queues.get("maintenance").add(name, {}, { jobId: id });
-    await waitFor(async () => ((await job.getState()) === "completed" ? true : undefined), 20_000);
-    return (await api.runtime.queues.get("maintenance").getJob(id))!.returnvalue as Record<string, number>;
+    await api.runtime.queues.get("maintenance").add(name, {}, { jobId: id });
+    return jobResult(api.runtime.queues.get("maintenance"), id, { settle: [worker] });
   }
 
   it("registers both as one cron schedule each, however many workers run", async () => {

@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import pino from "pino";
+import type { Queue } from "bullmq";
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, inject } from "vitest";
 import type { EventEnvelope, RealtimeEventName, SubscribeAck, Topic } from "@clinic/shared";
@@ -234,6 +235,18 @@ export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undef
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * Waits until the BullMQ job `jobId` exists and has completed, then until the apps in `settle` have
+ * delivered their domain events (a job's consequences follow its commit, like a request's); returns
+ * the job's result.
+ */
+export async function jobResult<R = unknown>(queue: Queue, jobId: string, options: { settle?: HasRuntime[]; timeoutMs?: number } = {}): Promise<R> {
+  // Read after completion: a job read earlier carries no result.
+  const job = await waitFor(async () => ((await queue.getJobState(jobId)) === "completed" ? queue.getJob(jobId) : undefined), options.timeoutMs ?? 20_000);
+  for (const app of options.settle ?? []) await app.runtime.outbox.idle();
+  return job.returnvalue as R;
 }
 
 /** Waits (up to 5 s) until `probe` holds, e.g. until a socket has seen the events a test expects. */

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { Socket } from "socket.io-client";
 import { waitlistEntryViewSchema } from "@clinic/shared";
 import { WaitlistMatcher } from "../../server/src/modules/waitlist/waitlist.match";
-import { listen, subscribe, useApiAndWorker, waitFor } from "../support/harness";
+import { jobResult, listen, subscribe, useApiAndWorker, waitFor } from "../support/harness";
 import { buildClinicWithDoctor, buildPatient, buildPerson, buildSlots, weekdayRule } from "../support/factories";
 import { call } from "../support/api";
 import { count, inconsistencies, query, statusOf } from "../support/db";
@@ -26,10 +26,7 @@ describe("waitlist", () => {
   /** The outcome of the worker's match job for the slot's current state. */
   async function matchOutcome(slotId: string): Promise<string> {
     const [row] = await query<{ version: number }>(api, `select version from slot where id = ?`, [slotId]);
-    const queue = api.runtime.queues.get("booking");
-    const job = await waitFor(() => queue.getJob(`waitlist-${slotId}-${row!.version}`));
-    await waitFor(async () => (await job.getState()) === "completed" || undefined);
-    return ((await queue.getJob(job.id!))?.returnvalue as { outcome: string }).outcome;
+    return (await jobResult<{ outcome: string }>(api.runtime.queues.get("booking"), `waitlist-${slotId}-${row!.version}`)).outcome;
   }
 
   it("validates a join (400 naming the field), refuses duplicates (409) and hides other patients' entries", async () => {
