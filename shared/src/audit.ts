@@ -1,8 +1,9 @@
 import { z } from "zod";
+import { instantSchema } from "./calendar";
 
 export const auditEventSchema = z.object({
   id: z.number().int(),
-  at: z.iso.datetime(),
+  at: instantSchema,
   actorId: z.uuid().nullable(),
   actorRole: z.string().nullable(),
   action: z.string(),
@@ -24,8 +25,8 @@ export const auditQuerySchema = z.strictObject({
   action: z.string().max(64).optional(),
   entityType: z.string().max(64).optional(),
   entityId: z.string().max(64).optional(),
-  from: z.iso.datetime().optional(),
-  to: z.iso.datetime().optional(),
+  from: instantSchema.optional(),
+  to: instantSchema.optional(),
   /** Events with an id below this one (newest first). */
   before: z.coerce.number().int().positive().optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),

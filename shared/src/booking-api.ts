@@ -1,12 +1,11 @@
 /** The booking module's HTTP contract: holds, confirmation, cancellation, rescheduling, lists. */
 import { z } from "zod";
+import { instantSchema, localDateSchema } from "./calendar";
 import { appointmentStatuses, bookingNextSteps, idempotencyKeySchema, paymentStatuses } from "./booking";
 
-const isoInstant = z.iso.datetime();
-const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "YYYY-MM-DD");
 
 /** A place in an elastic block, as `GET /slots?serviceId=` offered it: the block and the offered start. */
-export const elasticOfferRequestSchema = z.strictObject({ blockId: z.uuid(), start: isoInstant });
+export const elasticOfferRequestSchema = z.strictObject({ blockId: z.uuid(), start: instantSchema });
 
 /** What to book: a slot by id, or an elastic offer (sized by `serviceId`). Exactly one. */
 function exactlyOneTarget(value: { slotId?: string | undefined; elastic?: unknown; serviceId?: string | undefined }, ctx: z.RefinementCtx) {
@@ -38,9 +37,9 @@ export const createAppointmentReplySchema = z.object({
   /** Null for a booking in an elastic block (then `elasticAllocationId` is set). */
   slotId: z.uuid().nullable(),
   elasticAllocationId: z.uuid().nullable(),
-  start: isoInstant,
-  end: isoInstant,
-  holdExpiresAt: isoInstant.nullable(),
+  start: instantSchema,
+  end: instantSchema,
+  holdExpiresAt: instantSchema.nullable(),
   next: z.enum(bookingNextSteps),
   checkoutUrl: z.string().nullable(),
   paymentStatus: z.enum(paymentStatuses),
@@ -61,10 +60,10 @@ export const appointmentViewSchema = z.object({
   doctorId: z.uuid(),
   clinicId: z.uuid(),
   serviceId: z.uuid().nullable(),
-  start: isoInstant,
-  end: isoInstant,
+  start: instantSchema,
+  end: instantSchema,
   status: z.enum(appointmentStatuses),
-  holdExpiresAt: isoInstant.nullable(),
+  holdExpiresAt: instantSchema.nullable(),
   paymentStatus: z.enum(paymentStatuses),
   feeMinor: z.number().int(),
   transactionFeeMinor: z.number().int(),
@@ -76,11 +75,11 @@ export const appointmentViewSchema = z.object({
   /** A pending move of a paid visit: the visit this hold replaces once the difference is paid (that visit stays booked until then). */
   pendingMoveFrom: z.uuid().nullable(),
   /** Set by the lifecycle job when a scheduled visit ended without a check-in (staff decide). */
-  probableNoShowAt: isoInstant.nullable(),
+  probableNoShowAt: instantSchema.nullable(),
   /** Today's live estimate of when the visit starts (the queue's ETA job; docs/queue-eta.md), or null. */
-  expectedStartAt: isoInstant.nullable(),
+  expectedStartAt: instantSchema.nullable(),
   version: z.number().int(),
-  createdAt: isoInstant,
+  createdAt: instantSchema,
 });
 export type AppointmentView = z.infer<typeof appointmentViewSchema>;
 
@@ -115,7 +114,7 @@ export const myAppointmentsQuerySchema = z.strictObject({
   scope: z.literal("mine"),
   when: z.enum(["upcoming", "past"]).default("upcoming"),
 });
-export const dayQuerySchema = z.strictObject({ date: localDate });
+export const dayQuerySchema = z.strictObject({ date: localDateSchema });
 /** GET /doctors/:doctorId/day/patients?date=: who the day's appointments are with (names for the doctor's timeline). */
 export const dayPatientSchema = z.object({ patientId: z.uuid(), fullName: z.string() });
 export type DayPatient = z.infer<typeof dayPatientSchema>;

@@ -3,6 +3,7 @@
  * clinic services, account status). Bodies are strict: an unknown field is a 400 naming it.
  */
 import { z } from "zod";
+import { instantSchema, localDateSchema } from "./calendar";
 import {
   approvalStatuses,
   clinicSettingsSchema,
@@ -21,7 +22,6 @@ const slug = z
   .max(64)
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "lower-case letters, digits and single hyphens");
 const currency = z.string().regex(/^[A-Z]{3}$/, "an ISO 4217 code such as GBP");
-const isoInstant = z.iso.datetime();
 
 export const idParams = <K extends string>(...keys: K[]) =>
   z.object(Object.fromEntries(keys.map((key) => [key, z.uuid()])) as Record<K, z.ZodUUID>);
@@ -43,8 +43,8 @@ export type ClinicSummary = z.infer<typeof clinicSummarySchema>;
 export const clinicSchema = clinicSummarySchema.extend({
   settings: clinicSettingsSchema,
   active: z.boolean(),
-  createdAt: isoInstant,
-  updatedAt: isoInstant,
+  createdAt: instantSchema,
+  updatedAt: instantSchema,
 });
 export type ClinicView = z.infer<typeof clinicSchema>;
 
@@ -84,7 +84,7 @@ export const clinicMemberSchema = z.object({
   role: z.enum(clinicRoles),
   displayName: z.string(),
   email: z.string().nullable(),
-  createdAt: isoInstant,
+  createdAt: instantSchema,
 });
 export type ClinicMember = z.infer<typeof clinicMemberSchema>;
 export const clinicMemberListSchema = z.object({ items: z.array(clinicMemberSchema) });
@@ -239,7 +239,7 @@ export const doctorClinicsSchema = z.object({ doctorId: z.uuid(), clinicIds: z.a
 // ---------------------------------------------------------------- patients
 
 /** YYYY-MM-DD, a real calendar day, not in the future. */
-const dateOfBirth = z.iso.date().refine((day) => day <= new Date().toISOString().slice(0, 10), "not in the future");
+const dateOfBirth = localDateSchema.refine((day) => day <= new Date().toISOString().slice(0, 10), "not in the future");
 
 export const patientSchema = z.object({
   id: z.uuid(),
@@ -251,8 +251,8 @@ export const patientSchema = z.object({
   preferredLanguage: z.string(),
   reminderPreferences: reminderPreferencesSchema,
   subscriptionTier: z.enum(subscriptionTiers),
-  createdAt: isoInstant,
-  updatedAt: isoInstant,
+  createdAt: instantSchema,
+  updatedAt: instantSchema,
 });
 export type PatientView = z.infer<typeof patientSchema>;
 export const patientListSchema = z.object({ items: z.array(patientSchema) });
@@ -279,7 +279,7 @@ export type CreateDoctorPatientRelationRequest = z.infer<typeof createDoctorPati
 export const doctorPatientRelationSchema = z.object({
   doctorId: z.uuid(),
   patientId: z.uuid(),
-  createdAt: isoInstant,
+  createdAt: instantSchema,
 });
 
 // ---------------------------------------------------------------- clinic services
@@ -297,8 +297,8 @@ export const clinicServiceSchema = z.object({
   currency: z.string(),
   paymentRequired: z.boolean(),
   active: z.boolean(),
-  createdAt: isoInstant,
-  updatedAt: isoInstant,
+  createdAt: instantSchema,
+  updatedAt: instantSchema,
 });
 export type ClinicServiceView = z.infer<typeof clinicServiceSchema>;
 export const clinicServiceListSchema = z.object({ items: z.array(clinicServiceSchema) });

@@ -6,6 +6,7 @@ export * from "./identity";
 export * from "./directory";
 export * from "./audit";
 export * from "./directory-api";
+export * from "./calendar";
 export * from "./scheduling";
 export * from "./time";
 export * from "./scheduling-availability-api";

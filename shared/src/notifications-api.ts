@@ -3,11 +3,11 @@
  * preferences, and the outbox view for admins. Bodies are strict: an unknown field is a 400 naming it.
  */
 import { z } from "zod";
+import { offsetInstantSchema } from "./calendar";
 import { deliveryStatuses, notificationChannels } from "./directory";
 
 export type DeliveryStatus = (typeof deliveryStatuses)[number];
 
-const isoInstant = z.iso.datetime({ offset: true });
 
 /** "HH:MM", 24-hour wall-clock time. */
 export const clockTimeSchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a time as HH:MM (00:00–23:59)");
@@ -45,8 +45,8 @@ export const inboxItemSchema = z.object({
   template: z.string(),
   title: z.string(),
   body: z.string(),
-  createdAt: isoInstant,
-  readAt: isoInstant.nullable(),
+  createdAt: offsetInstantSchema,
+  readAt: offsetInstantSchema.nullable(),
 });
 export type InboxItem = z.infer<typeof inboxItemSchema>;
 
@@ -90,10 +90,10 @@ export const outboxItemSchema = z.object({
   statusDetail: z.string().nullable(),
   attempts: z.number().int(),
   providerId: z.string().nullable(),
-  createdAt: isoInstant,
-  sentAt: isoInstant.nullable(),
-  deliveredAt: isoInstant.nullable(),
-  updatedAt: isoInstant,
+  createdAt: offsetInstantSchema,
+  sentAt: offsetInstantSchema.nullable(),
+  deliveredAt: offsetInstantSchema.nullable(),
+  updatedAt: offsetInstantSchema,
 });
 export type OutboxItem = z.infer<typeof outboxItemSchema>;
 

@@ -3,9 +3,9 @@
  * walk-ins, call-next, doctor and reception actions) and the anonymised display feed.
  */
 import { z } from "zod";
+import { instantSchema, localDateSchema } from "./calendar";
 import type { ErrorCode } from "./errors";
 
-const isoInstant = z.iso.datetime();
 
 /** How a patient joined the queue; emergencies jump ahead with a reason. */
 export const queueEntryKinds = ["appointment", "walk_in", "emergency"] as const;
@@ -13,7 +13,6 @@ export type QueueEntryKind = (typeof queueEntryKinds)[number];
 /** waiting → called → in_room → done, or left / no_show. */
 export const queueEntryStatuses = ["waiting", "called", "in_room", "done", "left", "no_show"] as const;
 export type QueueEntryStatus = (typeof queueEntryStatuses)[number];
-const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "YYYY-MM-DD");
 
 /** Every display token starts with this; the rest is `<id>.<secret>`. */
 export const DISPLAY_TOKEN_PREFIX = "dsp_";
@@ -38,10 +37,10 @@ export const displayTokenSchema = z.object({
   id: z.uuid(),
   clinicId: z.uuid(),
   name: z.string(),
-  createdAt: isoInstant,
+  createdAt: instantSchema,
   createdBy: z.uuid().nullable(),
-  lastUsedAt: isoInstant.nullable(),
-  revokedAt: isoInstant.nullable(),
+  lastUsedAt: instantSchema.nullable(),
+  revokedAt: instantSchema.nullable(),
 });
 export type DisplayTokenView = z.infer<typeof displayTokenSchema>;
 
@@ -52,7 +51,7 @@ export const createdDisplayTokenSchema = z.object({
   id: z.uuid(),
   clinicId: z.uuid(),
   name: z.string(),
-  createdAt: isoInstant,
+  createdAt: instantSchema,
   /** `dsp_<id>.<secret>`: give it to the screen; it cannot be read again. */
   token: z.string().regex(displayTokenPattern),
 });
@@ -148,13 +147,13 @@ export type ReassignRequest = z.infer<typeof reassignRequestSchema>;
 export const queueEntryViewSchema = z.object({
   id: z.uuid(),
   clinicId: z.uuid(),
-  serviceDay: localDate,
+  serviceDay: localDateSchema,
   doctorId: z.uuid().nullable(),
   doctorName: z.string().nullable(),
   patientId: z.uuid(),
   patientName: z.string(),
   appointmentId: z.uuid().nullable(),
-  appointmentStart: isoInstant.nullable(),
+  appointmentStart: instantSchema.nullable(),
   slotId: z.uuid().nullable(),
   kind: z.enum(queueEntryKinds),
   ticket: z.string(),
@@ -162,21 +161,21 @@ export const queueEntryViewSchema = z.object({
   reason: z.string().nullable(),
   manualRank: z.number().int().nullable(),
   room: z.string().nullable(),
-  arrivedAt: isoInstant,
-  calledAt: isoInstant.nullable(),
-  startedAt: isoInstant.nullable(),
-  finishedAt: isoInstant.nullable(),
-  leftAt: isoInstant.nullable(),
+  arrivedAt: instantSchema,
+  calledAt: instantSchema.nullable(),
+  startedAt: instantSchema.nullable(),
+  finishedAt: instantSchema.nullable(),
+  leftAt: instantSchema.nullable(),
   /** The live ETA (set by the ETA job; null until it has run). */
-  expectedAt: isoInstant.nullable(),
+  expectedAt: instantSchema.nullable(),
   version: z.number().int(),
 });
 export type QueueEntryView = z.infer<typeof queueEntryViewSchema>;
 
 /** GET /clinics/:clinicId/queue?date= (default: today in the clinic's zone). */
-export const queueListQuerySchema = z.strictObject({ date: localDate.optional() });
+export const queueListQuerySchema = z.strictObject({ date: localDateSchema.optional() });
 
-export const queueListSchema = z.object({ clinicId: z.uuid().nullable(), date: localDate.nullable(), items: z.array(queueEntryViewSchema) });
+export const queueListSchema = z.object({ clinicId: z.uuid().nullable(), date: localDateSchema.nullable(), items: z.array(queueEntryViewSchema) });
 export type QueueList = z.infer<typeof queueListSchema>;
 export const callNextReplySchema = z.object({ entry: queueEntryViewSchema.nullable() });
 
@@ -192,7 +191,7 @@ export const doctorBusyProblemSchema = z.looseObject({
   entryId: z.uuid(),
   ticket: z.string(),
   clinicId: z.uuid(),
-  serviceDay: localDate,
+  serviceDay: localDateSchema,
   /** The holder's version, for the action that resolves it. */
   version: z.number().int(),
 });
@@ -221,7 +220,7 @@ export type DisplayTicket = z.infer<typeof displayTicketSchema>;
 export const displaySnapshotSchema = z.strictObject({
   clinic: z.strictObject({ id: z.uuid(), name: z.string(), timeZone: z.string() }),
   /** Today in the clinic's time zone. */
-  date: localDate,
+  date: localDateSchema,
   /** Today's check-in code for patients (render as text and QR); changes at local midnight. */
   checkInCode: z.string().regex(checkInCodePattern),
   /** Called and in-room tickets, most recently called first. */
@@ -230,7 +229,7 @@ export const displaySnapshotSchema = z.strictObject({
   next: z.array(displayTicketSchema),
   waitingCount: z.number().int().min(0),
   /** When the database was read: feeds may arrive out of order, so a screen keeps the newest. */
-  asOf: isoInstant,
+  asOf: instantSchema,
 });
 export type DisplaySnapshot = z.infer<typeof displaySnapshotSchema>;
 
@@ -240,7 +239,7 @@ export const displayCalledSchema = z.strictObject({
   maskedName: z.string(),
   room: z.string().nullable(),
   doctorName: z.string().nullable(),
-  calledAt: isoInstant,
+  calledAt: instantSchema,
 });
 export type DisplayCalled = z.infer<typeof displayCalledSchema>;
 

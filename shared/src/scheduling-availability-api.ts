@@ -4,9 +4,9 @@
  * days "YYYY-MM-DD" in the clinic's zone.
  */
 import { z } from "zod";
+import { instantSchema, localDateSchema, offsetInstantSchema } from "./calendar";
 import {
   breakSchema,
-  localDateSchema,
   recurrenceSchema,
   slotKinds,
   slotStatuses,
@@ -145,21 +145,21 @@ export const availabilityRuleSchema = z.object({
   note: z.string().nullable(),
   colour: z.string().nullable(),
   active: z.boolean(),
-  createdAt: z.iso.datetime(),
-  updatedAt: z.iso.datetime(),
+  createdAt: instantSchema,
+  updatedAt: instantSchema,
 });
 export type AvailabilityRuleView = z.infer<typeof availabilityRuleSchema>;
 export const availabilityRuleListSchema = z.object({ items: z.array(availabilityRuleSchema) });
 
-export const intervalSchema = z.object({ start: z.iso.datetime(), end: z.iso.datetime() });
+export const intervalSchema = z.object({ start: instantSchema, end: instantSchema });
 export type IntervalView = z.infer<typeof intervalSchema>;
 
 /** A slot the rule engine would not touch: held, booked or blocked, and no longer in its rule. */
 export const slotConflictSchema = z.object({
   slotId: z.uuid(),
   clinicId: z.uuid(),
-  start: z.iso.datetime(),
-  end: z.iso.datetime(),
+  start: instantSchema,
+  end: instantSchema,
   status: z.enum(slotStatuses),
   reason: z.enum(["outside_rule", "rule_deleted"]),
 });
@@ -186,8 +186,8 @@ export const availabilityRuleDeleteReplySchema = z.object({
 /** One clash a schedule change would cause; every clash is listed at once. */
 export const scheduleClashSchema = z.object({
   type: z.enum(["slot", "elastic_block", "doctor_leave", "clinic_closure", "surgery"]),
-  start: z.iso.datetime(),
-  end: z.iso.datetime().nullable(),
+  start: instantSchema,
+  end: instantSchema.nullable(),
   clinicId: z.uuid().nullable(),
   clinicName: z.string().nullable(),
   slotId: z.uuid().optional(),
@@ -216,13 +216,13 @@ export const staffSlotSchema = z.object({
   clinicId: z.uuid(),
   ruleId: z.uuid().nullable(),
   serviceId: z.uuid().nullable(),
-  start: z.iso.datetime(),
-  end: z.iso.datetime(),
+  start: instantSchema,
+  end: instantSchema,
   status: z.enum(slotStatuses),
   kind: z.enum(slotKinds),
   tags: z.array(z.string()),
   note: z.string().nullable(),
-  holdExpiresAt: z.iso.datetime().nullable(),
+  holdExpiresAt: instantSchema.nullable(),
   overbooked: z.boolean(),
   overbookedBy: z.uuid().nullable(),
   overbookReason: z.string().nullable(),
@@ -234,8 +234,8 @@ export const MAX_SLOT_RANGE_DAYS = 31;
 export const doctorSlotsQuerySchema = z
   .strictObject({
     clinicId: z.uuid(),
-    from: z.iso.datetime({ offset: true }),
-    to: z.iso.datetime({ offset: true }),
+    from: offsetInstantSchema,
+    to: offsetInstantSchema,
     status: z.enum(slotStatuses).optional(),
   })
   .superRefine((value, ctx) => {
@@ -270,7 +270,7 @@ export const scheduleTemplateSchema = z.object({
   name: z.string(),
   span: z.enum(["day", "week"]),
   entries: z.array(templateEntrySchema),
-  createdAt: z.iso.datetime(),
+  createdAt: instantSchema,
 });
 export type ScheduleTemplateView = z.infer<typeof scheduleTemplateSchema>;
 export const scheduleTemplateListSchema = z.object({ items: z.array(scheduleTemplateSchema) });
@@ -325,15 +325,15 @@ export const overbookingPolicySchema = z.object({
   capPerDay: z.number().int(),
   allowedBy: z.uuid().nullable(),
   reason: z.string(),
-  createdAt: z.iso.datetime(),
+  createdAt: instantSchema,
 });
 export type OverbookingPolicyView = z.infer<typeof overbookingPolicySchema>;
 
 export const overbookRequestSchema = z
   .strictObject({
     clinicId: z.uuid(),
-    startsAt: z.iso.datetime({ offset: true }),
-    endsAt: z.iso.datetime({ offset: true }),
+    startsAt: offsetInstantSchema,
+    endsAt: offsetInstantSchema,
     serviceId: z.uuid().nullable().optional(),
     reason: z.string().trim().min(1).max(500),
   })

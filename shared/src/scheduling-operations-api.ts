@@ -3,9 +3,9 @@
  * slot operations, CSV/iCalendar import and the iCalendar export. Bodies are strict.
  */
 import { z } from "zod";
+import { instantSchema, offsetInstantSchema } from "./calendar";
 import { slotKinds, slotStatuses, unavailabilityKinds } from "./scheduling";
 
-const instant = z.iso.datetime({ offset: true });
 const reason = z.string().trim().min(1).max(500);
 const flag = z.boolean().default(false);
 
@@ -15,8 +15,8 @@ export const operationSlotSchema = z.object({
   id: z.uuid().nullable(),
   doctorId: z.uuid(),
   clinicId: z.uuid(),
-  start: z.iso.datetime(),
-  end: z.iso.datetime(),
+  start: instantSchema,
+  end: instantSchema,
   status: z.enum(slotStatuses),
   kind: z.enum(slotKinds),
   serviceId: z.uuid().nullable(),
@@ -34,9 +34,9 @@ export const createUnavailabilityRequestSchema = z
     /** Omitted or null: every clinic the doctor works at. */
     clinicId: z.uuid().nullable().optional(),
     kind: z.enum(doctorLeaveKinds),
-    startsAt: instant,
+    startsAt: offsetInstantSchema,
     /** Omitted or null: permanent from `startsAt`. */
-    endsAt: instant.nullable().optional(),
+    endsAt: offsetInstantSchema.nullable().optional(),
     reason,
     /** Release held/booked slots in range too (status → blocked) and notify their holders. */
     autoCancel: flag,
@@ -51,8 +51,8 @@ export type CreateUnavailabilityRequest = z.infer<typeof createUnavailabilityReq
 export const createClosureRequestSchema = z
   .strictObject({
     kind: z.enum(closureKinds),
-    startsAt: instant,
-    endsAt: instant,
+    startsAt: offsetInstantSchema,
+    endsAt: offsetInstantSchema,
     reason,
     autoCancel: flag,
     dryRun: flag,
@@ -65,19 +65,19 @@ export const unavailabilitySchema = z.object({
   doctorId: z.uuid().nullable(),
   clinicId: z.uuid().nullable(),
   kind: z.enum(unavailabilityKinds),
-  startsAt: z.iso.datetime(),
-  endsAt: z.iso.datetime().nullable(),
+  startsAt: instantSchema,
+  endsAt: instantSchema.nullable(),
   reason: z.string().nullable(),
   createdBy: z.uuid().nullable(),
-  createdAt: z.iso.datetime(),
+  createdAt: instantSchema,
 });
 export type UnavailabilityView = z.infer<typeof unavailabilitySchema>;
 
 export const unavailabilityListSchema = z.object({ items: z.array(unavailabilitySchema) });
 
 export const unavailabilityRangeQuerySchema = z.strictObject({
-  from: instant.optional(),
-  to: instant.optional(),
+  from: offsetInstantSchema.optional(),
+  to: offsetInstantSchema.optional(),
 });
 
 /** What creating time off did (or, with `dryRun`, would do). */
@@ -109,8 +109,8 @@ export const bulkActions = ["resize", "delete", "block"] as const;
 export const bulkSlotsRequestSchema = z
   .strictObject({
     clinicId: z.uuid(),
-    from: instant,
-    to: instant,
+    from: offsetInstantSchema,
+    to: offsetInstantSchema,
     filter: z
       .strictObject({
         serviceId: z.uuid().optional(),
@@ -177,6 +177,6 @@ export type ImportResult = z.infer<typeof importResultSchema>;
 
 export const exportQuerySchema = z.strictObject({
   clinicId: z.uuid(),
-  from: instant.optional(),
-  to: instant.optional(),
+  from: offsetInstantSchema.optional(),
+  to: offsetInstantSchema.optional(),
 });

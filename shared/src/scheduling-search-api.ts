@@ -3,15 +3,13 @@
  * Bodies are strict: an unknown field is a 400 naming it.
  */
 import { z } from "zod";
-import { bookingRuleSpecSchema, localDateSchema, slotKinds, slotStatuses, wallTimeSchema } from "./scheduling";
+import { instantSchema, localDateSchema, offsetInstantSchema } from "./calendar";
+import { bookingRuleSpecSchema, slotKinds, slotStatuses, wallTimeSchema } from "./scheduling";
 
-const isoInstant = z.iso.datetime({ offset: true });
-/** Instants in query strings: ISO 8601 with a zone designator (Z or ±HH:MM). */
-const queryInstant = z.iso.datetime({ offset: true });
 
 // ---------------------------------------------------------------- search cursor
 
-const searchCursorSchema = z.tuple([z.iso.datetime(), z.uuid()]);
+const searchCursorSchema = z.tuple([instantSchema, z.uuid()]);
 
 // Hex of ASCII JSON: opaque to clients, no platform base64 needed (shared has no DOM or Node types).
 const toHex = (text: string) => [...text].map((ch) => ch.charCodeAt(0).toString(16).padStart(2, "0")).join("");
@@ -52,9 +50,9 @@ export const slotSearchQuerySchema = z
     doctorId: z.uuid().optional(),
     clinicId: z.uuid().optional(),
     /** Start of the window (inclusive); default now. */
-    from: queryInstant.optional(),
+    from: offsetInstantSchema.optional(),
     /** End of the window (exclusive): slots that start before it; default `from` + 7 days; at most 92 days after `from`. */
-    to: queryInstant.optional(),
+    to: offsetInstantSchema.optional(),
     /** Staff views only (schedule.internal.read): effective statuses; a lapsed hold counts as `available`. Default `available`. */
     status: statusList.optional(),
     /** A specialty id or its name (case-insensitive). */
@@ -98,15 +96,15 @@ export const slotSearchItemSchema = z.object({
   id: z.uuid(),
   doctorId: z.uuid(),
   clinicId: z.uuid(),
-  start: isoInstant,
-  end: isoInstant,
+  start: offsetInstantSchema,
+  end: offsetInstantSchema,
   /** Effective status: a held slot whose hold has lapsed is `available`. */
   status: z.enum(slotStatuses),
   kind: z.enum(slotKinds),
   serviceId: z.uuid().nullable(),
   version: z.number().int(),
   /** Only for live holds (staff views). */
-  holdExpiresAt: isoInstant.optional(),
+  holdExpiresAt: offsetInstantSchema.optional(),
   /** Elastic offers: the block to allocate in and the position to ask for. */
   blockId: z.uuid().optional(),
   position: z.number().int().optional(),
@@ -177,7 +175,7 @@ export const bookingRuleSchema = z.object({
   serviceId: z.uuid().nullable(),
   spec: bookingRuleSpecSchema,
   active: z.boolean(),
-  createdAt: isoInstant,
+  createdAt: offsetInstantSchema,
 });
 export type BookingRuleView = z.infer<typeof bookingRuleSchema>;
 export const bookingRuleListSchema = z.object({ items: z.array(bookingRuleSchema) });
@@ -227,8 +225,8 @@ export const bookingRuleCheckReplySchema = z.object({ violations: z.array(ruleVi
 export const createElasticBlockRequestSchema = z
   .strictObject({
     clinicId: z.uuid(),
-    startsAt: isoInstant,
-    endsAt: isoInstant,
+    startsAt: offsetInstantSchema,
+    endsAt: offsetInstantSchema,
     /** Minutes that allocations may fill; default (and at most) the block's length. */
     capacityMinutes: z.number().int().min(5).max(1440).optional(),
     note: z.string().trim().min(1).max(2000).optional(),
@@ -248,7 +246,7 @@ export const elasticAllocationSchema = z.object({
   durationMinutes: z.number().int(),
   /** Order in the block; -1 for a freed allocation whose gap has been refilled. */
   position: z.number().int(),
-  expectedStartAt: isoInstant,
+  expectedStartAt: offsetInstantSchema,
   status: z.enum(["proposed", "confirmed", "freed"]),
 });
 export type ElasticAllocationView = z.infer<typeof elasticAllocationSchema>;
@@ -257,8 +255,8 @@ export const elasticBlockSchema = z.object({
   id: z.uuid(),
   doctorId: z.uuid(),
   clinicId: z.uuid(),
-  startsAt: isoInstant,
-  endsAt: isoInstant,
+  startsAt: offsetInstantSchema,
+  endsAt: offsetInstantSchema,
   capacityMinutes: z.number().int(),
   /** Minutes taken by proposed and confirmed allocations. */
   usedMinutes: z.number().int(),
@@ -280,8 +278,8 @@ export const elasticOffersQuerySchema = z
   .refine(oneLength, { message: "give exactly one of serviceId and minutes", path: ["minutes"] });
 
 export const elasticOfferSchema = z.object({
-  start: isoInstant,
-  end: isoInstant,
+  start: offsetInstantSchema,
+  end: offsetInstantSchema,
   /** Pass it as `position` when allocating to take this place. */
   position: z.number().int(),
   /** `end`: appended after the last allocation; `gap`: the place of a freed allocation. */

@@ -13,8 +13,6 @@ export const allocationStatuses = ["proposed", "confirmed", "freed"] as const;
 
 /** "HH:MM", 24-hour wall-clock time in the clinic's zone. */
 export const wallTimeSchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "HH:MM (24-hour)");
-/** "YYYY-MM-DD", a calendar day in the clinic's zone. */
-export const localDateSchema = z.iso.date();
 
 export const breakSchema = z.strictObject({ start: wallTimeSchema, end: wallTimeSchema });
 

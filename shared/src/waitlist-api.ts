@@ -1,9 +1,8 @@
 /** The waitlist's HTTP contract (docs/waitlist.md): joining, listing, leaving, answering offers. */
 import { z } from "zod";
+import { instantSchema, localDateSchema } from "./calendar";
 import { bookingNextSteps } from "./booking";
 
-const isoInstant = z.iso.datetime();
-const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "YYYY-MM-DD");
 const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "HH:MM (00:00–23:59)");
 
 export const waitlistEntryStatuses = ["waiting", "offered", "booked", "left"] as const;
@@ -24,8 +23,8 @@ export const joinWaitlistRequestSchema = z
     /** Only slots of this service (or slots with no service) are offered; none: any slot. */
     serviceId: z.uuid().optional(),
     /** Local dates in the clinic's zone, both included. */
-    from: localDate,
-    to: localDate,
+    from: localDateSchema,
+    to: localDateSchema,
     window: waitlistWindowSchema.optional(),
     /** Staff only; higher is offered first, ties by joining time. */
     priority: z.number().int().min(-100).max(100).optional(),
@@ -41,11 +40,11 @@ export const waitlistOfferViewSchema = z.object({
   slotId: z.uuid(),
   appointmentId: z.uuid(),
   status: z.enum(waitlistOfferStatuses),
-  start: isoInstant,
-  end: isoInstant,
+  start: instantSchema,
+  end: instantSchema,
   /** The slot is held for the patient until then. */
-  expiresAt: isoInstant,
-  createdAt: isoInstant,
+  expiresAt: instantSchema,
+  createdAt: instantSchema,
 });
 export type WaitlistOfferView = z.infer<typeof waitlistOfferViewSchema>;
 
@@ -55,14 +54,14 @@ export const waitlistEntryViewSchema = z.object({
   doctorId: z.uuid(),
   clinicId: z.uuid(),
   serviceId: z.uuid().nullable(),
-  from: localDate,
-  to: localDate,
+  from: localDateSchema,
+  to: localDateSchema,
   window: z.object({ start: localTime, end: localTime }).nullable(),
   priority: z.number().int(),
   status: z.enum(waitlistEntryStatuses),
   /** The live offer, when the entry has one. */
   offer: waitlistOfferViewSchema.nullable(),
-  createdAt: isoInstant,
+  createdAt: instantSchema,
 });
 export type WaitlistEntryView = z.infer<typeof waitlistEntryViewSchema>;
 
