@@ -21,9 +21,12 @@ export const ERRORS = {
   FORBIDDEN: { status: 403, message: "Not allowed" },
   NOT_FOUND: { status: 404, message: "Not found" },
   READ_ONLY: { status: 405, message: "This resource is read-only" },
+  REQUEST_TIMEOUT: { status: 408, message: "The request took too long to arrive" },
   PAYLOAD_TOO_LARGE: { status: 413, message: "The request body is too large" },
+  URI_TOO_LONG: { status: 414, message: "A path parameter is too long" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "Unsupported content type" },
   RATE_LIMITED: { status: 429, message: "Too many requests, slow down" },
+  HEADERS_TOO_LARGE: { status: 431, message: "The request line and headers are too large" },
   INTERNAL: { status: 500, message: "Something went wrong on our side; it has been logged" },
   CONCURRENT_CHANGE: { status: 409, message: "Changed concurrently; try again" },
 

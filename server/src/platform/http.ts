@@ -20,7 +20,8 @@ import {
 import type { Config } from "../config";
 import type { Orm } from "./db";
 import type { Metrics } from "./metrics";
-import { problem, sendProblem, toProblem } from "./problem";
+import { MAX_PARAM_LENGTH, refuseUnsafeInput } from "./inputs";
+import { answerClientError, problem, sendFrameworkProblem, sendProblem, toProblem } from "./problem";
 
 export type HttpApp = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
@@ -44,6 +45,13 @@ export async function createHttpApp(options: {
     genReqId: () => randomUUID(),
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
+    // Bad input is answered in problem+json naming the field (inputs.ts, problem.ts): an over-long
+    // or undecodable path, an oversized request line or header, a `__proto__` key.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: sendFrameworkProblem,
+    clientErrorHandler: answerClientError,
+    onProtoPoisoning: "ignore",
+    onConstructorPoisoning: "ignore",
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -54,6 +62,8 @@ export async function createHttpApp(options: {
     // Each request gets its own identity map; nothing leaks between requests.
     RequestContext.create(orm.em, done);
   });
+  // Before every other preValidation hook (authentication's), so no hook or route reads such input.
+  app.addHook("preValidation", refuseUnsafeInput);
   // While draining, answer in-flight requests with `Connection: close` so keep-alive sockets end
   // with them instead of holding the server open until their idle timeout.
   let draining = false;

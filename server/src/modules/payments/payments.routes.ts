@@ -105,12 +105,12 @@ export function paymentRoutes(ctx: ModuleContext): FastifyPluginAsync {
         const secret = provider.webhookSecret;
         const raw = request.body;
         if (!secret) throw unavailable("PAYMENT_PROVIDER_UNAVAILABLE", "No webhook secret is configured");
-        if (!Buffer.isBuffer(raw)) throw badRequest("BAD_SIGNATURE", "Send the event as application/json");
+        if (!Buffer.isBuffer(raw)) throw badRequest("BAD_SIGNATURE", "Send the event as application/json", { field: "body" });
         let event;
         try {
           event = verifiedEvent(raw, request.headers["stripe-signature"], secret);
         } catch {
-          throw badRequest("BAD_SIGNATURE", "The Stripe-Signature header is missing, wrong or too old");
+          throw badRequest("BAD_SIGNATURE", "The Stripe-Signature header is missing, wrong or too old", { field: "headers.stripe-signature" });
         }
         const outcome = await webhooks.handle(event);
         return reply.code(200).send({ received: true, outcome });
