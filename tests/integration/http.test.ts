@@ -28,6 +28,23 @@ function registerProbeRoutes(runtime: Runtime) {
   app.get("/api/v1/probe/crash", async () => {
     throw new Error("relation \"secret_table\" does not exist");
   });
+  app.post(
+    "/api/v1/probe/items/:itemId",
+    {
+      schema: {
+        params: z.object({ itemId: z.string().max(1000) }),
+        querystring: z.object({ q: z.string().optional() }),
+        body: z.union([
+          z.strictObject({ kind: z.literal("visit"), patient: z.object({ name: z.string() }), minutes: z.number().int().min(5) }),
+          z.strictObject({ kind: z.literal("note"), text: z.string() }),
+        ]),
+      },
+    },
+    async (request, reply) => {
+      await runtime.redis.rpush(`${runtime.config.redis.prefix}:probe`, request.params.itemId);
+      return reply.code(201).send({ ok: true });
+    },
+  );
 }
 
 describe("HTTP edge", () => {
@@ -136,6 +153,96 @@ describe("HTTP edge", () => {
     expect(text).toMatch(/http_request_duration_seconds_bucket\{.*route="\/api\/v1\/health".*\} \d+/);
     expect(text).toMatch(/^socket_connections 0$/m);
     expect(text).toMatch(/^queue_jobs\{queue="maintenance",state="waiting"\} \d+$/m);
+  });
+});
+
+describe("bad input at the edge", () => {
+  let environment: TestEnvironment;
+  let app: TestApp;
+  const written = () => app.runtime.redis.lrange(`${environment.prefix}:probe`, 0, -1);
+
+  beforeAll(async () => {
+    environment = await createTestEnvironment();
+    app = await startTestApp(environment, { beforeStart: registerProbeRoutes });
+  });
+  afterAll(() => app.close());
+
+  const visit = { kind: "visit", patient: { name: "Ada" }, minutes: 15 };
+  const send = (path: string, body: string, headers: Record<string, string> = {}) =>
+    fetch(`${app.url}/api/v1/probe/items/${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+
+  /** The answer's status, code and named fields, after checking it is problem+json. */
+  async function refusal(response: Response) {
+    expect(response.headers.get("content-type")).toContain("application/problem+json");
+    const text = await response.text();
+    const body = problemSchema.parse(JSON.parse(text));
+    return { status: response.status, code: body.code, fields: body.errors?.map((error) => error.field), text };
+  }
+
+  it("accepts a valid request", async () => {
+    expect((await send("item-1", JSON.stringify(visit))).status).toBe(201);
+    expect(await written()).toEqual(["item-1"]);
+  });
+
+  it("refuses a NUL or a lone surrogate anywhere in the input, naming the field, and writes nothing", async () => {
+    const cases: [string, string, string][] = [
+      ["item-2", JSON.stringify({ ...visit, patient: { name: "Ada\u0000" } }), "body.patient.name"],
+      ["item-2", JSON.stringify({ ...visit, patient: { name: "\ud800Ada" } }), "body.patient.name"],
+      ["item-2", '{"kind":"note","text":"\\udc00"}', "body.text"],
+      ["item-2", JSON.stringify({ ...visit, patient: { "na\u0000me": "Ada" } }), "body.patient.na\ufffdme"],
+      ["item%00", JSON.stringify(visit), "params.itemId"],
+      ["item-2?q=a%00b", JSON.stringify(visit), "query.q"],
+    ];
+    for (const [path, body, field] of cases) {
+      const answer = await refusal(await send(path, body));
+      expect([answer.status, answer.code, answer.fields], `${path} ${body}`).toEqual([400, "VALIDATION_FAILED", [field]]);
+    }
+    expect(await written()).toEqual(["item-1"]);
+  });
+
+  it("refuses keys that reach a prototype, naming the key rather than calling the body malformed", async () => {
+    const cases: [string, string][] = [
+      ['{"__proto__":{"isAdmin":true},"kind":"note","text":"x"}', "body.__proto__"],
+      ['{"kind":"visit","patient":{"name":"Ada","__proto__":{"isAdmin":true}},"minutes":15}', "body.patient.__proto__"],
+      ['{"kind":"note","text":"x","constructor":{"prototype":{"isAdmin":true}}}', "body.constructor"],
+    ];
+    for (const [body, field] of cases) {
+      const answer = await refusal(await send("item-3", body));
+      expect([answer.status, answer.code, answer.fields], body).toEqual([400, "VALIDATION_FAILED", [field]]);
+    }
+    expect(await written()).toEqual(["item-1"]);
+  });
+
+  it("names the failing field of the closest member of a union body, not the whole body", async () => {
+    const cases: [unknown, string[]][] = [
+      [{ ...visit, minutes: 2 }, ["body.minutes"]],
+      [{ ...visit, patient: { name: 7 } }, ["body.patient.name"]],
+      [{ kind: "note", text: 3 }, ["body.text"]],
+      [{ kind: "note", text: "x", extra: true }, ["body.extra"]],
+    ];
+    for (const [body, fields] of cases) {
+      const answer = await refusal(await send("item-4", JSON.stringify(body)));
+      expect([answer.status, answer.fields], JSON.stringify(body)).toEqual([400, fields]);
+    }
+  });
+
+  it("answers a path Fastify cannot route in problem+json naming the parameters, without echoing the path", async () => {
+    const long = "y".repeat(5_000);
+    const tooLong = await refusal(await send(long, JSON.stringify(visit)));
+    expect([tooLong.status, tooLong.code, tooLong.fields]).toEqual([414, "URI_TOO_LONG", ["params"]]);
+    expect(tooLong.text).not.toContain("yyyyyyyyyy");
+    const undecodable = await refusal(await send("%ED%A0%80", JSON.stringify(visit)));
+    expect([undecodable.status, undecodable.code, undecodable.fields]).toEqual([400, "VALIDATION_FAILED", ["params"]]);
+    expect(undecodable.text).not.toContain("%ED");
+  });
+
+  it("answers a request line or headers over Node's limit with 431 problem+json naming the part, without echoing it", async () => {
+    const longQuery = await refusal(await send(`item-5?q=${"y".repeat(20_000)}`, JSON.stringify(visit)));
+    expect([longQuery.status, longQuery.code, longQuery.fields]).toEqual([431, "HEADERS_TOO_LARGE", ["query"]]);
+    expect(longQuery.text).not.toContain("yyyyyyyyyy");
+    const bigHeader = await refusal(await send("item-5", JSON.stringify(visit), { "x-padding": "y".repeat(20_000) }));
+    expect([bigHeader.status, bigHeader.fields]).toEqual([431, ["headers"]]);
+    expect(await written()).toEqual(["item-1"]);
   });
 });
 
