@@ -2,7 +2,7 @@ import { z } from "zod";
 import { inboxItemSchema } from "./notifications-api";
 import { queueEntryViewSchema } from "./queue-api";
 import { displayEtaUpdatedSchema, etaChangedSchema, etaUpdatedSchema } from "./queue-eta-api";
-import { appointmentChangeSchema, blockChangeSchema, slotChangeSchema } from "./realtime-events";
+import { appointmentChangeSchema, blockChangeSchema, slotChangeSchema, slotsAnnotatedSchema } from "./realtime-events";
 import { waitlistOfferViewSchema } from "./waitlist-api";
 
 /**
@@ -67,6 +67,7 @@ export function family<const Noun extends string, const Causes extends readonly 
 /** Every domain event's name and payload schema. */
 export const domainEventSchemas = {
   ...family("slot", slotCauses, slotChangeSchema),
+  "slots.annotated": slotsAnnotatedSchema,
   ...family("elastic", blockCauses, blockChangeSchema),
   ...family("appointment", appointmentCauses, appointmentChangeSchema),
   ...family("queue", queueCauses, queueChangeSchema),

@@ -30,6 +30,24 @@ export type SlotLive = z.infer<typeof slotLiveSchema>;
 /** held | booked | released | blocked | rescheduled | expired | created | removed | deleted … */
 export const slotChangeSchema = slotLiveSchema.extend({ cause: z.string() });
 
+/**
+ * A rule edit changed only the staff annotations (`note`, `tags`) of the free slots it keeps
+ * (`slots.annotated`, staff topics only): one summary instead of an event per slot. Their public
+ * view, and so their `version`, is unchanged; a staff screen re-reads its slots between `from` and `to`.
+ */
+export const slotsAnnotatedSchema = z.object({
+  ruleId: z.uuid(),
+  doctorId: z.uuid(),
+  clinicId: z.uuid(),
+  /** The earliest start and the latest end among the annotated slots. */
+  from: isoInstant,
+  to: isoInstant,
+  count: z.number().int(),
+  tags: z.array(z.string()),
+  note: z.string().nullable(),
+});
+export type SlotsAnnotated = z.infer<typeof slotsAnnotatedSchema>;
+
 /** An elastic block's fill after a committed change (`elastic.{cause}`). */
 export const blockLiveSchema = z.object({
   blockId: z.uuid(),

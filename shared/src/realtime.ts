@@ -3,7 +3,7 @@ import { appointmentCauses, blockCauses, familiesOf, family, queueCauses, slotCa
 import { inboxItemSchema } from "./notifications-api";
 import { displayCalledSchema, displaySnapshotSchema, queueEntryViewSchema } from "./queue-api";
 import { displayEtaUpdatedSchema, etaChangedSchema, etaUpdatedSchema } from "./queue-eta-api";
-import { appointmentChangeSchema, blockChangeSchema, notificationReadEventSchema, slotChangeSchema } from "./realtime-events";
+import { appointmentChangeSchema, blockChangeSchema, notificationReadEventSchema, slotChangeSchema, slotsAnnotatedSchema } from "./realtime-events";
 import { waitlistOfferViewSchema } from "./waitlist-api";
 
 /**
@@ -65,6 +65,8 @@ export const MY_TOPIC = "me";
  */
 export const realtimeEventSchemas = {
   ...family("slot", slotCauses, slotChangeSchema),
+  // Staff topics only: a rule edit's new note or tags on the free slots it keeps.
+  "slots.annotated": slotsAnnotatedSchema,
   ...family("elastic", blockCauses, blockChangeSchema),
   ...family("appointment", appointmentCauses, appointmentChangeSchema),
   // Staff topics only: the entry as staff see it.

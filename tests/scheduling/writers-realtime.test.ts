@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { addDays, type EventEnvelope } from "@clinic/shared";
 import { Slot } from "../../server/src/modules/scheduling/slot.entity";
 import { listen, seqOf, settle, subscribe, useApp } from "../support/harness";
-import { buildAppointment, buildClinic, buildPerson, buildSlots, type TestPerson } from "../support/factories";
+import { buildAppointment, buildClinic, buildClinicService, buildPerson, buildSlots, type TestPerson } from "../support/factories";
 import { call } from "../support/api";
 import { query } from "../support/db";
 import { at, dayFromNow } from "../support/dates";
@@ -133,7 +133,7 @@ describe("scheduling writers, live", () => {
     const edited = await call(app, s.admin, "PATCH", `/availability-rules/${created.body.rule.id}`, {
       startTime: "08:00",
       endTime: "10:00",
-      tags: ["morning"],
+      serviceId: await buildClinicService(app, s.clinicId, 30),
     });
     expect(edited.status).toBe(200);
     expect(edited.body.materialisation).toMatchObject({ created: 2, kept: 2, removed: 2 });
@@ -171,9 +171,48 @@ describe("scheduling writers, live", () => {
       ["walk_in", "regular"],
     ]);
     // Now walk-in: a further edit reaches staff only.
-    expect((await call(app, s.admin, "PATCH", `/availability-rules/${created.body.rule.id}`, { tags: ["triage"] })).status).toBe(200);
+    const service = await buildClinicService(app, s.clinicId, 30);
+    expect((await call(app, s.admin, "PATCH", `/availability-rules/${created.body.rule.id}`, { serviceId: service })).status).toBe(200);
     await s.expectEvents("clinic", 4, ["09:00", "09:30"].map((t): Expected => ["slot.updated", t, "available", 3]));
     expect(await s.published("slots")).toBe(4);
+  });
+
+  it("a rule edit of the note or tags alone publishes nothing on slots:, one slots.annotated on each staff topic, and keeps the versions", async () => {
+    const s = await scene();
+    const day = dayFromNow(6);
+    const created = await call(app, s.admin, "POST", `/doctors/${s.doctorId}/availability-rules`, oneDayRule(s.clinicId, day, "09:00", "11:00"));
+    expect(created.status).toBe(201);
+    const laid = ["09:00", "09:30", "10:00", "10:30"];
+    for (const topic of ["slots", "clinic", "doctor"] as const) await s.expectEvents(topic, 0, laid.map((t): Expected => ["slot.created", t, "available", 1]));
+
+    const edited = await call(app, s.admin, "PATCH", `/availability-rules/${created.body.rule.id}`, { note: "Bring the referral letter", tags: ["gp", "a, \"quoted\" tag"] });
+    expect(edited.status).toBe(200);
+    expect(edited.body.materialisation).toMatchObject({ created: 0, kept: 4, removed: 0 });
+    const rows = await query<{ version: number; note: string | null; tags: string[] }>(app, `select version, note, tags from slot where doctor_id = ? order by starts_at`, [s.doctorId]);
+    expect(rows).toEqual(laid.map(() => ({ version: 1, note: "Bring the referral letter", tags: ["gp", 'a, "quoted" tag'] })));
+    for (const topic of ["clinic", "doctor"] as const) {
+      await settle(() => s.seen(topic).length >= 5);
+      expect(await s.published(topic)).toBe(5);
+      const summary = (s.seen(topic) as EventEnvelope[])[4]!;
+      expect(summary).toMatchObject({ type: "slots.annotated", topic: s.topics[topic] });
+      expect(summary.data).toEqual({
+        ruleId: created.body.rule.id,
+        doctorId: s.doctorId,
+        clinicId: s.clinicId,
+        from: at(day, "09:00").toISOString(),
+        to: at(day, "11:00").toISOString(),
+        count: 4,
+        tags: ["gp", 'a, "quoted" tag'],
+        note: "Bring the referral letter",
+      });
+    }
+    expect(await s.published("slots")).toBe(4);
+
+    // A service change is the slots' public view: every kept slot, to every topic, with a new version.
+    const service = await buildClinicService(app, s.clinicId, 30);
+    expect((await call(app, s.admin, "PATCH", `/availability-rules/${created.body.rule.id}`, { serviceId: service, note: null })).status).toBe(200);
+    await s.expectEvents("slots", 4, laid.map((t): Expected => ["slot.updated", t, "available", 2]));
+    expect(await query(app, `select distinct service_id, note from slot where doctor_id = ?`, [s.doctorId])).toEqual([{ service_id: service, note: null }]);
   });
 
   it("deleting a rule publishes slot.removed for its free slots and nothing for a booked one it leaves in place", async () => {

@@ -42,6 +42,7 @@ const samples: Partial<Record<EventFamily<DomainEventName>, unknown>> = {
 const samplesByName: Partial<Record<DomainEventName, unknown>> = {
   "notification.created": { userId, item: { id: randomUUID(), template: "booking.confirmed", title: "Booked", body: "See you", createdAt: at, readAt: null } },
   "notification.read": { userId, ids: "all", unread: 0 },
+  "slots.annotated": { ruleId: randomUUID(), doctorId, clinicId, from: at, to: at, count: 12, tags: ["gp"], note: "Bring the referral letter" },
   "eta.updated": { staff: eta, display: { doctorId, lateByMinutes: 5, entries: [{ ticket: "W-001", expectedAt: at }] } },
   "eta.changed": { patientUserId: userId, change: { appointmentId: null, entryId: entry.id, doctorId, clinicId, expectedAt: at, previousExpectedAt: at, direction: "later" } },
 };

@@ -202,7 +202,7 @@ export async function updateRule(
     await checkDoctorLimits(tx, doctorEntity, { ...merged, validUntil: merged.validUntil ?? null, id: rule.id }, settings);
     tx.assign(rule, { ...rest, service });
     await tx.flush();
-    const { report, changes } = await materialiseRule(tx, rule, { ...settings, onClash: "refuse", attempted });
+    const { report, changes, annotated } = await materialiseRule(tx, rule, { ...settings, onClash: "refuse", attempted });
     const after = ruleView(rule);
     recordAudit(tx, actor, {
       action: "schedule.rule.update",
@@ -213,7 +213,7 @@ export async function updateRule(
       after: { ...after, materialisation: { ...report, conflicts: report.conflicts.length } },
     });
     await tx.flush();
-    return recorded(tx, { reply: { rule: after, materialisation: report }, changes });
+    return recorded(tx, { reply: { rule: after, materialisation: report }, changes, annotated });
   });
 }
 

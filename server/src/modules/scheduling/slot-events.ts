@@ -6,14 +6,16 @@
  * See docs/realtime.md and docs/scheduling.md for who sends which.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import type { OperationSlot, SlotCause } from "@clinic/shared";
+import type { OperationSlot, SlotCause, SlotsAnnotated } from "@clinic/shared";
+import { recordEvents } from "../../platform/outbox";
 import type { Slot } from "./slot.entity";
 import { recordSlotChanges, slotChange, type SlotChange, type SlotRow } from "./slot.store";
 
 /**
  * Why a scheduling writer changed a slot (the event type is `slot.{cause}`):
  * - `created`  a new row (rule or template materialisation, clone, overbook, import, bulk resize);
- * - `updated`  a rule edit carried a new kind, service, tags or note onto a slot it keeps;
+ * - `updated`  a rule edit carried a new kind or service onto a slot it keeps (a new note or new tags
+ *              alone are one `slots.annotated` summary for staff instead);
  * - `removed`  the row was deleted because a rule no longer produces it or a bulk resize replaced it;
  * - `deleted`  the row was deleted by a bulk delete;
  * - `expired`  a rule no longer produces it but appointment history references it, so it is expired;
@@ -33,6 +35,8 @@ export interface WithSlotChanges<T> {
   reply: T;
   /** In publication order; empty for a dry run. */
   changes: SlotChange[];
+  /** Free slots that took a rule's new note or tags only: one `slots.annotated` for staff (slot.realtime.ts). */
+  annotated?: SlotsAnnotated | null;
 }
 
 /** From a row read (or `returning`-ed) inside the transaction. */
@@ -81,7 +85,8 @@ export function viewChanges(slots: OperationSlot[], cause: SlotCause): SlotChang
 export const byStartThenId = (a: SlotChange, b: SlotChange) => a.start.localeCompare(b.start) || a.slotId.localeCompare(b.slotId);
 
 /** Ends a scheduling write inside its transaction: records its slot changes (a dry run's roll back with it). */
-export async function recorded<T extends { changes: readonly SlotChange[] }>(tx: EntityManager, result: T): Promise<T> {
+export async function recorded<T extends { changes: readonly SlotChange[]; annotated?: SlotsAnnotated | null }>(tx: EntityManager, result: T): Promise<T> {
   await recordSlotChanges(tx, result.changes);
+  if (result.annotated) await recordEvents(tx, [{ name: "slots.annotated", data: result.annotated }]);
   return result;
 }

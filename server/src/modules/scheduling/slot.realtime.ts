@@ -1,10 +1,10 @@
 /**
  * The only place that turns committed slot and elastic-block changes into socket events (the
- * `slot.*` and `elastic.*` domain events, whoever recorded them), and the `slots:{doctorId}` topic
+ * `slot.*`, `slots.annotated` and `elastic.*` domain events, whoever recorded them), and the `slots:{doctorId}` topic
  * with its snapshot: what a patient could book over the next 7 days.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { isDomainEventOf, topics, type DomainEvent, type SlotsSnapshot, type Topic } from "@clinic/shared";
+import { isDomainEventOf, topics, type DomainEvent, type SlotsAnnotated, type SlotsSnapshot, type Topic } from "@clinic/shared";
 import type { RealtimeMessage } from "../../platform/events";
 import type { ModuleContext } from "../../platform/module";
 import type { Subscriber } from "../../platform/outbox";
@@ -24,6 +24,11 @@ export function slotTopics(change: SlotChange): Topic[] {
   return watchedPublicly ? [topics.slots(change.doctorId), ...staff] : staff;
 }
 
+/** A rule's new note or tags on its free slots: staff annotations, so staff topics only. */
+export function annotationTopics(annotated: SlotsAnnotated): Topic[] {
+  return [topics.doctor(annotated.doctorId), topics.clinic(annotated.clinicId)];
+}
+
 /** The topics one block change concerns: blocks hold regular bookings, so the public too. */
 export function blockTopics(change: BlockChange): Topic[] {
   return [topics.slots(change.doctorId), topics.doctor(change.doctorId), topics.clinic(change.clinicId)];
@@ -37,12 +42,13 @@ export function blockTopics(change: BlockChange): Topic[] {
 export function slotRealtime(ctx: ModuleContext): Subscriber {
   return {
     name: "slot-realtime",
-    wants: (name) => name.startsWith("slot.") || name.startsWith("elastic."),
+    wants: (name) => name.startsWith("slot.") || name.startsWith("elastic.") || name === "slots.annotated",
     async handle(events: DomainEvent[]) {
       const messages: RealtimeMessage[] = [];
       for (const event of events) {
         if (isDomainEventOf(event, "slot")) for (const topic of slotTopics(event.data)) messages.push({ topic, type: event.name, data: event.data });
         else if (isDomainEventOf(event, "elastic")) for (const topic of blockTopics(event.data)) messages.push({ topic, type: event.name, data: event.data });
+        else if (event.name === "slots.annotated") for (const topic of annotationTopics(event.data)) messages.push({ topic, type: event.name, data: event.data });
       }
       await Promise.all(messages.map(({ topic, type, data }) => ctx.events.publish(topic, type, data)));
     },

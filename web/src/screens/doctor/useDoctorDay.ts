@@ -50,8 +50,8 @@ export function useDoctorDay(doctorId: string, clinic: ClinicSummary, date: stri
     reduce: reduceLive,
     onEvent: (event) => {
       const data = event.data as { clinicId?: unknown } | null;
-      // The schedule changed at this clinic: re-read the day's slots (breaks, free and blocked time).
-      if ((isEventOf(event, "slot") || isEventOf(event, "elastic")) && data?.clinicId === clinic.id) setSlotTick((t) => t + 1);
+      // The schedule changed at this clinic (or a rule's note and tags did): re-read the day's slots (breaks, free and blocked time).
+      if ((isEventOf(event, "slot") || isEventOf(event, "elastic") || isEventOf(event, "slots")) && data?.clinicId === clinic.id) setSlotTick((t) => t + 1);
     },
   });
 

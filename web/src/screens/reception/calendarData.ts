@@ -57,7 +57,7 @@ export function useDayCalendar(clinic: ClinicSummary | null, doctors: DoctorSumm
   reloadRef.current = day.reload;
   const onEvent = useCallback(
     (event: ReceivedEvent) => {
-      if (!clinic || !(isEventOf(event, "slot") || isEventOf(event, "appointment") || isEventOf(event, "elastic"))) return;
+      if (!clinic || !(isEventOf(event, "slot") || isEventOf(event, "slots") || isEventOf(event, "appointment") || isEventOf(event, "elastic"))) return;
       const start = (event.data as { start?: unknown }).start;
       if (typeof start === "string" && localDate(start, clinic.timeZone) !== date) return;
       // One re-read per burst (a reschedule sends several slot and appointment events).
