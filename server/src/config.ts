@@ -19,6 +19,8 @@ const envSchema = z
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
     /** Namespaces every Redis key (queues, locks, sequences, adapter channels, rate limits). */
     REDIS_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]{1,40}$/, "letters, digits, _ and - only").default("clinic"),
+    /** The longest a request waits on one Redis command (locks, limits, sequences, enqueues) before going on without it. */
+    REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(500),
     DATA_DIR: z.string().min(1).default(".data"),
     EMBEDDED_PG_PORT: port.default(55432),
     EMBEDDED_REDIS_PORT: port.default(56379),
@@ -127,7 +129,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       trustProxy: parseTrustProxy(e.TRUST_PROXY),
     },
     database: { url: e.DATABASE_URL, embeddedPort: e.EMBEDDED_PG_PORT, migrateOnStart: e.MIGRATE_ON_START },
-    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX, embeddedPort: e.EMBEDDED_REDIS_PORT },
+    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX, embeddedPort: e.EMBEDDED_REDIS_PORT, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS },
     dataDir,
     booking: { holdTtlSeconds: e.HOLD_TTL_SECONDS, paymentWindowSeconds: e.PAYMENT_WINDOW_SECONDS, waitlistOfferSeconds: e.WAITLIST_OFFER_SECONDS, lifecycleEverySeconds: e.LIFECYCLE_EVERY_SECONDS },
     scheduling: { horizonDays: e.SLOT_HORIZON_DAYS },

@@ -28,6 +28,8 @@ export const ERRORS = {
   RATE_LIMITED: { status: 429, message: "Too many requests, slow down" },
   HEADERS_TOO_LARGE: { status: 431, message: "The request line and headers are too large" },
   INTERNAL: { status: 500, message: "Something went wrong on our side; it has been logged" },
+  /** A dependency the route cannot do without (the sign-in limiter's Redis) is unreachable; carries `retryAfterSeconds`. */
+  TEMPORARILY_UNAVAILABLE: { status: 503, message: "This is unavailable for a moment; try again shortly" },
   CONCURRENT_CHANGE: { status: 409, message: "Changed concurrently; try again" },
 
   // Identity: accounts, sign-in, one-time codes, two-factor, sessions (docs/identity.md).

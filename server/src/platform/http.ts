@@ -97,7 +97,8 @@ export async function createHttpApp(options: {
     timeWindow: config.http.rateLimit.windowSeconds * 1000,
     redis: options.redis,
     nameSpace: `${config.redis.prefix}:ratelimit:`,
-    // A Redis outage must not take the whole API down with it.
+    // Fails open: a request the limiter cannot count (Redis down, or silent past
+    // REDIS_COMMAND_TIMEOUT_MS, on the fail-fast commands client) is let through, not refused.
     skipOnError: true,
     allowList: (request) => request.url === "/metrics" || request.url.startsWith(`${API_PREFIX}/health`),
     errorResponseBuilder: (_request, context) =>

@@ -30,9 +30,11 @@ export function createMetrics(queues: Queues) {
     registers: [registry],
     async collect() {
       this.reset();
-      for (const queue of queues.all()) {
-        const counts = await queue.getJobCounts("waiting", "active", "delayed", "failed", "prioritized");
-        for (const [state, count] of Object.entries(counts)) this.set({ queue: queue.name, state }, count);
+      // Without Redis the gauge is left empty rather than failing the whole scrape.
+      const counted = await Promise.allSettled(queues.all().map(async (queue) => ({ queue, counts: await queue.getJobCounts("waiting", "active", "delayed", "failed", "prioritized") })));
+      for (const result of counted) {
+        if (result.status === "rejected") continue;
+        for (const [state, count] of Object.entries(result.value.counts)) this.set({ queue: result.value.queue.name, state }, count);
       }
     },
   });

@@ -1,7 +1,7 @@
 import { Queue, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { closeRedis, createRedis, logConnectionErrors } from "./redis";
+import { closeRedis, createRedis, logConnectionErrors, withTimeout } from "./redis";
 
 /** One queue per kind of work; modules add theirs here as they arrive. */
 export const queueNames = ["maintenance", "booking", "notifications", "reminders"] as const;
@@ -21,12 +21,23 @@ export interface JobDefinition<Data = unknown> {
 
 export interface Queues {
   get(name: QueueName): Queue;
+  /**
+   * `get(name).addBulk(jobs)` within the command timeout, for request paths: rejects rather than
+   * waits while Redis is unreachable (its caller leaves the jobs to a relay or retry that reads
+   * PostgreSQL).
+   */
+  addBulk(name: QueueName, jobs: Parameters<Queue["addBulk"]>[0]): Promise<void>;
   all(): Queue[];
   close(): Promise<void>;
 }
 
-export function createQueues(redisUrl: string, prefix: string, log: Logger): Queues {
-  const connection = createRedis(redisUrl, "queues", { forQueue: true, log });
+/**
+ * The queues jobs are added through. Their connection fails fast (BullMQ's advice for producers:
+ * no offline queue, plus our command timeout), so an add fails at once while Redis is away instead
+ * of waiting for its return; only workers' connections wait (startWorkers).
+ */
+export function createQueues(redisUrl: string, prefix: string, log: Logger, commandTimeoutMs: number): Queues {
+  const connection = createRedis(redisUrl, "queues", { forQueue: true, log, commandTimeoutMs });
   const queues = new Map(
     queueNames.map((name) => [
       name,
@@ -45,6 +56,11 @@ export function createQueues(redisUrl: string, prefix: string, log: Logger): Que
   for (const queue of queues.values()) logConnectionErrors(queue, `queue ${queue.name}`, log);
   return {
     get: (name) => queues.get(name)!,
+    async addBulk(name, jobs) {
+      // The command timeout bounds each command; this bounds the add as a whole, including BullMQ
+      // waiting for a first connection when Redis was down at start-up.
+      await withTimeout(queues.get(name)!.addBulk(jobs), commandTimeoutMs, `adding ${name} jobs`);
+    },
     all: () => [...queues.values()],
     async close() {
       await Promise.allSettled([...queues.values()].map((queue) => queue.close()));

@@ -2,19 +2,46 @@ import { Redis } from "ioredis";
 import type { Logger } from "pino";
 
 /**
- * A Redis client for commands. BullMQ needs `maxRetriesPerRequest: null` on its connections; for
- * ours a bounded retry makes a dead Redis fail requests quickly instead of hanging them.
+ * A Redis client. Its commands wait in an offline queue while it reconnects, at most two reconnects
+ * (BullMQ's workers need `forQueue`: `maxRetriesPerRequest: null`, their commands wait for Redis).
+ *
+ * With `commandTimeoutMs` it fails fast instead, for the clients requests wait on (docs/operations.md,
+ * "When Redis is down"): a command issued while Redis is unreachable fails at once (no offline
+ * queue, so nothing stale is replayed when Redis returns), and one that gets no answer (a frozen
+ * Redis, a peer gone without a reset) fails after `commandTimeoutMs`. Wait for `untilReady` before
+ * such a client's first command.
  */
-export function createRedis(url: string, purpose: string, options: { log?: Logger; forQueue?: boolean } = {}): Redis {
+export function createRedis(
+  url: string,
+  purpose: string,
+  options: { log?: Logger; forQueue?: boolean; commandTimeoutMs?: number } = {},
+): Redis {
+  const failFast = options.commandTimeoutMs === undefined ? {} : { enableOfflineQueue: false, commandTimeout: options.commandTimeoutMs };
   const redis = new Redis(url, {
     connectionName: `clinic-live:${purpose}`,
     maxRetriesPerRequest: options.forQueue ? null : 2,
     enableReadyCheck: true,
     lazyConnect: false,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    ...failFast,
   });
   logConnectionErrors(redis, purpose, options.log);
   return redis;
+}
+
+/** Resolves true once the client is ready, or false when it is not within `timeoutMs` (Redis down). */
+export function untilReady(redis: Redis, timeoutMs: number): Promise<boolean> {
+  if (redis.status === "ready") return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const settle = (ready: boolean) => {
+      clearTimeout(timer);
+      redis.off("ready", onReady);
+      resolve(ready);
+    };
+    const onReady = () => settle(true);
+    const timer = setTimeout(() => settle(false), timeoutMs);
+    redis.once("ready", onReady);
+  });
 }
 
 /**

@@ -18,10 +18,13 @@ import { createOutbox, type Outbox } from "./outbox";
 import { registerQueueBoard } from "./queue-board";
 import { createQueues, startWorkers, type JobDefinition, type Queues, type Workers } from "./queues";
 import { createRealtime, type Realtime } from "./realtime";
-import { closeRedis, createRedis, withTimeout } from "./redis";
+import { closeRedis, createRedis, untilReady, withTimeout } from "./redis";
 import packageJson from "../../package.json" with { type: "json" };
 
 export const VERSION = packageJson.version;
+
+/** How long start-up waits for Redis before serving without it (booking on PostgreSQL alone, sign-in 503). */
+const REDIS_START_WAIT_MS = 5_000;
 
 export interface Runtime {
   config: Config;
@@ -70,9 +73,10 @@ export async function createRuntime(options: {
   if (config.database.migrateOnStart) await migrateWithLock(orm, databaseUrl, log);
   if (config.demoSeed && servesApi && options.seed) await options.seed(orm.em.fork() as EntityManager, log);
 
-  const redis = createRedis(redisUrl, "commands", { log });
+  // Requests wait on these two; they fail fast while Redis is away (docs/operations.md).
+  const redis = createRedis(redisUrl, "commands", { log, commandTimeoutMs: config.redis.commandTimeoutMs });
   const locks = createLocks(redis, prefix);
-  const queues = createQueues(redisUrl, prefix, log);
+  const queues = createQueues(redisUrl, prefix, log, config.redis.commandTimeoutMs);
   const metrics = createMetrics(queues);
   const attempts = createAttemptLimiter(redis, prefix);
   const events = createEventPublisher(redis, prefix, metrics);
@@ -155,6 +159,8 @@ export async function createRuntime(options: {
       let url: string | undefined;
       // Every role re-delivers what a dead node or a failed subscriber left (the database decides who).
       outbox.start();
+      // The commands client refuses commands until connected: let it connect before the first request.
+      if (!(await untilReady(redis, REDIS_START_WAIT_MS))) log.warn("Redis is not reachable; serving without it until it is back");
       if (http) {
         await http.listen({ host: config.http.host, port: config.http.port });
         const address = http.server.address() as AddressInfo;

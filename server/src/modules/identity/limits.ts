@@ -7,7 +7,7 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { AttemptLimiter } from "../../platform/attempts";
-import { DomainError, tooManyRequests } from "../../platform/errors";
+import { DomainError, tooManyRequests, unavailable } from "../../platform/errors";
 import { sha256 } from "./tokens";
 
 export interface Rule {
@@ -38,6 +38,9 @@ export const TOTP_CHECK_PER_USER: Rule = { limit: 10, windowSeconds: 15 * 60 };
 /** Password changes (tries of the current password) per signed-in user. */
 export const PASSWORD_CHANGE_PER_USER: Rule = { limit: 10, windowSeconds: 60 * 60 };
 
+/** Retry-After of the 503 while the counters' Redis is unreachable (a restarted Redis is back within seconds). */
+export const LIMITS_DOWN_RETRY_AFTER_SECONDS = 5;
+
 /** One-time codes: 6 digits, 10 minutes, 5 tries. */
 export const CODE_TTL_SECONDS = 10 * 60;
 export const CODE_MAX_ATTEMPTS = 5;
@@ -67,59 +70,76 @@ export function rateLimited(retryAfterSeconds: number, code: "RATE_LIMITED" | "A
 }
 
 export interface Limits {
-  /** Counts one attempt against `rule`; throws 429 RATE_LIMITED once it is exceeded. */
+  /** Counts one attempt against `rule`; throws 429 RATE_LIMITED once it is exceeded, 503 when it cannot count. */
   enforce(key: string, rule: Rule): Promise<void>;
-  /** Throws 429 ACCOUNT_LOCKED while the account is locked. */
+  /** Throws 429 ACCOUNT_LOCKED while the account is locked, 503 when it cannot tell. */
   assertNotLocked(account: string): Promise<void>;
   /** Counts a failed login; the LOGIN_FAILURES_BEFORE_LOCK-th within the window locks the account. */
   loginFailed(account: string): Promise<void>;
   /** A successful login (or password reset) clears the failure count and any lock. */
   loginSucceeded(account: string): Promise<void>;
-  /** Remembers a used TOTP code; false when it was already used (a replay). */
+  /** Remembers a used TOTP code; false when it was already used (a replay); 503 when it cannot tell. */
   claimTotp(userId: string, token: string): Promise<boolean>;
 }
 
+/** 503 TEMPORARILY_UNAVAILABLE: the attempt cannot be counted, so it is not made. */
+function limitsUnavailable(): DomainError {
+  return unavailable("TEMPORARILY_UNAVAILABLE", `Attempts cannot be counted right now; try again in ${LIMITS_DOWN_RETRY_AFTER_SECONDS} s`, {
+    retryAfterSeconds: LIMITS_DOWN_RETRY_AFTER_SECONDS,
+  });
+}
+
 /**
- * A Redis outage degrades to "no limit" (and a warning) rather than "no sign-in", the same choice
- * the platform's global limiter makes.
+ * The limits fail closed: while Redis is unreachable (its commands fail fast) the checks before an
+ * attempt answer 503 TEMPORARILY_UNAVAILABLE, since an uncounted attempt is an unlimited one
+ * (password guessing, code guessing, message flooding). Only the bookkeeping after an attempt's
+ * outcome (counting a failure, clearing the count) is best effort: by then the outcome stands.
+ * The platform's general limit makes the opposite choice (docs/decisions.md).
  */
 export function createLimits(deps: { attempts: AttemptLimiter; redis: Redis; prefix: string; log: Logger }): Limits {
   const { attempts, redis, prefix, log } = deps;
   const failKey = (account: string) => `login:fail:${account}`;
-  async function tolerant<T>(what: string, fallback: T, work: () => Promise<T>): Promise<T> {
+  async function checked<T>(what: string, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
       if (error instanceof DomainError) throw error;
-      log.warn({ err: error }, `identity limiter unavailable (${what}); allowing`);
-      return fallback;
+      log.warn({ err: error }, `identity limiter unavailable (${what}); refusing`);
+      throw limitsUnavailable();
+    }
+  }
+  async function bestEffort(what: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      log.warn({ err: error }, `identity limiter unavailable (${what}); not recorded`);
     }
   }
   return {
     enforce: (key, rule) =>
-      tolerant("enforce", undefined, async () => {
+      checked("enforce", async () => {
         const result = await attempts.hit(key, rule.limit, rule.windowSeconds);
         if (!result.allowed) throw rateLimited(result.retryAfterSeconds);
       }),
     assertNotLocked: (account) =>
-      tolerant("lock", undefined, async () => {
+      checked("lock", async () => {
         const ttl = await redis.ttl(lockKey(prefix, account));
         if (ttl > 0) throw rateLimited(ttl, "ACCOUNT_LOCKED");
       }),
     loginFailed: (account) =>
-      tolerant("failure", undefined, async () => {
+      bestEffort("failure", async () => {
         const result = await attempts.hit(failKey(account), LOGIN_FAILURES_BEFORE_LOCK - 1, LOGIN_FAILURE_WINDOW_SECONDS);
         if (result.allowed) return;
         await redis.set(lockKey(prefix, account), "1", "EX", ACCOUNT_LOCK_SECONDS);
         await attempts.reset(failKey(account));
       }),
     loginSucceeded: (account) =>
-      tolerant("success", undefined, async () => {
+      bestEffort("success", async () => {
         await attempts.reset(failKey(account));
         await redis.del(lockKey(prefix, account));
       }),
     claimTotp: (userId, token) =>
-      tolerant("totp replay", true, async () => {
+      checked("totp replay", async () => {
         const set = await redis.set(`${prefix}:identity:totp-used:${userId}:${token}`, "1", "EX", TOTP_REPLAY_WINDOW_SECONDS, "NX");
         return set === "OK";
       }),

@@ -69,16 +69,18 @@ function recipientFor(preferences: UserPreferences, channel: NotificationChannel
 
 /**
  * After commit: one delivery job per message (jobId `deliver-{id}`, so a second dispatch is a
- * no-op). If this fails the outbox relay picks the rows up later.
+ * no-op). Bounded by the Redis command timeout, as callers are often requests whose write has
+ * committed; if it fails (Redis down) the outbox relay picks the rows up later.
  */
 export async function dispatchMessages(ctx: Pick<ModuleContext, "queues" | "log">, outboxIds: string[]): Promise<void> {
   if (outboxIds.length === 0) return;
   // Callers pass their whole module context; the narrow type only says what they must have.
   const opts = deliveryJobOptions((ctx as Partial<ModuleContext>).config);
   try {
-    await ctx.queues
-      .get("notifications")
-      .addBulk(outboxIds.map((id) => ({ name: DELIVERY_JOB, data: { outboxId: id }, opts: { ...opts, jobId: `deliver-${id}` } })));
+    await ctx.queues.addBulk(
+      "notifications",
+      outboxIds.map((id) => ({ name: DELIVERY_JOB, data: { outboxId: id }, opts: { ...opts, jobId: `deliver-${id}` } })),
+    );
   } catch (error) {
     ctx.log.warn({ err: error, count: outboxIds.length }, "queueing deliveries failed; the outbox relay will retry");
   }
