@@ -5,6 +5,9 @@
  * are in `api.ts` and SQL reads in `db.ts`.
  */
 import { randomBytes } from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import pg from "pg";
 import pino from "pino";
 import type { Queue } from "bullmq";
@@ -14,6 +17,8 @@ import type { EventEnvelope, RealtimeEventName, SubscribeAck, Topic } from "@cli
 import { loadConfig } from "../../server/src/config";
 import { createClinicRuntime } from "../../server/src/app";
 import { topicSeqKey } from "../../server/src/platform/events";
+import { startEmbeddedRedis } from "../../server/src/platform/embedded";
+import { freePort } from "./ports";
 import type { Runtime } from "../../server/src/platform/runtime";
 
 export function uniqueName(prefix = "t"): string {
@@ -67,6 +72,25 @@ export interface TestEnvironment {
 export async function createTestEnvironment(): Promise<TestEnvironment> {
   const database = await createTestDatabase();
   return { databaseUrl: database.url, redisUrl: inject("redisUrl"), prefix: uniqueName("p") };
+}
+
+/**
+ * An environment on a Redis server of its own, started here and stopped by `close`: for tests that
+ * flush or kill Redis, which on the run's shared server would take every other file's keys too.
+ */
+export async function createOwnRedisEnvironment(): Promise<TestEnvironment & { close(): Promise<void> }> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "clinic-live-redis-"));
+  const redis = await startEmbeddedRedis({ dataDir, port: await freePort(), durable: false });
+  const database = await createTestDatabase();
+  return {
+    databaseUrl: database.url,
+    redisUrl: redis.url,
+    prefix: uniqueName("p"),
+    async close() {
+      await redis.stop();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 export interface TestApp {

@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config";
 import { createOrm, type Orm } from "./db";
 import { healthRoutes } from "./health.routes";
-import { workerHeartbeatJob } from "./heartbeat";
+import { beat, workerHeartbeatJob } from "./heartbeat";
 import { API_PREFIX, createHttpApp, type HttpApp } from "./http";
 import { createLocks, type Locks } from "./locks";
 import { createAttemptLimiter } from "./attempts";
@@ -15,6 +15,7 @@ import { createMetrics, type Metrics } from "./metrics";
 import { migrateWithLock } from "./migrate";
 import type { Module, ModuleContext, Ports } from "./module";
 import { createOutbox, type Outbox } from "./outbox";
+import { createProbeApp } from "./probe-http";
 import { registerQueueBoard } from "./queue-board";
 import { createQueues, startWorkers, type JobDefinition, type Queues, type Workers } from "./queues";
 import { createRealtime, type Realtime } from "./realtime";
@@ -37,7 +38,7 @@ export interface Runtime {
   outbox: Outbox;
   /** What the modules were built with. */
   context: ModuleContext;
-  /** Present when the role serves the API (api, all). */
+  /** The API (api, all), or on a worker node only its probes (/health, /ready). */
   http?: HttpApp;
   realtime?: Realtime;
   /** Listens (api) and starts the workers (worker); resolves with the URL when serving HTTP. */
@@ -105,7 +106,7 @@ export async function createRuntime(options: {
     });
     for (const module of modules) module.http?.(http, context);
     for (const module of modules) module.topics?.(gateway, context);
-    await http.register(healthRoutes({ orm, redis, queues, prefix, role: config.role, version: VERSION }), {
+    await http.register(healthRoutes({ orm, redis, queues, prefix, role: config.role, version: VERSION, heartbeatSeconds: config.worker.heartbeatSeconds }), {
       prefix: API_PREFIX,
     });
     await http.register(
@@ -115,6 +116,11 @@ export async function createRuntime(options: {
       { prefix: API_PREFIX },
     );
     await registerQueueBoard(http, { config, queues, access: ports.boardAccess });
+  } else {
+    http = createProbeApp(log);
+    await http.register(healthRoutes({ orm, redis, queues, prefix, role: config.role, version: VERSION, heartbeatSeconds: config.worker.heartbeatSeconds }), {
+      prefix: API_PREFIX,
+    });
   }
 
   let workers: Workers | undefined;
@@ -163,7 +169,11 @@ export async function createRuntime(options: {
       }
       if (runsWorker) {
         const lockMs = config.worker.lockSeconds * 1000;
-        workers = await startWorkers({ redisUrl, prefix, queues, jobs, log, lockDurationMs: lockMs, stalledIntervalMs: lockMs });
+        workers = await startWorkers({
+          redisUrl, prefix, queues, jobs, log, lockDurationMs: lockMs, stalledIntervalMs: lockMs,
+          scheduleCheckMs: config.worker.scheduleCheckSeconds * 1000,
+        });
+        await beat(redis, prefix, config.worker.heartbeatSeconds);
       }
       return url;
     },
