@@ -142,7 +142,16 @@ export async function startTestApp(
   if (options.settleEvents !== false) runtime.http?.addHook("onSend", async () => runtime.outbox.idle());
   await options.beforeStart?.(runtime);
   const url = (await runtime.start()) ?? "";
+  // A worker's start runs the sweeps (and each new schedule's first run): let them finish on the
+  // empty database, so they do not race what the tests then write and sweep themselves.
+  if (config.role !== "api") await waitFor(async () => (await queuesIdle(runtime)) || undefined, 20_000);
   return { runtime, url, close: () => runtime.close() };
+}
+
+/** No job waiting or running on any queue (delayed ones, like the schedules' next runs, may wait). */
+async function queuesIdle(runtime: Runtime): Promise<boolean> {
+  const counts = await Promise.all(runtime.queues.all().map((queue) => queue.getJobCounts("waiting", "active", "prioritized")));
+  return counts.every((count) => Object.values(count).every((n) => n === 0));
 }
 
 /**
