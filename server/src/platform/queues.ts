@@ -87,6 +87,7 @@ function watchSchedules(options: { queues: Queues; jobs: JobDefinition<never>[];
 
   let checking: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
   return {
     async start(): Promise<void> {
       for (const job of repeating) await register(job);
@@ -96,14 +97,17 @@ function watchSchedules(options: { queues: Queues; jobs: JobDefinition<never>[];
       timer = setInterval(() => {
         // One check at a time: with Redis slow or down a tick must not pile onto the last one.
         checking ??= restoreMissing()
-          .catch((error: unknown) => options.log.warn({ err: error }, "checking the job schedulers failed; trying again next tick"))
+          .catch((error: unknown) => {
+            if (!stopped) options.log.warn({ err: error }, "checking the job schedulers failed; trying again next tick");
+          })
           .finally(() => (checking = undefined));
       }, options.checkEveryMs);
       timer.unref();
     },
-    async stop(): Promise<void> {
+    // A check in flight is not awaited: with Redis down it would hold the shutdown until it returns.
+    stop(): void {
+      stopped = true;
       clearInterval(timer);
-      await checking;
     },
   };
 }
@@ -155,7 +159,7 @@ export async function startWorkers(options: {
   await schedules.start();
   return {
     async close() {
-      await schedules.stop();
+      schedules.stop();
       // close() lets running jobs finish; anything unfinished is picked up again by another worker.
       await Promise.allSettled(workers.map((worker) => worker.close()));
       await closeRedis(connection);
