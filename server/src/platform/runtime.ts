@@ -41,7 +41,7 @@ export interface Runtime {
   /** The API (api, all), or on a worker node only its probes (/health, /ready). */
   http?: HttpApp;
   realtime?: Realtime;
-  /** Listens (api) and starts the workers (worker); resolves with the URL when serving HTTP. */
+  /** Listens (api; a worker node for its probes) and starts the workers (worker); resolves with the URL. */
   start(): Promise<string | undefined>;
   /** Drains HTTP, closes sockets, lets running jobs finish, then closes connections. Idempotent. */
   close(): Promise<void>;
@@ -106,9 +106,6 @@ export async function createRuntime(options: {
     });
     for (const module of modules) module.http?.(http, context);
     for (const module of modules) module.topics?.(gateway, context);
-    await http.register(healthRoutes({ orm, redis, queues, prefix, role: config.role, version: VERSION, heartbeatSeconds: config.worker.heartbeatSeconds }), {
-      prefix: API_PREFIX,
-    });
     await http.register(
       async (api) => {
         for (const module of modules) if (module.routes) await api.register(module.routes(context, { realtime: gateway }));
@@ -117,11 +114,12 @@ export async function createRuntime(options: {
     );
     await registerQueueBoard(http, { config, queues, access: ports.boardAccess });
   } else {
+    // A worker node serves only the probes, so its readiness can be asked (docs/operations.md).
     http = createProbeApp(log);
-    await http.register(healthRoutes({ orm, redis, queues, prefix, role: config.role, version: VERSION, heartbeatSeconds: config.worker.heartbeatSeconds }), {
-      prefix: API_PREFIX,
-    });
   }
+  await http.register(healthRoutes({ orm, redis, queues, prefix, role: config.role, version: VERSION, heartbeatSeconds: config.worker.heartbeatSeconds }), {
+    prefix: API_PREFIX,
+  });
 
   let workers: Workers | undefined;
   let closing: Promise<void> | undefined;
