@@ -29,7 +29,10 @@ const envSchema = z
     PAYMENT_WINDOW_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
     /** How long a waitlist offer holds its slot for the patient before it goes to the next one. */
     WAITLIST_OFFER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
-    /** How often the slot and appointment lifecycle job runs (expiry of past slots, probable no-shows). */
+    /**
+     * How often the database sweeps run (docs/worker.md): lapsed holds and waitlist offers expire,
+     * past slots expire, probable no-shows are flagged, reminder jobs a Redis data loss took are re-planned.
+     */
     LIFECYCLE_EVERY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
     /** How often each node re-delivers domain events whose delivery failed or whose node died (docs/architecture.md). */
     DOMAIN_EVENTS_SWEEP_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
@@ -45,6 +48,8 @@ const envSchema = z
     RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().positive().default(60),
     SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(20),
     WORKER_HEARTBEAT_SECONDS: z.coerce.number().int().positive().default(15),
+    /** How often each worker checks that the repeating jobs' schedulers are still in Redis (re-creating lost ones). */
+    WORKER_SCHEDULE_CHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
     WEB_DIST_DIR: z.string().default("web/dist"),
     /** A worker's job lock: a killed worker's running jobs return to the queue this long after it died. */
     WORKER_LOCK_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
@@ -139,7 +144,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demoSeed: e.DEMO_SEED ?? e.NODE_ENV !== "production",
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_SECONDS * 1000,
-    worker: { heartbeatSeconds: e.WORKER_HEARTBEAT_SECONDS, lockSeconds: e.WORKER_LOCK_SECONDS },
+    worker: { heartbeatSeconds: e.WORKER_HEARTBEAT_SECONDS, lockSeconds: e.WORKER_LOCK_SECONDS, scheduleCheckSeconds: e.WORKER_SCHEDULE_CHECK_SECONDS },
     notifications: {
       smtpUrl: e.SMTP_URL,
       mailFrom: e.MAIL_FROM,

@@ -13,11 +13,14 @@ function fail(message: string): never {
 
 function banner(config: Config, url: string | undefined): string {
   const lines = [`Clinic Live is running (role ${config.role}).`];
-  if (url) {
+  // A worker node serves only its probes.
+  const servesApi = config.role !== "worker";
+  if (url && !servesApi) lines.push(`  Probes:    ${url}/api/v1/health, ${url}/api/v1/ready`);
+  if (url && servesApi) {
     lines.push(`  Listening: ${url}`, `  API docs:  ${url}/docs`, `  Ready:     ${url}/api/v1/ready`);
     if (config.http.publicUrl) lines.push(`  Public:    ${config.http.publicUrl}`);
   }
-  if (config.demoSeed && url) {
+  if (config.demoSeed && url && servesApi) {
     lines.push("", `Demo logins (password ${DEMO_PASSWORD}):`);
     for (const account of demoAccounts.slice(0, 6)) lines.push(`  ${account.email.padEnd(26)} ${account.role}`);
     lines.push(`  patient1@demo.clinic … patient20@demo.clinic  patient`);

@@ -19,8 +19,12 @@ export const dependencyCheckSchema = z.object({
 });
 export type DependencyCheck = z.infer<typeof dependencyCheckSchema>;
 
+/**
+ * `ready`: every check is up. `degraded` (still 200): only a check this role can serve without is
+ * down (an api node's `worker` heartbeat). `not_ready` (503): a check the role needs is down.
+ */
 export const readinessSchema = z.object({
-  status: z.enum(["ready", "not_ready"]),
+  status: z.enum(["ready", "degraded", "not_ready"]),
   checks: z.record(z.string(), dependencyCheckSchema),
 });
 export type Readiness = z.infer<typeof readinessSchema>;

@@ -106,6 +106,9 @@ describe("slot and appointment lifecycle", () => {
     expect(read.body.probableNoShowAt).toBe(new Date(flagged.probable_no_show_at!).toISOString());
     expect((await call(api, reception, "GET", `/appointments/${withinGrace.id}`)).body.probableNoShowAt).toBeNull();
 
+    // The flag is a booking change near today: the worker recomputes the doctor's ETAs, once, and
+    // publishes them on the clinic's topic too; the count below starts after that.
+    await waitFor(() => staff.of(`clinic:${clinicId}`).find((event) => event.type === "eta.updated"));
     const seqAfterFirst = await seqOf(api, `clinic:${clinicId}`);
     const second = await lifecycle();
     expect(second.flagged).toBe(0);

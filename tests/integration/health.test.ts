@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { healthSchema, readinessSchema } from "@clinic/shared";
 import { startEmbeddedRedis, type EmbeddedService } from "../../server/src/platform/embedded";
+import { beat } from "../../server/src/platform/heartbeat";
 import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
 import { freePort } from "../support/ports";
 
@@ -29,6 +30,8 @@ describe("health and readiness", () => {
     const environment = { ...(await createTestEnvironment()), redisUrl: redis.url };
     const app: TestApp = await startTestApp(environment);
     cleanups.push(() => app.close());
+    // As if a worker fleet ran (none does here): without its heartbeat the node would be `degraded`.
+    await beat(app.runtime.redis, environment.prefix, app.runtime.config.worker.heartbeatSeconds);
 
     const ready = await fetch(`${app.url}/api/v1/ready`);
     expect(ready.status).toBe(200);

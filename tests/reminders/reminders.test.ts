@@ -1,13 +1,13 @@
 /**
  * Reminders through the real stack: booking changes plan, re-plan and remove the delayed jobs on the
  * `reminders` queue, and a real worker runtime (ROLE=worker) sends them into the outbox — unless the
- * appointment moved or ended behind the job's back. Clinics sit in a fixed-offset zone where it is
+ * appointment moved or ended behind the job's back. Jobs lost with Redis's data are re-planned. Clinics sit in a fixed-offset zone where it is
  * now about noon, so the default quiet hours (21:00–08:00) never touch a test by accident.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Job } from "bullmq";
 import { addDays, localDateOf, zonedToInstant } from "@clinic/shared";
-import { reminderJobId, type ReminderData } from "../../server/src/modules/reminders/reminders.service";
+import { reminderJobId, replanReminders, replanStateKey, type ReminderData } from "../../server/src/modules/reminders/reminders.service";
 import type { ReminderKind } from "../../server/src/modules/reminders/reminder-plan";
 import { jobResult, startApiAndWorker, type TestApp, waitFor } from "../support/harness";
 import { buildAppointment, buildDoctor, buildMiddayClinic, buildPatient, buildPerson, buildSlot } from "../support/factories";
@@ -25,7 +25,8 @@ describe("appointment reminders", () => {
   let reception: Awaited<ReturnType<typeof buildPerson>>;
 
   beforeAll(async () => {
-    ({ api: app, worker } = await startApiAndWorker({ RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error" }));
+    // The re-plan's schedule is an hour away: its tests run it themselves.
+    ({ api: app, worker } = await startApiAndWorker({ RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error", LIFECYCLE_EVERY_SECONDS: "3600" }));
     const clinic = await buildMiddayClinic(app);
     zone = clinic.timeZone;
     clinicId = clinic.id;
@@ -201,5 +202,58 @@ describe("appointment reminders", () => {
     expect(Object.keys(jobs).sort()).toEqual(["day-before", "two-hours"]);
     expect(Math.abs(dueAt(jobs["day-before"]!) - local(2, "08:00").getTime())).toBeLessThan(2_000);
     expect(Math.abs(dueAt(jobs["two-hours"]!) - local(2, "20:59").getTime())).toBeLessThan(2_000);
+  });
+
+  describe("re-planned after Redis lost them", () => {
+    const noteKey = () => replanStateKey(app.runtime.config.redis.prefix);
+    const replan = () => replanReminders(worker.runtime.context);
+    const removeJobs = async (appointmentId: string) => {
+      for (const job of Object.values(await jobsOf(appointmentId))) await job.remove();
+      expect(await jobsOf(appointmentId)).toEqual({});
+    };
+
+    it("puts back the missing jobs as planned, leaves the ones still there, and does nothing once its pass finished", async () => {
+      const kept = await booked(local(3, "12:00"));
+      const lost = await booked(local(4, "12:00"));
+      const keptJobs = await jobsOf(kept.appointmentId);
+      const lostJobs = await jobsOf(lost.appointmentId);
+      // The loss: one appointment's jobs and the note of a finished pass are gone.
+      await removeJobs(lost.appointmentId);
+      await app.runtime.redis.del(noteKey());
+
+      const report = await replan();
+      expect(report.complete).toBe(true);
+      expect(report.appointments).toBeGreaterThanOrEqual(2);
+      const back = await jobsOf(lost.appointmentId);
+      expect(Object.keys(back).sort()).toEqual(Object.keys(lostJobs).sort());
+      for (const [kind, job] of Object.entries(back)) {
+        expect(job.data).toEqual(lostJobs[kind]!.data);
+        expect(Math.abs(dueAt(job) - dueAt(lostJobs[kind]!))).toBeLessThan(2_000);
+      }
+      // Jobs that were still there are not added again (the same add time).
+      for (const [kind, job] of Object.entries(await jobsOf(kept.appointmentId))) expect(job.timestamp).toBe(keptJobs[kind]!.timestamp);
+
+      expect(await replan()).toEqual({ appointments: 0, complete: true });
+      expect(await jobsOf(lost.appointmentId)).toHaveProperty("two-hours");
+    });
+
+    it("starts over when Redis restarted (another run id), and a pass part-way continues from its place", async () => {
+      const first = await booked(local(5, "12:00"));
+      const second = await booked(local(5, "12:30"));
+      // A note from another run of the Redis server (restored from an older snapshot, say): not trusted.
+      await app.runtime.redis.hset(noteKey(), { runId: "another-run", complete: "true", after: "" });
+      await removeJobs(first.appointmentId);
+      expect((await replan()).appointments).toBeGreaterThanOrEqual(2);
+      expect(Object.keys(await jobsOf(first.appointmentId))).not.toHaveLength(0);
+
+      // Part-way: the note says the pass got as far as `first`; what comes after it is planned next.
+      const runId = await app.runtime.redis.hget(noteKey(), "runId");
+      await removeJobs(first.appointmentId);
+      await removeJobs(second.appointmentId);
+      await app.runtime.redis.hset(noteKey(), { runId: runId!, complete: "false", after: `${local(5, "12:00").toISOString()}|${first.appointmentId}` });
+      expect((await replan()).complete).toBe(true);
+      expect(await jobsOf(first.appointmentId)).toEqual({});
+      expect(Object.keys(await jobsOf(second.appointmentId))).not.toHaveLength(0);
+    });
   });
 });

@@ -5,6 +5,9 @@
  * are in `api.ts` and SQL reads in `db.ts`.
  */
 import { randomBytes } from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import pg from "pg";
 import pino from "pino";
 import type { Queue } from "bullmq";
@@ -14,6 +17,8 @@ import type { EventEnvelope, RealtimeEventName, SubscribeAck, Topic } from "@cli
 import { loadConfig } from "../../server/src/config";
 import { createClinicRuntime } from "../../server/src/app";
 import { topicSeqKey } from "../../server/src/platform/events";
+import { startEmbeddedRedis } from "../../server/src/platform/embedded";
+import { freePort } from "./ports";
 import type { Runtime } from "../../server/src/platform/runtime";
 
 export function uniqueName(prefix = "t"): string {
@@ -69,6 +74,25 @@ export async function createTestEnvironment(): Promise<TestEnvironment> {
   return { databaseUrl: database.url, redisUrl: inject("redisUrl"), prefix: uniqueName("p") };
 }
 
+/**
+ * An environment on a Redis server of its own, started here and stopped by `close`: for tests that
+ * flush or kill Redis, which on the run's shared server would take every other file's keys too.
+ */
+export async function createOwnRedisEnvironment(): Promise<TestEnvironment & { close(): Promise<void> }> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "clinic-live-redis-"));
+  const redis = await startEmbeddedRedis({ dataDir, port: await freePort(), durable: false });
+  const database = await createTestDatabase();
+  return {
+    databaseUrl: database.url,
+    redisUrl: redis.url,
+    prefix: uniqueName("p"),
+    async close() {
+      await redis.stop();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
 export interface TestApp {
   runtime: Runtime;
   /** Base URL when the role serves HTTP. */
@@ -118,7 +142,16 @@ export async function startTestApp(
   if (options.settleEvents !== false) runtime.http?.addHook("onSend", async () => runtime.outbox.idle());
   await options.beforeStart?.(runtime);
   const url = (await runtime.start()) ?? "";
+  // A worker's start runs the sweeps (and each new schedule's first run): let them finish on the
+  // empty database, so they do not race what the tests then write and sweep themselves.
+  if (config.role !== "api") await waitFor(async () => (await queuesIdle(runtime)) || undefined, 20_000);
   return { runtime, url, close: () => runtime.close() };
+}
+
+/** No job waiting or running on any queue (delayed ones, like the schedules' next runs, may wait). */
+async function queuesIdle(runtime: Runtime): Promise<boolean> {
+  const counts = await Promise.all(runtime.queues.all().map((queue) => queue.getJobCounts("waiting", "active", "prioritized")));
+  return counts.every((count) => Object.values(count).every((n) => n === 0));
 }
 
 /**

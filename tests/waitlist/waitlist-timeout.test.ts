@@ -2,19 +2,22 @@
  * Waitlist offers that time out, with a 2-second offer window (WAITLIST_OFFER_SECONDS): the booking's
  * own hold-expiry job, run by a real worker runtime, expires the hold; the freed slot's match job
  * closes the offer as expired and offers the slot to the next patient. Accepting races the timeout.
+ * Without that job (lost with Redis's data) the offer sweep closes the offer, once.
  */
 import { afterAll, describe, expect, it } from "vitest";
 import type { Socket } from "socket.io-client";
 import { BookingService } from "../../server/src/modules/booking/booking.service";
-import { useApiAndWorker, waitFor } from "../support/harness";
+import { closeEndedOffers } from "../../server/src/modules/waitlist/waitlist.match";
+import { listen, subscribe, useApiAndWorker, waitFor, type TestApp } from "../support/harness";
 import { buildClinicWithDoctor, buildPatient, buildSlots } from "../support/factories";
 import { call } from "../support/api";
-import { inconsistencies, query, statusOf } from "../support/db";
+import { count, fork, inconsistencies, query, statusOf } from "../support/db";
 import { dayFromNow } from "../support/dates";
 import { freeByCancellation, join, offerFor, twoInLine } from "./support";
 
 describe("waitlist offer timeout", () => {
-  const { api, worker } = useApiAndWorker({ RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error", WAITLIST_OFFER_SECONDS: "2" });
+  // The sweeps' schedule is an hour away: the sweep test runs its own.
+  const { api, worker } = useApiAndWorker({ RATE_LIMIT_MAX: "100000", LOG_LEVEL: "error", WAITLIST_OFFER_SECONDS: "2", LIFECYCLE_EVERY_SECONDS: "3600" });
   const sockets: Socket[] = [];
   const range = { from: dayFromNow(1), to: dayFromNow(10) };
 
@@ -78,5 +81,31 @@ describe("waitlist offer timeout", () => {
       }
       expect(await inconsistencies(api, run.doctorId)).toEqual({ doubles: 0, mismatched: [], overlapping: 0 });
     }
+  }, 30_000);
+
+  it("with its hold-expiry job lost, the offer sweep closes the lapsed offer once however many sweep at once, and tells the patient", async () => {
+    const { clinicId, doctor } = await buildClinicWithDoctor(api);
+    const [slot] = await buildSlots(api, { doctorId: doctor.doctorId, clinicId, count: 1 });
+    const patient = await buildPatient(api, { tier: "vise", relatedTo: doctor.doctorId });
+    const entry = await join(api, patient, { doctorId: doctor.doctorId, ...range });
+    const me = await listen(api, patient.token, sockets);
+    expect((await subscribe(me.socket, "me")).ok).toBe(true);
+    await freeByCancellation(api, slot!.id);
+    const offer = await offerFor(api, entry.id, slot!.id);
+    // The job that would end it is gone (as when Redis loses its data); its time runs out.
+    expect(await api.runtime.queues.get("booking").remove(`hold-${offer.appointment_id}`)).toBe(1);
+    await query(api, `update appointment set hold_expires_at = now() - interval '1 second' where id = ?`, [offer.appointment_id]);
+    await query(api, `update waitlist_offer set expires_at = now() - interval '1 second' where id = ?`, [offer.id]);
+
+    const sweep = (app: TestApp) => fork(app).transactional((tx) => closeEndedOffers(tx));
+    const closed = await Promise.all([sweep(api), sweep(worker), sweep(api)]);
+
+    expect(closed.reduce((sum, n) => sum + n, 0)).toBe(1);
+    expect(await statusOf(api, "waitlist_offer", offer.id)).toBe("expired");
+    expect(await statusOf(api, "waitlist_entry", entry.id)).toBe("waiting");
+    expect(await count(api, `select count(*) as n from audit_event where action = 'waitlist.offer.expired' and entity_id = ?`, [offer.id])).toBe(1);
+    expect(await count(api, `select count(*) as n from domain_event where name = 'waitlist.expired' and data->'offer'->>'id' = ?`, [offer.id])).toBe(1);
+    await waitFor(() => me.of(`me:${patient.user.id}`).some((e) => e.type === "waitlist.expired" && (e.data as { id: string }).id === offer.id));
+    expect(await sweep(worker)).toBe(0);
   }, 30_000);
 });

@@ -18,6 +18,7 @@ import { Migration20261122083525_refunds_wallet } from "./Migration2026112208352
 import { Migration20261207090000_money_follows_visit } from "./Migration20261207090000_money_follows_visit";
 import { Migration20261207100000_queue_one_called } from "./Migration20261207100000_queue_one_called";
 import { Migration20261207120000_domain_events } from "./Migration20261207120000_domain_events";
+import { Migration20261214090000_pending_holds_index } from "./Migration20261214090000_pending_holds_index";
 
 export const migrationsList = [
   Migration20261122000000_platform,
@@ -39,4 +40,5 @@ export const migrationsList = [
   Migration20261207090000_money_follows_visit,
   Migration20261207100000_queue_one_called,
   Migration20261207120000_domain_events,
+  Migration20261214090000_pending_holds_index,
 ].map((migration) => ({ name: migration.name, class: migration }));

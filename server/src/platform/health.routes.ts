@@ -3,13 +3,13 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Redis } from "ioredis";
 import { healthSchema, readinessSchema, type DependencyCheck, type ProcessRole } from "@clinic/shared";
 import type { Orm } from "./db";
-import { lastHeartbeat } from "./heartbeat";
+import { heartbeatCheck, lastHeartbeat } from "./heartbeat";
 import type { Queues } from "./queues";
 import { pingRedis, withTimeout } from "./redis";
 
 const CHECK_TIMEOUT_MS = 1_500;
 
-async function check(probe: () => Promise<Omit<DependencyCheck, "status" | "latencyMs"> | void>): Promise<DependencyCheck> {
+async function check(probe: () => Promise<Partial<Omit<DependencyCheck, "latencyMs">> | void>): Promise<DependencyCheck> {
   const started = performance.now();
   try {
     const extra = await withTimeout(probe(), CHECK_TIMEOUT_MS, "check");
@@ -27,6 +27,8 @@ export function healthRoutes(deps: {
   prefix: string;
   role: ProcessRole;
   version: string;
+  /** WORKER_HEARTBEAT_SECONDS: how fresh the worker fleet's heartbeat must be. */
+  heartbeatSeconds: number;
 }): FastifyPluginAsync {
   return async (app) => {
     const api = app.withTypeProvider<ZodTypeProvider>();
@@ -45,12 +47,12 @@ export function healthRoutes(deps: {
       {
         schema: {
           tags: ["ops"],
-          summary: "Readiness: PostgreSQL, Redis and the job queue, each with its status",
+          summary: "Readiness: PostgreSQL, Redis, the job queue and the worker heartbeat, each with its status",
           response: { 200: readinessSchema, 503: readinessSchema },
         },
       },
       async (_request, reply) => {
-        const [postgres, redis, queue] = await Promise.all([
+        const [postgres, redis, queue, worker] = await Promise.all([
           check(async () => {
             await deps.orm.em.getConnection().execute("select 1");
           }),
@@ -58,14 +60,17 @@ export function healthRoutes(deps: {
             await pingRedis(deps.redis, CHECK_TIMEOUT_MS);
           }),
           check(async () => {
-            const counts = await deps.queues.get("maintenance").getJobCounts("waiting", "active", "delayed", "failed");
-            // Workers are informational: the API serves correctly without them.
-            return { detail: { ...counts, lastWorkerHeartbeat: await lastHeartbeat(deps.redis, deps.prefix) } };
+            return { detail: await deps.queues.get("maintenance").getJobCounts("waiting", "active", "delayed", "failed") };
           }),
+          check(async () => heartbeatCheck(await lastHeartbeat(deps.redis, deps.prefix), deps.heartbeatSeconds)),
         ]);
-        const checks = { postgres, redis, queue };
-        const ready = Object.values(checks).every((c) => c.status === "up");
-        return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "not_ready", checks });
+        const checks = { postgres, redis, queue, worker };
+        // The API serves correctly without workers (a lapsed hold reads as free), so a silent worker
+        // fleet only degrades an api node; a worker node without it is not ready.
+        const optional = new Set(deps.role === "worker" ? [] : ["worker"]);
+        const down = Object.entries(checks).filter(([, result]) => result.status === "down");
+        const status = down.length === 0 ? "ready" : down.every(([name]) => optional.has(name)) ? "degraded" : "not_ready";
+        return reply.code(status === "not_ready" ? 503 : 200).send({ status, checks });
       },
     );
   };

@@ -17,6 +17,11 @@ export interface JobDefinition<Data = unknown> {
    * schedule): every `everyMs`, or on a cron `pattern` (UTC).
    */
   repeat?: { everyMs: number } | { pattern: string };
+  /**
+   * Also run once, at once, whenever a worker starts: the database sweeps that rebuild what a
+   * Redis data loss took (lapsed holds, ended offers, reminder jobs), so a restart reconciles first.
+   */
+  runAtStart?: boolean;
 }
 
 export interface Queues {
@@ -73,6 +78,56 @@ export interface Workers {
   close(): Promise<void>;
 }
 
+/** BullMQ's schedule options for a repeating job. */
+const scheduleOf = (repeat: NonNullable<JobDefinition["repeat"]>) =>
+  "pattern" in repeat ? { pattern: repeat.pattern, tz: "UTC" } : { every: repeat.everyMs };
+
+/**
+ * Keeps the repeating jobs' schedulers in Redis. At start every scheduler is written (so a changed
+ * interval takes effect) and the `runAtStart` jobs are queued once; afterwards a timer in this process
+ * (not a repeating job: those are what a Redis data loss takes) re-creates any scheduler that is
+ * gone. A re-created interval scheduler fires at once, so the sweeps run straight after the loss.
+ */
+function watchSchedules(options: { queues: Queues; jobs: JobDefinition<never>[]; log: Logger; checkEveryMs: number }) {
+  const repeating = options.jobs.filter((job) => job.repeat);
+  const register = (job: JobDefinition<never>) =>
+    options.queues.get(job.queue).upsertJobScheduler(job.name, scheduleOf(job.repeat!), { name: job.name, data: {} });
+
+  async function restoreMissing(): Promise<void> {
+    const missing: JobDefinition<never>[] = [];
+    for (const job of repeating) if (!(await options.queues.get(job.queue).getJobScheduler(job.name))) missing.push(job);
+    if (missing.length === 0) return;
+    options.log.warn({ schedulers: missing.map((job) => job.name) }, "job schedulers missing from Redis (data lost?): re-registering them");
+    for (const job of missing) await register(job);
+  }
+
+  let checking: Promise<void> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  return {
+    async start(): Promise<void> {
+      for (const job of repeating) await register(job);
+      for (const job of options.jobs.filter((definition) => definition.runAtStart)) {
+        await options.queues.get(job.queue).add(job.name, {});
+      }
+      timer = setInterval(() => {
+        // One check at a time: with Redis slow or down a tick must not pile onto the last one.
+        checking ??= restoreMissing()
+          .catch((error: unknown) => {
+            if (!stopped) options.log.warn({ err: error }, "checking the job schedulers failed; trying again next tick");
+          })
+          .finally(() => (checking = undefined));
+      }, options.checkEveryMs);
+      timer.unref();
+    },
+    // A check in flight is not awaited: with Redis down it would hold the shutdown until it returns.
+    stop(): void {
+      stopped = true;
+      clearInterval(timer);
+    },
+  };
+}
+
 /** Starts one BullMQ worker per queue that has jobs, dispatching by job name. */
 export async function startWorkers(options: {
   redisUrl: string;
@@ -87,6 +142,8 @@ export async function startWorkers(options: {
    */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** How often the process checks that the repeating jobs' schedulers still exist in Redis. */
+  scheduleCheckMs: number;
 }): Promise<Workers> {
   const connection: Redis = createRedis(options.redisUrl, "workers", { forQueue: true, log: options.log });
   const workers: Worker[] = [];
@@ -113,15 +170,12 @@ export async function startWorkers(options: {
     );
     logConnectionErrors(worker, `worker ${queueName}`, options.log);
     workers.push(worker);
-    for (const job of jobs.values()) {
-      if (!job.repeat) continue;
-      await options.queues
-        .get(queueName)
-        .upsertJobScheduler(job.name, "pattern" in job.repeat ? { pattern: job.repeat.pattern, tz: "UTC" } : { every: job.repeat.everyMs }, { name: job.name, data: {} });
-    }
   }
+  const schedules = watchSchedules({ queues: options.queues, jobs: options.jobs, log: options.log, checkEveryMs: options.scheduleCheckMs });
+  await schedules.start();
   return {
     async close() {
+      schedules.stop();
       // close() lets running jobs finish; anything unfinished is picked up again by another worker.
       await Promise.allSettled(workers.map((worker) => worker.close()));
       await closeRedis(connection);

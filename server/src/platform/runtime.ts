@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config";
 import { createOrm, type Orm } from "./db";
 import { healthRoutes } from "./health.routes";
-import { workerHeartbeatJob } from "./heartbeat";
+import { beat, workerHeartbeatJob } from "./heartbeat";
 import { API_PREFIX, createHttpApp, type HttpApp } from "./http";
 import { createLocks, type Locks } from "./locks";
 import { createAttemptLimiter } from "./attempts";
@@ -15,6 +15,7 @@ import { createMetrics, type Metrics } from "./metrics";
 import { migrateWithLock } from "./migrate";
 import type { Module, ModuleContext, Ports } from "./module";
 import { createOutbox, type Outbox } from "./outbox";
+import { createProbeApp } from "./probe-http";
 import { registerQueueBoard } from "./queue-board";
 import { createQueues, startWorkers, type JobDefinition, type Queues, type Workers } from "./queues";
 import { createRealtime, type Realtime } from "./realtime";
@@ -40,10 +41,10 @@ export interface Runtime {
   outbox: Outbox;
   /** What the modules were built with. */
   context: ModuleContext;
-  /** Present when the role serves the API (api, all). */
+  /** The API (api, all), or on a worker node only its probes (/health, /ready). */
   http?: HttpApp;
   realtime?: Realtime;
-  /** Listens (api) and starts the workers (worker); resolves with the URL when serving HTTP. */
+  /** Listens (api; a worker node for its probes) and starts the workers (worker); resolves with the URL. */
   start(): Promise<string | undefined>;
   /** Drains HTTP, closes sockets, lets running jobs finish, then closes connections. Idempotent. */
   close(): Promise<void>;
@@ -109,9 +110,6 @@ export async function createRuntime(options: {
     });
     for (const module of modules) module.http?.(http, context);
     for (const module of modules) module.topics?.(gateway, context);
-    await http.register(healthRoutes({ orm, redis, queues, prefix, role: config.role, version: VERSION }), {
-      prefix: API_PREFIX,
-    });
     await http.register(
       async (api) => {
         for (const module of modules) if (module.routes) await api.register(module.routes(context, { realtime: gateway }));
@@ -119,7 +117,13 @@ export async function createRuntime(options: {
       { prefix: API_PREFIX },
     );
     await registerQueueBoard(http, { config, queues, access: ports.boardAccess });
+  } else {
+    // A worker node serves only the probes, so its readiness can be asked (docs/operations.md).
+    http = createProbeApp(log);
   }
+  await http.register(healthRoutes({ orm, redis, queues, prefix, role: config.role, version: VERSION, heartbeatSeconds: config.worker.heartbeatSeconds }), {
+    prefix: API_PREFIX,
+  });
 
   let workers: Workers | undefined;
   let closing: Promise<void> | undefined;
@@ -169,7 +173,11 @@ export async function createRuntime(options: {
       }
       if (runsWorker) {
         const lockMs = config.worker.lockSeconds * 1000;
-        workers = await startWorkers({ redisUrl, prefix, queues, jobs, log, lockDurationMs: lockMs, stalledIntervalMs: lockMs });
+        workers = await startWorkers({
+          redisUrl, prefix, queues, jobs, log, lockDurationMs: lockMs, stalledIntervalMs: lockMs,
+          scheduleCheckMs: config.worker.scheduleCheckSeconds * 1000,
+        });
+        await beat(redis, prefix, config.worker.heartbeatSeconds);
       }
       return url;
     },

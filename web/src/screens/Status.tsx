@@ -62,9 +62,10 @@ function summaryOf(state: StatusState): { text: string; tone: "pending" | "up" |
         tone: "down",
       };
     case "loaded":
-      return state.readiness.status === "ready"
-        ? { text: "Ready: all dependencies are up.", tone: "up" }
-        : { text: "Not ready: one or more dependencies are down.", tone: "down" };
+      if (state.readiness.status === "ready") return { text: "Ready: all dependencies are up.", tone: "up" };
+      // Degraded: the API serves, but something it can run without is down (the worker heartbeat).
+      if (state.readiness.status === "degraded") return { text: "Degraded: serving, but background jobs are not running.", tone: "pending" };
+      return { text: "Not ready: one or more dependencies are down.", tone: "down" };
   }
 }
 

@@ -1,7 +1,7 @@
 /**
- * `slot-lifecycle` (queue "maintenance", repeating every LIFECYCLE_EVERY_SECONDS): lapsed holds on
- * started slots expire, past free slots expire, missed visits are flagged (appointment-lifecycle.ts).
- * It re-checks the database, so a retry or a duplicate is a no-op.
+ * `slot-lifecycle` (queue "maintenance", repeating every LIFECYCLE_EVERY_SECONDS and run at each
+ * worker's start): lapsed holds expire, past free slots expire, missed visits are flagged
+ * (appointment-lifecycle.ts). It re-checks the database, so a retry or a duplicate is a no-op.
  */
 import type { ModuleContext } from "../../platform/module";
 import type { JobDefinition } from "../../platform/queues";
@@ -14,6 +14,7 @@ export function lifecycleJobs(ctx: ModuleContext): JobDefinition<never>[] {
     queue: "maintenance",
     name: LIFECYCLE_JOB,
     repeat: { everyMs: ctx.config.booking.lifecycleEverySeconds * 1000 },
+    runAtStart: true,
     async process() {
       booking ??= new BookingService(ctx);
       return runLifecycle(ctx, booking);

@@ -1,8 +1,11 @@
 /**
  * The slot and appointment lifecycle (docs/booking.md, "Slot and appointment lifecycle"), run by the
- * repeatable `slot-lifecycle` job:
+ * repeatable `slot-lifecycle` job and once at each worker's start:
+ * - every hold whose time is up expires exactly as the hold-expiry job expires it (slot and elastic
+ *   holds, paid holds' payment windows, waitlist offers' holds): the database sweep that makes expiry
+ *   independent of that delayed job surviving in Redis;
  * - an unbooked slot whose start has passed becomes `expired` (a free slot, or a held one whose hold
- *   lapsed: its pending appointment expires first exactly as the hold-expiry job does);
+ *   lapsed);
  * - a `scheduled` appointment not checked in by its end plus the clinic's `noShowGraceMinutes` is
  *   flagged once as a probable no-show for staff, or with `autoMarkNoShow` set to `no_show`.
  * Every step is a conditional write re-checked under a row lock, so overlapping or repeated runs
@@ -24,6 +27,8 @@ export const LIFECYCLE_JOB = "slot-lifecycle";
 export const PROBABLE_NO_SHOW_EVENT = "appointment.probable_no_show";
 /** Rows per statement: a first run on an old database works through its backlog in batches. */
 const BATCH = 500;
+/** Lapsed holds expired per run at most (each is its own transaction); the rest wait for the next run. */
+const MAX_HOLD_BATCHES = 10;
 const SYSTEM: AuditActor = { userId: null, role: "system", ip: null, userAgent: null, requestId: null };
 const DEFAULT_GRACE = clinicSettingsSchema.parse({}).noShowGraceMinutes;
 
@@ -35,7 +40,7 @@ export interface LifecycleReport {
 }
 
 export async function runLifecycle(ctx: ModuleContext, booking: BookingService): Promise<LifecycleReport> {
-  const holdsExpired = await expireLapsedPastHolds(ctx, booking);
+  const holdsExpired = await expireLapsedHolds(ctx, booking);
   const slotsExpired = await expirePastSlots(ctx);
   const { flagged, markedNoShow } = await handleMissedVisits(ctx);
   return { holdsExpired, slotsExpired, flagged, markedNoShow };
@@ -43,16 +48,24 @@ export async function runLifecycle(ctx: ModuleContext, booking: BookingService):
 
 const em = (ctx: ModuleContext) => ctx.orm.em.fork() as EntityManager;
 
-/** Pending appointments on started slots whose hold lapsed: expired (and their slot freed) by booking's own expiry. */
-async function expireLapsedPastHolds(ctx: ModuleContext, booking: BookingService): Promise<number> {
-  const due = await em(ctx).execute<{ id: string }[]>(
-    `select a.id from appointment a join slot s on s.id = a.slot_id
-      where ${lapsedAppointmentHoldSql("a")} and s.status = 'held' and s.starts_at <= now()
-      order by s.starts_at limit ?`,
-    [BATCH],
-  );
+/**
+ * Every pending appointment whose hold lapsed, oldest first, expired by booking's own expiry (same
+ * audit, events and publishing as the job). One that another transaction holds is skipped, not
+ * waited for: a concurrent sweep or a confirm decides it, and each hold expires once.
+ */
+async function expireLapsedHolds(ctx: ModuleContext, booking: BookingService): Promise<number> {
   let expired = 0;
-  for (const { id } of due) if ((await booking.expireHold(id)) === "expired") expired += 1;
+  for (let batch = 0; batch < MAX_HOLD_BATCHES; batch++) {
+    const due = await em(ctx).execute<{ id: string }[]>(
+      `select a.id from appointment a where ${lapsedAppointmentHoldSql("a")} order by a.hold_expires_at, a.id limit ?`,
+      [BATCH],
+    );
+    let expiredNow = 0;
+    for (const { id } of due) if ((await booking.expireHold(id, { skipLocked: true })) === "expired") expiredNow += 1;
+    expired += expiredNow;
+    // A short batch is the end; one where nothing expired is all held by others (next run).
+    if (due.length < BATCH || expiredNow === 0) return expired;
+  }
   return expired;
 }
 

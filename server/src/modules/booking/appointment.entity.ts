@@ -20,6 +20,8 @@ export const AppointmentSchema = defineEntity({
     // The lifecycle job's scan for visits that ended without a check-in (appointment-lifecycle.ts).
     { name: "appointment_no_show_candidates", properties: ["endsAt"], where: "status = 'scheduled' AND probable_no_show_at IS NULL" },
     { name: "appointment_pending_move_from_index", properties: ["pendingMoveFrom"], where: "pending_move_from IS NOT NULL" },
+    // The lifecycle sweep's scan for lapsed holds (appointment-lifecycle.ts).
+    { name: "appointment_pending_holds", properties: ["holdExpiresAt"], where: "status = 'pending'" },
   ],
   checks: [{ name: "appointment_slot_or_allocation", expression: "num_nonnulls(slot_id, elastic_allocation_id) = 1" }],
   uniques: [

@@ -152,16 +152,23 @@ export interface LockedAppointment extends AppointmentRow {
 
 /**
  * Locks an appointment for a change. An elastic booking's block is locked first: every writer of a
- * block takes the block row before its appointments, so two of them cannot deadlock.
+ * block takes the block row before its appointments, so two of them cannot deadlock. With
+ * `skipLocked`, an appointment another transaction holds is not waited for: the answer is null.
  */
-export async function lockedAppointment(tx: EntityManager, id: string): Promise<LockedAppointment> {
+export async function lockedAppointment(tx: EntityManager, id: string): Promise<LockedAppointment>;
+export async function lockedAppointment(tx: EntityManager, id: string, options: { skipLocked: boolean }): Promise<LockedAppointment | null>;
+export async function lockedAppointment(tx: EntityManager, id: string, options: { skipLocked?: boolean } = {}): Promise<LockedAppointment | null> {
   const [place] = await tx.execute<{ block_id: string | null }[]>(
     `select al.block_id from appointment a left join elastic_allocation al on al.id = a.elastic_allocation_id where a.id = ?`,
     [id],
   );
   if (!place) throw notFound("Appointment");
   const block = place.block_id ? await lockBlock(tx, place.block_id) : null;
-  const [row] = await tx.execute<AppointmentRow[]>(`select ${APPOINTMENT_COLUMNS} from appointment a where a.id = ? for update`, [id]);
+  const [row] = await tx.execute<AppointmentRow[]>(
+    `select ${APPOINTMENT_COLUMNS} from appointment a where a.id = ? for update${options.skipLocked ? " skip locked" : ""}`,
+    [id],
+  );
+  if (!row && options.skipLocked) return null;
   if (!row) throw notFound("Appointment");
   return { ...row, block };
 }

@@ -379,15 +379,20 @@ export class BookingService {
     return result.after;
   }
 
-  /** The hold-expiry job: expires a still-pending, lapsed hold and frees its slot. Idempotent. */
-  async expireHold(appointmentId: string): Promise<"expired" | "not_due" | "gone"> {
+  /**
+   * Expires a still-pending, lapsed hold and frees its place: the hold-expiry job and the lifecycle
+   * sweep. Idempotent. `skipLocked` (the sweep): an appointment another transaction holds (a confirm,
+   * another sweeper) is left to it (`busy`) rather than waited for.
+   */
+  async expireHold(appointmentId: string, options: { skipLocked?: boolean } = {}): Promise<"expired" | "not_due" | "gone" | "busy"> {
     const em = this.em();
     const changes = new Changes();
     const result = await em.transactional(async (tx) => {
-      const row = await lockedAppointment(tx, appointmentId).catch((error: unknown) => {
-        if (error instanceof DomainError && error.status === 404) return null;
+      const row = await lockedAppointment(tx, appointmentId, { skipLocked: options.skipLocked ?? false }).catch((error: unknown) => {
+        if (error instanceof DomainError && error.status === 404) return undefined;
         throw error;
       });
+      if (row === null) return { outcome: "busy" as const };
       if (!row || row.status !== "pending") return { outcome: "gone" as const };
       if (!isLapsedHold({ status: row.status, holdExpiresAt: row.hold_expires_at })) return { outcome: "not_due" as const };
       await setAppointmentStatus(tx, row, "expired", null, "hold lapsed");

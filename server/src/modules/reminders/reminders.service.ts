@@ -1,8 +1,8 @@
 /**
  * Appointment reminders: planned after every committed booking change as delayed jobs on the
- * `reminders` queue (jobId `reminder-{appointmentId}-{kind}`), sent by the worker through notify().
- * Planning is best-effort and the sender re-checks the appointment, so a job that outlived its
- * appointment's time or status does nothing.
+ * `reminders` queue (jobId `reminder-{appointmentId}-{kind}`), sent by the worker through notify(),
+ * and re-planned from the database after a Redis data loss (`replanReminders`). The sender
+ * re-checks the appointment, so a job that outlived its appointment's time or status does nothing.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ModuleContext } from "../../platform/module";
@@ -23,6 +23,36 @@ export interface ReminderData {
 
 export const reminderJobId = (appointmentId: string, kind: ReminderKind) => `reminder-${appointmentId}-${kind}`;
 
+interface PlanRow {
+  id: string;
+  status: string;
+  starts_at: Date;
+  time_zone: string;
+  user_id: string;
+}
+
+const PLAN_COLUMNS = `a.id, a.status, a.starts_at, c.time_zone, p.user_id
+   from appointment a join clinic c on c.id = a.clinic_id join patient p on p.id = a.patient_id`;
+
+/** The reminder jobs a scheduled appointment has still ahead of it (none for any other status). */
+async function plannedJobs(em: EntityManager, rows: PlanRow[]) {
+  const scheduled = rows.filter((row) => row.status === "scheduled");
+  const preferences = await readPreferences(em, scheduled.map((row) => row.user_id));
+  const now = new Date();
+  return new Map(
+    scheduled.map((row) => {
+      const startsAt = new Date(row.starts_at);
+      const plan = planReminders({ startsAt, zone: row.time_zone, now, quietHours: preferences.get(row.user_id)?.quietHours ?? null });
+      const jobs = plan.map(({ kind, at }) => ({
+        name: REMINDER_JOB,
+        data: { appointmentId: row.id, kind, startsAt: startsAt.toISOString() } satisfies ReminderData,
+        opts: { jobId: reminderJobId(row.id, kind), delay: Math.max(0, at.getTime() - now.getTime()) },
+      }));
+      return [row.id, jobs] as const;
+    }),
+  );
+}
+
 /**
  * After commit: for each changed appointment, drop its reminder jobs, and if it is scheduled add the
  * ones still ahead. Reads the appointments afresh so that, whatever order after-commit steps run in,
@@ -33,33 +63,67 @@ export async function planAppointmentReminders(ctx: Pick<ModuleContext, "orm" | 
   const ids = snapshot.appointments.filter((change) => change.status !== "pending").map((change) => change.appointmentId);
   if (ids.length === 0) return;
   const em = ctx.orm.em.fork() as EntityManager;
-  const rows = await em.execute<{ id: string; status: string; starts_at: Date; time_zone: string; user_id: string }[]>(
-    `select a.id, a.status, a.starts_at, c.time_zone, p.user_id
-       from appointment a join clinic c on c.id = a.clinic_id join patient p on p.id = a.patient_id
-      where a.id = any(?::uuid[])`,
-    [pgArray(ids)],
-  );
-  const preferences = await readPreferences(em, rows.filter((row) => row.status === "scheduled").map((row) => row.user_id));
+  const rows = await em.execute<PlanRow[]>(`select ${PLAN_COLUMNS} where a.id = any(?::uuid[])`, [pgArray(ids)]);
+  const planned = await plannedJobs(em, rows);
   const queue = ctx.queues.get("reminders");
   await Promise.all(
     rows.map(async (row) => {
       // remove() takes a job out of any state (delayed included) unless a worker holds it right now;
       // that one re-checks the appointment before it writes anything.
       await Promise.all(reminderKinds.map((kind) => queue.remove(reminderJobId(row.id, kind))));
-      if (row.status !== "scheduled") return;
-      const startsAt = new Date(row.starts_at);
-      const now = new Date();
-      const plan = planReminders({ startsAt, zone: row.time_zone, now, quietHours: preferences.get(row.user_id)?.quietHours ?? null });
-      if (plan.length === 0) return;
-      await queue.addBulk(
-        plan.map(({ kind, at }) => ({
-          name: REMINDER_JOB,
-          data: { appointmentId: row.id, kind, startsAt: startsAt.toISOString() } satisfies ReminderData,
-          opts: { jobId: reminderJobId(row.id, kind), delay: Math.max(0, at.getTime() - now.getTime()) },
-        })),
-      );
+      const jobs = planned.get(row.id) ?? [];
+      if (jobs.length) await queue.addBulk(jobs);
     }),
   );
+}
+
+export const REMINDER_REPLAN_JOB = "reminder-replan";
+/** Appointments per page of a re-plan, and pages per run: a big backlog continues on the next run. */
+const REPLAN_PAGE = 500;
+const REPLAN_PAGES_PER_RUN = 20;
+
+/** Where Redis keeps the re-plan's progress: lost with the jobs it vouches for. */
+export const replanStateKey = (prefix: string) => `${prefix}:reminders:replan`;
+
+/** The Redis server's run id: a restarted server (perhaps from an older snapshot) has a new one. */
+async function redisRunId(redis: ModuleContext["redis"]): Promise<string> {
+  return /run_id:(\w+)/.exec(await redis.info("server"))?.[1] ?? "unknown";
+}
+
+/**
+ * The `reminder-replan` job: puts back the reminder jobs a Redis data loss took, from the database.
+ * Redis keeps a note of a finished pass with the server's run id; a flushed Redis has no note and a
+ * restarted one another run id, so a new pass starts; otherwise there is nothing to do. A pass walks
+ * the future scheduled appointments soonest first, at most REPLAN_PAGES_PER_RUN pages per run (its
+ * place kept in the note), and adds each one's planned jobs. BullMQ ignores a job whose id exists,
+ * so only missing jobs are added, nothing is removed, and two passes at once add each job once.
+ */
+export async function replanReminders(ctx: Pick<ModuleContext, "orm" | "queues" | "redis" | "config">): Promise<{ appointments: number; complete: boolean }> {
+  const key = replanStateKey(ctx.config.redis.prefix);
+  const runId = await redisRunId(ctx.redis);
+  const state = await ctx.redis.hgetall(key);
+  if (state.runId === runId && state.complete === "true") return { appointments: 0, complete: true };
+  let after = state.runId === runId && state.after ? state.after.split("|") : null;
+  const em = ctx.orm.em.fork() as EntityManager;
+  const queue = ctx.queues.get("reminders");
+  let appointments = 0;
+  for (let page = 0; page < REPLAN_PAGES_PER_RUN; page++) {
+    const rows = await em.execute<PlanRow[]>(
+      `select ${PLAN_COLUMNS}
+        where a.status = 'scheduled' and a.starts_at > now() and (?::timestamptz is null or (a.starts_at, a.id) > (?::timestamptz, ?::uuid))
+        order by a.starts_at, a.id limit ?`,
+      [after?.[0] ?? null, after?.[0] ?? null, after?.[1] ?? null, REPLAN_PAGE],
+    );
+    const jobs = [...(await plannedJobs(em, rows)).values()].flat();
+    if (jobs.length) await queue.addBulk(jobs);
+    appointments += rows.length;
+    const last = rows.at(-1);
+    if (last) after = [new Date(last.starts_at).toISOString(), last.id];
+    const complete = rows.length < REPLAN_PAGE;
+    await ctx.redis.hset(key, complete ? { runId, complete: "true", after: "" } : { runId, complete: "false", after: after!.join("|") });
+    if (complete) return { appointments, complete };
+  }
+  return { appointments, complete: false };
 }
 
 /**

@@ -1,9 +1,11 @@
 /**
- * The waitlist's job: `waitlist-match` (queue "booking", data {slotId}, jobId
+ * The waitlist's jobs: `waitlist-match` (queue "booking", data {slotId}, jobId
  * `waitlist-{slotId}-{version}`) offers a slot that became free to the first matching waiting
  * patient. Queued by a subscriber to the slot and appointment domain events, whoever wrote them
  * (booking's changes, scheduling's new or reopened slots). The processor re-reads everything, so a
  * duplicate, a retry or a slot taken meanwhile is a no-op.
+ * `waitlist-offer-sweep` (queue "maintenance", every LIFECYCLE_EVERY_SECONDS and at each worker's
+ * start) closes offers whose hold ended, so an offer expires even when no match job runs after it.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { DomainEvent } from "@clinic/shared";
@@ -12,9 +14,10 @@ import type { Subscriber } from "../../platform/outbox";
 import type { JobDefinition } from "../../platform/queues";
 import { pgArray, snapshotOf, type Snapshot } from "../booking";
 import type { SlotChange } from "../scheduling";
-import { WaitlistMatcher } from "./waitlist.match";
+import { WaitlistMatcher, closeEndedOffers } from "./waitlist.match";
 
 export const WAITLIST_MATCH_JOB = "waitlist-match";
+export const OFFER_SWEEP_JOB = "waitlist-offer-sweep";
 
 export interface WaitlistMatchData {
   slotId: string;
@@ -88,5 +91,14 @@ export function waitlistJobs(ctx: ModuleContext): JobDefinition<never>[] {
       return { outcome: await matcher.match(data.slotId) };
     },
   };
-  return [match as unknown as JobDefinition<never>];
+  const offerSweep: JobDefinition<Record<string, never>> = {
+    queue: "maintenance",
+    name: OFFER_SWEEP_JOB,
+    repeat: { everyMs: ctx.config.booking.lifecycleEverySeconds * 1000 },
+    runAtStart: true,
+    async process() {
+      return { closed: await (ctx.orm.em.fork() as EntityManager).transactional((tx) => closeEndedOffers(tx)) };
+    },
+  };
+  return [match as unknown as JobDefinition<never>, offerSweep as unknown as JobDefinition<never>];
 }

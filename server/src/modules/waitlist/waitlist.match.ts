@@ -72,6 +72,21 @@ export function displayTime(instant: Date, zone: string): string {
   return new Intl.DateTimeFormat("en-GB", { timeZone: zone, weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(instant);
 }
 
+/**
+ * Closes every open offer whose hold ended (`sweepEndedOffers`), with its audit and its
+ * `waitlist.*` events: the match job's first step, and the offer sweep's whole work.
+ */
+export async function closeEndedOffers(tx: EntityManager): Promise<number> {
+  const closed = await sweepEndedOffers(tx);
+  if (closed.length === 0) return 0;
+  for (const event of closed) {
+    recordAudit(tx, SYSTEM_ACTOR, { action: `waitlist.offer.${event.offer.status}`, entityType: "WaitlistOffer", entityId: event.offer.id, after: event.offer });
+  }
+  await tx.flush();
+  await recordWaitlistEvents(tx, closed);
+  return closed.length;
+}
+
 type Result = { outcome: Exclude<MatchOutcome, "offered"> } | { outcome: "offered"; outbox: string[] };
 
 export class WaitlistMatcher {
@@ -102,14 +117,7 @@ export class WaitlistMatcher {
   }
 
   private async offer(tx: EntityManager, slotId: string): Promise<Result> {
-    const closed = await sweepEndedOffers(tx);
-    if (closed.length) {
-      for (const event of closed) {
-        recordAudit(tx, SYSTEM_ACTOR, { action: `waitlist.offer.${event.offer.status}`, entityType: "WaitlistOffer", entityId: event.offer.id, after: event.offer });
-      }
-      await tx.flush();
-      await recordWaitlistEvents(tx, closed);
-    }
+    await closeEndedOffers(tx);
     const slot = await readSlot(tx, slotId);
     if (!slot || slot.kind !== "regular" || !isFree(slot) || new Date(slot.starts_at).getTime() <= Date.now()) return { outcome: "not_free" };
     const skipped: string[] = [];
