@@ -13,7 +13,7 @@ import { afterAll, beforeAll, inject } from "vitest";
 import type { EventEnvelope, RealtimeEventName, SubscribeAck, Topic } from "@clinic/shared";
 import { loadConfig } from "../../server/src/config";
 import { createClinicRuntime } from "../../server/src/app";
-import { topicSeqKey } from "../../server/src/platform/events";
+import { topicStateKey } from "../../server/src/platform/events";
 import type { Runtime } from "../../server/src/platform/runtime";
 
 export function uniqueName(prefix = "t"): string {
@@ -86,11 +86,18 @@ export type HasRuntime = Pick<TestApp, "runtime">;
  * A write's domain events reach their subscribers after its reply (docs/architecture.md); so that a
  * test can assert on their effects (a refund, a queued reminder, a socket event) right after a
  * reply, each reply here waits until this node has delivered what it started (`settleEvents: false`
- * to see replies as production sends them).
+ * to see replies as production sends them). It resolves once an api node hears the events channel
+ * (`awaitEventsChannel: false` to start one that cannot yet).
  */
 export async function startTestApp(
   environment: TestEnvironment,
-  options: { env?: Record<string, string>; beforeStart?: (runtime: Runtime) => void | Promise<void>; settleEvents?: boolean } = {},
+  options: {
+    env?: Record<string, string>;
+    beforeStart?: (runtime: Runtime) => void | Promise<void>;
+    settleEvents?: boolean;
+    /** Wait until an api node hears the events channel (default), as its /ready would say. */
+    awaitEventsChannel?: boolean;
+  } = {},
 ): Promise<TestApp> {
   const config = loadConfig({
     NODE_ENV: "test",
@@ -118,6 +125,9 @@ export async function startTestApp(
   if (options.settleEvents !== false) runtime.http?.addHook("onSend", async () => runtime.outbox.idle());
   await options.beforeStart?.(runtime);
   const url = (await runtime.start()) ?? "";
+  // Started as a load balancer sees it (/ready): an api node hears the events channel before it gets clients.
+  const { realtime } = runtime;
+  if (realtime && options.awaitEventsChannel !== false) await waitFor(() => realtime.isListening());
   return { runtime, url, close: () => runtime.close() };
 }
 
@@ -222,9 +232,9 @@ export async function listen(app: TestApp, token: string, opened: Socket[]) {
   return { socket, events, of: (topic: string) => events.filter((event) => event.topic === topic) };
 }
 
-/** The last sequence number published on `topic`. */
+/** The last sequence number published on `topic` (in its current epoch). */
 export async function seqOf(app: HasRuntime, topic: string): Promise<number> {
-  return Number((await app.runtime.redis.get(topicSeqKey(app.runtime.config.redis.prefix, topic))) ?? 0);
+  return Number((await app.runtime.redis.hget(topicStateKey(app.runtime.config.redis.prefix, topic), "seq")) ?? 0);
 }
 
 export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {

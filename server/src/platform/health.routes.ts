@@ -27,6 +27,8 @@ export function healthRoutes(deps: {
   prefix: string;
   role: ProcessRole;
   version: string;
+  /** The socket gateway's readiness (api roles): whether it hears the events channel. */
+  realtime?: { isListening(): boolean };
 }): FastifyPluginAsync {
   return async (app) => {
     const api = app.withTypeProvider<ZodTypeProvider>();
@@ -45,7 +47,7 @@ export function healthRoutes(deps: {
       {
         schema: {
           tags: ["ops"],
-          summary: "Readiness: PostgreSQL, Redis and the job queue, each with its status",
+          summary: "Readiness: PostgreSQL, Redis, the job queue and (api roles) the socket gateway's events channel, each with its status",
           response: { 200: readinessSchema, 503: readinessSchema },
         },
       },
@@ -63,7 +65,18 @@ export function healthRoutes(deps: {
             return { detail: { ...counts, lastWorkerHeartbeat: await lastHeartbeat(deps.redis, deps.prefix) } };
           }),
         ]);
-        const checks = { postgres, redis, queue };
+        const { realtime } = deps;
+        const checks = {
+          postgres,
+          redis,
+          queue,
+          // A node that does not hear the events channel would leave its sockets without events.
+          ...(realtime && {
+            realtime: await check(async () => {
+              if (!realtime.isListening()) throw new Error("not subscribed to the events channel");
+            }),
+          }),
+        };
         const ready = Object.values(checks).every((c) => c.status === "up");
         return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "not_ready", checks });
       },

@@ -105,7 +105,7 @@ export async function createRuntime(options: {
     });
     for (const module of modules) module.http?.(http, context);
     for (const module of modules) module.topics?.(gateway, context);
-    await http.register(healthRoutes({ orm, redis, queues, prefix, role: config.role, version: VERSION }), {
+    await http.register(healthRoutes({ orm, redis, queues, prefix, role: config.role, version: VERSION, realtime: gateway }), {
       prefix: API_PREFIX,
     });
     await http.register(
