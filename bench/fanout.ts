@@ -88,7 +88,7 @@ try {
     holdExpiresAt: new Date(Date.now() + 600_000).toISOString(),
     cause: "held",
   };
-  const envelope = JSON.stringify({ topic, seq: 1, type: "slot.held", data: change, at: new Date().toISOString() });
+  const envelope = JSON.stringify({ topic, epoch: "AAAAAAAA", seq: 1, type: "slot.held", data: change, at: new Date().toISOString() });
 
   const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
   await new Promise<void>((resolve) => wss.once("listening", () => resolve()));

@@ -9,7 +9,7 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { topics } from "@clinic/shared";
-import { topicSeqKey } from "../server/src/platform/events";
+import { topicStateKey } from "../server/src/platform/events";
 import { buildClinic, buildClinicService, buildDoctor, buildPerson, weekdayRule, type TestPerson } from "../tests/support/factories";
 import { dayFromNow } from "../tests/support/dates";
 import { startBenchApi, startBenchServices } from "./support";
@@ -28,7 +28,7 @@ const services = await startBenchServices();
 try {
   const { runtime, url } = await startBenchApi(services);
   const app = { runtime };
-  const seq = async (topic: string) => Number((await runtime.redis.get(topicSeqKey(runtime.config.redis.prefix, topic))) ?? 0);
+  const seq = async (topic: string) => Number((await runtime.redis.hget(topicStateKey(runtime.config.redis.prefix, topic), "seq")) ?? 0);
 
   const clinic = await buildClinic(app);
   const admin = await buildPerson(app, "clinic_admin", { clinicIds: [clinic.id] });

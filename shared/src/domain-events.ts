@@ -58,6 +58,14 @@ export const etaRecomputedSchema = z.object({ staff: etaUpdatedSchema, display: 
 /** A patient told that their expected start moved (a slip or a gain). */
 export const etaNoticeSchema = z.object({ patientUserId: z.uuid(), change: etaChangedSchema });
 
+/** Why sessions were revoked (stored as `auth_session.revoked_reason`). */
+export const sessionRevocationReasons = [
+  "logout", "logout_all", "revoked", "password_reset", "password_change", "refresh_token_reuse", "account_deactivated",
+] as const;
+export type SessionRevocationReason = (typeof sessionRevocationReasons)[number];
+/** Sessions of one user that a committed write ended: their sockets are closed on every node. */
+export const sessionsRevokedSchema = z.object({ userId: z.uuid(), sessionIds: z.array(z.uuid()).min(1), reason: z.enum(sessionRevocationReasons) });
+
 type Family<Noun extends string, Causes extends readonly string[], Schema> = { [C in Causes[number] as `${Noun}.${C}`]: Schema };
 /** One schema under `noun.cause` for each cause (the domain events here, the socket events in realtime.ts). */
 export function family<const Noun extends string, const Causes extends readonly string[], Schema>(noun: Noun, causes: Causes, schema: Schema): Family<Noun, Causes, Schema> {
@@ -78,6 +86,7 @@ export const domainEventSchemas = {
   "notification.read": notificationReadSchema,
   "eta.updated": etaRecomputedSchema,
   "eta.changed": etaNoticeSchema,
+  "session.revoked": sessionsRevokedSchema,
 };
 
 export type DomainEventName = keyof typeof domainEventSchemas;

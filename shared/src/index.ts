@@ -2,6 +2,7 @@ export * from "./problem";
 export * from "./errors";
 export * from "./health";
 export * from "./realtime";
+export * from "./topic-cursor";
 export * from "./identity";
 export * from "./directory";
 export * from "./audit";

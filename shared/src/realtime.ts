@@ -7,11 +7,18 @@ import { appointmentChangeSchema, blockChangeSchema, notificationReadEventSchema
 import { waitlistOfferViewSchema } from "./waitlist-api";
 
 /**
- * Every pushed event has this envelope. `seq` rises by one per topic; a client that sees a gap
- * (or reconnects) re-reads the snapshot and continues from its `seq`.
+ * Every pushed event has this envelope. `seq` rises by one per topic within an `epoch`; a client
+ * that sees a gap, a new epoch, or reconnects re-reads the snapshot and continues from its `seq`
+ * (docs/realtime.md "Client algorithm"; `TopicCursor` implements it).
  */
 export const eventEnvelopeSchema = z.object({
   topic: z.string(),
+  /**
+   * Names the run of the topic's counter: a new value whenever Redis lost it (a restart without
+   * persistence, a failover, FLUSHALL, eviction), when `seq` starts again from 1. Seqs of two
+   * epochs cannot be compared.
+   */
+  epoch: z.string().min(1),
   seq: z.number().int().positive(),
   type: z.string(),
   data: z.unknown(),
@@ -22,8 +29,9 @@ export type EventEnvelope<T = unknown> = Omit<z.infer<typeof eventEnvelopeSchema
 export const subscribeRequestSchema = z.object({ topic: z.string().min(1).max(200) });
 export type SubscribeRequest = z.infer<typeof subscribeRequestSchema>;
 
+/** `seq` is the topic's last published seq in `epoch` (0 before its first event): the snapshot includes everything up to it. */
 export type SubscribeAck =
-  | { ok: true; topic: string; seq: number; snapshot: unknown }
+  | { ok: true; topic: string; epoch: string; seq: number; snapshot: unknown }
   | { ok: false; code: string; message?: string };
 
 export const realtimeErrorCodes = ["UNAUTHENTICATED", "FORBIDDEN", "UNKNOWN_TOPIC", "BAD_REQUEST"] as const;

@@ -6,7 +6,7 @@
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { topics, type DisplayCalled, type DisplaySnapshot, type RealtimeEventData, type RealtimeEventName } from "@clinic/shared";
-import { topicSeqKey } from "../../server/src/platform/events";
+import { topicStateKey } from "../../server/src/platform/events";
 import { buildAppointmentFromNow, buildDoctor, buildMiddayClinic, buildNamedPatient, buildPerson, type TestPerson } from "../support/factories";
 import { call, callNext, staffCheckIn, startAndFinish } from "../support/api";
 import { query } from "../support/db";
@@ -107,7 +107,7 @@ describe("waiting-room display (browser)", () => {
 
     // A lost event (the topic's seq moves on without a delivery): the next one reveals the gap, the
     // screen subscribes again and replaces its state with the real feed.
-    await stage.app.runtime.redis.incr(topicSeqKey(stage.app.runtime.config.redis.prefix, topic));
+    await stage.app.runtime.redis.hincrby(topicStateKey(stage.app.runtime.config.redis.prefix, topic), "seq", 1);
     await publish("display.updated", fake("Z-555", 2));
     await expect.poll(async () => /Z-(888|555)/.test((await shown()) ?? ""), { timeout: 5_000 }).toBe(false);
     await page.locator(".live-indicator[data-status=live]").waitFor();

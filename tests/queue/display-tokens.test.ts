@@ -17,8 +17,7 @@ import {
   type EventEnvelope,
   type SubscribeAck,
 } from "@clinic/shared";
-import { topicSeqKey } from "../../server/src/platform/events";
-import { connected, connectSocket, createTestEnvironment, publishUnchecked, readJson, startTestApp, type TestApp, type TestEnvironment, waitFor } from "../support/harness";
+import { connected, connectSocket, createTestEnvironment, publishUnchecked, readJson, seqOf, startTestApp, type TestApp, type TestEnvironment, waitFor } from "../support/harness";
 import { buildClinic, buildPerson, type TestPerson } from "../support/factories";
 import { request } from "../support/api";
 
@@ -245,11 +244,13 @@ describe("display tokens", () => {
     const topic = `display:${clinicA.id}`;
     // Something was published on the topic before: the ack's seq must say so.
     await publishUnchecked(nodeA.runtime, topic, "test.earlier", {});
-    const seqBefore = Number(await nodeA.runtime.redis.get(topicSeqKey(environment.prefix, topic)));
+    const seqBefore = await seqOf(nodeA, topic);
     expect(seqBefore).toBeGreaterThan(0);
 
     const screen = await listen(nodeB, { displayToken: token });
-    const ack = await subscribe(screen.socket, topic.toUpperCase().replace("DISPLAY:", "display:"));
+    // Topics have one spelling: an upper-case id would join a room nobody publishes to.
+    expect(await subscribe(screen.socket, topic.toUpperCase().replace("DISPLAY:", "display:"))).toMatchObject({ ok: false, code: "UNKNOWN_TOPIC" });
+    const ack = await subscribe(screen.socket, topic);
     expect(ack).toMatchObject({ ok: true, topic, seq: seqBefore });
     const snapshot = (ack as { snapshot: unknown }).snapshot;
     expect(snapshot).toEqual({

@@ -64,7 +64,7 @@ describe("realtime gateway across nodes", () => {
     client.on("event", (envelope: EventEnvelope) => received.push(envelope));
 
     const ack = await subscribe(client, "room:1");
-    expect(ack).toEqual({ ok: true, topic: "room:1", seq: 0, snapshot: { topic: "room:1", occupants: ["alice"] } });
+    expect(ack).toEqual({ ok: true, topic: "room:1", epoch: expect.any(String), seq: 0, snapshot: { topic: "room:1", occupants: ["alice"] } });
 
     await publishUnchecked(nodeA.runtime, "room:1", "slot.held", { slotId: "s1" });
     await publishUnchecked(nodeB.runtime, "room:1", "slot.booked", { slotId: "s1" });

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, inject } from "vitest";
 import type { EventEnvelope, RealtimeEventName, SubscribeAck, Topic } from "@clinic/shared";
 import { loadConfig } from "../../server/src/config";
 import { createClinicRuntime } from "../../server/src/app";
-import { topicSeqKey } from "../../server/src/platform/events";
+import { topicStateKey } from "../../server/src/platform/events";
 import { startEmbeddedRedis } from "../../server/src/platform/embedded";
 import { freePort } from "./ports";
 import type { Runtime } from "../../server/src/platform/runtime";
@@ -110,11 +110,18 @@ export type HasRuntime = Pick<TestApp, "runtime">;
  * A write's domain events reach their subscribers after its reply (docs/architecture.md); so that a
  * test can assert on their effects (a refund, a queued reminder, a socket event) right after a
  * reply, each reply here waits until this node has delivered what it started (`settleEvents: false`
- * to see replies as production sends them).
+ * to see replies as production sends them). It resolves once an api node hears the events channel
+ * (`awaitEventsChannel: false` to start one that cannot yet).
  */
 export async function startTestApp(
   environment: TestEnvironment,
-  options: { env?: Record<string, string>; beforeStart?: (runtime: Runtime) => void | Promise<void>; settleEvents?: boolean } = {},
+  options: {
+    env?: Record<string, string>;
+    beforeStart?: (runtime: Runtime) => void | Promise<void>;
+    settleEvents?: boolean;
+    /** Wait until an api node hears the events channel (default), as its /ready would say. */
+    awaitEventsChannel?: boolean;
+  } = {},
 ): Promise<TestApp> {
   const config = loadConfig({
     NODE_ENV: "test",
@@ -145,6 +152,9 @@ export async function startTestApp(
   // A worker's start runs the sweeps (and each new schedule's first run): let them finish on the
   // empty database, so they do not race what the tests then write and sweep themselves.
   if (config.role !== "api") await waitFor(async () => (await queuesIdle(runtime)) || undefined, 20_000);
+  // Started as a load balancer sees it (/ready): an api node hears the events channel before it gets clients.
+  const { realtime } = runtime;
+  if (realtime && options.awaitEventsChannel !== false) await waitFor(() => realtime.isListening());
   return { runtime, url, close: () => runtime.close() };
 }
 
@@ -255,9 +265,9 @@ export async function listen(app: TestApp, token: string, opened: Socket[]) {
   return { socket, events, of: (topic: string) => events.filter((event) => event.topic === topic) };
 }
 
-/** The last sequence number published on `topic`. */
+/** The last sequence number published on `topic` (in its current epoch). */
 export async function seqOf(app: HasRuntime, topic: string): Promise<number> {
-  return Number((await app.runtime.redis.get(topicSeqKey(app.runtime.config.redis.prefix, topic))) ?? 0);
+  return Number((await app.runtime.redis.hget(topicStateKey(app.runtime.config.redis.prefix, topic), "seq")) ?? 0);
 }
 
 export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {

@@ -29,6 +29,8 @@ export function healthRoutes(deps: {
   version: string;
   /** WORKER_HEARTBEAT_SECONDS: how fresh the worker fleet's heartbeat must be. */
   heartbeatSeconds: number;
+  /** The socket gateway's readiness (api roles): whether it hears the events channel. */
+  realtime?: { isListening(): boolean };
 }): FastifyPluginAsync {
   return async (app) => {
     const api = app.withTypeProvider<ZodTypeProvider>();
@@ -47,7 +49,8 @@ export function healthRoutes(deps: {
       {
         schema: {
           tags: ["ops"],
-          summary: "Readiness: PostgreSQL, Redis, the job queue and the worker heartbeat, each with its status",
+          summary:
+            "Readiness: PostgreSQL, Redis, the job queue, the worker heartbeat and (api roles) the socket gateway's events channel, each with its status",
           response: { 200: readinessSchema, 503: readinessSchema },
         },
       },
@@ -64,7 +67,19 @@ export function healthRoutes(deps: {
           }),
           check(async () => heartbeatCheck(await lastHeartbeat(deps.redis, deps.prefix), deps.heartbeatSeconds)),
         ]);
-        const checks = { postgres, redis, queue, worker };
+        const { realtime } = deps;
+        const checks = {
+          postgres,
+          redis,
+          queue,
+          worker,
+          // A node that does not hear the events channel would leave its sockets without events.
+          ...(realtime && {
+            realtime: await check(async () => {
+              if (!realtime.isListening()) throw new Error("not subscribed to the events channel");
+            }),
+          }),
+        };
         // The API serves correctly without workers (a lapsed hold reads as free), so a silent worker
         // fleet only degrades an api node; a worker node without it is not ready.
         const optional = new Set(deps.role === "worker" ? [] : ["worker"]);

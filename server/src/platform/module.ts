@@ -59,7 +59,7 @@ export interface Module {
   routes?(ctx: ModuleContext, host: HttpHost): FastifyPluginAsync;
   /** Its background jobs (run where the role runs workers). */
   jobs?(ctx: ModuleContext): JobDefinition<never>[];
-  /** The socket topics it owns: who may subscribe and their snapshots. */
+  /** The socket topics it owns (who may subscribe, their snapshots) and the guards of its sockets. */
   topics?(realtime: Realtime, ctx: ModuleContext): void;
   /** Who a socket is, for the credentials it understands. */
   socketPrincipal?(ctx: ModuleContext): SocketPrincipalResolver;

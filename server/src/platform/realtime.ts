@@ -14,9 +14,12 @@ import {
   type SocketData,
   type SubscribeAck,
 } from "@clinic/shared";
-import { eventsChannel, topicSeqKey } from "./events";
+import { disconnectChannel, eventsChannel, topicPosition } from "./events";
 import type { Metrics } from "./metrics";
 import { createRedis, closeRedis } from "./redis";
+
+/** How soon a refused events-channel subscribe is tried again on the same connection. */
+const SUBSCRIBE_RETRY_MS = 500;
 
 /** Whoever a socket authenticated as; identity decides the concrete shape. */
 export type Principal = SocketData["principal"];
@@ -32,6 +35,10 @@ export type SocketAuthenticator = (auth: Record<string, unknown>) => Promise<Pri
 export interface TopicHandler {
   /** The family's name (`slots`, `doctor`, `me` …), for other modules that add to its snapshot. */
   name: string;
+  /**
+   * The family's topics, in their one canonical spelling (lower-case ids, so no `i` flag): a topic
+   * spelt otherwise would join a room nobody publishes to, so it is refused as `UNKNOWN_TOPIC`.
+   */
   pattern: RegExp;
   authorize(principal: Principal, topic: string, match: RegExpMatchArray): Promise<boolean> | boolean;
   snapshot(principal: Principal, topic: string, match: RegExpMatchArray): Promise<unknown>;
@@ -48,13 +55,36 @@ export interface TopicHandler {
  */
 export type SnapshotPart = (principal: Principal, room: string, match: RegExpMatchArray) => Promise<Record<string, unknown>>;
 
+/**
+ * Keeps a kind of credential's sockets tied to it after the handshake (identity's sessions). Each
+ * socket joins the guard's rooms at connect, so a revocation can close it on every node
+ * (`EventPublisher.disconnect`); the credential is looked at again after those joins (a revocation
+ * that committed meanwhile) and before every subscribe.
+ */
+export interface SocketGuard {
+  /** Rooms a socket of `principal` joins (none when it is not this guard's kind). */
+  rooms(principal: Principal): string[];
+  /** Whether the credential still holds; undefined when the principal is not this guard's kind. */
+  isLive(principal: Principal): Promise<boolean | undefined>;
+}
+
 export interface Realtime {
   io: SocketServer;
   setAuthenticator(authenticate: SocketAuthenticator): void;
+  /** Adds a guard (identity's: a socket lives as long as its session). */
+  guard(guard: SocketGuard): void;
   registerTopic(handler: TopicHandler): void;
   /** Adds fields to the snapshot of the topic family `name` (registered by its owner, before or after). */
   extendSnapshot(name: string, part: SnapshotPart): void;
-  /** Drops this node's clients (they reconnect elsewhere and resync); lets the HTTP server drain. */
+  /**
+   * Whether this node hears the events channel (readiness): false until its subscription is
+   * confirmed, and while the Redis connection carrying it is lost.
+   */
+  isListening(): boolean;
+  /**
+   * Closes this node's client connections as a broken transport would, so Socket.IO clients
+   * reconnect by themselves (to another node) and resync; lets the HTTP server drain.
+   */
   disconnectAll(): void;
   close(): Promise<void>;
 }
@@ -84,16 +114,61 @@ export function createRealtime(options: {
   // could see seq 2 (local) before seq 1 (remote). Here every node, the publisher included, emits
   // in the order Redis published them, which the script makes the order of `seq`.
   const events = createRedis(options.redisUrl, "socket-events", { log });
-  events.subscribe(eventsChannel(prefix)).catch((error: unknown) => log.error({ err: error }, "events channel subscribe failed"));
-  events.on("message", (_channel: string, raw: string) => {
+  let listening = false;
+  let heardBefore = false;
+  // Counts the connection's lives, so a subscribe confirmed on a connection already lost counts for nothing.
+  let connectionLife = 0;
+  events.on("close", () => {
+    connectionLife += 1;
+    listening = false;
+  });
+  // On every (re)connect: subscribe, and only then count as listening (a refused subscribe is tried
+  // again while the connection lasts). Events published while the connection was down never reach
+  // this node, and no later gap need reveal them (nor a revocation it missed), so after a loss every
+  // client of this node reconnects: it resyncs, and its credential is checked again.
+  function listen(life: number, attempt = 0): void {
+    events
+      .subscribe(eventsChannel(prefix), disconnectChannel(prefix))
+      .then(() => {
+        if (life !== connectionLife) return;
+        listening = true;
+        if (heardBefore) {
+          log.warn("events channel subscribed again after a loss; clients of this node reconnect to resync");
+          dropConnections();
+        }
+        heardBefore = true;
+      })
+      .catch((error: unknown) => {
+        if (attempt === 0) log.error({ err: error }, "events channel subscribe failed; trying again until it succeeds");
+        if (life === connectionLife) setTimeout(() => life === connectionLife && listen(life, attempt + 1), SUBSCRIBE_RETRY_MS).unref();
+      });
+  }
+  events.on("ready", () => listen(connectionLife));
+  events.on("message", (channel: string, raw: string) => {
+    if (channel === disconnectChannel(prefix)) {
+      io.local.in(JSON.parse(raw) as string[]).disconnectSockets(true);
+      return;
+    }
     const envelope = JSON.parse(raw) as RealtimeEvent;
     io.local.to(envelope.topic).emit(SOCKET_EVENTS.event, envelope);
   });
+
+  /** Ends the engine connection, not the Socket.IO session: the client sees "transport close" and reconnects. */
+  function dropConnections(): void {
+    for (const socket of io.of("/").sockets.values()) socket.conn.close();
+  }
 
   // Until identity registers an authenticator every socket is refused: never open by default.
   let authenticate: SocketAuthenticator = async () => null;
   const topics: TopicHandler[] = [];
   const parts = new Map<string, SnapshotPart[]>();
+  const guards: SocketGuard[] = [];
+
+  /** Whether every guard still vouches for the socket's credential. */
+  async function isLive(principal: Principal): Promise<boolean> {
+    const verdicts = await Promise.all(guards.map((guard) => guard.isLive(principal)));
+    return verdicts.every((verdict) => verdict !== false);
+  }
 
   io.use((socket, next) => {
     authenticate((socket.handshake.auth ?? {}) as Record<string, unknown>)
@@ -111,24 +186,37 @@ export function createRealtime(options: {
   io.on("connection", (socket) => {
     metrics.socketConnections.inc();
     socket.on("disconnect", () => metrics.socketConnections.dec());
+    // Join, then look again: a revocation that committed after the handshake read the credential
+    // but before these joins closed the rooms without this socket; it cannot miss the second look.
+    const principal = socket.data.principal;
+    Promise.resolve(socket.join(guards.flatMap((guard) => guard.rooms(principal))))
+      .then(() => isLive(principal))
+      .then((live) => {
+        if (!live) socket.disconnect(true);
+      })
+      // The handshake has just checked the credential, and every subscribe checks it again: a
+      // database hiccup here does not throw a signed-in screen out.
+      .catch((error: unknown) => log.warn({ err: error }, "socket credential check failed; left to the next subscribe"));
     socket.on(SOCKET_EVENTS.subscribe, async (request: unknown, ack?: (reply: SubscribeAck) => void) => {
       if (typeof ack !== "function") return;
       ack(await subscribe(socket, request));
     });
     socket.on(SOCKET_EVENTS.unsubscribe, async (request: unknown, ack?: (reply: { ok: boolean }) => void) => {
       const parsed = subscribeRequestSchema.safeParse(request);
-      if (parsed.success) await socket.leave(roomOf(socket.data.principal, parsed.data.topic));
-      if (typeof ack === "function") ack({ ok: parsed.success });
+      // Only a topic's room: the guards' rooms (a session's) must not be left, or a revocation would miss the socket.
+      const room = parsed.success ? roomOf(socket.data.principal, parsed.data.topic) : undefined;
+      if (room) await socket.leave(room);
+      if (typeof ack === "function") ack({ ok: room !== undefined });
     });
   });
 
-  /** The room a topic name stands for (itself unless its handler renames it, like `me`). */
-  function roomOf(principal: Principal, topic: string): string {
+  /** The room a topic name stands for (itself unless its handler renames it, like `me`); undefined when no family has it. */
+  function roomOf(principal: Principal, topic: string): string | undefined {
     for (const handler of topics) {
       const match = topic.match(handler.pattern);
       if (match) return handler.room?.(principal, topic, match) ?? topic;
     }
-    return topic;
+    return undefined;
   }
 
   const refuse = (code: RealtimeErrorCode, message: string): SubscribeAck => ({ ok: false, code, message });
@@ -138,6 +226,16 @@ export function createRealtime(options: {
     if (!parsed.success) return refuse("BAD_REQUEST", "expected { topic: string }");
     const { topic } = parsed.data;
     const principal = socket.data.principal;
+    try {
+      if (!(await isLive(principal))) {
+        // The session ended (its sockets are being closed): nothing more for this socket.
+        setImmediate(() => socket.disconnect(true));
+        return refuse("UNAUTHENTICATED", "the credential was revoked");
+      }
+    } catch (error) {
+      log.error({ err: error, topic }, "socket credential check failed");
+      return refuse("BAD_REQUEST", "could not subscribe");
+    }
     for (const handler of topics) {
       const match = topic.match(handler.pattern);
       if (!match) continue;
@@ -149,10 +247,10 @@ export function createRealtime(options: {
         // Join first, then read seq, then the snapshot: an event committed meanwhile is either in
         // the snapshot or delivered after it, never lost (clients ignore seq <= the ack's seq).
         await socket.join(room);
-        const seq = Number((await redis.get(topicSeqKey(prefix, room))) ?? 0);
+        const { epoch, seq } = await topicPosition(redis, prefix, room);
         const owned = (await handler.snapshot(principal, joined, match)) as Record<string, unknown>;
         const added = await Promise.all((parts.get(handler.name) ?? []).map((part) => part(principal, joined, match)));
-        return { ok: true, topic: joined, seq, snapshot: Object.assign({}, owned, ...added) };
+        return { ok: true, topic: joined, epoch, seq, snapshot: Object.assign({}, owned, ...added) };
       } catch (error) {
         log.error({ err: error, topic }, "subscribe failed");
         if (room) await socket.leave(room);
@@ -167,17 +265,20 @@ export function createRealtime(options: {
     setAuthenticator(next) {
       authenticate = next;
     },
+    guard(next) {
+      guards.push(next);
+    },
     registerTopic(handler) {
+      if (handler.pattern.flags.includes("i")) throw new Error(`topic family ${handler.name}: patterns match the canonical spelling only (no "i" flag)`);
       topics.push(handler);
     },
     extendSnapshot(name, part) {
       parts.set(name, [...(parts.get(name) ?? []), part]);
     },
-    disconnectAll() {
-      io.local.disconnectSockets(true);
-    },
+    isListening: () => listening,
+    disconnectAll: dropConnections,
     async close() {
-      io.local.disconnectSockets(true);
+      dropConnections();
       // The HTTP server is Fastify's to close; io.close() only reports it as already closed.
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await Promise.all([closeRedis(pub), closeRedis(sub), closeRedis(events)]);

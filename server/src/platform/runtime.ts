@@ -121,7 +121,7 @@ export async function createRuntime(options: {
     // A worker node serves only the probes, so its readiness can be asked (docs/operations.md).
     http = createProbeApp(log);
   }
-  await http.register(healthRoutes({ orm, redis, queues, prefix, role: config.role, version: VERSION, heartbeatSeconds: config.worker.heartbeatSeconds }), {
+  await http.register(healthRoutes({ orm, redis, queues, prefix, role: config.role, version: VERSION, heartbeatSeconds: config.worker.heartbeatSeconds, realtime }), {
     prefix: API_PREFIX,
   });
 

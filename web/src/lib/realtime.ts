@@ -71,9 +71,10 @@ function open(credential: Credential): Connection {
     }
   });
   socket.on("disconnect", (reason) => {
-    // The server ended it on purpose: a node shutting down (reconnect to another) or a revoked
-    // display token. Socket.IO will not reconnect by itself, so try once after a jittered pause:
-    // a revoked token is then refused (UNAUTHENTICATED above) and the screen says so.
+    // The server ended it on purpose: a revoked credential (a signed-out or revoked session, a
+    // revoked display token). Socket.IO will not reconnect by itself, so try once after a jittered
+    // pause: the credential is then refused (UNAUTHENTICATED above) and the screen says so. (A node
+    // shutting down closes the transport instead, which Socket.IO reconnects from on its own.)
     if (reason !== "io server disconnect") return;
     setTimeout(() => {
       if (connection.users > 0 && !socket.connected) socket.connect();

@@ -1,10 +1,11 @@
 /**
  * useTopic(topic): the live state of one realtime topic. Subscribes after every (re)connect and
  * replaces the state with the ack's snapshot; applies events in `seq` order through `reduce`; on a
- * seq gap it re-subscribes (the snapshot is the truth). No polling.
+ * seq gap or a new epoch (Redis lost the topic's counter) it re-subscribes (the snapshot is the
+ * truth). The sequencing is the shared `TopicCursor` (docs/realtime.md "Client algorithm"). No polling.
  */
 import { useEffect, useRef, useState } from "react";
-import { isReceivedEvent, SOCKET_EVENTS, type EventEnvelope, type ReceivedEvent } from "@clinic/shared";
+import { isReceivedEvent, SOCKET_EVENTS, TopicCursor, type CursorStep, type EventEnvelope, type ReceivedEvent } from "@clinic/shared";
 import { acquire, dropTopic, holdTopic, parseEnvelope, release, subscribe, type ConnectionStatus, type Credential, type TopicName } from "./realtime";
 
 export interface TopicOptions<S> {
@@ -41,40 +42,39 @@ export function useTopic<S>(topic: TopicName | null, options: TopicOptions<S>): 
     const { socket } = connection;
     holdTopic(connection, topic);
     let disposed = false;
-    let seq = 0;
     let state: S | null = null;
-    // Events that arrive while a subscribe is in flight wait for its ack (they may be newer than it).
-    let pending: EventEnvelope[] | null = null;
+    const cursor = new TopicCursor();
     let generation = 0;
-    let ackTopic = topic.toLowerCase();
 
     const publish = (patch: Partial<TopicState<S>>) => {
-      if (!disposed) setResult((previous) => ({ ...previous, state, seq, ...patch }));
+      if (!disposed) setResult((previous) => ({ ...previous, state, seq: cursor.seq, ...patch }));
     };
 
-    const apply = (event: EventEnvelope): "ok" | "gap" => {
-      if (event.seq <= seq) return "ok"; // already in the snapshot
-      if (event.seq !== seq + 1) return "gap";
-      seq = event.seq;
+    const apply = (event: EventEnvelope) => {
       // A name this build does not know (a newer server's) is counted and skipped, as reducers would.
-      if (!isReceivedEvent(event)) return "ok";
+      if (!isReceivedEvent(event)) return;
       const { reduce, onEvent } = optionsRef.current;
       if (reduce && state !== null) state = reduce(state, event);
       onEvent?.(event);
-      return "ok";
+    };
+
+    /** Applies what the cursor says; false when it asked for a resync (started here). */
+    const follow = (step: CursorStep<EventEnvelope>): boolean => {
+      step.apply.forEach(apply);
+      if (step.resync) void resubscribe();
+      return !step.resync;
     };
 
     const resubscribe = async () => {
       if (!socket.connected) return;
       const mine = ++generation;
-      pending = [];
+      cursor.subscribing();
       publish({ status: "reconnecting" });
       const ack = await subscribe(socket, topic);
       if (disposed || mine !== generation) return;
-      const buffered = pending;
-      pending = null;
       if (!ack.ok) {
         // Refused (e.g. FORBIDDEN after losing a membership): stop showing the topic's data.
+        cursor.abandon();
         state = null;
         publish({ status: "offline", error: `${ack.code}${ack.message ? `: ${ack.message}` : ""}` });
         return;
@@ -82,23 +82,16 @@ export function useTopic<S>(topic: TopicName | null, options: TopicOptions<S>): 
       try {
         state = optionsRef.current.fromSnapshot(ack.snapshot);
       } catch {
+        cursor.abandon();
         publish({ status: "offline", error: "The server sent a snapshot this screen cannot read." });
         return;
       }
-      ackTopic = ack.topic;
-      seq = ack.seq;
-      for (const event of buffered ?? []) {
-        if (apply(event) === "gap") return void resubscribe();
-      }
-      publish({ status: "live", error: null });
+      if (follow(cursor.acked(ack))) publish({ status: "live", error: null });
     };
 
     const onEnvelope = (raw: unknown) => {
       const event = parseEnvelope(raw);
-      if (!event || event.topic !== ackTopic) return;
-      if (pending) return void pending.push(event);
-      if (apply(event) === "gap") void resubscribe();
-      else publish({});
+      if (event && follow(cursor.received(event))) publish({});
     };
     const onDisconnect = () => publish({ status: connection.refused ? "offline" : "reconnecting", error: connection.refused });
     const onRefused = () => {

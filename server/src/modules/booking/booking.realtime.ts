@@ -46,36 +46,36 @@ export function registerBookingTopics(realtime: Realtime, ctx: ModuleContext): v
   // doctor:{doctorId} — the doctor, staff of one of its clinics, the platform (patient data inside).
   realtime.registerTopic({
     name: "doctor",
-    pattern: new RegExp(`^${topics.doctor(UUID)}$`, "i"),
+    pattern: new RegExp(`^${topics.doctor(UUID)}$`),
     async authorize(principal, _topic, match) {
       const user = asUser(principal);
       if (!user) return false;
-      const doctorId = match[1]!.toLowerCase();
+      const doctorId = match[1]!;
       if (user.doctorId === doctorId) return true;
       const doctor = await doctorVisibility(em(), doctorId);
       return doctor !== null && can(user, "doctor.patients.read", { doctorId, doctorClinicIds: doctor.clinicIds });
     },
-    snapshot: (_principal, _topic, match) => doctorSnapshot(em(), match[1]!.toLowerCase()),
+    snapshot: (_principal, _topic, match) => doctorSnapshot(em(), match[1]!),
   });
 
   // clinic:{clinicId} — that clinic's staff and the platform.
   realtime.registerTopic({
     name: "clinic",
-    pattern: new RegExp(`^${topics.clinic(UUID)}$`, "i"),
+    pattern: new RegExp(`^${topics.clinic(UUID)}$`),
     authorize(principal, _topic, match) {
       const user = asUser(principal);
-      return user !== null && can(user, "schedule.internal.read", { clinicId: match[1]!.toLowerCase() });
+      return user !== null && can(user, "schedule.internal.read", { clinicId: match[1]! });
     },
-    snapshot: (_principal, _topic, match) => clinicSnapshot(em(), match[1]!.toLowerCase()),
+    snapshot: (_principal, _topic, match) => clinicSnapshot(em(), match[1]!),
   });
 
   // me, me:{userId} — the user's own appointments. `me` joins the room `me:{userId}`; the ack names it.
   realtime.registerTopic({
     name: "me",
-    pattern: new RegExp(`^(?:${MY_TOPIC}|${topics.me(UUID)})$`, "i"),
+    pattern: new RegExp(`^(?:${MY_TOPIC}|${topics.me(UUID)})$`),
     authorize(principal, _topic, match) {
       const user = asUser(principal);
-      return user !== null && (match[1] === undefined || match[1].toLowerCase() === user.userId);
+      return user !== null && (match[1] === undefined || match[1] === user.userId);
     },
     room: (principal) => topics.me((principal as UserPrincipal).userId),
     snapshot: (principal) => meSnapshot(em(), (principal as UserPrincipal).userId),

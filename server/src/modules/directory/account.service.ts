@@ -2,7 +2,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { notFound, unprocessable } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import { UserAccount } from "../identity";
+import { revokeUserSessions, UserAccount } from "../identity";
 import { writeTransaction } from "../../platform/transactions";
 
 export async function setAccountStatus(em: EntityManager, actor: AuditActor, userId: string, active: boolean) {
@@ -15,19 +15,8 @@ export async function setAccountStatus(em: EntityManager, actor: AuditActor, use
     const before = { status: user.status };
     user.status = active ? "active" : "deactivated";
     await tx.flush();
-    let sessionsRevoked = 0;
-    if (!active) {
-      // auth_session belongs to identity; one conditional UPDATE in this transaction revokes them all.
-      const result = await tx
-        .getConnection()
-        .execute<{ affectedRows: number }>(
-          `update auth_session set revoked_at = now(), revoked_reason = 'account_deactivated' where user_id = ? and revoked_at is null`,
-          [userId],
-          "run",
-          tx.getTransactionContext(),
-        );
-      sessionsRevoked = result.affectedRows;
-    }
+    // In this transaction: the sessions end with the account, and their sockets close once it commits.
+    const sessionsRevoked = active ? 0 : (await revokeUserSessions(tx, userId, "account_deactivated")).length;
     recordAudit(tx, actor, {
       action: active ? "user.activate" : "user.deactivate",
       entityType: "UserAccount",

@@ -7,6 +7,7 @@ import { UserAccountSchema } from "./user.entity";
 import { identityRoutes } from "./identity.routes";
 import { principalFromToken } from "./principal";
 import { boardAccess } from "./board-access";
+import { sessionGuard, sessionSocketsSubscriber } from "./session.realtime";
 import "./identity.ports";
 
 export const identityModule: Module = {
@@ -15,6 +16,9 @@ export const identityModule: Module = {
   provide: (ctx) => ({ boardAccess: boardAccess(ctx) }),
   http: (app, ctx) => registerAuthentication(app, ctx.config.auth.jwtSecret),
   routes: (ctx) => identityRoutes(ctx),
+  subscribers: (ctx) => [sessionSocketsSubscriber(ctx)],
+  // A signed-in socket lives as long as its session.
+  topics: (realtime, ctx) => realtime.guard(sessionGuard(ctx)),
   // Sockets sign in with the same access tokens as HTTP (`auth.token`); display tokens are the queue's.
   socketPrincipal: (ctx) => async (auth) => {
     if (auth.displayToken !== undefined) return undefined;
@@ -26,6 +30,7 @@ export const identityModule: Module = {
 export { actsAsClinicStaff, adminClinicAmong, authorize, can, type AccessScope, type Permission } from "./access";
 export { requireUser } from "./authenticate";
 export { asUser, type UserPrincipal } from "./principal";
+export { revokeUserSessions } from "./session.service";
 export { sha256 } from "./tokens";
 export { UserAccount } from "./user.entity";
 export type { AccountMessages, AccountProfiles } from "./identity.ports";

@@ -5,9 +5,10 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import type { EntityManager } from "@mikro-orm/postgresql";
-import type { UserRole } from "@clinic/shared";
+import type { NewDomainEvent, SessionRevocationReason, UserRole } from "@clinic/shared";
 import { notFound, unauthenticated } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
+import { recordEvents } from "../../platform/outbox";
 import { AuthSession, RefreshToken } from "./session.entity";
 import {
   ACCESS_TOKEN_TTL_SECONDS,
@@ -24,7 +25,7 @@ export interface TokenPair {
   expiresIn: number;
 }
 
-export type RevokeReason = "logout" | "logout_all" | "revoked" | "password_reset" | "password_change" | "refresh_token_reuse";
+export type RevokeReason = SessionRevocationReason;
 
 const invalidRefreshToken = () =>
   unauthenticated("INVALID_REFRESH_TOKEN");
@@ -118,16 +119,24 @@ export async function refreshSession(em: EntityManager, jwtSecret: string, prese
   return outcome;
 }
 
-/** Revokes the live sessions matching `where` (SQL over auth_session); returns their ids. */
+/**
+ * Revokes the live sessions matching `where` (SQL over auth_session); returns their ids. Records
+ * `session.revoked` with them, so their sockets close on every node once this commits.
+ */
 async function revokeWhere(tx: EntityManager, where: string, params: unknown[], reason: RevokeReason): Promise<string[]> {
-  const rows = await tx.execute<{ id: string }[]>(
-    `update auth_session set revoked_at = now(), revoked_reason = ? where revoked_at is null and ${where} returning id`,
+  const rows = await tx.execute<{ id: string; user_id: string }[]>(
+    `update auth_session set revoked_at = now(), revoked_reason = ? where revoked_at is null and ${where} returning id, user_id`,
     [reason, ...params],
+  );
+  const byUser = Map.groupBy(rows, (row) => row.user_id);
+  await recordEvents(
+    tx,
+    [...byUser].map(([userId, sessions]): NewDomainEvent => ({ name: "session.revoked", data: { userId, sessionIds: sessions.map((row) => row.id), reason } })),
   );
   return rows.map((row) => row.id);
 }
 
-/** Every live session of the user, or all but `exceptSessionId`; inside the caller's transaction. */
+/** Every live session of the user, or all but `exceptSessionId`; inside the caller's transaction (deactivation's too). */
 export function revokeUserSessions(tx: EntityManager, userId: string, reason: RevokeReason, exceptSessionId?: string): Promise<string[]> {
   return exceptSessionId
     ? revokeWhere(tx, "user_id = ? and id <> ?", [userId, exceptSessionId], reason)

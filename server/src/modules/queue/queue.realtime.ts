@@ -119,22 +119,20 @@ export function registerQueueTopics(realtime: Realtime, ctx: ModuleContext): voi
   });
 
   // The staff topics' snapshots carry today's queue, so a screen that reconnects resyncs it with the day.
-  realtime.extendSnapshot("doctor", async (_principal, _room, match) => ({ queue: (await doctorQueueOf(em(), match[1]!.toLowerCase())).items }));
-  realtime.extendSnapshot("clinic", async (_principal, _room, match) => ({ queue: (await clinicQueueOf(em(), match[1]!.toLowerCase())).items }));
+  realtime.extendSnapshot("doctor", async (_principal, _room, match) => ({ queue: (await doctorQueueOf(em(), match[1]!)).items }));
+  realtime.extendSnapshot("clinic", async (_principal, _room, match) => ({ queue: (await clinicQueueOf(em(), match[1]!)).items }));
 
   // display:{clinicId} — a display token of that clinic, the clinic's staff, the platform. Anonymised.
   realtime.registerTopic({
     name: "display",
-    pattern: new RegExp(`^${topics.display(UUID)}$`, "i"),
+    pattern: new RegExp(`^${topics.display(UUID)}$`),
     async authorize(principal, _topic, match) {
-      const clinicId = match[1]!.toLowerCase();
+      const clinicId = match[1]!;
       if (isDisplayPrincipal(principal)) return principal.clinicId === clinicId && isDisplayTokenLive(em(), principal.id);
       const user = asUser(principal);
       if (!user || !can(user, "clinic.display.read", { clinicId })) return false;
       return (await em().count(Clinic, { id: clinicId })) > 0;
     },
-    // One room per clinic whatever the case of the id in the request, so events reach everyone.
-    room: (_principal, _topic, match) => topics.display(match[1]!.toLowerCase()),
-    snapshot: (_principal, _room, match) => displayFeed(em(), ctx.config.auth.jwtSecret, match[1]!.toLowerCase()),
+    snapshot: (_principal, _room, match) => displayFeed(em(), ctx.config.auth.jwtSecret, match[1]!),
   });
 }

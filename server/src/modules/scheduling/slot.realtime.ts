@@ -108,15 +108,15 @@ export function registerSlotTopics(realtime: Realtime, ctx: ModuleContext): void
   const em = () => ctx.orm.em.fork() as EntityManager;
   realtime.registerTopic({
     name: "slots",
-    pattern: new RegExp(`^${topics.slots(UUID)}$`, "i"),
+    pattern: new RegExp(`^${topics.slots(UUID)}$`),
     async authorize(principal, _topic, match) {
       const user = asUser(principal);
       if (!user) return false;
-      const doctorId = match[1]!.toLowerCase();
+      const doctorId = match[1]!;
       const doctor = await doctorVisibility(em(), doctorId);
       if (!doctor) return false;
       return doctor.listed || can(user, "doctor.unlisted.read", { doctorId, doctorClinicIds: doctor.clinicIds });
     },
-    snapshot: (_principal, _topic, match) => slotsSnapshot(em(), match[1]!.toLowerCase()),
+    snapshot: (_principal, _topic, match) => slotsSnapshot(em(), match[1]!),
   });
 }
