@@ -1,12 +1,7 @@
-import fs from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { healthSchema, readinessSchema } from "@clinic/shared";
-import { startEmbeddedRedis, type EmbeddedService } from "../../server/src/platform/embedded";
 import { beat } from "../../server/src/platform/heartbeat";
-import { createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
-import { freePort } from "../support/ports";
+import { createOwnRedisEnvironment, createTestEnvironment, readJson, startTestApp, type TestApp } from "../support/harness";
 
 describe("health and readiness", () => {
   const cleanups: (() => Promise<unknown>)[] = [];
@@ -24,10 +19,8 @@ describe("health and readiness", () => {
 
   it("is ready with every dependency up, and not ready (503) once Redis dies", async () => {
     // A Redis of this test's own, so killing it hurts nobody else.
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "clinic-live-redis-"));
-    const redis: EmbeddedService = await startEmbeddedRedis({ dataDir: dir, port: await freePort() });
-    cleanups.push(() => fs.rm(dir, { recursive: true, force: true }), () => redis.stop());
-    const environment = { ...(await createTestEnvironment()), redisUrl: redis.url };
+    const environment = await createOwnRedisEnvironment();
+    cleanups.push(() => environment.close());
     const app: TestApp = await startTestApp(environment);
     cleanups.push(() => app.close());
     // As if a worker fleet ran (none does here): without its heartbeat the node would be `degraded`.
@@ -40,7 +33,7 @@ describe("health and readiness", () => {
       checks: { postgres: { status: "up" }, redis: { status: "up" }, queue: { status: "up" } },
     });
 
-    await redis.stop();
+    await environment.redis.stop();
     const notReady = await fetch(`${app.url}/api/v1/ready`);
     expect(notReady.status).toBe(503);
     const body = await readJson(notReady, readinessSchema);

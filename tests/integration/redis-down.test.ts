@@ -5,18 +5,13 @@
  * reply comes within REPLY_BOUND_MS, and what the committed writes owe Redis (jobs, socket events)
  * follows through the outbox once Redis is back.
  */
-import fs from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROBLEM_CONTENT_TYPE, readinessSchema } from "@clinic/shared";
-import { startEmbeddedRedis, type EmbeddedService } from "../../server/src/platform/embedded";
 import { hold, request, type Reply } from "../support/api";
 import { count, inconsistencies } from "../support/db";
 import { buildClinicWithDoctor, buildPatient, buildPerson, buildSlots, TEST_PASSWORD, type TestPerson } from "../support/factories";
 import { createTestEnvironment, readJson, startTestApp, waitFor, type TestApp, type TestEnvironment } from "../support/harness";
-import { freePort } from "../support/ports";
+import { OwnRedis } from "../support/redis";
 
 /** What the issue asks of every reply while Redis is away. */
 const REPLY_BOUND_MS = 2_000;
@@ -30,50 +25,6 @@ async function timed<T>(work: () => Promise<T>): Promise<Timed<T>> {
   const started = performance.now();
   const value = await work();
   return { value, ms: performance.now() - started };
-}
-
-/** A redis-server of this file's own (the run's shared one must stay up), on a port it keeps across restarts. */
-class OwnRedis {
-  private server?: EmbeddedService;
-  private constructor(
-    private readonly dataDir: string,
-    private readonly port: number,
-  ) {}
-
-  /** Its port and data directory; nothing runs until `start`. */
-  static async prepare(): Promise<OwnRedis> {
-    return new OwnRedis(await fs.mkdtemp(path.join(os.tmpdir(), "clinic-live-redis-down-")), await freePort());
-  }
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  /** Starts it, empty (after a stop: the outage lost whatever Redis held). */
-  async start(): Promise<void> {
-    this.server = await startEmbeddedRedis({ dataDir: this.dataDir, port: this.port, durable: false });
-  }
-
-  async stop(): Promise<void> {
-    await this.server?.stop();
-    this.server = undefined;
-  }
-
-  /** Its process id (to freeze it: a Redis that keeps the connection open and never answers). */
-  async pid(): Promise<number> {
-    const client = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0 });
-    try {
-      await client.connect();
-      return Number(/process_id:(\d+)/.exec(await client.info("server"))![1]);
-    } finally {
-      client.disconnect();
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.stop();
-    await fs.rm(this.dataDir, { recursive: true, force: true });
-  }
 }
 
 const appEnv = { RATE_LIMIT_MAX: "100000", DOMAIN_EVENTS_SWEEP_SECONDS: "1", LOG_LEVEL: "fatal" };
@@ -246,7 +197,11 @@ describe("with Redis down", () => {
 describe("an api node started while Redis is down", () => {
   it("serves on PostgreSQL alone, then takes Redis up when it starts", async () => {
     const redis = await OwnRedis.prepare();
-    const app = await startTestApp({ ...(await createTestEnvironment()), redisUrl: redis.url }, { settleEvents: false, env: appEnv });
+    // Not ready until it hears the events channel, which needs Redis: serving anyway is the point.
+    const app = await startTestApp(
+      { ...(await createTestEnvironment()), redisUrl: redis.url },
+      { settleEvents: false, awaitEventsChannel: false, env: appEnv },
+    );
     try {
       const { clinicId, doctor } = await buildClinicWithDoctor(app);
       const [slot] = await buildSlots(app, { doctorId: doctor.doctorId, clinicId, count: 1 });

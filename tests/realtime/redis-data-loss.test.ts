@@ -4,19 +4,14 @@
  * client following docs/realtime.md (the shared `TopicCursor`, a stock Socket.IO client) resyncs
  * instead of dropping the new events as already seen. Its view ends equal to the database.
  */
-import fs from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { Redis } from "ioredis";
 import { io } from "socket.io-client";
 import { afterAll, describe, expect, it } from "vitest";
 import { TopicCursor, type EventEnvelope, type SlotLive, type SubscribeAck } from "@clinic/shared";
-import { startEmbeddedRedis, type EmbeddedService } from "../../server/src/platform/embedded";
 import { hold } from "../support/api";
 import { query } from "../support/db";
 import { buildClinicWithDoctor, buildPatient, buildSlots } from "../support/factories";
-import { createTestEnvironment, startTestApp, subscribe, waitFor, type TestApp } from "../support/harness";
-import { freePort } from "../support/ports";
+import { createOwnRedisEnvironment, startTestApp, subscribe, waitFor, type TestApp } from "../support/harness";
 
 /** What a patient's screen shows of a doctor's bookable slots: status and version by slot id. */
 type View = Map<string, { status: string; version: number }>;
@@ -71,11 +66,10 @@ describe("a client's view after Redis loses its data", () => {
 
   it("resyncs on the new epoch after FLUSHALL and after an empty restart, and ends equal to the database", async () => {
     // A Redis of this test's own, so flushing and restarting it touches nobody else.
-    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "clinic-live-redis-"));
-    const port = await freePort();
-    let redis: EmbeddedService = await startEmbeddedRedis({ dataDir, port, durable: false });
-    cleanups.push(() => fs.rm(dataDir, { recursive: true, force: true }), () => redis.stop());
-    const app: TestApp = await startTestApp({ ...(await createTestEnvironment()), redisUrl: redis.url }, { env: { RATE_LIMIT_MAX: "100000" } });
+    const environment = await createOwnRedisEnvironment();
+    cleanups.push(() => environment.close());
+    const { redis } = environment;
+    const app: TestApp = await startTestApp(environment, { env: { RATE_LIMIT_MAX: "100000" } });
     cleanups.push(() => app.close());
 
     const { clinicId, doctor } = await buildClinicWithDoctor(app);
@@ -120,8 +114,7 @@ describe("a client's view after Redis loses its data", () => {
     expect(client.view.get(slots[3]!.id)).toMatchObject({ status: "held" });
 
     // A restart with nothing kept: the node hears the channel again and its clients resync too.
-    await redis.stop();
-    redis = await startEmbeddedRedis({ dataDir, port, durable: false });
+    await redis.restartEmpty();
     await waitFor(async () => (await fetch(`${app.url}/api/v1/ready`)).status === 200, 20_000);
     for (const index of [4, 5]) await book(index);
     await waitFor(viewMatchesDatabase);

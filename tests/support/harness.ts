@@ -5,9 +5,6 @@
  * are in `api.ts` and SQL reads in `db.ts`.
  */
 import { randomBytes } from "node:crypto";
-import fs from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import pg from "pg";
 import pino from "pino";
 import type { Queue } from "bullmq";
@@ -17,8 +14,7 @@ import type { EventEnvelope, RealtimeEventName, SubscribeAck, Topic } from "@cli
 import { loadConfig } from "../../server/src/config";
 import { createClinicRuntime } from "../../server/src/app";
 import { topicStateKey } from "../../server/src/platform/events";
-import { startEmbeddedRedis } from "../../server/src/platform/embedded";
-import { freePort } from "./ports";
+import { OwnRedis } from "./redis";
 import type { Runtime } from "../../server/src/platform/runtime";
 
 export function uniqueName(prefix = "t"): string {
@@ -78,18 +74,15 @@ export async function createTestEnvironment(): Promise<TestEnvironment> {
  * An environment on a Redis server of its own, started here and stopped by `close`: for tests that
  * flush or kill Redis, which on the run's shared server would take every other file's keys too.
  */
-export async function createOwnRedisEnvironment(): Promise<TestEnvironment & { close(): Promise<void> }> {
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "clinic-live-redis-"));
-  const redis = await startEmbeddedRedis({ dataDir, port: await freePort(), durable: false });
+export async function createOwnRedisEnvironment(): Promise<TestEnvironment & { redis: OwnRedis; close(): Promise<void> }> {
+  const redis = await OwnRedis.started();
   const database = await createTestDatabase();
   return {
     databaseUrl: database.url,
     redisUrl: redis.url,
     prefix: uniqueName("p"),
-    async close() {
-      await redis.stop();
-      await fs.rm(dataDir, { recursive: true, force: true });
-    },
+    redis,
+    close: () => redis.close(),
   };
 }
 

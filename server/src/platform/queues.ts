@@ -42,7 +42,7 @@ export interface Queues {
  * of waiting for its return; only workers' connections wait (startWorkers).
  */
 export function createQueues(redisUrl: string, prefix: string, log: Logger, commandTimeoutMs: number): Queues {
-  const connection = createRedis(redisUrl, "queues", { forQueue: true, log, commandTimeoutMs });
+  const connection = createRedis(redisUrl, "queues", { waitForRedis: true, log, commandTimeoutMs });
   const queues = new Map(
     queueNames.map((name) => [
       name,
@@ -145,7 +145,7 @@ export async function startWorkers(options: {
   /** How often the process checks that the repeating jobs' schedulers still exist in Redis. */
   scheduleCheckMs: number;
 }): Promise<Workers> {
-  const connection: Redis = createRedis(options.redisUrl, "workers", { forQueue: true, log: options.log });
+  const connection: Redis = createRedis(options.redisUrl, "workers", { waitForRedis: true, log: options.log });
   const workers: Worker[] = [];
   for (const queueName of queueNames) {
     const jobs = new Map(options.jobs.filter((job) => job.queue === queueName).map((job) => [job.name, job]));

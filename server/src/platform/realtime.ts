@@ -106,7 +106,8 @@ export function createRealtime(options: {
     pingTimeout: 20_000,
   });
   const pub = createRedis(options.redisUrl, "socket-pub", { log });
-  const sub = createRedis(options.redisUrl, "socket-sub", { log });
+  // The adapter subscribes once, as it is made: that subscribe waits for a Redis that is down at start.
+  const sub = createRedis(options.redisUrl, "socket-sub", { log, waitForRedis: true });
   io.adapter(createAdapter(pub, sub, { key: `${prefix}:socket.io` }));
 
   // Domain events travel on one channel of our own rather than through the adapter's broadcast:

@@ -2,8 +2,9 @@ import { Redis } from "ioredis";
 import type { Logger } from "pino";
 
 /**
- * A Redis client. Its commands wait in an offline queue while it reconnects, at most two reconnects
- * (BullMQ's workers need `forQueue`: `maxRetriesPerRequest: null`, their commands wait for Redis).
+ * A Redis client. Its commands wait in an offline queue while it reconnects, at most two reconnects;
+ * with `waitForRedis` they wait however long Redis is away (`maxRetriesPerRequest: null`: BullMQ's
+ * connections need it, and a subscriber whose subscribe must not be lost to an outage at start-up).
  *
  * With `commandTimeoutMs` it fails fast instead, for the clients requests wait on (docs/operations.md,
  * "When Redis is down"): a command issued while Redis is unreachable fails at once (no offline
@@ -14,12 +15,12 @@ import type { Logger } from "pino";
 export function createRedis(
   url: string,
   purpose: string,
-  options: { log?: Logger; forQueue?: boolean; commandTimeoutMs?: number } = {},
+  options: { log?: Logger; waitForRedis?: boolean; commandTimeoutMs?: number } = {},
 ): Redis {
   const failFast = options.commandTimeoutMs === undefined ? {} : { enableOfflineQueue: false, commandTimeout: options.commandTimeoutMs };
   const redis = new Redis(url, {
     connectionName: `clinic-live:${purpose}`,
-    maxRetriesPerRequest: options.forQueue ? null : 2,
+    maxRetriesPerRequest: options.waitForRedis ? null : 2,
     enableReadyCheck: true,
     lazyConnect: false,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
