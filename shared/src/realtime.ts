@@ -34,7 +34,10 @@ export type SubscribeAck =
   | { ok: true; topic: string; epoch: string; seq: number; snapshot: unknown }
   | { ok: false; code: string; message?: string };
 
-export const realtimeErrorCodes = ["UNAUTHENTICATED", "FORBIDDEN", "UNKNOWN_TOPIC", "BAD_REQUEST"] as const;
+/** `UNAVAILABLE`: the node could not reach Redis or PostgreSQL just then; subscribe again after `SUBSCRIBE_RETRY_MS`. */
+export const realtimeErrorCodes = ["UNAUTHENTICATED", "FORBIDDEN", "UNKNOWN_TOPIC", "BAD_REQUEST", "UNAVAILABLE"] as const;
+/** How long a client waits before subscribing again after an `UNAVAILABLE` refusal. */
+export const SUBSCRIBE_RETRY_MS = 1_000;
 export type RealtimeErrorCode = (typeof realtimeErrorCodes)[number];
 
 /** Socket.IO event names of the contract. */

@@ -6,11 +6,12 @@
  * follows through the outbox once Redis is back.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PROBLEM_CONTENT_TYPE, readinessSchema } from "@clinic/shared";
+import { PROBLEM_CONTENT_TYPE, readinessSchema, topics } from "@clinic/shared";
+import type { Socket } from "socket.io-client";
 import { hold, request, type Reply } from "../support/api";
 import { count, inconsistencies } from "../support/db";
 import { buildClinicWithDoctor, buildPatient, buildPerson, buildSlots, TEST_PASSWORD, type TestPerson } from "../support/factories";
-import { createTestEnvironment, readJson, startTestApp, waitFor, type TestApp, type TestEnvironment } from "../support/harness";
+import { createTestEnvironment, listen, readJson, startTestApp, subscribe, waitFor, type TestApp, type TestEnvironment } from "../support/harness";
 import { OwnRedis } from "../support/redis";
 
 /** What the issue asks of every reply while Redis is away. */
@@ -152,6 +153,25 @@ describe("with Redis down", () => {
       await limited.close();
     }
   }, 60_000);
+
+  it("refuses a socket's subscribe UNAVAILABLE within 2 s, which a retry after Redis is back turns into a subscription", async () => {
+    const { clinicId, doctor } = await buildClinicWithDoctor(app);
+    await buildSlots(app, { doctorId: doctor.doctorId, clinicId, count: 1 });
+    const watcher = await buildPatient(app);
+    const opened: Socket[] = [];
+    try {
+      const { socket } = await listen(app, watcher.token, opened);
+      const topic = topics.slots(doctor.doctorId);
+      const refused = await whileStopped(() => timed(() => subscribe(socket, topic)));
+      expect(refused.value).toMatchObject({ ok: false, code: "UNAVAILABLE" });
+      expect(refused.ms).toBeLessThan(REPLY_BOUND_MS);
+      // Back: the node closed its clients' transports on hearing the channel again; a new socket subscribes.
+      const again = await listen(app, watcher.token, opened);
+      expect(await subscribe(again.socket, topic)).toMatchObject({ ok: true, topic });
+    } finally {
+      for (const socket of opened) socket.disconnect();
+    }
+  });
 
   it("reports Redis down on /ready, and still serves /metrics, within 2 s", async () => {
     const [ready, metrics] = await whileStopped(() =>

@@ -235,7 +235,7 @@ export function createRealtime(options: {
       }
     } catch (error) {
       log.error({ err: error, topic }, "socket credential check failed");
-      return refuse("BAD_REQUEST", "could not subscribe");
+      return refuse("UNAVAILABLE", "could not subscribe just now; try again");
     }
     for (const handler of topics) {
       const match = topic.match(handler.pattern);
@@ -255,7 +255,7 @@ export function createRealtime(options: {
       } catch (error) {
         log.error({ err: error, topic }, "subscribe failed");
         if (room) await socket.leave(room);
-        return refuse("BAD_REQUEST", "could not subscribe");
+        return refuse("UNAVAILABLE", "could not subscribe just now; try again");
       }
     }
     return refuse("UNKNOWN_TOPIC", `no such topic: ${topic}`);

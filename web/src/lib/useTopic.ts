@@ -5,7 +5,7 @@
  * truth). The sequencing is the shared `TopicCursor` (docs/realtime.md "Client algorithm"). No polling.
  */
 import { useEffect, useRef, useState } from "react";
-import { isReceivedEvent, SOCKET_EVENTS, TopicCursor, type CursorStep, type EventEnvelope, type ReceivedEvent } from "@clinic/shared";
+import { isReceivedEvent, SOCKET_EVENTS, SUBSCRIBE_RETRY_MS, TopicCursor, type CursorStep, type EventEnvelope, type ReceivedEvent } from "@clinic/shared";
 import { acquire, dropTopic, holdTopic, parseEnvelope, release, subscribe, type ConnectionStatus, type Credential, type TopicName } from "./realtime";
 
 export interface TopicOptions<S> {
@@ -72,6 +72,14 @@ export function useTopic<S>(topic: TopicName | null, options: TopicOptions<S>): 
       publish({ status: "reconnecting" });
       const ack = await subscribe(socket, topic);
       if (disposed || mine !== generation) return;
+      if (!ack.ok && ack.code === "UNAVAILABLE") {
+        // The node could not reach Redis or PostgreSQL just then: keep the data shown, ask again.
+        publish({ status: "reconnecting" });
+        setTimeout(() => {
+          if (!disposed && mine === generation) void resubscribe();
+        }, SUBSCRIBE_RETRY_MS);
+        return;
+      }
       if (!ack.ok) {
         // Refused (e.g. FORBIDDEN after losing a membership): stop showing the topic's data.
         cursor.abandon();
