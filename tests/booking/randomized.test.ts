@@ -10,6 +10,7 @@ import { buildClinicService, buildClinicWithDoctor, buildPatient, buildSlots, ty
 import { call, hold } from "../support/api";
 import { blockInvariants, inconsistencies, query } from "../support/db";
 import { at, dayFromNow } from "../support/dates";
+import { seededRandom } from "../support/random";
 
 const OPERATIONS = 2_000;
 const IN_FLIGHT = 16;
@@ -17,17 +18,6 @@ const PATIENTS = 40;
 const SLOTS = 30;
 /** Elastic blocks of two hours: six 20-minute places each. */
 const BLOCKS = 3;
-
-/** mulberry32: a tiny seeded generator, so a failing run can be replayed. */
-function random(seed: number) {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 describe("randomized booking run", () => {
   const app = useApp({ LOG_LEVEL: "error", RATE_LIMIT_MAX: "1000000" });
@@ -58,7 +48,7 @@ describe("randomized booking run", () => {
       patients.push(patient);
     }
 
-    const next = random(20261122);
+    const next = seededRandom(20261122);
     const pick = <T>(items: T[]) => items[Math.floor(next() * items.length)]!;
     /** Appointment ids seen so far, with who owns them. */
     const appointments: { id: string; owner: TestPerson }[] = [];

@@ -217,11 +217,11 @@ describe("booking real-time topics across two nodes", () => {
     await publishChanges(nodeA, { slots: [lastChange] });
 
     const again = await listen(nodeB, patient.token, sockets);
-    const resync = (await subscribe(again.socket, topic)) as { ok: true; seq: number; snapshot: { slots: { slotId: string }[] } };
+    const resync = (await subscribe(again.socket, topic)) as { ok: true; seq: number; snapshot: { slots: { slotId: string; status: string; version: number }[] } };
     expect(resync.seq).toBe(ack.seq + 2);
     expect(resync.seq).toBe(await seqOf(nodeA, topic));
-    // Booked: gone from the bookable view.
-    expect(resync.snapshot.slots.map((s) => s.slotId)).not.toContain(slot.id);
+    // Booked: listed as booked at its version, so a late event of an older version cannot revive it.
+    expect(resync.snapshot.slots.find((s) => s.slotId === slot.id)).toMatchObject({ status: "booked", version: lastChange.version });
 
     const released = await transition(nodeA, slot, "released", "available");
     await publishChanges(nodeA, { slots: [released] });
@@ -255,12 +255,14 @@ describe("booking real-time topics across two nodes", () => {
     const pub = await listen(nodeA, otherPatient.token, sockets);
     const slots = (await subscribe(pub.socket, `slots:${d}`)) as { ok: true; snapshot: { doctorId: string; slots: Record<string, unknown>[] } };
     expect(slots.snapshot.doctorId).toBe(d);
-    // The cancelled appointment's slot is free again; booked, walk-in and next week's slots are not shown.
+    // The cancelled appointment's slot is free again; the booked one in 3 days is listed as booked;
+    // walk-in slots, those already started and next week's are not shown.
     expect(slots.snapshot.slots.map((s) => [s.slotId, s.status, s.holdExpiresAt])).toEqual([
       [slotCancelled.id, "available", null],
       [available.id, "available", null],
       [heldLive.id, "held", heldLive.holdExpiresAt!.toISOString()],
       [heldLapsed.id, "available", null],
+      [slot3.id, "booked", null],
     ]);
     for (const s of slots.snapshot.slots) {
       expect(Object.keys(s).sort()).toEqual(["clinicId", "doctorId", "end", "holdExpiresAt", "kind", "slotId", "start", "status", "version"]);

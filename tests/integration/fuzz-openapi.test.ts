@@ -29,6 +29,7 @@ import {
 } from "../support/factories";
 import { dayFromNow } from "../support/dates";
 import { useApp, type TestApp } from "../support/harness";
+import { seededRandom } from "../support/random";
 
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
 const SAMPLES = Number(process.env.FUZZ_SAMPLES ?? 16);
@@ -87,18 +88,6 @@ function operationsOf(document: { paths: Record<string, Record<string, { paramet
 }
 
 // Seeded choice ---------------------------------------------------------------------------------------
-
-/** mulberry32: small, fast and the same everywhere, so a seed replays a run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const hashOf = (text: string) => [...text].reduce((hash, char) => (Math.imul(hash, 31) + char.charCodeAt(0)) | 0, 0);
 
@@ -515,7 +504,7 @@ describe("every operation of the OpenAPI document, given bad input", () => {
 
     async function fuzz(operation: Operation) {
       const name = `${operation.method} ${operation.path}`;
-      const next = random(SEED ^ hashOf(name));
+      const next = seededRandom(SEED ^ hashOf(name));
       const world = await buildWorld(app);
       let plan = planOf(operation, world);
       let { role, baseline } = await chooseRole(app, operation, plan, world);

@@ -54,15 +54,18 @@ describe("readiness follows the events channel", () => {
       realtime: { status: "down", error: expect.stringContaining("events channel") },
     });
 
-    link.hold(null);
-    await waitFor(async () => (await readiness(app)).status === 200);
-    expect((await readiness(app)).body.checks.realtime).toMatchObject({ status: "up" });
-
-    // A client of this node, following its own room.
+    // A client that connects meanwhile may not subscribe yet: an ack now could be followed by events it never hears.
     const patient = await buildPerson(app, "patient");
     const client = stockClient(app.url, patient.token);
     sockets.push(client.socket);
     await waitFor(() => client.socket.connected);
+    expect(await subscribe(client.socket, "me")).toMatchObject({ ok: false, code: "UNAVAILABLE" });
+
+    link.hold(null);
+    await waitFor(async () => (await readiness(app)).status === 200);
+    expect((await readiness(app)).body.checks.realtime).toMatchObject({ status: "up" });
+
+    // Now it may, and follows its own room.
     const room = `me:${patient.user.id}`;
     expect(await subscribe(client.socket, "me")).toMatchObject({ ok: true, topic: room });
 

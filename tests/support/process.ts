@@ -5,7 +5,7 @@ import path from "node:path";
 export interface ServerProcess {
   child: ChildProcess;
   output(): string;
-  /** Resolves with the URL the banner prints. */
+  /** Resolves with the URL the banner prints (a worker node's: where it serves its probes). */
   url: Promise<string>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -21,7 +21,8 @@ export function spawnServer(env: Record<string, string | undefined>): ServerProc
   const url = new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /Listening: (http:\/\/\S+)/.exec(output);
+      // An api node's banner says where it listens; a worker node's, where its probes are.
+      const match = /(?:Listening|Probes):\s+(http:\/\/[^\s/,]+)/.exec(output);
       if (match) resolve(match[1]!);
     };
     child.stdout!.on("data", onData);

@@ -43,6 +43,12 @@ export class OwnRedis {
     this.server = undefined;
   }
 
+  /** `kill -9`: gone at once, with whatever it held (a crash; nothing persisted). */
+  async kill(): Promise<void> {
+    process.kill(await this.pid(), "SIGKILL");
+    await this.stop();
+  }
+
   /** Stops it and starts it again on the same port, empty. */
   async restartEmpty(): Promise<void> {
     await this.stop();

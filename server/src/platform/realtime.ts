@@ -226,6 +226,9 @@ export function createRealtime(options: {
     const parsed = subscribeRequestSchema.safeParse(request);
     if (!parsed.success) return refuse("BAD_REQUEST", "expected { topic: string }");
     const { topic } = parsed.data;
+    // A node that does not hear the events channel (starting, or its connection lost) would ack a seq
+    // and then miss what follows it, with no later gap to reveal the loss: the client asks again.
+    if (!listening) return refuse("UNAVAILABLE", "this node is not hearing events yet; try again");
     const principal = socket.data.principal;
     try {
       if (!(await isLive(principal))) {

@@ -61,11 +61,13 @@ export const SNAPSHOT_LIMIT = 500;
 const UUID = "([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})";
 
 /**
- * `slots:{doctorId}`: the doctor's slots a patient could book or is waiting on over the next 7 days,
- * with the public search's visibility (regular kind, active clinic, approved and active doctor):
- * available ones, and held ones (a lapsed hold shows as available; a live one carries
- * `holdExpiresAt` for the countdown); and the doctor's elastic blocks in that window with their fill
- * (`elastic.*` events update them; offers for a service come from GET /slots). No patient data.
+ * `slots:{doctorId}`: the doctor's slots over the next 7 days with the public search's visibility
+ * (regular kind, active clinic, approved and active doctor), whatever their status (a lapsed hold
+ * shows as available; a live one carries `holdExpiresAt` for the countdown): booked, blocked and
+ * expired ones too, so that a client holds every slot's version and can tell an event delivered
+ * late (after a node or Redis failure, by another node's outbox sweep) from a newer one. And the
+ * doctor's elastic blocks in that window with their fill (`elastic.*` events update them; offers for
+ * a service come from GET /slots). No patient data.
  */
 export async function slotsSnapshot(em: EntityManager, doctorId: string, now = new Date()): Promise<SlotsSnapshot> {
   const to = new Date(now.getTime() + 7 * DAY_MS);
@@ -75,7 +77,7 @@ export async function slotsSnapshot(em: EntityManager, doctorId: string, now = n
     em.getConnection().execute<SlotRow[]>(
       `select ${SLOT_COLUMNS.split(", ").map((column) => `s.${column}`).join(", ")}
          from slot s join clinic c on c.id = s.clinic_id ${visible}
-          and s.doctor_id = d.id and s.starts_at >= ? and s.starts_at < ? and s.status in ('available', 'held') and s.kind = 'regular'
+          and s.doctor_id = d.id and s.starts_at >= ? and s.starts_at < ? and s.kind = 'regular'
         order by s.starts_at, s.id limit ?`,
       [doctorId, now, to, SNAPSHOT_LIMIT],
     ),
