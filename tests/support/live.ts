@@ -32,6 +32,8 @@ export interface SlotFollower {
   received: EventEnvelope[];
   /** Refusals other than `UNAVAILABLE` (which it retries): a follower that got one stopped following. */
   refusals: string[];
+  /** What happened to the connection and the subscription, with times: for a failure's message. */
+  log: string[];
 }
 
 export function followSlots(url: string, token: string, topic: string): SlotFollower {
@@ -45,7 +47,10 @@ export function followSlots(url: string, token: string, topic: string): SlotFoll
     acks: [],
     received: [],
     refusals: [],
+    log: [],
   };
+  const note = (what: string) => follower.log.push(`${new Date().toISOString().slice(11, 23)} ${what}`);
+  socket.on("disconnect", (reason) => note(`disconnect ${reason}`));
   let generation = 0;
 
   const apply = (event: EventEnvelope) => {
@@ -63,6 +68,7 @@ export function followSlots(url: string, token: string, topic: string): SlotFoll
     cursor.subscribing();
     const ack: SubscribeAck = await subscribe(socket, topic).catch(() => ({ ok: false, code: "UNAVAILABLE" }));
     if (mine !== generation) return;
+    note(ack.ok ? `ack ${ack.epoch} ${ack.seq}` : `refused ${ack.code}`);
     if (!ack.ok) {
       // Also a subscribe that got no answer (the node died under it): the next connect, or this, tries again.
       if (ack.code === "UNAVAILABLE") setTimeout(() => mine === generation && socket.connected && void resync(), SUBSCRIBE_RETRY_MS);
@@ -74,7 +80,10 @@ export function followSlots(url: string, token: string, topic: string): SlotFoll
     for (const slot of (ack.snapshot as { slots: SlotLive[] }).slots) view.set(slot.slotId, { status: slot.status, version: slot.version });
     follow(cursor.acked(ack));
   }
-  socket.on("connect", () => void resync());
+  socket.on("connect", () => {
+    note("connect");
+    void resync();
+  });
   socket.on("event", (event: EventEnvelope) => {
     follower.received.push(event);
     follow(cursor.received(event));
