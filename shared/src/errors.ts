@@ -25,6 +25,11 @@ export const ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "Unsupported content type" },
   RATE_LIMITED: { status: 429, message: "Too many requests, slow down" },
   INTERNAL: { status: 500, message: "Something went wrong on our side; it has been logged" },
+  /** The connection to PostgreSQL was lost under the request (Retry-After says when to try again). */
+  DATABASE_UNAVAILABLE: {
+    status: 503,
+    message: "The database could not be reached; try again shortly. A write sent without an Idempotency-Key may or may not have been saved",
+  },
   CONCURRENT_CHANGE: { status: 409, message: "Changed concurrently; try again" },
 
   // Identity: accounts, sign-in, one-time codes, two-factor, sessions (docs/identity.md).

@@ -21,6 +21,7 @@ import type { Config } from "../config";
 import type { Orm } from "./db";
 import type { Metrics } from "./metrics";
 import { problem, sendProblem, toProblem } from "./problem";
+import { replayOnConnectionLoss } from "./replay";
 
 export type HttpApp = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
@@ -48,6 +49,7 @@ export async function createHttpApp(options: {
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  app.addHook("onRoute", replayOnConnectionLoss(orm));
 
   app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);

@@ -1,7 +1,11 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
-import { PROBLEM_CONTENT_TYPE, type ErrorCode, type Problem } from "@clinic/shared";
+import { ERRORS, PROBLEM_CONTENT_TYPE, type ErrorCode, type Problem } from "@clinic/shared";
+import { isConnectionLoss } from "./db";
 import { DomainError, invalidFields } from "./errors";
+
+/** What a 503 for a lost database connection tells clients to wait before trying again. */
+export const DATABASE_RETRY_AFTER_SECONDS = 2;
 
 const titles: Record<number, string> = {
   400: "Bad Request",
@@ -29,6 +33,8 @@ export function problem(status: number, code: ErrorCode, detail?: string, extra:
 }
 
 export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
+  // A problem that says when to try again says it in the header clients and proxies read too.
+  if (typeof body.retryAfterSeconds === "number") reply.header("retry-after", String(body.retryAfterSeconds));
   return reply
     .code(body.status)
     .type(PROBLEM_CONTENT_TYPE)
@@ -69,6 +75,11 @@ export function toProblem(error: FastifyError | Error, request: FastifyRequest):
       return problem(413, "PAYLOAD_TOO_LARGE", "The request body is too large");
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
       return problem(415, "UNSUPPORTED_MEDIA_TYPE", `Unsupported content type ${request.headers["content-type"] ?? ""}`);
+  }
+  // The request's database connection died or could not be made, and it could not be run again
+  // safely (platform/replay.ts): nothing about the request itself was wrong.
+  if (isConnectionLoss(error)) {
+    return problem(503, "DATABASE_UNAVAILABLE", ERRORS.DATABASE_UNAVAILABLE.message, { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS });
   }
   if (fastifyError.statusCode === 429) return problem(429, "RATE_LIMITED", "Too many requests, slow down");
   if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
