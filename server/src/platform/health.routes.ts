@@ -27,6 +27,8 @@ export function healthRoutes(deps: {
   prefix: string;
   role: ProcessRole;
   version: string;
+  /** From the shutdown signal on the node is not ready, whatever its dependencies say. */
+  isShuttingDown: () => boolean;
 }): FastifyPluginAsync {
   return async (app) => {
     const api = app.withTypeProvider<ZodTypeProvider>();
@@ -50,6 +52,10 @@ export function healthRoutes(deps: {
         },
       },
       async (_request, reply) => {
+        if (deps.isShuttingDown()) {
+          // Draining (docs/operations.md, "Shutdown"): the load balancer is to send no new work here.
+          return reply.code(503).send({ status: "not_ready", checks: { node: { status: "down", error: "shutting down" } } });
+        }
         const [postgres, redis, queue] = await Promise.all([
           check(async () => {
             await deps.orm.em.getConnection().execute("select 1");

@@ -34,6 +34,8 @@ export async function createHttpApp(options: {
   redis: Redis;
   metrics: Metrics;
   version: string;
+  /** True from the shutdown signal on (platform/runtime.ts), through the drain and the close. */
+  isShuttingDown: () => boolean;
 }): Promise<HttpApp> {
   const { config, orm, metrics } = options;
   const { trustProxy } = config.http;
@@ -44,7 +46,10 @@ export async function createHttpApp(options: {
     requestIdHeader: "x-request-id",
     genReqId: () => randomUUID(),
     bodyLimit: 1024 * 1024,
-    return503OnClosing: true,
+    // A request that reaches a closing server came on a connection accepted before the close: it
+    // is in flight and is served (Fastify's default would answer 503, which a load balancer may
+    // not retry for a POST). Idle keep-alive connections are closed with the server.
+    return503OnClosing: false,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -56,14 +61,11 @@ export async function createHttpApp(options: {
     // Each request gets its own identity map; nothing leaks between requests.
     RequestContext.create(orm.em, done);
   });
-  // While draining, answer in-flight requests with `Connection: close` so keep-alive sockets end
-  // with them instead of holding the server open until their idle timeout.
-  let draining = false;
-  app.addHook("preClose", async () => {
-    draining = true;
-  });
+  // From the shutdown signal on, every reply carries `Connection: close`: a keep-alive connection
+  // (a client's, a load balancer's pool) ends after a reply, while the node still listens, rather
+  // than being closed under a request the client was sending as the server closed.
   app.addHook("onSend", async (_request, reply) => {
-    if (draining) reply.header("connection", "close");
+    if (options.isShuttingDown()) reply.header("connection", "close");
   });
   app.addHook("onResponse", async (request, reply) => {
     metrics.httpDuration.observe(
