@@ -46,7 +46,13 @@ const envSchema = z
     DEMO_SEED: booleanFlag.optional(),
     RATE_LIMIT_MAX: z.coerce.number().int().positive().default(600),
     RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().positive().default(60),
+    /** The whole shutdown, from the signal to the exit, the drain below included. */
     SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(20),
+    /**
+     * After SIGTERM, how long a node answers /ready with 503 while still serving everything else,
+     * so that a load balancer takes it out of rotation before it stops accepting connections.
+     */
+    SHUTDOWN_DRAIN_SECONDS: z.coerce.number().min(0).max(3600).optional(),
     WORKER_HEARTBEAT_SECONDS: z.coerce.number().int().positive().default(15),
     /** How often each worker checks that the repeating jobs' schedulers are still in Redis (re-creating lost ones). */
     WORKER_SCHEDULE_CHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
@@ -86,6 +92,9 @@ const envSchema = z
   .superRefine((env, ctx) => {
     if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
       ctx.addIssue({ code: "custom", path: ["STRIPE_WEBHOOK_SECRET"], message: "is required with STRIPE_SECRET_KEY" });
+    }
+    if (env.SHUTDOWN_DRAIN_SECONDS !== undefined && env.SHUTDOWN_DRAIN_SECONDS >= env.SHUTDOWN_TIMEOUT_SECONDS) {
+      ctx.addIssue({ code: "custom", path: ["SHUTDOWN_DRAIN_SECONDS"], message: "must be less than SHUTDOWN_TIMEOUT_SECONDS, which includes it" });
     }
     if (env.NODE_ENV !== "production") return;
     for (const key of ["DATABASE_URL", "REDIS_URL", "JWT_SECRET", "PUBLIC_URL"] as const) {
@@ -144,6 +153,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demoSeed: e.DEMO_SEED ?? e.NODE_ENV !== "production",
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    shutdownDrainMs: Math.round((e.SHUTDOWN_DRAIN_SECONDS ?? defaultDrainSeconds(e)) * 1000),
     worker: { heartbeatSeconds: e.WORKER_HEARTBEAT_SECONDS, lockSeconds: e.WORKER_LOCK_SECONDS, scheduleCheckSeconds: e.WORKER_SCHEDULE_CHECK_SECONDS },
     notifications: {
       smtpUrl: e.SMTP_URL,
@@ -166,6 +176,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 }
 
 export type Config = ReturnType<typeof loadConfig>;
+
+/**
+ * Behind a load balancer (production) 5 s, the time one that checks /ready every 1–2 s needs to
+ * see two failures; at most a quarter of the shutdown, which must still finish the requests in
+ * flight and close everything. None elsewhere: `npm start` and tests stop at once.
+ */
+function defaultDrainSeconds(env: { NODE_ENV: string; SHUTDOWN_TIMEOUT_SECONDS: number }): number {
+  return env.NODE_ENV === "production" ? Math.min(5, env.SHUTDOWN_TIMEOUT_SECONDS / 4) : 0;
+}
 
 function parseTrustProxy(value: string): boolean | number | string[] {
   if (value === "true" || value === "false") return value === "true";

@@ -1,5 +1,5 @@
 /** Process entry: ROLE=api | worker | all (default all). */
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { RedisServerMissingError, ensureServices, type Services } from "./platform/embedded";
 import { createClinicRuntime } from "./app";
@@ -27,6 +27,24 @@ function banner(config: Config, url: string | undefined): string {
   }
   lines.push("", "Press Ctrl-C to stop.");
   return lines.join("\n");
+}
+
+/** The most of the shutdown's time kept for stopping the embedded PostgreSQL and Redis. */
+const EMBEDDED_STOP_MS = 3_000;
+
+/**
+ * One deadline, SHUTDOWN_TIMEOUT_SECONDS from now, for everything: the runtime's steps, then the
+ * embedded PostgreSQL and Redis, which stop last and are kept their share of it.
+ */
+async function shutDown(runtime: Runtime | undefined, services: Services, config: Config, log: Logger): Promise<void> {
+  const deadline = Date.now() + config.shutdownTimeoutMs;
+  // Connections now close under work still waiting on them: a command a library sent without
+  // handling its failure (the Socket.IO Redis adapter's unsubscribe, when Redis does not answer)
+  // must not crash the process before it has stopped what it started.
+  process.on("unhandledRejection", (reason) => log.warn({ err: reason }, "shutdown: work left on a closed connection failed"));
+  const servicesShareMs = services.isEmbedded ? Math.min(EMBEDDED_STOP_MS, config.shutdownTimeoutMs / 4) : 0;
+  await runtime?.close({ by: deadline - servicesShareMs });
+  await services.stopAll({ by: deadline });
 }
 
 async function main(): Promise<void> {
@@ -59,8 +77,7 @@ async function main(): Promise<void> {
     }
     stoppingSince = Date.now();
     log.info("%s received: shutting down", signal);
-    await runtime?.close();
-    await services.stopAll();
+    await shutDown(runtime, services, config, log);
     log.info("shutdown complete");
     process.exit(0);
   };
@@ -73,8 +90,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\n${banner(config, url)}\n\n`);
   } catch (error) {
     log.fatal({ err: error }, "start-up failed");
-    await runtime?.close();
-    await services.stopAll();
+    await shutDown(runtime, services, config, log);
     process.exit(1);
   }
 }

@@ -30,6 +30,11 @@ export const ERRORS = {
   INTERNAL: { status: 500, message: "Something went wrong on our side; it has been logged" },
   /** A dependency the route cannot do without (the sign-in limiter's Redis) is unreachable; carries `retryAfterSeconds`. */
   TEMPORARILY_UNAVAILABLE: { status: 503, message: "This is unavailable for a moment; try again shortly" },
+  /** The connection to PostgreSQL was lost under the request (Retry-After says when to try again). */
+  DATABASE_UNAVAILABLE: {
+    status: 503,
+    message: "The database could not be reached; try again shortly. A write sent without an Idempotency-Key may or may not have been saved",
+  },
   CONCURRENT_CHANGE: { status: 409, message: "Changed concurrently; try again" },
 
   // Identity: accounts, sign-in, one-time codes, two-factor, sessions (docs/identity.md).

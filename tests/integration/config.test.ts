@@ -73,6 +73,23 @@ describe("configuration", () => {
     );
   });
 
+  it("drains for SHUTDOWN_DRAIN_SECONDS inside SHUTDOWN_TIMEOUT_SECONDS: 5 s in production, none elsewhere", () => {
+    const production = {
+      NODE_ENV: "production",
+      DATABASE_URL: "postgres://u:p@db:5432/clinic",
+      REDIS_URL: "redis://cache:6379",
+      JWT_SECRET: "x".repeat(32),
+      PUBLIC_URL: "https://clinic.example",
+    };
+    expect(loadConfig(production)).toMatchObject({ shutdownTimeoutMs: 20_000, shutdownDrainMs: 5_000 });
+    expect(loadConfig({ ...production, SHUTDOWN_TIMEOUT_SECONDS: "8" }).shutdownDrainMs).toBe(2_000);
+    expect(loadConfig({}).shutdownDrainMs).toBe(0);
+    expect(loadConfig({ SHUTDOWN_DRAIN_SECONDS: "0.5" }).shutdownDrainMs).toBe(500);
+    expect(errorOf({ SHUTDOWN_DRAIN_SECONDS: "20" }).issues).toEqual([
+      { setting: "SHUTDOWN_DRAIN_SECONDS", message: "must be less than SHUTDOWN_TIMEOUT_SECONDS, which includes it" },
+    ]);
+  });
+
   it("stops start-up with a message naming the bad setting", () => {
     const result = spawnSync(process.execPath, ["--import", "tsx", "server/src/main.ts"], {
       env: { ...process.env, PORT: "eighty", HOLD_TTL_SECONDS: "abc", DATABASE_URL: "", REDIS_URL: "" },

@@ -1,6 +1,17 @@
+import { setTimeout as delay } from "node:timers/promises";
 import type { EntitySchema } from "@mikro-orm/core";
-import { MikroORM, PostgreSqlDriver } from "@mikro-orm/postgresql";
+import {
+  ConnectionException,
+  isRaw,
+  MikroORM,
+  PostgreSqlConnection,
+  PostgreSqlDriver,
+  type Configuration,
+  type NativeQueryBuilder,
+  type RawQueryFragment,
+} from "@mikro-orm/postgresql";
 import { Migrator } from "@mikro-orm/migrations";
+import type { Pool } from "pg";
 import type { Logger } from "pino";
 import { migrationsList } from "../migrations";
 import { AuditEventSchema } from "./audit.entity";
@@ -11,10 +22,113 @@ export type Orm = MikroORM;
 /** The platform's own tables: the audit trail and the domain event outbox. */
 const PLATFORM_ENTITIES = [AuditEventSchema, DomainEventSchema];
 
+/**
+ * SQLSTATEs of a connection that is gone: class 08 (connection exception), and the server ending
+ * the session (57P01 admin shutdown, as `pg_terminate_backend` does; 57P02 crash; 57P03 starting up
+ * or shutting down; 57P05 idle session timeout).
+ */
+const LOST_CONNECTION_STATES = /^(08...|57P0[1235])$/;
+/** Socket errors of a connection that is gone or was never made. */
+const LOST_SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH"]);
+/** What `pg` says, without a code, about a client whose connection died or could not be made. */
+const LOST_CLIENT_MESSAGES = [
+  "Connection terminated",
+  "Client has encountered a connection error and is not queryable",
+  "Client was closed and is not queryable",
+  "timeout exceeded when trying to connect",
+];
+
+/**
+ * The error says the database connection was lost or could not be made (not that a statement was
+ * wrong): the statement may be retried on a fresh connection when that is safe, else the request
+ * is answered 503. Looks through MikroORM's wrapping (it copies the driver error's code and message).
+ */
+export function isConnectionLoss(error: unknown): boolean {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    if (current instanceof ConnectionException) return true;
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && (LOST_CONNECTION_STATES.test(code) || LOST_SOCKET_CODES.has(code))) return true;
+    if (LOST_CLIENT_MESSAGES.some((message) => current instanceof Error && current.message.startsWith(message))) return true;
+  }
+  return false;
+}
+
+/**
+ * Waited before anything runs again after a lost connection. A server that ended one session
+ * usually ended the others at the same moment (a restart, an operator's `pg_terminate_backend`),
+ * and the pool drops those idle sessions only once it has read the server's message on each: the
+ * pause lets it, so the retry gets a live connection rather than the next dead one.
+ */
+export const pauseBeforeRetry = () => delay(50);
+
+const sqlOf = (query: string | NativeQueryBuilder | RawQueryFragment) =>
+  typeof query === "string" ? query : isRaw(query) ? query.sql : query.toRaw().sql;
+
+/**
+ * MikroORM's PostgreSQL connection, plus one more try on a fresh connection where that cannot do
+ * anything twice: a read outside a transaction (a statement starting with `select`; in autocommit
+ * it either ran or not, and reading twice changes nothing), and the start of a transaction (BEGIN
+ * failed, so nothing of it ran). Statements inside a transaction are not retried here: the
+ * transaction is gone with its connection (see `writeTransaction`).
+ */
+class RetryingConnection extends PostgreSqlConnection {
+  override async execute<T extends Awaited<ReturnType<PostgreSqlConnection["execute"]>>>(
+    ...args: Parameters<PostgreSqlConnection["execute"]>
+  ): Promise<T> {
+    try {
+      return await super.execute<T>(...args);
+    } catch (error) {
+      const [query, , , transaction] = args;
+      if (transaction || !isConnectionLoss(error) || !/^\s*select\b/i.test(sqlOf(query))) throw error;
+      await pauseBeforeRetry();
+      return super.execute<T>(...args);
+    }
+  }
+
+  override async begin(options: Parameters<PostgreSqlConnection["begin"]>[0] = {}) {
+    try {
+      return await super.begin(options);
+    } catch (error) {
+      // A savepoint (`ctx`) lives on its transaction's connection: nothing fresh to go to.
+      if (options.ctx || !isConnectionLoss(error)) throw error;
+      await pauseBeforeRetry();
+      return super.begin(options);
+    }
+  }
+}
+
+class RetryingPostgreSqlDriver extends PostgreSqlDriver {
+  constructor(config: Configuration) {
+    super(config);
+    // PostgreSqlDriver fixes its connection class; the connection is not opened until init connects it.
+    Object.assign(this, { connection: new RetryingConnection(config) });
+  }
+}
+
+/**
+ * A client whose server ended the session (a FATAL error: `pg_terminate_backend`, a server
+ * shutdown, a session timeout) must not go back into the pool. `pg-pool` drops a client whose
+ * socket has already closed, but a query failing with the FATAL error can release its client
+ * before the socket's end arrives, and the next request then gets a dead connection. Ending the
+ * client at the FATAL message marks it, so the pool discards it on release (idle clients it
+ * discards by itself).
+ */
+function dropClientsTheServerEnded(pool: Pool): void {
+  pool.on("connect", (client) => {
+    client.connection.on("errorMessage", (message: { severity?: string; code?: string }) => {
+      const fatal = message.severity === "FATAL" || message.severity === "PANIC" || LOST_CONNECTION_STATES.test(message.code ?? "");
+      if (fatal) client.end().catch(() => undefined);
+    });
+  });
+}
+
 /** The ORM over the platform's tables and the modules' (`entities`: every module's, from the module list). */
-export function createOrm(databaseUrl: string, options: { entities: EntitySchema[]; poolMax?: number; migrationsPath?: string }) {
-  return MikroORM.init({
-    driver: PostgreSqlDriver,
+export async function createOrm(
+  databaseUrl: string,
+  options: { entities: EntitySchema[]; poolMax?: number; migrationsPath?: string },
+): Promise<Orm> {
+  const orm = await MikroORM.init({
+    driver: RetryingPostgreSqlDriver,
     clientUrl: databaseUrl,
     entities: [...PLATFORM_ENTITIES, ...options.entities],
     extensions: [Migrator],
@@ -35,6 +149,8 @@ export function createOrm(databaseUrl: string, options: { entities: EntitySchema
       allOrNothing: true,
     },
   });
+  dropClientsTheServerEnded(await orm.em.getConnection().getNativeClient());
+  return orm;
 }
 
 /** Applies pending migrations; returns the names applied (empty when the schema is current). */

@@ -13,16 +13,24 @@ import pg from "pg";
 import type { Logger } from "pino";
 import type { Config } from "../config";
 
+/** `by`: epoch ms by which a stop must be over; a server still running then is killed. */
+export interface StopOptions {
+  by?: number;
+}
+
 export interface EmbeddedService {
   url: string;
-  stop(): Promise<void>;
+  /** Stops the server cleanly, or at `by` forcibly; without `by` it waits for the clean stop. */
+  stop(options?: StopOptions): Promise<void>;
 }
 
 export interface Services {
   databaseUrl: string;
   redisUrl: string;
-  /** Stops whatever was started here (nothing when both URLs were configured). */
-  stopAll(): Promise<void>;
+  /** Whether a server was started here, which the process then stops when it shuts down. */
+  isEmbedded: boolean;
+  /** Stops whatever was started here (nothing when both URLs were configured), both at once. */
+  stopAll(options?: StopOptions): Promise<void>;
 }
 
 /**
@@ -31,8 +39,8 @@ export interface Services {
  */
 export async function ensureServices(config: Config, log: Logger, needs = { redis: true }): Promise<Services> {
   const started: EmbeddedService[] = [];
-  const stopAll = async () => {
-    for (const service of started.reverse()) await service.stop().catch(() => undefined);
+  const stopAll = async (options?: StopOptions) => {
+    await Promise.all(started.map((service) => service.stop(options).catch(() => undefined)));
   };
   const provide = async (
     configured: string | undefined,
@@ -56,7 +64,7 @@ export async function ensureServices(config: Config, log: Logger, needs = { redi
           startEmbeddedRedis({ dataDir, port: config.redis.embeddedPort, log: (line) => log.debug(line) }),
         )
       : "";
-    return { databaseUrl, redisUrl, stopAll };
+    return { databaseUrl, redisUrl, isEmbedded: started.length > 0, stopAll };
   } catch (error) {
     await stopAll();
     throw error;
@@ -101,9 +109,9 @@ function postgresUser(): { uid: number; gid: number } | undefined {
   }
 }
 
-function run(binary: string, args: string[], user: { uid: number; gid: number } | undefined): Promise<string> {
+function run(binary: string, args: string[], user: { uid: number; gid: number } | undefined, timeoutMs = 0): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(binary, args, { ...user, encoding: "utf8" }, (error, stdout, stderr) =>
+    execFile(binary, args, { ...user, encoding: "utf8", timeout: timeoutMs }, (error, stdout, stderr) =>
       error ? reject(new Error(`${path.basename(binary)} failed: ${stderr || error.message}`)) : resolve(stdout),
     );
   });
@@ -137,6 +145,7 @@ export async function startEmbeddedPostgres(options: {
     await assertTraversableByOthers(path.dirname(binaries.pg_ctl), "Install the project somewhere it can reach");
   }
   const pgCtl = (...args: string[]) => run(binaries.pg_ctl, ["-D", dataDir, ...args], user);
+  const pgCtlWithin = (timeoutMs: number, ...args: string[]) => run(binaries.pg_ctl, ["-D", dataDir, ...args], user, timeoutMs);
 
   if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
     await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
@@ -187,9 +196,17 @@ export async function startEmbeddedPostgres(options: {
   }
   return {
     url,
-    stop: async () => {
+    stop: async ({ by } = {}) => {
       process.removeListener("exit", stopOnExit);
-      await pgCtl("stop", "-m", "fast", "-w");
+      if (by === undefined) return void (await pgCtl("stop", "-m", "fast", "-w"));
+      try {
+        // Fast: sessions are ended, then a shutdown checkpoint.
+        await pgCtlWithin(Math.max(by - Date.now(), 1), "stop", "-m", "fast", "-w");
+      } catch {
+        // Immediate: the server quits without its checkpoint and replays its WAL at the next start;
+        // no committed transaction is lost. Not waited for: the signal is all the deadline allows.
+        await pgCtlWithin(1_000, "stop", "-m", "immediate", "-W").catch(() => undefined);
+      }
     },
   };
 }
@@ -267,9 +284,9 @@ export async function startEmbeddedRedis(options: { dataDir: string; port: numbe
   }
   return {
     url: `redis://127.0.0.1:${options.port}`,
-    stop: () => {
+    stop: ({ by } = {}) => {
       process.removeListener("exit", killOnExit);
-      return stopChild(child);
+      return stopChild(child, by);
     },
   };
 }
@@ -316,10 +333,19 @@ async function waitForRedisReady(child: ChildProcess, port: number, log?: Log): 
   child.stdout?.on("data", (chunk: Buffer) => log?.(chunk.toString().trim()));
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+/**
+ * SIGTERM, then SIGKILL at `by`. Redis saves a snapshot on SIGTERM and refuses to exit when it
+ * cannot (its data directory gone, a full disk): only the kill stops it then. Its append-only
+ * file is fsynced every second, so the kill loses about the last second of writes at most.
+ */
+function stopChild(child: ChildProcess, by?: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    child.once("exit", () => resolve());
+    const killer = by === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), Math.max(by - Date.now(), 0));
+    child.once("exit", () => {
+      clearTimeout(killer);
+      resolve();
+    });
     child.kill("SIGTERM");
   });
 }

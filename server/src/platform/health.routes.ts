@@ -31,6 +31,8 @@ export function healthRoutes(deps: {
   heartbeatSeconds: number;
   /** The socket gateway's readiness (api roles): whether it hears the events channel. */
   realtime?: { isListening(): boolean };
+  /** From the shutdown signal on the node is not ready, whatever its dependencies say. */
+  isShuttingDown: () => boolean;
 }): FastifyPluginAsync {
   return async (app) => {
     const api = app.withTypeProvider<ZodTypeProvider>();
@@ -55,6 +57,10 @@ export function healthRoutes(deps: {
         },
       },
       async (_request, reply) => {
+        if (deps.isShuttingDown()) {
+          // Draining (docs/operations.md, "Shutdown"): the load balancer is to send no new work here.
+          return reply.code(503).send({ status: "not_ready", checks: { node: { status: "down", error: "shutting down" } } });
+        }
         const [postgres, redis, queue, worker] = await Promise.all([
           check(async () => {
             await deps.orm.em.getConnection().execute("select 1");

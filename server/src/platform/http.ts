@@ -22,6 +22,7 @@ import type { Orm } from "./db";
 import type { Metrics } from "./metrics";
 import { MAX_PARAM_LENGTH, refuseUnsafeInput } from "./inputs";
 import { answerClientError, problem, sendFrameworkProblem, sendProblem, toProblem } from "./problem";
+import { replayOnConnectionLoss } from "./replay";
 
 export type HttpApp = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
@@ -34,6 +35,8 @@ export async function createHttpApp(options: {
   redis: Redis;
   metrics: Metrics;
   version: string;
+  /** True from the shutdown signal on (platform/runtime.ts), through the drain and the close. */
+  isShuttingDown: () => boolean;
 }): Promise<HttpApp> {
   const { config, orm, metrics } = options;
   const { trustProxy } = config.http;
@@ -44,7 +47,10 @@ export async function createHttpApp(options: {
     requestIdHeader: "x-request-id",
     genReqId: () => randomUUID(),
     bodyLimit: 1024 * 1024,
-    return503OnClosing: true,
+    // A request that reaches a closing server came on a connection accepted before the close: it
+    // is in flight and is served (Fastify's default would answer 503, which a load balancer may
+    // not retry for a POST). Idle keep-alive connections are closed with the server.
+    return503OnClosing: false,
     // Bad input is answered in problem+json naming the field (inputs.ts, problem.ts): an over-long
     // or undecodable path, an oversized request line or header, a `__proto__` key.
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
@@ -56,6 +62,7 @@ export async function createHttpApp(options: {
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  app.addHook("onRoute", replayOnConnectionLoss(orm));
 
   app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
@@ -64,14 +71,11 @@ export async function createHttpApp(options: {
   });
   // Before every other preValidation hook (authentication's), so no hook or route reads such input.
   app.addHook("preValidation", refuseUnsafeInput);
-  // While draining, answer in-flight requests with `Connection: close` so keep-alive sockets end
-  // with them instead of holding the server open until their idle timeout.
-  let draining = false;
-  app.addHook("preClose", async () => {
-    draining = true;
-  });
+  // From the shutdown signal on, every reply carries `Connection: close`: a keep-alive connection
+  // (a client's, a load balancer's pool) ends after a reply, while the node still listens, rather
+  // than being closed under a request the client was sending as the server closed.
   app.addHook("onSend", async (_request, reply) => {
-    if (draining) reply.header("connection", "close");
+    if (options.isShuttingDown()) reply.header("connection", "close");
   });
   app.addHook("onResponse", async (request, reply) => {
     metrics.httpDuration.observe(

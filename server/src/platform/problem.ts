@@ -2,9 +2,13 @@ import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import type { ConnectionError, FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
-import { PROBLEM_CONTENT_TYPE, type ErrorCode, type Problem } from "@clinic/shared";
+import { ERRORS, PROBLEM_CONTENT_TYPE, type ErrorCode, type Problem } from "@clinic/shared";
+import { isConnectionLoss } from "./db";
 import { DomainError, invalidFields, type FieldError } from "./errors";
 import { MAX_PARAM_LENGTH } from "./inputs";
+
+/** What a 503 for a lost database connection tells clients to wait before trying again. */
+export const DATABASE_RETRY_AFTER_SECONDS = 2;
 
 const titles: Record<number, string> = {
   400: "Bad Request",
@@ -36,6 +40,8 @@ export function problem(status: number, code: ErrorCode, detail?: string, extra:
 
 /** Sends `body`; `instance` is the request's URL unless told not to echo it (a request refused for its size or encoding). */
 export function sendProblem(reply: FastifyReply, body: Problem, options: { instance?: boolean } = {}): FastifyReply {
+  // A problem that says when to try again says it in the header clients and proxies read too.
+  if (typeof body.retryAfterSeconds === "number") reply.header("retry-after", String(body.retryAfterSeconds));
   return reply
     .code(body.status)
     .type(PROBLEM_CONTENT_TYPE)
@@ -96,6 +102,11 @@ export function toProblem(error: FastifyError | Error, request: FastifyRequest):
       return problem(413, "PAYLOAD_TOO_LARGE", "The request body is too large");
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
       return problem(415, "UNSUPPORTED_MEDIA_TYPE", `Unsupported content type ${request.headers["content-type"] ?? ""}`);
+  }
+  // The request's database connection died or could not be made, and it could not be run again
+  // safely (platform/replay.ts): nothing about the request itself was wrong.
+  if (isConnectionLoss(error)) {
+    return problem(503, "DATABASE_UNAVAILABLE", ERRORS.DATABASE_UNAVAILABLE.message, { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS });
   }
   if (fastifyError.statusCode === 429) return problem(429, "RATE_LIMITED", "Too many requests, slow down");
   if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {

@@ -1,4 +1,5 @@
 import type { AddressInfo } from "node:net";
+import { setTimeout as delay } from "node:timers/promises";
 import type { EntitySchema } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Redis } from "ioredis";
@@ -46,8 +47,12 @@ export interface Runtime {
   realtime?: Realtime;
   /** Listens (api; a worker node for its probes) and starts the workers (worker); resolves with the URL. */
   start(): Promise<string | undefined>;
-  /** Drains HTTP, closes sockets, lets running jobs finish, then closes connections. Idempotent. */
-  close(): Promise<void>;
+  /**
+   * Reports not ready for SHUTDOWN_DRAIN_SECONDS, drains HTTP, closes sockets, lets running jobs
+   * finish, then closes connections; all of it by one deadline (`by`, epoch ms; default
+   * SHUTDOWN_TIMEOUT_SECONDS from now), at which it logs what did not finish and resolves. Idempotent.
+   */
+  close(options?: { by?: number }): Promise<void>;
 }
 
 /**
@@ -94,8 +99,9 @@ export async function createRuntime(options: {
 
   let http: HttpApp | undefined;
   let realtime: Realtime | undefined;
+  let isShuttingDown = false;
   if (servesApi) {
-    http = await createHttpApp({ config, log, orm, redis, metrics, version: VERSION });
+    http = await createHttpApp({ config, log, orm, redis, metrics, version: VERSION, isShuttingDown: () => isShuttingDown });
     const gateway = createRealtime({ httpServer: http.server, redis, redisUrl, prefix, log, metrics });
     realtime = gateway;
     http.addHook("preClose", async () => gateway.disconnectAll());
@@ -121,22 +127,36 @@ export async function createRuntime(options: {
     // A worker node serves only the probes, so its readiness can be asked (docs/operations.md).
     http = createProbeApp(log);
   }
-  await http.register(healthRoutes({ orm, redis, queues, prefix, role: config.role, version: VERSION, heartbeatSeconds: config.worker.heartbeatSeconds, realtime }), {
+  await http.register(healthRoutes({ orm, redis, queues, prefix, role: config.role, version: VERSION, heartbeatSeconds: config.worker.heartbeatSeconds, realtime, isShuttingDown: () => isShuttingDown }), {
     prefix: API_PREFIX,
   });
 
   let workers: Workers | undefined;
   let closing: Promise<void> | undefined;
 
-  async function shutdown(): Promise<void> {
+  /** Each step gets what is left until `deadline`; once it has passed, the rest are left undone. */
+  async function shutdown(deadline: number): Promise<void> {
+    isShuttingDown = true;
+    let unfinished: string | undefined;
     const step = async (what: string, action: () => Promise<unknown>) => {
+      if (unfinished) return;
+      const remainingMs = deadline - Date.now();
+      if (remainingMs <= 0) {
+        unfinished = what;
+        return;
+      }
+      let isSettled = false;
       try {
-        await withTimeout(action(), config.shutdownTimeoutMs, what);
+        await withTimeout(action().finally(() => (isSettled = true)), remainingMs, what);
       } catch (error) {
-        log.warn({ err: error }, `shutdown: ${what} did not finish cleanly`);
+        if (isSettled) log.warn({ err: error }, `shutdown: ${what} did not finish cleanly`);
+        else unfinished = what;
       }
     };
-    if (http) await step("http drain", () => http.close());
+    // /ready now answers 503 while everything else is still served: a load balancer polling it
+    // takes this node out of rotation before it stops accepting connections.
+    if (http && config.shutdownDrainMs > 0) await step("drain", () => delay(config.shutdownDrainMs));
+    if (http) await step("http", () => http.close());
     if (realtime) await step("sockets", () => realtime.close());
     const running = workers;
     if (running) await step("workers", () => running.close());
@@ -144,6 +164,9 @@ export async function createRuntime(options: {
     await step("queues", () => queues.close());
     await step("database", () => orm.close());
     await step("redis", () => closeRedis(redis));
+    if (unfinished) {
+      log.error("shutdown did not finish within %d s (SHUTDOWN_TIMEOUT_SECONDS): %s and what follows it were left", config.shutdownTimeoutMs / 1000, unfinished);
+    }
   }
 
   return {
@@ -181,8 +204,8 @@ export async function createRuntime(options: {
       }
       return url;
     },
-    close() {
-      closing ??= shutdown();
+    close(options = {}) {
+      closing ??= shutdown(options.by ?? Date.now() + config.shutdownTimeoutMs);
       return closing;
     },
   };

@@ -23,7 +23,6 @@ import {
   verifyResponseSchema,
 } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-import { DomainError } from "../../platform/errors";
 import { actorOf } from "../../platform/audit";
 import {
   changePassword,
@@ -50,13 +49,6 @@ export function identityRoutes(ctx: ModuleContext): FastifyPluginAsync {
 
   return async (plugin) => {
     const app = plugin.withTypeProvider<ZodTypeProvider>();
-
-    // Every 429 (a limit) and 503 (the limits' Redis is down) of these routes says when to come back.
-    app.addHook("onError", async (_request, reply, error) => {
-      if (error instanceof DomainError && (error.status === 429 || error.status === 503) && typeof error.extra.retryAfterSeconds === "number") {
-        reply.header("retry-after", String(error.extra.retryAfterSeconds));
-      }
-    });
 
     app.post(
       "/auth/register",
