@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { RequestContext } from "@mikro-orm/core";
 import { z } from "zod";
 import { problemSchema } from "@clinic/shared";
 import type { Runtime } from "../../server/src/platform/runtime";
-import { createTestEnvironment, readJson, startTestApp, type TestApp, type TestEnvironment } from "../support/harness";
+import { createTestEnvironment, readJson, startTestApp, useTestApp, type TestApp } from "../support/harness";
 
 /** A route shaped like the modules' routes, to exercise validation and error mapping at the edge. */
 function registerProbeRoutes(runtime: Runtime) {
@@ -47,16 +47,14 @@ function registerProbeRoutes(runtime: Runtime) {
   );
 }
 
-describe("HTTP edge", () => {
-  let environment: TestEnvironment;
-  let app: TestApp;
-  const written = () => app.runtime.redis.lrange(`${environment.prefix}:probe`, 0, -1);
+/** An app with the probe routes for the enclosing describe, and what the probe has stored. */
+function useProbeApp(): { app: TestApp; written: () => Promise<string[]> } {
+  const app = useTestApp({ beforeStart: registerProbeRoutes });
+  return { app, written: () => app.runtime.redis.lrange(`${app.runtime.config.redis.prefix}:probe`, 0, -1) };
+}
 
-  beforeAll(async () => {
-    environment = await createTestEnvironment();
-    app = await startTestApp(environment, { beforeStart: registerProbeRoutes });
-  });
-  afterAll(() => app.close());
+describe("HTTP edge", () => {
+  const { app, written } = useProbeApp();
 
   const post = (body: string, contentType = "application/json") =>
     fetch(`${app.url}/api/v1/probe`, { method: "POST", headers: { "content-type": contentType }, body });
@@ -157,15 +155,7 @@ describe("HTTP edge", () => {
 });
 
 describe("bad input at the edge", () => {
-  let environment: TestEnvironment;
-  let app: TestApp;
-  const written = () => app.runtime.redis.lrange(`${environment.prefix}:probe`, 0, -1);
-
-  beforeAll(async () => {
-    environment = await createTestEnvironment();
-    app = await startTestApp(environment, { beforeStart: registerProbeRoutes });
-  });
-  afterAll(() => app.close());
+  const { app, written } = useProbeApp();
 
   const visit = { kind: "visit", patient: { name: "Ada" }, minutes: 15 };
   const send = (path: string, body: string, headers: Record<string, string> = {}) =>
