@@ -20,6 +20,7 @@ import {
 import type { Config } from "../config";
 import type { Orm } from "./db";
 import type { Metrics } from "./metrics";
+import { stopAccepting } from "./listener";
 import { problem, sendProblem, toProblem } from "./problem";
 import { replayOnConnectionLoss } from "./replay";
 
@@ -67,6 +68,9 @@ export async function createHttpApp(options: {
   app.addHook("onSend", async (_request, reply) => {
     if (options.isShuttingDown()) reply.header("connection", "close");
   });
+  // The close stops accepting without resetting a connection queued for this node, whose request
+  // has been sent already (platform/listener.ts).
+  app.addHook("preClose", () => stopAccepting(app.server));
   app.addHook("onResponse", async (request, reply) => {
     metrics.httpDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? "unmatched", status: String(reply.statusCode) },
