@@ -19,8 +19,8 @@ import {
 } from "fastify-type-provider-zod";
 import type { Config } from "../config";
 import type { Orm } from "./db";
-import type { Metrics } from "./metrics";
 import { stopAccepting } from "./listener";
+import type { Metrics } from "./metrics";
 import { problem, sendProblem, toProblem } from "./problem";
 import { replayOnConnectionLoss } from "./replay";
 
