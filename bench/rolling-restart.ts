@@ -6,6 +6,12 @@
  * times. Every request that did not get its answer (a network error, 502, 503, 504, any other 5xx) is
  * printed with its time relative to the nearest SIGTERM; the bench exits 1 when there is one.
  *
+ * Then a frozen node: api2 is stopped (SIGSTOP) for FREEZE_SECONDS under the same load and let go.
+ * Its kernel still accepts connections, so only nginx's read timeout notices; reads sent to it
+ * must be answered by the other node, and how long they waited is reported. A write nginx had sent
+ * to the frozen node gets 504 (nginx cannot know whether the node acted on it, so it does not send
+ * it again): those are reported, not counted as failures.
+ *
  * Load comes from one loopback source address per client (127.0.<n>.1): nginx pins clients by their
  * address's first three octets (`ip_hash`, for Socket.IO polling), so one address would send all the
  * load to one node.
@@ -26,12 +32,16 @@ const READERS = Number(process.env.BENCH_READERS ?? 6);
 const BOOKERS = Number(process.env.BENCH_BOOKERS ?? 4);
 /** After a node is back, how long before the next SIGTERM (nginx's fail_timeout must lapse first). */
 const PAUSE_SECONDS = Number(process.env.BENCH_PAUSE_SECONDS ?? 12);
+/** How long api2 stays stopped in the frozen-node phase (0: no such phase). */
+const FREEZE_SECONDS = Number(process.env.BENCH_FREEZE_SECONDS ?? 15);
 /** Each booker cycles through slots of its own: a cancelled hold frees its slot for the next round. */
 const SLOTS_PER_BOOKER = 200;
 const JWT_SECRET = "x".repeat(32);
 const NGINX = process.env.NGINX_PATH ?? "/usr/sbin/nginx";
 
 interface Outcome {
+  /** When it was sent and when its answer (or error) came, ms from the start of the load. */
+  sentAt: number;
   at: number;
   kind: "read" | "hold" | "cancel";
   status: number | string;
@@ -157,8 +167,9 @@ try {
   const readers = Array.from({ length: READERS }, async (_, i) => {
     const agent = agentFor(i);
     for (let n = 0; running; n++) {
+      const sentAt = now();
       const { status } = await exchange(agent, `${base}${reads[n % reads.length]}`, "GET", {});
-      outcomes.push({ at: now(), kind: "read", status });
+      outcomes.push({ sentAt, at: now(), kind: "read", status });
     }
     agent.destroy();
   });
@@ -167,12 +178,14 @@ try {
     const patient = patients[i]!;
     const mine = slotIds.slice(i * SLOTS_PER_BOOKER, (i + 1) * SLOTS_PER_BOOKER);
     for (let n = 0; running; n++) {
+      const holdSentAt = now();
       const held = await exchange(agent, `${base}/appointments`, "POST", patient.headers, { slotId: mine[n % mine.length] });
-      outcomes.push({ at: now(), kind: "hold", status: held.status });
+      outcomes.push({ sentAt: holdSentAt, at: now(), kind: "hold", status: held.status });
       const id = (held.json as { id?: string } | null)?.id;
       if (held.status !== 201 || !id) continue;
+      const cancelSentAt = now();
       const cancelled = await exchange(agent, `${base}/appointments/${id}/cancel`, "POST", patient.headers, { reason: "bench" });
-      outcomes.push({ at: now(), kind: "cancel", status: cancelled.status });
+      outcomes.push({ sentAt: cancelSentAt, at: now(), kind: "cancel", status: cancelled.status });
     }
     agent.destroy();
   });
@@ -197,12 +210,28 @@ try {
     );
     await new Promise((resolve) => setTimeout(resolve, PAUSE_SECONDS * 1000));
   }
+
+  // ---- a frozen node: api2 stopped, then let go
+  let freeze: { from: number; to: number } | undefined;
+  if (FREEZE_SECONDS > 0) {
+    const frozen = nodes[1]!.child;
+    const from = now();
+    frozen.kill("SIGSTOP");
+    await new Promise((resolve) => setTimeout(resolve, FREEZE_SECONDS * 1000));
+    frozen.kill("SIGCONT");
+    freeze = { from, to: now() };
+    process.stdout.write(`freeze: api2 stopped (SIGSTOP) for ${FREEZE_SECONDS} s, then continued\n`);
+    await new Promise((resolve) => setTimeout(resolve, PAUSE_SECONDS * 1000));
+  }
   running = false;
   await Promise.all([...readers, ...bookers]);
 
   // ---- report
-  const failed = outcomes.filter((outcome) => typeof outcome.status !== "number" || outcome.status >= 500);
-  const byKind = (kind: Outcome["kind"]) => outcomes.filter((outcome) => outcome.kind === kind);
+  const isFailure = (outcome: Outcome) => typeof outcome.status !== "number" || outcome.status >= 500;
+  // A request in flight when the node was stopped belongs to the freeze.
+  const restartPhase = outcomes.filter((outcome) => freeze === undefined || outcome.at < freeze.from);
+  const failed = restartPhase.filter(isFailure);
+  const byKind = (kind: Outcome["kind"], list = restartPhase) => list.filter((outcome) => outcome.kind === kind);
   const tally = (list: Outcome[]) => {
     const counts = new Map<string, number>();
     for (const outcome of list) counts.set(String(outcome.status), (counts.get(String(outcome.status)) ?? 0) + 1);
@@ -214,18 +243,41 @@ try {
     `reads:   ${byKind("read").length.toString().padStart(6)}  ${tally(byKind("read"))}`,
     `holds:   ${byKind("hold").length.toString().padStart(6)}  ${tally(byKind("hold"))}`,
     `cancels: ${byKind("cancel").length.toString().padStart(6)}  ${tally(byKind("cancel"))}`,
-    `failed:  ${failed.length} of ${outcomes.length} requests`,
+    `failed:  ${failed.length} of ${restartPhase.length} requests`,
   ];
   for (const outcome of failed.slice(0, 50)) {
     const nearest = signals.reduce((best, at) => (Math.abs(outcome.at - at) < Math.abs(outcome.at - best) ? at : best), signals[0] ?? 0);
     lines.push(`  ${outcome.kind.padEnd(6)} ${String(outcome.status).padEnd(12)} ${((outcome.at - nearest) / 1000).toFixed(2).padStart(7)} s from a SIGTERM`);
   }
+  let failedFrozenReads = 0;
+  if (freeze) {
+    const { from, to } = freeze;
+    const frozenPhase = outcomes.filter((outcome) => outcome.at >= from && outcome.sentAt <= to);
+    const frozenReads = byKind("read", frozenPhase);
+    failedFrozenReads = frozenReads.filter(isFailure).length;
+    /** Requests that waited on the frozen node until nginx's 5 s read timeout. */
+    const waited = (list: Outcome[]) => list.filter((outcome) => outcome.at - outcome.sentAt > 4_000);
+    const slowest = Math.max(0, ...frozenReads.map((outcome) => outcome.at - outcome.sentAt));
+    const writes = [...byKind("hold", frozenPhase), ...byKind("cancel", frozenPhase)];
+    lines.push(
+      `\nFrozen node (api2 stopped for ${FREEZE_SECONDS} s)`,
+      `reads:   ${frozenReads.length.toString().padStart(6)}  ${tally(frozenReads)}; ${waited(frozenReads).length} waited for the frozen node, the slowest ${(slowest / 1000).toFixed(1)} s`,
+      `holds:   ${byKind("hold", frozenPhase).length.toString().padStart(6)}  ${tally(byKind("hold", frozenPhase))}`,
+      `cancels: ${byKind("cancel", frozenPhase).length.toString().padStart(6)}  ${tally(byKind("cancel", frozenPhase))}`,
+      `writes that got 504 (sent to the frozen node; not resent): ${writes.filter(isFailure).length}`,
+      `requests that waited for the frozen node: ${waited(frozenPhase).length}, sent at ${waited(frozenPhase)
+        .map((outcome) => ((outcome.sentAt - from) / 1000).toFixed(1))
+        .join(", ")} s into the freeze`,
+    );
+  }
   process.stdout.write(`${lines.join("\n")}\n`);
-  process.exitCode = failed.length === 0 ? 0 : 1;
+  process.exitCode = failed.length === 0 && failedFrozenReads === 0 ? 0 : 1;
 } finally {
   for (const child of children.reverse()) {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once("exit", resolve));
+      // A node the bench stopped handles SIGTERM only once continued.
+      child.kill("SIGCONT");
       child.kill("SIGTERM");
       await exited;
     }

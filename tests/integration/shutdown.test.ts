@@ -1,11 +1,13 @@
 /**
  * Shutdown under faults and behind a load balancer: a node that got SIGTERM reports not ready and
  * keeps serving for SHUTDOWN_DRAIN_SECONDS, then refuses new connections while in-flight requests
- * finish; and a real server process exits within SHUTDOWN_TIMEOUT_SECONDS whatever state Redis and
+ * finish, and no connection queued for it at that moment is reset; and a real server process exits within SHUTDOWN_TIMEOUT_SECONDS whatever state Redis and
  * PostgreSQL are in (both frozen; the embedded Redis refusing writes, and refusing to stop, because
  * its data directory is gone).
  */
+import { spawn } from "node:child_process";
 import fs from "node:fs/promises";
+import http from "node:http";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -13,6 +15,7 @@ import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { readinessSchema } from "@clinic/shared";
 import { startEmbeddedRedis, type EmbeddedService } from "../../server/src/platform/embedded";
+import { queuedConnections, stopAccepting } from "../../server/src/platform/listener";
 import { createTestDatabase, createTestEnvironment, readJson, startTestApp, uniqueName, waitFor } from "../support/harness";
 import { freePort, isPortOpen } from "../support/ports";
 import { baseEnv, spawnServer, type ServerProcess } from "../support/process";
@@ -58,6 +61,36 @@ describe("draining before shutdown", () => {
     expect(finished.status).toBe(200);
     expect(await finished.json()).toEqual({ done: true });
     await closing;
+  });
+
+  it("stops listening without resetting the connections queued for it but not yet accepted", async () => {
+    const server = http.createServer((_request, response) => response.end("served"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+    const { port } = server.address() as net.AddressInfo;
+    const CONNECTIONS = 5;
+    // Another process connects and sends its requests, as a load balancer does, while this one
+    // is busy: the connections wait in the kernel's accept queue.
+    const client = spawn(
+      process.execPath,
+      [
+        "-e",
+        `for (let i = 0; i < ${CONNECTIONS}; i++) fetch("http://127.0.0.1:${port}/", { method: "POST", keepalive: false })` +
+          `.then((r) => console.log(r.status), (e) => console.log(e.cause?.code ?? e.message));`,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let output = "";
+    client.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+    const clientExited = new Promise((resolve) => client.once("exit", resolve));
+    const busyUntil = Date.now() + 20_000;
+    while ((queuedConnections(port) ?? 0) < CONNECTIONS && Date.now() < busyUntil);
+    expect(queuedConnections(port)).toBe(CONNECTIONS);
+
+    await stopAccepting(server);
+    expect(server.listening).toBe(false);
+    await clientExited;
+    expect(output.trim().split("\n")).toEqual(Array(CONNECTIONS).fill("200"));
   });
 });
 

@@ -19,6 +19,7 @@ import {
 } from "fastify-type-provider-zod";
 import type { Config } from "../config";
 import type { Orm } from "./db";
+import { stopAccepting } from "./listener";
 import type { Metrics } from "./metrics";
 import { MAX_PARAM_LENGTH, refuseUnsafeInput } from "./inputs";
 import { answerClientError, problem, sendFrameworkProblem, sendProblem, toProblem } from "./problem";
@@ -77,6 +78,9 @@ export async function createHttpApp(options: {
   app.addHook("onSend", async (_request, reply) => {
     if (options.isShuttingDown()) reply.header("connection", "close");
   });
+  // The close stops accepting without resetting a connection queued for this node, whose request
+  // has been sent already (platform/listener.ts).
+  app.addHook("preClose", () => stopAccepting(app.server));
   app.addHook("onResponse", async (request, reply) => {
     metrics.httpDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? "unmatched", status: String(reply.statusCode) },
