@@ -14,10 +14,10 @@ import path from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { readinessSchema } from "@clinic/shared";
-import { startEmbeddedRedis, type EmbeddedService } from "../../server/src/platform/embedded";
 import { queuedConnections, stopAccepting } from "../../server/src/platform/listener";
 import { createTestDatabase, createTestEnvironment, readJson, startTestApp, uniqueName, waitFor } from "../support/harness";
 import { freePort, isPortOpen } from "../support/ports";
+import { OwnRedis } from "../support/redis";
 import { baseEnv, spawnServer, type ServerProcess } from "../support/process";
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -131,18 +131,6 @@ async function freezableProxy(databaseUrl: string) {
   };
 }
 
-/** A redis-server of this test's own (the run's shared one must stay healthy), with a client to it. */
-async function ownRedis(): Promise<{ server: EmbeddedService; client: Redis; pid: number }> {
-  const server = await startEmbeddedRedis({ dataDir: path.join(await tempDir(), "redis"), port: await freePort(), durable: false });
-  const client = new Redis(server.url, { maxRetriesPerRequest: 1 });
-  cleanups.push(async () => {
-    client.disconnect();
-    await server.stop();
-  });
-  const pid = Number(/process_id:(\d+)/.exec(await client.info("server"))![1]);
-  return { server, client, pid };
-}
-
 /**
  * What a vanished data directory does to Redis: its snapshot cannot be written, so (with the
  * default stop-writes-on-bgsave-error) it answers every write with MISCONF.
@@ -196,13 +184,16 @@ describe("a server process stops within SHUTDOWN_TIMEOUT_SECONDS whatever Redis 
   }
 
   it("with Redis and PostgreSQL frozen", { timeout: 90_000 }, async () => {
-    const redis = await ownRedis();
+    // A Redis of this test's own: the run's shared one must stay healthy.
+    const redis = await OwnRedis.started();
+    cleanups.push(() => redis.close());
     const postgres = await freezableProxy((await createTestDatabase()).url);
-    const server = start({ DATABASE_URL: postgres.url, REDIS_URL: redis.server.url });
+    const server = start({ DATABASE_URL: postgres.url, REDIS_URL: redis.url });
     const url = await server.url;
     expect((await fetch(`${url}/api/v1/ready`)).status).toBe(200);
-    process.kill(redis.pid, "SIGSTOP");
-    cleanups.push(async () => process.kill(redis.pid, "SIGCONT"));
+    const pid = await redis.pid();
+    process.kill(pid, "SIGSTOP");
+    cleanups.push(async () => process.kill(pid, "SIGCONT"));
     postgres.freeze();
 
     const { seconds, throughShutdown } = await terminate(server);
