@@ -109,6 +109,21 @@ describe("PostgreSQL connections terminated under the app", () => {
     }
   });
 
+  it("frees the pool slot of a checked-out client whose connection died, even if its holder never releases it", async () => {
+    // What a BEGIN failing on a dead connection leaves (kysely does not release it): clients taken
+    // and never given back. As many as the pool holds, so a leak would leave nothing for requests.
+    const pool = await app.runtime.orm.em.getConnection().getNativeClient();
+    const before = pool.totalCount;
+    const abandoned = await Promise.all(Array.from({ length: 20 }, () => pool.connect()));
+    const pids = await Promise.all(abandoned.map(async (client) => (await client.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]!.pid));
+    expect(await terminateAppBackends(pids)).toBe(20);
+    await waitFor(() => pool.totalCount <= before);
+    expect((await request(app, await buildPatient(app), "GET", "/me")).status).toBe(200);
+    // Their holders releasing them late changes nothing.
+    for (const client of abandoned) client.release();
+    expect((await query<{ one: number }>(app, "select 1 as one"))[0]!.one).toBe(1);
+  });
+
   it("answers a read whose connection died mid-query from a fresh connection", async () => {
     const { clinicId, doctor } = await buildClinicWithDoctor(app);
     await buildSlots(app, { doctorId: doctor.doctorId, clinicId, count: 3 });

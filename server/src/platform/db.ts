@@ -11,7 +11,7 @@ import {
   type RawQueryFragment,
 } from "@mikro-orm/postgresql";
 import { Migrator } from "@mikro-orm/migrations";
-import type { Pool } from "pg";
+import type { Pool, PoolClient } from "pg";
 import type { Logger } from "pino";
 import { migrationsList } from "../migrations";
 import { AuditEventSchema } from "./audit.entity";
@@ -106,19 +106,29 @@ class RetryingPostgreSqlDriver extends PostgreSqlDriver {
 }
 
 /**
- * A client whose server ended the session (a FATAL error: `pg_terminate_backend`, a server
- * shutdown, a session timeout) must not go back into the pool. `pg-pool` drops a client whose
- * socket has already closed, but a query failing with the FATAL error can release its client
- * before the socket's end arrives, and the next request then gets a dead connection. Ending the
- * client at the FATAL message marks it, so the pool discards it on release (idle clients it
- * discards by itself).
+ * A client whose connection is gone leaves the pool at once, whether idle or checked out.
+ *
+ * - The server ended the session (a FATAL error: `pg_terminate_backend`, a shutdown, a session
+ *   timeout): a query failing with it can release its client before the socket's end arrives, and
+ *   the next request would get a dead connection.
+ * - A checked-out client that dies may never be released: kysely 0.29's `startTransaction().execute()`
+ *   does not release the connection when its BEGIN fails, so each BEGIN on a dead connection would
+ *   keep a pool slot forever, and once `max` are lost every request waits for a connection
+ *   (`tests/integration/pg-faults.test.ts` hung that way). pg-pool has no public way to forget a
+ *   checked-out client, so this uses its own `_remove` (what its release does for a broken client);
+ *   a later release by the holder removes nothing more.
  */
 function dropClientsTheServerEnded(pool: Pool): void {
+  const internals = pool as unknown as { _clients: PoolClient[]; _remove(client: PoolClient, callback: () => void): void; _pulseQueue(): void };
+  const leave = (client: PoolClient) => {
+    if (internals._clients.includes(client)) internals._remove(client, () => internals._pulseQueue());
+  };
   pool.on("connect", (client) => {
     client.connection.on("errorMessage", (message: { severity?: string; code?: string }) => {
       const fatal = message.severity === "FATAL" || message.severity === "PANIC" || LOST_CONNECTION_STATES.test(message.code ?? "");
-      if (fatal) client.end().catch(() => undefined);
+      if (fatal) leave(client);
     });
+    client.on("end", () => leave(client));
   });
 }
 
