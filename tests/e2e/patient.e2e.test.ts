@@ -119,6 +119,26 @@ describe("patient screens (browser, phone)", () => {
     expect(await slot.textContent()).toContain("Booked");
   });
 
+  it("shows a slot booked before the page opened as Booked (the topic's snapshot lists it), at phone, tablet and desktop widths", async () => {
+    const { doctor, slotIds } = await doctorWithSlots("Dr Already Booked", 3);
+    const other = await buildPatient(stage.app, { tier: "vise", relatedTo: doctor.doctorId });
+    const held = await call(stage.app, other, "POST", "/appointments", { slotId: slotIds[1] });
+    expect(held.status).toBe(201);
+    expect((await call(stage.app, other, "POST", `/appointments/${held.body.id}/confirm`)).status).toBe(200);
+
+    const viewer = await buildPatient(stage.app, { tier: "vise", relatedTo: doctor.doctorId });
+    const page = await phonePage(viewer);
+    await openWeek(page, doctor.doctorId);
+    const booked = slotButton(page, slotIds[1]!);
+    await booked.and(page.locator("[data-state=booked]")).waitFor();
+    expect(await booked.isDisabled()).toBe(true);
+    await slotButton(page, slotIds[0]!).and(page.locator("[data-state=free]")).waitFor();
+    for (const [width, height] of [[390, 844], [768, 1024], [1366, 900]] as const) {
+      await page.setViewportSize({ width, height });
+      await screenshot(page, `patient-week-booked-${width}`);
+    }
+  });
+
   it("still shows bookings live after Redis lost the topic's counter: the new epoch makes the page resync", async () => {
     const { doctor, slotIds } = await doctorWithSlots("Dr Lost Counter", 3);
     const viewer = await buildPatient(stage.app, { tier: "vise", relatedTo: doctor.doctorId });
