@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../support/harness";
-import { buildClinicWithPaidDoctor, buildPatient, FEE, paidHold, TRANSACTION_FEE } from "../support/factories";
+import { buildPatient } from "../support/factories";
+import { buildClinicWithPaidDoctor, FEE, paidHold, TRANSACTION_FEE } from "../support/paid-visits";
 import { hold } from "../support/api";
 import { count, query, statusOf } from "../support/db";
 import { appointmentRow, usePaymentApps } from "./support";

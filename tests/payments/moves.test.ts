@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { deliver, paidSession, signedEvent } from "../support/stripe-standin";
-import { FEE, paidVisit, TRANSACTION_FEE } from "../support/factories";
+import { FEE, paidVisit, TRANSACTION_FEE } from "../support/paid-visits";
 import { call } from "../support/api";
 import { count, query, statusOf } from "../support/db";
 import { appointmentRow, usePaymentApps } from "./support";

@@ -1,6 +1,7 @@
 /** The paid booking flow against the real stripe SDK and the stand-in, with signed webhooks. */
 import { describe, expect, it } from "vitest";
-import { buildClinicWithPaidDoctor, buildPerson, FEE, paidHold, TRANSACTION_FEE } from "../support/factories";
+import { buildPerson } from "../support/factories";
+import { buildClinicWithPaidDoctor, FEE, paidHold, TRANSACTION_FEE } from "../support/paid-visits";
 import { call } from "../support/api";
 import { count, query, statusOf } from "../support/db";
 import { appointmentRow, usePaymentApps } from "./support";

@@ -1,7 +1,7 @@
 /** Refunds by the clinic's policy after a cancel, and staff refunds, through the real SDK and the stand-in. */
 import { describe, expect, it } from "vitest";
 import { deliver, signedEvent } from "../support/stripe-standin";
-import { buildClinicWithPaidDoctor, FEE, paidVisit, TRANSACTION_FEE } from "../support/factories";
+import { buildClinicWithPaidDoctor, FEE, paidVisit, TRANSACTION_FEE } from "../support/paid-visits";
 import { call } from "../support/api";
 import { count, query } from "../support/db";
 import { appointmentRow, usePaymentApps } from "./support";

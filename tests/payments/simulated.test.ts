@@ -1,7 +1,7 @@
 /** No Stripe key (outside production): the simulated provider's page drives the same webhook handler. */
 import { describe, expect, it } from "vitest";
 import { useApp } from "../support/harness";
-import { buildClinicWithPaidDoctor, FEE, paidHold, TRANSACTION_FEE } from "../support/factories";
+import { buildClinicWithPaidDoctor, FEE, paidHold, TRANSACTION_FEE } from "../support/paid-visits";
 import { count, query, statusOf } from "../support/db";
 import { appointmentRow } from "./support";
 import { deliver, paidSession, signedEvent } from "../support/stripe-standin";

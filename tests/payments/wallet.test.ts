@@ -1,6 +1,7 @@
 /** The doctor's wallet: balance = ledger, pagination, payouts (never overdrawn, serialized per doctor). */
 import { describe, expect, it } from "vitest";
-import { buildClinicWithPaidDoctor, buildPatient, buildPerson, FEE, paidHold } from "../support/factories";
+import { buildPatient, buildPerson } from "../support/factories";
+import { buildClinicWithPaidDoctor, FEE, paidHold } from "../support/paid-visits";
 import { call } from "../support/api";
 import { query } from "../support/db";
 import { usePaymentApps } from "./support";

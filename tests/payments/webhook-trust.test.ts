@@ -5,7 +5,8 @@
  * five minutes ahead are refused like stale ones.
  */
 import { describe, expect, it } from "vitest";
-import { buildClinicWithPaidDoctor, buildPerson, paidHold } from "../support/factories";
+import { buildPerson } from "../support/factories";
+import { buildClinicWithPaidDoctor, paidHold } from "../support/paid-visits";
 import { count, query, statusOf } from "../support/db";
 import { appointmentRow, usePaymentApps } from "./support";
 import { deliver, paidSession, signedEvent } from "../support/stripe-standin";
