@@ -249,12 +249,14 @@ describe("chaos: node kills, Redis data loss and dead PostgreSQL connections und
     });
     expect(lost).toEqual([]);
 
-    // No lapsed hold stays held: the worker's database sweep expires those whose jobs Redis lost.
+    // No lapsed hold stays held: the worker's database sweep (every LIFECYCLE_EVERY_SECONDS, 2 s here)
+    // expires those whose jobs Redis lost. Holds keep lapsing while this runs, so "stays" means
+    // lapsed more than 10 s (five sweeps) ago, not a moment ago.
     const lapsedHeld = () =>
       query(
         inspector,
-        `select a.id from appointment a where a.doctor_id = ? and a.status = 'pending' and a.hold_expires_at < now() - interval '1 second'
-         union all select s.id from slot s where s.doctor_id = ? and s.status = 'held' and s.hold_expires_at < now() - interval '1 second'`,
+        `select a.id from appointment a where a.doctor_id = ? and a.status = 'pending' and a.hold_expires_at < now() - interval '10 seconds'
+         union all select s.id from slot s where s.doctor_id = ? and s.status = 'held' and s.hold_expires_at < now() - interval '10 seconds'`,
         [doctor.doctorId, doctor.doctorId],
       );
     await waitFor(async () => (await lapsedHeld()).length === 0, 20_000).catch(async () => expect(await lapsedHeld()).toEqual([]));
