@@ -64,6 +64,49 @@ describe("booking flows", () => {
     expect(await count(app, `select count(*) n from appointment where slot_id = ?`, [s])).toBe(1);
   });
 
+  it("one key on two slots at once: one hold, the other 422, nothing else written", async () => {
+    const patient = await buildPatient(app, { tier: "vise" });
+    await query(app, `insert into doctor_patient (id, doctor_id, patient_id, created_at) values (gen_random_uuid(), ?, ?, now())`, [doctor.doctorId, patient.patientId]);
+    for (let round = 0; round < 5; round++) {
+      const [a, b] = [slot(), slot()];
+      const replies = await Promise.all([hold(app, patient, { slotId: a }, `key-two-slots-${round}`), hold(app, patient, { slotId: b }, `key-two-slots-${round}`)]);
+      expect(replies.map((r) => r.status).sort()).toEqual([201, 422]);
+      expect(replies.find((r) => r.status === 422)!.body.code).toBe("IDEMPOTENCY_KEY_REUSED");
+      expect(await count(app, `select count(*) n from appointment where slot_id in (?, ?)`, [a, b])).toBe(1);
+      expect(await count(app, `select count(*) n from slot where id in (?, ?) and status = 'held'`, [a, b])).toBe(1);
+    }
+    expect(await inconsistencies(app, doctor.doctorId)).toEqual({ doubles: 0, mismatched: [], overlapping: 0 });
+  });
+
+  it("a hold commits its appointment, slot, audit row, stored answer and events together; the reply is the stored row", async () => {
+    const patient = await buildPatient(app, { tier: "vise" });
+    await query(app, `insert into doctor_patient (id, doctor_id, patient_id, created_at) values (gen_random_uuid(), ?, ?, now())`, [doctor.doctorId, patient.patientId]);
+    const s = slot();
+    const held = await hold(app, patient, { slotId: s }, "key-one-statement");
+    expect(held.status).toBe(201);
+    const read = await call(app, patient, "GET", `/appointments/${held.body.id}`);
+    expect(read.body).toMatchObject({ id: held.body.id, status: "pending", slotId: s, start: held.body.start, end: held.body.end, holdExpiresAt: held.body.holdExpiresAt, version: 1 });
+    const [slotRow] = await query<{ status: string; version: number; hold_expires_at: Date }>(app, `select status, version, hold_expires_at from slot where id = ?`, [s]);
+    expect([slotRow!.status, slotRow!.version, new Date(slotRow!.hold_expires_at).toISOString()]).toEqual(["held", 2, held.body.holdExpiresAt]);
+    const [audit] = await query<{ action: string; actor_id: string; after: { id: string; status: string } }>(
+      app,
+      `select action, actor_id, after from audit_event where entity_id = ?`,
+      [held.body.id],
+    );
+    expect(audit).toMatchObject({ action: "booking.appointment.hold", actor_id: patient.user.id, after: read.body });
+    const [answer] = await query<{ response_status: number; response_body: unknown }>(app, `select response_status, response_body from idempotency_record where key = 'key-one-statement'`);
+    expect(answer).toEqual({ response_status: 201, response_body: held.body });
+    const events = await query<{ name: string; version: number }>(
+      app,
+      `select name, (data->>'version')::int as version from domain_event where data->>'slotId' = ? order by id`,
+      [s],
+    );
+    expect(events).toEqual([
+      { name: "slot.held", version: 2 },
+      { name: "appointment.created", version: 1 },
+    ]);
+  });
+
   it("confirm, cancel with cutoff, status transitions, illegal ones 409", async () => {
     const patient = await buildPatient(app, { tier: "vise" });
     await query(app, `insert into doctor_patient (id, doctor_id, patient_id, created_at) values (gen_random_uuid(), ?, ?, now())`, [doctor.doctorId, patient.patientId]);

@@ -50,3 +50,20 @@ export function recordAudit(em: EntityManager, actor: AuditActor, entry: AuditEn
     after: entry.after ?? null,
   });
 }
+
+/** The actor's columns of an audit row, in `auditInsertSql`'s order (`actor`). */
+export const auditValues = (actor: AuditActor): unknown[] => [actor.userId, actor.role, actor.ip, actor.userAgent, actor.requestId];
+
+/**
+ * SQL inserting one audit row per row of `source` (a CTE of the same statement), for a writer whose
+ * whole change is one statement: the row commits with it as `recordAudit`'s does with a transaction.
+ * Every value is SQL; `actor` is the five actor columns (parameters for `auditValues`).
+ */
+export function auditInsertSql(
+  source: string,
+  values: { actor: [string, string, string, string, string]; action: string; entityType: string; entityId: string; clinicId: string; before?: string; after?: string },
+): string {
+  return `insert into audit_event (actor_id, actor_role, ip, user_agent, request_id, action, entity_type, entity_id, clinic_id, before, after, at)
+    select ${values.actor.join(", ")}, ${values.action}, ${values.entityType}, ${values.entityId}, ${values.clinicId},
+           ${values.before ?? "null"}, ${values.after ?? "null"}, now() from ${source}`;
+}

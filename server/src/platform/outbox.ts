@@ -58,6 +58,8 @@ export interface Subscriber {
 export interface Outbox {
   /** A batch `recordEvents` wrote in `transaction`: delivered here once it commits. */
   leased(transaction: object, batchId: string): void;
+  /** A batch written by one statement in autocommit (`insertEventsSql`) that has committed: delivered now. */
+  committed(batchId: string): void;
   /** Adds subscribers (the runtime, from every module's descriptor). */
   subscribe(subscribers: Subscriber[]): void;
   /** Delivers what lapsed or failed, now (the sweep's step; tests and the worker call it too). */
@@ -88,16 +90,25 @@ const LEASE = "30 seconds";
 export async function recordEvents(tx: EntityManager, events: readonly NewDomainEvent[]): Promise<void> {
   if (events.length === 0) return;
   const batchId = randomUUID();
-  // One statement for the batch; identities follow the array's order.
-  await tx.execute(
-    `insert into domain_event (batch_id, name, data, lease_until)
-     select ?, e.value->>'name', e.value->'data', now() + interval '${LEASE}' from jsonb_array_elements(?::jsonb) with ordinality as e(value, n) order by e.n`,
-    [batchId, JSON.stringify(events.map((e) => ({ name: e.name, data: e.data ?? null })))],
-  );
+  await tx.execute(insertEventsSql("?", "?::jsonb"), [batchId, eventsJson(events)]);
   const transaction = tx.getTransactionContext() as object | undefined;
   if (!transaction) throw new Error("domain events are recorded inside a transaction");
   outboxes.get(tx.config)?.leased(transaction, batchId);
 }
+
+/** The events as `insertEventsSql`'s JSON array parameter. */
+export const eventsJson = (events: readonly NewDomainEvent[]) => JSON.stringify(events.map((e) => ({ name: e.name, data: e.data ?? null })));
+
+/**
+ * SQL inserting a batch of events, in the array's order, leased to this node: `batch` and `events`
+ * are SQL for the batch id and a JSON array of `{name, data}`; `when` (SQL) gates the insert. For a
+ * writer whose whole change is one statement (a CTE in autocommit): after it succeeds, it calls
+ * `outbox.committed(batchId)`.
+ */
+export const insertEventsSql = (batch: string, events: string, when = "true") =>
+  `insert into domain_event (batch_id, name, data, lease_until)
+   select ${batch}, e.value->>'name', e.value->'data', now() + interval '${LEASE}'
+     from jsonb_array_elements(${events}) with ordinality as e(value, n) where ${when} order by e.n`;
 
 interface Row {
   id: string;
@@ -215,6 +226,9 @@ export function createOutbox(options: { orm: Orm; log: Logger; sweepEveryMs: num
   const outbox: Outbox = {
     leased(transaction, batchId) {
       open.set(transaction, [...(open.get(transaction) ?? []), batchId]);
+    },
+    committed(batchId) {
+      enqueue(() => deliverLeased([batchId]));
     },
     subscribe(list) {
       const names = new Set(subscribers.map((s) => s.name));

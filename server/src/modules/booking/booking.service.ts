@@ -21,8 +21,9 @@ import type { ModuleContext } from "../../platform/module";
 import { conflict, denied, DomainError, forbidden, notFound, unprocessable } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { actsAsClinicStaff, type UserPrincipal } from "../identity";
-import { checkBookingCandidate, retimeBookedAllocations } from "../scheduling";
-import { appointmentView, liveAppointmentSql, type AppointmentRow } from "./appointment.views";
+import { checkBookingCandidate, retimeBookedAllocations, type BookingRuleFacts } from "../scheduling";
+import { appointmentView, type AppointmentRow } from "./appointment.views";
+import { holdFreeSlot, patientFactsSql, type PatientFacts, type ServiceFacts } from "./booking.hold";
 import {
   Changes,
   assertNotQueued,
@@ -37,8 +38,8 @@ import {
   type Payment,
 } from "./appointment.store";
 import { admitSlot, readPlace, takeElastic, takeSlot, type Place } from "./booking.places";
-import { NO_SHOW_WARNING, missedOfLastFiveSql, paymentOf, priceBooking, standingOf, tellDoctorOfFreeBooking, type Pricing } from "./booking-policy";
-import { AlreadyAnswered, claimKey, storeAnswer, storedAnswer, type IdempotencyContext, type StoredAnswer } from "./idempotency";
+import { NO_SHOW_WARNING, paymentOf, priceBooking, standingOf, tellDoctorOfFreeBooking, type Pricing } from "./booking-policy";
+import { AlreadyAnswered, claimKey, isIdempotencyConflict, storeAnswer, storedAnswer, type IdempotencyContext, type StoredAnswer } from "./idempotency";
 
 export interface Prepared {
   place: Place;
@@ -80,7 +81,7 @@ export class BookingService {
     input: { slotId?: string | undefined; elastic?: { blockId: string; start: string } | undefined; patientId?: string | undefined; serviceId?: string | undefined; redeemPoints?: boolean | undefined },
     options: { fixedPatientId?: string; keepService?: { clinicId: string; serviceId: string | null } } = {},
   ): Promise<Prepared> {
-    let service: { priceMinor: number; currency: string; paymentRequired: boolean; minutes: number } | null = null;
+    let service: ServiceFacts | null = null;
     const readService = async (serviceId: string, clinicId: string) => {
       const [row] = await em.execute<{ price_minor: number; currency: string; payment_required: boolean; duration_minutes: number }[]>(
         `select price_minor, currency, payment_required, duration_minutes from clinic_service where id = ? and clinic_id = ? and active`,
@@ -99,19 +100,7 @@ export class BookingService {
       throw forbidden("Only the clinic's staff book for another patient");
     }
     // Everything about the patient the policy needs, in one round trip (this is the hot path).
-    const [patient] = await em.execute<
-      { id: string; user_id: string; subscription_tier: SubscriptionTier; relation: boolean; fee: number | null; settings: unknown; active: number; missed: number }[]
-    >(
-      `select p.id, p.user_id, p.subscription_tier,
-              exists(select 1 from doctor_patient dp where dp.doctor_id = ? and dp.patient_id = p.id) as relation,
-              (select consultation_fee_minor from doctor where id = ?) as fee,
-              (select settings from clinic where id = ?) as settings,
-              (select count(*)::int from appointment a where a.patient_id = p.id and a.starts_at > now()
-                 and ${liveAppointmentSql("a")}) as active,
-              ${missedOfLastFiveSql("p.id")} as missed
-         from patient p where p.id = ?`,
-      [found.doctorId, found.doctorId, found.clinicId, patientId],
-    );
+    const [patient] = await em.execute<PatientFacts[]>(`select ${patientFactsSql("?", "?", "?")}`, [found.doctorId, found.doctorId, found.clinicId, patientId]);
     if (!patient) throw notFound("Patient");
     if (!(found.kind === "regular" || (staff && found.kind === "walk_in"))) {
       throw unprocessable("SLOT_NOT_BOOKABLE", `A ${found.kind} slot cannot be booked here`);
@@ -122,28 +111,14 @@ export class BookingService {
     const kept = options.keepService?.clinicId === found.clinicId ? options.keepService.serviceId : null;
     const serviceId = input.serviceId ?? kept ?? found.slotServiceId;
     if (serviceId && service === null) await readService(serviceId, found.clinicId);
-    const settings = clinicSettingsSchema.parse(patient.settings ?? {});
-    const pricing = priceBooking({
-      tier: patient.subscription_tier,
-      hasDoctorRelation: patient.relation,
-      service,
-      doctorFeeMinor: patient.fee ?? 0,
-      redeemPoints: this.ctx.ports.points.cost(settings, input.redeemPoints, patientId === principal.patientId),
-    });
-    const standing = standingOf(patient.missed);
-    // The block is on booking online: the clinic's own staff may still book (and see the warning).
-    if (standing.warning && settings.blockRepeatedNoShows && !staff) {
-      throw denied("NO_SHOW_BLOCKED");
-    }
-    const candidate = {
-      slotId: found.place.kind === "slot" ? found.place.slot.id : null,
-      doctorId: found.doctorId,
+    const decision = await this.decide(em, principal, input, {
+      place: { doctorId: found.doctorId, clinicId: found.clinicId, slotId: found.place.kind === "slot" ? found.place.slot.id : null, start: found.start, end: found.end },
+      patient,
+      patientId,
       serviceId,
-      start: found.start,
-      end: found.end,
-    };
-    const violations = await checkBookingCandidate(em, found.clinicId, candidate, { patientActiveBookings: patient.active });
-    if (violations.length) throw unprocessable("RULE_VIOLATION", { violations });
+      service,
+      staff,
+    });
     return {
       place: found.place,
       doctorId: found.doctorId,
@@ -151,10 +126,46 @@ export class BookingService {
       start: found.start,
       end: found.end,
       patient: { id: patient.id, userId: patient.user_id, tier: patient.subscription_tier },
-      serviceId,
-      pricing,
-      warning: standing.warning ? NO_SHOW_WARNING : null,
+      ...decision,
     };
+  }
+
+  /** The policy on the facts read: the price, the no-show standing, the clinic's booking rules. */
+  private async decide(
+    em: EntityManager,
+    principal: UserPrincipal,
+    input: { redeemPoints?: boolean | undefined },
+    facts: {
+      place: { doctorId: string; clinicId: string; slotId: string | null; start: Date; end: Date };
+      patient: PatientFacts;
+      patientId: string;
+      serviceId: string | null;
+      service: ServiceFacts | null;
+      staff: boolean;
+      rules?: BookingRuleFacts;
+    },
+  ): Promise<{ serviceId: string | null; pricing: Pricing; warning: string | null }> {
+    const { place, patient, staff } = facts;
+    const settings = clinicSettingsSchema.parse(patient.settings ?? {});
+    const pricing = priceBooking({
+      tier: patient.subscription_tier,
+      hasDoctorRelation: patient.relation,
+      service: facts.service,
+      doctorFeeMinor: patient.fee ?? 0,
+      redeemPoints: this.ctx.ports.points.cost(settings, input.redeemPoints, facts.patientId === principal.patientId),
+    });
+    const standing = standingOf(patient.missed);
+    // The block is on booking online: the clinic's own staff may still book (and see the warning).
+    if (standing.warning && settings.blockRepeatedNoShows && !staff) {
+      throw denied("NO_SHOW_BLOCKED");
+    }
+    const candidate = { slotId: place.slotId, doctorId: place.doctorId, serviceId: facts.serviceId, start: place.start, end: place.end };
+    const violations = await checkBookingCandidate(em, place.clinicId, candidate, {
+      patientActiveBookings: patient.active,
+      ...(facts.rules ? { facts: facts.rules } : {}),
+    });
+    if (violations.length) throw unprocessable("RULE_VIOLATION", { violations });
+    return { serviceId: facts.serviceId, pricing, warning: standing.warning ? NO_SHOW_WARNING : null };
   }
 
   /** Takes the prepared place and inserts the appointment. Caller holds the slot lock (slots only). */
@@ -191,6 +202,34 @@ export class BookingService {
 
   /** POST /appointments: a hold (pending appointment) on the slot or elastic offer. */
   async hold(principal: UserPrincipal, actor: AuditActor, input: CreateAppointmentRequest, idem: IdempotencyContext | null): Promise<StoredAnswer> {
+    try {
+      const answer = await holdFreeSlot(this.em(), {
+        principal,
+        actor,
+        input,
+        idem,
+        holdSeconds: { free: this.ctx.config.booking.holdTtlSeconds, unpaid: this.ctx.config.booking.paymentWindowSeconds },
+        decide: ({ slot, patient, service, rules, staff }) =>
+          this.decide(this.em(), principal, input, {
+            place: { doctorId: slot.doctor_id, clinicId: slot.clinic_id, slotId: slot.id, start: new Date(slot.starts_at), end: new Date(slot.ends_at) },
+            patient,
+            patientId: patient.id,
+            serviceId: input.serviceId ?? slot.service_id,
+            service,
+            staff,
+            rules,
+          }),
+        committed: (batchId) => this.ctx.outbox.committed(batchId),
+      });
+      if (answer) return answer;
+    } catch (error) {
+      return this.holdFailed(error, idem);
+    }
+    return this.holdInTransaction(principal, actor, input, idem);
+  }
+
+  /** The general hold: every case (elastic offers, points, lapsed holds taken over) in one transaction. */
+  private async holdInTransaction(principal: UserPrincipal, actor: AuditActor, input: CreateAppointmentRequest, idem: IdempotencyContext | null): Promise<StoredAnswer> {
     const em = this.em();
     if (idem) {
       const stored = await storedAnswer(em, idem);
@@ -235,19 +274,27 @@ export class BookingService {
       lock = null;
       return answer;
     } catch (error) {
-      if (error instanceof AlreadyAnswered && idem) {
-        const stored = await storedAnswer(this.em(), idem);
-        if (stored) return stored;
-      }
-      if (idem && error instanceof DomainError && error.status === 409) {
-        const replay = await this.awaitTwin(idem);
-        if (replay) return replay;
-      }
-      if (error instanceof DomainError) throw error;
-      return mapDatabaseError(error);
+      return this.holdFailed(error, idem);
     } finally {
       if (lock) await this.locks.release(lock);
     }
+  }
+
+  /**
+   * A hold that failed, keyed: a twin with the key answered first (its answer is replayed; a key
+   * used for another request is 422), or took the slot first (409: replayed once the twin commits).
+   */
+  private async holdFailed(error: unknown, idem: IdempotencyContext | null): Promise<StoredAnswer> {
+    if (idem && (error instanceof AlreadyAnswered || isIdempotencyConflict(error))) {
+      const stored = await storedAnswer(this.em(), idem);
+      if (stored) return stored;
+    }
+    if (idem && error instanceof DomainError && error.status === 409) {
+      const replay = await this.awaitTwin(idem);
+      if (replay) return replay;
+    }
+    if (error instanceof DomainError) throw error;
+    return mapDatabaseError(error);
   }
 
   /** A keyed request that lost to a concurrent twin waits for the twin's commit and replays its answer. */

@@ -78,3 +78,6 @@ export class AlreadyAnswered extends Error {
     super("idempotency key already answered");
   }
 }
+
+/** The key's row was inserted by a twin that committed first (a one-statement write's unique violation). */
+export const isIdempotencyConflict = (error: unknown) => (error as { constraint?: string }).constraint === "idempotency_record_pkey";

@@ -1,6 +1,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ClinicRole, UserRole } from "@clinic/shared";
 import type { UserAccount } from "./user.entity";
+import { prepared, runPrepared } from "../../platform/prepared";
 import { verifyAccessToken } from "./tokens";
 
 /** Who is asking, as every guard decision sees it. */
@@ -31,12 +32,7 @@ export const asUser = (principal: { kind: string; [key: string]: unknown }): Use
 export async function principalFromToken(em: EntityManager, secret: string, token: string): Promise<UserPrincipal | null> {
   const claims = verifyAccessToken(secret, token);
   if (!claims) return null;
-  const [row] = await em.getConnection().execute<PrincipalRow[]>(
-    `${PRINCIPAL_SQL}
-      join auth_session s on s.user_id = u.id
-     where u.id = ? and s.id = ? and s.revoked_at is null and s.expires_at > now() and u.status = 'active'`,
-    [claims.sub, claims.sid],
-  );
+  const [row] = await runPrepared(em, PRINCIPAL_OF_SESSION, [claims.sub, claims.sid]);
   return row ? principalOf(row, claims.sid) : null;
 }
 
@@ -64,6 +60,14 @@ const PRINCIPAL_SQL = `
     from user_account u
     left join doctor d on d.user_id = u.id
     left join patient p on p.user_id = u.id`;
+
+/** $1 user, $2 session: a prepared statement, as it runs on every request. */
+const PRINCIPAL_OF_SESSION = prepared<PrincipalRow>(
+  "identity_principal_of_session",
+  `${PRINCIPAL_SQL}
+     join auth_session s on s.user_id = u.id
+    where u.id = $1 and s.id = $2 and s.revoked_at is null and s.expires_at > now() and u.status = 'active'`,
+);
 
 function principalOf(row: PrincipalRow, sessionId: string): UserPrincipal {
   return {

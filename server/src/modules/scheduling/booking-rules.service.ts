@@ -1,12 +1,13 @@
 /** Booking rules as data: a clinic admin's list, and the check the booking path and screens ask. */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { addDays, localDateOf, zonedToInstant, type BookingRuleView, type CreateBookingRuleRequest, type RuleViolation, type UpdateBookingRuleRequest } from "@clinic/shared";
+import { addDays, localDateOf, zonedToInstant, type BookingRuleSpec, type BookingRuleView, type CreateBookingRuleRequest, type RuleViolation, type UpdateBookingRuleRequest } from "@clinic/shared";
 import { notFound, unprocessable } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { Clinic } from "../directory";
+import { prepared, runPrepared } from "../../platform/prepared";
 import { writeTransaction } from "../../platform/transactions";
 import { BookingRule } from "./booking-rule.entity";
-import { evaluateBookingRules } from "./booking-rules";
+import { evaluateBookingRules, ruleApplies, type BookingRuleInput } from "./booking-rules";
 import { Slot } from "./slot.entity";
 import { liveSlotHoldSql } from "./slot.store";
 
@@ -130,48 +131,79 @@ export async function checkBookingRules(
 }
 
 /**
- * Checks a booking against the clinic's active rules. The doctor's "other appointments that day" are
- * their booked slots and live holds, and their live elastic bookings, on the candidate's local day
- * (any clinic: a doctor's gap and daily load do not stop at a clinic's door).
+ * SQL: the clinic's active booking rules as a JSON array of `BookingRuleInput`, in the order they are
+ * evaluated (oldest first). `clinicId` is SQL for the clinic's id, so a caller can read the rules with
+ * its other facts in one statement (the booking hot path does).
+ */
+export const activeBookingRulesSql = (clinicId: string) =>
+  `(select coalesce(json_agg(json_build_object('id', r.id, 'spec', r.spec,
+            'scope', json_build_object('clinicId', r.clinic_id, 'doctorId', r.doctor_id, 'serviceId', r.service_id)) order by r.created_at, r.id), '[]'::json)
+      from booking_rule r where r.clinic_id = ${clinicId} and r.active)`;
+
+/** What the rules of a clinic are checked with. */
+export interface BookingRuleFacts {
+  timeZone: string;
+  rules: BookingRuleInput[];
+}
+
+const RULE_FACTS = prepared<{ time_zone: string; rules: BookingRuleInput[] }>(
+  "scheduling_booking_rule_facts",
+  `select c.time_zone, ${activeBookingRulesSql("c.id")} as rules from clinic c where c.id = $1`,
+);
+
+/**
+ * The doctor's taken time on a day: booked or live-held slots, and elastic bookings that are live
+ * (booking's liveAppointmentSql, written out: scheduling sits below booking in the layers).
+ */
+const DOCTOR_DAY = prepared<{ starts_at: Date; ends_at: Date }>(
+  "scheduling_doctor_taken_day",
+  `select starts_at, ends_at from slot
+    where doctor_id = $1 and id is distinct from $2::uuid and starts_at >= $3 and starts_at < $4
+      and (status = 'booked' or ${liveSlotHoldSql("slot", "$5")})
+   union all
+   select starts_at, ends_at from appointment
+    where doctor_id = $1 and elastic_allocation_id is not null and starts_at >= $3 and starts_at < $4
+      and (status in ('scheduled', 'checked_in', 'in_consultation') or (status = 'pending' and hold_expires_at > $5))`,
+);
+
+/** Rules that look at the doctor's other appointments that day (the only ones that need them read). */
+const DAY_RULES = new Set<BookingRuleSpec["type"]>(["maxAppointmentsPerDay", "minGapMinutes"]);
+
+/**
+ * Checks a booking against the clinic's active rules (`facts`, when the caller read them with its
+ * own; else read here). The doctor's "other appointments that day" are their booked slots and live
+ * holds, and their live elastic bookings, on the candidate's local day (any clinic: a doctor's gap
+ * and daily load do not stop at a clinic's door); they are read only when a rule that applies needs them.
  */
 export async function checkBookingCandidate(
   em: EntityManager,
   clinicId: string,
   candidate: BookingCandidate,
-  options: { patientActiveBookings?: number; now?: Date } = {},
+  options: { patientActiveBookings?: number; now?: Date; facts?: BookingRuleFacts } = {},
 ): Promise<RuleViolation[]> {
   const now = options.now ?? new Date();
-  const clinic = await findClinic(em, clinicId);
-  const day = localDateOf(candidate.start, clinic.timeZone);
-  const dayStart = zonedToInstant(day, "00:00", clinic.timeZone);
-  const dayEnd = zonedToInstant(addDays(day, 1), "00:00", clinic.timeZone);
-  const [rules, appointments] = await Promise.all([
-    em.find(BookingRule, { clinic: clinicId, active: true }, { orderBy: { createdAt: "asc", id: "asc" } }),
-    // The doctor's taken time that day: booked or live-held slots, and elastic bookings that are live
-    // (booking's liveAppointmentSql, written out: scheduling sits below booking in the layers).
-    em.execute<{ starts_at: Date; ends_at: Date }[]>(
-      `select starts_at, ends_at from slot
-        where doctor_id = ? and id is distinct from ?::uuid and starts_at >= ? and starts_at < ?
-          and (status = 'booked' or ${liveSlotHoldSql("slot", "?")})
-       union all
-       select starts_at, ends_at from appointment
-        where doctor_id = ? and elastic_allocation_id is not null and starts_at >= ? and starts_at < ?
-          and (status in ('scheduled', 'checked_in', 'in_consultation') or (status = 'pending' and hold_expires_at > ?))`,
-      [candidate.doctorId, candidate.slotId, dayStart, dayEnd, now, candidate.doctorId, dayStart, dayEnd, now],
-    ),
-  ]);
-  return evaluateBookingRules(
-    rules.map((rule) => ({
-      id: rule.id,
-      spec: rule.spec,
-      scope: { clinicId: rule.clinic.id, doctorId: rule.doctor?.id ?? null, serviceId: rule.service?.id ?? null },
-    })),
-    {
-      slot: { start: candidate.start, end: candidate.end, doctorId: candidate.doctorId, clinicId, serviceId: candidate.serviceId },
-      timeZone: clinic.timeZone,
-      now,
-      doctorAppointments: appointments.map((row) => ({ start: new Date(row.starts_at), end: new Date(row.ends_at) })),
-      ...(options.patientActiveBookings !== undefined ? { patientActiveBookings: options.patientActiveBookings } : {}),
-    },
-  );
+  const facts = options.facts ?? (await readRuleFacts(em, clinicId));
+  const slot = { start: candidate.start, end: candidate.end, doctorId: candidate.doctorId, clinicId, serviceId: candidate.serviceId };
+  const rules = facts.rules.filter((rule) => ruleApplies(rule.scope, slot));
+  if (rules.length === 0) return [];
+  let appointments: { starts_at: Date; ends_at: Date }[] = [];
+  if (rules.some((rule) => DAY_RULES.has(rule.spec.type))) {
+    const day = localDateOf(candidate.start, facts.timeZone);
+    const dayStart = zonedToInstant(day, "00:00", facts.timeZone);
+    const dayEnd = zonedToInstant(addDays(day, 1), "00:00", facts.timeZone);
+    appointments = await runPrepared(em, DOCTOR_DAY, [candidate.doctorId, candidate.slotId, dayStart, dayEnd, now]);
+  }
+  return evaluateBookingRules(rules, {
+    slot,
+    timeZone: facts.timeZone,
+    now,
+    doctorAppointments: appointments.map((row) => ({ start: new Date(row.starts_at), end: new Date(row.ends_at) })),
+    ...(options.patientActiveBookings !== undefined ? { patientActiveBookings: options.patientActiveBookings } : {}),
+  });
+}
+
+async function readRuleFacts(em: EntityManager, clinicId: string): Promise<BookingRuleFacts> {
+  const [row] = await runPrepared(em, RULE_FACTS, [clinicId]);
+  if (!row) throw notFound("Clinic");
+  return { timeZone: row.time_zone, rules: row.rules };
 }

@@ -21,7 +21,7 @@ export const schedulingModule: Module = {
 };
 
 // What other modules may use.
-export { checkBookingCandidate } from "./booking-rules.service";
+export { activeBookingRulesSql, checkBookingCandidate, type BookingRuleFacts } from "./booking-rules.service";
 export { ElasticAllocation } from "./elastic.entity";
 export { lockBlock, placeAllocation, retimeBookedAllocations, setBookedAllocationStatus, type LockedBlock } from "./elastic.service";
 export { blockChange, readBlocks, type BlockChange, type BlockRow } from "./elastic.store";
