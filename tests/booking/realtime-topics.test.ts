@@ -298,10 +298,15 @@ describe("booking real-time topics across two nodes", () => {
     // Redis refuses every publish for a while: the write still commits; the outbox keeps the event owed.
     const { events } = nodeA.runtime;
     const publish = events.publish.bind(events);
+    const publishAll = events.publishAll.bind(events);
     let down = true;
     events.publish = async (topic, type, data) => {
       if (down) throw new Error("redis down");
       return publish(topic, type, data);
+    };
+    events.publishAll = async (messages) => {
+      if (down) throw new Error("redis down");
+      return publishAll(messages);
     };
     try {
       await publishChanges(nodeA, { slots: [change] });
@@ -318,6 +323,7 @@ describe("booking real-time topics across two nodes", () => {
       expect(watcher.of(`clinic:${clinicId}`).map((event) => event.type)).toEqual(["slot.held"]);
     } finally {
       events.publish = publish;
+      events.publishAll = publishAll;
     }
   });
 });

@@ -155,11 +155,16 @@ describe("domain event outbox", () => {
     );
     const { events } = replies.runtime;
     const publish = events.publish.bind(events);
+    const publishAll = events.publishAll.bind(events);
     let release: () => void = () => undefined;
     const redisBack = new Promise<void>((resolve) => (release = resolve));
     events.publish = async (topic, type, data) => {
       await redisBack;
       return publish(topic, type, data);
+    };
+    events.publishAll = async (messages) => {
+      await redisBack;
+      return publishAll(messages);
     };
     try {
       const reply = await fetch(`${replies.url}/api/v1/appointments`, {
@@ -179,6 +184,7 @@ describe("domain event outbox", () => {
     } finally {
       release();
       events.publish = publish;
+      events.publishAll = publishAll;
     }
   });
 

@@ -402,10 +402,15 @@ describe("scheduling writers, live", () => {
     const s = await scene();
     const events = app.runtime.events;
     const publish = events.publish.bind(events);
+    const publishAll = events.publishAll.bind(events);
     let attempts = 0;
     // As the booking module's flaky-publisher test: every publish rejects, as when Redis is down.
     events.publish = () => {
       attempts++;
+      return Promise.reject(new Error("redis down"));
+    };
+    events.publishAll = (messages) => {
+      attempts += messages.length;
       return Promise.reject(new Error("redis down"));
     };
     try {
@@ -415,6 +420,7 @@ describe("scheduling writers, live", () => {
       expect(created.body.materialisation.created).toBe(2);
     } finally {
       events.publish = publish;
+      events.publishAll = publishAll;
     }
     // Two slots × three topics were attempted; nothing went out, the rows are there.
     expect(attempts).toBe(6);

@@ -58,8 +58,11 @@ export interface Subscriber {
 export interface Outbox {
   /** A batch `recordEvents` wrote in `transaction`: delivered here once it commits. */
   leased(transaction: object, batchId: string): void;
-  /** A batch written by one statement in autocommit (`insertEventsSql`) that has committed: delivered now. */
-  committed(batchId: string): void;
+  /**
+   * A batch written by one statement in autocommit (`insertEventsSql`, whose `returning id,
+   * occurred_at` gives `events` their ids) that has committed: delivered now, as it was recorded.
+   */
+  committed(batchId: string, events: (NewDomainEvent & { id: string; occurredAt: Date })[]): void;
   /** Adds subscribers (the runtime, from every module's descriptor). */
   subscribe(subscribers: Subscriber[]): void;
   /** Delivers what lapsed or failed, now (the sweep's step; tests and the worker call it too). */
@@ -138,7 +141,7 @@ export function createOutbox(options: { orm: Orm; log: Logger; sweepEveryMs: num
       const batches = open.get(transaction);
       if (!batches) return;
       open.delete(transaction);
-      enqueue(() => deliverLeased(batches));
+      deliverCommitted(batches, []);
     },
     afterTransactionRollback({ transaction }) {
       if (transaction && !(transaction as { savepointName?: string }).savepointName) open.delete(transaction);
@@ -157,23 +160,44 @@ export function createOutbox(options: { orm: Orm; log: Logger; sweepEveryMs: num
       });
   }
 
-  /** The batches this node recorded and leased: read them and deliver. */
-  async function deliverLeased(batchIds: string[]): Promise<void> {
-    const rows = await em().execute<Row[]>(
-      `select id, batch_id, name, data, occurred_at, pending, attempts from domain_event
-        where batch_id = any(?::uuid[]) and delivered_at is null order by id`,
-      [`{${batchIds.join(",")}}`],
-    );
-    await deliverRows(rows);
+  /**
+   * Committed batches waiting for the chain: those recorded in a transaction (read back by id) and
+   * those whose rows a one-statement writer returned. Under load many commits land while a delivery
+   * runs; the next delivery takes them all at once (each subscriber hears them in one call).
+   */
+  let waiting: { leased: string[]; rows: Row[] } | null = null;
+  function deliverCommitted(leased: string[], rows: Row[]): void {
+    if (waiting) {
+      waiting.leased.push(...leased);
+      waiting.rows.push(...rows);
+      return;
+    }
+    waiting = { leased: [...leased], rows: [...rows] };
+    enqueue(async () => {
+      const taken = waiting!;
+      waiting = null;
+      const read = taken.leased.length
+        ? await em().execute<Row[]>(
+            `select id, batch_id, name, data, occurred_at, pending, attempts from domain_event
+              where batch_id = any(?::uuid[]) and delivered_at is null order by id`,
+            [`{${taken.leased.join(",")}}`],
+          )
+        : [];
+      // In commit order: identities grow with every insert.
+      await deliverGroup([...read, ...taken.rows].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1)));
+    });
   }
 
+  /** What a sweep took over: batch by batch. */
   async function deliverRows(rows: Row[]): Promise<void> {
     const batches = new Map<string, Row[]>();
     for (const row of rows) batches.set(row.batch_id, [...(batches.get(row.batch_id) ?? []), row]);
-    for (const batch of batches.values()) await deliverBatch(batch);
+    for (const batch of batches.values()) await deliverGroup(batch);
   }
 
-  async function deliverBatch(rows: Row[]): Promise<void> {
+  /** Rows of one or more batches: each subscriber gets the events it is owed in one call. */
+  async function deliverGroup(rows: Row[]): Promise<void> {
+    if (rows.length === 0) return;
     const failed = new Map<string, string>();
     for (const subscriber of subscribers) {
       const owed = rows.filter((row) => subscriber.wants(row.name) && (row.pending === null || row.pending.includes(subscriber.name)));
@@ -185,9 +209,10 @@ export function createOutbox(options: { orm: Orm; log: Logger; sweepEveryMs: num
         log.warn({ err: error, subscriber: subscriber.name, events: owed.map((row) => row.name) }, "a domain event subscriber failed; it will be retried");
       }
     }
-    const batchId = rows[0]!.batch_id;
     if (failed.size === 0) {
-      await em().execute(`update domain_event set delivered_at = now(), pending = '{}', lease_until = null where batch_id = ?`, [batchId]);
+      await em().execute(`update domain_event set delivered_at = now(), pending = '{}', lease_until = null where batch_id = any(?::uuid[])`, [
+        `{${[...new Set(rows.map((row) => row.batch_id))].join(",")}}`,
+      ]);
       return;
     }
     for (const row of rows) {
@@ -227,8 +252,11 @@ export function createOutbox(options: { orm: Orm; log: Logger; sweepEveryMs: num
     leased(transaction, batchId) {
       open.set(transaction, [...(open.get(transaction) ?? []), batchId]);
     },
-    committed(batchId) {
-      enqueue(() => deliverLeased([batchId]));
+    committed(batchId, events) {
+      deliverCommitted(
+        [],
+        events.map((event) => ({ id: event.id, batch_id: batchId, name: event.name, data: event.data ?? null, occurred_at: event.occurredAt, pending: null, attempts: 0 })),
+      );
     },
     subscribe(list) {
       const names = new Set(subscribers.map((s) => s.name));

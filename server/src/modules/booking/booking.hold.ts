@@ -15,7 +15,7 @@ import { randomUUID } from "node:crypto";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { CreateAppointmentReply, CreateAppointmentRequest, NewDomainEvent, SubscriptionTier } from "@clinic/shared";
 import { auditInsertSql, auditValues, type AuditActor } from "../../platform/audit";
-import { eventsJson, insertEventsSql } from "../../platform/outbox";
+import { eventsJson, insertEventsSql, type Outbox } from "../../platform/outbox";
 import { prepared, runPrepared } from "../../platform/prepared";
 import { actsAsClinicStaff, type UserPrincipal } from "../identity";
 import { activeBookingRulesSql, slotChange, slotTaken, type BookingRuleFacts, type SlotRow } from "../scheduling";
@@ -81,7 +81,7 @@ const READ = prepared<HoldFacts>(
  * $16 booked by, $17 created at; audit $18–$23; idempotency $24 user, $25 key (null: none), $26
  * route, $27 request hash, $28 answer; events $29 batch, $30 `[{name, data}]`.
  */
-const WRITE = prepared<{ booked: boolean }>(
+const WRITE = prepared<{ booked: boolean; events: { id: string; occurredAt: string }[] | null }>(
   "booking_hold_write",
   `with taken as (
      update slot set status = 'held', hold_expires_at = $3::timestamptz, version = version + 1, updated_at = now()
@@ -105,9 +105,10 @@ const WRITE = prepared<{ booked: boolean }>(
      insert into idempotency_record (user_id, key, route, request_hash, response_status, response_body, created_at)
      select $24::uuid, $25::text, $26::text, $27::text, 201, $28::jsonb, now() from appointment where $25::text is not null
    ), events as (
-     ${insertEventsSql("$29::uuid", "$30::jsonb", "exists (select 1 from appointment)")}
+     ${insertEventsSql("$29::uuid", "$30::jsonb", "exists (select 1 from appointment)")} returning id, occurred_at
    )
-   select exists (select 1 from appointment) as booked`,
+   select exists (select 1 from appointment) as booked,
+          (select json_agg(json_build_object('id', events.id::text, 'occurredAt', events.occurred_at) order by events.id) from events) as events`,
 );
 
 /** What the caller decides with the facts read: the policy, priced and checked (BookingService.decide). */
@@ -124,8 +125,8 @@ export interface FastHoldContext {
   idem: IdempotencyContext | null;
   holdSeconds: { free: number; unpaid: number };
   decide(facts: { slot: SlotRow; patient: PatientFacts; service: ServiceFacts | null; rules: BookingRuleFacts; staff: boolean }): Promise<HoldDecision>;
-  /** The batch's events were committed by the write: deliver them. */
-  committed(batchId: string): void;
+  /** The batch's events were committed by the write: deliver them (`Outbox.committed`). */
+  committed: Outbox["committed"];
 }
 
 /**
@@ -209,8 +210,11 @@ export async function holdFreeSlot(em: EntityManager, c: FastHoldContext): Promi
     if ((error as { constraint?: string }).constraint === "appointment_one_live_per_slot") throw slotTaken();
     throw error;
   });
-  if (!written?.booked) throw slotTaken();
-  c.committed(batchId);
+  if (!written?.booked || !written.events) throw slotTaken();
+  c.committed(
+    batchId,
+    written.events.map((event, index) => ({ ...events[index]!, id: event.id, occurredAt: new Date(event.occurredAt) })),
+  );
   return { status: 201, body };
 }
 

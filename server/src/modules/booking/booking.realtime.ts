@@ -33,7 +33,7 @@ export function appointmentRealtime(ctx: ModuleContext): Subscriber {
     async handle(events: DomainEvent[]) {
       const changes = events.filter((event) => isDomainEventOf(event, "appointment"));
       const messages = changes.flatMap((event) => appointmentTopics(event.data, event.name).map((topic) => ({ topic, type: event.name, data: event.data })));
-      await Promise.all(messages.map(({ topic, type, data }) => ctx.events.publish(topic, type, data)));
+      await ctx.events.publishAll(messages);
     },
   };
 }

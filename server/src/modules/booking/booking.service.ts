@@ -219,7 +219,7 @@ export class BookingService {
             staff,
             rules,
           }),
-        committed: (batchId) => this.ctx.outbox.committed(batchId),
+        committed: (batchId, events) => this.ctx.outbox.committed(batchId, events),
       });
       if (answer) return answer;
     } catch (error) {

@@ -50,7 +50,7 @@ export function slotRealtime(ctx: ModuleContext): Subscriber {
         else if (isDomainEventOf(event, "elastic")) for (const topic of blockTopics(event.data)) messages.push({ topic, type: event.name, data: event.data });
         else if (event.name === "slots.annotated") for (const topic of annotationTopics(event.data)) messages.push({ topic, type: event.name, data: event.data });
       }
-      await Promise.all(messages.map(({ topic, type, data }) => ctx.events.publish(topic, type, data)));
+      await ctx.events.publishAll(messages);
     },
   };
 }
