@@ -2,13 +2,13 @@
  * Availability search at scale: GET /api/v1/slots over 200 doctors × 90 days × 16 slots (~288k
  * slots, ~30% booked) for three typical queries, each against a baseline measured in the same run:
  * the bare SQL of the same query (the service's own `slotSearchSql`) through the same pg pool at
- * the same concurrency. Then the doctor-week case again with a (doctor_id, starts_at) index, to
- * show what that index buys.
+ * the same concurrency, once with its parameters inlined (as `em.execute` sends it: PostgreSQL plans
+ * every call) and once as the named prepared statement the route runs (`slotSearchStatement`).
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { addDays, localDateOf } from "@clinic/shared";
-import { slotSearchSql, type SlotSearchFilters } from "../server/src/modules/scheduling/availability-search.service";
-import { type Runtime } from "../server/src/platform/runtime";
+import { slotSearchSql, slotSearchStatement, type SlotSearchFilters } from "../server/src/modules/scheduling/availability-search.service";
+import { runPrepared } from "../server/src/platform/prepared";
 import { buildClinic, buildDoctors, buildSlotGrid, buildSpecialty } from "../tests/support/factories";
 import { load, report, startBenchApi, startBenchServices, type LoadResult } from "./support";
 
@@ -20,8 +20,8 @@ const DAYS = 90;
 const PER_DAY = 16;
 const DAY = 86_400_000;
 
-/** The same bounded load loop as `load`, but each "request" is the search's SQL on the app's pool. */
-async function loadSql(runtime: Runtime, sql: string, params: unknown[], requests: number, concurrency: number): Promise<LoadResult> {
+/** The same bounded load loop as `load`, but each "request" is `query()`: the search's SQL on the app's pool. */
+async function loadSql(query: () => Promise<unknown>, requests: number, concurrency: number): Promise<LoadResult> {
   const latencies: number[] = [];
   let issued = 0;
   const started = performance.now();
@@ -30,7 +30,7 @@ async function loadSql(runtime: Runtime, sql: string, params: unknown[], request
       while (issued < requests) {
         issued++;
         const t = performance.now();
-        await (runtime.orm.em.fork() as EntityManager).execute(sql, params);
+        await query();
         latencies.push(performance.now() - t);
       }
     }),
@@ -96,20 +96,27 @@ try {
 
   async function measure(name: string, query: Record<string, string>, filters: Omit<SlotSearchFilters, "statuses" | "limit">) {
     const url = `${base}?${new URLSearchParams({ ...query, limit: "50" })}`;
-    const { sql, params } = slotSearchSql({ ...filters, statuses: ["available"], limit: 50 }, { internal: false, now }, null);
+    const search = { ...filters, statuses: ["available" as const], limit: 50 };
+    const { sql, params } = slotSearchSql(search, { internal: false, now }, null);
+    const { statement, values } = slotSearchStatement(search, { internal: false, now }, null);
+    const inline = () => (runtime.orm.em.fork() as EntityManager).execute(sql, params);
+    const named = () => runPrepared(runtime.orm.em.fork() as EntityManager, statement, values);
     if (process.env.BENCH_EXPLAIN) {
       const plan = await em.execute<{ "QUERY PLAN": string }[]>(`explain (analyze, buffers) ${sql}`, params);
       process.stdout.write(`\n${name}\n${plan.map((row) => row["QUERY PLAN"]).join("\n")}\n`);
     }
     await load(url, 200, CONCURRENCY);
-    await loadSql(runtime, sql, params, 200, CONCURRENCY);
-    const baseline = await loadSql(runtime, sql, params, REQUESTS, CONCURRENCY);
+    await loadSql(inline, 200, CONCURRENCY);
+    await loadSql(named, 200, CONCURRENCY);
+    const baseline = await loadSql(inline, REQUESTS, CONCURRENCY);
+    const preparedBaseline = await loadSql(named, REQUESTS, CONCURRENCY);
     const full = await load(url, REQUESTS, CONCURRENCY);
     report(`GET /slots — ${name} (${REQUESTS} requests, ${CONCURRENCY} concurrent)`, [
       ["baseline: bare SQL, same pool", baseline],
+      ["bare SQL prepared (as the route)", preparedBaseline],
       ["GET /api/v1/slots (full stack)", full],
     ], baseline);
-    process.stdout.write(`  p50 ratio ${(full.p50Ms / baseline.p50Ms).toFixed(2)}×\n`);
+    process.stdout.write(`  full stack vs the prepared SQL: ${(full.perSecond / preparedBaseline.perSecond).toFixed(2)}× throughput\n`);
   }
 
   for (const [name, query, filters] of cases) await measure(name, query, filters);

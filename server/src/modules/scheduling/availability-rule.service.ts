@@ -23,7 +23,7 @@ import { recordAudit, type AuditActor } from "../../platform/audit";
 import { Clinic, Doctor, ClinicService } from "../directory";
 import { AvailabilityRule } from "./availability-rule.entity";
 import { blackoutClash, findSlotClashes, isExclusionViolation, loadBlackouts, slotConflictError, sql } from "./conflicts.service";
-import { materialiseRule } from "./materialise.service";
+import { annotateRuleSlots, materialiseRule } from "./materialise.service";
 import { expandRule, ruleShape, weeklyWorkMinutes, type Interval, type RuleShape } from "./rule-expansion";
 import { Slot } from "./slot.entity";
 import { recorded, type WithSlotChanges } from "./slot-events";
@@ -198,11 +198,19 @@ export async function updateRule(
     const merged = { ...ruleShape(rule), kind: rule.kind, active: rule.active, ...rest };
     const issues = ruleIssues(merged);
     if (issues.length) throw fieldError(issues);
-    const doctorEntity = await requireDoctorAtClinic(tx, rule.doctor.id, rule.clinic.id);
-    await checkDoctorLimits(tx, doctorEntity, { ...merged, validUntil: merged.validUntil ?? null, id: rule.id }, settings);
+    const shapeBefore = slotShapeOf(rule);
     tx.assign(rule, { ...rest, service });
+    const shapesSlots = slotShapeOf(rule) !== shapeBefore;
+    if (shapesSlots) {
+      const doctorEntity = await requireDoctorAtClinic(tx, rule.doctor.id, rule.clinic.id);
+      await checkDoctorLimits(tx, doctorEntity, { ...merged, validUntil: merged.validUntil ?? null, id: rule.id }, settings);
+    }
     await tx.flush();
-    const { report, changes, annotated } = await materialiseRule(tx, rule, { ...settings, onClash: "refuse", attempted });
+    // An edit of what the slots do not depend on (note, tags, colour) lays nothing: the intervals, kind,
+    // service and hours are as they were, so there is nothing to expand, diff or check.
+    const { report, changes, annotated } = shapesSlots
+      ? await materialiseRule(tx, rule, { ...settings, onClash: "refuse", attempted })
+      : await annotateRuleSlots(tx, rule, settings);
     const after = ruleView(rule);
     recordAudit(tx, actor, {
       action: "schedule.rule.update",
@@ -215,6 +223,16 @@ export async function updateRule(
     await tx.flush();
     return recorded(tx, { reply: { rule: after, materialisation: report }, changes, annotated });
   });
+}
+
+/**
+ * What a rule's slots are made of: their intervals (the expansion's inputs), kind and service, and
+ * whether the rule runs at all. An edit that leaves this alone changes no slot's interval or public view.
+ */
+function slotShapeOf(rule: AvailabilityRule): string {
+  const shape = ruleShape(rule);
+  const { freq, interval, weekdays } = shape.recurrence;
+  return JSON.stringify({ ...shape, recurrence: { freq, interval, weekdays }, kind: rule.kind, serviceId: rule.service?.id ?? null, active: rule.active });
 }
 
 /** Deletes the rule and its future free slots; held/booked/blocked ones stay (rule cleared) as conflicts. */

@@ -9,6 +9,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { decodeSlotCursor, encodeSlotCursor, isLapsedHold, localTimeOf, type SlotSearchItem, type SlotSearchPage, type SlotStatus } from "@clinic/shared";
 import { invalid } from "../../platform/errors";
+import { prepared, runPrepared, type Statement } from "../../platform/prepared";
 import { offers } from "./elastic";
 import { blockPackItems } from "./elastic.service";
 import { lapsedSlotHoldSql, liveSlotHoldSql, slotColumns, type SlotRow } from "./slot.store";
@@ -109,6 +110,25 @@ export function slotSearchSql(filters: SlotSearchFilters, viewer: SearchViewer, 
   };
 }
 
+/** One named statement per shape of search (which filters and statuses it has): a handful in practice. */
+const statements = new Map<string, Statement<SlotRow>>();
+
+/**
+ * `slotSearchSql` as a named prepared statement (platform/prepared.ts): each pooled connection
+ * parses and plans a shape once, where `em.execute` would send the parameters inlined and have
+ * PostgreSQL plan every search afresh.
+ */
+export function slotSearchStatement(filters: SlotSearchFilters, viewer: SearchViewer, after: { start: Date; id: string } | null) {
+  const { sql, params } = slotSearchSql(filters, viewer, after);
+  let statement = statements.get(sql);
+  if (!statement) {
+    let position = 0;
+    statement = prepared<SlotRow>(`slot-search-${statements.size + 1}`, sql.replace(/\?/g, () => `$${++position}`));
+    statements.set(sql, statement);
+  }
+  return { statement, values: params };
+}
+
 function slotItem(row: SlotRow, viewer: SearchViewer): SlotSearchItem {
   const holdLapsed = isLapsedHold({ status: row.status, holdExpiresAt: row.hold_expires_at }, viewer.now.getTime());
   const item: SlotSearchItem = {
@@ -194,8 +214,8 @@ export async function searchSlots(em: EntityManager, filters: SlotSearchFilters,
       throw invalid("query.cursor", "not a cursor from a previous page");
     }
   }
-  const { sql, params } = slotSearchSql(filters, viewer, after);
-  const [rows, elastic] = await Promise.all([em.execute<SlotRow[]>(sql, params), elasticItems(em, filters, viewer, after)]);
+  const { statement, values } = slotSearchStatement(filters, viewer, after);
+  const [rows, elastic] = await Promise.all([runPrepared(em, statement, values), elasticItems(em, filters, viewer, after)]);
   const merged = [...rows.map((row) => slotItem(row, viewer)), ...elastic].sort(byStartThenId);
   const page = merged.slice(0, filters.limit);
   const last = page.at(-1);

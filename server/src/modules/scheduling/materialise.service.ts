@@ -189,13 +189,42 @@ export async function materialiseRule(tx: EntityManager, rule: AvailabilityRule,
  * the edit is not turned away. A slot taken meanwhile keeps its own (the `status` condition).
  */
 async function annotateSlots(tx: EntityManager, rule: AvailabilityRule, slotIds: string[]): Promise<SlotsAnnotated | null> {
-  const note = rule.note ?? null;
-  const [written] = await tx.getConnection().execute<{ count: number; from: Date | null; to: Date | null }[]>(
+  const [written] = await tx.getConnection().execute<Written[]>(
     `with annotated as (
        update slot set tags = ${TAGS_FROM_JSON}, note = ?, updated_at = now() where id = any(?::uuid[]) and status = 'available' returning starts_at, ends_at)
      select count(*)::int as count, min(starts_at) as "from", max(ends_at) as "to" from annotated`,
-    [JSON.stringify(rule.tags), note, idArray(slotIds)],
+    [JSON.stringify(rule.tags), rule.note ?? null, idArray(slotIds)],
   );
+  return annotationOf(rule, written);
+}
+
+/**
+ * For an edit that changes nothing a slot is made of (its intervals, kind, service: only note, tags
+ * or colour): the rule's future free slots all stay, so none is expanded, read or diffed. One
+ * statement counts them and writes the note and tags onto those that differ, as `annotateSlots` does.
+ */
+export async function annotateRuleSlots(tx: EntityManager, rule: AvailabilityRule, options: { now?: Date }): Promise<Materialised> {
+  const [written] = await tx.getConnection().execute<(Written & { kept: number })[]>(
+    `with owned as (
+       select id, tags, note from slot where rule_id = ? and starts_at >= ? and status = 'available'),
+     annotated as (
+       update slot set tags = ${TAGS_FROM_JSON}, note = ?, updated_at = now() from owned
+        where slot.id = owned.id and slot.status = 'available' and (owned.note is distinct from ? or owned.tags is distinct from ${TAGS_FROM_JSON})
+        returning slot.starts_at, slot.ends_at)
+     select (select count(*)::int from owned) as kept, count(*)::int as count, min(starts_at) as "from", max(ends_at) as "to" from annotated`,
+    [rule.id, options.now ?? new Date(), JSON.stringify(rule.tags), rule.note ?? null, rule.note ?? null, JSON.stringify(rule.tags)],
+  );
+  return { report: { ...emptyReport(), kept: written?.kept ?? 0 }, changes: [], annotated: annotationOf(rule, written) };
+}
+
+interface Written {
+  count: number;
+  from: Date | null;
+  to: Date | null;
+}
+
+/** The `slots.annotated` summary of what an annotation wrote; none when it wrote nothing. */
+function annotationOf(rule: AvailabilityRule, written: Written | undefined): SlotsAnnotated | null {
   if (!written?.count || !written.from || !written.to) return null;
   return {
     ruleId: rule.id,
@@ -205,7 +234,7 @@ async function annotateSlots(tx: EntityManager, rule: AvailabilityRule, slotIds:
     to: new Date(written.to).toISOString(),
     count: written.count,
     tags: [...rule.tags],
-    note,
+    note: rule.note ?? null,
   };
 }
 

@@ -57,6 +57,14 @@ import { slotSuggestions, underusedBlocks } from "./suggestions.service";
 const tags = ["scheduling"];
 const DAY = 86_400_000;
 
+/**
+ * The search's reply as built, without zod re-encoding it: `searchSlots` builds every item field by
+ * field from typed rows (the schema stays the route's contract, for OpenAPI, the handler's type and
+ * the tests' `readJson`). Re-validating ~50 items cost about as much as the rest of the route's own
+ * work (docs/performance.md, docs/decisions.md).
+ */
+const builtReply = () => (page: unknown) => JSON.stringify(page);
+
 export function searchRoutes(ctx: ModuleContext): FastifyPluginAsync {
   return async (plugin) => {
     const app = plugin.withTypeProvider<ZodTypeProvider>();
@@ -75,6 +83,7 @@ export function searchRoutes(ctx: ModuleContext): FastifyPluginAsync {
           querystring: slotSearchQuerySchema,
           response: { 200: slotSearchPageSchema },
         },
+        serializerCompiler: builtReply,
       },
       async (request) => {
         const query = request.query;
