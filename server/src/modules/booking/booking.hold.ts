@@ -9,7 +9,7 @@
  * The common case only. Anything else — an elastic offer, points to redeem, a slot held by a lapsed
  * hold, an answer already stored for the key, a missing or inactive row, another patient's booking
  * by someone who is not staff — is left to the general path (`BookingService.hold`), with its every
- * check, by returning null before anything is written.
+ * check, by returning null before anything is written. A slot someone else holds is 409 at once.
  */
 import { randomUUID } from "node:crypto";
 import type { EntityManager } from "@mikro-orm/postgresql";
@@ -18,7 +18,7 @@ import { auditInsertSql, auditValues, type AuditActor } from "../../platform/aud
 import { eventsJson, insertEventsSql, type Outbox } from "../../platform/outbox";
 import { prepared, runPrepared } from "../../platform/prepared";
 import { actsAsClinicStaff, type UserPrincipal } from "../identity";
-import { activeBookingRulesSql, slotChange, slotTaken, type BookingRuleFacts, type SlotRow } from "../scheduling";
+import { activeBookingRulesSql, isFree, slotChange, slotTaken, type BookingRuleFacts, type SlotRow } from "../scheduling";
 import { appointmentChange, appointmentView, liveAppointmentSql, type AppointmentRow } from "./appointment.views";
 import { missedOfLastFiveSql } from "./booking-policy";
 import type { IdempotencyContext, StoredAnswer } from "./idempotency";
@@ -139,7 +139,11 @@ export async function holdFreeSlot(em: EntityManager, c: FastHoldContext): Promi
   const patientId = input.patientId ?? principal.patientId;
   if (!input.slotId || input.elastic || input.redeemPoints || !patientId) return null;
   const [facts] = await runPrepared(em, READ, [input.slotId, patientId, input.serviceId ?? null, principal.userId, idem?.key ?? null]);
-  if (!facts?.patient || facts.answered || !facts.clinic_active || facts.status !== "available") return null;
+  // A stored answer is replayed, a missing row reported, by the general path; a taken slot is 409
+  // there as here, before any other check (so a hot slot's losers cost one read).
+  if (!facts || facts.answered) return null;
+  if (!isFree(facts)) throw slotTaken();
+  if (!facts.patient || !facts.clinic_active || facts.status !== "available") return null;
   const staff = actsAsClinicStaff(principal, facts.clinic_id);
   if (patientId !== principal.patientId && !staff) return null;
   if (!(facts.kind === "regular" || (staff && facts.kind === "walk_in"))) return null;

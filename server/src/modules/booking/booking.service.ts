@@ -223,7 +223,14 @@ export class BookingService {
       });
       if (answer) return answer;
     } catch (error) {
-      return this.holdFailed(error, idem);
+      // One statement took the slot and stored its answer: a twin that won has committed both, so
+      // its answer is there to replay (no twin can be half-way, as in the transaction below).
+      if (idem && ((error instanceof DomainError && error.status === 409) || isIdempotencyConflict(error))) {
+        const stored = await storedAnswer(this.em(), idem);
+        if (stored) return stored;
+      }
+      if (error instanceof DomainError) throw error;
+      return mapDatabaseError(error);
     }
     return this.holdInTransaction(principal, actor, input, idem);
   }
@@ -274,27 +281,19 @@ export class BookingService {
       lock = null;
       return answer;
     } catch (error) {
-      return this.holdFailed(error, idem);
+      if (error instanceof AlreadyAnswered && idem) {
+        const stored = await storedAnswer(this.em(), idem);
+        if (stored) return stored;
+      }
+      if (idem && error instanceof DomainError && error.status === 409) {
+        const replay = await this.awaitTwin(idem);
+        if (replay) return replay;
+      }
+      if (error instanceof DomainError) throw error;
+      return mapDatabaseError(error);
     } finally {
       if (lock) await this.locks.release(lock);
     }
-  }
-
-  /**
-   * A hold that failed, keyed: a twin with the key answered first (its answer is replayed; a key
-   * used for another request is 422), or took the slot first (409: replayed once the twin commits).
-   */
-  private async holdFailed(error: unknown, idem: IdempotencyContext | null): Promise<StoredAnswer> {
-    if (idem && (error instanceof AlreadyAnswered || isIdempotencyConflict(error))) {
-      const stored = await storedAnswer(this.em(), idem);
-      if (stored) return stored;
-    }
-    if (idem && error instanceof DomainError && error.status === 409) {
-      const replay = await this.awaitTwin(idem);
-      if (replay) return replay;
-    }
-    if (error instanceof DomainError) throw error;
-    return mapDatabaseError(error);
   }
 
   /** A keyed request that lost to a concurrent twin waits for the twin's commit and replays its answer. */
