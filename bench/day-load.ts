@@ -193,7 +193,7 @@ export function startLoad(options: LoadOptions, outcomes: Outcomes) {
     } else if (fate < options.cancelShare + options.rescheduleShare) {
       const target = take(choices.filter((item) => item.id !== slotId));
       if (!target) return;
-      const moved = await timer.request("POST /appointments/:id/reschedule", "POST", `/appointments/${appointmentId}/reschedule`, headers, { slotId: target });
+      const moved = await timer.request("POST /appointments/:id/reschedule", "POST", `/appointments/${appointmentId}/reschedule`, headers, { slotId: target }, { contestable: true });
       if (moved.status === 200) outcomes.journeys.rescheduled++;
     }
   }

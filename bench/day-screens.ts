@@ -51,8 +51,8 @@ interface Envelope {
   data: { slotId?: string; status?: string };
 }
 
-function send(message: object): void {
-  process.send!(message);
+function send(message: object, then?: () => void): void {
+  process.send!(message, undefined, {}, () => then?.());
 }
 
 async function openScreens(url: string, screens: Screen[]) {
@@ -146,7 +146,7 @@ process.on("message", (message: { screens?: Screen[]; url?: string; report?: boo
   } else if (message.progress && opened) {
     send({ progress: true, events: opened.events() });
   } else if (message.report && opened) {
-    send(opened.close());
-    process.disconnect();
+    // Disconnect only once the report is written to the channel.
+    send(opened.close(), () => process.disconnect());
   }
 });

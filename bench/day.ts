@@ -31,6 +31,8 @@ const BOOKINGS_PER_S = Number(process.env.BENCH_DAY_BOOKINGS_PER_S ?? 100);
 const QUEUE_PER_S = Number(process.env.BENCH_DAY_QUEUE_PER_S ?? 20);
 const SCREENS = Number(process.env.BENCH_DAY_SCREENS ?? Math.round(5_000 * SCALE));
 const DAYS = Number(process.env.BENCH_DAY_DAYS ?? 90);
+/** Where the api and worker write a V8 CPU profile (`--cpu-prof`), when set. */
+const PROFILE_DIR = process.env.BENCH_DAY_CPU_PROF;
 const CLINICS = Math.max(1, Math.round(50 * SCALE));
 const DOCTORS = Math.max(CLINICS, Math.round(500 * SCALE));
 const PATIENTS = Math.max(100, Math.round(20_000 * SCALE));
@@ -179,6 +181,8 @@ try {
     LOG_LEVEL: "warn",
     // The bench measures the routes, not the limiter's refusals (as every bench).
     RATE_LIMIT_MAX: "100000000",
+    // A V8 CPU profile of each server process, written when it exits.
+    ...(PROFILE_DIR ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(PROFILE_DIR)} --cpu-prof-name=${role}.cpuprofile` } : {}),
   });
   const start = (role: "api" | "worker"): ServerProcess => {
     const server = spawnServer(serverEnv(role));
@@ -196,14 +200,16 @@ try {
   children.push(screens);
   const fromScreens = <T>(key: "ready" | "report" | "progress") =>
     new Promise<T>((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`the screens process exited (${code}) before "${key}"`));
       const onMessage = (message: Record<string, unknown>) => {
         if (message[key]) {
           screens.off("message", onMessage);
+          screens.off("exit", onExit);
           resolve(message as T);
         }
       };
       screens.on("message", onMessage);
-      screens.once("exit", (code) => reject(new Error(`the screens process exited (${code}) before "${key}"`)));
+      screens.once("exit", onExit);
     });
   const screensReady = fromScreens<ScreensReady>("ready");
   screens.send({ url: base, screens: screenList });
@@ -258,6 +264,19 @@ try {
     last = events;
     await new Promise((resolve) => setTimeout(resolve, 2_000));
   }
+  // Where events wait: the outbox's commit → delivered (all subscribers done) for events recorded in the window.
+  const diagnostics = new pg.Client(services.databaseUrl);
+  await diagnostics.connect();
+  const outbox = (
+    await diagnostics.query<{ events: number; undelivered: number; p50: number; p99: number }>(
+      `select count(*)::int as events, count(*) filter (where delivered_at is null)::int as undelivered,
+              percentile_cont(0.5) within group (order by extract(epoch from delivered_at - occurred_at) * 1000) as p50,
+              percentile_cont(0.99) within group (order by extract(epoch from delivered_at - occurred_at) * 1000) as p99
+         from domain_event where occurred_at between to_timestamp($1 / 1000.0) and to_timestamp($2 / 1000.0)`,
+      [windowStart, windowEnd],
+    )
+  ).rows[0]!;
+  await diagnostics.end();
   const screensReport = fromScreens<ScreensReport>("report");
   screens.send({ report: true });
   const screenFigures = await screensReport;
@@ -298,6 +317,7 @@ try {
     `queue: ${queue.checkIns} check-ins, ${queue.calls} calls (each then started and finished); call ticks with no doctor ready: ${queue.nobodyReady}; check-in ticks with no arrival left: ${queue.noArrivalLeft}`,
     `commit → screen: ${screen.latencies.length} holds and confirmations matched, p50 ${ms(quantile(screen.latencies, 0.5))} ms, p99 ${ms(screenP99)} ms (last watching screen); ` +
       `${screen.missing} never arrived, ${screen.partial} reached only some watchers; screens saw ${screenFigures.events} events, ${screenFigures.gaps} seq gaps, ${screenFigures.disconnects} disconnects`,
+    `outbox: ${outbox.events} domain events recorded in the window, commit → delivered to every subscriber p50 ${ms(outbox.p50)} ms, p99 ${ms(outbox.p99)} ms, ${outbox.undelivered} undelivered`,
     "",
     `machine: ${machineBusy.toFixed(0)}% of its ${os.cpus().length} cores busy in the window, this bench's processes ${ours.toFixed(0)}% of one core (the rest: other work on the machine)`,
     "process".padEnd(22) + "CPU % of one core".padStart(19) + "RSS MiB".padStart(10) + "peak MiB".padStart(10),
