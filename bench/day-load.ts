@@ -74,8 +74,12 @@ class RouteTimer {
     public recording = { on: false },
   ) {}
 
+  /** Once the load stops, journeys and calls take no further step (their requests answer status 0 unsent). */
+  stopped = false;
+
   /** Sends one request; records its latency under `route` and classifies the answer. */
   request(route: string, method: string, path: string, headers: Record<string, string>, body?: unknown, options: { contestable?: boolean; raw?: string } = {}): Promise<Reply> {
+    if (this.stopped) return Promise.resolve({ status: 0, body: null, at: now() });
     const payload = options.raw ?? (body === undefined ? undefined : JSON.stringify(body));
     const started = performance.now();
     const recording = this.recording.on;
@@ -275,9 +279,15 @@ export function startLoad(options: LoadOptions, outcomes: Outcomes) {
       timer.recording.on = on;
       if (on) queueOnlyCheckIns = false;
     },
+    /**
+     * Ends the ticks and every journey after its current request; requests still queued for a
+     * connection are abandoned, so stopping an overloaded run takes seconds, not the backlog's drain.
+     */
     async stop() {
       running = false;
       clearInterval(tick);
+      timer.stopped = true;
+      for (const queued of Object.values(agent.requests)) for (const request of queued ?? []) request.destroy();
       while (inFlight.size) await Promise.allSettled([...inFlight]);
       agent.destroy();
     },
