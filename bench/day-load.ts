@@ -88,7 +88,8 @@ class RouteTimer {
         const at = now();
         let json: Record<string, unknown> | null = null;
         if (text.startsWith("{")) json = JSON.parse(text) as Record<string, unknown>;
-        if (recording) {
+        // A request abandoned when the load stopped (status 0 after stop) is not an answer of the server's.
+        if (recording && !(this.stopped && status === 0)) {
           const stats = this.stats(route);
           stats.latencies.push(performance.now() - started);
           if (status === 409 && options.contestable) stats.contested++;
