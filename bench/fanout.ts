@@ -15,6 +15,8 @@
  * subscribed sockets, per 1,000 sockets.
  */
 import type { ChildProcess } from "node:child_process";
+import path from "node:path";
+import { writeHeapSnapshot } from "node:v8";
 import { topics } from "@clinic/shared";
 import type { SlotChange } from "../server/src/modules/scheduling/slot.store";
 import { signAccessToken } from "../server/src/modules/identity/tokens";
@@ -22,7 +24,7 @@ import { buildClinic, buildPerson } from "../tests/support/factories";
 import { clockMs, forkBenchProcess, memoryAfterGc, nextReport, type ClientOrder, type ClientReport, type MemoryFigures, type WsServerReport } from "./fanout-peer";
 import { startBenchApi, startBenchServices } from "./support";
 
-const SIZES = (process.env.BENCH_FANOUT_SIZES ?? "1,100,2000").split(",").map(Number);
+const SIZES = (process.env.BENCH_FANOUT_SIZES ?? "1,100,2000").split(",").map(Number).filter((n) => n > 0);
 /** Sockets connected for the memory figures (0 to skip them). */
 const MEMORY_SOCKETS = Number(process.env.BENCH_FANOUT_MEMORY_SOCKETS ?? 10_000);
 /** Each process holds its share of the sockets, so neither passes the open-files limit. */
@@ -140,15 +142,21 @@ try {
       `  ${name.padEnd(32)}${(before.rss / MiB).toFixed(1).padStart(9)}${(after.rss / MiB).toFixed(1).padStart(9)}${perThousand(before, after, "rss").toFixed(2).padStart(10)}` +
       `${(before.heapUsed / MiB).toFixed(1).padStart(9)}${(after.heapUsed / MiB).toFixed(1).padStart(9)}${perThousand(before, after, "heapUsed").toFixed(2).padStart(10)}` +
       `${perThousand(before, after, "external").toFixed(2).padStart(10)}${seconds.toFixed(1).padStart(8)}`;
-    for (const [name, open, memory, closed] of [
-      ["baseline: bare ws", openBare, wsServerMemory, bareClosed],
-      ["socket.io via Redis (platform)", openPlatform, async () => memoryAfterGc(), platformClosed],
+    // BENCH_FANOUT_HEAP_SNAPSHOT=<dir>: the server's heap at 0 and at MEMORY_SOCKETS, to compare what a socket holds.
+    const snapshotDir = process.env.BENCH_FANOUT_HEAP_SNAPSHOT;
+    const platformMemory = (label: string) => () => {
+      if (snapshotDir) writeHeapSnapshot(path.join(snapshotDir, `server-${label}.heapsnapshot`));
+      return Promise.resolve(memoryAfterGc());
+    };
+    for (const [name, open, memoryBefore, memoryAfter, closed] of [
+      ["baseline: bare ws", openBare, wsServerMemory, wsServerMemory, bareClosed],
+      ["socket.io via Redis (platform)", openPlatform, platformMemory("0"), platformMemory(String(MEMORY_SOCKETS)), platformClosed],
     ] as const) {
-      const before = await memory();
+      const before = await memoryBefore();
       const started = clockMs();
       await open(MEMORY_SOCKETS);
       const seconds = (clockMs() - started) / 1000;
-      const after = await memory();
+      const after = await memoryAfter();
       memoryRows.push(memoryLine(name, before, after, seconds));
       await closeSockets(closed);
       process.stdout.write(`memory: ${name}: ${MEMORY_SOCKETS} sockets opened in ${seconds.toFixed(1)} s\n`);
