@@ -6,7 +6,7 @@
  */
 import { io, type Socket } from "socket.io-client";
 import { WebSocket } from "ws";
-import { SOCKET_EVENTS, type EventEnvelope } from "@clinic/shared";
+import { SOCKET_EVENTS, SUBSCRIBE_RETRY_MS, type EventEnvelope } from "@clinic/shared";
 import { clockMs, type ClientOrder, type ClientReport } from "./fanout-peer";
 
 /** Handshakes in flight at once per process. */
@@ -40,8 +40,13 @@ async function openSocketIo(url: string, token: string, topic: string): Promise<
     socket.once("connect", () => resolve());
     socket.once("connect_error", reject);
   });
-  const ack = (await socket.timeout(60_000).emitWithAck(SOCKET_EVENTS.subscribe, { topic })) as { ok: boolean };
-  if (!ack.ok) throw new Error(`subscribe refused: ${JSON.stringify(ack)}`);
+  // As a screen does (docs/realtime.md "Client algorithm", step 5): UNAVAILABLE is asked again after a second.
+  for (;;) {
+    const ack = (await socket.timeout(60_000).emitWithAck(SOCKET_EVENTS.subscribe, { topic })) as { ok: boolean; code?: string };
+    if (ack.ok) break;
+    if (ack.code !== "UNAVAILABLE") throw new Error(`subscribe refused: ${JSON.stringify(ack)}`);
+    await new Promise((resolve) => setTimeout(resolve, SUBSCRIBE_RETRY_MS));
+  }
   socket.on(SOCKET_EVENTS.event, (envelope: EventEnvelope) => received((envelope.data as { version: number }).version));
   return () => socket.disconnect();
 }
