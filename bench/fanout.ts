@@ -15,6 +15,8 @@
  * subscribed sockets, per 1,000 sockets.
  */
 import type { ChildProcess } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import { Session } from "node:inspector/promises";
 import path from "node:path";
 import { writeHeapSnapshot } from "node:v8";
 import { topics } from "@clinic/shared";
@@ -107,6 +109,23 @@ async function wsServerClients(): Promise<number> {
   return (await reported).count;
 }
 
+/** BENCH_FANOUT_CPU_PROFILE=<dir>: the server's CPU profile while `run` runs, as <dir>/<name>.cpuprofile. */
+async function profiled<T>(name: string, run: () => Promise<T>): Promise<T> {
+  const dir = process.env.BENCH_FANOUT_CPU_PROFILE;
+  if (!dir) return run();
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  try {
+    return await run();
+  } finally {
+    const { profile } = await session.post("Profiler.stop");
+    await writeFile(path.join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
 const services = await startBenchServices();
 try {
   const wsUrl = (await nextReport<WsServerReport, "listening">(wsServer, "listening")).url;
@@ -179,11 +198,13 @@ try {
   for (const n of SIZES) {
     const count = messagesFor(n);
     const platformShares = await openPlatform(n);
-    const platform = await measure(platformShares, count, async (index) => {
-      const at = clockMs();
-      await runtime.events.publish(topic, "slot.held", change(index));
-      return at;
-    });
+    const platform = await profiled(`platform-${n}`, () =>
+      measure(platformShares, count, async (index) => {
+        const at = clockMs();
+        await runtime.events.publish(topic, "slot.held", change(index));
+        return at;
+      }),
+    );
     await closeSockets(platformClosed);
 
     const bareShares = await openBare(n);
