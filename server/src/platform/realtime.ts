@@ -109,7 +109,8 @@ export function createRealtime(options: {
   // KB) for Socket.IO's `handshake`, and a WebSocket's upgrade response keeps it too, for the
   // connection's life. Nothing here reads it after the upgrade (the credential travels in the CONNECT
   // packet's `auth`), so both let go of it (docs/realtime.md "Memory per socket"). The upgrade response
-  // needs its request only for middlewares' headers, and this is the only middleware.
+  // needs its request only for middlewares' headers: this is the only middleware (one added after it
+  // could not set an upgrade's headers).
   io.engine.use((_request: IncomingMessage, response: ServerResponse | { req: unknown }, next: () => void) => {
     if (!(response instanceof ServerResponse)) response.req = null;
     next();
