@@ -1,5 +1,5 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
-import type { Socket } from "socket.io-client";
+import { io, type Socket } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { AuthSession } from "../../server/src/modules/identity/session.entity";
 import { connected, connectSocket, useTestApp } from "../support/harness";
@@ -32,5 +32,20 @@ describe("socket handshake authentication", () => {
     const em = app.runtime.orm.em.fork() as EntityManager;
     await em.nativeUpdate(AuthSession, { user: doctor.user.id }, { revokedAt: new Date() });
     await expect(connected(open({ token: doctor.token }))).rejects.toThrow("UNAUTHENTICATED");
+  });
+
+  it("keeps neither the handshake's HTTP request nor the token once a socket is in, over WebSocket or long-polling", async () => {
+    const patient = await buildPerson(app, "patient");
+    const websocket = open({ token: patient.token });
+    // A stock client: long-polling first, then the upgrade.
+    const polling = io(app.url, { auth: { token: patient.token }, reconnection: false, forceNew: true });
+    sockets.push(polling);
+    await Promise.all([connected(websocket), connected(polling)]);
+    for (const client of [websocket, polling]) {
+      const socket = app.runtime.realtime!.io.of("/").sockets.get(client.id!)!;
+      expect(socket.data.principal).toMatchObject({ kind: "user", userId: patient.user.id });
+      expect(socket.conn.request).toBeNull();
+      expect(socket.handshake.auth).toEqual({});
+    }
   });
 });

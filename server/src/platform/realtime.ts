@@ -1,4 +1,4 @@
-import type { Server as HttpServer } from "node:http";
+import { ServerResponse, type IncomingMessage, type Server as HttpServer } from "node:http";
 import { createAdapter } from "@socket.io/redis-adapter";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
@@ -105,6 +105,19 @@ export function createRealtime(options: {
     pingInterval: 20_000,
     pingTimeout: 20_000,
   });
+  // Engine.IO keeps each connection's first HTTP request (the IncomingMessage with its headers, ~2.5
+  // KB) for Socket.IO's `handshake`, and a WebSocket's upgrade response keeps it too, for the
+  // connection's life. Nothing here reads it after the upgrade (the credential travels in the CONNECT
+  // packet's `auth`), so both let go of it (docs/realtime.md "Memory per socket"). The upgrade response
+  // needs its request only for middlewares' headers: this is the only middleware (one added after it
+  // could not set an upgrade's headers).
+  io.engine.use((_request: IncomingMessage, response: ServerResponse | { req: unknown }, next: () => void) => {
+    if (!(response instanceof ServerResponse)) response.req = null;
+    next();
+  });
+  io.engine.on("connection", (connection: { request: unknown }) => {
+    connection.request = null;
+  });
   const pub = createRedis(options.redisUrl, "socket-pub", { log });
   // The adapter subscribes once, as it is made: that subscribe waits for a Redis that is down at start.
   const sub = createRedis(options.redisUrl, "socket-sub", { log, waitForRedis: true });
@@ -176,6 +189,8 @@ export function createRealtime(options: {
       .then((principal) => {
         if (!principal) return next(Object.assign(new Error("UNAUTHENTICATED"), { data: { code: "UNAUTHENTICATED" } }));
         socket.data.principal = principal;
+        // The principal is what the guards and topics look at from now on; the token (~300 bytes) is not kept.
+        socket.handshake.auth = {};
         next();
       })
       .catch((error: unknown) => {
@@ -184,11 +199,37 @@ export function createRealtime(options: {
       });
   });
 
+  // Every socket shares these listeners (Socket.IO calls them with the socket as `this`): a closure
+  // per socket and event would be kept for the connection's life (docs/realtime.md "Memory per socket").
+  function onDisconnect(): void {
+    metrics.socketConnections.dec();
+  }
+  async function onSubscribe(this: ClientSocket, request: unknown, ack?: (reply: SubscribeAck) => void): Promise<void> {
+    if (typeof ack !== "function") return;
+    ack(await subscribe(this, request));
+  }
+  async function onUnsubscribe(this: ClientSocket, request: unknown, ack?: (reply: { ok: boolean }) => void): Promise<void> {
+    const parsed = subscribeRequestSchema.safeParse(request);
+    // Only a topic's room: the guards' rooms (a session's) must not be left, or a revocation would miss the socket.
+    const room = parsed.success ? roomOf(this.data.principal, parsed.data.topic) : undefined;
+    if (room) await this.leave(room);
+    if (typeof ack === "function") ack({ ok: room !== undefined });
+  }
+
   io.on("connection", (socket) => {
     metrics.socketConnections.inc();
-    socket.on("disconnect", () => metrics.socketConnections.dec());
-    // Join, then look again: a revocation that committed after the handshake read the credential
-    // but before these joins closed the rooms without this socket; it cannot miss the second look.
+    socket.on("disconnect", onDisconnect);
+    socket.on(SOCKET_EVENTS.subscribe, onSubscribe);
+    socket.on(SOCKET_EVENTS.unsubscribe, onUnsubscribe);
+    checkAfterJoin(socket);
+  });
+
+  /**
+   * Joins the guards' rooms, then looks at the credential again: a revocation that committed after
+   * the handshake read the credential but before these joins closed the rooms without this socket;
+   * it cannot miss the second look.
+   */
+  function checkAfterJoin(socket: ClientSocket): void {
     const principal = socket.data.principal;
     Promise.resolve(socket.join(guards.flatMap((guard) => guard.rooms(principal))))
       .then(() => isLive(principal))
@@ -198,18 +239,7 @@ export function createRealtime(options: {
       // The handshake has just checked the credential, and every subscribe checks it again: a
       // database hiccup here does not throw a signed-in screen out.
       .catch((error: unknown) => log.warn({ err: error }, "socket credential check failed; left to the next subscribe"));
-    socket.on(SOCKET_EVENTS.subscribe, async (request: unknown, ack?: (reply: SubscribeAck) => void) => {
-      if (typeof ack !== "function") return;
-      ack(await subscribe(socket, request));
-    });
-    socket.on(SOCKET_EVENTS.unsubscribe, async (request: unknown, ack?: (reply: { ok: boolean }) => void) => {
-      const parsed = subscribeRequestSchema.safeParse(request);
-      // Only a topic's room: the guards' rooms (a session's) must not be left, or a revocation would miss the socket.
-      const room = parsed.success ? roomOf(socket.data.principal, parsed.data.topic) : undefined;
-      if (room) await socket.leave(room);
-      if (typeof ack === "function") ack({ ok: room !== undefined });
-    });
-  });
+  }
 
   /** The room a topic name stands for (itself unless its handler renames it, like `me`); undefined when no family has it. */
   function roomOf(principal: Principal, topic: string): string | undefined {
