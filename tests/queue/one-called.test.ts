@@ -140,11 +140,13 @@ describe("one called patient per doctor", () => {
     await (app.runtime.orm.em.fork() as EntityManager).transactional(async (tx) => {
       await tx.execute(`update queue_entry set status = 'called', called_at = now(), version = version + 1 where id = ?`, [other.id]);
       pending = callNext(app, doctor, doctor.doctorId);
-      // Commit only once call-next is blocked on the index entry this transaction holds.
+      // Commit only once call-next is blocked on the index entry this transaction holds (nothing
+      // else in this file's database waits on a lock; the call's statement is too long for
+      // pg_stat_activity to show the update in it).
       await waitFor(async () => {
         const [blocked] = await query<{ n: number }>(
           app,
-          `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%update queue_entry set status = ''called''%'`,
+          `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and wait_event = 'transactionid'`,
         );
         return blocked!.n > 0 || undefined;
       });

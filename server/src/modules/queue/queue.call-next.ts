@@ -18,15 +18,87 @@
  * violation is answered with the same 409.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import type { CallNextRequest, QueueEntryView } from "@clinic/shared";
+import { clinicSettingsSchema, type CallNextRequest, type QueueEntryView } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-import { DomainError, notFound, unprocessable } from "../../platform/errors";
+import { conflict, DomainError, notFound, unprocessable } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
+import { prepared, runPrepared } from "../../platform/prepared";
 import { authorize, type UserPrincipal } from "../identity";
 import { auditEntry } from "./queue.checkin";
 import { QueueChanges } from "./queue.commit";
-import { clinicFacts, doctorBusy, doctorWorksAt, doctorsEntryIn, entryView, mapDoctorBusyError, readEntry, updateEntry, type ClinicFacts } from "./queue.store";
-import { dayBounds } from "./queue.walkin";
+import { doctorBusy, doctorsEntryIn, entryView, mapDoctorBusyError, type EntryRow } from "./queue.store";
+
+/** Calls for one doctor run one at a time (see above); taken first in the call's transaction. */
+const DOCTOR_CALL_LOCK = prepared<object>("queue-call-lock", `select pg_advisory_xact_lock(hashtextextended($1, 0))`);
+
+/** What the call statement found: the clinic, whether the doctor works there and has a called patient, and the called entry (its columns are null when none was called). */
+type CallOutcome = { clinic_found: boolean; works_here: boolean; holder_id: string | null } & (EntryRow | { [K in keyof EntryRow]: null }) & {
+  before_status: EntryRow["status"];
+  before_doctor_id: string | null;
+  before_room: string | null;
+  before_version: number;
+};
+
+/**
+ * The whole call in one statement ($1 doctor, $2 clinic, $3 the room asked for or null, $4 the
+ * default walk-in interleave): the clinic's day and rule, whether the doctor works there and
+ * already has a called patient (any day), the interleave count, the pick by the rule
+ * (`for update of q skip locked`), the update to `called` in the room asked for or the doctor's
+ * last room of the day, and the called entry's view with what it was before.
+ */
+export const CALL_NEXT = prepared<CallOutcome>(
+  "queue-call-next",
+  `with day as materialized (
+     select c.id, (now() at time zone c.time_zone)::date as today,
+            ((now() at time zone c.time_zone)::date::timestamp at time zone c.time_zone) as starts_at,
+            coalesce((c.settings->>'walkInInterleave')::int, $4::int) as interleave
+       from clinic c where c.id = $2 and c.active
+   ),
+   works as (select exists(select 1 from doctor_clinic dc where dc.doctor_id = $1 and dc.clinic_id = $2) as here),
+   holder as (select q.id from queue_entry q where q.doctor_id = $1 and q.status = 'called' limit 1),
+   rule as materialized (
+     -- Walk-ins first once N appointment patients were called since the doctor's last walk-in of the day.
+     select d.interleave > 0 and d.interleave <= (
+              select count(*) from queue_entry q
+               where q.doctor_id = $1 and q.clinic_id = d.id and q.service_day = d.today and q.kind = 'appointment' and q.called_at is not null
+                 and q.called_at > coalesce((select max(w.called_at) from queue_entry w
+                       where w.doctor_id = $1 and w.clinic_id = d.id and w.service_day = d.today and w.kind = 'walk_in' and w.called_at is not null), d.starts_at)
+            ) as walk_in_first
+       from day d
+   ),
+   picked as (
+     select q.id, q.status, q.doctor_id, q.room, q.version
+       from day d, rule r, works w, queue_entry q left join appointment a on a.id = q.appointment_id
+      where w.here and not exists (select 1 from holder)
+        and q.clinic_id = d.id and q.service_day = d.today and q.status = 'waiting'
+        and (q.doctor_id = $1 or (q.doctor_id is null and q.kind <> 'appointment'))
+      order by (q.kind = 'emergency') desc,
+               q.manual_rank asc nulls last,
+               case when (q.kind = 'walk_in') = r.walk_in_first then 0 else 1 end,
+               coalesce(a.starts_at, q.arrived_at), q.arrived_at, q.id
+      limit 1 for update of q skip locked
+   ),
+   called as (
+     update queue_entry q
+        set status = 'called', called_at = now(), doctor_id = $1, version = q.version + 1, updated_at = now(),
+            room = coalesce($3::text, (select l.room from queue_entry l, day d
+                                         where l.doctor_id = $1 and l.clinic_id = d.id and l.service_day = d.today and l.called_at is not null and l.room is not null
+                                         order by l.called_at desc limit 1))
+       from picked p where q.id = p.id
+     returning q.*, p.status as before_status, p.doctor_id as before_doctor_id, p.room as before_room, p.version as before_version
+   )
+   select exists(select 1 from day) as clinic_found, (select here from works) as works_here, (select id from holder) as holder_id, e.*
+     from (select 1) one left join (
+       select q.id, q.clinic_id, q.service_day::text as service_day, q.doctor_id, d.display_name as doctor_name, q.patient_id,
+              p.full_name as patient_name, q.appointment_id, a.starts_at as appointment_start, q.slot_id, q.kind, q.ticket, q.status, q.reason,
+              q.manual_rank, q.room, q.arrived_at, q.called_at, q.started_at, q.finished_at, q.left_at, q.expected_at, q.version,
+              q.before_status, q.before_doctor_id, q.before_room, q.before_version
+         from called q join patient p on p.id = q.patient_id left join doctor d on d.id = q.doctor_id left join appointment a on a.id = q.appointment_id
+     ) e on true`,
+);
+
+/** Walk-ins go first after this many appointment calls when the clinic's settings do not say. */
+const DEFAULT_INTERLEAVE = clinicSettingsSchema.parse({}).walkInInterleave;
 
 export class CallNextService {
   constructor(private readonly ctx: ModuleContext) {}
@@ -39,14 +111,9 @@ export class CallNextService {
    * The clinic the doctor is calling at: the one named, else the only clinic where the doctor has
    * slots today, else the doctor's only clinic; otherwise the caller must name it.
    */
-  private async clinicOf(em: EntityManager, doctorId: string, named: string | undefined): Promise<ClinicFacts> {
-    if (named) {
-      if (!(await doctorWorksAt(em, doctorId, named))) {
-        throw unprocessable("DOCTOR_NOT_AT_CLINIC", { field: "body.clinicId" });
-      }
-      return clinicFacts(em, named);
-    }
-    const clinics = await em.execute<{ clinic_id: string; today: boolean }[]>(
+  private async clinicOf(doctorId: string, named: string | undefined): Promise<string> {
+    if (named) return named;
+    const clinics = await this.em().execute<{ clinic_id: string; today: boolean }[]>(
       `select dc.clinic_id,
               exists(select 1 from slot s where s.doctor_id = dc.doctor_id and s.clinic_id = dc.clinic_id
                  and (s.starts_at at time zone c.time_zone)::date = (now() at time zone c.time_zone)::date) as today
@@ -57,46 +124,32 @@ export class CallNextService {
     const working = clinics.filter((row) => row.today);
     const only = working.length === 1 ? working[0] : clinics.length === 1 ? clinics[0] : undefined;
     if (!only) throw unprocessable("CLINIC_REQUIRED", { field: "body.clinicId" });
-    return clinicFacts(em, only.clinic_id);
+    return only.clinic_id;
   }
 
   /** POST /doctors/:doctorId/queue/call-next: the doctor, or staff of the clinic, for the doctor. */
   async callNext(principal: UserPrincipal, actor: AuditActor, doctorId: string, input: CallNextRequest): Promise<QueueEntryView | null> {
-    const em = this.em();
-    const clinic = await this.clinicOf(em, doctorId, input.clinicId);
-    authorize(principal, "queue.doctor.act", { doctorId, clinicId: clinic.id });
-    const interleave = clinic.settings.walkInInterleave;
+    const clinicId = await this.clinicOf(doctorId, input.clinicId);
+    // The guard needs only the ids: a caller it refuses learns nothing about the clinic or the doctor.
+    authorize(principal, "queue.doctor.act", { doctorId, clinicId });
     const changes = new QueueChanges();
-    const sealed = await em
+    const sealed = await this.em()
       .transactional(async (tx) => {
-        await tx.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`queue-call:${doctorId}`]);
-        const called = await doctorsEntryIn(tx, doctorId, "called");
-        if (called) throw doctorBusy(called);
-        const walkInFirst = interleave > 0 && (await appointmentsSinceLastWalkIn(tx, clinic, doctorId)) >= interleave;
-        // The room: as asked, else where this doctor called from last today.
-        const [last] = input.room
-          ? [{ room: input.room }]
-          : await tx.execute<{ room: string | null }[]>(
-              `select room from queue_entry where doctor_id = ? and clinic_id = ? and service_day = ? and called_at is not null and room is not null
-                order by called_at desc limit 1`,
-              [doctorId, clinic.id, clinic.today],
-            );
-        const [picked] = await tx.execute<{ id: string }[]>(
-          `select q.id from queue_entry q left join appointment a on a.id = q.appointment_id
-            where q.clinic_id = ? and q.service_day = ? and q.status = 'waiting'
-              and (q.doctor_id = ? or (q.doctor_id is null and q.kind <> 'appointment'))
-            order by (q.kind = 'emergency') desc,
-                     q.manual_rank asc nulls last,
-                     case when q.kind = 'walk_in' then ${walkInFirst ? 0 : 1} else ${walkInFirst ? 1 : 0} end,
-                     coalesce(a.starts_at, q.arrived_at), q.arrived_at, q.id
-            limit 1 for update of q skip locked`,
-          [clinic.id, clinic.today, doctorId],
-        );
-        if (!picked) return null;
-        const before = auditEntry(entryView(await readEntry(tx, picked.id)));
-        const row = await updateEntry(tx, picked.id, `status = 'called', called_at = now(), doctor_id = ?, room = ?`, [doctorId, last?.room ?? null]);
+        await runPrepared(tx, DOCTOR_CALL_LOCK, [`queue-call:${doctorId}`]);
+        const [outcome] = await runPrepared(tx, CALL_NEXT, [doctorId, clinicId, input.room ?? null, DEFAULT_INTERLEAVE]);
+        if (!outcome!.works_here) throw unprocessable("DOCTOR_NOT_AT_CLINIC", { field: "body.clinicId" });
+        if (!outcome!.clinic_found) throw notFound("Clinic");
+        if (outcome!.holder_id) {
+          // Read in full for the 409 only (the lock keeps other calls out; another action may have resolved it).
+          const holder = await doctorsEntryIn(tx, doctorId, "called");
+          throw holder ? doctorBusy(holder) : conflict("CONCURRENT_CHANGE");
+        }
+        if (outcome!.id === null) return null;
+        const row = outcome as CallOutcome & EntryRow;
+        const after = auditEntry(entryView(row));
+        const before = { ...after, status: row.before_status, doctorId: row.before_doctor_id, room: row.before_room, version: row.before_version };
         changes.entry(row, "called");
-        recordAudit(tx, actor, { action: "queue.call", entityType: "QueueEntry", entityId: row.id, clinicId: clinic.id, before, after: auditEntry(entryView(row)) });
+        recordAudit(tx, actor, { action: "queue.call", entityType: "QueueEntry", entityId: row.id, clinicId, before, after });
         await tx.flush();
         return changes.record(tx);
       })
@@ -104,20 +157,4 @@ export class CallNextService {
     if (!sealed) return null;
     return sealed[0]!.entry;
   }
-}
-
-/**
- * How many appointment patients this doctor has called today since their last walk-in call
- * (emergencies do not count either way; a patient sent back no longer counts as called).
- */
-async function appointmentsSinceLastWalkIn(tx: EntityManager, clinic: ClinicFacts, doctorId: string): Promise<number> {
-  const { start } = dayBounds(clinic);
-  const [row] = await tx.execute<{ n: number }[]>(
-    `select count(*)::int as n from queue_entry q
-      where q.doctor_id = ? and q.clinic_id = ? and q.service_day = ? and q.kind = 'appointment' and q.called_at is not null
-        and q.called_at > coalesce((select max(w.called_at) from queue_entry w
-              where w.doctor_id = q.doctor_id and w.clinic_id = q.clinic_id and w.service_day = q.service_day and w.kind = 'walk_in' and w.called_at is not null), ?)`,
-    [doctorId, clinic.id, clinic.today, start],
-  );
-  return row?.n ?? 0;
 }
