@@ -11,33 +11,41 @@
  * different rows, so nobody is called twice.
  *
  * A doctor has at most one called patient (any day): while one is called, call-next is 409
- * ALREADY_CALLED naming it. Calls for one doctor run one at a time (a transaction-level advisory
- * lock), so a double click or a second screen sees the first call and gets that 409 rather than
- * `entry: null` for finding its twin's candidate locked; the partial unique index
- * `queue_entry_one_called_per_doctor` is the last guard against any other writer, and its
- * violation is answered with the same 409.
+ * ALREADY_CALLED naming it. The partial unique index `queue_entry_one_called_per_doctor` decides
+ * between two calls for one doctor at once (a double click, a second screen): the second's update
+ * waits on the first's index entry and fails when the first commits, answered with the same 409.
+ * A call that finds nothing free waits for the calls in flight and looks again, so the second of
+ * two racing for the last patient also gets the 409, never `entry: null`.
+ *
+ * The common path is one transaction of two statements between begin and commit: the call (one
+ * named statement: the rule, the pick, the update, the audit row, the entry's view) and the
+ * domain events.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { clinicSettingsSchema, type CallNextRequest, type QueueEntryView } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { conflict, DomainError, notFound, unprocessable } from "../../platform/errors";
-import { recordAudit, type AuditActor } from "../../platform/audit";
+import type { AuditActor } from "../../platform/audit";
 import { prepared, runPrepared } from "../../platform/prepared";
 import { authorize, type UserPrincipal } from "../identity";
-import { auditEntry } from "./queue.checkin";
 import { QueueChanges } from "./queue.commit";
-import { doctorBusy, doctorsEntryIn, entryView, mapDoctorBusyError, type EntryRow } from "./queue.store";
+import { doctorBusy, doctorsEntryIn, mapDoctorBusyError, type EntryRow } from "./queue.store";
 
-/** Calls for one doctor run one at a time (see above); taken first in the call's transaction. */
-const DOCTOR_CALL_LOCK = prepared<object>("queue-call-lock", `select pg_advisory_xact_lock(hashtextextended($1, 0))`);
+/**
+ * Waits until no other transaction holds one of the doctor's candidates ($1 doctor, $2 clinic):
+ * a row locked by a call in flight is waited for and re-read (gone when that call committed), and
+ * the first candidate free of locks, if any, is locked for this call.
+ */
+const AWAIT_CALLS_IN_FLIGHT = prepared<{ id: string }>(
+  "queue-call-await",
+  `select q.id from queue_entry q join clinic c on c.id = q.clinic_id
+    where q.clinic_id = $2 and q.service_day = (now() at time zone c.time_zone)::date and q.status = 'waiting'
+      and (q.doctor_id = $1 or (q.doctor_id is null and q.kind <> 'appointment'))
+    limit 1 for update of q`,
+);
 
 /** What the call statement found: the clinic, whether the doctor works there and has a called patient, and the called entry (its columns are null when none was called). */
-type CallOutcome = { clinic_found: boolean; works_here: boolean; holder_id: string | null } & (EntryRow | { [K in keyof EntryRow]: null }) & {
-  before_status: EntryRow["status"];
-  before_doctor_id: string | null;
-  before_room: string | null;
-  before_version: number;
-};
+type CallOutcome = { clinic_found: boolean; works_here: boolean; holder_id: string | null } & (EntryRow | { [K in keyof EntryRow]: null });
 
 /**
  * The whole call in one statement ($1 doctor, $2 clinic, $3 the room asked for or null, $4 the
@@ -86,13 +94,24 @@ export const CALL_NEXT = prepared<CallOutcome>(
                                          order by l.called_at desc limit 1))
        from picked p where q.id = p.id
      returning q.*, p.status as before_status, p.doctor_id as before_doctor_id, p.room as before_room, p.version as before_version
+   ),
+   audited as (
+     -- The audit row recordAudit would write ($5… the actor), before and after as auditEntry() shapes them.
+     insert into audit_event (actor_id, actor_role, action, entity_type, entity_id, clinic_id, ip, user_agent, request_id, before, after)
+     select $5::uuid, $6::text, 'queue.call', 'QueueEntry', c.id::text, c.clinic_id, $7::text, $8::text, $9::text,
+            jsonb_build_object('id', c.id, 'clinicId', c.clinic_id, 'doctorId', c.before_doctor_id, 'patientId', c.patient_id, 'appointmentId', c.appointment_id,
+                               'slotId', c.slot_id, 'kind', c.kind, 'ticket', c.ticket, 'status', c.before_status, 'reason', c.reason,
+                               'manualRank', c.manual_rank, 'room', c.before_room, 'version', c.before_version),
+            jsonb_build_object('id', c.id, 'clinicId', c.clinic_id, 'doctorId', c.doctor_id, 'patientId', c.patient_id, 'appointmentId', c.appointment_id,
+                               'slotId', c.slot_id, 'kind', c.kind, 'ticket', c.ticket, 'status', c.status, 'reason', c.reason,
+                               'manualRank', c.manual_rank, 'room', c.room, 'version', c.version)
+       from called c
    )
    select exists(select 1 from day) as clinic_found, (select here from works) as works_here, (select id from holder) as holder_id, e.*
      from (select 1) one left join (
        select q.id, q.clinic_id, q.service_day::text as service_day, q.doctor_id, d.display_name as doctor_name, q.patient_id,
               p.full_name as patient_name, q.appointment_id, a.starts_at as appointment_start, q.slot_id, q.kind, q.ticket, q.status, q.reason,
-              q.manual_rank, q.room, q.arrived_at, q.called_at, q.started_at, q.finished_at, q.left_at, q.expected_at, q.version,
-              q.before_status, q.before_doctor_id, q.before_room, q.before_version
+              q.manual_rank, q.room, q.arrived_at, q.called_at, q.started_at, q.finished_at, q.left_at, q.expected_at, q.version
          from called q join patient p on p.id = q.patient_id left join doctor d on d.id = q.doctor_id left join appointment a on a.id = q.appointment_id
      ) e on true`,
 );
@@ -135,23 +154,23 @@ export class CallNextService {
     const changes = new QueueChanges();
     const sealed = await this.em()
       .transactional(async (tx) => {
-        await runPrepared(tx, DOCTOR_CALL_LOCK, [`queue-call:${doctorId}`]);
-        const [outcome] = await runPrepared(tx, CALL_NEXT, [doctorId, clinicId, input.room ?? null, DEFAULT_INTERLEAVE]);
+        const values = [doctorId, clinicId, input.room ?? null, DEFAULT_INTERLEAVE, actor.userId, actor.role, actor.ip, actor.userAgent, actor.requestId];
+        let [outcome] = await runPrepared(tx, CALL_NEXT, values);
+        if (outcome!.works_here && outcome!.clinic_found && !outcome!.holder_id && outcome!.id === null) {
+          // Nothing free may mean the one candidate is a twin call's (a double click): once the calls
+          // in flight are over, a second look sees that call's patient (409), or what is free now.
+          await runPrepared(tx, AWAIT_CALLS_IN_FLIGHT, [doctorId, clinicId]);
+          [outcome] = await runPrepared(tx, CALL_NEXT, values);
+        }
         if (!outcome!.works_here) throw unprocessable("DOCTOR_NOT_AT_CLINIC", { field: "body.clinicId" });
         if (!outcome!.clinic_found) throw notFound("Clinic");
         if (outcome!.holder_id) {
-          // Read in full for the 409 only (the lock keeps other calls out; another action may have resolved it).
+          // Read in full for the 409 only (another action may have resolved it meanwhile).
           const holder = await doctorsEntryIn(tx, doctorId, "called");
           throw holder ? doctorBusy(holder) : conflict("CONCURRENT_CHANGE");
         }
         if (outcome!.id === null) return null;
-        const row = outcome as CallOutcome & EntryRow;
-        const after = auditEntry(entryView(row));
-        const before = { ...after, status: row.before_status, doctorId: row.before_doctor_id, room: row.before_room, version: row.before_version };
-        changes.entry(row, "called");
-        recordAudit(tx, actor, { action: "queue.call", entityType: "QueueEntry", entityId: row.id, clinicId, before, after });
-        await tx.flush();
-        return changes.record(tx);
+        return changes.entry(outcome as CallOutcome & EntryRow, "called").record(tx);
       })
       .catch((error: unknown) => (error instanceof DomainError ? Promise.reject(error) : mapDoctorBusyError(this.em(), error, doctorId)));
     if (!sealed) return null;
