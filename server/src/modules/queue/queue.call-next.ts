@@ -47,15 +47,18 @@ const AWAIT_CALLS_IN_FLIGHT = prepared<{ id: string }>(
 /** What the call statement found: the clinic, whether the doctor works there and has a called patient, and the called entry (its columns are null when none was called). */
 type CallOutcome = { clinic_found: boolean; works_here: boolean; holder_id: string | null } & (EntryRow | { [K in keyof EntryRow]: null });
 
+/** How many of the first candidates a call tries to lock (more than the calls one clinic has in flight at once). */
+const CANDIDATES = 32;
+
 /**
  * The whole call in one statement ($1 doctor, $2 clinic, $3 the room asked for or null, $4 the
- * default walk-in interleave): the clinic's day and rule, whether the doctor works there and
- * already has a called patient (any day), the interleave count, the pick by the rule
- * (`for update of q skip locked`), the update to `called` in the room asked for or the doctor's
- * last room of the day, and the called entry's view with what it was before.
+ * default walk-in interleave, $5–$9 the actor as the audit records it): the clinic's day and rule,
+ * whether the doctor works there and already has a called patient (any day), the interleave count,
+ * the pick by the rule among the first `candidates` (`for update of q skip locked`), the update to
+ * `called` in the room asked for or the doctor's last room of the day, the audit row, and the
+ * called entry's view.
  */
-export const CALL_NEXT = prepared<CallOutcome>(
-  "queue-call-next",
+const callNextSql = (candidates: number | "all") =>
   `with day as materialized (
      select c.id, (now() at time zone c.time_zone)::date as today,
             ((now() at time zone c.time_zone)::date::timestamp at time zone c.time_zone) as starts_at,
@@ -74,16 +77,24 @@ export const CALL_NEXT = prepared<CallOutcome>(
             ) as walk_in_first
        from day d
    ),
+   ranked as (
+     -- The first candidates by the rule, unlocked: a top-N sort rather than ordering the whole queue
+     -- under the lock. More calls in flight than this leave the pick empty, and the caller looks again.
+     select q.id, (q.kind = 'emergency') as emergency, q.manual_rank as rank,
+            case when (q.kind = 'walk_in') = r.walk_in_first then 0 else 1 end as turn,
+            coalesce(a.starts_at, q.arrived_at) as due, q.arrived_at
+       from rule r, works w, queue_entry q left join appointment a on a.id = q.appointment_id
+      where w.here and not exists (select 1 from holder)
+        and q.clinic_id = $2 and q.service_day = (select today from day) and q.status = 'waiting'
+        and (q.doctor_id = $1 or (q.doctor_id is null and q.kind <> 'appointment'))
+      order by emergency desc, rank asc nulls last, turn, due, q.arrived_at, q.id
+      limit ${candidates}
+   ),
    picked as (
      select q.id, q.status, q.doctor_id, q.room, q.version
-       from day d, rule r, works w, queue_entry q left join appointment a on a.id = q.appointment_id
-      where w.here and not exists (select 1 from holder)
-        and q.clinic_id = d.id and q.service_day = d.today and q.status = 'waiting'
-        and (q.doctor_id = $1 or (q.doctor_id is null and q.kind <> 'appointment'))
-      order by (q.kind = 'emergency') desc,
-               q.manual_rank asc nulls last,
-               case when (q.kind = 'walk_in') = r.walk_in_first then 0 else 1 end,
-               coalesce(a.starts_at, q.arrived_at), q.arrived_at, q.id
+       from ranked k join queue_entry q on q.id = k.id
+      where q.status = 'waiting'
+      order by k.emergency desc, k.rank asc nulls last, k.turn, k.due, k.arrived_at, k.id
       limit 1 for update of q skip locked
    ),
    called as (
@@ -113,8 +124,11 @@ export const CALL_NEXT = prepared<CallOutcome>(
               p.full_name as patient_name, q.appointment_id, a.starts_at as appointment_start, q.slot_id, q.kind, q.ticket, q.status, q.reason,
               q.manual_rank, q.room, q.arrived_at, q.called_at, q.started_at, q.finished_at, q.left_at, q.expected_at, q.version
          from called q join patient p on p.id = q.patient_id left join doctor d on d.id = q.doctor_id left join appointment a on a.id = q.appointment_id
-     ) e on true`,
-);
+     ) e on true`;
+
+export const CALL_NEXT = prepared<CallOutcome>("queue-call-next", callNextSql(CANDIDATES));
+/** The second look, after waiting for the calls in flight: every candidate, however many calls hold some. */
+const CALL_NEXT_AMONG_ALL = prepared<CallOutcome>("queue-call-next-all", callNextSql("all"));
 
 /** Walk-ins go first after this many appointment calls when the clinic's settings do not say. */
 const DEFAULT_INTERLEAVE = clinicSettingsSchema.parse({}).walkInInterleave;
@@ -160,7 +174,7 @@ export class CallNextService {
           // Nothing free may mean the one candidate is a twin call's (a double click): once the calls
           // in flight are over, a second look sees that call's patient (409), or what is free now.
           await runPrepared(tx, AWAIT_CALLS_IN_FLIGHT, [doctorId, clinicId]);
-          [outcome] = await runPrepared(tx, CALL_NEXT, values);
+          [outcome] = await runPrepared(tx, CALL_NEXT_AMONG_ALL, values);
         }
         if (!outcome!.works_here) throw unprocessable("DOCTOR_NOT_AT_CLINIC", { field: "body.clinicId" });
         if (!outcome!.clinic_found) throw notFound("Clinic");
