@@ -154,7 +154,13 @@ export function createRealtime(options: {
     }
     const envelope = JSON.parse(raw) as RealtimeEvent;
     io.local.to(envelope.topic).emit(SOCKET_EVENTS.event, envelope);
-    for (const listener of eventListeners) listener(envelope);
+    for (const listener of eventListeners) {
+      try {
+        listener(envelope);
+      } catch (error) {
+        log.error({ err: error, topic: envelope.topic }, "an event listener failed");
+      }
+    }
   });
 
   /** Ends the engine connection, not the Socket.IO session: the client sees "transport close" and reconnects. */
