@@ -32,9 +32,10 @@ import { QueueChanges } from "./queue.commit";
 import { doctorBusy, doctorsEntryIn, mapDoctorBusyError, type EntryRow } from "./queue.store";
 
 /**
- * Waits until no other transaction holds one of the doctor's candidates ($1 doctor, $2 clinic):
- * a row locked by a call in flight is waited for and re-read (gone when that call committed), and
- * the first candidate free of locks, if any, is locked for this call.
+ * The slow path's wait ($1 doctor, $2 clinic): blocks on a candidate locked by a call in flight
+ * until that call ends, re-reads it (no longer waiting once called), and locks the first candidate
+ * free of locks, if any. A candidate called meanwhile by a twin call is then seen by the second
+ * look; one the second look still cannot take is settled by the one-called index.
  */
 const AWAIT_CALLS_IN_FLIGHT = prepared<{ id: string }>(
   "queue-call-await",
