@@ -2,13 +2,19 @@
  * Call-next under contention: DOCTORS doctors at one clinic each call their next patient as fast as
  * they can until a queue of ENTRIES unassigned walk-ins is empty; every entry must be called exactly
  * once (checked). A doctor has one called patient at a time, so after each call the entry is marked
- * done in bare SQL (untimed, the same for both cases) before the doctor calls again. Baseline, same run, same pool: the bare pick — `for update skip locked` on the
- * first waiting entry and the update to `called` — in one transaction. The route adds the call
- * rule's ordering and interleave count, the room lookup, the audit event, and after commit the
- * queue events to clinic:/doctor:/display: (with the display feed read) and the ETA trigger.
+ * done in bare SQL (untimed, the same for every case) before the doctor calls again. Baseline, same
+ * run, same pool: the bare pick — `for update skip locked` on the first waiting entry and the update
+ * to `called` — in one transaction. The route adds the call rule's ordering and interleave count,
+ * the room, the audit row and the domain events (one statement and one insert besides begin and
+ * commit), and after commit the staff events to clinic:/doctor: and the ETA trigger (no display
+ * feed: no screen watches). The service case calls CallNextService directly (each doctor's
+ * principal read once), which tells the route's own cost from the HTTP pipeline's (principal
+ * lookup, rate limit, hooks, JSON).
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { localDateOf } from "@clinic/shared";
+import { principalFromToken } from "../server/src/modules/identity/principal";
+import { CallNextService } from "../server/src/modules/queue/queue.call-next";
 import { buildClinic, buildPerson, type TestPerson } from "../tests/support/factories";
 import { startBenchApi, startBenchServices, type LoadResult } from "./support";
 
@@ -96,10 +102,24 @@ try {
       return (JSON.parse(text) as { entry: { id: string } | null }).entry?.id ?? null;
     });
 
-  // Warm-up of both paths, then the measured runs on fresh queues.
+  const service = new CallNextService(runtime.context);
+  const viaService = async (queue: Awaited<ReturnType<typeof queueOf>>) => {
+    const principals = new Map(await Promise.all(queue.doctors.map(async (doctor) => [doctor, await principalFromToken(em(), runtime.config.auth.jwtSecret, doctor.token)] as const)));
+    return drain(queue.clinicId, queue.doctors, async (doctor) => {
+      const actor = { userId: doctor.user.id, role: "doctor", ip: "127.0.0.1", userAgent: "bench", requestId: null };
+      return (await service.callNext(principals.get(doctor)!, actor, doctor.doctorId!, { clinicId: queue.clinicId }))?.id ?? null;
+    });
+  };
+
+  // Warm-up of every path, then the measured runs on fresh queues (each case's after-commit work
+  // is let finish before the next starts).
   await bare(await queueOf(100));
+  await viaService(await queueOf(100));
   await viaHttp(await queueOf(100));
+  await runtime.outbox.idle();
   const baseline = await bare(await queueOf(ENTRIES));
+  const direct = await viaService(await queueOf(ENTRIES));
+  await runtime.outbox.idle();
   const route = await viaHttp(await queueOf(ENTRIES));
 
   const line = (name: string, r: LoadResult) =>
@@ -114,6 +134,7 @@ try {
       `\nCall-next, ${DOCTORS} doctors draining ${ENTRIES} waiting walk-ins (each entry called once, checked)`,
       "case".padEnd(48) + "rate".padStart(16) + "p50 ms".padStart(9) + "p99 ms".padStart(9) + "  vs baseline",
       line("baseline: skip-locked pick + update (SQL)", baseline),
+      line("CallNextService.callNext (no HTTP)", direct),
       line("POST /doctors/:id/queue/call-next (full stack)", route),
       "",
     ].join("\n"),

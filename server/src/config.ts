@@ -38,6 +38,8 @@ const envSchema = z
     DOMAIN_EVENTS_SWEEP_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
     /** How often the ETA sweep recomputes the ETAs of every doctor with an active queue (docs/queue-eta.md). */
     ETA_EVERY_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+    /** The most a watched waiting-room feed lags a queue change (docs/queue.md, "The display feed"). */
+    DISPLAY_FEED_DEBOUNCE_MS: z.coerce.number().int().min(0).max(5000).default(250),
     /** How far ahead slots are materialised from availability rules. */
     SLOT_HORIZON_DAYS: z.coerce.number().int().min(1).max(730).default(90),
     JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
@@ -148,6 +150,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     booking: { holdTtlSeconds: e.HOLD_TTL_SECONDS, paymentWindowSeconds: e.PAYMENT_WINDOW_SECONDS, waitlistOfferSeconds: e.WAITLIST_OFFER_SECONDS, lifecycleEverySeconds: e.LIFECYCLE_EVERY_SECONDS },
     scheduling: { horizonDays: e.SLOT_HORIZON_DAYS },
     eta: { everySeconds: e.ETA_EVERY_SECONDS },
+    display: { feedDebounceMs: e.DISPLAY_FEED_DEBOUNCE_MS },
     domainEvents: { sweepEverySeconds: e.DOMAIN_EVENTS_SWEEP_SECONDS },
     auth: { jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET },
     demoSeed: e.DEMO_SEED ?? e.NODE_ENV !== "production",

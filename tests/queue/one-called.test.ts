@@ -81,6 +81,43 @@ describe("one called patient per doctor", () => {
     });
   }
 
+  it("two calls racing for the last waiting patient: one calls them, the other gets 409 ALREADY_CALLED, never entry null (10 rounds)", async () => {
+    const { clinic, doctor, reception, today } = await clinicWithWaiting(0);
+    for (let round = 0; round < 10; round++) {
+      const patient = await buildNamedPatient(app);
+      await buildQueueEntry(app, { clinicId: clinic.id, serviceDay: today, doctorId: doctor.doctorId, patientId: patient.patientId, status: "waiting", arrivedAgo: 1 });
+      const replies = await Promise.all([callNext(app, doctor, doctor.doctorId), callNext(app, reception, doctor.doctorId)]);
+      const winner = replies.find((reply) => reply.status === 200)!;
+      const entry = queueEntryViewSchema.parse(winner.body.entry);
+      expectNames(replies.find((reply) => reply !== winner)!, "ALREADY_CALLED", entry);
+      await startAndFinish(app, doctor, entry);
+    }
+    // With nobody left, a call answers entry null.
+    expect((await callNext(app, doctor, doctor.doctorId)).body).toEqual({ entry: null });
+  });
+
+  it("audits the call in its transaction: the actor, and the entry before and after", async () => {
+    const { clinic, doctor } = await clinicWithWaiting(1);
+    const called = queueEntryViewSchema.parse((await callNext(app, doctor, doctor.doctorId, { room: "Room 9" })).body.entry);
+    const audits = await query<{ actor_id: string; actor_role: string; clinic_id: string; entity_type: string; request_id: string | null; before: unknown; after: unknown }>(
+      app,
+      `select actor_id, actor_role, clinic_id, entity_type, request_id, before, after from audit_event where action = 'queue.call' and entity_id = ?`,
+      [called.id],
+    );
+    const shape = { id: called.id, clinicId: clinic.id, patientId: called.patientId, appointmentId: called.appointmentId, slotId: called.slotId, kind: "appointment", ticket: called.ticket, reason: null, manualRank: null };
+    expect(audits).toEqual([
+      {
+        actor_id: doctor.user.id,
+        actor_role: "doctor",
+        clinic_id: clinic.id,
+        entity_type: "QueueEntry",
+        request_id: expect.any(String),
+        before: { ...shape, doctorId: doctor.doctorId, status: "waiting", room: null, version: called.version - 1 },
+        after: { ...shape, doctorId: doctor.doctorId, status: "called", room: "Room 9", version: called.version },
+      },
+    ]);
+  });
+
   it("a second call-next waits for the called patient; calling while someone is in the room works; a second start is 409 ALREADY_IN_ROOM", async () => {
     const { doctor, reception } = await clinicWithWaiting(3);
     const first = queueEntryViewSchema.parse((await callNext(app, doctor, doctor.doctorId, { room: "Room 3" })).body.entry);
@@ -140,11 +177,13 @@ describe("one called patient per doctor", () => {
     await (app.runtime.orm.em.fork() as EntityManager).transactional(async (tx) => {
       await tx.execute(`update queue_entry set status = 'called', called_at = now(), version = version + 1 where id = ?`, [other.id]);
       pending = callNext(app, doctor, doctor.doctorId);
-      // Commit only once call-next is blocked on the index entry this transaction holds.
+      // Commit only once call-next is blocked on the index entry this transaction holds (nothing
+      // else in this file's database waits on a lock; the call's statement is too long for
+      // pg_stat_activity to show the update in it).
       await waitFor(async () => {
         const [blocked] = await query<{ n: number }>(
           app,
-          `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%update queue_entry set status = ''called''%'`,
+          `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and wait_event = 'transactionid'`,
         );
         return blocked!.n > 0 || undefined;
       });

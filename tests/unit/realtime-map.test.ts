@@ -87,7 +87,9 @@ describe("the realtime event map", () => {
       const parsed = realtimeEventSchemas[type as keyof typeof realtimeEventSchemas].safeParse(data);
       expect(parsed.error, `${subscriber}: ${type}`).toBeUndefined();
     }
-    // The events that are not a domain event forwarded under its own name were published too.
-    expect(published.map((event) => event.type)).toEqual(expect.arrayContaining(["display.called", "display.updated", "eta.updated", "eta.changed"]));
+    // The events that are not a domain event forwarded under its own name were published too. (The
+    // display topic's `display.called` and `display.updated` are made by the nodes holding screens,
+    // not by a subscriber: tests/queue/display-feed.test.ts and display-watch.test.ts parse them.)
+    expect(published.map((event) => event.type)).toEqual(expect.arrayContaining(["eta.updated", "eta.changed"]));
   });
 });

@@ -76,6 +76,8 @@ export interface Realtime {
   registerTopic(handler: TopicHandler): void;
   /** Adds fields to the snapshot of the topic family `name` (registered by its owner, before or after). */
   extendSnapshot(name: string, part: SnapshotPart): void;
+  /** Hears every event this node receives on the events channel (any node's), after its sockets got it. */
+  onEvent(listener: (event: RealtimeEvent) => void): void;
   /**
    * Whether this node hears the events channel (readiness): false until its subscription is
    * confirmed, and while the Redis connection carrying it is lost.
@@ -165,6 +167,13 @@ export function createRealtime(options: {
     }
     const envelope = JSON.parse(raw) as RealtimeEvent;
     io.local.to(envelope.topic).emit(SOCKET_EVENTS.event, envelope);
+    for (const listener of eventListeners) {
+      try {
+        listener(envelope);
+      } catch (error) {
+        log.error({ err: error, topic: envelope.topic }, "an event listener failed");
+      }
+    }
   });
 
   /** Ends the engine connection, not the Socket.IO session: the client sees "transport close" and reconnects. */
@@ -177,6 +186,7 @@ export function createRealtime(options: {
   const topics: TopicHandler[] = [];
   const parts = new Map<string, SnapshotPart[]>();
   const guards: SocketGuard[] = [];
+  const eventListeners: ((event: RealtimeEvent) => void)[] = [];
 
   /** Whether every guard still vouches for the socket's credential. */
   async function isLive(principal: Principal): Promise<boolean> {
@@ -308,6 +318,9 @@ export function createRealtime(options: {
     },
     extendSnapshot(name, part) {
       parts.set(name, [...(parts.get(name) ?? []), part]);
+    },
+    onEvent(listener) {
+      eventListeners.push(listener);
     },
     isListening: () => listening,
     disconnectAll: dropConnections,

@@ -5,7 +5,7 @@
  * place that turns committed queue changes and ETAs into events.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { isDomainEventOf, SOCKET_EVENTS, topics, type DomainEvent } from "@clinic/shared";
+import { isDomainEventOf, SOCKET_EVENTS, topics, type DomainEvent, type QueueEntryView } from "@clinic/shared";
 import type { RealtimeMessage } from "../../platform/events";
 import type { ModuleContext } from "../../platform/module";
 import type { Subscriber } from "../../platform/outbox";
@@ -18,33 +18,92 @@ import { clinicQueueOf, doctorQueueOf } from "./queue.views";
 
 /**
  * The `queue.*` domain events to sockets: each change (the staff view) to `clinic:{clinicId}` and
- * the doctor topics concerned; then, per clinic, `display.called` for each call and one
- * `display.updated` carrying the whole anonymised feed (read now, after commit) to
- * `display:{clinicId}`. Staff views never go to a display topic. A failure is retried by the outbox.
+ * the doctor topics concerned. Staff views never go to a display topic; the waiting-room screens'
+ * events are made from these by the nodes that hold the screens (`publishWatchedDisplays`). A
+ * failure is retried by the outbox.
  */
 export function queueRealtime(ctx: ModuleContext): Subscriber {
   return {
     name: "queue-realtime",
     wants: (name) => name.startsWith("queue."),
     async handle(events: DomainEvent[]) {
-      const changes = events.filter((event) => isDomainEventOf(event, "queue"));
       const messages: RealtimeMessage[] = [];
-      for (const { name: type, data: { entry, alsoDoctorIds } } of changes) {
+      for (const { name: type, data: { entry, alsoDoctorIds } } of events.filter((event) => isDomainEventOf(event, "queue"))) {
         const doctors = new Set([entry.doctorId, ...alsoDoctorIds].filter((id): id is string => id !== null));
         messages.push({ topic: topics.clinic(entry.clinicId), type, data: entry });
         for (const doctorId of doctors) messages.push({ topic: topics.doctor(doctorId), type, data: entry });
-      }
-      const em = ctx.orm.em.fork() as EntityManager;
-      for (const clinicId of new Set(changes.map((change) => change.data.entry.clinicId))) {
-        for (const change of changes) {
-          if (change.name === "queue.called" && change.data.entry.clinicId === clinicId) messages.push({ topic: topics.display(clinicId), type: "display.called", data: calledAnnouncement(change.data.entry) });
-        }
-        messages.push({ topic: topics.display(clinicId), type: "display.updated", data: await displayFeed(em, ctx.config.auth.jwtSecret, clinicId) });
       }
       // Issued back to back on one Redis connection, so Redis numbers them in this order.
       await Promise.all(messages.map(({ topic, type, data }) => ctx.events.publish(topic, type, data)));
     },
   };
+}
+
+const CLINIC_TOPIC = /^clinic:([0-9a-f-]{36})$/;
+/** How long a node's claim to announce one call lasts (only a redelivered event comes later). */
+const ANNOUNCE_CLAIM_MS = 60_000;
+/** The pause before a feed that could not be built or published is tried again. */
+const FEED_RETRY_MS = 1_000;
+
+/**
+ * The waiting-room screens' events, made only where a screen watches (docs/queue.md, "The display
+ * feed"; docs/decisions.md). Every node hears every clinic's staff events; a node with sockets
+ * subscribed to `display:{clinicId}` answers the clinic's queue changes (and ETA updates) with
+ * `display.updated`, the whole feed read after the change, at most once per `feedDebounceMs`, and
+ * each call with `display.called` (announced once across the nodes: the first to claim it in Redis).
+ * A clinic no node watches costs no feed read and publishes nothing on its display topic.
+ */
+export function publishWatchedDisplays(realtime: Realtime, ctx: ModuleContext): void {
+  const { feedDebounceMs } = ctx.config.display;
+  const prefix = ctx.config.redis.prefix;
+  const isWatchedHere = (clinicId: string) => realtime.io.of("/").adapter.rooms.has(topics.display(clinicId));
+  /** Clinics with a feed build waiting for its timer or running; `stale`: changed while one ran. */
+  const builds = new Map<string, { running: boolean; stale: boolean }>();
+
+  function schedule(clinicId: string, delayMs: number): void {
+    builds.set(clinicId, { running: false, stale: false });
+    setTimeout(() => void build(clinicId), delayMs).unref();
+  }
+
+  async function build(clinicId: string): Promise<void> {
+    const state = builds.get(clinicId)!;
+    // The last screen left meanwhile: nothing to build (its next subscribe reads a snapshot).
+    if (!isWatchedHere(clinicId)) return void builds.delete(clinicId);
+    state.running = true;
+    let retryMs: number | undefined;
+    try {
+      const feed = await displayFeed(ctx.orm.em.fork() as EntityManager, ctx.config.auth.jwtSecret, clinicId);
+      await ctx.events.publish(topics.display(clinicId), "display.updated", feed);
+    } catch (error) {
+      ctx.log.warn({ err: error, clinicId }, "display feed build failed; trying again");
+      retryMs = FEED_RETRY_MS;
+    }
+    builds.delete(clinicId);
+    if (state.stale || retryMs !== undefined) schedule(clinicId, retryMs ?? feedDebounceMs);
+  }
+
+  /** A change of the clinic's queue was committed (and published) before this call. */
+  function changed(clinicId: string): void {
+    if (!isWatchedHere(clinicId)) return;
+    const state = builds.get(clinicId);
+    // A build still waiting reads after this change; one already reading may have missed it.
+    if (state) state.stale ||= state.running;
+    else schedule(clinicId, feedDebounceMs);
+  }
+
+  async function announce(entry: QueueEntryView): Promise<void> {
+    const claimed = await ctx.redis.set(`${prefix}:display-called:${entry.id}:${entry.version}`, "1", "PX", ANNOUNCE_CLAIM_MS, "NX");
+    if (claimed) await ctx.events.publish(topics.display(entry.clinicId), "display.called", calledAnnouncement(entry));
+  }
+
+  realtime.onEvent((event) => {
+    const clinicId = CLINIC_TOPIC.exec(event.topic)?.[1];
+    if (!clinicId || !(event.type.startsWith("queue.") || event.type === "eta.updated")) return;
+    if (event.type === "queue.called" && isWatchedHere(clinicId)) {
+      announce(event.data).catch((error: unknown) => ctx.log.warn({ err: error, clinicId }, "display announcement failed"));
+    }
+    changed(clinicId);
+  });
 }
 
 /**
@@ -135,4 +194,5 @@ export function registerQueueTopics(realtime: Realtime, ctx: ModuleContext): voi
     },
     snapshot: (_principal, _room, match) => displayFeed(em(), ctx.config.auth.jwtSecret, match[1]!),
   });
+  publishWatchedDisplays(realtime, ctx);
 }
