@@ -151,8 +151,14 @@ export class RescheduleService {
   }
 
   private async audited(tx: EntityManager, actor: AuditActor, row: LockedAppointment, created: AppointmentRow, next: "pay" | null): Promise<Rescheduled> {
-    const previous = appointmentView(await readAppointment(tx, row.id));
-    const appointment = appointmentView(await readAppointment(tx, created.id));
+    // Slot to slot, the rows are as written (the old one cancelled by `cancelMovedFrom`, the new one
+    // as inserted); an elastic place may have been re-timed since, so those are read again.
+    const { block: _block, ...old } = row;
+    const bySlots = row.slot_id !== null && created.slot_id !== null;
+    const previous = appointmentView(
+      bySlots ? { ...old, status: "cancelled", status_reason: "rescheduled", hold_expires_at: null, version: row.version + 1 } : await readAppointment(tx, row.id),
+    );
+    const appointment = appointmentView(bySlots ? created : await readAppointment(tx, created.id));
     recordAudit(tx, actor, {
       action: "booking.appointment.reschedule",
       entityType: "Appointment",
