@@ -7,6 +7,7 @@ import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { canTransition, type AppointmentCause, type AppointmentStatus, type BlockCause, type DomainEvent, type SlotCause } from "@clinic/shared";
 import { recordEvents, type Subscriber } from "../../platform/outbox";
+import { prepared, runPrepared } from "../../platform/prepared";
 import { conflict, notFound } from "../../platform/errors";
 import {
   SLOT_COLUMNS,
@@ -24,6 +25,12 @@ import { APPOINTMENT_COLUMNS, appointmentChange, type AppointmentRow } from "./a
 
 /** A PostgreSQL array literal (MikroORM expands JS arrays into lists). */
 export const pgArray = (ids: string[]) => `{${ids.join(",")}}`;
+
+const SNAPSHOT_SLOTS = prepared<SlotRow>("booking_snapshot_slots", `select ${SLOT_COLUMNS} from slot where id = any($1::uuid[])`);
+const SNAPSHOT_APPOINTMENTS = prepared<AppointmentRow & { patient_user_id: string }>(
+  "booking_snapshot_appointments",
+  `select ${APPOINTMENT_COLUMNS}, p.user_id as patient_user_id from appointment a join patient p on p.id = a.patient_id where a.id = any($1::uuid[])`,
+);
 
 /** What a transaction changed, recorded as domain events before it commits (`record`). */
 export class Changes {
@@ -69,14 +76,9 @@ export class Changes {
     const slotIds = [...this.slots.keys()];
     const apptIds = [...this.appointments.keys()];
     const [slots, blocks, appointments] = await Promise.all([
-      slotIds.length ? tx.execute<SlotRow[]>(`select ${SLOT_COLUMNS} from slot where id = any(?::uuid[])`, [pgArray(slotIds)]) : [],
+      slotIds.length ? runPrepared(tx, SNAPSHOT_SLOTS, [pgArray(slotIds)]) : [],
       readBlocks(tx, [...this.blocks.keys()]),
-      apptIds.length
-        ? tx.execute<(AppointmentRow & { patient_user_id: string })[]>(
-            `select ${APPOINTMENT_COLUMNS}, p.user_id as patient_user_id from appointment a join patient p on p.id = a.patient_id where a.id = any(?::uuid[])`,
-            [pgArray(apptIds)],
-          )
-        : [],
+      apptIds.length ? runPrepared(tx, SNAPSHOT_APPOINTMENTS, [pgArray(apptIds)]) : [],
     ]);
     return {
       slots: slots.map((row) => slotChange(row, this.slots.get(row.id)!)),
@@ -140,15 +142,26 @@ export async function assertNotQueued(tx: EntityManager, appointmentId: string):
     `select ticket from queue_entry where appointment_id = ? and status in ('waiting', 'called', 'in_room')`,
     [appointmentId],
   );
-  if (queued) {
-    throw conflict("IN_QUEUE", `The patient is in today's queue (${queued.ticket}): use the queue's actions`, { ticket: queued.ticket });
-  }
+  if (queued) throw inQueue(queued.ticket);
 }
+
+export const inQueue = (ticket: string) => conflict("IN_QUEUE", `The patient is in today's queue (${ticket}): use the queue's actions`, { ticket });
+
+export const illegalTransition = (from: AppointmentStatus, to: AppointmentStatus) =>
+  conflict("ILLEGAL_TRANSITION", `An appointment cannot go from ${from} to ${to}`, { from, to });
 
 /** An appointment row locked for a change, with its elastic block (locked too) when it has one. */
 export interface LockedAppointment extends AppointmentRow {
   block: LockedBlock | null;
 }
+
+const BLOCK_OF = prepared<{ block_id: string | null }>(
+  "appointment_block_of",
+  `select al.block_id from appointment a left join elastic_allocation al on al.id = a.elastic_allocation_id where a.id = $1`,
+);
+const LOCK = prepared<AppointmentRow>("appointment_lock", `select ${APPOINTMENT_COLUMNS} from appointment a where a.id = $1 for update`);
+const LOCK_SKIP_LOCKED = prepared<AppointmentRow>("appointment_lock_skip_locked", `select ${APPOINTMENT_COLUMNS} from appointment a where a.id = $1 for update skip locked`);
+const READ = prepared<AppointmentRow>("appointment_read", `select ${APPOINTMENT_COLUMNS} from appointment a where a.id = $1`);
 
 /**
  * Locks an appointment for a change. An elastic booking's block is locked first: every writer of a
@@ -158,23 +171,17 @@ export interface LockedAppointment extends AppointmentRow {
 export async function lockedAppointment(tx: EntityManager, id: string): Promise<LockedAppointment>;
 export async function lockedAppointment(tx: EntityManager, id: string, options: { skipLocked: boolean }): Promise<LockedAppointment | null>;
 export async function lockedAppointment(tx: EntityManager, id: string, options: { skipLocked?: boolean } = {}): Promise<LockedAppointment | null> {
-  const [place] = await tx.execute<{ block_id: string | null }[]>(
-    `select al.block_id from appointment a left join elastic_allocation al on al.id = a.elastic_allocation_id where a.id = ?`,
-    [id],
-  );
+  const [place] = await runPrepared(tx, BLOCK_OF, [id]);
   if (!place) throw notFound("Appointment");
   const block = place.block_id ? await lockBlock(tx, place.block_id) : null;
-  const [row] = await tx.execute<AppointmentRow[]>(
-    `select ${APPOINTMENT_COLUMNS} from appointment a where a.id = ? for update${options.skipLocked ? " skip locked" : ""}`,
-    [id],
-  );
+  const [row] = await runPrepared(tx, options.skipLocked ? LOCK_SKIP_LOCKED : LOCK, [id]);
   if (!row && options.skipLocked) return null;
   if (!row) throw notFound("Appointment");
   return { ...row, block };
 }
 
 export async function readAppointment(em: EntityManager, id: string): Promise<AppointmentRow> {
-  const [row] = await em.execute<AppointmentRow[]>(`select ${APPOINTMENT_COLUMNS} from appointment a where a.id = ?`, [id]);
+  const [row] = await runPrepared(em, READ, [id]);
   if (!row) throw notFound("Appointment");
   return row;
 }
@@ -186,25 +193,26 @@ export async function setAppointmentStatus(
   changedBy: string | null,
   reason: string | null,
 ): Promise<void> {
-  if (!canTransition(row.status, to)) {
-    throw conflict("ILLEGAL_TRANSITION", `An appointment cannot go from ${row.status} to ${to}`, { from: row.status, to });
-  }
-  await tx.execute(
-    `update appointment set status = ?, status_reason = coalesce(?, status_reason), status_changed_by_id = ?,
-       hold_expires_at = case when ? = 'pending' then hold_expires_at else null end, version = version + 1, updated_at = now()
-     where id = ?`,
-    [to, reason, changedBy, to, row.id],
-  );
+  if (!canTransition(row.status, to)) throw illegalTransition(row.status, to);
+  await runPrepared(tx, SET_STATUS, [to, reason, changedBy, row.id]);
 }
+
+const SET_STATUS = prepared(
+  "appointment_set_status",
+  `update appointment set status = $1::text, status_reason = coalesce($2::text, status_reason), status_changed_by_id = $3::uuid,
+     hold_expires_at = case when $1::text = 'pending' then hold_expires_at else null end, version = version + 1, updated_at = now()
+   where id = $4::uuid`,
+);
 
 /** Frees the slot an appointment held or booked (only while it is still held/booked). */
 async function releaseSlot(tx: EntityManager, slotId: string): Promise<void> {
-  await tx.execute(
-    `update slot set status = 'available', hold_expires_at = null, version = version + 1, updated_at = now()
-      where id = ? and status in ('held', 'booked')`,
-    [slotId],
-  );
+  await runPrepared(tx, RELEASE_SLOT, [slotId]);
 }
+
+const RELEASE_SLOT = prepared(
+  "slot_release",
+  `update slot set status = 'available', hold_expires_at = null, version = version + 1, updated_at = now() where id = $1 and status in ('held', 'booked')`,
+);
 
 /**
  * Frees what a no-longer-live appointment occupied: its slot, or its elastic allocation (the later
@@ -247,13 +255,15 @@ export async function endPendingMoves(tx: EntityManager, visitId: string, change
   }
 }
 
+const BOOK_SLOT = prepared<{ id: string }>(
+  "slot_book",
+  `update slot set status = 'booked', hold_expires_at = null, version = version + 1, updated_at = now() where id = $1 and status = 'held' returning id`,
+);
+
 /** A confirmed hold takes its place for good: slot `booked`, or the allocation `confirmed`. */
 export async function bookPlace(tx: EntityManager, row: LockedAppointment, changes: Changes): Promise<void> {
   if (row.slot_id) {
-    const booked = await tx.execute<{ id: string }[]>(
-      `update slot set status = 'booked', hold_expires_at = null, version = version + 1, updated_at = now() where id = ? and status = 'held' returning id`,
-      [row.slot_id],
-    );
+    const booked = await runPrepared(tx, BOOK_SLOT, [row.slot_id]);
     if (booked.length !== 1) throw slotTaken();
     changes.slot(row.slot_id, "booked");
     return;

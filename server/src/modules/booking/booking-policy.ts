@@ -5,7 +5,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { PaymentStatus, SubscriptionTier } from "@clinic/shared";
 import { denied } from "../../platform/errors";
-import { notify } from "../notifications";
+import { notify, type Notice } from "../notifications";
 import type { Payment } from "./appointment.store";
 import type { AppointmentRow } from "./appointment.views";
 import { formatWhen } from "@clinic/shared";
@@ -105,22 +105,40 @@ export async function noShowStanding(em: EntityManager, patientId: string): Prom
  */
 export async function tellDoctorOfFreeBooking(tx: EntityManager, row: Pick<AppointmentRow, "id" | "payment_status">): Promise<string[]> {
   if (row.payment_status !== "not_required") return [];
-  const [facts] = await tx.execute<{ doctor_user_id: string; patient: string; clinic_id: string; clinic: string; time_zone: string; starts_at: Date; tier: string; points: boolean }[]>(
-    `select d.user_id as doctor_user_id, p.full_name as patient, c.id as clinic_id, c.name as clinic, c.time_zone, a.starts_at, p.subscription_tier as tier,
-            exists (select 1 from loyalty_points_entry e where e.appointment_id = a.id and e.kind = 'redeem') as points
-       from appointment a join doctor d on d.id = a.doctor_id join patient p on p.id = a.patient_id join clinic c on c.id = a.clinic_id
-      where a.id = ?`,
-    [row.id],
-  );
-  if (!facts) return [];
+  const [facts] = await tx.execute<FreeBookingFacts[]>(`select ${freeBookingFactsSql("a")} from appointment a where a.id = ?`, [row.id]);
+  return facts ? notify(tx, freeBookingNotice(row.id, facts)) : [];
+}
+
+/** What the doctor's free-booking notice says, read with the appointment (`freeBookingFactsSql`). */
+export interface FreeBookingFacts {
+  doctor_user_id: string;
+  patient: string;
+  clinic_id: string;
+  clinic: string;
+  time_zone: string;
+  starts_at: Date | string;
+  tier: string;
+  points: boolean;
+}
+
+/** SQL: `FreeBookingFacts` columns of the appointment named `alias` (select-list expressions). */
+export const freeBookingFactsSql = (alias: string) => `
+  (select d.user_id from doctor d where d.id = ${alias}.doctor_id) as doctor_user_id,
+  (select p.full_name from patient p where p.id = ${alias}.patient_id) as patient,
+  ${alias}.clinic_id, (select c.name from clinic c where c.id = ${alias}.clinic_id) as clinic,
+  (select c.time_zone from clinic c where c.id = ${alias}.clinic_id) as time_zone, ${alias}.starts_at,
+  (select p.subscription_tier from patient p where p.id = ${alias}.patient_id) as tier,
+  exists (select 1 from loyalty_points_entry e where e.appointment_id = ${alias}.id and e.kind = 'redeem') as points`;
+
+export function freeBookingNotice(appointmentId: string, facts: FreeBookingFacts): Notice {
   const why = facts.tier === "vise" ? "free with the vise plan" : facts.points ? "paid with loyalty points" : "to be paid at the clinic";
-  return notify(tx, {
+  return {
     userId: facts.doctor_user_id,
     template: "booking.free-booked",
     clinicId: facts.clinic_id,
-    key: `free-booked-${row.id}`,
-    payload: { appointmentId: row.id, patient: facts.patient, when: formatWhen(new Date(facts.starts_at), facts.time_zone), clinic: facts.clinic, why },
-  });
+    key: `free-booked-${appointmentId}`,
+    payload: { appointmentId, patient: facts.patient, when: formatWhen(new Date(facts.starts_at), facts.time_zone), clinic: facts.clinic, why },
+  };
 }
 
 export const NO_SHOW_WARNING = "The patient missed 3 of their last 5 appointments";

@@ -16,7 +16,7 @@ import {
   type SubscriptionTier,
 } from "@clinic/shared";
 import { createLocks, type Locks } from "../../platform/locks";
-import { dispatchMessages } from "../notifications";
+import { dispatchMessages, notify } from "../notifications";
 import type { ModuleContext } from "../../platform/module";
 import { conflict, denied, DomainError, forbidden, notFound, unprocessable } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
@@ -38,7 +38,8 @@ import {
   type Payment,
 } from "./appointment.store";
 import { admitSlot, readPlace, takeElastic, takeSlot, type Place } from "./booking.places";
-import { NO_SHOW_WARNING, paymentOf, priceBooking, standingOf, tellDoctorOfFreeBooking, type Pricing } from "./booking-policy";
+import { NO_SHOW_WARNING, freeBookingNotice, paymentOf, priceBooking, standingOf, tellDoctorOfFreeBooking, type Pricing } from "./booking-policy";
+import { cancelOnSlot, confirmOnSlot } from "./appointment.slot-change";
 import { AlreadyAnswered, claimKey, isIdempotencyConflict, storeAnswer, storedAnswer, type IdempotencyContext, type StoredAnswer } from "./idempotency";
 
 export interface Prepared {
@@ -330,6 +331,18 @@ export class BookingService {
 
   /** POST /appointments/:id/confirm: a free hold becomes scheduled; a lapsed one expires (409 HOLD_EXPIRED). */
   async confirm(principal: UserPrincipal, actor: AuditActor, id: string): Promise<AppointmentView> {
+    const fast = await confirmOnSlot(this.em(), id, {
+      principal,
+      actor,
+      committed: (batchId, events) => this.ctx.outbox.committed(batchId, events),
+      check: (row) => this.assertCanManage(principal, row),
+      tell: (tx, row, facts) => notify(tx, freeBookingNotice(row.id, facts)),
+    }).catch(mapDatabaseError);
+    if (fast) {
+      await dispatchMessages(this.ctx, fast.outbox);
+      return appointmentView(fast.after);
+    }
+    // The general path: an elastic booking, a lapsed or unpaid hold, anything else.
     const em = this.em();
     this.assertCanManage(principal, await readAppointment(em, id));
     const changes = new Changes();
@@ -366,10 +379,22 @@ export class BookingService {
 
   /** POST /appointments/:id/cancel: patients before the clinic's cutoff, staff any time; frees the slot. */
   async cancel(principal: UserPrincipal, actor: AuditActor, id: string, reason: string): Promise<AppointmentView> {
+    const isStaff = (row: AppointmentRow) => actsAsClinicStaff(principal, row.clinic_id) || principal.doctorId === row.doctor_id;
+    const fast = await cancelOnSlot(this.em(), id, reason, {
+      principal,
+      actor,
+      committed: (batchId, events) => this.ctx.outbox.committed(batchId, events),
+      check: (row) => this.assertCanManage(principal, row, { doctor: true }),
+      cutoff: (row, settings) => {
+        if (!isStaff(row)) checkCutoff(row, settings);
+      },
+    }).catch(mapDatabaseError);
+    if (fast) return appointmentView(fast);
+    // The general path: an elastic booking, pending moves to end, a slot in another state.
     const em = this.em();
     const current = await readAppointment(em, id);
     this.assertCanManage(principal, current, { doctor: true });
-    const staff = actsAsClinicStaff(principal, current.clinic_id) || principal.doctorId === current.doctor_id;
+    const staff = isStaff(current);
     const changes = new Changes();
     const result = await em
       .transactional(async (tx) => {
@@ -394,10 +419,7 @@ export class BookingService {
   async assertBeforeCutoff(tx: EntityManager, row: AppointmentRow): Promise<void> {
     if (row.status === "pending") return;
     const [clinic] = await tx.execute<{ settings: unknown }[]>(`select settings from clinic where id = ?`, [row.clinic_id]);
-    const { patientCancelCutoffHours } = clinicSettingsSchema.parse(clinic?.settings ?? {});
-    if (new Date(row.starts_at).getTime() - patientCancelCutoffHours * 3_600_000 <= Date.now()) {
-      throw conflict("CANCEL_CUTOFF_PASSED", `Cancel online up to ${patientCancelCutoffHours} hours before; call the clinic`);
-    }
+    checkCutoff(row, clinic?.settings);
   }
 
   /** POST /appointments/:id/status: the appointment's doctor or the clinic's staff, through the state machine. */
@@ -455,5 +477,14 @@ export class BookingService {
       return { outcome: "expired" as const };
     });
     return result.outcome;
+  }
+}
+
+/** The patient's cancel cutoff on the clinic's `settings` (a hold has none). */
+function checkCutoff(row: AppointmentRow, settings: unknown): void {
+  if (row.status === "pending") return;
+  const { patientCancelCutoffHours } = clinicSettingsSchema.parse(settings ?? {});
+  if (new Date(row.starts_at).getTime() - patientCancelCutoffHours * 3_600_000 <= Date.now()) {
+    throw conflict("CANCEL_CUTOFF_PASSED", `Cancel online up to ${patientCancelCutoffHours} hours before; call the clinic`);
   }
 }

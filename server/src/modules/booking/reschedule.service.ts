@@ -101,7 +101,7 @@ export class RescheduleService {
       : { payment_status: row.payment_status, fee_minor: row.fee_minor, transaction_fee_minor: row.transaction_fee_minor, currency: row.currency, amount_due_minor: 0 };
     const created = await this.booking.takePlace(tx, changes, prepared, principal.userId, { status, rescheduledFrom: row.id, payment });
     await this.cancelMovedFrom(tx, changes, row, principal);
-    return this.audited(tx, actor, row, created, payment.payment_status === "unpaid" && payment.amount_due_minor > 0 ? "pay" : null);
+    return this.audited(tx, actor, row, created, payment.payment_status === "unpaid" && payment.amount_due_minor > 0 ? "pay" : null, { asWritten: true });
   }
 
   /**
@@ -141,7 +141,8 @@ export class RescheduleService {
     await this.cancelMovedFrom(tx, changes, row, principal);
     await this.ctx.ports.visitMoney.move(tx, row, created);
     if (difference < 0) move.outbox.push(...(await this.ctx.ports.visitMoney.refundDifference(tx, created.id, -difference)));
-    return this.audited(tx, actor, row, created, null);
+    // The money moved after the rows were written (the old one's payment is `moved`): read them again.
+    return this.audited(tx, actor, row, created, null, { asWritten: false });
   }
 
   private async cancelMovedFrom(tx: EntityManager, changes: Changes, row: LockedAppointment, principal: UserPrincipal): Promise<void> {
@@ -150,9 +151,22 @@ export class RescheduleService {
     await releasePlace(tx, row, changes, "rescheduled");
   }
 
-  private async audited(tx: EntityManager, actor: AuditActor, row: LockedAppointment, created: AppointmentRow, next: "pay" | null): Promise<Rescheduled> {
-    const previous = appointmentView(await readAppointment(tx, row.id));
-    const appointment = appointmentView(await readAppointment(tx, created.id));
+  private async audited(
+    tx: EntityManager,
+    actor: AuditActor,
+    row: LockedAppointment,
+    created: AppointmentRow,
+    next: "pay" | null,
+    options: { asWritten: boolean },
+  ): Promise<Rescheduled> {
+    // Slot to slot with nothing written since, the rows are as written (the old one cancelled by
+    // `cancelMovedFrom`, the new one as inserted); an elastic place may have been re-timed, so read again.
+    const { block: _block, ...old } = row;
+    const bySlots = options.asWritten && row.slot_id !== null && created.slot_id !== null;
+    const previous = appointmentView(
+      bySlots ? { ...old, status: "cancelled", status_reason: "rescheduled", hold_expires_at: null, version: row.version + 1 } : await readAppointment(tx, row.id),
+    );
+    const appointment = appointmentView(bySlots ? created : await readAppointment(tx, created.id));
     recordAudit(tx, actor, {
       action: "booking.appointment.reschedule",
       entityType: "Appointment",

@@ -25,5 +25,5 @@ export const notificationsModule: Module = {
 
 // What other modules may use.
 export { unreadCount } from "./inbox.service";
-export { dispatchMessages, notify } from "./notify";
+export { dispatchMessages, notify, type Notice } from "./notify";
 export { readPreferences, reminderPreferencesOf, writePreferences, type QuietHours } from "./preferences";

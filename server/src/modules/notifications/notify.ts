@@ -29,36 +29,38 @@ export interface Notice {
 export async function notify(tx: EntityManager, notice: Notice, known?: UserPreferences): Promise<string[]> {
   const preferences = known ?? (await readPreferences(tx, [notice.userId])).get(notice.userId);
   if (!preferences) return [];
-  const ids: string[] = [];
-  for (const channel of notice.channels ?? notificationChannels) {
+  // One row per channel, in one statement (this runs inside the caller's transaction).
+  const rows = (notice.channels ?? notificationChannels).map((channel) => {
     const recipient = recipientFor(preferences, channel);
     // Codes and receipts go out whatever the user opted out of: they asked for them, or it is their money.
     const category = templateOf(notice.template)?.category;
     const optedOut = !preferences.channels[channel] && category !== "account" && category !== "receipt";
     const reason = optedOut ? "opted out" : recipient === null ? `no ${channel} address` : null;
-    const [row] = await tx.execute<{ id: string }[]>(
-      `insert into notification_outbox (id, user_id, clinic_id, channel, recipient, template, language, payload, dedupe_key, status, status_detail, created_at, updated_at)
-       values (gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), now())
-       on conflict (dedupe_key) do nothing returning id`,
-      [
-        notice.userId,
-        notice.clinicId ?? null,
-        channel,
-        recipient ?? "",
-        notice.template,
-        preferences.language,
-        // A message that will never leave keeps no secrets either.
-        JSON.stringify(reason ? scrubbed(notice.template, notice.payload) : notice.payload),
-        notice.key ? `${notice.key}:${channel}` : null,
-        reason ? "not_sent" : "queued",
-        reason,
-      ],
-      "all",
-      tx.getTransactionContext(),
-    );
-    if (row && !reason) ids.push(row.id);
-  }
-  return ids;
+    return [
+      notice.userId,
+      notice.clinicId ?? null,
+      channel,
+      recipient ?? "",
+      notice.template,
+      preferences.language,
+      // A message that will never leave keeps no secrets either.
+      JSON.stringify(reason ? scrubbed(notice.template, notice.payload) : notice.payload),
+      notice.key ? `${notice.key}:${channel}` : null,
+      reason ? "not_sent" : "queued",
+      reason,
+    ];
+  });
+  if (rows.length === 0) return [];
+  const written = await tx.execute<{ id: string; status: string }[]>(
+    `insert into notification_outbox (id, user_id, clinic_id, channel, recipient, template, language, payload, dedupe_key, status, status_detail, created_at, updated_at)
+     values ${rows.map(() => "(gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), now())").join(", ")}
+     on conflict (dedupe_key) do nothing returning id, status`,
+    rows.flat(),
+    "all",
+    tx.getTransactionContext(),
+  );
+  // Rows that already existed under the same key are not returned, so not dispatched twice.
+  return written.filter((row) => row.status === "queued").map((row) => row.id);
 }
 
 function recipientFor(preferences: UserPreferences, channel: NotificationChannel): string | null {
