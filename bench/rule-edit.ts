@@ -4,8 +4,10 @@
  * reply and until its domain events are delivered (the outbox idle: the socket fan-out done), and the
  * events it published on `slots:{doctorId}` and `doctor:{doctorId}`; one edit at a time on one
  * doctor (EDITS edits, after one warm-up), then DOCTORS edits at once, one per doctor. A note-only
- * edit writes the note onto every free slot (one UPDATE); a colour-only edit writes no slot at all.
- * Issue 18's target, an edit of internal fields replying in < 50 ms, is printed for both.
+ * edit replies once the rule is committed; the outbox's `rule-annotations` subscriber then writes the
+ * note onto every free slot in chunks ("settled" includes it, and each note edit is checked to have
+ * reached every free slot); a colour-only edit writes no slot at all. Issue 18's target, an edit of
+ * internal fields replying in < 50 ms, is printed for both.
  * Baseline, same run, same rules: a service change, which changes every slot's public view and so
  * republishes every slot — what a note-only edit did before issue 17.
  */
@@ -71,6 +73,12 @@ try {
     const replyMs = performance.now() - started;
     await runtime.outbox.idle();
     const settledMs = performance.now() - started;
+    const [stale] = await (runtime.orm.em.fork() as EntityManager).execute<{ n: number }[]>(
+      `select count(*)::int as n from slot s join availability_rule r on r.id = s.rule_id
+        where r.id = ? and s.starts_at > now() and s.status = 'available' and s.note is distinct from r.note`,
+      [rules[i]],
+    );
+    if (stale!.n > 0) throw new Error(`${stale!.n} free slots of rule ${rules[i]} lack its note once the outbox is idle`);
     return { replyMs, settledMs, publicEvents: (await seq(topics.slots(doctorId))) - before[0]!, staffEvents: (await seq(topics.doctor(doctorId))) - before[1]! };
   }
 

@@ -46,6 +46,12 @@ export const leaveCancellationSchema = z.object({
 });
 export type LeaveCancellation = z.infer<typeof leaveCancellationSchema>;
 
+/**
+ * An availability rule's note or tags changed (an edit of nothing its slots are made of): scheduling
+ * writes the rule's note and tags onto its future free slots after commit, then records `slots.annotated`.
+ */
+export const ruleAnnotatedSchema = z.object({ ruleId: z.uuid() });
+
 /** Bookings an elastic block's change moved (booking announces their new times). */
 export const appointmentsRetimedSchema = z.object({ blockId: z.uuid(), appointmentIds: z.array(z.uuid()) });
 
@@ -76,6 +82,7 @@ export function family<const Noun extends string, const Causes extends readonly 
 export const domainEventSchemas = {
   ...family("slot", slotCauses, slotChangeSchema),
   "slots.annotated": slotsAnnotatedSchema,
+  "rule.annotated": ruleAnnotatedSchema,
   ...family("elastic", blockCauses, blockChangeSchema),
   ...family("appointment", appointmentCauses, appointmentChangeSchema),
   ...family("queue", queueCauses, queueChangeSchema),

@@ -62,7 +62,12 @@ describe("the realtime event map", () => {
   const ctx = {
     config: { auth: { jwtSecret: "unit-test-secret" } },
     orm: { em: { fork: () => ({ execute: async () => [row] }) } },
-    events: { publish: async (_topic: string, type: string, data: unknown) => void published.push({ subscriber: current, type, data }) },
+    events: {
+      publish: async (_topic: string, type: string, data: unknown) => void published.push({ subscriber: current, type, data }),
+      publishAll: async (messages: { type: string; data: unknown }[]) => {
+        for (const { type, data } of messages) published.push({ subscriber: current, type, data });
+      },
+    },
   } as unknown as ModuleContext;
   const realtime = modules.flatMap((module) => module.subscribers?.(ctx) ?? []).filter((subscriber) => subscriber.name.endsWith("-realtime"));
 

@@ -8,6 +8,7 @@ import { SlotSchema } from "./slot.entity";
 import { UnavailabilitySchema } from "./unavailability.entity";
 import { schedulingRoutes } from "./scheduling.routes";
 import { schedulingJobs } from "./scheduling.jobs";
+import { ruleAnnotations } from "./rule-annotations";
 import { registerSlotTopics, slotRealtime } from "./slot.realtime";
 import "./scheduling.ports";
 
@@ -17,7 +18,7 @@ export const schedulingModule: Module = {
   routes: (ctx) => schedulingRoutes(ctx),
   jobs: (ctx) => schedulingJobs(ctx),
   topics: (realtime, ctx) => registerSlotTopics(realtime, ctx),
-  subscribers: (ctx) => [slotRealtime(ctx)],
+  subscribers: (ctx) => [slotRealtime(ctx), ruleAnnotations(ctx)],
 };
 
 // What other modules may use.

@@ -198,25 +198,6 @@ async function annotateSlots(tx: EntityManager, rule: AvailabilityRule, slotIds:
   return annotationOf(rule, written);
 }
 
-/**
- * For an edit that changes nothing a slot is made of (its intervals, kind, service: only note, tags
- * or colour): the rule's future free slots all stay, so none is expanded, read or diffed. One
- * statement counts them and writes the note and tags onto those that differ, as `annotateSlots` does.
- */
-export async function annotateRuleSlots(tx: EntityManager, rule: AvailabilityRule, options: { now?: Date }): Promise<Materialised> {
-  const [written] = await tx.getConnection().execute<(Written & { kept: number })[]>(
-    `with owned as (
-       select id, tags, note from slot where rule_id = ? and starts_at >= ? and status = 'available'),
-     annotated as (
-       update slot set tags = ${TAGS_FROM_JSON}, note = ?, updated_at = now() from owned
-        where slot.id = owned.id and slot.status = 'available' and (owned.note is distinct from ? or owned.tags is distinct from ${TAGS_FROM_JSON})
-        returning slot.starts_at, slot.ends_at)
-     select (select count(*)::int from owned) as kept, count(*)::int as count, min(starts_at) as "from", max(ends_at) as "to" from annotated`,
-    [rule.id, options.now ?? new Date(), JSON.stringify(rule.tags), rule.note ?? null, rule.note ?? null, JSON.stringify(rule.tags)],
-  );
-  return { report: { ...emptyReport(), kept: written?.kept ?? 0 }, changes: [], annotated: annotationOf(rule, written) };
-}
-
 interface Written {
   count: number;
   from: Date | null;
