@@ -23,8 +23,15 @@ import { stopAccepting } from "./listener";
 import type { Metrics } from "./metrics";
 import { MAX_PARAM_LENGTH, refuseUnsafeInput } from "./inputs";
 import { answerClientError, problem, sendFrameworkProblem, sendProblem, toProblem } from "./problem";
-import { createRateLimitCounts } from "./rate-limit-store";
+import { createRateLimitCounts, type RateLimitCounts } from "./rate-limit-store";
 import { replayOnConnectionLoss } from "./replay";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** The general rate limit's counts (platform/rate-limit-store.ts). */
+    rateLimitCounts: RateLimitCounts;
+  }
+}
 
 export type HttpApp = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 

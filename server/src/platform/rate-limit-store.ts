@@ -2,13 +2,6 @@ import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from "@fastify/
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 
-declare module "fastify" {
-  interface FastifyInstance {
-    /** The general rate limit's counts (decorated by platform/http.ts). */
-    rateLimitCounts: RateLimitCounts;
-  }
-}
-
 /** How many counters one node keeps at most; past it the counter whose window ends first is dropped. */
 export const DEFAULT_TRACKED_KEYS = 50_000;
 
@@ -33,6 +26,8 @@ export interface RateLimitCounts {
   readonly Store: FastifyRateLimitStoreCtor;
   /** Keys this node holds a count for. */
   readonly trackedKeys: number;
+  /** Syncs now (after the sync in flight, if any), as the timer does. */
+  sync(): Promise<void>;
   /** Resolves when a sync that started after the call has ended (whether Redis answered or not). */
   synced(): Promise<void>;
   /** Stops syncing, after pushing what this node counted since its last sync. */
@@ -201,7 +196,7 @@ export function createRateLimitCounts(options: {
   }
 
   /** One sync at a time; whoever waited for a sync when it started is settled when it ends. */
-  function sync(): Promise<void> {
+  function runSync(): Promise<void> {
     if (syncing) return syncing;
     const settled = waiters;
     waiters = [];
@@ -212,7 +207,13 @@ export function createRateLimitCounts(options: {
     return syncing;
   }
 
-  const timer = setInterval(() => void sync(), syncMs);
+  /** After the sync in flight, if any: it may have taken its counts before the caller's. */
+  async function syncNow(): Promise<void> {
+    await syncing;
+    await runSync();
+  }
+
+  const timer = setInterval(() => void runSync(), syncMs);
   timer.unref();
 
   class SyncedRateLimitStore implements FastifyRateLimitStore {
@@ -238,6 +239,7 @@ export function createRateLimitCounts(options: {
     get trackedKeys() {
       return counts.size;
     },
+    sync: syncNow,
     synced() {
       if (isClosed) return Promise.resolve();
       // A sync in flight may have taken its counts before the caller's requests: wait for the next.
@@ -247,8 +249,7 @@ export function createRateLimitCounts(options: {
       if (isClosed) return;
       isClosed = true;
       clearInterval(timer);
-      await syncing;
-      await sync();
+      await syncNow();
     },
   };
 }
