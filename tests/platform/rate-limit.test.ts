@@ -15,6 +15,8 @@ import { createOwnRedisEnvironment, createTestEnvironment, readJson, startTestAp
 const PING = "/api/v1/test/ping";
 const withPing = { beforeStart: (runtime: Runtime) => void runtime.http!.get(PING, async () => ({ ok: true })) };
 
+const STRICT = "/api/v1/test/strict";
+
 const ping = (app: TestApp, address: string) => fetch(`${app.url}${PING}`, { headers: { "x-forwarded-for": address } });
 
 /** Statuses and `x-ratelimit-remaining` of `times` requests in a row. */
@@ -34,10 +36,16 @@ const counts = (app: TestApp) => app.runtime.http!.rateLimitCounts;
 const counterKey = (environment: TestEnvironment, address: string) => `${environment.prefix}:ratelimit:${address}`;
 
 describe("the general rate limit on one node", () => {
+  let environment: TestEnvironment;
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp(await createTestEnvironment(), {
-      ...withPing,
+    environment = await createTestEnvironment();
+    app = await startTestApp(environment, {
+      beforeStart: (runtime) => {
+        withPing.beforeStart(runtime);
+        // A route with a limit of its own, as a module would declare one.
+        runtime.http!.get(STRICT, { config: { rateLimit: { max: 1, timeWindow: 60_000 } } }, async () => ({ ok: true }));
+      },
       env: { RATE_LIMIT_MAX: "3", RATE_LIMIT_WINDOW_SECONDS: "1", RATE_LIMIT_SYNC_MS: "20" },
     });
   });
@@ -67,6 +75,19 @@ describe("the general rate limit on one node", () => {
       await counts(app).synced();
       return counts(app).trackedKeys === 0;
     }, 5_000);
+  });
+
+  it("counts a route with its own config.rateLimit apart, under the route's keys", async () => {
+    const strict = async () => (await fetch(`${app.url}${STRICT}`, { headers: { "x-forwarded-for": "10.20.2.1" } })).status;
+    expect([await strict(), await strict()]).toEqual([200, 429]);
+    expect((await pings(app, "10.20.2.1", 1)).statuses).toEqual([200]);
+    await counts(app).sync();
+    const redis = new Redis(environment.redisUrl);
+    try {
+      expect(await redis.get(`${environment.prefix}:ratelimit:GET${STRICT}-10.20.2.1`)).toBe("2");
+    } finally {
+      redis.disconnect();
+    }
   });
 });
 

@@ -12,14 +12,15 @@ export const DEFAULT_TRACKED_KEYS = 50_000;
  * Each node counts its own requests per key and window. Every `syncMs` it adds what it counted
  * since its last sync to the key's Redis counter (INCRBY, and PEXPIRE when the counter is new, so a
  * window starts at the first count Redis hears of and lasts the window, as with the plugin's own
- * Redis store), all keys in one pipeline, and learns each key's cluster-wide total and window end.
- * A key's count is then the total last learnt + what this node counted since.
+ * Redis store), every key in one script call (per 1,000 keys), and learns each key's cluster-wide
+ * total and window end. A key's count is the total last learnt + what this node counted since.
  *
- * The limit is exact on one node. Across N nodes a key can pass `max` by at most what the other
- * nodes admitted for it during one sync interval each (what they had counted but not yet pushed
- * when the last node to learn the total learnt it), so by at most (N − 1) × min(max, per-node rate ×
- * interval). A node never admits more than `max` on its own count. Without Redis each node goes on
- * limiting on its own count (it pushes that count once Redis is back).
+ * The limit is exact on one node: a node never admits more than `max` on its own counts. Across N
+ * nodes a key can pass `max` by at most what the other nodes admitted for it since each one's last
+ * sync before the last node to sync learnt the total; each node syncs every `syncMs`, so that is at
+ * most one sync interval of each other node's admissions: (N − 1) × min(max, per-node rate ×
+ * interval). Without Redis each node goes on limiting on its own counts, and pushes them once Redis
+ * is back.
  */
 export interface RateLimitCounts {
   /** The store class for @fastify/rate-limit's `store` option (the plugin constructs it). */
