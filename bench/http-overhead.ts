@@ -40,20 +40,44 @@ try {
 
   // Warm all up so JIT and connection set-up are not measured.
   for (const target of [bareUrl, exemptUrl, limitedUrl]) await load(target, 1_000, CONCURRENCY);
-  const rounds: Record<"baseline" | "exempt" | "limited", LoadResult[]> = { baseline: [], exempt: [], limited: [] };
+  type Case = "baseline" | "exempt" | "limited";
+  const rounds: Record<Case, LoadResult[]> = { baseline: [], exempt: [], limited: [] };
+  // This process's CPU per request (server and load generator both): steadier than req/s while
+  // other processes share the cores.
+  const cpuMicros: Record<Case, number[]> = { baseline: [], exempt: [], limited: [] };
+  const measure = async (name: Case, target: string, requests: number) => {
+    const cpuBefore = process.cpuUsage();
+    rounds[name].push(await load(target, requests, CONCURRENCY));
+    const cpu = process.cpuUsage(cpuBefore);
+    cpuMicros[name].push((cpu.user + cpu.system) / requests);
+  };
   const perRound = Math.ceil(REQUESTS / ROUNDS);
   for (let round = 0; round < ROUNDS; round++) {
-    rounds.baseline.push(await load(bareUrl, perRound, CONCURRENCY));
-    rounds.exempt.push(await load(exemptUrl, perRound, CONCURRENCY));
-    rounds.limited.push(await load(limitedUrl, perRound, CONCURRENCY));
+    await measure("baseline", bareUrl, perRound);
+    await measure("exempt", exemptUrl, perRound);
+    await measure("limited", limitedUrl, perRound);
   }
-  const median = (results: LoadResult[]) => [...results].sort((x, y) => x.perSecond - y.perSecond)[Math.floor(results.length / 2)]!;
-  const baseline = median(rounds.baseline);
-  report(`HTTP pipeline overhead (${REQUESTS} GETs a case in ${ROUNDS} rounds, ${CONCURRENCY} connections; median round)`, [
-    ["baseline: bare node:http", baseline],
-    ["GET /health (full stack, no limit)", median(rounds.exempt)],
-    ["same, counted by the rate limit", median(rounds.limited)],
-  ], baseline);
+  const median = <T>(values: T[], by: (value: T) => number) => [...values].sort((x, y) => by(x) - by(y))[Math.floor(values.length / 2)]!;
+  const baseline = median(rounds.baseline, (result) => result.perSecond);
+  const names: [Case, string][] = [
+    ["baseline", "baseline: bare node:http"],
+    ["exempt", "GET /health (full stack, no limit)"],
+    ["limited", "same, counted by the rate limit"],
+  ];
+  report(
+    `HTTP pipeline overhead (${REQUESTS} GETs a case in ${ROUNDS} rounds, ${CONCURRENCY} connections; median round)`,
+    names.map(([name, label]) => [label, median(rounds[name], (result) => result.perSecond)]),
+    baseline,
+  );
+  const baselineCpu = median(cpuMicros.baseline, (micros) => micros);
+  process.stdout.write(
+    `\nCPU of this process per request (median round)\n${names
+      .map(([name, label]) => {
+        const micros = median(cpuMicros[name], (value) => value);
+        return `${label.padEnd(34)}${micros.toFixed(0).padStart(8)} µs  ${(micros / baselineCpu).toFixed(2)}× baseline`;
+      })
+      .join("\n")}\n`,
+  );
 
   await runtime.close();
   await new Promise((resolve) => bare.close(resolve));
