@@ -228,3 +228,30 @@ describe("the counts' memory", () => {
     }
   });
 });
+
+describe("the sync", () => {
+  it("drops counts made in a window that has ended on Redis's clock, so they cannot open the next one", async () => {
+    const environment = await createTestEnvironment();
+    const redis = new Redis(environment.redisUrl);
+    const namespace = `${environment.prefix}:ended:`;
+    const counted = createRateLimitCounts({ redis, namespace, syncMs: 10_000, log: pino({ level: "silent" }) });
+    try {
+      const store = new counted.Store({});
+      const count = () => store.incr("x", () => undefined, 60_000, 10);
+      count();
+      await counted.sync();
+      expect(await redis.get(`${namespace}x`)).toBe("1");
+      // A push whose window ended on Redis's clock (as if this node's clock lagged), by the script the store defined.
+      const [seconds, micros] = await redis.time();
+      const redisNow = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+      const script = redis as unknown as { syncRateLimitCounts(keyCount: number, ...keysAndArgs: (string | number)[]): Promise<number[]> };
+      expect((await script.syncRateLimitCounts(1, `${namespace}x`, 5, 60_000, redisNow)).slice(0, 2)).toEqual([-1, 0]);
+      expect(await redis.get(`${namespace}x`)).toBe("1");
+      // One whose window end is not learnt yet (0) is added.
+      expect((await script.syncRateLimitCounts(1, `${namespace}x`, 5, 60_000, 0)).slice(0, 1)).toEqual([6]);
+    } finally {
+      await counted.close();
+      redis.disconnect();
+    }
+  });
+});

@@ -171,8 +171,11 @@ export function createRateLimitCounts(options: {
       const total = answers[index * 2]!;
       const ttl = answers[index * 2 + 1]!;
       windowCount.pushing = 0;
-      // Dropped by Redis: this window has ended there, and ends here within a round trip.
-      if (total < 0) return;
+      // Dropped by Redis: this window has ended there, so it ends here too.
+      if (total < 0) {
+        windowCount.endsAt = Math.min(windowCount.endsAt, answeredAt);
+        return;
+      }
       windowCount.learnt = total;
       // Measured from the answer, so this node's window ends no earlier than Redis's.
       windowCount.endsAt = answeredAt + ttl;
