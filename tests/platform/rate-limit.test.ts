@@ -137,6 +137,13 @@ describe("the general rate limit on two nodes", () => {
     expect(await redis.get(counterKey(environment, address))).toBe("6");
   });
 
+  it("pushes what a node counted since its last sync when it closes", async () => {
+    const closing = await startTestApp(environment, { ...withPing, env: { RATE_LIMIT_MAX: "4", RATE_LIMIT_SYNC_MS: "10000" } });
+    await pings(closing, "10.21.3.1", 2);
+    await closing.close();
+    expect(await redis.get(counterKey(environment, "10.21.3.1"))).toBe("2");
+  });
+
   it("syncs on its own every RATE_LIMIT_SYNC_MS", async () => {
     const synced = await startTestApp(environment, { ...withPing, env: { RATE_LIMIT_MAX: "4", RATE_LIMIT_SYNC_MS: "50" } });
     try {
