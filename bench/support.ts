@@ -92,10 +92,14 @@ export function report(title: string, rows: [string, LoadResult][], baseline: Lo
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 
-/** An api-role runtime on the bench services with production settings, listening on loopback. */
+/**
+ * An api-role runtime on the bench services with production settings, listening on loopback;
+ * `beforeStart` may register routes first (as tests/support/harness.ts's does).
+ */
 export async function startBenchApi(
   services: { databaseUrl: string; redisUrl: string },
   env: Record<string, string> = {},
+  beforeStart?: (runtime: Runtime) => void,
 ): Promise<{ runtime: Runtime; url: string }> {
   const config = loadConfig({
     NODE_ENV: "production",
@@ -114,5 +118,6 @@ export async function startBenchApi(
     ...env,
   });
   const runtime = await createClinicRuntime({ config, log: pino({ level: "silent" }), ...services });
+  beforeStart?.(runtime);
   return { runtime, url: (await runtime.start())! };
 }

@@ -48,6 +48,8 @@ const envSchema = z
     DEMO_SEED: booleanFlag.optional(),
     RATE_LIMIT_MAX: z.coerce.number().int().positive().default(600),
     RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().positive().default(60),
+    /** How often each node adds its rate-limit counts to Redis's and learns the cluster's (docs/operations.md, "Rate limiting"). */
+    RATE_LIMIT_SYNC_MS: z.coerce.number().int().min(10).max(10_000).default(250),
     /** The whole shutdown, from the signal to the exit, the drain below included. */
     SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(20),
     /**
@@ -140,7 +142,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       host: e.HOST,
       port: e.PORT,
       publicUrl: e.PUBLIC_URL,
-      rateLimit: { max: e.RATE_LIMIT_MAX, windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS },
+      rateLimit: { max: e.RATE_LIMIT_MAX, windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS, syncMs: e.RATE_LIMIT_SYNC_MS },
       webDistDir: path.resolve(e.WEB_DIST_DIR),
       trustProxy: parseTrustProxy(e.TRUST_PROXY),
     },

@@ -1,11 +1,12 @@
 /**
  * Redis down (docs/operations.md "When Redis is down"): a redis-server of this file's own, stopped
  * or frozen mid-test while the real HTTP API is raced. Booking runs on the database fence alone,
- * the sign-in limits fail closed (503 + Retry-After), the general rate limit fails open, every
- * reply comes within REPLY_BOUND_MS, and what the committed writes owe Redis (jobs, socket events)
+ * the sign-in limits fail closed (503 + Retry-After), the general rate limit goes on with each
+ * node's own counts, every reply comes within REPLY_BOUND_MS, and what the committed writes owe Redis (jobs, socket events)
  * follows through the outbox once Redis is back.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Redis } from "ioredis";
 import { PROBLEM_CONTENT_TYPE, readinessSchema, topics } from "@clinic/shared";
 import type { Socket } from "socket.io-client";
 import { hold, request, type Reply } from "../support/api";
@@ -134,8 +135,10 @@ describe("with Redis down", () => {
     expect((await login(app, email, "10.9.0.1")).status).toBe(200);
   }, 60_000);
 
-  it("lets requests through the general rate limit while it cannot count them", async () => {
-    const limited = await startTestApp(environment, { settleEvents: false, env: { RATE_LIMIT_MAX: "2", LOG_LEVEL: "fatal" } });
+  it("limits on the node's own counts while it cannot sync them, without waiting on Redis, and adds them to Redis's once it is back", async () => {
+    const env = { RATE_LIMIT_MAX: "2", RATE_LIMIT_SYNC_MS: "50", LOG_LEVEL: "fatal" };
+    const limited = await startTestApp(environment, { settleEvents: false, env });
+    const probe = new Redis(redis.url, { maxRetriesPerRequest: null });
     try {
       const clinics = (ip: string) => timed(() => request(limited, null, "GET", "/clinics", undefined, { "x-forwarded-for": ip }));
       // Counting: the third request of a window is refused.
@@ -147,9 +150,12 @@ describe("with Redis down", () => {
         for (let i = 0; i < 5; i++) replies.push(await clinics("10.9.1.2"));
         return replies;
       });
-      expect(uncounted.map((reply) => reply.value.status)).toEqual([200, 200, 200, 200, 200]);
+      expect(uncounted.map((reply) => reply.value.status)).toEqual([200, 200, 429, 429, 429]);
       expect(Math.max(...uncounted.map((reply) => reply.ms))).toBeLessThan(REPLY_BOUND_MS);
+      // Redis came back empty; the node's next sync adds what it counted meanwhile.
+      await waitFor(async () => (await probe.get(`${environment.prefix}:ratelimit:10.9.1.2`)) === "5", 20_000);
     } finally {
+      probe.disconnect();
       await limited.close();
     }
   }, 60_000);

@@ -23,7 +23,15 @@ import { stopAccepting } from "./listener";
 import type { Metrics } from "./metrics";
 import { MAX_PARAM_LENGTH, refuseUnsafeInput } from "./inputs";
 import { answerClientError, problem, sendFrameworkProblem, sendProblem, toProblem } from "./problem";
+import { createRateLimitCounts, type RateLimitCounts } from "./rate-limit-store";
 import { replayOnConnectionLoss } from "./replay";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** The general rate limit's counts (platform/rate-limit-store.ts). */
+    rateLimitCounts: RateLimitCounts;
+  }
+}
 
 export type HttpApp = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
@@ -99,15 +107,22 @@ export async function createHttpApp(options: {
       },
     },
   });
+  // Counted in this node's memory and synced with Redis every RATE_LIMIT_SYNC_MS in the background
+  // (platform/rate-limit-store.ts): no request waits on Redis, and while Redis is away each node
+  // still limits on its own counts.
+  const rateLimitCounts = createRateLimitCounts({
+    redis: options.redis,
+    namespace: `${config.redis.prefix}:ratelimit:`,
+    syncMs: config.http.rateLimit.syncMs,
+    log: options.log,
+  });
+  app.decorate("rateLimitCounts", rateLimitCounts);
+  app.addHook("onClose", () => rateLimitCounts.close());
   await app.register(rateLimit, {
     global: true,
     max: config.http.rateLimit.max,
     timeWindow: config.http.rateLimit.windowSeconds * 1000,
-    redis: options.redis,
-    nameSpace: `${config.redis.prefix}:ratelimit:`,
-    // Fails open: a request the limiter cannot count (Redis down, or silent past
-    // REDIS_COMMAND_TIMEOUT_MS, on the fail-fast commands client) is let through, not refused.
-    skipOnError: true,
+    store: rateLimitCounts.Store,
     allowList: (request) => request.url === "/metrics" || request.url.startsWith(`${API_PREFIX}/health`),
     errorResponseBuilder: (_request, context) =>
       Object.assign(new Error("rate limited"), { statusCode: 429, retryAfter: context.after }),
