@@ -25,7 +25,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { clinicSettingsSchema, type CallNextRequest, type QueueEntryView } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { conflict, DomainError, notFound, unprocessable } from "../../platform/errors";
-import type { AuditActor } from "../../platform/audit";
+import { auditInsertSql, type AuditActor } from "../../platform/audit";
 import { prepared, runPrepared } from "../../platform/prepared";
 import { authorize, type UserPrincipal } from "../identity";
 import { QueueChanges } from "./queue.commit";
@@ -50,6 +50,12 @@ type CallOutcome = { clinic_found: boolean; works_here: boolean; holder_id: stri
 
 /** How many of the first candidates a call tries to lock (more than the calls one clinic has in flight at once). */
 const CANDIDATES = 32;
+
+/** SQL: the called entry `c` as `auditEntry()` shapes it, with the columns that differ before and after the call. */
+const auditedEntrySql = (status: string, doctorId: string, room: string, version: string) =>
+  `jsonb_build_object('id', c.id, 'clinicId', c.clinic_id, 'doctorId', ${doctorId}, 'patientId', c.patient_id, 'appointmentId', c.appointment_id,
+     'slotId', c.slot_id, 'kind', c.kind, 'ticket', c.ticket, 'status', ${status}, 'reason', c.reason,
+     'manualRank', c.manual_rank, 'room', ${room}, 'version', ${version})`;
 
 /**
  * The whole call in one statement ($1 doctor, $2 clinic, $3 the room asked for or null, $4 the
@@ -109,15 +115,15 @@ const callNextSql = (candidates: number | "all") =>
    ),
    audited as (
      -- The audit row recordAudit would write ($5… the actor), before and after as auditEntry() shapes them.
-     insert into audit_event (actor_id, actor_role, action, entity_type, entity_id, clinic_id, ip, user_agent, request_id, before, after)
-     select $5::uuid, $6::text, 'queue.call', 'QueueEntry', c.id::text, c.clinic_id, $7::text, $8::text, $9::text,
-            jsonb_build_object('id', c.id, 'clinicId', c.clinic_id, 'doctorId', c.before_doctor_id, 'patientId', c.patient_id, 'appointmentId', c.appointment_id,
-                               'slotId', c.slot_id, 'kind', c.kind, 'ticket', c.ticket, 'status', c.before_status, 'reason', c.reason,
-                               'manualRank', c.manual_rank, 'room', c.before_room, 'version', c.before_version),
-            jsonb_build_object('id', c.id, 'clinicId', c.clinic_id, 'doctorId', c.doctor_id, 'patientId', c.patient_id, 'appointmentId', c.appointment_id,
-                               'slotId', c.slot_id, 'kind', c.kind, 'ticket', c.ticket, 'status', c.status, 'reason', c.reason,
-                               'manualRank', c.manual_rank, 'room', c.room, 'version', c.version)
-       from called c
+     ${auditInsertSql("called c", {
+       actor: ["$5::uuid", "$6::text", "$7::text", "$8::text", "$9::text"],
+       action: "'queue.call'",
+       entityType: "'QueueEntry'",
+       entityId: "c.id::text",
+       clinicId: "c.clinic_id",
+       before: auditedEntrySql("c.before_status", "c.before_doctor_id", "c.before_room", "c.before_version"),
+       after: auditedEntrySql("c.status", "c.doctor_id", "c.room", "c.version"),
+     })}
    )
    select exists(select 1 from day) as clinic_found, (select here from works) as works_here, (select id from holder) as holder_id, e.*
      from (select 1) one left join (
