@@ -25,6 +25,7 @@ import { clinicQueueOf, doctorQueueOf } from "./queue.views";
 export function queueRealtime(ctx: ModuleContext): Subscriber {
   return {
     name: "queue-realtime",
+    realtime: true,
     wants: (name) => name.startsWith("queue."),
     async handle(events: DomainEvent[]) {
       const messages: RealtimeMessage[] = [];
@@ -115,6 +116,7 @@ export function publishWatchedDisplays(realtime: Realtime, ctx: ModuleContext): 
 export function etaRealtime(ctx: ModuleContext): Subscriber {
   return {
     name: "eta-realtime",
+    realtime: true,
     wants: (name) => name === "eta.updated" || name === "eta.changed",
     async handle(events: DomainEvent[]) {
       const messages: RealtimeMessage[] = [];
