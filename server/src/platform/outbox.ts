@@ -53,12 +53,6 @@ export interface Subscriber {
   wants(name: DomainEventName): boolean;
   /** One batch's wanted events, in recording order. Throwing retries them later; must be idempotent. */
   handle(events: DomainEvent[]): Promise<void>;
-  /**
-   * Publishes to screens (a module's `*.realtime.ts`): these run one after another in registration
-   * order, so a topic two of them publish to hears one delivery's events in a stable order; the
-   * others run beside them.
-   */
-  realtime?: true;
 }
 
 export interface Outbox {
@@ -201,29 +195,20 @@ export function createOutbox(options: { orm: Orm; log: Logger; sweepEveryMs: num
     for (const batch of batches.values()) await deliverGroup(batch);
   }
 
-  /**
-   * Rows of one or more batches: each subscriber gets the events it is owed in one call. The
-   * realtime subscribers run in order in one lane and every other subscriber beside them (they are
-   * independent modules), so the screens' publish does not wait for the sum of the others' work;
-   * each subscriber still hears the deliveries one after another, in commit order.
-   */
+  /** Rows of one or more batches: each subscriber gets the events it is owed in one call. */
   async function deliverGroup(rows: Row[]): Promise<void> {
     if (rows.length === 0) return;
     const failed = new Map<string, string>();
-    const handOver = async (subscriber: Subscriber) => {
+    for (const subscriber of subscribers) {
       const owed = rows.filter((row) => subscriber.wants(row.name) && (row.pending === null || row.pending.includes(subscriber.name)));
-      if (owed.length === 0) return;
+      if (owed.length === 0) continue;
       try {
         await subscriber.handle(owed.map((row) => ({ id: row.id, name: row.name, data: row.data, occurredAt: new Date(row.occurred_at).toISOString() }) as DomainEvent));
       } catch (error) {
         failed.set(subscriber.name, error instanceof Error ? error.message : String(error));
         log.warn({ err: error, subscriber: subscriber.name, events: owed.map((row) => row.name) }, "a domain event subscriber failed; it will be retried");
       }
-    };
-    const realtimeLane = async () => {
-      for (const subscriber of subscribers) if (subscriber.realtime) await handOver(subscriber);
-    };
-    await Promise.all([realtimeLane(), ...subscribers.filter((subscriber) => !subscriber.realtime).map(handOver)]);
+    }
     if (failed.size === 0) {
       await em().execute(`update domain_event set delivered_at = now(), pending = '{}', lease_until = null where batch_id = any(?::uuid[])`, [
         `{${[...new Set(rows.map((row) => row.batch_id))].join(",")}}`,

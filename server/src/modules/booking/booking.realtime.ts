@@ -29,7 +29,6 @@ export function appointmentTopics(change: AppointmentChange, name: string): Topi
 export function appointmentRealtime(ctx: ModuleContext): Subscriber {
   return {
     name: "appointment-realtime",
-    realtime: true,
     wants: (name) => name.startsWith("appointment."),
     async handle(events: DomainEvent[]) {
       const changes = events.filter((event) => isDomainEventOf(event, "appointment"));

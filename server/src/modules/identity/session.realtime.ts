@@ -40,7 +40,6 @@ export function sessionGuard(ctx: ModuleContext): SocketGuard {
 export function sessionSocketsSubscriber(ctx: ModuleContext): Subscriber {
   return {
     name: "session-sockets",
-    realtime: true,
     wants: (name) => name === "session.revoked",
     async handle(events) {
       const rooms = events.flatMap((event) => (event.name === "session.revoked" ? event.data.sessionIds.map(sessionRoom) : []));

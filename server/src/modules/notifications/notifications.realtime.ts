@@ -10,7 +10,6 @@ import type { Subscriber } from "../../platform/outbox";
 export function notificationRealtime(ctx: ModuleContext): Subscriber {
   return {
     name: "notification-realtime",
-    realtime: true,
     wants: (name) => name === "notification.created" || name === "notification.read",
     async handle(events: DomainEvent[]) {
       for (const event of events) {

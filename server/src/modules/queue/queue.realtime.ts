@@ -25,7 +25,6 @@ import { clinicQueueOf, doctorQueueOf } from "./queue.views";
 export function queueRealtime(ctx: ModuleContext): Subscriber {
   return {
     name: "queue-realtime",
-    realtime: true,
     wants: (name) => name.startsWith("queue."),
     async handle(events: DomainEvent[]) {
       const messages: RealtimeMessage[] = [];
@@ -116,7 +115,6 @@ export function publishWatchedDisplays(realtime: Realtime, ctx: ModuleContext): 
 export function etaRealtime(ctx: ModuleContext): Subscriber {
   return {
     name: "eta-realtime",
-    realtime: true,
     wants: (name) => name === "eta.updated" || name === "eta.changed",
     async handle(events: DomainEvent[]) {
       const messages: RealtimeMessage[] = [];

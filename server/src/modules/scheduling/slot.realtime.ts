@@ -42,7 +42,6 @@ export function blockTopics(change: BlockChange): Topic[] {
 export function slotRealtime(ctx: ModuleContext): Subscriber {
   return {
     name: "slot-realtime",
-    realtime: true,
     wants: (name) => name.startsWith("slot.") || name.startsWith("elastic.") || name === "slots.annotated",
     async handle(events: DomainEvent[]) {
       const messages: RealtimeMessage[] = [];

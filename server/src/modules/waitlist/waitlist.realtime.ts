@@ -26,7 +26,6 @@ export async function recordWaitlistEvents(tx: EntityManager, events: readonly W
 export function waitlistRealtime(ctx: ModuleContext): Subscriber {
   return {
     name: "waitlist-realtime",
-    realtime: true,
     wants: (name) => name.startsWith("waitlist."),
     async handle(events: DomainEvent[]) {
       const offers = events.filter((event) => isDomainEventOf(event, "waitlist"));
