@@ -13,6 +13,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { addDays, clinicSettingsSchema, localTimeOf, zonedToInstant, type EtaChanged } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { recordEvents } from "../../platform/outbox";
+import { prepared, runPrepared } from "../../platform/prepared";
 import { dispatchMessages, notify } from "../notifications";
 import { breaksFromSchedule, estimateDay, type DayInput, type Estimate, type Interval } from "./eta";
 import type { EtaRecomputeData } from "./eta.trigger";
@@ -245,24 +246,30 @@ function dayInput(now: Date, entries: EntryRow[], later: LaterRow[], schedule: {
   };
 }
 
-/** Writes the ETAs that changed (to the minute, rounded up so none is before now). */
+/** $1 ids, $2 times: one statement per table for every estimate that changed. */
+const STORE_ENTRY_ESTIMATES = prepared<never>(
+  "queue_store_entry_estimates",
+  `update queue_entry q set expected_at = v.at from unnest($1::uuid[], $2::timestamptz[]) as v(id, at) where q.id = v.id`,
+);
+const STORE_APPOINTMENT_ESTIMATES = prepared<never>(
+  "queue_store_appointment_estimates",
+  `update appointment a set expected_start_at = v.at from unnest($1::uuid[], $2::timestamptz[]) as v(id, at) where a.id = v.id`,
+);
+
+/** Writes the ETAs that changed (to the minute, rounded up so none is before now), in id order (one lock order for every writer). */
 async function storeEstimates(tx: EntityManager, estimate: Estimate, entries: EntryRow[], later: LaterRow[]): Promise<number> {
   const previousEntry = new Map(entries.map((entry) => [entry.id, entry.expected_at?.getTime() ?? null]));
   const previousAppointment = new Map(later.map((row) => [row.id, row.expected_start_at?.getTime() ?? null]));
-  let stored = 0;
-  for (const { entryId, expectedAt } of estimate.entries) {
-    const at = ceilToMinute(expectedAt);
-    if (previousEntry.get(entryId) === at.getTime()) continue;
-    await tx.execute(`update queue_entry set expected_at = ? where id = ?`, [at, entryId]);
-    stored += 1;
-  }
-  for (const { appointmentId, expectedAt } of estimate.appointments) {
-    const at = ceilToMinute(expectedAt);
-    if (previousAppointment.get(appointmentId) === at.getTime()) continue;
-    await tx.execute(`update appointment set expected_start_at = ? where id = ?`, [at, appointmentId]);
-    stored += 1;
-  }
-  return stored;
+  const changed = (estimates: { id: string; expectedAt: Date }[], previous: Map<string, number | null>) =>
+    estimates
+      .map(({ id, expectedAt }) => ({ id, at: ceilToMinute(expectedAt) }))
+      .filter(({ id, at }) => previous.get(id) !== at.getTime())
+      .sort((x, y) => (x.id < y.id ? -1 : 1));
+  const entryChanges = changed(estimate.entries.map((e) => ({ id: e.entryId, expectedAt: e.expectedAt })), previousEntry);
+  const appointmentChanges = changed(estimate.appointments.map((e) => ({ id: e.appointmentId, expectedAt: e.expectedAt })), previousAppointment);
+  if (entryChanges.length) await runPrepared(tx, STORE_ENTRY_ESTIMATES, [entryChanges.map((c) => c.id), entryChanges.map((c) => c.at)]);
+  if (appointmentChanges.length) await runPrepared(tx, STORE_APPOINTMENT_ESTIMATES, [appointmentChanges.map((c) => c.id), appointmentChanges.map((c) => c.at)]);
+  return entryChanges.length + appointmentChanges.length;
 }
 
 /** Patients who may be told: those waiting (not yet called) and later appointments. Never the room or the done. */
