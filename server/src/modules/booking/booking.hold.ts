@@ -20,7 +20,7 @@ import { prepared, runPrepared } from "../../platform/prepared";
 import { actsAsClinicStaff, type UserPrincipal } from "../identity";
 import { activeBookingRulesSql, isFree, slotChange, slotTaken, type BookingRuleFacts, type SlotRow } from "../scheduling";
 import { appointmentChange, appointmentView, liveAppointmentSql, type AppointmentRow } from "./appointment.views";
-import { missedOfLastFiveSql } from "./booking-policy";
+import { missedOfLastFiveSql, type Pricing } from "./booking-policy";
 import type { IdempotencyContext, StoredAnswer } from "./idempotency";
 
 /** The patient's facts the policy reads (the general path reads the same in `prepare`). */
@@ -113,7 +113,7 @@ const WRITE = prepared<{ booked: boolean; events: { id: string; occurredAt: stri
 
 /** What the caller decides with the facts read: the policy, priced and checked (BookingService.decide). */
 export interface HoldDecision {
-  pricing: { next: "confirm" | "pay"; paymentStatus: AppointmentRow["payment_status"]; feeMinor: number; transactionFeeMinor: number; currency: string; pointsRedeemed: number };
+  pricing: Pricing;
   serviceId: string | null;
   warning: string | null;
 }

@@ -1,7 +1,8 @@
 /**
  * The booking hot path and every appointment status change (docs/booking.md). PostgreSQL is the
- * truth: redlock only admits one contender per slot at a time; conditional updates at the read
- * version and the partial unique index decide. Every write is one transaction with its audit event
+ * truth: conditional updates at the read version and the partial unique index decide (the common
+ * hold is two statements, booking.hold.ts; on the general path redlock only admits one contender
+ * per slot at a time). Every write is one transaction with its audit event
  * and its domain events; their subscribers (realtime, reminders, hold expiry …) run after commit.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
@@ -100,7 +101,7 @@ export class BookingService {
     if (!options.fixedPatientId && patientId !== principal.patientId && !staff) {
       throw forbidden("Only the clinic's staff book for another patient");
     }
-    // Everything about the patient the policy needs, in one round trip (this is the hot path).
+    // Everything about the patient the policy needs, in one round trip (the fast hold reads the same).
     const [patient] = await em.execute<PatientFacts[]>(`select ${patientFactsSql("?", "?", "?")}`, [found.doctorId, found.doctorId, found.clinicId, patientId]);
     if (!patient) throw notFound("Patient");
     if (!(found.kind === "regular" || (staff && found.kind === "walk_in"))) {
