@@ -14,17 +14,12 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { buildClinic, buildPerson, type TestPerson } from "../tests/support/factories";
-import { startBenchApi, startBenchServices, type LoadResult } from "./support";
+import { cpuBound, cpuHeader, cpuLine, cpuMeter, servicePids } from "./proc";
+import { jsonClient, latencyStats, startBenchApi, statementReport, startBenchServices, type LoadResult } from "./support";
 
 const OPS = Number(process.env.BENCH_REQUESTS ?? 1_000);
 const CLIENTS = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const WARMUP = 100;
-
-function stats(latencies: number[], seconds: number): LoadResult {
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
-  return { requests: latencies.length, seconds, perSecond: latencies.length / seconds, p50Ms: at(0.5), p99Ms: at(0.99) };
-}
 
 /** An appointment of client `client` (its patient), with its slot and, for a move, the free slot to go to. */
 interface Job {
@@ -37,6 +32,7 @@ interface Job {
 /** Each of the CLIENTS clients works through its own jobs; every `act` must succeed. */
 async function run(jobs: Job[], act: (job: Job) => Promise<void>): Promise<LoadResult> {
   const latencies: number[] = [];
+  const meter = cpuMeter(pids);
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CLIENTS }, async (_, client) => {
@@ -47,10 +43,11 @@ async function run(jobs: Job[], act: (job: Job) => Promise<void>): Promise<LoadR
       }
     }),
   );
-  return stats(latencies, (performance.now() - started) / 1000);
+  return latencyStats(latencies, (performance.now() - started) / 1000, meter);
 }
 
 const services = await startBenchServices();
+const pids = await servicePids(services);
 try {
   const { runtime, url } = await startBenchApi(services);
   const em = () => runtime.orm.em.fork() as EntityManager;
@@ -98,14 +95,10 @@ try {
     return ids.map((slotId, i) => ({ client: i % CLIENTS, appointmentId: bySlot.get(slotId)!, slotId, targetSlotId: moves ? targets[i]! : null }));
   }
 
+  const client = jsonClient(CLIENTS);
   async function post(job: Job, action: string, body: unknown): Promise<void> {
-    const response = await fetch(`${url}/api/v1/appointments/${job.appointmentId}/${action}`, {
-      method: "POST",
-      headers: { ...patients[job.client]!.headers, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (response.status !== 200) throw new Error(`${action} → ${response.status} ${text.slice(0, 300)}`);
+    const response = await client.post(`${url}/api/v1/appointments/${job.appointmentId}/${action}`, patients[job.client]!.headers, body);
+    if (response.status !== 200) throw new Error(`${action} → ${response.status} ${response.text.slice(0, 300)}`);
   }
 
   const one = async (tx: EntityManager, sql: string, params: unknown[], what: string) => {
@@ -154,6 +147,7 @@ try {
   type Name = keyof typeof cases;
   const names = (process.env.BENCH_CASES?.split(",") ?? Object.keys(cases)) as Name[];
   const results: { name: Name; bare: LoadResult; route: LoadResult }[] = [];
+  const statements: string[] = [];
   for (const name of names) {
     const c = cases[name];
     const moves = name === "reschedule";
@@ -161,8 +155,14 @@ try {
     await run(await lay(WARMUP, c.status, moves), c.bare);
     await run(await lay(WARMUP, c.status, moves), c.route);
     await em().execute(`vacuum analyze appointment, slot`);
-    const bare = await run(await lay(OPS, c.status, moves), c.bare);
-    const route = await run(await lay(OPS, c.status, moves), c.route);
+    const jobs = { bare: await lay(OPS, c.status, moves), route: await lay(OPS, c.status, moves) };
+    await runtime.outbox.idle();
+    await statementReport(services.databaseUrl, "", 1);
+    const bare = await run(jobs.bare, c.bare);
+    statements.push(await statementReport(services.databaseUrl, `${name}: bare SQL`, OPS));
+    const route = await run(jobs.route, c.route);
+    await runtime.outbox.idle();
+    statements.push(await statementReport(services.databaseUrl, `${name}: route, with its after-commit work`, OPS));
     results.push({ name, bare, route });
   }
 
@@ -176,9 +176,15 @@ try {
         line(`${name}: bare SQL (one transaction)`, bare, bare),
         line(`${name}: POST /appointments/:id/${name}`, route, bare),
       ]),
+      `\n${cpuHeader()}`,
+      ...results.flatMap(({ name, bare, route }) => [cpuLine(`${name}: bare SQL`, bare.cpu!), cpuLine(`${name}: route`, route.cpu!)]),
+      "",
+      ...results.map(({ name, bare, route }) => cpuBound(`${name}`, route.cpu!, bare.cpu!)),
+      ...statements,
       "",
     ].join("\n"),
   );
+  client.close();
   await runtime.close();
 } finally {
   await services.stop();

@@ -13,14 +13,15 @@ import type { AppointmentChange } from "../server/src/modules/booking/appointmen
 import type { SlotChange } from "../server/src/modules/scheduling/slot.store";
 import { recordEvents } from "../server/src/platform/outbox";
 import { buildClinic, buildPerson } from "../tests/support/factories";
-import { startBenchApi, startBenchServices, type LoadResult } from "./support";
+import { cpuBound, cpuHeader, cpuLine, cpuMeter, servicePids } from "./proc";
+import { jsonClient, latencyStats, startBenchApi, startBenchServices, type LoadResult } from "./support";
 
 const BOOKINGS = Number(process.env.BENCH_REQUESTS ?? 2_000);
 const CLIENTS = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 150);
 const WARMUP = 200;
 /** Bookings through HTTP (each by a patient of its own, so per-patient rules never bite). */
-const HTTP_BOOKINGS = Number(process.env.BENCH_HTTP_BOOKINGS ?? 500);
+const HTTP_BOOKINGS = Number(process.env.BENCH_HTTP_BOOKINGS ?? BOOKINGS);
 const HOLD_SECONDS = 600;
 
 const TAKE = `update slot set status = 'held', hold_expires_at = now() + make_interval(secs => ?), version = version + 1, updated_at = now()
@@ -42,16 +43,11 @@ interface Taken {
 
 type Attempt = (slotId: string) => Promise<boolean>;
 
-function stats(latencies: number[], seconds: number): LoadResult {
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
-  return { requests: latencies.length, seconds, perSecond: latencies.length / seconds, p50Ms: at(0.5), p99Ms: at(0.99) };
-}
-
 /** `CLIENTS` workers take the next free slot id from `slotIds` until it runs out; every attempt must win. */
 async function distinct(attempt: Attempt, slotIds: string[]): Promise<LoadResult> {
   const latencies: number[] = [];
   let next = 0;
+  const meter = cpuMeter(pids);
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
@@ -63,12 +59,13 @@ async function distinct(attempt: Attempt, slotIds: string[]): Promise<LoadResult
       }
     }),
   );
-  return stats(latencies, (performance.now() - started) / 1000);
+  return latencyStats(latencies, (performance.now() - started) / 1000, meter);
 }
 
 /** Each round, `CLIENTS` attempts on one slot at once; exactly one must win. Reports attempts/s. */
 async function hot(attempt: Attempt, slotIds: string[]): Promise<LoadResult> {
   const latencies: number[] = [];
+  const meter = cpuMeter(pids);
   const started = performance.now();
   for (const slotId of slotIds) {
     const wins = await Promise.all(
@@ -82,7 +79,7 @@ async function hot(attempt: Attempt, slotIds: string[]): Promise<LoadResult> {
     const winners = wins.filter(Boolean).length;
     if (winners !== 1) throw new Error(`hot slot ${slotId}: ${winners} winners`);
   }
-  return stats(latencies, (performance.now() - started) / 1000);
+  return latencyStats(latencies, (performance.now() - started) / 1000, meter);
 }
 
 function row(name: string, result: LoadResult, baseline: LoadResult, unit: string): string {
@@ -97,6 +94,7 @@ function row(name: string, result: LoadResult, baseline: LoadResult, unit: strin
 }
 
 const services = await startBenchServices();
+const pids = await servicePids(services);
 try {
   const { runtime, url: base } = await startBenchApi(services);
   const clinic = await buildClinic({ runtime }, { name: "Bench clinic" });
@@ -108,7 +106,7 @@ try {
   const em = () => runtime.orm.em.fork() as EntityManager;
 
   // One 15-minute slot after another from tomorrow, enough for every case.
-  const needed = 3 * (BOOKINGS + WARMUP) + 3 * (ROUNDS + 20) + HTTP_BOOKINGS + 200;
+  const needed = 3 * (BOOKINGS + WARMUP) + 3 * (ROUNDS + 20) + HTTP_BOOKINGS + WARMUP + 150;
   await em().execute(
     `insert into slot (id, doctor_id, clinic_id, starts_at, ends_at, status, kind, tags, version)
      select gen_random_uuid(), ?, ?, t, t + interval '15 minutes', 'available', 'regular', '{}', 1
@@ -185,27 +183,26 @@ try {
       const people = await Promise.all(Array.from({ length: HTTP_BOOKINGS + 50 }, () => buildPerson({ runtime }, "patient")));
       // Patients on no plan may not book; the standard tier may.
       await em().execute(`update patient set subscription_tier = 'standard'`);
+      // What signing them up queued (their events, notifications) is delivered before the clock starts.
+      await runtime.outbox.idle();
       const racers = people.splice(0, CLIENTS);
       let nextPerson = 0;
+      const client = jsonClient(CLIENTS);
       const post = async (headers: Record<string, string>, slotId: string) => {
-        const response = await fetch(`${base}/api/v1/appointments`, {
-          method: "POST",
-          headers: { ...headers, "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
-          body: JSON.stringify({ slotId }),
-        });
-        const text = await response.text();
+        const response = await client.post(`${base}/api/v1/appointments`, { ...headers, "idempotency-key": crypto.randomUUID() }, { slotId });
         if (response.status === 201) return true;
         if (response.status === 409) return false;
-        throw new Error(`POST /appointments → ${response.status} ${text.slice(0, 200)}`);
+        throw new Error(`POST /appointments → ${response.status} ${response.text.slice(0, 200)}`);
       };
       const httpDistinct: Attempt = (slotId) => post(people[nextPerson++ % people.length]!.headers, slotId);
-      await distinct(httpDistinct, takeSlots(50));
+      await distinct(httpDistinct, takeSlots(WARMUP));
       viaHttp = await distinct(httpDistinct, takeSlots(HTTP_BOOKINGS));
       httpRows.push(row("POST /api/v1/appointments (full stack)", viaHttp, distinctBase, "booked/s"));
       let racer = 0;
       const httpHot: Attempt = (slotId) => post(racers[racer++ % racers.length]!.headers, slotId);
       let wins = 0;
       const latencies: number[] = [];
+      const meter = cpuMeter(pids);
       const started = performance.now();
       for (const slotId of takeSlots(Math.min(ROUNDS, 100))) {
         const results = await Promise.all(
@@ -220,7 +217,8 @@ try {
         if (winners > 1) throw new Error(`hot slot ${slotId}: ${winners} winners through HTTP`);
         wins += winners;
       }
-      hotHttp = { result: stats(latencies, (performance.now() - started) / 1000), wins, rounds: Math.min(ROUNDS, 100) };
+      hotHttp = { result: latencyStats(latencies, (performance.now() - started) / 1000, meter), wins, rounds: Math.min(ROUNDS, 100) };
+      client.close();
     } catch (error) {
       httpRows.push(`HTTP case skipped: ${(error as Error).message}`);
     }
@@ -235,6 +233,7 @@ try {
       `POST /appointments vs UPDATE + INSERT transaction: ${ratio.toFixed(2)}× throughput (target ≥ 0.50: ${ratio >= 0.5 ? "met" : "NOT met"}), ` +
         `${p99.toFixed(2)}× p99 (target ≤ 3: ${p99 <= 3 ? "met" : "NOT met"})`,
     );
+    if (viaHttp.cpu && distinctPath.cpu) targets.push(cpuBound("POST /appointments", viaHttp.cpu, distinctPath.cpu));
     if (hotHttp) {
       // Every answer of a hot round but its one winner is a loser's 409.
       const losersPerSecond = (hotHttp.result.requests - hotHttp.wins) / hotHttp.result.seconds;
@@ -257,6 +256,12 @@ try {
       row("baseline: bare conditional UPDATE", hotBase, hotBase, "tries/s "),
       row("hot path: UPDATE + INSERT in a transaction", hotPathResult, hotBase, "tries/s "),
       ...(hotHttp ? [row(`POST /appointments (${hotHttp.wins}/${hotHttp.rounds} rounds won)`, hotHttp.result, hotBase, "tries/s ")] : []),
+      `\n${cpuHeader()}`,
+      cpuLine("bare conditional UPDATE", distinctBase.cpu!),
+      cpuLine("UPDATE + INSERT in a transaction", distinctPath.cpu!),
+      cpuLine("… + publish (6 events) after commit", distinctPublish.cpu!),
+      ...(viaHttp ? [cpuLine("POST /api/v1/appointments", viaHttp.cpu!)] : []),
+      ...(hotHttp ? [cpuLine("POST /appointments, hot slot (per try)", hotHttp.result.cpu!)] : []),
       "",
       ...targets,
       "",

@@ -12,16 +12,15 @@
  * BENCH_DAY_SECONDS, BENCH_DAY_WARMUP_SECONDS, BENCH_DAY_DAYS.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Redis } from "ioredis";
 import pg from "pg";
 import { spawnServer, type ServerProcess } from "../tests/support/process";
 import { startStripeStandin, WEBHOOK_SECRET } from "../tests/support/stripe-standin";
 import { newOutcomes, now, startLoad, type Outcomes } from "./day-load";
 import type { Screen, ScreensReady, ScreensReport } from "./day-screens";
 import { seedRegion, SLOTS_PER_DAY, type Region } from "./day-seed";
+import { cpuPercent, machineTicks, memoryOf, sampleTicks, servicePids } from "./proc";
 import { startBenchServices } from "./support";
 
 const SCALE = Number(process.env.BENCH_DAY_SCALE ?? 1);
@@ -38,56 +37,6 @@ const DOCTORS = Math.max(CLINICS, Math.round(500 * SCALE));
 const PATIENTS = Math.max(100, Math.round(20_000 * SCALE));
 const GOALS = { bookingsPerSecond: 100, queuePerSecond: 20, bookingP99Ms: 250, screenP99Ms: 150, errors: 0 };
 const JWT_SECRET = "x".repeat(32);
-const CLOCK_TICKS_PER_SECOND = 100;
-
-// ---- /proc: CPU ticks and memory of a process (and of PostgreSQL's postmaster with its backends)
-
-function procStat(pid: number): { ppid: number; ticks: number } | undefined {
-  try {
-    const text = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-    return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
-  } catch {
-    return undefined;
-  }
-}
-
-/** Busy and total ticks of the whole machine (all cores), from /proc/stat. */
-function machineTicks(): { busy: number; total: number } {
-  const [, ...fields] = fs.readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/);
-  const ticks = fields.map(Number);
-  const idle = ticks[3]! + ticks[4]!;
-  const total = ticks.slice(0, 8).reduce((sum, n) => sum + n, 0);
-  return { busy: total - idle, total };
-}
-
-function memoryOf(pid: number): { rssMiB: number; peakMiB: number } {
-  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
-  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? 0);
-  return { rssMiB: kib("VmRSS") / 1024, peakMiB: kib("VmHWM") / 1024 };
-}
-
-/** Ticks by pid of `root` and, with `children`, every process whose parent it is. */
-function sampleTicks(root: number, children = false): Map<number, number> {
-  const sample = new Map<number, number>();
-  const own = procStat(root);
-  if (own) sample.set(root, own.ticks);
-  if (children) {
-    for (const entry of fs.readdirSync("/proc")) {
-      if (!/^\d+$/.test(entry)) continue;
-      const stat = procStat(Number(entry));
-      if (stat?.ppid === root) sample.set(Number(entry), stat.ticks);
-    }
-  }
-  return sample;
-}
-
-/** % of one core between two samples (processes that appeared count from zero). */
-function cpuPercent(before: Map<number, number>, after: Map<number, number>, seconds: number): number {
-  let ticks = 0;
-  for (const [pid, end] of after) ticks += end - (before.get(pid) ?? 0);
-  return (100 * ticks) / CLOCK_TICKS_PER_SECOND / seconds;
-}
 
 // ---- figures
 
@@ -152,13 +101,8 @@ try {
     },
     JWT_SECRET,
   );
-  // PostgreSQL's backends are children of the postmaster; this connection's backend names it.
-  const backend = (await client.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]!.pid;
-  const postmaster = procStat(backend)!.ppid;
   await client.end();
-  const redis = new Redis(services.redisUrl);
-  const redisPid = Number(/process_id:(\d+)/.exec(await redis.info("server"))?.[1]);
-  redis.disconnect();
+  const { postmaster, redis: redisPid } = await servicePids(services);
   process.stdout.write(
     `seeded ${CLINICS} clinics, ${DOCTORS} doctors, ${PATIENTS} patients, ${region.slots} slots (${DAYS} days), ${region.arrivals.length} appointments today in ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
   );

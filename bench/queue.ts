@@ -16,7 +16,8 @@ import { localDateOf } from "@clinic/shared";
 import { principalFromToken } from "../server/src/modules/identity/principal";
 import { CallNextService } from "../server/src/modules/queue/queue.call-next";
 import { buildClinic, buildPerson, type TestPerson } from "../tests/support/factories";
-import { startBenchApi, startBenchServices, type LoadResult } from "./support";
+import { cpuBound, cpuHeader, cpuLine, cpuMeter, servicePids } from "./proc";
+import { jsonClient, latencyStats, startBenchApi, startBenchServices, type LoadResult } from "./support";
 
 const ENTRIES = Number(process.env.BENCH_REQUESTS ?? 1_000);
 const DOCTORS = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -25,13 +26,8 @@ const PICK = `select id from queue_entry where clinic_id = ? and service_day = ?
   order by arrived_at, id limit 1 for update skip locked`;
 const CALL = `update queue_entry set status = 'called', called_at = now(), doctor_id = ?, version = version + 1, updated_at = now() where id = ?`;
 
-function stats(latencies: number[], seconds: number): LoadResult {
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
-  return { requests: latencies.length, seconds, perSecond: latencies.length / seconds, p50Ms: at(0.5), p99Ms: at(0.99) };
-}
-
 const services = await startBenchServices();
+const pids = await servicePids(services);
 try {
   const { runtime, url } = await startBenchApi(services);
   const em = () => runtime.orm.em.fork() as EntityManager;
@@ -57,6 +53,7 @@ try {
    */
   async function drain(clinicId: string, doctors: TestPerson[], call: (doctor: TestPerson) => Promise<string | null>): Promise<LoadResult> {
     const latencies: number[] = [];
+    const meter = cpuMeter(pids);
     const started = performance.now();
     await Promise.all(
       doctors.map(async (doctor) => {
@@ -77,7 +74,7 @@ try {
     if (check!.waiting !== 0 || check!.done !== latencies.length) {
       throw new Error(`queue ${clinicId}: ${check!.waiting} left waiting, ${check!.done} called and seen for ${latencies.length} calls`);
     }
-    return stats(latencies, seconds);
+    return latencyStats(latencies, seconds, meter);
   }
 
   const bare = async (queue: Awaited<ReturnType<typeof queueOf>>) =>
@@ -90,15 +87,11 @@ try {
       }),
     );
 
+  const client = jsonClient(DOCTORS);
   const viaHttp = async (queue: Awaited<ReturnType<typeof queueOf>>) =>
     drain(queue.clinicId, queue.doctors, async (doctor) => {
-      const response = await fetch(`${url}/api/v1/doctors/${doctor.doctorId}/queue/call-next`, {
-        method: "POST",
-        headers: { ...doctor.headers, "content-type": "application/json" },
-        body: JSON.stringify({ clinicId: queue.clinicId }),
-      });
-      const text = await response.text();
-      if (response.status !== 200) throw new Error(`call-next → ${response.status} ${text.slice(0, 200)}`);
+      const { status, text } = await client.post(`${url}/api/v1/doctors/${doctor.doctorId}/queue/call-next`, doctor.headers, { clinicId: queue.clinicId });
+      if (status !== 200) throw new Error(`call-next → ${status} ${text.slice(0, 200)}`);
       return (JSON.parse(text) as { entry: { id: string } | null }).entry?.id ?? null;
     });
 
@@ -136,9 +129,17 @@ try {
       line("baseline: skip-locked pick + update (SQL)", baseline),
       line("CallNextService.callNext (no HTTP)", direct),
       line("POST /doctors/:id/queue/call-next (full stack)", route),
+      // Each call's figures include the bench's own "seen" UPDATE that follows it, in every case.
+      `\n${cpuHeader(48)}`,
+      cpuLine("baseline: skip-locked pick + update (SQL)", baseline.cpu!, 48),
+      cpuLine("CallNextService.callNext (no HTTP)", direct.cpu!, 48),
+      cpuLine("POST /doctors/:id/queue/call-next", route.cpu!, 48),
+      "",
+      cpuBound("call-next", route.cpu!, baseline.cpu!),
       "",
     ].join("\n"),
   );
+  client.close();
   await runtime.close();
 } finally {
   await services.stop();
