@@ -44,7 +44,7 @@ export interface ServiceFacts {
 }
 
 /** SQL: the patient facts of the patient `patient`, for the doctor `doctor` at the clinic `clinic` (SQL expressions). */
-export const patientFactsSql = (patient: string, doctor: string, clinic: string) => `
+const patientFactsSql = (patient: string, doctor: string, clinic: string) => `
   p.id, p.user_id, p.subscription_tier,
   exists(select 1 from doctor_patient dp where dp.doctor_id = ${doctor} and dp.patient_id = p.id) as relation,
   (select consultation_fee_minor from doctor where id = ${doctor}) as fee,
@@ -52,6 +52,9 @@ export const patientFactsSql = (patient: string, doctor: string, clinic: string)
   (select count(*)::int from appointment a where a.patient_id = p.id and a.starts_at > now() and ${liveAppointmentSql("a")}) as active,
   ${missedOfLastFiveSql("p.id")} as missed
   from patient p where p.id = ${patient}`;
+
+/** $1 patient, $2 doctor, $3 clinic: the patient's facts for the general path (the fast hold reads them with the slot). */
+export const PATIENT_FACTS = prepared<PatientFacts>("booking_patient_facts", `select ${patientFactsSql("$1::uuid", "$2::uuid", "$3::uuid")}`);
 
 type HoldFacts = SlotRow & {
     patient: PatientFacts | null;

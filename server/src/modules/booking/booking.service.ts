@@ -24,7 +24,8 @@ import { recordAudit, type AuditActor } from "../../platform/audit";
 import { actsAsClinicStaff, type UserPrincipal } from "../identity";
 import { checkBookingCandidate, retimeBookedAllocations, type BookingRuleFacts } from "../scheduling";
 import { appointmentView, type AppointmentRow } from "./appointment.views";
-import { holdFreeSlot, patientFactsSql, type PatientFacts, type ServiceFacts } from "./booking.hold";
+import { holdFreeSlot, PATIENT_FACTS, type PatientFacts, type ServiceFacts } from "./booking.hold";
+import { runPrepared } from "../../platform/prepared";
 import {
   Changes,
   assertNotQueued,
@@ -102,7 +103,7 @@ export class BookingService {
       throw forbidden("Only the clinic's staff book for another patient");
     }
     // Everything about the patient the policy needs, in one round trip (the fast hold reads the same).
-    const [patient] = await em.execute<PatientFacts[]>(`select ${patientFactsSql("?", "?", "?")}`, [found.doctorId, found.doctorId, found.clinicId, patientId]);
+    const [patient] = await runPrepared(em, PATIENT_FACTS, [patientId, found.doctorId, found.clinicId]);
     if (!patient) throw notFound("Patient");
     if (!(found.kind === "regular" || (staff && found.kind === "walk_in"))) {
       throw unprocessable("SLOT_NOT_BOOKABLE", `A ${found.kind} slot cannot be booked here`);

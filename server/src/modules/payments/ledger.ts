@@ -5,6 +5,7 @@
  * however often it moves; a refund is split over the visit's charges, newest first.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
+import { prepared, runPrepared } from "../../platform/prepared";
 import { lockWallet, walletBalance } from "./wallet";
 
 export type ChargeCause = "booking" | "top_up";
@@ -34,14 +35,17 @@ export interface VisitMoney {
   hasCancelRefund: boolean;
 }
 
+/** $1 the appointment: its charges, newest first, with what each has had refunded. */
+const VISIT_CHARGES = prepared<{ id: string; amount_minor: number; currency: string; provider_ref: string | null; refunded_minor: number; cancel_refund: boolean }>(
+  "payments_visit_charges",
+  `select c.id, c.amount_minor, c.currency, c.provider_ref,
+          coalesce((select sum(r.amount_minor) from payment_transaction r where r.charge_id = c.id), 0)::int as refunded_minor,
+          exists (select 1 from payment_transaction r where r.appointment_id = c.appointment_id and r.kind = 'refund' and r.cause in ${CANCEL_REFUNDS}) as cancel_refund
+     from payment_transaction c where c.appointment_id = $1 and c.kind = 'charge' order by c.created_at desc, c.id desc`,
+);
+
 export async function visitMoney(tx: EntityManager, appointmentId: string): Promise<VisitMoney> {
-  const rows = await tx.execute<{ id: string; amount_minor: number; currency: string; provider_ref: string | null; refunded_minor: number; cancel_refund: boolean }[]>(
-    `select c.id, c.amount_minor, c.currency, c.provider_ref,
-            coalesce((select sum(r.amount_minor) from payment_transaction r where r.charge_id = c.id), 0)::int as refunded_minor,
-            exists (select 1 from payment_transaction r where r.appointment_id = c.appointment_id and r.kind = 'refund' and r.cause in ${CANCEL_REFUNDS}) as cancel_refund
-       from payment_transaction c where c.appointment_id = ? and c.kind = 'charge' order by c.created_at desc, c.id desc`,
-    [appointmentId],
-  );
+  const rows = await runPrepared(tx, VISIT_CHARGES, [appointmentId]);
   const charges = rows.map((r) => ({ id: r.id, amountMinor: r.amount_minor, refundedMinor: r.refunded_minor, currency: r.currency, paymentIntent: r.provider_ref }));
   const chargedMinor = charges.reduce((sum, c) => sum + c.amountMinor, 0);
   const refundedMinor = charges.reduce((sum, c) => sum + c.refundedMinor, 0);
