@@ -17,7 +17,7 @@ import { principalFromToken } from "../server/src/modules/identity/principal";
 import { CallNextService } from "../server/src/modules/queue/queue.call-next";
 import { buildClinic, buildPerson, type TestPerson } from "../tests/support/factories";
 import { cpuBound, cpuHeader, cpuLine, cpuMeter, servicePids } from "./proc";
-import { jsonClient, latencyStats, startBenchApi, startBenchServices, type LoadResult } from "./support";
+import { jsonClient, latencyStats, startBenchApi, statementReport, startBenchServices, type LoadResult } from "./support";
 
 const ENTRIES = Number(process.env.BENCH_REQUESTS ?? 1_000);
 const DOCTORS = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -113,7 +113,11 @@ try {
   const baseline = await bare(await queueOf(ENTRIES));
   const direct = await viaService(await queueOf(ENTRIES));
   await runtime.outbox.idle();
-  const route = await viaHttp(await queueOf(ENTRIES));
+  const routeQueue = await queueOf(ENTRIES);
+  await statementReport(services.databaseUrl, "", 1);
+  const route = await viaHttp(routeQueue);
+  await runtime.outbox.idle();
+  const statements = await statementReport(services.databaseUrl, "call-next through HTTP, with its after-commit work and the bench's seen UPDATE", ENTRIES);
 
   const line = (name: string, r: LoadResult) =>
     name.padEnd(48) +
@@ -136,7 +140,7 @@ try {
       cpuLine("POST /doctors/:id/queue/call-next", route.cpu!, 48),
       "",
       cpuBound("call-next", route.cpu!, baseline.cpu!),
-      "",
+      statements,
     ].join("\n"),
   );
   client.close();
