@@ -66,6 +66,11 @@ const envSchema = z
     /** Email: an SMTP URL (smtp://user:pass@host:port, smtps://…); unset means no email provider. */
     SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
     MAIL_FROM: z.string().min(3).default("Clinic Live <no-reply@clinic-live.local>"),
+    /**
+     * The development mailbox (docs/notifications.md): email goes to a mail catcher on loopback and is
+     * read at GET /api/v1/dev/mailbox. Default: on in development when SMTP_URL is unset.
+     */
+    DEV_MAILBOX: booleanFlag.optional(),
     /** SMS through Twilio's REST API; all three of SID, token and sender are needed. */
     TWILIO_ACCOUNT_SID: z.string().min(1).optional(),
     TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
@@ -100,7 +105,13 @@ const envSchema = z
     if (env.SHUTDOWN_DRAIN_SECONDS !== undefined && env.SHUTDOWN_DRAIN_SECONDS >= env.SHUTDOWN_TIMEOUT_SECONDS) {
       ctx.addIssue({ code: "custom", path: ["SHUTDOWN_DRAIN_SECONDS"], message: "must be less than SHUTDOWN_TIMEOUT_SECONDS, which includes it" });
     }
+    if (env.DEV_MAILBOX && env.SMTP_URL) {
+      ctx.addIssue({ code: "custom", path: ["DEV_MAILBOX"], message: "is for when SMTP_URL is unset: with SMTP_URL email goes out for real" });
+    }
     if (env.NODE_ENV !== "production") return;
+    if (env.DEV_MAILBOX) {
+      ctx.addIssue({ code: "custom", path: ["DEV_MAILBOX"], message: "the development mailbox is refused when NODE_ENV=production" });
+    }
     for (const key of ["DATABASE_URL", "REDIS_URL", "JWT_SECRET", "PUBLIC_URL"] as const) {
       if (!env[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required when NODE_ENV=production" });
     }
@@ -163,6 +174,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     notifications: {
       smtpUrl: e.SMTP_URL,
       mailFrom: e.MAIL_FROM,
+      devMailbox: e.DEV_MAILBOX ?? (e.NODE_ENV === "development" && !e.SMTP_URL),
       twilio:
         e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN && e.TWILIO_FROM
           ? { accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN, from: e.TWILIO_FROM, apiBase: e.TWILIO_API_BASE }

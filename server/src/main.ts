@@ -19,6 +19,7 @@ function banner(config: Config, url: string | undefined): string {
   if (url && servesApi) {
     lines.push(`  Listening: ${url}`, `  API docs:  ${url}/docs`, `  Ready:     ${url}/api/v1/ready`);
     if (config.http.publicUrl) lines.push(`  Public:    ${config.http.publicUrl}`);
+    if (config.notifications.devMailbox) lines.push(`  Mailbox:   ${url}/dev/mailbox (no SMTP_URL: email is caught here)`);
   }
   if (config.demoSeed && url && servesApi) {
     lines.push("", `Demo logins (password ${DEMO_PASSWORD}):`);

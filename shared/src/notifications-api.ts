@@ -113,3 +113,9 @@ export const twilioStatusCallbackSchema = z.looseObject({
   ErrorCode: z.string().max(16).optional(),
   ErrorMessage: z.string().max(500).optional(),
 });
+
+/** GET /dev/mailbox (development only): the email the development mailbox caught, newest first. */
+export const devMailboxSchema = z.object({
+  items: z.array(z.object({ to: z.string(), subject: z.string(), text: z.string(), at: z.iso.datetime({ offset: true }) })),
+});
+export type DevMailbox = z.infer<typeof devMailboxSchema>;

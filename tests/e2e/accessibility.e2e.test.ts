@@ -4,40 +4,15 @@
  * and the offending elements. The screens show seeded data, so rows and forms are checked, not just
  * empty states.
  */
-import { createRequire } from "node:module";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { buildAppointmentFromNow, buildDoctor, buildMiddayClinic, buildPatient, buildPerson, buildSlotFromNow, type TestPerson } from "../support/factories";
 import { staffCheckIn } from "../support/api";
-import { pageSignedIn, PHONE, useBrowserStage } from "../support/browser";
-
-const AXE_SCRIPT = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
-const WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: unknown[] }[];
-}
-
-/** Opens `path`, waits until its reads have settled, runs axe and returns the violations as lines. */
-async function violationsOf(page: Page, path: string): Promise<string[]> {
-  await page.goto(path);
-  await page.waitForLoadState("networkidle");
-  await page.locator(".state-loading").first().waitFor({ state: "detached", timeout: 10_000 }).catch(() => undefined);
-  await page.addScriptTag({ path: AXE_SCRIPT });
-  const violations = await page.evaluate(async (tags) => {
-    const axe = (globalThis as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: Violation[] }> } }).axe;
-    const result = await axe.run((globalThis as unknown as { document: unknown }).document, { runOnly: { type: "tag", values: tags } });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
-  }, WCAG_AA);
-  return violations.map((v) => `${new URL(path).pathname} ${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
-}
+import { axeViolations, pageSignedIn, PHONE, useBrowserStage } from "../support/browser";
 
 async function check(page: Page, paths: string[]): Promise<string[]> {
   const found: string[] = [];
-  for (const path of paths) found.push(...(await violationsOf(page, path)));
+  for (const path of paths) found.push(...(await axeViolations(page, path)));
   return found;
 }
 

@@ -24,6 +24,18 @@ describe("configuration", () => {
     expect(config.http.trustProxy).toBe(false);
   });
 
+  it("turns the development mailbox on in development without SMTP_URL, and refuses it in production or beside SMTP_URL", () => {
+    expect(loadConfig({}).notifications.devMailbox).toBe(true);
+    expect(loadConfig({ SMTP_URL: "smtp://mail.example:25" }).notifications.devMailbox).toBe(false);
+    expect(loadConfig({ NODE_ENV: "test" }).notifications.devMailbox).toBe(false);
+    expect(loadConfig({ NODE_ENV: "test", DEV_MAILBOX: "true" }).notifications.devMailbox).toBe(true);
+    expect(loadConfig({ DEV_MAILBOX: "false" }).notifications.devMailbox).toBe(false);
+    expect(errorOf({ DEV_MAILBOX: "true", SMTP_URL: "smtp://mail.example:25" }).message).toContain("DEV_MAILBOX");
+    const production = { NODE_ENV: "production", DATABASE_URL: "postgres://u:p@db/c", REDIS_URL: "redis://r", JWT_SECRET: "x".repeat(32), PUBLIC_URL: "https://clinic.example" };
+    expect(loadConfig(production).notifications.devMailbox).toBe(false);
+    expect(errorOf({ ...production, DEV_MAILBOX: "true" }).message).toContain("DEV_MAILBOX");
+  });
+
   it("reads TRUST_PROXY as a flag, a hop count or proxy addresses", () => {
     expect(loadConfig({ TRUST_PROXY: "1" }).http.trustProxy).toBe(1);
     expect(loadConfig({ TRUST_PROXY: "true" }).http.trustProxy).toBe(true);

@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { inject } from "vitest";
@@ -84,10 +85,16 @@ export interface BrowserStage {
   close(): Promise<void>;
 }
 
-export async function startBrowserStage(options: { worker?: boolean } = {}): Promise<BrowserStage> {
+/** `env` adds settings to both nodes (`DEV_MAILBOX`). */
+export interface BrowserStageOptions {
+  worker?: boolean;
+  env?: Record<string, string>;
+}
+
+export async function startBrowserStage(options: BrowserStageOptions = {}): Promise<BrowserStage> {
   const environment = await createTestEnvironment();
-  const app = await startTestApp(environment, { env: { WEB_DIST_DIR: webDistDir(), RATE_LIMIT_MAX: "100000" } });
-  const worker = options.worker ? await startTestApp(environment, { env: { ROLE: "worker" } }) : null;
+  const app = await startTestApp(environment, { env: { WEB_DIST_DIR: webDistDir(), RATE_LIMIT_MAX: "100000", ...options.env } });
+  const worker = options.worker ? await startTestApp(environment, { env: { ROLE: "worker", ...options.env } }) : null;
   const chrome = await launchBrowser();
   return {
     app,
@@ -106,7 +113,7 @@ export async function startBrowserStage(options: { worker?: boolean } = {}): Pro
  * stage: `stage.app` and `stage.browser` are there once beforeAll ran. Later beforeAll/afterAll hooks
  * of the file run after the start and before the close.
  */
-export function useBrowserStage(options: { worker?: boolean } = {}): Readonly<Omit<BrowserStage, "close">> {
+export function useBrowserStage(options: BrowserStageOptions = {}): Readonly<Omit<BrowserStage, "close">> {
   return useStarted(() => startBrowserStage(options), 120_000);
 }
 
@@ -129,3 +136,27 @@ export async function pageSignedIn(
 
 /** A phone-sized viewport for the patient screens. */
 export const PHONE = { width: 390, height: 844 };
+
+const AXE_SCRIPT = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+const WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+
+interface Violation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: unknown[] }[];
+}
+
+/** Opens `path`, waits until its reads have settled, runs axe-core (WCAG 2.1 A and AA) and returns the violations as lines. */
+export async function axeViolations(page: Page, path: string): Promise<string[]> {
+  await page.goto(path);
+  await page.waitForLoadState("networkidle");
+  await page.locator(".state-loading").first().waitFor({ state: "detached", timeout: 10_000 }).catch(() => undefined);
+  await page.addScriptTag({ path: AXE_SCRIPT });
+  const violations = await page.evaluate(async (tags) => {
+    const axe = (globalThis as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: Violation[] }> } }).axe;
+    const result = await axe.run((globalThis as unknown as { document: unknown }).document, { runOnly: { type: "tag", values: tags } });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
+  }, WCAG_AA);
+  return violations.map((v) => `${new URL(path).pathname} ${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+}

@@ -45,10 +45,18 @@ export type ChannelSenders = Partial<Record<NotificationChannel, ChannelSender>>
 /** In-app messages need no provider: the outbox row is the inbox entry. */
 const inAppSender: ChannelSender = { send: async () => ({ providerId: null, status: "delivered" }) };
 
-/** The senders this process can use; a channel left out has no provider (`not_sent: no provider`). */
-export function createChannelSenders(config: Config["notifications"], publicUrl: string | undefined): ChannelSenders {
+/**
+ * The senders this process can use; a channel left out has no provider (`not_sent: no provider`).
+ * Without SMTP_URL, with the development mailbox on, email goes to the catcher `startMailCatcher` starts.
+ */
+export async function createChannelSenders(
+  config: Config["notifications"],
+  publicUrl: string | undefined,
+  startMailCatcher: () => Promise<{ url: string }>,
+): Promise<ChannelSenders> {
   const senders: ChannelSenders = { in_app: inAppSender };
   if (config.smtpUrl) senders.email = emailSender(config.smtpUrl, config.mailFrom);
+  else if (config.devMailbox) senders.email = emailSender((await startMailCatcher()).url, config.mailFrom);
   if (config.twilio) senders.sms = twilioSender(config.twilio, publicUrl);
   if (config.pushWebhookUrl) senders.push = pushSender(config.pushWebhookUrl);
   return senders;

@@ -9,23 +9,25 @@ import type { ModuleContext } from "../../platform/module";
 import type { JobDefinition } from "../../platform/queues";
 import { createChannelSenders, type ChannelSenders } from "./channels";
 import { deliver } from "./delivery";
+import { startMailCatcher } from "./dev-mailbox";
 import { DELIVERY_JOB, dispatchMessages } from "./notify";
 
 export const OUTBOX_RELAY_JOB = "outbox-relay";
 const RELAY_BATCH = 500;
 
 export function notificationJobs(ctx: ModuleContext): JobDefinition<never>[] {
-  // Built on first use: only worker processes send.
-  let senders: ChannelSenders | undefined;
+  // Built on first use (once, however many deliveries start together): only worker processes send.
+  let senders: Promise<ChannelSenders> | undefined;
+  const catcher = () => startMailCatcher(ctx.redis, ctx.config.redis.prefix, ctx.log);
   const relaySeconds = ctx.config.notifications.relaySeconds;
 
   const delivery: JobDefinition<{ outboxId: string }> = {
     queue: "notifications",
     name: DELIVERY_JOB,
     async process(data, job: Job<{ outboxId: string }>) {
-      senders ??= createChannelSenders(ctx.config.notifications, ctx.config.http.publicUrl);
+      senders ??= createChannelSenders(ctx.config.notifications, ctx.config.http.publicUrl, catcher);
       const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      return deliver(ctx, senders, data.outboxId, { last });
+      return deliver(ctx, await senders, data.outboxId, { last });
     },
   };
 

@@ -7,6 +7,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import {
   idParams,
+  devMailboxSchema,
   inboxItemSchema,
   inboxPageSchema,
   inboxQuerySchema,
@@ -22,6 +23,7 @@ import { denied, notFound } from "../../platform/errors";
 import { actorOf, recordAudit } from "../../platform/audit";
 import { authorize, requireUser } from "../identity";
 import { TWILIO_STATUS_PATH } from "./channels";
+import { readMailbox } from "./dev-mailbox";
 import { listInbox, markAllRead, markRead } from "./inbox.service";
 import { listOutbox } from "./outbox.query";
 import { preferencesView, readPreferences, writePreferences } from "./preferences";
@@ -40,6 +42,15 @@ export function notificationRoutes(ctx: ModuleContext): FastifyPluginAsync {
 
   return async (plugin) => {
     const app = plugin.withTypeProvider<ZodTypeProvider>();
+
+    // Development only: absent (404) when the mailbox is off, as always in production.
+    if (ctx.config.notifications.devMailbox) {
+      app.get(
+        "/dev/mailbox",
+        { schema: { tags, summary: "Development only: the email the local mail catcher caught, newest first (no sign-in)", response: { 200: devMailboxSchema } } },
+        async () => ({ items: await readMailbox(ctx.redis, ctx.config.redis.prefix) }),
+      );
+    }
 
     app.get(
       "/me/notifications",

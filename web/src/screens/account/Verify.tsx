@@ -9,6 +9,7 @@ import { FormError, TextField, useSubmit } from "../../components/Field";
 import { api } from "../../lib/api";
 import { Link, useSearchParams } from "../../lib/router";
 import { EMAIL_CODE_FIELD, signInWithPassword } from "./auth";
+import { DevMailboxLink } from "./DevMailbox";
 
 
 export function VerifyCode({ email: given, password }: { email?: string; password?: string }) {
@@ -72,6 +73,7 @@ export function VerifyCode({ email: given, password }: { email?: string; passwor
         </div>
         <p role="status" className="account-note">{sent}</p>
       </form>
+      <DevMailboxLink />
       {verified && password && <p role="status">Verified. Signing you in…</p>}
     </section>
   );

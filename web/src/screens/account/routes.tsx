@@ -1,4 +1,5 @@
 import type { PublicRoute, ScreenRoute } from "../../lib/routes";
+import { DevMailbox } from "./DevMailbox";
 import { Notifications } from "./Notifications";
 import { Preferences } from "./Preferences";
 import { Profile } from "./Profile";
@@ -14,12 +15,14 @@ export const accountRoutes: ScreenRoute[] = [
   { path: "/account", roles: "all", nav: "Account", render: ({ session }) => <Security session={session} /> },
   { path: "/account/notifications", roles: "all", render: ({ session }) => <Preferences session={session} /> },
   { path: "/account/profile", roles: ["patient"], render: ({ session }) => <Profile session={session} /> },
+  { path: "/dev/mailbox", roles: "all", render: () => <DevMailbox /> },
 ];
 
-/** Screens reachable without signing in (register, verify, reset password). */
+/** Screens reachable without signing in (register, verify, reset password, the development mailbox). */
 export const publicAccountRoutes: PublicRoute[] = [
   { path: "/register", render: () => <Register /> },
   { path: "/verify", render: () => <VerifyPage /> },
   { path: "/forgot-password", render: () => <ResetPassword /> },
   { path: "/reset-password", render: () => <ResetPassword start="reset" /> },
+  { path: "/dev/mailbox", render: () => <DevMailbox /> },
 ];
