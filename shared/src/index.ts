@@ -24,3 +24,4 @@ export * from "./realtime-events";
 export * from "./reviews-api";
 export * from "./loyalty-api";
 export * from "./domain-events";
+export * from "./phone";

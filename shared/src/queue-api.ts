@@ -3,6 +3,7 @@
  * walk-ins, call-next, doctor and reception actions) and the anonymised display feed.
  */
 import { z } from "zod";
+import { typedPhoneSchema } from "./phone";
 import { instantSchema, localDateSchema } from "./calendar";
 import type { ErrorCode } from "./errors";
 
@@ -86,7 +87,10 @@ export const selfCheckInRequestSchema = z.strictObject({
 });
 export type SelfCheckInRequest = z.infer<typeof selfCheckInRequestSchema>;
 
-/** A quick new patient record for a walk-in: a name and an E.164 phone number. */
+/**
+ * A quick new patient record for a walk-in: a name and a phone number as typed (`07700 900123`), made
+ * E.164 with the clinic's country by the server (a number it cannot read is 400 on this field).
+ */
 export const quickPatientSchema = z.strictObject({
   name: z
     .string()
@@ -94,7 +98,7 @@ export const quickPatientSchema = z.strictObject({
     .min(1)
     .max(200)
     .regex(/^[^\p{Cc}]*$/u, "no control characters"),
-  phone: z.string().regex(/^\+[1-9]\d{6,14}$/, "an E.164 number such as +447700900123"),
+  phone: typedPhoneSchema,
 });
 
 /**

@@ -107,12 +107,15 @@ describe("reception screens (browser)", () => {
     await buildSlotFromNow(stage.app, { doctorId: doctor!.doctorId, clinicId, fromNowMinutes: 26 * 60, kind: "walk_in" });
     const known = await patientNamed("Kim Knownpatient");
     await buildAppointmentFromNow(stage.app, { doctorId: doctor!.doctorId, clinicId, patientId: known.patientId, fromNowMinutes: -120 });
+    // A UK clinic (its own number says so): the desk types numbers the way patients say them.
+    await query(stage.app, `update clinic set phone = '+442071234567' where id = ?`, [clinicId]);
     const page = await open(reception, "Queue board");
     const form = page.locator("form.rc-walkin");
 
     await form.getByLabel("New patient (quick record)").check();
     await form.getByLabel("Patient name").fill("Walter Walkin");
-    await form.getByLabel("Phone").fill("+447700900555");
+    await form.getByLabel("Phone").fill("07700 900555");
+    await form.getByText("Saved as +44 7700 900555").waitFor();
     await form.getByRole("button", { name: "Register walk-in" }).click();
     await form.getByRole("status").getByText(/W-001 registered: Walter Walkin/).waitFor();
     await page.getByTestId("queue-board").getByText("Walter Walkin").waitFor();

@@ -25,8 +25,8 @@ describe("demo seed", () => {
       seedDemo(orm.em.fork(), { production: false }),
       seedDemo(orm.em.fork(), { production: false }),
     ]);
-    // clinic + 26 accounts + 2 memberships + 3 doctors + 20 patients + 5 vise patients × 3 doctors + 3 rules
-    expect(results.map((result) => result.created).sort((x, y) => x - y)).toEqual([0, 1 + 26 + 2 + 3 + 20 + 15 + 3]);
+    // clinic + 26 accounts + 2 memberships + 3 doctors + 20 patients + 5 vise patients × 3 doctors + 3 rules × 3 doctors
+    expect(results.map((result) => result.created).sort((x, y) => x - y)).toEqual([0, 1 + 26 + 2 + 3 + 20 + 15 + 9]);
 
     const em = orm.em.fork();
     const clinic = await em.findOneOrFail(Clinic, { slug: "demo" });
@@ -75,13 +75,31 @@ describe("demo seed", () => {
     const doctors = await em.find(Doctor, {});
     const horizon = Date.now() + 31 * 86_400_000;
     for (const doctor of doctors) {
-      const slots = await em.find(Slot, { doctor }, { orderBy: { startsAt: "asc" } });
+      const slots = await em.find(Slot, { doctor, kind: "regular" }, { orderBy: { startsAt: "asc" } });
       // 28 slots a working day; 30 calendar days hold 20–22 working days (today counts if not yet over).
       expect(slots.length).toBeGreaterThanOrEqual(19 * 28);
       expect(slots.every((slot) => slot.startsAt.getTime() < horizon && slot.status === "available")).toBe(true);
       const local = slots.map((slot) => localTimeOf(slot.startsAt, "Europe/London"));
       expect(local.every((time) => time >= "09:00" && time < "17:00" && !(time >= "13:00" && time < "14:00"))).toBe(true);
       expect(slots.every((slot) => isoWeekday(localDateOf(slot.startsAt, "Europe/London")) <= 5)).toBe(true);
+    }
+  });
+
+  it("keeps 13:00–13:30 of every weekday for walk-ins (two 10-minute places) and an emergency (one)", async () => {
+    const em = orm.em.fork();
+    for (const doctor of await em.find(Doctor, {})) {
+      const places = await em.find(Slot, { doctor, kind: { $in: ["walk_in", "emergency"] } }, { orderBy: { startsAt: "asc" } });
+      const days = new Set(places.map((slot) => localDateOf(slot.startsAt, "Europe/London")));
+      expect(days.size).toBeGreaterThanOrEqual(19);
+      for (const day of days) {
+        const ofDay = places.filter((slot) => localDateOf(slot.startsAt, "Europe/London") === day);
+        expect(ofDay.map((slot) => [slot.kind, localTimeOf(slot.startsAt, "Europe/London")])).toEqual([
+          ["walk_in", "13:00"],
+          ["walk_in", "13:10"],
+          ["emergency", "13:20"],
+        ]);
+        expect(isoWeekday(day)).toBeLessThanOrEqual(5);
+      }
     }
   });
 

@@ -164,7 +164,7 @@ export async function buildDoctors(app: HasRuntime, specs: DoctorSpec[]): Promis
 /** A clinic in `timeZone` (Europe/London unless told) with the default settings plus `settings`. */
 export async function buildClinic(
   app: HasRuntime,
-  options: { name?: string; timeZone?: string; settings?: Record<string, unknown> } = {},
+  options: { name?: string; timeZone?: string; settings?: Record<string, unknown>; phone?: string } = {},
 ): Promise<Clinic> {
   const em = fork(app);
   const name = options.name ?? `Clinic ${randomUUID().slice(0, 8)}`;
@@ -173,6 +173,7 @@ export async function buildClinic(
     name,
     timeZone: options.timeZone ?? ZONE,
     settings: clinicSettingsSchema.parse(options.settings ?? {}),
+    phone: options.phone ?? null,
   });
   await em.flush();
   return clinic;

@@ -5,6 +5,7 @@ import {
   type ClinicRole,
   type SubscriptionTier,
   type UserRole,
+  type SlotKind,
 } from "@clinic/shared";
 import { Clinic } from "../modules/directory/clinic.entity";
 import { Doctor } from "../modules/directory/doctor.entity";
@@ -76,6 +77,17 @@ const demoServices = [
 
 /** Demo doctors work Mon–Fri 09:00–17:00 with lunch 13:00–14:00, in 15-minute consultations. */
 const DEMO_SLOT_DAYS = 30;
+
+/**
+ * Each demo doctor's weekday rules: consultations 09:00–17:00 with lunch 13:00–14:00, and — the
+ * product owner's own example, "keep 13:00–13:30 free daily for walk-ins/emergencies" — two
+ * 10-minute walk-in places and one emergency place from 13:00 (docs/queue.md "Walk-ins").
+ */
+const demoRules: { kind: SlotKind; startTime: string; endTime: string; breaks: { start: string; end: string }[]; slotMinutes: number }[] = [
+  { kind: "regular", startTime: "09:00", endTime: "17:00", breaks: [{ start: "13:00", end: "14:00" }], slotMinutes: 15 },
+  { kind: "walk_in", startTime: "13:00", endTime: "13:20", breaks: [], slotMinutes: 10 },
+  { kind: "emergency", startTime: "13:20", endTime: "13:30", breaks: [], slotMinutes: 10 },
+];
 
 // Any constant works; it only has to be the same on every node so concurrent starts seed once.
 const SEED_LOCK_KEY = 7_220_001;
@@ -175,21 +187,20 @@ export async function seedDemo(em: EntityManager, options: { production: boolean
     }
     const consultation = await tx.findOne(ClinicService, { clinic, name: "Consultation" });
     for (const doctor of doctors) {
-      if (await tx.findOne(AvailabilityRule, { doctor, clinic })) continue;
-      created++;
-      newRules.push(
-        tx.create(AvailabilityRule, {
-          doctor,
-          clinic,
-          service: consultation,
-          recurrence: { freq: "weekly", interval: 1, weekdays: [1, 2, 3, 4, 5] },
-          validFrom: localDateOf(new Date(), clinic.timeZone),
-          startTime: "09:00",
-          endTime: "17:00",
-          breaks: [{ start: "13:00", end: "14:00" }],
-          slotMinutes: 15,
-        }),
-      );
+      for (const rule of demoRules) {
+        if (await tx.findOne(AvailabilityRule, { doctor, clinic, kind: rule.kind })) continue;
+        created++;
+        newRules.push(
+          tx.create(AvailabilityRule, {
+            doctor,
+            clinic,
+            service: rule.kind === "regular" ? consultation : null,
+            recurrence: { freq: "weekly", interval: 1, weekdays: [1, 2, 3, 4, 5] },
+            validFrom: localDateOf(new Date(), clinic.timeZone),
+            ...rule,
+          }),
+        );
+      }
     }
     // Vise patients have a relation with every demo doctor.
     for (const patient of visePatients) {

@@ -5,7 +5,7 @@
  * Name and phone only: nothing clinical, so the read is not audited (as the queue list's names).
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import type { PatientLookupItem } from "@clinic/shared";
+import { countryOfPhone, phoneSearchDigits, type PatientLookupItem } from "@clinic/shared";
 import { authorize, type UserPrincipal } from "../identity";
 import { clinicFacts } from "./queue.store";
 
@@ -35,12 +35,13 @@ export async function lookupPatients(
     ]);
   } else {
     const text = query.q ?? "";
-    const digits = text.replace(/\D/g, "");
+    // A number typed the local way (07700 9…) is found by its E.164 digits as well as by the digits typed.
+    const patterns = phoneSearchDigits(text, countryOfPhone(clinic.phone)).map((digits) => `%${digits}%`);
     rows = await em.execute(
       `select p.id, p.full_name, p.phone from patient p
-        where (p.full_name ilike ? or (? <> '' and regexp_replace(coalesce(p.phone, ''), '\\D', '', 'g') like ?)) and ${KNOWN}
+        where (p.full_name ilike ? or regexp_replace(coalesce(p.phone, ''), '\\D', '', 'g') like any(?::text[])) and ${KNOWN}
         order by p.full_name, p.id limit ?`,
-      [`%${likeLiteral(text)}%`, digits, `%${digits}%`, ...known, SEARCH_LIMIT],
+      [`%${likeLiteral(text)}%`, `{${patterns.join(",")}}`, ...known, SEARCH_LIMIT],
     );
   }
   return { items: rows.map((row) => ({ id: row.id, fullName: row.full_name, phone: row.phone })) };

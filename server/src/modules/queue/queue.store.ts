@@ -113,15 +113,24 @@ export interface ClinicFacts {
   timeZone: string;
   today: string;
   settings: ClinicSettings;
+  /** The clinic's own number (E.164), whose country reads the numbers its desk types. */
+  phone: string | null;
 }
 
 export async function clinicFacts(em: EntityManager, clinicId: string, now = new Date()): Promise<ClinicFacts> {
-  const [row] = await em.execute<{ id: string; name: string; time_zone: string; settings: unknown }[]>(
-    `select id, name, time_zone, settings from clinic where id = ? and active`,
+  const [row] = await em.execute<{ id: string; name: string; time_zone: string; settings: unknown; phone: string | null }[]>(
+    `select id, name, time_zone, settings, phone from clinic where id = ? and active`,
     [clinicId],
   );
   if (!row) throw notFound("Clinic");
-  return { id: row.id, name: row.name, timeZone: row.time_zone, today: localDateOf(now, row.time_zone), settings: clinicSettingsSchema.parse(row.settings ?? {}) };
+  return {
+    id: row.id,
+    name: row.name,
+    timeZone: row.time_zone,
+    today: localDateOf(now, row.time_zone),
+    settings: clinicSettingsSchema.parse(row.settings ?? {}),
+    phone: row.phone,
+  };
 }
 
 /** Whether the doctor works at the clinic (doctor_clinic). */

@@ -7,9 +7,9 @@
  */
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { addDays, zonedToInstant, type QueueEntryView, type WalkInRequest } from "@clinic/shared";
+import { addDays, countryOfPhone, phoneHint, toE164, zonedToInstant, type QueueEntryView, type WalkInRequest } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-import { conflict, DomainError, notFound, unprocessable } from "../../platform/errors";
+import { conflict, DomainError, invalid, notFound, unprocessable } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { Patient } from "../directory";
 import { authorize, type UserPrincipal, UserAccount } from "../identity";
@@ -43,10 +43,11 @@ export class WalkInService {
       const found = await em.execute(`select 1 from patient where id = ?`, [input.patientId]);
       if (found.length === 0) throw notFound("Patient", { field: "body.patientId" });
     }
+    const newPatient = input.newPatient && { name: input.newPatient.name, phone: phoneTypedAt(clinic, input.newPatient.phone, "body.newPatient.phone") };
     const changes = new QueueChanges();
     const sealed = await em
       .transactional(async (tx) => {
-        const patient = input.patientId ? { id: input.patientId, created: false } : await quickPatient(tx, input.newPatient!);
+        const patient = input.patientId ? { id: input.patientId, created: false } : await quickPatient(tx, newPatient!);
         const slotId = await takeCapacity(tx, changes, clinic, doctorId, input.kind);
         const entry = await insertEntry(tx, {
           clinicId: clinic.id,
@@ -77,6 +78,14 @@ export class WalkInService {
       });
     return sealed[0]!.entry;
   }
+}
+
+/** A number as the desk typed it, made E.164 in the clinic's country (its own number's); 400 on `field` otherwise. */
+function phoneTypedAt(clinic: ClinicFacts, typed: string, field: string): string {
+  const country = countryOfPhone(clinic.phone);
+  const e164 = toE164(typed, country);
+  if (!e164) throw invalid(field, phoneHint(country));
+  return e164;
 }
 
 /**

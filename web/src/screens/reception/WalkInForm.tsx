@@ -4,7 +4,7 @@
  * NO_WALK_IN_CAPACITY says when the next one is); an emergency needs a reason and is never refused.
  */
 import { useEffect, useId, useState } from "react";
-import { patientLookupReplySchema, queueEntryViewSchema, type ClinicSummary, type DoctorSummary, type PatientLookupItem, type QueueEntryView } from "@clinic/shared";
+import { countryOfPhone, formatPhone, patientLookupReplySchema, queueEntryViewSchema, toE164, type ClinicSummary, type DoctorSummary, type PatientLookupItem, type QueueEntryView } from "@clinic/shared";
 import { DoctorSelect } from "../../components/Doctors";
 import { FormError, TextArea, TextField, useSubmit } from "../../components/Field";
 import { ApiError, api } from "../../lib/api";
@@ -56,13 +56,21 @@ function PatientSearch({ clinicId, chosen, onChoose }: { clinicId: string; chose
           {results.map((p) => (
             <label key={p.id} className="rc-choice">
               <input type="radio" name={`${id}-patient`} checked={chosen?.id === p.id} onChange={() => onChoose(p)} />
-              {p.fullName} <span className="mono">{p.phone ?? "no phone"}</span>
+              {p.fullName} <span className="mono">{p.phone ? formatPhone(p.phone) : "no phone"}</span>
             </label>
           ))}
         </fieldset>
       )}
     </div>
   );
+}
+
+/** What the server will store for the number typed: as the clinic's desk reads it (its own number's country). */
+function phoneHintFor(typed: string, clinic: ClinicSummary): string {
+  const country = countryOfPhone(clinic.phone);
+  const e164 = typed.trim() ? toE164(typed, country) : null;
+  if (e164) return `Saved as ${formatPhone(e164)}`;
+  return country ? "As the patient says it, or with its country code (+…)" : "With its country code, starting with +";
 }
 
 export function WalkInForm({ clinic, doctors, onRegistered }: { clinic: ClinicSummary; doctors: DoctorSummary[]; onRegistered(entry: QueueEntryView): void }) {
@@ -125,8 +133,8 @@ export function WalkInForm({ clinic, doctors, onRegistered }: { clinic: ClinicSu
       ) : (
         <>
           <TextField label="Patient name" value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" error={fields["newPatient.name"]} />
-          <TextField label="Phone" type="tel" value={phone} onChange={(e) => setPhone(e.target.value)} placeholder="+447700900123"
-            hint="International format, starting with +" error={fields["newPatient.phone"]} />
+          <TextField label="Phone" type="tel" value={phone} onChange={(e) => setPhone(e.target.value)} autoComplete="off"
+            hint={phoneHintFor(phone, clinic)} error={fields["newPatient.phone"]} />
         </>
       )}
       <DoctorSelect doctors={doctors} value={doctorId} onChange={setDoctorId} error={fields.doctorId} blank="Any doctor (first free)" />
