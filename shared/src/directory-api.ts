@@ -223,7 +223,6 @@ export const updateDoctorProfileRequestSchema = z.strictObject({
   experienceYears: z.number().int().min(0).max(80).nullable().optional(),
   consultationFeeMinor: z.number().int().min(0).max(100_000_000).optional(),
   currency: currency.optional(),
-  employmentType: z.enum(employmentTypes).optional(),
   specialtyIds: z.array(z.uuid()).max(20).optional(),
 });
 export type UpdateDoctorProfileRequest = z.infer<typeof updateDoctorProfileRequestSchema>;

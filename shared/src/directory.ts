@@ -4,6 +4,7 @@ export const subscriptionTiers = ["none", "freeTrial", "standard", "standardPlus
 export type SubscriptionTier = (typeof subscriptionTiers)[number];
 
 export const employmentTypes = ["full_time", "part_time", "locum"] as const;
+export type EmploymentType = (typeof employmentTypes)[number];
 export const approvalStatuses = ["pending", "approved", "rejected"] as const;
 
 export const notificationChannels = ["email", "sms", "push", "in_app"] as const;

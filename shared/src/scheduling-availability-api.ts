@@ -15,6 +15,7 @@ import {
   wallTimeSchema,
 } from "./scheduling";
 import { minutesOf } from "./time";
+import { employmentTypes } from "./directory";
 
 const colourSchema = z.string().regex(/^#[0-9a-fA-F]{6}$/, "#rrggbb");
 const tagsSchema = z.array(z.string().min(1).max(40)).max(10);
@@ -200,7 +201,40 @@ export const scheduleClashSchema = z.object({
 export type ScheduleClash = z.infer<typeof scheduleClashSchema>;
 
 export const PREVIEW_SLOT_SAMPLE = 50;
+// ---------------------------------------------------------------- contracted hours
+
+/**
+ * PUT /clinics/:clinicId/doctors/:doctorId/contract (an admin of a clinic where the doctor works, or
+ * the platform): part-time needs a weekly cap; a locum has none (single-day availability only).
+ */
+export const doctorContractRequestSchema = z
+  .strictObject({
+    employmentType: z.enum(employmentTypes),
+    maxHoursPerWeek: z.number().int().min(1).max(80).nullable(),
+  })
+  .superRefine((value, ctx) => {
+    if (value.employmentType === "part_time" && value.maxHoursPerWeek === null) {
+      ctx.addIssue({ code: "custom", path: ["maxHoursPerWeek"], message: "a part-time doctor needs a weekly cap" });
+    }
+    if (value.employmentType === "locum" && value.maxHoursPerWeek !== null) {
+      ctx.addIssue({ code: "custom", path: ["maxHoursPerWeek"], message: "locums have no weekly cap (single-day availability only): null" });
+    }
+  });
+export type DoctorContractRequest = z.infer<typeof doctorContractRequestSchema>;
+
+/** A doctor's contract and the hours their active rules (every clinic) give in each ISO week of the horizon. */
+export const weeklyHoursSchema = z.object({
+  doctorId: z.uuid(),
+  employmentType: z.enum(employmentTypes),
+  maxHoursPerWeek: z.number().int().nullable(),
+  /** Each week by its Monday, first to last; `hours` as worked (slots, not breaks or buffers). */
+  weeks: z.array(z.object({ week: localDateSchema, hours: z.number() })),
+});
+export type WeeklyHours = z.infer<typeof weeklyHoursSchema>;
+
 export const availabilityPreviewSchema = z.object({
+  /** The doctor's weekly hours with this rule in place (of the one it edits): what the cap is checked on. */
+  weeklyHours: weeklyHoursSchema,
   slots: z.object({ count: z.number().int(), first: z.array(intervalSchema) }),
   /** Pieces left out because an unavailability covers them. */
   skipped: z.array(intervalSchema.extend({ unavailabilityId: z.uuid(), kind: z.enum(unavailabilityKinds) })),

@@ -48,6 +48,8 @@ const matrix: [Permission, AccessScope, Who[], Who[]][] = [
   ["clinic.structure.manage", { clinicId: A }, ["platformAdmin"], ["adminOfA", "receptionOfA"]],
   ["specialty.manage", {}, ["platformAdmin"], ["adminOfA", "doctorAtA"]],
   ["doctor.clinics.manage", { clinicId: A }, ["platformAdmin", "adminOfA"], ["receptionOfA", "doctorAtA"]],
+  ["doctor.contract.manage", { clinicId: A, doctorId: "doc-1" }, ["platformAdmin", "adminOfA"], ["receptionOfA", "doctorAtA", "patient"]],
+  ["doctor.contract.manage", { clinicId: B, doctorId: "doc-2" }, ["platformAdmin"], ["adminOfA", "otherDoctor"]],
   ["doctor.unlisted.read", { doctorId: "doc-1", doctorClinicIds: [A] }, ["platformAdmin", "doctorAtA", "receptionOfA", "adminOfA"], ["otherDoctor", "patient"]],
   ["patient.read", { patient: patientOfDoctor1 }, ["platformAdmin", "patient", "doctorAtA", "receptionOfA", "adminOfA"], ["otherDoctor", "otherPatient"]],
   ["patient.clinical.read", { patient: patientOfDoctor1 }, ["patient", "doctorAtA"], ["platformAdmin", "receptionOfA", "adminOfA", "otherDoctor", "otherPatient"]],

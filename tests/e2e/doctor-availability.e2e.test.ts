@@ -6,9 +6,9 @@
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { localDateOf } from "@clinic/shared";
-import { buildAppointmentFromNow, buildDoctor, buildMiddayClinic, buildNamedPatient, buildSlotFromNow } from "../support/factories";
+import { buildAppointmentFromNow, buildDoctor, buildMiddayClinic, buildNamedPatient, buildPerson, buildSlotFromNow } from "../support/factories";
 import { query } from "../support/db";
-import { pageSignedIn, screenshot, useBrowserStage } from "../support/browser";
+import { pageSignedIn, PHONE, screenshot, useBrowserStage } from "../support/browser";
 
 const LONG = { timeout: 10_000 };
 
@@ -59,6 +59,45 @@ describe("doctor: availability and time off (browser)", () => {
     await page.getByTestId("rules").getByText("Weekly on Mon, Tue, Wed, Thu, Fri, 09:00–12:00, 20-minute slots").waitFor();
     const [rule] = await query<{ slot_minutes: number; note: string }>(stage.app, `select slot_minutes, note from availability_rule where doctor_id = ?`, [doctor.doctorId]);
     expect(rule).toEqual({ slot_minutes: 20, note: "Morning list" });
+  });
+
+  it("a clinic admin sets a part-time cap; the doctor's preview shows the week's hours against it, and saving waits for a rule within it", async () => {
+    const clinic = await buildMiddayClinic(stage.app);
+    const doctor = await buildDoctor(stage.app, [clinic.id]);
+    const admin = await buildPerson(stage.app, "clinic_admin", { clinicIds: [clinic.id] });
+
+    const adminPage = await pageSignedIn(stage.browser, stage.app.url, admin.user.email!, { viewport: { width: 1366, height: 768 } });
+    await adminPage.goto(`${stage.app.url}/admin/staff`);
+    const row = adminPage.getByTestId(`contract-${doctor.doctorId}`);
+    await row.getByLabel("Employment").selectOption("part_time");
+    await row.getByLabel("Most hours a week").fill("10");
+    await row.getByRole("button", { name: "Save contract" }).click();
+    await row.getByRole("status").filter({ hasText: "part-time, at most 10 h a week" }).waitFor(LONG);
+    for (const [name, viewport] of Object.entries({ phone: PHONE, tablet: { width: 768, height: 1024 }, desktop: { width: 1366, height: 768 } })) {
+      await adminPage.setViewportSize(viewport);
+      await screenshot(adminPage, `admin-contracts-${name}`);
+    }
+    expect(await query(stage.app, `select employment_type, max_hours_per_week from doctor where id = ?`, [doctor.doctorId])).toEqual([{ employment_type: "part_time", max_hours_per_week: 10 }]);
+
+    const page = await open(doctor.user.email!, "Availability");
+    await page.getByTestId("contract").filter({ hasText: "Part-time · at most 10 h a week" }).waitFor(LONG);
+    await page.getByRole("button", { name: "Add a rule" }).click();
+    await page.getByLabel("Ends at").fill("12:00");
+    await page.getByLabel("Until day (optional)").fill(localDateOf(new Date(Date.now() + 13 * 86_400_000), clinic.timeZone));
+    await page.getByRole("button", { name: "Preview" }).click();
+    const hours = page.getByTestId("weekly-hours");
+    await hours.getByText(/15 h of 10 — over the cap/).first().waitFor(LONG);
+    const save = page.getByRole("button", { name: "Save rule" });
+    expect(await save.isDisabled()).toBe(true);
+    await screenshot(page, "doctor-availability-over-cap");
+
+    await page.getByLabel("Ends at").fill("11:00");
+    await page.getByRole("button", { name: "Preview" }).click();
+    await hours.getByText(/10 h of 10$/).first().waitFor(LONG);
+    expect(await hours.getByText("over the cap").count()).toBe(0);
+    await save.click();
+    await page.getByRole("status").filter({ hasText: /Rule created/ }).waitFor(LONG);
+    await page.getByTestId("contract").filter({ hasText: "your rules give up to 10 h" }).waitFor(LONG);
   });
 
   it("shows the appointments time off would hit before saving it", async () => {

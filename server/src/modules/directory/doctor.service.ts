@@ -71,7 +71,6 @@ export function updateDoctorProfile(em: EntityManager, actor: AuditActor, doctor
     if (input.experienceYears !== undefined) doctor.experienceYears = input.experienceYears;
     if (input.consultationFeeMinor !== undefined) doctor.consultationFeeMinor = input.consultationFeeMinor;
     if (input.currency !== undefined) doctor.currency = input.currency;
-    if (input.employmentType !== undefined) doctor.employmentType = input.employmentType;
     if (input.specialtyIds !== undefined) {
       const ids = [...new Set(input.specialtyIds)];
       const specialties = await tx.find(Specialty, { id: { $in: ids } });

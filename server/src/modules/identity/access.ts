@@ -64,6 +64,8 @@ const rules = {
   "doctor.credentials.submit": (p: UserPrincipal, s: AccessScope) => p.doctorId !== null && p.doctorId === s.doctorId,
   "doctor.approve": (p: UserPrincipal) => isPlatformAdmin(p),
   "doctor.clinics.manage": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),
+  /** Employment type and weekly hours cap: they bind the doctor's own rule writes, so never the doctor. */
+  "doctor.contract.manage": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),
   "doctor.unlisted.read": (p: UserPrincipal, s: AccessScope) =>
     isPlatformAdmin(p) || (p.doctorId !== null && p.doctorId === s.doctorId) || isClinicStaffOfAny(p, s.doctorClinicIds),
   "patient.read": (p: UserPrincipal, s: AccessScope) =>

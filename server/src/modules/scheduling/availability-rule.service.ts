@@ -11,6 +11,7 @@ import {
   isoWeekday,
   ruleIssues,
   type AvailabilityPreview,
+  type EmploymentType,
   type AvailabilityRuleView,
   type CreateAvailabilityRuleRequest,
   type MaterialisationReport,
@@ -60,34 +61,62 @@ async function resolveService(em: EntityManager, clinicId: string, serviceId: st
 
 const today = (settings: SchedulingSettings) => (settings.now ?? new Date()).toISOString().slice(0, 10);
 
+/** The doctor's contract, read under a row lock: rule writes and contract changes for one doctor take turns. */
+export async function lockedContract(tx: EntityManager, doctorId: string): Promise<{ employmentType: EmploymentType; maxHoursPerWeek: number | null }> {
+  const [row] = await sql<{ employment_type: EmploymentType; max_hours_per_week: number | null }>(
+    tx,
+    `select employment_type, max_hours_per_week from doctor where id = ? for update`,
+    [doctorId],
+  );
+  if (!row) throw notFound("Doctor");
+  return { employmentType: row.employment_type, maxHoursPerWeek: row.max_hours_per_week };
+}
+
+/** The doctor's active rules at every clinic as the engine sees them, without `exceptId` (the rule being replaced). */
+export async function activeRuleShapes(em: EntityManager, doctorId: string, exceptId?: string): Promise<(RuleShape & { id: string })[]> {
+  const rules = await em.find(AvailabilityRule, { doctor: doctorId, active: true, ...(exceptId ? { id: { $ne: exceptId } } : {}) });
+  return rules.map((rule) => ({ ...ruleShape(rule), id: rule.id }));
+}
+
+/** Hours worked in each ISO week from this week's Monday to the end of the horizon's week. */
+export function weeklyHoursOf(rules: RuleShape[], settings: SchedulingSettings): { week: string; hours: number }[] {
+  const first = today(settings);
+  const last = addDays(first, settings.horizonDays);
+  const minutes = weeklyWorkMinutes(rules, addDays(first, 1 - isoWeekday(first)), addDays(last, 7 - isoWeekday(last)));
+  return [...minutes].sort(([a], [b]) => a.localeCompare(b)).map(([week, total]) => ({ week, hours: total / 60 }));
+}
+
+export const isSingleDay = (rule: Pick<RuleShape, "validFrom" | "validUntil">) => rule.validUntil !== null && rule.validUntil === rule.validFrom;
+
+/** 422 WEEKLY_HOURS_EXCEEDED for the first week over `maxHoursPerWeek` (none: no cap). */
+export function assertWithinCap(weeks: { week: string; hours: number }[], maxHoursPerWeek: number | null): void {
+  if (maxHoursPerWeek === null) return;
+  const over = weeks.find((week) => week.hours > maxHoursPerWeek);
+  if (over) {
+    throw unprocessable(
+      "WEEKLY_HOURS_EXCEEDED",
+      `In the week of ${over.week} these rules give ${over.hours} hours, over the doctor's ${maxHoursPerWeek}`,
+      { week: over.week, hours: over.hours, maxHoursPerWeek },
+    );
+  }
+}
+
 /**
  * Locums: single-day rules only. Contracted hours: the doctor's active rules at every clinic, with
  * `candidate` in place of the rule it replaces, may not exceed `maxHoursPerWeek` in any ISO week.
+ * The doctor's row is locked first, so a contract change or another rule write cannot slip between
+ * this check and the commit.
  */
-async function checkDoctorLimits(tx: EntityManager, doctor: Doctor, candidate: RuleShape & { id?: string; active: boolean }, settings: SchedulingSettings) {
-  const singleDay = candidate.validUntil !== null && candidate.validUntil === candidate.validFrom;
-  if (doctor.employmentType === "locum" && !singleDay) {
+async function checkDoctorLimits(tx: EntityManager, doctorId: string, candidate: RuleShape & { id?: string; active: boolean }, settings: SchedulingSettings) {
+  const contract = await lockedContract(tx, doctorId);
+  if (contract.employmentType === "locum" && !isSingleDay(candidate)) {
     throw unprocessable("LOCUM_AD_HOC_ONLY", {
       field: "validUntil",
     });
   }
-  if (!doctor.maxHoursPerWeek || doctor.employmentType === "locum") return;
-  const others = await tx.find(AvailabilityRule, { doctor: doctor.id, active: true, ...(candidate.id ? { id: { $ne: candidate.id } } : {}) });
-  const rules = [...others.map(ruleShape), ...(candidate.active ? [candidate] : [])];
-  const first = today(settings);
-  const fromDay = addDays(first, 1 - isoWeekday(first));
-  const last = addDays(first, settings.horizonDays);
-  const toDay = addDays(last, 7 - isoWeekday(last));
-  const limit = doctor.maxHoursPerWeek * 60;
-  for (const [week, minutes] of [...weeklyWorkMinutes(rules, fromDay, toDay)].sort()) {
-    if (minutes > limit) {
-      throw unprocessable(
-        "WEEKLY_HOURS_EXCEEDED",
-        `In the week of ${week} these rules give ${minutes / 60} hours, over the doctor's ${doctor.maxHoursPerWeek}`,
-        { week, hours: minutes / 60, maxHoursPerWeek: doctor.maxHoursPerWeek },
-      );
-    }
-  }
+  if (!contract.maxHoursPerWeek || contract.employmentType === "locum") return;
+  const rules = [...(await activeRuleShapes(tx, doctorId, candidate.id)), ...(candidate.active ? [candidate] : [])];
+  assertWithinCap(weeklyHoursOf(rules, settings), contract.maxHoursPerWeek);
 }
 
 /** One transaction; a lost race on the exclusion constraint becomes 409 SLOT_CONFLICT naming the slot. */
@@ -144,7 +173,7 @@ export async function createRuleIn(
     slotMinutes,
     bufferMinutes: input.bufferMinutes,
   };
-  await checkDoctorLimits(tx, doctor, { ...shape, active: true }, settings);
+  await checkDoctorLimits(tx, doctor.id, { ...shape, active: true }, settings);
   const rule = tx.create(AvailabilityRule, {
     doctor,
     clinic: input.clinicId,
@@ -204,8 +233,8 @@ export async function updateRule(
     tx.assign(rule, { ...rest, service });
     const shapesSlots = slotShapeOf(rule) !== shapeBefore;
     if (shapesSlots) {
-      const doctorEntity = await requireDoctorAtClinic(tx, rule.doctor.id, rule.clinic.id);
-      await checkDoctorLimits(tx, doctorEntity, { ...merged, validUntil: merged.validUntil ?? null, id: rule.id }, settings);
+      await requireDoctorAtClinic(tx, rule.doctor.id, rule.clinic.id);
+      await checkDoctorLimits(tx, rule.doctor.id, { ...merged, validUntil: merged.validUntil ?? null, id: rule.id }, settings);
     }
     await tx.flush();
     // An edit of what the slots do not depend on (note, tags, colour) lays nothing: the intervals, kind,
@@ -289,7 +318,7 @@ export async function previewRule(
   input: PreviewAvailabilityRuleRequest,
   settings: SchedulingSettings,
 ): Promise<AvailabilityPreview> {
-  await requireDoctorAtClinic(em, doctorId, input.clinicId);
+  const doctor = await requireDoctorAtClinic(em, doctorId, input.clinicId);
   const service = await resolveService(em, input.clinicId, input.serviceId);
   const slotMinutes = input.slotMinutes ?? service?.durationMinutes ?? 0;
   const existing = input.ruleId ? await findRule(em, input.ruleId) : null;
@@ -306,7 +335,10 @@ export async function previewRule(
     : [];
   const slotClashes = await findSlotClashes(em, doctorId, slots, { excludeSlotIds: own });
   const hit = new Set(skipped.map((s) => s.blackout.id));
+  const rules = [...(await activeRuleShapes(em, doctorId, existing?.id)), shape];
+  const weeklyHours = { doctorId, employmentType: doctor.employmentType, maxHoursPerWeek: doctor.maxHoursPerWeek ?? null, weeks: weeklyHoursOf(rules, settings) };
   return {
+    weeklyHours,
     slots: {
       count: slots.length,
       first: slots.slice(0, PREVIEW_SLOT_SAMPLE).map((s) => ({ start: s.start.toISOString(), end: s.end.toISOString() })),

@@ -18,6 +18,7 @@ import {
   createAvailabilityRuleRequestSchema,
   createOverbookingPolicyRequestSchema,
   createTemplateRequestSchema,
+  doctorContractRequestSchema,
   doctorSlotsQuerySchema,
   idParams,
   overbookingPolicySchema,
@@ -28,6 +29,7 @@ import {
   staffSlotListSchema,
   staffSlotSchema,
   updateAvailabilityRuleRequestSchema,
+  weeklyHoursSchema,
 } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { actorOf } from "../../platform/audit";
@@ -35,6 +37,7 @@ import { authorize, can, requireUser } from "../identity";
 import { createRule, deleteRule, findRule, listRules, previewRule, updateRule } from "./availability-rule.service";
 import { createOverbookingPolicy, listOverbookingPolicies, overbook } from "./overbooking.service";
 import { listDoctorSlots } from "./slot-read.service";
+import { doctorContract, setDoctorContract } from "./contract.service";
 import { applyTemplate, cloneSlots, createTemplate, findTemplate, listTemplates } from "./template.service";
 
 const tags = ["scheduling"];
@@ -61,6 +64,41 @@ export function availabilityRoutes(ctx: ModuleContext): FastifyPluginAsync {
         authorize(requireUser(request), "schedule.manage", { clinicId: request.body.clinicId, doctorId });
         const { reply: created } = await createRule(em(), actorOf(request), doctorId, request.body, settings());
         return reply.code(201).send(created);
+      },
+    );
+
+    app.get(
+      "/clinics/:clinicId/doctors/:doctorId/contract",
+      {
+        schema: {
+          tags,
+          summary: "A doctor's employment type and weekly hours cap, with the hours their rules give each week (schedule.internal.read)",
+          params: idParams("clinicId", "doctorId"),
+          response: { 200: weeklyHoursSchema },
+        },
+      },
+      async (request) => {
+        const { clinicId, doctorId } = request.params;
+        authorize(requireUser(request), "schedule.internal.read", { clinicId, doctorId });
+        return doctorContract(em().fork(), doctorId, clinicId, settings());
+      },
+    );
+
+    app.put(
+      "/clinics/:clinicId/doctors/:doctorId/contract",
+      {
+        schema: {
+          tags,
+          summary: "Set a doctor's employment type and weekly hours cap (an admin of a clinic where they work); refused when their rules already break it",
+          params: idParams("clinicId", "doctorId"),
+          body: doctorContractRequestSchema,
+          response: { 200: weeklyHoursSchema },
+        },
+      },
+      async (request) => {
+        const { clinicId, doctorId } = request.params;
+        authorize(requireUser(request), "doctor.contract.manage", { clinicId, doctorId });
+        return setDoctorContract(em().fork(), actorOf(request), doctorId, clinicId, request.body, settings());
       },
     );
 

@@ -1,9 +1,22 @@
 /**
- * Staff of a clinic (clinic admins: list, add by account id, remove) and doctors awaiting approval
+ * Staff of a clinic (clinic admins: list, add by account id, remove; the doctors' contracts — employment
+ * type and weekly hours cap) and doctors awaiting approval
  * (platform admins only: the API lets only them approve or reject).
  */
 import { useState } from "react";
-import { clinicMemberListSchema, clinicMemberSchema, doctorListSchema, doctorSchema, type ClinicMember, type ClinicSummary, type DoctorView } from "@clinic/shared";
+import {
+  clinicMemberListSchema,
+  clinicMemberSchema,
+  doctorListSchema,
+  doctorSchema,
+  weeklyHoursSchema,
+  type ClinicMember,
+  type ClinicSummary,
+  type DoctorSummary,
+  type DoctorView,
+  type EmploymentType,
+} from "@clinic/shared";
+import { useClinicDoctors } from "../../components/Doctors";
 import { FormError, SelectField, TextField, useSubmit } from "../../components/Field";
 import { Async } from "../../components/States";
 import { api } from "../../lib/api";
@@ -22,7 +35,16 @@ export function Staff({ session }: { session: Session }) {
       </>
     );
   }
-  return <AdminFrame session={session} title="Staff">{(clinic) => <Members clinic={clinic} self={session.user.id} />}</AdminFrame>;
+  return (
+    <AdminFrame session={session} title="Staff">
+      {(clinic) => (
+        <>
+          <Members clinic={clinic} self={session.user.id} />
+          <Contracts clinic={clinic} />
+        </>
+      )}
+    </AdminFrame>
+  );
 }
 
 function Members({ clinic, self }: { clinic: ClinicSummary; self: string }) {
@@ -75,6 +97,72 @@ function Members({ clinic, self }: { clinic: ClinicSummary; self: string }) {
         <button type="submit" className="button" disabled={add.busy}>{add.busy ? "Adding…" : "Add member"}</button>
       </form>
     </section>
+  );
+}
+
+const EMPLOYMENT_NAMES = { full_time: "Full-time", part_time: "Part-time", locum: "Locum" } as const;
+
+/** The clinic's doctors with their contract: employment type and weekly hours cap, set here (the doctor cannot). */
+function Contracts({ clinic }: { clinic: ClinicSummary }) {
+  const doctors = useClinicDoctors(clinic.id);
+  return (
+    <section className="panel" aria-labelledby="contracts">
+      <h2 id="contracts">Doctors' contracts</h2>
+      <p className="field-hint">
+        A part-time doctor's rules may not give more hours in any week than the cap (at every clinic they work at); a locum has
+        single-day availability only. A change their current rules already break is refused.
+      </p>
+      <Async state={doctors.state} retry={() => void doctors.reload()} isEmpty={(items) => items.length === 0} empty="No doctors work here yet.">
+        {(items) => (
+          <ul className="admin-list" data-testid="contracts">
+            {items.map((doctor) => <ContractRow key={doctor.id} clinicId={clinic.id} doctor={doctor} />)}
+          </ul>
+        )}
+      </Async>
+    </section>
+  );
+}
+
+function ContractRow({ clinicId, doctor }: { clinicId: string; doctor: DoctorSummary }) {
+  const contract = useLoad((signal) => api(`/clinics/${clinicId}/doctors/${doctor.id}/contract`, { schema: weeklyHoursSchema, signal }), [clinicId, doctor.id]);
+  const [draft, setDraft] = useState<{ type: EmploymentType; cap: string } | null>(null);
+  const [notice, setNotice] = useState("");
+  const current = contract.state.data;
+  const shown = draft ?? (current ? { type: current.employmentType, cap: current.maxHoursPerWeek === null ? "" : String(current.maxHoursPerWeek) } : null);
+  const save = useSubmit(async () => {
+    if (!shown) return;
+    const body = { employmentType: shown.type, maxHoursPerWeek: shown.type === "locum" || shown.cap.trim() === "" ? null : Number(shown.cap) };
+    const saved = await api(`/clinics/${clinicId}/doctors/${doctor.id}/contract`, { method: "PUT", body, schema: weeklyHoursSchema });
+    contract.setData(saved);
+    setDraft(null);
+    setNotice(`${doctor.displayName}: ${EMPLOYMENT_NAMES[saved.employmentType].toLowerCase()}${saved.maxHoursPerWeek !== null ? `, at most ${saved.maxHoursPerWeek} h a week` : ""}.`);
+  });
+  const busiest = current?.weeks.reduce((max, week) => Math.max(max, week.hours), 0) ?? 0;
+  return (
+    <li className="admin-approval" data-testid={`contract-${doctor.id}`}>
+      <p>
+        <strong>{doctor.displayName}</strong>
+        {current && (busiest > 0 ? ` · their rules give up to ${busiest} h a week` : " · no availability rules yet")}
+      </p>
+      {shown && (
+        <form onSubmit={save.onSubmit()} noValidate aria-label={`Contract of ${doctor.displayName}`}>
+          <FormError message={save.formError} />
+          <div className="admin-form">
+            <SelectField label="Employment" value={shown.type} onChange={(e) => setDraft({ ...shown, type: e.target.value as EmploymentType })} error={save.fieldErrors.employmentType}>
+              <option value="full_time">Full-time</option>
+              <option value="part_time">Part-time</option>
+              <option value="locum">Locum</option>
+            </SelectField>
+            {shown.type !== "locum" && (
+              <TextField label="Most hours a week" type="number" min={1} max={80} value={shown.cap} onChange={(e) => setDraft({ ...shown, cap: e.target.value })}
+                error={save.fieldErrors.maxHoursPerWeek} hint={shown.type === "part_time" ? "Required for part-time." : "Optional."} />
+            )}
+          </div>
+          <button type="submit" className="button" disabled={save.busy || !draft}>{save.busy ? "Saving…" : "Save contract"}</button>
+          <p role="status" className="admin-notice">{notice}</p>
+        </form>
+      )}
+    </li>
   );
 }
 

@@ -1,6 +1,6 @@
 /** My availability: the doctor's rules at a clinic — list, create and edit (after a preview), pause, delete. */
 import { useId, useState } from "react";
-import { availabilityRuleDeleteReplySchema, availabilityRuleListSchema, availabilityRuleWriteReplySchema, localDateOf, type AvailabilityRuleView, type MaterialisationReport } from "@clinic/shared";
+import { availabilityRuleDeleteReplySchema, availabilityRuleListSchema, availabilityRuleWriteReplySchema, localDateOf, weeklyHoursSchema, type AvailabilityRuleView, type MaterialisationReport } from "@clinic/shared";
 import { FormError, useSubmit } from "../../components/Field";
 import { Async } from "../../components/States";
 import { api } from "../../lib/api";
@@ -23,6 +23,26 @@ function reportText(report: MaterialisationReport): string {
   const parts = [`${report.created} slots created`, `${report.kept} kept`, `${report.removed} removed`];
   if (report.conflicts.length) parts.push(`${report.conflicts.length} booked or blocked slots left in place outside the rule`);
   return parts.join(", ") + ".";
+}
+
+const CONTRACT = { full_time: "Full-time", part_time: "Part-time", locum: "Locum (single-day rules only)" } as const;
+
+/** The contract the clinic set and this week's hours against its cap, reloaded after each change of the rules. */
+function ContractLine({ doctorId, clinicId, reloadKey }: { doctorId: string; clinicId: string; reloadKey: string | null }) {
+  const contract = useLoad(
+    (signal) => api(`/clinics/${clinicId}/doctors/${doctorId}/contract`, { schema: weeklyHoursSchema, signal }),
+    [doctorId, clinicId, reloadKey],
+  );
+  const hours = contract.state.data;
+  if (!hours) return null;
+  const busiest = hours.weeks.reduce((max, week) => Math.max(max, week.hours), 0);
+  return (
+    <p className="doctor-muted" data-testid="contract">
+      {CONTRACT[hours.employmentType]}
+      {hours.maxHoursPerWeek !== null ? ` · at most ${hours.maxHoursPerWeek} h a week` : ""}
+      {hours.maxHoursPerWeek !== null && busiest > 0 ? `; your rules give up to ${busiest} h` : ""}
+    </p>
+  );
 }
 
 export function Availability({ session }: { session: Session }) {
@@ -60,6 +80,7 @@ function Rules({ doctorId, clinic }: DoctorContext) {
   return (
     <section className="panel" aria-labelledby={`${id}-rules`}>
       <h2 id={`${id}-rules`}>Rules at {clinic.name}</h2>
+      <ContractLine doctorId={doctorId} clinicId={clinic.id} reloadKey={message} />
       <p role="status">{message}</p>
       <FormError message={change.formError} />
       <Async state={rules.state} retry={() => void rules.reload()} isEmpty={(items) => items.length === 0} empty="No availability rules yet: add one below.">

@@ -11,6 +11,7 @@ import {
   type AvailabilityRuleView,
   type ClinicSummary,
   type MaterialisationReport,
+  type WeeklyHours,
 } from "@clinic/shared";
 import { FormError, SelectField, TextField, useSubmit } from "../../components/Field";
 import { api } from "../../lib/api";
@@ -83,7 +84,8 @@ export function RuleForm({ doctorId, clinic, rule, today, onSaved, onCancel }: {
   const body = ruleBody(draft);
   const key = JSON.stringify(body);
   const current = preview?.key === key ? preview.result : null;
-  const blocked = current?.conflicts.some((c) => BLOCKING.has(c.type)) ?? false;
+  const overCap = current ? weeksOverCap(current.weeklyHours).length > 0 : false;
+  const blocked = (current?.conflicts.some((c) => BLOCKING.has(c.type)) ?? false) || overCap;
   const tz = clinic.timeZone;
 
   const set = <K extends keyof Draft>(field: K, value: Draft[K]) => setDraft((d) => ({ ...d, [field]: value }));
@@ -176,9 +178,39 @@ function PreviewReport({ preview, tz, blocked }: { preview: AvailabilityPreview;
               </li>
             ))}
           </ul>
-          {blocked && <p>Saving is not possible while the rule overlaps other slots: change the hours or days.</p>}
+          {preview.conflicts.some((c) => BLOCKING.has(c.type)) && <p>Saving is not possible while the rule overlaps other slots: change the hours or days.</p>}
         </>
       )}
+      <WeeklyHoursReport hours={preview.weeklyHours} />
+      {blocked && weeksOverCap(preview.weeklyHours).length > 0 && <p>Saving is not possible over the weekly cap: shorten the hours or days.</p>}
     </section>
   );
 }
+
+const weeksOverCap = (hours: WeeklyHours) => (hours.maxHoursPerWeek === null ? [] : hours.weeks.filter((week) => week.hours > hours.maxHoursPerWeek!));
+
+/** The hours every rule of the doctor would give each week with this one saved, against the contract's cap. */
+function WeeklyHoursReport({ hours }: { hours: WeeklyHours }) {
+  const cap = hours.maxHoursPerWeek;
+  const shown = hours.weeks.filter((week) => week.hours > 0).slice(0, 6);
+  if (shown.length === 0) return null;
+  return (
+    <div className="doctor-weekly-hours" data-testid="weekly-hours">
+      <p>
+        <strong>Hours a week with this rule</strong> (every clinic){cap !== null ? `, against ${EMPLOYMENT[hours.employmentType]} cap of ${cap} h` : ""}:
+      </p>
+      <ul>
+        {shown.map((week) => (
+          <li key={week.week} className={cap !== null && week.hours > cap ? "over" : undefined}>
+            Week of {formatWeek(week.week)}: {formatHours(week.hours)} h{cap !== null ? ` of ${cap}` : ""}
+            {cap !== null && week.hours > cap ? " — over the cap" : ""}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+const EMPLOYMENT: Record<WeeklyHours["employmentType"], string> = { full_time: "the full-time", part_time: "the part-time", locum: "the locum" };
+const formatHours = (hours: number) => (Number.isInteger(hours) ? String(hours) : hours.toFixed(1));
+const formatWeek = (monday: string) => new Date(`${monday}T12:00:00Z`).toLocaleDateString(undefined, { day: "numeric", month: "short", timeZone: "UTC" });
