@@ -22,6 +22,8 @@ const envSchema = z
     /** The longest a request waits on one Redis command (locks, limits, sequences, enqueues) before going on without it. */
     REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(500),
     DATA_DIR: z.string().min(1).default(".data"),
+    /** Where uploaded files (doctors' credential documents) are kept on local disk; default DATA_DIR/files. */
+    FILE_STORAGE_DIR: z.string().min(1).optional(),
     EMBEDDED_PG_PORT: port.default(55432),
     EMBEDDED_REDIS_PORT: port.default(56379),
     HOLD_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(600),
@@ -160,6 +162,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     database: { url: e.DATABASE_URL, embeddedPort: e.EMBEDDED_PG_PORT, migrateOnStart: e.MIGRATE_ON_START },
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX, embeddedPort: e.EMBEDDED_REDIS_PORT, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS },
     dataDir,
+    files: { dir: e.FILE_STORAGE_DIR ? path.resolve(e.FILE_STORAGE_DIR) : path.join(dataDir, "files") },
     booking: { holdTtlSeconds: e.HOLD_TTL_SECONDS, paymentWindowSeconds: e.PAYMENT_WINDOW_SECONDS, waitlistOfferSeconds: e.WAITLIST_OFFER_SECONDS, lifecycleEverySeconds: e.LIFECYCLE_EVERY_SECONDS },
     scheduling: { horizonDays: e.SLOT_HORIZON_DAYS },
     eta: { everySeconds: e.ETA_EVERY_SECONDS },

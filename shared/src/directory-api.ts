@@ -8,6 +8,8 @@ import {
   approvalStatuses,
   clinicSettingsSchema,
   doctorCredentialsSchema,
+  doctorDocumentKinds,
+  doctorDocumentTypes,
   employmentTypes,
   reminderPreferencesSchema,
   subscriptionTiers,
@@ -232,6 +234,31 @@ export type SubmitCredentialsRequest = z.infer<typeof submitCredentialsRequestSc
 
 export const rejectDoctorRequestSchema = z.strictObject({ note: z.string().trim().min(1).max(2000) });
 export const approveDoctorRequestSchema = z.strictObject({ note: z.string().trim().min(1).max(2000).optional() });
+
+/** A credential document as listed (its bytes: GET /doctor-documents/:documentId/file). */
+export const doctorDocumentSchema = z.object({
+  id: z.uuid(),
+  doctorId: z.uuid(),
+  kind: z.enum(doctorDocumentKinds),
+  fileName: z.string(),
+  contentType: z.enum(doctorDocumentTypes),
+  sizeBytes: z.number().int(),
+  uploadedAt: instantSchema,
+});
+export type DoctorDocumentView = z.infer<typeof doctorDocumentSchema>;
+export const doctorDocumentListSchema = z.object({ items: z.array(doctorDocumentSchema) });
+
+/** POST /doctors/:doctorId/documents?kind=&name= (the file itself is the body, sent with its content type). */
+export const uploadDocumentQuerySchema = z.strictObject({
+  kind: z.enum(doctorDocumentKinds),
+  /** The file's name as the doctor's device had it: shown to reviewers, never used as a path. */
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .regex(/^[^\p{Cc}/\\]+$/u, "a file name without slashes or control characters"),
+});
 
 export const doctorClinicsSchema = z.object({ doctorId: z.uuid(), clinicIds: z.array(z.uuid()) });
 

@@ -66,3 +66,13 @@ export const doctorCredentialsSchema = z.strictObject({
   submittedAt: z.iso.datetime().optional(),
 });
 export type DoctorCredentials = z.infer<typeof doctorCredentialsSchema>;
+
+/** What a doctor's credential document is, and the file types accepted (checked by their first bytes). */
+export const doctorDocumentKinds = ["registration", "qualification", "identity", "other"] as const;
+export type DoctorDocumentKind = (typeof doctorDocumentKinds)[number];
+export const doctorDocumentTypes = ["application/pdf", "image/png", "image/jpeg"] as const;
+export type DoctorDocumentType = (typeof doctorDocumentTypes)[number];
+/** The largest document accepted, in bytes (5 MiB: a scanned certificate). */
+export const DOCTOR_DOCUMENT_MAX_BYTES = 5 * 1024 * 1024;
+/** Documents one doctor may keep at once. */
+export const DOCTOR_DOCUMENT_LIMIT = 10;

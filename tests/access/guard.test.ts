@@ -43,6 +43,7 @@ const matrix: [Permission, AccessScope, Who[], Who[]][] = [
   ["clinic.services.manage", { clinicId: B }, ["platformAdmin"], ["adminOfA", "receptionOfA"]],
   ["doctor.profile.update", { doctorId: "doc-1" }, ["platformAdmin", "doctorAtA"], ["otherDoctor", "adminOfA", "patient"]],
   ["doctor.approve", {}, ["platformAdmin"], ["adminOfA", "doctorAtA"]],
+  ["doctor.documents.read", { doctorId: "doc-1" }, ["platformAdmin", "doctorAtA"], ["otherDoctor", "adminOfA", "receptionOfA", "patient"]],
   ["doctor.credentials.submit", { doctorId: "doc-1" }, ["doctorAtA"], ["platformAdmin", "otherDoctor", "adminOfA"]],
   ["doctor.patients.read", { doctorId: "doc-1", doctorClinicIds: [A] }, ["platformAdmin", "doctorAtA", "receptionOfA"], ["otherDoctor", "patient"]],
   ["clinic.structure.manage", { clinicId: A }, ["platformAdmin"], ["adminOfA", "receptionOfA"]],

@@ -20,7 +20,7 @@ import {
 import { DoctorPatient } from "../../server/src/modules/directory/patient.entity";
 import { readJson, useApp } from "../support/harness";
 import { buildClinic, buildPerson, type TestPerson } from "../support/factories";
-import { request } from "../support/api";
+import { PDF_BYTES, request, uploadDocument } from "../support/api";
 import { query } from "../support/db";
 
 interface AuditRow {
@@ -61,6 +61,10 @@ describe("directory flows", () => {
     const credentials = { registrationBody: "General Medical Council", registrationNumber: "7654321", qualifications: ["MBBS"] };
     const submitted = await readJson(await call(doctor, "POST", `/doctors/${id}/credentials`, credentials), doctorSchema);
     expect(submitted.approval).toMatchObject({ status: "pending", credentials: { ...credentials, submittedAt: expect.any(String) } });
+    // Approval needs a document to look at.
+    const undocumented = await call(admin, "POST", `/doctors/${id}/approve`);
+    expect([undocumented.status, problemSchema.parse(await undocumented.json()).code]).toEqual([422, "DOCUMENTS_MISSING"]);
+    expect((await uploadDocument(app, doctor, id, "registration", "gmc.pdf", PDF_BYTES)).status).toBe(201);
 
     const approved = await readJson(await call(admin, "POST", `/doctors/${id}/approve`), doctorSchema);
     expect(approved).toMatchObject({ listed: true, languages: ["en", "bn"], approval: { status: "approved" } });
@@ -89,12 +93,13 @@ describe("directory flows", () => {
     expect(trail.map((row) => row.action)).toEqual([
       "doctor.profile.update",
       "doctor.credentials.submit",
+      "doctor.document.upload",
       "doctor.approve",
       "doctor.reject",
       "doctor.credentials.submit",
       "doctor.approve",
     ]);
-    const rejection = trail[3]!;
+    const rejection = trail[4]!;
     expect(rejection.actor_id).toBe(admin.user.id);
     expect(rejection.before).toMatchObject({ approval: { status: "approved" } });
     expect(rejection.after).toMatchObject({ approval: { status: "rejected", note: "Registration lapsed" } });

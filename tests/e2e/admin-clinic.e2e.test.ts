@@ -8,7 +8,7 @@ import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { addDays } from "@clinic/shared";
 import { buildClinic, buildPerson, type TestPerson } from "../support/factories";
-import { call } from "../support/api";
+import { call, PDF_BYTES, uploadDocument } from "../support/api";
 import { count } from "../support/db";
 import { mondayIn } from "../support/dates";
 import { pageSignedIn, screenshot, useBrowserStage } from "../support/browser";
@@ -127,6 +127,7 @@ describe("clinic admin screens (browser)", () => {
 
     const pending = await buildPerson(stage.app, "doctor", { clinicIds: [clinicId], approved: false });
     await call(stage.app, pending, "POST", `/doctors/${pending.doctorId}/credentials`, { registrationBody: "General Medical Council", registrationNumber: "7654321" });
+    expect((await uploadDocument(stage.app, pending, pending.doctorId!, "registration", "GMC certificate.pdf", PDF_BYTES)).status).toBe(201);
     const platform = await buildPerson(stage.app, "platform_admin");
     const platformPage = await pageSignedIn(stage.browser, stage.app.url, platform.user.email!);
     await platformPage.getByRole("link", { name: "Clinic admin", exact: true }).click();

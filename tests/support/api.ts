@@ -82,3 +82,25 @@ export async function balanceOf(app: TestApp, patient: TestPerson): Promise<numb
   if (reply.status !== 200) throw new Error(`GET /me/loyalty → ${reply.status} ${JSON.stringify(reply.body)}`);
   return reply.body.balance as number;
 }
+
+/** The first bytes of each document type a doctor may upload, padded to a plausible file. */
+export const PDF_BYTES = Buffer.concat([Buffer.from("%PDF-1.7\n% a test certificate\n"), Buffer.alloc(2048, 0x20), Buffer.from("\n%%EOF\n")]);
+export const PNG_BYTES = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(512, 1)]);
+export const JPEG_BYTES = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(512, 2)]);
+
+/** POST /doctors/:doctorId/documents with the file as the body. */
+export function uploadDocument(
+  app: TestApp,
+  person: TestPerson,
+  doctorId: string,
+  kind: string,
+  name: string,
+  bytes: Buffer,
+  contentType = "application/pdf",
+): Promise<Response> {
+  return fetch(`${app.url}/api/v1/doctors/${doctorId}/documents?kind=${kind}&name=${encodeURIComponent(name)}`, {
+    method: "POST",
+    headers: { ...person.headers, "content-type": contentType },
+    body: new Uint8Array(bytes),
+  });
+}

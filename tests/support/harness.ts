@@ -4,6 +4,8 @@
  * connections, `waitFor` and `readJson`. What the tests write comes from `factories.ts`; HTTP calls
  * are in `api.ts` and SQL reads in `db.ts`.
  */
+import os from "node:os";
+import path from "node:path";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import pino from "pino";
@@ -128,6 +130,8 @@ export async function startTestApp(
     DEMO_SEED: "false",
     LOG_LEVEL: "silent",
     WEB_DIST_DIR: "/nonexistent",
+    // Uploaded files of this environment, out of the working tree.
+    FILE_STORAGE_DIR: path.join(os.tmpdir(), "clinic-live-test-files", environment.prefix),
     SHUTDOWN_TIMEOUT_SECONDS: "5",
     // As if behind the load balancer: tests give clients distinct addresses with X-Forwarded-For.
     TRUST_PROXY: "true",

@@ -19,6 +19,7 @@ import { Migration20261207090000_money_follows_visit } from "./Migration20261207
 import { Migration20261207100000_queue_one_called } from "./Migration20261207100000_queue_one_called";
 import { Migration20261207120000_domain_events } from "./Migration20261207120000_domain_events";
 import { Migration20261214090000_pending_holds_index } from "./Migration20261214090000_pending_holds_index";
+import { Migration20261221090000_doctor_documents } from "./Migration20261221090000_doctor_documents";
 
 export const migrationsList = [
   Migration20261122000000_platform,
@@ -41,4 +42,5 @@ export const migrationsList = [
   Migration20261207100000_queue_one_called,
   Migration20261207120000_domain_events,
   Migration20261214090000_pending_holds_index,
+  Migration20261221090000_doctor_documents,
 ].map((migration) => ({ name: migration.name, class: migration }));

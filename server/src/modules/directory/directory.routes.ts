@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from "fastify";
 import type { ModuleContext } from "../../platform/module";
 import { accountRoutes } from "./account.routes";
 import { clinicRoutes } from "./clinic.routes";
+import { doctorDocumentRoutes } from "./doctor-documents.routes";
 import { doctorRoutes } from "./doctor.routes";
 import { membershipRoutes } from "./membership.routes";
 import { patientRoutes } from "./patient.routes";
@@ -11,7 +12,7 @@ import { specialtyRoutes } from "./specialty.routes";
 
 export function directoryRoutes(ctx: ModuleContext): FastifyPluginAsync {
   return async (app) => {
-    for (const routes of [clinicRoutes, membershipRoutes, specialtyRoutes, doctorRoutes, patientRoutes, serviceRoutes, accountRoutes]) {
+    for (const routes of [clinicRoutes, membershipRoutes, specialtyRoutes, doctorRoutes, doctorDocumentRoutes, patientRoutes, serviceRoutes, accountRoutes]) {
       await app.register(routes(ctx));
     }
   };

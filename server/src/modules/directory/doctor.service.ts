@@ -9,6 +9,7 @@ import { Doctor } from "./doctor.entity";
 import { Specialty } from "./specialty.entity";
 import { doctorSummaryView } from "./views";
 import { idempotent, writeTransaction } from "../../platform/transactions";
+import { hasDocumentsLocked } from "./doctor-documents";
 
 const populate = ["user", "specialties", "clinics"] as const;
 
@@ -97,9 +98,11 @@ export function submitCredentials(em: EntityManager, actor: AuditActor, doctorId
 }
 
 export function approveDoctor(em: EntityManager, actor: AuditActor, doctorId: string, note?: string) {
-  return audited(em, actor, doctorId, "doctor.approve", (doctor) => {
+  return audited(em, actor, doctorId, "doctor.approve", async (doctor, tx) => {
     if (doctor.approvalStatus === "approved") throw conflict("ALREADY_APPROVED");
     if (!doctor.credentials) throw unprocessable("CREDENTIALS_MISSING");
+    // The documents the reviewer saw are the ones approved: their removal waits on this row lock.
+    if (!(await hasDocumentsLocked(tx, doctorId))) throw unprocessable("DOCUMENTS_MISSING");
     doctor.approvalStatus = "approved";
     doctor.approvalNote = note ?? null;
   });

@@ -2,6 +2,7 @@
 import type { Module } from "../../platform/module";
 import { ClinicSchema } from "./clinic.entity";
 import { DoctorSchema } from "./doctor.entity";
+import { DoctorDocumentSchema } from "./doctor-document.entity";
 import { DoctorPatientSchema, PatientSchema } from "./patient.entity";
 import { ClinicServiceSchema } from "./service.entity";
 import { SpecialtySchema } from "./specialty.entity";
@@ -11,7 +12,7 @@ import { ClinicMembershipSchema } from "./membership.entity";
 
 export const directoryModule: Module = {
   name: "directory",
-  entities: () => [ClinicSchema, ClinicServiceSchema, ClinicMembershipSchema, DoctorSchema, DoctorPatientSchema, PatientSchema, SpecialtySchema],
+  entities: () => [ClinicSchema, ClinicServiceSchema, ClinicMembershipSchema, DoctorSchema, DoctorDocumentSchema, DoctorPatientSchema, PatientSchema, SpecialtySchema],
   routes: (ctx) => directoryRoutes(ctx),
   // A new account's profile, and whether it is filled in, for identity.
   provide: () => ({ accountProfiles }),

@@ -63,6 +63,8 @@ const rules = {
   /** Credentials are the doctor's own statement: nobody submits them on their behalf. */
   "doctor.credentials.submit": (p: UserPrincipal, s: AccessScope) => p.doctorId !== null && p.doctorId === s.doctorId,
   "doctor.approve": (p: UserPrincipal) => isPlatformAdmin(p),
+  /** Credential documents: the doctor and the platform that approves (not clinic staff: ids, certificates). */
+  "doctor.documents.read": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || (p.doctorId !== null && p.doctorId === s.doctorId),
   "doctor.clinics.manage": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),
   /** Employment type and weekly hours cap: they bind the doctor's own rule writes, so never the doctor. */
   "doctor.contract.manage": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),

@@ -1,6 +1,7 @@
 /**
- * Patient sign-up (POST /auth/register): name, email, password; the server's field errors land on
- * their fields. On success the same page asks for the emailed code and then signs the new account in.
+ * Sign-up (POST /auth/register) as a patient or a doctor: name, email, password; the server's field
+ * errors land on their fields. On success the same page asks for the emailed code and then signs
+ * the new account in (a doctor lands on their credentials, which approval needs).
  */
 import { useId, useState } from "react";
 import { registerResponseSchema } from "@clinic/shared";
@@ -14,10 +15,11 @@ export function Register() {
   const [name, setName] = useState("");
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
+  const [role, setRole] = useState<"patient" | "doctor">("patient");
   const [registered, setRegistered] = useState<string | null>(null);
 
   const submit = useSubmit(async () => {
-    const body = { name: name.trim(), email: email.trim(), password, role: "patient" };
+    const body = { name: name.trim(), email: email.trim(), password, role };
     await api("/auth/register", { method: "POST", auth: false, body, schema: registerResponseSchema });
     setRegistered(body.email);
   }, { fieldCodes: { ACCOUNT_EXISTS: "email" } });
@@ -25,7 +27,7 @@ export function Register() {
   if (registered) {
     return (
       <>
-        <VerifyCode email={registered} password={password} />
+        <VerifyCode email={registered} password={password} landing={role === "doctor" ? "/doctor/credentials" : "/"} />
         <p className="account-links">
           <button type="button" className="link-button" onClick={() => setRegistered(null)}>Use a different email</button>
         </p>
@@ -37,9 +39,14 @@ export function Register() {
     <>
       <section className="panel narrow" aria-labelledby={`${id}-heading`}>
         <h1 id={`${id}-heading`}>Create an account</h1>
-        <p>For patients: book and manage your appointments. Doctors and clinic staff are set up by their clinic.</p>
+        <p>Patients book and manage their appointments. Doctors join with their registration and documents, and are listed once approved. Clinic staff are set up by their clinic.</p>
         <form onSubmit={submit.onSubmit()} noValidate>
           <FormError message={submit.formError} />
+          <fieldset className="account-choice">
+            <legend>I am</legend>
+            <label><input type="radio" name={`${id}-role`} checked={role === "patient"} onChange={() => setRole("patient")} /> a patient</label>
+            <label><input type="radio" name={`${id}-role`} checked={role === "doctor"} onChange={() => setRole("doctor")} /> a doctor</label>
+          </fieldset>
           <TextField label="Full name" autoComplete="name" value={name} onChange={(e) => setName(e.target.value)}
             error={submit.fieldErrors.name} />
           <TextField label="Email" type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)}

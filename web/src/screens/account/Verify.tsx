@@ -7,12 +7,13 @@ import { useId, useState } from "react";
 import { identityAcceptedResponseSchema, verifyResponseSchema } from "@clinic/shared";
 import { FormError, TextField, useSubmit } from "../../components/Field";
 import { api } from "../../lib/api";
-import { Link, useSearchParams } from "../../lib/router";
+import { Link, navigate, useSearchParams } from "../../lib/router";
 import { EMAIL_CODE_FIELD, signInWithPassword } from "./auth";
 import { DevMailboxLink } from "./DevMailbox";
 
 
-export function VerifyCode({ email: given, password }: { email?: string; password?: string }) {
+/** `landing`: where a new account goes once signed in (default the home page). */
+export function VerifyCode({ email: given, password, landing = "/" }: { email?: string; password?: string; landing?: string }) {
   const id = useId();
   const [email, setEmail] = useState(given ?? "");
   const [code, setCode] = useState("");
@@ -28,6 +29,7 @@ export function VerifyCode({ email: given, password }: { email?: string; passwor
     if (!password) return;
     try {
       await signInWithPassword(body.email, password);
+      if (landing !== "/") navigate(landing);
     } catch {
       // Verified all the same: the plain "sign in" page below takes over.
       setSignInFailed(true);

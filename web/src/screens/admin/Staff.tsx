@@ -7,6 +7,7 @@ import { useState } from "react";
 import {
   clinicMemberListSchema,
   clinicMemberSchema,
+  doctorDocumentListSchema,
   doctorListSchema,
   doctorSchema,
   weeklyHoursSchema,
@@ -17,6 +18,7 @@ import {
   type EmploymentType,
 } from "@clinic/shared";
 import { useClinicDoctors } from "../../components/Doctors";
+import { DocumentLink, DOCUMENT_KIND_NAMES, formatBytes } from "../../components/DoctorDocuments";
 import { FormError, SelectField, TextField, useSubmit } from "../../components/Field";
 import { Async } from "../../components/States";
 import { api } from "../../lib/api";
@@ -166,6 +168,46 @@ function ContractRow({ clinicId, doctor }: { clinicId: string; doctor: DoctorSum
   );
 }
 
+/**
+ * One doctor awaiting approval: their registration, the documents they uploaded (opened here before
+ * deciding), a note, and Approve — offered only with credentials and at least one document, as the
+ * server requires — or Reject.
+ */
+function PendingDoctor({ doctor, note, onNote, busy, onDecide }: {
+  doctor: DoctorView;
+  note: string;
+  onNote(note: string): void;
+  busy: boolean;
+  onDecide(verdict: "approve" | "reject"): void;
+}) {
+  const documents = useLoad(async (signal) => (await api(`/doctors/${doctor.id}/documents`, { schema: doctorDocumentListSchema, signal })).items, [doctor.id]);
+  const creds = doctor.approval?.credentials;
+  const items = documents.state.data ?? [];
+  const approvable = Boolean(creds) && items.length > 0;
+  return (
+    <li className="admin-approval">
+      <p><strong>{doctor.displayName}</strong> · {doctor.clinics.map((c) => c.name).join(", ") || "no clinic yet"}</p>
+      <p>{creds ? `${creds.registrationBody} ${creds.registrationNumber}${creds.qualifications.length ? ` · ${creds.qualifications.join(", ")}` : ""}` : "No credentials submitted yet (approval needs them)."}</p>
+      <Async state={documents.state} retry={() => void documents.reload()} isEmpty={(list) => list.length === 0} empty="No documents uploaded yet (approval needs them).">
+        {(list) => (
+          <ul className="admin-documents" aria-label={`Documents of ${doctor.displayName}`}>
+            {list.map((document) => (
+              <li key={document.id}><DocumentLink document={document} /> <span className="field-hint">{DOCUMENT_KIND_NAMES[document.kind]} · {formatBytes(document.sizeBytes)}</span></li>
+            ))}
+          </ul>
+        )}
+      </Async>
+      <TextField label={`Note for ${doctor.displayName}`} value={note} onChange={(e) => onNote(e.target.value)} hint="Required to reject; shown to the doctor." />
+      <div className="admin-buttons">
+        {approvable && (
+          <button type="button" className="button" disabled={busy} onClick={() => onDecide("approve")}>Approve<span className="visually-hidden"> {doctor.displayName}</span></button>
+        )}
+        <button type="button" className="button button-quiet" disabled={busy} onClick={() => onDecide("reject")}>Reject<span className="visually-hidden"> {doctor.displayName}</span></button>
+      </div>
+    </li>
+  );
+}
+
 function DoctorApprovals() {
   const pending = useLoad(async (signal) => (await api(`/doctor-approvals?status=pending`, { schema: doctorListSchema, signal })).items, []);
   const [notes, setNotes] = useState<Record<string, string>>({});
@@ -185,21 +227,10 @@ function DoctorApprovals() {
       <Async state={pending.state} retry={() => void pending.reload()} isEmpty={(items) => items.length === 0} empty="No doctors are waiting for approval.">
         {(items) => (
           <ul className="admin-list" data-testid="pending-doctors">
-            {items.map((d) => {
-              const creds = d.approval?.credentials;
-              return (
-                <li key={d.id} className="admin-approval">
-                  <p><strong>{d.displayName}</strong> · {d.clinics.map((c) => c.name).join(", ") || "no clinic yet"}</p>
-                  <p>{creds ? `${creds.registrationBody} ${creds.registrationNumber}${creds.qualifications.length ? ` · ${creds.qualifications.join(", ")}` : ""}` : "No credentials submitted yet (approval needs them)."}</p>
-                  <TextField label={`Note for ${d.displayName}`} value={notes[d.id] ?? ""} onChange={(e) => setNotes((n) => ({ ...n, [d.id]: e.target.value }))}
-                    hint="Required to reject; shown to the doctor." />
-                  <div className="admin-buttons">
-                    <button type="button" className="button" disabled={decide.busy} onClick={() => void decide.run(d, "approve")}>Approve<span className="visually-hidden"> {d.displayName}</span></button>
-                    <button type="button" className="button button-quiet" disabled={decide.busy} onClick={() => void decide.run(d, "reject")}>Reject<span className="visually-hidden"> {d.displayName}</span></button>
-                  </div>
-                </li>
-              );
-            })}
+            {items.map((d) => (
+              <PendingDoctor key={d.id} doctor={d} note={notes[d.id] ?? ""} onNote={(note) => setNotes((n) => ({ ...n, [d.id]: note }))}
+                busy={decide.busy} onDecide={(verdict) => void decide.run(d, verdict)} />
+            ))}
           </ul>
         )}
       </Async>

@@ -1,5 +1,6 @@
 import type { ScreenRoute } from "../../lib/routes";
 import { Availability } from "./Availability";
+import { Credentials } from "./Credentials";
 import { MyDay } from "./MyDay";
 import { DoctorReviews } from "./Reviews";
 import { TimeOff } from "./TimeOff";
@@ -11,4 +12,5 @@ export const doctorRoutes: ScreenRoute[] = [
   { path: "/doctor/availability", roles: ["doctor"], nav: "Availability", render: ({ session }) => <Availability session={session} /> },
   { path: "/doctor/time-off", roles: ["doctor"], nav: "Time off", render: ({ session }) => <TimeOff session={session} /> },
   { path: "/doctor/reviews", roles: ["doctor"], nav: "Reviews", render: ({ session }) => <DoctorReviews session={session} /> },
+  { path: "/doctor/credentials", roles: ["doctor"], nav: "Credentials", render: ({ session }) => <Credentials session={session} /> },
 ];
