@@ -7,6 +7,7 @@ import { bookingJobs, holdExpiryPlanning, retimedAppointments } from "./booking.
 import { lifecycleJobs } from "./appointment-lifecycle.jobs";
 import { appointmentRealtime, registerBookingTopics } from "./booking.realtime";
 import { cancelAppointmentsOnReleasedSlots } from "./leave-cancellation";
+import { visitMessages } from "./visit-messages";
 import "./booking.ports";
 
 export const bookingModule: Module = {
@@ -15,7 +16,7 @@ export const bookingModule: Module = {
   routes: (ctx) => bookingRoutes(ctx),
   jobs: (ctx) => [...bookingJobs(ctx), ...lifecycleJobs(ctx)],
   topics: (realtime, ctx) => registerBookingTopics(realtime, ctx),
-  subscribers: (ctx) => [appointmentRealtime(ctx), holdExpiryPlanning(ctx), retimedAppointments(ctx)],
+  subscribers: (ctx) => [appointmentRealtime(ctx), holdExpiryPlanning(ctx), retimedAppointments(ctx), visitMessages(ctx)],
   // Scheduling's leave and closures cancel the visits on the slots they release, in their transaction.
   provide: () => ({ leaveCancellations: { cancelOnReleasedSlots: cancelAppointmentsOnReleasedSlots } }),
 };

@@ -9,6 +9,9 @@ import { recordAudit, type AuditActor } from "../../platform/audit";
 import { recordEvents } from "../../platform/outbox";
 import { Changes, pgArray } from "./appointment.store";
 
+/** How a cancellation by leave or closure begins its status reason (the visit messages leave those to alerts). */
+export const LEAVE_REASON_PREFIX = "Cancelled by ";
+
 /** Statuses the state machine lets go to `cancelled`. */
 const CANCELLABLE = ["pending", "scheduled", "checked_in"];
 
@@ -24,7 +27,7 @@ export async function cancelAppointmentsOnReleasedSlots(
        from patient p
       where p.id = a.patient_id and a.slot_id = any(?::uuid[]) and a.status = any(?::text[])
       returning a.id, a.slot_id, a.clinic_id, a.starts_at, p.user_id`,
-    [`Cancelled by ${input.kind.replaceAll("_", " ")}: ${input.reason}`, actor.userId, pgArray(input.slotIds), pgArray(CANCELLABLE)],
+    [`${LEAVE_REASON_PREFIX}${input.kind.replaceAll("_", " ")}: ${input.reason}`, actor.userId, pgArray(input.slotIds), pgArray(CANCELLABLE)],
   );
   const changes = new Changes();
   for (const row of rows) {

@@ -12,6 +12,7 @@ export function emailSender(smtpUrl: string, from: string): ChannelSender {
           to: message.recipient,
           subject: message.title,
           text: message.body,
+          attachments: message.attachments,
           // Stable per outbox row, so a message sent twice (see docs: at-least-once) can be told apart downstream.
           messageId: `<${message.outboxId}@clinic-live>`,
         });

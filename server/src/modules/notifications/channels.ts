@@ -16,6 +16,8 @@ export interface OutgoingMessage {
   recipient: string;
   title: string;
   body: string;
+  /** Files to go with it where the channel carries files (email): the booking's calendar event. */
+  attachments?: { filename: string; contentType: string; content: string }[];
 }
 
 export interface SendResult {

@@ -13,7 +13,7 @@ import { UnrecoverableError } from "bullmq";
 import type { DeliveryStatus, InboxItem, NotificationChannel } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { PermanentDeliveryError, type ChannelSenders } from "./channels";
-import { renderTemplate, scrubbed } from "./render";
+import { attachmentsOf, renderTemplate, scrubbed } from "./render";
 
 interface OutboxRow {
   id: string;
@@ -65,7 +65,8 @@ export async function deliver(
 
   let result;
   try {
-    result = await sender.send({ outboxId: row.id, userId: row.user_id, recipient: row.recipient, title: text.title, body: text.body });
+    const attachments = attachmentsOf(row.template, row.payload);
+    result = await sender.send({ outboxId: row.id, userId: row.user_id, recipient: row.recipient, title: text.title, body: text.body, ...(attachments ? { attachments } : {}) });
   } catch (error) {
     if (error instanceof PermanentDeliveryError) {
       await finish(em, row, { status: "failed", detail: `${error.code}: ${error.message}` });

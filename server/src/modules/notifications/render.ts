@@ -48,3 +48,10 @@ export function scrubbed(name: string, payload: Record<string, unknown>): Record
   if (!secrets.some((field) => Object.hasOwn(payload, field))) return payload;
   return Object.fromEntries(Object.entries(payload).map(([key, value]) => [key, secrets.includes(key) ? "[scrubbed]" : value]));
 }
+
+/** The template's file (its text from the payload), when it has one and the payload carries it. */
+export function attachmentsOf(name: string, payload: Record<string, unknown>): { filename: string; contentType: string; content: string }[] | undefined {
+  const attachment = templateOf(name)?.attachment;
+  const content = attachment ? payload[attachment.field] : undefined;
+  return attachment && typeof content === "string" ? [{ filename: attachment.filename, contentType: attachment.contentType, content }] : undefined;
+}

@@ -14,6 +14,8 @@ export interface TemplateDefinition {
    */
   category: "account" | "receipt" | "care" | "alert";
   secretFields?: readonly string[];
+  /** A payload field whose text goes with the email as a file (the booking's calendar event). */
+  attachment?: { field: string; filename: string; contentType: string };
   text: { en: TemplateText } & Record<string, TemplateText>;
 }
 
@@ -49,6 +51,62 @@ export const templates = {
     category: "care",
     text: {
       en: { title: "New booking", body: "{{patient}} booked {{when}} at {{clinic}} ({{why}})." },
+    },
+  },
+  // The live flow's messages to the patient and the doctor (docs/notifications.md "Visit messages").
+  "booking.confirmed": {
+    category: "care",
+    attachment: { field: "ics", filename: "appointment.ics", contentType: "text/calendar; charset=utf-8; method=PUBLISH" },
+    text: {
+      en: {
+        title: "Booked: {{doctor}}, {{when}}",
+        body: "Your appointment with {{doctor}} at {{clinic}} is confirmed for {{when}}. {{where}}. To change or cancel it: {{manageUrl}}",
+      },
+      bn: {
+        title: "বুক হয়েছে: {{doctor}}, {{when}}",
+        body: "{{clinic}}-এ {{doctor}}-এর সঙ্গে আপনার অ্যাপয়েন্টমেন্ট {{when}}-এর জন্য নিশ্চিত হয়েছে। {{where}}। পরিবর্তন বা বাতিল করতে: {{manageUrl}}",
+      },
+    },
+  },
+  "booking.cancelled": {
+    category: "care",
+    text: {
+      en: {
+        title: "Cancelled: {{doctor}}, {{when}}",
+        body: "Your appointment with {{doctor}} at {{clinic}} on {{when}} has been cancelled {{byWhom}}. {{reasonText}}Book another time: {{bookUrl}}",
+      },
+      bn: {
+        title: "বাতিল: {{doctor}}, {{when}}",
+        body: "{{clinic}}-এ {{doctor}}-এর সঙ্গে {{when}}-এর আপনার অ্যাপয়েন্টমেন্ট বাতিল করা হয়েছে ({{byWhomBn}})। {{reasonTextBn}}অন্য সময় বুক করুন: {{bookUrl}}",
+      },
+    },
+  },
+  "booking.moved": {
+    category: "care",
+    attachment: { field: "ics", filename: "appointment.ics", contentType: "text/calendar; charset=utf-8; method=PUBLISH" },
+    text: {
+      en: {
+        title: "Moved: {{doctor}}, now {{when}}",
+        body: "Your appointment with {{doctor}} at {{clinic}} is now on {{when}} (it was {{previousWhen}}). To change or cancel it: {{manageUrl}}",
+      },
+      bn: {
+        title: "সময় বদল: {{doctor}}, এখন {{when}}",
+        body: "{{clinic}}-এ {{doctor}}-এর সঙ্গে আপনার অ্যাপয়েন্টমেন্ট এখন {{when}} (আগে ছিল {{previousWhen}})। পরিবর্তন বা বাতিল করতে: {{manageUrl}}",
+      },
+    },
+  },
+  "booking.doctor-cancelled": {
+    category: "care",
+    text: {
+      en: { title: "Cancelled: {{patient}}, {{when}}", body: "{{patient}}'s appointment on {{when}} at {{clinic}} was cancelled {{byWhom}}. {{reasonText}}" },
+      bn: { title: "বাতিল: {{patient}}, {{when}}", body: "{{clinic}}-এ {{when}}-এ {{patient}}-এর অ্যাপয়েন্টমেন্ট বাতিল হয়েছে ({{byWhomBn}})। {{reasonTextBn}}" },
+    },
+  },
+  "booking.doctor-moved": {
+    category: "care",
+    text: {
+      en: { title: "Moved: {{patient}}, now {{when}}", body: "{{patient}} moved their appointment at {{clinic}} from {{previousWhen}} to {{when}}." },
+      bn: { title: "সময় বদল: {{patient}}, এখন {{when}}", body: "{{patient}} {{clinic}}-এ তাঁর অ্যাপয়েন্টমেন্ট {{previousWhen}} থেকে {{when}}-এ সরিয়েছেন।" },
     },
   },
   // ---------------------------------------------------------------- reminders
@@ -119,6 +177,20 @@ export const templates = {
         title: "You may be seen earlier",
         body: "{{doctor}} at {{clinic}} is moving faster: you are now expected at {{time}} (before: {{previous}}). Come earlier if you can.",
       },
+    },
+  },
+  "queue.your-turn": {
+    category: "care",
+    text: {
+      en: { title: "It's your turn{{roomText}}", body: "{{doctor}} is ready for you{{roomText}}. Your ticket: {{ticket}}." },
+      bn: { title: "আপনার পালা{{roomTextBn}}", body: "{{doctor}} আপনার জন্য প্রস্তুত{{roomTextBn}}। আপনার টিকিট: {{ticket}}।" },
+    },
+  },
+  "queue.next": {
+    category: "care",
+    text: {
+      en: { title: "You're next", body: "You're next for {{doctor}} at {{clinic}} (ticket {{ticket}}). Please stay close to the waiting room." },
+      bn: { title: "এর পরেই আপনি", body: "{{clinic}}-এ {{doctor}}-এর কাছে এর পরেই আপনি (টিকিট {{ticket}})। অনুগ্রহ করে ওয়েটিং রুমের কাছে থাকুন।" },
     },
   },
   // ---------------------------------------------------------------- payments (docs/payments.md)

@@ -9,6 +9,7 @@ import { displayTokenRoutes } from "./display-token.routes";
 import { principalFromDisplayToken } from "./display-token.service";
 import { etaJobs, etaRecomputeOnChanges } from "./eta.jobs";
 import { etaRealtime, queueRealtime, registerQueueTopics } from "./queue.realtime";
+import { queueMessages } from "./queue-messages";
 
 export const queueModule: Module = {
   name: "queue",
@@ -21,7 +22,7 @@ export const queueModule: Module = {
   },
   jobs: (ctx) => etaJobs(ctx),
   topics: (realtime, ctx) => registerQueueTopics(realtime, ctx),
-  subscribers: (ctx) => [queueRealtime(ctx), etaRealtime(ctx), etaRecomputeOnChanges(ctx)],
+  subscribers: (ctx) => [queueRealtime(ctx), etaRealtime(ctx), etaRecomputeOnChanges(ctx), queueMessages(ctx)],
   // Waiting-room screens connect with a display token (`auth.displayToken`), never with both kinds.
   socketPrincipal: (ctx) => async (auth) => {
     if (auth.displayToken === undefined) return undefined;

@@ -42,4 +42,5 @@ export {
   type SlotRow,
 } from "./slot.store";
 export type { LeaveCancellations } from "./scheduling.ports";
+export { serializeIcs } from "./ical";
 export { SYSTEM_TAG_PREFIX } from "./unavailability.service";
