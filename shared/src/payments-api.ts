@@ -1,8 +1,12 @@
 import { z } from "zod";
+import { notificationChannels } from "./directory";
 
 /** POST /payments/appointments/:id/checkout: the Checkout URL of a pending paid hold. */
 export const checkoutReplySchema = z.object({ checkoutUrl: z.url() });
 export type CheckoutReply = z.infer<typeof checkoutReplySchema>;
+
+/** POST /payments/appointments/:id/payment-link (staff): the Checkout URL, and the channels it went to the patient by. */
+export const paymentLinkReplySchema = z.object({ checkoutUrl: z.url(), channels: z.array(z.enum(notificationChannels)) });
 
 /** POST /payments/appointments/:id/refund: a staff refund (override of the clinic's policy). */
 export const staffRefundRequestSchema = z.strictObject({

@@ -101,6 +101,10 @@ export const quickPatientSchema = z.strictObject({
   phone: typedPhoneSchema,
 });
 
+/** POST /clinics/:clinicId/patients (staff): the patient on the phone, found by their number or recorded. */
+export const quickPatientReplySchema = z.object({ id: z.uuid(), fullName: z.string(), phone: z.string(), created: z.boolean() });
+export type QuickPatientReply = z.infer<typeof quickPatientReplySchema>;
+
 /**
  * POST /clinics/:clinicId/queue/walk-ins (staff): exactly one of `patientId` / `newPatient`; no
  * `doctorId` = any doctor; `kind: "emergency"` needs a `reason` and jumps ahead.

@@ -5,6 +5,7 @@
  */
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
+import { localDateOf } from "@clinic/shared";
 import { buildAppointmentFromNow, buildDoctor, buildMiddayClinic, buildNamedPatient as namedPatient, buildPerson, buildSlotFromNow, type TestPerson } from "../support/factories";
 import { act, call, staffCheckIn } from "../support/api";
 import { query } from "../support/db";
@@ -206,5 +207,44 @@ describe("reception screens (browser)", () => {
     await page.getByTestId(`calendar-slot-${keySlot}`).getByRole("button", { name: /Move Dora Dragged here/ }).press("Enter");
     await onSlot(keySlot).waitFor({ timeout: 5_000 });
     expect((await day()).map((a: { slotId: string }) => a.slotId)).toEqual([keySlot]);
+  });
+
+  it("books a free slot for a patient who phones in (a paid visit: the link goes to them), and cancels a visit with a reason", async () => {
+    const { clinicId, doctors: [doctor], reception } = await setup();
+    await query(stage.app, `update clinic set phone = '+442071234567' where id = ?`, [clinicId]);
+    await query(stage.app, `update doctor set consultation_fee_minor = 4500 where id = ?`, [doctor!.doctorId]);
+    const slot = (await buildSlotFromNow(stage.app, { doctorId: doctor!.doctorId, clinicId, fromNowMinutes: 90, minutes: 30 })).id;
+    const page = await open(reception, "Day calendar");
+    await page.getByTestId(`calendar-slot-${slot}`).getByRole("button", { name: /^Book / }).click();
+    const form = page.locator("form.rc-book");
+    await form.getByLabel("New patient, or by phone number").check();
+    await form.getByLabel("Patient name").fill("Pavel Phoned");
+    await form.getByLabel("Phone", { exact: true }).fill("07700 900901");
+    await form.getByText("Saved as +44 7700 900901").waitFor();
+    for (const [name, viewport] of Object.entries({ phone: { width: 390, height: 844 }, tablet: { width: 768, height: 1024 }, desktop: { width: 1366, height: 768 } })) {
+      await page.setViewportSize(viewport);
+      await screenshot(page, `reception-book-by-phone-${name}`);
+    }
+    await form.getByRole("button", { name: "Book" }).click();
+    await page.getByRole("status").getByText(/is held for Pavel Phoned: a paid visit\. The payment link went to them/).waitFor({ timeout: 10_000 });
+    const [held] = await query<{ id: string; status: string; phone: string }>(
+      stage.app,
+      `select a.id, a.status, p.phone from appointment a join patient p on p.id = a.patient_id where a.slot_id = ?`,
+      [slot],
+    );
+    expect(held).toMatchObject({ status: "pending", phone: "+447700900901" });
+    expect(await query(stage.app, `select 1 from notification_outbox where template = 'payments.pay-link' and payload->>'appointmentId' = ?`, [held!.id])).not.toEqual([]);
+
+    // A visit cancelled from the calendar, with the reason the patient is told.
+    const patient = await patientNamed("Cora Cancelled");
+    const visit = (await buildAppointmentFromNow(stage.app, { doctorId: doctor!.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: 26 * 60, minutes: 30 })).id;
+    await page.setViewportSize(WIDE);
+    await page.getByLabel("Date").fill(localDateOf(new Date(Date.now() + 26 * 3_600_000), (await query<{ time_zone: string }>(stage.app, "select time_zone from clinic where id = ?", [clinicId]))[0]!.time_zone));
+    const block = page.getByTestId(`calendar-appointment-${visit}`);
+    await block.getByRole("button", { name: /^Cancel Cora Cancelled/ }).click();
+    await page.locator("form.rc-book").getByLabel("Reason (the patient is told)").fill("The doctor is at a conference");
+    await page.locator("form.rc-book").getByRole("button", { name: "Cancel appointment" }).click();
+    await page.getByRole("status").getByText(/Cancelled Cora Cancelled/).waitFor({ timeout: 10_000 });
+    expect(await query(stage.app, `select status, status_reason from appointment where id = ?`, [visit])).toEqual([{ status: "cancelled", status_reason: "The doctor is at a conference" }]);
   });
 });

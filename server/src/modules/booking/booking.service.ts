@@ -151,7 +151,9 @@ export class BookingService {
     const { place, patient, staff } = facts;
     const settings = clinicSettingsSchema.parse(patient.settings ?? {});
     const pricing = priceBooking({
-      tier: patient.subscription_tier,
+      // A plan is what booking online needs; the clinic's own staff book anyone (a patient who phoned
+      // in has none): such a visit is priced as the standard tier's — the fee, paid through a link.
+      tier: staff && patient.subscription_tier === "none" ? "standard" : patient.subscription_tier,
       hasDoctorRelation: patient.relation,
       service: facts.service,
       doctorFeeMinor: patient.fee ?? 0,

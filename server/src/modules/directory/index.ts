@@ -24,5 +24,6 @@ export { findClinic } from "./clinic.service";
 export { doctorVisibility } from "./doctor.service";
 export { Doctor } from "./doctor.entity";
 export { Patient } from "./patient.entity";
+export { NO_PASSWORD, phoneTypedAt, quickPatient } from "./quick-patient";
 export { authorizePatientRead } from "./patient.service";
 export { ClinicService } from "./service.entity";

@@ -8,11 +8,12 @@ import {
   idParams,
   patientListSchema,
   patientSchema,
+  quickPatientReplySchema,
+  quickPatientSchema,
   updatePatientRequestSchema,
   updatePatientTierRequestSchema,
 } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-import { actorOf } from "../../platform/audit";
 import { adminClinicAmong, authorize, requireUser, type UserPrincipal } from "../identity";
 import { doctorScope } from "./doctor.service";
 import {
@@ -27,6 +28,10 @@ import {
   updatePatient,
 } from "./patient.service";
 import { notFound } from "../../platform/errors";
+import { writeTransaction } from "../../platform/transactions";
+import { actorOf, recordAudit } from "../../platform/audit";
+import { findClinic } from "./clinic.service";
+import { phoneTypedAt, quickPatient } from "./quick-patient";
 
 const tags = ["directory"];
 
@@ -39,6 +44,33 @@ export function patientRoutes(ctx: ModuleContext): FastifyPluginAsync {
   return async (plugin) => {
     const app = plugin.withTypeProvider<ZodTypeProvider>();
     const em = () => ctx.orm.em;
+
+    app.post(
+      "/clinics/:clinicId/patients",
+      {
+        schema: {
+          tags,
+          summary: "The desk's patient on the phone: found by their number (typed as said, read in the clinic's country) or recorded with a name (clinic staff)",
+          params: idParams("clinicId"),
+          body: quickPatientSchema,
+          response: { 200: quickPatientReplySchema, 201: quickPatientReplySchema },
+        },
+      },
+      async (request, reply) => {
+        const { clinicId } = request.params;
+        authorize(requireUser(request), "clinic.appointments.manage", { clinicId });
+        const clinic = await findClinic(em().fork(), clinicId);
+        const phone = phoneTypedAt(clinic.phone ?? null, request.body.phone, "body.phone");
+        const patient = await writeTransaction(em().fork(), async (tx) => {
+          const found = await quickPatient(tx, { name: request.body.name, phone }, "body.phone");
+          if (found.created) {
+            recordAudit(tx, actorOf(request), { action: "patient.quick-record", entityType: "Patient", entityId: found.id, clinicId, after: { fullName: found.fullName, phone } });
+          }
+          return found;
+        });
+        return reply.code(patient.created ? 201 : 200).send({ ...patient, phone });
+      },
+    );
 
     app.get(
       "/patients/me",

@@ -200,6 +200,13 @@ export const templates = {
       en: { title: "New paid booking", body: "{{patient}} booked and paid for {{when}} at {{clinic}} ({{amount}})." },
     },
   },
+  "payments.pay-link": {
+    category: "receipt",
+    text: {
+      en: { title: "Pay for your appointment with {{doctor}}", body: "{{clinic}} booked you with {{doctor}} on {{when}}. The visit costs {{amount}}: pay here to keep it, by {{payBy}}: {{checkoutUrl}}" },
+      bn: { title: "{{doctor}}-এর সঙ্গে অ্যাপয়েন্টমেন্টের জন্য পেমেন্ট করুন", body: "{{clinic}} আপনাকে {{when}}-এ {{doctor}}-এর সঙ্গে বুক করেছে। ভিজিটের খরচ {{amount}}: এটি রাখতে {{payBy}}-এর মধ্যে এখানে পেমেন্ট করুন: {{checkoutUrl}}" },
+    },
+  },
   "payments.move-payment-failed": {
     category: "care",
     text: {

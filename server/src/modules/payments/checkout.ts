@@ -4,9 +4,12 @@
  * idempotency keys and rows are written only after Stripe answered, so a retry (the booking replay,
  * or POST /payments/appointments/:id/checkout) ends with the same customer and session.
  */
+import { formatWhen, type NotificationChannel } from "@clinic/shared";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ModuleContext } from "../../platform/module";
 import { conflict, notFound } from "../../platform/errors";
+import { dispatchMessages, notify } from "../notifications";
+import { formatMoney } from "./ledger";
 import type { Snapshot } from "../booking";
 import { MIN_SESSION_SECONDS, stripeFor, type Stripe } from "./stripe";
 
@@ -137,4 +140,44 @@ export async function withCheckout<T extends { id: string; next?: string | null 
     request.log.warn({ err: error, appointmentId: body.id }, "creating a Checkout Session failed; the hold stays, checkout can be retried");
     return body;
   }
+}
+
+/**
+ * For a paid visit the desk booked for someone on the phone: the Checkout URL, sent to the patient
+ * (in-app, email, SMS by their preferences) once per visit; a second call answers the same link
+ * and sends nothing again.
+ */
+export async function sendPaymentLink(ctx: ModuleContext, stripe: Stripe, appointmentId: string, origin: string): Promise<{ checkoutUrl: string; channels: NotificationChannel[] }> {
+  const checkoutUrl = await ensureCheckout(ctx, stripe, appointmentId, origin);
+  const em = ctx.orm.em.fork() as unknown as EntityManager;
+  const written = await em.transactional(async (tx) => {
+    const [visit] = await tx.execute<{ user_id: string; clinic_id: string; clinic: string; doctor: string; starts_at: Date; hold_expires_at: Date | null; amount_due_minor: number; currency: string; time_zone: string }[]>(
+      `select p.user_id, a.clinic_id, c.name as clinic, d.display_name as doctor, a.starts_at, a.hold_expires_at, a.amount_due_minor, a.currency, c.time_zone
+         from appointment a join patient p on p.id = a.patient_id join doctor d on d.id = a.doctor_id join clinic c on c.id = a.clinic_id where a.id = ?`,
+      [appointmentId],
+    );
+    if (!visit) throw notFound("Appointment");
+    const ids = await notify(tx, {
+      userId: visit.user_id,
+      template: "payments.pay-link",
+      clinicId: visit.clinic_id,
+      key: `pay-link-${appointmentId}`,
+      payload: {
+        appointmentId,
+        checkoutUrl,
+        clinic: visit.clinic,
+        doctor: visit.doctor,
+        when: formatWhen(new Date(visit.starts_at), visit.time_zone),
+        amount: formatMoney(visit.amount_due_minor, visit.currency),
+        payBy: visit.hold_expires_at ? formatWhen(new Date(visit.hold_expires_at), visit.time_zone) : "soon",
+      },
+    });
+    return ids;
+  });
+  await dispatchMessages(ctx, written);
+  const rows = await em.execute<{ channel: NotificationChannel }[]>(
+    `select channel from notification_outbox where dedupe_key like ? and status <> 'not_sent' order by channel`,
+    [`pay-link-${appointmentId}%`],
+  );
+  return { checkoutUrl, channels: rows.map((row) => row.channel) };
 }

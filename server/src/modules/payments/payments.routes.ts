@@ -1,14 +1,14 @@
 /** Payment routes (docs/payments.md): Stripe's webhook and the checkout retry of a paid hold. */
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { checkoutReplySchema, idParams, payoutRequestSchema, refundReplySchema, staffRefundRequestSchema, walletQuerySchema, walletReplySchema } from "@clinic/shared";
+import { checkoutReplySchema, idParams, paymentLinkReplySchema, payoutRequestSchema, refundReplySchema, staffRefundRequestSchema, walletQuerySchema, walletReplySchema } from "@clinic/shared";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { ModuleContext } from "../../platform/module";
 import { badRequest, DomainError, notFound, unavailable } from "../../platform/errors";
 import { readAppointment } from "../booking";
 import { actorOf } from "../../platform/audit";
 import { actsAsClinicStaff, authorize, can, requireUser } from "../identity";
-import { ensureCheckout } from "./checkout";
+import { ensureCheckout, sendPaymentLink } from "./checkout";
 import { simulatedCheckoutRoutes } from "./payments.simulated";
 import { providerFor, verifiedEvent } from "./stripe";
 import { staffRefund } from "./refunds";
@@ -49,6 +49,25 @@ export function paymentRoutes(ctx: ModuleContext): FastifyPluginAsync {
           request.log.warn({ err: error }, "creating a Checkout Session failed");
           throw unavailable("PAYMENT_PROVIDER_UNAVAILABLE", "The payment provider cannot be reached; try again shortly");
         }
+      },
+    );
+
+    app.post(
+      "/payments/appointments/:appointmentId/payment-link",
+      {
+        schema: {
+          tags,
+          summary: "Send the patient the payment link of a paid visit the desk held for them (the clinic's staff); once per visit",
+          params: idParams("appointmentId"),
+          response: { 200: paymentLinkReplySchema },
+        },
+      },
+      async (request) => {
+        const principal = requireUser(request);
+        const row = await readAppointment(ctx.orm.em.fork() as unknown as EntityManager, request.params.appointmentId);
+        if (!actsAsClinicStaff(principal, row.clinic_id)) throw notFound("Appointment");
+        if (!stripe) throw unavailable("PAYMENT_PROVIDER_UNAVAILABLE");
+        return sendPaymentLink(ctx, stripe, row.id, `${request.protocol}://${request.host}`);
       },
     );
 

@@ -7,21 +7,15 @@
  */
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { addDays, countryOfPhone, phoneHint, toE164, zonedToInstant, type QueueEntryView, type WalkInRequest } from "@clinic/shared";
+import { addDays, zonedToInstant, type QueueEntryView, type WalkInRequest } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
-import { conflict, DomainError, invalid, notFound, unprocessable } from "../../platform/errors";
+import { conflict, DomainError, notFound, unprocessable } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import { Patient } from "../directory";
-import { authorize, type UserPrincipal, UserAccount } from "../identity";
+import { phoneTypedAt, quickPatient } from "../directory";
+import { authorize, type UserPrincipal } from "../identity";
 import { auditEntry } from "./queue.checkin";
 import { QueueChanges } from "./queue.commit";
 import { clinicFacts, doctorWorksAt, entryView, insertEntry, mapQueueDatabaseError, type ClinicFacts } from "./queue.store";
-
-/**
- * Not a PHC string, so no password ever matches it: a quick record cannot sign in until its owner
- * sets a password through the reset flow (a code sent to the phone), which proves the phone is theirs.
- */
-export const NO_PASSWORD = "!quick-record";
 
 export class WalkInService {
   constructor(private readonly ctx: ModuleContext) {}
@@ -43,11 +37,11 @@ export class WalkInService {
       const found = await em.execute(`select 1 from patient where id = ?`, [input.patientId]);
       if (found.length === 0) throw notFound("Patient", { field: "body.patientId" });
     }
-    const newPatient = input.newPatient && { name: input.newPatient.name, phone: phoneTypedAt(clinic, input.newPatient.phone, "body.newPatient.phone") };
+    const newPatient = input.newPatient && { name: input.newPatient.name, phone: phoneTypedAt(clinic.phone, input.newPatient.phone, "body.newPatient.phone") };
     const changes = new QueueChanges();
     const sealed = await em
       .transactional(async (tx) => {
-        const patient = input.patientId ? { id: input.patientId, created: false } : await quickPatient(tx, newPatient!);
+        const patient = input.patientId ? { id: input.patientId, created: false } : await quickPatient(tx, newPatient!, "body.newPatient.phone");
         const slotId = await takeCapacity(tx, changes, clinic, doctorId, input.kind);
         const entry = await insertEntry(tx, {
           clinicId: clinic.id,
@@ -78,34 +72,6 @@ export class WalkInService {
       });
     return sealed[0]!.entry;
   }
-}
-
-/** A number as the desk typed it, made E.164 in the clinic's country (its own number's); 400 on `field` otherwise. */
-function phoneTypedAt(clinic: ClinicFacts, typed: string, field: string): string {
-  const country = countryOfPhone(clinic.phone);
-  const e164 = toE164(typed, country);
-  if (!e164) throw invalid(field, phoneHint(country));
-  return e164;
-}
-
-/**
- * The patient with this phone: an existing patient account's record is reused (the name typed is
- * ignored); a staff or doctor account's phone is refused; else a new patient account (role patient,
- * phone unverified, no usable password, tier none) and its record.
- */
-async function quickPatient(tx: EntityManager, input: { name: string; phone: string }): Promise<{ id: string; created: boolean }> {
-  const [existing] = await tx.execute<{ role: string; patient_id: string | null }[]>(
-    `select u.role, p.id as patient_id from user_account u left join patient p on p.user_id = u.id where u.phone = ?`,
-    [input.phone],
-  );
-  if (existing) {
-    if (existing.patient_id) return { id: existing.patient_id, created: false };
-    throw conflict("PHONE_IN_USE", { field: "body.newPatient.phone" });
-  }
-  const user = tx.create(UserAccount, { email: null, phone: input.phone, passwordHash: NO_PASSWORD, role: "patient", displayName: input.name, status: "active" });
-  const patient = tx.create(Patient, { user, fullName: input.name, email: null, phone: input.phone, subscriptionTier: "none" });
-  await tx.flush();
-  return { id: patient.id, created: true };
 }
 
 /** The clinic's local day as instants [start, end). */

@@ -2,7 +2,8 @@
  * Reception's day calendar (/reception/day): one column per doctor, slots and appointments placed
  * by time, coloured by service (a stripe plus the service's name, so colour is never the only
  * signal) with tags as text. An appointment is rescheduled by dragging it onto a free slot, or from
- * the keyboard: "Move", then "Move here" on the free slot. Live from `clinic:{clinicId}`.
+ * the keyboard: "Move", then "Move here" on the free slot; a free slot is booked for a patient who
+ * phoned in ("Book"), an appointment cancelled with a reason ("Cancel"). Live from `clinic:{clinicId}`.
  */
 import { useEffect, useId, useState, type CSSProperties, type DragEvent } from "react";
 import { rescheduleAppointmentReplySchema, type AppointmentView, type ClinicServiceView, type StaffSlotView } from "@clinic/shared";
@@ -16,6 +17,8 @@ import type { Session } from "../../lib/session";
 import { dayBounds, useDayCalendar, type DayData } from "./calendarData";
 import { useClinicDoctors } from "../../components/Doctors";
 import { usePatientNames } from "./live";
+import { BookForPatient } from "./BookForPatient";
+import { CancelAppointment } from "./CancelAppointment";
 
 const PX_PER_MINUTE = 2;
 const MINUTE = 60_000;
@@ -73,12 +76,19 @@ export function DayCalendar({ session }: { session: Session }) {
   const { day, live } = useDayCalendar(clinic && date ? clinic : null, doctorList, date);
   const names = usePatientNames(clinic?.id ?? null, (day.state.data?.appointments ?? []).map((a) => a.patientId));
   const [moving, setMoving] = useState<Moving | null>(null);
+  const [booking, setBooking] = useState<{ slot: StaffSlotView; doctorName: string } | null>(null);
+  const [cancelling, setCancelling] = useState<Moving | null>(null);
   const [dragging, setDragging] = useState(false);
   const [message, setMessage] = useState<{ tone: "ok" | "alert"; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    const onKey = (e: KeyboardEvent) => e.key === "Escape" && setMoving(null);
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "Escape") return;
+      setMoving(null);
+      setBooking(null);
+      setCancelling(null);
+    };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
   }, []);
@@ -121,19 +131,43 @@ export function DayCalendar({ session }: { session: Session }) {
           {message?.tone === "ok" && <p className="rc-done" role="status">{message.text}</p>}
         </div>
         {message?.tone === "alert" && <p className="form-error" role="alert">{message.text}</p>}
+        {booking && (
+          <BookForPatient key={booking.slot.id} clinic={clinic} slot={booking.slot} doctorName={booking.doctorName} onCancel={() => setBooking(null)}
+            onBooked={(text) => {
+              setBooking(null);
+              setMessage({ tone: "ok", text });
+              void day.reload();
+            }} />
+        )}
+        {cancelling && (
+          <CancelAppointment key={cancelling.appointment.id} appointment={cancelling.appointment} name={cancelling.name} tz={tz} onCancel={() => setCancelling(null)}
+            onCancelled={(text) => {
+              setCancelling(null);
+              setMessage({ tone: "ok", text });
+              void day.reload();
+            }} />
+        )}
         {day.state.data && <Legend services={day.state.data.services} />}
       </section>
       <Async state={day.state} retry={() => void day.reload()}>
         {(data) => data && (
           <CalendarGrid data={data} date={date} tz={tz} doctors={doctorList.map((d) => ({ id: d.id, name: d.displayName }))} names={names}
-            moving={moving} dragging={dragging} busy={busy} onMove={setMoving} onDragging={setDragging} onDrop={reschedule} />
+            moving={moving} dragging={dragging} busy={busy} onMove={setMoving} onDragging={setDragging} onDrop={reschedule}
+            onBook={(slot, doctorName) => {
+              setCancelling(null);
+              setBooking({ slot, doctorName });
+            }}
+            onCancelAppointment={(appointment, name) => {
+              setBooking(null);
+              setCancelling({ appointment, name });
+            }} />
         )}
       </Async>
     </>
   );
 }
 
-function CalendarGrid({ data, date, tz, doctors, names, moving, dragging, busy, onMove, onDragging, onDrop }: {
+function CalendarGrid({ data, date, tz, doctors, names, moving, dragging, busy, onMove, onDragging, onDrop, onBook, onCancelAppointment }: {
   data: DayData;
   date: string;
   tz: string;
@@ -145,6 +179,8 @@ function CalendarGrid({ data, date, tz, doctors, names, moving, dragging, busy, 
   onMove(m: Moving | null): void;
   onDragging(d: boolean): void;
   onDrop(a: AppointmentView, slot: StaffSlotView, name: string): Promise<void>;
+  onBook(slot: StaffSlotView, doctorName: string): void;
+  onCancelAppointment(a: AppointmentView, name: string): void;
 }) {
   const { start, end } = windowOf(data, date, tz);
   const height = ((end - start) / MINUTE) * PX_PER_MINUTE;
@@ -209,6 +245,11 @@ function CalendarGrid({ data, date, tz, doctors, names, moving, dragging, busy, 
                         {moving?.appointment.id === appointment.id ? "Moving…" : "Move"}
                       </button>
                     )}
+                    {movable && !moving && (
+                      <button type="button" className="button button-quiet rc-move" aria-label={`Cancel ${name} (${time})`} onClick={() => onCancelAppointment(appointment, name)}>
+                        Cancel
+                      </button>
+                    )}
                   </li>
                 );
               }
@@ -221,6 +262,11 @@ function CalendarGrid({ data, date, tz, doctors, names, moving, dragging, busy, 
                     <button type="button" className="button rc-move" aria-label={`Move ${moving.name} here: ${doctor.name}, ${time}`}
                       onClick={() => void onDrop(moving.appointment, slot, moving.name)}>
                       Move here
+                    </button>
+                  )}
+                  {free && !moving && slot.kind === "regular" && new Date(slot.start).getTime() > Date.now() && (
+                    <button type="button" className="button button-quiet rc-move" aria-label={`Book ${doctor.name}, ${time}`} onClick={() => onBook(slot, doctor.name)}>
+                      Book
                     </button>
                   )}
                 </li>

@@ -3,11 +3,12 @@
  * (name + phone); optionally a doctor. A walk-in takes a free walk-in slot of today (409
  * NO_WALK_IN_CAPACITY says when the next one is); an emergency needs a reason and is never refused.
  */
-import { useEffect, useId, useState } from "react";
-import { countryOfPhone, formatPhone, patientLookupReplySchema, queueEntryViewSchema, toE164, type ClinicSummary, type DoctorSummary, type PatientLookupItem, type QueueEntryView } from "@clinic/shared";
+import { useId, useState } from "react";
+import { queueEntryViewSchema, type ClinicSummary, type DoctorSummary, type PatientLookupItem, type QueueEntryView } from "@clinic/shared";
 import { DoctorSelect } from "../../components/Doctors";
 import { FormError, TextArea, TextField, useSubmit } from "../../components/Field";
 import { ApiError, api } from "../../lib/api";
+import { PatientSearch, phoneHintFor } from "./PatientPicker";
 import { formatDateTime } from "../../lib/format";
 
 type Kind = "walk_in" | "emergency";
@@ -18,59 +19,6 @@ export function noCapacityMessage(error: ApiError, timeZone: string): string {
   return typeof next === "string"
     ? `No walk-in places are left today. The next free walk-in place is ${formatDateTime(next, timeZone)}.`
     : "No walk-in places are left today, and none is scheduled later.";
-}
-
-function PatientSearch({ clinicId, chosen, onChoose }: { clinicId: string; chosen: PatientLookupItem | null; onChoose(p: PatientLookupItem | null): void }) {
-  const id = useId();
-  const [q, setQ] = useState("");
-  const [results, setResults] = useState<PatientLookupItem[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    const text = q.trim();
-    if (text.length < 2) return void setResults(null);
-    const controller = new AbortController();
-    // A short pause after typing, so each keystroke does not ask the server.
-    const timer = setTimeout(() => {
-      api(`/clinics/${clinicId}/queue/patients?q=${encodeURIComponent(text)}`, { schema: patientLookupReplySchema, signal: controller.signal })
-        .then((reply) => {
-          setResults(reply.items);
-          setError(null);
-        })
-        .catch((e: unknown) => {
-          if (!controller.signal.aborted) setError(e instanceof Error ? e.message : "Search failed.");
-        });
-    }, 250);
-    return () => {
-      clearTimeout(timer);
-      controller.abort();
-    };
-  }, [clinicId, q]);
-
-  return (
-    <div>
-      <TextField label="Find patient (name or phone)" value={q} onChange={(e) => setQ(e.target.value)} autoComplete="off" />
-      {error && <p className="form-error" role="alert">{error}</p>}
-      {results && (
-        <fieldset className="rc-results">
-          <legend id={`${id}-legend`}>{results.length ? "Matching patients" : "No patient of this clinic matches."}</legend>
-          {results.map((p) => (
-            <label key={p.id} className="rc-choice">
-              <input type="radio" name={`${id}-patient`} checked={chosen?.id === p.id} onChange={() => onChoose(p)} />
-              {p.fullName} <span className="mono">{p.phone ? formatPhone(p.phone) : "no phone"}</span>
-            </label>
-          ))}
-        </fieldset>
-      )}
-    </div>
-  );
-}
-
-/** What the server will store for the number typed: as the clinic's desk reads it (its own number's country). */
-function phoneHintFor(typed: string, clinic: ClinicSummary): string {
-  const country = countryOfPhone(clinic.phone);
-  const e164 = typed.trim() ? toE164(typed, country) : null;
-  if (e164) return `Saved as ${formatPhone(e164)}`;
-  return country ? "As the patient says it, or with its country code (+…)" : "With its country code, starting with +";
 }
 
 export function WalkInForm({ clinic, doctors, onRegistered }: { clinic: ClinicSummary; doctors: DoctorSummary[]; onRegistered(entry: QueueEntryView): void }) {
