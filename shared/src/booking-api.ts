@@ -105,10 +105,17 @@ export const rescheduleAppointmentReplySchema = z.object({
 export type RescheduleAppointmentReply = z.infer<typeof rescheduleAppointmentReplySchema>;
 
 export const appointmentStatusChangeTargets = ["completed", "no_show", "cancelled", "checked_in", "in_consultation"] as const;
-export const changeAppointmentStatusRequestSchema = z.strictObject({
-  status: z.enum(appointmentStatusChangeTargets),
-  reason: z.string().trim().min(1).max(500).optional(),
-});
+/** A no-show or a cancellation is recorded with its reason (the patient's record shows it; a cancellation tells the patient). */
+export const changeAppointmentStatusRequestSchema = z
+  .strictObject({
+    status: z.enum(appointmentStatusChangeTargets),
+    reason: z.string().trim().min(1).max(500).optional(),
+  })
+  .superRefine((value, ctx) => {
+    if ((value.status === "no_show" || value.status === "cancelled") && value.reason === undefined) {
+      ctx.addIssue({ code: "custom", path: ["reason"], message: `a reason is required to mark ${value.status === "no_show" ? "a no-show" : "a cancellation"}` });
+    }
+  });
 
 export const myAppointmentsQuerySchema = z.strictObject({
   scope: z.literal("mine"),

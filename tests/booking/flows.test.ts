@@ -132,9 +132,11 @@ describe("booking flows", () => {
     expect([checkedIn.status, checkedIn.body.status]).toEqual([200, "checked_in"]);
     const illegal = await call(app, doctor, "POST", `/appointments/${held.body.id}/status`, { status: "completed" });
     expect([illegal.status, illegal.body.code]).toEqual([409, "ILLEGAL_TRANSITION"]);
-    expect((await call(app, patient, "POST", `/appointments/${held.body.id}/status`, { status: "no_show" })).status).toBe(404);
-    const noShow = await call(app, reception, "POST", `/appointments/${held.body.id}/status`, { status: "no_show" });
-    expect(noShow.body.status).toBe("no_show");
+    expect((await call(app, patient, "POST", `/appointments/${held.body.id}/status`, { status: "no_show", reason: "me" })).status).toBe(404);
+    const unexplained = await call(app, reception, "POST", `/appointments/${held.body.id}/status`, { status: "no_show" });
+    expect([unexplained.status, JSON.stringify(unexplained.body).includes("body.reason")]).toEqual([400, true]);
+    const noShow = await call(app, reception, "POST", `/appointments/${held.body.id}/status`, { status: "no_show", reason: "did not come, no answer on the phone" });
+    expect([noShow.body.status, noShow.body.statusReason]).toEqual(["no_show", "did not come, no answer on the phone"]);
     expect((await query(app, `select status from slot where id = ?`, [s]))[0]!.status).toBe("booked");
 
     // Cancel frees the slot; audited.

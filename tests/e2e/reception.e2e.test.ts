@@ -209,7 +209,7 @@ describe("reception screens (browser)", () => {
     expect((await day()).map((a: { slotId: string }) => a.slotId)).toEqual([keySlot]);
   });
 
-  it("books a free slot for a patient who phones in (a paid visit: the link goes to them), and cancels a visit with a reason", async () => {
+  it("books a free slot for a patient who phones in (a paid visit: the link goes to them), cancels a visit and marks a no-show, each with a reason", async () => {
     const { clinicId, doctors: [doctor], reception } = await setup();
     await query(stage.app, `update clinic set phone = '+442071234567' where id = ?`, [clinicId]);
     await query(stage.app, `update doctor set consultation_fee_minor = 4500 where id = ?`, [doctor!.doctorId]);
@@ -246,5 +246,18 @@ describe("reception screens (browser)", () => {
     await page.locator("form.rc-book").getByRole("button", { name: "Cancel appointment" }).click();
     await page.getByRole("status").getByText(/Cancelled Cora Cancelled/).waitFor({ timeout: 10_000 });
     expect(await query(stage.app, `select status, status_reason from appointment where id = ?`, [visit])).toEqual([{ status: "cancelled", status_reason: "The doctor is at a conference" }]);
+
+    // A visit whose time has passed, marked a no-show with what happened.
+    const missed = await patientNamed("Milo Missed");
+    const past = (await buildAppointmentFromNow(stage.app, { doctorId: doctor!.doctorId, clinicId, patientId: missed.patientId, fromNowMinutes: -40, minutes: 30 })).id;
+    await page.getByLabel("Date").fill(localDateOf(new Date(), (await query<{ time_zone: string }>(stage.app, "select time_zone from clinic where id = ?", [clinicId]))[0]!.time_zone));
+    await page.getByTestId(`calendar-appointment-${past}`).getByRole("button", { name: /^No-show: Milo Missed/ }).click();
+    const noShow = page.locator("form.rc-book");
+    await noShow.getByRole("button", { name: "Mark no-show" }).click();
+    await noShow.locator("input[aria-invalid=true]").waitFor();
+    await noShow.getByLabel("What happened (kept on the patient's record)").fill("Did not come; no answer on the phone");
+    await noShow.getByRole("button", { name: "Mark no-show" }).click();
+    await page.getByRole("status").getByText(/Marked a no-show: Milo Missed/).waitFor({ timeout: 10_000 });
+    expect(await query(stage.app, `select status, status_reason from appointment where id = ?`, [past])).toEqual([{ status: "no_show", status_reason: "Did not come; no answer on the phone" }]);
   });
 });

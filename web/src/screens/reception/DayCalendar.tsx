@@ -3,7 +3,7 @@
  * by time, coloured by service (a stripe plus the service's name, so colour is never the only
  * signal) with tags as text. An appointment is rescheduled by dragging it onto a free slot, or from
  * the keyboard: "Move", then "Move here" on the free slot; a free slot is booked for a patient who
- * phoned in ("Book"), an appointment cancelled with a reason ("Cancel"). Live from `clinic:{clinicId}`.
+ * phoned in ("Book"), an appointment cancelled or marked a no-show with a reason. Live from `clinic:{clinicId}`.
  */
 import { useEffect, useId, useState, type CSSProperties, type DragEvent } from "react";
 import { rescheduleAppointmentReplySchema, type AppointmentView, type ClinicServiceView, type StaffSlotView } from "@clinic/shared";
@@ -18,7 +18,7 @@ import { dayBounds, useDayCalendar, type DayData } from "./calendarData";
 import { useClinicDoctors } from "../../components/Doctors";
 import { usePatientNames } from "./live";
 import { BookForPatient } from "./BookForPatient";
-import { CancelAppointment } from "./CancelAppointment";
+import { EndVisit, type Ending } from "./EndVisit";
 
 const PX_PER_MINUTE = 2;
 const MINUTE = 60_000;
@@ -77,7 +77,7 @@ export function DayCalendar({ session }: { session: Session }) {
   const names = usePatientNames(clinic?.id ?? null, (day.state.data?.appointments ?? []).map((a) => a.patientId));
   const [moving, setMoving] = useState<Moving | null>(null);
   const [booking, setBooking] = useState<{ slot: StaffSlotView; doctorName: string } | null>(null);
-  const [cancelling, setCancelling] = useState<Moving | null>(null);
+  const [ending, setEnding] = useState<(Moving & { ending: Ending }) | null>(null);
   const [dragging, setDragging] = useState(false);
   const [message, setMessage] = useState<{ tone: "ok" | "alert"; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
@@ -87,7 +87,7 @@ export function DayCalendar({ session }: { session: Session }) {
       if (e.key !== "Escape") return;
       setMoving(null);
       setBooking(null);
-      setCancelling(null);
+      setEnding(null);
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
@@ -139,10 +139,11 @@ export function DayCalendar({ session }: { session: Session }) {
               void day.reload();
             }} />
         )}
-        {cancelling && (
-          <CancelAppointment key={cancelling.appointment.id} appointment={cancelling.appointment} name={cancelling.name} tz={tz} onCancel={() => setCancelling(null)}
-            onCancelled={(text) => {
-              setCancelling(null);
+        {ending && (
+          <EndVisit key={`${ending.ending}-${ending.appointment.id}`} ending={ending.ending} appointment={ending.appointment} name={ending.name} tz={tz}
+            onCancel={() => setEnding(null)}
+            onDone={(text) => {
+              setEnding(null);
               setMessage({ tone: "ok", text });
               void day.reload();
             }} />
@@ -154,12 +155,12 @@ export function DayCalendar({ session }: { session: Session }) {
           <CalendarGrid data={data} date={date} tz={tz} doctors={doctorList.map((d) => ({ id: d.id, name: d.displayName }))} names={names}
             moving={moving} dragging={dragging} busy={busy} onMove={setMoving} onDragging={setDragging} onDrop={reschedule}
             onBook={(slot, doctorName) => {
-              setCancelling(null);
+              setEnding(null);
               setBooking({ slot, doctorName });
             }}
-            onCancelAppointment={(appointment, name) => {
+            onEnd={(appointment, name, end) => {
               setBooking(null);
-              setCancelling({ appointment, name });
+              setEnding({ appointment, name, ending: end });
             }} />
         )}
       </Async>
@@ -167,7 +168,7 @@ export function DayCalendar({ session }: { session: Session }) {
   );
 }
 
-function CalendarGrid({ data, date, tz, doctors, names, moving, dragging, busy, onMove, onDragging, onDrop, onBook, onCancelAppointment }: {
+function CalendarGrid({ data, date, tz, doctors, names, moving, dragging, busy, onMove, onDragging, onDrop, onBook, onEnd }: {
   data: DayData;
   date: string;
   tz: string;
@@ -180,7 +181,7 @@ function CalendarGrid({ data, date, tz, doctors, names, moving, dragging, busy, 
   onDragging(d: boolean): void;
   onDrop(a: AppointmentView, slot: StaffSlotView, name: string): Promise<void>;
   onBook(slot: StaffSlotView, doctorName: string): void;
-  onCancelAppointment(a: AppointmentView, name: string): void;
+  onEnd(a: AppointmentView, name: string, ending: Ending): void;
 }) {
   const { start, end } = windowOf(data, date, tz);
   const height = ((end - start) / MINUTE) * PX_PER_MINUTE;
@@ -246,8 +247,13 @@ function CalendarGrid({ data, date, tz, doctors, names, moving, dragging, busy, 
                       </button>
                     )}
                     {movable && !moving && (
-                      <button type="button" className="button button-quiet rc-move" aria-label={`Cancel ${name} (${time})`} onClick={() => onCancelAppointment(appointment, name)}>
+                      <button type="button" className="button button-quiet rc-move" aria-label={`Cancel ${name} (${time})`} onClick={() => onEnd(appointment, name, "cancel")}>
                         Cancel
+                      </button>
+                    )}
+                    {appointment.status === "scheduled" && !moving && new Date(appointment.start).getTime() <= Date.now() && (
+                      <button type="button" className="button button-quiet rc-move" aria-label={`No-show: ${name} (${time})`} onClick={() => onEnd(appointment, name, "no_show")}>
+                        No-show
                       </button>
                     )}
                   </li>
