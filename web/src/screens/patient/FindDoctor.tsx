@@ -121,8 +121,9 @@ export function FindDoctor() {
                         : "No free time in the next 3 months"}
                     </p>
                     <Link className="button" to={`/patient/doctors/${doctor.id}`}>
-                      {/* The name is in the link's text (hidden) so speech users can say what they see. */}
-                      See <span className="visually-hidden">{doctor.displayName}'s </span>week
+                      {/* The name is in the link's text (hidden) so speech users can say what they see; the space is a
+                          no-break one because the button lays its text out as flex items, which drop plain spaces ("Seeweek"). */}
+                      See{"\u00a0"}<span className="visually-hidden">{doctor.displayName}'s </span>week
                     </Link>
                   </li>
                 ))}
