@@ -279,4 +279,18 @@ describe("patient screens (browser, phone)", () => {
     await upcoming.getByText("Checked in", { exact: true }).waitFor();
     await screenshot(page, "patient-check-in");
   });
+
+  it("names the clinic's time zone on the week when the patient's browser is elsewhere, and only then", async () => {
+    const { doctor } = await doctorWithSlots("Dr Zoe Zonal", 1);
+    const patient = await buildPatient(stage.app, { tier: "vise", relatedTo: doctor.doctorId });
+    const zone = (await query<{ time_zone: string }>(stage.app, "select time_zone from clinic where id = ?", [clinicId]))[0]!.time_zone;
+    const away = await pageSignedIn(stage.browser, stage.app.url, patient.user.email!, { viewport: PHONE, timezoneId: "Asia/Kathmandu" });
+    await openWeek(away, doctor.doctorId!);
+    expect(await away.getByTestId("zone-note").innerText()).toContain(`(${zone}), the clinic's time.`);
+    await away.context().close();
+    const local = await pageSignedIn(stage.browser, stage.app.url, patient.user.email!, { viewport: PHONE, timezoneId: zone });
+    await openWeek(local, doctor.doctorId!);
+    expect(await local.getByTestId("zone-note").count()).toBe(0);
+    await local.context().close();
+  });
 });

@@ -122,10 +122,11 @@ export async function pageSignedIn(
   browser: Browser,
   baseUrl: string,
   email: string,
-  options: { password?: string; viewport?: { width: number; height: number }; bypassCSP?: boolean } = {},
+  options: { password?: string; viewport?: { width: number; height: number }; bypassCSP?: boolean; timezoneId?: string } = {},
 ): Promise<Page> {
   const context = await browser.newContext({
     ...(options.viewport ? { viewport: options.viewport } : {}),
+    ...(options.timezoneId ? { timezoneId: options.timezoneId } : {}),
     // Only for injecting a checker (axe-core) into the page; the app itself runs under its CSP.
     bypassCSP: options.bypassCSP ?? false,
   });

@@ -34,3 +34,15 @@ export function formatMinutes(minutes: number): string {
 export function formatMoney(minor: number, currency: string): string {
   return new Intl.NumberFormat(undefined, { style: "currency", currency }).format(minor / 100);
 }
+
+/**
+ * "Times are Greenwich Mean Time (Europe/London)" when the clinic's zone is not the browser's (a
+ * patient abroad, a traveller), so a time on screen is never read in the wrong zone; null otherwise.
+ */
+export function zoneNote(timeZone: string, now = new Date()): string | null {
+  const browser = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const offset = (zone: string) => new Intl.DateTimeFormat("en-GB", { timeZone: zone, timeZoneName: "longOffset" }).formatToParts(now).find((p) => p.type === "timeZoneName")?.value;
+  if (browser === timeZone || offset(browser) === offset(timeZone)) return null;
+  const name = new Intl.DateTimeFormat(undefined, { timeZone, timeZoneName: "long" }).formatToParts(now).find((p) => p.type === "timeZoneName")?.value ?? timeZone;
+  return `Times are ${name} (${timeZone}), the clinic's time.`;
+}

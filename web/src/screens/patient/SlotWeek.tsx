@@ -8,7 +8,7 @@ import { addDays, slotSearchPageSchema, topics, zonedToInstant } from "@clinic/s
 import { LiveIndicator } from "../../components/LiveIndicator";
 import { Async } from "../../components/States";
 import { api, ApiError } from "../../lib/api";
-import { formatDate, formatTime, localDate } from "../../lib/format";
+import { formatDate, formatTime, localDate, zoneNote } from "../../lib/format";
 import { useLoad } from "../../lib/useLoad";
 import { byId, mergeByVersion } from "../../lib/liveRows";
 import { useTopic } from "../../lib/useTopic";
@@ -120,6 +120,7 @@ export function SlotWeek({ doctorId, from, timeZone, clinicNames, onWeek, onPick
         </h2>
         <LiveIndicator status={topic.status} detail={topic.error} />
       </div>
+      {zoneNote(timeZone) && <p className="field-hint" data-testid="zone-note">{zoneNote(timeZone)}</p>}
       <div className="week-nav">
         <button type="button" className="button button-quiet" disabled={start <= today} onClick={() => onWeek(addDays(start, -7))}>
           ← Previous week
