@@ -40,3 +40,6 @@ export type PaymentStatus = (typeof paymentStatuses)[number];
 
 export const bookingNextSteps = ["confirm", "pay"] as const;
 export const idempotencyKeySchema = z.string().min(8).max(128).regex(/^[\w.:-]+$/, "letters, digits, _ . : -");
+
+/** The card processor's cut passed on to the patient of a paid booking: 2 % of the fee (docs/booking.md). */
+export const TRANSACTION_FEE_RATE = 0.02;

@@ -280,13 +280,19 @@ describe("patient screens (browser, phone)", () => {
     await screenshot(page, "patient-check-in");
   });
 
-  it("names the clinic's time zone on the week when the patient's browser is elsewhere, and only then", async () => {
+  it("shows the price and the cancellation policy before a hold, and names the clinic's time zone when the browser is elsewhere", async () => {
     const { doctor } = await doctorWithSlots("Dr Zoe Zonal", 1);
     const patient = await buildPatient(stage.app, { tier: "vise", relatedTo: doctor.doctorId });
     const zone = (await query<{ time_zone: string }>(stage.app, "select time_zone from clinic where id = ?", [clinicId]))[0]!.time_zone;
     const away = await pageSignedIn(stage.browser, stage.app.url, patient.user.email!, { viewport: PHONE, timezoneId: "Asia/Kathmandu" });
     await openWeek(away, doctor.doctorId!);
     expect(await away.getByTestId("zone-note").innerText()).toContain(`(${zone}), the clinic's time.`);
+    // Before any hold: what it costs and until when it can be cancelled.
+    await query(stage.app, "update doctor set consultation_fee_minor = 4500, currency = 'GBP' where id = ?", [doctor.doctorId]);
+    await away.reload();
+    const policy = away.getByTestId("price-policy");
+    await policy.getByText(/£45\.00 a consultation, plus a 2 % card fee/).waitFor({ timeout: 10_000 });
+    await policy.getByText(/free of charge until 24 hours before the appointment/).waitFor();
     await away.context().close();
     const local = await pageSignedIn(stage.browser, stage.app.url, patient.user.email!, { viewport: PHONE, timezoneId: zone });
     await openWeek(local, doctor.doctorId!);

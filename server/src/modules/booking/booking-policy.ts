@@ -3,15 +3,14 @@
  * (docs/booking.md). Pure decisions plus the two reads they need.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import type { PaymentStatus, SubscriptionTier } from "@clinic/shared";
+import { TRANSACTION_FEE_RATE, type PaymentStatus, type SubscriptionTier } from "@clinic/shared";
 import { denied } from "../../platform/errors";
 import { notify, type Notice } from "../notifications";
 import type { Payment } from "./appointment.store";
 import type { AppointmentRow } from "./appointment.views";
 import { formatWhen } from "@clinic/shared";
 
-/** The card processor's cut passed on to the patient: 2 % of the fee, rounded half up to a minor unit. */
-export const TRANSACTION_FEE_RATE = 0.02;
+/** The card processor's cut passed on to the patient (TRANSACTION_FEE_RATE), rounded half up to a minor unit. */
 export const transactionFeeOf = (feeMinor: number) => Math.round(feeMinor * TRANSACTION_FEE_RATE);
 
 export interface PricingInput {

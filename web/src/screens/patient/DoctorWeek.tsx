@@ -1,11 +1,12 @@
 /** A doctor's week: the profile line, the live week of slots, and booking a free slot (a hold). */
 import { useId, useState } from "react";
-import { createAppointmentReplySchema, loyaltyAccountSchema, type CreateAppointmentReply, type DoctorView } from "@clinic/shared";
+import { TRANSACTION_FEE_RATE, clinicSchema, createAppointmentReplySchema, formatPhone, loyaltyAccountSchema, type CreateAppointmentReply, type DoctorView } from "@clinic/shared";
 import { Checkbox } from "../../components/Checkbox";
 import { Async } from "../../components/States";
 import { api, idempotencyKey } from "../../lib/api";
 import { Link, navigate, useSearchParams } from "../../lib/router";
 import { useLoad } from "../../lib/useLoad";
+import { formatMoney } from "../../lib/format";
 import { Notice, loadClinics, loadDoctor } from "./common";
 import { SlotWeek } from "./SlotWeek";
 
@@ -25,6 +26,34 @@ export function useDoctorWithClinics(doctorId: string) {
     const first = clinics.find((clinic) => clinic.id === doctor.clinics[0]?.id);
     return { doctor, timeZone: first?.timeZone ?? "UTC", clinicNames: new Map(doctor.clinics.map((c) => [c.id, c.name])) };
   }, [doctorId]);
+}
+
+/**
+ * What a booking costs and until when it can be cancelled, shown before the patient holds a slot:
+ * the doctor's fee with the card fee (a service's own price is shown on the booking screen), free
+ * for Vise members with their own doctor; the clinic's cancellation cutoff (its first clinic's).
+ */
+function PriceAndPolicy({ doctor }: { doctor: DoctorView }) {
+  const clinicId = doctor.clinics[0]?.id;
+  const clinic = useLoad((signal) => (clinicId ? api(`/clinics/${clinicId}`, { schema: clinicSchema, signal }) : Promise.resolve(null)), [clinicId]);
+  const cutoff = clinic.state.data?.settings.patientCancelCutoffHours;
+  const fee = doctor.consultationFeeMinor;
+  return (
+    <section className="panel price-policy" aria-label="Price and cancellation" data-testid="price-policy">
+      <p>
+        <strong>Price:</strong>{" "}
+        {fee > 0
+          ? `${formatMoney(fee, doctor.currency)} a consultation, plus a ${Math.round(TRANSACTION_FEE_RATE * 100)} % card fee, paid online when you book (free for Vise members with ${doctor.displayName} as their doctor).`
+          : "no charge online."}
+      </p>
+      {cutoff !== undefined && (
+        <p>
+          <strong>Cancelling:</strong> {cutoff > 0 ? `free of charge until ${cutoff} hours before the appointment; after that, call the clinic.` : "free of charge until the appointment starts."}
+          {clinic.state.data?.phone ? ` Clinic: ${formatPhone(clinic.state.data.phone)}.` : ""}
+        </p>
+      )}
+    </section>
+  );
 }
 
 export function DoctorWeek({ doctorId }: { doctorId: string }) {
@@ -58,6 +87,7 @@ export function DoctorWeek({ doctorId }: { doctorId: string }) {
               <Link to={`/patient/waitlist?doctorId=${doctor.id}`}>Join the waitlist for {doctor.displayName}</Link>
             </p>
           </section>
+          <PriceAndPolicy doctor={doctor} />
           <Notice />
           {(points.state.data ?? 0) > 0 && (
             <section className="panel" aria-label="Loyalty points">
