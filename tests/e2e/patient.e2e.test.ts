@@ -299,4 +299,16 @@ describe("patient screens (browser, phone)", () => {
     expect(await local.getByTestId("zone-note").count()).toBe(0);
     await local.context().close();
   });
+
+  it("the home page shows the patient's next appointment and where to manage it", async () => {
+    const { doctor } = await doctorWithSlots("Dr Hana Homepage", 0);
+    const patient = await buildPatient(stage.app, { tier: "vise", relatedTo: doctor.doctorId });
+    await buildAppointmentFromNow(stage.app, { doctorId: doctor.doctorId!, clinicId, patientId: patient.patientId!, fromNowMinutes: 3 * 24 * HOUR });
+    const page = await phonePage(patient);
+    const next = page.getByTestId("home-next");
+    await next.getByText("with Dr Hana Homepage").waitFor({ timeout: 10_000 });
+    await next.getByRole("link", { name: "Manage or check in" }).waitFor();
+    await screenshot(page, "home-patient");
+    await page.context().close();
+  });
 });

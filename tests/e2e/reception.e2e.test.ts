@@ -260,4 +260,16 @@ describe("reception screens (browser)", () => {
     await page.getByRole("status").getByText(/Marked a no-show: Milo Missed/).waitFor({ timeout: 10_000 });
     expect(await query(stage.app, `select status, status_reason from appointment where id = ?`, [past])).toEqual([{ status: "no_show", status_reason: "Did not come; no answer on the phone" }]);
   });
+
+  it("the home page shows reception today's queue figures for their clinic", async () => {
+    const { clinicId, reception } = await setup();
+    await query(stage.app, `update clinic set name = 'Homepage Clinic' where id = ?`, [clinicId]);
+    const page = await pageSignedIn(stage.browser, stage.app.url, reception.user.email!, { viewport: WIDE });
+    const home = page.getByTestId("home-staff");
+    await home.getByRole("heading", { name: "Today at Homepage Clinic" }).waitFor({ timeout: 10_000 });
+    await home.getByText("Waiting").waitFor();
+    await home.getByRole("link", { name: "Queue board" }).waitFor();
+    await screenshot(page, "home-reception");
+    await page.context().close();
+  });
 });

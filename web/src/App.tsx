@@ -2,23 +2,12 @@ import { useEffect } from "react";
 import { Display } from "./screens/Display";
 import { Shell } from "./screens/Shell";
 import { SignIn } from "./screens/SignIn";
+import { Home } from "./screens/Home";
 import { SystemStatus } from "./screens/Status";
 import { allows } from "./lib/routes";
 import { matchPath, navigate, usePath } from "./lib/router";
 import { publicRoutes, screenRoutes } from "./screens/routes";
-import { useSession, type Session } from "./lib/session";
-
-function Home({ session }: { session: Session }) {
-  return (
-    <>
-      <section className="panel" aria-labelledby="welcome-heading">
-        <h1 id="welcome-heading">Welcome, {session.user.displayName}</h1>
-        <p>Signed in as <strong>{session.user.role.replace("_", " ")}</strong>.</p>
-      </section>
-      <SystemStatus />
-    </>
-  );
-}
+import { useSession } from "./lib/session";
 
 function NotFound() {
   return (
