@@ -99,7 +99,7 @@ describe("account screens (browser)", () => {
   it("turns on two-factor from the secret on the page; the next sign-in asks for a code and a backup code works", async () => {
     const patient = await buildPerson(stage.app, "patient");
     const page = await pageSignedIn(stage.browser, stage.app.url, patient.user.email!, { viewport: PHONE });
-    await page.getByRole("link", { name: "Account" }).click();
+    await page.getByRole("link", { name: "Account", exact: true }).click();
     await page.getByRole("heading", { name: "Two-factor sign-in" }).waitFor();
     await page.getByRole("button", { name: "Set up two-factor" }).click();
     await page.getByRole("img", { name: /QR code/ }).waitFor();
@@ -174,7 +174,7 @@ describe("account screens (browser)", () => {
   it("saves notification preferences and the profile; both are there after a reload", async () => {
     const patient = await buildPerson(stage.app, "patient");
     const page = await pageSignedIn(stage.browser, stage.app.url, patient.user.email!, { viewport: PHONE });
-    await page.getByRole("link", { name: "Account" }).click();
+    await page.getByRole("link", { name: "Account", exact: true }).click();
     // The patient menu has a "Notifications" (the inbox) too: the account page's own navigation is meant.
     await page.getByRole("navigation", { name: "Account" }).getByRole("link", { name: "Notifications" }).click();
     const sms = page.getByLabel("Text message (SMS)");

@@ -15,7 +15,7 @@ describe("clinic admin: waiting-room screens (browser)", () => {
     const admin = await buildPerson(stage.app, "clinic_admin", { clinicIds: [clinicId] });
     const adminPage = await (await stage.browser.newContext()).newPage();
     await signIn(adminPage, stage.app.url, admin.user.email!, TEST_PASSWORD);
-    await adminPage.getByRole("link", { name: "Clinic admin" }).click();
+    await adminPage.getByRole("link", { name: "Clinic admin", exact: true }).click();
     await adminPage.getByRole("link", { name: /Waiting-room screens/ }).click();
     await adminPage.getByText("No screens yet.").waitFor();
 

@@ -28,7 +28,7 @@ describe("a booking reaches the reception board live (browser, two contexts)", (
     const reception = await buildPerson(stage.app, "receptionist", { clinicIds: [clinicId] });
 
     const board = await pageSignedIn(stage.browser, stage.app.url, reception.user.email!, { viewport: { width: 1400, height: 900 } });
-    await board.getByRole("link", { name: "Queue board" }).click();
+    await board.getByRole("link", { name: "Queue board", exact: true }).click();
     await board.getByTestId("board-live").locator("[data-status=live]").waitFor({ timeout: 10_000 });
 
     // A mark on the board's document: it is still there at the end only if the page never reloaded.

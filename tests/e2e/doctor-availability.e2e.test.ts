@@ -17,7 +17,7 @@ describe("doctor: availability and time off (browser)", () => {
 
   async function open(email: string, link: string): Promise<Page> {
     const page = await pageSignedIn(stage.browser, stage.app.url, email, { viewport: { width: 1100, height: 1000 } });
-    await page.getByRole("link", { name: link }).click();
+    await page.getByRole("link", { name: link, exact: true }).click();
     return page;
   }
 

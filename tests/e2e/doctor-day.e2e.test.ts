@@ -20,7 +20,7 @@ describe("doctor: my day (browser)", () => {
 
   async function openDay(email: string): Promise<Page> {
     const page = await pageSignedIn(stage.browser, stage.app.url, email, { viewport: { width: 1100, height: 1000 } });
-    await page.getByRole("link", { name: "My day" }).click();
+    await page.getByRole("link", { name: "My day", exact: true }).click();
     await page.getByRole("heading", { name: "My day" }).waitFor();
     await page.locator("main .live-indicator[data-status=live]").first().waitFor(LONG);
     return page;

@@ -45,7 +45,7 @@ describe("patient screens (browser, phone)", () => {
     const patient = await buildPatient(stage.app, { tier: "vise", relatedTo: doctor.doctorId });
     const page = await phonePage(patient);
 
-    await page.getByRole("link", { name: "Find a doctor" }).click();
+    await page.getByRole("link", { name: "Find a doctor", exact: true }).click();
     await page.getByLabel("Doctor's name").fill("Rahmanova");
     await page.getByLabel("Language").fill("bn");
     await page.getByRole("button", { name: "Search" }).click();
@@ -88,7 +88,7 @@ describe("patient screens (browser, phone)", () => {
     await query(stage.app, `update doctor set rating_average = 4.8, rating_count = 12 where id = ?`, [rated.doctor.doctorId]);
     await query(stage.app, `update doctor set rating_average = 3.1, rating_count = 40 where id = ?`, [soon.doctor.doctorId]);
     const page = await phonePage(await buildPatient(stage.app, { tier: "standard" }));
-    await page.getByRole("link", { name: "Find a doctor" }).click();
+    await page.getByRole("link", { name: "Find a doctor", exact: true }).click();
     await page.getByLabel("Doctor's name").fill("Sortly");
     const names = () => page.getByTestId("doctor-results").locator(".doctor-card h3").allTextContents();
 
@@ -193,7 +193,7 @@ describe("patient screens (browser, phone)", () => {
     const held = await call(stage.app, patient, "POST", "/appointments", { slotId: slotIds[0] });
     expect((await call(stage.app, patient, "POST", `/appointments/${held.body.id}/confirm`)).status).toBe(200);
     const page = await phonePage(patient);
-    await page.getByRole("link", { name: "My appointments" }).click();
+    await page.getByRole("link", { name: "My appointments", exact: true }).click();
     const upcoming = page.getByTestId("upcoming");
     await upcoming.getByText("Dr Move Around").waitFor();
 
@@ -223,7 +223,7 @@ describe("patient screens (browser, phone)", () => {
     const patient = await buildPatient(stage.app, { tier: "vise", relatedTo: doctor.doctorId });
     const page = await phonePage(patient);
 
-    await page.getByRole("link", { name: "Waitlist" }).click();
+    await page.getByRole("link", { name: "Waitlist", exact: true }).click();
     await page.getByRole("option", { name: "Dr Wait Listed" }).waitFor({ state: "attached" });
     await page.getByLabel("Doctor").selectOption({ label: "Dr Wait Listed" });
     await page.getByRole("button", { name: "Join the waitlist" }).click();
@@ -264,7 +264,7 @@ describe("patient screens (browser, phone)", () => {
     const code = (await call(stage.app, reception, "GET", `/clinics/${clinicId}/display`)).body.checkInCode as string;
 
     const page = await phonePage(patient);
-    await page.getByRole("link", { name: "My appointments" }).click();
+    await page.getByRole("link", { name: "My appointments", exact: true }).click();
     const upcoming = page.getByTestId("upcoming");
     await upcoming.getByLabel("Check-in code").waitFor();
     await upcoming.getByLabel("Check-in code").fill("ZZZZZZZZ");

@@ -33,7 +33,7 @@ describe("reception screens (browser)", () => {
 
   async function open(reception: TestPerson, link: "Queue board" | "Day calendar"): Promise<Page> {
     const page = await pageSignedIn(stage.browser, stage.app.url, reception.user.email!, { viewport: WIDE });
-    await page.getByRole("link", { name: link }).click();
+    await page.getByRole("link", { name: link, exact: true }).click();
     await page.getByTestId(link === "Queue board" ? "board-live" : "calendar-live").locator("[data-status=live]").waitFor({ timeout: 10_000 });
     return page;
   }
@@ -111,6 +111,9 @@ describe("reception screens (browser)", () => {
     // A UK clinic (its own number says so): the desk types numbers the way patients say them.
     await query(stage.app, `update clinic set phone = '+442071234567' where id = ?`, [clinicId]);
     const page = await open(reception, "Queue board");
+    // The registration is in a drawer, closed so the queue is above the fold.
+    expect(await page.getByTestId("walk-in-drawer").getAttribute("open")).toBeNull();
+    await page.getByTestId("walk-in-drawer").locator("summary").click();
     const form = page.locator("form.rc-walkin");
 
     await form.getByLabel("New patient (quick record)").check();
@@ -268,7 +271,7 @@ describe("reception screens (browser)", () => {
     const home = page.getByTestId("home-staff");
     await home.getByRole("heading", { name: "Today at Homepage Clinic" }).waitFor({ timeout: 10_000 });
     await home.getByText("Waiting").waitFor();
-    await home.getByRole("link", { name: "Queue board" }).waitFor();
+    await home.getByRole("link", { name: "Open the queue board" }).waitFor();
     await screenshot(page, "home-reception");
     await page.context().close();
   });

@@ -75,7 +75,7 @@ describe("sign-in (browser)", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.locator(".live-indicator[data-status=live]").waitFor({ timeout: 10_000 });
 
-    await page.getByRole("link", { name: "Waiting-room display" }).click();
+    await page.getByRole("link", { name: "Waiting-room display", exact: true }).click();
     expect(new URL(page.url()).pathname).toBe("/display");
     await page.locator(".live-indicator[data-status=live]").waitFor({ timeout: 10_000 });
     await page.getByTestId("check-in-code").waitFor();

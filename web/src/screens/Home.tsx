@@ -27,7 +27,7 @@ export function Home({ session }: { session: Session }) {
       {(role === "receptionist" || role === "clinic_admin") && <StaffHome session={session} />}
       {role === "platform_admin" && (
         <>
-          <section className="panel home-links"><Link className="button" to="/admin/staff">Doctors awaiting approval</Link> <Link className="button button-quiet" to="/admin">Clinic admin</Link></section>
+          <section className="panel home-links"><Link className="button" to="/admin/staff">Review doctors awaiting approval</Link> <Link className="button button-quiet" to="/admin">Open the clinic admin</Link></section>
           <SystemStatus />
         </>
       )}
@@ -50,7 +50,7 @@ function PatientHome() {
     <section className="panel" aria-labelledby={`${id}-h`} data-testid="home-next">
       <h2 id={`${id}-h`}>Your next appointment</h2>
       <Async state={next.state} retry={() => void next.reload()} isEmpty={(found) => found === null}
-        empty={<>No appointment booked. <Link to="/patient/doctors">Find a doctor</Link></>}>
+        empty={<>No appointment booked. <Link to="/patient/doctors">Find a doctor to book</Link></>}>
         {(found) => found && <NextVisit {...found} />}
       </Async>
     </section>
@@ -78,11 +78,11 @@ function DoctorHome({ doctorId }: { doctorId: string }) {
   return (
     <section className="panel home-links" data-testid="home-doctor">
       {status && status !== "approved" && (
-        <p>Your profile is {status === "pending" ? "waiting for approval" : "not approved"}: <Link to="/doctor/credentials">your credentials</Link>.</p>
+        <p>Your profile is {status === "pending" ? "waiting for approval" : "not approved"}: see <Link to="/doctor/credentials">your registration and documents</Link>.</p>
       )}
-      <Link className="button" to="/doctor/day">My day</Link>
-      <Link className="button button-quiet" to="/doctor/availability">Availability</Link>
-      <Link className="button button-quiet" to="/doctor/time-off">Time off</Link>
+      <Link className="button" to="/doctor/day">Open my day</Link>
+      <Link className="button button-quiet" to="/doctor/availability">Set my availability</Link>
+      <Link className="button button-quiet" to="/doctor/time-off">Plan time off</Link>
     </section>
   );
 }
@@ -110,9 +110,9 @@ function StaffHome({ session }: { session: Session }) {
         )}
       </Async>
       <p className="home-links">
-        <Link className="button" to="/reception/queue">Queue board</Link>
-        <Link className="button button-quiet" to="/reception/day">Day calendar</Link>
-        {session.user.role === "clinic_admin" && <Link className="button button-quiet" to="/admin">Clinic admin</Link>}
+        <Link className="button" to="/reception/queue">Open the queue board</Link>
+        <Link className="button button-quiet" to="/reception/day">Open the day calendar</Link>
+        {session.user.role === "clinic_admin" && <Link className="button button-quiet" to="/admin">Open the clinic admin</Link>}
       </p>
     </section>
   );

@@ -192,9 +192,11 @@ export function QueueBoard({ session }: { session: Session }) {
         <div aria-live="polite">{notice?.tone === "ok" && <p className="rc-done" role="status">{notice.text}</p>}</div>
         {notice?.tone === "alert" && <p className="form-error" role="alert">{notice.text}</p>}
       </section>
-      <section className="panel">
+      {/* A drawer, closed by default: the queue itself stays above the fold at 1366×768 and on a tablet. */}
+      <details className="panel rc-drawer" data-testid="walk-in-drawer">
+        <summary>Register a walk-in or emergency</summary>
         <WalkInForm clinic={clinic} doctors={doctorList} onRegistered={upsert} />
-      </section>
+      </details>
       {live.state === null ? (
         live.status === "offline" ? <ErrorState message={`The live queue is unavailable: ${live.error ?? "offline"}`} /> : <p className="state" role="status">Connecting to the live queue…</p>
       ) : (
