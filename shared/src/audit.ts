@@ -5,6 +5,8 @@ export const auditEventSchema = z.object({
   id: z.number().int(),
   at: instantSchema,
   actorId: z.uuid().nullable(),
+  /** The actor's display name (null for the system, or an account since removed). */
+  actorName: z.string().nullable(),
   actorRole: z.string().nullable(),
   action: z.string(),
   entityType: z.string(),

@@ -60,6 +60,16 @@ describe("audit trail", () => {
     expect(reads.items.map((e) => e.clinicId)).toEqual([clinicB]);
   });
 
+  it("names each actor (the system has none)", async () => {
+    const em = app.runtime.orm.em.fork() as EntityManager;
+    const named: AuditActor = { userId: adminOfA.user.id, role: "clinic_admin", ip: null, userAgent: null, requestId: null };
+    await em.transactional(async (tx) => recordAudit(tx, named, { action: "clinic.named-actor", entityType: "clinic", entityId: clinicA, clinicId: clinicA }));
+    const page = await readJson(await get(`/audit?action=clinic.named-actor`, platformAdmin), auditPageSchema);
+    expect(page.items.map((e) => [e.actorId, e.actorName])).toEqual([[adminOfA.user.id, adminOfA.user.displayName]]);
+    const system = await readJson(await get(`/audit?action=clinic.update&limit=1`, platformAdmin), auditPageSchema);
+    expect(system.items[0]!.actorName).toBeNull();
+  });
+
   it("lets a clinic admin read only their own clinic's events", async () => {
     const own = await readJson(await get(`/audit?clinicId=${clinicA}`, adminOfA), auditPageSchema);
     expect(own.items.length).toBeGreaterThanOrEqual(5);

@@ -16,11 +16,21 @@ export async function queryAudit(em: EntityManager, query: AuditQuery): Promise<
   if (query.before) where.id = { $lt: query.before };
   const rows = await em.find(AuditEvent, where, { orderBy: { id: "desc" }, limit: query.limit + 1 });
   const page = rows.slice(0, query.limit);
+  // Who the actors are, so the log reads as people rather than ids (one read for the page).
+  const actorIds = [...new Set(page.map((row) => row.actorId).filter((id): id is string => Boolean(id)))];
+  const names = new Map(
+    actorIds.length === 0
+      ? []
+      : (await em.execute<{ id: string; display_name: string }[]>(`select id, display_name from user_account where id = any(?::uuid[])`, [`{${actorIds.join(",")}}`])).map(
+          (user) => [user.id, user.display_name] as const,
+        ),
+  );
   return {
     items: page.map((row) => ({
       id: row.id,
       at: row.at.toISOString(),
       actorId: row.actorId ?? null,
+      actorName: row.actorId ? (names.get(row.actorId) ?? null) : null,
       actorRole: row.actorRole ?? null,
       action: row.action,
       entityType: row.entityType,

@@ -3,13 +3,12 @@
  * back with the reply's `nextBefore`. Clinic admins see their clinic's events; platform admins all.
  */
 import { useEffect, useState } from "react";
-import { auditPageSchema, clinicMemberListSchema, zonedToInstant, addDays, type AuditEventView, type ClinicSummary } from "@clinic/shared";
+import { auditPageSchema, zonedToInstant, addDays, type AuditEventView, type ClinicSummary } from "@clinic/shared";
 import { FormError, TextField, useSubmit } from "../../components/Field";
 import { Empty } from "../../components/States";
 import { api } from "../../lib/api";
 import { formatDateTime } from "../../lib/format";
 import type { Session } from "../../lib/session";
-import { useLoad } from "../../lib/useLoad";
 import { AdminFrame } from "./AdminFrame";
 
 const PAGE = 50;
@@ -35,10 +34,8 @@ function AuditLog({ clinic }: { clinic: ClinicSummary | null }) {
   const [draft, setDraft] = useState<Filters>(NO_FILTERS);
   const [events, setEvents] = useState<AuditEventView[] | null>(null);
   const [nextBefore, setNextBefore] = useState<number | null>(null);
-  // Names of the clinic's staff, so actors read as people; others show their role and id.
-  const staff = useLoad(async (signal) => (clinic ? (await api(`/clinics/${clinic.id}/members`, { schema: clinicMemberListSchema, signal })).items : []), [clinic?.id]);
-  const actorName = (event: AuditEventView) =>
-    staff.state.data?.find((m) => m.userId === event.actorId)?.displayName ?? (event.actorId ? `${event.actorRole ?? "user"} ${event.actorId.slice(0, 8)}` : "system");
+  // The server names the actors; an account since removed shows its role and the start of its id.
+  const actorName = (event: AuditEventView) => event.actorName ?? (event.actorId ? `${event.actorRole ?? "user"} ${event.actorId.slice(0, 8)}` : "system");
 
   const load = useSubmit(async (filters: Filters, before: number | null) => {
     const query = new URLSearchParams({ limit: String(PAGE) });
