@@ -126,6 +126,15 @@ describe("booking flows", () => {
     await query(app, `update clinic set settings = '{"patientCancelCutoffHours": 200, "blockRepeatedNoShows": false}' where id = ?`, [clinicId]);
     const late = await call(app, patient, "POST", `/appointments/${held.body.id}/cancel`, { reason: "busy" });
     expect([late.status, late.body.code]).toEqual([409, "CANCEL_CUTOFF_PASSED"]);
+    // Past the cutoff the answer says whom to call: the clinic's own number when it has one.
+    await query(app, `update clinic set phone = '+442071234567' where id = ?`, [clinicId]);
+    const tooLate = await call(app, patient, "POST", `/appointments/${held.body.id}/cancel`, { reason: "busy" });
+    expect([tooLate.body.code, tooLate.body.clinicPhone, tooLate.body.detail]).toEqual([
+      "CANCEL_CUTOFF_PASSED",
+      "+442071234567",
+      "Cancel online up to 200 hours before; call the clinic on +44 20 7123 4567",
+    ]);
+    await query(app, `update clinic set phone = null where id = ?`, [clinicId]);
     await query(app, `update clinic set settings = '{}' where id = ?`, [clinicId]);
 
     const checkedIn = await call(app, doctor, "POST", `/appointments/${held.body.id}/status`, { status: "checked_in" });

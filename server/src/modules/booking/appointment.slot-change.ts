@@ -29,8 +29,9 @@ export type LockedOnSlot = AppointmentRow & {
   slot: SlotRow;
   /** The queue ticket of a patient in today's queue for it, if any. */
   queued: string | null;
-  /** The clinic's settings (the patient's cancel cutoff). */
+  /** The clinic's settings (the patient's cancel cutoff) and number (whom to call past it). */
   settings: unknown;
+  clinic_phone: string | null;
   /** Holds waiting for a paid visit's price difference (`endPendingMoves`). */
   pending_moves: boolean;
   /** Confirm only: what the doctor's free-booking notice says. */
@@ -43,6 +44,7 @@ const lockSql = (notice: boolean) => `
            'ends_at', s.ends_at, 'status', s.status, 'kind', s.kind, 'tags', s.tags, 'note', s.note, 'version', s.version, 'hold_expires_at', s.hold_expires_at) as slot,
          (select q.ticket from queue_entry q where q.appointment_id = a.id and q.status in ('waiting', 'called', 'in_room') limit 1) as queued,
          (select c.settings from clinic c where c.id = a.clinic_id) as settings,
+         (select c.phone from clinic c where c.id = a.clinic_id) as clinic_phone,
          exists (select 1 from appointment m where m.pending_move_from = a.id and m.status = 'pending') as pending_moves,
          ${notice ? `(select row_to_json(f) from (select ${freeBookingFactsSql("a")}) f)` : "null"} as notice
     from appointment a join slot s on s.id = a.slot_id join patient p on p.id = a.patient_id
@@ -105,7 +107,7 @@ interface Change {
 /** Runs `change` on the locked rows in `tx`: returns the appointment after it. */
 async function write(tx: EntityManager, c: SlotChangeContext, row: LockedOnSlot, change: Change): Promise<{ after: AppointmentRow; batch: { id: string; events: NewDomainEvent[]; written: Written } }> {
   if (!canTransition(row.status, change.to)) throw illegalTransition(row.status, change.to);
-  const { patient_user_id, slot, queued: _queued, settings: _settings, pending_moves: _moves, notice: _notice, ...before } = row;
+  const { patient_user_id, slot, queued: _queued, settings: _settings, clinic_phone: _phone, pending_moves: _moves, notice: _notice, ...before } = row;
   const after: AppointmentRow = { ...before, status: change.to, status_reason: change.reason ?? before.status_reason, hold_expires_at: null, version: before.version + 1 };
   const freed = change.to === "cancelled" ? { previousStatus: before.status } : {};
   const events: NewDomainEvent[] = [
@@ -164,14 +166,14 @@ export async function cancelOnSlot(
   em: EntityManager,
   id: string,
   reason: string,
-  c: SlotChangeContext & { check(row: AppointmentRow): void; cutoff(row: AppointmentRow, settings: unknown): void },
+  c: SlotChangeContext & { check(row: AppointmentRow): void; cutoff(row: AppointmentRow, settings: unknown, clinicPhone: string | null): void },
 ): Promise<AppointmentRow | null> {
   const result = await em.transactional(async (tx) => {
     const [row] = await runPrepared(tx, LOCK_FOR_CANCEL, [id]);
     if (!row) return null;
     c.check(row);
     if (row.queued) throw inQueue(row.queued);
-    c.cutoff(row, row.settings);
+    c.cutoff(row, row.settings, row.clinic_phone);
     if (row.pending_moves || (row.slot.status !== "held" && row.slot.status !== "booked")) return null;
     return write(tx, c, row, { write: CANCEL, to: "cancelled", reason, slotStatus: "available", slotCause: "released", cause: "cancelled" });
   });

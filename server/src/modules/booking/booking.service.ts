@@ -9,6 +9,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Lock } from "redlock";
 import {
   clinicSettingsSchema,
+  formatPhone,
   isLapsedHold,
   type AppointmentStatus,
   type AppointmentView,
@@ -389,8 +390,8 @@ export class BookingService {
       actor,
       committed: (batchId, events) => this.ctx.outbox.committed(batchId, events),
       check: (row) => this.assertCanManage(principal, row, { doctor: true }),
-      cutoff: (row, settings) => {
-        if (!isStaff(row)) checkCutoff(row, settings);
+      cutoff: (row, settings, clinicPhone) => {
+        if (!isStaff(row)) checkCutoff(row, settings, clinicPhone);
       },
     }).catch(mapDatabaseError);
     if (fast) return appointmentView(fast);
@@ -422,8 +423,8 @@ export class BookingService {
   /** A patient's own changes to a scheduled visit stop `patientCancelCutoffHours` before it starts. */
   async assertBeforeCutoff(tx: EntityManager, row: AppointmentRow): Promise<void> {
     if (row.status === "pending") return;
-    const [clinic] = await tx.execute<{ settings: unknown }[]>(`select settings from clinic where id = ?`, [row.clinic_id]);
-    checkCutoff(row, clinic?.settings);
+    const [clinic] = await tx.execute<{ settings: unknown; phone: string | null }[]>(`select settings, phone from clinic where id = ?`, [row.clinic_id]);
+    checkCutoff(row, clinic?.settings, clinic?.phone ?? null);
   }
 
   /** POST /appointments/:id/status: the appointment's doctor or the clinic's staff, through the state machine. */
@@ -484,11 +485,12 @@ export class BookingService {
   }
 }
 
-/** The patient's cancel cutoff on the clinic's `settings` (a hold has none). */
-function checkCutoff(row: AppointmentRow, settings: unknown): void {
+/** The patient's cancel cutoff on the clinic's `settings` (a hold has none); past it, the problem says whom to call. */
+function checkCutoff(row: AppointmentRow, settings: unknown, clinicPhone: string | null): void {
   if (row.status === "pending") return;
   const { patientCancelCutoffHours } = clinicSettingsSchema.parse(settings ?? {});
   if (new Date(row.starts_at).getTime() - patientCancelCutoffHours * 3_600_000 <= Date.now()) {
-    throw conflict("CANCEL_CUTOFF_PASSED", `Cancel online up to ${patientCancelCutoffHours} hours before; call the clinic`);
+    const call = clinicPhone ? `call the clinic on ${formatPhone(clinicPhone)}` : "call the clinic";
+    throw conflict("CANCEL_CUTOFF_PASSED", `Cancel online up to ${patientCancelCutoffHours} hours before; ${call}`, { clinicPhone });
   }
 }
