@@ -1,7 +1,13 @@
 /** Times are shown in the clinic's time zone (a patient may be elsewhere); money in minor units. */
 
+/**
+ * The clock of the clinic's place: 24-hour for a clinic in Europe (a UK desk reads 14:30, not
+ * 02:30 PM, whatever the browser's language), the browser's own habit elsewhere.
+ */
+export const hourCycleOf = (timeZone: string) => (timeZone.startsWith("Europe/") ? ({ hourCycle: "h23" } as const) : {});
+
 export function formatTime(iso: string, timeZone: string): string {
-  return new Intl.DateTimeFormat(undefined, { timeZone, hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
+  return new Intl.DateTimeFormat(undefined, { timeZone, hour: "2-digit", minute: "2-digit", ...hourCycleOf(timeZone) }).format(new Date(iso));
 }
 
 export function formatDate(iso: string, timeZone: string): string {

@@ -20,6 +20,7 @@ import { QrCode } from "../components/QrCode";
 import { chime, enableSound, soundEnabled } from "../lib/audio";
 import type { Credential } from "../lib/realtime";
 import { useSession } from "../lib/session";
+import { formatTime } from "../lib/format";
 import { useNow } from "../lib/useNow";
 import { useTopic } from "../lib/useTopic";
 
@@ -59,7 +60,7 @@ function waitText(minutes: number | null): string {
 
 function useClock(timeZone: string | undefined): string {
   const now = useNow(true, 15_000);
-  return new Date(now).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", timeZone });
+  return timeZone ? formatTime(new Date(now).toISOString(), timeZone) : new Date(now).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }
 
 export function Display() {
