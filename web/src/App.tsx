@@ -1,4 +1,5 @@
-import { useEffect } from "react";
+import { Suspense, useEffect } from "react";
+import { Loading } from "./components/States";
 import { Display } from "./screens/Display";
 import { Shell } from "./screens/Shell";
 import { SignIn } from "./screens/SignIn";
@@ -66,5 +67,10 @@ export function App() {
     path === "/" ? <Home session={session} />
     : found ? found.route.render({ session, params: found.params })
     : <NotFound />;
-  return <Shell session={session} wide={found?.route.wide ?? false}>{page}</Shell>;
+  // An area's screens arrive in their own chunk the first time one opens (lib/lazy.ts).
+  return (
+    <Shell session={session} wide={found?.route.wide ?? false}>
+      <Suspense fallback={<Loading label="Opening…" />}>{page}</Suspense>
+    </Shell>
+  );
 }

@@ -1,14 +1,18 @@
 import type { ScreenRoute } from "../../lib/routes";
+import { lazyScreen } from "../../lib/lazy";
 import "./admin.css";
-import { AdminHome } from "./AdminHome";
-import { Audit } from "./Audit";
-import { BookingRules } from "./BookingRules";
-import { DisplayTokens } from "./DisplayTokens";
-import { Import } from "./Import";
-import { AdminReviews } from "./Reviews";
-import { Services } from "./Services";
-import { Staff } from "./Staff";
-import { Templates } from "./Templates";
+
+/** This area's screens, one chunk loaded when the first of them opens (lib/lazy.ts). */
+const screens = () => import("./screens");
+const AdminHome = lazyScreen(screens, (m) => m.AdminHome);
+const Audit = lazyScreen(screens, (m) => m.Audit);
+const BookingRules = lazyScreen(screens, (m) => m.BookingRules);
+const DisplayTokens = lazyScreen(screens, (m) => m.DisplayTokens);
+const Import = lazyScreen(screens, (m) => m.Import);
+const AdminReviews = lazyScreen(screens, (m) => m.AdminReviews);
+const Services = lazyScreen(screens, (m) => m.Services);
+const Staff = lazyScreen(screens, (m) => m.Staff);
+const Templates = lazyScreen(screens, (m) => m.Templates);
 
 /** Clinic admin screens: one menu entry ("Clinic admin") to the admin home, which links to the rest. */
 export const adminRoutes: ScreenRoute[] = [

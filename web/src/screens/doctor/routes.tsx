@@ -1,10 +1,14 @@
 import type { ScreenRoute } from "../../lib/routes";
-import { Availability } from "./Availability";
-import { Credentials } from "./Credentials";
-import { MyDay } from "./MyDay";
-import { DoctorReviews } from "./Reviews";
-import { TimeOff } from "./TimeOff";
+import { lazyScreen } from "../../lib/lazy";
 import "./doctor.css";
+
+/** This area's screens, one chunk loaded when the first of them opens (lib/lazy.ts). */
+const screens = () => import("./screens");
+const Availability = lazyScreen(screens, (m) => m.Availability);
+const Credentials = lazyScreen(screens, (m) => m.Credentials);
+const MyDay = lazyScreen(screens, (m) => m.MyDay);
+const DoctorReviews = lazyScreen(screens, (m) => m.DoctorReviews);
+const TimeOff = lazyScreen(screens, (m) => m.TimeOff);
 
 /** Doctor screens. */
 export const doctorRoutes: ScreenRoute[] = [

@@ -1,12 +1,17 @@
 import type { ScreenRoute } from "../../lib/routes";
-import { Booking } from "./Booking";
-import { DoctorWeek } from "./DoctorWeek";
-import { FindDoctor } from "./FindDoctor";
-import { MyAppointments } from "./MyAppointments";
-import { Reschedule } from "./Reschedule";
-import { DoctorReviewsPage, Reviews } from "./Reviews";
-import { Waitlist } from "./Waitlist";
+import { lazyScreen } from "../../lib/lazy";
 import "./patient.css";
+
+/** This area's screens, one chunk loaded when the first of them opens (lib/lazy.ts). */
+const screens = () => import("./screens");
+const Booking = lazyScreen(screens, (m) => m.Booking);
+const DoctorWeek = lazyScreen(screens, (m) => m.DoctorWeek);
+const FindDoctor = lazyScreen(screens, (m) => m.FindDoctor);
+const MyAppointments = lazyScreen(screens, (m) => m.MyAppointments);
+const Reschedule = lazyScreen(screens, (m) => m.Reschedule);
+const DoctorReviewsPage = lazyScreen(screens, (m) => m.DoctorReviewsPage);
+const Reviews = lazyScreen(screens, (m) => m.Reviews);
+const Waitlist = lazyScreen(screens, (m) => m.Waitlist);
 
 const patient = ["patient"] as const;
 

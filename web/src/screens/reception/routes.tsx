@@ -1,7 +1,11 @@
 import type { ScreenRoute } from "../../lib/routes";
-import { DayCalendar } from "./DayCalendar";
-import { QueueBoard } from "./QueueBoard";
+import { lazyScreen } from "../../lib/lazy";
 import "./reception.css";
+
+/** This area's screens, one chunk loaded when the first of them opens (lib/lazy.ts). */
+const screens = () => import("./screens");
+const DayCalendar = lazyScreen(screens, (m) => m.DayCalendar);
+const QueueBoard = lazyScreen(screens, (m) => m.QueueBoard);
 
 /** Reception screens: the clinic's receptionists, and its clinic admins. */
 export const receptionRoutes: ScreenRoute[] = [

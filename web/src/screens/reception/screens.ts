@@ -1,0 +1,3 @@
+/** Every screen of the reception area, for its lazily loaded chunk (routes.tsx). */
+export { DayCalendar } from "./DayCalendar";
+export { QueueBoard } from "./QueueBoard";
