@@ -45,12 +45,17 @@ export const templates = {
         title: "Your appointment was cancelled",
         body: "Your appointment with {{doctor}} on {{when}} was cancelled: {{reason}}. {{alternativesText}}",
       },
+      bn: {
+        title: "আপনার অ্যাপয়েন্টমেন্ট বাতিল হয়েছে",
+        body: "{{when}}-এ {{doctor}}-এর সঙ্গে আপনার অ্যাপয়েন্টমেন্ট বাতিল হয়েছে: {{reason}}। {{alternativesText}}",
+      },
     },
   },
   "booking.free-booked": {
     category: "care",
     text: {
       en: { title: "New booking", body: "{{patient}} booked {{when}} at {{clinic}} ({{why}})." },
+      bn: { title: "নতুন বুকিং", body: "{{patient}} {{clinic}}-এ {{when}} বুক করেছেন ({{why}})।" },
     },
   },
   // The live flow's messages to the patient and the doctor (docs/notifications.md "Visit messages").
@@ -168,6 +173,10 @@ export const templates = {
         title: "{{doctor}} is running late",
         body: "{{doctor}} at {{clinic}} is running late: you are now expected at {{time}} (before: {{previous}}).",
       },
+      bn: {
+        title: "{{doctor}}-এর দেরি হচ্ছে",
+        body: "{{clinic}}-এ {{doctor}}-এর দেরি হচ্ছে: এখন আপনাকে {{time}}-এ দেখা হবে বলে আশা করা হচ্ছে (আগে: {{previous}})।",
+      },
     },
   },
   "queue.eta-gained": {
@@ -176,6 +185,10 @@ export const templates = {
       en: {
         title: "You may be seen earlier",
         body: "{{doctor}} at {{clinic}} is moving faster: you are now expected at {{time}} (before: {{previous}}). Come earlier if you can.",
+      },
+      bn: {
+        title: "আপনাকে আগে দেখা হতে পারে",
+        body: "{{clinic}}-এ {{doctor}} দ্রুত এগোচ্ছেন: এখন আপনাকে {{time}}-এ দেখা হবে বলে আশা করা হচ্ছে (আগে: {{previous}})। পারলে আগে আসুন।",
       },
     },
   },
@@ -198,6 +211,7 @@ export const templates = {
     category: "care",
     text: {
       en: { title: "New paid booking", body: "{{patient}} booked and paid for {{when}} at {{clinic}} ({{amount}})." },
+      bn: { title: "নতুন পেইড বুকিং", body: "{{patient}} {{clinic}}-এ {{when}} বুক করে পেমেন্ট করেছেন ({{amount}})।" },
     },
   },
   "payments.pay-link": {
@@ -211,6 +225,7 @@ export const templates = {
     category: "care",
     text: {
       en: { title: "Your visit was not moved", body: "The payment of the difference for moving to {{when}} with {{doctor}} {{reason}}, so that time was released. Your visit stays at its original time." },
+      bn: { title: "আপনার ভিজিট সরানো হয়নি", body: "{{doctor}}-এর সঙ্গে {{when}}-এ সরানোর জন্য বাড়তি পেমেন্ট সম্পন্ন হয়নি ({{reason}}), তাই সেই সময়টি ছেড়ে দেওয়া হয়েছে। আপনার ভিজিট আগের সময়েই থাকছে।" },
     },
   },
   "payments.refunded": {
@@ -219,6 +234,10 @@ export const templates = {
       en: {
         title: "Refund of {{amount}}",
         body: "We refunded {{amount}} for your appointment with {{doctor}} on {{when}}: {{reason}}. Refunds usually reach your card within 5–10 business days, so by {{arrivalBy}} at the latest.",
+      },
+      bn: {
+        title: "{{amount}} ফেরত",
+        body: "{{when}}-এ {{doctor}}-এর সঙ্গে আপনার অ্যাপয়েন্টমেন্টের জন্য আমরা {{amount}} ফেরত দিয়েছি: {{reason}}। ফেরত সাধারণত ৫–১০ কার্যদিবসের মধ্যে আপনার কার্ডে পৌঁছায়, অর্থাৎ সর্বশেষ {{arrivalBy}}-এর মধ্যে।",
       },
     },
   },
@@ -235,6 +254,7 @@ export const templates = {
     category: "care",
     text: {
       en: { title: "Your booking was not paid", body: "The payment for your appointment with {{doctor}} on {{when}} {{reason}}, so the slot was released." },
+      bn: { title: "আপনার বুকিংয়ের পেমেন্ট হয়নি", body: "{{when}}-এ {{doctor}}-এর সঙ্গে আপনার অ্যাপয়েন্টমেন্টের পেমেন্ট সম্পন্ন হয়নি ({{reason}}), তাই স্লটটি ছেড়ে দেওয়া হয়েছে।" },
     },
   },
   "payments.refunded-slot-taken": {
@@ -243,6 +263,10 @@ export const templates = {
       en: {
         title: "Your payment was refunded",
         body: "Your payment ({{amount}}) arrived after the hold on {{when}} with {{doctor}} had lapsed and the slot was taken, so it was refunded in full; it should reach your card by {{arrivalBy}}. {{alternativesText}}",
+      },
+      bn: {
+        title: "আপনার পেমেন্ট ফেরত দেওয়া হয়েছে",
+        body: "{{when}}-এ {{doctor}}-এর সঙ্গে হোল্ডের মেয়াদ শেষ হয়ে স্লটটি অন্য কেউ নেওয়ার পরে আপনার পেমেন্ট ({{amount}}) এসেছে, তাই তা পুরোটা ফেরত দেওয়া হয়েছে; {{arrivalBy}}-এর মধ্যে আপনার কার্ডে পৌঁছানোর কথা। {{alternativesText}}",
       },
     },
   },
