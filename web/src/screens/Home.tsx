@@ -13,7 +13,7 @@ import { Link } from "../lib/router";
 import type { Session } from "../lib/session";
 import { useLoad } from "../lib/useLoad";
 import { SystemStatus } from "./Status";
-import { loadClinics, loadDoctor } from "./patient/common";
+import { loadClinics, loadDoctor } from "../lib/directory";
 
 export function Home({ session }: { session: Session }) {
   const role = session.user.role;

@@ -13,7 +13,8 @@ import { formatCountdown, formatDateTime, formatMoney } from "../../lib/format";
 import { Link, navigate, useSearchParams } from "../../lib/router";
 import { useLoad } from "../../lib/useLoad";
 import { secondsUntil, useNow } from "../../lib/useNow";
-import { loadClinics, loadDoctor, setNotice, useMe } from "./common";
+import { loadClinics, loadDoctor } from "../../lib/directory";
+import { setNotice, useMe } from "./common";
 import { recentHold } from "./DoctorWeek";
 
 export function Booking({ appointmentId }: { appointmentId: string }) {

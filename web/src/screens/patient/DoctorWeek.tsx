@@ -7,7 +7,8 @@ import { api, idempotencyKey } from "../../lib/api";
 import { Link, navigate, useSearchParams } from "../../lib/router";
 import { useLoad } from "../../lib/useLoad";
 import { formatMoney } from "../../lib/format";
-import { Notice, loadClinics, loadDoctor } from "./common";
+import { loadClinics, loadDoctor } from "../../lib/directory";
+import { Notice } from "./common";
 import { SlotWeek } from "./SlotWeek";
 
 /** The hold just placed, handed to the booking screen (it has `next`, the fee and any warning). */

@@ -10,7 +10,8 @@ import { api } from "../../lib/api";
 import { formatDateTime } from "../../lib/format";
 import { Link, navigate, useSearchParams } from "../../lib/router";
 import { useLoad } from "../../lib/useLoad";
-import { loadClinics, zoneOf } from "./common";
+import { loadClinics } from "../../lib/directory";
+import { zoneOf } from "./common";
 
 const DAY_MS = 86_400_000;
 const FILTERS = ["q", "specialty", "clinicId", "language", "minRating", "within", "sort"] as const;

@@ -13,7 +13,8 @@ import { memoized } from "../../lib/memo";
 import { Link } from "../../lib/router";
 import { useLoad } from "../../lib/useLoad";
 import { useNow } from "../../lib/useNow";
-import { loadDoctor, Notice, useMe } from "./common";
+import { loadDoctor } from "../../lib/directory";
+import { Notice, useMe } from "./common";
 import { CheckIn } from "./CheckIn";
 
 const loadClinic = memoized((clinicId) => api(`/clinics/${clinicId}`, { schema: clinicSchema }));

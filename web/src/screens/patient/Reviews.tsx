@@ -9,7 +9,7 @@ import { Async } from "../../components/States";
 import { api, ApiError } from "../../lib/api";
 import { Link } from "../../lib/router";
 import { useLoad } from "../../lib/useLoad";
-import { loadDoctor } from "./common";
+import { loadDoctor } from "../../lib/directory";
 
 export type ListedReview = ReviewPage["items"][number];
 

@@ -1,25 +1,14 @@
 /**
- * Small helpers the patient screens share: cached directory lookups (clinics with their time zones,
- * doctors by id), a one-shot notice carried across a navigation, and the shared `me` topic hook
- * (the countdown clock is lib/useNow.ts).
+ * Small helpers the patient screens share: names for lists of ids (through lib/directory.ts), a
+ * one-shot notice carried across a navigation, and the shared `me` topic hook (the countdown clock
+ * is lib/useNow.ts).
  */
 import { useSyncExternalStore } from "react";
-import { clinicListSchema, doctorSchema, MY_TOPIC, type ClinicSummary, type DoctorView, type ReceivedEvent } from "@clinic/shared";
-import { api } from "../../lib/api";
-import { memoized } from "../../lib/memo";
+import { MY_TOPIC, type ClinicSummary, type ReceivedEvent } from "@clinic/shared";
+import { loadClinics, loadDoctor } from "../../lib/directory";
 import { useLoad } from "../../lib/useLoad";
 import { useTopic } from "../../lib/useTopic";
 import { meFromSnapshot, reduceMe, type MeState } from "./live";
-
-let clinicsPromise: Promise<ClinicSummary[]> | null = null;
-/** Active clinics (public); read once per page load, they rarely change. */
-export function loadClinics(signal?: AbortSignal): Promise<ClinicSummary[]> {
-  clinicsPromise ??= api("/clinics", { schema: clinicListSchema, signal }).then((reply) => reply.items);
-  clinicsPromise.catch(() => (clinicsPromise = null));
-  return clinicsPromise;
-}
-
-export const loadDoctor: (doctorId: string) => Promise<DoctorView> = memoized((doctorId) => api(`/doctors/${doctorId}`, { schema: doctorSchema }));
 
 /** Clinics by id and doctors by id for lists that show names next to ids. */
 export function useDirectory(doctorIds: readonly string[]) {
