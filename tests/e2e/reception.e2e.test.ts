@@ -66,6 +66,8 @@ describe("reception screens (browser)", () => {
     // A colleague checks Ada in: she leaves "expected" and waits with her ticket.
     const entry = (await staffCheckIn(stage.app, colleague, clinicId, earlyAppointment)).body;
     await page.getByTestId(`board-entry-${entry.id}`).getByText("A-001").waitFor({ timeout: 5_000 });
+    // How long she has waited, shown on her card.
+    await page.getByTestId(`time-in-status-${entry.id}`).getByText(/^for \d+ min$/).waitFor();
     await page.getByTestId(`board-appointment-${earlyAppointment}`).waitFor({ state: "detached" });
     // The day's figures follow the queue events.
     await page.getByRole("definition").filter({ hasText: /^1$/ }).first().waitFor({ timeout: 5_000 });

@@ -8,6 +8,7 @@ import { isEventOf, queueEntryViewSchema, queueListSchema, queueMetricsReplySche
 import { ClinicPicker, useStaffClinics } from "../../components/ClinicPicker";
 import { LiveIndicator } from "../../components/LiveIndicator";
 import { Async, Empty, ErrorState } from "../../components/States";
+import { useNow } from "../../lib/useNow";
 import { api } from "../../lib/api";
 import { formatMinutes, formatTime, localDate } from "../../lib/format";
 import { mergeByVersion, type ById } from "../../lib/liveRows";
@@ -17,6 +18,15 @@ import { EntryActions } from "./EntryActions";
 import { useClinicDoctors } from "../../components/Doctors";
 import { byCallOrder, useClinicLive, usePatientNames, type ClinicLive, type LiveAppointment } from "./live";
 import { WalkInForm } from "./WalkInForm";
+
+/** How long the entry has been in its status (waiting since arrival, called since the call, in the room since it started), ticking each half minute. */
+function TimeInStatus({ entry }: { entry: QueueEntryView }) {
+  const since = entry.status === "waiting" ? entry.arrivedAt : entry.status === "called" ? entry.calledAt : entry.status === "in_room" ? entry.startedAt : null;
+  const now = useNow(since !== null, 30_000);
+  if (!since) return null;
+  const minutes = Math.max(0, Math.floor((now - Date.parse(since)) / 60_000));
+  return <span className="rc-timer" data-testid={`time-in-status-${entry.id}`}>for {formatMinutes(minutes)}</span>;
+}
 
 const KIND_LABEL = { appointment: "Appointment", walk_in: "Walk-in", emergency: "Emergency" } as const;
 const STATUS_LABEL: Record<string, string> = { waiting: "Waiting", called: "Called", in_room: "In room", done: "Seen", left: "Left", no_show: "No-show" };
@@ -54,6 +64,7 @@ function EntryRow({ entry, clinic, doctors, onNotice, onUpdated, onConflict }: {
       </div>
       <div className="rc-entry-meta">
         <span>{STATUS_LABEL[entry.status]}{entry.room ? ` · ${entry.room}` : ""}</span>
+        <TimeInStatus entry={entry} />
         <span>Arrived {formatTime(entry.arrivedAt, tz)}</span>
         {entry.appointmentStart && <span>Booked {formatTime(entry.appointmentStart, tz)}</span>}
         {entry.status === "waiting" && <span>ETA {entry.expectedAt ? formatTime(entry.expectedAt, tz) : "—"}</span>}
