@@ -100,13 +100,15 @@ describe("outbox without providers, relay and preferences", () => {
   });
 
   it("falls back to English for a language the template does not have", async () => {
+    // Staff alerts are English only (every message to patients and doctors has Bengali too).
     const patient = await buildPerson(api, "patient");
     await query(api, `update patient set preferred_language = 'bn' where user_id = ?`, [patient.user.id]);
-    const [id] = await sendNotice(api, { userId: patient.user.id, template: "booking.cancelled-by-leave", payload: leaveNotice, channels: ["in_app"] });
+    const payload = { doctor: "Dr Sen", count: 3, clinic: "Clinic A", date: "Mon 3 Aug", reason: "the doctor is unwell" };
+    const [id] = await sendNotice(api, { userId: patient.user.id, template: "alert.leave-day", payload, channels: ["in_app"] });
     expect((await outboxRow(api, id!)).recipient).toBe(patient.user.id);
     await settled(api, id!, "delivered");
     const inbox = await call(api, patient, "GET", "/me/notifications");
-    expect(inbox.body.items[0]).toMatchObject({ title: "Your appointment was cancelled", body: expect.stringContaining("the doctor is unwell") });
+    expect(inbox.body.items[0]).toMatchObject({ title: "Dr Sen cancelled a whole day", body: expect.stringContaining("the doctor is unwell") });
   });
 
   it("renders the user's language when the template has it (bn, and bn-BD through its base language)", async () => {
