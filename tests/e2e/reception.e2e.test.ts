@@ -214,11 +214,18 @@ describe("reception screens (browser)", () => {
     expect((await day()).map((a: { slotId: string }) => a.slotId)).toEqual([keySlot]);
   });
 
-  it("books a free slot for a patient who phones in (a paid visit: the link goes to them), cancels a visit and marks a no-show, each with a reason", async () => {
+  /** A clinic (a London number, so the desk types local numbers) whose doctor charges 45.00, and its day calendar open. */
+  async function phoneDesk() {
     const { clinicId, doctors: [doctor], reception } = await setup();
     await query(stage.app, `update clinic set phone = '+442071234567' where id = ?`, [clinicId]);
     await query(stage.app, `update doctor set consultation_fee_minor = 4500 where id = ?`, [doctor!.doctorId]);
-    const slot = (await buildSlotFromNow(stage.app, { doctorId: doctor!.doctorId, clinicId, fromNowMinutes: 90, minutes: 30 })).id;
+    const zone = (await query<{ time_zone: string }>(stage.app, "select time_zone from clinic where id = ?", [clinicId]))[0]!.time_zone;
+    return { clinicId, doctor: doctor!, reception, zone };
+  }
+
+  it("books a free slot for a patient who phones in: a paid visit is held and the payment link goes to them", { timeout: 60_000 }, async () => {
+    const { clinicId, doctor, reception } = await phoneDesk();
+    const slot = (await buildSlotFromNow(stage.app, { doctorId: doctor.doctorId, clinicId, fromNowMinutes: 90, minutes: 30 })).id;
     const page = await open(reception, "Day calendar");
     await page.getByTestId(`calendar-slot-${slot}`).getByRole("button", { name: /^Book / }).click();
     const form = page.locator("form.rc-book");
@@ -231,7 +238,7 @@ describe("reception screens (browser)", () => {
       await screenshot(page, `reception-book-by-phone-${name}`);
     }
     await form.getByRole("button", { name: "Book" }).click();
-    await page.getByRole("status").getByText(/is held for Pavel Phoned: a paid visit\. The payment link went to them/).waitFor({ timeout: 10_000 });
+    await page.getByRole("status").getByText(/is held for Pavel Phoned: a paid visit\. The payment link went to them/).waitFor({ timeout: 15_000 });
     const [held] = await query<{ id: string; status: string; phone: string }>(
       stage.app,
       `select a.id, a.status, p.phone from appointment a join patient p on p.id = a.patient_id where a.slot_id = ?`,
@@ -239,31 +246,38 @@ describe("reception screens (browser)", () => {
     );
     expect(held).toMatchObject({ status: "pending", phone: "+447700900901" });
     expect(await query(stage.app, `select 1 from notification_outbox where template = 'payments.pay-link' and payload->>'appointmentId' = ?`, [held!.id])).not.toEqual([]);
+    await page.context().close();
+  });
 
-    // A visit cancelled from the calendar, with the reason the patient is told.
+  it("cancels a visit from the calendar with the reason the patient is told", { timeout: 60_000 }, async () => {
+    const { clinicId, doctor, reception, zone } = await phoneDesk();
     const patient = await patientNamed("Cora Cancelled");
-    const visit = (await buildAppointmentFromNow(stage.app, { doctorId: doctor!.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: 26 * 60, minutes: 30 })).id;
-    await page.setViewportSize(WIDE);
-    await page.getByLabel("Date").fill(localDateOf(new Date(Date.now() + 26 * 3_600_000), (await query<{ time_zone: string }>(stage.app, "select time_zone from clinic where id = ?", [clinicId]))[0]!.time_zone));
-    const block = page.getByTestId(`calendar-appointment-${visit}`);
-    await block.getByRole("button", { name: /^Cancel Cora Cancelled/ }).click();
-    await page.locator("form.rc-book").getByLabel("Reason (the patient is told)").fill("The doctor is at a conference");
-    await page.locator("form.rc-book").getByRole("button", { name: "Cancel appointment" }).click();
-    await page.getByRole("status").getByText(/Cancelled Cora Cancelled/).waitFor({ timeout: 10_000 });
+    const visit = (await buildAppointmentFromNow(stage.app, { doctorId: doctor.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: 26 * 60, minutes: 30 })).id;
+    const page = await open(reception, "Day calendar");
+    await page.getByLabel("Date").fill(localDateOf(new Date(Date.now() + 26 * 3_600_000), zone));
+    await page.getByTestId(`calendar-appointment-${visit}`).getByRole("button", { name: /^Cancel Cora Cancelled/ }).click({ timeout: 15_000 });
+    const form = page.locator("form.rc-book");
+    await form.getByLabel("Reason (the patient is told)").fill("The doctor is at a conference");
+    await form.getByRole("button", { name: "Cancel appointment" }).click();
+    await page.getByRole("status").getByText(/Cancelled Cora Cancelled/).waitFor({ timeout: 15_000 });
     expect(await query(stage.app, `select status, status_reason from appointment where id = ?`, [visit])).toEqual([{ status: "cancelled", status_reason: "The doctor is at a conference" }]);
+    await page.context().close();
+  });
 
-    // A visit whose time has passed, marked a no-show with what happened.
+  it("marks a visit whose time has passed a no-show, with what happened", { timeout: 60_000 }, async () => {
+    const { clinicId, doctor, reception } = await phoneDesk();
     const missed = await patientNamed("Milo Missed");
-    const past = (await buildAppointmentFromNow(stage.app, { doctorId: doctor!.doctorId, clinicId, patientId: missed.patientId, fromNowMinutes: -40, minutes: 30 })).id;
-    await page.getByLabel("Date").fill(localDateOf(new Date(), (await query<{ time_zone: string }>(stage.app, "select time_zone from clinic where id = ?", [clinicId]))[0]!.time_zone));
-    await page.getByTestId(`calendar-appointment-${past}`).getByRole("button", { name: /^No-show: Milo Missed/ }).click();
-    const noShow = page.locator("form.rc-book");
-    await noShow.getByRole("button", { name: "Mark no-show" }).click();
-    await noShow.locator("input[aria-invalid=true]").waitFor();
-    await noShow.getByLabel("What happened (kept on the patient's record)").fill("Did not come; no answer on the phone");
-    await noShow.getByRole("button", { name: "Mark no-show" }).click();
-    await page.getByRole("status").getByText(/Marked a no-show: Milo Missed/).waitFor({ timeout: 10_000 });
+    const past = (await buildAppointmentFromNow(stage.app, { doctorId: doctor.doctorId, clinicId, patientId: missed.patientId, fromNowMinutes: -40, minutes: 30 })).id;
+    const page = await open(reception, "Day calendar");
+    await page.getByTestId(`calendar-appointment-${past}`).getByRole("button", { name: /^No-show: Milo Missed/ }).click({ timeout: 15_000 });
+    const form = page.locator("form.rc-book");
+    await form.getByRole("button", { name: "Mark no-show" }).click();
+    await form.locator("input[aria-invalid=true]").waitFor();
+    await form.getByLabel("What happened (kept on the patient's record)").fill("Did not come; no answer on the phone");
+    await form.getByRole("button", { name: "Mark no-show" }).click();
+    await page.getByRole("status").getByText(/Marked a no-show: Milo Missed/).waitFor({ timeout: 15_000 });
     expect(await query(stage.app, `select status, status_reason from appointment where id = ?`, [past])).toEqual([{ status: "no_show", status_reason: "Did not come; no answer on the phone" }]);
+    await page.context().close();
   });
 
   it("the home page shows reception today's queue figures for their clinic", async () => {
