@@ -15,6 +15,7 @@ export * from "./scheduling-operations-api";
 export * from "./scheduling-search-api";
 export * from "./booking";
 export * from "./booking-api";
+export * from "./handover-api";
 export * from "./queue-api";
 export * from "./waitlist-api";
 export * from "./payments-api";

@@ -81,6 +81,9 @@ const matrix: [Permission, AccessScope, Who[], Who[]][] = [
   ["clinic.queue.manage", { clinicId: B }, ["platformAdmin"], ["adminOfA", "receptionOfA"]],
   ["queue.doctor.act", { clinicId: A, doctorId: "doc-1" }, ["platformAdmin", "adminOfA", "receptionOfA", "doctorAtA"], ["otherDoctor", "patient"]],
   ["queue.doctor.act", { clinicId: B, doctorId: "doc-2" }, ["platformAdmin", "otherDoctor"], ["adminOfA", "receptionOfA", "doctorAtA", "patient"]],
+  // A handover: the clinic's admins and the giving doctor where they work; never reception or a colleague.
+  ["appointments.handover", { clinicId: A, doctorId: "doc-1" }, ["platformAdmin", "adminOfA", "doctorAtA"], ["receptionOfA", "otherDoctor", "patient"]],
+  ["appointments.handover", { clinicId: B, doctorId: "doc-1" }, ["platformAdmin"], ["adminOfA", "receptionOfA", "doctorAtA"]],
   ["clinic.schedule.manage", { clinicId: A }, ["platformAdmin", "adminOfA"], ["receptionOfA", "doctorAtA", "patient"]],
   ["audit.read", { clinicId: A }, ["platformAdmin", "adminOfA"], ["receptionOfA", "doctorAtA", "patient"]],
   ["audit.read", {}, ["platformAdmin"], ["adminOfA"]],

@@ -8,6 +8,7 @@ import { alertsModule } from "./alerts";
 import { auditModule } from "./audit";
 import { bookingModule } from "./booking";
 import { directoryModule } from "./directory";
+import { handoverModule } from "./handover";
 import { identityModule } from "./identity";
 import { loyaltyModule } from "./loyalty";
 import { notificationsModule } from "./notifications";
@@ -30,6 +31,7 @@ export const modules: readonly Module[] = [
   waitlistModule,
   alertsModule,
   paymentsModule,
+  handoverModule,
   queueModule,
   reviewsModule,
 ];

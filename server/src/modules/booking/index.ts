@@ -51,5 +51,6 @@ export {
 } from "./appointment.views";
 export { paymentOf, priceBooking, priceOf, tellDoctorOfFreeBooking } from "./booking-policy";
 export { admitSlot, takeSlot } from "./booking.places";
+export { appLink } from "./visit-messages";
 export { SNAPSHOT_LIMIT } from "./booking.snapshots";
 export type { Checkout, LoyaltyPoints, VisitMoney } from "./booking.ports";

@@ -44,6 +44,13 @@ function kindOf(change: AppointmentChange): Kind | null {
   return null;
 }
 
+type AppPath = "/patient/appointments" | "/patient/doctors";
+
+/** A screen of the web app as a message names it: its address, or its menu entry when no public URL is configured. */
+export function appLink(publicUrl: string | undefined, path: AppPath): string {
+  return publicUrl ? `${publicUrl.replace(/\/$/, "")}${path}` : `Clinic Live, ${path === "/patient/appointments" ? "Appointments" : "Find a doctor"}`;
+}
+
 export function visitMessages(ctx: ModuleContext): Subscriber {
   return {
     name: "visit-messages",
@@ -71,7 +78,7 @@ async function writeMessages(tx: EntityManager, wanted: Map<string, Kind>, publi
       where a.id = any(?::uuid[]) order by a.starts_at, a.id`,
     [pgArray([...wanted.keys()])],
   );
-  const link = (path: string) => (publicUrl ? `${publicUrl.replace(/\/$/, "")}${path}` : `Clinic Live, ${path === "/patient/appointments" ? "Appointments" : "Find a doctor"}`);
+  const link = (path: AppPath) => appLink(publicUrl, path);
   const outbox: string[] = [];
   for (const row of rows) {
     const kind = wanted.get(row.id)!;

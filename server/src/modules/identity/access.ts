@@ -108,6 +108,14 @@ const rules = {
   /** Reading a clinic's or a doctor's waitlist: its staff, the doctor, the platform. */
   "waitlist.read": (p: UserPrincipal, s: AccessScope) =>
     actsAsClinicStaff(p, s.clinicId) || (p.doctorId !== null && p.doctorId === s.doctorId),
+  /**
+   * Handing a doctor's appointments over to a colleague at a clinic: its admins, the platform, and
+   * the doctor themself where they work (reception reassigns only patients already in the queue).
+   */
+  "appointments.handover": (p: UserPrincipal, s: AccessScope) =>
+    isPlatformAdmin(p) ||
+    isClinicAdminOf(p, s.clinicId) ||
+    (p.doctorId !== null && p.doctorId === s.doctorId && s.clinicId !== undefined && p.doctorClinicIds.includes(s.clinicId)),
   /** Clinic-wide calendar decisions: holidays, booking rules, templates, overbooking. */
   "clinic.schedule.manage": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),
   /** Waiting-room screens: creating, listing and revoking a clinic's display tokens. */

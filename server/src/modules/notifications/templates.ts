@@ -114,6 +114,26 @@ export const templates = {
       bn: { title: "সময় বদল: {{patient}}, এখন {{when}}", body: "{{patient}} {{clinic}}-এ তাঁর অ্যাপয়েন্টমেন্ট {{previousWhen}} থেকে {{when}}-এ সরিয়েছেন।" },
     },
   },
+  "booking.handed-over": {
+    category: "care",
+    text: {
+      en: {
+        title: "Now with {{doctor}}: {{when}}",
+        body: "Your appointment at {{clinic}} on {{when}} is now with {{doctor}} instead of {{previousDoctor}} ({{reason}}). The time is as shown. To change or cancel it: {{manageUrl}}",
+      },
+      bn: {
+        title: "এখন {{doctor}}-এর সঙ্গে: {{when}}",
+        body: "{{clinic}}-এ {{when}}-এ আপনার অ্যাপয়েন্টমেন্ট এখন {{previousDoctor}}-এর বদলে {{doctor}}-এর সঙ্গে ({{reason}})। সময় যেমন দেখানো আছে। পরিবর্তন বা বাতিল করতে: {{manageUrl}}",
+      },
+    },
+  },
+  "booking.doctor-handed-over": {
+    category: "care",
+    text: {
+      en: { title: "{{count}} appointment(s) handed to you", body: "{{count}} of {{previousDoctor}}'s appointments at {{clinic}} on {{range}} are now yours; your day shows them. Reason: {{reason}}." },
+      bn: { title: "{{count}}টি অ্যাপয়েন্টমেন্ট আপনাকে দেওয়া হয়েছে", body: "{{clinic}}-এ {{range}}-এ {{previousDoctor}}-এর {{count}}টি অ্যাপয়েন্টমেন্ট এখন আপনার; আপনার দিনের তালিকায় সেগুলো দেখা যাবে। কারণ: {{reason}}।" },
+    },
+  },
   // ---------------------------------------------------------------- reminders
   // One text for every kind (day-before, morning, two-hours): quiet hours and collapsing move them,
   // so the text names the time instead of saying "tomorrow" or "in 2 hours".

@@ -17,11 +17,11 @@ import type { AppointmentStatus, QueueCause, QueueEntryStatus, QueueEntryView, R
 import type { ModuleContext } from "../../platform/module";
 import { DomainError, unprocessable } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
-import { lockedAppointment, releasePlace, setAppointmentStatus } from "../booking";
+import { lockedAppointment, releasePlace, setAppointmentStatus, type Changes as BookingChanges } from "../booking";
 import { authorize, type Permission, type UserPrincipal } from "../identity";
+import { freePlaceFor, handOverAppointment } from "../handover";
 import { auditEntry } from "./queue.checkin";
 import { QueueChanges } from "./queue.commit";
-import { handOverAppointment } from "./queue.handover";
 import { doctorBusy, doctorWorksAt, doctorsEntryIn, entryView, lockEntry, mapDoctorBusyError, mapQueueDatabaseError, readEntry, updateEntry, type EntryRow } from "./queue.store";
 
 interface Transition {
@@ -174,7 +174,8 @@ export class QueueActionService {
 
   /**
    * Reassign a waiting entry to another doctor of the clinic, audited as a handover. The entry's
-   * appointment moves with it, in the same transaction (queue.handover.ts).
+   * appointment moves with it, in the same transaction: a free slot of the receiving doctor overlapping the visit, else an
+   * overbooked one (not held to the clinic's policy: the patient is already here; docs/queue.md).
    */
   async reassign(principal: UserPrincipal, actor: AuditActor, id: string, input: ReassignRequest): Promise<QueueEntryView> {
     const current = await this.guard(principal, id, "clinic.queue.manage");
@@ -186,12 +187,17 @@ export class QueueActionService {
         throw unprocessable("SAME_DOCTOR", { field: "body.doctorId" });
       }
       const reason = input.reason ?? null;
-      const appointment = before.appointment_id
-        ? await handOverAppointment(tx, await lockedAppointment(tx, before.appointment_id), input.doctorId, reason, actor, changes.booking)
-        : null;
+      const appointment = before.appointment_id ? await this.handOver(tx, before.appointment_id, input.doctorId, reason, actor, changes.booking) : null;
       const row = await updateEntry(tx, id, `doctor_id = ?, room = null`, [input.doctorId]);
       changes.entry(row, "reassigned", before.doctor_id ? [before.doctor_id] : []);
       return { row, action: "queue.handover", audit: { fromDoctorId: before.doctor_id, toDoctorId: input.doctorId, reason, appointment } };
     });
+  }
+
+  /** The entry's appointment to the receiving doctor: a free slot overlapping the visit, else an overbooked one. */
+  private async handOver(tx: EntityManager, appointmentId: string, toDoctorId: string, reason: string | null, actor: AuditActor, changes: BookingChanges) {
+    const appointment = await lockedAppointment(tx, appointmentId);
+    const free = await freePlaceFor(tx, toDoctorId, appointment, { match: "nearest", lock: true });
+    return handOverAppointment(tx, appointment, toDoctorId, free ? { free } : { overbookReason: reason ?? "Queue handover (no reason given)" }, actor, changes);
   }
 }

@@ -43,4 +43,6 @@ export {
 } from "./slot.store";
 export type { LeaveCancellations } from "./scheduling.ports";
 export { serializeIcs } from "./ical";
+export { doctorWorksAt } from "./availability-rule.service";
+export { overbookingAllowance, type OverbookingAllowance } from "./overbooking.service";
 export { SYSTEM_TAG_PREFIX } from "./unavailability.service";

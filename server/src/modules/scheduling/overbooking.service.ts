@@ -63,28 +63,16 @@ export async function overbook(
     await requireDoctorAtClinic(tx, doctorId, input.clinicId);
     const clinic = await tx.findOneOrFail(Clinic, input.clinicId);
     const service = await serviceAt(tx, input.clinicId, input.serviceId);
-    const policies = await tx.find(OverbookingPolicy, {
-      clinic: input.clinicId,
-      $and: [{ $or: [{ doctor: null }, { doctor: doctorId }] }, { $or: [{ service: null }, ...(service ? [{ service: service.id }] : [])] }],
-    });
-    if (policies.length === 0) {
+    const startsAt = new Date(input.startsAt);
+    const allowance = await overbookingAllowance(tx, { clinicId: input.clinicId, doctorId, serviceId: service?.id ?? null, startsAt, timeZone: clinic.timeZone });
+    if (!allowance) {
       throw unprocessable("OVERBOOKING_NOT_ALLOWED");
     }
-    const cap = Math.max(...policies.map((p) => p.capPerDay));
-    const startsAt = new Date(input.startsAt);
-    const day = localDateOf(startsAt, clinic.timeZone);
-    await sql(tx, `select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`overbook:${doctorId}:${day}`]);
-    const [row] = await sql<{ n: string }>(
-      tx,
-      `select count(*) as n from slot where doctor_id = ? and overbooked and status <> 'expired' and starts_at >= ? and starts_at < ?`,
-      [doctorId, zonedToInstant(day, "00:00", clinic.timeZone), zonedToInstant(addDays(day, 1), "00:00", clinic.timeZone)],
-    );
-    const used = Number(row?.n ?? 0);
-    if (used >= cap) {
-      throw unprocessable("OVERBOOKING_CAP_REACHED", `The doctor already has ${used} overbooked slot(s) on ${day} (cap ${cap})`, {
-        day,
-        capPerDay: cap,
-        used,
+    if (allowance.used >= allowance.cap) {
+      throw unprocessable("OVERBOOKING_CAP_REACHED", `The doctor already has ${allowance.used} overbooked slot(s) on ${allowance.day} (cap ${allowance.cap})`, {
+        day: allowance.day,
+        capPerDay: allowance.cap,
+        used: allowance.used,
       });
     }
     const slot = tx.create(Slot, {
@@ -109,4 +97,35 @@ export async function overbook(
     await tx.flush();
     return recorded(tx, { reply: after, changes: [entityChange(slot, "created")] });
   });
+}
+
+/** How far a doctor may be overbooked on the local day of `startsAt`: the cap and the overbooked slots already there. */
+export interface OverbookingAllowance {
+  day: string;
+  cap: number;
+  used: number;
+}
+
+/**
+ * The clinic's overbooking allowance for a doctor (and service) on one local day, null when no
+ * policy covers them. Takes the doctor-and-day advisory lock for the rest of `tx`, so whoever then
+ * makes an overbooked slot cannot be squeezed past the cap by a concurrent writer.
+ */
+export async function overbookingAllowance(
+  tx: EntityManager,
+  input: { clinicId: string; doctorId: string; serviceId: string | null; startsAt: Date; timeZone: string },
+): Promise<OverbookingAllowance | null> {
+  const policies = await tx.find(OverbookingPolicy, {
+    clinic: input.clinicId,
+    $and: [{ $or: [{ doctor: null }, { doctor: input.doctorId }] }, { $or: [{ service: null }, ...(input.serviceId ? [{ service: input.serviceId }] : [])] }],
+  });
+  if (policies.length === 0) return null;
+  const day = localDateOf(input.startsAt, input.timeZone);
+  await sql(tx, `select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`overbook:${input.doctorId}:${day}`]);
+  const [row] = await sql<{ n: string }>(
+    tx,
+    `select count(*) as n from slot where doctor_id = ? and overbooked and status <> 'expired' and starts_at >= ? and starts_at < ?`,
+    [input.doctorId, zonedToInstant(day, "00:00", input.timeZone), zonedToInstant(addDays(day, 1), "00:00", input.timeZone)],
+  );
+  return { day, cap: Math.max(...policies.map((p) => p.capPerDay)), used: Number(row?.n ?? 0) };
 }
