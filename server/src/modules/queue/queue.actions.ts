@@ -20,9 +20,10 @@ import { recordAudit, type AuditActor } from "../../platform/audit";
 import { lockedAppointment, releasePlace, setAppointmentStatus, type Changes as BookingChanges } from "../booking";
 import { authorize, type Permission, type UserPrincipal } from "../identity";
 import { freePlaceFor, handOverAppointment } from "../handover";
+import { doctorWorksAt } from "../scheduling";
 import { auditEntry } from "./queue.checkin";
 import { QueueChanges } from "./queue.commit";
-import { doctorBusy, doctorWorksAt, doctorsEntryIn, entryView, lockEntry, mapDoctorBusyError, mapQueueDatabaseError, readEntry, updateEntry, type EntryRow } from "./queue.store";
+import { doctorBusy, doctorsEntryIn, entryView, lockEntry, mapDoctorBusyError, mapQueueDatabaseError, readEntry, updateEntry, type EntryRow } from "./queue.store";
 
 interface Transition {
   permission: Permission;

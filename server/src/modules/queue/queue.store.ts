@@ -133,12 +133,6 @@ export async function clinicFacts(em: EntityManager, clinicId: string, now = new
   };
 }
 
-/** Whether the doctor works at the clinic (doctor_clinic). */
-export async function doctorWorksAt(em: EntityManager, doctorId: string, clinicId: string): Promise<boolean> {
-  const rows = await em.execute(`select 1 from doctor_clinic where doctor_id = ? and clinic_id = ?`, [doctorId, clinicId]);
-  return rows.length > 0;
-}
-
 export const TICKET_PREFIX: Record<QueueEntryKind, string> = { appointment: "A", walk_in: "W", emergency: "E" };
 
 /**

@@ -13,9 +13,10 @@ import { conflict, DomainError, notFound, unprocessable } from "../../platform/e
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { phoneTypedAt, quickPatient } from "../directory";
 import { authorize, type UserPrincipal } from "../identity";
+import { doctorWorksAt } from "../scheduling";
 import { auditEntry } from "./queue.checkin";
 import { QueueChanges } from "./queue.commit";
-import { clinicFacts, doctorWorksAt, entryView, insertEntry, mapQueueDatabaseError, type ClinicFacts } from "./queue.store";
+import { clinicFacts, entryView, insertEntry, mapQueueDatabaseError, type ClinicFacts } from "./queue.store";
 
 export class WalkInService {
   constructor(private readonly ctx: ModuleContext) {}
