@@ -8,6 +8,7 @@ const PAGES: { to: string; title: string; about: string; roles: UserRole[] }[] =
   { to: "/admin/templates", title: "Templates and bulk changes", about: "Weekly templates applied to doctors, bulk resize/block/delete, cloning days — always previewed first.", roles: ["clinic_admin"] },
   { to: "/admin/import", title: "Import and export", about: "Slots from a CSV or iCalendar file, checked row by row before anything is written.", roles: ["clinic_admin"] },
   { to: "/admin/rules", title: "Booking rules and settings", about: "Limits on bookings, and the clinic's check-in, no-show and walk-in settings.", roles: ["clinic_admin"] },
+  { to: "/admin/handover", title: "Hand over appointments", about: "A doctor away: move their appointments in a date range to a colleague, previewed first.", roles: ["clinic_admin"] },
   { to: "/admin/staff", title: "Staff and doctor approval", about: "Who works here, and doctors waiting for approval.", roles: ["clinic_admin", "platform_admin"] },
   { to: "/admin/screens", title: "Waiting-room screens", about: "Display tokens for the screens in the waiting room.", roles: ["clinic_admin"] },
   { to: "/admin/reviews", title: "Reviews", about: "Patients' reviews of the clinic's doctors; hide abusive ones.", roles: ["clinic_admin"] },

@@ -8,6 +8,7 @@ const AdminHome = lazyScreen(screens, (m) => m.AdminHome);
 const Audit = lazyScreen(screens, (m) => m.Audit);
 const BookingRules = lazyScreen(screens, (m) => m.BookingRules);
 const DisplayTokens = lazyScreen(screens, (m) => m.DisplayTokens);
+const AdminHandover = lazyScreen(screens, (m) => m.AdminHandover);
 const Import = lazyScreen(screens, (m) => m.Import);
 const AdminReviews = lazyScreen(screens, (m) => m.AdminReviews);
 const Services = lazyScreen(screens, (m) => m.Services);
@@ -21,6 +22,7 @@ export const adminRoutes: ScreenRoute[] = [
   { path: "/admin/templates", roles: ["clinic_admin"], render: ({ session }) => <Templates session={session} /> },
   { path: "/admin/import", roles: ["clinic_admin"], render: ({ session }) => <Import session={session} /> },
   { path: "/admin/rules", roles: ["clinic_admin"], render: ({ session }) => <BookingRules session={session} /> },
+  { path: "/admin/handover", roles: ["clinic_admin"], render: ({ session }) => <AdminHandover session={session} /> },
   { path: "/admin/staff", roles: ["clinic_admin", "platform_admin"], render: ({ session }) => <Staff session={session} /> },
   { path: "/admin/screens", roles: ["clinic_admin"], render: ({ session }) => <DisplayTokens session={session} /> },
   { path: "/admin/reviews", roles: ["clinic_admin"], render: ({ session }) => <AdminReviews session={session} /> },

@@ -3,6 +3,7 @@ export { AdminHome } from "./AdminHome";
 export { Audit } from "./Audit";
 export { BookingRules } from "./BookingRules";
 export { DisplayTokens } from "./DisplayTokens";
+export { AdminHandover } from "./Handover";
 export { Import } from "./Import";
 export { AdminReviews } from "./Reviews";
 export { Services } from "./Services";

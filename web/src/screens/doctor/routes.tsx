@@ -6,6 +6,7 @@ import "./doctor.css";
 const screens = () => import("./screens");
 const Availability = lazyScreen(screens, (m) => m.Availability);
 const Credentials = lazyScreen(screens, (m) => m.Credentials);
+const DoctorHandover = lazyScreen(screens, (m) => m.DoctorHandover);
 const MyDay = lazyScreen(screens, (m) => m.MyDay);
 const DoctorReviews = lazyScreen(screens, (m) => m.DoctorReviews);
 const TimeOff = lazyScreen(screens, (m) => m.TimeOff);
@@ -15,6 +16,7 @@ export const doctorRoutes: ScreenRoute[] = [
   { path: "/doctor/day", roles: ["doctor"], nav: "My day", render: ({ session }) => <MyDay session={session} /> },
   { path: "/doctor/availability", roles: ["doctor"], nav: "Availability", render: ({ session }) => <Availability session={session} /> },
   { path: "/doctor/time-off", roles: ["doctor"], nav: "Time off", render: ({ session }) => <TimeOff session={session} /> },
+  { path: "/doctor/handover", roles: ["doctor"], nav: "Hand over", render: ({ session }) => <DoctorHandover session={session} /> },
   { path: "/doctor/reviews", roles: ["doctor"], nav: "Reviews", render: ({ session }) => <DoctorReviews session={session} /> },
   { path: "/doctor/credentials", roles: ["doctor"], nav: "Credentials", render: ({ session }) => <Credentials session={session} /> },
 ];
