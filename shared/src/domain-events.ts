@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { inboxItemSchema } from "./notifications-api";
 import { queueEntryViewSchema } from "./queue-api";
-import { displayEtaUpdatedSchema, etaChangedSchema, etaUpdatedSchema } from "./queue-eta-api";
+import { displayEtaUpdatedSchema, etaChangedSchema, etaMovedSchema, etaUpdatedSchema } from "./queue-eta-api";
 import { appointmentChangeSchema, blockChangeSchema, slotChangeSchema, slotsAnnotatedSchema } from "./realtime-events";
 import { waitlistOfferViewSchema } from "./waitlist-api";
 
@@ -59,8 +59,13 @@ export const appointmentsRetimedSchema = z.object({ blockId: z.uuid(), appointme
 export const notificationCreatedSchema = z.object({ userId: z.uuid(), item: inboxItemSchema });
 export const notificationReadSchema = z.object({ userId: z.uuid(), ids: z.union([z.array(z.uuid()), z.literal("all")]), unread: z.number().int() });
 
-/** A doctor's ETAs recomputed at a clinic: what the staff topics and (anonymised) the display are told. */
-export const etaRecomputedSchema = z.object({ staff: etaUpdatedSchema, display: displayEtaUpdatedSchema });
+/** A doctor's ETAs recomputed at a clinic: what the staff topics, (anonymised) the display and each moved patient are told. */
+export const etaRecomputedSchema = z.object({
+  staff: etaUpdatedSchema,
+  display: displayEtaUpdatedSchema,
+  /** Each patient whose stored estimate changed (their `me` hears `eta.moved`). */
+  patients: z.array(etaMovedSchema.extend({ patientUserId: z.uuid() })).default([]),
+});
 /** A patient told that their expected start moved (a slip or a gain). */
 export const etaNoticeSchema = z.object({ patientUserId: z.uuid(), change: etaChangedSchema });
 

@@ -218,6 +218,8 @@ export const displayTicketSchema = z.strictObject({
   status: z.enum(["waiting", "called", "in_room"]),
   /** Minutes until expected (from the ETA job); null when not estimated. */
   estimatedWaitMinutes: z.number().int().min(0).nullable(),
+  /** The expected time itself: the same instant the board and the patient are shown; null when not estimated. */
+  expectedAt: z.iso.datetime().nullable(),
 });
 export type DisplayTicket = z.infer<typeof displayTicketSchema>;
 

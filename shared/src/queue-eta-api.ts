@@ -72,6 +72,17 @@ export const displayEtaUpdatedSchema = z.object({
 });
 export type DisplayEtaUpdated = z.infer<typeof displayEtaUpdatedSchema>;
 
+/**
+ * `eta.moved` on the patient's `me`: their stored estimate changed (every change, silently; the
+ * appointment's `expectedStartAt` and the entry's `expectedAt` now read the same).
+ */
+export const etaMovedSchema = z.object({
+  appointmentId: z.uuid().nullable(),
+  entryId: z.uuid().nullable(),
+  expectedAt: isoInstant,
+});
+export type EtaMoved = z.infer<typeof etaMovedSchema>;
+
 /** `eta.changed` on the patient's `me`, with each slip or gain notice. */
 export const etaChangedSchema = z.object({
   appointmentId: z.uuid().nullable(),

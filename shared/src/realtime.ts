@@ -2,7 +2,7 @@ import { z } from "zod";
 import { appointmentCauses, blockCauses, familiesOf, family, queueCauses, slotCauses, waitlistCauses, type EventFamily } from "./domain-events";
 import { inboxItemSchema } from "./notifications-api";
 import { displayCalledSchema, displaySnapshotSchema, queueEntryViewSchema } from "./queue-api";
-import { displayEtaUpdatedSchema, etaChangedSchema, etaUpdatedSchema } from "./queue-eta-api";
+import { displayEtaUpdatedSchema, etaChangedSchema, etaMovedSchema, etaUpdatedSchema } from "./queue-eta-api";
 import { appointmentChangeSchema, blockChangeSchema, notificationReadEventSchema, slotChangeSchema, slotsAnnotatedSchema } from "./realtime-events";
 import { waitlistOfferViewSchema } from "./waitlist-api";
 
@@ -91,6 +91,7 @@ export const realtimeEventSchemas = {
   // Staff topics get the doctor's whole estimate, `display:` tickets and times only (tried in this order).
   "eta.updated": z.union([etaUpdatedSchema, displayEtaUpdatedSchema]),
   "eta.changed": etaChangedSchema,
+  "eta.moved": etaMovedSchema,
 };
 export type RealtimeEventName = keyof typeof realtimeEventSchemas;
 export type RealtimeEventData<K extends RealtimeEventName> = z.infer<(typeof realtimeEventSchemas)[K]>;

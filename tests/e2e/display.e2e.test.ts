@@ -89,7 +89,7 @@ describe("waiting-room display (browser)", () => {
     const base = await real();
     const fake = (ticket: string, hoursAhead: number): DisplaySnapshot => ({
       ...base,
-      next: [{ ticket, maskedName: "X. Y.", room: null, doctorName: null, status: "waiting", estimatedWaitMinutes: 5 }],
+      next: [{ ticket, maskedName: "X. Y.", room: null, doctorName: null, status: "waiting", estimatedWaitMinutes: 5, expectedAt: new Date(Date.now() + 5 * 60_000).toISOString() }],
       asOf: new Date(Date.now() + hoursAhead * 3_600_000).toISOString(),
     });
     const shown = () => page.locator("main").textContent();
@@ -97,6 +97,8 @@ describe("waiting-room display (browser)", () => {
 
     await publish("display.updated", fake("Z-888", 1));
     await expect.poll(shown, { timeout: 5_000 }).toContain("Z-888");
+    // The expected time as the board and the patient see it, with the minutes left.
+    expect(await page.getByTestId("next").locator(".ticket-wait").first().textContent()).toMatch(/^\d{1,2}:\d{2}( [AP]M)? · 5 min$/);
     // An overtaken feed (older asOf) is dropped; the announcement after it proves it was processed.
     await publish("display.updated", fake("Z-777", 0));
     const called: DisplayCalled = { ticket: "Z-666", maskedName: "X. Y.", room: "Room 1", doctorName: null, calledAt: new Date().toISOString() };

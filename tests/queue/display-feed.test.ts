@@ -105,7 +105,7 @@ describe("the display feed", () => {
     expect(displayCalledSchema.parse(announce.data)).toEqual({ ticket: "E-001", maskedName: "B. K.", room: "Room 7", doctorName: "Dr Meera Sen", calledAt: called.calledAt });
     expect(events.filter((e) => e.type === "display.called")).toHaveLength(1);
     expect(new Set(events.map((e) => e.type))).toEqual(new Set(["display.updated", "display.called"]));
-    expect(feed.nowServing).toEqual([{ ticket: "E-001", maskedName: "B. K.", room: "Room 7", doctorName: "Dr Meera Sen", status: "called", estimatedWaitMinutes: null }]);
+    expect(feed.nowServing).toEqual([{ ticket: "E-001", maskedName: "B. K.", room: "Room 7", doctorName: "Dr Meera Sen", status: "called", estimatedWaitMinutes: null, expectedAt: null }]);
     const waiting = feed.next.find((t) => t.ticket === "A-001")!;
     expect(waiting).toMatchObject({ maskedName: "A. R.", doctorName: "Dr Meera Sen", status: "waiting" });
     expect(waiting.estimatedWaitMinutes).toBeGreaterThanOrEqual(23);

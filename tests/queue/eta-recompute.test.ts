@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import type { Socket } from "socket.io-client";
-import { etaChangedSchema, etaUpdatedSchema, type EventEnvelope, localDateOf, localTimeOf, notificationChannels } from "@clinic/shared";
+import { etaChangedSchema, etaMovedSchema, etaUpdatedSchema, type EventEnvelope, localDateOf, localTimeOf, notificationChannels } from "@clinic/shared";
 import { ETA_SWEEP_JOB } from "../../server/src/modules/queue/eta.jobs";
 import { ETA_RECOMPUTE_JOB, queueEtaRecompute } from "../../server/src/modules/queue/eta.trigger";
 import { jobResult, listen, settle, subscribe, useApiAndWorker, waitFor } from "../support/harness";
@@ -156,6 +156,36 @@ describe("ETA recomputation (worker)", () => {
     expect(again).toMatchObject({ outcome: "done", notified: 0 });
     expect(await outbox(day.clinicId)).toHaveLength(rows.length);
     await settle(() => staff.of(`doctor:${day.doctor.doctorId}`).length > before);
+  });
+
+  it("one time everywhere: a checked-in patient's appointment, their queue entry and the display's ticket carry the same ETA, and their me hears each move", async () => {
+    const day = await overrunningDay();
+    const a1Patient = await listen(api, day.people.a1.token, sockets);
+    const a2Patient = await listen(api, day.people.a2.token, sockets);
+    for (const patient of [a1Patient, a2Patient]) expect((await subscribe(patient.socket, "me")).ok).toBe(true);
+    // Before the run A1's appointment still carries an estimate from before they checked in.
+    await query(api, `update appointment set expected_start_at = starts_at where id = ?`, [day.a1.id]);
+
+    expect(await recompute(day.clinicId, day.doctor.doctorId)).toMatchObject({ outcome: "done" });
+    const [entry] = await query<{ expected_at: Date }>(api, `select expected_at from queue_entry where id = ?`, [day.e1.id]);
+    const expectedAt = new Date(entry!.expected_at).toISOString();
+    expect(Date.parse(expectedAt)).toBeGreaterThan(day.a1.startsAt.getTime());
+    // The patient's appointment (REST), the board's entry (the clinic queue) and the display's ticket: one instant.
+    expect((await call(api, day.people.a1, "GET", `/appointments/${day.a1.id}`)).body.expectedStartAt).toBe(expectedAt);
+    const board = await call(api, day.reception, "GET", `/clinics/${day.clinicId}/queue`);
+    expect(board.body.items.find((item: { id: string }) => item.id === day.e1.id).expectedAt).toBe(expectedAt);
+    const display = await call(api, day.reception, "GET", `/clinics/${day.clinicId}/display`);
+    expect(display.body.next.find((ticket: { ticket: string }) => ticket.ticket === day.e1.ticket)).toMatchObject({ expectedAt });
+
+    // Each patient whose estimate moved hears `eta.moved` on their own topic, with that time.
+    const moved = (patient: typeof a1Patient, userId: string) => patient.of(`me:${userId}`).filter((e) => e.type === "eta.moved").map((e) => etaMovedSchema.parse(e.data));
+    await settle(() => moved(a1Patient, day.people.a1.user.id).length > 0 && moved(a2Patient, day.people.a2.user.id).length > 0);
+    expect(moved(a1Patient, day.people.a1.user.id)).toEqual([{ appointmentId: day.a1.id, entryId: day.e1.id, expectedAt }]);
+    const [a2Row] = await query<{ expected_start_at: Date }>(api, `select expected_start_at from appointment where id = ?`, [day.a2.id]);
+    expect(moved(a2Patient, day.people.a2.user.id)).toEqual([{ appointmentId: day.a2.id, entryId: null, expectedAt: new Date(a2Row!.expected_start_at).toISOString() }]);
+
+    // Nothing moved on a second run: nobody hears it again.
+    expect(await recompute(day.clinicId, day.doctor.doctorId)).toMatchObject({ outcome: "done", stored: 0 });
   });
 
   it("a gain tells the next patient they may be seen earlier", async () => {

@@ -52,10 +52,11 @@ function place(ticket: { room: string | null; doctorName: string | null }): stri
   return [ticket.room, ticket.doctorName].filter(Boolean).join(" · ") || "Reception";
 }
 
-function waitText(minutes: number | null): string {
-  if (minutes === null) return "—";
-  if (minutes < 1) return "Now";
-  return `${minutes} min`;
+/** The expected time, as the board and the patient's phone show it, with the minutes left. */
+function waitText(ticket: DisplayTicket, timeZone: string): string {
+  if (ticket.expectedAt === null || ticket.estimatedWaitMinutes === null) return "—";
+  if (ticket.estimatedWaitMinutes < 1) return "Now";
+  return `${formatTime(ticket.expectedAt, timeZone)} · ${ticket.estimatedWaitMinutes} min`;
 }
 
 function useClock(timeZone: string | undefined): string {
@@ -140,11 +141,11 @@ export function Display() {
         <div className="display-grid">
           <section aria-labelledby="now-serving" className="display-panel">
             <h2 id="now-serving">Now serving</h2>
-            <TicketList tickets={data.nowServing} empty="Nobody is being seen right now." testId="now-serving" showWait={false} />
+            <TicketList tickets={data.nowServing} empty="Nobody is being seen right now." testId="now-serving" />
           </section>
           <section aria-labelledby="next-up" className="display-panel">
             <h2 id="next-up">Next <span className="count">({data.waitingCount} waiting)</span></h2>
-            <TicketList tickets={data.next} empty="Nobody is waiting." testId="next" showWait />
+            <TicketList tickets={data.next} empty="Nobody is waiting." testId="next" timeZone={data.clinic.timeZone} />
           </section>
           <aside className="display-panel display-checkin" aria-labelledby="check-in">
             <h2 id="check-in">Check in with your phone</h2>
@@ -158,7 +159,8 @@ export function Display() {
   );
 }
 
-function TicketList({ tickets, empty, testId, showWait }: { tickets: DisplayTicket[]; empty: string; testId: string; showWait: boolean }) {
+/** Tickets in order; with `timeZone`, each with its expected time. */
+function TicketList({ tickets, empty, testId, timeZone }: { tickets: DisplayTicket[]; empty: string; testId: string; timeZone?: string }) {
   if (tickets.length === 0) return <p className="display-empty">{empty}</p>;
   return (
     <ol className="ticket-list" data-testid={testId}>
@@ -167,7 +169,7 @@ function TicketList({ tickets, empty, testId, showWait }: { tickets: DisplayTick
           <span className="ticket">{ticket.ticket}</span>
           <span className="ticket-name">{ticket.maskedName}</span>
           <span className="ticket-place">{place(ticket)}</span>
-          {showWait && <span className="ticket-wait">{waitText(ticket.estimatedWaitMinutes)}</span>}
+          {timeZone && <span className="ticket-wait">{waitText(ticket, timeZone)}</span>}
         </li>
       ))}
     </ol>

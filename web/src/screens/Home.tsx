@@ -4,7 +4,7 @@
  * for their clinic; the platform admin's system status. Each links on to the screen that does the work.
  */
 import { useId } from "react";
-import { appointmentListSchema, doctorSchema, queueMetricsReplySchema, type AppointmentView } from "@clinic/shared";
+import { MY_TOPIC, appointmentListSchema, doctorSchema, isEventOf, queueMetricsReplySchema, type AppointmentView } from "@clinic/shared";
 import { useStaffClinics } from "../components/ClinicPicker";
 import { Async } from "../components/States";
 import { api } from "../lib/api";
@@ -12,6 +12,7 @@ import { formatDateTime, formatMinutes, formatTime } from "../lib/format";
 import { Link } from "../lib/router";
 import type { Session } from "../lib/session";
 import { useLoad } from "../lib/useLoad";
+import { useTopic } from "../lib/useTopic";
 import { SystemStatus } from "./Status";
 import { loadClinics, loadDoctor } from "../lib/directory";
 
@@ -46,6 +47,14 @@ function PatientHome() {
     const clinic = clinics.find((c) => c.id === visit.clinicId);
     return { visit, doctor: doctor.displayName, clinic: clinic?.name ?? "", zone: clinic?.timeZone ?? "UTC" };
   }, []);
+  // The visit changed, or its live estimate moved: read it again (the estimate is the board's and the display's).
+  useTopic<null>(MY_TOPIC, {
+    fromSnapshot: () => null,
+    reduce: (state) => state,
+    onEvent: (event) => {
+      if (isEventOf(event, "appointment") || event.type === "eta.moved") void next.reload();
+    },
+  });
   return (
     <section className="panel" aria-labelledby={`${id}-h`} data-testid="home-next">
       <h2 id={`${id}-h`}>Your next appointment</h2>

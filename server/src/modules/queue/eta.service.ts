@@ -2,7 +2,8 @@
  * The `eta-recompute` job's work (docs/queue-eta.md): read one doctor's day at one clinic, run the
  * engine (eta.ts), store the ETAs (`queue_entry.expected_at`, `appointment.expected_start_at`),
  * notify patients whose expected start moved by more than the clinic's `etaSlipNotifyMinutes` since
- * they were last told (eta_notice), and record `eta.updated` and `eta.changed` (the queue's realtime
+ * they were last told (eta_notice), and record `eta.updated` (with each patient whose estimate moved)
+ * and `eta.changed` (the queue's realtime
  * subscriber publishes them after commit); then dispatch the messages.
  *
  * One transaction under a per-doctor-and-clinic advisory lock, so a triggered run and the periodic
@@ -10,7 +11,7 @@
  * stored "told" time and the outbox keys make a repeated run notify nobody twice.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { addDays, clinicSettingsSchema, localTimeOf, zonedToInstant, type EtaChanged } from "@clinic/shared";
+import { addDays, clinicSettingsSchema, localTimeOf, zonedToInstant, type EtaChanged, type EtaMoved } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { recordEvents } from "../../platform/outbox";
 import { prepared, runPrepared } from "../../platform/prepared";
@@ -33,6 +34,8 @@ interface EntryRow {
   manual_rank: number | null;
   expected_at: Date | null;
   appointment_id: string | null;
+  /** The entry's appointment's stored estimate: kept equal to the entry's, so every screen shows one time. */
+  appointment_expected_at: Date | null;
   starts_at: Date | null;
   booked_minutes: number | null;
   service_id: string | null;
@@ -104,7 +107,7 @@ export async function recomputeEta(ctx: ModuleContext, data: EtaRecomputeData): 
     const later = await readLater(tx, data, dayStart, dayEnd);
     const schedule = await readSchedule(tx, data, dayStart, dayEnd);
     const estimate = estimateDay(dayInput(now, entries, later, schedule));
-    const stored = await storeEstimates(tx, estimate, entries, later);
+    const moved = await storeEstimates(tx, estimate, entries, later);
     const subjects = subjectsOf(estimate, entries, later);
     const { outboxIds, changes } = await tellPatients(tx, data, facts, subjects);
     const metrics = await readQueueMetrics(tx, data.clinicId, serviceDay);
@@ -132,11 +135,12 @@ export async function recomputeEta(ctx: ModuleContext, data: EtaRecomputeData): 
             lateByMinutes: estimate.lateByMinutes,
             entries: estimate.entries.map((e) => ({ ticket: tickets.get(e.entryId)!, expectedAt: ceilToMinute(e.expectedAt).toISOString() })),
           },
+          patients: moved,
         },
       },
       ...changes.map((change) => ({ name: "eta.changed" as const, data: change })),
     ]);
-    return { outboxIds, summary: { outcome: "done" as const, entries: estimate.entries.length, appointments: estimate.appointments.length, stored, notified: changes.length } };
+    return { outboxIds, summary: { outcome: "done" as const, entries: estimate.entries.length, appointments: estimate.appointments.length, stored: moved.length, notified: changes.length } };
   });
   if (!result) return SKIPPED;
   await dispatchMessages(ctx, result.outboxIds);
@@ -159,7 +163,7 @@ async function readFacts(tx: EntityManager, data: EtaRecomputeData): Promise<Fac
 async function readEntries(tx: EntityManager, data: EtaRecomputeData, serviceDay: string): Promise<EntryRow[]> {
   const rows = await tx.execute<EntryRow[]>(
     `select q.id, q.kind, q.status, q.ticket, q.arrived_at, q.called_at, q.started_at, q.finished_at, q.manual_rank, q.expected_at,
-            q.appointment_id, a.starts_at, a.service_id, svc.duration_minutes as service_minutes, p.user_id,
+            q.appointment_id, a.expected_start_at as appointment_expected_at, a.starts_at, a.service_id, svc.duration_minutes as service_minutes, p.user_id,
             coalesce(extract(epoch from a.ends_at - a.starts_at), extract(epoch from ws.ends_at - ws.starts_at))::float8 / 60 as booked_minutes,
             n.told_at
        from queue_entry q
@@ -172,7 +176,7 @@ async function readEntries(tx: EntityManager, data: EtaRecomputeData, serviceDay
       where q.clinic_id = ? and q.doctor_id = ? and q.service_day = ?::date and q.status in ('waiting', 'called', 'in_room', 'done')`,
     [data.clinicId, data.doctorId, serviceDay],
   );
-  return rows.map((row) => withDates(row, ["arrived_at", "called_at", "started_at", "finished_at", "expected_at", "starts_at", "told_at"]));
+  return rows.map((row) => withDates(row, ["arrived_at", "called_at", "started_at", "finished_at", "expected_at", "appointment_expected_at", "starts_at", "told_at"]));
 }
 
 /** Booked appointments of the day not checked in (and not flagged as probable no-shows). */
@@ -256,20 +260,42 @@ const STORE_APPOINTMENT_ESTIMATES = prepared<never>(
   `update appointment a set expected_start_at = v.at from unnest($1::uuid[], $2::timestamptz[]) as v(id, at) where a.id = v.id`,
 );
 
-/** Writes the ETAs that changed (to the minute, rounded up so none is before now), in id order (one lock order for every writer). */
-async function storeEstimates(tx: EntityManager, estimate: Estimate, entries: EntryRow[], later: LaterRow[]): Promise<number> {
-  const previousEntry = new Map(entries.map((entry) => [entry.id, entry.expected_at?.getTime() ?? null]));
-  const previousAppointment = new Map(later.map((row) => [row.id, row.expected_start_at?.getTime() ?? null]));
-  const changed = (estimates: { id: string; expectedAt: Date }[], previous: Map<string, number | null>) =>
-    estimates
-      .map(({ id, expectedAt }) => ({ id, at: ceilToMinute(expectedAt) }))
-      .filter(({ id, at }) => previous.get(id) !== at.getTime())
-      .sort((x, y) => (x.id < y.id ? -1 : 1));
-  const entryChanges = changed(estimate.entries.map((e) => ({ id: e.entryId, expectedAt: e.expectedAt })), previousEntry);
-  const appointmentChanges = changed(estimate.appointments.map((e) => ({ id: e.appointmentId, expectedAt: e.expectedAt })), previousAppointment);
+/** One patient's stored estimate that changed in a run (their `me` hears it). */
+type Moved = EtaMoved & { patientUserId: string };
+
+/**
+ * Writes the ETAs that changed (to the minute, rounded up so none is before now), in id order (one
+ * lock order for every writer). A checked-in patient's appointment gets their entry's estimate too,
+ * so the board, the patient's screens and the display show one time. Returns what moved, per patient.
+ */
+async function storeEstimates(tx: EntityManager, estimate: Estimate, entries: EntryRow[], later: LaterRow[]): Promise<Moved[]> {
+  const entryById = new Map(entries.map((entry) => [entry.id, entry]));
+  const laterById = new Map(later.map((row) => [row.id, row]));
+  const entryAt = estimate.entries.map(({ entryId, expectedAt }) => ({ entry: entryById.get(entryId)!, at: ceilToMinute(expectedAt) }));
+  const entryChanges = entryAt.filter(({ entry, at }) => entry.expected_at?.getTime() !== at.getTime()).map(({ entry, at }) => ({ id: entry.id, at }));
+  const appointmentChanges = [
+    ...entryAt
+      .filter(({ entry, at }) => entry.appointment_id !== null && entry.appointment_expected_at?.getTime() !== at.getTime())
+      .map(({ entry, at }) => ({ id: entry.appointment_id!, at })),
+    ...estimate.appointments
+      .map(({ appointmentId, expectedAt }) => ({ id: appointmentId, at: ceilToMinute(expectedAt) }))
+      .filter(({ id, at }) => laterById.get(id)!.expected_start_at?.getTime() !== at.getTime()),
+  ];
+  const byId = (x: { id: string }, y: { id: string }) => (x.id < y.id ? -1 : 1);
+  entryChanges.sort(byId);
+  appointmentChanges.sort(byId);
   if (entryChanges.length) await runPrepared(tx, STORE_ENTRY_ESTIMATES, [entryChanges.map((c) => c.id), entryChanges.map((c) => c.at)]);
   if (appointmentChanges.length) await runPrepared(tx, STORE_APPOINTMENT_ESTIMATES, [appointmentChanges.map((c) => c.id), appointmentChanges.map((c) => c.at)]);
-  return entryChanges.length + appointmentChanges.length;
+  const changedEntries = new Set(entryChanges.map((c) => c.id));
+  const changedAppointments = new Set(appointmentChanges.map((c) => c.id));
+  return [
+    ...entryAt
+      .filter(({ entry }) => changedEntries.has(entry.id) || (entry.appointment_id !== null && changedAppointments.has(entry.appointment_id)))
+      .map(({ entry, at }) => ({ patientUserId: entry.user_id, appointmentId: entry.appointment_id, entryId: entry.id, expectedAt: at.toISOString() })),
+    ...estimate.appointments
+      .filter(({ appointmentId }) => changedAppointments.has(appointmentId))
+      .map(({ appointmentId, expectedAt }) => ({ patientUserId: laterById.get(appointmentId)!.user_id, appointmentId, entryId: null, expectedAt: ceilToMinute(expectedAt).toISOString() })),
+  ];
 }
 
 /** Patients who may be told: those waiting (not yet called) and later appointments. Never the room or the done. */

@@ -62,6 +62,7 @@ function ticketOf(row: FeedRow, now: number): DisplayTicket {
     doctorName: row.doctor_name,
     status: row.status,
     estimatedWaitMinutes: row.expected_at === null ? null : Math.max(0, Math.round((new Date(row.expected_at).getTime() - now) / 60_000)),
+    expectedAt: row.expected_at === null ? null : new Date(row.expected_at).toISOString(),
   };
 }
 

@@ -109,7 +109,8 @@ export function publishWatchedDisplays(realtime: Realtime, ctx: ModuleContext): 
 /**
  * A recomputation's ETAs to sockets (docs/queue-eta.md), in the order they were recorded: each
  * `eta.updated` to the doctor's and the clinic's topics (the whole estimate) and to the clinic's
- * display (tickets and times only), each `eta.changed` to the patient's own `me`. A failure is
+ * display (tickets and times only), `eta.moved` to each patient whose estimate moved, and each
+ * `eta.changed` to the patient's own `me`. A failure is
  * retried by the outbox; the next recomputation publishes fresh ones anyway.
  */
 export function etaRealtime(ctx: ModuleContext): Subscriber {
@@ -120,11 +121,12 @@ export function etaRealtime(ctx: ModuleContext): Subscriber {
       const messages: RealtimeMessage[] = [];
       for (const event of events) {
         if (event.name === "eta.updated") {
-          const { staff, display } = event.data;
+          const { staff, display, patients } = event.data;
           messages.push(
             { topic: topics.doctor(staff.doctorId), type: event.name, data: staff },
             { topic: topics.clinic(staff.clinicId), type: event.name, data: staff },
             { topic: topics.display(staff.clinicId), type: event.name, data: display },
+            ...patients.map(({ patientUserId, ...moved }) => ({ topic: topics.me(patientUserId), type: "eta.moved" as const, data: moved })),
           );
         }
         if (event.name === "eta.changed") messages.push({ topic: topics.me(event.data.patientUserId), type: event.name, data: event.data.change });

@@ -47,8 +47,9 @@ export function MyAppointments() {
   const id = useId();
   const upcoming = useLoad((signal) => loadList("upcoming", signal), []);
   const past = useLoad((signal) => loadList("past", signal), []);
+  // A change of a visit, or of its live estimate (`eta.moved`: the time the board and the display show).
   useMe((event) => {
-    if (!isEventOf(event, "appointment")) return;
+    if (!isEventOf(event, "appointment") && event.type !== "eta.moved") return;
     void upcoming.reload();
     void past.reload();
   });
