@@ -26,7 +26,7 @@ import { recordAudit, type AuditActor } from "../../platform/audit";
 import { appLink, Changes, lockedAppointment, pgArray } from "../booking";
 import { Clinic } from "../directory";
 import { dispatchMessages, notify } from "../notifications";
-import { doctorWorksAt, overbookingAllowance } from "../scheduling";
+import { coveringUnavailability, doctorWorksAt, overbookingAllowance } from "../scheduling";
 import { freePlaceFor, handOverAppointment, type FreePlace } from "./appointment-handover";
 
 interface Visit {
@@ -190,7 +190,8 @@ export class DelegationService {
   ): Promise<Plan> {
     if (visit.status === "pending") return stays("Being booked right now (an unpaid hold): it stays until it is confirmed or lapses");
     if (visit.status === "checked_in") return stays("The patient is already in the queue: reassign them on the reception board");
-    if (await this.away(tx, doctors.to.id, clinic.id, visit)) return stays(`${doctors.to.name} is away then`);
+    const away = await coveringUnavailability(tx, doctors.to.id, clinic.id, new Date(visit.starts_at), new Date(visit.ends_at));
+    if (away.length > 0) return stays(`${doctors.to.name} is away then`);
     const free = await freePlaceFor(tx, doctors.to.id, visit, { match: "same-start", lock: options.lock });
     if (free) return { outcome: "free", note: null, free };
     const allowance = await overbookingAllowance(tx, {
@@ -205,17 +206,6 @@ export class DelegationService {
     if (used >= allowance.cap) return stays(`${doctors.to.name} has no free slot then and their overbooking cap for the day (${allowance.cap}) is reached`);
     options.planned?.set(allowance.day, (options.planned.get(allowance.day) ?? 0) + 1);
     return { outcome: "overbook", note: `No free slot of ${doctors.to.name} starts then: overbooked, as the clinic's policy allows`, free: null };
-  }
-
-  /** Whether the receiving doctor (or the clinic) has time off over any of the visit. */
-  private async away(tx: EntityManager, doctorId: string, clinicId: string, visit: Visit): Promise<boolean> {
-    const rows = await tx.execute(
-      `select 1 from unavailability
-        where (doctor_id = ? or (doctor_id is null and clinic_id = ?))
-          and starts_at < ? and (ends_at is null or ends_at > ?) limit 1`,
-      [doctorId, clinicId, visit.ends_at, visit.starts_at],
-    );
-    return rows.length > 0;
   }
 }
 

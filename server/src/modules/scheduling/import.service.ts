@@ -4,7 +4,7 @@
  * nothing (422 IMPORT_HAS_ERRORS) unless the caller asks to skip bad rows.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { localDateSchema, slotKinds, wallTimeSchema, zonedToInstant, localTimeOf, type ImportIssue, type ImportResult, type SlotKind } from "@clinic/shared";
+import { localDateOf, localDateSchema, localTimeOf, slotKinds, wallTimeSchema, zonedToInstant, type ImportIssue, type ImportResult, type SlotKind } from "@clinic/shared";
 import { unprocessable } from "../../platform/errors";
 import { recordAudit, type AuditActor } from "../../platform/audit";
 import { ClinicService } from "../directory";
@@ -16,6 +16,9 @@ import { isOverlapViolation, loadClinic, loadDoctor, overlapConflict, requireWor
 import type { SlotRow } from "./slot.store";
 import { coveringUnavailability, lockUnavailabilityShared } from "./unavailability.service";
 import { finishOrRollBack, withDryRun } from "./dry-run";
+
+/** "2026-06-01 09:00" in the clinic's zone: how the admin wrote the file, so how the report speaks. */
+const localSpan = (instant: Date, zone: string) => `${localDateOf(instant, zone)} ${localTimeOf(instant, zone)}`;
 
 export const MAX_IMPORT_ROWS = 5000;
 const MAX_SLOT_MS = 24 * 3_600_000;
@@ -229,12 +232,16 @@ export async function importSlots(
         const away = await coveringUnavailability(tx, doctorId, clinic.id, min, max);
         candidates = candidates.filter((c) => {
           const hit = away.find((u) => +new Date(u.starts_at) < c.end.getTime() && (u.ends_at === null || +new Date(u.ends_at) > c.start.getTime()));
-          if (hit) issues.push({ row: c.row, field: "start", message: `falls within time off or a closure (${hit.kind}, ${hit.id})` });
+          if (hit) {
+            const whose = hit.kind === "holiday" || hit.kind === "closure" ? "the clinic's" : "the doctor's";
+            const until = hit.ends_at === null ? "until further notice" : `to ${localSpan(new Date(hit.ends_at), clinic.timeZone)}`;
+            issues.push({ row: c.row, field: "start", message: `falls within ${whose} ${hit.kind.replaceAll("_", " ")} from ${localSpan(new Date(hit.starts_at), clinic.timeZone)} ${until}` });
+          }
           return !hit;
         });
-        const existing = await tx.execute<Pick<SlotRow, "id" | "starts_at" | "ends_at">[]>(
-          `select id, starts_at, ends_at from slot where doctor_id = ? and status <> 'expired' and not overbooked
-             and starts_at < ? and ends_at > ? order by starts_at`,
+        const existing = await tx.execute<(Pick<SlotRow, "id" | "starts_at" | "ends_at" | "status"> & { clinic_name: string })[]>(
+          `select s.id, s.starts_at, s.ends_at, s.status, c.name as clinic_name from slot s join clinic c on c.id = s.clinic_id
+            where s.doctor_id = ? and s.status <> 'expired' and not s.overbooked and s.starts_at < ? and s.ends_at > ? order by s.starts_at`,
           [doctorId, max, min],
         );
         candidates = candidates.filter((c) => {
@@ -243,7 +250,7 @@ export async function importSlots(
             issues.push({
               row: c.row,
               field: "start",
-              message: `overlaps the existing slot ${new Date(hit.starts_at).toISOString()}–${new Date(hit.ends_at).toISOString()} (${hit.id})`,
+              message: `overlaps the doctor's ${hit.status} slot ${localSpan(new Date(hit.starts_at), clinic.timeZone)}–${localTimeOf(new Date(hit.ends_at), clinic.timeZone)} at ${hit.clinic_name}`,
             });
           }
           return !hit;

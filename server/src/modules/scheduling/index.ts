@@ -45,4 +45,4 @@ export type { LeaveCancellations } from "./scheduling.ports";
 export { serializeIcs } from "./ical";
 export { doctorWorksAt } from "./availability-rule.service";
 export { overbookingAllowance, type OverbookingAllowance } from "./overbooking.service";
-export { SYSTEM_TAG_PREFIX } from "./unavailability.service";
+export { SYSTEM_TAG_PREFIX, coveringUnavailability } from "./unavailability.service";
