@@ -41,7 +41,9 @@ describe("paying for a booking on the simulated checkout page (browser, phone)",
     await page.getByRole("button", { name: /^Pay / }).click();
     await page.getByRole("heading", { name: "Checkout" }).waitFor({ timeout: 10_000 });
     await screenshot(page, "payment-checkout");
-    await page.getByRole("button", { name: choice, exact: true }).click();
+    await page.getByRole("button", { name: choice === "Pay" ? /^Pay £\d/ : "Decline", exact: choice !== "Pay" }).click();
+    await page.locator("[data-outcome]").waitFor({ timeout: 10_000 });
+    await screenshot(page, `payment-result-${choice.toLowerCase()}`);
     await page.getByRole("link", { name: "Return to Clinic Live" }).click();
   }
 

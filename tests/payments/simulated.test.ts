@@ -19,7 +19,7 @@ describe("simulated payment provider", () => {
     expect(shown.status).toBe(200);
     const html = await shown.text();
     expect(html).toContain("£51.51");
-    expect(html).toContain(">Pay</button>");
+    expect(html).toContain(">Pay £51.51</button>");
     const paid = await post(`${held.checkoutUrl!}/pay`);
     expect(paid.status).toBe(200);
     expect(await paid.text()).toContain('data-outcome="booked"');
