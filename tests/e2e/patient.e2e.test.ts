@@ -133,8 +133,18 @@ describe("patient screens (browser, phone)", () => {
     await booked.and(page.locator("[data-state=booked]")).waitFor();
     expect(await booked.isDisabled()).toBe(true);
     await slotButton(page, slotIds[0]!).and(page.locator("[data-state=free]")).waitFor();
+    // A phone: a strip of days, the slots' day chosen, saying how many are free (the booked one is shown, not counted).
+    expect(await page.locator(".day-chip[aria-pressed=true]").textContent()).toMatch(/2 free$/);
+    expect(await page.locator(".day-chip").count()).toBe(7);
     for (const [width, height] of [[390, 844], [768, 1024], [1366, 900]] as const) {
       await page.setViewportSize({ width, height });
+      if (width > 390) {
+        // Wider: a table of times (rows) by days (columns), the booked slot in its row as taken.
+        await page.locator("table.week-grid").waitFor();
+        expect(await page.locator("table.week-grid thead th[scope=col]").count()).toBe(8);
+        expect(await page.locator("table.week-grid tbody tr").count()).toBe(3);
+        expect(await booked.getAttribute("data-state")).toBe("booked");
+      }
       await screenshot(page, `patient-week-booked-${width}`);
     }
   });

@@ -3,14 +3,15 @@
  * `slots:{doctorId}` topic (snapshot + `slot.*` events, higher version wins), so a slot someone else
  * holds or books changes colour and state while the patient looks. Used to book and to reschedule.
  */
-import { useEffect, useId, useMemo, useRef, useState } from "react";
-import { addDays, slotSearchPageSchema, topics, zonedToInstant } from "@clinic/shared";
+import { useEffect, useId, useMemo, useRef, useState, type ReactNode } from "react";
+import { addDays, localTimeOf, slotSearchPageSchema, topics, zonedToInstant } from "@clinic/shared";
 import { LiveIndicator } from "../../components/LiveIndicator";
 import { Async } from "../../components/States";
 import { api, ApiError } from "../../lib/api";
 import { formatDate, formatTime, localDate, zoneNote } from "../../lib/format";
 import { useLoad } from "../../lib/useLoad";
 import { byId, mergeByVersion } from "../../lib/liveRows";
+import { useMediaQuery } from "../../lib/useMediaQuery";
 import { useTopic } from "../../lib/useTopic";
 import { reduceSlots, slotsFromSnapshot, slotState, type SlotLive, type SlotMap, type SlotState } from "./live";
 
@@ -76,6 +77,8 @@ export function SlotWeek({ doctorId, from, timeZone, clinicNames, onWeek, onPick
   const [taken, setTaken] = useState<ReadonlyMap<string, number>>(new Map());
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // Times as rows and days as columns where seven columns fit; a day strip on a phone.
+  const wide = useMediaQuery("(min-width: 45rem)");
 
   const slots = useMemo(() => {
     const merged = mergeByVersion(byId(rest.state.data ?? [], (slot) => slot.slotId), topic.state ?? {});
@@ -136,42 +139,106 @@ export function SlotWeek({ doctorId, from, timeZone, clinicNames, onWeek, onPick
       </p>
       {error && <p className="form-error" role="alert">{error}</p>}
       <Async state={rest.state} retry={() => void rest.reload()}>
-        {() => (
-          <div className="week-days" data-testid="week">
-            {days.map((day) => {
-              const daySlots = slots.filter((slot) => localDate(slot.start, timeZone) === day && stateOf(slot) !== "gone");
-              const label = formatDate(zonedToInstant(day, "12:00", timeZone).toISOString(), timeZone);
-              return (
-                <section key={day} className="week-day" aria-label={label}>
-                  <h3>{label}</h3>
-                  {daySlots.length === 0 ? <p className="state state-empty">No free times</p> : (
-                    <ul className="slot-list">
-                      {daySlots.map((slot) => {
-                        const state = stateOf(slot);
-                        const time = formatTime(slot.start, timeZone);
-                        const where = clinicNames.size > 1 ? clinicNames.get(slot.clinicId) : null;
-                        return (
-                          <li key={slot.slotId}>
-                            <button type="button" className={`slot slot-${state}`} data-state={state} data-slot-id={slot.slotId}
-                              disabled={state !== "free" || busy !== null}
-                              aria-label={`${label} ${time} ${STATE_TEXT[state]}${where ? ` at ${where}` : ""}${state === "free" ? `: ${pickLabel}` : ""}`}
-                              onClick={() => void pick(slot)}>
-                              <span className="slot-time">{time}</span>
-                              <span className="slot-state" aria-hidden="true">{STATE_ICON[state]} {busy === slot.slotId ? "…" : STATE_TEXT[state]}</span>
-                              {where && <span className="slot-where" aria-hidden="true">{where}</span>}
-                            </button>
-                          </li>
-                        );
-                      })}
-                    </ul>
-                  )}
-                </section>
-              );
-            })}
-          </div>
-        )}
+        {() => {
+          const shown = slots.filter((slot) => stateOf(slot) !== "gone");
+          const cell = (slot: SlotLive, label: string, compact: boolean) => {
+            const state = stateOf(slot);
+            const time = formatTime(slot.start, timeZone);
+            const where = clinicNames.size > 1 ? clinicNames.get(slot.clinicId) : null;
+            return (
+              <button type="button" className={`slot slot-${state}${compact ? " slot-compact" : ""}`} data-state={state} data-slot-id={slot.slotId}
+                disabled={state !== "free" || busy !== null}
+                aria-label={`${label} ${time} ${STATE_TEXT[state]}${where ? ` at ${where}` : ""}${state === "free" ? `: ${pickLabel}` : ""}`}
+                onClick={() => void pick(slot)}>
+                {!compact && <span className="slot-time">{time}</span>}
+                <span className="slot-state" aria-hidden="true">{STATE_ICON[state]} {busy === slot.slotId ? "…" : STATE_TEXT[state]}</span>
+                {where && <span className="slot-where" aria-hidden="true">{where}</span>}
+              </button>
+            );
+          };
+          if (shown.length === 0) return <p className="state state-empty" data-testid="week">No free times this week. Try the next week, or join the waitlist.</p>;
+          return wide ? <WeekGrid days={days} slots={shown} timeZone={timeZone} cell={cell} /> : <DayStrip days={days} slots={shown} timeZone={timeZone} cell={cell} />;
+        }}
       </Async>
       <p className="field-hint">Times are in the clinic's time zone ({timeZone}). Slots change as other patients hold and book them.</p>
     </section>
+  );
+}
+
+type Cell = (slot: SlotLive, dayLabel: string, compact: boolean) => ReactNode;
+interface LayoutProps {
+  days: string[];
+  slots: SlotLive[];
+  timeZone: string;
+  cell: Cell;
+}
+
+const dayLabelOf = (day: string, timeZone: string) => formatDate(zonedToInstant(day, "12:00", timeZone).toISOString(), timeZone);
+
+/** The week as a table: one row per start time that has a slot on any day, one column per day. */
+function WeekGrid({ days, slots, timeZone, cell }: LayoutProps) {
+  // Rows keyed by the 24-hour wall time (it sorts as text); shown as the clinic's clock reads.
+  const wall = (slot: SlotLive) => localTimeOf(new Date(slot.start), timeZone);
+  const rows = [...new Map(slots.map((slot) => [wall(slot), formatTime(slot.start, timeZone)])).entries()].sort(([a], [b]) => a.localeCompare(b));
+  const at = new Map(slots.map((slot) => [`${localDate(slot.start, timeZone)} ${wall(slot)}`, slot]));
+  return (
+    <div className="week-grid-wrap" data-testid="week">
+      <table className="week-grid">
+        <caption className="visually-hidden">Times (rows) by day (columns)</caption>
+        <thead>
+          <tr>
+            <th scope="col"><span className="visually-hidden">Time</span></th>
+            {days.map((day) => {
+              const free = slots.filter((slot) => localDate(slot.start, timeZone) === day).length;
+              return <th key={day} scope="col" className={free ? undefined : "week-grid-quiet"}>{dayLabelOf(day, timeZone)}</th>;
+            })}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map(([time, shown]) => (
+            <tr key={time}>
+              <th scope="row">{shown}</th>
+              {days.map((day) => {
+                const slot = at.get(`${day} ${time}`);
+                return <td key={day}>{slot && cell(slot, dayLabelOf(day, timeZone), true)}</td>;
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** A phone: the seven days as a strip (how many free times each), then the chosen day's times. */
+function DayStrip({ days, slots, timeZone, cell }: LayoutProps) {
+  const onDay = (day: string) => slots.filter((slot) => localDate(slot.start, timeZone) === day);
+  const firstWithTimes = days.find((day) => onDay(day).length > 0) ?? days[0]!;
+  const [chosen, setChosen] = useState<string | null>(null);
+  const day = chosen && days.includes(chosen) ? chosen : firstWithTimes;
+  const label = dayLabelOf(day, timeZone);
+  const daySlots = onDay(day);
+  return (
+    <div data-testid="week">
+      <div className="day-strip" role="group" aria-label="Days">
+        {days.map((d) => {
+          const instant = zonedToInstant(d, "12:00", timeZone);
+          const free = onDay(d).filter((slot) => slot.status === "available").length;
+          return (
+            <button key={d} type="button" className="day-chip" aria-pressed={d === day} onClick={() => setChosen(d)} aria-label={`${dayLabelOf(d, timeZone)}: ${free} free`}>
+              <span className="day-chip-name">{new Intl.DateTimeFormat("en-GB", { weekday: "short", timeZone }).format(instant)}</span>
+              <span className="day-chip-date">{new Intl.DateTimeFormat("en-GB", { day: "numeric", timeZone }).format(instant)}</span>
+              <span className="day-chip-free">{free ? `${free} free` : "—"}</span>
+            </button>
+          );
+        })}
+      </div>
+      <section className="week-day" aria-label={label}>
+        <h3>{label}</h3>
+        {daySlots.length === 0 ? <p className="state state-empty">No free times</p> : (
+          <ul className="slot-list">{daySlots.map((slot) => <li key={slot.slotId}>{cell(slot, label, false)}</li>)}</ul>
+        )}
+      </section>
+    </div>
   );
 }
