@@ -3,7 +3,7 @@
  * appear without reload; check-in, walk-ins, emergencies, reorder, reassign, a stale version) and
  * the day calendar (drag-and-drop and keyboard reschedule).
  */
-import type { Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { localDateOf } from "@clinic/shared";
 import { buildAppointmentFromNow, buildDoctor, buildMiddayClinic, buildNamedPatient as namedPatient, buildPerson, buildSlotFromNow, type TestPerson } from "../support/factories";
@@ -201,17 +201,32 @@ describe("reception screens (browser)", () => {
     await screenshot(page, "reception-calendar");
 
     const onSlot = (slotId: string) => page.locator(`[data-slot-id="${slotId}"]`, { hasText: "Dora Dragged" });
+    // The calendar's block (the library's focusable event) around what it shows.
+    const blockOf = (inner: Locator) => page.locator(".rbc-event", { has: inner });
     await block.dragTo(page.getByTestId(`calendar-slot-${dropSlot}`));
     await onSlot(dropSlot).waitFor({ timeout: 5_000 });
     const day = async () => (await call(stage.app, reception, "GET", `/clinics/${clinicId}/day?date=${await page.getByLabel("Date").inputValue()}`)).body.items;
     expect((await day()).map((a: { slotId: string; status: string }) => [a.slotId, a.status])).toEqual([[dropSlot, "scheduled"]]);
 
-    // Keyboard: Move, then Move here on the other free slot.
-    await onSlot(dropSlot).getByRole("button", { name: /Move Dora Dragged/ }).press("Enter");
+    // Keyboard: choose the appointment (Enter on its block), Move, then choose the other free slot and Move here.
+    const chosen = page.getByTestId("calendar-chosen");
+    await blockOf(onSlot(dropSlot)).press("Enter");
+    await chosen.getByRole("button", { name: /^Move Dora Dragged/ }).press("Enter");
     await page.getByRole("status").getByText("Moving Dora Dragged: choose a free slot.").waitFor();
-    await page.getByTestId(`calendar-slot-${keySlot}`).getByRole("button", { name: /Move Dora Dragged here/ }).press("Enter");
+    await blockOf(page.getByTestId(`calendar-slot-${keySlot}`)).press("Enter");
+    await chosen.getByRole("button", { name: /Move Dora Dragged here/ }).press("Enter");
     await onSlot(keySlot).waitFor({ timeout: 5_000 });
     expect((await day()).map((a: { slotId: string }) => a.slotId)).toEqual([keySlot]);
+
+    // The week of one doctor: the same library's week view, the visit on its day.
+    await page.getByRole("button", { name: "Week · one doctor" }).click();
+    await page.getByRole("heading", { name: /^Week calendar/ }).waitFor();
+    await onSlot(keySlot).waitFor({ timeout: 5_000 });
+    expect(await page.locator(".rbc-time-header .rbc-header").count()).toBe(7);
+    for (const [name, viewport] of Object.entries({ phone: { width: 390, height: 844 }, tablet: { width: 768, height: 1024 }, desktop: { width: 1366, height: 768 } })) {
+      await page.setViewportSize(viewport);
+      await screenshot(page, `reception-week-${name}`);
+    }
   });
 
   /** A clinic (a London number, so the desk types local numbers) whose doctor charges 45.00, and its day calendar open. */
@@ -227,7 +242,8 @@ describe("reception screens (browser)", () => {
     const { clinicId, doctor, reception } = await phoneDesk();
     const slot = (await buildSlotFromNow(stage.app, { doctorId: doctor.doctorId, clinicId, fromNowMinutes: 90, minutes: 30 })).id;
     const page = await open(reception, "Day calendar");
-    await page.getByTestId(`calendar-slot-${slot}`).getByRole("button", { name: /^Book / }).click();
+    await page.getByTestId(`calendar-slot-${slot}`).click();
+    await page.getByTestId("calendar-chosen").getByRole("button", { name: /^Book / }).click();
     const form = page.locator("form.rc-book");
     await form.getByLabel("New patient, or by phone number").check();
     await form.getByLabel("Patient name").fill("Pavel Phoned");
@@ -255,7 +271,8 @@ describe("reception screens (browser)", () => {
     const visit = (await buildAppointmentFromNow(stage.app, { doctorId: doctor.doctorId, clinicId, patientId: patient.patientId, fromNowMinutes: 26 * 60, minutes: 30 })).id;
     const page = await open(reception, "Day calendar");
     await page.getByLabel("Date").fill(localDateOf(new Date(Date.now() + 26 * 3_600_000), zone));
-    await page.getByTestId(`calendar-appointment-${visit}`).getByRole("button", { name: /^Cancel Cora Cancelled/ }).click({ timeout: 15_000 });
+    await page.getByTestId(`calendar-appointment-${visit}`).click({ timeout: 15_000 });
+    await page.getByTestId("calendar-chosen").getByRole("button", { name: /^Cancel Cora Cancelled/ }).click();
     const form = page.locator("form.rc-book");
     await form.getByLabel("Reason (the patient is told)").fill("The doctor is at a conference");
     await form.getByRole("button", { name: "Cancel appointment" }).click();
@@ -269,7 +286,8 @@ describe("reception screens (browser)", () => {
     const missed = await patientNamed("Milo Missed");
     const past = (await buildAppointmentFromNow(stage.app, { doctorId: doctor.doctorId, clinicId, patientId: missed.patientId, fromNowMinutes: -40, minutes: 30 })).id;
     const page = await open(reception, "Day calendar");
-    await page.getByTestId(`calendar-appointment-${past}`).getByRole("button", { name: /^No-show: Milo Missed/ }).click({ timeout: 15_000 });
+    await page.getByTestId(`calendar-appointment-${past}`).click({ timeout: 15_000 });
+    await page.getByTestId("calendar-chosen").getByRole("button", { name: /^No-show: Milo Missed/ }).click();
     const form = page.locator("form.rc-book");
     await form.getByRole("button", { name: "Mark no-show" }).click();
     await form.locator("input[aria-invalid=true]").waitFor();

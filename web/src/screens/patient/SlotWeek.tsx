@@ -225,10 +225,10 @@ function DayStrip({ days, slots, timeZone, cell }: LayoutProps) {
           const instant = zonedToInstant(d, "12:00", timeZone);
           const free = onDay(d).filter((slot) => slot.status === "available").length;
           return (
-            <button key={d} type="button" className="day-chip" aria-pressed={d === day} onClick={() => setChosen(d)} aria-label={`${dayLabelOf(d, timeZone)}: ${free} free`}>
+            <button key={d} type="button" className="day-chip" aria-pressed={d === day} onClick={() => setChosen(d)}>
               <span className="day-chip-name">{new Intl.DateTimeFormat("en-GB", { weekday: "short", timeZone }).format(instant)}</span>
               <span className="day-chip-date">{new Intl.DateTimeFormat("en-GB", { day: "numeric", timeZone }).format(instant)}</span>
-              <span className="day-chip-free">{free ? `${free} free` : "—"}</span>
+              <span className="day-chip-free">{free ? `${free} free` : "none"}</span>
             </button>
           );
         })}

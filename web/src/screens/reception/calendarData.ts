@@ -1,8 +1,8 @@
 /**
- * The day calendar's data: every listed doctor's slots at the clinic on one local date (staff view,
- * with service and tags), the clinic's appointments of that date and its services (colours). Re-read
- * when a `clinic:` slot or appointment event touches the date shown (the events carry no service or
- * tags, so the rows are re-read rather than patched).
+ * The staff calendar's data: the shown doctors' slots at the clinic over the local dates shown (a day,
+ * or a week; staff view, with service and tags), the clinic's appointments of those dates and its
+ * services (colours). Re-read when a `clinic:` slot or appointment event touches a date shown (the
+ * events carry no service or tags, so the rows are re-read rather than patched).
  */
 import { useCallback, useEffect, useRef } from "react";
 import {
@@ -34,22 +34,26 @@ export function dayBounds(date: string, timeZone: string) {
   return { from: zonedToInstant(date, "00:00", timeZone), to: zonedToInstant(addDays(date, 1), "00:00", timeZone) };
 }
 
-export function useDayCalendar(clinic: ClinicSummary | null, doctors: DoctorSummary[], date: string) {
+/** `dates`: consecutive local days, first to last. */
+export function useCalendarData(clinic: ClinicSummary | null, doctors: DoctorSummary[], dates: string[]) {
   const clinicId = clinic?.id ?? null;
   const doctorKey = doctors.map((d) => d.id).join(",");
+  const first = dates[0] ?? "";
+  const last = dates[dates.length - 1] ?? "";
   const day = useLoad<DayData | null>(
     async (signal) => {
-      if (!clinic) return null;
-      const { from, to } = dayBounds(date, clinic.timeZone);
+      if (!clinic || !first) return null;
+      const from = dayBounds(first, clinic.timeZone).from;
+      const to = dayBounds(last, clinic.timeZone).to;
       const range = `clinicId=${clinic.id}&from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to.toISOString())}`;
-      const [slotLists, appointments, services] = await Promise.all([
+      const [slotLists, appointmentLists, services] = await Promise.all([
         Promise.all(doctors.map((d) => api(`/doctors/${d.id}/slots?${range}`, { schema: staffSlotListSchema, signal }))),
-        api(`/clinics/${clinic.id}/day?date=${date}`, { schema: appointmentListSchema, signal }),
+        Promise.all(dates.map((date) => api(`/clinics/${clinic.id}/day?date=${date}`, { schema: appointmentListSchema, signal }))),
         api(`/clinics/${clinic.id}/services`, { schema: clinicServiceListSchema, signal }),
       ]);
-      return { slots: slotLists.flatMap((list) => list.items), appointments: appointments.items, services: services.items };
+      return { slots: slotLists.flatMap((list) => list.items), appointments: appointmentLists.flatMap((list) => list.items), services: services.items };
     },
-    [clinicId, doctorKey, date],
+    [clinicId, doctorKey, first, last],
   );
 
   const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
@@ -59,12 +63,15 @@ export function useDayCalendar(clinic: ClinicSummary | null, doctors: DoctorSumm
     (event: ReceivedEvent) => {
       if (!clinic || !(isEventOf(event, "slot") || isEventOf(event, "slots") || isEventOf(event, "appointment") || isEventOf(event, "elastic"))) return;
       const start = (event.data as { start?: unknown }).start;
-      if (typeof start === "string" && localDate(start, clinic.timeZone) !== date) return;
+      if (typeof start === "string") {
+        const date = localDate(start, clinic.timeZone);
+        if (date < first || date > last) return;
+      }
       // One re-read per burst (a reschedule sends several slot and appointment events).
       clearTimeout(timer.current);
       timer.current = setTimeout(() => void reloadRef.current(), 120);
     },
-    [clinic, date],
+    [clinic, first, last],
   );
   useEffect(() => () => clearTimeout(timer.current), []);
   const live = useClinicLive(clinicId, onEvent);
