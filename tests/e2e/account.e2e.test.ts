@@ -163,8 +163,11 @@ describe("account screens (browser)", () => {
     expect((await api("/me", patient.token)).status).toBe(401);
     await page.getByText("Unknown device").waitFor({ state: "detached", ...LONG });
 
-    page.once("dialog", (dialog) => void dialog.accept());
     await page.getByRole("button", { name: "Sign out everywhere" }).click();
+    // The app's own confirmation (an alert dialog, focus inside it).
+    const confirm = page.getByRole("alertdialog");
+    await confirm.getByText("Sign out on every device, including this one?").waitFor();
+    await confirm.getByRole("button", { name: "Sign out everywhere" }).click();
     await page.getByRole("heading", { name: "Sign in" }).waitFor(LONG);
     await signInForm(page, email, "another fine passphrase");
     await page.getByRole("heading", { name: `Welcome, ${patient.user.displayName}` }).waitFor(LONG);

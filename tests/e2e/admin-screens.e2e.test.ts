@@ -36,8 +36,18 @@ describe("clinic admin: waiting-room screens (browser)", () => {
     await screen.locator(".live-indicator[data-status=live]").waitFor({ timeout: 10_000 });
     await screen.getByTestId("check-in-code").waitFor();
 
-    adminPage.once("dialog", (dialog) => void dialog.accept());
-    await adminPage.getByRole("button", { name: "Revoke Lobby TV" }).click();
+    // Asked first, in the app's alert dialog: Escape (or Cancel) leaves the screen running.
+    const revoke = adminPage.getByRole("button", { name: "Revoke Lobby TV" });
+    await revoke.click();
+    const dialog = adminPage.getByRole("alertdialog");
+    await dialog.getByText('Revoke "Lobby TV"? Its screen goes blank at once.').waitFor();
+    expect(await dialog.getByRole("button", { name: "Revoke", exact: true }).evaluate((button) => (button as unknown as { matches(selector: string): boolean }).matches(":focus"))).toBe(true);
+    await adminPage.keyboard.press("Escape");
+    await dialog.waitFor({ state: "detached" });
+    expect(await revoke.evaluate((button) => (button as unknown as { matches(selector: string): boolean }).matches(":focus"))).toBe(true);
+    await screen.getByTestId("check-in-code").waitFor();
+    await revoke.click();
+    await dialog.getByRole("button", { name: "Revoke", exact: true }).click();
     await adminPage.getByTestId("screens").getByText("Revoked").waitFor();
     await screen.locator(".live-indicator[data-status=offline]").waitFor({ timeout: 5_000 });
     expect(await screen.getByTestId("check-in-code").count()).toBe(0);

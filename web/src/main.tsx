@@ -1,6 +1,11 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
+import { QueryClientProvider } from "@tanstack/react-query";
+import { RouterProvider } from "react-router";
 import { App } from "./App";
+import { ConfirmHost } from "./components/Confirm";
+import { createAppRouter } from "./lib/router";
+import { queryClient } from "./lib/useLoad";
 import "./styles.css";
 
 const container = document.getElementById("root");
@@ -8,6 +13,9 @@ if (!container) throw new Error("index.html is missing the #root element");
 
 createRoot(container).render(
   <StrictMode>
-    <App />
+    <QueryClientProvider client={queryClient}>
+      <RouterProvider router={createAppRouter(App)} />
+      <ConfirmHost />
+    </QueryClientProvider>
   </StrictMode>,
 );

@@ -12,10 +12,10 @@ import { SelectField } from "./Field";
 export function useStaffClinics(session: Session, roles: readonly ClinicRole[] = ["receptionist", "clinic_admin"]) {
   const ids = session.user.memberships.filter((m) => roles.includes(m.role)).map((m) => m.clinicId);
   const key = ids.join(",");
-  const clinics = useLoad(async (signal) => {
+  const clinics = useLoad(["staff-clinics", key], async (signal) => {
     const reply = await api("/clinics", { schema: clinicListSchema, signal });
     return reply.items.filter((clinic) => ids.includes(clinic.id));
-  }, [key]);
+  });
   const [chosen, setChosen] = useState<string | null>(null);
   const list = clinics.state.data ?? [];
   const clinic: ClinicSummary | null = list.find((c) => c.id === chosen) ?? list[0] ?? null;

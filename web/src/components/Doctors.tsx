@@ -7,8 +7,8 @@ import { SelectField } from "./Field";
 /** The clinic's listed doctors, by name (first 100: enough for one clinic's roster); none without a clinic. */
 export function useClinicDoctors(clinicId: string | null) {
   return useLoad(
+    ["clinic-doctors", clinicId],
     async (signal) => (clinicId ? (await api(`/doctors?clinicId=${clinicId}&limit=100`, { schema: doctorPageSchema, signal })).items : []),
-    [clinicId],
   );
 }
 

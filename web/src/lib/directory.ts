@@ -1,14 +1,27 @@
-/** Cached directory lookups every role's screens use: the active clinics (with their time zones) and doctors by id. */
-import { clinicListSchema, doctorSchema, type ClinicSummary, type DoctorView } from "@clinic/shared";
+/**
+ * Directory reads every role's screens share, through the query client's cache (lib/useLoad.ts):
+ * the active clinics (with their time zones), a clinic, a doctor by id. They rarely change while a
+ * page is open, so a cached answer is used for ten minutes; a failed read is not kept.
+ */
+import { clinicListSchema, clinicSchema, doctorSchema, type ClinicSummary, type ClinicView, type DoctorView } from "@clinic/shared";
 import { api } from "./api";
-import { memoized } from "./memo";
+import { queryClient } from "./useLoad";
 
-let clinicsPromise: Promise<ClinicSummary[]> | null = null;
-/** Active clinics (public); read once per page load, they rarely change. */
-export function loadClinics(signal?: AbortSignal): Promise<ClinicSummary[]> {
-  clinicsPromise ??= api("/clinics", { schema: clinicListSchema, signal }).then((reply) => reply.items);
-  clinicsPromise.catch(() => (clinicsPromise = null));
-  return clinicsPromise;
+const RARELY_CHANGES = 10 * 60_000;
+
+/** Active clinics (public). */
+export function loadClinics(): Promise<ClinicSummary[]> {
+  return queryClient.fetchQuery({
+    queryKey: ["clinics"],
+    queryFn: async ({ signal }) => (await api("/clinics", { schema: clinicListSchema, signal })).items,
+    staleTime: RARELY_CHANGES,
+  });
 }
 
-export const loadDoctor: (doctorId: string) => Promise<DoctorView> = memoized((doctorId) => api(`/doctors/${doctorId}`, { schema: doctorSchema }));
+export function loadClinic(clinicId: string): Promise<ClinicView> {
+  return queryClient.fetchQuery({ queryKey: ["clinic", clinicId], queryFn: ({ signal }) => api(`/clinics/${clinicId}`, { schema: clinicSchema, signal }), staleTime: RARELY_CHANGES });
+}
+
+export function loadDoctor(doctorId: string): Promise<DoctorView> {
+  return queryClient.fetchQuery({ queryKey: ["doctor", doctorId], queryFn: ({ signal }) => api(`/doctors/${doctorId}`, { schema: doctorSchema, signal }), staleTime: RARELY_CHANGES });
+}

@@ -1,68 +1,36 @@
 /**
- * A minimal history router: the path is state, <Link> and navigate() push to history. The server
- * answers every page path with index.html, so deep links work.
+ * Routing is React Router's (docs/decisions.md): one catch-all route whose element routes with
+ * `useRoutes` (App.tsx), so the route table stays the areas' own lists (screens/<area>/routes.tsx).
+ * This module is the app's surface over it: `Link` (the current page marked `aria-current`),
+ * `navigate()` from anywhere (event handlers, session expiry), the path and the query string.
+ * The server answers every page path with index.html, so deep links work.
  */
-import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from "react";
+import type { ComponentType } from "react";
+import { createBrowserRouter, NavLink, useLocation, useSearchParams as useRouterSearchParams, type NavLinkProps } from "react-router";
 
-const listeners = new Set<() => void>();
-function notify() {
-  for (const listener of listeners) listener();
+let router: ReturnType<typeof createBrowserRouter> | null = null;
+
+/** The browser router around the whole app (main.tsx). */
+export function createAppRouter(App: ComponentType): ReturnType<typeof createBrowserRouter> {
+  router = createBrowserRouter([{ path: "*", Component: App }]);
+  return router;
 }
-window.addEventListener("popstate", notify);
 
 export function navigate(to: string, options: { replace?: boolean } = {}): void {
-  if (options.replace) history.replaceState(null, "", to);
-  else history.pushState(null, "", to);
-  notify();
+  if (!router) throw new Error("navigate() before the router exists");
+  void router.navigate(to, { replace: options.replace ?? false });
 }
 
 export function usePath(): string {
-  return useSyncExternalStore(
-    (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    () => location.pathname,
-  );
+  return useLocation().pathname;
 }
 
-export function Link({ to, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchorElement> & { to: string }) {
-  const current = usePath();
-  const handle = (event: MouseEvent<HTMLAnchorElement>) => {
-    onClick?.(event);
-    // Let modified clicks open new tabs as usual.
-    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
-    event.preventDefault();
-    navigate(to);
-  };
-  return <a href={to} aria-current={current === to ? "page" : undefined} onClick={handle} {...rest} />;
-}
-
-/** The current query string as URLSearchParams; re-renders when navigation changes it. */
+/** The current query string; re-renders when navigation changes it. */
 export function useSearchParams(): URLSearchParams {
-  const search = useSyncExternalStore(
-    (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    () => location.search,
-  );
-  return new URLSearchParams(search);
+  return useRouterSearchParams()[0];
 }
 
-/** Matches "/doctors/:doctorId/week" against a path; the named segments, or null. */
-export function matchPath(pattern: string, path: string): Record<string, string> | null {
-  const want = pattern.split("/");
-  const have = path.replace(/\/+$/, "").split("/");
-  if (pattern === "/") return path === "/" ? {} : null;
-  if (want.length !== have.length) return null;
-  const params: Record<string, string> = {};
-  for (const [index, part] of want.entries()) {
-    const actual = have[index]!;
-    if (part.startsWith(":")) {
-      if (!actual) return null;
-      params[part.slice(1)] = decodeURIComponent(actual);
-    } else if (part !== actual) return null;
-  }
-  return params;
+/** A link within the app; the link to the page shown (the whole path) has `aria-current="page"`. */
+export function Link({ to, ...rest }: Omit<NavLinkProps, "to" | "end"> & { to: string }) {
+  return <NavLink to={to} end {...rest} />;
 }

@@ -4,7 +4,7 @@
  * for their clinic; the platform admin's system status. Each links on to the screen that does the work.
  */
 import { useId } from "react";
-import { MY_TOPIC, appointmentListSchema, doctorSchema, isEventOf, queueMetricsReplySchema, type AppointmentView } from "@clinic/shared";
+import { MY_TOPIC, appointmentListSchema, doctorSchema, queueMetricsReplySchema, type AppointmentView } from "@clinic/shared";
 import { useStaffClinics } from "../components/ClinicPicker";
 import { Async } from "../components/States";
 import { api } from "../lib/api";
@@ -13,6 +13,7 @@ import { Link } from "../lib/router";
 import type { Session } from "../lib/session";
 import { useLoad } from "../lib/useLoad";
 import { useTopic } from "../lib/useTopic";
+import { MY_APPOINTMENTS, refreshMyVisitsOn } from "../lib/myVisits";
 import { SystemStatus } from "./Status";
 import { loadClinics, loadDoctor } from "../lib/directory";
 
@@ -39,21 +40,19 @@ export function Home({ session }: { session: Session }) {
 /** The patient's next visit (time in its clinic's zone, the live estimate on the day) and what to do next. */
 function PatientHome() {
   const id = useId();
-  const next = useLoad(async (signal) => {
+  const next = useLoad([MY_APPOINTMENTS, "next"], async (signal) => {
     const { items } = await api("/appointments?scope=mine&when=upcoming", { schema: appointmentListSchema, signal });
     const visit = items.find((a) => a.status === "scheduled" || a.status === "checked_in" || a.status === "pending") ?? null;
     if (!visit) return null;
-    const [doctor, clinics] = await Promise.all([loadDoctor(visit.doctorId), loadClinics(signal)]);
+    const [doctor, clinics] = await Promise.all([loadDoctor(visit.doctorId), loadClinics()]);
     const clinic = clinics.find((c) => c.id === visit.clinicId);
     return { visit, doctor: doctor.displayName, clinic: clinic?.name ?? "", zone: clinic?.timeZone ?? "UTC" };
-  }, []);
+  });
   // The visit changed, or its live estimate moved: read it again (the estimate is the board's and the display's).
   useTopic<null>(MY_TOPIC, {
     fromSnapshot: () => null,
     reduce: (state) => state,
-    onEvent: (event) => {
-      if (isEventOf(event, "appointment") || event.type === "eta.moved") void next.reload();
-    },
+    onEvent: refreshMyVisitsOn,
   });
   return (
     <section className="panel" aria-labelledby={`${id}-h`} data-testid="home-next">
@@ -82,7 +81,7 @@ function NextVisit({ visit, doctor, clinic, zone }: { visit: AppointmentView; do
 
 /** A doctor: approval first when pending, else the day's screens. */
 function DoctorHome({ doctorId }: { doctorId: string }) {
-  const doctor = useLoad((signal) => api(`/doctors/${doctorId}`, { schema: doctorSchema, signal }), [doctorId]);
+  const doctor = useLoad(["doctor", doctorId], (signal) => api(`/doctors/${doctorId}`, { schema: doctorSchema, signal }));
   const status = doctor.state.data?.approval?.status;
   return (
     <section className="panel home-links" data-testid="home-doctor">
@@ -102,8 +101,8 @@ function StaffHome({ session }: { session: Session }) {
   const staff = useStaffClinics(session);
   const clinic = staff.clinic;
   const metrics = useLoad(
+    ["clinic-queue-figures", clinic?.id],
     async (signal) => (clinic ? (await api(`/clinics/${clinic.id}/queue/metrics`, { schema: queueMetricsReplySchema, signal })).clinic : null),
-    [clinic?.id],
   );
   return (
     <section className="panel" aria-labelledby={`${id}-h`} data-testid="home-staff">

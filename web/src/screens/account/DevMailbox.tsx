@@ -26,7 +26,7 @@ async function loadMailbox(signal?: AbortSignal) {
 
 export function DevMailbox() {
   const id = useId();
-  const { state, reload } = useLoad(loadMailbox, []);
+  const { state, reload } = useLoad(["dev-mailbox"], loadMailbox);
   useEffect(() => {
     const timer = setInterval(() => void reload(), RELOAD_MS);
     return () => clearInterval(timer);
@@ -67,7 +67,7 @@ export function DevMailbox() {
 
 /** "Read the code in the development mailbox", shown only where that mailbox answers (development). */
 export function DevMailboxLink() {
-  const { state } = useLoad(loadMailbox, []);
+  const { state } = useLoad(["dev-mailbox-available"], loadMailbox);
   if (!state.data) return null;
   return (
     <p className="dev-mailbox-hint">

@@ -14,12 +14,12 @@ export function Notifications() {
   const id = useId();
   const [items, setItems] = useState<InboxItem[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
-  const first = useLoad(async (signal) => {
+  const first = useLoad(["notifications"], async (signal) => {
     const page = await api("/me/notifications?limit=20", { schema: inboxPageSchema, signal });
     setItems(page.items);
     setCursor(page.nextCursor);
     return page;
-  }, []);
+  });
   const live = useUnreadCount((event) => {
     if (event.type === "notification.created") {
       const created = eventData(event);

@@ -17,7 +17,7 @@ import { AccountNav } from "./AccountNav";
 export const MESSAGE_LANGUAGES: Record<string, string> = { en: "English", bn: "Bengali (বাংলা)" };
 
 export function Preferences({ session }: { session: Session }) {
-  const prefs = useLoad((signal) => api("/me/notification-preferences", { schema: notificationPreferencesSchema, signal }), []);
+  const prefs = useLoad(["notification-preferences"], (signal) => api("/me/notification-preferences", { schema: notificationPreferencesSchema, signal }));
   return (
     <>
       <h1 className="account-title">Account</h1>

@@ -12,7 +12,7 @@ import { useLoad } from "../../lib/useLoad";
 import { AccountNav } from "./AccountNav";
 
 export function Profile({ session }: { session: Session }) {
-  const profile = useLoad((signal) => api("/patients/me", { schema: patientSchema, signal }), []);
+  const profile = useLoad(["patient-profile"], (signal) => api("/patients/me", { schema: patientSchema, signal }));
   return (
     <>
       <h1 className="account-title">Account</h1>

@@ -9,7 +9,7 @@ import { Sessions } from "./Sessions";
 import { TwoFactor } from "./TwoFactor";
 
 export function Security({ session }: { session: Session }) {
-  const sessions = useLoad(async (signal) => (await api("/auth/sessions", { schema: sessionListSchema, signal })).items, []);
+  const sessions = useLoad(["sessions"], async (signal) => (await api("/auth/sessions", { schema: sessionListSchema, signal })).items);
   return (
     <>
       <h1 className="account-title">Account</h1>

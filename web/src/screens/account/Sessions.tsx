@@ -11,6 +11,7 @@ import { api } from "../../lib/api";
 import { formatDateTime } from "../../lib/format";
 import type { Loaded } from "../../lib/useLoad";
 import { endLocalSession } from "./auth";
+import { askToConfirm } from "../../components/Confirm";
 
 export type SessionRow = z.infer<typeof sessionListSchema>["items"][number];
 
@@ -33,7 +34,7 @@ export function Sessions({ list }: { list: { state: Loaded<SessionRow[]>; reload
     await list.reload();
   });
   const everywhere = useSubmit(async () => {
-    if (!window.confirm("Sign out on every device, including this one?")) return;
+    if (!(await askToConfirm("Sign out on every device, including this one?", "Sign out everywhere"))) return;
     await api("/auth/logout-all", { method: "POST" });
     endLocalSession();
   });

@@ -22,6 +22,7 @@ import { useLoad } from "../../lib/useLoad";
 import { DoctorSelect, useClinicDoctors } from "../../components/Doctors";
 import { AdminFrame } from "./AdminFrame";
 import { ClinicSettingsForm } from "./ClinicSettings";
+import { askToConfirm } from "../../components/Confirm";
 
 type RuleType = (typeof bookingRuleTypes)[number];
 const TYPES: Record<RuleType, { label: string; param: string; unit: string }> = {
@@ -52,16 +53,16 @@ export function BookingRules({ session }: { session: Session }) {
 }
 
 function RuleList({ clinic }: { clinic: ClinicSummary }) {
-  const rules = useLoad(async (signal) => (await api(`/clinics/${clinic.id}/booking-rules`, { schema: bookingRuleListSchema, signal })).items, [clinic.id]);
+  const rules = useLoad(["booking-rules", clinic.id], async (signal) => (await api(`/clinics/${clinic.id}/booking-rules`, { schema: bookingRuleListSchema, signal })).items);
   const doctors = useClinicDoctors(clinic.id);
-  const services = useLoad(async (signal) => (await api(`/clinics/${clinic.id}/services`, { schema: clinicServiceListSchema, signal })).items, [clinic.id]);
+  const services = useLoad(["clinic-services", clinic.id], async (signal) => (await api(`/clinics/${clinic.id}/services`, { schema: clinicServiceListSchema, signal })).items);
   const [notice, setNotice] = useState("");
   const nameOf = (rule: BookingRuleView) =>
     [rule.doctorId ? (doctors.state.data?.find((d) => d.id === rule.doctorId)?.displayName ?? "one doctor") : "every doctor",
       rule.serviceId ? (services.state.data?.find((s) => s.id === rule.serviceId)?.name ?? "one service") : "every service"].join(", ");
   const change = useSubmit(async (rule: BookingRuleView, action: "toggle" | "delete") => {
     if (action === "delete") {
-      if (!window.confirm(`Delete the rule "${specText(rule.spec)}"?`)) return;
+      if (!(await askToConfirm(`Delete the rule "${specText(rule.spec)}"?`, "Delete the rule"))) return;
       await api(`/booking-rules/${rule.id}`, { method: "DELETE" });
       setNotice("Rule deleted.");
     } else {

@@ -27,7 +27,7 @@ const FLAGS: { key: FlagKey; label: string; yes: string; no: string }[] = [
 ];
 
 export function ClinicSettingsForm({ clinic }: { clinic: ClinicSummary }) {
-  const loaded = useLoad(async (signal) => (await api(`/clinics/${clinic.id}`, { schema: clinicSchema, signal })).settings, [clinic.id]);
+  const loaded = useLoad(["clinic-settings", clinic.id], async (signal) => (await api(`/clinics/${clinic.id}`, { schema: clinicSchema, signal })).settings);
   return (
     <section className="panel" aria-labelledby="settings">
       <h2 id="settings">Clinic settings</h2>

@@ -10,6 +10,7 @@ import { Async } from "../../components/States";
 import { api } from "../../lib/api";
 import type { Session } from "../../lib/session";
 import { useLoad } from "../../lib/useLoad";
+import { askToConfirm } from "../../components/Confirm";
 
 export function screenAddress(created: CreatedDisplayToken): string {
   return `${location.origin}/display?clinic=${created.clinicId}#token=${created.token}`;
@@ -20,8 +21,8 @@ export function DisplayTokens({ session }: { session: Session }) {
   const staff = useStaffClinics(session, ["clinic_admin"]);
   const clinicId = staff.clinic?.id ?? null;
   const list = useLoad(
+    ["display-tokens", clinicId],
     async (signal) => (clinicId ? (await api(`/clinics/${clinicId}/display-tokens`, { schema: displayTokenListSchema, signal })).items : []),
-    [clinicId],
   );
   const [name, setName] = useState("");
   const [created, setCreated] = useState<CreatedDisplayToken | null>(null);
@@ -33,7 +34,7 @@ export function DisplayTokens({ session }: { session: Session }) {
     await list.reload();
   });
   const revoke = useSubmit(async (token: DisplayTokenView) => {
-    if (!window.confirm(`Revoke "${token.name}"? Its screen goes blank at once.`)) return;
+    if (!(await askToConfirm(`Revoke "${token.name}"? Its screen goes blank at once.`, "Revoke"))) return;
     await api(`/display-tokens/${token.id}`, { method: "DELETE", schema: displayTokenSchema });
     await list.reload();
   });

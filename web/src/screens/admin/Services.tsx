@@ -11,6 +11,7 @@ import { formatMoney } from "../../lib/format";
 import type { Session } from "../../lib/session";
 import { useLoad } from "../../lib/useLoad";
 import { AdminFrame } from "./AdminFrame";
+import { askToConfirm } from "../../components/Confirm";
 
 interface Draft { name: string; durationMinutes: string; colour: string; price: string; currency: string; paymentRequired: boolean }
 const EMPTY: Draft = { name: "", durationMinutes: "15", colour: "#0b3d5c", price: "0.00", currency: "GBP", paymentRequired: false };
@@ -44,11 +45,11 @@ export function Services({ session }: { session: Session }) {
 
 function ServiceList({ clinic }: { clinic: ClinicSummary }) {
   // GET lists active services only; deactivated ones stop being offered.
-  const list = useLoad(async (signal) => (await api(`/clinics/${clinic.id}/services`, { schema: clinicServiceListSchema, signal })).items, [clinic.id]);
+  const list = useLoad(["clinic-services", clinic.id], async (signal) => (await api(`/clinics/${clinic.id}/services`, { schema: clinicServiceListSchema, signal })).items);
   const [editing, setEditing] = useState<ClinicServiceView | null>(null);
   const [notice, setNotice] = useState("");
   const remove = useSubmit(async (service: ClinicServiceView) => {
-    if (!window.confirm(`Stop offering "${service.name}"? Existing slots keep it.`)) return;
+    if (!(await askToConfirm(`Stop offering "${service.name}"? Existing slots keep it.`, "Stop offering"))) return;
     await api(`/clinics/${clinic.id}/services/${service.id}`, { method: "DELETE" });
     setNotice(`${service.name} deactivated.`);
     await list.reload();

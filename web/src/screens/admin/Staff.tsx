@@ -25,6 +25,7 @@ import { api } from "../../lib/api";
 import type { Session } from "../../lib/session";
 import { useLoad } from "../../lib/useLoad";
 import { AdminFrame } from "./AdminFrame";
+import { askToConfirm } from "../../components/Confirm";
 
 const ROLE_NAMES = { receptionist: "Receptionist", clinic_admin: "Clinic admin" } as const;
 
@@ -50,7 +51,7 @@ export function Staff({ session }: { session: Session }) {
 }
 
 function Members({ clinic, self }: { clinic: ClinicSummary; self: string }) {
-  const members = useLoad(async (signal) => (await api(`/clinics/${clinic.id}/members`, { schema: clinicMemberListSchema, signal })).items, [clinic.id]);
+  const members = useLoad(["clinic-members", clinic.id], async (signal) => (await api(`/clinics/${clinic.id}/members`, { schema: clinicMemberListSchema, signal })).items);
   const [userId, setUserId] = useState("");
   const [role, setRole] = useState<ClinicMember["role"]>("receptionist");
   const [notice, setNotice] = useState("");
@@ -61,7 +62,7 @@ function Members({ clinic, self }: { clinic: ClinicSummary; self: string }) {
     await members.reload();
   });
   const remove = useSubmit(async (member: ClinicMember) => {
-    if (!window.confirm(`Remove ${member.displayName} as ${ROLE_NAMES[member.role].toLowerCase()}?`)) return;
+    if (!(await askToConfirm(`Remove ${member.displayName} as ${ROLE_NAMES[member.role].toLowerCase()}?`, "Remove"))) return;
     await api(`/clinics/${clinic.id}/members/${member.id}`, { method: "DELETE" });
     setNotice(`${member.displayName} removed.`);
     await members.reload();
@@ -126,7 +127,7 @@ function Contracts({ clinic }: { clinic: ClinicSummary }) {
 }
 
 function ContractRow({ clinicId, doctor }: { clinicId: string; doctor: DoctorSummary }) {
-  const contract = useLoad((signal) => api(`/clinics/${clinicId}/doctors/${doctor.id}/contract`, { schema: weeklyHoursSchema, signal }), [clinicId, doctor.id]);
+  const contract = useLoad(["doctor-contract-at", clinicId, doctor.id], (signal) => api(`/clinics/${clinicId}/doctors/${doctor.id}/contract`, { schema: weeklyHoursSchema, signal }));
   const [draft, setDraft] = useState<{ type: EmploymentType; cap: string } | null>(null);
   const [notice, setNotice] = useState("");
   const current = contract.state.data;
@@ -180,7 +181,7 @@ function PendingDoctor({ doctor, note, onNote, busy, onDecide }: {
   busy: boolean;
   onDecide(verdict: "approve" | "reject"): void;
 }) {
-  const documents = useLoad(async (signal) => (await api(`/doctors/${doctor.id}/documents`, { schema: doctorDocumentListSchema, signal })).items, [doctor.id]);
+  const documents = useLoad(["doctor-documents", doctor.id], async (signal) => (await api(`/doctors/${doctor.id}/documents`, { schema: doctorDocumentListSchema, signal })).items);
   const creds = doctor.approval?.credentials;
   const items = documents.state.data ?? [];
   const approvable = Boolean(creds) && items.length > 0;
@@ -209,7 +210,7 @@ function PendingDoctor({ doctor, note, onNote, busy, onDecide }: {
 }
 
 function DoctorApprovals() {
-  const pending = useLoad(async (signal) => (await api(`/doctor-approvals?status=pending`, { schema: doctorListSchema, signal })).items, []);
+  const pending = useLoad(["doctor-approvals"], async (signal) => (await api(`/doctor-approvals?status=pending`, { schema: doctorListSchema, signal })).items);
   const [notes, setNotes] = useState<Record<string, string>>({});
   const [notice, setNotice] = useState("");
   const decide = useSubmit(async (doctor: DoctorView, verdict: "approve" | "reject") => {

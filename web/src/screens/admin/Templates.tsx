@@ -25,7 +25,7 @@ export function Templates({ session }: { session: Session }) {
 }
 
 function TemplatePages({ clinic }: { clinic: ClinicSummary }) {
-  const templates = useLoad(async (signal) => (await api(`/clinics/${clinic.id}/templates`, { schema: scheduleTemplateListSchema, signal })).items, [clinic.id]);
+  const templates = useLoad(["clinic-templates", clinic.id], async (signal) => (await api(`/clinics/${clinic.id}/templates`, { schema: scheduleTemplateListSchema, signal })).items);
   const doctors = useClinicDoctors(clinic.id);
   return (
     <>

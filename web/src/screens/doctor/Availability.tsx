@@ -8,6 +8,7 @@ import type { Session } from "../../lib/session";
 import { useLoad } from "../../lib/useLoad";
 import { DoctorFrame, type DoctorContext } from "./DoctorFrame";
 import { RuleForm } from "./RuleForm";
+import { askToConfirm } from "../../components/Confirm";
 
 const DAY_NAMES = ["", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 const KIND = { regular: "Appointments", walk_in: "Walk-ins", emergency: "Emergencies" } as const;
@@ -30,8 +31,8 @@ const CONTRACT = { full_time: "Full-time", part_time: "Part-time", locum: "Locum
 /** The contract the clinic set and this week's hours against its cap, reloaded after each change of the rules. */
 function ContractLine({ doctorId, clinicId, reloadKey }: { doctorId: string; clinicId: string; reloadKey: string | null }) {
   const contract = useLoad(
+    ["doctor-contract", doctorId, clinicId, reloadKey],
     (signal) => api(`/clinics/${clinicId}/doctors/${doctorId}/contract`, { schema: weeklyHoursSchema, signal }),
-    [doctorId, clinicId, reloadKey],
   );
   const hours = contract.state.data;
   if (!hours) return null;
@@ -53,8 +54,8 @@ function Rules({ doctorId, clinic }: DoctorContext) {
   const id = useId();
   const today = localDateOf(new Date(), clinic.timeZone);
   const rules = useLoad(
+    ["availability-rules", doctorId, clinic.id],
     async (signal) => (await api(`/doctors/${doctorId}/availability-rules?clinicId=${clinic.id}`, { schema: availabilityRuleListSchema, signal })).items,
-    [doctorId, clinic.id],
   );
   const [editing, setEditing] = useState<AvailabilityRuleView | "new" | null>(null);
   const [message, setMessage] = useState<string | null>(null);
@@ -67,7 +68,7 @@ function Rules({ doctorId, clinic }: DoctorContext) {
   const change = useSubmit(async (rule: AvailabilityRuleView, what: "pause" | "resume" | "delete") => {
     setMessage(null);
     if (what === "delete") {
-      if (!window.confirm(`Delete the rule "${describeRule(rule)}"? Its free future slots are removed; booked ones stay.`)) return;
+      if (!(await askToConfirm(`Delete the rule "${describeRule(rule)}"? Its free future slots are removed; booked ones stay.`, "Delete the rule"))) return;
       const reply = await api(`/availability-rules/${rule.id}`, { method: "DELETE", schema: availabilityRuleDeleteReplySchema });
       setMessage(`Rule deleted: ${reportText(reply.materialisation)}`);
     } else {

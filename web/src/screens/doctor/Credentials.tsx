@@ -22,6 +22,7 @@ import { api } from "../../lib/api";
 import type { Session } from "../../lib/session";
 import { useLoad } from "../../lib/useLoad";
 import { DocumentLink, DOCUMENT_KIND_NAMES, formatBytes } from "../../components/DoctorDocuments";
+import { askToConfirm } from "../../components/Confirm";
 
 export function Credentials({ session }: { session: Session }) {
   const doctorId = session.user.doctorId;
@@ -31,7 +32,7 @@ export function Credentials({ session }: { session: Session }) {
 
 function CredentialsOf({ doctorId }: { doctorId: string }) {
   const id = useId();
-  const doctor = useLoad((signal) => api(`/doctors/${doctorId}`, { schema: doctorSchema, signal }), [doctorId]);
+  const doctor = useLoad(["doctor", doctorId], (signal) => api(`/doctors/${doctorId}`, { schema: doctorSchema, signal }));
   return (
     <>
       <section className="panel" aria-labelledby={`${id}-h`}>
@@ -93,7 +94,7 @@ function CredentialsForm({ doctor, onSaved }: { doctor: DoctorView; onSaved(view
 }
 
 function Documents({ doctorId, locked }: { doctorId: string; locked: boolean }) {
-  const documents = useLoad(async (signal) => (await api(`/doctors/${doctorId}/documents`, { schema: doctorDocumentListSchema, signal })).items, [doctorId]);
+  const documents = useLoad(["doctor-documents", doctorId], async (signal) => (await api(`/doctors/${doctorId}/documents`, { schema: doctorDocumentListSchema, signal })).items);
   const [kind, setKind] = useState<DoctorDocumentKind>("registration");
   const [file, setFile] = useState<File | null>(null);
   // A new key empties the file input after an upload.
@@ -111,7 +112,7 @@ function Documents({ doctorId, locked }: { doctorId: string; locked: boolean }) 
     await documents.reload();
   });
   const remove = useSubmit(async (document: DoctorDocumentView) => {
-    if (!window.confirm(`Remove ${document.fileName}?`)) return;
+    if (!(await askToConfirm(`Remove ${document.fileName}?`, "Remove"))) return;
     await api(`/doctor-documents/${document.id}`, { method: "DELETE" });
     setNotice(`${document.fileName} removed.`);
     await documents.reload();

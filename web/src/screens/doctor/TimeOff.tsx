@@ -24,6 +24,7 @@ import { formatDateTime } from "../../lib/format";
 import type { Session } from "../../lib/session";
 import { useLoad } from "../../lib/useLoad";
 import { DoctorFrame, type DoctorContext } from "./DoctorFrame";
+import { askToConfirm } from "../../components/Confirm";
 
 const KINDS = { vacation: "Vacation", conference: "Conference", surgery: "Surgery", emergency_leave: "Emergency leave", holiday: "Holiday (clinic)", closure: "Closure (clinic)" } as const;
 /** Names are looked up for the affected appointments of at most this many days. */
@@ -62,8 +63,8 @@ function Leave({ doctorId, clinic }: DoctorContext) {
   const tz = clinic.timeZone;
   const today = localDateOf(new Date(), tz);
   const list = useLoad(
+    ["time-off", doctorId],
     async (signal) => (await api(`/doctors/${doctorId}/unavailability?from=${encodeURIComponent(new Date().toISOString())}`, { schema: unavailabilityListSchema, signal })).items,
-    [doctorId],
   );
   const [form, setForm] = useState({ kind: "vacation", scope: "clinic", fromDate: today, fromTime: "00:00", untilDate: today, untilTime: "23:59", reason: "", autoCancel: false });
   const [check, setCheck] = useState<{ key: string; result: UnavailabilityResult; hits: Hit[] } | null>(null);
@@ -95,7 +96,7 @@ function Leave({ doctorId, clinic }: DoctorContext) {
     await list.reload();
   });
   const remove = useSubmit(async (item: UnavailabilityView) => {
-    if (!window.confirm(`Delete this ${KINDS[item.kind].toLowerCase()}? Its blocked slots open again.`)) return;
+    if (!(await askToConfirm(`Delete this ${KINDS[item.kind].toLowerCase()}? Its blocked slots open again.`, "Delete"))) return;
     const reply = await api(`/unavailability/${item.id}`, { method: "DELETE", schema: deleteUnavailabilityResultSchema });
     setMessage(`Time off deleted: ${plural(reply.reopened.length, "slot")} open again.`);
     await list.reload();

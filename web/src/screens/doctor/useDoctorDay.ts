@@ -27,14 +27,14 @@ import { fromView, liveFromSnapshot, reduceLive, type DayAppointment } from "./d
 
 /** The clinics the doctor works at, with their time zones. */
 export function useDoctorClinics(doctorId: string) {
-  return useLoad(async (signal) => {
+  return useLoad(["doctor-clinics", doctorId], async (signal) => {
     const [doctor, clinics] = await Promise.all([
       api(`/doctors/${doctorId}`, { schema: doctorSchema, signal }),
       api("/clinics", { schema: clinicListSchema, signal }),
     ]);
     const mine = new Set(doctor.clinics.map((clinic) => clinic.id));
     return clinics.items.filter((clinic) => mine.has(clinic.id));
-  }, [doctorId]);
+  });
 }
 
 /** The local day's bounds as instants in the clinic's zone. */
@@ -56,14 +56,14 @@ export function useDoctorDay(doctorId: string, clinic: ClinicSummary, date: stri
   });
 
   const day = useLoad(
+    ["doctor-day", doctorId, date],
     async (signal) => (await api(`/doctors/${doctorId}/day?date=${date}`, { schema: appointmentListSchema, signal })).items.map(fromView),
-    [doctorId, date],
   );
   const { from, to } = dayBounds(date, clinic.timeZone);
   const slots = useLoad(
+    ["doctor-slots", doctorId, clinic.id, from, to, slotTick],
     async (signal) =>
       (await api(`/doctors/${doctorId}/slots?clinicId=${clinic.id}&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`, { schema: staffSlotListSchema, signal })).items,
-    [doctorId, clinic.id, from, to, slotTick],
   );
 
   const onDay = useCallback(
@@ -87,12 +87,12 @@ export function useDoctorDay(doctorId: string, clinic: ClinicSummary, date: stri
   const missing = appointments.map((a) => a.patientId).filter((id) => !queue.some((e) => e.patientId === id));
   const missingKey = [...new Set(missing)].sort().join(",");
   const names = useLoad(
+    ["doctor-day-patients", doctorId, date, missingKey],
     async (signal) => {
       if (!missingKey) return {};
       const reply = await api(`/doctors/${doctorId}/day/patients?date=${date}`, { schema: dayPatientListSchema, signal });
       return Object.fromEntries(reply.items.map((p) => [p.patientId, p.fullName]));
     },
-    [doctorId, date, missingKey],
   );
   const nameOf = (patientId: string): string | null =>
     queue.find((entry) => entry.patientId === patientId)?.patientName ?? names.state.data?.[patientId] ?? null;

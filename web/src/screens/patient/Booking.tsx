@@ -18,11 +18,11 @@ import { setNotice, useMe } from "./common";
 import { recentHold } from "./DoctorWeek";
 
 export function Booking({ appointmentId }: { appointmentId: string }) {
-  const loaded = useLoad(async (signal) => {
+  const loaded = useLoad(["booking", appointmentId], async (signal) => {
     const appointment = await api(`/appointments/${appointmentId}`, { schema: appointmentViewSchema, signal });
-    const [doctor, clinics] = await Promise.all([loadDoctor(appointment.doctorId), loadClinics(signal)]);
+    const [doctor, clinics] = await Promise.all([loadDoctor(appointment.doctorId), loadClinics()]);
     return { appointment, doctor, clinic: clinics.find((c) => c.id === appointment.clinicId) };
-  }, [appointmentId]);
+  });
   return (
     <Async state={loaded.state} retry={() => void loaded.reload()}>
       {(data) => <Hold {...data} timeZone={data.clinic?.timeZone ?? "UTC"} clinicName={data.clinic?.name ?? ""}

@@ -22,11 +22,11 @@ export function doctorLine(doctor: DoctorView): string {
 
 /** The doctor and, for the week grid, the zone of its first clinic plus its clinics' names. */
 export function useDoctorWithClinics(doctorId: string) {
-  return useLoad(async (signal) => {
-    const [doctor, clinics] = await Promise.all([loadDoctor(doctorId), loadClinics(signal)]);
+  return useLoad(["doctor-with-clinics", doctorId], async () => {
+    const [doctor, clinics] = await Promise.all([loadDoctor(doctorId), loadClinics()]);
     const first = clinics.find((clinic) => clinic.id === doctor.clinics[0]?.id);
     return { doctor, timeZone: first?.timeZone ?? "UTC", clinicNames: new Map(doctor.clinics.map((c) => [c.id, c.name])) };
-  }, [doctorId]);
+  });
 }
 
 /**
@@ -36,7 +36,7 @@ export function useDoctorWithClinics(doctorId: string) {
  */
 function PriceAndPolicy({ doctor }: { doctor: DoctorView }) {
   const clinicId = doctor.clinics[0]?.id;
-  const clinic = useLoad((signal) => (clinicId ? api(`/clinics/${clinicId}`, { schema: clinicSchema, signal }) : Promise.resolve(null)), [clinicId]);
+  const clinic = useLoad(["clinic", clinicId], (signal) => (clinicId ? api(`/clinics/${clinicId}`, { schema: clinicSchema, signal }) : Promise.resolve(null)));
   const cutoff = clinic.state.data?.settings.patientCancelCutoffHours;
   const fee = doctor.consultationFeeMinor;
   return (
@@ -62,7 +62,7 @@ export function DoctorWeek({ doctorId }: { doctorId: string }) {
   const search = useSearchParams();
   const loaded = useDoctorWithClinics(doctorId);
   // Loyalty points can pay for a booking (docs/loyalty.md); the server says if there are too few here.
-  const points = useLoad(async (signal) => (await api("/me/loyalty?limit=1", { schema: loyaltyAccountSchema, signal })).balance, []);
+  const points = useLoad(["my-points"], async (signal) => (await api("/me/loyalty?limit=1", { schema: loyaltyAccountSchema, signal })).balance);
   const [redeemPoints, setRedeemPoints] = useState(false);
 
   async function book(slotId: string) {

@@ -52,11 +52,11 @@ export function FindDoctor() {
   const appliedKey = JSON.stringify(applied);
   const [cursor, setCursor] = useState<string | null>(null);
 
-  const options = useLoad(async (signal) => {
-    const [specialties, clinics] = await Promise.all([api("/specialties", { schema: specialtyListSchema, signal }), loadClinics(signal)]);
+  const options = useLoad(["search-options"], async (signal) => {
+    const [specialties, clinics] = await Promise.all([api("/specialties", { schema: specialtyListSchema, signal }), loadClinics()]);
     return { specialties: specialties.items, clinics };
-  }, []);
-  const results = useLoad((signal) => search(applied, cursor, signal), [appliedKey, cursor]);
+  });
+  const results = useLoad(["doctor-search", appliedKey, cursor], (signal) => search(applied, cursor, signal));
 
   const set = (key: keyof Filters) => (event: { target: { value: string } }) => setDraft({ ...draft, [key]: event.target.value });
   const submit = (event: FormEvent) => {

@@ -4,20 +4,19 @@
  * code inside the check-in window.
  */
 import { useId, useState } from "react";
-import { appointmentListSchema, appointmentViewSchema, clinicSchema, isEventOf, type AppointmentView, type ClinicView, type DoctorView } from "@clinic/shared";
+import { appointmentListSchema, appointmentViewSchema, type AppointmentView, type ClinicView, type DoctorView } from "@clinic/shared";
 import { FormError, TextField, useSubmit } from "../../components/Field";
 import { Async } from "../../components/States";
 import { api } from "../../lib/api";
 import { formatDateTime, formatMoney, formatTime } from "../../lib/format";
-import { memoized } from "../../lib/memo";
 import { Link } from "../../lib/router";
+import { MY_APPOINTMENTS, refreshMyVisitsOn } from "../../lib/myVisits";
 import { useLoad } from "../../lib/useLoad";
 import { useNow } from "../../lib/useNow";
-import { loadDoctor } from "../../lib/directory";
+import { loadClinic, loadDoctor } from "../../lib/directory";
 import { Notice, useMe } from "./common";
 import { CheckIn } from "./CheckIn";
 
-const loadClinic = memoized((clinicId) => api(`/clinics/${clinicId}`, { schema: clinicSchema }));
 
 const STATUS_TEXT: Record<string, string> = {
   pending: "Held, not confirmed",
@@ -45,14 +44,10 @@ async function loadList(when: "upcoming" | "past", signal: AbortSignal) {
 
 export function MyAppointments() {
   const id = useId();
-  const upcoming = useLoad((signal) => loadList("upcoming", signal), []);
-  const past = useLoad((signal) => loadList("past", signal), []);
+  const upcoming = useLoad([MY_APPOINTMENTS, "upcoming"], (signal) => loadList("upcoming", signal));
+  const past = useLoad([MY_APPOINTMENTS, "past"], (signal) => loadList("past", signal));
   // A change of a visit, or of its live estimate (`eta.moved`: the time the board and the display show).
-  useMe((event) => {
-    if (!isEventOf(event, "appointment") && event.type !== "eta.moved") return;
-    void upcoming.reload();
-    void past.reload();
-  });
+  useMe(refreshMyVisitsOn);
 
   return (
     <>

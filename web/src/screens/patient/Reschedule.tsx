@@ -12,7 +12,7 @@ import { SlotWeek } from "./SlotWeek";
 import type { SlotLive } from "./live";
 
 export function Reschedule({ appointmentId }: { appointmentId: string }) {
-  const appointment = useLoad((signal) => api(`/appointments/${appointmentId}`, { schema: appointmentViewSchema, signal }), [appointmentId]);
+  const appointment = useLoad(["appointment", appointmentId], (signal) => api(`/appointments/${appointmentId}`, { schema: appointmentViewSchema, signal }));
   return (
     <Async state={appointment.state} retry={() => void appointment.reload()}>
       {(a) => <Picker appointmentId={a.id} doctorId={a.doctorId} slotId={a.slotId} start={a.start} />}

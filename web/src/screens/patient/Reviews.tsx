@@ -26,7 +26,7 @@ export function ReviewList({ doctorId, includeHidden = false, actions }: {
   actions?: (review: ListedReview, reload: () => void) => ReactNode;
 }) {
   const [pages, setPages] = useState(1);
-  const list = useLoad(async (signal) => {
+  const list = useLoad(["doctor-reviews", doctorId, includeHidden, pages], async (signal) => {
     let page: ReviewPage | null = null;
     const items: ListedReview[] = [];
     for (let i = 0; i < pages && (i === 0 || page?.nextCursor); i++) {
@@ -35,7 +35,7 @@ export function ReviewList({ doctorId, includeHidden = false, actions }: {
       items.push(...page.items);
     }
     return { ...page!, items };
-  }, [doctorId, includeHidden, pages]);
+  });
   return (
     <Async state={list.state} retry={() => void list.reload()}>
       {(data) => (
@@ -66,7 +66,7 @@ export function ReviewList({ doctorId, includeHidden = false, actions }: {
 /** The public reviews of one doctor (linked from the doctor's week page). */
 export function DoctorReviewsPage({ doctorId }: { doctorId: string }) {
   const id = useId();
-  const doctor = useLoad(() => loadDoctor(doctorId), [doctorId]);
+  const doctor = useLoad(["doctor", doctorId], () => loadDoctor(doctorId));
   return (
     <section className="panel" aria-labelledby={`${id}-h`}>
       <p><Link to={`/patient/doctors/${doctorId}`}>← Book with this doctor</Link></p>
@@ -102,7 +102,7 @@ async function loadVisits(signal: AbortSignal): Promise<Visit[]> {
 /** "Rate your visits": each completed appointment, rated or with a form to rate it. */
 export function Reviews() {
   const id = useId();
-  const visits = useLoad(loadVisits, []);
+  const visits = useLoad(["reviewable-visits"], loadVisits);
   return (
     <section className="panel" aria-labelledby={`${id}-h`}>
       <h1 id={`${id}-h`}>Rate your visits</h1>

@@ -61,8 +61,8 @@ export function SlotWeek({ doctorId, from, timeZone, clinicNames, onWeek, onPick
   const weekEnd = zonedToInstant(addDays(days[6]!, 1), "00:00", timeZone);
 
   const rest = useLoad(
+    ["free-slots", doctorId, weekStart.getTime(), weekEnd.getTime()],
     (signal) => freeSlots(doctorId, new Date(Math.max(Date.now(), weekStart.getTime())), weekEnd, signal),
-    [doctorId, weekStart.getTime(), weekEnd.getTime()],
   );
   const topic = useTopic<SlotMap>(topics.slots(doctorId), { fromSnapshot: slotsFromSnapshot, reduce: reduceSlots });
   // After a (re)subscribe, read the week again so nothing changed while away is missed (beyond the

@@ -23,10 +23,11 @@ import { Link, navigate, useSearchParams } from "../../lib/router";
 import { useLoad } from "../../lib/useLoad";
 import { secondsUntil, useNow } from "../../lib/useNow";
 import { useDirectory, useMe, zoneOf } from "./common";
+import { askToConfirm } from "../../components/Confirm";
 
 export function Waitlist() {
   const id = useId();
-  const list = useLoad(async (signal) => (await api("/waitlist?scope=mine", { schema: waitlistListSchema, signal })).items, []);
+  const list = useLoad(["my-waitlist"], async (signal) => (await api("/waitlist?scope=mine", { schema: waitlistListSchema, signal })).items);
   useMe((event) => {
     if (isEventOf(event, "waitlist") || isEventOf(event, "appointment")) void list.reload();
   });
@@ -61,7 +62,7 @@ function Entry({ entry, doctorName, zone, onChanged }: { entry: WaitlistEntryVie
   const left = offer ? secondsUntil(offer.expiresAt, now) : 0;
   const [result, setResult] = useState<string | null>(null);
   const leave = useSubmit(async () => {
-    if (!window.confirm(`Leave the waitlist for ${doctorName}?`)) return;
+    if (!(await askToConfirm(`Leave the waitlist for ${doctorName}?`, "Leave the waitlist"))) return;
     await api(`/waitlist/${entry.id}`, { method: "DELETE", schema: waitlistEntryViewSchema });
     onChanged();
   });
@@ -118,13 +119,13 @@ function JoinForm({ onJoined }: { onJoined: () => void }) {
   const [end, setEnd] = useState("");
   const [joined, setJoined] = useState<string | null>(null);
 
-  const doctors = useLoad(async (signal) => (await api("/doctors?limit=100", { schema: doctorPageSchema, signal })).items, []);
+  const doctors = useLoad(["waitlist-doctors"], async (signal) => (await api("/doctors?limit=100", { schema: doctorPageSchema, signal })).items);
   const doctor = doctors.state.data?.find((d) => d.id === doctorId);
   const clinic = clinicId || doctor?.clinics[0]?.id || "";
-  const services = useLoad(async (signal) => {
+  const services = useLoad(["clinic-services", clinic], async (signal) => {
     if (!clinic) return [];
     return (await api(`/clinics/${clinic}/services`, { schema: clinicServiceListSchema, signal })).items;
-  }, [clinic]);
+  });
 
   const join = useSubmit(async () => {
     const body = {

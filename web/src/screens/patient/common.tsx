@@ -13,13 +13,13 @@ import { meFromSnapshot, reduceMe, type MeState } from "./live";
 /** Clinics by id and doctors by id for lists that show names next to ids. */
 export function useDirectory(doctorIds: readonly string[]) {
   const key = [...new Set(doctorIds)].sort().join(",");
-  return useLoad(async (signal) => {
-    const [clinics, list] = await Promise.all([loadClinics(signal), Promise.all(key ? key.split(",").map(loadDoctor) : [])]);
+  return useLoad(["directory", key], async () => {
+    const [clinics, list] = await Promise.all([loadClinics(), Promise.all(key ? key.split(",").map(loadDoctor) : [])]);
     return {
       clinics: new Map(clinics.map((clinic) => [clinic.id, clinic])),
       doctors: new Map(list.map((doctor) => [doctor.id, doctor])),
     };
-  }, [key]);
+  });
 }
 
 export const zoneOf = (clinics: ReadonlyMap<string, ClinicSummary> | undefined, clinicId: string) =>

@@ -9,6 +9,7 @@ import { queueEntryViewSchema, type DoctorSummary, type QueueEntryView } from "@
 import { DoctorSelect } from "../../components/Doctors";
 import { FormError, TextField, useSubmit } from "../../components/Field";
 import { ApiError, api } from "../../lib/api";
+import { askToConfirm } from "../../components/Confirm";
 
 export interface EntryActionProps {
   entry: QueueEntryView;
@@ -43,7 +44,7 @@ export function EntryActions({ entry, doctors, onDone, onConflict, onClose }: En
   const reassign = useSubmit(() => post("reassign", { doctorId, ...(handoverReason.trim() ? { reason: handoverReason } : {}) }, (e) =>
     `${e.ticket} handed over to ${e.doctorName ?? "another doctor"}.`));
   const leave = useSubmit(async () => {
-    if (!window.confirm(`Mark ${entry.ticket} (${entry.patientName}) as left? Their appointment is cancelled and the place freed.`)) return;
+    if (!(await askToConfirm(`Mark ${entry.ticket} (${entry.patientName}) as left? Their appointment is cancelled and the place freed.`, "Mark as left"))) return;
     await post("leave", {}, (e) => `${e.ticket} marked as left.`);
   });
 

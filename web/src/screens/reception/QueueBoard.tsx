@@ -137,8 +137,8 @@ export function QueueBoard({ session }: { session: Session }) {
   useEffect(() => () => clearTimeout(tickTimer.current), []);
   const live = useClinicLive(clinicId, onEvent);
   const metrics = useLoad(
+    ["queue-metrics", clinicId, metricsTick],
     async (signal) => (clinicId ? api(`/clinics/${clinicId}/queue/metrics`, { schema: queueMetricsReplySchema, signal }) : null),
-    [clinicId, metricsTick],
   );
   const [overrides, setOverrides] = useState<Record<string, QueueEntryView>>({});
   const [notice, setNotice] = useState<Notice | null>(null);

@@ -41,6 +41,7 @@ export function useCalendarData(clinic: ClinicSummary | null, doctors: DoctorSum
   const first = dates[0] ?? "";
   const last = dates[dates.length - 1] ?? "";
   const day = useLoad<DayData | null>(
+    ["staff-calendar", clinicId, doctorKey, first, last],
     async (signal) => {
       if (!clinic || !first) return null;
       const from = dayBounds(first, clinic.timeZone).from;
@@ -53,7 +54,6 @@ export function useCalendarData(clinic: ClinicSummary | null, doctors: DoctorSum
       ]);
       return { slots: slotLists.flatMap((list) => list.items), appointments: appointmentLists.flatMap((list) => list.items), services: services.items };
     },
-    [clinicId, doctorKey, first, last],
   );
 
   const timer = useRef<ReturnType<typeof setTimeout>>(undefined);

@@ -1,0 +1,55 @@
+/**
+ * Asking before something that cannot be taken back (delete, revoke, sign out everywhere): an
+ * accessible alert dialog (react-aria-components: focus moves into it and back, Escape cancels,
+ * the page behind is inert) instead of the browser's `confirm()`. `askToConfirm()` opens it from any
+ * handler and resolves true when the person confirms; `<ConfirmHost />` (main.tsx) draws it.
+ */
+import { useSyncExternalStore } from "react";
+import { Dialog, Heading, Modal, ModalOverlay } from "react-aria-components";
+
+interface Question {
+  text: string;
+  action: string;
+  answer(ok: boolean): void;
+}
+
+let current: Question | null = null;
+const listeners = new Set<() => void>();
+const publish = (next: Question | null) => {
+  current = next;
+  for (const listener of listeners) listener();
+};
+
+/** Resolves true when confirmed with the `action` button, false when cancelled (or another question replaces it). */
+export function askToConfirm(text: string, action: string): Promise<boolean> {
+  current?.answer(false);
+  return new Promise((resolve) => publish({ text, action, answer: resolve }));
+}
+
+export function ConfirmHost() {
+  const question = useSyncExternalStore(
+    (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    () => current,
+  );
+  const settle = (ok: boolean) => {
+    question?.answer(ok);
+    publish(null);
+  };
+  return (
+    <ModalOverlay className="confirm-overlay" isOpen={question !== null} isDismissable onOpenChange={(open) => !open && settle(false)}>
+      <Modal className="confirm-modal">
+        <Dialog role="alertdialog" className="confirm-dialog">
+          <Heading slot="title" className="confirm-title">Are you sure?</Heading>
+          <p>{question?.text}</p>
+          <div className="confirm-actions">
+            <button type="button" className="button button-quiet" onClick={() => settle(false)}>Cancel</button>
+            <button type="button" className="button button-danger" autoFocus onClick={() => settle(true)}>{question?.action}</button>
+          </div>
+        </Dialog>
+      </Modal>
+    </ModalOverlay>
+  );
+}
