@@ -17,6 +17,7 @@ export * from "./booking";
 export * from "./booking-api";
 export * from "./handover-api";
 export * from "./queue-api";
+export * from "./front-desk-api";
 export * from "./waitlist-api";
 export * from "./payments-api";
 export * from "./notifications-api";

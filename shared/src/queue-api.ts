@@ -3,7 +3,6 @@
  * walk-ins, call-next, doctor and reception actions) and the anonymised display feed.
  */
 import { z } from "zod";
-import { typedPhoneSchema } from "./phone";
 import { instantSchema, localDateSchema } from "./calendar";
 import type { ErrorCode } from "./errors";
 
@@ -63,7 +62,7 @@ export type CreatedDisplayToken = z.infer<typeof createdDisplayTokenSchema>;
 /** Every queue writer names the entry version it read; a stale one is 409 VERSION_CONFLICT. */
 const entryVersion = z.number().int().min(1);
 /** Free text a person types (a reason): trimmed, 1–500 characters, no control characters. */
-const reasonText = z
+export const typedReasonSchema = z
   .string()
   .trim()
   .min(1)
@@ -87,45 +86,9 @@ export const selfCheckInRequestSchema = z.strictObject({
 });
 export type SelfCheckInRequest = z.infer<typeof selfCheckInRequestSchema>;
 
-/**
- * A quick new patient record for a walk-in: a name and a phone number as typed (`07700 900123`), made
- * E.164 with the clinic's country by the server (a number it cannot read is 400 on this field).
- */
-export const quickPatientSchema = z.strictObject({
-  name: z
-    .string()
-    .trim()
-    .min(1)
-    .max(200)
-    .regex(/^[^\p{Cc}]*$/u, "no control characters"),
-  phone: typedPhoneSchema,
-});
-
 /** POST /clinics/:clinicId/patients (staff): the patient on the phone, found by their number or recorded. */
 export const quickPatientReplySchema = z.object({ id: z.uuid(), fullName: z.string(), phone: z.string(), created: z.boolean() });
 export type QuickPatientReply = z.infer<typeof quickPatientReplySchema>;
-
-/**
- * POST /clinics/:clinicId/queue/walk-ins (staff): exactly one of `patientId` / `newPatient`; no
- * `doctorId` = any doctor; `kind: "emergency"` needs a `reason` and jumps ahead.
- */
-export const walkInRequestSchema = z
-  .strictObject({
-    patientId: z.uuid().optional(),
-    newPatient: quickPatientSchema.optional(),
-    doctorId: z.uuid().optional(),
-    kind: z.enum(["walk_in", "emergency"]).default("walk_in"),
-    reason: reasonText.optional(),
-  })
-  .superRefine((value, ctx) => {
-    if ((value.patientId === undefined) === (value.newPatient === undefined)) {
-      ctx.addIssue({ code: "custom", path: ["patientId"], message: "give exactly one of patientId or newPatient" });
-    }
-    if (value.kind === "emergency" && value.reason === undefined) {
-      ctx.addIssue({ code: "custom", path: ["reason"], message: "an emergency needs a reason" });
-    }
-  });
-export type WalkInRequest = z.infer<typeof walkInRequestSchema>;
 
 /** POST /doctors/:doctorId/queue/call-next: optional room to announce and the clinic (else inferred). */
 export const callNextRequestSchema = z
@@ -145,10 +108,10 @@ export type CallNextRequest = z.infer<typeof callNextRequestSchema>;
 /** start, finish, send-back, no-show, leave: the version read. */
 export const queueEntryVersionRequestSchema = z.strictObject({ version: entryVersion });
 /** Reorder: a manual rank (1 = first; null clears it) and why (audited). */
-export const reorderRequestSchema = z.strictObject({ version: entryVersion, rank: z.number().int().min(1).max(1000).nullable(), reason: reasonText });
+export const reorderRequestSchema = z.strictObject({ version: entryVersion, rank: z.number().int().min(1).max(1000).nullable(), reason: typedReasonSchema });
 export type ReorderRequest = z.infer<typeof reorderRequestSchema>;
 /** Reassign (handover) to another doctor of the clinic; the reason lands in the audit trail. */
-export const reassignRequestSchema = z.strictObject({ version: entryVersion, doctorId: z.uuid(), reason: reasonText.optional() });
+export const reassignRequestSchema = z.strictObject({ version: entryVersion, doctorId: z.uuid(), reason: typedReasonSchema.optional() });
 export type ReassignRequest = z.infer<typeof reassignRequestSchema>;
 
 /** A queue entry as staff and doctors see it (never sent to a display). */

@@ -76,6 +76,8 @@ describe("account screens (browser)", () => {
     const page = await phonePage();
     await page.goto(`${stage.app.url}/sign-in`);
     await page.getByRole("link", { name: "Forgot password?" }).click();
+    // The account screens are their own chunk: the form is there once its heading is.
+    await page.getByRole("heading", { name: "Forgot your password?" }).waitFor(LONG);
     await page.getByLabel("Email").fill(email);
     await page.getByRole("button", { name: "Send reset code" }).click();
     await page.getByRole("heading", { name: "Choose a new password" }).waitFor(LONG);

@@ -128,8 +128,10 @@ describe("reception screens (browser)", () => {
 
     // The only walk-in place of today is taken: the refusal says when the next one is.
     await form.getByLabel("Existing patient").check();
-    await form.getByLabel("Find patient (name or phone)").fill("knownpat");
-    await form.getByLabel(/Kim Knownpatient/).check();
+    // The search is a combobox: the server's matches as options.
+    await form.getByRole("combobox", { name: "Find patient (name or phone)" }).fill("knownpat");
+    await page.getByRole("option", { name: /Kim Knownpatient/ }).click();
+    await form.getByText("Chosen: Kim Knownpatient").waitFor();
     await form.getByRole("button", { name: "Register walk-in" }).click();
     await form.getByTestId("no-capacity").getByText(/next free walk-in place is/).waitFor();
     await screenshot(page, "reception-walk-in");

@@ -1,15 +1,18 @@
 import { Suspense, useEffect, useMemo } from "react";
 import { matchRoutes, useParams, useRoutes, type RouteObject } from "react-router";
 import { Loading } from "./components/States";
-import { Display } from "./screens/Display";
 import { Shell } from "./screens/Shell";
 import { SignIn } from "./screens/SignIn";
 import { Home } from "./screens/Home";
 import { SystemStatus } from "./screens/Status";
 import { allows, type PublicRoute, type ScreenRoute } from "./lib/routes";
+import { lazyScreen } from "./lib/lazy";
 import { navigate, usePath } from "./lib/router";
 import { publicRoutes, screenRoutes } from "./screens/routes";
 import { useSession, type Session } from "./lib/session";
+
+// The waiting-room screen (and its QR code library) is its own chunk: no person's session loads it.
+const Display = lazyScreen(() => import("./screens/Display"), (m) => m.Display);
 
 function NotFound() {
   return (
@@ -58,7 +61,9 @@ function SignedOut() {
           <p className="brand">Clinic Live</p>
         </div>
       </header>
-      <main id="main" className="container">{page}</main>
+      <main id="main" className="container">
+        <Suspense fallback={<Loading label="Opening…" />}>{page}</Suspense>
+      </main>
     </>
   );
 }
@@ -91,6 +96,12 @@ export function App() {
   const path = usePath();
   const session = useSession();
   // The display runs unattended with its own token: no shell, no sign-in.
-  if (path === "/display") return <Display />;
+  if (path === "/display") {
+    return (
+      <Suspense fallback={<Loading label="Opening…" />}>
+        <Display />
+      </Suspense>
+    );
+  }
   return session ? <SignedIn session={session} /> : <SignedOut />;
 }

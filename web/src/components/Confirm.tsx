@@ -4,8 +4,11 @@
  * the page behind is inert) instead of the browser's `confirm()`. `askToConfirm()` opens it from any
  * handler and resolves true when the person confirms; `<ConfirmHost />` (main.tsx) draws it.
  */
-import { useSyncExternalStore } from "react";
-import { Dialog, Heading, Modal, ModalOverlay } from "react-aria-components";
+import { Suspense, useSyncExternalStore } from "react";
+import { lazyScreen } from "../lib/lazy";
+
+// The dialog's library arrives the first time someone is asked, not with the app.
+const ConfirmDialog = lazyScreen(() => import("./ConfirmDialog"), (m) => m.ConfirmDialog);
 
 interface Question {
   text: string;
@@ -38,18 +41,10 @@ export function ConfirmHost() {
     question?.answer(ok);
     publish(null);
   };
+  if (!question) return null;
   return (
-    <ModalOverlay className="confirm-overlay" isOpen={question !== null} isDismissable onOpenChange={(open) => !open && settle(false)}>
-      <Modal className="confirm-modal">
-        <Dialog role="alertdialog" className="confirm-dialog">
-          <Heading slot="title" className="confirm-title">Are you sure?</Heading>
-          <p>{question?.text}</p>
-          <div className="confirm-actions">
-            <button type="button" className="button button-quiet" onClick={() => settle(false)}>Cancel</button>
-            <button type="button" className="button button-danger" autoFocus onClick={() => settle(true)}>{question?.action}</button>
-          </div>
-        </Dialog>
-      </Modal>
-    </ModalOverlay>
+    <Suspense fallback={null}>
+      <ConfirmDialog text={question.text} action={question.action} onAnswer={settle} />
+    </Suspense>
   );
 }

@@ -1,13 +1,17 @@
 import type { PublicRoute, ScreenRoute } from "../../lib/routes";
-import { DevMailbox } from "./DevMailbox";
-import { Notifications } from "./Notifications";
-import { Preferences } from "./Preferences";
-import { Profile } from "./Profile";
-import { Register } from "./Register";
-import { ResetPassword } from "./ResetPassword";
-import { Security } from "./Security";
-import { VerifyPage } from "./Verify";
+import { lazyScreen } from "../../lib/lazy";
 import "./account.css";
+
+/** This area's screens, one chunk loaded when the first of them opens (lib/lazy.ts). */
+const screens = () => import("./screens");
+const DevMailbox = lazyScreen(screens, (m) => m.DevMailbox);
+const Notifications = lazyScreen(screens, (m) => m.Notifications);
+const Preferences = lazyScreen(screens, (m) => m.Preferences);
+const Profile = lazyScreen(screens, (m) => m.Profile);
+const Register = lazyScreen(screens, (m) => m.Register);
+const ResetPassword = lazyScreen(screens, (m) => m.ResetPassword);
+const Security = lazyScreen(screens, (m) => m.Security);
+const VerifyPage = lazyScreen(screens, (m) => m.VerifyPage);
 
 /** A signed-in user's own screens: the inbox, security (password, two-factor, sessions), preferences, profile. */
 export const accountRoutes: ScreenRoute[] = [

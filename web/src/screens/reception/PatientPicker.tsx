@@ -1,17 +1,20 @@
 /** The desk's patient: found among the clinic's patients by name or phone, or a new quick record (walk-ins, phone-in bookings). */
-import { useEffect, useId, useState } from "react";
+import { useEffect, useState } from "react";
+import { ComboBox, Input, Label, ListBox, ListBoxItem, Popover } from "react-aria-components";
 import { countryOfPhone, formatPhone, patientLookupReplySchema, toE164, type ClinicSummary, type PatientLookupItem } from "@clinic/shared";
-import { TextField } from "../../components/Field";
 import { api } from "../../lib/api";
 
+/**
+ * The search is a combobox (react-aria-components: arrow keys through the matches, Enter chooses,
+ * the matches announced as a list box); the matches are the server's, not filtered again here.
+ */
 export function PatientSearch({ clinicId, chosen, onChoose }: { clinicId: string; chosen: PatientLookupItem | null; onChoose(p: PatientLookupItem | null): void }) {
-  const id = useId();
-  const [q, setQ] = useState("");
-  const [results, setResults] = useState<PatientLookupItem[] | null>(null);
+  const [q, setQ] = useState(chosen?.fullName ?? "");
+  const [results, setResults] = useState<PatientLookupItem[]>([]);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     const text = q.trim();
-    if (text.length < 2) return void setResults(null);
+    if (text.length < 2) return void setResults([]);
     const controller = new AbortController();
     // A short pause after typing, so each keystroke does not ask the server.
     const timer = setTimeout(() => {
@@ -31,20 +34,31 @@ export function PatientSearch({ clinicId, chosen, onChoose }: { clinicId: string
   }, [clinicId, q]);
 
   return (
-    <div>
-      <TextField label="Find patient (name or phone)" value={q} onChange={(e) => setQ(e.target.value)} autoComplete="off" />
+    <div className="field">
+      <ComboBox
+        className="rc-combo"
+        items={results}
+        inputValue={q}
+        onInputChange={setQ}
+        selectedKey={chosen?.id ?? null}
+        onSelectionChange={(key) => onChoose(results.find((p) => p.id === key) ?? null)}
+        menuTrigger="input"
+        allowsEmptyCollection={q.trim().length >= 2}
+      >
+        <Label>Find patient (name or phone)</Label>
+        <Input className="rc-combo-input" autoComplete="off" />
+        <Popover className="rc-combo-popover" placement="bottom start">
+          <ListBox className="rc-combo-list" renderEmptyState={() => <p className="rc-combo-empty">No patient of this clinic matches.</p>}>
+            {(p: PatientLookupItem) => (
+              <ListBoxItem id={p.id} textValue={p.fullName} className="rc-combo-option">
+                {p.fullName} <span className="mono">{p.phone ? formatPhone(p.phone) : "no phone"}</span>
+              </ListBoxItem>
+            )}
+          </ListBox>
+        </Popover>
+      </ComboBox>
+      {chosen && <p className="field-hint" role="status">Chosen: {chosen.fullName}{chosen.phone ? `, ${formatPhone(chosen.phone)}` : ""}</p>}
       {error && <p className="form-error" role="alert">{error}</p>}
-      {results && (
-        <fieldset className="rc-results">
-          <legend id={`${id}-legend`}>{results.length ? "Matching patients" : "No patient of this clinic matches."}</legend>
-          {results.map((p) => (
-            <label key={p.id} className="rc-choice">
-              <input type="radio" name={`${id}-patient`} checked={chosen?.id === p.id} onChange={() => onChoose(p)} />
-              {p.fullName} <span className="mono">{p.phone ? formatPhone(p.phone) : "no phone"}</span>
-            </label>
-          ))}
-        </fieldset>
-      )}
     </div>
   );
 }
