@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { buildDoctor, buildMiddayClinic, buildPatient, buildSlotFromNow, grantPoints } from "../support/factories";
 import { balanceOf } from "../support/api";
 import { query } from "../support/db";
-import { pageSignedIn, PHONE, screenshot, useBrowserStage } from "../support/browser";
+import { axeViolations, pageSignedIn, PHONE, screenshot, useBrowserStage } from "../support/browser";
 
 describe("paying for a booking on the simulated checkout page (browser, phone)", () => {
   const stage = useBrowserStage();
@@ -41,6 +41,12 @@ describe("paying for a booking on the simulated checkout page (browser, phone)",
     await page.getByRole("button", { name: /^Pay / }).click();
     await page.getByRole("heading", { name: "Checkout" }).waitFor({ timeout: 10_000 });
     await screenshot(page, "payment-checkout");
+    if (choice === "Decline") {
+      // The checkout page is WCAG 2.1 AA clean too (read in a second context that lets axe in).
+      const checker = await (await stage.browser.newContext({ bypassCSP: true, viewport: PHONE })).newPage();
+      expect(await axeViolations(checker, page.url())).toEqual([]);
+      await checker.context().close();
+    }
     await page.getByRole("button", { name: choice === "Pay" ? /^Pay £\d/ : "Decline", exact: choice !== "Pay" }).click();
     await page.locator("[data-outcome]").waitFor({ timeout: 10_000 });
     await screenshot(page, `payment-result-${choice.toLowerCase()}`);
