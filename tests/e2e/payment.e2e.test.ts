@@ -42,9 +42,13 @@ describe("paying for a booking on the simulated checkout page (browser, phone)",
     await page.getByRole("heading", { name: "Checkout" }).waitFor({ timeout: 10_000 });
     await screenshot(page, "payment-checkout");
     if (choice === "Decline") {
-      // The checkout page is WCAG 2.1 AA clean too (read in a second context that lets axe in).
+      // The checkout page is WCAG 2.1 AA clean too (read in a second context that lets axe in), and seen at each width.
       const checker = await (await stage.browser.newContext({ bypassCSP: true, viewport: PHONE })).newPage();
       expect(await axeViolations(checker, page.url())).toEqual([]);
+      for (const width of [768, 1366]) {
+        await checker.setViewportSize({ width, height: 900 });
+        await screenshot(checker, `payment-checkout-${width}`);
+      }
       await checker.context().close();
     }
     await page.getByRole("button", { name: choice === "Pay" ? /^Pay £\d/ : "Decline", exact: choice !== "Pay" }).click();
