@@ -9,7 +9,7 @@ import tseslint from "typescript-eslint";
  */
 const MODULE_LAYERS = [
   "identity", "notifications", "directory", "audit", "scheduling", "booking",
-  "loyalty", "reminders", "waitlist", "alerts", "payments", "handover", "queue", "reviews",
+  "loyalty", "reminders", "waitlist", "alerts", "payments", "handover", "queue", "reviews", "analytics",
 ];
 
 const moduleRules = MODULE_LAYERS.map((name, index) => ({

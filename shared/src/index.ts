@@ -16,6 +16,7 @@ export * from "./scheduling-search-api";
 export * from "./booking";
 export * from "./booking-api";
 export * from "./handover-api";
+export * from "./analytics-api";
 export * from "./queue-api";
 export * from "./front-desk-api";
 export * from "./waitlist-api";

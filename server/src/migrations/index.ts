@@ -20,6 +20,7 @@ import { Migration20261207100000_queue_one_called } from "./Migration20261207100
 import { Migration20261207120000_domain_events } from "./Migration20261207120000_domain_events";
 import { Migration20261214090000_pending_holds_index } from "./Migration20261214090000_pending_holds_index";
 import { Migration20261221090000_doctor_documents } from "./Migration20261221090000_doctor_documents";
+import { Migration20261228090000_appointment_scheduled_at } from "./Migration20261228090000_appointment_scheduled_at";
 
 export const migrationsList = [
   Migration20261122000000_platform,
@@ -43,4 +44,5 @@ export const migrationsList = [
   Migration20261207120000_domain_events,
   Migration20261214090000_pending_holds_index,
   Migration20261221090000_doctor_documents,
+  Migration20261228090000_appointment_scheduled_at,
 ].map((migration) => ({ name: migration.name, class: migration }));

@@ -5,6 +5,7 @@
  */
 import type { Module } from "../platform/module";
 import { alertsModule } from "./alerts";
+import { analyticsModule } from "./analytics";
 import { auditModule } from "./audit";
 import { bookingModule } from "./booking";
 import { directoryModule } from "./directory";
@@ -34,6 +35,7 @@ export const modules: readonly Module[] = [
   handoverModule,
   queueModule,
   reviewsModule,
+  analyticsModule,
 ];
 
 /** Every module's tables, for the ORM. */

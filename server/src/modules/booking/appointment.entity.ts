@@ -56,6 +56,11 @@ export const AppointmentSchema = defineEntity({
     statusReason: p.text().nullable(),
     /** Set once by the lifecycle job when a scheduled visit ended (plus grace) without a check-in. */
     probableNoShowAt: p.datetime().nullable(),
+    /**
+     * When it first became a booked visit (scheduled, or any status past it): set by a database
+     * trigger on every write path, never cleared. Analytics count bookings and cancellations by it.
+     */
+    scheduledAt: p.datetime().nullable(),
     /** The live ETA of a later appointment of the day (kept by the queue's ETA job). */
     expectedStartAt: p.datetime().nullable(),
     statusChangedBy: () => p.manyToOne(UserAccount).nullable().deleteRule("set null"),

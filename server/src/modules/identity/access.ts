@@ -116,6 +116,14 @@ const rules = {
     isPlatformAdmin(p) ||
     isClinicAdminOf(p, s.clinicId) ||
     (p.doctorId !== null && p.doctorId === s.doctorId && s.clinicId !== undefined && p.doctorClinicIds.includes(s.clinicId)),
+  /**
+   * A clinic's analytics (docs/analytics.md): its admins and the platform see the clinic and every
+   * doctor; a doctor working there sees their own figures only (the route fixes `doctorId` to them).
+   */
+  "clinic.analytics.read": (p: UserPrincipal, s: AccessScope) =>
+    isPlatformAdmin(p) ||
+    isClinicAdminOf(p, s.clinicId) ||
+    (p.doctorId !== null && p.doctorId === s.doctorId && s.clinicId !== undefined && p.doctorClinicIds.includes(s.clinicId)),
   /** Clinic-wide calendar decisions: holidays, booking rules, templates, overbooking. */
   "clinic.schedule.manage": (p: UserPrincipal, s: AccessScope) => isPlatformAdmin(p) || isClinicAdminOf(p, s.clinicId),
   /** Waiting-room screens: creating, listing and revoking a clinic's display tokens. */
