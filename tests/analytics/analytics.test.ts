@@ -51,7 +51,8 @@ describe("clinic analytics", () => {
     const appointment = await buildAppointment(app, { slot, patientId: patient.patientId, status: pending ? "pending" : "scheduled" });
     ids[name] = appointment.id;
     const final = { "pending-cancelled": "cancelled", "rescheduled-away": "cancelled" }[spec.status as string] ?? spec.status;
-    const reason = spec.status === "rescheduled-away" ? "rescheduled" : spec.status === "cancelled" ? "Patient is away" : null;
+    // A cancellation may carry no reason (a null must not hide it from the counts).
+    const reason = spec.status === "rescheduled-away" ? "rescheduled" : null;
     await query(app, `update appointment set status = ?, status_reason = ? where id = ?`, [final, reason, appointment.id]);
     if (spec.leadHours !== undefined) {
       await query(app, `update appointment set scheduled_at = starts_at - make_interval(hours => ?) where id = ?`, [spec.leadHours, appointment.id]);

@@ -61,7 +61,7 @@ interface RatingRow {
 const VISITS = `
   from appointment a
  where a.clinic_id = ? and a.starts_at >= ? and a.starts_at < ? and (?::uuid is null or a.doctor_id = ?::uuid)
-   and a.scheduled_at is not null and not (a.status = 'cancelled' and a.status_reason = 'rescheduled')`;
+   and a.scheduled_at is not null and not (a.status = 'cancelled' and a.status_reason is not distinct from 'rescheduled')`;
 
 export async function clinicAnalytics(em: EntityManager, clinicId: string, query: AnalyticsQuery): Promise<AnalyticsReply> {
   const range = await rangeOf(em, clinicId, query);

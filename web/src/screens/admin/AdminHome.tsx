@@ -4,6 +4,7 @@ import { Link } from "../../lib/router";
 import type { Session } from "../../lib/session";
 
 const PAGES: { to: string; title: string; about: string; roles: UserRole[] }[] = [
+  { to: "/admin/analytics", title: "Analytics", about: "Bookings, cancellations, no-shows, occupancy, waits and revenue, with the busy and idle hours.", roles: ["clinic_admin"] },
   { to: "/admin/services", title: "Services", about: "What the clinic offers: names, lengths, colours, prices.", roles: ["clinic_admin"] },
   { to: "/admin/templates", title: "Templates and bulk changes", about: "Weekly templates applied to doctors, bulk resize/block/delete, cloning days — always previewed first.", roles: ["clinic_admin"] },
   { to: "/admin/import", title: "Import and export", about: "Slots from a CSV or iCalendar file, checked row by row before anything is written.", roles: ["clinic_admin"] },

@@ -1,5 +1,6 @@
 /** Every screen of the admin area, for its lazily loaded chunk (routes.tsx). */
 export { AdminHome } from "./AdminHome";
+export { Analytics } from "./Analytics";
 export { Audit } from "./Audit";
 export { BookingRules } from "./BookingRules";
 export { DisplayTokens } from "./DisplayTokens";

@@ -1,0 +1,61 @@
+/**
+ * The clinic admin's analytics in the browser: a clinic with visits over the last days (completed,
+ * a no-show, a cancellation, free time), the tiles say the counts, the doctors' table and the day
+ * table behind the chart agree with them, the heatmap shades the busy hour; axe-clean; screenshots
+ * at 390, 768 and 1366 px.
+ */
+import { describe, expect, it } from "vitest";
+import { buildAppointment, buildClinic, buildDoctor, buildNamedPatient, buildPerson, buildSlot } from "../support/factories";
+import { query } from "../support/db";
+import { axeViolations, pageSignedIn, screenshot, useBrowserStage } from "../support/browser";
+
+const DAY = 86_400_000;
+
+describe("analytics dashboard (browser)", () => {
+  const stage = useBrowserStage();
+
+  it("shows the figures of the last 30 days: tiles, doctors, the days behind the chart, the heatmap", { timeout: 60_000 }, async () => {
+    const clinic = await buildClinic(stage.app);
+    const admin = await buildPerson(stage.app, "clinic_admin", { clinicIds: [clinic.id] });
+    const doctor = await buildDoctor(stage.app, [clinic.id]);
+    await query(stage.app, `update doctor set display_name = 'Dr Figures' where id = ?`, [doctor.doctorId]);
+    // Four visits on days 3 to 6 ago at 10:00 UTC (three completed, one a no-show), one cancelled, and a free slot.
+    const base = new Date(Math.floor(Date.now() / DAY) * DAY + 10 * 3_600_000);
+    const statuses = ["completed", "completed", "completed", "no_show", "cancelled"];
+    for (const [i, status] of statuses.entries()) {
+      const slot = await buildSlot(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, start: new Date(base.getTime() - (3 + i) * DAY), minutes: 30, status: status === "cancelled" ? "available" : "booked" });
+      const patient = await buildNamedPatient(stage.app);
+      const appointment = await buildAppointment(stage.app, { slot, patientId: patient.patientId });
+      await query(stage.app, `update appointment set status = ? where id = ?`, [status, appointment.id]);
+    }
+    await buildSlot(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, start: new Date(base.getTime() - 3 * DAY + 30 * 60_000), minutes: 30 });
+
+    const page = await pageSignedIn(stage.browser, stage.app.url, admin.user.email!, { viewport: { width: 1366, height: 900 }, bypassCSP: true });
+    await page.goto(`${stage.app.url}/admin`);
+    await page.getByRole("link", { name: /Analytics/ }).click();
+    const tiles = page.getByTestId("analytics-tiles");
+    await tiles.getByText("Bookings").waitFor({ timeout: 10_000 });
+    const tile = async (label: string) => (await tiles.locator("li", { hasText: label }).locator("strong").textContent())?.trim();
+    expect(await tile("Bookings")).toBe("5");
+    expect(await tile("Completed")).toBe("3");
+    expect(await tile("No-show rate")).toBe("20.0 %");
+    expect(await tile("Cancellation rate")).toBe("20.0 %");
+    // 4 booked half-hours of 6 bookable (the cancelled one's slot and the free one are not booked).
+    expect(await tile("Occupancy")).toBe("66.7 %");
+    const doctors = page.getByTestId("analytics-doctors");
+    expect(await doctors.locator("tr", { hasText: "Dr Figures" }).locator("td").first().textContent()).toBe("5");
+    await page.getByText("The numbers behind the chart").click();
+    const days = page.getByTestId("analytics-series");
+    expect(await days.locator("tbody tr").count()).toBe(30);
+    const bookingsPerDay = await days.locator("tbody tr td:nth-of-type(1)").allTextContents();
+    expect(bookingsPerDay.map(Number).reduce((a, b) => a + b, 0)).toBe(5);
+    // The day with a booked and a free half-hour at 10:00 reads 50 %; the fully booked ones 100 %.
+    await page.getByTestId("analytics-heatmap").getByText("50%").waitFor();
+    await page.getByTestId("analytics-heatmap").getByText("100%").first().waitFor();
+    for (const width of [390, 768, 1366]) {
+      await page.setViewportSize({ width, height: 900 });
+      await screenshot(page, `analytics-${width}`);
+    }
+    expect(await axeViolations(page, `${stage.app.url}/admin/analytics`)).toEqual([]);
+  });
+});
