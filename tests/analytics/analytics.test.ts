@@ -194,6 +194,25 @@ describe("clinic analytics", () => {
     expect(cell(7, 11)).toBeUndefined();
   });
 
+  it("the CSV export carries the same figures: the clinic, each doctor, each day", async () => {
+    const response = await fetch(`${app.url}/api/v1/clinics/${clinicId}/analytics.csv?from=${SAT}&to=${MON}`, { headers: admin.headers });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^text\/csv/);
+    expect(response.headers.get("content-disposition")).toBe(`attachment; filename="analytics-${SAT}-to-${MON}.csv"`);
+    const lines = (await response.text()).trimEnd().split("\r\n").map((line) => line.split(","));
+    expect(lines[0]!.slice(0, 6)).toEqual(["scope", "name", "bookings", "completed", "cancelled", "no_shows"]);
+    expect(lines[1]!.slice(0, 6)).toEqual(["clinic", `${SAT} to ${MON}`, "7", "3", "1", "1"]);
+    expect(lines[1]!.slice(11)).toEqual(["13500", "5000", "8500", "GBP"]);
+    expect(lines.slice(2, 4).map((l) => l.slice(0, 3))).toEqual([["doctor", "Dr One", "6"], ["doctor", "Dr Two", "1"]]);
+    expect(lines.slice(4).map((l) => [l[0], l[1], l[2], l[13]])).toEqual([
+      ["day", SAT, "2", "4500"],
+      ["day", SUN, "3", "4000"],
+      ["day", MON, "2", "0"],
+    ]);
+    const reception = await buildPerson(app, "receptionist", { clinicIds: [clinicId] });
+    expect((await fetch(`${app.url}/api/v1/clinics/${clinicId}/analytics.csv?from=${SAT}&to=${MON}`, { headers: reception.headers })).status).toBe(403);
+  });
+
   it("a booking is dated by the database whatever wrote it: a confirmed hold gets its date, a cancelled hold never does", async () => {
     const start = new Date(Date.now() + 30 * 24 * HOUR);
     const slot = await buildSlot(app, { doctorId: d2.doctorId, clinicId, start, minutes: 30, status: "held" });

@@ -52,6 +52,11 @@ describe("analytics dashboard (browser)", () => {
     // The day with a booked and a free half-hour at 10:00 reads 50 %; the fully booked ones 100 %.
     await page.getByTestId("analytics-heatmap").getByText("50%").waitFor();
     await page.getByTestId("analytics-heatmap").getByText("100%").first().waitFor();
+    // The same figures as a CSV file.
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download CSV" }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^analytics-.+\.csv$/);
+    const text = await (await download.createReadStream()).toArray();
+    expect(Buffer.concat(text).toString("utf8").split("\r\n")[1]).toMatch(/^clinic,[^,]+,5,3,1,1,/);
     for (const width of [390, 768, 1366]) {
       await page.setViewportSize({ width, height: 900 });
       await screenshot(page, `analytics-${width}`);

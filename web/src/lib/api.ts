@@ -154,6 +154,16 @@ export async function apiDownload(path: string, options: SendOptions = {}): Prom
   return (await request(path, { ...options, headers: { accept: "*/*", ...options.headers } })).blob();
 }
 
+/**
+ * Saves a file reply as `fileName` in the browser's downloads: exports need the bearer token, so a
+ * plain link cannot fetch them.
+ */
+export async function saveDownload(path: string, fileName: string): Promise<void> {
+  const url = URL.createObjectURL(await apiDownload(path));
+  Object.assign(document.createElement("a"), { href: url, download: fileName }).click();
+  URL.revokeObjectURL(url);
+}
+
 /** A random `Idempotency-Key` (getRandomValues works outside secure contexts too, unlike randomUUID). */
 export function idempotencyKey(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");

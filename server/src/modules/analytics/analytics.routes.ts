@@ -5,7 +5,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { analyticsQuerySchema, analyticsReplySchema, heatmapReplySchema, idParams, type AnalyticsQuery } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { authorize, requireUser } from "../identity";
-import { clinicAnalytics, clinicHeatmap } from "./analytics.service";
+import { analyticsCsv, clinicAnalytics, clinicHeatmap } from "./analytics.service";
 
 const tags = ["analytics"];
 
@@ -31,6 +31,24 @@ export function analyticsRoutes(ctx: ModuleContext): FastifyPluginAsync {
       async (request) => {
         guard(request, request.params.clinicId, request.query);
         return clinicAnalytics(em(), request.params.clinicId, request.query);
+      },
+    );
+
+    app.get(
+      "/clinics/:clinicId/analytics.csv",
+      {
+        schema: {
+          tags,
+          summary: "The same figures as CSV: the clinic's row, one per doctor, one per day",
+          params: idParams("clinicId"),
+          querystring: analyticsQuerySchema,
+        },
+      },
+      async (request, reply) => {
+        guard(request, request.params.clinicId, request.query);
+        const body = analyticsCsv(await clinicAnalytics(em(), request.params.clinicId, request.query));
+        const name = `analytics-${request.query.from}-to-${request.query.to}.csv`;
+        return reply.type("text/csv; charset=utf-8").header("content-disposition", `attachment; filename="${name}"`).send(body);
       },
     );
 

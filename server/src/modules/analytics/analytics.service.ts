@@ -9,6 +9,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { addDays, zonedToInstant, type AnalyticsDay, type AnalyticsFigures, type AnalyticsQuery, type AnalyticsReply, type HeatmapReply } from "@clinic/shared";
 import { notFound } from "../../platform/errors";
 import { Clinic } from "../directory";
+import { serializeCsv } from "../scheduling";
 
 interface Range {
   clinic: Clinic;
@@ -210,4 +211,27 @@ function seriesOf(query: AnalyticsQuery, counts: CountRow[], slots: SlotRow[], m
     days.push({ date, ...c, occupancy: s.bookable ? s.booked / s.bookable : null, netMinor: m.gross - m.refunds });
   }
   return days;
+}
+
+const CSV_HEADER = [
+  "scope", "name", "bookings", "completed", "cancelled", "no_shows", "cancellation_rate", "no_show_rate",
+  "occupancy", "wait_p50_minutes", "consultation_p50_minutes", "gross_minor", "refunds_minor", "net_minor", "currency",
+];
+
+/**
+ * The reply as one CSV table (RFC 4180): the clinic's row, a row per doctor, a row per day (the
+ * figures a day has; the others empty). Rates and occupancy as fractions, as in the JSON.
+ */
+export function analyticsCsv(reply: AnalyticsReply): string {
+  const n = (value: number | null) => (value === null ? "" : String(value));
+  const row = (scope: string, name: string, f: AnalyticsFigures) => [
+    scope, name, n(f.bookings), n(f.completed), n(f.cancelled), n(f.noShows), n(f.cancellationRate), n(f.noShowRate),
+    n(f.occupancy), n(f.waitMinutes.p50), n(f.consultationMinutes.p50), n(f.revenue.grossMinor), n(f.revenue.refundsMinor), n(f.revenue.netMinor), f.revenue.currency,
+  ];
+  return serializeCsv([
+    CSV_HEADER,
+    row("clinic", `${reply.from} to ${reply.to}`, reply),
+    ...reply.perDoctor.map((d) => row("doctor", d.doctorName, d)),
+    ...reply.series.map((d) => ["day", d.date, n(d.bookings), n(d.completed), n(d.cancelled), n(d.noShows), "", "", n(d.occupancy), "", "", "", "", n(d.netMinor), reply.revenue.currency]),
+  ]);
 }

@@ -43,6 +43,7 @@ export {
 } from "./slot.store";
 export type { LeaveCancellations } from "./scheduling.ports";
 export { serializeIcs } from "./ical";
+export { serializeCsv } from "./csv";
 export { doctorWorksAt } from "./availability-rule.service";
 export { overbookingAllowance, type OverbookingAllowance } from "./overbooking.service";
 export { SYSTEM_TAG_PREFIX, coveringUnavailability } from "./unavailability.service";

@@ -7,9 +7,9 @@
 import { useId, useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { addDays, analyticsReplySchema, heatmapReplySchema, localDateOf, type AnalyticsFigures, type AnalyticsReply, type ClinicSummary, type HeatmapReply } from "@clinic/shared";
-import { TextField } from "../../components/Field";
+import { FormError, TextField, useSubmit } from "../../components/Field";
 import { Async } from "../../components/States";
-import { api } from "../../lib/api";
+import { api, saveDownload } from "../../lib/api";
 import { formatMoney } from "../../lib/format";
 import type { Session } from "../../lib/session";
 import { useLoad } from "../../lib/useLoad";
@@ -42,6 +42,7 @@ function Dashboard({ clinic }: { clinic: ClinicSummary }) {
     api(`/clinics/${clinic.id}/analytics/heatmap?from=${range.from}&to=${range.to}`, { schema: heatmapReplySchema, signal }),
   );
   const set = (field: "from" | "to", value: string) => value && setRange((r) => ({ ...r, [field]: value }));
+  const download = useSubmit(() => saveDownload(`/clinics/${clinic.id}/analytics.csv?from=${range.from}&to=${range.to}`, `analytics-${clinic.slug}-${range.from}-to-${range.to}.csv`));
 
   return (
     <>
@@ -52,6 +53,8 @@ function Dashboard({ clinic }: { clinic: ClinicSummary }) {
           <TextField label="To" type="date" value={range.to} onChange={(e) => set("to", e.target.value)} />
         </div>
         <p className="field-hint">Days in {clinic.timeZone}; each tile compares with the {length} days before ({previous.from} to {previous.to}).</p>
+        <FormError message={download.formError} />
+        <button type="button" className="button button-quiet" disabled={download.busy} onClick={() => void download.run()}>Download CSV</button>
       </section>
       <Async state={current.state} retry={() => void current.reload()}>
         {(data) => (

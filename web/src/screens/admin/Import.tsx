@@ -6,7 +6,7 @@
 import { useState, type ChangeEvent } from "react";
 import { importResultSchema, type ClinicSummary } from "@clinic/shared";
 import { FormError, SelectField, TextArea, useSubmit } from "../../components/Field";
-import { api, apiDownload } from "../../lib/api";
+import { api, saveDownload } from "../../lib/api";
 import type { Session } from "../../lib/session";
 import { Checkbox } from "../../components/Checkbox";
 import { DoctorSelect, useClinicDoctors } from "../../components/Doctors";
@@ -94,14 +94,8 @@ function ImportForm({ clinic }: { clinic: ClinicSummary }) {
   );
 }
 
-/** The export needs the bearer token, so a plain link cannot fetch it: download through the API client. */
 function Export({ clinic, doctorId }: { clinic: ClinicSummary; doctorId: string }) {
-  const download = useSubmit(async (kind: "csv" | "ics") => {
-    const url = URL.createObjectURL(await apiDownload(`/doctors/${doctorId}/schedule.${kind}?clinicId=${clinic.id}`));
-    const link = Object.assign(document.createElement("a"), { href: url, download: `schedule-${clinic.slug}.${kind}` });
-    link.click();
-    URL.revokeObjectURL(url);
-  });
+  const download = useSubmit((kind: "csv" | "ics") => saveDownload(`/doctors/${doctorId}/schedule.${kind}?clinicId=${clinic.id}`, `schedule-${clinic.slug}.${kind}`));
   return (
     <section className="panel" aria-labelledby="export">
       <h2 id="export">Export</h2>
