@@ -8,14 +8,14 @@ import { localDateSchema } from "./calendar";
 /** The longest range one request covers (a year and a day, for a leap year). */
 export const ANALYTICS_MAX_DAYS = 367;
 
-export const analyticsQuerySchema = z
-  .strictObject({ from: localDateSchema, to: localDateSchema, doctorId: z.uuid().optional() })
-  .superRefine((value, ctx) => {
-    if (value.to < value.from) ctx.addIssue({ code: "custom", path: ["to"], message: "the range ends before it starts" });
-    else if ((Date.parse(value.to) - Date.parse(value.from)) / 86_400_000 >= ANALYTICS_MAX_DAYS) {
-      ctx.addIssue({ code: "custom", path: ["to"], message: `at most ${ANALYTICS_MAX_DAYS} days` });
-    }
-  });
+function checkRange(value: { from: string; to: string }, ctx: z.RefinementCtx) {
+  if (value.to < value.from) ctx.addIssue({ code: "custom", path: ["to"], message: "the range ends before it starts" });
+  else if ((Date.parse(value.to) - Date.parse(value.from)) / 86_400_000 >= ANALYTICS_MAX_DAYS) {
+    ctx.addIssue({ code: "custom", path: ["to"], message: `at most ${ANALYTICS_MAX_DAYS} days` });
+  }
+}
+
+export const analyticsQuerySchema = z.strictObject({ from: localDateSchema, to: localDateSchema, doctorId: z.uuid().optional() }).superRefine(checkRange);
 export type AnalyticsQuery = z.infer<typeof analyticsQuerySchema>;
 
 const minutes = z.number().nullable();
@@ -69,3 +69,33 @@ export const heatmapCellSchema = z.object({
 });
 export const heatmapReplySchema = z.object({ timeZone: z.string(), cells: z.array(heatmapCellSchema) });
 export type HeatmapReply = z.infer<typeof heatmapReplySchema>;
+
+/** GET /analytics/platform (platform admins): the range's days are UTC days (clinics span zones). */
+export const platformAnalyticsClinicSchema = z.object({
+  clinicId: z.uuid(),
+  name: z.string(),
+  bookings: z.number().int(),
+  completed: z.number().int(),
+  cancelled: z.number().int(),
+  noShows: z.number().int(),
+  /** Distinct patients with a visit in the range. */
+  activePatients: z.number().int(),
+  /** Approved doctors working there now. */
+  doctors: z.number().int(),
+  revenue: z.object({ grossMinor: z.number().int(), refundsMinor: z.number().int(), netMinor: z.number().int(), currency: z.string() }),
+});
+export const platformAnalyticsReplySchema = z.object({
+  from: localDateSchema,
+  to: localDateSchema,
+  clinics: z.array(platformAnalyticsClinicSchema),
+  totals: z.object({
+    bookings: z.number().int(),
+    activePatients: z.number().int(),
+    /** Patient and doctor accounts created in the range. */
+    newPatients: z.number().int(),
+    newDoctors: z.number().int(),
+  }),
+});
+export type PlatformAnalyticsReply = z.infer<typeof platformAnalyticsReplySchema>;
+export const platformAnalyticsQuerySchema = z.strictObject({ from: localDateSchema, to: localDateSchema }).superRefine(checkRange);
+export type PlatformAnalyticsQuery = z.infer<typeof platformAnalyticsQuerySchema>;

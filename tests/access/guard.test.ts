@@ -84,6 +84,7 @@ const matrix: [Permission, AccessScope, Who[], Who[]][] = [
   // A handover: the clinic's admins and the giving doctor where they work; never reception or a colleague.
   ["appointments.handover", { clinicId: A, doctorId: "doc-1" }, ["platformAdmin", "adminOfA", "doctorAtA"], ["receptionOfA", "otherDoctor", "patient"]],
   ["appointments.handover", { clinicId: B, doctorId: "doc-1" }, ["platformAdmin"], ["adminOfA", "receptionOfA", "doctorAtA"]],
+  ["platform.analytics.read", {}, ["platformAdmin"], ["adminOfA", "receptionOfA", "doctorAtA", "patient"]],
   ["clinic.analytics.read", { clinicId: A }, ["platformAdmin", "adminOfA"], ["receptionOfA", "doctorAtA", "patient"]],
   ["clinic.analytics.read", { clinicId: A, doctorId: "doc-1" }, ["platformAdmin", "adminOfA", "doctorAtA"], ["receptionOfA", "otherDoctor", "patient"]],
   ["clinic.schedule.manage", { clinicId: A }, ["platformAdmin", "adminOfA"], ["receptionOfA", "doctorAtA", "patient"]],

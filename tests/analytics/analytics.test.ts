@@ -8,7 +8,7 @@
  * and bad input are tested too.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { analyticsReplySchema, heatmapReplySchema, type AnalyticsReply } from "@clinic/shared";
+import { analyticsReplySchema, heatmapReplySchema, platformAnalyticsReplySchema, type AnalyticsReply } from "@clinic/shared";
 import { useApp } from "../support/harness";
 import { buildAppointment, buildClinic, buildDoctor, buildNamedPatient, buildPerson, buildSlot, type TestPerson } from "../support/factories";
 import { call } from "../support/api";
@@ -211,6 +211,30 @@ describe("clinic analytics", () => {
     ]);
     const reception = await buildPerson(app, "receptionist", { clinicIds: [clinicId] });
     expect((await fetch(`${app.url}/api/v1/clinics/${clinicId}/analytics.csv?from=${SAT}&to=${MON}`, { headers: reception.headers })).status).toBe(403);
+  });
+
+  it("the platform overview: each clinic's counts, patients, doctors and money over UTC days; the sign-ups; platform admins only", async () => {
+    const platform = await buildPerson(app, "platform_admin");
+    expect((await call(app, admin, "GET", `/analytics/platform?from=${SAT}&to=${MON}`)).status).toBe(403);
+    const reply = await call(app, platform, "GET", `/analytics/platform?from=${SAT}&to=${MON}`);
+    expect(reply.status).toBe(200);
+    const overview = platformAnalyticsReplySchema.parse(reply.body);
+    // Sunday 00:30 BST is Saturday 23:30 UTC: still inside these UTC days, as are the others.
+    expect(overview.clinics.find((c) => c.clinicId === clinicId)).toMatchObject({
+      bookings: 7, completed: 3, cancelled: 1, noShows: 1, activePatients: 7, doctors: 2,
+      revenue: { grossMinor: 13_500, refundsMinor: 5_000, netMinor: 8_500, currency: "GBP" },
+    });
+    expect(overview.totals.bookings).toBe(overview.clinics.reduce((sum, c) => sum + c.bookings, 0));
+    // Sign-ups are counted by the accounts' creation: today's, against the table itself.
+    const today = new Date().toISOString().slice(0, 10);
+    const now = platformAnalyticsReplySchema.parse((await call(app, platform, "GET", `/analytics/platform?from=${today}&to=${today}`)).body);
+    const [truth] = await query<{ patients: string; doctors: string }>(
+      app,
+      `select count(*) filter (where role = 'patient') as patients, count(*) filter (where role = 'doctor') as doctors from user_account where created_at >= ?::timestamptz and created_at < ?::timestamptz + interval '1 day'`,
+      [`${today}T00:00:00Z`, `${today}T00:00:00Z`],
+    );
+    expect([now.totals.newPatients, now.totals.newDoctors]).toEqual([Number(truth!.patients), Number(truth!.doctors)]);
+    expect(now.totals.newDoctors).toBeGreaterThanOrEqual(2);
   });
 
   it("a booking is dated by the database whatever wrote it: a confirmed hold gets its date, a cancelled hold never does", async () => {

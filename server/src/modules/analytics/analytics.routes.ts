@@ -1,11 +1,11 @@
-/** GET /clinics/:clinicId/analytics{,/heatmap} (docs/analytics.md); the guard: `clinic.analytics.read`. */
+/** GET /clinics/:clinicId/analytics{,/heatmap,.csv} and /analytics/platform (docs/analytics.md). */
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { analyticsQuerySchema, analyticsReplySchema, heatmapReplySchema, idParams, type AnalyticsQuery } from "@clinic/shared";
+import { analyticsQuerySchema, analyticsReplySchema, heatmapReplySchema, idParams, platformAnalyticsQuerySchema, platformAnalyticsReplySchema, type AnalyticsQuery } from "@clinic/shared";
 import type { ModuleContext } from "../../platform/module";
 import { authorize, requireUser } from "../identity";
-import { analyticsCsv, clinicAnalytics, clinicHeatmap } from "./analytics.service";
+import { analyticsCsv, clinicAnalytics, clinicHeatmap, platformAnalytics } from "./analytics.service";
 
 const tags = ["analytics"];
 
@@ -66,6 +66,22 @@ export function analyticsRoutes(ctx: ModuleContext): FastifyPluginAsync {
       async (request) => {
         guard(request, request.params.clinicId, request.query);
         return clinicHeatmap(em(), request.params.clinicId, request.query);
+      },
+    );
+
+    app.get(
+      "/analytics/platform",
+      {
+        schema: {
+          tags,
+          summary: "Every clinic's bookings, patients, doctors and revenue over UTC days, and the platform's sign-ups (platform admins)",
+          querystring: platformAnalyticsQuerySchema,
+          response: { 200: platformAnalyticsReplySchema },
+        },
+      },
+      async (request) => {
+        authorize(requireUser(request), "platform.analytics.read");
+        return platformAnalytics(em(), request.query);
       },
     );
   };

@@ -6,7 +6,17 @@
  * for the clinic (grouping sets), so nothing is rounded before the end.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { addDays, zonedToInstant, type AnalyticsDay, type AnalyticsFigures, type AnalyticsQuery, type AnalyticsReply, type HeatmapReply } from "@clinic/shared";
+import {
+  addDays,
+  zonedToInstant,
+  type AnalyticsDay,
+  type AnalyticsFigures,
+  type AnalyticsQuery,
+  type AnalyticsReply,
+  type HeatmapReply,
+  type PlatformAnalyticsQuery,
+  type PlatformAnalyticsReply,
+} from "@clinic/shared";
 import { notFound } from "../../platform/errors";
 import { Clinic } from "../directory";
 import { serializeCsv } from "../scheduling";
@@ -234,4 +244,63 @@ export function analyticsCsv(reply: AnalyticsReply): string {
     ...reply.perDoctor.map((d) => row("doctor", d.doctorName, d)),
     ...reply.series.map((d) => ["day", d.date, n(d.bookings), n(d.completed), n(d.cancelled), n(d.noShows), "", "", n(d.occupancy), "", "", "", "", n(d.netMinor), reply.revenue.currency]),
   ]);
+}
+
+/** Every active clinic's counts, patients, doctors and money over UTC days, and the platform's sign-ups (docs/analytics.md). */
+export async function platformAnalytics(em: EntityManager, query: PlatformAnalyticsQuery): Promise<PlatformAnalyticsReply> {
+  const lo = zonedToInstant(query.from, "00:00", "UTC");
+  const hi = zonedToInstant(addDays(query.to, 1), "00:00", "UTC");
+  const [clinics, totals] = await Promise.all([
+    em.execute<
+      { id: string; name: string; bookings: number; completed: number; cancelled: number; no_shows: number; patients: number; doctors: number; gross: number; refunds: number; currency: string | null }[]
+    >(
+      `with visits as (
+         select a.clinic_id, a.status, a.patient_id from appointment a
+          where a.starts_at >= ? and a.starts_at < ? and a.scheduled_at is not null
+            and not (a.status = 'cancelled' and a.status_reason is not distinct from 'rescheduled')),
+       money as (
+         select a.clinic_id, coalesce(sum(t.amount_minor) filter (where t.kind = 'charge'), 0) as gross,
+                coalesce(sum(t.amount_minor) filter (where t.kind = 'refund'), 0) as refunds, min(t.currency) as currency
+           from payment_transaction t join appointment a on a.id = t.appointment_id
+          where a.starts_at >= ? and a.starts_at < ? group by a.clinic_id)
+       select c.id, c.name,
+              (select count(*) from visits v where v.clinic_id = c.id)::int as bookings,
+              (select count(*) from visits v where v.clinic_id = c.id and v.status = 'completed')::int as completed,
+              (select count(*) from visits v where v.clinic_id = c.id and v.status = 'cancelled')::int as cancelled,
+              (select count(*) from visits v where v.clinic_id = c.id and v.status = 'no_show')::int as no_shows,
+              (select count(distinct v.patient_id) from visits v where v.clinic_id = c.id)::int as patients,
+              (select count(*) from doctor_clinic dc join doctor d on d.id = dc.doctor_id where dc.clinic_id = c.id and d.approval_status = 'approved')::int as doctors,
+              coalesce(m.gross, 0)::int as gross, coalesce(m.refunds, 0)::int as refunds, m.currency
+         from clinic c left join money m on m.clinic_id = c.id
+        where c.active
+        order by c.name, c.id`,
+      [lo, hi, lo, hi],
+    ),
+    em.execute<{ patients: number; new_patients: number; new_doctors: number }[]>(
+      `select (select count(distinct a.patient_id) from appointment a
+                where a.starts_at >= ? and a.starts_at < ? and a.scheduled_at is not null
+                  and not (a.status = 'cancelled' and a.status_reason is not distinct from 'rescheduled'))::int as patients,
+              (select count(*) from user_account u where u.role = 'patient' and u.created_at >= ? and u.created_at < ?)::int as new_patients,
+              (select count(*) from user_account u where u.role = 'doctor' and u.created_at >= ? and u.created_at < ?)::int as new_doctors`,
+      [lo, hi, lo, hi, lo, hi],
+    ),
+  ]);
+  const rows = clinics.map((c) => ({
+    clinicId: c.id,
+    name: c.name,
+    bookings: c.bookings,
+    completed: c.completed,
+    cancelled: c.cancelled,
+    noShows: c.no_shows,
+    activePatients: c.patients,
+    doctors: c.doctors,
+    revenue: { grossMinor: c.gross, refundsMinor: c.refunds, netMinor: c.gross - c.refunds, currency: c.currency ?? "GBP" },
+  }));
+  const platform = totals[0]!;
+  return {
+    from: query.from,
+    to: query.to,
+    clinics: rows,
+    totals: { bookings: rows.reduce((sum, c) => sum + c.bookings, 0), activePatients: platform.patients, newPatients: platform.new_patients, newDoctors: platform.new_doctors },
+  };
 }

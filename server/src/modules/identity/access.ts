@@ -120,6 +120,8 @@ const rules = {
    * A clinic's analytics (docs/analytics.md): its admins and the platform see the clinic and every
    * doctor; a doctor working there sees their own figures only (the route fixes `doctorId` to them).
    */
+  /** Every clinic's figures side by side and the platform's sign-ups. */
+  "platform.analytics.read": (p: UserPrincipal) => isPlatformAdmin(p),
   "clinic.analytics.read": (p: UserPrincipal, s: AccessScope) =>
     isPlatformAdmin(p) ||
     isClinicAdminOf(p, s.clinicId) ||
