@@ -99,3 +99,10 @@ export const platformAnalyticsReplySchema = z.object({
 export type PlatformAnalyticsReply = z.infer<typeof platformAnalyticsReplySchema>;
 export const platformAnalyticsQuerySchema = z.strictObject({ from: localDateSchema, to: localDateSchema }).superRefine(checkRange);
 export type PlatformAnalyticsQuery = z.infer<typeof platformAnalyticsQuerySchema>;
+
+/** `analytics.changed` on `analytics:{clinicId}`: a committed change touched these local days' figures. */
+export const analyticsChangedSchema = z.object({ clinicId: z.uuid(), days: z.array(localDateSchema) });
+export type AnalyticsChanged = z.infer<typeof analyticsChangedSchema>;
+
+/** The subscribe ack's snapshot of `analytics:{clinicId}`: the figures are read over HTTP; this says which clinic and when. */
+export const analyticsSnapshotSchema = z.object({ clinicId: z.uuid(), asOf: z.iso.datetime() });

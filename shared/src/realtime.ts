@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { analyticsChangedSchema } from "./analytics-api";
 import { appointmentCauses, blockCauses, familiesOf, family, queueCauses, slotCauses, waitlistCauses, type EventFamily } from "./domain-events";
 import { inboxItemSchema } from "./notifications-api";
 import { displayCalledSchema, displaySnapshotSchema, queueEntryViewSchema } from "./queue-api";
@@ -61,6 +62,8 @@ export const topics = {
   me: (userId: string) => `me:${userId}` as const,
   /** The anonymised waiting-room feed. */
   display: (clinicId: string) => `display:${clinicId}` as const,
+  /** A clinic's analytics changed (which local days): those who may read them. */
+  analytics: (clinicId: string) => `analytics:${clinicId}` as const,
 };
 /** A topic the server publishes to. */
 export type Topic = ReturnType<(typeof topics)[keyof typeof topics]>;
@@ -92,6 +95,7 @@ export const realtimeEventSchemas = {
   "eta.updated": z.union([etaUpdatedSchema, displayEtaUpdatedSchema]),
   "eta.changed": etaChangedSchema,
   "eta.moved": etaMovedSchema,
+  "analytics.changed": analyticsChangedSchema,
 };
 export type RealtimeEventName = keyof typeof realtimeEventSchemas;
 export type RealtimeEventData<K extends RealtimeEventName> = z.infer<(typeof realtimeEventSchemas)[K]>;

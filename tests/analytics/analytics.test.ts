@@ -7,13 +7,14 @@
  * asserted against the number that history gives. The trigger that dates a booking, the access rule
  * and bad input are tested too.
  */
-import { beforeAll, describe, expect, it } from "vitest";
-import { analyticsReplySchema, heatmapReplySchema, platformAnalyticsReplySchema, type AnalyticsReply } from "@clinic/shared";
-import { useApp } from "../support/harness";
-import { buildAppointment, buildClinic, buildDoctor, buildNamedPatient, buildPerson, buildSlot, type TestPerson } from "../support/factories";
-import { call } from "../support/api";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { analyticsChangedSchema, analyticsReplySchema, heatmapReplySchema, platformAnalyticsReplySchema, type AnalyticsReply } from "@clinic/shared";
+import type { Socket } from "socket.io-client";
+import { listen, settle, subscribe, useApp } from "../support/harness";
+import { buildAppointment, buildClinic, buildDoctor, buildNamedPatient, buildPatient, buildPerson, buildSlot, type TestPerson } from "../support/factories";
+import { call, hold } from "../support/api";
 import { query } from "../support/db";
-import { at } from "../support/dates";
+import { at, dayFromNow } from "../support/dates";
 
 const [SAT, SUN, MON] = ["2026-10-24", "2026-10-25", "2026-10-26"];
 const HOUR = 3_600_000;
@@ -25,6 +26,10 @@ describe("clinic analytics", () => {
   let d1: TestPerson & { doctorId: string };
   let d2: TestPerson & { doctorId: string };
   const ids: Record<string, string> = {};
+  const sockets: Socket[] = [];
+  afterAll(() => {
+    for (const socket of sockets) socket.disconnect();
+  });
   let tickets = 0;
 
   /** A 30-minute regular slot; with a visit in `status` booked `leadHours` before its start, and its queue times (minutes from the start). */
@@ -235,6 +240,23 @@ describe("clinic analytics", () => {
     );
     expect([now.totals.newPatients, now.totals.newDoctors]).toEqual([Number(truth!.patients), Number(truth!.doctors)]);
     expect(now.totals.newDoctors).toBeGreaterThanOrEqual(2);
+  });
+
+  it("live: a committed booking tells analytics:{clinicId} which local day changed; only those who may read analytics subscribe", async () => {
+    const [watcher, desk] = await Promise.all([listen(app, admin.token, sockets), listen(app, (await buildPerson(app, "receptionist", { clinicIds: [clinicId] })).token, sockets)]);
+    const topic = `analytics:${clinicId}`;
+    expect((await subscribe(desk.socket, topic)).ok).toBe(false);
+    const ack = (await subscribe(watcher.socket, topic)) as { ok: boolean; snapshot: unknown };
+    expect(ack.ok).toBe(true);
+    expect(ack.snapshot).toMatchObject({ clinicId });
+    // A patient holds a slot at 23:30 London time on a day ahead: that is the day named (not UTC's).
+    const day = dayFromNow(10);
+    const slot = await buildSlot(app, { doctorId: d2.doctorId, clinicId, start: at(day, "23:30"), minutes: 30 });
+    const patient = await buildPatient(app, { tier: "vise", relatedTo: d2.doctorId });
+    expect((await hold(app, patient, { slotId: slot.id })).status).toBe(201);
+    await settle(() => watcher.of(topic).some((event) => event.type === "analytics.changed"));
+    const changed = analyticsChangedSchema.parse(watcher.of(topic).find((event) => event.type === "analytics.changed")!.data);
+    expect(changed).toEqual({ clinicId, days: [day] });
   });
 
   it("a booking is dated by the database whatever wrote it: a confirmed hold gets its date, a cancelled hold never does", async () => {

@@ -5,7 +5,8 @@
  * at 390, 768 and 1366 px.
  */
 import { describe, expect, it } from "vitest";
-import { buildAppointment, buildClinic, buildDoctor, buildNamedPatient, buildPerson, buildSlot } from "../support/factories";
+import { buildAppointment, buildDoctor, buildMiddayClinic, buildNamedPatient, buildPatient, buildPerson, buildSlot } from "../support/factories";
+import { call } from "../support/api";
 import { query } from "../support/db";
 import { axeViolations, pageSignedIn, screenshot, useBrowserStage } from "../support/browser";
 
@@ -15,7 +16,8 @@ describe("analytics dashboard (browser)", () => {
   const stage = useBrowserStage();
 
   it("shows the figures of the last 30 days: tiles, doctors, the days behind the chart, the heatmap", { timeout: 60_000 }, async () => {
-    const clinic = await buildClinic(stage.app);
+    // Midday in the clinic's zone: a visit later today is still today's there.
+    const clinic = await buildMiddayClinic(stage.app);
     const admin = await buildPerson(stage.app, "clinic_admin", { clinicIds: [clinic.id] });
     const doctor = await buildDoctor(stage.app, [clinic.id]);
     await query(stage.app, `update doctor set display_name = 'Dr Figures' where id = ?`, [doctor.doctorId]);
@@ -52,11 +54,20 @@ describe("analytics dashboard (browser)", () => {
     // The day with a booked and a free half-hour at 10:00 reads 50 %; the fully booked ones 100 %.
     await page.getByTestId("analytics-heatmap").getByText("50%").waitFor();
     await page.getByTestId("analytics-heatmap").getByText("100%").first().waitFor();
+    // Live: a patient books later today; the tile follows without a reload.
+    await page.getByTestId("analytics-live").locator("[data-status=live]").waitFor({ timeout: 10_000 });
+    const later = await buildSlot(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, start: new Date(Date.now() + 3_600_000), minutes: 30 });
+    const patient = await buildPatient(stage.app, { tier: "vise", relatedTo: doctor.doctorId });
+    const held = await call(stage.app, patient, "POST", "/appointments", { slotId: later.id });
+    expect(held.status).toBe(201);
+    expect((await call(stage.app, patient, "POST", `/appointments/${held.body.id}/confirm`)).status).toBe(200);
+    await tiles.locator("li", { hasText: "Bookings" }).locator("strong", { hasText: /^6$/ }).waitFor({ timeout: 5_000 });
+
     // The same figures as a CSV file.
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download CSV" }).click()]);
     expect(download.suggestedFilename()).toMatch(/^analytics-.+\.csv$/);
     const text = await (await download.createReadStream()).toArray();
-    expect(Buffer.concat(text).toString("utf8").split("\r\n")[1]).toMatch(/^clinic,[^,]+,5,3,1,1,/);
+    expect(Buffer.concat(text).toString("utf8").split("\r\n")[1]).toMatch(/^clinic,[^,]+,6,3,1,1,/);
     for (const width of [390, 768, 1366]) {
       await page.setViewportSize({ width, height: 900 });
       await screenshot(page, `analytics-${width}`);

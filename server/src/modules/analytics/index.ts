@@ -1,8 +1,11 @@
-/** Analytics: a clinic's figures over a range of days, and its weekday × hour heatmap (docs/analytics.md). Reads only. */
+/** Analytics: a clinic's figures over a range of days, its heatmap, the platform overview, and the live `analytics:` topic (docs/analytics.md). */
 import type { Module } from "../../platform/module";
 import { analyticsRoutes } from "./analytics.routes";
+import { analyticsRealtime, registerAnalyticsTopic } from "./analytics.realtime";
 
 export const analyticsModule: Module = {
   name: "analytics",
   routes: (ctx) => analyticsRoutes(ctx),
+  topics: (realtime) => registerAnalyticsTopic(realtime),
+  subscribers: (ctx) => [analyticsRealtime(ctx)],
 };

@@ -6,13 +6,15 @@
  */
 import { useId, useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { addDays, analyticsReplySchema, heatmapReplySchema, localDateOf, type AnalyticsFigures, type AnalyticsReply, type ClinicSummary, type HeatmapReply } from "@clinic/shared";
+import { addDays, analyticsReplySchema, eventData, heatmapReplySchema, isEventOf, localDateOf, topics, type AnalyticsFigures, type AnalyticsReply, type ClinicSummary, type HeatmapReply } from "@clinic/shared";
 import { FormError, TextField, useSubmit } from "../../components/Field";
 import { Async } from "../../components/States";
 import { api, saveDownload } from "../../lib/api";
 import { formatMoney } from "../../lib/format";
 import type { Session } from "../../lib/session";
-import { useLoad } from "../../lib/useLoad";
+import { queryClient, useLoad } from "../../lib/useLoad";
+import { useTopic } from "../../lib/useTopic";
+import { LiveIndicator } from "../../components/LiveIndicator";
 import { AdminFrame } from "./AdminFrame";
 
 const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
@@ -42,12 +44,25 @@ function Dashboard({ clinic }: { clinic: ClinicSummary }) {
     api(`/clinics/${clinic.id}/analytics/heatmap?from=${range.from}&to=${range.to}`, { schema: heatmapReplySchema, signal }),
   );
   const set = (field: "from" | "to", value: string) => value && setRange((r) => ({ ...r, [field]: value }));
+  // Live: a committed change on a shown day reads the figures again (docs/analytics.md "Live").
+  const live = useTopic<null>(topics.analytics(clinic.id), {
+    fromSnapshot: () => null,
+    reduce: (state) => state,
+    onEvent: (event) => {
+      const changed = isEventOf(event, "analytics") ? eventData(event) : null;
+      if (changed?.days.some((day) => day >= range.from && day <= range.to)) {
+        void queryClient.invalidateQueries({ queryKey: ["analytics", clinic.id] });
+        void queryClient.invalidateQueries({ queryKey: ["analytics-heatmap", clinic.id] });
+      }
+    },
+  });
   const download = useSubmit(() => saveDownload(`/clinics/${clinic.id}/analytics.csv?from=${range.from}&to=${range.to}`, `analytics-${clinic.slug}-${range.from}-to-${range.to}.csv`));
 
   return (
     <>
       <section className="panel" aria-labelledby={`${id}-range`}>
         <h2 id={`${id}-range`} className="visually-hidden">Days</h2>
+        <div className="analytics-live" data-testid="analytics-live"><LiveIndicator status={live.status} detail={live.error} /></div>
         <div className="analytics-range">
           <TextField label="From" type="date" value={range.from} onChange={(e) => set("from", e.target.value)} />
           <TextField label="To" type="date" value={range.to} onChange={(e) => set("to", e.target.value)} />
