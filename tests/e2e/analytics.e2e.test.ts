@@ -74,4 +74,23 @@ describe("analytics dashboard (browser)", () => {
     }
     expect(await axeViolations(page, `${stage.app.url}/admin/analytics`)).toEqual([]);
   });
+
+  it("a doctor sees their own figures (not a colleague's), live", { timeout: 60_000 }, async () => {
+    const clinic = await buildMiddayClinic(stage.app);
+    const [mine, colleague] = [await buildDoctor(stage.app, [clinic.id]), await buildDoctor(stage.app, [clinic.id])];
+    const base = new Date(Math.floor(Date.now() / DAY) * DAY + 10 * 3_600_000);
+    for (const [doctor, daysAgo] of [[mine, 2], [colleague, 2], [colleague, 3]] as const) {
+      const slot = await buildSlot(stage.app, { doctorId: doctor.doctorId, clinicId: clinic.id, start: new Date(base.getTime() - daysAgo * DAY), minutes: 30, status: "booked" });
+      const appointment = await buildAppointment(stage.app, { slot, patientId: (await buildNamedPatient(stage.app)).patientId });
+      await query(stage.app, `update appointment set status = 'completed' where id = ?`, [appointment.id]);
+    }
+    const page = await pageSignedIn(stage.browser, stage.app.url, mine.user.email!, { viewport: { width: 768, height: 900 }, bypassCSP: true });
+    await page.getByRole("link", { name: "My figures", exact: true }).click();
+    const tiles = page.getByTestId("analytics-tiles");
+    await tiles.locator("li", { hasText: "Bookings" }).locator("strong", { hasText: /^1$/ }).waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId("analytics-doctors").count()).toBe(0);
+    await page.getByTestId("analytics-live").locator("[data-status=live]").waitFor({ timeout: 10_000 });
+    await screenshot(page, "analytics-doctor-768");
+    expect(await axeViolations(page, `${stage.app.url}/doctor/analytics`)).toEqual([]);
+  });
 });

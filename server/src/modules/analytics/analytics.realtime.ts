@@ -1,7 +1,8 @@
 /**
  * `analytics:{clinicId}` (docs/analytics.md "Live"): an open dashboard hears which of the clinic's
  * local days a committed booking, cancellation, status change or queue action touched, and reads
- * those figures again. Who may subscribe: whoever may read the clinic's analytics.
+ * those figures again. Who may subscribe: whoever may read the clinic's analytics, and the doctors
+ * working there (for their own).
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { isDomainEventOf, localDateOf, topics, type DomainEvent } from "@clinic/shared";
@@ -18,7 +19,10 @@ export function registerAnalyticsTopic(realtime: Realtime): void {
     pattern: new RegExp(`^${topics.analytics(UUID)}$`),
     authorize(principal, _topic, match) {
       const user = asUser(principal);
-      return user !== null && can(user, "clinic.analytics.read", { clinicId: match[1]! });
+      if (!user) return false;
+      const clinicId = match[1]!;
+      // A doctor working there hears which days changed too: their own dashboard re-reads its figures (the event names days only).
+      return can(user, "clinic.analytics.read", { clinicId }) || (user.doctorId !== null && can(user, "clinic.analytics.read", { clinicId, doctorId: user.doctorId }));
     },
     snapshot: async (_principal, _topic, match) => ({ clinicId: match[1]!, asOf: new Date().toISOString() }),
   });

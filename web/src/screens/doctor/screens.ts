@@ -1,4 +1,5 @@
 /** Every screen of the doctor area, for its lazily loaded chunk (routes.tsx). */
+export { DoctorAnalytics } from "./Analytics";
 export { Availability } from "./Availability";
 export { Credentials } from "./Credentials";
 export { DoctorHandover } from "./Handover";
