@@ -9,7 +9,8 @@ import { DoctorPatient, Patient } from "../../server/src/modules/directory/patie
 import { ClinicService } from "../../server/src/modules/directory/service.entity";
 import { ClinicMembership } from "../../server/src/modules/directory/membership.entity";
 import { Slot } from "../../server/src/modules/scheduling/slot.entity";
-import { isoWeekday, localDateOf, localTimeOf } from "@clinic/shared";
+import { addDays, isoWeekday, localDateOf, localTimeOf, zonedToInstant } from "@clinic/shared";
+import { clinicAnalytics } from "../../server/src/modules/analytics/analytics.service";
 import { DEMO_PASSWORD, seedDemo } from "../../server/src/seed/demo";
 import { createTestDatabase } from "../support/harness";
 
@@ -75,7 +76,9 @@ describe("demo seed", () => {
     const doctors = await em.find(Doctor, {});
     const horizon = Date.now() + 31 * 86_400_000;
     for (const doctor of doctors) {
-      const slots = await em.find(Slot, { doctor, kind: "regular" }, { orderBy: { startsAt: "asc" } });
+      // From today on (the days before are the seeded history, below).
+      const today = zonedToInstant(localDateOf(new Date(), "Europe/London"), "00:00", "Europe/London");
+      const slots = await em.find(Slot, { doctor, kind: "regular", startsAt: { $gte: today } }, { orderBy: { startsAt: "asc" } });
       // 28 slots a working day; 30 calendar days hold 20–22 working days (today counts if not yet over).
       expect(slots.length).toBeGreaterThanOrEqual(19 * 28);
       expect(slots.every((slot) => slot.startsAt.getTime() < horizon && slot.status === "available")).toBe(true);
@@ -101,6 +104,32 @@ describe("demo seed", () => {
         expect(isoWeekday(day)).toBeLessThanOrEqual(5);
       }
     }
+  });
+
+  it("writes ninety days of past visits once, and the demo clinic's analytics over them add up", async () => {
+    const em = orm.em.fork();
+    const clinic = await em.findOneOrFail(Clinic, { slug: "demo" });
+    const today = localDateOf(new Date(), clinic.timeZone);
+    const count = async (sql: string) => Number((await em.getConnection().execute<{ n: string }[]>(sql, [clinic.id]))[0]!.n);
+    const visits = await count(`select count(*) as n from appointment where clinic_id = ? and status in ('completed', 'no_show', 'cancelled')`);
+    // Three doctors × about 64 weekdays × 28 slots, about two in three booked.
+    expect(visits).toBeGreaterThan(3 * 60 * 28 * 0.55);
+    expect(visits).toBeLessThan(3 * 66 * 28 * 0.75);
+    expect(await count(`select count(*) as n from appointment where clinic_id = ? and starts_at >= now() and status in ('completed', 'no_show')`)).toBe(0);
+    expect(await count(`select count(*) as n from queue_entry where clinic_id = ? and status = 'done'`)).toBe(
+      await count(`select count(*) as n from appointment where clinic_id = ? and status = 'completed'`),
+    );
+    const figures = await clinicAnalytics(em, clinic.id, { from: addDays(today, -90), to: addDays(today, -1) });
+    expect(figures.bookings).toBe(visits);
+    expect(figures.completed + figures.cancelled + figures.noShows).toBe(visits);
+    expect(figures.cancellationRate!).toBeGreaterThan(0.05);
+    expect(figures.occupancy!).toBeGreaterThan(0.5);
+    expect(figures.waitMinutes.p50).not.toBeNull();
+    expect(figures.revenue.netMinor).toBeGreaterThan(0);
+    expect(figures.ratings.count).toBeGreaterThan(0);
+    // Seeding again writes no second history.
+    await seedDemo(orm.em.fork(), { production: false });
+    expect(await count(`select count(*) as n from appointment where clinic_id = ? and status in ('completed', 'no_show', 'cancelled')`)).toBe(visits);
   });
 
   it("is idempotent", async () => {

@@ -17,6 +17,7 @@ import { hashPassword } from "../modules/identity/password";
 import { UserAccount } from "../modules/identity/user.entity";
 import { AvailabilityRule } from "../modules/scheduling/availability-rule.entity";
 import { materialiseUpToHorizon } from "../modules/scheduling/materialise.service";
+import { seedDemoHistory } from "./demo-history";
 
 export const DEMO_PASSWORD = "demo1234!";
 export const DEMO_CLINIC_SLUG = "demo";
@@ -216,5 +217,11 @@ export async function seedDemo(em: EntityManager, options: { production: boolean
   if (newRules.length > 0) {
     await materialiseUpToHorizon(em, newRules.map((rule) => rule.id), { horizonDays: DEMO_SLOT_DAYS });
   }
+  // Ninety days of past visits for the analytics, once (under the same lock: two nodes write it once).
+  await em.transactional(async (tx) => {
+    await tx.getConnection().execute("select pg_advisory_xact_lock(?)", [SEED_LOCK_KEY], "all", tx.getTransactionContext());
+    const clinic = await tx.findOneOrFail(Clinic, { slug: DEMO_CLINIC_SLUG });
+    await seedDemoHistory(tx, clinic.id, clinic.timeZone);
+  });
   return result;
 }
