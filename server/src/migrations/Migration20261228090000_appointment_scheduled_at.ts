@@ -12,15 +12,9 @@ export class Migration20261228090000_appointment_scheduled_at extends Migration 
 
   override up(): void | Promise<void> {
     this.addSql(`alter table "appointment" add column "scheduled_at" timestamptz null;`);
-    this.addSql(`create or replace function appointment_mark_scheduled() returns trigger language plpgsql as $$
-begin
-  if new.scheduled_at is null and new.status in ('scheduled', 'checked_in', 'in_consultation', 'completed', 'no_show') then
-    new.scheduled_at := now();
-  end if;
-  return new;
-end
-$$;`);
-    this.addSql(`create trigger appointment_scheduled_at before insert or update of status on "appointment" for each row execute function appointment_mark_scheduled();`);
+    // As the entity declares it (AppointmentSchema `triggers`), so the schema check sees no drift.
+    this.addSql(`create or replace function "appointment_appointment_scheduled_at_fn"() returns trigger as $$ begin if new.scheduled_at is null and new.status in ('scheduled', 'checked_in', 'in_consultation', 'completed', 'no_show') then new.scheduled_at := now(); end if; return new; end; $$ language plpgsql;`);
+    this.addSql(`create trigger "appointment_scheduled_at" BEFORE INSERT OR UPDATE on "appointment" for each ROW execute function "appointment_appointment_scheduled_at_fn"();`);
     this.addSql(`update "appointment" set "scheduled_at" = "created_at"
       where "status" in ('scheduled', 'checked_in', 'in_consultation', 'completed', 'no_show')
          or ("status" = 'cancelled' and "payment_status" in ('paid', 'refunded', 'partially_refunded', 'moved'));`);
@@ -28,7 +22,7 @@ $$;`);
 
   override down(): void | Promise<void> {
     this.addSql(`drop trigger appointment_scheduled_at on "appointment";`);
-    this.addSql(`drop function appointment_mark_scheduled();`);
+    this.addSql(`drop function "appointment_appointment_scheduled_at_fn"();`);
     this.addSql(`alter table "appointment" drop column "scheduled_at";`);
   }
 

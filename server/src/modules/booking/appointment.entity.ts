@@ -24,6 +24,16 @@ export const AppointmentSchema = defineEntity({
     { name: "appointment_pending_holds", properties: ["holdExpiresAt"], where: "status = 'pending'" },
   ],
   checks: [{ name: "appointment_slot_or_allocation", expression: "num_nonnulls(slot_id, elastic_allocation_id) = 1" }],
+  // `scheduled_at`: the first time a row reaches a booked status, whatever wrote it (docs/analytics.md).
+  triggers: [
+    {
+      name: "appointment_scheduled_at",
+      timing: "before",
+      events: ["insert", "update"],
+      forEach: "row",
+      body: "if new.scheduled_at is null and new.status in ('scheduled', 'checked_in', 'in_consultation', 'completed', 'no_show') then new.scheduled_at := now(); end if; return new;",
+    },
+  ],
   uniques: [
     {
       name: "appointment_one_live_per_slot",
