@@ -20,6 +20,9 @@ export type AnalyticsQuery = z.infer<typeof analyticsQuerySchema>;
 
 const minutes = z.number().nullable();
 
+/** The ledger's charges and refunds of a scope's visits, in minor units (net = gross − refunds). */
+const revenueSchema = z.object({ grossMinor: z.number().int(), refundsMinor: z.number().int(), netMinor: z.number().int(), currency: z.string() });
+
 /** The figures of one scope (the clinic, or one doctor there) over the range. */
 export const analyticsFiguresSchema = z.object({
   bookings: z.number().int(),
@@ -34,7 +37,7 @@ export const analyticsFiguresSchema = z.object({
   waitMinutes: z.object({ avg: minutes, p50: minutes, p90: minutes }),
   consultationMinutes: z.object({ avg: minutes, p50: minutes }),
   leadTimeDays: z.object({ p50: z.number().nullable() }),
-  revenue: z.object({ grossMinor: z.number().int(), refundsMinor: z.number().int(), netMinor: z.number().int(), currency: z.string() }),
+  revenue: revenueSchema,
   ratings: z.object({ average: z.number().nullable(), count: z.number().int() }),
 });
 export type AnalyticsFigures = z.infer<typeof analyticsFiguresSchema>;
@@ -82,7 +85,7 @@ export const platformAnalyticsClinicSchema = z.object({
   activePatients: z.number().int(),
   /** Approved doctors working there now. */
   doctors: z.number().int(),
-  revenue: z.object({ grossMinor: z.number().int(), refundsMinor: z.number().int(), netMinor: z.number().int(), currency: z.string() }),
+  revenue: revenueSchema,
 });
 export const platformAnalyticsReplySchema = z.object({
   from: localDateSchema,
