@@ -258,20 +258,22 @@ export async function platformAnalytics(em: EntityManager, query: PlatformAnalyt
          select a.clinic_id, a.status, a.patient_id from appointment a
           where a.starts_at >= ? and a.starts_at < ? and a.scheduled_at is not null
             and not (a.status = 'cancelled' and a.status_reason is not distinct from 'rescheduled')),
+       counts as (
+         select clinic_id, count(*) as bookings, count(*) filter (where status = 'completed') as completed,
+                count(*) filter (where status = 'cancelled') as cancelled, count(*) filter (where status = 'no_show') as no_shows,
+                count(distinct patient_id) as patients
+           from visits group by clinic_id),
        money as (
          select a.clinic_id, coalesce(sum(t.amount_minor) filter (where t.kind = 'charge'), 0) as gross,
                 coalesce(sum(t.amount_minor) filter (where t.kind = 'refund'), 0) as refunds, min(t.currency) as currency
            from payment_transaction t join appointment a on a.id = t.appointment_id
           where a.starts_at >= ? and a.starts_at < ? group by a.clinic_id)
        select c.id, c.name,
-              (select count(*) from visits v where v.clinic_id = c.id)::int as bookings,
-              (select count(*) from visits v where v.clinic_id = c.id and v.status = 'completed')::int as completed,
-              (select count(*) from visits v where v.clinic_id = c.id and v.status = 'cancelled')::int as cancelled,
-              (select count(*) from visits v where v.clinic_id = c.id and v.status = 'no_show')::int as no_shows,
-              (select count(distinct v.patient_id) from visits v where v.clinic_id = c.id)::int as patients,
+              coalesce(v.bookings, 0)::int as bookings, coalesce(v.completed, 0)::int as completed, coalesce(v.cancelled, 0)::int as cancelled,
+              coalesce(v.no_shows, 0)::int as no_shows, coalesce(v.patients, 0)::int as patients,
               (select count(*) from doctor_clinic dc join doctor d on d.id = dc.doctor_id where dc.clinic_id = c.id and d.approval_status = 'approved')::int as doctors,
               coalesce(m.gross, 0)::int as gross, coalesce(m.refunds, 0)::int as refunds, m.currency
-         from clinic c left join money m on m.clinic_id = c.id
+         from clinic c left join counts v on v.clinic_id = c.id left join money m on m.clinic_id = c.id
         where c.active
         order by c.name, c.id`,
       [lo, hi, lo, hi],
